@@ -1,0 +1,855 @@
+//! DynamoDB adapters. Every table has a string partition key `pk` (the records table also a sort
+//! key `sk`); item kinds are told apart by the prefix of `pk`.
+
+use super::unavailable;
+use crate::crypto::sha256_hex;
+use crate::domain::{
+    Account, AccountStatus, Certificate, CertificateNumber, CertificateRequest, Cnp, CounterCode,
+    Email, IdDocument, Name, Person, Purpose, RecordEntry, RequestStatus, Role, Validation,
+};
+use crate::ports::{
+    AccountStore, CertificateStore, CreateOutcome, RecordStore, RequestStore, Session, SessionStore, StoreError,
+    StoreResult, SubmitOutcome, Throttle,
+};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_owned())
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> StoreResult<&'a str> {
+    opt_s(item, name).ok_or_else(|| corrupt(name))
+}
+
+fn opt_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+fn get_time(item: &Item, name: &str) -> StoreResult<DateTime<Utc>> {
+    opt_time(item, name)?.ok_or_else(|| corrupt(name))
+}
+
+fn opt_time(item: &Item, name: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    opt_s(item, name)
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| corrupt(name))
+        })
+        .transpose()
+}
+
+fn time(t: DateTime<Utc>) -> AttributeValue {
+    s(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+fn name_of(item: &Item, attr: &str) -> StoreResult<Name> {
+    Name::parse(get_s(item, attr)?).map_err(|_| corrupt(attr))
+}
+
+fn opt_name(item: &Item, attr: &str) -> StoreResult<Option<Name>> {
+    opt_s(item, attr)
+        .map(|v| Name::parse(v).map_err(|_| corrupt(attr)))
+        .transpose()
+}
+
+fn json_attr<T: serde::Serialize>(v: &T) -> AttributeValue {
+    s(serde_json::to_string(v).unwrap_or_default())
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(item: &Item, attr: &str) -> StoreResult<Option<T>> {
+    opt_s(item, attr)
+        .map(|v| serde_json::from_str(v).map_err(|_| corrupt(attr)))
+        .transpose()
+}
+
+fn epoch_ttl(at: DateTime<Utc>) -> AttributeValue {
+    n(at.timestamp())
+}
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .build()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+async fn get_item(client: &Client, table: &str, pk: &str) -> StoreResult<Option<Item>> {
+    let out = client
+        .get_item()
+        .table_name(table)
+        .key("pk", s(pk))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(unavailable)?;
+    Ok(out.item)
+}
+
+/// Which of a cancelled transaction's items failed their condition, if DynamoDB said.
+fn cancelled_items<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> Option<Vec<bool>> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
+    match err.as_service_error()? {
+        E::TransactionCanceledException(e) => Some(
+            e.cancellation_reasons()
+                .iter()
+                .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts: ACCOUNT#<id>, and the unique-value guards EMAIL#<email>, CNP#<cnp>, COUNTER#<code>.
+
+#[derive(Clone)]
+pub struct DynamoAccounts {
+    client: Client,
+    table: String,
+}
+
+impl DynamoAccounts {
+    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+        }
+    }
+
+    fn to_item(a: &Account) -> Item {
+        let mut item: Item = HashMap::from([
+            ("pk".into(), s(format!("ACCOUNT#{}", a.account_id))),
+            ("account_id".into(), s(&a.account_id)),
+            ("email".into(), s(a.email.as_str())),
+            ("role".into(), s(a.role.as_str())),
+            ("status".into(), s(a.status.as_str())),
+            ("password_hash".into(), s(&a.password_hash)),
+            ("created_at".into(), time(a.created_at)),
+        ]);
+        if let Some(p) = &a.person {
+            item.insert("cnp".into(), s(p.cnp.as_string()));
+            item.insert("last_name".into(), s(p.last_name.as_str()));
+            item.insert("first_name".into(), s(p.first_name.as_str()));
+            for (k, v) in [
+                ("father_first_name", &p.father_first_name),
+                ("mother_first_name", &p.mother_first_name),
+                ("birth_place", &p.birth_place),
+            ] {
+                if let Some(v) = v {
+                    item.insert(k.into(), s(v.as_str()));
+                }
+            }
+            item.insert("id_document".into(), json_attr(&p.id_document));
+        }
+        if let Some(c) = &a.counter_code {
+            item.insert("counter_code".into(), s(c.as_str()));
+        }
+        if let Some(v) = &a.validation {
+            item.insert("validation".into(), json_attr(v));
+        }
+        if let Some(u) = &a.unit {
+            item.insert("unit".into(), s(u));
+        }
+        item
+    }
+
+    fn from_item(item: &Item) -> StoreResult<Account> {
+        let person = match opt_s(item, "cnp") {
+            None => None,
+            Some(cnp) => Some(Person {
+                cnp: Cnp::parse(cnp).map_err(|_| corrupt("cnp"))?,
+                last_name: name_of(item, "last_name")?,
+                first_name: name_of(item, "first_name")?,
+                father_first_name: opt_name(item, "father_first_name")?,
+                mother_first_name: opt_name(item, "mother_first_name")?,
+                birth_place: opt_name(item, "birth_place")?,
+                id_document: from_json::<IdDocument>(item, "id_document")?
+                    .ok_or_else(|| corrupt("id_document"))?,
+            }),
+        };
+        Ok(Account {
+            account_id: get_s(item, "account_id")?.to_owned(),
+            email: Email::parse(get_s(item, "email")?).map_err(|_| corrupt("email"))?,
+            role: Role::parse(get_s(item, "role")?).ok_or_else(|| corrupt("role"))?,
+            status: match get_s(item, "status")? {
+                "VALIDATED" => AccountStatus::Validated,
+                "PENDING_VALIDATION" => AccountStatus::PendingValidation,
+                _ => return Err(corrupt("status")),
+            },
+            password_hash: get_s(item, "password_hash")?.to_owned(),
+            created_at: get_time(item, "created_at")?,
+            person,
+            counter_code: opt_s(item, "counter_code").and_then(CounterCode::parse),
+            validation: from_json(item, "validation")?,
+            unit: opt_s(item, "unit").map(str::to_owned),
+        })
+    }
+
+    async fn resolve_guard(&self, pk: &str) -> StoreResult<Option<Account>> {
+        let Some(guard) = get_item(&self.client, &self.table, pk).await? else {
+            return Ok(None);
+        };
+        self.get(get_s(&guard, "account_id")?).await
+    }
+}
+
+#[async_trait]
+impl AccountStore for DynamoAccounts {
+    async fn create(&self, account: &Account) -> StoreResult<CreateOutcome> {
+        let guard = |pk: String| -> Item {
+            HashMap::from([
+                ("pk".into(), s(pk)),
+                ("account_id".into(), s(&account.account_id)),
+            ])
+        };
+        let absent = Some("attribute_not_exists(pk)");
+        // The counter code goes last so a cancellation tells which guard failed.
+        let mut items = vec![
+            put(&self.table, Self::to_item(account), absent)?,
+            put(
+                &self.table,
+                guard(format!("EMAIL#{}", account.email.as_str())),
+                absent,
+            )?,
+        ];
+        if let Some(p) = &account.person {
+            items.push(put(
+                &self.table,
+                guard(format!("CNP#{}", p.cnp.as_string())),
+                absent,
+            )?);
+        }
+        if let Some(c) = &account.counter_code {
+            items.push(put(
+                &self.table,
+                guard(format!("COUNTER#{}", c.as_str())),
+                absent,
+            )?);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(CreateOutcome::Created),
+            Err(e) => match cancelled_items(&e) {
+                Some(failed) => {
+                    let counter_only = account.counter_code.is_some()
+                        && failed.last() == Some(&true)
+                        && failed.iter().filter(|f| **f).count() == 1;
+                    Ok(if counter_only {
+                        CreateOutcome::CounterCodeTaken
+                    } else {
+                        CreateOutcome::Taken
+                    })
+                }
+                None => Err(unavailable(e)),
+            },
+        }
+    }
+
+    async fn get(&self, account_id: &str) -> StoreResult<Option<Account>> {
+        get_item(&self.client, &self.table, &format!("ACCOUNT#{account_id}"))
+            .await?
+            .map(|item| Self::from_item(&item))
+            .transpose()
+    }
+
+    async fn find_by_email(&self, email: &Email) -> StoreResult<Option<Account>> {
+        self.resolve_guard(&format!("EMAIL#{}", email.as_str()))
+            .await
+    }
+
+    async fn find_by_counter_code(&self, code: &CounterCode) -> StoreResult<Option<Account>> {
+        self.resolve_guard(&format!("COUNTER#{}", code.as_str()))
+            .await
+    }
+
+    async fn mark_validated(&self, account_id: &str, validation: &Validation) -> StoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("ACCOUNT#{account_id}")))
+            .update_expression("SET #status = :validated, validation = :v")
+            .condition_expression("attribute_exists(pk) AND #status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":validated", s(AccountStatus::Validated.as_str()))
+            .expression_attribute_values(":pending", s(AccountStatus::PendingValidation.as_str()))
+            .expression_attribute_values(":v", json_attr(validation))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions table: SESSION#<token hash>, and THROTTLE#<hash of key>#<window> counters. Both expire
+// through the table's TTL attribute `ttl`.
+
+#[derive(Clone)]
+pub struct DynamoSessions {
+    client: Client,
+    table: String,
+}
+
+impl DynamoSessions {
+    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+        }
+    }
+
+    fn window_pk(key: &str, window_secs: u64, now: DateTime<Utc>) -> (String, i64) {
+        let window = window_secs.max(1) as i64;
+        let start = now.timestamp().div_euclid(window) * window;
+        (
+            format!("THROTTLE#{}#{start}", sha256_hex(key.as_bytes())),
+            start + window,
+        )
+    }
+}
+
+#[async_trait]
+impl SessionStore for DynamoSessions {
+    async fn put(&self, session: &Session) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("SESSION#{}", session.token_hash)))
+            .item("account_id", s(&session.account_id))
+            .item("role", s(session.role.as_str()))
+            .item("expires_at", time(session.expires_at))
+            .item("ttl", epoch_ttl(session.expires_at))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get(&self, token_hash: &str) -> StoreResult<Option<Session>> {
+        let Some(item) =
+            get_item(&self.client, &self.table, &format!("SESSION#{token_hash}")).await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            token_hash: token_hash.to_owned(),
+            account_id: get_s(&item, "account_id")?.to_owned(),
+            role: Role::parse(get_s(&item, "role")?).ok_or_else(|| corrupt("role"))?,
+            expires_at: get_time(&item, "expires_at")?,
+        }))
+    }
+
+    async fn delete(&self, token_hash: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("SESSION#{token_hash}")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Throttle for DynamoSessions {
+    async fn hit(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32> {
+        let (pk, window_end) = Self::window_pk(key, window_secs, now);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .update_expression("ADD hits :one SET #ttl = :ttl")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(window_end))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out
+            .attributes
+            .as_ref()
+            .and_then(|a| a.get("hits"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1))
+    }
+
+    async fn count(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32> {
+        let (pk, _) = Self::window_pk(key, window_secs, now);
+        Ok(get_item(&self.client, &self.table, &pk)
+            .await?
+            .and_then(|i| i.get("hits").and_then(|v| v.as_n().ok()).cloned())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests table (with the stream that drives generation): REQUEST#<id> (kind REQUEST), and the
+// guards DAILY#<account>#<purpose>#<day> and IDEMPOTENCY#<account>#<hash of key>.
+
+#[derive(Clone)]
+pub struct DynamoRequests {
+    client: Client,
+    table: String,
+}
+
+/// Idempotency keys are honoured for this long; daily guards outlive their day by this much.
+const GUARD_TTL_DAYS: i64 = 7;
+
+impl DynamoRequests {
+    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+        }
+    }
+
+    fn to_item(r: &CertificateRequest) -> Item {
+        let mut item: Item = HashMap::from([
+            ("pk".into(), s(format!("REQUEST#{}", r.request_id))),
+            ("kind".into(), s("REQUEST")),
+            ("request_id".into(), s(&r.request_id)),
+            ("account_id".into(), s(&r.account_id)),
+            ("purpose".into(), s(r.purpose.code())),
+            ("status".into(), s(r.status.as_str())),
+            ("created_at".into(), time(r.created_at)),
+        ]);
+        if let Some(c) = &r.certificate_number {
+            item.insert("certificate_number".into(), s(c.as_str()));
+        }
+        if let Some(t) = r.issued_at {
+            item.insert("issued_at".into(), time(t));
+        }
+        if let Some(c) = &r.rejection_code {
+            item.insert("rejection_code".into(), s(c));
+        }
+        item
+    }
+
+    pub fn from_item(item: &Item) -> StoreResult<CertificateRequest> {
+        Ok(CertificateRequest {
+            request_id: get_s(item, "request_id")?.to_owned(),
+            account_id: get_s(item, "account_id")?.to_owned(),
+            purpose: Purpose::parse(get_s(item, "purpose")?).ok_or_else(|| corrupt("purpose"))?,
+            status: RequestStatus::parse(get_s(item, "status")?)
+                .ok_or_else(|| corrupt("status"))?,
+            created_at: get_time(item, "created_at")?,
+            certificate_number: opt_s(item, "certificate_number")
+                .map(|c| CertificateNumber::parse(c).ok_or_else(|| corrupt("certificate_number")))
+                .transpose()?,
+            issued_at: opt_time(item, "issued_at")?,
+            rejection_code: opt_s(item, "rejection_code").map(str::to_owned),
+        })
+    }
+
+    async fn guarded_request(&self, guard_pk: &str) -> StoreResult<Option<String>> {
+        Ok(get_item(&self.client, &self.table, guard_pk)
+            .await?
+            .and_then(|g| opt_s(&g, "request_id").map(str::to_owned)))
+    }
+
+    async fn set_final_status(
+        &self,
+        request_id: &str,
+        status: RequestStatus,
+        rejection: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("REQUEST#{request_id}")))
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s(RequestStatus::Pending.as_str()))
+            .expression_attribute_values(":final", s(status.as_str()));
+        update = match rejection {
+            Some(code) => update
+                .update_expression("SET #status = :final, rejection_code = :code")
+                .expression_attribute_values(":code", s(code)),
+            None => update.update_expression("SET #status = :final"),
+        };
+        match update.send().await {
+            Ok(_) => Ok(()),
+            // Already final (a redelivered stream record): nothing to do.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl RequestStore for DynamoRequests {
+    async fn submit(
+        &self,
+        request: &CertificateRequest,
+        day: NaiveDate,
+        idempotency_key: Option<&str>,
+    ) -> StoreResult<SubmitOutcome> {
+        let expires = epoch_ttl(request.created_at + chrono::Duration::days(GUARD_TTL_DAYS));
+        let guard = |pk: &str| -> Item {
+            HashMap::from([
+                ("pk".into(), s(pk)),
+                ("request_id".into(), s(&request.request_id)),
+                ("ttl".into(), expires.clone()),
+            ])
+        };
+        let daily_pk = format!(
+            "DAILY#{}#{}#{day}",
+            request.account_id,
+            request.purpose.code()
+        );
+        let idem_pk = idempotency_key.map(|k| {
+            format!(
+                "IDEMPOTENCY#{}#{}",
+                request.account_id,
+                sha256_hex(k.as_bytes())
+            )
+        });
+        let absent = Some("attribute_not_exists(pk)");
+        let mut items = vec![
+            put(&self.table, Self::to_item(request), absent)?,
+            put(&self.table, guard(&daily_pk), absent)?,
+        ];
+        if let Some(pk) = &idem_pk {
+            items.push(put(&self.table, guard(pk), absent)?);
+        }
+        let err = match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(SubmitOutcome::Created),
+            Err(e) if cancelled_items(&e).is_some() => e,
+            Err(e) => return Err(unavailable(e)),
+        };
+        drop(err);
+        // A replay of the same key answers with the original request, whatever else happened.
+        if let Some(pk) = &idem_pk {
+            if let Some(id) = self.guarded_request(pk).await? {
+                let original = self.get(&id).await?.ok_or(StoreError::Conflict)?;
+                return Ok(SubmitOutcome::Replayed(original));
+            }
+        }
+        match self.guarded_request(&daily_pk).await? {
+            Some(request_id) => Ok(SubmitOutcome::DailyLimit { request_id }),
+            None => Err(StoreError::Conflict),
+        }
+    }
+
+    async fn get(&self, request_id: &str) -> StoreResult<Option<CertificateRequest>> {
+        get_item(&self.client, &self.table, &format!("REQUEST#{request_id}"))
+            .await?
+            .map(|i| Self::from_item(&i))
+            .transpose()
+    }
+
+    async fn reserve_number(
+        &self,
+        request_id: &str,
+        number: &CertificateNumber,
+        issued_at: DateTime<Utc>,
+    ) -> StoreResult<CertificateRequest> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("REQUEST#{request_id}")))
+            .update_expression("SET certificate_number = :n, issued_at = :t")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(certificate_number)",
+            )
+            .expression_attribute_values(":n", s(number.as_str()))
+            .expression_attribute_values(":t", time(issued_at))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Self::from_item(&out.attributes.unwrap_or_default()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                self.get(request_id).await?.ok_or(StoreError::Conflict)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn mark_issued(&self, request_id: &str) -> StoreResult<()> {
+        self.set_final_status(request_id, RequestStatus::Issued, None)
+            .await
+    }
+
+    async fn mark_rejected(&self, request_id: &str, code: &str) -> StoreResult<()> {
+        self.set_final_status(request_id, RequestStatus::Rejected, Some(code))
+            .await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates table: CERTIFICATE#<number> (indexed by account, newest first) and SEQUENCE#<year>.
+
+pub const CERTIFICATES_BY_ACCOUNT_INDEX: &str = "by_account";
+
+#[derive(Clone)]
+pub struct DynamoCertificates {
+    client: Client,
+    table: String,
+}
+
+impl DynamoCertificates {
+    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+        }
+    }
+
+    fn to_item(c: &Certificate) -> Item {
+        let mut item: Item = HashMap::from([
+            ("pk".into(), s(format!("CERTIFICATE#{}", c.number.as_str()))),
+            ("certificate_number".into(), s(c.number.as_str())),
+            ("request_id".into(), s(&c.request_id)),
+            ("account_id".into(), s(&c.account_id)),
+            ("purpose".into(), s(c.purpose.code())),
+            ("issued_at".into(), time(c.issued_at)),
+            ("valid_until".into(), s(c.valid_until.to_string())),
+            ("holder_cnp".into(), s(c.holder_cnp.as_string())),
+            ("holder_name".into(), s(&c.holder_name)),
+            ("has_entries".into(), AttributeValue::Bool(c.has_entries)),
+            ("document_key".into(), s(&c.document_key)),
+            ("document_sha256".into(), s(&c.document_sha256)),
+            (
+                "signature".into(),
+                AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(c.signature.clone())),
+            ),
+        ]);
+        if let Some(t) = c.revoked_at {
+            item.insert("revoked_at".into(), time(t));
+        }
+        item
+    }
+
+    fn from_item(item: &Item) -> StoreResult<Certificate> {
+        Ok(Certificate {
+            number: CertificateNumber::parse(get_s(item, "certificate_number")?)
+                .ok_or_else(|| corrupt("certificate_number"))?,
+            request_id: get_s(item, "request_id")?.to_owned(),
+            account_id: get_s(item, "account_id")?.to_owned(),
+            purpose: Purpose::parse(get_s(item, "purpose")?).ok_or_else(|| corrupt("purpose"))?,
+            issued_at: get_time(item, "issued_at")?,
+            valid_until: get_s(item, "valid_until")?
+                .parse()
+                .map_err(|_| corrupt("valid_until"))?,
+            holder_cnp: Cnp::parse(get_s(item, "holder_cnp")?)
+                .map_err(|_| corrupt("holder_cnp"))?,
+            holder_name: get_s(item, "holder_name")?.to_owned(),
+            has_entries: item
+                .get("has_entries")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(false),
+            document_key: get_s(item, "document_key")?.to_owned(),
+            document_sha256: get_s(item, "document_sha256")?.to_owned(),
+            signature: item
+                .get("signature")
+                .and_then(|v| v.as_b().ok())
+                .map(|b| b.as_ref().to_vec())
+                .unwrap_or_default(),
+            revoked_at: opt_time(item, "revoked_at")?,
+        })
+    }
+}
+
+#[async_trait]
+impl CertificateStore for DynamoCertificates {
+    async fn next_sequence(&self, year: i32) -> StoreResult<u64> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("SEQUENCE#{year}")))
+            .update_expression("ADD #seq :one")
+            .expression_attribute_names("#seq", "sequence")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.attributes
+            .as_ref()
+            .and_then(|a| a.get("sequence"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| corrupt("sequence"))
+    }
+
+    async fn put(&self, certificate: &Certificate) -> StoreResult<()> {
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::to_item(certificate)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>> {
+        get_item(
+            &self.client,
+            &self.table,
+            &format!("CERTIFICATE#{}", number.as_str()),
+        )
+        .await?
+        .map(|i| Self::from_item(&i))
+        .transpose()
+    }
+
+    async fn list_for_account(&self, account_id: &str) -> StoreResult<Vec<Certificate>> {
+        let mut certificates = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(CERTIFICATES_BY_ACCOUNT_INDEX)
+                .key_condition_expression("account_id = :a")
+                .expression_attribute_values(":a", s(account_id))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                certificates.push(Self::from_item(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(certificates)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records table: pk PERSON#<cnp>, sk ENTRY#<id>.
+
+#[derive(Clone)]
+pub struct DynamoRecords {
+    client: Client,
+    table: String,
+}
+
+impl DynamoRecords {
+    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl RecordStore for DynamoRecords {
+    async fn add(&self, cnp: &Cnp, entry: &RecordEntry) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("PERSON#{}", cnp.as_string())))
+            .item("sk", s(format!("ENTRY#{}", entry.entry_id)))
+            .item("entry", json_attr(entry))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn list(&self, cnp: &Cnp) -> StoreResult<Vec<RecordEntry>> {
+        let mut entries = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :p")
+                .expression_attribute_values(":p", s(format!("PERSON#{}", cnp.as_string())))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                entries.push(from_json(item, "entry")?.ok_or_else(|| corrupt("entry"))?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        entries.sort_by(|a: &RecordEntry, b| a.decision_date.cmp(&b.decision_date));
+        Ok(entries)
+    }
+}

@@ -1,0 +1,364 @@
+//! Domain types. Each is parsed once at the edge; past it, an invalid value cannot exist.
+
+pub mod cnp;
+pub mod text;
+
+pub use cnp::{Cnp, CnpError};
+pub use text::{CounterCode, Email, IdDocument, Name, Password, TextError};
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono_tz::Europe::Bucharest;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    Citizen,
+    Operator,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Citizen => "CITIZEN",
+            Role::Operator => "OPERATOR",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "CITIZEN" => Some(Role::Citizen),
+            "OPERATOR" => Some(Role::Operator),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountStatus {
+    PendingValidation,
+    Validated,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::PendingValidation => "PENDING_VALIDATION",
+            AccountStatus::Validated => "VALIDATED",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ValidationMethod {
+    Ghiseul,
+    Counter,
+}
+
+/// How and when an account's identity was proven.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validation {
+    pub method: ValidationMethod,
+    pub validated_at: DateTime<Utc>,
+    /// For counter validations: the clerk's account and police unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_unit: Option<String>,
+}
+
+/// The civil-status data a citizen registers with and that pre-fills every request.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Person {
+    pub cnp: Cnp,
+    pub last_name: Name,
+    pub first_name: Name,
+    pub father_first_name: Option<Name>,
+    pub mother_first_name: Option<Name>,
+    pub birth_place: Option<Name>,
+    pub id_document: IdDocument,
+}
+
+impl Person {
+    /// "Pop Ana-Maria": surname first, as on Romanian documents.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.last_name.as_str(), self.first_name.as_str())
+    }
+}
+
+/// A citizen's or an operator's account.
+#[derive(Clone)]
+pub struct Account {
+    pub account_id: String,
+    pub email: Email,
+    pub role: Role,
+    pub status: AccountStatus,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+    /// Citizens only.
+    pub person: Option<Person>,
+    pub counter_code: Option<CounterCode>,
+    pub validation: Option<Validation>,
+    /// Operators only: the police unit they work for.
+    pub unit: Option<String>,
+}
+
+/// The purposes a certificate can be requested for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Angajare,
+    Studii,
+    Emigrare,
+    Viza,
+    Adoptie,
+    PortArma,
+    AtestatProfesional,
+    AlteUtilizari,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 8] = [
+        Purpose::Angajare,
+        Purpose::Studii,
+        Purpose::Emigrare,
+        Purpose::Viza,
+        Purpose::Adoptie,
+        Purpose::PortArma,
+        Purpose::AtestatProfesional,
+        Purpose::AlteUtilizari,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Purpose::Angajare => "ANGAJARE",
+            Purpose::Studii => "STUDII",
+            Purpose::Emigrare => "EMIGRARE",
+            Purpose::Viza => "VIZA",
+            Purpose::Adoptie => "ADOPTIE",
+            Purpose::PortArma => "PORT_ARMA",
+            Purpose::AtestatProfesional => "ATESTAT_PROFESIONAL",
+            Purpose::AlteUtilizari => "ALTE_UTILIZARI",
+        }
+    }
+
+    pub fn label_ro(self) -> &'static str {
+        match self {
+            Purpose::Angajare => "Angajare",
+            Purpose::Studii => "Studii",
+            Purpose::Emigrare => "Emigrare",
+            Purpose::Viza => "Obținere viză",
+            Purpose::Adoptie => "Adopție",
+            Purpose::PortArma => "Permis de port armă",
+            Purpose::AtestatProfesional => "Atestat profesional",
+            Purpose::AlteUtilizari => "Alte utilizări",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Purpose::Angajare => "Employment",
+            Purpose::Studii => "Studies",
+            Purpose::Emigrare => "Emigration",
+            Purpose::Viza => "Visa",
+            Purpose::Adoptie => "Adoption",
+            Purpose::PortArma => "Firearm licence",
+            Purpose::AtestatProfesional => "Professional licence",
+            Purpose::AlteUtilizari => "Other uses",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestStatus {
+    Pending,
+    Issued,
+    Rejected,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "PENDING",
+            RequestStatus::Issued => "ISSUED",
+            RequestStatus::Rejected => "REJECTED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "PENDING" => Some(Self::Pending),
+            "ISSUED" => Some(Self::Issued),
+            "REJECTED" => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// Why a request was not issued online.
+pub const REJECTION_HAS_ENTRIES: &str = "HAS_ENTRIES_VISIT_COUNTER";
+
+#[derive(Debug, Clone)]
+pub struct CertificateRequest {
+    pub request_id: String,
+    pub account_id: String,
+    pub purpose: Purpose,
+    pub status: RequestStatus,
+    pub created_at: DateTime<Utc>,
+    pub certificate_number: Option<CertificateNumber>,
+    pub issued_at: Option<DateTime<Utc>>,
+    pub rejection_code: Option<String>,
+}
+
+/// One entry of the criminal record.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordEntry {
+    pub entry_id: String,
+    pub court: String,
+    pub decision: String,
+    pub decision_date: NaiveDate,
+    pub offence: String,
+    pub penalty: String,
+    #[serde(default)]
+    pub rehabilitated: bool,
+}
+
+impl std::fmt::Debug for RecordEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecordEntry({})", self.entry_id)
+    }
+}
+
+/// `CJ-2026-00000042`: series CJ (electronic criminal record certificate), year of issue,
+/// a sequence number unique within the year.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CertificateNumber(String);
+
+impl CertificateNumber {
+    pub fn new(year: i32, sequence: u64) -> Self {
+        Self(format!("CJ-{year:04}-{sequence:08}"))
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        let s = input.trim().to_ascii_uppercase();
+        let rest = s.strip_prefix("CJ-")?;
+        let (year, seq) = rest.split_once('-')?;
+        let ok = year.len() == 4
+            && year.bytes().all(|b| b.is_ascii_digit())
+            && (8..=12).contains(&seq.len())
+            && seq.bytes().all(|b| b.is_ascii_digit());
+        ok.then_some(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateStatus {
+    Valid,
+    Expired,
+    Revoked,
+}
+
+impl CertificateStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "VALID",
+            CertificateStatus::Expired => "EXPIRED",
+            CertificateStatus::Revoked => "REVOKED",
+        }
+    }
+}
+
+/// An issued certificate, as recorded at issue.
+#[derive(Clone)]
+pub struct Certificate {
+    pub number: CertificateNumber,
+    pub request_id: String,
+    pub account_id: String,
+    pub purpose: Purpose,
+    pub issued_at: DateTime<Utc>,
+    pub valid_until: NaiveDate,
+    pub holder_cnp: Cnp,
+    pub holder_name: String,
+    pub has_entries: bool,
+    pub document_key: String,
+    pub document_sha256: String,
+    pub signature: Vec<u8>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Certificate {
+    pub fn status(&self, now: DateTime<Utc>) -> CertificateStatus {
+        if self.revoked_at.is_some() {
+            CertificateStatus::Revoked
+        } else if bucharest_date(now) > self.valid_until {
+            CertificateStatus::Expired
+        } else {
+            CertificateStatus::Valid
+        }
+    }
+}
+
+/// The calendar day in Romania at an instant: the daily limit and validity are counted in it.
+pub fn bucharest_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&Bucharest).date_naive()
+}
+
+/// Valid for six months from the date of issue: the same day number six months later, or the
+/// last day of that month when the day does not exist (31 Aug → 28/29 Feb).
+pub fn valid_until(issued_at: DateTime<Utc>) -> NaiveDate {
+    let issued = bucharest_date(issued_at);
+    issued
+        .checked_add_months(Months::new(6))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn purposes_round_trip() {
+        for p in Purpose::ALL {
+            assert_eq!(Purpose::parse(p.code()), Some(p));
+        }
+        assert_eq!(Purpose::parse("angajare"), None);
+    }
+
+    #[test]
+    fn certificate_numbers() {
+        let n = CertificateNumber::new(2026, 42);
+        assert_eq!(n.as_str(), "CJ-2026-00000042");
+        assert_eq!(CertificateNumber::parse("cj-2026-00000042"), Some(n));
+        for bad in ["", "CJ-2026", "CJ-26-00000042", "XX-2026-00000042", "CJ-2026-0000004a"] {
+            assert_eq!(CertificateNumber::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn validity_is_six_months_in_bucharest_time() {
+        let at = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+        assert_eq!(valid_until(at(2026, 1, 15, 10)).to_string(), "2026-07-15");
+        assert_eq!(valid_until(at(2026, 8, 31, 10)).to_string(), "2027-02-28");
+        assert_eq!(valid_until(at(2027, 8, 31, 10)).to_string(), "2028-02-29");
+        // 22:30 UTC on 31 Dec is already 1 Jan in Bucharest.
+        assert_eq!(valid_until(at(2026, 12, 31, 22)).to_string(), "2027-07-01");
+    }
+
+    #[test]
+    fn bucharest_day_boundary() {
+        let late = Utc.with_ymd_and_hms(2026, 6, 30, 20, 59, 59).unwrap();
+        let next = Utc.with_ymd_and_hms(2026, 6, 30, 21, 0, 0).unwrap();
+        assert_eq!(bucharest_date(late).to_string(), "2026-06-30");
+        assert_eq!(bucharest_date(next).to_string(), "2026-07-01");
+    }
+}

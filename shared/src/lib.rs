@@ -1,0 +1,12 @@
+//! cazier's common library: domain types, ports, AWS adapters, the HTTP edge and the domain
+//! services that the Lambda functions, the local server and the admin tool share.
+
+pub mod aws;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod http;
+pub mod pdf;
+pub mod ports;
+pub mod services;
+pub mod telemetry;

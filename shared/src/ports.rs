@@ -1,0 +1,141 @@
+//! Ports: what the domain services need from the outside world. AWS adapters implement them in
+//! `crate::aws`; tests may implement them in memory.
+
+use crate::domain::{
+    Account, Certificate, CertificateNumber, CertificateRequest, Cnp, CounterCode, Email,
+    RecordEntry, Role, Validation,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness or state condition did not hold (the thing exists already, or changed).
+    #[error("conflict")]
+    Conflict,
+    /// The dependency failed or is out of reach. The text is for logs, never for clients.
+    #[error("dependency failed: {0}")]
+    Unavailable(String),
+    /// Stored data that no longer parses: a bug or a manual edit.
+    #[error("corrupt item: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: String,
+    pub account_id: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created,
+    /// The e-mail or the CNP is registered already.
+    Taken,
+    /// Only the random counter code collided: draw another.
+    CounterCodeTaken,
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates the account with its unique e-mail, CNP and counter code.
+    async fn create(&self, account: &Account) -> StoreResult<CreateOutcome>;
+    async fn get(&self, account_id: &str) -> StoreResult<Option<Account>>;
+    async fn find_by_email(&self, email: &Email) -> StoreResult<Option<Account>>;
+    async fn find_by_counter_code(&self, code: &CounterCode) -> StoreResult<Option<Account>>;
+    /// Marks a pending account validated; `Conflict` if it was validated already.
+    async fn mark_validated(&self, account_id: &str, validation: &Validation) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn put(&self, session: &Session) -> StoreResult<()>;
+    async fn get(&self, token_hash: &str) -> StoreResult<Option<Session>>;
+    async fn delete(&self, token_hash: &str) -> StoreResult<()>;
+}
+
+/// Fixed-window counters for throttling (login failures, verifications).
+#[async_trait]
+pub trait Throttle: Send + Sync {
+    /// Counts one event for `key` in the window that holds `now`; returns the count so far.
+    async fn hit(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32>;
+    /// The count for `key` in the window that holds `now`, without counting.
+    async fn count(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32>;
+}
+
+pub enum SubmitOutcome {
+    Created,
+    /// The same idempotency key was used before by this account: the earlier request.
+    Replayed(CertificateRequest),
+    /// A request for this purpose was already made today: its id.
+    DailyLimit { request_id: String },
+}
+
+#[async_trait]
+pub trait RequestStore: Send + Sync {
+    /// Stores a new request together with its daily-limit guard and idempotency key, atomically.
+    async fn submit(
+        &self,
+        request: &CertificateRequest,
+        day: NaiveDate,
+        idempotency_key: Option<&str>,
+    ) -> StoreResult<SubmitOutcome>;
+    async fn get(&self, request_id: &str) -> StoreResult<Option<CertificateRequest>>;
+    /// Binds a certificate number and issue time to a pending request, once. Returns the request
+    /// as stored afterwards (with the number bound by whoever got there first).
+    async fn reserve_number(
+        &self,
+        request_id: &str,
+        number: &CertificateNumber,
+        issued_at: DateTime<Utc>,
+    ) -> StoreResult<CertificateRequest>;
+    async fn mark_issued(&self, request_id: &str) -> StoreResult<()>;
+    async fn mark_rejected(&self, request_id: &str, code: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait CertificateStore: Send + Sync {
+    /// The next number in the year's sequence; unique under any concurrency.
+    async fn next_sequence(&self, year: i32) -> StoreResult<u64>;
+    /// Records an issued certificate; `Conflict` if that number is recorded already.
+    async fn put(&self, certificate: &Certificate) -> StoreResult<()>;
+    async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>>;
+    /// The account's certificates, newest first.
+    async fn list_for_account(&self, account_id: &str) -> StoreResult<Vec<Certificate>>;
+}
+
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    async fn add(&self, cnp: &Cnp, entry: &RecordEntry) -> StoreResult<()>;
+    async fn list(&self, cnp: &Cnp) -> StoreResult<Vec<RecordEntry>>;
+}
+
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> StoreResult<()>;
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+}
+
+#[async_trait]
+pub trait Signer: Send + Sync {
+    /// An ECDSA P-256 / SHA-256 signature (DER) over `message` (at most 4096 bytes).
+    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>>;
+    /// The public key as DER SubjectPublicKeyInfo.
+    async fn public_key(&self) -> StoreResult<Vec<u8>>;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

@@ -1,0 +1,301 @@
+//! Registration, sessions and the citizen's own account.
+
+use crate::crypto::{
+    hash_password, new_token, sha256_hex, verify_password, verify_password_against_nothing,
+};
+use crate::domain::{
+    Account, AccountStatus, Cnp, CounterCode, Email, IdDocument, Name, Password, Person, Role,
+};
+use crate::http::{ApiError, FieldError, Principal};
+use crate::ports::{
+    AccountStore, Clock, CreateOutcome, Session, SessionStore, StoreError, Throttle,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Sessions last this long; a new login is needed afterwards.
+pub const SESSION_TTL: Duration = Duration::hours(1);
+/// Failed logins for one e-mail allowed within the window before answers turn to 429.
+pub const LOGIN_FAILURE_LIMIT: u32 = 5;
+pub const LOGIN_WINDOW_SECS: u64 = 15 * 60;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdDocumentDto {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub series: Option<String>,
+    pub number: String,
+}
+
+impl IdDocumentDto {
+    pub fn parse(&self, field: &str) -> Result<IdDocument, FieldError> {
+        IdDocument::parse(&self.kind, self.series.as_deref(), &self.number)
+            .map_err(|e| FieldError::new(field, "INVALID_ID_DOCUMENT", e))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterDto {
+    pub email: String,
+    pub password: String,
+    pub cnp: String,
+    pub last_name: String,
+    pub first_name: String,
+    #[serde(default)]
+    pub father_first_name: Option<String>,
+    #[serde(default)]
+    pub mother_first_name: Option<String>,
+    #[serde(default)]
+    pub birth_place: Option<String>,
+    pub id_document: IdDocumentDto,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginDto {
+    pub email: String,
+    pub password: String,
+}
+
+/// Collects every field error of a form so the citizen can fix them all at once.
+#[derive(Default)]
+pub struct Form(Vec<FieldError>);
+
+impl Form {
+    pub fn take<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        code: &'static str,
+        r: Result<T, E>,
+    ) -> Option<T> {
+        r.map_err(|e| self.0.push(FieldError::new(field, code, e))).ok()
+    }
+
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Invalid(self.0))
+        }
+    }
+}
+
+fn parse_person(dto: &RegisterDto, form: &mut Form) -> Option<Person> {
+    let cnp = form.take("cnp", "INVALID_CNP", Cnp::parse(&dto.cnp));
+    let mut name = |field: &str, v: &str| form.take(field, "INVALID_NAME", Name::parse(v));
+    let last_name = name("last_name", &dto.last_name);
+    let first_name = name("first_name", &dto.first_name);
+    let father = dto
+        .father_first_name
+        .as_deref()
+        .map(|v| name("father_first_name", v));
+    let mother = dto
+        .mother_first_name
+        .as_deref()
+        .map(|v| name("mother_first_name", v));
+    let place = dto.birth_place.as_deref().map(|v| name("birth_place", v));
+    let id_document = dto
+        .id_document
+        .parse("id_document")
+        .map_err(|e| form.push(e))
+        .ok();
+    Some(Person {
+        cnp: cnp?,
+        last_name: last_name?,
+        first_name: first_name?,
+        father_first_name: father.map(|f| f.ok_or(())).transpose().ok()?,
+        mother_first_name: mother.map(|f| f.ok_or(())).transpose().ok()?,
+        birth_place: place.map(|f| f.ok_or(())).transpose().ok()?,
+        id_document: id_document?,
+    })
+}
+
+/// What `GET /v1/accounts/me` and the validation routes answer.
+pub fn account_view(a: &Account) -> Value {
+    json!({
+        "account_id": a.account_id,
+        "email": a.email.as_str(),
+        "status": a.status.as_str(),
+        "last_name": a.person.as_ref().map(|p| p.last_name.as_str()),
+        "first_name": a.person.as_ref().map(|p| p.first_name.as_str()),
+        "cnp_masked": a.person.as_ref().map(|p| p.cnp.masked()),
+        "validation": a.validation.as_ref().map(|v| json!({
+            "method": v.method,
+            "validated_at": rfc3339(v.validated_at),
+        })),
+    })
+}
+
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[derive(Serialize)]
+pub struct Registered {
+    pub account_id: String,
+    pub status: &'static str,
+    pub counter_code: String,
+}
+
+#[derive(Serialize)]
+pub struct SessionCreated {
+    pub token: String,
+    pub expires_at: String,
+    pub role: &'static str,
+}
+
+pub struct AccountService {
+    pub accounts: Arc<dyn AccountStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub throttle: Arc<dyn Throttle>,
+    pub clock: Arc<dyn Clock>,
+}
+
+async fn hash_off_thread(password: Password) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || hash_password(password.expose()))
+        .await
+        .map_err(|e| ApiError::Dependency(StoreError::Unavailable(e.to_string())))?
+        .map_err(|e| ApiError::Dependency(StoreError::Unavailable(e.to_string())))
+}
+
+impl AccountService {
+    pub async fn register(&self, dto: RegisterDto) -> Result<Registered, ApiError> {
+        let mut form = Form::default();
+        let email = form.take("email", "INVALID_EMAIL", Email::parse(&dto.email));
+        let password = form.take("password", "INVALID_PASSWORD", Password::parse(&dto.password));
+        let person = parse_person(&dto, &mut form);
+        form.finish()?;
+        let (Some(email), Some(password), Some(person)) = (email, password, person) else {
+            return Err(ApiError::Malformed("incomplete form".into()));
+        };
+        let password_hash = hash_off_thread(password).await?;
+        // A fresh counter code collides with an existing one about once in 10^12 draws; a
+        // conflict is retried with a new code, a duplicate e-mail or CNP is not.
+        for _ in 0..3 {
+            let account = Account {
+                account_id: uuid::Uuid::new_v4().to_string(),
+                email: email.clone(),
+                role: Role::Citizen,
+                status: AccountStatus::PendingValidation,
+                password_hash: password_hash.clone(),
+                created_at: self.clock.now(),
+                person: Some(person.clone()),
+                counter_code: Some(CounterCode::random()),
+                validation: None,
+                unit: None,
+            };
+            match self.accounts.create(&account).await? {
+                CreateOutcome::Created => {
+                    tracing::info!(account_id = %account.account_id, "account created");
+                    return Ok(Registered {
+                        account_id: account.account_id,
+                        status: AccountStatus::PendingValidation.as_str(),
+                        counter_code: account
+                            .counter_code
+                            .map(|c| c.as_str().to_owned())
+                            .unwrap_or_default(),
+                    });
+                }
+                CreateOutcome::Taken => return Err(account_exists()),
+                CreateOutcome::CounterCodeTaken => continue,
+            }
+        }
+        Err(ApiError::Dependency(StoreError::Unavailable(
+            "no free counter code after 3 draws".into(),
+        )))
+    }
+
+    pub async fn login(&self, dto: LoginDto) -> Result<SessionCreated, ApiError> {
+        let now = self.clock.now();
+        let throttle_key = format!("login:{}", dto.email.trim().to_lowercase());
+        let failures = self
+            .throttle
+            .count(&throttle_key, LOGIN_WINDOW_SECS, now)
+            .await?;
+        if failures >= LOGIN_FAILURE_LIMIT {
+            return Err(ApiError::Throttled {
+                retry_after_secs: retry_after(now, LOGIN_WINDOW_SECS),
+            });
+        }
+        let account = match Email::parse(&dto.email) {
+            Ok(email) => self.accounts.find_by_email(&email).await?,
+            Err(_) => None,
+        };
+        let password = dto.password;
+        let verified = match account {
+            Some(account) => {
+                let stored = account.password_hash.clone();
+                let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+                    .await
+                    .unwrap_or(false);
+                ok.then_some(account)
+            }
+            None => {
+                // Same work for an unknown e-mail: the answer time tells nothing.
+                let _ = tokio::task::spawn_blocking(move || {
+                    verify_password_against_nothing(&password)
+                })
+                .await;
+                None
+            }
+        };
+        let Some(account) = verified else {
+            self.throttle
+                .hit(&throttle_key, LOGIN_WINDOW_SECS, now)
+                .await?;
+            return Err(ApiError::InvalidCredentials);
+        };
+        let token = new_token();
+        let expires_at = now + SESSION_TTL;
+        self.sessions
+            .put(&Session {
+                token_hash: sha256_hex(token.as_bytes()),
+                account_id: account.account_id.clone(),
+                role: account.role,
+                expires_at,
+            })
+            .await?;
+        Ok(SessionCreated {
+            token,
+            expires_at: rfc3339(expires_at),
+            role: account.role.as_str(),
+        })
+    }
+
+    pub async fn logout(&self, principal: &Principal) -> Result<(), ApiError> {
+        self.sessions.delete(&principal.token_hash).await?;
+        Ok(())
+    }
+
+    pub async fn me(&self, principal: &Principal) -> Result<Value, ApiError> {
+        let account = self
+            .accounts
+            .get(&principal.account_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(account_view(&account))
+    }
+}
+
+pub fn account_exists() -> ApiError {
+    ApiError::Conflict {
+        code: "ACCOUNT_EXISTS",
+        detail: "An account with this e-mail address or CNP already exists.".into(),
+        extra: None,
+    }
+}
+
+/// Seconds until the fixed window that holds `now` ends.
+pub fn retry_after(now: DateTime<Utc>, window_secs: u64) -> u64 {
+    let window = window_secs.max(1) as i64;
+    (window - now.timestamp().rem_euclid(window)) as u64
+}

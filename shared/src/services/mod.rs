@@ -1,0 +1,7 @@
+//! Domain services: what the functions do, written against the ports.
+
+pub mod accounts;
+pub mod issuance;
+pub mod requests;
+pub mod validation;
+pub mod verification;
