@@ -8,5 +8,6 @@ pub mod domain;
 pub mod http;
 pub mod pdf;
 pub mod ports;
+pub mod runtime;
 pub mod services;
 pub mod telemetry;

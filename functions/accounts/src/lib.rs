@@ -1,0 +1,69 @@
+//! Registration and sessions: `POST /v1/accounts`, `POST /v1/sessions`,
+//! `DELETE /v1/sessions/current`, `GET /v1/accounts/me`.
+
+use async_trait::async_trait;
+use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoSessions};
+use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::http::{
+    authenticate, empty_response, json_response, parse_json, respond, route_key, ApiError,
+};
+use cazier_shared::ports::{Clock, SessionStore, SystemClock};
+use cazier_shared::runtime::HttpFunction;
+use cazier_shared::services::accounts::AccountService;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
+
+pub struct AccountsFunction {
+    service: AccountService,
+    sessions: Arc<dyn SessionStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AccountsFunction {
+    pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        let accounts = Arc::new(DynamoAccounts::new(&sdk, env.require(vars::ACCOUNTS_TABLE)?));
+        let sessions = Arc::new(DynamoSessions::new(&sdk, env.require(vars::SESSIONS_TABLE)?));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Ok(Self {
+            service: AccountService {
+                accounts,
+                sessions: sessions.clone(),
+                throttle: sessions.clone(),
+                clock: clock.clone(),
+            },
+            sessions,
+            clock,
+        })
+    }
+
+    async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
+        match route_key(&req).as_str() {
+            "POST /v1/accounts" => {
+                let created = self.service.register(parse_json(&req, false)?).await?;
+                Ok(json_response(StatusCode::CREATED, &created))
+            }
+            "POST /v1/sessions" => {
+                let session = self.service.login(parse_json(&req, false)?).await?;
+                Ok(json_response(StatusCode::CREATED, &session))
+            }
+            "DELETE /v1/sessions/current" => {
+                let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
+                self.service.logout(&principal).await?;
+                Ok(empty_response(StatusCode::NO_CONTENT))
+            }
+            "GET /v1/accounts/me" => {
+                let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
+                Ok(json_response(StatusCode::OK, &self.service.me(&principal).await?))
+            }
+            _ => Err(ApiError::NotFound),
+        }
+    }
+}
+
+#[async_trait]
+impl HttpFunction for AccountsFunction {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        respond(self.route(req).await)
+    }
+}

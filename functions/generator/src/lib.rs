@@ -1,0 +1,77 @@
+//! Certificate generation: consumes the requests table's stream, one new request per record.
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use cazier_shared::aws::dynamo::{
+    DynamoAccounts, DynamoCertificates, DynamoRecords, DynamoRequests,
+};
+use cazier_shared::aws::kms::KmsSigner;
+use cazier_shared::aws::s3::S3Blobs;
+use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::ports::SystemClock;
+use cazier_shared::services::issuance::{IssuanceService, Outcome};
+use std::sync::Arc;
+
+pub struct GeneratorFunction {
+    service: IssuanceService,
+}
+
+/// The request a stream record announces: new items of kind REQUEST only (guards and updates
+/// of the same table are not work).
+fn announced_request(record: &EventRecord) -> Option<String> {
+    use serde_dynamo::AttributeValue::S;
+    if record.event_name != "INSERT" {
+        return None;
+    }
+    match (
+        record.change.new_image.get("kind"),
+        record.change.new_image.get("request_id"),
+    ) {
+        (Some(S(kind)), Some(S(id))) if kind == "REQUEST" => Some(id.clone()),
+        _ => None,
+    }
+}
+
+impl GeneratorFunction {
+    pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            service: IssuanceService {
+                accounts: Arc::new(DynamoAccounts::new(&sdk, env.require(vars::ACCOUNTS_TABLE)?)),
+                requests: Arc::new(DynamoRequests::new(&sdk, env.require(vars::REQUESTS_TABLE)?)),
+                certificates: Arc::new(DynamoCertificates::new(
+                    &sdk,
+                    env.require(vars::CERTIFICATES_TABLE)?,
+                )),
+                records: Arc::new(DynamoRecords::new(&sdk, env.require(vars::RECORDS_TABLE)?)),
+                blobs: Arc::new(S3Blobs::new(&sdk, env.require(vars::DOCUMENTS_BUCKET)?)),
+                signer: Arc::new(KmsSigner::new(&sdk, env.require(vars::SIGNING_KEY_ID)?)),
+                clock: Arc::new(SystemClock),
+                issuing_unit: env.get_or(vars::ISSUING_UNIT, "Inspectoratul General al Poliției Române"),
+                issue_with_entries: env.flag(vars::ISSUE_WITH_ENTRIES, true)?,
+            },
+        })
+    }
+
+    /// Processes a batch in order. On the first failure it reports that record (and so every
+    /// later one) for retry; the stream's retry limit and on-failure destination take over from
+    /// there, and issuing is idempotent, so a retried record never yields a second certificate.
+    pub async fn handle_event(&self, event: Event) -> DynamoDbEventResponse {
+        let mut response = DynamoDbEventResponse::default();
+        for record in &event.records {
+            let Some(request_id) = announced_request(record) else {
+                continue;
+            };
+            match self.service.issue(&request_id).await {
+                Ok(Outcome::Issued(_) | Outcome::Rejected(_) | Outcome::Skipped) => {}
+                Err(e) => {
+                    tracing::error!(request_id, error = %e, "generation failed; will retry");
+                    let mut failure = DynamoDbBatchItemFailure::default();
+                    failure.item_identifier = record.change.sequence_number.clone();
+                    response.batch_item_failures.push(failure);
+                    break;
+                }
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,103 @@
+//! Purposes, requests and certificates: `GET /v1/purposes`, `POST /v1/certificate-requests`,
+//! `GET /v1/certificate-requests/{request_id}`, `GET /v1/certificates`,
+//! `GET /v1/certificates/{certificate_number}/pdf`.
+
+use async_trait::async_trait;
+use cazier_shared::aws::dynamo::{
+    DynamoAccounts, DynamoCertificates, DynamoRequests, DynamoSessions,
+};
+use cazier_shared::aws::s3::S3Blobs;
+use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::http::{
+    authenticate, header_str, json_response, parse_json, path_param, respond, route_key, ApiError,
+};
+use cazier_shared::ports::{Clock, SessionStore, SystemClock};
+use cazier_shared::runtime::HttpFunction;
+use cazier_shared::services::requests::{purposes, RequestService};
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
+
+pub struct RequestsFunction {
+    service: RequestService,
+    sessions: Arc<dyn SessionStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl RequestsFunction {
+    pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Ok(Self {
+            service: RequestService {
+                accounts: Arc::new(DynamoAccounts::new(&sdk, env.require(vars::ACCOUNTS_TABLE)?)),
+                requests: Arc::new(DynamoRequests::new(&sdk, env.require(vars::REQUESTS_TABLE)?)),
+                certificates: Arc::new(DynamoCertificates::new(
+                    &sdk,
+                    env.require(vars::CERTIFICATES_TABLE)?,
+                )),
+                blobs: Arc::new(S3Blobs::new(&sdk, env.require(vars::DOCUMENTS_BUCKET)?)),
+                clock: clock.clone(),
+            },
+            sessions: Arc::new(DynamoSessions::new(&sdk, env.require(vars::SESSIONS_TABLE)?)),
+            clock,
+        })
+    }
+
+    async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
+        let route = route_key(&req);
+        if route == "GET /v1/purposes" {
+            let mut response = json_response(StatusCode::OK, &purposes());
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            );
+            return Ok(response);
+        }
+        let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
+        match route.as_str() {
+            "POST /v1/certificate-requests" => {
+                principal.require(cazier_shared::domain::Role::Citizen)?;
+                let submitted = self
+                    .service
+                    .submit(
+                        &principal,
+                        parse_json(&req, false)?,
+                        header_str(&req, "idempotency-key"),
+                    )
+                    .await?;
+                Ok(json_response(StatusCode::ACCEPTED, &submitted.0))
+            }
+            "GET /v1/certificate-requests/{request_id}" => {
+                let id = path_param(&req, "request_id").ok_or(ApiError::NotFound)?;
+                Ok(json_response(StatusCode::OK, &self.service.get(&principal, &id).await?))
+            }
+            "GET /v1/certificates" => Ok(json_response(
+                StatusCode::OK,
+                &self.service.list_certificates(&principal).await?,
+            )),
+            "GET /v1/certificates/{certificate_number}/pdf" => {
+                let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
+                let (number, pdf) = self.service.document(&principal, &number).await?;
+                let mut response = Response::new(Body::Binary(pdf));
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+                if let Ok(v) = HeaderValue::from_str(&format!(
+                    "attachment; filename=\"cazier-{}.pdf\"",
+                    number.as_str()
+                )) {
+                    headers.insert(header::CONTENT_DISPOSITION, v);
+                }
+                Ok(response)
+            }
+            _ => Err(ApiError::NotFound),
+        }
+    }
+}
+
+#[async_trait]
+impl HttpFunction for RequestsFunction {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        respond(self.route(req).await)
+    }
+}

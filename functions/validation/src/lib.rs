@@ -1,0 +1,67 @@
+//! Identity validation at a police counter: `POST /v1/operator/lookups`,
+//! `POST /v1/operator/accounts/{account_id}/validation`.
+
+use async_trait::async_trait;
+use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoSessions};
+use cazier_shared::domain::Role;
+use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::http::{
+    authenticate, json_response, parse_json, path_param, respond, route_key, ApiError,
+};
+use cazier_shared::ports::{Clock, SessionStore, SystemClock};
+use cazier_shared::runtime::HttpFunction;
+use cazier_shared::services::validation::ValidationService;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
+
+pub struct ValidationFunction {
+    service: ValidationService,
+    sessions: Arc<dyn SessionStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ValidationFunction {
+    pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Ok(Self {
+            service: ValidationService {
+                accounts: Arc::new(DynamoAccounts::new(&sdk, env.require(vars::ACCOUNTS_TABLE)?)),
+                clock: clock.clone(),
+            },
+            sessions: Arc::new(DynamoSessions::new(&sdk, env.require(vars::SESSIONS_TABLE)?)),
+            clock,
+        })
+    }
+
+    async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
+        let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
+        // The role is checked before the body is read: a citizen learns nothing more than 403.
+        principal.require(Role::Operator)?;
+        match route_key(&req).as_str() {
+            "POST /v1/operator/lookups" => {
+                let found = self
+                    .service
+                    .lookup(&principal, parse_json(&req, false)?)
+                    .await?;
+                Ok(json_response(StatusCode::OK, &found))
+            }
+            "POST /v1/operator/accounts/{account_id}/validation" => {
+                let account_id = path_param(&req, "account_id").ok_or(ApiError::NotFound)?;
+                let account = self
+                    .service
+                    .validate(&principal, &account_id, parse_json(&req, false)?)
+                    .await?;
+                Ok(json_response(StatusCode::OK, &account))
+            }
+            _ => Err(ApiError::NotFound),
+        }
+    }
+}
+
+#[async_trait]
+impl HttpFunction for ValidationFunction {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        respond(self.route(req).await)
+    }
+}

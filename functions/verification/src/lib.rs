@@ -1,0 +1,52 @@
+//! Public verification: `POST /v1/verifications`.
+
+use async_trait::async_trait;
+use cazier_shared::aws::dynamo::{DynamoCertificates, DynamoSessions};
+use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::http::{json_response, parse_json, respond, route_key, source_ip, ApiError};
+use cazier_shared::ports::SystemClock;
+use cazier_shared::runtime::HttpFunction;
+use cazier_shared::services::verification::VerificationService;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
+
+pub struct VerificationFunction {
+    service: VerificationService,
+}
+
+impl VerificationFunction {
+    pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            service: VerificationService {
+                certificates: Arc::new(DynamoCertificates::new(
+                    &sdk,
+                    env.require(vars::CERTIFICATES_TABLE)?,
+                )),
+                // Throttle counters live in the sessions table (they expire through its TTL).
+                throttle: Arc::new(DynamoSessions::new(&sdk, env.require(vars::SESSIONS_TABLE)?)),
+                clock: Arc::new(SystemClock),
+            },
+        })
+    }
+
+    async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
+        match route_key(&req).as_str() {
+            "POST /v1/verifications" => {
+                let answer = self
+                    .service
+                    .verify(parse_json(&req, false)?, &source_ip(&req))
+                    .await?;
+                Ok(json_response(StatusCode::OK, &answer))
+            }
+            _ => Err(ApiError::NotFound),
+        }
+    }
+}
+
+#[async_trait]
+impl HttpFunction for VerificationFunction {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        respond(self.route(req).await)
+    }
+}

@@ -1,1 +1,4 @@
-fn main() {}
+#[tokio::main]
+async fn main() {
+    cazier_shared::runtime::run_http(cazier_verification::VerificationFunction::from_env).await;
+}
