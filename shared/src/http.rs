@@ -87,8 +87,10 @@ impl ApiError {
                 "Payload too large",
                 format!("The body is over the limit of {limit} bytes."),
             ),
+            // The contract lists 400 for a body that is not JSON, so a declared non-JSON media
+            // type is answered 400 too (with its own code), not 415.
             ApiError::UnsupportedMediaType(expected) => (
-                415,
+                400,
                 "UNSUPPORTED_MEDIA_TYPE",
                 "Unsupported media type",
                 format!("Send the body as {expected}."),

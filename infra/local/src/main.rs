@@ -1,1 +1,83 @@
-fn main() {}
+//! `cazier-local`: the local API server of `make up`.
+
+use anyhow::{Context, Result};
+use cazier_local::{start, StackOptions};
+use clap::Parser;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(about = "Serves template.yaml's API on a local AWS endpoint (moto)")]
+struct Args {
+    #[arg(long, default_value = "template.yaml")]
+    template: PathBuf,
+    #[arg(long, env = "AWS_ENDPOINT_URL", default_value = "http://127.0.0.1:5000")]
+    aws_endpoint: String,
+    #[arg(long, env = "AWS_REGION", default_value = "eu-central-1")]
+    region: String,
+    #[arg(long, default_value = "local")]
+    stage: String,
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    #[arg(long, default_value = ".local")]
+    state_dir: PathBuf,
+    /// Template parameter override, e.g. --parameter IssueWithEntries=false (repeatable).
+    #[arg(long = "parameter", value_parser = parse_pair)]
+    parameters: Vec<(String, String)>,
+    /// Seed an operator account: e-mail.
+    #[arg(long)]
+    operator_email: Option<String>,
+    #[arg(long, env = "CAZIER_OPERATOR_PASSWORD", hide_env_values = true)]
+    operator_password: Option<String>,
+    #[arg(long)]
+    operator_unit: Option<String>,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected Name=Value, got {s}"))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    cazier_shared::telemetry::init();
+    let args = Args::parse();
+    let seed_operator = match (args.operator_email, args.operator_password, args.operator_unit) {
+        (Some(e), Some(p), Some(u)) => Some((e, p, u)),
+        (None, None, None) => None,
+        _ => anyhow::bail!("--operator-email, --operator-password and --operator-unit go together"),
+    };
+    let stack = start(StackOptions {
+        template: args.template,
+        aws_endpoint: args.aws_endpoint.clone(),
+        region: args.region,
+        stage: args.stage,
+        port: args.port,
+        state_dir: args.state_dir.clone(),
+        parameters: args.parameters.into_iter().collect::<HashMap<_, _>>(),
+        seed_operator: seed_operator.clone(),
+    })
+    .await
+    .context("starting the local stack")?;
+    println!();
+    println!("cazier local stack is up");
+    println!("  API:            {}/v1/purposes", stack.base_url());
+    println!("  AWS (moto):     {}", args.aws_endpoint);
+    println!(
+        "  stack outputs:  {}",
+        args.state_dir.join("stack-outputs.json").display()
+    );
+    println!(
+        "  sam local env:  {}",
+        args.state_dir.join("sam-env.json").display()
+    );
+    if let Some((email, _, unit)) = &seed_operator {
+        println!("  operator:       {email} ({unit})");
+    }
+    println!("Ctrl-C stops it.");
+    tokio::signal::ctrl_c().await.ok();
+    println!("stopping…");
+    stack.stop().await;
+    Ok(())
+}

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod issuance;
+pub mod operators;
 pub mod requests;
 pub mod validation;
 pub mod verification;

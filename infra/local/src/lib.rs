@@ -1,0 +1,261 @@
+//! The local stack: provisions on moto what `template.yaml` defines, then serves every HTTP
+//! route of the template with the real handlers in-process and delivers the requests table's
+//! stream to the generator. Used by `make up` (the `cazier-local` binary) and by the tests.
+
+pub mod provision;
+pub mod server;
+pub mod streams;
+pub mod template;
+
+use anyhow::{anyhow, bail, Context, Result};
+use cazier_shared::aws::dynamo::DynamoAccounts;
+use cazier_shared::config::Env;
+use cazier_shared::runtime::HttpFunction;
+use serde_json::json;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use template::{Resolver, Template};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The account id moto uses; only for resolving `${AWS::AccountId}`.
+const LOCAL_ACCOUNT_ID: &str = "123456789012";
+
+pub struct StackOptions {
+    pub template: PathBuf,
+    pub aws_endpoint: String,
+    pub region: String,
+    pub stage: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub state_dir: PathBuf,
+    /// Template parameter overrides (`IssueWithEntries=false`).
+    pub parameters: HashMap<String, String>,
+    /// e-mail, password, police unit.
+    pub seed_operator: Option<(String, String, String)>,
+}
+
+pub struct RunningStack {
+    pub addr: SocketAddr,
+    /// The template's outputs, resolved, plus `LocalAwsEndpointUrl`.
+    pub outputs: HashMap<String, String>,
+    pub sdk: aws_config::SdkConfig,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningStack {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// SDK configuration for the local endpoint. Static dummy credentials: moto accepts any.
+pub async fn local_sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "cazier-local",
+        ))
+        .load()
+        .await
+}
+
+enum Built {
+    Http(Arc<dyn HttpFunction>),
+    Stream(Arc<cazier_generator::GeneratorFunction>),
+}
+
+/// The in-process handlers, by the `CodeUri` of their function in the template.
+async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<Built> {
+    let err = |e: cazier_shared::config::ConfigError| anyhow!("{code_uri}: {e}");
+    Ok(match code_uri {
+        "functions/accounts" => Built::Http(Arc::new(
+            cazier_accounts::AccountsFunction::from_env(sdk, env).await.map_err(err)?,
+        )),
+        "functions/validation" => Built::Http(Arc::new(
+            cazier_validation::ValidationFunction::from_env(sdk, env).await.map_err(err)?,
+        )),
+        "functions/requests" => Built::Http(Arc::new(
+            cazier_requests::RequestsFunction::from_env(sdk, env).await.map_err(err)?,
+        )),
+        "functions/verification" => Built::Http(Arc::new(
+            cazier_verification::VerificationFunction::from_env(sdk, env)
+                .await
+                .map_err(err)?,
+        )),
+        "functions/generator" => Built::Stream(Arc::new(
+            cazier_generator::GeneratorFunction::from_env(sdk, env)
+                .await
+                .map_err(err)?,
+        )),
+        other => bail!("template function with CodeUri {other} has no local handler"),
+    })
+}
+
+pub async fn start(opts: StackOptions) -> Result<RunningStack> {
+    std::fs::create_dir_all(&opts.state_dir)
+        .with_context(|| format!("creating {}", opts.state_dir.display()))?;
+    let sdk = local_sdk_config(&opts.aws_endpoint, &opts.region).await;
+    let template = Template::load(&opts.template)?;
+    let physical = provision::provision(&sdk, &template, &opts.stage)
+        .await
+        .context("provisioning the template's resources on the local endpoint")?;
+
+    let mut parameters = template.parameter_defaults();
+    parameters.insert("Stage".into(), opts.stage.clone());
+    for (k, v) in &opts.parameters {
+        if !parameters.contains_key(k) {
+            bail!("template.yaml has no parameter {k}");
+        }
+        parameters.insert(k.clone(), v.clone());
+    }
+    // Resources that have no local counterpart resolve to their logical id.
+    let mut physical = physical;
+    for (id, _) in [
+        "AWS::SQS::Queue",
+        "AWS::Serverless::HttpApi",
+        "AWS::Logs::LogGroup",
+        "AWS::IAM::Role",
+    ]
+    .iter()
+    .flat_map(|kind| template.resources_of(kind))
+    {
+        physical
+            .attributes
+            .insert((id.clone(), "Arn".into()), format!("arn:local:{id}"));
+        physical.refs.entry(id.clone()).or_insert(id);
+    }
+    let resolver = Resolver {
+        parameters: &parameters,
+        physical: &physical,
+        region: &opts.region,
+        account_id: LOCAL_ACCOUNT_ID,
+    };
+
+    let (stop, stop_rx) = watch::channel(false);
+    let mut http: HashMap<String, Arc<dyn HttpFunction>> = HashMap::new();
+    let mut streams: HashMap<String, Arc<cazier_generator::GeneratorFunction>> = HashMap::new();
+    let mut sam_env = serde_json::Map::new();
+    for function in template.functions() {
+        let mut env = HashMap::new();
+        for (k, v) in &function.environment {
+            let value = resolver
+                .resolve(v)
+                .with_context(|| format!("{}: environment {k}", function.logical_id))?;
+            env.insert(k.clone(), value);
+        }
+        let mut for_sam = env.clone();
+        for_sam.insert(
+            "AWS_ENDPOINT_URL".into(),
+            opts.aws_endpoint
+                .replace("127.0.0.1", "host.docker.internal"),
+        );
+        sam_env.insert(function.logical_id.clone(), json!(for_sam));
+        match build(&function.code_uri, sdk.clone(), Env::from_map(env)).await? {
+            Built::Http(f) => {
+                http.insert(function.logical_id.clone(), f);
+            }
+            Built::Stream(f) => {
+                streams.insert(function.logical_id.clone(), f);
+            }
+        }
+    }
+
+    let mut routes = Vec::new();
+    for route in template.routes() {
+        let f = http
+            .get(&route.function)
+            .ok_or_else(|| anyhow!("route {} {} has no HTTP function", route.method, route.path))?;
+        routes.push((route, Arc::clone(f)));
+    }
+    let mut tasks = Vec::new();
+    for source in template.stream_sources() {
+        let function = streams
+            .get(&source.function)
+            .ok_or_else(|| anyhow!("stream of {} has no stream function", source.table))?;
+        let stream_arn = physical
+            .attributes
+            .get(&(source.table.clone(), "StreamArn".into()))
+            .cloned()
+            .ok_or_else(|| anyhow!("table {} has no stream", source.table))?;
+        let delivery = streams::StreamDelivery {
+            source,
+            stream_arn,
+            function: Arc::clone(function),
+            failures_file: opts.state_dir.join("failed-stream-records.jsonl"),
+        };
+        tasks.push(tokio::spawn(delivery.run(sdk.clone(), stop_rx.clone())));
+    }
+
+    if let Some((email, password, unit)) = &opts.seed_operator {
+        let accounts = DynamoAccounts::new(
+            &sdk,
+            physical
+                .refs
+                .get("AccountsTable")
+                .cloned()
+                .context("template has no AccountsTable")?,
+        );
+        match cazier_shared::services::operators::create_operator(
+            &accounts,
+            email,
+            password,
+            unit,
+            chrono::Utc::now(),
+        )
+        .await
+        {
+            Ok(_) | Err(cazier_shared::services::operators::OperatorError::Exists) => {}
+            Err(e) => return Err(anyhow!("seeding the operator account: {e}")),
+        }
+    }
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{}", opts.port))?;
+    let addr = listener.local_addr()?;
+    let router = Arc::new(server::Router { routes });
+    tasks.push(tokio::spawn(server::serve(listener, router, stop_rx)));
+
+    let mut outputs: HashMap<String, String> = template
+        .outputs(&resolver)?
+        .into_iter()
+        .collect();
+    outputs.insert("ApiUrl".into(), format!("http://{addr}"));
+    outputs.insert("LocalAwsEndpointUrl".into(), opts.aws_endpoint.clone());
+    outputs.insert("LocalRegion".into(), opts.region.clone());
+    // The same shape as `sam list stack-outputs --output json`, so the admin tool reads both.
+    let listed: Vec<_> = {
+        let mut keys: Vec<_> = outputs.keys().cloned().collect();
+        keys.sort();
+        keys.into_iter()
+            .map(|k| json!({"OutputKey": k, "OutputValue": outputs[&k]}))
+            .collect()
+    };
+    std::fs::write(
+        opts.state_dir.join("stack-outputs.json"),
+        serde_json::to_string_pretty(&listed)?,
+    )?;
+    std::fs::write(
+        opts.state_dir.join("sam-env.json"),
+        serde_json::to_string_pretty(&sam_env)?,
+    )?;
+    Ok(RunningStack {
+        addr,
+        outputs,
+        sdk,
+        stop,
+        tasks,
+    })
+}

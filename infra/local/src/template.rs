@@ -1,0 +1,269 @@
+//! Reads `template.yaml`: resources, parameters, each function's environment, HTTP routes and
+//! stream sources, and resolves the intrinsic functions the template uses (!Ref, !GetAtt, !Sub).
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_yaml::value::TaggedValue;
+use serde_yaml::{Mapping, Value};
+use std::collections::{BTreeMap, HashMap};
+
+pub struct Template {
+    root: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: String,
+    /// `/v1/accounts/{account_id}/validation`
+    pub path: String,
+    pub function: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct StreamSource {
+    pub function: String,
+    pub table: String,
+    pub batch_size: usize,
+    pub max_retries: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub logical_id: String,
+    pub code_uri: String,
+    pub environment: BTreeMap<String, Value>,
+}
+
+/// The physical values of deployed resources: what `!Ref` gives and what `!GetAtt` may ask.
+#[derive(Debug, Default, Clone)]
+pub struct Physical {
+    pub refs: HashMap<String, String>,
+    pub attributes: HashMap<(String, String), String>,
+}
+
+fn tag_is(t: &TaggedValue, name: &str) -> bool {
+    t.tag == name
+}
+
+impl Template {
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let root: Value = serde_yaml::from_str(&text).context("parsing template.yaml")?;
+        Ok(Self { root })
+    }
+
+    fn section(&self, name: &str) -> Mapping {
+        self.root
+            .get(name)
+            .and_then(Value::as_mapping)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Logical id and properties of every resource of `kind`, in template order.
+    pub fn resources_of(&self, kind: &str) -> Vec<(String, Value)> {
+        self.section("Resources")
+            .into_iter()
+            .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(kind))
+            .filter_map(|(id, r)| {
+                Some((
+                    id.as_str()?.to_owned(),
+                    r.get("Properties").cloned().unwrap_or(Value::Null),
+                ))
+            })
+            .collect()
+    }
+
+    pub fn parameter_defaults(&self) -> HashMap<String, String> {
+        self.section("Parameters")
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let default = match v.get("Default")? {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => return None,
+                };
+                Some((k.as_str()?.to_owned(), default))
+            })
+            .collect()
+    }
+
+    pub fn functions(&self) -> Vec<Function> {
+        let globals: BTreeMap<String, Value> = self
+            .root
+            .get("Globals")
+            .and_then(|g| g.get("Function"))
+            .and_then(|f| f.get("Environment"))
+            .and_then(|e| e.get("Variables"))
+            .and_then(|v| serde_yaml::from_value(v.clone()).ok())
+            .unwrap_or_default();
+        self.resources_of("AWS::Serverless::Function")
+            .into_iter()
+            .map(|(id, props)| {
+                let mut environment = globals.clone();
+                if let Some(vars) = props
+                    .get("Environment")
+                    .and_then(|e| e.get("Variables"))
+                    .and_then(|v| serde_yaml::from_value::<BTreeMap<String, Value>>(v.clone()).ok())
+                {
+                    environment.extend(vars);
+                }
+                Function {
+                    logical_id: id,
+                    code_uri: props
+                        .get("CodeUri")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .trim_end_matches('/')
+                        .to_owned(),
+                    environment,
+                }
+            })
+            .collect()
+    }
+
+    fn events(&self) -> Vec<(String, Value)> {
+        self.resources_of("AWS::Serverless::Function")
+            .into_iter()
+            .flat_map(|(id, props)| {
+                props
+                    .get("Events")
+                    .and_then(Value::as_mapping)
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |(_, e)| (id.clone(), e))
+            })
+            .collect()
+    }
+
+    pub fn routes(&self) -> Vec<Route> {
+        self.events()
+            .into_iter()
+            .filter(|(_, e)| e.get("Type").and_then(Value::as_str) == Some("HttpApi"))
+            .filter_map(|(function, e)| {
+                let p = e.get("Properties")?;
+                Some(Route {
+                    method: p.get("Method")?.as_str()?.to_ascii_uppercase(),
+                    path: p.get("Path")?.as_str()?.to_owned(),
+                    function,
+                })
+            })
+            .collect()
+    }
+
+    pub fn stream_sources(&self) -> Vec<StreamSource> {
+        self.events()
+            .into_iter()
+            .filter(|(_, e)| e.get("Type").and_then(Value::as_str) == Some("DynamoDB"))
+            .filter_map(|(function, e)| {
+                let p = e.get("Properties")?;
+                // Stream: !GetAtt Table.StreamArn
+                let table = match p.get("Stream")? {
+                    Value::Tagged(t) if tag_is(t, "GetAtt") => {
+                        t.value.as_str()?.split('.').next()?.to_owned()
+                    }
+                    _ => return None,
+                };
+                Some(StreamSource {
+                    function,
+                    table,
+                    batch_size: p.get("BatchSize").and_then(Value::as_u64).unwrap_or(100) as usize,
+                    max_retries: p
+                        .get("MaximumRetryAttempts")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(3) as u32,
+                })
+            })
+            .collect()
+    }
+
+    /// Outputs, resolved: what `sam list stack-outputs` would print for a deployed stack.
+    pub fn outputs(&self, ctx: &Resolver<'_>) -> Result<Vec<(String, String)>> {
+        self.section("Outputs")
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.get("Value")?.clone())))
+            .map(|(k, v)| Ok((k.clone(), ctx.resolve(&v).with_context(|| format!("output {k}"))?)))
+            .collect()
+    }
+}
+
+/// Resolves intrinsic functions against parameters, pseudo parameters and physical resources.
+pub struct Resolver<'a> {
+    pub parameters: &'a HashMap<String, String>,
+    pub physical: &'a Physical,
+    pub region: &'a str,
+    pub account_id: &'a str,
+}
+
+impl Resolver<'_> {
+    fn reference(&self, name: &str) -> Result<String> {
+        match name {
+            "AWS::Region" => return Ok(self.region.to_owned()),
+            "AWS::AccountId" => return Ok(self.account_id.to_owned()),
+            "AWS::Partition" => return Ok("aws".to_owned()),
+            "AWS::URLSuffix" => return Ok("localhost".to_owned()),
+            "AWS::StackName" => return Ok("cazier-local".to_owned()),
+            _ => {}
+        }
+        self.parameters
+            .get(name)
+            .or_else(|| self.physical.refs.get(name))
+            .cloned()
+            .ok_or_else(|| anyhow!("!Ref {name}: no such parameter or local resource"))
+    }
+
+    fn attribute(&self, path: &str) -> Result<String> {
+        let (id, attr) = path
+            .split_once('.')
+            .ok_or_else(|| anyhow!("!GetAtt {path}: expected Resource.Attribute"))?;
+        self.physical
+            .attributes
+            .get(&(id.to_owned(), attr.to_owned()))
+            .cloned()
+            .ok_or_else(|| anyhow!("!GetAtt {path}: not available locally"))
+    }
+
+    pub fn resolve(&self, value: &Value) -> Result<String> {
+        match value {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            Value::Tagged(t) if tag_is(t, "Ref") => {
+                self.reference(t.value.as_str().unwrap_or_default())
+            }
+            Value::Tagged(t) if tag_is(t, "GetAtt") => {
+                self.attribute(t.value.as_str().unwrap_or_default())
+            }
+            Value::Tagged(t) if tag_is(t, "Sub") => {
+                let text = t
+                    .value
+                    .as_str()
+                    .ok_or_else(|| anyhow!("!Sub takes a string here"))?;
+                self.substitute(text)
+            }
+            other => bail!("cannot resolve {other:?} locally"),
+        }
+    }
+
+    fn substitute(&self, text: &str) -> Result<String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..]
+                .find('}')
+                .ok_or_else(|| anyhow!("unclosed ${{ in !Sub"))?;
+            let name = &rest[start + 2..start + end];
+            if name.contains('.') {
+                out.push_str(&self.attribute(name)?);
+            } else {
+                out.push_str(&self.reference(name)?);
+            }
+            rest = &rest[start + end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
