@@ -1,0 +1,378 @@
+//! Test harness: a moto server and a local stack per test binary, on free ports, and a small
+//! HTTP client for the public contract.
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+pub const OPERATOR_EMAIL: &str = "operator@cazier.test";
+pub const OPERATOR_PASSWORD: &str = "operator-test-password";
+pub const OPERATOR_UNIT: &str = "Secția 1 Poliție București";
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// A moto server that lives as long as the test process: it runs under a small shell that
+/// kills it when our end of its standard input closes, which happens when the process exits.
+pub struct Moto {
+    pub endpoint: String,
+    _child: Child,
+    _lifeline: Mutex<ChildStdin>,
+}
+
+impl Moto {
+    pub fn start(state_dir: &Path) -> Moto {
+        let moto = std::env::var("MOTO_SERVER").map(PathBuf::from).unwrap_or_else(|_| {
+            workspace_root().join(".venv/bin/moto_server")
+        });
+        assert!(
+            moto.exists(),
+            "{} is missing: run `make venv` (or `make test`) first",
+            moto.display()
+        );
+        let port = free_port();
+        let log = state_dir.join("moto.log");
+        let mut child = Command::new("bash")
+            .arg("-c")
+            .arg(r#""$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & m=$!; read -r _; kill $m; wait $m"#)
+            .arg(&moto)
+            .arg(port.to_string())
+            .arg(&log)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("starting moto");
+        let lifeline = child.stdin.take().expect("moto's stdin");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not start: see {}", log.display());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto {
+            endpoint,
+            _child: child,
+            _lifeline: Mutex::new(lifeline),
+        }
+    }
+
+    /// Stops moto now (for tests of a dependency that is down).
+    pub fn stop(&self) {
+        if let Ok(mut stdin) = self._lifeline.lock() {
+            let _ = stdin.write_all(b"stop\n");
+            let _ = stdin.flush();
+        }
+    }
+}
+
+pub struct TestStack {
+    pub base_url: String,
+    pub outputs: HashMap<String, String>,
+    pub sdk: aws_config::SdkConfig,
+    pub runtime: tokio::runtime::Runtime,
+    pub moto: Moto,
+    pub state_dir: PathBuf,
+    /// Kept alive: dropping it stops the server.
+    _running: cazier_local::RunningStack,
+}
+
+impl TestStack {
+    pub fn start(parameters: &[(&str, &str)]) -> TestStack {
+        if std::env::var_os("CAZIER_TEST_LOG").is_some() {
+            cazier_shared::telemetry::init();
+        }
+        let state_dir = std::env::temp_dir().join(format!("cazier-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&state_dir).expect("state dir");
+        let moto = Moto::start(&state_dir);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let stack = runtime
+            .block_on(cazier_local::start(cazier_local::StackOptions {
+                template: workspace_root().join("template.yaml"),
+                aws_endpoint: moto.endpoint.clone(),
+                region: "eu-central-1".into(),
+                stage: "test".into(),
+                port: 0,
+                state_dir: state_dir.clone(),
+                parameters: parameters
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                seed_operator: Some((
+                    OPERATOR_EMAIL.into(),
+                    OPERATOR_PASSWORD.into(),
+                    OPERATOR_UNIT.into(),
+                )),
+            }))
+            .expect("local stack starts");
+        TestStack {
+            base_url: stack.base_url(),
+            outputs: stack.outputs.clone(),
+            sdk: stack.sdk.clone(),
+            runtime,
+            moto,
+            state_dir,
+            _running: stack,
+        }
+    }
+
+    pub fn output(&self, key: &str) -> String {
+        self.outputs
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| panic!("no output {key}"))
+    }
+}
+
+/// The stack shared by the tests of one test binary (they run in parallel on it; each test
+/// makes its own citizens, so they do not see each other's data).
+pub fn stack() -> &'static TestStack {
+    static STACK: OnceLock<TestStack> = OnceLock::new();
+    STACK.get_or_init(|| TestStack::start(&[]))
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| {
+            panic!(
+                "status {} body is not JSON: {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    /// Asserts an RFC 9457 problem with this status and code; returns the problem.
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "expected {status} {code}, got {}: {}",
+            self.status,
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        let p = self.json();
+        assert_eq!(p["status"], status);
+        assert_eq!(p["code"], code, "problem: {p}");
+        for field in ["type", "title", "detail"] {
+            assert!(p[field].is_string(), "problem lacks {field}: {p}");
+        }
+        p
+    }
+}
+
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Client {
+            base: base.to_owned(),
+            agent,
+        }
+    }
+
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
+        let url = format!("{}{}", self.base, path);
+        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(t) = token {
+            builder = builder.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let request = builder.body(body.unwrap_or_default().to_vec()).expect("request");
+        let mut response = self.agent.run(request).expect("HTTP exchange");
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(20 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let bytes = body.map(|b| b.to_string().into_bytes());
+        let headers: &[(&str, &str)] = if bytes.is_some() {
+            &[("content-type", "application/json")]
+        } else {
+            &[]
+        };
+        self.raw(method, path, token, headers, bytes.as_deref())
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call("GET", path, token, None)
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call("POST", path, token, Some(body))
+    }
+
+    pub fn login(&self, email: &str, password: &str) -> String {
+        let r = self.post("/v1/sessions", None, json!({"email": email, "password": password}));
+        assert_eq!(r.status, 201, "login failed: {}", String::from_utf8_lossy(&r.body));
+        r.json()["token"].as_str().expect("token").to_owned()
+    }
+
+    pub fn operator_token(&self) -> String {
+        self.login(OPERATOR_EMAIL, OPERATOR_PASSWORD)
+    }
+}
+
+/// A valid CNP for a random person born 1950–2004 (so that tests do not collide).
+pub fn random_cnp() -> String {
+    let r = uuid::Uuid::new_v4().as_u128();
+    let year = 1950 + (r % 55) as u32;
+    let (sex, yy) = if year >= 2000 {
+        (5 + (r >> 8) as u32 % 2, year - 2000)
+    } else {
+        (1 + (r >> 8) as u32 % 2, year - 1900)
+    };
+    let month = 1 + (r >> 16) as u32 % 12;
+    let day = 1 + (r >> 24) as u32 % 28;
+    let county = 1 + (r >> 32) as u32 % 46;
+    let serial = 1 + (r >> 40) as u32 % 999;
+    let first = format!("{sex}{yy:02}{month:02}{day:02}{county:02}{serial:03}");
+    let digits: Vec<u8> = first.bytes().map(|b| b - b'0').collect();
+    format!("{first}{}", cazier_shared::domain::cnp::control_digit(&digits))
+}
+
+pub fn unique_email() -> String {
+    format!("citizen-{}@example.ro", uuid::Uuid::new_v4().simple())
+}
+
+pub const CITIZEN_PASSWORD: &str = "parola-foarte-sigura";
+
+pub fn registration(email: &str, cnp: &str) -> Value {
+    json!({
+        "email": email,
+        "password": CITIZEN_PASSWORD,
+        "cnp": cnp,
+        "last_name": "Ştefănescu",
+        "first_name": "Ana-Maria",
+        "father_first_name": "Ion",
+        "mother_first_name": "Elena",
+        "birth_place": "Bucureşti",
+        "id_document": {"type": "CI", "series": "RX", "number": "123456"}
+    })
+}
+
+/// A registered citizen, optionally validated at the counter, with a session.
+pub struct Citizen {
+    pub email: String,
+    pub cnp: String,
+    pub account_id: String,
+    pub counter_code: String,
+    pub token: String,
+}
+
+impl Citizen {
+    pub fn register(client: &Client) -> Citizen {
+        let (email, cnp) = (unique_email(), random_cnp());
+        let r = client.post("/v1/accounts", None, registration(&email, &cnp));
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        let body = r.json();
+        let token = client.login(&email, CITIZEN_PASSWORD);
+        Citizen {
+            email,
+            cnp,
+            account_id: body["account_id"].as_str().expect("id").to_owned(),
+            counter_code: body["counter_code"].as_str().expect("code").to_owned(),
+            token,
+        }
+    }
+
+    pub fn validated(client: &Client) -> Citizen {
+        let citizen = Citizen::register(client);
+        let operator = client.operator_token();
+        let r = client.post(
+            &format!("/v1/operator/accounts/{}/validation", citizen.account_id),
+            Some(&operator),
+            json!({"id_document": {"type": "CI", "series": "RX", "number": "123456"}}),
+        );
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        citizen
+    }
+
+    /// Submits a request and waits until it leaves PENDING; returns the final request.
+    pub fn request_and_wait(&self, client: &Client, purpose: &str) -> Value {
+        let r = client.post(
+            "/v1/certificate-requests",
+            Some(&self.token),
+            json!({"purpose": purpose}),
+        );
+        assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+        let id = r.json()["request_id"].as_str().expect("id").to_owned();
+        wait_final(client, &self.token, &id)
+    }
+}
+
+pub fn wait_final(client: &Client, token: &str, request_id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = client.get(&format!("/v1/certificate-requests/{request_id}"), Some(token));
+        assert_eq!(r.status, 200);
+        let body = r.json();
+        if body["status"] != "PENDING" {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "request still PENDING after 30 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

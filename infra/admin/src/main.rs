@@ -1,1 +1,235 @@
-fn main() {}
+//! `cazier-admin`: the operations tool. Talks to the same tables and keys as the functions.
+//!
+//! Which stack: `--outputs FILE`, the JSON of `sam list stack-outputs --output json` for a
+//! deployed stack (AWS credentials and region from the usual environment or profile), or by
+//! default `.local/stack-outputs.json`, written by `make up` for the local stack.
+
+use anyhow::{anyhow, bail, Context, Result};
+use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoRecords};
+use cazier_shared::domain::{Cnp, RecordEntry};
+use cazier_shared::ports::RecordStore;
+use cazier_shared::services::operators::create_operator;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "cazier-admin", about = "Operations tool for cazier")]
+struct Cli {
+    /// Stack outputs (JSON of `sam list stack-outputs --output json`).
+    #[arg(long, global = true, env = "CAZIER_STACK_OUTPUTS", default_value = ".local/stack-outputs.json")]
+    outputs: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Police counter operator accounts.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Criminal-record entries.
+    Records {
+        #[command(subcommand)]
+        command: RecordsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Creates an operator account. The password is read from standard input (prompted on a
+    /// terminal), never from the command line.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The police unit, e.g. "Secția 1 Poliție București".
+        #[arg(long)]
+        unit: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// Adds one entry to a person's record.
+    Add {
+        #[arg(long)]
+        cnp: String,
+        #[arg(long)]
+        court: String,
+        #[arg(long)]
+        decision: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        decision_date: String,
+        #[arg(long)]
+        offence: String,
+        #[arg(long)]
+        penalty: String,
+    },
+    /// Lists a person's entries.
+    List {
+        #[arg(long)]
+        cnp: String,
+    },
+}
+
+struct Stack {
+    outputs: HashMap<String, String>,
+    sdk: aws_config::SdkConfig,
+}
+
+impl Stack {
+    async fn load(path: &PathBuf) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "reading stack outputs {} (is `make up` running? for a deployed stack pass \
+                 --outputs with the JSON of `sam list stack-outputs --output json`)",
+                path.display()
+            )
+        })?;
+        let listed: Vec<HashMap<String, String>> =
+            serde_json::from_str(&text).context("stack outputs are not the JSON sam prints")?;
+        let outputs: HashMap<String, String> = listed
+            .into_iter()
+            .filter_map(|o| Some((o.get("OutputKey")?.clone(), o.get("OutputValue")?.clone())))
+            .collect();
+        let sdk = match outputs.get("LocalAwsEndpointUrl") {
+            Some(endpoint) => {
+                let region = outputs
+                    .get("LocalRegion")
+                    .cloned()
+                    .unwrap_or_else(|| "eu-central-1".into());
+                aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .endpoint_url(endpoint)
+                    .region(aws_config::Region::new(region))
+                    .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                        "local", "local", None, None, "cazier-admin",
+                    ))
+                    .load()
+                    .await
+            }
+            None => cazier_shared::aws::sdk_config().await,
+        };
+        Ok(Self { outputs, sdk })
+    }
+
+    fn output(&self, key: &str) -> Result<String> {
+        self.outputs
+            .get(key)
+            .cloned()
+            .ok_or_else(|| anyhow!("the stack outputs have no {key}"))
+    }
+}
+
+fn read_password() -> Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 12 characters): ")?;
+        let second = rpassword::prompt_password("Repeat the password: ")?;
+        if first != second {
+            bail!("the two passwords differ");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+fn record_text(field: &str, value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        bail!("--{field} must not be empty");
+    }
+    if value.chars().count() > 500 || value.chars().any(char::is_control) {
+        bail!("--{field} must be at most 500 characters, with no control characters");
+    }
+    Ok(cazier_shared::domain::text::normalise_romanian(value))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Operator {
+            command: OperatorCommand::Create { email, unit },
+        } => {
+            let password = read_password()?;
+            let stack = Stack::load(&cli.outputs).await?;
+            let accounts = DynamoAccounts::new(&stack.sdk, stack.output("AccountsTableName")?);
+            let id = create_operator(&accounts, &email, &password, &unit, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("operator account created: {id} ({email}, {unit})");
+        }
+        Command::Records { command } => {
+            let cnp_arg = match &command {
+                RecordsCommand::Add { cnp, .. } | RecordsCommand::List { cnp } => cnp.clone(),
+            };
+            let cnp = Cnp::parse(&cnp_arg).map_err(|e| anyhow!("invalid --cnp: {e}"))?;
+            let entry = match &command {
+                RecordsCommand::Add {
+                    court,
+                    decision,
+                    decision_date,
+                    offence,
+                    penalty,
+                    ..
+                } => Some(RecordEntry {
+                    entry_id: uuid::Uuid::new_v4().to_string(),
+                    court: record_text("court", court)?,
+                    decision: record_text("decision", decision)?,
+                    decision_date: NaiveDate::parse_from_str(decision_date, "%Y-%m-%d")
+                        .map_err(|_| anyhow!("--decision-date must be a real date, YYYY-MM-DD"))?,
+                    offence: record_text("offence", offence)?,
+                    penalty: record_text("penalty", penalty)?,
+                    rehabilitated: false,
+                }),
+                RecordsCommand::List { .. } => None,
+            };
+            let stack = Stack::load(&cli.outputs).await?;
+            let records = DynamoRecords::new(&stack.sdk, stack.output("RecordsTableName")?);
+            match entry {
+                Some(entry) => {
+                    records.add(&cnp, &entry).await.map_err(|e| anyhow!("{e}"))?;
+                    println!("entry added: {}", entry.entry_id);
+                }
+                None => {
+                    let entries = records.list(&cnp).await.map_err(|e| anyhow!("{e}"))?;
+                    if entries.is_empty() {
+                        println!("no entries for {}", cnp.masked());
+                    }
+                    for e in entries {
+                        println!(
+                            "{}\t{}\t{} / {}\t{}\t{}{}",
+                            e.entry_id,
+                            e.court,
+                            e.decision,
+                            e.decision_date,
+                            e.offence,
+                            e.penalty,
+                            if e.rehabilitated { "\t(rehabilitated)" } else { "" }
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

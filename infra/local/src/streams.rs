@@ -89,41 +89,55 @@ impl StreamDelivery {
             .context("describing the stream")?
             .stream_description
             .context("no stream description")?;
-        let mut iterators = Vec::new();
-        for shard in description.shards() {
-            let iterator = client
-                .get_shard_iterator()
-                .stream_arn(&self.stream_arn)
-                .shard_id(shard.shard_id().unwrap_or_default())
-                .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                .send()
-                .await
-                .context("getting a shard iterator")?
-                .shard_iterator;
-            iterators.extend(iterator);
-        }
+        // Each poll asks for a fresh iterator after the last record seen, rather than following
+        // NextShardIterator: moto replaces a table's stream shard object when it rolls back a
+        // cancelled transaction, and an old iterator would then never see new records.
+        let mut positions: Vec<(String, Option<String>)> = description
+            .shards()
+            .iter()
+            .filter_map(|s| s.shard_id().map(|id| (id.to_owned(), None)))
+            .collect();
         loop {
             let mut delivered = false;
-            for iterator in iterators.iter_mut() {
+            for (shard_id, last_seen) in positions.iter_mut() {
+                let iterator = client
+                    .get_shard_iterator()
+                    .stream_arn(&self.stream_arn)
+                    .shard_id(shard_id.as_str())
+                    .set_sequence_number(last_seen.clone())
+                    .shard_iterator_type(match last_seen {
+                        Some(_) => ShardIteratorType::AfterSequenceNumber,
+                        None => ShardIteratorType::TrimHorizon,
+                    })
+                    .send()
+                    .await
+                    .context("getting a shard iterator")?
+                    .shard_iterator
+                    .context("no shard iterator")?;
                 let out = client
                     .get_records()
-                    .shard_iterator(iterator.as_str())
+                    .shard_iterator(iterator)
                     .limit(self.source.batch_size as i32)
                     .send()
                     .await
                     .context("reading stream records")?;
-                if let Some(next) = out.next_shard_iterator() {
-                    *iterator = next.to_owned();
+                let records = out.records();
+                if records.is_empty() {
+                    continue;
                 }
-                if !out.records().is_empty() {
-                    delivered = true;
-                    let records = out
-                        .records()
-                        .iter()
-                        .map(|r| lambda_record(r, &self.stream_arn, &region))
-                        .collect();
-                    self.deliver(records).await;
+                delivered = true;
+                if let Some(seq) = records
+                    .last()
+                    .and_then(|r| r.dynamodb.as_ref())
+                    .and_then(|c| c.sequence_number.clone())
+                {
+                    *last_seen = Some(seq);
                 }
+                let batch = records
+                    .iter()
+                    .map(|r| lambda_record(r, &self.stream_arn, &region))
+                    .collect();
+                self.deliver(batch).await;
             }
             if !delivered {
                 tokio::select! {

@@ -88,6 +88,19 @@ impl std::fmt::Debug for Password {
     }
 }
 
+/// NFC, trimmed, with the comma-below letters ș ț Ș Ț where cedilla ones (ş ţ) were typed.
+pub fn normalise_romanian(input: &str) -> String {
+    let comma_below = |c| match c {
+        'ş' => 'ș',
+        'ţ' => 'ț',
+        'Ş' => 'Ș',
+        'Ţ' => 'Ț',
+        other => other,
+    };
+    // NFC may compose s + combining cedilla into ş: map after composing.
+    input.trim().nfc().map(comma_below).collect()
+}
+
 /// A person's or place's name: NFC, trimmed, comma-below ș ț, 1 to 100 characters, no controls.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -95,26 +108,7 @@ pub struct Name(String);
 
 impl Name {
     pub fn parse(input: &str) -> Result<Self, TextError> {
-        let normalised: String = input
-            .trim()
-            .chars()
-            .map(|c| match c {
-                'ş' => 'ș',
-                'ţ' => 'ț',
-                'Ş' => 'Ș',
-                'Ţ' => 'Ț',
-                other => other,
-            })
-            .nfc()
-            // NFC may recompose s + combining cedilla into ş: normalise that too.
-            .map(|c| match c {
-                'ş' => 'ș',
-                'ţ' => 'ț',
-                'Ş' => 'Ș',
-                'Ţ' => 'Ț',
-                other => other,
-            })
-            .collect();
+        let normalised = normalise_romanian(input);
         if normalised.is_empty() {
             return Err(TextError::Empty);
         }

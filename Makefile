@@ -1,0 +1,28 @@
+# The two commands of the README: `make up` (the whole local stack) and `make test` (every test).
+SHELL := /bin/bash
+export SAM_CLI_TELEMETRY := 0
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: up test venv lint unit build release-sizes
+
+up:
+	bash infra/local/up.sh
+
+venv:
+	bash infra/local/bootstrap.sh
+
+lint: venv
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	.venv/bin/sam validate --lint --region eu-central-1 --template template.yaml
+
+# Unit, adapter (moto through the real SDK) and end-to-end tests (HTTP against a local stack
+# that the tests start themselves on free ports: a running `make up` does not disturb them).
+test: lint
+	cargo test --workspace
+
+# Size of each function's release binary (host build; SAM builds arm64 with cargo-lambda).
+release-sizes:
+	cargo build --release -p cazier-accounts -p cazier-validation -p cazier-requests \
+	  -p cazier-generator -p cazier-verification
+	@ls -l target/release/cazier-{accounts,validation,requests,generator,verification} | awk '{print $$5, $$9}'

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the local stack and the tests need into the checkout: ./.venv with the pinned
+# Python tools, and the Debian packages they rely on (when missing). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+apt_packages=()
+python3 -c 'import ensurepip, venv' 2>/dev/null || apt_packages+=(python3-venv)
+command -v curl >/dev/null || apt_packages+=(curl)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${apt_packages[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_packages[@]}"
+fi
+
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ infra/local/requirements.txt -nt "$stamp" ]; then
+  echo "creating .venv with the pinned Python tools (moto, aws-sam-cli)"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r infra/local/requirements.txt
+  touch "$stamp"
+fi

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make up`: moto as local DynamoDB/S3/KMS, then the local API server on it.
+# Local state is reset on every start (moto keeps it in memory only).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+MOTO_PORT="${MOTO_PORT:-5000}"
+API_PORT="${API_PORT:-3000}"
+STATE_DIR=.local
+
+bash infra/local/bootstrap.sh
+echo "building the local server and the admin tool…"
+cargo build -q -p cazier-local -p cazier-admin
+
+for port in "$MOTO_PORT" "$API_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is in use: is another 'make up' running? (set MOTO_PORT / API_PORT)" >&2
+    exit 1
+  fi
+done
+
+rm -rf "$STATE_DIR" && mkdir -p "$STATE_DIR"
+.venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE_DIR/moto.log" 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION="${AWS_REGION:-eu-central-1}"
+CAZIER_OPERATOR_PASSWORD=operator-local-password ./target/debug/cazier-local \
+  --template template.yaml \
+  --aws-endpoint "http://127.0.0.1:$MOTO_PORT" \
+  --port "$API_PORT" \
+  --state-dir "$STATE_DIR" \
+  --operator-email operator@cazier.local \
+  --operator-unit "Secția 1 Poliție București" \
+  "$@"
