@@ -40,7 +40,11 @@ pub fn hash_password(password: &str) -> Result<String, HashError> {
 /// [`verify_password_against_nothing`] so that both answers take the same time.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -44,13 +44,28 @@ pub fn render(c: &CertificateContent<'_>) -> Vec<u8> {
 
     let mut lines: Vec<(bool, f32, String)> = vec![
         (true, 14.0, "ROMANIA - MINISTERUL AFACERILOR INTERNE".into()),
-        (true, 12.0, "Inspectoratul General al Politiei Romane".into()),
-        (false, 10.0, format!("Unitatea emitenta / Issuing unit: {}", c.issuing_unit)),
+        (
+            true,
+            12.0,
+            "Inspectoratul General al Politiei Romane".into(),
+        ),
+        (
+            false,
+            10.0,
+            format!("Unitatea emitenta / Issuing unit: {}", c.issuing_unit),
+        ),
         (false, 10.0, String::new()),
         (true, 16.0, "CERTIFICAT DE CAZIER JUDICIAR".into()),
         (false, 11.0, "Criminal record certificate".into()),
         (false, 10.0, String::new()),
-        (false, 10.0, format!("Seria si numarul / Series and number: {}", c.number.as_str())),
+        (
+            false,
+            10.0,
+            format!(
+                "Seria si numarul / Series and number: {}",
+                c.number.as_str()
+            ),
+        ),
         (
             false,
             10.0,
@@ -59,38 +74,81 @@ pub fn render(c: &CertificateContent<'_>) -> Vec<u8> {
                 crate::domain::bucharest_date(c.issued_at)
             ),
         ),
-        (false, 10.0, format!("Valabil pana la / Valid until: {}", c.valid_until)),
+        (
+            false,
+            10.0,
+            format!("Valabil pana la / Valid until: {}", c.valid_until),
+        ),
         (false, 10.0, String::new()),
-        (false, 10.0, format!("Nume / Surname: {}", c.person.last_name.as_str())),
-        (false, 10.0, format!("Prenume / Given names: {}", c.person.first_name.as_str())),
+        (
+            false,
+            10.0,
+            format!("Nume / Surname: {}", c.person.last_name.as_str()),
+        ),
+        (
+            false,
+            10.0,
+            format!("Prenume / Given names: {}", c.person.first_name.as_str()),
+        ),
     ];
     if let Some(f) = &c.person.father_first_name {
-        lines.push((false, 10.0, format!("Prenumele tatalui / Father's given name: {}", f.as_str())));
+        lines.push((
+            false,
+            10.0,
+            format!("Prenumele tatalui / Father's given name: {}", f.as_str()),
+        ));
     }
     if let Some(m) = &c.person.mother_first_name {
-        lines.push((false, 10.0, format!("Prenumele mamei / Mother's given name: {}", m.as_str())));
+        lines.push((
+            false,
+            10.0,
+            format!("Prenumele mamei / Mother's given name: {}", m.as_str()),
+        ));
     }
     lines.push((
         false,
         10.0,
-        format!("Data nasterii / Date of birth: {}", c.person.cnp.birth_date()),
+        format!(
+            "Data nasterii / Date of birth: {}",
+            c.person.cnp.birth_date()
+        ),
     ));
     if let Some(p) = &c.person.birth_place {
-        lines.push((false, 10.0, format!("Locul nasterii / Place of birth: {}", p.as_str())));
+        lines.push((
+            false,
+            10.0,
+            format!("Locul nasterii / Place of birth: {}", p.as_str()),
+        ));
     }
-    lines.push((false, 10.0, format!("CNP / Personal numeric code: {}", c.person.cnp.as_string())));
     lines.push((
         false,
         10.0,
-        format!("Scopul / Purpose: {} / {}", c.purpose.label_ro(), c.purpose.label_en()),
+        format!("CNP / Personal numeric code: {}", c.person.cnp.as_string()),
+    ));
+    lines.push((
+        false,
+        10.0,
+        format!(
+            "Scopul / Purpose: {} / {}",
+            c.purpose.label_ro(),
+            c.purpose.label_en()
+        ),
     ));
     lines.push((false, 10.0, String::new()));
     if c.entries.is_empty() {
         lines.push((true, 11.0, "NU ESTE CUNOSCUT CU ANTECEDENTE PENALE.".into()));
         lines.push((false, 10.0, "Has no entries in the criminal record.".into()));
     } else {
-        lines.push((true, 11.0, "ESTE CUNOSCUT CU URMATOARELE ANTECEDENTE PENALE:".into()));
-        lines.push((false, 10.0, "Has the following entries in the criminal record:".into()));
+        lines.push((
+            true,
+            11.0,
+            "ESTE CUNOSCUT CU URMATOARELE ANTECEDENTE PENALE:".into(),
+        ));
+        lines.push((
+            false,
+            10.0,
+            "Has the following entries in the criminal record:".into(),
+        ));
         for (i, e) in c.entries.iter().enumerate() {
             lines.push((
                 false,

@@ -72,7 +72,9 @@ pub enum SubmitOutcome {
     /// The same idempotency key was used before by this account: the earlier request.
     Replayed(CertificateRequest),
     /// A request for this purpose was already made today: its id.
-    DailyLimit { request_id: String },
+    DailyLimit {
+        request_id: String,
+    },
 }
 
 #[async_trait]

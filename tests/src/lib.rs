@@ -38,9 +38,9 @@ pub struct Moto {
 
 impl Moto {
     pub fn start(state_dir: &Path) -> Moto {
-        let moto = std::env::var("MOTO_SERVER").map(PathBuf::from).unwrap_or_else(|_| {
-            workspace_root().join(".venv/bin/moto_server")
-        });
+        let moto = std::env::var("MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| workspace_root().join(".venv/bin/moto_server"));
         assert!(
             moto.exists(),
             "{} is missing: run `make venv` (or `make test`) first",
@@ -61,7 +61,11 @@ impl Moto {
         let endpoint = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto did not start: see {}", log.display());
+            assert!(
+                Instant::now() < deadline,
+                "moto did not start: see {}",
+                log.display()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Moto {
@@ -168,7 +172,9 @@ impl Reply {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     /// Asserts an RFC 9457 problem with this status and code; returns the problem.
@@ -180,7 +186,10 @@ impl Reply {
             self.status,
             String::from_utf8_lossy(&self.body)
         );
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
         let p = self.json();
         assert_eq!(p["status"], status);
         assert_eq!(p["code"], code, "problem: {p}");
@@ -225,7 +234,9 @@ impl Client {
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
-        let request = builder.body(body.unwrap_or_default().to_vec()).expect("request");
+        let request = builder
+            .body(body.unwrap_or_default().to_vec())
+            .expect("request");
         let mut response = self.agent.run(request).expect("HTTP exchange");
         let headers = response
             .headers()
@@ -246,7 +257,13 @@ impl Client {
         }
     }
 
-    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let bytes = body.map(|b| b.to_string().into_bytes());
         let headers: &[(&str, &str)] = if bytes.is_some() {
             &[("content-type", "application/json")]
@@ -265,8 +282,17 @@ impl Client {
     }
 
     pub fn login(&self, email: &str, password: &str) -> String {
-        let r = self.post("/v1/sessions", None, json!({"email": email, "password": password}));
-        assert_eq!(r.status, 201, "login failed: {}", String::from_utf8_lossy(&r.body));
+        let r = self.post(
+            "/v1/sessions",
+            None,
+            json!({"email": email, "password": password}),
+        );
+        assert_eq!(
+            r.status,
+            201,
+            "login failed: {}",
+            String::from_utf8_lossy(&r.body)
+        );
         r.json()["token"].as_str().expect("token").to_owned()
     }
 
@@ -290,7 +316,10 @@ pub fn random_cnp() -> String {
     let serial = 1 + (r >> 40) as u32 % 999;
     let first = format!("{sex}{yy:02}{month:02}{day:02}{county:02}{serial:03}");
     let digits: Vec<u8> = first.bytes().map(|b| b - b'0').collect();
-    format!("{first}{}", cazier_shared::domain::cnp::control_digit(&digits))
+    format!(
+        "{first}{}",
+        cazier_shared::domain::cnp::control_digit(&digits)
+    )
 }
 
 pub fn unique_email() -> String {
@@ -366,13 +395,19 @@ impl Citizen {
 pub fn wait_final(client: &Client, token: &str, request_id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let r = client.get(&format!("/v1/certificate-requests/{request_id}"), Some(token));
+        let r = client.get(
+            &format!("/v1/certificate-requests/{request_id}"),
+            Some(token),
+        );
         assert_eq!(r.status, 200);
         let body = r.json();
         if body["status"] != "PENDING" {
             return body;
         }
-        assert!(Instant::now() < deadline, "request still PENDING after 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "request still PENDING after 30 s"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

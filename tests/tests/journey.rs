@@ -21,22 +21,41 @@ fn register_validate_request_download_and_verify() {
     assert_eq!(me["last_name"], "Ștefănescu");
     assert_eq!(me["validation"], serde_json::Value::Null);
     let masked = me["cnp_masked"].as_str().unwrap();
-    assert_eq!(masked, format!("{}*****{}", &citizen.cnp[..4], &citizen.cnp[9..]));
+    assert_eq!(
+        masked,
+        format!("{}*****{}", &citizen.cnp[..4], &citizen.cnp[9..])
+    );
 
     // Not validated yet: no requests.
-    let r = client.post("/v1/certificate-requests", Some(&citizen.token), json!({"purpose": "ANGAJARE"}));
+    let r = client.post(
+        "/v1/certificate-requests",
+        Some(&citizen.token),
+        json!({"purpose": "ANGAJARE"}),
+    );
     r.problem(403, "ACCOUNT_NOT_VALIDATED");
 
     // 2. At the counter: the clerk looks the code up (typed in lower case, with a dash) and
     //    validates against the document in hand.
     let operator = client.operator_token();
-    let typed = format!("{}-{}", &citizen.counter_code[..4], &citizen.counter_code[4..]).to_lowercase();
-    let found = client.post("/v1/operator/lookups", Some(&operator), json!({"counter_code": typed}));
+    let typed = format!(
+        "{}-{}",
+        &citizen.counter_code[..4],
+        &citizen.counter_code[4..]
+    )
+    .to_lowercase();
+    let found = client.post(
+        "/v1/operator/lookups",
+        Some(&operator),
+        json!({"counter_code": typed}),
+    );
     assert_eq!(found.status, 200);
     let found = found.json();
     assert_eq!(found["account_id"], citizen.account_id.as_str());
     assert_eq!(found["cnp"], citizen.cnp.as_str());
-    assert_eq!(found["id_document"], json!({"type": "CI", "series": "RX", "number": "123456"}));
+    assert_eq!(
+        found["id_document"],
+        json!({"type": "CI", "series": "RX", "number": "123456"})
+    );
 
     let wrong = client.post(
         &format!("/v1/operator/accounts/{}/validation", citizen.account_id),
@@ -57,8 +76,22 @@ fn register_validate_request_download_and_verify() {
 
     // 3. Purposes and the request, issued by the stream-driven generator.
     let purposes = client.get("/v1/purposes", None).json();
-    let codes: Vec<_> = purposes.as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
-    for code in ["ANGAJARE", "STUDII", "EMIGRARE", "VIZA", "ADOPTIE", "PORT_ARMA", "ATESTAT_PROFESIONAL", "ALTE_UTILIZARI"] {
+    let codes: Vec<_> = purposes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    for code in [
+        "ANGAJARE",
+        "STUDII",
+        "EMIGRARE",
+        "VIZA",
+        "ADOPTIE",
+        "PORT_ARMA",
+        "ATESTAT_PROFESIONAL",
+        "ALTE_UTILIZARI",
+    ] {
         assert!(codes.contains(&code), "{code} missing");
     }
     let request = citizen.request_and_wait(&client, "ANGAJARE");
@@ -68,7 +101,11 @@ fn register_validate_request_download_and_verify() {
     assert!(number.starts_with("CJ-"));
 
     // A second request for the same purpose today: 409 naming the first.
-    let again = client.post("/v1/certificate-requests", Some(&citizen.token), json!({"purpose": "ANGAJARE"}));
+    let again = client.post(
+        "/v1/certificate-requests",
+        Some(&citizen.token),
+        json!({"purpose": "ANGAJARE"}),
+    );
     let problem = again.problem(409, "DAILY_LIMIT");
     assert_eq!(problem["request_id"], request["request_id"]);
 
@@ -79,28 +116,50 @@ fn register_validate_request_download_and_verify() {
     assert_eq!(list[0]["certificate_number"], number.as_str());
     assert_eq!(list[0]["status"], "VALID");
     assert_eq!(list[0]["has_entries"], false);
-    let pdf = client.get(&format!("/v1/certificates/{number}/pdf"), Some(&citizen.token));
+    let pdf = client.get(
+        &format!("/v1/certificates/{number}/pdf"),
+        Some(&citizen.token),
+    );
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
     assert!(pdf.body.starts_with(b"%PDF-"));
     let text = String::from_utf8_lossy(&pdf.body);
     assert!(text.contains(&number), "the PDF names its number");
-    assert!(text.contains(&citizen.cnp), "the PDF names the holder's CNP");
+    assert!(
+        text.contains(&citizen.cnp),
+        "the PDF names the holder's CNP"
+    );
     let sha256 = hex::encode(Sha256::digest(&pdf.body));
 
     // 5. A third party verifies with the number and the CNP.
-    let verified = client.post("/v1/verifications", None, json!({"certificate_number": number, "cnp": citizen.cnp}));
+    let verified = client.post(
+        "/v1/verifications",
+        None,
+        json!({"certificate_number": number, "cnp": citizen.cnp}),
+    );
     assert_eq!(verified.status, 200);
     let verified = verified.json();
     assert_eq!(verified["result"], "VALID");
     assert_eq!(verified["holder_name"], "Ștefănescu Ana-Maria");
     assert_eq!(verified["purpose"], "ANGAJARE");
-    assert_eq!(verified["document_sha256"], sha256.as_str(), "the hash is the downloaded PDF's");
+    assert_eq!(
+        verified["document_sha256"],
+        sha256.as_str(),
+        "the hash is the downloaded PDF's"
+    );
     assert_eq!(verified["valid_until"], list[0]["valid_until"]);
 
     // A wrong CNP and an unknown number answer exactly alike.
-    let wrong_cnp = client.post("/v1/verifications", None, json!({"certificate_number": number, "cnp": random_cnp()}));
-    let unknown = client.post("/v1/verifications", None, json!({"certificate_number": "CJ-2026-99999999", "cnp": citizen.cnp}));
+    let wrong_cnp = client.post(
+        "/v1/verifications",
+        None,
+        json!({"certificate_number": number, "cnp": random_cnp()}),
+    );
+    let unknown = client.post(
+        "/v1/verifications",
+        None,
+        json!({"certificate_number": "CJ-2026-99999999", "cnp": citizen.cnp}),
+    );
     assert_eq!(wrong_cnp.status, 200);
     assert_eq!(wrong_cnp.json()["result"], "NOT_FOUND");
     assert_eq!(wrong_cnp.body, unknown.body);
@@ -114,21 +173,27 @@ fn register_validate_request_download_and_verify() {
             .send()
             .await
             .expect("public key");
-        let key = VerifyingKey::from_public_key_der(public.public_key().unwrap().as_ref()).expect("P-256 key");
+        let key = VerifyingKey::from_public_key_der(public.public_key().unwrap().as_ref())
+            .expect("P-256 key");
         let dynamo = aws_sdk_dynamodb::Client::new(&stack.sdk);
         let item = dynamo
             .get_item()
             .table_name(stack.output("CertificatesTableName"))
-            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("CERTIFICATE#{number}")))
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("CERTIFICATE#{number}")),
+            )
             .send()
             .await
             .expect("certificate item")
             .item
             .expect("certificate recorded");
-        let signature = Signature::from_der(item["signature"].as_b().unwrap().as_ref()).expect("DER signature");
+        let signature =
+            Signature::from_der(item["signature"].as_b().unwrap().as_ref()).expect("DER signature");
         let issued_at = item["issued_at"].as_s().unwrap();
         let message = format!("cazier-certificate-v1\n{number}\n{sha256}\n{issued_at}\n");
-        key.verify(message.as_bytes(), &signature).expect("signature verifies");
+        key.verify(message.as_bytes(), &signature)
+            .expect("signature verifies");
         let mut tampered = message.clone().into_bytes();
         tampered[30] ^= 1;
         assert!(key.verify(&tampered, &signature).is_err());
@@ -137,7 +202,9 @@ fn register_validate_request_download_and_verify() {
     // 7. Logout ends the session at once.
     let r = client.call("DELETE", "/v1/sessions/current", Some(&citizen.token), None);
     assert_eq!(r.status, 204);
-    client.get("/v1/accounts/me", Some(&citizen.token)).problem(401, "UNAUTHENTICATED");
+    client
+        .get("/v1/accounts/me", Some(&citizen.token))
+        .problem(401, "UNAUTHENTICATED");
 }
 
 #[test]
@@ -150,24 +217,40 @@ fn idempotency_key_returns_the_same_request() {
             "POST",
             "/v1/certificate-requests",
             Some(&citizen.token),
-            &[("content-type", "application/json"), ("idempotency-key", key)],
+            &[
+                ("content-type", "application/json"),
+                ("idempotency-key", key),
+            ],
             Some(br#"{"purpose": "STUDII"}"#),
         )
     };
     let first = submit("retry-1");
     assert_eq!(first.status, 202);
     let second = submit("retry-1");
-    assert_eq!(second.status, 202, "{}", String::from_utf8_lossy(&second.body));
+    assert_eq!(
+        second.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&second.body)
+    );
     assert_eq!(first.json()["request_id"], second.json()["request_id"]);
     // Another key on the same day and purpose is a new request: the daily limit answers.
     submit("retry-2").problem(409, "DAILY_LIMIT");
     // Another purpose is fine.
     let other = citizen.request_and_wait(&client, "VIZA");
     assert_eq!(other["status"], "ISSUED");
-    let final_first = wait_final(&client, &citizen.token, first.json()["request_id"].as_str().unwrap());
+    let final_first = wait_final(
+        &client,
+        &citizen.token,
+        first.json()["request_id"].as_str().unwrap(),
+    );
     assert_eq!(final_first["status"], "ISSUED");
     let list = client.get("/v1/certificates", Some(&citizen.token)).json();
-    assert_eq!(list.as_array().unwrap().len(), 2, "one certificate per request: {list}");
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "one certificate per request: {list}"
+    );
     // Newest first.
     assert!(list[0]["issued_at"].as_str() >= list[1]["issued_at"].as_str());
 }
@@ -179,7 +262,10 @@ fn entries_are_listed_on_the_certificate() {
     let citizen = Citizen::validated(&client);
     stack.runtime.block_on(async {
         use cazier_shared::ports::RecordStore;
-        let records = cazier_shared::aws::dynamo::DynamoRecords::new(&stack.sdk, stack.output("RecordsTableName"));
+        let records = cazier_shared::aws::dynamo::DynamoRecords::new(
+            &stack.sdk,
+            stack.output("RecordsTableName"),
+        );
         let cnp = cazier_shared::domain::Cnp::parse(&citizen.cnp).unwrap();
         records
             .add(
@@ -202,6 +288,9 @@ fn entries_are_listed_on_the_certificate() {
     let list = client.get("/v1/certificates", Some(&citizen.token)).json();
     assert_eq!(list[0]["has_entries"], true);
     let number = request["certificate_number"].as_str().unwrap();
-    let pdf = client.get(&format!("/v1/certificates/{number}/pdf"), Some(&citizen.token));
+    let pdf = client.get(
+        &format!("/v1/certificates/{number}/pdf"),
+        Some(&citizen.token),
+    );
     assert!(String::from_utf8_lossy(&pdf.body).contains("1234/2019"));
 }

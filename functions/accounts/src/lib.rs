@@ -22,8 +22,14 @@ pub struct AccountsFunction {
 
 impl AccountsFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
-        let accounts = Arc::new(DynamoAccounts::new(&sdk, env.require(vars::ACCOUNTS_TABLE)?));
-        let sessions = Arc::new(DynamoSessions::new(&sdk, env.require(vars::SESSIONS_TABLE)?));
+        let accounts = Arc::new(DynamoAccounts::new(
+            &sdk,
+            env.require(vars::ACCOUNTS_TABLE)?,
+        ));
+        let sessions = Arc::new(DynamoSessions::new(
+            &sdk,
+            env.require(vars::SESSIONS_TABLE)?,
+        ));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             service: AccountService {
@@ -54,7 +60,10 @@ impl AccountsFunction {
             }
             "GET /v1/accounts/me" => {
                 let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
-                Ok(json_response(StatusCode::OK, &self.service.me(&principal).await?))
+                Ok(json_response(
+                    StatusCode::OK,
+                    &self.service.me(&principal).await?,
+                ))
             }
             _ => Err(ApiError::NotFound),
         }

@@ -36,8 +36,14 @@ impl GeneratorFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
         Ok(Self {
             service: IssuanceService {
-                accounts: Arc::new(DynamoAccounts::new(&sdk, env.require(vars::ACCOUNTS_TABLE)?)),
-                requests: Arc::new(DynamoRequests::new(&sdk, env.require(vars::REQUESTS_TABLE)?)),
+                accounts: Arc::new(DynamoAccounts::new(
+                    &sdk,
+                    env.require(vars::ACCOUNTS_TABLE)?,
+                )),
+                requests: Arc::new(DynamoRequests::new(
+                    &sdk,
+                    env.require(vars::REQUESTS_TABLE)?,
+                )),
                 certificates: Arc::new(DynamoCertificates::new(
                     &sdk,
                     env.require(vars::CERTIFICATES_TABLE)?,
@@ -46,7 +52,10 @@ impl GeneratorFunction {
                 blobs: Arc::new(S3Blobs::new(&sdk, env.require(vars::DOCUMENTS_BUCKET)?)),
                 signer: Arc::new(KmsSigner::new(&sdk, env.require(vars::SIGNING_KEY_ID)?)),
                 clock: Arc::new(SystemClock),
-                issuing_unit: env.get_or(vars::ISSUING_UNIT, "Inspectoratul General al Poliției Române"),
+                issuing_unit: env.get_or(
+                    vars::ISSUING_UNIT,
+                    "Inspectoratul General al Poliției Române",
+                ),
                 issue_with_entries: env.flag(vars::ISSUE_WITH_ENTRIES, true)?,
             },
         })

@@ -29,8 +29,14 @@ impl RequestsFunction {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             service: RequestService {
-                accounts: Arc::new(DynamoAccounts::new(&sdk, env.require(vars::ACCOUNTS_TABLE)?)),
-                requests: Arc::new(DynamoRequests::new(&sdk, env.require(vars::REQUESTS_TABLE)?)),
+                accounts: Arc::new(DynamoAccounts::new(
+                    &sdk,
+                    env.require(vars::ACCOUNTS_TABLE)?,
+                )),
+                requests: Arc::new(DynamoRequests::new(
+                    &sdk,
+                    env.require(vars::REQUESTS_TABLE)?,
+                )),
                 certificates: Arc::new(DynamoCertificates::new(
                     &sdk,
                     env.require(vars::CERTIFICATES_TABLE)?,
@@ -38,7 +44,10 @@ impl RequestsFunction {
                 blobs: Arc::new(S3Blobs::new(&sdk, env.require(vars::DOCUMENTS_BUCKET)?)),
                 clock: clock.clone(),
             },
-            sessions: Arc::new(DynamoSessions::new(&sdk, env.require(vars::SESSIONS_TABLE)?)),
+            sessions: Arc::new(DynamoSessions::new(
+                &sdk,
+                env.require(vars::SESSIONS_TABLE)?,
+            )),
             clock,
         })
     }
@@ -69,7 +78,10 @@ impl RequestsFunction {
             }
             "GET /v1/certificate-requests/{request_id}" => {
                 let id = path_param(&req, "request_id").ok_or(ApiError::NotFound)?;
-                Ok(json_response(StatusCode::OK, &self.service.get(&principal, &id).await?))
+                Ok(json_response(
+                    StatusCode::OK,
+                    &self.service.get(&principal, &id).await?,
+                ))
             }
             "GET /v1/certificates" => Ok(json_response(
                 StatusCode::OK,
@@ -80,8 +92,14 @@ impl RequestsFunction {
                 let (number, pdf) = self.service.document(&principal, &number).await?;
                 let mut response = Response::new(Body::Binary(pdf));
                 let headers = response.headers_mut();
-                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/pdf"),
+                );
+                headers.insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, no-store"),
+                );
                 if let Ok(v) = HeaderValue::from_str(&format!(
                     "attachment; filename=\"cazier-{}.pdf\"",
                     number.as_str()

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoSessions};
-use cazier_shared::domain::Role;
 use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::domain::Role;
 use cazier_shared::http::{
     authenticate, json_response, parse_json, path_param, respond, route_key, ApiError,
 };
@@ -26,10 +26,16 @@ impl ValidationFunction {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             service: ValidationService {
-                accounts: Arc::new(DynamoAccounts::new(&sdk, env.require(vars::ACCOUNTS_TABLE)?)),
+                accounts: Arc::new(DynamoAccounts::new(
+                    &sdk,
+                    env.require(vars::ACCOUNTS_TABLE)?,
+                )),
                 clock: clock.clone(),
             },
-            sessions: Arc::new(DynamoSessions::new(&sdk, env.require(vars::SESSIONS_TABLE)?)),
+            sessions: Arc::new(DynamoSessions::new(
+                &sdk,
+                env.require(vars::SESSIONS_TABLE)?,
+            )),
             clock,
         })
     }

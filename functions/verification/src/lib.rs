@@ -24,7 +24,10 @@ impl VerificationFunction {
                     env.require(vars::CERTIFICATES_TABLE)?,
                 )),
                 // Throttle counters live in the sessions table (they expire through its TTL).
-                throttle: Arc::new(DynamoSessions::new(&sdk, env.require(vars::SESSIONS_TABLE)?)),
+                throttle: Arc::new(DynamoSessions::new(
+                    &sdk,
+                    env.require(vars::SESSIONS_TABLE)?,
+                )),
                 clock: Arc::new(SystemClock),
             },
         })

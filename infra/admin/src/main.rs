@@ -20,7 +20,12 @@ use std::process::ExitCode;
 #[command(name = "cazier-admin", about = "Operations tool for cazier")]
 struct Cli {
     /// Stack outputs (JSON of `sam list stack-outputs --output json`).
-    #[arg(long, global = true, env = "CAZIER_STACK_OUTPUTS", default_value = ".local/stack-outputs.json")]
+    #[arg(
+        long,
+        global = true,
+        env = "CAZIER_STACK_OUTPUTS",
+        default_value = ".local/stack-outputs.json"
+    )]
     outputs: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -108,7 +113,11 @@ impl Stack {
                     .endpoint_url(endpoint)
                     .region(aws_config::Region::new(region))
                     .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                        "local", "local", None, None, "cazier-admin",
+                        "local",
+                        "local",
+                        None,
+                        None,
+                        "cazier-admin",
                     ))
                     .load()
                     .await
@@ -195,7 +204,10 @@ async fn run(cli: Cli) -> Result<()> {
             let records = DynamoRecords::new(&stack.sdk, stack.output("RecordsTableName")?);
             match entry {
                 Some(entry) => {
-                    records.add(&cnp, &entry).await.map_err(|e| anyhow!("{e}"))?;
+                    records
+                        .add(&cnp, &entry)
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?;
                     println!("entry added: {}", entry.entry_id);
                 }
                 None => {
@@ -212,7 +224,11 @@ async fn run(cli: Cli) -> Result<()> {
                             e.decision_date,
                             e.offence,
                             e.penalty,
-                            if e.rehabilitated { "\t(rehabilitated)" } else { "" }
+                            if e.rehabilitated {
+                                "\t(rehabilitated)"
+                            } else {
+                                ""
+                            }
                         );
                     }
                 }

@@ -65,7 +65,11 @@ pub async fn local_sdk_config(endpoint: &str, region: &str) -> aws_config::SdkCo
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(region.to_owned()))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "local", "local", None, None, "cazier-local",
+            "local",
+            "local",
+            None,
+            None,
+            "cazier-local",
         ))
         .load()
         .await
@@ -81,13 +85,19 @@ async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<B
     let err = |e: cazier_shared::config::ConfigError| anyhow!("{code_uri}: {e}");
     Ok(match code_uri {
         "functions/accounts" => Built::Http(Arc::new(
-            cazier_accounts::AccountsFunction::from_env(sdk, env).await.map_err(err)?,
+            cazier_accounts::AccountsFunction::from_env(sdk, env)
+                .await
+                .map_err(err)?,
         )),
         "functions/validation" => Built::Http(Arc::new(
-            cazier_validation::ValidationFunction::from_env(sdk, env).await.map_err(err)?,
+            cazier_validation::ValidationFunction::from_env(sdk, env)
+                .await
+                .map_err(err)?,
         )),
         "functions/requests" => Built::Http(Arc::new(
-            cazier_requests::RequestsFunction::from_env(sdk, env).await.map_err(err)?,
+            cazier_requests::RequestsFunction::from_env(sdk, env)
+                .await
+                .map_err(err)?,
         )),
         "functions/verification" => Built::Http(Arc::new(
             cazier_verification::VerificationFunction::from_env(sdk, env)
@@ -228,10 +238,7 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
     let router = Arc::new(server::Router { routes });
     tasks.push(tokio::spawn(server::serve(listener, router, stop_rx)));
 
-    let mut outputs: HashMap<String, String> = template
-        .outputs(&resolver)?
-        .into_iter()
-        .collect();
+    let mut outputs: HashMap<String, String> = template.outputs(&resolver)?.into_iter().collect();
     outputs.insert("ApiUrl".into(), format!("http://{addr}"));
     outputs.insert("LocalAwsEndpointUrl".into(), opts.aws_endpoint.clone());
     outputs.insert("LocalRegion".into(), opts.region.clone());

@@ -11,7 +11,11 @@ use std::path::PathBuf;
 struct Args {
     #[arg(long, default_value = "template.yaml")]
     template: PathBuf,
-    #[arg(long, env = "AWS_ENDPOINT_URL", default_value = "http://127.0.0.1:5000")]
+    #[arg(
+        long,
+        env = "AWS_ENDPOINT_URL",
+        default_value = "http://127.0.0.1:5000"
+    )]
     aws_endpoint: String,
     #[arg(long, env = "AWS_REGION", default_value = "eu-central-1")]
     region: String,
@@ -43,7 +47,11 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
 async fn main() -> Result<()> {
     cazier_shared::telemetry::init();
     let args = Args::parse();
-    let seed_operator = match (args.operator_email, args.operator_password, args.operator_unit) {
+    let seed_operator = match (
+        args.operator_email,
+        args.operator_password,
+        args.operator_unit,
+    ) {
         (Some(e), Some(p), Some(u)) => Some((e, p, u)),
         (None, None, None) => None,
         _ => anyhow::bail!("--operator-email, --operator-password and --operator-unit go together"),

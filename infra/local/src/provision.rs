@@ -4,8 +4,8 @@
 use crate::template::{Physical, Template};
 use anyhow::{Context, Result};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
     TimeToLiveSpecification,
 };
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
@@ -96,8 +96,10 @@ pub async fn provision(
                     .table
             }
             Err(e) => {
-                return Err(anyhow::anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))
-                    .with_context(|| format!("creating table {name}"))
+                return Err(anyhow::anyhow!(
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e)
+                ))
+                .with_context(|| format!("creating table {name}"))
             }
         }
         .context("no table description")?;
@@ -130,7 +132,10 @@ pub async fn provision(
     for (id, _) in template.resources_of("AWS::S3::Bucket") {
         let name = format!("cazier-{stage}-{}", id.to_ascii_lowercase());
         let mut create = s3.create_bucket().bucket(&name);
-        let region = sdk.region().map(|r| r.as_ref().to_owned()).unwrap_or_default();
+        let region = sdk
+            .region()
+            .map(|r| r.as_ref().to_owned())
+            .unwrap_or_default();
         if region != "us-east-1" {
             create = create.create_bucket_configuration(
                 aws_sdk_s3::types::CreateBucketConfiguration::builder()

@@ -168,8 +168,11 @@ mod tests {
     fn path_templates_match_segments() {
         assert!(matches("/v1/accounts", "/v1/accounts").is_some());
         assert!(matches("/v1/accounts", "/v1/accounts/me").is_none());
-        let p = matches("/v1/certificates/{certificate_number}/pdf", "/v1/certificates/CJ-1/pdf")
-            .unwrap();
+        let p = matches(
+            "/v1/certificates/{certificate_number}/pdf",
+            "/v1/certificates/CJ-1/pdf",
+        )
+        .unwrap();
         assert_eq!(p["certificate_number"], "CJ-1");
         assert!(matches("/v1/certificates/{n}/pdf", "/v1/certificates//pdf").is_none());
     }

@@ -78,7 +78,11 @@ impl StreamDelivery {
         }
     }
 
-    async fn poll(&self, sdk: &aws_config::SdkConfig, stop: &mut watch::Receiver<bool>) -> Result<()> {
+    async fn poll(
+        &self,
+        sdk: &aws_config::SdkConfig,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<()> {
         let client = aws_sdk_dynamodbstreams::Client::new(sdk);
         let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
         let description = client

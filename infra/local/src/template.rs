@@ -46,8 +46,8 @@ fn tag_is(t: &TaggedValue, name: &str) -> bool {
 
 impl Template {
     pub fn load(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let root: Value = serde_yaml::from_str(&text).context("parsing template.yaml")?;
         Ok(Self { root })
     }
@@ -184,7 +184,12 @@ impl Template {
         self.section("Outputs")
             .into_iter()
             .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.get("Value")?.clone())))
-            .map(|(k, v)| Ok((k.clone(), ctx.resolve(&v).with_context(|| format!("output {k}"))?)))
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    ctx.resolve(&v).with_context(|| format!("output {k}"))?,
+                ))
+            })
             .collect()
     }
 }

@@ -8,8 +8,8 @@ use crate::domain::{
     Email, IdDocument, Name, Person, Purpose, RecordEntry, RequestStatus, Role, Validation,
 };
 use crate::ports::{
-    AccountStore, CertificateStore, CreateOutcome, RecordStore, RequestStore, Session, SessionStore, StoreError,
-    StoreResult, SubmitOutcome, Throttle,
+    AccountStore, CertificateStore, CreateOutcome, RecordStore, RequestStore, Session,
+    SessionStore, StoreError, StoreResult, SubmitOutcome, Throttle,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
@@ -36,7 +36,9 @@ fn get_s<'a>(item: &'a Item, name: &str) -> StoreResult<&'a str> {
 }
 
 fn opt_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
 }
 
 fn get_time(item: &Item, name: &str) -> StoreResult<DateTime<Utc>> {

@@ -339,7 +339,13 @@ mod tests {
         let n = CertificateNumber::new(2026, 42);
         assert_eq!(n.as_str(), "CJ-2026-00000042");
         assert_eq!(CertificateNumber::parse("cj-2026-00000042"), Some(n));
-        for bad in ["", "CJ-2026", "CJ-26-00000042", "XX-2026-00000042", "CJ-2026-0000004a"] {
+        for bad in [
+            "",
+            "CJ-2026",
+            "CJ-26-00000042",
+            "XX-2026-00000042",
+            "CJ-2026-0000004a",
+        ] {
             assert_eq!(CertificateNumber::parse(bad), None, "{bad}");
         }
     }

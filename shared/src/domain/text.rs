@@ -222,15 +222,29 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Ana.Pop@Example.RO ").unwrap().as_str(), "ana.pop@example.ro");
-        for bad in ["", "ana", "ana@", "@example.ro", "ana@example", "a b@example.ro", "ana@ex..ro"] {
+        assert_eq!(
+            Email::parse(" Ana.Pop@Example.RO ").unwrap().as_str(),
+            "ana.pop@example.ro"
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.ro",
+            "ana@example",
+            "a b@example.ro",
+            "ana@ex..ro",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn passwords_need_twelve_characters() {
-        assert_eq!(Password::parse("short").unwrap_err(), TextError::PasswordTooShort);
+        assert_eq!(
+            Password::parse("short").unwrap_err(),
+            TextError::PasswordTooShort
+        );
         assert!(Password::parse("exactly-12ch").is_ok());
         // Characters, not bytes: twelve Romanian letters are enough.
         assert!(Password::parse("ăâîșțăâîșțăâ").is_ok());
@@ -248,18 +262,36 @@ mod tests {
     #[test]
     fn names_reject_empty_long_and_control() {
         assert_eq!(Name::parse("   ").unwrap_err(), TextError::Empty);
-        assert_eq!(Name::parse(&"ă".repeat(101)).unwrap_err(), TextError::TooLong);
+        assert_eq!(
+            Name::parse(&"ă".repeat(101)).unwrap_err(),
+            TextError::TooLong
+        );
         assert!(Name::parse(&"ă".repeat(100)).is_ok());
-        assert_eq!(Name::parse("Ana\u{0}").unwrap_err(), TextError::ControlCharacters);
-        assert_eq!(Name::parse("Ana\nPop").unwrap_err(), TextError::ControlCharacters);
+        assert_eq!(
+            Name::parse("Ana\u{0}").unwrap_err(),
+            TextError::ControlCharacters
+        );
+        assert_eq!(
+            Name::parse("Ana\nPop").unwrap_err(),
+            TextError::ControlCharacters
+        );
     }
 
     #[test]
     fn identity_documents() {
         assert!(IdDocument::parse("CI", Some("rx"), "123456").is_ok());
-        assert_eq!(IdDocument::parse("CI", Some("RX1"), "123456"), Err(TextError::IdSeries));
-        assert_eq!(IdDocument::parse("CI", None, "123456"), Err(TextError::IdSeries));
-        assert_eq!(IdDocument::parse("CI", Some("RX"), "12345"), Err(TextError::IdNumber));
+        assert_eq!(
+            IdDocument::parse("CI", Some("RX1"), "123456"),
+            Err(TextError::IdSeries)
+        );
+        assert_eq!(
+            IdDocument::parse("CI", None, "123456"),
+            Err(TextError::IdSeries)
+        );
+        assert_eq!(
+            IdDocument::parse("CI", Some("RX"), "12345"),
+            Err(TextError::IdNumber)
+        );
         assert!(IdDocument::parse("PASSPORT", None, "055123456").is_ok());
         assert_eq!(
             IdDocument::parse("PASSPORT", Some("RX"), "055123456"),
@@ -276,8 +308,14 @@ mod tests {
             assert!(!code.as_str().contains(['I', 'L', 'O', 'U']));
             assert_eq!(CounterCode::parse(code.as_str()), Some(code.clone()));
         }
-        assert_eq!(CounterCode::parse("abcd-efgh").unwrap().as_str(), "ABCDEFGH");
-        assert_eq!(CounterCode::parse("oooo llll").unwrap().as_str(), "00001111");
+        assert_eq!(
+            CounterCode::parse("abcd-efgh").unwrap().as_str(),
+            "ABCDEFGH"
+        );
+        assert_eq!(
+            CounterCode::parse("oooo llll").unwrap().as_str(),
+            "00001111"
+        );
         assert_eq!(CounterCode::parse("ABCDEFGU"), None);
         assert_eq!(CounterCode::parse("ABC"), None);
     }

@@ -73,7 +73,8 @@ impl Form {
         code: &'static str,
         r: Result<T, E>,
     ) -> Option<T> {
-        r.map_err(|e| self.0.push(FieldError::new(field, code, e))).ok()
+        r.map_err(|e| self.0.push(FieldError::new(field, code, e)))
+            .ok()
     }
 
     pub fn push(&mut self, e: FieldError) {
@@ -171,7 +172,11 @@ impl AccountService {
     pub async fn register(&self, dto: RegisterDto) -> Result<Registered, ApiError> {
         let mut form = Form::default();
         let email = form.take("email", "INVALID_EMAIL", Email::parse(&dto.email));
-        let password = form.take("password", "INVALID_PASSWORD", Password::parse(&dto.password));
+        let password = form.take(
+            "password",
+            "INVALID_PASSWORD",
+            Password::parse(&dto.password),
+        );
         let person = parse_person(&dto, &mut form);
         form.finish()?;
         let (Some(email), Some(password), Some(person)) = (email, password, person) else {
@@ -241,10 +246,9 @@ impl AccountService {
             }
             None => {
                 // Same work for an unknown e-mail: the answer time tells nothing.
-                let _ = tokio::task::spawn_blocking(move || {
-                    verify_password_against_nothing(&password)
-                })
-                .await;
+                let _ =
+                    tokio::task::spawn_blocking(move || verify_password_against_nothing(&password))
+                        .await;
                 None
             }
         };

@@ -7,8 +7,7 @@ use crate::domain::{
 };
 use crate::pdf::{render, CertificateContent};
 use crate::ports::{
-    AccountStore, BlobStore, CertificateStore, Clock, RecordStore, RequestStore, Signer,
-    StoreError,
+    AccountStore, BlobStore, CertificateStore, Clock, RecordStore, RequestStore, Signer, StoreError,
 };
 use chrono::{DateTime, Datelike, Utc};
 use std::sync::Arc;
@@ -81,7 +80,10 @@ impl IssuanceService {
             self.requests
                 .mark_rejected(request_id, REJECTION_HAS_ENTRIES)
                 .await?;
-            tracing::info!(request_id, "request rejected: entries are issued at counters");
+            tracing::info!(
+                request_id,
+                "request rejected: entries are issued at counters"
+            );
             return Ok(Outcome::Rejected(REJECTION_HAS_ENTRIES));
         }
 
@@ -97,7 +99,8 @@ impl IssuanceService {
                     .await?
             }
         };
-        let (Some(number), Some(issued_at)) = (request.certificate_number.clone(), request.issued_at)
+        let (Some(number), Some(issued_at)) =
+            (request.certificate_number.clone(), request.issued_at)
         else {
             return Err(StoreError::Corrupt("request without its number".into()).into());
         };
@@ -147,7 +150,11 @@ impl IssuanceService {
             }
         }
         self.requests.mark_issued(request_id).await?;
-        tracing::info!(request_id, certificate = number.as_str(), "certificate issued");
+        tracing::info!(
+            request_id,
+            certificate = number.as_str(),
+            "certificate issued"
+        );
         Ok(Outcome::Issued(number))
     }
 }

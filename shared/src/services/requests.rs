@@ -104,7 +104,9 @@ impl RequestService {
         {
             SubmitOutcome::Created => {
                 tracing::info!(request_id = %request.request_id, purpose = purpose.code(), "request submitted");
-                Ok(Submitted(json!({"request_id": request.request_id, "status": "PENDING"})))
+                Ok(Submitted(
+                    json!({"request_id": request.request_id, "status": "PENDING"}),
+                ))
             }
             SubmitOutcome::Replayed(original) => Ok(Submitted(json!({
                 "request_id": original.request_id,

@@ -49,8 +49,7 @@ impl VerificationService {
                 retry_after_secs: retry_after(now, 60),
             });
         }
-        let cnp = Cnp::parse(&dto.cnp)
-            .map_err(|e| ApiError::invalid("cnp", "INVALID_CNP", e))?;
+        let cnp = Cnp::parse(&dto.cnp).map_err(|e| ApiError::invalid("cnp", "INVALID_CNP", e))?;
         let Some(number) = CertificateNumber::parse(&dto.certificate_number) else {
             return Ok(not_found());
         };

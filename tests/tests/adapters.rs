@@ -1,0 +1,273 @@
+//! The AWS adapters against moto through the real SDK: uniqueness, atomic sequences, and
+//! generation that stays exactly-once under concurrent and repeated delivery.
+
+use cazier_e2e::*;
+use cazier_shared::aws::dynamo::*;
+use cazier_shared::aws::kms::KmsSigner;
+use cazier_shared::aws::s3::S3Blobs;
+use cazier_shared::domain::*;
+use cazier_shared::ports::*;
+use cazier_shared::services::issuance::{IssuanceService, Outcome};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+fn person(cnp: &str) -> Person {
+    Person {
+        cnp: Cnp::parse(cnp).unwrap(),
+        last_name: Name::parse("Popescu").unwrap(),
+        first_name: Name::parse("Ion").unwrap(),
+        father_first_name: None,
+        mother_first_name: None,
+        birth_place: None,
+        id_document: IdDocument::parse("PASSPORT", None, "055123456").unwrap(),
+    }
+}
+
+fn citizen_account(cnp: &str) -> Account {
+    Account {
+        account_id: uuid::Uuid::new_v4().to_string(),
+        email: Email::parse(&unique_email()).unwrap(),
+        role: Role::Citizen,
+        status: AccountStatus::Validated,
+        password_hash: "not used".into(),
+        created_at: chrono::Utc::now(),
+        person: Some(person(cnp)),
+        counter_code: Some(CounterCode::random()),
+        validation: None,
+        unit: None,
+    }
+}
+
+#[test]
+fn accounts_are_unique_by_email_cnp_and_counter_code() {
+    let stack = stack();
+    let accounts = DynamoAccounts::new(&stack.sdk, stack.output("AccountsTableName"));
+    stack.runtime.block_on(async {
+        let first = citizen_account(&random_cnp());
+        assert_eq!(
+            accounts.create(&first).await.unwrap(),
+            CreateOutcome::Created
+        );
+        let mut same_email = citizen_account(&random_cnp());
+        same_email.email = first.email.clone();
+        assert_eq!(
+            accounts.create(&same_email).await.unwrap(),
+            CreateOutcome::Taken
+        );
+        let same_cnp = citizen_account(&first.person.as_ref().unwrap().cnp.as_string());
+        assert_eq!(
+            accounts.create(&same_cnp).await.unwrap(),
+            CreateOutcome::Taken
+        );
+        let mut same_code = citizen_account(&random_cnp());
+        same_code.counter_code = first.counter_code.clone();
+        assert_eq!(
+            accounts.create(&same_code).await.unwrap(),
+            CreateOutcome::CounterCodeTaken
+        );
+        // Nothing of the refused ones was written.
+        assert!(accounts
+            .get(&same_email.account_id)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(accounts
+            .find_by_email(&same_code.email)
+            .await
+            .unwrap()
+            .is_none());
+        let found = accounts
+            .find_by_counter_code(first.counter_code.as_ref().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(found.unwrap().account_id, first.account_id);
+    });
+}
+
+#[test]
+fn certificate_sequence_is_unique_under_concurrency() {
+    let stack = stack();
+    let certificates = Arc::new(DynamoCertificates::new(
+        &stack.sdk,
+        stack.output("CertificatesTableName"),
+    ));
+    let numbers: Vec<u64> = stack.runtime.block_on(async {
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let c = Arc::clone(&certificates);
+                tokio::spawn(async move { c.next_sequence(1999).await.unwrap() })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    let distinct: HashSet<_> = numbers.iter().collect();
+    assert_eq!(distinct.len(), 40, "{numbers:?}");
+    assert_eq!(numbers.iter().max(), Some(&40));
+}
+
+fn issuance(stack: &TestStack) -> IssuanceService {
+    IssuanceService {
+        accounts: Arc::new(DynamoAccounts::new(
+            &stack.sdk,
+            stack.output("AccountsTableName"),
+        )),
+        requests: Arc::new(DynamoRequests::new(
+            &stack.sdk,
+            stack.output("RequestsTableName"),
+        )),
+        certificates: Arc::new(DynamoCertificates::new(
+            &stack.sdk,
+            stack.output("CertificatesTableName"),
+        )),
+        records: Arc::new(DynamoRecords::new(
+            &stack.sdk,
+            stack.output("RecordsTableName"),
+        )),
+        blobs: Arc::new(S3Blobs::new(
+            &stack.sdk,
+            stack.output("DocumentsBucketName"),
+        )),
+        signer: Arc::new(KmsSigner::new(&stack.sdk, stack.output("SigningKeyId"))),
+        clock: Arc::new(SystemClock),
+        issuing_unit: "test".into(),
+        issue_with_entries: true,
+    }
+}
+
+/// A pending request, stored as the requests function stores it.
+async fn pending_request(stack: &TestStack, account: &Account) -> CertificateRequest {
+    let accounts = DynamoAccounts::new(&stack.sdk, stack.output("AccountsTableName"));
+    accounts.create(account).await.unwrap();
+    let request = CertificateRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        account_id: account.account_id.clone(),
+        purpose: Purpose::Studii,
+        status: RequestStatus::Pending,
+        created_at: chrono::Utc::now(),
+        certificate_number: None,
+        issued_at: None,
+        rejection_code: None,
+    };
+    // The stream's generator also picks this request up and races the test's own calls:
+    // exactly what exactly-once issuance must survive.
+    let requests = DynamoRequests::new(&stack.sdk, stack.output("RequestsTableName"));
+    let day = bucharest_date(request.created_at);
+    assert!(matches!(
+        requests.submit(&request, day, None).await.unwrap(),
+        SubmitOutcome::Created
+    ));
+    request
+}
+
+#[test]
+fn concurrent_and_repeated_generation_issues_one_certificate() {
+    let stack = stack();
+    let service = Arc::new(issuance(stack));
+    let account = citizen_account(&random_cnp());
+    stack.runtime.block_on(async {
+        let request = pending_request(stack, &account).await;
+        // Five deliveries at once (plus the stream's own), then one more later.
+        let tasks: Vec<_> = (0..5)
+            .map(|_| {
+                let s = Arc::clone(&service);
+                let id = request.request_id.clone();
+                tokio::spawn(async move { s.issue(&id).await.unwrap() })
+            })
+            .collect();
+        let mut numbers = HashSet::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                Outcome::Issued(n) => {
+                    numbers.insert(n);
+                }
+                Outcome::Skipped => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(
+            numbers.len() <= 1,
+            "two numbers for one request: {numbers:?}"
+        );
+        assert_eq!(
+            service.issue(&request.request_id).await.unwrap(),
+            Outcome::Skipped
+        );
+        let certificates =
+            DynamoCertificates::new(&stack.sdk, stack.output("CertificatesTableName"));
+        let list = certificates
+            .list_for_account(&account.account_id)
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 1, "exactly one certificate");
+        let requests = DynamoRequests::new(&stack.sdk, stack.output("RequestsTableName"));
+        let stored = requests.get(&request.request_id).await.unwrap().unwrap();
+        assert_eq!(stored.status, RequestStatus::Issued);
+        assert_eq!(stored.certificate_number.as_ref(), Some(&list[0].number));
+    });
+}
+
+#[test]
+fn a_number_reserved_before_a_crash_is_reused() {
+    let stack = stack();
+    let account = citizen_account(&random_cnp());
+    stack.runtime.block_on(async {
+        // Hold the stream back from this request: reserve first, as a worker that then died.
+        let requests = DynamoRequests::new(&stack.sdk, stack.output("RequestsTableName"));
+        let request = pending_request(stack, &account).await;
+        let reserved = CertificateNumber::new(2099, 4242);
+        let at = chrono::Utc::now();
+        let after = requests
+            .reserve_number(&request.request_id, &reserved, at)
+            .await
+            .unwrap();
+        // If the stream's generator got there first, its number stands; either way exactly one.
+        let bound = after.certificate_number.clone().unwrap();
+        let again = requests
+            .reserve_number(&request.request_id, &CertificateNumber::new(2099, 1), at)
+            .await
+            .unwrap();
+        assert_eq!(
+            again.certificate_number.as_ref(),
+            Some(&bound),
+            "a second reservation does not rebind"
+        );
+        let outcome = issuance(stack).issue(&request.request_id).await.unwrap();
+        assert!(
+            matches!(outcome, Outcome::Issued(ref n) if *n == bound) || outcome == Outcome::Skipped
+        );
+        let final_request = wait_issued(&requests, &request.request_id).await;
+        assert_eq!(final_request.certificate_number, Some(bound));
+    });
+}
+
+async fn wait_issued(requests: &DynamoRequests, id: &str) -> CertificateRequest {
+    for _ in 0..300 {
+        let r = requests.get(id).await.unwrap().unwrap();
+        if r.status != RequestStatus::Pending {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("request {id} never left PENDING");
+}
+
+#[test]
+fn throttle_counts_within_a_window() {
+    let stack = stack();
+    let sessions = DynamoSessions::new(&stack.sdk, stack.output("SessionsTableName"));
+    stack.runtime.block_on(async {
+        let now = chrono::Utc::now();
+        let key = format!("test:{}", uuid::Uuid::new_v4());
+        assert_eq!(sessions.count(&key, 3600, now).await.unwrap(), 0);
+        for expected in 1..=3 {
+            assert_eq!(sessions.hit(&key, 3600, now).await.unwrap(), expected);
+        }
+        assert_eq!(sessions.count(&key, 3600, now).await.unwrap(), 3);
+        let next_window = now + chrono::Duration::hours(1);
+        assert_eq!(sessions.count(&key, 3600, next_window).await.unwrap(), 0);
+    });
+}
