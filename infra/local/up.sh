@@ -20,7 +20,7 @@ for port in "$MOTO_PORT" "$API_PORT"; do
 done
 
 rm -rf "$STATE_DIR" && mkdir -p "$STATE_DIR"
-.venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE_DIR/moto.log" 2>&1 &
+.venv/bin/python infra/local/moto_server.py -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE_DIR/moto.log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

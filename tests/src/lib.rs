@@ -38,20 +38,21 @@ pub struct Moto {
 
 impl Moto {
     pub fn start(state_dir: &Path) -> Moto {
-        let moto = std::env::var("MOTO_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| workspace_root().join(".venv/bin/moto_server"));
+        // moto with DynamoDB calls serialised: see infra/local/moto_server.py.
+        let python = workspace_root().join(".venv/bin/python");
+        let script = workspace_root().join("infra/local/moto_server.py");
         assert!(
-            moto.exists(),
+            python.exists(),
             "{} is missing: run `make venv` (or `make test`) first",
-            moto.display()
+            python.display()
         );
         let port = free_port();
         let log = state_dir.join("moto.log");
         let mut child = Command::new("bash")
             .arg("-c")
-            .arg(r#""$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & m=$!; read -r _; kill $m; wait $m"#)
-            .arg(&moto)
+            .arg(r#""$0" "$1" -H 127.0.0.1 -p "$2" >"$3" 2>&1 & m=$!; read -r _; kill $m; wait $m"#)
+            .arg(&python)
+            .arg(&script)
             .arg(port.to_string())
             .arg(&log)
             .stdin(Stdio::piped())

@@ -2,8 +2,8 @@
 //! `DELETE /v1/sessions/current`, `GET /v1/accounts/me`.
 
 use async_trait::async_trait;
-use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoSessions};
-use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::aws::wiring::Wiring;
+use cazier_shared::config::{ConfigError, Env};
 use cazier_shared::http::{
     authenticate, empty_response, json_response, parse_json, respond, route_key, ApiError,
 };
@@ -22,14 +22,12 @@ pub struct AccountsFunction {
 
 impl AccountsFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
-        let accounts = Arc::new(DynamoAccounts::new(
-            &sdk,
-            env.require(vars::ACCOUNTS_TABLE)?,
-        ));
-        let sessions = Arc::new(DynamoSessions::new(
-            &sdk,
-            env.require(vars::SESSIONS_TABLE)?,
-        ));
+        let wiring = Wiring {
+            sdk: &sdk,
+            env: &env,
+        };
+        let accounts = wiring.accounts()?;
+        let sessions = wiring.sessions()?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             service: AccountService {

@@ -2,11 +2,7 @@
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use cazier_shared::aws::dynamo::{
-    DynamoAccounts, DynamoCertificates, DynamoRecords, DynamoRequests,
-};
-use cazier_shared::aws::kms::KmsSigner;
-use cazier_shared::aws::s3::S3Blobs;
+use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::{vars, ConfigError, Env};
 use cazier_shared::ports::SystemClock;
 use cazier_shared::services::issuance::{IssuanceService, Outcome};
@@ -34,23 +30,18 @@ fn announced_request(record: &EventRecord) -> Option<String> {
 
 impl GeneratorFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        let wiring = Wiring {
+            sdk: &sdk,
+            env: &env,
+        };
         Ok(Self {
             service: IssuanceService {
-                accounts: Arc::new(DynamoAccounts::new(
-                    &sdk,
-                    env.require(vars::ACCOUNTS_TABLE)?,
-                )),
-                requests: Arc::new(DynamoRequests::new(
-                    &sdk,
-                    env.require(vars::REQUESTS_TABLE)?,
-                )),
-                certificates: Arc::new(DynamoCertificates::new(
-                    &sdk,
-                    env.require(vars::CERTIFICATES_TABLE)?,
-                )),
-                records: Arc::new(DynamoRecords::new(&sdk, env.require(vars::RECORDS_TABLE)?)),
-                blobs: Arc::new(S3Blobs::new(&sdk, env.require(vars::DOCUMENTS_BUCKET)?)),
-                signer: Arc::new(KmsSigner::new(&sdk, env.require(vars::SIGNING_KEY_ID)?)),
+                accounts: wiring.accounts()?,
+                requests: wiring.requests()?,
+                certificates: wiring.certificates()?,
+                records: wiring.records()?,
+                blobs: wiring.documents()?,
+                signer: wiring.signer()?,
                 clock: Arc::new(SystemClock),
                 issuing_unit: env.get_or(
                     vars::ISSUING_UNIT,

@@ -3,11 +3,8 @@
 //! `GET /v1/certificates/{certificate_number}/pdf`.
 
 use async_trait::async_trait;
-use cazier_shared::aws::dynamo::{
-    DynamoAccounts, DynamoCertificates, DynamoRequests, DynamoSessions,
-};
-use cazier_shared::aws::s3::S3Blobs;
-use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::aws::wiring::Wiring;
+use cazier_shared::config::{ConfigError, Env};
 use cazier_shared::http::{
     authenticate, header_str, json_response, parse_json, path_param, respond, route_key, ApiError,
 };
@@ -26,28 +23,20 @@ pub struct RequestsFunction {
 
 impl RequestsFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        let wiring = Wiring {
+            sdk: &sdk,
+            env: &env,
+        };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             service: RequestService {
-                accounts: Arc::new(DynamoAccounts::new(
-                    &sdk,
-                    env.require(vars::ACCOUNTS_TABLE)?,
-                )),
-                requests: Arc::new(DynamoRequests::new(
-                    &sdk,
-                    env.require(vars::REQUESTS_TABLE)?,
-                )),
-                certificates: Arc::new(DynamoCertificates::new(
-                    &sdk,
-                    env.require(vars::CERTIFICATES_TABLE)?,
-                )),
-                blobs: Arc::new(S3Blobs::new(&sdk, env.require(vars::DOCUMENTS_BUCKET)?)),
+                accounts: wiring.accounts()?,
+                requests: wiring.requests()?,
+                certificates: wiring.certificates()?,
+                blobs: wiring.documents()?,
                 clock: clock.clone(),
             },
-            sessions: Arc::new(DynamoSessions::new(
-                &sdk,
-                env.require(vars::SESSIONS_TABLE)?,
-            )),
+            sessions: wiring.sessions()?,
             clock,
         })
     }

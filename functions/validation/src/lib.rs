@@ -2,8 +2,8 @@
 //! `POST /v1/operator/accounts/{account_id}/validation`.
 
 use async_trait::async_trait;
-use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoSessions};
-use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::aws::wiring::Wiring;
+use cazier_shared::config::{ConfigError, Env};
 use cazier_shared::domain::Role;
 use cazier_shared::http::{
     authenticate, json_response, parse_json, path_param, respond, route_key, ApiError,
@@ -23,19 +23,17 @@ pub struct ValidationFunction {
 
 impl ValidationFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        let wiring = Wiring {
+            sdk: &sdk,
+            env: &env,
+        };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             service: ValidationService {
-                accounts: Arc::new(DynamoAccounts::new(
-                    &sdk,
-                    env.require(vars::ACCOUNTS_TABLE)?,
-                )),
+                accounts: wiring.accounts()?,
                 clock: clock.clone(),
             },
-            sessions: Arc::new(DynamoSessions::new(
-                &sdk,
-                env.require(vars::SESSIONS_TABLE)?,
-            )),
+            sessions: wiring.sessions()?,
             clock,
         })
     }

@@ -1,8 +1,8 @@
 //! Public verification: `POST /v1/verifications`.
 
 use async_trait::async_trait;
-use cazier_shared::aws::dynamo::{DynamoCertificates, DynamoSessions};
-use cazier_shared::config::{vars, ConfigError, Env};
+use cazier_shared::aws::wiring::Wiring;
+use cazier_shared::config::{ConfigError, Env};
 use cazier_shared::http::{json_response, parse_json, respond, route_key, source_ip, ApiError};
 use cazier_shared::ports::SystemClock;
 use cazier_shared::runtime::HttpFunction;
@@ -17,17 +17,14 @@ pub struct VerificationFunction {
 
 impl VerificationFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        let wiring = Wiring {
+            sdk: &sdk,
+            env: &env,
+        };
         Ok(Self {
             service: VerificationService {
-                certificates: Arc::new(DynamoCertificates::new(
-                    &sdk,
-                    env.require(vars::CERTIFICATES_TABLE)?,
-                )),
-                // Throttle counters live in the sessions table (they expire through its TTL).
-                throttle: Arc::new(DynamoSessions::new(
-                    &sdk,
-                    env.require(vars::SESSIONS_TABLE)?,
-                )),
+                certificates: wiring.certificates()?,
+                throttle: wiring.sessions()?,
                 clock: Arc::new(SystemClock),
             },
         })

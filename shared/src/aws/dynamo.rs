@@ -124,6 +124,20 @@ fn cancelled_items<R>(
     }
 }
 
+/// Adapter structs share one shape: an SDK client (built once, cheap to clone) and a table.
+macro_rules! dynamo_adapter {
+    ($name:ident) => {
+        impl $name {
+            pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+                Self {
+                    client: Client::new(config),
+                    table: table.into(),
+                }
+            }
+        }
+    };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Accounts: ACCOUNT#<id>, and the unique-value guards EMAIL#<email>, CNP#<cnp>, COUNTER#<code>.
 
@@ -133,14 +147,9 @@ pub struct DynamoAccounts {
     table: String,
 }
 
-impl DynamoAccounts {
-    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-        }
-    }
+dynamo_adapter!(DynamoAccounts);
 
+impl DynamoAccounts {
     fn to_item(a: &Account) -> Item {
         let mut item: Item = HashMap::from([
             ("pk".into(), s(format!("ACCOUNT#{}", a.account_id))),
@@ -329,14 +338,9 @@ pub struct DynamoSessions {
     table: String,
 }
 
-impl DynamoSessions {
-    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-        }
-    }
+dynamo_adapter!(DynamoSessions);
 
+impl DynamoSessions {
     fn window_pk(key: &str, window_secs: u64, now: DateTime<Utc>) -> (String, i64) {
         let window = window_secs.max(1) as i64;
         let start = now.timestamp().div_euclid(window) * window;
@@ -439,14 +443,9 @@ pub struct DynamoRequests {
 /// Idempotency keys are honoured for this long; daily guards outlive their day by this much.
 const GUARD_TTL_DAYS: i64 = 7;
 
-impl DynamoRequests {
-    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-        }
-    }
+dynamo_adapter!(DynamoRequests);
 
+impl DynamoRequests {
     fn to_item(r: &CertificateRequest) -> Item {
         let mut item: Item = HashMap::from([
             ("pk".into(), s(format!("REQUEST#{}", r.request_id))),
@@ -648,14 +647,9 @@ pub struct DynamoCertificates {
     table: String,
 }
 
-impl DynamoCertificates {
-    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-        }
-    }
+dynamo_adapter!(DynamoCertificates);
 
+impl DynamoCertificates {
     fn to_item(c: &Certificate) -> Item {
         let mut item: Item = HashMap::from([
             ("pk".into(), s(format!("CERTIFICATE#{}", c.number.as_str()))),
@@ -804,14 +798,7 @@ pub struct DynamoRecords {
     table: String,
 }
 
-impl DynamoRecords {
-    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-        }
-    }
-}
+dynamo_adapter!(DynamoRecords);
 
 #[async_trait]
 impl RecordStore for DynamoRecords {
@@ -851,7 +838,7 @@ impl RecordStore for DynamoRecords {
                 _ => break,
             }
         }
-        entries.sort_by(|a: &RecordEntry, b| a.decision_date.cmp(&b.decision_date));
+        entries.sort_by_key(|e: &RecordEntry| e.decision_date);
         Ok(entries)
     }
 }
