@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 MOTO_PORT="${MOTO_PORT:-5000}"
+# 0.0.0.0 lets `sam local` containers reach moto (see the README).
+MOTO_HOST="${MOTO_HOST:-127.0.0.1}"
 API_PORT="${API_PORT:-3000}"
 STATE_DIR=.local
 
@@ -20,7 +22,7 @@ for port in "$MOTO_PORT" "$API_PORT"; do
 done
 
 rm -rf "$STATE_DIR" && mkdir -p "$STATE_DIR"
-.venv/bin/python infra/local/moto_server.py -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE_DIR/moto.log" 2>&1 &
+.venv/bin/python infra/local/moto_server.py -H "$MOTO_HOST" -p "$MOTO_PORT" >"$STATE_DIR/moto.log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
