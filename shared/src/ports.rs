@@ -96,6 +96,8 @@ pub trait RequestStore: Send + Sync {
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest>;
     async fn mark_issued(&self, request_id: &str) -> StoreResult<()>;
+    /// Ids of the requests still pending that were created before `cutoff`, oldest first.
+    async fn pending_before(&self, cutoff: DateTime<Utc>, limit: i32) -> StoreResult<Vec<String>>;
     async fn mark_rejected(&self, request_id: &str, code: &str) -> StoreResult<()>;
 }
 

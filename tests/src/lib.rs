@@ -412,3 +412,66 @@ pub fn wait_final(client: &Client, token: &str, request_id: &str) -> Value {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A validated citizen account, stored directly (no HTTP), for adapter and service tests.
+pub fn citizen_account(cnp: &str) -> cazier_shared::domain::Account {
+    use cazier_shared::domain::*;
+    Account {
+        account_id: uuid::Uuid::new_v4().to_string(),
+        email: Email::parse(&unique_email()).expect("email"),
+        role: Role::Citizen,
+        status: AccountStatus::Validated,
+        password_hash: "not used".into(),
+        created_at: chrono::Utc::now(),
+        person: Some(Person {
+            cnp: Cnp::parse(cnp).expect("cnp"),
+            last_name: Name::parse("Popescu").expect("name"),
+            first_name: Name::parse("Ion").expect("name"),
+            father_first_name: None,
+            mother_first_name: None,
+            birth_place: None,
+            id_document: IdDocument::parse("PASSPORT", None, "055123456").expect("passport"),
+        }),
+        counter_code: Some(CounterCode::random()),
+        validation: None,
+        unit: None,
+    }
+}
+
+/// The generator's service on the test stack's tables, keys and bucket, with the given clock.
+pub fn issuance_service(
+    stack: &TestStack,
+    clock: std::sync::Arc<dyn cazier_shared::ports::Clock>,
+) -> cazier_shared::services::issuance::IssuanceService {
+    use cazier_shared::aws::dynamo::*;
+    use std::sync::Arc;
+    cazier_shared::services::issuance::IssuanceService {
+        accounts: Arc::new(DynamoAccounts::new(
+            &stack.sdk,
+            stack.output("AccountsTableName"),
+        )),
+        requests: Arc::new(DynamoRequests::new(
+            &stack.sdk,
+            stack.output("RequestsTableName"),
+        )),
+        certificates: Arc::new(DynamoCertificates::new(
+            &stack.sdk,
+            stack.output("CertificatesTableName"),
+        )),
+        records: Arc::new(DynamoRecords::new(
+            &stack.sdk,
+            stack.output("RecordsTableName"),
+        )),
+        blobs: Arc::new(cazier_shared::aws::s3::S3Blobs::new(
+            &stack.sdk,
+            stack.output("DocumentsBucketName"),
+        )),
+        signer: Arc::new(cazier_shared::aws::kms::KmsSigner::new(
+            &stack.sdk,
+            stack.output("SigningKeyId"),
+        )),
+        clock,
+        issuing_unit: "test".into(),
+        issue_with_entries: true,
+    }
+}

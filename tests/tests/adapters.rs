@@ -3,40 +3,11 @@
 
 use cazier_e2e::*;
 use cazier_shared::aws::dynamo::*;
-use cazier_shared::aws::kms::KmsSigner;
-use cazier_shared::aws::s3::S3Blobs;
 use cazier_shared::domain::*;
 use cazier_shared::ports::*;
 use cazier_shared::services::issuance::{IssuanceService, Outcome};
 use std::collections::HashSet;
 use std::sync::Arc;
-
-fn person(cnp: &str) -> Person {
-    Person {
-        cnp: Cnp::parse(cnp).unwrap(),
-        last_name: Name::parse("Popescu").unwrap(),
-        first_name: Name::parse("Ion").unwrap(),
-        father_first_name: None,
-        mother_first_name: None,
-        birth_place: None,
-        id_document: IdDocument::parse("PASSPORT", None, "055123456").unwrap(),
-    }
-}
-
-fn citizen_account(cnp: &str) -> Account {
-    Account {
-        account_id: uuid::Uuid::new_v4().to_string(),
-        email: Email::parse(&unique_email()).unwrap(),
-        role: Role::Citizen,
-        status: AccountStatus::Validated,
-        password_hash: "not used".into(),
-        created_at: chrono::Utc::now(),
-        person: Some(person(cnp)),
-        counter_code: Some(CounterCode::random()),
-        validation: None,
-        unit: None,
-    }
-}
 
 #[test]
 fn accounts_are_unique_by_email_cnp_and_counter_code() {
@@ -110,32 +81,7 @@ fn certificate_sequence_is_unique_under_concurrency() {
 }
 
 fn issuance(stack: &TestStack) -> IssuanceService {
-    IssuanceService {
-        accounts: Arc::new(DynamoAccounts::new(
-            &stack.sdk,
-            stack.output("AccountsTableName"),
-        )),
-        requests: Arc::new(DynamoRequests::new(
-            &stack.sdk,
-            stack.output("RequestsTableName"),
-        )),
-        certificates: Arc::new(DynamoCertificates::new(
-            &stack.sdk,
-            stack.output("CertificatesTableName"),
-        )),
-        records: Arc::new(DynamoRecords::new(
-            &stack.sdk,
-            stack.output("RecordsTableName"),
-        )),
-        blobs: Arc::new(S3Blobs::new(
-            &stack.sdk,
-            stack.output("DocumentsBucketName"),
-        )),
-        signer: Arc::new(KmsSigner::new(&stack.sdk, stack.output("SigningKeyId"))),
-        clock: Arc::new(SystemClock),
-        issuing_unit: "test".into(),
-        issue_with_entries: true,
-    }
+    issuance_service(stack, Arc::new(SystemClock))
 }
 
 /// A pending request, stored as the requests function stores it.

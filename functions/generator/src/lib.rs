@@ -5,7 +5,7 @@ use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventR
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::{vars, ConfigError, Env};
 use cazier_shared::ports::SystemClock;
-use cazier_shared::services::issuance::{IssuanceService, Outcome};
+use cazier_shared::services::issuance::{IssuanceService, IssueError, Outcome, SweepReport};
 use std::sync::Arc;
 
 pub struct GeneratorFunction {
@@ -50,6 +50,27 @@ impl GeneratorFunction {
                 issue_with_entries: env.flag(vars::ISSUE_WITH_ENTRIES, true)?,
             },
         })
+    }
+
+    /// Scheduled: requests that are still pending after the stream gave up.
+    pub async fn sweep(&self) -> Result<SweepReport, IssueError> {
+        self.service.sweep().await
+    }
+
+    /// Any event this function is wired to: a stream batch, or the sweep schedule.
+    pub async fn handle_any(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<serde_json::Value, IssueError> {
+        if event.get("Records").is_some() {
+            let batch: Event = serde_json::from_value(event).map_err(|e| {
+                IssueError::Store(cazier_shared::ports::StoreError::Corrupt(e.to_string()))
+            })?;
+            let response = self.handle_event(batch).await;
+            return Ok(serde_json::to_value(response).unwrap_or_default());
+        }
+        self.sweep().await?;
+        Ok(serde_json::Value::Null)
     }
 
     /// Processes a batch in order. On the first failure it reports that record (and so every

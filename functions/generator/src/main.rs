@@ -1,4 +1,3 @@
-use aws_lambda_events::event::dynamodb::Event;
 use cazier_generator::GeneratorFunction;
 use cazier_shared::config::Env;
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -9,9 +8,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     cazier_shared::telemetry::init();
     let sdk = cazier_shared::aws::sdk_config().await;
     let function = Arc::new(GeneratorFunction::from_env(sdk, Env::from_process()).await?);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let function = Arc::clone(&function);
-        async move { Ok::<_, lambda_runtime::Error>(function.handle_event(event.payload).await) }
+        async move {
+            // A failed sweep is reported to Lambda (and so to the errors alarm); the next
+            // scheduled one tries again.
+            function
+                .handle_any(event.payload)
+                .await
+                .map_err(lambda_runtime::Error::from)
+        }
     }))
     .await
 }

@@ -208,6 +208,28 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         tasks.push(tokio::spawn(delivery.run(sdk.clone(), stop_rx.clone())));
     }
 
+    for (function_id, period) in template.schedules() {
+        let function = streams
+            .get(&function_id)
+            .cloned()
+            .ok_or_else(|| anyhow!("schedule of {function_id}: no such local function"))?;
+        let mut stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.tick().await; // the first tick is immediate; the schedule's is not
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => {
+                        if let Err(e) = function.sweep().await {
+                            tracing::error!(error = %e, "scheduled sweep failed");
+                        }
+                    }
+                    _ = stop.changed() => return,
+                }
+            }
+        }));
+    }
+
     if let Some((email, password, unit)) = &opts.seed_operator {
         let accounts = DynamoAccounts::new(
             &sdk,

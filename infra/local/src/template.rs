@@ -179,6 +179,18 @@ impl Template {
             .collect()
     }
 
+    /// Scheduled events: (function, period) from `Schedule: rate(N minutes)`.
+    pub fn schedules(&self) -> Vec<(String, std::time::Duration)> {
+        self.events()
+            .into_iter()
+            .filter(|(_, e)| e.get("Type").and_then(Value::as_str) == Some("Schedule"))
+            .filter_map(|(function, e)| {
+                let rate = e.get("Properties")?.get("Schedule")?.as_str()?;
+                Some((function, parse_rate(rate)?))
+            })
+            .collect()
+    }
+
     /// Outputs, resolved: what `sam list stack-outputs` would print for a deployed stack.
     pub fn outputs(&self, ctx: &Resolver<'_>) -> Result<Vec<(String, String)>> {
         self.section("Outputs")
@@ -270,5 +282,35 @@ impl Resolver<'_> {
         }
         out.push_str(rest);
         Ok(out)
+    }
+}
+
+/// `rate(5 minutes)` → 300 s. Cron expressions are not run locally.
+pub fn parse_rate(expression: &str) -> Option<std::time::Duration> {
+    let inner = expression.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (value, unit) = inner.trim().split_once(' ')?;
+    let value: u64 = value.parse().ok()?;
+    let seconds = match unit.trim().trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86400,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(value * seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_rate;
+    use std::time::Duration;
+
+    #[test]
+    fn rates() {
+        assert_eq!(
+            parse_rate("rate(5 minutes)"),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(parse_rate("rate(1 hour)"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_rate("cron(0 12 * * ? *)"), None);
     }
 }

@@ -440,6 +440,9 @@ pub struct DynamoRequests {
     table: String,
 }
 
+pub const PENDING_REQUESTS_INDEX: &str = "pending_by_age";
+const PENDING_MARK: &str = "PENDING";
+
 /// Idempotency keys are honoured for this long; daily guards outlive their day by this much.
 const GUARD_TTL_DAYS: i64 = 7;
 
@@ -458,6 +461,10 @@ impl DynamoRequests {
         ]);
         if let Some(c) = &r.certificate_number {
             item.insert("certificate_number".into(), s(c.as_str()));
+        }
+        if r.status == RequestStatus::Pending {
+            // Puts the request in the sparse index the sweeper reads; removed when final.
+            item.insert("pending".into(), s(PENDING_MARK));
         }
         if let Some(t) = r.issued_at {
             item.insert("issued_at".into(), time(t));
@@ -507,9 +514,9 @@ impl DynamoRequests {
             .expression_attribute_values(":final", s(status.as_str()));
         update = match rejection {
             Some(code) => update
-                .update_expression("SET #status = :final, rejection_code = :code")
+                .update_expression("SET #status = :final, rejection_code = :code REMOVE pending")
                 .expression_attribute_values(":code", s(code)),
-            None => update.update_expression("SET #status = :final"),
+            None => update.update_expression("SET #status = :final REMOVE pending"),
         };
         match update.send().await {
             Ok(_) => Ok(()),
@@ -633,6 +640,26 @@ impl RequestStore for DynamoRequests {
     async fn mark_rejected(&self, request_id: &str, code: &str) -> StoreResult<()> {
         self.set_final_status(request_id, RequestStatus::Rejected, Some(code))
             .await
+    }
+
+    async fn pending_before(&self, cutoff: DateTime<Utc>, limit: i32) -> StoreResult<Vec<String>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(PENDING_REQUESTS_INDEX)
+            .key_condition_expression("pending = :p AND created_at < :cutoff")
+            .expression_attribute_values(":p", s(PENDING_MARK))
+            .expression_attribute_values(":cutoff", time(cutoff))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|i| opt_s(i, "pk")?.strip_prefix("REQUEST#").map(str::to_owned))
+            .collect())
     }
 }
 

@@ -28,6 +28,23 @@ pub enum IssueError {
     MissingAccount(String),
 }
 
+/// Requests younger than this are left to the stream.
+pub const SWEEP_MIN_AGE: chrono::Duration = chrono::Duration::minutes(2);
+/// After this long a request that still cannot be generated is rejected with a reason, so the
+/// citizen is told and can ask again, rather than left waiting.
+pub const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(24);
+pub const REJECTION_GENERATION_FAILED: &str = "GENERATION_FAILED";
+/// Requests one sweep takes on (the next sweep takes the rest).
+const SWEEP_BATCH: i32 = 100;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    pub issued: usize,
+    pub rejected: usize,
+    /// Still failing; retried at the next sweep.
+    pub failed: usize,
+}
+
 /// The message KMS signs for a certificate: binds its number, document hash and issue time.
 /// Anyone with the signing key's public key can check it.
 pub fn attestation(number: &CertificateNumber, sha256: &str, issued_at: DateTime<Utc>) -> String {
@@ -53,6 +70,41 @@ pub struct IssuanceService {
 }
 
 impl IssuanceService {
+    /// Picks up requests still pending after the stream's retries: issues them now, or, past
+    /// [`GIVE_UP_AFTER`], rejects them with `GENERATION_FAILED`.
+    pub async fn sweep(&self) -> Result<SweepReport, IssueError> {
+        let now = self.clock.now();
+        let mut report = SweepReport::default();
+        for request_id in self
+            .requests
+            .pending_before(now - SWEEP_MIN_AGE, SWEEP_BATCH)
+            .await?
+        {
+            match self.issue(&request_id).await {
+                Ok(Outcome::Issued(_)) => report.issued += 1,
+                Ok(Outcome::Rejected(_)) => report.rejected += 1,
+                Ok(Outcome::Skipped) => {}
+                Err(e) => {
+                    let created = self.requests.get(&request_id).await?.map(|r| r.created_at);
+                    if created.is_some_and(|c| now - c > GIVE_UP_AFTER) {
+                        tracing::error!(request_id, error = %e, "generation failed for a day; rejecting");
+                        self.requests
+                            .mark_rejected(&request_id, REJECTION_GENERATION_FAILED)
+                            .await?;
+                        report.rejected += 1;
+                    } else {
+                        tracing::warn!(request_id, error = %e, "generation still failing; will retry");
+                        report.failed += 1;
+                    }
+                }
+            }
+        }
+        if report != SweepReport::default() {
+            tracing::info!(?report, "sweep");
+        }
+        Ok(report)
+    }
+
     pub async fn issue(&self, request_id: &str) -> Result<Outcome, IssueError> {
         let Some(request) = self.requests.get(request_id).await? else {
             return Ok(Outcome::Skipped);
