@@ -1,5 +1,6 @@
 # The two commands of the README: `make up` (the whole local stack) and `make test` (every test).
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
@@ -19,7 +20,10 @@ lint: venv
 # Unit, adapter (moto through the real SDK) and end-to-end tests (HTTP against a local stack
 # that the tests start themselves on free ports: a running `make up` does not disturb them).
 test: lint
-	cargo test --workspace
+	@mkdir -p target
+	cargo test --workspace 2>&1 | tee target/test-output.log
+	@awk '/^test result:/ { p += $$4; f += $$6; i += $$8 } \
+	  END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, i }' target/test-output.log
 
 # Size of each function's release binary (host build; SAM builds arm64 with cargo-lambda).
 release-sizes:
