@@ -9,6 +9,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {0} must be true or false")]
     NotBool(&'static str),
+    #[error("loading the keys at start-up failed: {0}")]
+    Keys(String),
 }
 
 /// A function's environment variables.
@@ -58,6 +60,8 @@ pub mod vars {
     pub const RECORDS_TABLE: &str = "RECORDS_TABLE";
     pub const DOCUMENTS_BUCKET: &str = "DOCUMENTS_BUCKET";
     pub const SIGNING_KEY_ID: &str = "SIGNING_KEY_ID";
+    pub const LOOKUP_KEY_ID: &str = "LOOKUP_KEY_ID";
+    pub const DATA_KEY_ID: &str = "DATA_KEY_ID";
     pub const ISSUING_UNIT: &str = "ISSUING_UNIT";
     pub const ISSUE_WITH_ENTRIES: &str = "ISSUE_WITH_ENTRIES";
 }

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod http;
 pub mod pdf;
 pub mod ports;
+pub mod privacy;
 pub mod runtime;
 pub mod services;
 pub mod telemetry;

@@ -92,6 +92,7 @@ pub struct TestStack {
     pub runtime: tokio::runtime::Runtime,
     pub moto: Moto,
     pub state_dir: PathBuf,
+    privacy: std::sync::Arc<cazier_shared::privacy::Privacy>,
     /// Kept alive: dropping it stops the server.
     _running: cazier_local::RunningStack,
 }
@@ -128,6 +129,13 @@ impl TestStack {
                 )),
             }))
             .expect("local stack starts");
+        let privacy = runtime
+            .block_on(cazier_shared::privacy::Privacy::load(
+                &stack.sdk,
+                &stack.outputs["LookupKeyId"],
+                &stack.outputs["DataKeyId"],
+            ))
+            .expect("keys load");
         TestStack {
             base_url: stack.base_url(),
             outputs: stack.outputs.clone(),
@@ -135,8 +143,42 @@ impl TestStack {
             runtime,
             moto,
             state_dir,
+            privacy: std::sync::Arc::new(privacy),
             _running: stack,
         }
+    }
+
+    /// The personal-data keys, loaded once at start (as a function's cold start does).
+    pub fn privacy(&self) -> std::sync::Arc<cazier_shared::privacy::Privacy> {
+        self.privacy.clone()
+    }
+
+    pub fn accounts(&self) -> cazier_shared::aws::dynamo::DynamoAccounts {
+        cazier_shared::aws::dynamo::DynamoAccounts::new(
+            &self.sdk,
+            self.output("AccountsTableName"),
+            self.privacy(),
+        )
+    }
+
+    pub fn certificates(&self) -> cazier_shared::aws::dynamo::DynamoCertificates {
+        cazier_shared::aws::dynamo::DynamoCertificates::new(
+            &self.sdk,
+            self.output("CertificatesTableName"),
+            self.privacy(),
+        )
+    }
+
+    pub fn records(&self) -> cazier_shared::aws::dynamo::DynamoRecords {
+        cazier_shared::aws::dynamo::DynamoRecords::new(
+            &self.sdk,
+            self.output("RecordsTableName"),
+            self.privacy(),
+        )
+    }
+
+    pub fn requests(&self) -> cazier_shared::aws::dynamo::DynamoRequests {
+        cazier_shared::aws::dynamo::DynamoRequests::new(&self.sdk, self.output("RequestsTableName"))
     }
 
     pub fn output(&self, key: &str) -> String {
@@ -338,7 +380,7 @@ pub fn registration(email: &str, cnp: &str) -> Value {
         "first_name": "Ana-Maria",
         "father_first_name": "Ion",
         "mother_first_name": "Elena",
-        "birth_place": "Bucureşti",
+        "birth_place": "Câmpulung Moldovenesc",
         "id_document": {"type": "CI", "series": "RX", "number": "123456"}
     })
 }
@@ -443,25 +485,12 @@ pub fn issuance_service(
     stack: &TestStack,
     clock: std::sync::Arc<dyn cazier_shared::ports::Clock>,
 ) -> cazier_shared::services::issuance::IssuanceService {
-    use cazier_shared::aws::dynamo::*;
     use std::sync::Arc;
     cazier_shared::services::issuance::IssuanceService {
-        accounts: Arc::new(DynamoAccounts::new(
-            &stack.sdk,
-            stack.output("AccountsTableName"),
-        )),
-        requests: Arc::new(DynamoRequests::new(
-            &stack.sdk,
-            stack.output("RequestsTableName"),
-        )),
-        certificates: Arc::new(DynamoCertificates::new(
-            &stack.sdk,
-            stack.output("CertificatesTableName"),
-        )),
-        records: Arc::new(DynamoRecords::new(
-            &stack.sdk,
-            stack.output("RecordsTableName"),
-        )),
+        accounts: Arc::new(stack.accounts()),
+        requests: Arc::new(stack.requests()),
+        certificates: Arc::new(stack.certificates()),
+        records: Arc::new(stack.records()),
         blobs: Arc::new(cazier_shared::aws::s3::S3Blobs::new(
             &stack.sdk,
             stack.output("DocumentsBucketName"),

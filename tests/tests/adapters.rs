@@ -12,7 +12,7 @@ use std::sync::Arc;
 #[test]
 fn accounts_are_unique_by_email_cnp_and_counter_code() {
     let stack = stack();
-    let accounts = DynamoAccounts::new(&stack.sdk, stack.output("AccountsTableName"));
+    let accounts = stack.accounts();
     stack.runtime.block_on(async {
         let first = citizen_account(&random_cnp());
         assert_eq!(
@@ -58,10 +58,7 @@ fn accounts_are_unique_by_email_cnp_and_counter_code() {
 #[test]
 fn certificate_sequence_is_unique_under_concurrency() {
     let stack = stack();
-    let certificates = Arc::new(DynamoCertificates::new(
-        &stack.sdk,
-        stack.output("CertificatesTableName"),
-    ));
+    let certificates = Arc::new(stack.certificates());
     let numbers: Vec<u64> = stack.runtime.block_on(async {
         let tasks: Vec<_> = (0..40)
             .map(|_| {
@@ -86,7 +83,7 @@ fn issuance(stack: &TestStack) -> IssuanceService {
 
 /// A pending request, stored as the requests function stores it.
 async fn pending_request(stack: &TestStack, account: &Account) -> CertificateRequest {
-    let accounts = DynamoAccounts::new(&stack.sdk, stack.output("AccountsTableName"));
+    let accounts = stack.accounts();
     accounts.create(account).await.unwrap();
     let request = CertificateRequest {
         request_id: uuid::Uuid::new_v4().to_string(),
@@ -100,7 +97,7 @@ async fn pending_request(stack: &TestStack, account: &Account) -> CertificateReq
     };
     // The stream's generator also picks this request up and races the test's own calls:
     // exactly what exactly-once issuance must survive.
-    let requests = DynamoRequests::new(&stack.sdk, stack.output("RequestsTableName"));
+    let requests = stack.requests();
     let day = bucharest_date(request.created_at);
     assert!(matches!(
         requests.submit(&request, day, None).await.unwrap(),
@@ -142,14 +139,13 @@ fn concurrent_and_repeated_generation_issues_one_certificate() {
             service.issue(&request.request_id).await.unwrap(),
             Outcome::Skipped
         );
-        let certificates =
-            DynamoCertificates::new(&stack.sdk, stack.output("CertificatesTableName"));
+        let certificates = stack.certificates();
         let list = certificates
             .list_for_account(&account.account_id)
             .await
             .unwrap();
         assert_eq!(list.len(), 1, "exactly one certificate");
-        let requests = DynamoRequests::new(&stack.sdk, stack.output("RequestsTableName"));
+        let requests = stack.requests();
         let stored = requests.get(&request.request_id).await.unwrap().unwrap();
         assert_eq!(stored.status, RequestStatus::Issued);
         assert_eq!(stored.certificate_number.as_ref(), Some(&list[0].number));
@@ -162,7 +158,7 @@ fn a_number_reserved_before_a_crash_is_reused() {
     let account = citizen_account(&random_cnp());
     stack.runtime.block_on(async {
         // Hold the stream back from this request: reserve first, as a worker that then died.
-        let requests = DynamoRequests::new(&stack.sdk, stack.output("RequestsTableName"));
+        let requests = stack.requests();
         let request = pending_request(stack, &account).await;
         let reserved = CertificateNumber::new(2099, 4242);
         let at = chrono::Utc::now();

@@ -262,10 +262,7 @@ fn entries_are_listed_on_the_certificate() {
     let citizen = Citizen::validated(&client);
     stack.runtime.block_on(async {
         use cazier_shared::ports::RecordStore;
-        let records = cazier_shared::aws::dynamo::DynamoRecords::new(
-            &stack.sdk,
-            stack.output("RecordsTableName"),
-        );
+        let records = stack.records();
         let cnp = cazier_shared::domain::Cnp::parse(&citizen.cnp).unwrap();
         records
             .add(

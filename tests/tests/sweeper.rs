@@ -2,7 +2,7 @@
 //! with a reason after a day; none stays PENDING. One test, since sweeps see every request.
 
 use cazier_e2e::*;
-use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoCertificates, DynamoRequests};
+use cazier_shared::aws::dynamo::DynamoRequests;
 use cazier_shared::domain::*;
 use cazier_shared::ports::*;
 use cazier_shared::services::issuance::REJECTION_GENERATION_FAILED;
@@ -40,9 +40,9 @@ async fn orphan_request(requests: &DynamoRequests) -> CertificateRequest {
 #[test]
 fn no_request_stays_pending() {
     let stack = stack();
-    let requests = DynamoRequests::new(&stack.sdk, stack.output("RequestsTableName"));
-    let accounts = DynamoAccounts::new(&stack.sdk, stack.output("AccountsTableName"));
-    let certificates = DynamoCertificates::new(&stack.sdk, stack.output("CertificatesTableName"));
+    let requests = stack.requests();
+    let accounts = stack.accounts();
+    let certificates = stack.certificates();
     stack.runtime.block_on(async {
         // 1. Generation fails (no account): the request waits, and young ones are left alone.
         let stuck = orphan_request(&requests).await;

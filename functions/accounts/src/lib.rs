@@ -22,10 +22,7 @@ pub struct AccountsFunction {
 
 impl AccountsFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
-        let wiring = Wiring {
-            sdk: &sdk,
-            env: &env,
-        };
+        let wiring = Wiring::load(&sdk, &env).await?;
         let accounts = wiring.accounts()?;
         let sessions = wiring.sessions()?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);

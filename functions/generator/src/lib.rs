@@ -30,10 +30,7 @@ fn announced_request(record: &EventRecord) -> Option<String> {
 
 impl GeneratorFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
-        let wiring = Wiring {
-            sdk: &sdk,
-            env: &env,
-        };
+        let wiring = Wiring::load(&sdk, &env).await?;
         Ok(Self {
             service: IssuanceService {
                 accounts: wiring.accounts()?,

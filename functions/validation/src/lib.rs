@@ -23,10 +23,7 @@ pub struct ValidationFunction {
 
 impl ValidationFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
-        let wiring = Wiring {
-            sdk: &sdk,
-            env: &env,
-        };
+        let wiring = Wiring::load(&sdk, &env).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             service: ValidationService {

@@ -17,10 +17,7 @@ pub struct VerificationFunction {
 
 impl VerificationFunction {
     pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
-        let wiring = Wiring {
-            sdk: &sdk,
-            env: &env,
-        };
+        let wiring = Wiring::load(&sdk, &env).await?;
         Ok(Self {
             service: VerificationService {
                 certificates: wiring.certificates()?,

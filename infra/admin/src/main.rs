@@ -8,6 +8,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoRecords};
 use cazier_shared::domain::{Cnp, RecordEntry};
 use cazier_shared::ports::RecordStore;
+use cazier_shared::privacy::Privacy;
 use cazier_shared::services::operators::create_operator;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "cazier-admin", about = "Operations tool for cazier")]
@@ -127,6 +129,17 @@ impl Stack {
         Ok(Self { outputs, sdk })
     }
 
+    async fn privacy(&self) -> Result<Arc<Privacy>> {
+        let privacy = Privacy::load(
+            &self.sdk,
+            &self.output("LookupKeyId")?,
+            &self.output("DataKeyId")?,
+        )
+        .await
+        .map_err(|e| anyhow!("loading the keys: {e}"))?;
+        Ok(Arc::new(privacy))
+    }
+
     fn output(&self, key: &str) -> Result<String> {
         self.outputs
             .get(key)
@@ -169,7 +182,11 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let password = read_password()?;
             let stack = Stack::load(&cli.outputs).await?;
-            let accounts = DynamoAccounts::new(&stack.sdk, stack.output("AccountsTableName")?);
+            let accounts = DynamoAccounts::new(
+                &stack.sdk,
+                stack.output("AccountsTableName")?,
+                stack.privacy().await?,
+            );
             let id = create_operator(&accounts, &email, &password, &unit, chrono::Utc::now())
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
@@ -201,7 +218,11 @@ async fn run(cli: Cli) -> Result<()> {
                 RecordsCommand::List { .. } => None,
             };
             let stack = Stack::load(&cli.outputs).await?;
-            let records = DynamoRecords::new(&stack.sdk, stack.output("RecordsTableName")?);
+            let records = DynamoRecords::new(
+                &stack.sdk,
+                stack.output("RecordsTableName")?,
+                stack.privacy().await?,
+            );
             match entry {
                 Some(entry) => {
                     records

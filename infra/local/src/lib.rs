@@ -113,6 +113,40 @@ async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<B
     })
 }
 
+/// Creates the operator account through the same code as `cazier-admin operator create`,
+/// with the tables and keys named in the stack's outputs.
+async fn seed_operator(
+    sdk: &aws_config::SdkConfig,
+    outputs: &HashMap<String, String>,
+    email: &str,
+    password: &str,
+    unit: &str,
+) -> Result<()> {
+    let output = |k: &str| {
+        outputs
+            .get(k)
+            .cloned()
+            .ok_or_else(|| anyhow!("template.yaml has no output {k}"))
+    };
+    let privacy =
+        cazier_shared::privacy::Privacy::load(sdk, &output("LookupKeyId")?, &output("DataKeyId")?)
+            .await
+            .map_err(|e| anyhow!("loading the keys: {e}"))?;
+    let accounts = DynamoAccounts::new(sdk, output("AccountsTableName")?, Arc::new(privacy));
+    match cazier_shared::services::operators::create_operator(
+        &accounts,
+        email,
+        password,
+        unit,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(_) | Err(cazier_shared::services::operators::OperatorError::Exists) => Ok(()),
+        Err(e) => Err(anyhow!("seeding the operator account: {e}")),
+    }
+}
+
 pub async fn start(opts: StackOptions) -> Result<RunningStack> {
     std::fs::create_dir_all(&opts.state_dir)
         .with_context(|| format!("creating {}", opts.state_dir.display()))?;
@@ -230,29 +264,6 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         }));
     }
 
-    if let Some((email, password, unit)) = &opts.seed_operator {
-        let accounts = DynamoAccounts::new(
-            &sdk,
-            physical
-                .refs
-                .get("AccountsTable")
-                .cloned()
-                .context("template has no AccountsTable")?,
-        );
-        match cazier_shared::services::operators::create_operator(
-            &accounts,
-            email,
-            password,
-            unit,
-            chrono::Utc::now(),
-        )
-        .await
-        {
-            Ok(_) | Err(cazier_shared::services::operators::OperatorError::Exists) => {}
-            Err(e) => return Err(anyhow!("seeding the operator account: {e}")),
-        }
-    }
-
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{}", opts.port))?;
@@ -276,6 +287,9 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         opts.state_dir.join("stack-outputs.json"),
         serde_json::to_string_pretty(&listed)?,
     )?;
+    if let Some((email, password, unit)) = &opts.seed_operator {
+        seed_operator(&sdk, &outputs, email, password, unit).await?;
+    }
     std::fs::write(
         opts.state_dir.join("sam-env.json"),
         serde_json::to_string_pretty(&sam_env)?,

@@ -11,11 +11,14 @@ use crate::ports::{
     AccountStore, CertificateStore, CreateOutcome, RecordStore, RequestStore, Session,
     SessionStore, StoreError, StoreResult, SubmitOutcome, Throttle,
 };
+use crate::privacy::Privacy;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -59,16 +62,6 @@ fn time(t: DateTime<Utc>) -> AttributeValue {
     s(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
-fn name_of(item: &Item, attr: &str) -> StoreResult<Name> {
-    Name::parse(get_s(item, attr)?).map_err(|_| corrupt(attr))
-}
-
-fn opt_name(item: &Item, attr: &str) -> StoreResult<Option<Name>> {
-    opt_s(item, attr)
-        .map(|v| Name::parse(v).map_err(|_| corrupt(attr)))
-        .transpose()
-}
-
 fn json_attr<T: serde::Serialize>(v: &T) -> AttributeValue {
     s(serde_json::to_string(v).unwrap_or_default())
 }
@@ -77,6 +70,17 @@ fn from_json<T: serde::de::DeserializeOwned>(item: &Item, attr: &str) -> StoreRe
     opt_s(item, attr)
         .map(|v| serde_json::from_str(v).map_err(|_| corrupt(attr)))
         .transpose()
+}
+
+fn blob(bytes: Vec<u8>) -> AttributeValue {
+    AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes))
+}
+
+fn get_b<'a>(item: &'a Item, name: &str) -> StoreResult<&'a [u8]> {
+    item.get(name)
+        .and_then(|v| v.as_b().ok())
+        .map(|b| b.as_ref())
+        .ok_or_else(|| corrupt(name))
 }
 
 fn epoch_ttl(at: DateTime<Utc>) -> AttributeValue {
@@ -139,20 +143,44 @@ macro_rules! dynamo_adapter {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Accounts: ACCOUNT#<id>, and the unique-value guards EMAIL#<email>, CNP#<cnp>, COUNTER#<code>.
+// Accounts: ACCOUNT#<id> (civil-status data sealed, CNP as a keyed hash), and the unique-value
+// guards EMAIL#<email>, CNP#<keyed hash>, COUNTER#<code>.
 
 #[derive(Clone)]
 pub struct DynamoAccounts {
     client: Client,
     table: String,
+    privacy: Arc<Privacy>,
 }
 
-dynamo_adapter!(DynamoAccounts);
+/// A citizen's civil-status data as sealed in the account item.
+#[derive(Serialize, Deserialize)]
+struct SealedPerson {
+    cnp: String,
+    last_name: String,
+    first_name: String,
+    father_first_name: Option<String>,
+    mother_first_name: Option<String>,
+    birth_place: Option<String>,
+    id_document: IdDocument,
+}
 
 impl DynamoAccounts {
-    fn to_item(a: &Account) -> Item {
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        table: impl Into<String>,
+        privacy: Arc<Privacy>,
+    ) -> Self {
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+            privacy,
+        }
+    }
+
+    fn to_item(&self, a: &Account) -> StoreResult<Item> {
+        let pk = format!("ACCOUNT#{}", a.account_id);
         let mut item: Item = HashMap::from([
-            ("pk".into(), s(format!("ACCOUNT#{}", a.account_id))),
             ("account_id".into(), s(&a.account_id)),
             ("email".into(), s(a.email.as_str())),
             ("role".into(), s(a.role.as_str())),
@@ -161,19 +189,20 @@ impl DynamoAccounts {
             ("created_at".into(), time(a.created_at)),
         ]);
         if let Some(p) = &a.person {
-            item.insert("cnp".into(), s(p.cnp.as_string()));
-            item.insert("last_name".into(), s(p.last_name.as_str()));
-            item.insert("first_name".into(), s(p.first_name.as_str()));
-            for (k, v) in [
-                ("father_first_name", &p.father_first_name),
-                ("mother_first_name", &p.mother_first_name),
-                ("birth_place", &p.birth_place),
-            ] {
-                if let Some(v) = v {
-                    item.insert(k.into(), s(v.as_str()));
-                }
-            }
-            item.insert("id_document".into(), json_attr(&p.id_document));
+            let sealed = SealedPerson {
+                cnp: p.cnp.as_string(),
+                last_name: p.last_name.as_str().to_owned(),
+                first_name: p.first_name.as_str().to_owned(),
+                father_first_name: p.father_first_name.as_ref().map(|n| n.as_str().to_owned()),
+                mother_first_name: p.mother_first_name.as_ref().map(|n| n.as_str().to_owned()),
+                birth_place: p.birth_place.as_ref().map(|n| n.as_str().to_owned()),
+                id_document: p.id_document.clone(),
+            };
+            item.insert("person".into(), blob(self.privacy.seal_json(&sealed, &pk)?));
+            item.insert(
+                "cnp_hash".into(),
+                s(self.privacy.lookup_hash(&p.cnp.as_string())),
+            );
         }
         if let Some(c) = &a.counter_code {
             item.insert("counter_code".into(), s(c.as_str()));
@@ -184,22 +213,30 @@ impl DynamoAccounts {
         if let Some(u) = &a.unit {
             item.insert("unit".into(), s(u));
         }
-        item
+        item.insert("pk".into(), s(pk));
+        Ok(item)
     }
 
-    fn from_item(item: &Item) -> StoreResult<Account> {
-        let person = match opt_s(item, "cnp") {
+    async fn read_item(&self, item: &Item) -> StoreResult<Account> {
+        let person = match item.get("person") {
             None => None,
-            Some(cnp) => Some(Person {
-                cnp: Cnp::parse(cnp).map_err(|_| corrupt("cnp"))?,
-                last_name: name_of(item, "last_name")?,
-                first_name: name_of(item, "first_name")?,
-                father_first_name: opt_name(item, "father_first_name")?,
-                mother_first_name: opt_name(item, "mother_first_name")?,
-                birth_place: opt_name(item, "birth_place")?,
-                id_document: from_json::<IdDocument>(item, "id_document")?
-                    .ok_or_else(|| corrupt("id_document"))?,
-            }),
+            Some(_) => {
+                let sealed: SealedPerson = self
+                    .privacy
+                    .open_json(get_b(item, "person")?, get_s(item, "pk")?)
+                    .await?;
+                let name = |v: &str| Name::parse(v).map_err(|_| corrupt("person"));
+                let opt = |v: &Option<String>| v.as_deref().map(name).transpose();
+                Some(Person {
+                    cnp: Cnp::parse(&sealed.cnp).map_err(|_| corrupt("person"))?,
+                    last_name: name(&sealed.last_name)?,
+                    first_name: name(&sealed.first_name)?,
+                    father_first_name: opt(&sealed.father_first_name)?,
+                    mother_first_name: opt(&sealed.mother_first_name)?,
+                    birth_place: opt(&sealed.birth_place)?,
+                    id_document: sealed.id_document,
+                })
+            }
         };
         Ok(Account {
             account_id: get_s(item, "account_id")?.to_owned(),
@@ -239,7 +276,7 @@ impl AccountStore for DynamoAccounts {
         let absent = Some("attribute_not_exists(pk)");
         // The counter code goes last so a cancellation tells which guard failed.
         let mut items = vec![
-            put(&self.table, Self::to_item(account), absent)?,
+            put(&self.table, self.to_item(account)?, absent)?,
             put(
                 &self.table,
                 guard(format!("EMAIL#{}", account.email.as_str())),
@@ -249,7 +286,10 @@ impl AccountStore for DynamoAccounts {
         if let Some(p) = &account.person {
             items.push(put(
                 &self.table,
-                guard(format!("CNP#{}", p.cnp.as_string())),
+                guard(format!(
+                    "CNP#{}",
+                    self.privacy.lookup_hash(&p.cnp.as_string())
+                )),
                 absent,
             )?);
         }
@@ -285,10 +325,10 @@ impl AccountStore for DynamoAccounts {
     }
 
     async fn get(&self, account_id: &str) -> StoreResult<Option<Account>> {
-        get_item(&self.client, &self.table, &format!("ACCOUNT#{account_id}"))
-            .await?
-            .map(|item| Self::from_item(&item))
-            .transpose()
+        match get_item(&self.client, &self.table, &format!("ACCOUNT#{account_id}")).await? {
+            Some(item) => Ok(Some(self.read_item(&item).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn find_by_email(&self, email: &Email) -> StoreResult<Option<Account>> {
@@ -672,22 +712,44 @@ pub const CERTIFICATES_BY_ACCOUNT_INDEX: &str = "by_account";
 pub struct DynamoCertificates {
     client: Client,
     table: String,
+    privacy: Arc<Privacy>,
 }
 
-dynamo_adapter!(DynamoCertificates);
+/// The holder, as sealed in the certificate item.
+#[derive(Serialize, Deserialize)]
+struct SealedHolder {
+    cnp: String,
+    name: String,
+}
 
 impl DynamoCertificates {
-    fn to_item(c: &Certificate) -> Item {
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        table: impl Into<String>,
+        privacy: Arc<Privacy>,
+    ) -> Self {
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+            privacy,
+        }
+    }
+
+    fn to_item(&self, c: &Certificate) -> StoreResult<Item> {
+        let pk = format!("CERTIFICATE#{}", c.number.as_str());
+        let holder = SealedHolder {
+            cnp: c.holder_cnp.as_string(),
+            name: c.holder_name.clone(),
+        };
         let mut item: Item = HashMap::from([
-            ("pk".into(), s(format!("CERTIFICATE#{}", c.number.as_str()))),
+            ("holder".into(), blob(self.privacy.seal_json(&holder, &pk)?)),
+            ("pk".into(), s(pk)),
             ("certificate_number".into(), s(c.number.as_str())),
             ("request_id".into(), s(&c.request_id)),
             ("account_id".into(), s(&c.account_id)),
             ("purpose".into(), s(c.purpose.code())),
             ("issued_at".into(), time(c.issued_at)),
             ("valid_until".into(), s(c.valid_until.to_string())),
-            ("holder_cnp".into(), s(c.holder_cnp.as_string())),
-            ("holder_name".into(), s(&c.holder_name)),
             ("has_entries".into(), AttributeValue::Bool(c.has_entries)),
             ("document_key".into(), s(&c.document_key)),
             ("document_sha256".into(), s(&c.document_sha256)),
@@ -699,10 +761,14 @@ impl DynamoCertificates {
         if let Some(t) = c.revoked_at {
             item.insert("revoked_at".into(), time(t));
         }
-        item
+        Ok(item)
     }
 
-    fn from_item(item: &Item) -> StoreResult<Certificate> {
+    async fn read_item(&self, item: &Item) -> StoreResult<Certificate> {
+        let holder: SealedHolder = self
+            .privacy
+            .open_json(get_b(item, "holder")?, get_s(item, "pk")?)
+            .await?;
         Ok(Certificate {
             number: CertificateNumber::parse(get_s(item, "certificate_number")?)
                 .ok_or_else(|| corrupt("certificate_number"))?,
@@ -713,9 +779,8 @@ impl DynamoCertificates {
             valid_until: get_s(item, "valid_until")?
                 .parse()
                 .map_err(|_| corrupt("valid_until"))?,
-            holder_cnp: Cnp::parse(get_s(item, "holder_cnp")?)
-                .map_err(|_| corrupt("holder_cnp"))?,
-            holder_name: get_s(item, "holder_name")?.to_owned(),
+            holder_cnp: Cnp::parse(&holder.cnp).map_err(|_| corrupt("holder"))?,
+            holder_name: holder.name,
             has_entries: item
                 .get("has_entries")
                 .and_then(|v| v.as_bool().ok())
@@ -761,7 +826,7 @@ impl CertificateStore for DynamoCertificates {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(Self::to_item(certificate)))
+            .set_item(Some(self.to_item(certificate)?))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
@@ -778,14 +843,11 @@ impl CertificateStore for DynamoCertificates {
     }
 
     async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>> {
-        get_item(
-            &self.client,
-            &self.table,
-            &format!("CERTIFICATE#{}", number.as_str()),
-        )
-        .await?
-        .map(|i| Self::from_item(&i))
-        .transpose()
+        let pk = format!("CERTIFICATE#{}", number.as_str());
+        match get_item(&self.client, &self.table, &pk).await? {
+            Some(item) => Ok(Some(self.read_item(&item).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn list_for_account(&self, account_id: &str) -> StoreResult<Vec<Certificate>> {
@@ -805,7 +867,7 @@ impl CertificateStore for DynamoCertificates {
                 .await
                 .map_err(unavailable)?;
             for item in out.items() {
-                certificates.push(Self::from_item(item)?);
+                certificates.push(self.read_item(item).await?);
             }
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -817,25 +879,44 @@ impl CertificateStore for DynamoCertificates {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Records table: pk PERSON#<cnp>, sk ENTRY#<id>.
+// Records table: pk PERSON#<keyed hash of the CNP>, sk ENTRY#<id>, the entry sealed.
 
 #[derive(Clone)]
 pub struct DynamoRecords {
     client: Client,
     table: String,
+    privacy: Arc<Privacy>,
 }
 
-dynamo_adapter!(DynamoRecords);
+impl DynamoRecords {
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        table: impl Into<String>,
+        privacy: Arc<Privacy>,
+    ) -> Self {
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+            privacy,
+        }
+    }
+
+    fn person_pk(&self, cnp: &Cnp) -> String {
+        format!("PERSON#{}", self.privacy.lookup_hash(&cnp.as_string()))
+    }
+}
 
 #[async_trait]
 impl RecordStore for DynamoRecords {
     async fn add(&self, cnp: &Cnp, entry: &RecordEntry) -> StoreResult<()> {
+        let (pk, sk) = (self.person_pk(cnp), format!("ENTRY#{}", entry.entry_id));
+        let sealed = self.privacy.seal_json(entry, &format!("{pk}/{sk}"))?;
         self.client
             .put_item()
             .table_name(&self.table)
-            .item("pk", s(format!("PERSON#{}", cnp.as_string())))
-            .item("sk", s(format!("ENTRY#{}", entry.entry_id)))
-            .item("entry", json_attr(entry))
+            .item("pk", s(pk))
+            .item("sk", s(sk))
+            .item("entry", blob(sealed))
             .send()
             .await
             .map_err(unavailable)?;
@@ -851,14 +932,19 @@ impl RecordStore for DynamoRecords {
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :p")
-                .expression_attribute_values(":p", s(format!("PERSON#{}", cnp.as_string())))
+                .expression_attribute_values(":p", s(self.person_pk(cnp)))
                 .consistent_read(true)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(unavailable)?;
             for item in out.items() {
-                entries.push(from_json(item, "entry")?.ok_or_else(|| corrupt("entry"))?);
+                let context = format!("{}/{}", get_s(item, "pk")?, get_s(item, "sk")?);
+                entries.push(
+                    self.privacy
+                        .open_json(get_b(item, "entry")?, &context)
+                        .await?,
+                );
             }
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),

@@ -6,18 +6,37 @@ use super::dynamo::{
 use super::kms::KmsSigner;
 use super::s3::S3Blobs;
 use crate::config::{vars, ConfigError, Env};
+use crate::privacy::Privacy;
 use std::sync::Arc;
 
 pub struct Wiring<'a> {
-    pub sdk: &'a aws_config::SdkConfig,
-    pub env: &'a Env,
+    sdk: &'a aws_config::SdkConfig,
+    env: &'a Env,
+    privacy: Arc<Privacy>,
 }
 
-impl Wiring<'_> {
+impl<'a> Wiring<'a> {
+    /// Loads the personal-data keys (two KMS calls) once, for every adapter built from it.
+    pub async fn load(sdk: &'a aws_config::SdkConfig, env: &'a Env) -> Result<Self, ConfigError> {
+        let privacy = Privacy::load(
+            sdk,
+            &env.require(vars::LOOKUP_KEY_ID)?,
+            &env.require(vars::DATA_KEY_ID)?,
+        )
+        .await
+        .map_err(|e| ConfigError::Keys(e.to_string()))?;
+        Ok(Self {
+            sdk,
+            env,
+            privacy: Arc::new(privacy),
+        })
+    }
+
     pub fn accounts(&self) -> Result<Arc<DynamoAccounts>, ConfigError> {
         Ok(Arc::new(DynamoAccounts::new(
             self.sdk,
             self.env.require(vars::ACCOUNTS_TABLE)?,
+            self.privacy.clone(),
         )))
     }
 
@@ -40,6 +59,7 @@ impl Wiring<'_> {
         Ok(Arc::new(DynamoCertificates::new(
             self.sdk,
             self.env.require(vars::CERTIFICATES_TABLE)?,
+            self.privacy.clone(),
         )))
     }
 
@@ -47,6 +67,7 @@ impl Wiring<'_> {
         Ok(Arc::new(DynamoRecords::new(
             self.sdk,
             self.env.require(vars::RECORDS_TABLE)?,
+            self.privacy.clone(),
         )))
     }
 
