@@ -38,4 +38,5 @@ CAZIER_OPERATOR_PASSWORD=operator-local-password ./target/debug/cazier-local \
   --state-dir "$STATE_DIR" \
   --operator-email operator@cazier.local \
   --operator-unit "Secția 1 Poliție București" \
+  --parameter "IdentityIssuers=$(cat infra/local/ghiseul-dev-issuers.json)" \
   "$@"

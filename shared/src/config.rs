@@ -9,6 +9,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {0} must be true or false")]
     NotBool(&'static str),
+    #[error("environment variable {0} is invalid: {1}")]
+    Invalid(&'static str, String),
     #[error("loading the keys at start-up failed: {0}")]
     Keys(String),
 }
@@ -64,4 +66,5 @@ pub mod vars {
     pub const DATA_KEY_ID: &str = "DATA_KEY_ID";
     pub const ISSUING_UNIT: &str = "ISSUING_UNIT";
     pub const ISSUE_WITH_ENTRIES: &str = "ISSUE_WITH_ENTRIES";
+    pub const IDENTITY_ISSUERS: &str = "IDENTITY_ISSUERS";
 }

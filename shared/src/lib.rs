@@ -6,6 +6,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod http;
+pub mod identity;
 pub mod pdf;
 pub mod ports;
 pub mod privacy;

@@ -132,6 +132,32 @@ pub trait Signer: Send + Sync {
     async fn public_key(&self) -> StoreResult<Vec<u8>>;
 }
 
+/// Single-use values of the identity-provider routes.
+#[async_trait]
+pub trait IdentityNonces: Send + Sync {
+    /// Remembers a validation `state` (by its hash) for the account until `expires_at`.
+    async fn put_state(
+        &self,
+        state_hash: &str,
+        account_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Consumes the state if it is the account's and unexpired; whether it did.
+    async fn take_state(
+        &self,
+        state_hash: &str,
+        account_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Records an assertion id until `until`; false if it was seen before (a replay).
+    async fn remember_assertion(
+        &self,
+        issuer: &str,
+        jti: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }

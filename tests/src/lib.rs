@@ -21,6 +21,17 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The development identity issuer committed in `infra/local/` (never deployed).
+pub fn dev_issuers() -> String {
+    std::fs::read_to_string(workspace_root().join("infra/local/ghiseul-dev-issuers.json"))
+        .expect("infra/local/ghiseul-dev-issuers.json")
+}
+
+pub fn dev_issuer_key() -> String {
+    std::fs::read_to_string(workspace_root().join("infra/local/ghiseul-dev-key.pem"))
+        .expect("infra/local/ghiseul-dev-key.pem")
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -193,7 +204,7 @@ impl TestStack {
 /// makes its own citizens, so they do not see each other's data).
 pub fn stack() -> &'static TestStack {
     static STACK: OnceLock<TestStack> = OnceLock::new();
-    STACK.get_or_init(|| TestStack::start(&[]))
+    STACK.get_or_init(|| TestStack::start(&[("IdentityIssuers", &dev_issuers())]))
 }
 
 #[derive(Debug)]

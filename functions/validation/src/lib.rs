@@ -1,5 +1,6 @@
-//! Identity validation at a police counter: `POST /v1/operator/lookups`,
-//! `POST /v1/operator/accounts/{account_id}/validation`.
+//! Identity validation: through ghiseul.ro (`POST /v1/accounts/me/validations/ghiseul`,
+//! `.../ghiseul/complete`), or at a police counter (`POST /v1/operator/lookups`,
+//! `POST /v1/operator/accounts/{account_id}/validation`).
 
 use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
@@ -10,6 +11,7 @@ use cazier_shared::http::{
 };
 use cazier_shared::ports::{Clock, SessionStore, SystemClock};
 use cazier_shared::runtime::HttpFunction;
+use cazier_shared::services::ghiseul::{GhiseulService, StartDto};
 use cazier_shared::services::validation::ValidationService;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -17,6 +19,7 @@ use std::sync::Arc;
 
 pub struct ValidationFunction {
     service: ValidationService,
+    ghiseul: GhiseulService,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
 }
@@ -30,6 +33,12 @@ impl ValidationFunction {
                 accounts: wiring.accounts()?,
                 clock: clock.clone(),
             },
+            ghiseul: GhiseulService {
+                accounts: wiring.accounts()?,
+                nonces: wiring.sessions()?,
+                issuers: wiring.issuers()?,
+                clock: clock.clone(),
+            },
             sessions: wiring.sessions()?,
             clock,
         })
@@ -37,9 +46,26 @@ impl ValidationFunction {
 
     async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
         let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
-        // The role is checked before the body is read: a citizen learns nothing more than 403.
-        principal.require(Role::Operator)?;
-        match route_key(&req).as_str() {
+        let route = route_key(&req);
+        // The role is checked before the body is read: the wrong role learns nothing but 403.
+        if route.starts_with("POST /v1/operator/") {
+            principal.require(Role::Operator)?;
+        } else {
+            principal.require(Role::Citizen)?;
+        }
+        match route.as_str() {
+            "POST /v1/accounts/me/validations/ghiseul" => {
+                let StartDto {} = parse_json(&req, true)?;
+                let started = self.ghiseul.start(&principal).await?;
+                Ok(json_response(StatusCode::CREATED, &started))
+            }
+            "POST /v1/accounts/me/validations/ghiseul/complete" => {
+                let account = self
+                    .ghiseul
+                    .complete(&principal, parse_json(&req, false)?)
+                    .await?;
+                Ok(json_response(StatusCode::OK, &account))
+            }
             "POST /v1/operator/lookups" => {
                 let found = self
                     .service

@@ -40,6 +40,11 @@ enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// Development helpers for the local stack (never for a deployed one).
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
     /// Criminal-record entries.
     Records {
         #[command(subcommand)]
@@ -57,6 +62,30 @@ enum OperatorCommand {
         /// The police unit, e.g. "Secția 1 Poliție București".
         #[arg(long)]
         unit: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Mints the identity assertion the development ghiseul.ro issuer would hand back, for
+    /// `POST /v1/accounts/me/validations/ghiseul/complete` on the local stack.
+    GhiseulAssertion {
+        #[arg(long)]
+        cnp: String,
+        /// The `state` from `POST /v1/accounts/me/validations/ghiseul`.
+        #[arg(long)]
+        state: String,
+        #[arg(long, default_value = "Pop")]
+        family_name: String,
+        #[arg(long, default_value = "Ana")]
+        given_name: String,
+        #[arg(long, default_value = "infra/local/ghiseul-dev-key.pem")]
+        key: PathBuf,
+        #[arg(long, default_value = "infra/local/ghiseul-dev-issuers.json")]
+        issuers: PathBuf,
+        /// Seconds until it expires (at most 600 are accepted).
+        #[arg(long, default_value_t = 300)]
+        expires_in: i64,
     },
 }
 
@@ -175,8 +204,46 @@ fn record_text(field: &str, value: &str) -> Result<String> {
     Ok(cazier_shared::domain::text::normalise_romanian(value))
 }
 
+fn dev_assertion(command: DevCommand) -> Result<String> {
+    let DevCommand::GhiseulAssertion {
+        cnp,
+        state,
+        family_name,
+        given_name,
+        key,
+        issuers,
+        expires_in,
+    } = command;
+    let cnp = Cnp::parse(&cnp).map_err(|e| anyhow!("invalid --cnp: {e}"))?;
+    let issuers = cazier_shared::identity::parse_issuers(
+        &std::fs::read_to_string(&issuers)
+            .with_context(|| format!("reading {}", issuers.display()))?,
+    )
+    .map_err(|e| anyhow!("{}: {e}", issuers.display()))?;
+    let issuer = issuers
+        .iter()
+        .find(|i| i.provider == "ghiseul")
+        .context("no ghiseul issuer in the issuers file")?;
+    let kid = issuer
+        .jwks
+        .keys
+        .first()
+        .and_then(|k| k.kid.clone())
+        .unwrap_or_default();
+    let pem =
+        std::fs::read_to_string(&key).with_context(|| format!("reading {}", key.display()))?;
+    let now = chrono::Utc::now().timestamp();
+    let claims = serde_json::json!({
+        "iss": issuer.issuer, "aud": issuer.audience, "iat": now, "exp": now + expires_in,
+        "jti": uuid::Uuid::new_v4().to_string(), "nonce": state, "cnp": cnp.as_string(),
+        "family_name": family_name, "given_name": given_name, "auth_method": "3DS_CARD",
+    });
+    cazier_shared::identity::sign(&claims, &pem, &kid).map_err(|e| anyhow!("signing: {e}"))
+}
+
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Dev { command } => println!("{}", dev_assertion(command)?),
         Command::Operator {
             command: OperatorCommand::Create { email, unit },
         } => {

@@ -8,8 +8,8 @@ use crate::domain::{
     Email, IdDocument, Name, Person, Purpose, RecordEntry, RequestStatus, Role, Validation,
 };
 use crate::ports::{
-    AccountStore, CertificateStore, CreateOutcome, RecordStore, RequestStore, Session,
-    SessionStore, StoreError, StoreResult, SubmitOutcome, Throttle,
+    AccountStore, CertificateStore, CreateOutcome, IdentityNonces, RecordStore, RequestStore,
+    Session, SessionStore, StoreError, StoreResult, SubmitOutcome, Throttle,
 };
 use crate::privacy::Privacy;
 use async_trait::async_trait;
@@ -431,6 +431,84 @@ impl SessionStore for DynamoSessions {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl IdentityNonces for DynamoSessions {
+    async fn put_state(
+        &self,
+        state_hash: &str,
+        account_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("STATE#{state_hash}")))
+            .item("account_id", s(account_id))
+            .item("expires_at", time(expires_at))
+            .item("ttl", epoch_ttl(expires_at))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn take_state(
+        &self,
+        state_hash: &str,
+        account_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("STATE#{state_hash}")))
+            .condition_expression("account_id = :a AND expires_at > :now")
+            .expression_attribute_values(":a", s(account_id))
+            .expression_attribute_values(":now", time(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn remember_assertion(
+        &self,
+        issuer: &str,
+        jti: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let id = sha256_hex(format!("{issuer}\n{jti}").as_bytes());
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("ASSERTION#{id}")))
+            .item("ttl", epoch_ttl(until))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 }
 

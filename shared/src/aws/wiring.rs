@@ -78,6 +78,12 @@ impl<'a> Wiring<'a> {
         )))
     }
 
+    /// The trusted identity providers (JSON array; empty: the routes answer 503).
+    pub fn issuers(&self) -> Result<Vec<crate::identity::Issuer>, ConfigError> {
+        crate::identity::parse_issuers(&self.env.get_or(vars::IDENTITY_ISSUERS, "[]"))
+            .map_err(|e| ConfigError::Invalid(vars::IDENTITY_ISSUERS, e))
+    }
+
     pub fn signer(&self) -> Result<Arc<KmsSigner>, ConfigError> {
         Ok(Arc::new(KmsSigner::new(
             self.sdk,
