@@ -285,6 +285,87 @@ pub async fn authenticate(
     })
 }
 
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// Any signed-in account.
+    Authenticated,
+    Citizen,
+    Operator,
+}
+
+/// The one place that decides who may call what. A route missing here is refused (404), so a
+/// new route is closed until it is listed; a test checks every route of template.yaml is.
+pub const ROUTE_ACCESS: &[(&str, Access)] = &[
+    ("POST /v1/accounts", Access::Public),
+    ("POST /v1/sessions", Access::Public),
+    ("DELETE /v1/sessions/current", Access::Authenticated),
+    ("GET /v1/accounts/me", Access::Authenticated),
+    ("POST /v1/accounts/me/validations/ghiseul", Access::Citizen),
+    (
+        "POST /v1/accounts/me/validations/ghiseul/complete",
+        Access::Citizen,
+    ),
+    ("POST /v1/operator/lookups", Access::Operator),
+    (
+        "POST /v1/operator/accounts/{account_id}/validation",
+        Access::Operator,
+    ),
+    ("GET /v1/purposes", Access::Public),
+    ("POST /v1/certificate-requests", Access::Citizen),
+    ("GET /v1/certificate-requests/{request_id}", Access::Citizen),
+    ("GET /v1/certificates", Access::Citizen),
+    (
+        "GET /v1/certificates/{certificate_number}/pdf",
+        Access::Citizen,
+    ),
+    ("POST /v1/verifications", Access::Public),
+];
+
+pub fn access_of(route_key: &str) -> Option<Access> {
+    ROUTE_ACCESS
+        .iter()
+        .find(|(route, _)| *route == route_key)
+        .map(|(_, access)| *access)
+}
+
+/// The caller, as far as the route needs one.
+pub enum Caller {
+    Anonymous,
+    Signed(Principal),
+}
+
+impl Caller {
+    /// The signed-in principal; routes that are not public always have one.
+    pub fn principal(&self) -> Result<&Principal, ApiError> {
+        match self {
+            Caller::Signed(p) => Ok(p),
+            Caller::Anonymous => Err(ApiError::Unauthenticated),
+        }
+    }
+}
+
+/// Applies [`ROUTE_ACCESS`] to a request: authentication (401), then role (403), before any
+/// body is read.
+pub async fn authorize(
+    req: &Request,
+    sessions: &dyn SessionStore,
+    clock: &dyn Clock,
+) -> Result<Caller, ApiError> {
+    let access = access_of(&route_key(req)).ok_or(ApiError::NotFound)?;
+    if access == Access::Public {
+        return Ok(Caller::Anonymous);
+    }
+    let principal = authenticate(req, sessions, clock).await?;
+    match access {
+        Access::Citizen => principal.require(Role::Citizen)?,
+        Access::Operator => principal.require(Role::Operator)?,
+        Access::Authenticated | Access::Public => {}
+    }
+    Ok(Caller::Signed(principal))
+}
+
 impl Principal {
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.role == role {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::{ConfigError, Env};
 use cazier_shared::http::{
-    authenticate, empty_response, json_response, parse_json, respond, route_key, ApiError,
+    authorize, empty_response, json_response, parse_json, respond, route_key, source_ip, ApiError,
 };
 use cazier_shared::ports::{Clock, SessionStore, SystemClock};
 use cazier_shared::runtime::HttpFunction;
@@ -39,27 +39,27 @@ impl AccountsFunction {
     }
 
     async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
+        let caller = authorize(&req, &*self.sessions, &*self.clock).await?;
         match route_key(&req).as_str() {
             "POST /v1/accounts" => {
                 let created = self.service.register(parse_json(&req, false)?).await?;
                 Ok(json_response(StatusCode::CREATED, &created))
             }
             "POST /v1/sessions" => {
-                let session = self.service.login(parse_json(&req, false)?).await?;
+                let session = self
+                    .service
+                    .login(parse_json(&req, false)?, &source_ip(&req))
+                    .await?;
                 Ok(json_response(StatusCode::CREATED, &session))
             }
             "DELETE /v1/sessions/current" => {
-                let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
-                self.service.logout(&principal).await?;
+                self.service.logout(caller.principal()?).await?;
                 Ok(empty_response(StatusCode::NO_CONTENT))
             }
-            "GET /v1/accounts/me" => {
-                let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
-                Ok(json_response(
-                    StatusCode::OK,
-                    &self.service.me(&principal).await?,
-                ))
-            }
+            "GET /v1/accounts/me" => Ok(json_response(
+                StatusCode::OK,
+                &self.service.me(caller.principal()?).await?,
+            )),
             _ => Err(ApiError::NotFound),
         }
     }

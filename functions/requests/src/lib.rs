@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::{ConfigError, Env};
 use cazier_shared::http::{
-    authenticate, header_str, json_response, parse_json, path_param, respond, route_key, ApiError,
+    authorize, header_str, json_response, parse_json, path_param, respond, route_key, ApiError,
 };
 use cazier_shared::ports::{Clock, SessionStore, SystemClock};
 use cazier_shared::runtime::HttpFunction;
@@ -39,6 +39,7 @@ impl RequestsFunction {
     }
 
     async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
+        let caller = authorize(&req, &*self.sessions, &*self.clock).await?;
         let route = route_key(&req);
         if route == "GET /v1/purposes" {
             let mut response = json_response(StatusCode::OK, &purposes());
@@ -48,14 +49,13 @@ impl RequestsFunction {
             );
             return Ok(response);
         }
-        let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
+        let principal = caller.principal()?;
         match route.as_str() {
             "POST /v1/certificate-requests" => {
-                principal.require(cazier_shared::domain::Role::Citizen)?;
                 let submitted = self
                     .service
                     .submit(
-                        &principal,
+                        principal,
                         parse_json(&req, false)?,
                         header_str(&req, "idempotency-key"),
                     )
@@ -66,16 +66,16 @@ impl RequestsFunction {
                 let id = path_param(&req, "request_id").ok_or(ApiError::NotFound)?;
                 Ok(json_response(
                     StatusCode::OK,
-                    &self.service.get(&principal, &id).await?,
+                    &self.service.get(principal, &id).await?,
                 ))
             }
             "GET /v1/certificates" => Ok(json_response(
                 StatusCode::OK,
-                &self.service.list_certificates(&principal).await?,
+                &self.service.list_certificates(principal).await?,
             )),
             "GET /v1/certificates/{certificate_number}/pdf" => {
                 let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
-                let (number, pdf) = self.service.document(&principal, &number).await?;
+                let (number, pdf) = self.service.document(principal, &number).await?;
                 let mut response = Response::new(Body::Binary(pdf));
                 let headers = response.headers_mut();
                 headers.insert(

@@ -5,9 +5,8 @@
 use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::{ConfigError, Env};
-use cazier_shared::domain::Role;
 use cazier_shared::http::{
-    authenticate, json_response, parse_json, path_param, respond, route_key, ApiError,
+    authorize, json_response, parse_json, path_param, respond, route_key, ApiError,
 };
 use cazier_shared::ports::{Clock, SessionStore, SystemClock};
 use cazier_shared::runtime::HttpFunction;
@@ -45,31 +44,25 @@ impl ValidationFunction {
     }
 
     async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
-        let principal = authenticate(&req, &*self.sessions, &*self.clock).await?;
-        let route = route_key(&req);
-        // The role is checked before the body is read: the wrong role learns nothing but 403.
-        if route.starts_with("POST /v1/operator/") {
-            principal.require(Role::Operator)?;
-        } else {
-            principal.require(Role::Citizen)?;
-        }
-        match route.as_str() {
+        let caller = authorize(&req, &*self.sessions, &*self.clock).await?;
+        let principal = caller.principal()?;
+        match route_key(&req).as_str() {
             "POST /v1/accounts/me/validations/ghiseul" => {
                 let StartDto {} = parse_json(&req, true)?;
-                let started = self.ghiseul.start(&principal).await?;
+                let started = self.ghiseul.start(principal).await?;
                 Ok(json_response(StatusCode::CREATED, &started))
             }
             "POST /v1/accounts/me/validations/ghiseul/complete" => {
                 let account = self
                     .ghiseul
-                    .complete(&principal, parse_json(&req, false)?)
+                    .complete(principal, parse_json(&req, false)?)
                     .await?;
                 Ok(json_response(StatusCode::OK, &account))
             }
             "POST /v1/operator/lookups" => {
                 let found = self
                     .service
-                    .lookup(&principal, parse_json(&req, false)?)
+                    .lookup(principal, parse_json(&req, false)?)
                     .await?;
                 Ok(json_response(StatusCode::OK, &found))
             }
@@ -77,7 +70,7 @@ impl ValidationFunction {
                 let account_id = path_param(&req, "account_id").ok_or(ApiError::NotFound)?;
                 let account = self
                     .service
-                    .validate(&principal, &account_id, parse_json(&req, false)?)
+                    .validate(principal, &account_id, parse_json(&req, false)?)
                     .await?;
                 Ok(json_response(StatusCode::OK, &account))
             }

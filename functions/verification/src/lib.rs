@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::{ConfigError, Env};
-use cazier_shared::http::{json_response, parse_json, respond, route_key, source_ip, ApiError};
-use cazier_shared::ports::SystemClock;
+use cazier_shared::http::{
+    authorize, json_response, parse_json, respond, route_key, source_ip, ApiError,
+};
+use cazier_shared::ports::{SessionStore, SystemClock};
 use cazier_shared::runtime::HttpFunction;
 use cazier_shared::services::verification::VerificationService;
 use lambda_http::http::StatusCode;
@@ -13,6 +15,7 @@ use std::sync::Arc;
 
 pub struct VerificationFunction {
     service: VerificationService,
+    sessions: Arc<dyn SessionStore>,
 }
 
 impl VerificationFunction {
@@ -24,10 +27,12 @@ impl VerificationFunction {
                 throttle: wiring.sessions()?,
                 clock: Arc::new(SystemClock),
             },
+            sessions: wiring.sessions()?,
         })
     }
 
     async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
+        authorize(&req, &*self.sessions, &*self.service.clock).await?;
         match route_key(&req).as_str() {
             "POST /v1/verifications" => {
                 let answer = self

@@ -314,3 +314,29 @@ mod tests {
         assert_eq!(parse_rate("cron(0 12 * * ? *)"), None);
     }
 }
+
+#[cfg(test)]
+mod access_tests {
+    use super::Template;
+    use cazier_shared::http::{access_of, ROUTE_ACCESS};
+
+    #[test]
+    fn every_template_route_has_an_access_rule_and_no_rule_is_stale() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+        let template = Template::load(&path).expect("template.yaml");
+        let routes: Vec<String> = template
+            .routes()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        for route in &routes {
+            assert!(access_of(route).is_some(), "{route} has no access rule");
+        }
+        for (rule, _) in ROUTE_ACCESS {
+            assert!(
+                routes.iter().any(|r| r == rule),
+                "access rule {rule} has no route"
+            );
+        }
+    }
+}

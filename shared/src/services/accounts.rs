@@ -20,6 +20,8 @@ pub const SESSION_TTL: Duration = Duration::hours(1);
 /// Failed logins for one e-mail allowed within the window before answers turn to 429.
 pub const LOGIN_FAILURE_LIMIT: u32 = 5;
 pub const LOGIN_WINDOW_SECS: u64 = 15 * 60;
+/// Failed logins from one source address within the window (several people may share one).
+pub const LOGIN_FAILURE_LIMIT_PER_ADDRESS: u32 = 50;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -219,14 +221,19 @@ impl AccountService {
         )))
     }
 
-    pub async fn login(&self, dto: LoginDto) -> Result<SessionCreated, ApiError> {
+    /// Logs in. Failures are counted per e-mail and per source address; past either limit
+    /// every attempt (the right password included) is refused until the window ends.
+    pub async fn login(&self, dto: LoginDto, source: &str) -> Result<SessionCreated, ApiError> {
         let now = self.clock.now();
-        let throttle_key = format!("login:{}", dto.email.trim().to_lowercase());
-        let failures = self
-            .throttle
-            .count(&throttle_key, LOGIN_WINDOW_SECS, now)
-            .await?;
-        if failures >= LOGIN_FAILURE_LIMIT {
+        let by_email = format!("login:{}", dto.email.trim().to_lowercase());
+        let by_address = format!("login-from:{source}");
+        let (email_failures, address_failures) = tokio::try_join!(
+            self.throttle.count(&by_email, LOGIN_WINDOW_SECS, now),
+            self.throttle.count(&by_address, LOGIN_WINDOW_SECS, now),
+        )?;
+        if email_failures >= LOGIN_FAILURE_LIMIT
+            || address_failures >= LOGIN_FAILURE_LIMIT_PER_ADDRESS
+        {
             return Err(ApiError::Throttled {
                 retry_after_secs: retry_after(now, LOGIN_WINDOW_SECS),
             });
@@ -253,9 +260,10 @@ impl AccountService {
             }
         };
         let Some(account) = verified else {
-            self.throttle
-                .hit(&throttle_key, LOGIN_WINDOW_SECS, now)
-                .await?;
+            tokio::try_join!(
+                self.throttle.hit(&by_email, LOGIN_WINDOW_SECS, now),
+                self.throttle.hit(&by_address, LOGIN_WINDOW_SECS, now),
+            )?;
             return Err(ApiError::InvalidCredentials);
         };
         let token = new_token();
