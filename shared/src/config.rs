@@ -36,6 +36,10 @@ impl Env {
             .ok_or(ConfigError::Missing(name))
     }
 
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).filter(|v| !v.is_empty()).cloned()
+    }
+
     pub fn get_or(&self, name: &str, default: &str) -> String {
         self.0
             .get(name)
@@ -67,4 +71,5 @@ pub mod vars {
     pub const ISSUING_UNIT: &str = "ISSUING_UNIT";
     pub const ISSUE_WITH_ENTRIES: &str = "ISSUE_WITH_ENTRIES";
     pub const IDENTITY_ISSUERS: &str = "IDENTITY_ISSUERS";
+    pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
 }

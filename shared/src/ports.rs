@@ -132,6 +132,37 @@ pub trait Signer: Send + Sync {
     async fn public_key(&self) -> StoreResult<Vec<u8>>;
 }
 
+/// One line of the append-only audit trail. Never holds a CNP, a name or an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// `ACCOUNT#<id>` or `CERTIFICATE#<number>`.
+    pub subject: String,
+    pub at: DateTime<Utc>,
+    /// VALIDATED, ISSUED, VERIFIED, …
+    pub event: String,
+    /// Makes the entry unique within its subject and instant; the same id twice is one entry.
+    pub id: String,
+    pub details: std::collections::BTreeMap<String, String>,
+}
+
+impl AuditEvent {
+    pub fn account(account_id: &str) -> String {
+        format!("ACCOUNT#{account_id}")
+    }
+
+    pub fn certificate(number: &CertificateNumber) -> String {
+        format!("CERTIFICATE#{}", number.as_str())
+    }
+}
+
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Appends an entry; recording the same entry again changes nothing.
+    async fn record(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// A subject's entries, oldest first.
+    async fn history(&self, subject: &str) -> StoreResult<Vec<AuditEvent>>;
+}
+
 /// Single-use values of the identity-provider routes.
 #[async_trait]
 pub trait IdentityNonces: Send + Sync {

@@ -164,20 +164,28 @@ impl TestStack {
         self.privacy.clone()
     }
 
+    /// As the validation function has it (validations audited).
     pub fn accounts(&self) -> cazier_shared::aws::dynamo::DynamoAccounts {
         cazier_shared::aws::dynamo::DynamoAccounts::new(
             &self.sdk,
             self.output("AccountsTableName"),
             self.privacy(),
         )
+        .with_audit(self.output("AuditTableName"))
     }
 
+    /// As the generator has it (issues audited).
     pub fn certificates(&self) -> cazier_shared::aws::dynamo::DynamoCertificates {
         cazier_shared::aws::dynamo::DynamoCertificates::new(
             &self.sdk,
             self.output("CertificatesTableName"),
             self.privacy(),
         )
+        .with_audit(self.output("AuditTableName"))
+    }
+
+    pub fn audit(&self) -> cazier_shared::aws::dynamo::DynamoAudit {
+        cazier_shared::aws::dynamo::DynamoAudit::new(&self.sdk, self.output("AuditTableName"))
     }
 
     pub fn records(&self) -> cazier_shared::aws::dynamo::DynamoRecords {

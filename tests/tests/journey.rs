@@ -199,7 +199,44 @@ fn register_validate_request_download_and_verify() {
         assert!(key.verify(&tampered, &signature).is_err());
     });
 
-    // 7. Logout ends the session at once.
+    // 7. The audit trail has the validation (who, which unit, how), the issue and the
+    //    verification attempts, and no CNP.
+    stack.runtime.block_on(async {
+        use cazier_shared::ports::{AuditEvent, AuditLog};
+        let audit = stack.audit();
+        let account = audit
+            .history(&AuditEvent::account(&citizen.account_id))
+            .await
+            .unwrap();
+        let events: Vec<_> = account.iter().map(|e| e.event.as_str()).collect();
+        assert_eq!(events, ["VALIDATED", "ISSUED"], "{account:?}");
+        assert_eq!(account[0].details["method"], "COUNTER");
+        assert_eq!(account[0].details["unit"], OPERATOR_UNIT);
+        assert!(!account[0].details["operator_id"].is_empty());
+        let parsed = cazier_shared::domain::CertificateNumber::parse(&number).unwrap();
+        let certificate = audit
+            .history(&AuditEvent::certificate(&parsed))
+            .await
+            .unwrap();
+        let events: Vec<_> = certificate
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e.event,
+                    e.details.get("result").map(String::as_str).unwrap_or("")
+                )
+            })
+            .collect();
+        assert_eq!(
+            events,
+            ["ISSUED:", "VERIFIED:VALID", "VERIFIED:NOT_FOUND"],
+            "{certificate:?}"
+        );
+        assert!(!format!("{certificate:?}{account:?}").contains(&citizen.cnp));
+    });
+
+    // 8. Logout ends the session at once.
     let r = client.call("DELETE", "/v1/sessions/current", Some(&citizen.token), None);
     assert_eq!(r.status, 204);
     client

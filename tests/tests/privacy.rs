@@ -32,6 +32,7 @@ fn all_items(stack: &TestStack) -> Vec<String> {
             "RequestsTableName",
             "CertificatesTableName",
             "RecordsTableName",
+            "AuditTableName",
         ] {
             let mut start = None;
             loop {

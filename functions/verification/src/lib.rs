@@ -24,6 +24,7 @@ impl VerificationFunction {
         Ok(Self {
             service: VerificationService {
                 certificates: wiring.certificates()?,
+                audit: wiring.audit()?,
                 throttle: wiring.sessions()?,
                 clock: Arc::new(SystemClock),
             },

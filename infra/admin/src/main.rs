@@ -5,9 +5,9 @@
 //! default `.local/stack-outputs.json`, written by `make up` for the local stack.
 
 use anyhow::{anyhow, bail, Context, Result};
-use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoRecords};
-use cazier_shared::domain::{Cnp, RecordEntry};
-use cazier_shared::ports::RecordStore;
+use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoAudit, DynamoRecords};
+use cazier_shared::domain::{CertificateNumber, Cnp, RecordEntry};
+use cazier_shared::ports::{AuditEvent, AuditLog, RecordStore};
 use cazier_shared::privacy::Privacy;
 use cazier_shared::services::operators::create_operator;
 use chrono::NaiveDate;
@@ -39,6 +39,17 @@ enum Command {
     Operator {
         #[command(subcommand)]
         command: OperatorCommand,
+    },
+    /// The audit trail of an account or a certificate.
+    Audit {
+        #[arg(
+            long,
+            conflicts_with = "certificate",
+            required_unless_present = "certificate"
+        )]
+        account: Option<String>,
+        #[arg(long)]
+        certificate: Option<String>,
     },
     /// Development helpers for the local stack (never for a deployed one).
     Dev {
@@ -244,6 +255,35 @@ fn dev_assertion(command: DevCommand) -> Result<String> {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Dev { command } => println!("{}", dev_assertion(command)?),
+        Command::Audit {
+            account,
+            certificate,
+        } => {
+            let subject = match (account, certificate) {
+                (Some(a), _) => AuditEvent::account(a.trim()),
+                (None, Some(n)) => AuditEvent::certificate(
+                    &CertificateNumber::parse(&n)
+                        .ok_or_else(|| anyhow!("--certificate is not a certificate number"))?,
+                ),
+                (None, None) => bail!("give --account or --certificate"),
+            };
+            let stack = Stack::load(&cli.outputs).await?;
+            let audit = DynamoAudit::new(&stack.sdk, stack.output("AuditTableName")?);
+            let events = audit.history(&subject).await.map_err(|e| anyhow!("{e}"))?;
+            if events.is_empty() {
+                println!("no audit entries for {subject}");
+            }
+            for e in events {
+                let details: Vec<String> =
+                    e.details.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                println!(
+                    "{}\t{}\t{}",
+                    e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    e.event,
+                    details.join(" ")
+                );
+            }
+        }
         Command::Operator {
             command: OperatorCommand::Create { email, unit },
         } => {

@@ -8,12 +8,13 @@ use crate::domain::{
     Email, IdDocument, Name, Person, Purpose, RecordEntry, RequestStatus, Role, Validation,
 };
 use crate::ports::{
-    AccountStore, CertificateStore, CreateOutcome, IdentityNonces, RecordStore, RequestStore,
-    Session, SessionStore, StoreError, StoreResult, SubmitOutcome, Throttle,
+    AccountStore, AuditEvent, AuditLog, CertificateStore, CreateOutcome, IdentityNonces,
+    RecordStore, RequestStore, Session, SessionStore, StoreError, StoreResult, SubmitOutcome,
+    Throttle,
 };
 use crate::privacy::Privacy;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -151,6 +152,8 @@ pub struct DynamoAccounts {
     client: Client,
     table: String,
     privacy: Arc<Privacy>,
+    /// When set, validations are recorded there in the same transaction.
+    audit_table: Option<String>,
 }
 
 /// A citizen's civil-status data as sealed in the account item.
@@ -175,7 +178,13 @@ impl DynamoAccounts {
             client: Client::new(config),
             table: table.into(),
             privacy,
+            audit_table: None,
         }
+    }
+
+    pub fn with_audit(mut self, audit_table: impl Into<String>) -> Self {
+        self.audit_table = Some(audit_table.into());
+        self
     }
 
     fn to_item(&self, a: &Account) -> StoreResult<Item> {
@@ -342,9 +351,7 @@ impl AccountStore for DynamoAccounts {
     }
 
     async fn mark_validated(&self, account_id: &str, validation: &Validation) -> StoreResult<()> {
-        let result = self
-            .client
-            .update_item()
+        let update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(format!("ACCOUNT#{account_id}")))
             .update_expression("SET #status = :validated, validation = :v")
@@ -353,16 +360,43 @@ impl AccountStore for DynamoAccounts {
             .expression_attribute_values(":validated", s(AccountStatus::Validated.as_str()))
             .expression_attribute_values(":pending", s(AccountStatus::PendingValidation.as_str()))
             .expression_attribute_values(":v", json_attr(validation))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::Conflict)
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        if let Some(audit) = &self.audit_table {
+            let mut details = std::collections::BTreeMap::from([(
+                "method".to_owned(),
+                serde_json::to_value(validation.method)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            )]);
+            if let Some(op) = &validation.operator_id {
+                details.insert("operator_id".into(), op.clone());
             }
+            if let Some(unit) = &validation.operator_unit {
+                details.insert("unit".into(), unit.clone());
+            }
+            items.push(audit_put(
+                audit,
+                &AuditEvent {
+                    subject: AuditEvent::account(account_id),
+                    at: validation.validated_at,
+                    event: "VALIDATED".into(),
+                    id: "1".into(),
+                    details,
+                },
+            )?);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if cancelled_items(&e).is_some() => Err(StoreError::Conflict),
             Err(e) => Err(unavailable(e)),
         }
     }
@@ -791,6 +825,8 @@ pub struct DynamoCertificates {
     client: Client,
     table: String,
     privacy: Arc<Privacy>,
+    /// When set, issues are recorded there in the same transaction.
+    audit_table: Option<String>,
 }
 
 /// The holder, as sealed in the certificate item.
@@ -810,7 +846,13 @@ impl DynamoCertificates {
             client: Client::new(config),
             table: table.into(),
             privacy,
+            audit_table: None,
         }
+    }
+
+    pub fn with_audit(mut self, audit_table: impl Into<String>) -> Self {
+        self.audit_table = Some(audit_table.into());
+        self
     }
 
     fn to_item(&self, c: &Certificate) -> StoreResult<Item> {
@@ -900,22 +942,46 @@ impl CertificateStore for DynamoCertificates {
     }
 
     async fn put(&self, certificate: &Certificate) -> StoreResult<()> {
+        let mut items = vec![put(
+            &self.table,
+            self.to_item(certificate)?,
+            Some("attribute_not_exists(pk)"),
+        )?];
+        if let Some(audit) = &self.audit_table {
+            let details = std::collections::BTreeMap::from([
+                ("request_id".to_owned(), certificate.request_id.clone()),
+                ("account_id".to_owned(), certificate.account_id.clone()),
+                (
+                    "certificate_number".to_owned(),
+                    certificate.number.as_str().to_owned(),
+                ),
+                ("purpose".to_owned(), certificate.purpose.code().to_owned()),
+            ]);
+            for subject in [
+                AuditEvent::certificate(&certificate.number),
+                AuditEvent::account(&certificate.account_id),
+            ] {
+                items.push(audit_put(
+                    audit,
+                    &AuditEvent {
+                        subject,
+                        at: certificate.issued_at,
+                        event: "ISSUED".into(),
+                        id: certificate.number.as_str().to_owned(),
+                        details: details.clone(),
+                    },
+                )?);
+            }
+        }
         match self
             .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(self.to_item(certificate)?))
-            .condition_expression("attribute_not_exists(pk)")
+            .transact_write_items()
+            .set_transact_items(Some(items))
             .send()
             .await
         {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::Conflict)
-            }
+            Err(e) if cancelled_items(&e).is_some() => Err(StoreError::Conflict),
             Err(e) => Err(unavailable(e)),
         }
     }
@@ -1031,5 +1097,109 @@ impl RecordStore for DynamoRecords {
         }
         entries.sort_by_key(|e: &RecordEntry| e.decision_date);
         Ok(entries)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit table: pk <subject>, sk <time>#<event>#<id>. Entries are only ever put, never updated.
+
+#[derive(Clone)]
+pub struct DynamoAudit {
+    client: Client,
+    table: String,
+}
+
+dynamo_adapter!(DynamoAudit);
+
+fn audit_item(e: &AuditEvent) -> Item {
+    let mut item: Item = HashMap::from([
+        ("pk".into(), s(&e.subject)),
+        (
+            "sk".into(),
+            s(format!(
+                "{}#{}#{}",
+                e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                e.event,
+                e.id
+            )),
+        ),
+        ("event".into(), s(&e.event)),
+        ("at".into(), time(e.at)),
+        ("id".into(), s(&e.id)),
+    ]);
+    if !e.details.is_empty() {
+        item.insert(
+            "details".into(),
+            AttributeValue::M(e.details.iter().map(|(k, v)| (k.clone(), s(v))).collect()),
+        );
+    }
+    item
+}
+
+/// The audit entry as one more item of a transaction (appended only if new).
+pub(crate) fn audit_put(table: &str, e: &AuditEvent) -> StoreResult<TransactWriteItem> {
+    put(table, audit_item(e), Some("attribute_not_exists(pk)"))
+}
+
+#[async_trait]
+impl AuditLog for DynamoAudit {
+    async fn record(&self, event: &AuditEvent) -> StoreResult<()> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(audit_item(event)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn history(&self, subject: &str) -> StoreResult<Vec<AuditEvent>> {
+        let mut events = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :p")
+                .expression_attribute_values(":p", s(subject))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                events.push(AuditEvent {
+                    subject: subject.to_owned(),
+                    at: get_time(item, "at")?,
+                    event: get_s(item, "event")?.to_owned(),
+                    id: get_s(item, "id")?.to_owned(),
+                    details: item
+                        .get("details")
+                        .and_then(|d| d.as_m().ok())
+                        .map(|m| {
+                            m.iter()
+                                .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                });
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(events)
     }
 }

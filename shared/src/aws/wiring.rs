@@ -1,7 +1,7 @@
 //! Builds the AWS adapters a function needs from its environment, once per cold start.
 
 use super::dynamo::{
-    DynamoAccounts, DynamoCertificates, DynamoRecords, DynamoRequests, DynamoSessions,
+    DynamoAccounts, DynamoAudit, DynamoCertificates, DynamoRecords, DynamoRequests, DynamoSessions,
 };
 use super::kms::KmsSigner;
 use super::s3::S3Blobs;
@@ -33,11 +33,15 @@ impl<'a> Wiring<'a> {
     }
 
     pub fn accounts(&self) -> Result<Arc<DynamoAccounts>, ConfigError> {
-        Ok(Arc::new(DynamoAccounts::new(
+        let accounts = DynamoAccounts::new(
             self.sdk,
             self.env.require(vars::ACCOUNTS_TABLE)?,
             self.privacy.clone(),
-        )))
+        );
+        Ok(Arc::new(match self.env.get(vars::AUDIT_TABLE) {
+            Some(audit) => accounts.with_audit(audit),
+            None => accounts,
+        }))
     }
 
     /// Sessions and throttling counters share the sessions table.
@@ -56,10 +60,21 @@ impl<'a> Wiring<'a> {
     }
 
     pub fn certificates(&self) -> Result<Arc<DynamoCertificates>, ConfigError> {
-        Ok(Arc::new(DynamoCertificates::new(
+        let certificates = DynamoCertificates::new(
             self.sdk,
             self.env.require(vars::CERTIFICATES_TABLE)?,
             self.privacy.clone(),
+        );
+        Ok(Arc::new(match self.env.get(vars::AUDIT_TABLE) {
+            Some(audit) => certificates.with_audit(audit),
+            None => certificates,
+        }))
+    }
+
+    pub fn audit(&self) -> Result<Arc<DynamoAudit>, ConfigError> {
+        Ok(Arc::new(DynamoAudit::new(
+            self.sdk,
+            self.env.require(vars::AUDIT_TABLE)?,
         )))
     }
 

@@ -4,7 +4,7 @@ use super::accounts::{retry_after, rfc3339};
 use crate::crypto::constant_time_eq;
 use crate::domain::{CertificateNumber, Cnp};
 use crate::http::ApiError;
-use crate::ports::{CertificateStore, Clock, Throttle};
+use crate::ports::{AuditEvent, AuditLog, CertificateStore, Clock, Throttle};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -21,6 +21,7 @@ pub struct VerifyDto {
 
 pub struct VerificationService {
     pub certificates: Arc<dyn CertificateStore>,
+    pub audit: Arc<dyn AuditLog>,
     pub throttle: Arc<dyn Throttle>,
     pub clock: Arc<dyn Clock>,
 }
@@ -73,7 +74,18 @@ impl VerificationService {
             }
             _ => not_found(),
         };
-        tracing::info!(result = %result["result"], "verification");
+        // Every attempt on a well-formed number is kept: number, result, time (not the CNP).
+        let outcome = result["result"].as_str().unwrap_or_default().to_owned();
+        self.audit
+            .record(&AuditEvent {
+                subject: AuditEvent::certificate(&number),
+                at: now,
+                event: "VERIFIED".into(),
+                id: uuid::Uuid::new_v4().to_string(),
+                details: std::collections::BTreeMap::from([("result".to_owned(), outcome.clone())]),
+            })
+            .await?;
+        tracing::info!(result = %outcome, "verification");
         Ok(result)
     }
 }
