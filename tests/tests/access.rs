@@ -53,6 +53,18 @@ fn citizens_see_only_their_own_requests_and_certificates() {
     let me = client.get("/v1/accounts/me", Some(&operator)).json();
     assert_eq!(me["email"], OPERATOR_EMAIL);
     assert_eq!(me["cnp_masked"], serde_json::Value::Null);
+    // An operator cannot validate their own account.
+    let own = format!(
+        "/v1/operator/accounts/{}/validation",
+        me["account_id"].as_str().unwrap()
+    );
+    client
+        .post(
+            &own,
+            Some(&operator),
+            json!({"id_document": {"type": "CI", "series": "RX", "number": "123456"}}),
+        )
+        .problem(403, "OWN_ACCOUNT");
 
     // The owner still has it.
     let pdf = client.get(
