@@ -143,6 +143,46 @@ macro_rules! dynamo_adapter {
     };
 }
 
+/// Adapters that seal personal data and may record audit entries in the same transactions.
+macro_rules! sealing_adapter {
+    ($name:ident) => {
+        impl $name {
+            pub fn new(
+                config: &aws_config::SdkConfig,
+                table: impl Into<String>,
+                privacy: Arc<Privacy>,
+            ) -> Self {
+                Self {
+                    client: Client::new(config),
+                    table: table.into(),
+                    privacy,
+                    audit_table: None,
+                }
+            }
+
+            /// Records audit entries in `audit_table`, in the same transaction as the change.
+            pub fn with_audit(mut self, audit_table: impl Into<String>) -> Self {
+                self.audit_table = Some(audit_table.into());
+                self
+            }
+        }
+    };
+}
+
+/// Writes `items` atomically; `Conflict` when a condition failed (nothing was written).
+async fn transact(client: &Client, items: Vec<TransactWriteItem>) -> StoreResult<()> {
+    match client
+        .transact_write_items()
+        .set_transact_items(Some(items))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if cancelled_items(&e).is_some() => Err(StoreError::Conflict),
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Accounts: ACCOUNT#<id> (civil-status data sealed, CNP as a keyed hash), and the unique-value
 // guards EMAIL#<email>, CNP#<keyed hash>, COUNTER#<code>.
@@ -168,25 +208,9 @@ struct SealedPerson {
     id_document: IdDocument,
 }
 
+sealing_adapter!(DynamoAccounts);
+
 impl DynamoAccounts {
-    pub fn new(
-        config: &aws_config::SdkConfig,
-        table: impl Into<String>,
-        privacy: Arc<Privacy>,
-    ) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-            privacy,
-            audit_table: None,
-        }
-    }
-
-    pub fn with_audit(mut self, audit_table: impl Into<String>) -> Self {
-        self.audit_table = Some(audit_table.into());
-        self
-    }
-
     fn to_item(&self, a: &Account) -> StoreResult<Item> {
         let pk = format!("ACCOUNT#{}", a.account_id);
         let mut item: Item = HashMap::from([
@@ -388,17 +412,7 @@ impl AccountStore for DynamoAccounts {
                 },
             )?);
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if cancelled_items(&e).is_some() => Err(StoreError::Conflict),
-            Err(e) => Err(unavailable(e)),
-        }
+        transact(&self.client, items).await
     }
 }
 
@@ -836,25 +850,9 @@ struct SealedHolder {
     name: String,
 }
 
+sealing_adapter!(DynamoCertificates);
+
 impl DynamoCertificates {
-    pub fn new(
-        config: &aws_config::SdkConfig,
-        table: impl Into<String>,
-        privacy: Arc<Privacy>,
-    ) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-            privacy,
-            audit_table: None,
-        }
-    }
-
-    pub fn with_audit(mut self, audit_table: impl Into<String>) -> Self {
-        self.audit_table = Some(audit_table.into());
-        self
-    }
-
     fn to_item(&self, c: &Certificate) -> StoreResult<Item> {
         let pk = format!("CERTIFICATE#{}", c.number.as_str());
         let holder = SealedHolder {
@@ -973,17 +971,7 @@ impl CertificateStore for DynamoCertificates {
                 )?);
             }
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if cancelled_items(&e).is_some() => Err(StoreError::Conflict),
-            Err(e) => Err(unavailable(e)),
-        }
+        transact(&self.client, items).await
     }
 
     async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>> {
