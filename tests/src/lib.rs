@@ -3,11 +3,10 @@
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub const OPERATOR_EMAIL: &str = "operator@cazier.test";
@@ -44,7 +43,7 @@ fn free_port() -> u16 {
 pub struct Moto {
     pub endpoint: String,
     _child: Child,
-    _lifeline: Mutex<ChildStdin>,
+    _lifeline: ChildStdin,
 }
 
 impl Moto {
@@ -83,15 +82,7 @@ impl Moto {
         Moto {
             endpoint,
             _child: child,
-            _lifeline: Mutex::new(lifeline),
-        }
-    }
-
-    /// Stops moto now (for tests of a dependency that is down).
-    pub fn stop(&self) {
-        if let Ok(mut stdin) = self._lifeline.lock() {
-            let _ = stdin.write_all(b"stop\n");
-            let _ = stdin.flush();
+            _lifeline: lifeline,
         }
     }
 }
@@ -522,4 +513,33 @@ pub fn issuance_service(
         issuing_unit: "test".into(),
         issue_with_entries: true,
     }
+}
+
+/// Stores a pending request for `account_id` as the requests function does (guards included);
+/// the stream then hands it to the generator.
+pub async fn submit_request(
+    stack: &TestStack,
+    account_id: &str,
+    purpose: cazier_shared::domain::Purpose,
+) -> cazier_shared::domain::CertificateRequest {
+    use cazier_shared::domain::*;
+    use cazier_shared::ports::{RequestStore, SubmitOutcome};
+    let request = CertificateRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        account_id: account_id.to_owned(),
+        purpose,
+        status: RequestStatus::Pending,
+        created_at: chrono::Utc::now(),
+        certificate_number: None,
+        issued_at: None,
+        rejection_code: None,
+    };
+    let day = bucharest_date(request.created_at);
+    let outcome = stack
+        .requests()
+        .submit(&request, day, None)
+        .await
+        .expect("submit");
+    assert!(matches!(outcome, SubmitOutcome::Created));
+    request
 }

@@ -85,25 +85,9 @@ fn issuance(stack: &TestStack) -> IssuanceService {
 async fn pending_request(stack: &TestStack, account: &Account) -> CertificateRequest {
     let accounts = stack.accounts();
     accounts.create(account).await.unwrap();
-    let request = CertificateRequest {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        account_id: account.account_id.clone(),
-        purpose: Purpose::Studii,
-        status: RequestStatus::Pending,
-        created_at: chrono::Utc::now(),
-        certificate_number: None,
-        issued_at: None,
-        rejection_code: None,
-    };
     // The stream's generator also picks this request up and races the test's own calls:
     // exactly what exactly-once issuance must survive.
-    let requests = stack.requests();
-    let day = bucharest_date(request.created_at);
-    assert!(matches!(
-        requests.submit(&request, day, None).await.unwrap(),
-        SubmitOutcome::Created
-    ));
-    request
+    submit_request(stack, &account.account_id, Purpose::Studii).await
 }
 
 #[test]

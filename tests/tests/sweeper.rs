@@ -2,7 +2,6 @@
 //! with a reason after a day; none stays PENDING. One test, since sweeps see every request.
 
 use cazier_e2e::*;
-use cazier_shared::aws::dynamo::DynamoRequests;
 use cazier_shared::domain::*;
 use cazier_shared::ports::*;
 use cazier_shared::services::issuance::REJECTION_GENERATION_FAILED;
@@ -18,23 +17,8 @@ impl Clock for At {
 }
 
 /// A request whose account does not exist (yet): generation fails until it does.
-async fn orphan_request(requests: &DynamoRequests) -> CertificateRequest {
-    let request = CertificateRequest {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        account_id: uuid::Uuid::new_v4().to_string(),
-        purpose: Purpose::PortArma,
-        status: RequestStatus::Pending,
-        created_at: Utc::now(),
-        certificate_number: None,
-        issued_at: None,
-        rejection_code: None,
-    };
-    let day = bucharest_date(request.created_at);
-    assert!(matches!(
-        requests.submit(&request, day, None).await.unwrap(),
-        SubmitOutcome::Created
-    ));
-    request
+async fn orphan_request(stack: &TestStack) -> CertificateRequest {
+    submit_request(stack, &uuid::Uuid::new_v4().to_string(), Purpose::PortArma).await
 }
 
 #[test]
@@ -45,7 +29,7 @@ fn no_request_stays_pending() {
     let certificates = stack.certificates();
     stack.runtime.block_on(async {
         // 1. Generation fails (no account): the request waits, and young ones are left alone.
-        let stuck = orphan_request(&requests).await;
+        let stuck = orphan_request(stack).await;
         let now = issuance_service(stack, Arc::new(At(Utc::now())));
         assert_eq!(
             now.sweep().await.unwrap().failed,
@@ -87,7 +71,7 @@ fn no_request_stays_pending() {
         );
 
         // 3. A cause that does not go away: after a day the citizen gets a reason.
-        let hopeless = orphan_request(&requests).await;
+        let hopeless = orphan_request(stack).await;
         let next_day = issuance_service(stack, Arc::new(At(Utc::now() + Duration::hours(25))));
         let report = next_day.sweep().await.unwrap();
         assert_eq!(report.rejected, 1, "{report:?}");

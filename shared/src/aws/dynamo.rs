@@ -110,6 +110,47 @@ async fn get_item(client: &Client, table: &str, pk: &str) -> StoreResult<Option<
     Ok(out.item)
 }
 
+/// DynamoDB errors that can say "a condition of the write did not hold".
+trait ConditionFailed {
+    fn condition_failed(&self) -> bool;
+}
+
+macro_rules! condition_failed {
+    ($($error:ty),*) => {$(
+        impl ConditionFailed for $error {
+            fn condition_failed(&self) -> bool {
+                self.is_conditional_check_failed_exception()
+            }
+        }
+    )*};
+}
+
+condition_failed!(
+    aws_sdk_dynamodb::operation::put_item::PutItemError,
+    aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+    aws_sdk_dynamodb::operation::delete_item::DeleteItemError
+);
+
+/// The outcome of a conditional write: `Some` when written, `None` when its condition failed.
+fn conditional<T, E, R>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+) -> StoreResult<Option<T>>
+where
+    E: ConditionFailed + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(ConditionFailed::condition_failed) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
 /// Which of a cancelled transaction's items failed their condition, if DynamoDB said.
 fn cancelled_items<R>(
     err: &aws_sdk_dynamodb::error::SdkError<
@@ -232,10 +273,6 @@ impl DynamoAccounts {
                 id_document: p.id_document.clone(),
             };
             item.insert("person".into(), blob(self.privacy.seal_json(&sealed, &pk)?));
-            item.insert(
-                "cnp_hash".into(),
-                s(self.privacy.lookup_hash(&p.cnp.as_string())),
-            );
         }
         if let Some(c) = &a.counter_code {
             item.insert("counter_code".into(), s(c.as_str()));
@@ -519,16 +556,7 @@ impl IdentityNonces for DynamoSessions {
             .expression_attribute_values(":now", time(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        Ok(conditional(result)?.is_some())
     }
 
     async fn remember_assertion(
@@ -547,16 +575,7 @@ impl IdentityNonces for DynamoSessions {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        Ok(conditional(result)?.is_some())
     }
 }
 
@@ -684,17 +703,8 @@ impl DynamoRequests {
                 .expression_attribute_values(":code", s(code)),
             None => update.update_expression("SET #status = :final REMOVE pending"),
         };
-        match update.send().await {
-            Ok(_) => Ok(()),
-            // Already final (a redelivered stream record): nothing to do.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        // Not written when already final (a redelivered stream record): nothing to do.
+        conditional(update.send().await).map(drop)
     }
 }
 
@@ -786,15 +796,10 @@ impl RequestStore for DynamoRequests {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(out) => Self::from_item(&out.attributes.unwrap_or_default()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                self.get(request_id).await?.ok_or(StoreError::Conflict)
-            }
-            Err(e) => Err(unavailable(e)),
+        match conditional(result)? {
+            Some(out) => Self::from_item(&out.attributes.unwrap_or_default()),
+            // Bound already (by an earlier or concurrent delivery): that number stands.
+            None => self.get(request_id).await?.ok_or(StoreError::Conflict),
         }
     }
 
@@ -1140,16 +1145,8 @@ impl AuditLog for DynamoAudit {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        // Not written when recorded already: the same entry is one entry.
+        conditional(result).map(drop)
     }
 
     async fn history(&self, subject: &str) -> StoreResult<Vec<AuditEvent>> {

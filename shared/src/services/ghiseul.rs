@@ -4,7 +4,7 @@
 
 use super::accounts::account_view;
 use crate::crypto::{constant_time_eq, new_token, sha256_hex};
-use crate::domain::{AccountStatus, Role, Validation, ValidationMethod};
+use crate::domain::{AccountStatus, Validation, ValidationMethod};
 use crate::http::{ApiError, Principal};
 use crate::identity::{verify, Issuer, CLOCK_SKEW_SECS};
 use crate::ports::{AccountStore, Clock, IdentityNonces, StoreError};
@@ -72,7 +72,6 @@ impl GhiseulService {
         &self,
         principal: &Principal,
     ) -> Result<crate::domain::Account, ApiError> {
-        principal.require(Role::Citizen)?;
         let account = self
             .accounts
             .get(&principal.account_id)
