@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: up test venv lint unit build release-sizes
+.PHONY: up test venv lint unit build release-sizes bench
 
 up:
 	bash infra/local/up.sh
@@ -30,3 +30,7 @@ release-sizes:
 	cargo build --release -p cazier-accounts -p cazier-validation -p cazier-requests \
 	  -p cazier-generator -p cazier-verification
 	@ls -l target/release/cazier-{accounts,validation,requests,generator,verification} | awk '{print $$5, $$9}'
+
+# CPU time to render and prepare one certificate for signing, and its size (release profile).
+bench:
+	cargo bench -p cazier-shared --bench certificate

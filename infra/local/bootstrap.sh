@@ -7,6 +7,11 @@ cd "$(dirname "$0")/../.."
 apt_packages=()
 python3 -c 'import ensurepip, venv' 2>/dev/null || apt_packages+=(python3-venv)
 command -v curl >/dev/null || apt_packages+=(curl)
+# The outside validators the tests run on issued certificates.
+command -v pdfsig >/dev/null && command -v pdftotext >/dev/null || apt_packages+=(poppler-utils)
+command -v qpdf >/dev/null || apt_packages+=(qpdf)
+command -v certutil >/dev/null || apt_packages+=(libnss3-tools)
+command -v openssl >/dev/null || apt_packages+=(openssl)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "installing Debian packages: ${apt_packages[*]}"
   sudo_cmd=""
@@ -17,7 +22,7 @@ fi
 
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ infra/local/requirements.txt -nt "$stamp" ]; then
-  echo "creating .venv with the pinned Python tools (moto, aws-sam-cli)"
+  echo "creating .venv with the pinned Python tools (moto, aws-sam-cli, pyHanko)"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r infra/local/requirements.txt
   touch "$stamp"

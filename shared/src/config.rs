@@ -72,4 +72,5 @@ pub mod vars {
     pub const ISSUE_WITH_ENTRIES: &str = "ISSUE_WITH_ENTRIES";
     pub const IDENTITY_ISSUERS: &str = "IDENTITY_ISSUERS";
     pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
+    pub const VERIFICATION_PAGE_URL: &str = "VERIFICATION_PAGE_URL";
 }

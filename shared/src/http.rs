@@ -37,6 +37,9 @@ impl FieldError {
 pub enum ApiError {
     #[error("malformed request: {0}")]
     Malformed(String),
+    /// A body of the right media type that cannot be what it claims (a PDF that is not one).
+    #[error("bad document: {code}")]
+    BadDocument { code: &'static str, detail: String },
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -81,6 +84,9 @@ impl ApiError {
     pub fn into_response(self) -> Response<Body> {
         let (status, code, title, detail) = match &self {
             ApiError::Malformed(d) => (400, "MALFORMED_REQUEST", "Malformed request", d.clone()),
+            ApiError::BadDocument { code, detail } => {
+                (400, *code, "Unreadable document", detail.clone())
+            }
             ApiError::PayloadTooLarge { limit } => (
                 413,
                 "PAYLOAD_TOO_LARGE",
@@ -321,6 +327,8 @@ pub const ROUTE_ACCESS: &[(&str, Access)] = &[
         Access::Citizen,
     ),
     ("POST /v1/verifications", Access::Public),
+    ("POST /v1/verifications/document", Access::Public),
+    ("GET /v1/trust/certificates", Access::Public),
 ];
 
 pub fn access_of(route_key: &str) -> Option<Access> {

@@ -11,5 +11,6 @@ pub mod pdf;
 pub mod ports;
 pub mod privacy;
 pub mod runtime;
+pub mod seal;
 pub mod services;
 pub mod telemetry;

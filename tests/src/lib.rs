@@ -496,15 +496,19 @@ pub fn issuance_service(
     clock: std::sync::Arc<dyn cazier_shared::ports::Clock>,
 ) -> cazier_shared::services::issuance::IssuanceService {
     use std::sync::Arc;
+    let blobs = Arc::new(cazier_shared::aws::s3::S3Blobs::new(
+        &stack.sdk,
+        stack.output("DocumentsBucketName"),
+    ));
     cazier_shared::services::issuance::IssuanceService {
         accounts: Arc::new(stack.accounts()),
         requests: Arc::new(stack.requests()),
         certificates: Arc::new(stack.certificates()),
         records: Arc::new(stack.records()),
-        blobs: Arc::new(cazier_shared::aws::s3::S3Blobs::new(
-            &stack.sdk,
-            stack.output("DocumentsBucketName"),
+        chain: Arc::new(cazier_shared::services::trust::ChainSource::new(
+            blobs.clone(),
         )),
+        blobs,
         signer: Arc::new(cazier_shared::aws::kms::KmsSigner::new(
             &stack.sdk,
             stack.output("SigningKeyId"),
@@ -512,6 +516,7 @@ pub fn issuance_service(
         clock,
         issuing_unit: "test".into(),
         issue_with_entries: true,
+        verification_page: "http://127.0.0.1/verify".into(),
     }
 }
 
@@ -542,4 +547,48 @@ pub async fn submit_request(
         .expect("submit");
     assert!(matches!(outcome, SubmitOutcome::Created));
     request
+}
+
+/// A P-256 key held in memory, for signatures that must not come from the stack's KMS keys.
+pub struct LocalSigner(p256::ecdsa::SigningKey);
+
+impl LocalSigner {
+    pub fn random() -> LocalSigner {
+        LocalSigner(p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng))
+    }
+
+    pub fn public_key_der(&self) -> Vec<u8> {
+        use p256::pkcs8::EncodePublicKey;
+        self.0
+            .verifying_key()
+            .to_public_key_der()
+            .expect("SPKI")
+            .into_vec()
+    }
+}
+
+#[async_trait::async_trait]
+impl cazier_shared::ports::Signer for LocalSigner {
+    async fn sign(&self, message: &[u8]) -> cazier_shared::ports::StoreResult<Vec<u8>> {
+        use p256::ecdsa::signature::Signer as _;
+        let signature: p256::ecdsa::Signature = self.0.sign(message);
+        Ok(signature.to_der().as_bytes().to_vec())
+    }
+
+    async fn public_key(&self) -> cazier_shared::ports::StoreResult<Vec<u8>> {
+        Ok(self.public_key_der())
+    }
+}
+
+/// The text of a PDF as `pdftotext -layout` extracts it (what a reader's copy-paste gives).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("cazier-text-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&path, pdf).expect("write PDF");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", &path.to_string_lossy(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by make venv");
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -6,6 +6,7 @@ use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::{vars, ConfigError, Env};
 use cazier_shared::ports::SystemClock;
 use cazier_shared::services::issuance::{IssuanceService, IssueError, Outcome, SweepReport};
+use cazier_shared::services::trust::ChainSource;
 use std::sync::Arc;
 
 pub struct GeneratorFunction {
@@ -39,12 +40,17 @@ impl GeneratorFunction {
                 records: wiring.records()?,
                 blobs: wiring.documents()?,
                 signer: wiring.signer()?,
+                chain: Arc::new(ChainSource::new(wiring.documents()?)),
                 clock: Arc::new(SystemClock),
                 issuing_unit: env.get_or(
                     vars::ISSUING_UNIT,
                     "Inspectoratul General al Poliției Române",
                 ),
                 issue_with_entries: env.flag(vars::ISSUE_WITH_ENTRIES, true)?,
+                verification_page: env.get_or(
+                    vars::VERIFICATION_PAGE_URL,
+                    "https://cazier.example.ro/verificare",
+                ),
             },
         })
     }

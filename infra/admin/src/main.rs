@@ -4,6 +4,8 @@
 //! deployed stack (AWS credentials and region from the usual environment or profile), or by
 //! default `.local/stack-outputs.json`, written by `make up` for the local stack.
 
+mod trust;
+
 use anyhow::{anyhow, bail, Context, Result};
 use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoAudit, DynamoRecords};
 use cazier_shared::domain::{CertificateNumber, Cnp, RecordEntry};
@@ -60,6 +62,11 @@ enum Command {
     Records {
         #[command(subcommand)]
         command: RecordsCommand,
+    },
+    /// The certificate chain of the seal that signs certificates.
+    Trust {
+        #[command(subcommand)]
+        command: trust::TrustCommand,
     },
 }
 
@@ -255,6 +262,9 @@ fn dev_assertion(command: DevCommand) -> Result<String> {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Dev { command } => println!("{}", dev_assertion(command)?),
+        Command::Trust { command } => {
+            trust::run(command, &Stack::load(&cli.outputs).await?).await?
+        }
         Command::Audit {
             account,
             certificate,

@@ -147,6 +147,36 @@ async fn seed_operator(
     }
 }
 
+/// `cazier-admin trust init` for the local stack: a root certificate and the seal certificate,
+/// both through KMS, stored where the functions read them; the root is also written to
+/// `<state_dir>/trust-root.pem` for pdfsig, pyHanko and openssl.
+async fn init_trust(
+    sdk: &aws_config::SdkConfig,
+    outputs: &HashMap<String, String>,
+    state_dir: &std::path::Path,
+) -> Result<()> {
+    use cazier_shared::aws::{kms::KmsSigner, s3::S3Blobs};
+    let output = |k: &str| {
+        outputs
+            .get(k)
+            .cloned()
+            .ok_or_else(|| anyhow!("template.yaml has no output {k}"))
+    };
+    let chain = cazier_shared::services::trust::init(
+        &KmsSigner::new(sdk, output("TrustRootKeyId")?),
+        &KmsSigner::new(sdk, output("SigningKeyId")?),
+        &S3Blobs::new(sdk, output("DocumentsBucketName")?),
+        cazier_shared::services::trust::SEAL_SUBJECT,
+    )
+    .await
+    .map_err(|e| anyhow!("creating the seal certificates: {e}"))?;
+    let root = cazier_shared::seal::TrustChain::new(vec![chain.root().clone()])
+        .and_then(|root| root.to_pem())
+        .map_err(|e| anyhow!("encoding the root certificate: {e}"))?;
+    std::fs::write(state_dir.join("trust-root.pem"), root)?;
+    Ok(())
+}
+
 pub async fn start(opts: StackOptions) -> Result<RunningStack> {
     std::fs::create_dir_all(&opts.state_dir)
         .with_context(|| format!("creating {}", opts.state_dir.display()))?;
@@ -290,6 +320,7 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
     if let Some((email, password, unit)) = &opts.seed_operator {
         seed_operator(&sdk, &outputs, email, password, unit).await?;
     }
+    init_trust(&sdk, &outputs, &opts.state_dir).await?;
     std::fs::write(
         opts.state_dir.join("sam-env.json"),
         serde_json::to_string_pretty(&sam_env)?,

@@ -1,15 +1,17 @@
 //! Certificate generation, driven by the requests stream. Safe under at-least-once delivery and
 //! concurrent workers: one request gets at most one certificate number and one certificate.
 
+pub use super::trust::ChainSource;
 use crate::crypto::sha256_hex;
 use crate::domain::{
     valid_until, Certificate, CertificateNumber, RequestStatus, REJECTION_HAS_ENTRIES,
 };
-use crate::pdf::{render, CertificateContent};
+use crate::pdf::{render, CertificateContent, Holder, RenderError};
 use crate::ports::{
     AccountStore, BlobStore, CertificateStore, Clock, RecordStore, RequestStore, Signer, StoreError,
 };
-use chrono::{DateTime, Datelike, Utc};
+use crate::seal::{self, SealError};
+use chrono::Datelike;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +28,10 @@ pub enum IssueError {
     Store(#[from] StoreError),
     #[error("request {0} refers to an account that does not exist")]
     MissingAccount(String),
+    #[error("rendering the certificate: {0}")]
+    Render(#[from] RenderError),
+    #[error("sealing the certificate: {0}")]
+    Seal(#[from] SealError),
 }
 
 /// Requests younger than this are left to the stream.
@@ -45,17 +51,6 @@ pub struct SweepReport {
     pub failed: usize,
 }
 
-/// The message KMS signs for a certificate: binds its number, document hash and issue time.
-/// Anyone with the signing key's public key can check it.
-pub fn attestation(number: &CertificateNumber, sha256: &str, issued_at: DateTime<Utc>) -> String {
-    format!(
-        "cazier-certificate-v1\n{}\n{}\n{}\n",
-        number.as_str(),
-        sha256,
-        issued_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    )
-}
-
 pub struct IssuanceService {
     pub accounts: Arc<dyn AccountStore>,
     pub requests: Arc<dyn RequestStore>,
@@ -63,10 +58,13 @@ pub struct IssuanceService {
     pub records: Arc<dyn RecordStore>,
     pub blobs: Arc<dyn BlobStore>,
     pub signer: Arc<dyn Signer>,
+    pub chain: Arc<ChainSource>,
     pub clock: Arc<dyn Clock>,
     pub issuing_unit: String,
     /// Whether certificates that list entries are issued online (else: visit a counter).
     pub issue_with_entries: bool,
+    /// The public verification page; the QR code opens it with `?number=`.
+    pub verification_page: String,
 }
 
 impl IssuanceService {
@@ -158,20 +156,25 @@ impl IssuanceService {
         };
         if self.certificates.get(&number).await?.is_none() {
             let valid_until = valid_until(issued_at);
-            let pdf = render(&CertificateContent {
-                number: &number,
-                issued_at,
-                valid_until,
-                issuing_unit: &self.issuing_unit,
-                person,
-                purpose: request.purpose,
-                entries: &entries,
-            });
+            let chain = self.chain.get().await?;
+            let verification_url = format!("{}?number={}", self.verification_page, number.as_str());
+            let prepared = render(
+                &CertificateContent {
+                    number: &number,
+                    issued_at,
+                    valid_until,
+                    issuing_unit: &self.issuing_unit,
+                    holder: Holder::Person(person),
+                    purpose: request.purpose,
+                    entries: &entries,
+                    verification_url: &verification_url,
+                },
+                seal::cms_capacity(&chain)?,
+            )?;
+            let attributes = seal::signed_attributes(&prepared.digest(), chain.seal())?;
+            let signature = self.signer.sign(&seal::to_be_signed(&attributes)?).await?;
+            let pdf = prepared.embed(&seal::signed_data(attributes, &signature, &chain)?)?;
             let document_sha256 = sha256_hex(&pdf);
-            let signature = self
-                .signer
-                .sign(attestation(&number, &document_sha256, issued_at).as_bytes())
-                .await?;
             // A key per attempt: a concurrent attempt never overwrites the recorded document.
             let document_key = format!(
                 "certificates/{}/{}.pdf",

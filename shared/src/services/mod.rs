@@ -5,5 +5,6 @@ pub mod ghiseul;
 pub mod issuance;
 pub mod operators;
 pub mod requests;
+pub mod trust;
 pub mod validation;
 pub mod verification;

@@ -3,8 +3,12 @@
 use super::accounts::{retry_after, rfc3339};
 use crate::crypto::constant_time_eq;
 use crate::domain::{CertificateNumber, Cnp};
-use crate::http::ApiError;
-use crate::ports::{AuditEvent, AuditLog, CertificateStore, Clock, Throttle};
+use crate::http::{ApiError, MAX_PDF_BYTES};
+use crate::pdf::pades::{read_signed, ReadError};
+use crate::ports::{AuditEvent, AuditLog, CertificateStore, Clock, StoreError, Throttle};
+use crate::seal::{check_cms, CmsCheck, SealError};
+use crate::services::trust::ChainSource;
+use der::Encode;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -24,6 +28,30 @@ pub struct VerificationService {
     pub audit: Arc<dyn AuditLog>,
     pub throttle: Arc<dyn Throttle>,
     pub clock: Arc<dyn Clock>,
+    pub chain: Arc<ChainSource>,
+}
+
+impl From<SealError> for ApiError {
+    fn from(e: SealError) -> Self {
+        match e {
+            SealError::Store(e) => ApiError::Dependency(e),
+            other => ApiError::Dependency(StoreError::Unavailable(other.to_string())),
+        }
+    }
+}
+
+/// The answer to a document verification.
+fn document_answer(
+    result: &str,
+    signature_valid: bool,
+    certificate: Option<&crate::domain::Certificate>,
+) -> Value {
+    json!({
+        "result": result,
+        "certificate_number": certificate.map(|c| c.number.as_str()),
+        "valid_until": certificate.map(|c| c.valid_until.to_string()),
+        "signature": if signature_valid { "VALID" } else { "INVALID" },
+    })
 }
 
 fn not_found() -> Value {
@@ -39,7 +67,7 @@ fn not_found() -> Value {
 }
 
 impl VerificationService {
-    pub async fn verify(&self, dto: VerifyDto, client: &str) -> Result<Value, ApiError> {
+    async fn throttle(&self, client: &str) -> Result<(), ApiError> {
         let now = self.clock.now();
         let hits = self
             .throttle
@@ -50,6 +78,117 @@ impl VerificationService {
                 retry_after_secs: retry_after(now, 60),
             });
         }
+        Ok(())
+    }
+
+    /// The seal's chain as PEM, for offline verification.
+    pub async fn trust_chain_pem(&self) -> Result<String, ApiError> {
+        Ok(self.chain.get().await?.to_pem()?)
+    }
+
+    /// `POST /v1/verifications/document`: is this PDF a certificate we issued, unchanged, and
+    /// still valid? The signature is checked against our seal key; the number it carries (inside
+    /// the signed bytes) finds the record; the whole file must hash to what was recorded at issue.
+    pub async fn verify_document(
+        &self,
+        pdf: &[u8],
+        content_type: Option<&str>,
+        client: &str,
+    ) -> Result<Value, ApiError> {
+        if pdf.len() > MAX_PDF_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit: MAX_PDF_BYTES,
+            });
+        }
+        let essence = content_type.map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+        if essence.as_deref() != Some("application/pdf") {
+            return Err(ApiError::UnsupportedMediaType("application/pdf"));
+        }
+        self.throttle(client).await?;
+        let signed = match read_signed(pdf) {
+            Ok(signed) => signed,
+            Err(ReadError::NotPdf) => {
+                return Err(ApiError::BadDocument {
+                    code: "NOT_A_PDF",
+                    detail: "The body is not a PDF document.".into(),
+                })
+            }
+            Err(ReadError::Truncated) => {
+                return Err(ApiError::BadDocument {
+                    code: "TRUNCATED_PDF",
+                    detail: "The PDF is cut short; send the whole file.".into(),
+                })
+            }
+            Err(ReadError::Unsigned) => return Ok(document_answer("NOT_ISSUED_HERE", false, None)),
+        };
+        let chain = self.chain.get().await?;
+        let our_key = chain
+            .seal()
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .map_err(SealError::from)?;
+        let is_ours = |c: &x509_cert::Certificate| {
+            c.tbs_certificate
+                .subject_public_key_info
+                .to_der()
+                .is_ok_and(|k| k == our_key)
+        };
+        let signature_valid = match check_cms(&signed.cms, &signed.digest) {
+            CmsCheck::Valid { signer } if is_ours(&signer) => true,
+            CmsCheck::Broken {
+                signer: Some(signer),
+            } if is_ours(&signer) => false,
+            _ => return Ok(document_answer("NOT_ISSUED_HERE", false, None)),
+        };
+        let certificate = match signed.number.as_deref().and_then(CertificateNumber::parse) {
+            Some(number) => self.certificates.get(&number).await?,
+            None => None,
+        };
+        let now = self.clock.now();
+        let answer = match &certificate {
+            // Signed by our key but over other bytes: changed after issue.
+            _ if !signature_valid => document_answer("TAMPERED", false, certificate.as_ref()),
+            None => document_answer("NOT_ISSUED_HERE", true, None),
+            Some(c)
+                if !signed.covers_whole_file
+                    || !constant_time_eq(
+                        crate::crypto::sha256_hex(pdf).as_bytes(),
+                        c.document_sha256.as_bytes(),
+                    ) =>
+            {
+                document_answer("TAMPERED", true, Some(c))
+            }
+            Some(c) => document_answer(c.status(now).as_str(), true, Some(c)),
+        };
+        let outcome = answer["result"].as_str().unwrap_or_default().to_owned();
+        if let Some(c) = &certificate {
+            self.audit
+                .record(&AuditEvent {
+                    subject: AuditEvent::certificate(&c.number),
+                    at: now,
+                    event: "DOCUMENT_VERIFIED".into(),
+                    id: uuid::Uuid::new_v4().to_string(),
+                    details: std::collections::BTreeMap::from([(
+                        "result".to_owned(),
+                        outcome.clone(),
+                    )]),
+                })
+                .await?;
+        }
+        tracing::info!(result = %outcome, "document verification");
+        Ok(answer)
+    }
+
+    pub async fn verify(&self, dto: VerifyDto, client: &str) -> Result<Value, ApiError> {
+        self.throttle(client).await?;
+        let now = self.clock.now();
         let cnp = Cnp::parse(&dto.cnp).map_err(|e| ApiError::invalid("cnp", "INVALID_CNP", e))?;
         let Some(number) = CertificateNumber::parse(&dto.certificate_number) else {
             return Ok(not_found());

@@ -1,0 +1,104 @@
+//! `cazier-admin trust …`: the seal's certificate chain.
+
+use crate::Stack;
+use anyhow::{anyhow, bail, Context, Result};
+use cazier_shared::aws::{kms::KmsSigner, s3::S3Blobs};
+use cazier_shared::seal::{self, TrustChain};
+use cazier_shared::services::trust;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum TrustCommand {
+    /// Creates a root certificate self-signed by the stack's KMS root key and a seal
+    /// certificate for the signing key signed by it, and installs the chain. For local and test
+    /// deployments; production imports a qualified provider's chain.
+    Init {
+        /// Subject of the seal certificate (RFC 4514).
+        #[arg(long, default_value = trust::SEAL_SUBJECT)]
+        subject: String,
+        /// Replace a chain that is already installed.
+        #[arg(long)]
+        force: bool,
+        /// Also write the root certificate here (what verifiers add to their trust store).
+        #[arg(long)]
+        root_out: Option<PathBuf>,
+    },
+    /// Prints a PKCS#10 request for the signing key, to give to a qualified trust service
+    /// provider. Signed by KMS; the private key never leaves it.
+    Csr {
+        /// Subject (RFC 4514), e.g. "CN=Certificat cazier judiciar,O=IGPR,C=RO".
+        #[arg(long)]
+        subject: String,
+    },
+    /// Installs the chain the provider returned (PEM: the seal certificate first, then its
+    /// issuers), after checking it is for the signing key and each certificate signs the last.
+    Import { file: PathBuf },
+    /// Shows the installed chain.
+    Show,
+}
+
+pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
+    let seal_key = KmsSigner::new(&stack.sdk, stack.output("SigningKeyId")?);
+    let blobs = S3Blobs::new(&stack.sdk, stack.output("DocumentsBucketName")?);
+    let installed = trust::load(&blobs).await.map_err(|e| anyhow!("{e}"))?;
+    match command {
+        TrustCommand::Init {
+            subject,
+            force,
+            root_out,
+        } => {
+            if installed.is_some() && !force {
+                bail!(
+                    "a chain is already installed (see `trust show`); pass --force to replace it"
+                );
+            }
+            let root_key = KmsSigner::new(&stack.sdk, stack.output("TrustRootKeyId")?);
+            let chain = trust::init(&root_key, &seal_key, &blobs, &subject)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            if let Some(path) = root_out {
+                let root = TrustChain::new(vec![chain.root().clone()])
+                    .and_then(|r| r.to_pem())
+                    .map_err(|e| anyhow!("{e}"))?;
+                std::fs::write(&path, root)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!("installed:");
+            show(&chain);
+        }
+        TrustCommand::Csr { subject } => {
+            let pem = seal::certificate_request(&seal_key, &subject)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            print!("{pem}");
+        }
+        TrustCommand::Import { file } => {
+            let pem = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let (chain, notes) = trust::import(&pem, &seal_key, &blobs)
+                .await
+                .map_err(|e| anyhow!("the chain was not installed: {e}"))?;
+            for note in notes {
+                eprintln!("note: {note}");
+            }
+            println!("installed:");
+            show(&chain);
+        }
+        TrustCommand::Show => match installed {
+            Some(chain) => show(&chain),
+            None => bail!("no chain installed: run `trust init` or `trust import`"),
+        },
+    }
+    Ok(())
+}
+
+fn show(chain: &TrustChain) {
+    for (i, c) in chain.certificates().iter().enumerate() {
+        let tbs = &c.tbs_certificate;
+        println!(
+            "{i}: {}\n   issued by {}\n   valid {} to {}",
+            tbs.subject, tbs.issuer, tbs.validity.not_before, tbs.validity.not_after
+        );
+    }
+}

@@ -1,0 +1,456 @@
+//! The certificate document: A4, Romanian with every label also in English, DejaVu Sans
+//! embedded as a subset, a QR code to the public verification page, and a PAdES signature
+//! field whose `/Contents` is filled in once KMS has signed (see [`pades`]).
+
+pub mod font;
+pub mod pades;
+
+use crate::domain::{CertificateNumber, Person, Purpose, RecordEntry};
+use chrono::{DateTime, NaiveDate, Utc};
+use font::FontUse;
+use pdf_writer::types::{AnnotationFlags, FieldType, SigFlags, TextRenderingMode};
+use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use unicode_normalization::UnicodeNormalization;
+
+pub use pades::{PreparedPdf, RenderError};
+
+/// Who the certificate is about.
+pub enum Holder<'a> {
+    Person(&'a Person),
+    Company(&'a CompanyHolder),
+}
+
+/// A legal person as printed on its certificate.
+pub struct CompanyHolder {
+    pub name: String,
+    pub cui: String,
+    pub trade_register_number: String,
+}
+
+pub struct CertificateContent<'a> {
+    pub number: &'a CertificateNumber,
+    pub issued_at: DateTime<Utc>,
+    pub valid_until: NaiveDate,
+    pub issuing_unit: &'a str,
+    pub holder: Holder<'a>,
+    pub purpose: Purpose,
+    /// Entries to print (rehabilitated ones already left out).
+    pub entries: &'a [RecordEntry],
+    /// The public verification page for this certificate (the QR code opens it).
+    pub verification_url: &'a str,
+}
+
+const PAGE_WIDTH: f32 = 595.28;
+const PAGE_HEIGHT: f32 = 841.89;
+const MARGIN: f32 = 56.0;
+const BOTTOM: f32 = 70.0;
+const VALUE_X: f32 = 250.0;
+const GREY: f32 = 0.35;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Regular,
+    /// The regular face, filled and stroked.
+    Bold,
+}
+
+/// Romanian dates are written day first.
+fn ro_date(date: NaiveDate) -> String {
+    date.format("%d.%m.%Y").to_string()
+}
+
+/// Lays text out top to bottom, starting new pages as needed.
+struct Layout {
+    pages: Vec<Content>,
+    content: Content,
+    y: f32,
+    font: FontUse,
+}
+
+impl Layout {
+    fn new() -> Self {
+        Self {
+            pages: Vec::new(),
+            content: Content::new(),
+            y: PAGE_HEIGHT - MARGIN,
+            font: FontUse::new(),
+        }
+    }
+
+    fn ensure_room(&mut self, height: f32) {
+        if self.y - height < BOTTOM {
+            let full = std::mem::replace(&mut self.content, Content::new());
+            self.pages.push(full);
+            self.y = PAGE_HEIGHT - MARGIN;
+        }
+    }
+
+    fn show(&mut self, style: Style, size: f32, grey: bool, x: f32, y: f32, text: &str) {
+        let text: String = text.nfc().collect();
+        let encoded = self.font.encode(&text);
+        let content = &mut self.content;
+        content.begin_text();
+        if grey {
+            content.set_fill_gray(GREY);
+        }
+        if style == Style::Bold {
+            content.set_text_rendering_mode(TextRenderingMode::FillStroke);
+            content.set_line_width(size * 0.035);
+        }
+        content.set_font(Name(b"F1"), size);
+        content.next_line(x, y);
+        content.show(Str(&encoded));
+        if style == Style::Bold {
+            content.set_text_rendering_mode(TextRenderingMode::Fill);
+        }
+        if grey {
+            content.set_fill_gray(0.0);
+        }
+        content.end_text();
+    }
+
+    /// Splits `text` into lines no wider than `width`, at spaces where possible.
+    fn wrap(&self, size: f32, width: f32, text: &str) -> Vec<String> {
+        let face = font::Face::get();
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for word in text.split_whitespace() {
+            let candidate = if line.is_empty() {
+                word.to_owned()
+            } else {
+                format!("{line} {word}")
+            };
+            if face.width(&candidate, size) <= width || line.is_empty() {
+                line = candidate;
+            } else {
+                lines.push(std::mem::replace(&mut line, word.to_owned()));
+            }
+        }
+        if !line.is_empty() || lines.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// A paragraph at the left margin.
+    fn paragraph(&mut self, style: Style, size: f32, grey: bool, text: &str) {
+        for line in self.wrap(size, PAGE_WIDTH - 2.0 * MARGIN, text) {
+            self.ensure_room(size * 1.35);
+            self.y -= size * 1.35;
+            self.show(style, size, grey, MARGIN, self.y, &line);
+        }
+    }
+
+    /// A field: the Romanian label in bold with the English one beneath, the value beside.
+    fn field(&mut self, label_ro: &str, label_en: &str, value: &str) {
+        let value_lines = self.wrap(10.0, PAGE_WIDTH - MARGIN - VALUE_X, value);
+        let height = (value_lines.len() as f32 * 13.0).max(24.0) + 4.0;
+        self.ensure_room(height);
+        let top = self.y;
+        self.show(Style::Bold, 9.0, false, MARGIN, top - 10.0, label_ro);
+        self.show(Style::Regular, 8.0, true, MARGIN, top - 20.0, label_en);
+        for (i, line) in value_lines.iter().enumerate() {
+            self.show(
+                Style::Regular,
+                10.0,
+                false,
+                VALUE_X,
+                top - 10.0 - 13.0 * i as f32,
+                line,
+            );
+        }
+        self.y = top - height;
+    }
+
+    fn gap(&mut self, points: f32) {
+        self.y -= points;
+    }
+
+    fn rule(&mut self) {
+        self.gap(6.0);
+        self.content
+            .set_line_width(0.5)
+            .move_to(MARGIN, self.y)
+            .line_to(PAGE_WIDTH - MARGIN, self.y)
+            .stroke();
+        self.gap(4.0);
+    }
+
+    /// Dark modules of the QR code as filled squares, `size` points wide, top-left at (x, y).
+    fn qr(&mut self, url: &str, x: f32, y: f32, size: f32) {
+        let Ok(code) = qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M) else {
+            return; // only an impossibly long URL fails; the number is printed anyway
+        };
+        let width = code.width();
+        let modules = code.to_colors();
+        let quiet = 2.0;
+        let cell = size / (width as f32 + 2.0 * quiet);
+        for row in 0..width {
+            let mut col = 0;
+            while col < width {
+                if modules[row * width + col] == qrcode::Color::Dark {
+                    let start = col;
+                    while col < width && modules[row * width + col] == qrcode::Color::Dark {
+                        col += 1;
+                    }
+                    self.content.rect(
+                        x + (quiet + start as f32) * cell,
+                        y - (quiet + row as f32 + 1.0) * cell,
+                        (col - start) as f32 * cell,
+                        cell,
+                    );
+                } else {
+                    col += 1;
+                }
+            }
+        }
+        self.content.fill_nonzero();
+    }
+
+    fn finish(mut self) -> (Vec<Content>, FontUse) {
+        self.pages.push(self.content);
+        (self.pages, self.font)
+    }
+}
+
+fn lay_out(c: &CertificateContent<'_>) -> Layout {
+    let mut l = Layout::new();
+    let qr_size = 96.0;
+    l.qr(
+        c.verification_url,
+        PAGE_WIDTH - MARGIN - qr_size + 8.0,
+        PAGE_HEIGHT - MARGIN + 8.0,
+        qr_size,
+    );
+
+    l.paragraph(Style::Bold, 11.0, false, "ROMÂNIA");
+    l.paragraph(Style::Bold, 11.0, false, "MINISTERUL AFACERILOR INTERNE");
+    l.paragraph(
+        Style::Regular,
+        8.0,
+        true,
+        "Romania, Ministry of Internal Affairs",
+    );
+    l.paragraph(Style::Regular, 10.0, false, c.issuing_unit);
+    l.paragraph(Style::Regular, 8.0, true, "Issuing authority");
+    l.gap(22.0);
+    l.paragraph(Style::Bold, 17.0, false, "CERTIFICAT DE CAZIER JUDICIAR");
+    l.paragraph(Style::Regular, 11.0, true, "CRIMINAL RECORD CERTIFICATE");
+    l.gap(8.0);
+    l.rule();
+
+    l.field("Seria și numărul", "Series and number", c.number.as_str());
+    l.field(
+        "Data eliberării",
+        "Date of issue",
+        &ro_date(crate::domain::bucharest_date(c.issued_at)),
+    );
+    l.field("Valabil până la", "Valid until", &ro_date(c.valid_until));
+    l.rule();
+    match &c.holder {
+        Holder::Person(p) => {
+            l.field("Nume", "Surname", p.last_name.as_str());
+            l.field("Prenume", "Given names", p.first_name.as_str());
+            let parents = match (&p.father_first_name, &p.mother_first_name) {
+                (Some(f), Some(m)) => format!("{} și / and {}", f.as_str(), m.as_str()),
+                (Some(one), None) | (None, Some(one)) => one.as_str().to_owned(),
+                (None, None) => "—".to_owned(),
+            };
+            l.field("Prenumele părinților", "Parents' given names", &parents);
+            let birth = match &p.birth_place {
+                Some(place) => format!("{}, {}", ro_date(p.cnp.birth_date()), place.as_str()),
+                None => ro_date(p.cnp.birth_date()),
+            };
+            l.field("Data și locul nașterii", "Date and place of birth", &birth);
+            l.field("CNP", "Personal numeric code", &p.cnp.as_string());
+        }
+        Holder::Company(company) => {
+            l.field("Denumirea", "Company name", &company.name);
+            l.field("CUI", "Fiscal identification code", &company.cui);
+            l.field(
+                "Nr. de ordine în registrul comerțului",
+                "Trade register number",
+                &company.trade_register_number,
+            );
+        }
+    }
+    l.field(
+        "Scopul",
+        "Purpose",
+        &format!("{} / {}", c.purpose.label_ro(), c.purpose.label_en()),
+    );
+    l.rule();
+    l.gap(6.0);
+
+    let (subject_ro, subject_en) = match c.holder {
+        Holder::Person(_) => ("Persoana", "The person"),
+        Holder::Company(_) => ("Persoana juridică", "The legal person"),
+    };
+    if c.entries.is_empty() {
+        l.paragraph(
+            Style::Bold,
+            11.0,
+            false,
+            &format!("{subject_ro} NU ESTE ÎNSCRISĂ în cazierul judiciar."),
+        );
+        l.paragraph(
+            Style::Regular,
+            9.0,
+            true,
+            &format!("{subject_en} has no entries in the criminal record."),
+        );
+    } else {
+        l.paragraph(
+            Style::Bold,
+            11.0,
+            false,
+            &format!("{subject_ro} ESTE ÎNSCRISĂ în cazierul judiciar cu următoarele mențiuni:"),
+        );
+        l.paragraph(
+            Style::Regular,
+            9.0,
+            true,
+            &format!("{subject_en} has the following entries in the criminal record:"),
+        );
+        for (i, e) in c.entries.iter().enumerate() {
+            l.gap(6.0);
+            l.paragraph(Style::Bold, 10.0, false, &format!("{}.", i + 1));
+            l.field("Instanța", "Court", &e.court);
+            l.field(
+                "Hotărârea nr. / din",
+                "Decision no. / of",
+                &format!("{} / {}", e.decision, ro_date(e.decision_date)),
+            );
+            l.field("Infracțiunea", "Offence", &e.offence);
+            l.field("Pedeapsa", "Penalty", &e.penalty);
+        }
+    }
+
+    l.gap(18.0);
+    l.paragraph(
+        Style::Regular,
+        8.0,
+        false,
+        "Document semnat electronic cu sigiliul electronic al emitentului. Autenticitatea se \
+         verifică scanând codul QR, la adresa de mai jos, sau offline, cu certificatele publicate \
+         la /v1/trust/certificates.",
+    );
+    l.paragraph(
+        Style::Regular,
+        8.0,
+        true,
+        "Electronically sealed by the issuing authority. Check it by scanning the QR code, at the \
+         address below, or offline with the certificates published at /v1/trust/certificates.",
+    );
+    l.paragraph(Style::Regular, 8.0, false, c.verification_url);
+    l
+}
+
+/// Renders the certificate with an empty signature of `signature_capacity` bytes, ready for
+/// [`PreparedPdf::digest`] and [`PreparedPdf::embed`].
+pub fn render(
+    c: &CertificateContent<'_>,
+    signature_capacity: usize,
+) -> Result<PreparedPdf, RenderError> {
+    let (pages, font) = lay_out(c).finish();
+
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let info = Ref::new(3);
+    let signature = Ref::new(4);
+    let field = Ref::new(5);
+    let font_id = Ref::new(10);
+    let first_page = 30;
+    let page_ids: Vec<Ref> = (0..pages.len())
+        .map(|i| Ref::new(first_page + 2 * i as i32))
+        .collect();
+
+    let mut pdf = Pdf::new();
+    let title = format!("Certificat de cazier judiciar {}", c.number.as_str());
+    let mut cat = pdf.catalog(catalog);
+    cat.pages(tree);
+    cat.pair(Name(b"Lang"), TextStr("ro-RO"));
+    cat.form()
+        .fields([field])
+        .sig_flags(SigFlags::SIGNATURES_EXIST | SigFlags::APPEND_ONLY);
+    cat.finish();
+    pdf.pages(tree)
+        .kids(page_ids.iter().copied())
+        .count(page_ids.len() as i32);
+
+    for (i, (content, page_id)) in pages.into_iter().zip(&page_ids).enumerate() {
+        let content_id = Ref::new(page_id.get() + 1);
+        let mut page = pdf.page(*page_id);
+        page.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT));
+        page.parent(tree);
+        page.contents(content_id);
+        if i == 0 {
+            page.annotations([field]);
+        }
+        let mut resources = page.resources();
+        let mut fonts = resources.fonts();
+        fonts.pair(Name(b"F1"), font_id);
+        fonts.finish();
+        resources.finish();
+        page.finish();
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish(), 9);
+        pdf.stream(content_id, &compressed)
+            .filter(Filter::FlateDecode);
+    }
+    font.write(&mut pdf, font_id)?;
+
+    // The invisible signature field of the seal, locked once signed.
+    let mut annotation = pdf.form_field(field);
+    annotation
+        .field_type(FieldType::Signature)
+        .partial_name(TextStr("Sigiliu"))
+        .pair(Name(b"V"), signature);
+    let mut annotation = annotation.into_annotation();
+    annotation
+        .rect(Rect::new(0.0, 0.0, 0.0, 0.0))
+        .flags(AnnotationFlags::PRINT | AnnotationFlags::LOCKED)
+        .page(page_ids[0]);
+    annotation.finish();
+
+    let at = c.issued_at;
+    let mut sig = pdf.indirect(signature).dict();
+    sig.pair(Name(b"Type"), Name(b"Sig"));
+    sig.pair(Name(b"Filter"), Name(b"Adobe.PPKLite"));
+    sig.pair(Name(b"SubFilter"), Name(b"ETSI.CAdES.detached"));
+    sig.insert(Name(b"ByteRange"))
+        .array()
+        .items(pades::BYTE_RANGE_PLACEHOLDER);
+    sig.pair(
+        Name(b"Contents"),
+        Str(&vec![pades::CONTENTS_FILL; signature_capacity]),
+    );
+    sig.pair(Name(b"M"), pdf_date(at));
+    sig.pair(Name(b"Name"), TextStr(c.issuing_unit));
+    sig.pair(Name(b"Reason"), TextStr(&title));
+    sig.pair(Name(b"Location"), TextStr("România"));
+    sig.finish();
+
+    let mut doc_info = pdf.document_info(info);
+    doc_info
+        .title(TextStr(&title))
+        .author(TextStr(c.issuing_unit))
+        .producer(TextStr("cazier"))
+        .creation_date(pdf_date(at));
+    // Found by document verification inside the signed bytes.
+    doc_info.pair(Name(pades::NUMBER_KEY), Str(c.number.as_str().as_bytes()));
+    doc_info.finish();
+
+    PreparedPdf::new(pdf.finish(), signature_capacity)
+}
+
+fn pdf_date(at: DateTime<Utc>) -> Date {
+    use chrono::{Datelike, Timelike};
+    Date::new(at.year() as u16)
+        .month(at.month() as u8)
+        .day(at.day() as u8)
+        .hour(at.hour() as u8)
+        .minute(at.minute() as u8)
+        .second(at.second() as u8)
+        .utc_offset_hour(0)
+        .utc_offset_minute(0)
+}

@@ -1,0 +1,455 @@
+//! The certificate PDF as outsiders see it: checked by pdfsig (poppler), pyHanko, qpdf, openssl
+//! and pdftotext on documents the stack really issued, and by `POST /v1/verifications/document`.
+
+use cazier_e2e::*;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Runs a tool; returns (success, stdout + stderr).
+fn run(program: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed (make venv installs it): {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn pyhanko() -> String {
+    workspace_root()
+        .join(".venv/bin/pyhanko")
+        .to_string_lossy()
+        .into_owned()
+}
+
+struct Workdir(PathBuf);
+
+impl Workdir {
+    fn new() -> Workdir {
+        let dir = std::env::temp_dir().join(format!("cazier-doc-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("work dir");
+        Workdir(dir)
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path.to_string_lossy().into_owned()
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The published chain, as served to anyone.
+fn published_chain(client: &Client) -> (String, Vec<String>) {
+    let r = client.get("/v1/trust/certificates", None);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/pem-certificate-chain")
+    );
+    let pem = String::from_utf8(r.body).expect("PEM text");
+    let certificates: Vec<String> = pem
+        .split_inclusive("-----END CERTIFICATE-----\n")
+        .map(str::to_owned)
+        .collect();
+    (pem, certificates)
+}
+
+/// An NSS database that trusts `root` (for pdfsig).
+fn nss_trusting(dir: &Workdir, root: &str) -> String {
+    let db = dir.path("nss");
+    std::fs::create_dir_all(&db).expect("nss dir");
+    let db = format!("sql:{db}");
+    let (ok, out) = run("certutil", &["-N", "-d", &db, "--empty-password"]);
+    assert!(ok, "{out}");
+    let root_file = dir.write("root-for-nss.pem", root.as_bytes());
+    let (ok, out) = run(
+        "certutil",
+        &[
+            "-A",
+            "-d",
+            &db,
+            "-n",
+            "cazier-root",
+            "-t",
+            "CT,C,C",
+            "-i",
+            &root_file,
+        ],
+    );
+    assert!(ok, "{out}");
+    db
+}
+
+/// The CMS and the signed bytes of a PDF, by its /ByteRange.
+fn signature_parts(pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let text = String::from_utf8_lossy(pdf);
+    let at = text.rfind("/ByteRange").expect("a signature") + "/ByteRange".len();
+    let open = text[at..].find('[').unwrap() + at + 1;
+    let close = text[at..].find(']').unwrap() + at;
+    let range: Vec<usize> = text[open..close]
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let mut signed = pdf[range[0]..range[0] + range[1]].to_vec();
+    signed.extend_from_slice(&pdf[range[2]..range[2] + range[3]]);
+    let hex = &pdf[range[0] + range[1] + 1..range[2] - 1];
+    let mut der = hex::decode(hex).expect("hex contents");
+    // Drop the zero padding: the DER length says where the CMS ends.
+    let len = match der[1] {
+        n if n < 0x80 => 2 + n as usize,
+        0x81 => 3 + der[2] as usize,
+        0x82 => 4 + ((der[2] as usize) << 8 | der[3] as usize),
+        _ => panic!("unexpected CMS length"),
+    };
+    der.truncate(len);
+    (der, signed)
+}
+
+fn issued_pdf(client: &Client, citizen: &Citizen) -> (String, Vec<u8>) {
+    let request = citizen.request_and_wait(client, "EMIGRARE");
+    assert_eq!(request["status"], "ISSUED", "{request}");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+    let pdf = client.get(
+        &format!("/v1/certificates/{number}/pdf"),
+        Some(&citizen.token),
+    );
+    assert_eq!(pdf.status, 200);
+    (number, pdf.body)
+}
+
+fn verify_document(client: &Client, pdf: &[u8]) -> Reply {
+    client.raw(
+        "POST",
+        "/v1/verifications/document",
+        None,
+        &[("content-type", "application/pdf")],
+        Some(pdf),
+    )
+}
+
+fn pdfsig(nss: &str, pdf: &str) -> String {
+    // pdfsig exits 0 whatever it finds: the text is what counts.
+    run("pdfsig", &["-nssdir", nss, pdf]).1
+}
+
+fn pyhanko_validate(root: &str, pdf: &str) -> (bool, String) {
+    run(
+        &pyhanko(),
+        &["sign", "validate", "--trust-replace", "--trust", root, pdf],
+    )
+}
+
+#[test]
+fn an_issued_certificate_is_trusted_by_pdf_validators_and_readable() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let (number, pdf) = issued_pdf(&client, &citizen);
+    let dir = Workdir::new();
+    let pdf_path = dir.write("certificate.pdf", &pdf);
+    std::fs::write("/tmp/cert.pdf", &pdf).ok();
+    let (_, chain) = published_chain(&client);
+    assert_eq!(chain.len(), 2, "seal certificate, then the root");
+    let root = dir.write("root.pem", chain[1].as_bytes());
+    let nss = nss_trusting(&dir, &chain[1]);
+
+    let sig = pdfsig(&nss, &pdf_path);
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    assert!(sig.contains("Certificate is Trusted"), "{sig}");
+    assert!(sig.contains("ETSI.CAdES.detached"), "{sig}");
+    assert!(sig.contains("Total document signed"), "{sig}");
+
+    let (ok, report) = pyhanko_validate(&root, &pdf_path);
+    assert!(ok, "{report}");
+    assert!(report.contains("INTACT"), "{report}");
+    assert!(report.contains("TRUSTED"), "{report}");
+
+    let (ok, out) = run("qpdf", &["--check", &pdf_path]);
+    assert!(ok, "{out}");
+    assert!(out.contains("No syntax or stream encoding errors"), "{out}");
+
+    let (cms, signed) = signature_parts(&pdf);
+    let cms_path = dir.write("signature.der", &cms);
+    let content_path = dir.write("signed-bytes.bin", &signed);
+    let (ok, out) = run(
+        "openssl",
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            &cms_path,
+            "-content",
+            &content_path,
+            "-CAfile",
+            &root,
+            "-out",
+            "/dev/null",
+        ],
+    );
+    assert!(ok && out.contains("Verification successful"), "{out}");
+    let (ok, attrs) = run(
+        "openssl",
+        &[
+            "cms", "-cmsout", "-print", "-inform", "DER", "-in", &cms_path,
+        ],
+    );
+    assert!(ok, "{attrs}");
+    assert!(
+        attrs.contains("id-smime-aa-signingCertificateV2"),
+        "{attrs}"
+    );
+    assert!(attrs.contains("messageDigest"), "{attrs}");
+    assert!(!attrs.contains("signingTime"), "no signing-time attribute");
+
+    let (ok, text) = run("pdftotext", &["-layout", &pdf_path, "-"]);
+    assert!(ok, "{text}");
+    for expected in [
+        "Ștefănescu",
+        "Ana-Maria",
+        "Câmpulung Moldovenesc",
+        "CERTIFICAT DE CAZIER JUDICIAR",
+        "CRIMINAL RECORD CERTIFICATE",
+        "Date and place of birth",
+        "Emigrare / Emigration",
+        "NU ESTE ÎNSCRISĂ",
+        "has no entries in the criminal record",
+        number.as_str(),
+        citizen.cnp.as_str(),
+    ] {
+        assert!(
+            text.contains(expected),
+            "pdftotext lacks {expected:?}:\n{text}"
+        );
+    }
+    let (ok, pages) = run("pdfinfo", &[&pdf_path]);
+    let page_count = pages
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .map(str::trim);
+    assert!(ok && page_count == Some("1"), "{pages}");
+    assert!(pages.contains("595.28 x 841.89"), "A4: {pages}");
+    assert!(pdf.len() <= 32 * 1024, "{} bytes", pdf.len());
+
+    let answer = verify_document(&client, &pdf);
+    assert_eq!(answer.status, 200);
+    let answer = answer.json();
+    assert_eq!(answer["result"], "VALID", "{answer}");
+    assert_eq!(answer["signature"], "VALID");
+    assert_eq!(answer["certificate_number"], number.as_str());
+    assert!(answer["valid_until"].is_string());
+}
+
+/// The byte offset of `needle` in the PDF, which must lie in the signed bytes.
+fn offset_of(pdf: &[u8], needle: &[u8]) -> usize {
+    pdf.windows(needle.len())
+        .position(|w| w == needle)
+        .expect("needle in the PDF")
+}
+
+#[test]
+fn one_changed_byte_is_caught_by_everyone() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let (number, pdf) = issued_pdf(&client, &citizen);
+    let dir = Workdir::new();
+    let (_, chain) = published_chain(&client);
+    let root = dir.write("root.pem", chain[1].as_bytes());
+    let nss = nss_trusting(&dir, &chain[1]);
+
+    // The producer name in the document information: "cazier" -> "cazies".
+    let mut tampered = pdf.clone();
+    let at = offset_of(&tampered, b"(cazier)") + 6;
+    tampered[at] = b's';
+    let path = dir.write("tampered.pdf", &tampered);
+
+    let sig = pdfsig(&nss, &path);
+    assert!(!sig.contains("Signature is Valid"), "{sig}");
+    assert!(
+        sig.contains("Signature is Invalid") || sig.contains("Digest Mismatch"),
+        "{sig}"
+    );
+    let (ok, report) = pyhanko_validate(&root, &path);
+    assert!(!ok || !report.contains("INTACT"), "{report}");
+
+    let answer = verify_document(&client, &tampered).json();
+    assert_eq!(answer["result"], "TAMPERED", "{answer}");
+    assert_eq!(answer["signature"], "INVALID");
+    assert_eq!(answer["certificate_number"], number.as_str());
+
+    // Bytes appended after the signed range (an incremental update) are a change too.
+    let mut appended = pdf.clone();
+    appended.extend_from_slice(b"\n% added later\n%%EOF\n");
+    let answer = verify_document(&client, &appended).json();
+    assert_eq!(answer["result"], "TAMPERED", "{answer}");
+
+    // The genuine document still verifies.
+    assert_eq!(verify_document(&client, &pdf).json()["result"], "VALID");
+}
+
+#[test]
+fn the_published_chain_is_for_the_signing_key() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let (pem, chain) = published_chain(&client);
+    let dir = Workdir::new();
+    let seal = dir.write("seal.pem", chain[0].as_bytes());
+    let root = dir.write("root.pem", chain[1].as_bytes());
+    let (ok, out) = run("openssl", &["verify", "-CAfile", &root, &seal]);
+    assert!(ok, "the root signs the seal certificate: {out}");
+    let (ok, text) = run("openssl", &["x509", "-in", &seal, "-noout", "-text"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("Digital Signature, Non Repudiation"),
+        "{text}"
+    );
+    assert!(text.contains("CA:FALSE"), "{text}");
+
+    // Its public key is the KMS signing key's.
+    let (ok, seal_key) = run("openssl", &["x509", "-in", &seal, "-noout", "-pubkey"]);
+    assert!(ok);
+    let kms_key = stack.runtime.block_on(async {
+        aws_sdk_kms::Client::new(&stack.sdk)
+            .get_public_key()
+            .key_id(stack.output("SigningKeyId"))
+            .send()
+            .await
+            .expect("public key")
+            .public_key
+            .expect("key")
+            .into_inner()
+    });
+    let kms_pem = dir.write("kms.der", &kms_key);
+    let (ok, kms_pem) = run(
+        "openssl",
+        &["pkey", "-pubin", "-inform", "DER", "-in", &kms_pem],
+    );
+    assert!(ok);
+    assert_eq!(seal_key.trim(), kms_pem.trim());
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+}
+
+#[test]
+fn a_pdf_signed_by_another_key_was_not_issued_here() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let dir = Workdir::new();
+    let other = stack
+        .runtime
+        .block_on(another_issuers_certificate())
+        .expect("another issuer's PDF");
+    let path = dir.write("other.pdf", &other);
+    // A well-formed, valid signature (pdfsig says so), just not by this service.
+    let sig = run("pdfsig", &[&path]).1;
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    let answer = verify_document(&client, &other);
+    assert_eq!(answer.status, 200);
+    let answer = answer.json();
+    assert_eq!(answer["result"], "NOT_ISSUED_HERE", "{answer}");
+    assert_eq!(answer["signature"], "INVALID");
+    assert_eq!(answer["certificate_number"], Value::Null);
+}
+
+/// A certificate rendered and sealed exactly as ours are, by a key and chain of someone else's.
+async fn another_issuers_certificate() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    use cazier_shared::domain::{CertificateNumber, Purpose};
+    use cazier_shared::pdf::{render, CertificateContent, Holder};
+    use cazier_shared::seal;
+    let key = LocalSigner::random();
+    let root = seal::issue_certificate(
+        &key,
+        None,
+        "CN=Someone else,C=RO",
+        &key.public_key_der(),
+        seal::Profile::Root,
+        std::time::Duration::from_secs(86400),
+    )
+    .await?;
+    let leaf = seal::issue_certificate(
+        &key,
+        Some(&root),
+        "CN=Someone else's seal,C=RO",
+        &key.public_key_der(),
+        seal::Profile::Seal,
+        std::time::Duration::from_secs(86400),
+    )
+    .await?;
+    let chain = seal::TrustChain::new(vec![leaf, root])?;
+    let account = citizen_account(&random_cnp());
+    let person = account.person.expect("a person");
+    let now = chrono::Utc::now();
+    let number = CertificateNumber::new(2026, 1);
+    let prepared = render(
+        &CertificateContent {
+            number: &number,
+            issued_at: now,
+            valid_until: cazier_shared::domain::valid_until(now),
+            issuing_unit: "Someone else",
+            holder: Holder::Person(&person),
+            purpose: Purpose::Angajare,
+            entries: &[],
+            verification_url: "https://example.org/verify",
+        },
+        seal::cms_capacity(&chain)?,
+    )?;
+    let attributes = seal::signed_attributes(&prepared.digest(), chain.seal())?;
+    use cazier_shared::ports::Signer;
+    let signature = key.sign(&seal::to_be_signed(&attributes)?).await?;
+    Ok(prepared.embed(&seal::signed_data(attributes, &signature, &chain)?)?)
+}
+
+#[test]
+fn unreadable_documents_get_a_clear_4xx() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let (_, pdf) = issued_pdf(&client, &citizen);
+
+    verify_document(&client, b"hello, this is not a PDF").problem(400, "NOT_A_PDF");
+    verify_document(&client, b"").problem(400, "NOT_A_PDF");
+    verify_document(&client, &pdf[..pdf.len() / 2]).problem(400, "TRUNCATED_PDF");
+    verify_document(&client, &pdf[..pdf.len() - 7]).problem(400, "TRUNCATED_PDF");
+    let mut huge = pdf.clone();
+    huge.resize(5 * 1024 * 1024 + 1, b' ');
+    verify_document(&client, &huge).problem(413, "PAYLOAD_TOO_LARGE");
+    client
+        .raw(
+            "POST",
+            "/v1/verifications/document",
+            None,
+            &[("content-type", "application/json")],
+            Some(b"{}"),
+        )
+        .problem(400, "UNSUPPORTED_MEDIA_TYPE");
+    // A PDF without any signature.
+    let unsigned =
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+    let answer = verify_document(&client, unsigned).json();
+    assert_eq!(answer["result"], "NOT_ISSUED_HERE");
+    assert_eq!(answer["signature"], "INVALID");
+    // Signature bytes replaced by garbage hex.
+    let mut garbled = pdf.clone();
+    let at = offset_of(&garbled, b"/Contents <") + "/Contents <".len();
+    garbled[at..at + 40].copy_from_slice(&[b'A'; 40]);
+    let answer = verify_document(&client, &garbled);
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["signature"], "INVALID");
+}
