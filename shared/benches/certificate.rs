@@ -40,9 +40,16 @@ fn chain() -> TrustChain {
         let key = MemorySigner(p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));
         let public = key.public_key().await.expect("key");
         let year = Duration::from_secs(365 * 86400);
-        let root = seal::issue_certificate(&key, None, "CN=Bench root,C=RO", &public, Profile::Root, year)
-            .await
-            .expect("root");
+        let root = seal::issue_certificate(
+            &key,
+            None,
+            "CN=Bench root,C=RO",
+            &public,
+            Profile::Root,
+            year,
+        )
+        .await
+        .expect("root");
         let leaf = seal::issue_certificate(
             &key,
             Some(&root),

@@ -73,4 +73,5 @@ pub mod vars {
     pub const IDENTITY_ISSUERS: &str = "IDENTITY_ISSUERS";
     pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
     pub const VERIFICATION_PAGE_URL: &str = "VERIFICATION_PAGE_URL";
+    pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
 }

@@ -2,8 +2,8 @@
 //! `crate::aws`; tests may implement them in memory.
 
 use crate::domain::{
-    Account, Certificate, CertificateNumber, CertificateRequest, Cnp, CounterCode, Email,
-    RecordEntry, Role, Validation,
+    Account, Certificate, CertificateNumber, CertificateRequest, Cnp, Company, CounterCode, Cui,
+    Email, RecordEntry, RecordSubject, Role, Validation,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -110,12 +110,45 @@ pub trait CertificateStore: Send + Sync {
     async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>>;
     /// The account's certificates, newest first.
     async fn list_for_account(&self, account_id: &str) -> StoreResult<Vec<Certificate>>;
+    /// Revokes a certificate (once), recording who asked and why in the audit trail in the same
+    /// transaction.
+    async fn revoke(
+        &self,
+        number: &CertificateNumber,
+        reason: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<RevokeOutcome>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    Revoked,
+    AlreadyRevoked,
+    NotFound,
 }
 
 #[async_trait]
 pub trait RecordStore: Send + Sync {
-    async fn add(&self, cnp: &Cnp, entry: &RecordEntry) -> StoreResult<()>;
-    async fn list(&self, cnp: &Cnp) -> StoreResult<Vec<RecordEntry>>;
+    /// Writes entries (an entry with the same subject and id is replaced: imports are
+    /// idempotent).
+    async fn put_entries(&self, entries: &[(RecordSubject, RecordEntry)]) -> StoreResult<()>;
+    async fn add(&self, subject: &RecordSubject, entry: &RecordEntry) -> StoreResult<()> {
+        self.put_entries(&[(subject.clone(), entry.clone())]).await
+    }
+    /// The subject's entries, oldest decision first.
+    async fn list(&self, subject: &RecordSubject) -> StoreResult<Vec<RecordEntry>>;
+    /// Removes one entry; false if there was none with that id.
+    async fn remove(&self, subject: &RecordSubject, entry_id: &str) -> StoreResult<bool>;
+}
+
+/// Legal persons and who may request their certificates.
+#[async_trait]
+pub trait CompanyStore: Send + Sync {
+    /// Creates or replaces a company and its list of legal representatives.
+    async fn put_company(&self, company: &Company) -> StoreResult<()>;
+    async fn get_company(&self, cui: &Cui) -> StoreResult<Option<Company>>;
+    async fn is_representative(&self, cnp: &Cnp, cui: &Cui) -> StoreResult<bool>;
 }
 
 #[async_trait]

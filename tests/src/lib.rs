@@ -505,6 +505,7 @@ pub fn issuance_service(
         requests: Arc::new(stack.requests()),
         certificates: Arc::new(stack.certificates()),
         records: Arc::new(stack.records()),
+        companies: Arc::new(stack.records()),
         chain: Arc::new(cazier_shared::services::trust::ChainSource::new(
             blobs.clone(),
         )),
@@ -532,6 +533,7 @@ pub async fn submit_request(
     let request = CertificateRequest {
         request_id: uuid::Uuid::new_v4().to_string(),
         account_id: account_id.to_owned(),
+        company: None,
         purpose,
         status: RequestStatus::Pending,
         created_at: chrono::Utc::now(),

@@ -295,7 +295,7 @@ fn entries_are_listed_on_the_certificate() {
         let cnp = cazier_shared::domain::Cnp::parse(&citizen.cnp).unwrap();
         records
             .add(
-                &cnp,
+                &cazier_shared::domain::RecordSubject::Person(cnp),
                 &cazier_shared::domain::RecordEntry {
                     entry_id: "e1".into(),
                     court: "Judecătoria Sectorului 1".into(),

@@ -106,7 +106,9 @@ fn no_personal_data_in_clear_in_tables_keys_or_logs() {
         stack
             .records()
             .add(
-                &cazier_shared::domain::Cnp::parse(&citizen.cnp).unwrap(),
+                &cazier_shared::domain::RecordSubject::Person(
+                    cazier_shared::domain::Cnp::parse(&citizen.cnp).unwrap(),
+                ),
                 &cazier_shared::domain::RecordEntry {
                     entry_id: "privacy-1".into(),
                     court: "Tribunalul Vâlcea".into(),

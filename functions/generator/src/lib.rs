@@ -38,6 +38,7 @@ impl GeneratorFunction {
                 requests: wiring.requests()?,
                 certificates: wiring.certificates()?,
                 records: wiring.records()?,
+                companies: wiring.records()?,
                 blobs: wiring.documents()?,
                 signer: wiring.signer()?,
                 chain: Arc::new(ChainSource::new(wiring.documents()?)),
@@ -89,6 +90,10 @@ impl GeneratorFunction {
                 Ok(Outcome::Issued(_) | Outcome::Rejected(_) | Outcome::Skipped) => {}
                 Err(e) => {
                     tracing::error!(request_id, error = %e, "generation failed; will retry");
+                    cazier_shared::telemetry::count(
+                        cazier_shared::telemetry::metrics::GENERATION_FAILURES,
+                        None,
+                    );
                     let mut failure = DynamoDbBatchItemFailure::default();
                     failure.item_identifier = record.change.sequence_number.clone();
                     response.batch_item_failures.push(failure);

@@ -31,6 +31,7 @@ impl RequestsFunction {
                 requests: wiring.requests()?,
                 certificates: wiring.certificates()?,
                 blobs: wiring.documents()?,
+                companies: wiring.records()?,
                 clock: clock.clone(),
             },
             sessions: wiring.sessions()?,

@@ -4,15 +4,16 @@
 //! deployed stack (AWS credentials and region from the usual environment or profile), or by
 //! default `.local/stack-outputs.json`, written by `make up` for the local stack.
 
+mod import;
+mod records;
 mod trust;
 
 use anyhow::{anyhow, bail, Context, Result};
-use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoAudit, DynamoRecords};
-use cazier_shared::domain::{CertificateNumber, Cnp, RecordEntry};
-use cazier_shared::ports::{AuditEvent, AuditLog, RecordStore};
+use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoAudit};
+use cazier_shared::domain::{CertificateNumber, Cnp};
+use cazier_shared::ports::{AuditEvent, AuditLog};
 use cazier_shared::privacy::Privacy;
 use cazier_shared::services::operators::create_operator;
-use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal};
@@ -61,7 +62,27 @@ enum Command {
     /// Criminal-record entries.
     Records {
         #[command(subcommand)]
-        command: RecordsCommand,
+        command: records::RecordsCommand,
+    },
+    /// Legal persons and their legal representatives.
+    Companies {
+        #[command(subcommand)]
+        command: records::CompaniesCommand,
+    },
+    /// Issued certificates.
+    Certificates {
+        #[command(subcommand)]
+        command: records::CertificatesCommand,
+    },
+    /// Certificates issued, accounts created and accounts validated per method, per day
+    /// (Europe/Bucharest), as the Ministry publishes them.
+    Stats {
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD (inclusive).
+        #[arg(long)]
+        to: String,
     },
     /// The certificate chain of the seal that signs certificates.
     Trust {
@@ -104,31 +125,6 @@ enum DevCommand {
         /// Seconds until it expires (at most 600 are accepted).
         #[arg(long, default_value_t = 300)]
         expires_in: i64,
-    },
-}
-
-#[derive(Subcommand)]
-enum RecordsCommand {
-    /// Adds one entry to a person's record.
-    Add {
-        #[arg(long)]
-        cnp: String,
-        #[arg(long)]
-        court: String,
-        #[arg(long)]
-        decision: String,
-        /// YYYY-MM-DD
-        #[arg(long)]
-        decision_date: String,
-        #[arg(long)]
-        offence: String,
-        #[arg(long)]
-        penalty: String,
-    },
-    /// Lists a person's entries.
-    List {
-        #[arg(long)]
-        cnp: String,
     },
 }
 
@@ -209,17 +205,6 @@ fn read_password() -> Result<String> {
         stdin.lock().read_line(&mut line)?;
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
-}
-
-fn record_text(field: &str, value: &str) -> Result<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        bail!("--{field} must not be empty");
-    }
-    if value.chars().count() > 500 || value.chars().any(char::is_control) {
-        bail!("--{field} must be at most 500 characters, with no control characters");
-    }
-    Ok(cazier_shared::domain::text::normalise_romanian(value))
 }
 
 fn dev_assertion(command: DevCommand) -> Result<String> {
@@ -310,67 +295,16 @@ async fn run(cli: Cli) -> Result<()> {
             println!("operator account created: {id} ({email}, {unit})");
         }
         Command::Records { command } => {
-            let cnp_arg = match &command {
-                RecordsCommand::Add { cnp, .. } | RecordsCommand::List { cnp } => cnp.clone(),
-            };
-            let cnp = Cnp::parse(&cnp_arg).map_err(|e| anyhow!("invalid --cnp: {e}"))?;
-            let entry = match &command {
-                RecordsCommand::Add {
-                    court,
-                    decision,
-                    decision_date,
-                    offence,
-                    penalty,
-                    ..
-                } => Some(RecordEntry {
-                    entry_id: uuid::Uuid::new_v4().to_string(),
-                    court: record_text("court", court)?,
-                    decision: record_text("decision", decision)?,
-                    decision_date: NaiveDate::parse_from_str(decision_date, "%Y-%m-%d")
-                        .map_err(|_| anyhow!("--decision-date must be a real date, YYYY-MM-DD"))?,
-                    offence: record_text("offence", offence)?,
-                    penalty: record_text("penalty", penalty)?,
-                    rehabilitated: false,
-                }),
-                RecordsCommand::List { .. } => None,
-            };
-            let stack = Stack::load(&cli.outputs).await?;
-            let records = DynamoRecords::new(
-                &stack.sdk,
-                stack.output("RecordsTableName")?,
-                stack.privacy().await?,
-            );
-            match entry {
-                Some(entry) => {
-                    records
-                        .add(&cnp, &entry)
-                        .await
-                        .map_err(|e| anyhow!("{e}"))?;
-                    println!("entry added: {}", entry.entry_id);
-                }
-                None => {
-                    let entries = records.list(&cnp).await.map_err(|e| anyhow!("{e}"))?;
-                    if entries.is_empty() {
-                        println!("no entries for {}", cnp.masked());
-                    }
-                    for e in entries {
-                        println!(
-                            "{}\t{}\t{} / {}\t{}\t{}{}",
-                            e.entry_id,
-                            e.court,
-                            e.decision,
-                            e.decision_date,
-                            e.offence,
-                            e.penalty,
-                            if e.rehabilitated {
-                                "\t(rehabilitated)"
-                            } else {
-                                ""
-                            }
-                        );
-                    }
-                }
-            }
+            records::run_records(command, &Stack::load(&cli.outputs).await?).await?
+        }
+        Command::Companies { command } => {
+            records::run_companies(command, &Stack::load(&cli.outputs).await?).await?
+        }
+        Command::Certificates { command } => {
+            records::run_certificates(command, &Stack::load(&cli.outputs).await?).await?
+        }
+        Command::Stats { from, to } => {
+            records::run_stats(&from, &to, &Stack::load(&cli.outputs).await?).await?
         }
     }
     Ok(())

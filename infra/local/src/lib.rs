@@ -201,6 +201,8 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         "AWS::Serverless::HttpApi",
         "AWS::Logs::LogGroup",
         "AWS::IAM::Role",
+        "AWS::SNS::Topic",
+        "AWS::CloudWatch::Alarm",
     ]
     .iter()
     .flat_map(|kind| template.resources_of(kind))

@@ -4,17 +4,20 @@
 use super::unavailable;
 use crate::crypto::sha256_hex;
 use crate::domain::{
-    Account, AccountStatus, Certificate, CertificateNumber, CertificateRequest, Cnp, CounterCode,
-    Email, IdDocument, Name, Person, Purpose, RecordEntry, RequestStatus, Role, Validation,
+    Account, AccountStatus, Certificate, CertificateNumber, CertificateRequest, Cnp, Company,
+    CounterCode, Cui, Email, IdDocument, Name, Person, Purpose, RecordEntry, RecordSubject,
+    RequestStatus, Role, Validation,
 };
 use crate::ports::{
-    AccountStore, AuditEvent, AuditLog, CertificateStore, CreateOutcome, IdentityNonces,
-    RecordStore, RequestStore, Session, SessionStore, StoreError, StoreResult, SubmitOutcome,
-    Throttle,
+    AccountStore, AuditEvent, AuditLog, CertificateStore, CompanyStore, CreateOutcome,
+    IdentityNonces, RecordStore, RequestStore, RevokeOutcome, Session, SessionStore, StoreError,
+    StoreResult, SubmitOutcome, Throttle,
 };
 use crate::privacy::Privacy;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValue, TransactWriteItem, Update, WriteRequest,
+};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -617,7 +620,7 @@ impl Throttle for DynamoSessions {
 
 // ---------------------------------------------------------------------------------------------
 // Requests table (with the stream that drives generation): REQUEST#<id> (kind REQUEST), and the
-// guards DAILY#<account>#<purpose>#<day> and IDEMPOTENCY#<account>#<hash of key>.
+// guards DAILY#<account>[#COMPANY#<cui>]#<purpose>#<day> and IDEMPOTENCY#<account>#<hash of key>.
 
 #[derive(Clone)]
 pub struct DynamoRequests {
@@ -657,6 +660,9 @@ impl DynamoRequests {
         if let Some(c) = &r.rejection_code {
             item.insert("rejection_code".into(), s(c));
         }
+        if let Some(cui) = &r.company {
+            item.insert("company_cui".into(), s(cui.as_str()));
+        }
         item
     }
 
@@ -664,6 +670,9 @@ impl DynamoRequests {
         Ok(CertificateRequest {
             request_id: get_s(item, "request_id")?.to_owned(),
             account_id: get_s(item, "account_id")?.to_owned(),
+            company: opt_s(item, "company_cui")
+                .map(|c| Cui::parse(c).map_err(|_| corrupt("company_cui")))
+                .transpose()?,
             purpose: Purpose::parse(get_s(item, "purpose")?).ok_or_else(|| corrupt("purpose"))?,
             status: RequestStatus::parse(get_s(item, "status")?)
                 .ok_or_else(|| corrupt("status"))?,
@@ -724,11 +733,19 @@ impl RequestStore for DynamoRequests {
                 ("ttl".into(), expires.clone()),
             ])
         };
-        let daily_pk = format!(
-            "DAILY#{}#{}#{day}",
-            request.account_id,
-            request.purpose.code()
-        );
+        // One a day per purpose and per subject (the citizen, or each company they represent).
+        let daily_pk = match &request.company {
+            None => format!(
+                "DAILY#{}#{}#{day}",
+                request.account_id,
+                request.purpose.code()
+            ),
+            Some(cui) => format!(
+                "DAILY#{}#COMPANY#{cui}#{}#{day}",
+                request.account_id,
+                request.purpose.code()
+            ),
+        };
         let idem_pk = idempotency_key.map(|k| {
             format!(
                 "IDEMPOTENCY#{}#{}",
@@ -881,6 +898,9 @@ impl DynamoCertificates {
                 AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(c.signature.clone())),
             ),
         ]);
+        if let Some(cui) = &c.company {
+            item.insert("company_cui".into(), s(cui.as_str()));
+        }
         if let Some(t) = c.revoked_at {
             item.insert("revoked_at".into(), time(t));
         }
@@ -897,6 +917,9 @@ impl DynamoCertificates {
                 .ok_or_else(|| corrupt("certificate_number"))?,
             request_id: get_s(item, "request_id")?.to_owned(),
             account_id: get_s(item, "account_id")?.to_owned(),
+            company: opt_s(item, "company_cui")
+                .map(|c| Cui::parse(c).map_err(|_| corrupt("company_cui")))
+                .transpose()?,
             purpose: Purpose::parse(get_s(item, "purpose")?).ok_or_else(|| corrupt("purpose"))?,
             issued_at: get_time(item, "issued_at")?,
             valid_until: get_s(item, "valid_until")?
@@ -987,6 +1010,49 @@ impl CertificateStore for DynamoCertificates {
         }
     }
 
+    async fn revoke(
+        &self,
+        number: &CertificateNumber,
+        reason: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<RevokeOutcome> {
+        let pk = format!("CERTIFICATE#{}", number.as_str());
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .update_expression("SET revoked_at = :at, revocation_reason = :reason")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+            .expression_attribute_values(":at", time(at))
+            .expression_attribute_values(":reason", s(reason))
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        if let Some(audit) = &self.audit_table {
+            items.push(audit_put(
+                audit,
+                &AuditEvent {
+                    subject: AuditEvent::certificate(number),
+                    at,
+                    event: "REVOKED".into(),
+                    id: uuid::Uuid::new_v4().to_string(),
+                    details: std::collections::BTreeMap::from([
+                        ("reason".to_owned(), reason.to_owned()),
+                        ("by".to_owned(), by.to_owned()),
+                    ]),
+                },
+            )?);
+        }
+        match transact(&self.client, items).await {
+            Ok(()) => Ok(RevokeOutcome::Revoked),
+            Err(StoreError::Conflict) => match get_item(&self.client, &self.table, &pk).await? {
+                Some(_) => Ok(RevokeOutcome::AlreadyRevoked),
+                None => Ok(RevokeOutcome::NotFound),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
     async fn list_for_account(&self, account_id: &str) -> StoreResult<Vec<Certificate>> {
         let mut certificates = Vec::new();
         let mut start: Option<Item> = None;
@@ -1016,7 +1082,11 @@ impl CertificateStore for DynamoCertificates {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Records table: pk PERSON#<keyed hash of the CNP>, sk ENTRY#<id>, the entry sealed.
+// Records table:
+// - entries: pk PERSON#<keyed hash of the CNP> or COMPANY#<CUI>, sk ENTRY#<id>, the entry sealed;
+// - companies: pk COMPANY#<CUI>, sk PROFILE (public trade-register data, and the keyed hashes
+//   of the representatives' CNPs);
+// - representation: pk REPRESENTATIVE#<keyed hash of the CNP>, sk COMPANY#<CUI>.
 
 #[derive(Clone)]
 pub struct DynamoRecords {
@@ -1024,6 +1094,9 @@ pub struct DynamoRecords {
     table: String,
     privacy: Arc<Privacy>,
 }
+
+/// BatchWriteItem takes at most 25 writes.
+const BATCH_WRITE_MAX: usize = 25;
 
 impl DynamoRecords {
     pub fn new(
@@ -1038,29 +1111,98 @@ impl DynamoRecords {
         }
     }
 
-    fn person_pk(&self, cnp: &Cnp) -> String {
-        format!("PERSON#{}", self.privacy.lookup_hash(&cnp.as_string()))
+    fn subject_pk(&self, subject: &RecordSubject) -> String {
+        match subject {
+            RecordSubject::Person(cnp) => {
+                format!("PERSON#{}", self.privacy.lookup_hash(&cnp.as_string()))
+            }
+            RecordSubject::Company(cui) => format!("COMPANY#{cui}"),
+        }
     }
+
+    fn representative_pk(&self, cnp: &Cnp) -> String {
+        format!(
+            "REPRESENTATIVE#{}",
+            self.privacy.lookup_hash(&cnp.as_string())
+        )
+    }
+
+    /// Writes requests in batches of 25, retrying what DynamoDB leaves unprocessed.
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> StoreResult<()> {
+        for chunk in requests.chunks(BATCH_WRITE_MAX) {
+            let mut pending = chunk.to_vec();
+            let mut attempt = 0u32;
+            while !pending.is_empty() {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut m| m.remove(&self.table))
+                    .unwrap_or_default();
+                if !pending.is_empty() {
+                    attempt += 1;
+                    if attempt > 8 {
+                        return Err(StoreError::Unavailable(
+                            "DynamoDB kept items unprocessed".into(),
+                        ));
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5)))
+                        .await;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn put_request(item: Item) -> StoreResult<WriteRequest> {
+    Ok(WriteRequest::builder()
+        .put_request(
+            aws_sdk_dynamodb::types::PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+        )
+        .build())
+}
+
+fn delete_request(pk: String, sk: String) -> StoreResult<WriteRequest> {
+    Ok(WriteRequest::builder()
+        .delete_request(
+            aws_sdk_dynamodb::types::DeleteRequest::builder()
+                .key("pk", s(pk))
+                .key("sk", s(sk))
+                .build()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+        )
+        .build())
 }
 
 #[async_trait]
 impl RecordStore for DynamoRecords {
-    async fn add(&self, cnp: &Cnp, entry: &RecordEntry) -> StoreResult<()> {
-        let (pk, sk) = (self.person_pk(cnp), format!("ENTRY#{}", entry.entry_id));
-        let sealed = self.privacy.seal_json(entry, &format!("{pk}/{sk}"))?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(pk))
-            .item("sk", s(sk))
-            .item("entry", blob(sealed))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+    async fn put_entries(&self, entries: &[(RecordSubject, RecordEntry)]) -> StoreResult<()> {
+        let mut requests = Vec::with_capacity(entries.len());
+        for (subject, entry) in entries {
+            let (pk, sk) = (
+                self.subject_pk(subject),
+                format!("ENTRY#{}", entry.entry_id),
+            );
+            let sealed = self.privacy.seal_json(entry, &format!("{pk}/{sk}"))?;
+            requests.push(put_request(Item::from([
+                ("pk".to_owned(), s(pk)),
+                ("sk".to_owned(), s(sk)),
+                ("entry".to_owned(), blob(sealed)),
+            ]))?);
+        }
+        self.batch_write(requests).await
     }
 
-    async fn list(&self, cnp: &Cnp) -> StoreResult<Vec<RecordEntry>> {
+    async fn list(&self, subject: &RecordSubject) -> StoreResult<Vec<RecordEntry>> {
         let mut entries = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -1068,8 +1210,9 @@ impl RecordStore for DynamoRecords {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("pk = :p")
-                .expression_attribute_values(":p", s(self.person_pk(cnp)))
+                .key_condition_expression("pk = :p AND begins_with(sk, :e)")
+                .expression_attribute_values(":p", s(self.subject_pk(subject)))
+                .expression_attribute_values(":e", s("ENTRY#"))
                 .consistent_read(true)
                 .set_exclusive_start_key(start.take())
                 .send()
@@ -1090,6 +1233,111 @@ impl RecordStore for DynamoRecords {
         }
         entries.sort_by_key(|e: &RecordEntry| e.decision_date);
         Ok(entries)
+    }
+
+    async fn remove(&self, subject: &RecordSubject, entry_id: &str) -> StoreResult<bool> {
+        let removed = conditional(
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", s(self.subject_pk(subject)))
+                .key("sk", s(format!("ENTRY#{entry_id}")))
+                .condition_expression("attribute_exists(pk)")
+                .send()
+                .await,
+        )?;
+        Ok(removed.is_some())
+    }
+}
+
+#[async_trait]
+impl CompanyStore for DynamoRecords {
+    async fn put_company(&self, company: &Company) -> StoreResult<()> {
+        let pk = self.subject_pk(&RecordSubject::Company(company.cui.clone()));
+        let hashes: Vec<String> = company
+            .representatives
+            .iter()
+            .map(|cnp| self.representative_pk(cnp))
+            .collect();
+        let previous: Vec<String> = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .key("sk", s("PROFILE"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?
+            .item
+            .and_then(|item| item.get("representatives").cloned())
+            .and_then(|v| v.as_ss().ok().cloned())
+            .unwrap_or_default();
+        let mut requests = Vec::new();
+        let mut profile = Item::from([
+            ("pk".to_owned(), s(&pk)),
+            ("sk".to_owned(), s("PROFILE")),
+            ("cui".to_owned(), s(company.cui.as_str())),
+            ("name".to_owned(), s(&company.name)),
+            (
+                "trade_register_number".to_owned(),
+                s(&company.trade_register_number),
+            ),
+        ]);
+        if !hashes.is_empty() {
+            profile.insert(
+                "representatives".to_owned(),
+                AttributeValue::Ss(hashes.clone()),
+            );
+        }
+        requests.push(put_request(profile)?);
+        for hash in &hashes {
+            requests.push(put_request(Item::from([
+                ("pk".to_owned(), s(hash)),
+                ("sk".to_owned(), s(&pk)),
+            ]))?);
+        }
+        for gone in previous.iter().filter(|h| !hashes.contains(h)) {
+            requests.push(delete_request(gone.clone(), pk.clone())?);
+        }
+        self.batch_write(requests).await
+    }
+
+    async fn get_company(&self, cui: &Cui) -> StoreResult<Option<Company>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("COMPANY#{cui}")))
+            .key("sk", s("PROFILE"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        Ok(Some(Company {
+            cui: cui.clone(),
+            name: get_s(&item, "name")?.to_owned(),
+            trade_register_number: get_s(&item, "trade_register_number")?.to_owned(),
+            // Only their keyed hashes are stored; membership is checked with is_representative.
+            representatives: Vec::new(),
+        }))
+    }
+
+    async fn is_representative(&self, cnp: &Cnp, cui: &Cui) -> StoreResult<bool> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(self.representative_pk(cnp)))
+            .key("sk", s(format!("COMPANY#{cui}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item.is_some())
     }
 }
 

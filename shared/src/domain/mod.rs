@@ -1,9 +1,11 @@
 //! Domain types. Each is parsed once at the edge; past it, an invalid value cannot exist.
 
 pub mod cnp;
+pub mod cui;
 pub mod text;
 
 pub use cnp::{Cnp, CnpError};
+pub use cui::{Cui, CuiError};
 pub use text::{CounterCode, Email, IdDocument, Name, Password, TextError};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
@@ -207,12 +209,32 @@ pub const REJECTION_HAS_ENTRIES: &str = "HAS_ENTRIES_VISIT_COUNTER";
 pub struct CertificateRequest {
     pub request_id: String,
     pub account_id: String,
+    /// The legal person the certificate is for; `None`: the citizen themself.
+    pub company: Option<Cui>,
     pub purpose: Purpose,
     pub status: RequestStatus,
     pub created_at: DateTime<Utc>,
     pub certificate_number: Option<CertificateNumber>,
     pub issued_at: Option<DateTime<Utc>>,
     pub rejection_code: Option<String>,
+}
+
+/// Whose record an entry belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RecordSubject {
+    Person(Cnp),
+    Company(Cui),
+}
+
+/// A legal person, as loaded by ops from the trade register, with the CNPs of its legal
+/// representatives (who may request its certificate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    pub cui: Cui,
+    pub name: String,
+    /// e.g. J40/1234/2010
+    pub trade_register_number: String,
+    pub representatives: Vec<Cnp>,
 }
 
 /// One entry of the criminal record.
@@ -283,6 +305,9 @@ pub struct Certificate {
     pub number: CertificateNumber,
     pub request_id: String,
     pub account_id: String,
+    /// The legal person it is about (its name is `holder_name`); `None`: the holder is the
+    /// citizen `holder_cnp`. For a company, `holder_cnp` is the representative who asked.
+    pub company: Option<Cui>,
     pub purpose: Purpose,
     pub issued_at: DateTime<Utc>,
     pub valid_until: NaiveDate,

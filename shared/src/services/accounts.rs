@@ -202,6 +202,7 @@ impl AccountService {
             };
             match self.accounts.create(&account).await? {
                 CreateOutcome::Created => {
+                    crate::telemetry::count(crate::telemetry::metrics::ACCOUNTS_CREATED, None);
                     tracing::info!(account_id = %account.account_id, "account created");
                     return Ok(Registered {
                         account_id: account.account_id,

@@ -168,6 +168,10 @@ impl GhiseulService {
             Err(StoreError::Conflict) => return Err(already_validated()),
             Err(e) => return Err(e.into()),
         }
+        crate::telemetry::count(
+            crate::telemetry::metrics::ACCOUNTS_VALIDATED,
+            Some(("Method", "GHISEUL")),
+        );
         tracing::info!(account_id = %account.account_id, method = "GHISEUL", "account validated");
         let mut validated = account;
         validated.status = AccountStatus::Validated;

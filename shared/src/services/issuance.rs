@@ -4,11 +4,13 @@
 pub use super::trust::ChainSource;
 use crate::crypto::sha256_hex;
 use crate::domain::{
-    valid_until, Certificate, CertificateNumber, RequestStatus, REJECTION_HAS_ENTRIES,
+    valid_until, Certificate, CertificateNumber, RecordSubject, RequestStatus,
+    REJECTION_HAS_ENTRIES,
 };
-use crate::pdf::{render, CertificateContent, Holder, RenderError};
+use crate::pdf::{render, CertificateContent, CompanyHolder, Holder, RenderError};
 use crate::ports::{
-    AccountStore, BlobStore, CertificateStore, Clock, RecordStore, RequestStore, Signer, StoreError,
+    AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, RecordStore, RequestStore,
+    Signer, StoreError,
 };
 use crate::seal::{self, SealError};
 use chrono::Datelike;
@@ -40,6 +42,8 @@ pub const SWEEP_MIN_AGE: chrono::Duration = chrono::Duration::minutes(2);
 /// citizen is told and can ask again, rather than left waiting.
 pub const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(24);
 pub const REJECTION_GENERATION_FAILED: &str = "GENERATION_FAILED";
+/// The company was removed from the register between the request and its generation.
+pub const REJECTION_COMPANY_UNKNOWN: &str = "COMPANY_NOT_REGISTERED";
 /// Requests one sweep takes on (the next sweep takes the rest).
 const SWEEP_BATCH: i32 = 100;
 
@@ -56,6 +60,7 @@ pub struct IssuanceService {
     pub requests: Arc<dyn RequestStore>,
     pub certificates: Arc<dyn CertificateStore>,
     pub records: Arc<dyn RecordStore>,
+    pub companies: Arc<dyn CompanyStore>,
     pub blobs: Arc<dyn BlobStore>,
     pub signer: Arc<dyn Signer>,
     pub chain: Arc<ChainSource>,
@@ -86,12 +91,15 @@ impl IssuanceService {
                     let created = self.requests.get(&request_id).await?.map(|r| r.created_at);
                     if created.is_some_and(|c| now - c > GIVE_UP_AFTER) {
                         tracing::error!(request_id, error = %e, "generation failed for a day; rejecting");
-                        self.requests
-                            .mark_rejected(&request_id, REJECTION_GENERATION_FAILED)
+                        self.reject(&request_id, REJECTION_GENERATION_FAILED)
                             .await?;
                         report.rejected += 1;
                     } else {
                         tracing::warn!(request_id, error = %e, "generation still failing; will retry");
+                        crate::telemetry::count(
+                            crate::telemetry::metrics::GENERATION_FAILURES,
+                            None,
+                        );
                         report.failed += 1;
                     }
                 }
@@ -101,6 +109,17 @@ impl IssuanceService {
             tracing::info!(?report, "sweep");
         }
         Ok(report)
+    }
+
+    /// Ends a request with a reason the citizen sees.
+    async fn reject(&self, request_id: &str, reason: &'static str) -> Result<Outcome, IssueError> {
+        self.requests.mark_rejected(request_id, reason).await?;
+        crate::telemetry::count(
+            crate::telemetry::metrics::REQUESTS_REJECTED,
+            Some(("Reason", reason)),
+        );
+        tracing::info!(request_id, reason, "request rejected");
+        Ok(Outcome::Rejected(reason))
     }
 
     pub async fn issue(&self, request_id: &str) -> Result<Outcome, IssueError> {
@@ -119,22 +138,29 @@ impl IssuanceService {
             .person
             .as_ref()
             .ok_or_else(|| IssueError::MissingAccount(request_id.to_owned()))?;
+        // The certificate is about the citizen, or about the company they represent.
+        let company = match &request.company {
+            None => None,
+            Some(cui) => match self.companies.get_company(cui).await? {
+                Some(company) => Some(company),
+                None => {
+                    return self.reject(request_id, REJECTION_COMPANY_UNKNOWN).await;
+                }
+            },
+        };
+        let subject = match &company {
+            None => RecordSubject::Person(person.cnp.clone()),
+            Some(c) => RecordSubject::Company(c.cui.clone()),
+        };
         let entries: Vec<_> = self
             .records
-            .list(&person.cnp)
+            .list(&subject)
             .await?
             .into_iter()
             .filter(|e| !e.rehabilitated)
             .collect();
         if !entries.is_empty() && !self.issue_with_entries {
-            self.requests
-                .mark_rejected(request_id, REJECTION_HAS_ENTRIES)
-                .await?;
-            tracing::info!(
-                request_id,
-                "request rejected: entries are issued at counters"
-            );
-            return Ok(Outcome::Rejected(REJECTION_HAS_ENTRIES));
+            return self.reject(request_id, REJECTION_HAS_ENTRIES).await;
         }
 
         // Bind a number to the request once; a redelivery reuses the bound one.
@@ -157,6 +183,11 @@ impl IssuanceService {
         if self.certificates.get(&number).await?.is_none() {
             let valid_until = valid_until(issued_at);
             let chain = self.chain.get().await?;
+            let company_holder = company.as_ref().map(|c| CompanyHolder {
+                name: c.name.clone(),
+                cui: c.cui.to_string(),
+                trade_register_number: c.trade_register_number.clone(),
+            });
             let verification_url = format!("{}?number={}", self.verification_page, number.as_str());
             let prepared = render(
                 &CertificateContent {
@@ -164,7 +195,10 @@ impl IssuanceService {
                     issued_at,
                     valid_until,
                     issuing_unit: &self.issuing_unit,
-                    holder: Holder::Person(person),
+                    holder: match &company_holder {
+                        None => Holder::Person(person),
+                        Some(c) => Holder::Company(c),
+                    },
                     purpose: request.purpose,
                     entries: &entries,
                     verification_url: &verification_url,
@@ -192,7 +226,11 @@ impl IssuanceService {
                 issued_at,
                 valid_until,
                 holder_cnp: person.cnp.clone(),
-                holder_name: person.full_name(),
+                holder_name: match &company {
+                    None => person.full_name(),
+                    Some(c) => c.name.clone(),
+                },
+                company: company.as_ref().map(|c| c.cui.clone()),
                 has_entries: !entries.is_empty(),
                 document_key,
                 document_sha256,
@@ -205,6 +243,7 @@ impl IssuanceService {
             }
         }
         self.requests.mark_issued(request_id).await?;
+        crate::telemetry::count(crate::telemetry::metrics::CERTIFICATES_ISSUED, None);
         tracing::info!(
             request_id,
             certificate = number.as_str(),

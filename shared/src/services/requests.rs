@@ -3,10 +3,13 @@
 
 use super::accounts::rfc3339;
 use crate::domain::{
-    bucharest_date, AccountStatus, CertificateNumber, CertificateRequest, Purpose, RequestStatus,
+    bucharest_date, AccountStatus, CertificateNumber, CertificateRequest, Cui, Purpose,
+    RequestStatus,
 };
 use crate::http::{ApiError, Principal};
-use crate::ports::{AccountStore, BlobStore, CertificateStore, Clock, RequestStore, SubmitOutcome};
+use crate::ports::{
+    AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, RequestStore, SubmitOutcome,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -17,6 +20,19 @@ pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
 #[serde(deny_unknown_fields)]
 pub struct SubmitDto {
     pub purpose: String,
+    /// Absent: the citizen's own certificate.
+    #[serde(default)]
+    pub subject: Option<SubjectDto>,
+}
+
+/// `{"type": "LEGAL_PERSON", "cui": "..."}` (or `{"type": "SELF"}`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectDto {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub cui: Option<String>,
 }
 
 pub fn purposes() -> Value {
@@ -47,6 +63,7 @@ pub struct RequestService {
     pub requests: Arc<dyn RequestStore>,
     pub certificates: Arc<dyn CertificateStore>,
     pub blobs: Arc<dyn BlobStore>,
+    pub companies: Arc<dyn CompanyStore>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -74,6 +91,37 @@ impl RequestService {
                 "unknown purpose; see GET /v1/purposes",
             )
         })?;
+        let company = match dto.subject {
+            None => None,
+            Some(subject) => match (subject.kind.as_str(), subject.cui) {
+                ("SELF", None) => None,
+                ("LEGAL_PERSON", Some(cui)) => Some(
+                    Cui::parse(&cui)
+                        .map_err(|e| ApiError::invalid("subject.cui", "INVALID_CUI", e))?,
+                ),
+                ("LEGAL_PERSON", None) => {
+                    return Err(ApiError::invalid(
+                        "subject.cui",
+                        "MISSING_CUI",
+                        "a legal person is named by its CUI",
+                    ))
+                }
+                ("SELF", Some(_)) => {
+                    return Err(ApiError::invalid(
+                        "subject.cui",
+                        "UNEXPECTED_CUI",
+                        "a CUI is given only for LEGAL_PERSON",
+                    ))
+                }
+                _ => {
+                    return Err(ApiError::invalid(
+                        "subject.type",
+                        "UNKNOWN_SUBJECT_TYPE",
+                        "subject.type is SELF or LEGAL_PERSON",
+                    ))
+                }
+            },
+        };
         let account = self
             .accounts
             .get(&principal.account_id)
@@ -85,10 +133,27 @@ impl RequestService {
                 detail: "Validate your account (ghiseul.ro or at a police counter) first.".into(),
             });
         }
+        if let Some(cui) = &company {
+            let cnp = account
+                .person
+                .as_ref()
+                .map(|p| p.cnp.clone())
+                .ok_or(ApiError::Unauthenticated)?;
+            // Unknown company and not a representative answer alike: no probing of who
+            // represents what.
+            if !self.companies.is_representative(&cnp, cui).await? {
+                return Err(ApiError::Forbidden {
+                    code: "NOT_LEGAL_REPRESENTATIVE",
+                    detail: "You are not registered as a legal representative of this company."
+                        .into(),
+                });
+            }
+        }
         let now = self.clock.now();
         let request = CertificateRequest {
             request_id: uuid::Uuid::new_v4().to_string(),
             account_id: account.account_id.clone(),
+            company,
             purpose,
             status: RequestStatus::Pending,
             created_at: now,

@@ -109,6 +109,10 @@ impl ValidationService {
             }
             Err(e) => return Err(e.into()),
         }
+        crate::telemetry::count(
+            crate::telemetry::metrics::ACCOUNTS_VALIDATED,
+            Some(("Method", "COUNTER")),
+        );
         tracing::info!(
             operator = %operator.account_id,
             account_id = %account_id,

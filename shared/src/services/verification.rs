@@ -2,7 +2,7 @@
 
 use super::accounts::{retry_after, rfc3339};
 use crate::crypto::constant_time_eq;
-use crate::domain::{CertificateNumber, Cnp};
+use crate::domain::{CertificateNumber, Cnp, Cui};
 use crate::http::{ApiError, MAX_PDF_BYTES};
 use crate::pdf::pades::{read_signed, ReadError};
 use crate::ports::{AuditEvent, AuditLog, CertificateStore, Clock, StoreError, Throttle};
@@ -20,7 +20,18 @@ pub const VERIFICATIONS_PER_MINUTE: u32 = 30;
 #[serde(deny_unknown_fields)]
 pub struct VerifyDto {
     pub certificate_number: String,
-    pub cnp: String,
+    /// The holder's CNP (a person's certificate) ...
+    #[serde(default)]
+    pub cnp: Option<String>,
+    /// ... or the company's CUI (a legal person's certificate).
+    #[serde(default)]
+    pub cui: Option<String>,
+}
+
+/// What the verifier says the certificate is about.
+enum Claimed {
+    Person(Cnp),
+    Company(Cui),
 }
 
 pub struct VerificationService {
@@ -189,17 +200,38 @@ impl VerificationService {
     pub async fn verify(&self, dto: VerifyDto, client: &str) -> Result<Value, ApiError> {
         self.throttle(client).await?;
         let now = self.clock.now();
-        let cnp = Cnp::parse(&dto.cnp).map_err(|e| ApiError::invalid("cnp", "INVALID_CNP", e))?;
+        let claimed = match (&dto.cnp, &dto.cui) {
+            (Some(cnp), None) => Claimed::Person(
+                Cnp::parse(cnp).map_err(|e| ApiError::invalid("cnp", "INVALID_CNP", e))?,
+            ),
+            (None, Some(cui)) => Claimed::Company(
+                Cui::parse(cui).map_err(|e| ApiError::invalid("cui", "INVALID_CUI", e))?,
+            ),
+            (None, None) => {
+                return Err(ApiError::Malformed(
+                    "missing field `cnp` (or `cui`, for a legal person's certificate)".into(),
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(ApiError::Malformed(
+                    "give either `cnp` or `cui`, not both".into(),
+                ))
+            }
+        };
         let Some(number) = CertificateNumber::parse(&dto.certificate_number) else {
             return Ok(not_found());
         };
         let certificate = self.certificates.get(&number).await?;
         let result = match certificate {
             Some(c)
-                if constant_time_eq(
-                    c.holder_cnp.as_string().as_bytes(),
-                    cnp.as_string().as_bytes(),
-                ) =>
+                if match (&claimed, &c.company) {
+                    (Claimed::Person(cnp), None) => constant_time_eq(
+                        c.holder_cnp.as_string().as_bytes(),
+                        cnp.as_string().as_bytes(),
+                    ),
+                    (Claimed::Company(cui), Some(company)) => cui == company,
+                    _ => false,
+                } =>
             {
                 json!({
                     "result": c.status(now).as_str(),

@@ -1,0 +1,341 @@
+//! `cazier-admin records …`, `companies …`, `certificates …` and `stats`.
+
+use crate::import::{self, Format};
+use crate::Stack;
+use anyhow::{anyhow, bail, Result};
+use cazier_shared::aws::dynamo::{DynamoCertificates, DynamoRecords};
+use cazier_shared::domain::{
+    bucharest_date, CertificateNumber, Cnp, Cui, RecordEntry, RecordSubject,
+};
+use cazier_shared::ports::{CertificateStore, CompanyStore, RecordStore, RevokeOutcome};
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// Whose record: a person by CNP or a legal person by CUI.
+#[derive(Args, Clone)]
+#[group(required = true, multiple = false)]
+pub struct SubjectArgs {
+    #[arg(long)]
+    cnp: Option<String>,
+    #[arg(long)]
+    cui: Option<String>,
+}
+
+impl SubjectArgs {
+    fn parse(&self) -> Result<RecordSubject> {
+        match (&self.cnp, &self.cui) {
+            (Some(cnp), _) => Ok(RecordSubject::Person(
+                Cnp::parse(cnp).map_err(|e| anyhow!("invalid --cnp: {e}"))?,
+            )),
+            (None, Some(cui)) => Ok(RecordSubject::Company(
+                Cui::parse(cui).map_err(|e| anyhow!("invalid --cui: {e}"))?,
+            )),
+            (None, None) => bail!("give --cnp or --cui"),
+        }
+    }
+}
+
+fn describe(subject: &RecordSubject) -> String {
+    match subject {
+        RecordSubject::Person(cnp) => cnp.masked(),
+        RecordSubject::Company(cui) => format!("CUI {cui}"),
+    }
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// JSON Lines (.jsonl) or CSV with a header line (.csv).
+    file: PathBuf,
+    /// jsonl or csv, when the file name does not say.
+    #[arg(long)]
+    format: Option<String>,
+    /// Write the good lines even if some are bad (the bad ones are listed and skipped).
+    #[arg(long)]
+    skip_invalid: bool,
+}
+
+#[derive(Subcommand)]
+pub enum RecordsCommand {
+    /// Adds one entry to a person's (or company's) record.
+    Add {
+        #[command(flatten)]
+        subject: SubjectArgs,
+        #[arg(long)]
+        court: String,
+        #[arg(long)]
+        decision: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        decision_date: String,
+        #[arg(long)]
+        offence: String,
+        #[arg(long)]
+        penalty: String,
+        /// Rehabilitation removed it from certificates (kept in the record, not printed).
+        #[arg(long)]
+        rehabilitated: bool,
+    },
+    /// Loads entries from a file. Fields: cnp (or cui), court, decision, decision_date
+    /// (YYYY-MM-DD), offence, penalty, and optionally rehabilitated (true/false). The same
+    /// court and decision for the same person replaces the entry: running it twice is safe.
+    Import(ImportArgs),
+    /// Lists a person's (or company's) entries.
+    List {
+        #[command(flatten)]
+        subject: SubjectArgs,
+    },
+    /// Removes one entry (its id from `records list`).
+    Remove {
+        #[command(flatten)]
+        subject: SubjectArgs,
+        #[arg(long)]
+        entry: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CompaniesCommand {
+    /// Loads legal persons and their legal representatives. Fields: cui, name,
+    /// trade_register_number, representatives (CNPs: a JSON array, or `;`-separated in CSV).
+    /// A company loaded again is replaced, its representatives included.
+    Import(ImportArgs),
+}
+
+#[derive(Subcommand)]
+pub enum CertificatesCommand {
+    /// Revokes a certificate issued in error. Listings and verifications then say REVOKED.
+    Revoke {
+        #[arg(long)]
+        number: String,
+        /// Why (kept in the audit trail; no personal data).
+        #[arg(long)]
+        reason: String,
+        /// Who asks (kept in the audit trail).
+        #[arg(long, env = "USER", default_value = "ops")]
+        by: String,
+    },
+}
+
+fn records(
+    stack: &Stack,
+    privacy: std::sync::Arc<cazier_shared::privacy::Privacy>,
+) -> Result<DynamoRecords> {
+    Ok(DynamoRecords::new(
+        &stack.sdk,
+        stack.output("RecordsTableName")?,
+        privacy,
+    ))
+}
+
+fn record_text(field: &str, value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        bail!("--{field} must not be empty");
+    }
+    if value.chars().count() > 500 || value.chars().any(char::is_control) {
+        bail!("--{field} must be at most 500 characters, with no control characters");
+    }
+    Ok(cazier_shared::domain::text::normalise_romanian(value))
+}
+
+pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
+    let today = bucharest_date(chrono::Utc::now());
+    match command {
+        RecordsCommand::Add {
+            subject,
+            court,
+            decision,
+            decision_date,
+            offence,
+            penalty,
+            rehabilitated,
+        } => {
+            let subject = subject.parse()?;
+            let line = import::Line {
+                number: 0,
+                fields: [
+                    ("court", record_text("court", &court)?),
+                    ("decision", record_text("decision", &decision)?),
+                    ("decision_date", decision_date),
+                    ("offence", record_text("offence", &offence)?),
+                    ("penalty", record_text("penalty", &penalty)?),
+                    ("rehabilitated", rehabilitated.to_string()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .chain(std::iter::once(match &subject {
+                    RecordSubject::Person(cnp) => ("cnp".to_owned(), cnp.as_string()),
+                    RecordSubject::Company(cui) => ("cui".to_owned(), cui.to_string()),
+                }))
+                .collect(),
+            };
+            let privacy = stack.privacy().await?;
+            let key = |s: &RecordSubject| subject_key(&privacy, s);
+            let (subject, entry) = import::record_line(&line, today, &key)
+                .map_err(|problems| anyhow!("{}", problems.join("; ")))?;
+            records(stack, privacy.clone())?
+                .add(&subject, &entry)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("entry written: {}", entry.entry_id);
+        }
+        RecordsCommand::Import(args) => {
+            let format = Format::of(&args.file, args.format.as_deref())?;
+            let (lines, read_errors) = import::read_lines(&args.file, format)?;
+            // Validation needs only the lookup key; load keys before reading all lines.
+            let privacy = stack.privacy().await?;
+            let key = |s: &RecordSubject| subject_key(&privacy, s);
+            let good: Vec<(RecordSubject, RecordEntry)> =
+                import::validate_all(lines, read_errors, args.skip_invalid, |line| {
+                    import::record_line(line, today, &key)
+                })?;
+            let store = records(stack, privacy.clone())?;
+            let bar = import::progress(good.len(), "entries");
+            for chunk in good.chunks(100) {
+                store.put_entries(chunk).await.map_err(|e| {
+                    anyhow!(
+                        "writing failed after {} entries (run again: it is safe): {e}",
+                        bar.position()
+                    )
+                })?;
+                bar.inc(chunk.len() as u64);
+            }
+            bar.finish_and_clear();
+            println!("{} entries written", good.len());
+        }
+        RecordsCommand::List { subject } => {
+            let subject = subject.parse()?;
+            let entries = records(stack, stack.privacy().await?)?
+                .list(&subject)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            if entries.is_empty() {
+                println!("no entries for {}", describe(&subject));
+            }
+            for e in entries {
+                println!(
+                    "{}\t{}\t{} / {}\t{}\t{}{}",
+                    e.entry_id,
+                    e.court,
+                    e.decision,
+                    e.decision_date,
+                    e.offence,
+                    e.penalty,
+                    if e.rehabilitated {
+                        "\t(rehabilitated)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        RecordsCommand::Remove { subject, entry } => {
+            let subject = subject.parse()?;
+            let removed = records(stack, stack.privacy().await?)?
+                .remove(&subject, entry.trim())
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            if !removed {
+                bail!("{} has no entry {}", describe(&subject), entry.trim());
+            }
+            println!("entry removed: {}", entry.trim());
+        }
+    }
+    Ok(())
+}
+
+fn subject_key(privacy: &cazier_shared::privacy::Privacy, subject: &RecordSubject) -> String {
+    match subject {
+        RecordSubject::Person(cnp) => privacy.lookup_hash(&cnp.as_string()),
+        RecordSubject::Company(cui) => format!("CUI{cui}"),
+    }
+}
+
+pub async fn run_companies(command: CompaniesCommand, stack: &Stack) -> Result<()> {
+    let CompaniesCommand::Import(args) = command;
+    let format = Format::of(&args.file, args.format.as_deref())?;
+    let (lines, read_errors) = import::read_lines(&args.file, format)?;
+    let companies =
+        import::validate_all(lines, read_errors, args.skip_invalid, import::company_line)?;
+    let store = records(stack, stack.privacy().await?)?;
+    let bar = import::progress(companies.len(), "companies");
+    for company in &companies {
+        store.put_company(company).await.map_err(|e| {
+            anyhow!(
+                "writing {} failed (run again: it is safe): {e}",
+                company.cui
+            )
+        })?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!("{} companies written", companies.len());
+    Ok(())
+}
+
+pub async fn run_certificates(command: CertificatesCommand, stack: &Stack) -> Result<()> {
+    let CertificatesCommand::Revoke { number, reason, by } = command;
+    let number = CertificateNumber::parse(number.trim())
+        .ok_or_else(|| anyhow!("--number is not a certificate number (CJ-YYYY-NNNNNNNN)"))?;
+    let reason = record_text("reason", &reason)?;
+    let certificates = DynamoCertificates::new(
+        &stack.sdk,
+        stack.output("CertificatesTableName")?,
+        stack.privacy().await?,
+    )
+    .with_audit(stack.output("AuditTableName")?);
+    match certificates
+        .revoke(&number, &reason, &by, chrono::Utc::now())
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+    {
+        RevokeOutcome::Revoked => println!("{} revoked", number.as_str()),
+        RevokeOutcome::AlreadyRevoked => println!("{} was already revoked", number.as_str()),
+        RevokeOutcome::NotFound => bail!("no certificate {}", number.as_str()),
+    }
+    Ok(())
+}
+
+pub async fn run_stats(from: &str, to: &str, stack: &Stack) -> Result<()> {
+    let parse = |flag: &str, v: &str| {
+        NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map_err(|_| anyhow!("--{flag} must be a real date, YYYY-MM-DD"))
+    };
+    let (from, to) = (parse("from", from)?, parse("to", to)?);
+    if to < from {
+        bail!("--to is before --from");
+    }
+    if (to - from).num_days() > 366 {
+        bail!("at most a year at a time");
+    }
+    let days = cazier_shared::aws::stats::collect(
+        &stack.sdk,
+        &stack.output("AccountsTableName")?,
+        &stack.output("CertificatesTableName")?,
+        from,
+        to,
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
+    println!("date\tcertificates_issued\taccounts_created\tvalidated_ghiseul\tvalidated_counter");
+    let mut total = cazier_shared::aws::stats::DayFigures::default();
+    for (day, f) in &days {
+        println!(
+            "{day}\t{}\t{}\t{}\t{}",
+            f.certificates_issued, f.accounts_created, f.validated_ghiseul, f.validated_counter
+        );
+        total.certificates_issued += f.certificates_issued;
+        total.accounts_created += f.accounts_created;
+        total.validated_ghiseul += f.validated_ghiseul;
+        total.validated_counter += f.validated_counter;
+    }
+    println!(
+        "total\t{}\t{}\t{}\t{}",
+        total.certificates_issued,
+        total.accounts_created,
+        total.validated_ghiseul,
+        total.validated_counter
+    );
+    Ok(())
+}
