@@ -594,3 +594,110 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     assert!(out.status.success(), "pdftotext failed");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A clock that always says the same instant.
+pub struct FixedClock(pub chrono::DateTime<chrono::Utc>);
+
+impl cazier_shared::ports::Clock for FixedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
+    }
+}
+
+/// An entry as ops would load it.
+pub fn entry(id: &str, decision: &str, rehabilitated: bool) -> cazier_shared::domain::RecordEntry {
+    cazier_shared::domain::RecordEntry {
+        entry_id: id.into(),
+        court: "Judecătoria Sectorului 2 București".into(),
+        decision: decision.into(),
+        decision_date: chrono::NaiveDate::from_ymd_opt(2018, 3, 9).expect("date"),
+        offence: "furt calificat".into(),
+        penalty: "1 an închisoare cu suspendare".into(),
+        rehabilitated,
+    }
+}
+
+/// Writes entries for a person directly to the record (as `cazier-admin records` does).
+pub fn add_entries(stack: &TestStack, cnp: &str, entries: &[cazier_shared::domain::RecordEntry]) {
+    use cazier_shared::ports::RecordStore;
+    let subject = cazier_shared::domain::RecordSubject::Person(
+        cazier_shared::domain::Cnp::parse(cnp).expect("cnp"),
+    );
+    let pairs: Vec<_> = entries
+        .iter()
+        .map(|e| (subject.clone(), e.clone()))
+        .collect();
+    stack
+        .runtime
+        .block_on(stack.records().put_entries(&pairs))
+        .expect("entries written");
+}
+
+/// A valid CUI made from `body` (its control digit appended).
+pub fn cui_from(body: u32) -> String {
+    let digits: Vec<u32> = body
+        .to_string()
+        .bytes()
+        .map(|b| u32::from(b - b'0'))
+        .collect();
+    format!(
+        "{body}{}",
+        cazier_shared::domain::cui::control_digit(&digits)
+    )
+}
+
+/// A random valid CUI.
+pub fn random_cui() -> String {
+    use rand::Rng;
+    cui_from(rand::thread_rng().gen_range(1_000_000..99_999_999))
+}
+
+/// The verification function's service on the test stack, with the given clock.
+pub fn verification_service(
+    stack: &TestStack,
+    clock: std::sync::Arc<dyn cazier_shared::ports::Clock>,
+) -> cazier_shared::services::verification::VerificationService {
+    use std::sync::Arc;
+    let blobs = Arc::new(cazier_shared::aws::s3::S3Blobs::new(
+        &stack.sdk,
+        stack.output("DocumentsBucketName"),
+    ));
+    cazier_shared::services::verification::VerificationService {
+        certificates: Arc::new(stack.certificates()),
+        audit: Arc::new(stack.audit()),
+        throttle: Arc::new(cazier_shared::aws::dynamo::DynamoSessions::new(
+            &stack.sdk,
+            stack.output("SessionsTableName"),
+        )),
+        clock,
+        chain: Arc::new(cazier_shared::services::trust::ChainSource::new(blobs)),
+    }
+}
+
+/// The requests function's service on the test stack, with the given clock.
+pub fn request_service(
+    stack: &TestStack,
+    clock: std::sync::Arc<dyn cazier_shared::ports::Clock>,
+) -> cazier_shared::services::requests::RequestService {
+    use std::sync::Arc;
+    cazier_shared::services::requests::RequestService {
+        accounts: Arc::new(stack.accounts()),
+        requests: Arc::new(stack.requests()),
+        certificates: Arc::new(stack.certificates()),
+        blobs: Arc::new(cazier_shared::aws::s3::S3Blobs::new(
+            &stack.sdk,
+            stack.output("DocumentsBucketName"),
+        )),
+        companies: Arc::new(stack.records()),
+        clock,
+    }
+}
+
+/// The principal of a signed-in citizen, as the HTTP edge would pass it to a service.
+pub fn citizen_principal(account_id: &str) -> cazier_shared::http::Principal {
+    cazier_shared::http::Principal {
+        account_id: account_id.to_owned(),
+        role: cazier_shared::domain::Role::Citizen,
+        token_hash: String::new(),
+    }
+}

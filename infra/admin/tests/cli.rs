@@ -1,0 +1,353 @@
+//! `cazier-admin` as ops run it: the real binary against a local stack (moto + handlers).
+
+use cazier_e2e::*;
+use cazier_shared::domain::{Cnp, Cui};
+use cazier_shared::ports::CompanyStore;
+use serde_json::json;
+use std::process::Command;
+
+struct Ran {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn admin(stack: &TestStack, args: &[&str]) -> Ran {
+    let out = Command::new(env!("CARGO_BIN_EXE_cazier-admin"))
+        .arg("--outputs")
+        .arg(stack.state_dir.join("stack-outputs.json"))
+        .args(args)
+        .output()
+        .expect("cazier-admin runs");
+    Ran {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("cazier-admin-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn entry_lines(stack: &TestStack, cnp: &str) -> Vec<String> {
+    let listed = admin(stack, &["records", "list", "--cnp", cnp]);
+    assert!(listed.ok, "{}", listed.stderr);
+    listed
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("no entries"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn jsonl(cnp: &str, decision: &str, extra: serde_json::Value) -> String {
+    let mut line = json!({
+        "cnp": cnp, "court": "Judecătoria Cluj-Napoca", "decision": decision,
+        "decision_date": "2017-06-01", "offence": "înșelăciune", "penalty": "amendă penală"
+    });
+    if let (Some(line), Some(extra)) = (line.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            if v.is_null() {
+                line.remove(k);
+            } else {
+                line.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    line.to_string()
+}
+
+#[test]
+fn records_import_is_all_or_nothing_then_idempotent() {
+    let stack = stack();
+    let (a, b) = (random_cnp(), random_cnp());
+    let text = [
+        jsonl(&a, "1/2017", json!({})),
+        jsonl("1234567890123", "2/2017", json!({})),
+        jsonl(&a, "3/2017", json!({"rehabilitated": true})),
+        jsonl(&b, "4/2017", json!({"penalty": null})),
+        "{not json".to_owned(),
+        jsonl(&b, "6/2017", json!({"decision_date": "2017-02-30"})),
+        jsonl(&b, "7/2017", json!({})),
+    ]
+    .join("\n");
+    let path = file("entries.jsonl", &text);
+
+    let refused = admin(stack, &["records", "import", &path]);
+    assert!(!refused.ok);
+    for expected in [
+        "line 2: cnp",
+        "line 4: penalty is missing",
+        "line 5: not a JSON object",
+        "line 6: decision_date",
+        "nothing was written",
+    ] {
+        assert!(
+            refused.stderr.contains(expected),
+            "{expected:?} in:\n{}",
+            refused.stderr
+        );
+    }
+    assert!(!refused.stderr.contains("line 1:") && !refused.stderr.contains("line 7:"));
+    assert!(entry_lines(stack, &a).is_empty(), "nothing written");
+    assert!(entry_lines(stack, &b).is_empty(), "nothing written");
+
+    let partial = admin(stack, &["records", "import", &path, "--skip-invalid"]);
+    assert!(partial.ok, "{}", partial.stderr);
+    assert!(
+        partial.stderr.contains("skipping line(s) 2, 4, 5, 6"),
+        "{}",
+        partial.stderr
+    );
+    assert!(
+        partial.stdout.contains("3 entries written"),
+        "{}",
+        partial.stdout
+    );
+    let listed = entry_lines(stack, &a);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed
+        .iter()
+        .any(|l| l.contains("3/2017") && l.contains("(rehabilitated)")));
+    assert_eq!(entry_lines(stack, &b).len(), 1);
+
+    // Again: the same entries, not twice as many.
+    let again = admin(stack, &["records", "import", &path, "--skip-invalid"]);
+    assert!(again.ok, "{}", again.stderr);
+    assert_eq!(entry_lines(stack, &a).len(), 2);
+    assert_eq!(entry_lines(stack, &b).len(), 1);
+}
+
+#[test]
+fn csv_import_remove_and_list() {
+    let stack = stack();
+    let cnp = random_cnp();
+    let text = format!(
+        "cnp,court,decision,decision_date,offence,penalty,rehabilitated\n\
+         {cnp},\"Tribunalul București, Secția I penală\",55/2012,2012-10-10,\"tâlhărie, în formă continuată\",3 ani,false\n\
+         {cnp},Judecătoria Iași,56/2013,2013-01-15,lovire,amendă,da\n"
+    );
+    let ran = admin(stack, &["records", "import", &file("entries.csv", &text)]);
+    assert!(ran.ok, "{}", ran.stderr);
+    let listed = entry_lines(stack, &cnp);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let first = listed
+        .iter()
+        .find(|l| l.contains("Tribunalul București, Secția I penală"))
+        .expect("the quoted court with its comma");
+    assert!(first.contains("tâlhărie, în formă continuată"));
+    let id = first.split('\t').next().unwrap().to_owned();
+
+    let removed = admin(stack, &["records", "remove", "--cnp", &cnp, "--entry", &id]);
+    assert!(removed.ok, "{}", removed.stderr);
+    let listed = entry_lines(stack, &cnp);
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].contains("Judecătoria Iași") && listed[0].contains("(rehabilitated)"));
+    let twice = admin(stack, &["records", "remove", "--cnp", &cnp, "--entry", &id]);
+    assert!(
+        !twice.ok && twice.stderr.contains("has no entry"),
+        "{}",
+        twice.stderr
+    );
+    let bad = admin(stack, &["records", "list", "--cnp", "123"]);
+    assert!(!bad.ok && bad.stderr.contains("invalid --cnp"));
+}
+
+#[test]
+fn a_large_file_is_written_in_full() {
+    let stack = stack();
+    let people: Vec<String> = (0..300).map(|_| random_cnp()).collect();
+    let text: Vec<String> = (0..3000)
+        .map(|i| jsonl(&people[i % people.len()], &format!("{i}/2020"), json!({})))
+        .collect();
+    let ran = admin(
+        stack,
+        &["records", "import", &file("big.jsonl", &text.join("\n"))],
+    );
+    assert!(ran.ok, "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("3000 entries written"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(entry_lines(stack, &people[7]).len(), 10);
+}
+
+#[test]
+fn companies_import_and_representatives() {
+    let stack = stack();
+    let (one, two) = (random_cnp(), random_cnp());
+    let cui = random_cui();
+    let bad = format!(
+        "cui,name,trade_register_number,representatives\n\
+         {cui},Exemplu SRL,J40/1/2020,{one};{two}\n\
+         12345675,Greșit SRL,J40/2/2020,{one}\n"
+    );
+    let refused = admin(
+        stack,
+        &["companies", "import", &file("companies.csv", &bad)],
+    );
+    assert!(!refused.ok);
+    assert!(
+        refused
+            .stderr
+            .contains("line 3: cui: the CUI's control digit is wrong"),
+        "{}",
+        refused.stderr
+    );
+    let parsed = Cui::parse(&cui).unwrap();
+    let records = stack.records();
+    let is_rep = |cnp: &str| {
+        stack
+            .runtime
+            .block_on(records.is_representative(&Cnp::parse(cnp).unwrap(), &parsed))
+            .unwrap()
+    };
+    assert!(!is_rep(&one), "nothing written");
+
+    let good = format!("{{\"cui\": \"RO{cui}\", \"name\": \"Exemplu SRL\", \"trade_register_number\": \"J40/1/2020\", \"representatives\": [\"{one}\", \"{two}\"]}}\n");
+    let ran = admin(
+        stack,
+        &["companies", "import", &file("companies.jsonl", &good)],
+    );
+    assert!(ran.ok, "{}", ran.stderr);
+    assert!(is_rep(&one) && is_rep(&two));
+    // Loaded again with one representative fewer: the other loses the right.
+    let fewer = format!("{{\"cui\": \"{cui}\", \"name\": \"Exemplu SRL\", \"trade_register_number\": \"J40/1/2020\", \"representatives\": [\"{one}\"]}}\n");
+    assert!(admin(stack, &["companies", "import", &file("c.jsonl", &fewer)]).ok);
+    assert!(is_rep(&one) && !is_rep(&two));
+}
+
+#[test]
+fn revoke_a_certificate() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let request = citizen.request_and_wait(&client, "STUDII");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+
+    let ran = admin(
+        stack,
+        &[
+            "certificates",
+            "revoke",
+            "--number",
+            &number,
+            "--reason",
+            "emis din eroare",
+        ],
+    );
+    assert!(ran.ok, "{}", ran.stderr);
+    assert!(ran.stdout.contains("revoked"));
+    let verified = client
+        .post(
+            "/v1/verifications",
+            None,
+            json!({"certificate_number": number, "cnp": citizen.cnp}),
+        )
+        .json();
+    assert_eq!(verified["result"], "REVOKED");
+    let again = admin(
+        stack,
+        &[
+            "certificates",
+            "revoke",
+            "--number",
+            &number,
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(
+        again.ok && again.stdout.contains("already revoked"),
+        "{}",
+        again.stdout
+    );
+    let audit = admin(stack, &["audit", "--certificate", &number]);
+    assert!(
+        audit.stdout.contains("REVOKED") && audit.stdout.contains("reason=emis din eroare"),
+        "{}",
+        audit.stdout
+    );
+    let unknown = admin(
+        stack,
+        &[
+            "certificates",
+            "revoke",
+            "--number",
+            "CJ-2026-99999999",
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(!unknown.ok && unknown.stderr.contains("no certificate"));
+    let malformed = admin(
+        stack,
+        &["certificates", "revoke", "--number", "42", "--reason", "x"],
+    );
+    assert!(!malformed.ok);
+    let empty_reason = admin(
+        stack,
+        &[
+            "certificates",
+            "revoke",
+            "--number",
+            &number,
+            "--reason",
+            " ",
+        ],
+    );
+    assert!(!empty_reason.ok);
+}
+
+#[test]
+fn trust_commands() {
+    let stack = stack();
+    let shown = admin(stack, &["trust", "show"]);
+    assert!(
+        shown.ok && shown.stdout.contains("certificate seal"),
+        "{}",
+        shown.stdout
+    );
+    let init = admin(stack, &["trust", "init"]);
+    assert!(
+        !init.ok && init.stderr.contains("already installed"),
+        "refuses to replace"
+    );
+    let csr = admin(
+        stack,
+        &["trust", "csr", "--subject", "CN=Test seal,O=IGPR,C=RO"],
+    );
+    assert!(
+        csr.ok
+            && csr
+                .stdout
+                .starts_with("-----BEGIN CERTIFICATE REQUEST-----")
+    );
+    let path = file("seal.csr", &csr.stdout);
+    let out = Command::new("openssl")
+        .args(["req", "-in", &path, "-noout", "-verify", "-subject"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.contains("verify OK") && text.contains("CN = Test seal"),
+        "{text}"
+    );
+    // A chain that is not for the signing key is refused, and nothing changes.
+    let foreign =
+        "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0hbFhVY\n-----END CERTIFICATE-----\n";
+    let import = admin(stack, &["trust", "import", &file("chain.pem", foreign)]);
+    assert!(
+        !import.ok && import.stderr.contains("not installed"),
+        "{}",
+        import.stderr
+    );
+    assert_eq!(admin(stack, &["trust", "show"]).stdout, shown.stdout);
+}

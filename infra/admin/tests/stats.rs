@@ -1,0 +1,55 @@
+//! `cazier-admin stats` on a stack of its own, so the figures are exactly this test's.
+
+use cazier_e2e::*;
+use std::process::Command;
+
+fn today_row(stack: &TestStack) -> Vec<u64> {
+    let today = cazier_shared::domain::bucharest_date(chrono::Utc::now());
+    let (from, to) = (today - chrono::Duration::days(2), today);
+    let out = Command::new(env!("CARGO_BIN_EXE_cazier-admin"))
+        .arg("--outputs")
+        .arg(stack.state_dir.join("stack-outputs.json"))
+        .args([
+            "stats",
+            "--from",
+            &from.to_string(),
+            "--to",
+            &to.to_string(),
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 3 + 1, "header, three days, total:\n{text}");
+    lines
+        .iter()
+        .find(|l| l.starts_with(&today.to_string()))
+        .expect("today's row")
+        .split('\t')
+        .skip(1)
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn stats_count_what_happened() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    assert_eq!(
+        today_row(stack),
+        vec![0, 0, 0, 0],
+        "the operator account is not counted"
+    );
+
+    let validated = Citizen::validated(&client);
+    validated.request_and_wait(&client, "ANGAJARE");
+    validated.request_and_wait(&client, "STUDII");
+    let _registered_only = Citizen::register(&client);
+    // issued, accounts created, validated via ghiseul.ro, validated at a counter
+    assert_eq!(today_row(stack), vec![2, 2, 0, 1]);
+}

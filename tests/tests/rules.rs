@@ -1,0 +1,346 @@
+//! The rules of issue: rehabilitated entries, validity and its end, revocation, legal persons,
+//! the daily limit's day boundary. Over HTTP where a user would see it.
+
+use cazier_e2e::*;
+use cazier_shared::domain::{Cnp, Company, Cui, RecordSubject};
+use cazier_shared::ports::{CertificateStore, CompanyStore, RecordStore, RevokeOutcome};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use serde_json::json;
+use std::sync::Arc;
+
+fn pdf_of(client: &Client, citizen: &Citizen, number: &str) -> Vec<u8> {
+    let pdf = client.get(
+        &format!("/v1/certificates/{number}/pdf"),
+        Some(&citizen.token),
+    );
+    assert_eq!(pdf.status, 200);
+    pdf.body
+}
+
+fn verify_document(client: &Client, pdf: &[u8]) -> serde_json::Value {
+    let r = client.raw(
+        "POST",
+        "/v1/verifications/document",
+        None,
+        &[("content-type", "application/pdf")],
+        Some(pdf),
+    );
+    assert_eq!(r.status, 200);
+    r.json()
+}
+
+#[test]
+fn only_rehabilitated_entries_give_a_clean_certificate() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    add_entries(
+        stack,
+        &citizen.cnp,
+        &[entry("r1", "77/2009", true), entry("r2", "78/2010", true)],
+    );
+    let request = citizen.request_and_wait(&client, "ANGAJARE");
+    assert_eq!(request["status"], "ISSUED", "{request}");
+    let list = client.get("/v1/certificates", Some(&citizen.token)).json();
+    assert_eq!(list[0]["has_entries"], false);
+    let text = pdf_text(&pdf_of(
+        &client,
+        &citizen,
+        request["certificate_number"].as_str().unwrap(),
+    ));
+    assert!(text.contains("NU ESTE ÎNSCRISĂ"), "{text}");
+    assert!(
+        !text.contains("77/2009") && !text.contains("78/2010"),
+        "{text}"
+    );
+}
+
+#[test]
+fn current_entries_are_used_and_rehabilitated_ones_omitted() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    add_entries(
+        stack,
+        &citizen.cnp,
+        &[entry("a", "11/2015", false), entry("b", "12/2016", true)],
+    );
+    let first = citizen.request_and_wait(&client, "ANGAJARE");
+    let text = pdf_text(&pdf_of(
+        &client,
+        &citizen,
+        first["certificate_number"].as_str().unwrap(),
+    ));
+    assert!(
+        text.contains("11/2015") && !text.contains("12/2016"),
+        "{text}"
+    );
+
+    // The entry is removed (say, it was loaded in error): the next certificate is clean.
+    let subject = RecordSubject::Person(Cnp::parse(&citizen.cnp).unwrap());
+    let removed = stack
+        .runtime
+        .block_on(stack.records().remove(&subject, "a"))
+        .unwrap();
+    assert!(removed);
+    let second = citizen.request_and_wait(&client, "STUDII");
+    let text = pdf_text(&pdf_of(
+        &client,
+        &citizen,
+        second["certificate_number"].as_str().unwrap(),
+    ));
+    assert!(text.contains("NU ESTE ÎNSCRISĂ"), "{text}");
+}
+
+#[test]
+fn validity_ends_after_six_months_everywhere() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let request = citizen.request_and_wait(&client, "VIZA");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+    let pdf = pdf_of(&client, &citizen, &number);
+    let list = client.get("/v1/certificates", Some(&citizen.token)).json();
+    let valid_until: NaiveDate = list[0]["valid_until"].as_str().unwrap().parse().unwrap();
+
+    // The last minute of the last valid day in Bucharest, and the first of the next.
+    let last_minute = chrono_tz::Europe::Bucharest
+        .from_local_datetime(&valid_until.and_hms_opt(23, 59, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    let next_day = last_minute + Duration::minutes(2);
+    let dto = || cazier_shared::services::verification::VerifyDto {
+        certificate_number: number.clone(),
+        cnp: Some(citizen.cnp.clone()),
+        cui: None,
+    };
+    stack.runtime.block_on(async {
+        let still = verification_service(stack, Arc::new(FixedClock(last_minute)));
+        assert_eq!(
+            still.verify(dto(), "rules-1").await.unwrap()["result"],
+            "VALID"
+        );
+        let later = verification_service(stack, Arc::new(FixedClock(next_day)));
+        assert_eq!(
+            later.verify(dto(), "rules-1").await.unwrap()["result"],
+            "EXPIRED"
+        );
+        let document = later
+            .verify_document(&pdf, Some("application/pdf"), "rules-1")
+            .await
+            .unwrap();
+        assert_eq!(document["result"], "EXPIRED", "{document}");
+        assert_eq!(document["signature"], "VALID");
+        let listing = request_service(stack, Arc::new(FixedClock(next_day)))
+            .list_certificates(&citizen_principal(&citizen.account_id))
+            .await
+            .unwrap();
+        assert_eq!(listing[0]["status"], "EXPIRED");
+    });
+    // Today it is valid.
+    assert_eq!(verify_document(&client, &pdf)["result"], "VALID");
+}
+
+#[test]
+fn a_revoked_certificate_says_so_everywhere() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let request = citizen.request_and_wait(&client, "ADOPTIE");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+    let pdf = pdf_of(&client, &citizen, &number);
+    let parsed = cazier_shared::domain::CertificateNumber::parse(&number).unwrap();
+    let certificates = stack
+        .certificates()
+        .with_audit(stack.output("AuditTableName"));
+    let outcome = stack
+        .runtime
+        .block_on(certificates.revoke(&parsed, "issued in error", "ops-test", Utc::now()))
+        .unwrap();
+    assert_eq!(outcome, RevokeOutcome::Revoked);
+    let again = stack
+        .runtime
+        .block_on(certificates.revoke(&parsed, "twice", "ops-test", Utc::now()))
+        .unwrap();
+    assert_eq!(again, RevokeOutcome::AlreadyRevoked);
+
+    let list = client.get("/v1/certificates", Some(&citizen.token)).json();
+    assert_eq!(list[0]["status"], "REVOKED");
+    let verified = client
+        .post(
+            "/v1/verifications",
+            None,
+            json!({"certificate_number": number, "cnp": citizen.cnp}),
+        )
+        .json();
+    assert_eq!(verified["result"], "REVOKED");
+    let document = verify_document(&client, &pdf);
+    assert_eq!(document["result"], "REVOKED");
+    assert_eq!(document["signature"], "VALID");
+    let history = stack
+        .runtime
+        .block_on(cazier_shared::ports::AuditLog::history(
+            &stack.audit(),
+            &cazier_shared::ports::AuditEvent::certificate(&parsed),
+        ))
+        .unwrap();
+    let revoked: Vec<_> = history.iter().filter(|e| e.event == "REVOKED").collect();
+    assert_eq!(revoked.len(), 1, "revoked once, recorded once");
+    assert_eq!(revoked[0].details["reason"], "issued in error");
+}
+
+fn register_company(stack: &TestStack, representatives: &[&str]) -> Company {
+    let company = Company {
+        cui: Cui::parse(&random_cui()).unwrap(),
+        name: "Transilvania Construcții SRL".into(),
+        trade_register_number: "J12/3456/2011".into(),
+        representatives: representatives
+            .iter()
+            .map(|c| Cnp::parse(c).unwrap())
+            .collect(),
+    };
+    stack
+        .runtime
+        .block_on(stack.records().put_company(&company))
+        .unwrap();
+    company
+}
+
+#[test]
+fn a_legal_representative_obtains_the_company_certificate() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let representative = Citizen::validated(&client);
+    let stranger = Citizen::validated(&client);
+    let company = register_company(stack, &[&representative.cnp]);
+    let cui = company.cui.to_string();
+    let company_entry = entry("c1", "4321/2021", false);
+    stack
+        .runtime
+        .block_on(
+            stack
+                .records()
+                .put_entries(&[(RecordSubject::Company(company.cui.clone()), company_entry)]),
+        )
+        .unwrap();
+    let body =
+        json!({"purpose": "ALTE_UTILIZARI", "subject": {"type": "LEGAL_PERSON", "cui": cui}});
+
+    // Not a representative, or an unknown company: 403, alike.
+    let refused = client.post(
+        "/v1/certificate-requests",
+        Some(&stranger.token),
+        body.clone(),
+    );
+    let refused = refused.problem(403, "NOT_LEGAL_REPRESENTATIVE");
+    let unknown = client.post(
+        "/v1/certificate-requests",
+        Some(&stranger.token),
+        json!({"purpose": "ALTE_UTILIZARI", "subject": {"type": "LEGAL_PERSON", "cui": random_cui()}}),
+    );
+    assert_eq!(unknown.problem(403, "NOT_LEGAL_REPRESENTATIVE"), refused);
+    // A CUI whose control digit is wrong: 422.
+    let mut wrong = cui.clone().into_bytes();
+    let last = wrong.len() - 1;
+    wrong[last] = if wrong[last] == b'9' {
+        b'0'
+    } else {
+        wrong[last] + 1
+    };
+    client
+        .post(
+            "/v1/certificate-requests",
+            Some(&representative.token),
+            json!({"purpose": "ALTE_UTILIZARI", "subject": {"type": "LEGAL_PERSON", "cui": String::from_utf8(wrong).unwrap()}}),
+        )
+        .problem(422, "INVALID_CUI");
+
+    // The representative: issued, naming the company and listing its entries.
+    let r = client.post(
+        "/v1/certificate-requests",
+        Some(&representative.token),
+        body,
+    );
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let request = wait_final(
+        &client,
+        &representative.token,
+        r.json()["request_id"].as_str().unwrap(),
+    );
+    assert_eq!(request["status"], "ISSUED", "{request}");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+    let text = pdf_text(&pdf_of(&client, &representative, &number));
+    for expected in [
+        "Transilvania Construcții SRL",
+        cui.as_str(),
+        "J12/3456/2011",
+        "Trade register number",
+        "Persoana juridică ESTE ÎNSCRISĂ",
+        "4321/2021",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+    }
+    assert!(
+        !text.contains(&representative.cnp),
+        "the certificate is about the company"
+    );
+
+    // Verified by the company's CUI; the representative's CNP does not find it.
+    let by_cui = client
+        .post(
+            "/v1/verifications",
+            None,
+            json!({"certificate_number": number, "cui": format!("RO{cui}")}),
+        )
+        .json();
+    assert_eq!(by_cui["result"], "VALID", "{by_cui}");
+    assert_eq!(by_cui["holder_name"], "Transilvania Construcții SRL");
+    let by_cnp = client
+        .post(
+            "/v1/verifications",
+            None,
+            json!({"certificate_number": number, "cnp": representative.cnp}),
+        )
+        .json();
+    assert_eq!(by_cnp["result"], "NOT_FOUND");
+
+    // The company's request and the representative's own are limited separately.
+    let own = representative.request_and_wait(&client, "ALTE_UTILIZARI");
+    assert_eq!(own["status"], "ISSUED");
+}
+
+#[test]
+fn the_daily_limit_counts_bucharest_days() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let principal = citizen_principal(&citizen.account_id);
+    // 23:59:30 in Bucharest on some day, then 20 s later, then 40 s later (the next day).
+    let day = Utc::now().date_naive() - Duration::days(3);
+    let late = chrono_tz::Europe::Bucharest
+        .from_local_datetime(&day.and_hms_opt(23, 59, 30).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    let submit = |at: chrono::DateTime<Utc>| {
+        let service = request_service(stack, Arc::new(FixedClock(at)));
+        let dto: cazier_shared::services::requests::SubmitDto =
+            serde_json::from_value(json!({"purpose": "PORT_ARMA"})).unwrap();
+        stack
+            .runtime
+            .block_on(service.submit(&principal, dto, None))
+            .map(|s| s.0)
+    };
+    let first = submit(late).expect("first request of the day");
+    match submit(late + Duration::seconds(20)) {
+        Err(cazier_shared::http::ApiError::Conflict { code, extra, .. }) => {
+            assert_eq!(code, "DAILY_LIMIT");
+            assert_eq!(extra.unwrap().1, first["request_id"]);
+        }
+        other => panic!(
+            "expected DAILY_LIMIT, got {:?}",
+            other.map(|v| v.to_string())
+        ),
+    }
+    let next_day = submit(late + Duration::seconds(40)).expect("a new Bucharest day");
+    assert_ne!(next_day["request_id"], first["request_id"]);
+}
