@@ -432,6 +432,40 @@ impl Citizen {
         citizen
     }
 
+    /// A citizen validated through the development ghiseul.ro issuer.
+    pub fn validated_via_ghiseul(client: &Client) -> Citizen {
+        let citizen = Citizen::register(client);
+        let started = client.call(
+            "POST",
+            "/v1/accounts/me/validations/ghiseul",
+            Some(&citizen.token),
+            None,
+        );
+        assert_eq!(
+            started.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&started.body)
+        );
+        let state = started.json()["state"].as_str().expect("state").to_owned();
+        let now = chrono::Utc::now().timestamp();
+        let claims = json!({
+            "iss": "https://ghiseul.local.test", "aud": "cazier-local", "iat": now,
+            "exp": now + 300, "jti": uuid::Uuid::new_v4().to_string(), "nonce": state,
+            "cnp": citizen.cnp, "family_name": "Ștefănescu", "given_name": "Ana-Maria",
+            "auth_method": "3DS_CARD"
+        });
+        let assertion = cazier_shared::identity::sign(&claims, &dev_issuer_key(), "ghiseul-dev-1")
+            .expect("signs");
+        let done = client.post(
+            "/v1/accounts/me/validations/ghiseul/complete",
+            Some(&citizen.token),
+            json!({"assertion": assertion}),
+        );
+        assert_eq!(done.status, 200, "{}", String::from_utf8_lossy(&done.body));
+        citizen
+    }
+
     /// Submits a request and waits until it leaves PENDING; returns the final request.
     pub fn request_and_wait(&self, client: &Client, purpose: &str) -> Value {
         let r = client.post(
