@@ -191,6 +191,21 @@ impl TestStack {
         cazier_shared::aws::dynamo::DynamoRequests::new(&self.sdk, self.output("RequestsTableName"))
     }
 
+    /// The KMS signing key's public key (DER SubjectPublicKeyInfo), straight from KMS.
+    pub fn signing_public_key(&self) -> Vec<u8> {
+        self.runtime.block_on(async {
+            aws_sdk_kms::Client::new(&self.sdk)
+                .get_public_key()
+                .key_id(self.output("SigningKeyId"))
+                .send()
+                .await
+                .expect("public key")
+                .public_key
+                .expect("key")
+                .into_inner()
+        })
+    }
+
     pub fn output(&self, key: &str) -> String {
         self.outputs
             .get(key)
@@ -734,4 +749,25 @@ pub fn citizen_principal(account_id: &str) -> cazier_shared::http::Principal {
         role: cazier_shared::domain::Role::Citizen,
         token_hash: String::new(),
     }
+}
+
+/// The citizen's certificate PDF, downloaded as they would.
+pub fn download_pdf(client: &Client, citizen: &Citizen, number: &str) -> Vec<u8> {
+    let pdf = client.get(
+        &format!("/v1/certificates/{number}/pdf"),
+        Some(&citizen.token),
+    );
+    assert_eq!(pdf.status, 200, "{}", String::from_utf8_lossy(&pdf.body));
+    pdf.body
+}
+
+/// `POST /v1/verifications/document` with a PDF body.
+pub fn verify_document(client: &Client, pdf: &[u8]) -> Reply {
+    client.raw(
+        "POST",
+        "/v1/verifications/document",
+        None,
+        &[("content-type", "application/pdf")],
+        Some(pdf),
+    )
 }

@@ -124,22 +124,8 @@ fn issued_pdf(client: &Client, citizen: &Citizen) -> (String, Vec<u8>) {
     let request = citizen.request_and_wait(client, "EMIGRARE");
     assert_eq!(request["status"], "ISSUED", "{request}");
     let number = request["certificate_number"].as_str().unwrap().to_owned();
-    let pdf = client.get(
-        &format!("/v1/certificates/{number}/pdf"),
-        Some(&citizen.token),
-    );
-    assert_eq!(pdf.status, 200);
-    (number, pdf.body)
-}
-
-fn verify_document(client: &Client, pdf: &[u8]) -> Reply {
-    client.raw(
-        "POST",
-        "/v1/verifications/document",
-        None,
-        &[("content-type", "application/pdf")],
-        Some(pdf),
-    )
+    let pdf = download_pdf(client, citizen, &number);
+    (number, pdf)
 }
 
 fn pdfsig(nss: &str, pdf: &str) -> String {
@@ -326,17 +312,7 @@ fn the_published_chain_is_for_the_signing_key() {
     // Its public key is the KMS signing key's.
     let (ok, seal_key) = run("openssl", &["x509", "-in", &seal, "-noout", "-pubkey"]);
     assert!(ok);
-    let kms_key = stack.runtime.block_on(async {
-        aws_sdk_kms::Client::new(&stack.sdk)
-            .get_public_key()
-            .key_id(stack.output("SigningKeyId"))
-            .send()
-            .await
-            .expect("public key")
-            .public_key
-            .expect("key")
-            .into_inner()
-    });
+    let kms_key = stack.signing_public_key();
     let kms_pem = dir.write("kms.der", &kms_key);
     let (ok, kms_pem) = run(
         "openssl",

@@ -164,17 +164,7 @@ fn register_validate_request_download_and_verify() {
     else {
         panic!("the seal does not verify");
     };
-    let kms_key = stack.runtime.block_on(async {
-        aws_sdk_kms::Client::new(&stack.sdk)
-            .get_public_key()
-            .key_id(stack.output("SigningKeyId"))
-            .send()
-            .await
-            .expect("public key")
-            .public_key
-            .expect("key")
-            .into_inner()
-    });
+    let kms_key = stack.signing_public_key();
     use der::Encode;
     assert_eq!(
         signer

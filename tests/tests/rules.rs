@@ -8,23 +8,8 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 use std::sync::Arc;
 
-fn pdf_of(client: &Client, citizen: &Citizen, number: &str) -> Vec<u8> {
-    let pdf = client.get(
-        &format!("/v1/certificates/{number}/pdf"),
-        Some(&citizen.token),
-    );
-    assert_eq!(pdf.status, 200);
-    pdf.body
-}
-
-fn verify_document(client: &Client, pdf: &[u8]) -> serde_json::Value {
-    let r = client.raw(
-        "POST",
-        "/v1/verifications/document",
-        None,
-        &[("content-type", "application/pdf")],
-        Some(pdf),
-    );
+fn document_result(client: &Client, pdf: &[u8]) -> serde_json::Value {
+    let r = verify_document(client, pdf);
     assert_eq!(r.status, 200);
     r.json()
 }
@@ -43,7 +28,7 @@ fn only_rehabilitated_entries_give_a_clean_certificate() {
     assert_eq!(request["status"], "ISSUED", "{request}");
     let list = client.get("/v1/certificates", Some(&citizen.token)).json();
     assert_eq!(list[0]["has_entries"], false);
-    let text = pdf_text(&pdf_of(
+    let text = pdf_text(&download_pdf(
         &client,
         &citizen,
         request["certificate_number"].as_str().unwrap(),
@@ -66,7 +51,7 @@ fn current_entries_are_used_and_rehabilitated_ones_omitted() {
         &[entry("a", "11/2015", false), entry("b", "12/2016", true)],
     );
     let first = citizen.request_and_wait(&client, "ANGAJARE");
-    let text = pdf_text(&pdf_of(
+    let text = pdf_text(&download_pdf(
         &client,
         &citizen,
         first["certificate_number"].as_str().unwrap(),
@@ -84,7 +69,7 @@ fn current_entries_are_used_and_rehabilitated_ones_omitted() {
         .unwrap();
     assert!(removed);
     let second = citizen.request_and_wait(&client, "STUDII");
-    let text = pdf_text(&pdf_of(
+    let text = pdf_text(&download_pdf(
         &client,
         &citizen,
         second["certificate_number"].as_str().unwrap(),
@@ -99,7 +84,7 @@ fn validity_ends_after_six_months_everywhere() {
     let citizen = Citizen::validated(&client);
     let request = citizen.request_and_wait(&client, "VIZA");
     let number = request["certificate_number"].as_str().unwrap().to_owned();
-    let pdf = pdf_of(&client, &citizen, &number);
+    let pdf = download_pdf(&client, &citizen, &number);
     let list = client.get("/v1/certificates", Some(&citizen.token)).json();
     let valid_until: NaiveDate = list[0]["valid_until"].as_str().unwrap().parse().unwrap();
 
@@ -138,7 +123,7 @@ fn validity_ends_after_six_months_everywhere() {
         assert_eq!(listing[0]["status"], "EXPIRED");
     });
     // Today it is valid.
-    assert_eq!(verify_document(&client, &pdf)["result"], "VALID");
+    assert_eq!(document_result(&client, &pdf)["result"], "VALID");
 }
 
 #[test]
@@ -148,7 +133,7 @@ fn a_revoked_certificate_says_so_everywhere() {
     let citizen = Citizen::validated(&client);
     let request = citizen.request_and_wait(&client, "ADOPTIE");
     let number = request["certificate_number"].as_str().unwrap().to_owned();
-    let pdf = pdf_of(&client, &citizen, &number);
+    let pdf = download_pdf(&client, &citizen, &number);
     let parsed = cazier_shared::domain::CertificateNumber::parse(&number).unwrap();
     let certificates = stack
         .certificates()
@@ -174,7 +159,7 @@ fn a_revoked_certificate_says_so_everywhere() {
         )
         .json();
     assert_eq!(verified["result"], "REVOKED");
-    let document = verify_document(&client, &pdf);
+    let document = document_result(&client, &pdf);
     assert_eq!(document["result"], "REVOKED");
     assert_eq!(document["signature"], "VALID");
     let history = stack
@@ -269,7 +254,7 @@ fn a_legal_representative_obtains_the_company_certificate() {
     );
     assert_eq!(request["status"], "ISSUED", "{request}");
     let number = request["certificate_number"].as_str().unwrap().to_owned();
-    let text = pdf_text(&pdf_of(&client, &representative, &number));
+    let text = pdf_text(&download_pdf(&client, &representative, &number));
     for expected in [
         "Transilvania Construcții SRL",
         cui.as_str(),

@@ -155,11 +155,11 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
             let line = import::Line {
                 number: 0,
                 fields: [
-                    ("court", record_text("court", &court)?),
-                    ("decision", record_text("decision", &decision)?),
+                    ("court", court),
+                    ("decision", decision),
                     ("decision_date", decision_date),
-                    ("offence", record_text("offence", &offence)?),
-                    ("penalty", record_text("penalty", &penalty)?),
+                    ("offence", offence),
+                    ("penalty", penalty),
                     ("rehabilitated", rehabilitated.to_string()),
                 ]
                 .into_iter()
