@@ -161,7 +161,7 @@ impl FontUse {
             .stem_v(80.0)
             .font_file2(file_ref);
 
-        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&subset, 9);
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&subset, 6);
         pdf.stream(file_ref, &compressed)
             .filter(Filter::FlateDecode)
             .pair(Name(b"Length1"), subset.len() as i32);
@@ -170,7 +170,7 @@ impl FontUse {
         for (cid, c) in &self.unicode {
             cmap.pair(*cid, *c);
         }
-        let cmap = miniz_oxide::deflate::compress_to_vec_zlib(&cmap.finish(), 9);
+        let cmap = miniz_oxide::deflate::compress_to_vec_zlib(&cmap.finish(), 6);
         pdf.cmap(cmap_ref, &cmap).filter(Filter::FlateDecode);
         Ok(())
     }

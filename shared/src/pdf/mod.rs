@@ -393,7 +393,7 @@ pub fn render(
         fonts.finish();
         resources.finish();
         page.finish();
-        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish(), 9);
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish(), 6);
         pdf.stream(content_id, &compressed)
             .filter(Filter::FlateDecode);
     }
