@@ -83,6 +83,10 @@ async fn main() -> Result<()> {
     if let Some((email, _, unit)) = &seed_operator {
         println!("  operator:       {email} ({unit})");
     }
+    println!(
+        "  seal root:      {} (trust it to validate certificates offline)",
+        args.state_dir.join("trust-root.pem").display()
+    );
     println!("Ctrl-C stops it.");
     tokio::signal::ctrl_c().await.ok();
     println!("stopping…");
