@@ -123,20 +123,23 @@ fn unknown_fields(line: &Line, known: &[&str]) -> Option<String> {
     (!unknown.is_empty()).then(|| format!("unknown field(s): {}", unknown.join(", ")))
 }
 
-fn text(line: &Line, field: &str, problems: &mut Vec<String>) -> String {
-    match line.fields.get(field).map(|v| v.trim()) {
-        None | Some("") => {
-            problems.push(format!("{field} is missing"));
-            String::new()
-        }
-        Some(v) if v.chars().count() > 500 || v.chars().any(char::is_control) => {
-            problems.push(format!(
-                "{field} must be at most 500 characters, with no control characters"
-            ));
-            String::new()
-        }
-        Some(v) => normalise_romanian(v),
+/// A required free-text field: trimmed, at most 500 characters, no control characters,
+/// Romanian letters normalised (comma below).
+pub fn text_value(field: &str, value: Option<&str>) -> Result<String, String> {
+    match value.map(str::trim) {
+        None | Some("") => Err(format!("{field} is missing")),
+        Some(v) if v.chars().count() > 500 || v.chars().any(char::is_control) => Err(format!(
+            "{field} must be at most 500 characters, with no control characters"
+        )),
+        Some(v) => Ok(normalise_romanian(v)),
     }
+}
+
+fn text(line: &Line, field: &str, problems: &mut Vec<String>) -> String {
+    text_value(field, line.fields.get(field).map(String::as_str)).unwrap_or_else(|problem| {
+        problems.push(problem);
+        String::new()
+    })
 }
 
 /// The subject of a line: `cnp` (a person) or `cui` (a legal person), exactly one.

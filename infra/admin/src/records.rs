@@ -128,17 +128,6 @@ fn records(
     ))
 }
 
-fn record_text(field: &str, value: &str) -> Result<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        bail!("--{field} must not be empty");
-    }
-    if value.chars().count() > 500 || value.chars().any(char::is_control) {
-        bail!("--{field} must be at most 500 characters, with no control characters");
-    }
-    Ok(cazier_shared::domain::text::normalise_romanian(value))
-}
-
 pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
     let today = bucharest_date(chrono::Utc::now());
     match command {
@@ -278,7 +267,7 @@ pub async fn run_certificates(command: CertificatesCommand, stack: &Stack) -> Re
     let CertificatesCommand::Revoke { number, reason, by } = command;
     let number = CertificateNumber::parse(number.trim())
         .ok_or_else(|| anyhow!("--number is not a certificate number (CJ-YYYY-NNNNNNNN)"))?;
-    let reason = record_text("reason", &reason)?;
+    let reason = import::text_value("--reason", Some(&reason)).map_err(|e| anyhow!("{e}"))?;
     let certificates = DynamoCertificates::new(
         &stack.sdk,
         stack.output("CertificatesTableName")?,

@@ -113,6 +113,13 @@ async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<B
     })
 }
 
+fn output(outputs: &HashMap<String, String>, key: &str) -> Result<String> {
+    outputs
+        .get(key)
+        .cloned()
+        .ok_or_else(|| anyhow!("template.yaml has no output {key}"))
+}
+
 /// Creates the operator account through the same code as `cazier-admin operator create`,
 /// with the tables and keys named in the stack's outputs.
 async fn seed_operator(
@@ -122,12 +129,7 @@ async fn seed_operator(
     password: &str,
     unit: &str,
 ) -> Result<()> {
-    let output = |k: &str| {
-        outputs
-            .get(k)
-            .cloned()
-            .ok_or_else(|| anyhow!("template.yaml has no output {k}"))
-    };
+    let output = |k: &str| output(outputs, k);
     let privacy =
         cazier_shared::privacy::Privacy::load(sdk, &output("LookupKeyId")?, &output("DataKeyId")?)
             .await
@@ -156,12 +158,7 @@ async fn init_trust(
     state_dir: &std::path::Path,
 ) -> Result<()> {
     use cazier_shared::aws::{kms::KmsSigner, s3::S3Blobs};
-    let output = |k: &str| {
-        outputs
-            .get(k)
-            .cloned()
-            .ok_or_else(|| anyhow!("template.yaml has no output {k}"))
-    };
+    let output = |k: &str| output(outputs, k);
     let chain = cazier_shared::services::trust::init(
         &KmsSigner::new(sdk, output("TrustRootKeyId")?),
         &KmsSigner::new(sdk, output("SigningKeyId")?),
