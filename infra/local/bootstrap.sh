@@ -12,6 +12,7 @@ command -v pdfsig >/dev/null && command -v pdftotext >/dev/null || apt_packages+
 command -v qpdf >/dev/null || apt_packages+=(qpdf)
 command -v certutil >/dev/null || apt_packages+=(libnss3-tools)
 command -v openssl >/dev/null || apt_packages+=(openssl)
+command -v zbarimg >/dev/null || apt_packages+=(zbar-tools)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "installing Debian packages: ${apt_packages[*]}"
   sudo_cmd=""

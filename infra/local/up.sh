@@ -39,4 +39,5 @@ CAZIER_OPERATOR_PASSWORD=operator-local-password ./target/debug/cazier-local \
   --operator-email operator@cazier.local \
   --operator-unit "Secția 1 Poliție București" \
   --parameter "IdentityIssuers=$(cat infra/local/ghiseul-dev-issuers.json)" \
+  --parameter "VerificationPageUrl=http://127.0.0.1:$API_PORT/verificare" \
   "$@"

@@ -329,6 +329,7 @@ pub const ROUTE_ACCESS: &[(&str, Access)] = &[
     ("POST /v1/verifications", Access::Public),
     ("POST /v1/verifications/document", Access::Public),
     ("GET /v1/trust/certificates", Access::Public),
+    ("GET /verificare", Access::Public),
 ];
 
 pub fn access_of(route_key: &str) -> Option<Access> {

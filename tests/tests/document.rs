@@ -225,6 +225,26 @@ fn an_issued_certificate_is_trusted_by_pdf_validators_and_readable() {
             "pdftotext lacks {expected:?}:\n{text}"
         );
     }
+    // The QR code, read off the rendered page, opens the verification page for this number.
+    let (ok, out) = run(
+        "pdftoppm",
+        &[
+            "-r",
+            "150",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            &pdf_path,
+            &dir.path("page"),
+        ],
+    );
+    assert!(ok, "{out}");
+    let (ok, qr) = run("zbarimg", &["-q", "--raw", &dir.path("page-1.png")]);
+    assert!(ok, "{qr}");
+    let expected_url = format!("https://cazier.example.ro/verificare?number={number}");
+    assert_eq!(qr.lines().next(), Some(expected_url.as_str()), "{qr}");
     let (ok, pages) = run("pdfinfo", &[&pdf_path]);
     let page_count = pages
         .lines()
@@ -428,4 +448,44 @@ fn unreadable_documents_get_a_clear_4xx() {
     let answer = verify_document(&client, &garbled);
     assert_eq!(answer.status, 200);
     assert_eq!(answer.json()["signature"], "INVALID");
+}
+
+#[test]
+fn the_verification_page_is_served_locked_down() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let page = client.get("/verificare?number=CJ-2026-00000001", None);
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let html = String::from_utf8(page.body.clone()).unwrap();
+    assert!(html.contains("Verificarea certificatului de cazier judiciar"));
+    assert!(html.contains("Criminal record certificate check"));
+    assert!(
+        html.contains("\"/v1/verifications\"") && html.contains("\"/v1/verifications/document\"")
+    );
+    let policy = page
+        .header("content-security-policy")
+        .expect("a CSP")
+        .to_owned();
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+    // The inline script is allowed by its hash, and nothing else may run.
+    let script = html
+        .split_once("<script>")
+        .unwrap()
+        .1
+        .split_once("</script>")
+        .unwrap()
+        .0;
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    assert!(
+        policy.contains(&format!("script-src 'sha256-{hash}'")),
+        "{policy}"
+    );
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
 }

@@ -1,5 +1,7 @@
 //! Public verification: `POST /v1/verifications`.
 
+mod page;
+
 use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::{ConfigError, Env};
@@ -57,6 +59,7 @@ impl VerificationFunction {
                     .await?;
                 Ok(json_response(StatusCode::OK, &answer))
             }
+            "GET /verificare" => Ok(page::response()),
             "GET /v1/trust/certificates" => {
                 let pem = self.service.trust_chain_pem().await?;
                 let mut response = Response::new(Body::Text(pem));
