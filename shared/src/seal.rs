@@ -29,8 +29,6 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use x509_cert::{Certificate, TbsCertificate, Version};
 
-pub use x509_cert::Certificate as X509Certificate;
-
 /// Where the chain lives in the documents bucket (public material, no personal data).
 pub const CHAIN_KEY: &str = "trust/chain.pem";
 pub const CHAIN_CONTENT_TYPE: &str = "application/pem-certificate-chain";
@@ -110,6 +108,11 @@ impl TrustChain {
 
     pub fn root(&self) -> &Certificate {
         &self.certificates[self.certificates.len() - 1]
+    }
+
+    /// The root alone, as PEM: what verifiers add to their trust store.
+    pub fn root_pem(&self) -> Result<String, SealError> {
+        Ok(self.root().to_pem(der::pem::LineEnding::LF)?)
     }
 
     pub fn certificates(&self) -> &[Certificate] {

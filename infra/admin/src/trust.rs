@@ -58,9 +58,7 @@ pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             if let Some(path) = root_out {
-                let root = TrustChain::new(vec![chain.root().clone()])
-                    .and_then(|r| r.to_pem())
-                    .map_err(|e| anyhow!("{e}"))?;
+                let root = chain.root_pem().map_err(|e| anyhow!("{e}"))?;
                 std::fs::write(&path, root)
                     .with_context(|| format!("writing {}", path.display()))?;
             }

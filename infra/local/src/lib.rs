@@ -167,8 +167,8 @@ async fn init_trust(
     )
     .await
     .map_err(|e| anyhow!("creating the seal certificates: {e}"))?;
-    let root = cazier_shared::seal::TrustChain::new(vec![chain.root().clone()])
-        .and_then(|root| root.to_pem())
+    let root = chain
+        .root_pem()
         .map_err(|e| anyhow!("encoding the root certificate: {e}"))?;
     std::fs::write(state_dir.join("trust-root.pem"), root)?;
     Ok(())

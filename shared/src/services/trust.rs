@@ -39,6 +39,7 @@ pub async fn init(
     blobs: &dyn BlobStore,
     seal_subject: &str,
 ) -> Result<TrustChain, SealError> {
+    let seal_public_key = seal_key.public_key().await?;
     let root = seal::issue_certificate(
         root_key,
         None,
@@ -52,13 +53,13 @@ pub async fn init(
         root_key,
         Some(&root),
         seal_subject,
-        &seal_key.public_key().await?,
+        &seal_public_key,
         Profile::Seal,
         3 * YEAR,
     )
     .await?;
     let chain = TrustChain::new(vec![seal_certificate, root])?;
-    chain.check(&seal_key.public_key().await?)?;
+    chain.check(&seal_public_key)?;
     store(blobs, &chain).await?;
     Ok(chain)
 }
@@ -95,14 +96,10 @@ impl ChainSource {
     pub async fn get(&self) -> Result<Arc<TrustChain>, SealError> {
         self.chain
             .get_or_try_init(|| async {
-                let pem = self
-                    .blobs
-                    .get(seal::CHAIN_KEY)
+                load(&*self.blobs)
                     .await?
-                    .ok_or(SealError::NoChain)?;
-                let pem = String::from_utf8(pem)
-                    .map_err(|_| SealError::Invalid("the stored chain is not PEM".into()))?;
-                Ok(Arc::new(TrustChain::from_pem(&pem)?))
+                    .map(Arc::new)
+                    .ok_or(SealError::NoChain)
             })
             .await
             .cloned()
