@@ -8,36 +8,17 @@ use cazier_shared::domain::{
     CertificateNumber, Cnp, IdDocument, Name, Person, Purpose, RecordEntry,
 };
 use cazier_shared::pdf::{render, CertificateContent, Holder};
-use cazier_shared::ports::{Signer, StoreResult};
+use cazier_shared::ports::Signer;
 use cazier_shared::seal::{self, Profile, TrustChain};
+use cazier_shared::testing::LocalSigner;
 use std::time::{Duration, Instant};
-
-struct MemorySigner(p256::ecdsa::SigningKey);
-
-#[async_trait::async_trait]
-impl Signer for MemorySigner {
-    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>> {
-        use p256::ecdsa::signature::Signer as _;
-        let signature: p256::ecdsa::Signature = self.0.sign(message);
-        Ok(signature.to_der().as_bytes().to_vec())
-    }
-    async fn public_key(&self) -> StoreResult<Vec<u8>> {
-        use p256::pkcs8::EncodePublicKey;
-        Ok(self
-            .0
-            .verifying_key()
-            .to_public_key_der()
-            .map(|d| d.into_vec())
-            .unwrap_or_default())
-    }
-}
 
 fn chain() -> TrustChain {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let key = MemorySigner(p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));
+        let key = LocalSigner::random();
         let public = key.public_key().await.expect("key");
         let year = Duration::from_secs(365 * 86400);
         let root = seal::issue_certificate(

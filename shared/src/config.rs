@@ -13,6 +13,8 @@ pub enum ConfigError {
     Invalid(&'static str, String),
     #[error("loading the keys at start-up failed: {0}")]
     Keys(String),
+    #[error("the stack outputs have no {0}")]
+    MissingOutput(&'static str),
 }
 
 /// A function's environment variables.
@@ -28,6 +30,28 @@ impl Env {
         Self(map)
     }
 
+    /// The resource settings a deployed stack's outputs name (see [`RESOURCES`]), as the
+    /// functions' environment would have them. Outputs the table does not list are ignored;
+    /// a listed one that is missing is an error.
+    pub fn from_outputs(outputs: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        RESOURCES
+            .iter()
+            .map(|(var, output)| {
+                outputs
+                    .get(*output)
+                    .map(|v| (var.to_string(), v.clone()))
+                    .ok_or(ConfigError::MissingOutput(output))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// The same environment with one more variable (a template parameter a function gets).
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.0.insert(name.to_owned(), value.into());
+        self
+    }
+
     pub fn require(&self, name: &'static str) -> Result<String, ConfigError> {
         self.0
             .get(name)
@@ -38,22 +62,6 @@ impl Env {
 
     pub fn get(&self, name: &str) -> Option<String> {
         self.0.get(name).filter(|v| !v.is_empty()).cloned()
-    }
-
-    pub fn get_or(&self, name: &str, default: &str) -> String {
-        self.0
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| default.to_owned())
-    }
-
-    pub fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
-        match self.0.get(name).map(|v| v.trim().to_ascii_lowercase()) {
-            None => Ok(default),
-            Some(v) if v == "true" => Ok(true),
-            Some(v) if v == "false" => Ok(false),
-            Some(_) => Err(ConfigError::NotBool(name)),
-        }
     }
 }
 
@@ -74,4 +82,23 @@ pub mod vars {
     pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
     pub const VERIFICATION_PAGE_URL: &str = "VERIFICATION_PAGE_URL";
     pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
+    /// Not given to any function: only ops' tools sign with the trust root.
+    pub const TRUST_ROOT_KEY_ID: &str = "TRUST_ROOT_KEY_ID";
 }
+
+/// Every resource a function may be told about: its environment variable, and the output of
+/// `template.yaml` that names the same resource (what the admin tool, the local stack and the
+/// tests read). The one table of these names.
+pub const RESOURCES: &[(&str, &str)] = &[
+    (vars::ACCOUNTS_TABLE, "AccountsTableName"),
+    (vars::SESSIONS_TABLE, "SessionsTableName"),
+    (vars::REQUESTS_TABLE, "RequestsTableName"),
+    (vars::CERTIFICATES_TABLE, "CertificatesTableName"),
+    (vars::RECORDS_TABLE, "RecordsTableName"),
+    (vars::AUDIT_TABLE, "AuditTableName"),
+    (vars::DOCUMENTS_BUCKET, "DocumentsBucketName"),
+    (vars::SIGNING_KEY_ID, "SigningKeyId"),
+    (vars::TRUST_ROOT_KEY_ID, "TrustRootKeyId"),
+    (vars::DATA_KEY_ID, "DataKeyId"),
+    (vars::LOOKUP_KEY_ID, "LookupKeyId"),
+];

@@ -14,3 +14,6 @@ pub mod runtime;
 pub mod seal;
 pub mod services;
 pub mod telemetry;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod wiring;

@@ -2,8 +2,9 @@
 //! `crate::aws`; tests may implement them in memory.
 
 use crate::domain::{
-    Account, Certificate, CertificateNumber, CertificateRequest, Cnp, Company, CounterCode, Cui,
-    Email, RecordEntry, RecordSubject, Role, Validation,
+    Account, AccountId, AuditEvent, AuditSubject, Certificate, CertificateNumber,
+    CertificateRequest, Cnp, Company, CounterCode, Cui, Email, RecordEntry, RecordSubject,
+    RejectionCode, RequestId, Role, Validation,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,10 +24,18 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The signing key could not sign (or say its public key).
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// KMS failed or is out of reach. The text is for logs, never for clients.
+    #[error("signing key unavailable: {0}")]
+    Unavailable(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct Session {
     pub token_hash: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub role: Role,
     pub expires_at: DateTime<Utc>,
 }
@@ -44,11 +53,17 @@ pub enum CreateOutcome {
 pub trait AccountStore: Send + Sync {
     /// Creates the account with its unique e-mail, CNP and counter code.
     async fn create(&self, account: &Account) -> StoreResult<CreateOutcome>;
-    async fn get(&self, account_id: &str) -> StoreResult<Option<Account>>;
+    async fn get(&self, account_id: &AccountId) -> StoreResult<Option<Account>>;
     async fn find_by_email(&self, email: &Email) -> StoreResult<Option<Account>>;
     async fn find_by_counter_code(&self, code: &CounterCode) -> StoreResult<Option<Account>>;
-    /// Marks a pending account validated; `Conflict` if it was validated already.
-    async fn mark_validated(&self, account_id: &str, validation: &Validation) -> StoreResult<()>;
+    /// Marks a pending account validated and appends `audit`, atomically; `Conflict` if it was
+    /// validated already (then nothing is written).
+    async fn mark_validated(
+        &self,
+        account_id: &AccountId,
+        validation: &Validation,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -67,13 +82,14 @@ pub trait Throttle: Send + Sync {
     async fn count(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32>;
 }
 
+#[derive(Debug)]
 pub enum SubmitOutcome {
     Created,
     /// The same idempotency key was used before by this account: the earlier request.
     Replayed(CertificateRequest),
     /// A request for this purpose was already made today: its id.
     DailyLimit {
-        request_id: String,
+        request_id: RequestId,
     },
 }
 
@@ -86,38 +102,42 @@ pub trait RequestStore: Send + Sync {
         day: NaiveDate,
         idempotency_key: Option<&str>,
     ) -> StoreResult<SubmitOutcome>;
-    async fn get(&self, request_id: &str) -> StoreResult<Option<CertificateRequest>>;
+    async fn get(&self, request_id: &RequestId) -> StoreResult<Option<CertificateRequest>>;
     /// Binds a certificate number and issue time to a pending request, once. Returns the request
     /// as stored afterwards (with the number bound by whoever got there first).
     async fn reserve_number(
         &self,
-        request_id: &str,
+        request_id: &RequestId,
         number: &CertificateNumber,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest>;
-    async fn mark_issued(&self, request_id: &str) -> StoreResult<()>;
+    async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<()>;
     /// Ids of the requests still pending that were created before `cutoff`, oldest first.
-    async fn pending_before(&self, cutoff: DateTime<Utc>, limit: i32) -> StoreResult<Vec<String>>;
-    async fn mark_rejected(&self, request_id: &str, code: &str) -> StoreResult<()>;
+    async fn pending_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: i32,
+    ) -> StoreResult<Vec<RequestId>>;
+    async fn mark_rejected(&self, request_id: &RequestId, code: RejectionCode) -> StoreResult<()>;
 }
 
 #[async_trait]
 pub trait CertificateStore: Send + Sync {
     /// The next number in the year's sequence; unique under any concurrency.
     async fn next_sequence(&self, year: i32) -> StoreResult<u64>;
-    /// Records an issued certificate; `Conflict` if that number is recorded already.
-    async fn put(&self, certificate: &Certificate) -> StoreResult<()>;
+    /// Records an issued certificate and appends `audit`, atomically; `Conflict` if that number
+    /// is recorded already (then nothing is written).
+    async fn put(&self, certificate: &Certificate, audit: &[AuditEvent]) -> StoreResult<()>;
     async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>>;
     /// The account's certificates, newest first.
-    async fn list_for_account(&self, account_id: &str) -> StoreResult<Vec<Certificate>>;
-    /// Revokes a certificate (once), recording who asked and why in the audit trail in the same
+    async fn list_for_account(&self, account_id: &AccountId) -> StoreResult<Vec<Certificate>>;
+    /// Revokes a certificate once, with its reason, and appends `audit` in the same
     /// transaction.
     async fn revoke(
         &self,
         number: &CertificateNumber,
         reason: &str,
-        by: &str,
-        at: DateTime<Utc>,
+        audit: &AuditEvent,
     ) -> StoreResult<RevokeOutcome>;
 }
 
@@ -160,32 +180,9 @@ pub trait BlobStore: Send + Sync {
 #[async_trait]
 pub trait Signer: Send + Sync {
     /// An ECDSA P-256 / SHA-256 signature (DER) over `message` (at most 4096 bytes).
-    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>>;
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
     /// The public key as DER SubjectPublicKeyInfo.
-    async fn public_key(&self) -> StoreResult<Vec<u8>>;
-}
-
-/// One line of the append-only audit trail. Never holds a CNP, a name or an entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEvent {
-    /// `ACCOUNT#<id>` or `CERTIFICATE#<number>`.
-    pub subject: String,
-    pub at: DateTime<Utc>,
-    /// VALIDATED, ISSUED, VERIFIED, …
-    pub event: String,
-    /// Makes the entry unique within its subject and instant; the same id twice is one entry.
-    pub id: String,
-    pub details: std::collections::BTreeMap<String, String>,
-}
-
-impl AuditEvent {
-    pub fn account(account_id: &str) -> String {
-        format!("ACCOUNT#{account_id}")
-    }
-
-    pub fn certificate(number: &CertificateNumber) -> String {
-        format!("CERTIFICATE#{}", number.as_str())
-    }
+    async fn public_key(&self) -> Result<Vec<u8>, SignError>;
 }
 
 #[async_trait]
@@ -193,7 +190,7 @@ pub trait AuditLog: Send + Sync {
     /// Appends an entry; recording the same entry again changes nothing.
     async fn record(&self, event: &AuditEvent) -> StoreResult<()>;
     /// A subject's entries, oldest first.
-    async fn history(&self, subject: &str) -> StoreResult<Vec<AuditEvent>>;
+    async fn history(&self, subject: &AuditSubject) -> StoreResult<Vec<AuditEvent>>;
 }
 
 /// Single-use values of the identity-provider routes.
@@ -203,14 +200,14 @@ pub trait IdentityNonces: Send + Sync {
     async fn put_state(
         &self,
         state_hash: &str,
-        account_id: &str,
+        account_id: &AccountId,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Consumes the state if it is the account's and unexpired; whether it did.
     async fn take_state(
         &self,
         state_hash: &str,
-        account_id: &str,
+        account_id: &AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// Records an assertion id until `until`; false if it was seen before (a replay).

@@ -3,7 +3,7 @@
 //!
 //! Every signature is made by a [`Signer`] (KMS in production), over DER the code here builds.
 
-use crate::ports::{Signer, StoreError};
+use crate::ports::{SignError, Signer, StoreError};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
@@ -39,6 +39,8 @@ pub enum SealError {
     Der(#[from] der::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Signer(#[from] SignError),
     #[error("{0}")]
     Invalid(String),
     #[error("no seal certificate chain: run `cazier-admin trust init` or `trust import`")]

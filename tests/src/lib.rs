@@ -6,8 +6,13 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+use cazier_shared::aws::wiring::Wiring;
+use cazier_shared::config::vars;
+use cazier_shared::ports::{AccountStore, AuditLog, CertificateStore, Clock, RequestStore};
+use cazier_shared::wiring::{PortSource, RecordsTable, ServiceGraphs, SessionsTable};
 
 pub const OPERATOR_EMAIL: &str = "operator@cazier.test";
 pub const OPERATOR_PASSWORD: &str = "operator-test-password";
@@ -94,7 +99,8 @@ pub struct TestStack {
     pub runtime: tokio::runtime::Runtime,
     pub moto: Moto,
     pub state_dir: PathBuf,
-    privacy: std::sync::Arc<cazier_shared::privacy::Privacy>,
+    /// The stack's adapters and services, wired from its outputs as the admin tool does.
+    pub wiring: Wiring,
     /// Kept alive: dropping it stops the server.
     _running: cazier_local::RunningStack,
 }
@@ -131,13 +137,13 @@ impl TestStack {
                 )),
             }))
             .expect("local stack starts");
-        let privacy = runtime
-            .block_on(cazier_shared::privacy::Privacy::load(
-                &stack.sdk,
-                &stack.outputs["LookupKeyId"],
-                &stack.outputs["DataKeyId"],
-            ))
-            .expect("keys load");
+        let wiring = runtime
+            .block_on(Wiring::from_outputs(stack.sdk.clone(), &stack.outputs))
+            .expect("the stack's outputs wire")
+            .with_setting(vars::ISSUING_UNIT, "test")
+            .with_setting(vars::ISSUE_WITH_ENTRIES, "true")
+            .with_setting(vars::VERIFICATION_PAGE_URL, "http://127.0.0.1/verify")
+            .with_setting(vars::IDENTITY_ISSUERS, "[]");
         TestStack {
             base_url: stack.base_url(),
             outputs: stack.outputs.clone(),
@@ -145,50 +151,38 @@ impl TestStack {
             runtime,
             moto,
             state_dir,
-            privacy: std::sync::Arc::new(privacy),
+            wiring,
             _running: stack,
         }
     }
 
     /// The personal-data keys, loaded once at start (as a function's cold start does).
-    pub fn privacy(&self) -> std::sync::Arc<cazier_shared::privacy::Privacy> {
-        self.privacy.clone()
+    pub fn privacy(&self) -> Arc<cazier_shared::privacy::Privacy> {
+        self.wiring.privacy()
     }
 
-    /// As the validation function has it (validations audited).
-    pub fn accounts(&self) -> cazier_shared::aws::dynamo::DynamoAccounts {
-        cazier_shared::aws::dynamo::DynamoAccounts::new(
-            &self.sdk,
-            self.output("AccountsTableName"),
-            self.privacy(),
-        )
-        .with_audit(self.output("AuditTableName"))
+    pub fn accounts(&self) -> Arc<dyn AccountStore> {
+        self.wiring.accounts().expect("accounts")
     }
 
-    /// As the generator has it (issues audited).
-    pub fn certificates(&self) -> cazier_shared::aws::dynamo::DynamoCertificates {
-        cazier_shared::aws::dynamo::DynamoCertificates::new(
-            &self.sdk,
-            self.output("CertificatesTableName"),
-            self.privacy(),
-        )
-        .with_audit(self.output("AuditTableName"))
+    pub fn certificates(&self) -> Arc<dyn CertificateStore> {
+        self.wiring.certificates().expect("certificates")
     }
 
-    pub fn audit(&self) -> cazier_shared::aws::dynamo::DynamoAudit {
-        cazier_shared::aws::dynamo::DynamoAudit::new(&self.sdk, self.output("AuditTableName"))
+    pub fn audit(&self) -> Arc<dyn AuditLog> {
+        self.wiring.audit().expect("audit")
     }
 
-    pub fn records(&self) -> cazier_shared::aws::dynamo::DynamoRecords {
-        cazier_shared::aws::dynamo::DynamoRecords::new(
-            &self.sdk,
-            self.output("RecordsTableName"),
-            self.privacy(),
-        )
+    pub fn records(&self) -> Arc<dyn RecordsTable> {
+        self.wiring.records().expect("records")
     }
 
-    pub fn requests(&self) -> cazier_shared::aws::dynamo::DynamoRequests {
-        cazier_shared::aws::dynamo::DynamoRequests::new(&self.sdk, self.output("RequestsTableName"))
+    pub fn sessions(&self) -> Arc<dyn SessionsTable> {
+        self.wiring.sessions().expect("sessions")
+    }
+
+    pub fn requests(&self) -> Arc<dyn RequestStore> {
+        self.wiring.requests().expect("requests")
     }
 
     /// The KMS signing key's public key (DER SubjectPublicKeyInfo), straight from KMS.
@@ -196,7 +190,7 @@ impl TestStack {
         self.runtime.block_on(async {
             aws_sdk_kms::Client::new(&self.sdk)
                 .get_public_key()
-                .key_id(self.output("SigningKeyId"))
+                .key_id(self.setting(vars::SIGNING_KEY_ID))
                 .send()
                 .await
                 .expect("public key")
@@ -206,11 +200,9 @@ impl TestStack {
         })
     }
 
-    pub fn output(&self, key: &str) -> String {
-        self.outputs
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| panic!("no output {key}"))
+    /// A resource's name or id, by the environment variable a function would read it from.
+    pub fn setting(&self, name: &'static str) -> String {
+        self.wiring.setting(name).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -518,7 +510,7 @@ pub fn wait_final(client: &Client, token: &str, request_id: &str) -> Value {
 pub fn citizen_account(cnp: &str) -> cazier_shared::domain::Account {
     use cazier_shared::domain::*;
     Account {
-        account_id: uuid::Uuid::new_v4().to_string(),
+        account_id: AccountId::random(),
         email: Email::parse(&unique_email()).expect("email"),
         role: Role::Citizen,
         status: AccountStatus::Validated,
@@ -542,46 +534,25 @@ pub fn citizen_account(cnp: &str) -> cazier_shared::domain::Account {
 /// The generator's service on the test stack's tables, keys and bucket, with the given clock.
 pub fn issuance_service(
     stack: &TestStack,
-    clock: std::sync::Arc<dyn cazier_shared::ports::Clock>,
+    clock: Arc<dyn Clock>,
 ) -> cazier_shared::services::issuance::IssuanceService {
-    use std::sync::Arc;
-    let blobs = Arc::new(cazier_shared::aws::s3::S3Blobs::new(
-        &stack.sdk,
-        stack.output("DocumentsBucketName"),
-    ));
-    cazier_shared::services::issuance::IssuanceService {
-        accounts: Arc::new(stack.accounts()),
-        requests: Arc::new(stack.requests()),
-        certificates: Arc::new(stack.certificates()),
-        records: Arc::new(stack.records()),
-        companies: Arc::new(stack.records()),
-        chain: Arc::new(cazier_shared::services::trust::ChainSource::new(
-            blobs.clone(),
-        )),
-        blobs,
-        signer: Arc::new(cazier_shared::aws::kms::KmsSigner::new(
-            &stack.sdk,
-            stack.output("SigningKeyId"),
-        )),
-        clock,
-        issuing_unit: "test".into(),
-        issue_with_entries: true,
-        verification_page: "http://127.0.0.1/verify".into(),
-    }
+    let mut service = stack.wiring.issuance_service().expect("issuance wires");
+    service.clock = clock;
+    service
 }
 
 /// Stores a pending request for `account_id` as the requests function does (guards included);
 /// the stream then hands it to the generator.
 pub async fn submit_request(
     stack: &TestStack,
-    account_id: &str,
+    account_id: &cazier_shared::domain::AccountId,
     purpose: cazier_shared::domain::Purpose,
 ) -> cazier_shared::domain::CertificateRequest {
     use cazier_shared::domain::*;
-    use cazier_shared::ports::{RequestStore, SubmitOutcome};
+    use cazier_shared::ports::SubmitOutcome;
     let request = CertificateRequest {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        account_id: account_id.to_owned(),
+        request_id: RequestId::random(),
+        account_id: account_id.clone(),
         company: None,
         purpose,
         status: RequestStatus::Pending,
@@ -600,36 +571,7 @@ pub async fn submit_request(
     request
 }
 
-/// A P-256 key held in memory, for signatures that must not come from the stack's KMS keys.
-pub struct LocalSigner(p256::ecdsa::SigningKey);
-
-impl LocalSigner {
-    pub fn random() -> LocalSigner {
-        LocalSigner(p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng))
-    }
-
-    pub fn public_key_der(&self) -> Vec<u8> {
-        use p256::pkcs8::EncodePublicKey;
-        self.0
-            .verifying_key()
-            .to_public_key_der()
-            .expect("SPKI")
-            .into_vec()
-    }
-}
-
-#[async_trait::async_trait]
-impl cazier_shared::ports::Signer for LocalSigner {
-    async fn sign(&self, message: &[u8]) -> cazier_shared::ports::StoreResult<Vec<u8>> {
-        use p256::ecdsa::signature::Signer as _;
-        let signature: p256::ecdsa::Signature = self.0.sign(message);
-        Ok(signature.to_der().as_bytes().to_vec())
-    }
-
-    async fn public_key(&self) -> cazier_shared::ports::StoreResult<Vec<u8>> {
-        Ok(self.public_key_der())
-    }
-}
+pub use cazier_shared::testing::LocalSigner;
 
 /// The text of a PDF as `pdftotext -layout` extracts it (what a reader's copy-paste gives).
 pub fn pdf_text(pdf: &[u8]) -> String {
@@ -668,7 +610,6 @@ pub fn entry(id: &str, decision: &str, rehabilitated: bool) -> cazier_shared::do
 
 /// Writes entries for a person directly to the record (as `cazier-admin records` does).
 pub fn add_entries(stack: &TestStack, cnp: &str, entries: &[cazier_shared::domain::RecordEntry]) {
-    use cazier_shared::ports::RecordStore;
     let subject = cazier_shared::domain::RecordSubject::Person(
         cazier_shared::domain::Cnp::parse(cnp).expect("cnp"),
     );
@@ -704,48 +645,30 @@ pub fn random_cui() -> String {
 /// The verification function's service on the test stack, with the given clock.
 pub fn verification_service(
     stack: &TestStack,
-    clock: std::sync::Arc<dyn cazier_shared::ports::Clock>,
+    clock: Arc<dyn Clock>,
 ) -> cazier_shared::services::verification::VerificationService {
-    use std::sync::Arc;
-    let blobs = Arc::new(cazier_shared::aws::s3::S3Blobs::new(
-        &stack.sdk,
-        stack.output("DocumentsBucketName"),
-    ));
-    cazier_shared::services::verification::VerificationService {
-        certificates: Arc::new(stack.certificates()),
-        audit: Arc::new(stack.audit()),
-        throttle: Arc::new(cazier_shared::aws::dynamo::DynamoSessions::new(
-            &stack.sdk,
-            stack.output("SessionsTableName"),
-        )),
-        clock,
-        chain: Arc::new(cazier_shared::services::trust::ChainSource::new(blobs)),
-    }
+    let mut service = stack
+        .wiring
+        .verification_service()
+        .expect("verification wires");
+    service.clock = clock;
+    service
 }
 
 /// The requests function's service on the test stack, with the given clock.
 pub fn request_service(
     stack: &TestStack,
-    clock: std::sync::Arc<dyn cazier_shared::ports::Clock>,
+    clock: Arc<dyn Clock>,
 ) -> cazier_shared::services::requests::RequestService {
-    use std::sync::Arc;
-    cazier_shared::services::requests::RequestService {
-        accounts: Arc::new(stack.accounts()),
-        requests: Arc::new(stack.requests()),
-        certificates: Arc::new(stack.certificates()),
-        blobs: Arc::new(cazier_shared::aws::s3::S3Blobs::new(
-            &stack.sdk,
-            stack.output("DocumentsBucketName"),
-        )),
-        companies: Arc::new(stack.records()),
-        clock,
-    }
+    let mut service = stack.wiring.request_service().expect("requests wire");
+    service.clock = clock;
+    service
 }
 
 /// The principal of a signed-in citizen, as the HTTP edge would pass it to a service.
-pub fn citizen_principal(account_id: &str) -> cazier_shared::http::Principal {
-    cazier_shared::http::Principal {
-        account_id: account_id.to_owned(),
+pub fn citizen_principal(account_id: &str) -> cazier_shared::domain::Principal {
+    cazier_shared::domain::Principal {
+        account_id: account_id.into(),
         role: cazier_shared::domain::Role::Citizen,
         token_hash: String::new(),
     }

@@ -2,7 +2,6 @@
 //! generation that stays exactly-once under concurrent and repeated delivery.
 
 use cazier_e2e::*;
-use cazier_shared::aws::dynamo::*;
 use cazier_shared::domain::*;
 use cazier_shared::ports::*;
 use cazier_shared::services::issuance::{IssuanceService, Outcome};
@@ -165,12 +164,12 @@ fn a_number_reserved_before_a_crash_is_reused() {
         assert!(
             matches!(outcome, Outcome::Issued(ref n) if *n == bound) || outcome == Outcome::Skipped
         );
-        let final_request = wait_issued(&requests, &request.request_id).await;
+        let final_request = wait_issued(&*requests, &request.request_id).await;
         assert_eq!(final_request.certificate_number, Some(bound));
     });
 }
 
-async fn wait_issued(requests: &DynamoRequests, id: &str) -> CertificateRequest {
+async fn wait_issued(requests: &dyn RequestStore, id: &RequestId) -> CertificateRequest {
     for _ in 0..300 {
         let r = requests.get(id).await.unwrap().unwrap();
         if r.status != RequestStatus::Pending {
@@ -184,7 +183,7 @@ async fn wait_issued(requests: &DynamoRequests, id: &str) -> CertificateRequest 
 #[test]
 fn throttle_counts_within_a_window() {
     let stack = stack();
-    let sessions = DynamoSessions::new(&stack.sdk, stack.output("SessionsTableName"));
+    let sessions = stack.sessions();
     stack.runtime.block_on(async {
         let now = chrono::Utc::now();
         let key = format!("test:{}", uuid::Uuid::new_v4());

@@ -4,7 +4,7 @@
 use cazier_e2e::*;
 use serde_json::{json, Value};
 
-fn item_count(stack: &TestStack, output: &str) -> i32 {
+fn item_count(stack: &TestStack, table: &'static str) -> i32 {
     stack.runtime.block_on(async {
         let dynamo = aws_sdk_dynamodb::Client::new(&stack.sdk);
         let mut total = 0;
@@ -12,7 +12,7 @@ fn item_count(stack: &TestStack, output: &str) -> i32 {
         loop {
             let out = dynamo
                 .scan()
-                .table_name(stack.output(output))
+                .table_name(stack.setting(table))
                 .select(aws_sdk_dynamodb::types::Select::Count)
                 .set_exclusive_start_key(start)
                 .send()
@@ -29,10 +29,10 @@ fn item_count(stack: &TestStack, output: &str) -> i32 {
 
 fn counts(stack: &TestStack) -> Vec<i32> {
     [
-        "AccountsTableName",
-        "RequestsTableName",
-        "CertificatesTableName",
-        "RecordsTableName",
+        cazier_shared::config::vars::ACCOUNTS_TABLE,
+        cazier_shared::config::vars::REQUESTS_TABLE,
+        cazier_shared::config::vars::CERTIFICATES_TABLE,
+        cazier_shared::config::vars::RECORDS_TABLE,
     ]
     .iter()
     .map(|t| item_count(stack, t))

@@ -241,12 +241,8 @@ fn roles_and_malformed_bodies() {
 
 #[test]
 fn assertion_ids_are_remembered() {
-    use cazier_shared::ports::IdentityNonces;
     let stack = stack();
-    let sessions = cazier_shared::aws::dynamo::DynamoSessions::new(
-        &stack.sdk,
-        stack.output("SessionsTableName"),
-    );
+    let sessions = stack.sessions();
     stack.runtime.block_on(async {
         let until = chrono::Utc::now() + chrono::Duration::minutes(10);
         let jti = uuid::Uuid::new_v4().to_string();

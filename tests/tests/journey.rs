@@ -184,10 +184,10 @@ fn register_validate_request_download_and_verify() {
     // 7. The audit trail has the validation (who, which unit, how), the issue and the
     //    verification attempts, and no CNP.
     stack.runtime.block_on(async {
-        use cazier_shared::ports::{AuditEvent, AuditLog};
+        use cazier_shared::domain::AuditSubject;
         let audit = stack.audit();
         let account = audit
-            .history(&AuditEvent::account(&citizen.account_id))
+            .history(&AuditSubject::Account(citizen.account_id.as_str().into()))
             .await
             .unwrap();
         let events: Vec<_> = account.iter().map(|e| e.event.as_str()).collect();
@@ -197,7 +197,7 @@ fn register_validate_request_download_and_verify() {
         assert!(!account[0].details["operator_id"].is_empty());
         let parsed = cazier_shared::domain::CertificateNumber::parse(&number).unwrap();
         let certificate = audit
-            .history(&AuditEvent::certificate(&parsed))
+            .history(&AuditSubject::Certificate(parsed.clone()))
             .await
             .unwrap();
         let events: Vec<_> = certificate
@@ -280,7 +280,6 @@ fn entries_are_listed_on_the_certificate() {
     let client = Client::new(&stack.base_url);
     let citizen = Citizen::validated(&client);
     stack.runtime.block_on(async {
-        use cazier_shared::ports::RecordStore;
         let records = stack.records();
         let cnp = cazier_shared::domain::Cnp::parse(&citizen.cnp).unwrap();
         records

@@ -26,19 +26,20 @@ fn all_items(stack: &TestStack) -> Vec<String> {
     stack.runtime.block_on(async {
         let dynamo = aws_sdk_dynamodb::Client::new(&stack.sdk);
         let mut out = Vec::new();
+        use cazier_shared::config::vars;
         for table in [
-            "AccountsTableName",
-            "SessionsTableName",
-            "RequestsTableName",
-            "CertificatesTableName",
-            "RecordsTableName",
-            "AuditTableName",
+            vars::ACCOUNTS_TABLE,
+            vars::SESSIONS_TABLE,
+            vars::REQUESTS_TABLE,
+            vars::CERTIFICATES_TABLE,
+            vars::RECORDS_TABLE,
+            vars::AUDIT_TABLE,
         ] {
             let mut start = None;
             loop {
                 let page = dynamo
                     .scan()
-                    .table_name(stack.output(table))
+                    .table_name(stack.setting(table))
                     .set_exclusive_start_key(start)
                     .send()
                     .await
@@ -75,7 +76,7 @@ fn s3_keys(stack: &TestStack) -> Vec<String> {
         let s3 = aws_sdk_s3::Client::new(&stack.sdk);
         let listed = s3
             .list_objects_v2()
-            .bucket(stack.output("DocumentsBucketName"))
+            .bucket(stack.setting(cazier_shared::config::vars::DOCUMENTS_BUCKET))
             .send()
             .await
             .expect("list");
@@ -102,7 +103,6 @@ fn no_personal_data_in_clear_in_tables_keys_or_logs() {
     let citizen = Citizen::validated(&client);
     // A record entry, added as ops would.
     stack.runtime.block_on(async {
-        use cazier_shared::ports::RecordStore;
         stack
             .records()
             .add(

@@ -2,8 +2,13 @@
 //! the daily limit's day boundary. Over HTTP where a user would see it.
 
 use cazier_e2e::*;
-use cazier_shared::domain::{Cnp, Company, Cui, RecordSubject};
-use cazier_shared::ports::{CertificateStore, CompanyStore, RecordStore, RevokeOutcome};
+use cazier_shared::domain::{
+    AuditEventKind, AuditSubject, CertificateStatus, Cnp, Company, Cui, DocumentResult,
+    RecordSubject, VerificationResult,
+};
+use cazier_shared::ports::SystemClock;
+use cazier_shared::services::revocation::revoke;
+use cazier_shared::services::verification::SignatureCheck;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 use std::sync::Arc;
@@ -102,25 +107,25 @@ fn validity_ends_after_six_months_everywhere() {
     stack.runtime.block_on(async {
         let still = verification_service(stack, Arc::new(FixedClock(last_minute)));
         assert_eq!(
-            still.verify(dto(), "rules-1").await.unwrap()["result"],
-            "VALID"
+            still.verify(dto(), "rules-1").await.unwrap().result,
+            VerificationResult::Valid
         );
         let later = verification_service(stack, Arc::new(FixedClock(next_day)));
         assert_eq!(
-            later.verify(dto(), "rules-1").await.unwrap()["result"],
-            "EXPIRED"
+            later.verify(dto(), "rules-1").await.unwrap().result,
+            VerificationResult::Expired
         );
         let document = later
             .verify_document(&pdf, Some("application/pdf"), "rules-1")
             .await
             .unwrap();
-        assert_eq!(document["result"], "EXPIRED", "{document}");
-        assert_eq!(document["signature"], "VALID");
+        assert_eq!(document.result, DocumentResult::Expired, "{document:?}");
+        assert_eq!(document.signature, SignatureCheck::Valid);
         let listing = request_service(stack, Arc::new(FixedClock(next_day)))
             .list_certificates(&citizen_principal(&citizen.account_id))
             .await
             .unwrap();
-        assert_eq!(listing[0]["status"], "EXPIRED");
+        assert_eq!(listing[0].status, CertificateStatus::Expired);
     });
     // Today it is valid.
     assert_eq!(document_result(&client, &pdf)["result"], "VALID");
@@ -135,19 +140,29 @@ fn a_revoked_certificate_says_so_everywhere() {
     let number = request["certificate_number"].as_str().unwrap().to_owned();
     let pdf = download_pdf(&client, &citizen, &number);
     let parsed = cazier_shared::domain::CertificateNumber::parse(&number).unwrap();
-    let certificates = stack
-        .certificates()
-        .with_audit(stack.output("AuditTableName"));
-    let outcome = stack
+    let certificates = stack.certificates();
+    let revoked = stack
         .runtime
-        .block_on(certificates.revoke(&parsed, "issued in error", "ops-test", Utc::now()))
+        .block_on(revoke(
+            &*certificates,
+            &SystemClock,
+            &parsed,
+            "issued in error",
+            "ops-test",
+        ))
         .unwrap();
-    assert_eq!(outcome, RevokeOutcome::Revoked);
+    assert!(revoked);
     let again = stack
         .runtime
-        .block_on(certificates.revoke(&parsed, "twice", "ops-test", Utc::now()))
+        .block_on(revoke(
+            &*certificates,
+            &SystemClock,
+            &parsed,
+            "twice",
+            "ops-test",
+        ))
         .unwrap();
-    assert_eq!(again, RevokeOutcome::AlreadyRevoked);
+    assert!(!again, "already revoked");
 
     let list = client.get("/v1/certificates", Some(&citizen.token)).json();
     assert_eq!(list[0]["status"], "REVOKED");
@@ -164,12 +179,16 @@ fn a_revoked_certificate_says_so_everywhere() {
     assert_eq!(document["signature"], "VALID");
     let history = stack
         .runtime
-        .block_on(cazier_shared::ports::AuditLog::history(
-            &stack.audit(),
-            &cazier_shared::ports::AuditEvent::certificate(&parsed),
-        ))
+        .block_on(
+            stack
+                .audit()
+                .history(&AuditSubject::Certificate(parsed.clone())),
+        )
         .unwrap();
-    let revoked: Vec<_> = history.iter().filter(|e| e.event == "REVOKED").collect();
+    let revoked: Vec<_> = history
+        .iter()
+        .filter(|e| e.event == AuditEventKind::Revoked)
+        .collect();
     assert_eq!(revoked.len(), 1, "revoked once, recorded once");
     assert_eq!(revoked[0].details["reason"], "issued in error");
 }
@@ -292,40 +311,4 @@ fn a_legal_representative_obtains_the_company_certificate() {
     // The company's request and the representative's own are limited separately.
     let own = representative.request_and_wait(&client, "ALTE_UTILIZARI");
     assert_eq!(own["status"], "ISSUED");
-}
-
-#[test]
-fn the_daily_limit_counts_bucharest_days() {
-    let stack = stack();
-    let client = Client::new(&stack.base_url);
-    let citizen = Citizen::validated(&client);
-    let principal = citizen_principal(&citizen.account_id);
-    // 23:59:30 in Bucharest on some day, then 20 s later, then 40 s later (the next day).
-    let day = Utc::now().date_naive() - Duration::days(3);
-    let late = chrono_tz::Europe::Bucharest
-        .from_local_datetime(&day.and_hms_opt(23, 59, 30).unwrap())
-        .unwrap()
-        .with_timezone(&Utc);
-    let submit = |at: chrono::DateTime<Utc>| {
-        let service = request_service(stack, Arc::new(FixedClock(at)));
-        let dto: cazier_shared::services::requests::SubmitDto =
-            serde_json::from_value(json!({"purpose": "PORT_ARMA"})).unwrap();
-        stack
-            .runtime
-            .block_on(service.submit(&principal, dto, None))
-            .map(|s| s.0)
-    };
-    let first = submit(late).expect("first request of the day");
-    match submit(late + Duration::seconds(20)) {
-        Err(cazier_shared::http::ApiError::Conflict { code, extra, .. }) => {
-            assert_eq!(code, "DAILY_LIMIT");
-            assert_eq!(extra.unwrap().1, first["request_id"]);
-        }
-        other => panic!(
-            "expected DAILY_LIMIT, got {:?}",
-            other.map(|v| v.to_string())
-        ),
-    }
-    let next_day = submit(late + Duration::seconds(40)).expect("a new Bucharest day");
-    assert_ne!(next_day["request_id"], first["request_id"]);
 }

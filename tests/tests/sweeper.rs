@@ -3,14 +3,12 @@
 
 use cazier_e2e::*;
 use cazier_shared::domain::*;
-use cazier_shared::ports::*;
-use cazier_shared::services::issuance::REJECTION_GENERATION_FAILED;
 use chrono::{Duration, Utc};
 use std::sync::Arc;
 
 /// A request whose account does not exist (yet): generation fails until it does.
 async fn orphan_request(stack: &TestStack) -> CertificateRequest {
-    submit_request(stack, &uuid::Uuid::new_v4().to_string(), Purpose::PortArma).await
+    submit_request(stack, &AccountId::random(), Purpose::PortArma).await
 }
 
 #[test]
@@ -76,8 +74,8 @@ fn no_request_stays_pending() {
         let rejected = requests.get(&hopeless.request_id).await.unwrap().unwrap();
         assert_eq!(rejected.status, RequestStatus::Rejected);
         assert_eq!(
-            rejected.rejection_code.as_deref(),
-            Some(REJECTION_GENERATION_FAILED)
+            rejected.rejection_code,
+            Some(RejectionCode::GenerationFailed)
         );
         assert_eq!(next_day.sweep().await.unwrap(), Default::default());
     });

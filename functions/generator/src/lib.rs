@@ -3,11 +3,10 @@
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use cazier_shared::aws::wiring::Wiring;
-use cazier_shared::config::{vars, ConfigError, Env};
-use cazier_shared::ports::SystemClock;
+use cazier_shared::config::ConfigError;
+use cazier_shared::domain::RequestId;
 use cazier_shared::services::issuance::{IssuanceService, IssueError, Outcome, SweepReport};
-use cazier_shared::services::trust::ChainSource;
-use std::sync::Arc;
+use cazier_shared::wiring::ServiceGraphs;
 
 pub struct GeneratorFunction {
     service: IssuanceService,
@@ -15,7 +14,7 @@ pub struct GeneratorFunction {
 
 /// The request a stream record announces: new items of kind REQUEST only (guards and updates
 /// of the same table are not work).
-fn announced_request(record: &EventRecord) -> Option<String> {
+fn announced_request(record: &EventRecord) -> Option<RequestId> {
     use serde_dynamo::AttributeValue::S;
     if record.event_name != "INSERT" {
         return None;
@@ -24,35 +23,25 @@ fn announced_request(record: &EventRecord) -> Option<String> {
         record.change.new_image.get("kind"),
         record.change.new_image.get("request_id"),
     ) {
-        (Some(S(kind)), Some(S(id))) if kind == "REQUEST" => Some(id.clone()),
+        (Some(S(kind)), Some(S(id))) if kind == "REQUEST" => Some(RequestId::from(id.as_str())),
         _ => None,
     }
 }
 
+/// Why an invocation failed as a whole (a failed record is reported per item instead).
+#[derive(Debug, thiserror::Error)]
+pub enum GeneratorError {
+    /// An event that is neither a stream batch nor the schedule's: a wiring mistake.
+    #[error("unreadable event: {0}")]
+    BadEvent(#[from] serde_json::Error),
+    #[error("sweep failed: {0}")]
+    Sweep(#[from] IssueError),
+}
+
 impl GeneratorFunction {
-    pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
-        let wiring = Wiring::load(&sdk, &env).await?;
+    pub fn new(wiring: &Wiring) -> Result<Self, ConfigError> {
         Ok(Self {
-            service: IssuanceService {
-                accounts: wiring.accounts()?,
-                requests: wiring.requests()?,
-                certificates: wiring.certificates()?,
-                records: wiring.records()?,
-                companies: wiring.records()?,
-                blobs: wiring.documents()?,
-                signer: wiring.signer()?,
-                chain: Arc::new(ChainSource::new(wiring.documents()?)),
-                clock: Arc::new(SystemClock),
-                issuing_unit: env.get_or(
-                    vars::ISSUING_UNIT,
-                    "Inspectoratul General al Poliției Române",
-                ),
-                issue_with_entries: env.flag(vars::ISSUE_WITH_ENTRIES, true)?,
-                verification_page: env.get_or(
-                    vars::VERIFICATION_PAGE_URL,
-                    "https://cazier.example.ro/verificare",
-                ),
-            },
+            service: wiring.issuance_service()?,
         })
     }
 
@@ -65,13 +54,11 @@ impl GeneratorFunction {
     pub async fn handle_any(
         &self,
         event: serde_json::Value,
-    ) -> Result<serde_json::Value, IssueError> {
+    ) -> Result<serde_json::Value, GeneratorError> {
         if event.get("Records").is_some() {
-            let batch: Event = serde_json::from_value(event).map_err(|e| {
-                IssueError::Store(cazier_shared::ports::StoreError::Corrupt(e.to_string()))
-            })?;
+            let batch: Event = serde_json::from_value(event)?;
             let response = self.handle_event(batch).await;
-            return Ok(serde_json::to_value(response).unwrap_or_default());
+            return Ok(serde_json::to_value(response)?);
         }
         self.sweep().await?;
         Ok(serde_json::Value::Null)
@@ -89,7 +76,7 @@ impl GeneratorFunction {
             match self.service.issue(&request_id).await {
                 Ok(Outcome::Issued(_) | Outcome::Rejected(_) | Outcome::Skipped) => {}
                 Err(e) => {
-                    tracing::error!(request_id, error = %e, "generation failed; will retry");
+                    tracing::error!(%request_id, error = %e, "generation failed; will retry");
                     cazier_shared::telemetry::count(
                         cazier_shared::telemetry::metrics::GENERATION_FAILURES,
                         None,

@@ -1,13 +1,11 @@
 use cazier_generator::GeneratorFunction;
-use cazier_shared::config::Env;
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    cazier_shared::telemetry::init();
-    let sdk = cazier_shared::aws::sdk_config().await;
-    let function = Arc::new(GeneratorFunction::from_env(sdk, Env::from_process()).await?);
+    let wiring = cazier_shared::runtime::wiring_from_process().await;
+    let function = Arc::new(GeneratorFunction::new(&wiring)?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let function = Arc::clone(&function);
         async move {

@@ -4,98 +4,118 @@
 
 use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
-use cazier_shared::config::{ConfigError, Env};
+use cazier_shared::config::ConfigError;
+use cazier_shared::domain::RequestId;
 use cazier_shared::http::{
-    authorize, header_str, json_response, parse_json, path_param, respond, route_key, ApiError,
+    authorize, header_str, json_response, parse_json, path_param, respond, with_header, Access,
+    ApiError, Route,
 };
-use cazier_shared::ports::{Clock, SessionStore, SystemClock};
+use cazier_shared::ports::SessionStore;
 use cazier_shared::runtime::HttpFunction;
-use cazier_shared::services::requests::{purposes, RequestService};
-use lambda_http::http::{header, HeaderValue, StatusCode};
+use cazier_shared::services::requests::{purposes, Document, RequestService};
+use cazier_shared::wiring::{PortSource, ServiceGraphs};
+use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
 use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Handler {
+    Purposes,
+    Submit,
+    Status,
+    Certificates,
+    Pdf,
+}
+
+/// This function's routes and who may call them.
+pub const ROUTES: &[Route<Handler>] = &[
+    Route {
+        key: "GET /v1/purposes",
+        access: Access::Public,
+        handler: Handler::Purposes,
+    },
+    Route {
+        key: "POST /v1/certificate-requests",
+        access: Access::Citizen,
+        handler: Handler::Submit,
+    },
+    Route {
+        key: "GET /v1/certificate-requests/{request_id}",
+        access: Access::Citizen,
+        handler: Handler::Status,
+    },
+    Route {
+        key: "GET /v1/certificates",
+        access: Access::Citizen,
+        handler: Handler::Certificates,
+    },
+    Route {
+        key: "GET /v1/certificates/{certificate_number}/pdf",
+        access: Access::Citizen,
+        handler: Handler::Pdf,
+    },
+];
 
 pub struct RequestsFunction {
     service: RequestService,
     sessions: Arc<dyn SessionStore>,
-    clock: Arc<dyn Clock>,
 }
 
 impl RequestsFunction {
-    pub async fn from_env(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
-        let wiring = Wiring::load(&sdk, &env).await?;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    pub fn new(wiring: &Wiring) -> Result<Self, ConfigError> {
         Ok(Self {
-            service: RequestService {
-                accounts: wiring.accounts()?,
-                requests: wiring.requests()?,
-                certificates: wiring.certificates()?,
-                blobs: wiring.documents()?,
-                companies: wiring.records()?,
-                clock: clock.clone(),
-            },
+            service: wiring.request_service()?,
             sessions: wiring.sessions()?,
-            clock,
         })
     }
 
     async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
-        let caller = authorize(&req, &*self.sessions, &*self.clock).await?;
-        let route = route_key(&req);
-        if route == "GET /v1/purposes" {
-            let mut response = json_response(StatusCode::OK, &purposes());
-            response.headers_mut().insert(
+        let clock = &*self.service.clock;
+        let (handler, caller) = authorize(ROUTES, &req, &*self.sessions, clock).await?;
+        match handler {
+            Handler::Purposes => Ok(with_header(
+                json_response(StatusCode::OK, &purposes()),
                 header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            );
-            return Ok(response);
-        }
-        let principal = caller.principal()?;
-        match route.as_str() {
-            "POST /v1/certificate-requests" => {
+                "public, max-age=3600",
+            )),
+            Handler::Submit => {
                 let submitted = self
                     .service
                     .submit(
-                        principal,
+                        caller.principal()?,
                         parse_json(&req, false)?,
                         header_str(&req, "idempotency-key"),
                     )
                     .await?;
-                Ok(json_response(StatusCode::ACCEPTED, &submitted.0))
+                Ok(json_response(StatusCode::ACCEPTED, &submitted))
             }
-            "GET /v1/certificate-requests/{request_id}" => {
-                let id = path_param(&req, "request_id").ok_or(ApiError::NotFound)?;
+            Handler::Status => {
+                let id = path_param(&req, "request_id")
+                    .map(RequestId::from)
+                    .ok_or(ApiError::NotFound)?;
                 Ok(json_response(
                     StatusCode::OK,
-                    &self.service.get(principal, &id).await?,
+                    &self.service.get(caller.principal()?, &id).await?,
                 ))
             }
-            "GET /v1/certificates" => Ok(json_response(
+            Handler::Certificates => Ok(json_response(
                 StatusCode::OK,
-                &self.service.list_certificates(principal).await?,
+                &self.service.list_certificates(caller.principal()?).await?,
             )),
-            "GET /v1/certificates/{certificate_number}/pdf" => {
+            Handler::Pdf => {
                 let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
-                let (number, pdf) = self.service.document(principal, &number).await?;
+                let Document { number, pdf } =
+                    self.service.document(caller.principal()?, &number).await?;
                 let mut response = Response::new(Body::Binary(pdf));
-                let headers = response.headers_mut();
-                headers.insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/pdf"),
-                );
-                headers.insert(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, no-store"),
-                );
-                if let Ok(v) = HeaderValue::from_str(&format!(
-                    "attachment; filename=\"cazier-{}.pdf\"",
-                    number.as_str()
-                )) {
-                    headers.insert(header::CONTENT_DISPOSITION, v);
-                }
-                Ok(response)
+                response = with_header(response, header::CONTENT_TYPE, "application/pdf");
+                response = with_header(response, header::CACHE_CONTROL, "private, no-store");
+                let disposition = format!("attachment; filename=\"cazier-{number}.pdf\"");
+                Ok(with_header(
+                    response,
+                    header::CONTENT_DISPOSITION,
+                    &disposition,
+                ))
             }
-            _ => Err(ApiError::NotFound),
         }
     }
 }

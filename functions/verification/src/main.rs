@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() {
-    cazier_shared::runtime::run_http(cazier_verification::VerificationFunction::from_env).await;
+    cazier_shared::runtime::run_http(cazier_verification::VerificationFunction::new).await;
 }

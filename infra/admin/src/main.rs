@@ -9,17 +9,15 @@ mod records;
 mod trust;
 
 use anyhow::{anyhow, bail, Context, Result};
-use cazier_shared::aws::dynamo::{DynamoAccounts, DynamoAudit};
-use cazier_shared::domain::{CertificateNumber, Cnp};
-use cazier_shared::ports::{AuditEvent, AuditLog};
-use cazier_shared::privacy::Privacy;
+use cazier_shared::aws::wiring::Wiring;
+use cazier_shared::domain::{AccountId, AuditSubject, CertificateNumber, Cnp};
 use cazier_shared::services::operators::create_operator;
+use cazier_shared::wiring::PortSource;
 use clap::{Parser, Subcommand};
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "cazier-admin", about = "Operations tool for cazier")]
@@ -128,9 +126,9 @@ enum DevCommand {
     },
 }
 
+/// The stack the tool works on: its services, wired from its outputs like the functions'.
 struct Stack {
-    outputs: HashMap<String, String>,
-    sdk: aws_config::SdkConfig,
+    wiring: Wiring,
 }
 
 impl Stack {
@@ -169,25 +167,10 @@ impl Stack {
             }
             None => cazier_shared::aws::sdk_config().await,
         };
-        Ok(Self { outputs, sdk })
-    }
-
-    async fn privacy(&self) -> Result<Arc<Privacy>> {
-        let privacy = Privacy::load(
-            &self.sdk,
-            &self.output("LookupKeyId")?,
-            &self.output("DataKeyId")?,
-        )
-        .await
-        .map_err(|e| anyhow!("loading the keys: {e}"))?;
-        Ok(Arc::new(privacy))
-    }
-
-    fn output(&self, key: &str) -> Result<String> {
-        self.outputs
-            .get(key)
-            .cloned()
-            .ok_or_else(|| anyhow!("the stack outputs have no {key}"))
+        let wiring = Wiring::from_outputs(sdk, &outputs)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(Self { wiring })
     }
 }
 
@@ -255,18 +238,21 @@ async fn run(cli: Cli) -> Result<()> {
             certificate,
         } => {
             let subject = match (account, certificate) {
-                (Some(a), _) => AuditEvent::account(a.trim()),
-                (None, Some(n)) => AuditEvent::certificate(
-                    &CertificateNumber::parse(&n)
+                (Some(a), _) => AuditSubject::Account(AccountId::from(a.trim())),
+                (None, Some(n)) => AuditSubject::Certificate(
+                    CertificateNumber::parse(&n)
                         .ok_or_else(|| anyhow!("--certificate is not a certificate number"))?,
                 ),
                 (None, None) => bail!("give --account or --certificate"),
             };
             let stack = Stack::load(&cli.outputs).await?;
-            let audit = DynamoAudit::new(&stack.sdk, stack.output("AuditTableName")?);
+            let audit = stack.wiring.audit()?;
             let events = audit.history(&subject).await.map_err(|e| anyhow!("{e}"))?;
             if events.is_empty() {
-                println!("no audit entries for {subject}");
+                match &subject {
+                    AuditSubject::Account(id) => println!("no audit entries for account {id}"),
+                    AuditSubject::Certificate(n) => println!("no audit entries for {n}"),
+                }
             }
             for e in events {
                 let details: Vec<String> =
@@ -284,12 +270,8 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let password = read_password()?;
             let stack = Stack::load(&cli.outputs).await?;
-            let accounts = DynamoAccounts::new(
-                &stack.sdk,
-                stack.output("AccountsTableName")?,
-                stack.privacy().await?,
-            );
-            let id = create_operator(&accounts, &email, &password, &unit, chrono::Utc::now())
+            let accounts = stack.wiring.accounts()?;
+            let id = create_operator(&*accounts, &email, &password, &unit, chrono::Utc::now())
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             println!("operator account created: {id} ({email}, {unit})");

@@ -3,11 +3,13 @@
 use crate::import::{self, Format};
 use crate::Stack;
 use anyhow::{anyhow, bail, Result};
-use cazier_shared::aws::dynamo::{DynamoCertificates, DynamoRecords};
+use cazier_shared::config::vars;
 use cazier_shared::domain::{
     bucharest_date, CertificateNumber, Cnp, Cui, RecordEntry, RecordSubject,
 };
-use cazier_shared::ports::{CertificateStore, CompanyStore, RecordStore, RevokeOutcome};
+use cazier_shared::ports::SystemClock;
+use cazier_shared::services::revocation::{revoke, RevokeError};
+use cazier_shared::wiring::PortSource;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -117,17 +119,6 @@ pub enum CertificatesCommand {
     },
 }
 
-fn records(
-    stack: &Stack,
-    privacy: std::sync::Arc<cazier_shared::privacy::Privacy>,
-) -> Result<DynamoRecords> {
-    Ok(DynamoRecords::new(
-        &stack.sdk,
-        stack.output("RecordsTableName")?,
-        privacy,
-    ))
-}
-
 pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
     let today = bucharest_date(chrono::Utc::now());
     match command {
@@ -159,11 +150,13 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
                 }))
                 .collect(),
             };
-            let privacy = stack.privacy().await?;
+            let privacy = stack.wiring.privacy();
             let key = |s: &RecordSubject| subject_key(&privacy, s);
             let (subject, entry) = import::record_line(&line, today, &key)
                 .map_err(|problems| anyhow!("{}", problems.join("; ")))?;
-            records(stack, privacy.clone())?
+            stack
+                .wiring
+                .records()?
                 .add(&subject, &entry)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
@@ -173,13 +166,13 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
             let format = Format::of(&args.file, args.format.as_deref())?;
             let (lines, read_errors) = import::read_lines(&args.file, format)?;
             // Validation needs only the lookup key; load keys before reading all lines.
-            let privacy = stack.privacy().await?;
+            let privacy = stack.wiring.privacy();
             let key = |s: &RecordSubject| subject_key(&privacy, s);
             let good: Vec<(RecordSubject, RecordEntry)> =
                 import::validate_all(lines, read_errors, args.skip_invalid, |line| {
                     import::record_line(line, today, &key)
                 })?;
-            let store = records(stack, privacy.clone())?;
+            let store = stack.wiring.records()?;
             let bar = import::progress(good.len(), "entries");
             for chunk in good.chunks(100) {
                 store.put_entries(chunk).await.map_err(|e| {
@@ -195,7 +188,9 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
         }
         RecordsCommand::List { subject } => {
             let subject = subject.parse()?;
-            let entries = records(stack, stack.privacy().await?)?
+            let entries = stack
+                .wiring
+                .records()?
                 .list(&subject)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
@@ -221,7 +216,9 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
         }
         RecordsCommand::Remove { subject, entry } => {
             let subject = subject.parse()?;
-            let removed = records(stack, stack.privacy().await?)?
+            let removed = stack
+                .wiring
+                .records()?
                 .remove(&subject, entry.trim())
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
@@ -247,7 +244,7 @@ pub async fn run_companies(command: CompaniesCommand, stack: &Stack) -> Result<(
     let (lines, read_errors) = import::read_lines(&args.file, format)?;
     let companies =
         import::validate_all(lines, read_errors, args.skip_invalid, import::company_line)?;
-    let store = records(stack, stack.privacy().await?)?;
+    let store = stack.wiring.records()?;
     let bar = import::progress(companies.len(), "companies");
     for company in &companies {
         store.put_company(company).await.map_err(|e| {
@@ -268,20 +265,12 @@ pub async fn run_certificates(command: CertificatesCommand, stack: &Stack) -> Re
     let number = CertificateNumber::parse(number.trim())
         .ok_or_else(|| anyhow!("--number is not a certificate number (CJ-YYYY-NNNNNNNN)"))?;
     let reason = import::text_value("--reason", Some(&reason)).map_err(|e| anyhow!("{e}"))?;
-    let certificates = DynamoCertificates::new(
-        &stack.sdk,
-        stack.output("CertificatesTableName")?,
-        stack.privacy().await?,
-    )
-    .with_audit(stack.output("AuditTableName")?);
-    match certificates
-        .revoke(&number, &reason, &by, chrono::Utc::now())
-        .await
-        .map_err(|e| anyhow!("{e}"))?
-    {
-        RevokeOutcome::Revoked => println!("{} revoked", number.as_str()),
-        RevokeOutcome::AlreadyRevoked => println!("{} was already revoked", number.as_str()),
-        RevokeOutcome::NotFound => bail!("no certificate {}", number.as_str()),
+    let certificates = stack.wiring.certificates()?;
+    match revoke(&*certificates, &SystemClock, &number, &reason, &by).await {
+        Ok(true) => println!("{number} revoked"),
+        Ok(false) => println!("{number} was already revoked"),
+        Err(e @ (RevokeError::NotFound(_) | RevokeError::EmptyReason)) => bail!("{e}"),
+        Err(e) => bail!("revoking {number}: {e}"),
     }
     Ok(())
 }
@@ -299,9 +288,9 @@ pub async fn run_stats(from: &str, to: &str, stack: &Stack) -> Result<()> {
         bail!("at most a year at a time");
     }
     let days = cazier_shared::aws::stats::collect(
-        &stack.sdk,
-        &stack.output("AccountsTableName")?,
-        &stack.output("CertificatesTableName")?,
+        stack.wiring.sdk(),
+        &stack.wiring.setting(vars::ACCOUNTS_TABLE)?,
+        &stack.wiring.setting(vars::CERTIFICATES_TABLE)?,
         from,
         to,
     )

@@ -2,9 +2,9 @@
 
 use crate::Stack;
 use anyhow::{anyhow, bail, Context, Result};
-use cazier_shared::aws::{kms::KmsSigner, s3::S3Blobs};
 use cazier_shared::seal::{self, TrustChain};
 use cazier_shared::services::trust;
+use cazier_shared::wiring::PortSource;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -39,9 +39,9 @@ pub enum TrustCommand {
 }
 
 pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
-    let seal_key = KmsSigner::new(&stack.sdk, stack.output("SigningKeyId")?);
-    let blobs = S3Blobs::new(&stack.sdk, stack.output("DocumentsBucketName")?);
-    let installed = trust::load(&blobs).await.map_err(|e| anyhow!("{e}"))?;
+    let seal_key = stack.wiring.signer()?;
+    let blobs = stack.wiring.documents()?;
+    let installed = trust::load(&*blobs).await.map_err(|e| anyhow!("{e}"))?;
     match command {
         TrustCommand::Init {
             subject,
@@ -53,8 +53,8 @@ pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
                     "a chain is already installed (see `trust show`); pass --force to replace it"
                 );
             }
-            let root_key = KmsSigner::new(&stack.sdk, stack.output("TrustRootKeyId")?);
-            let chain = trust::init(&root_key, &seal_key, &blobs, &subject)
+            let root_key = stack.wiring.trust_root_signer()?;
+            let chain = trust::init(&*root_key, &*seal_key, &*blobs, &subject)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             if let Some(path) = root_out {
@@ -66,7 +66,7 @@ pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
             show(&chain);
         }
         TrustCommand::Csr { subject } => {
-            let pem = seal::certificate_request(&seal_key, &subject)
+            let pem = seal::certificate_request(&*seal_key, &subject)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             print!("{pem}");
@@ -74,7 +74,7 @@ pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
         TrustCommand::Import { file } => {
             let pem = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let (chain, notes) = trust::import(&pem, &seal_key, &blobs)
+            let (chain, notes) = trust::import(&pem, &*seal_key, &*blobs)
                 .await
                 .map_err(|e| anyhow!("the chain was not installed: {e}"))?;
             for note in notes {

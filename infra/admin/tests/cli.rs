@@ -2,7 +2,6 @@
 
 use cazier_e2e::*;
 use cazier_shared::domain::{Cnp, Cui};
-use cazier_shared::ports::CompanyStore;
 use serde_json::json;
 use std::process::Command;
 

@@ -8,9 +8,11 @@ pub mod streams;
 pub mod template;
 
 use anyhow::{anyhow, bail, Context, Result};
-use cazier_shared::aws::dynamo::DynamoAccounts;
+use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::Env;
+use cazier_shared::http::{Access, Route};
 use cazier_shared::runtime::HttpFunction;
+use cazier_shared::wiring::PortSource;
 use serde_json::json;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -80,48 +82,56 @@ enum Built {
     Stream(Arc<cazier_generator::GeneratorFunction>),
 }
 
-/// The in-process handlers, by the `CodeUri` of their function in the template.
+/// The in-process handlers, by the `CodeUri` of their function in the template, each built
+/// from its own environment through the one wiring, as its Lambda cold start does.
 async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<Built> {
     let err = |e: cazier_shared::config::ConfigError| anyhow!("{code_uri}: {e}");
+    let wiring = Wiring::load(sdk, env).await.map_err(err)?;
     Ok(match code_uri {
         "functions/accounts" => Built::Http(Arc::new(
-            cazier_accounts::AccountsFunction::from_env(sdk, env)
-                .await
-                .map_err(err)?,
+            cazier_accounts::AccountsFunction::new(&wiring).map_err(err)?,
         )),
         "functions/validation" => Built::Http(Arc::new(
-            cazier_validation::ValidationFunction::from_env(sdk, env)
-                .await
-                .map_err(err)?,
+            cazier_validation::ValidationFunction::new(&wiring).map_err(err)?,
         )),
         "functions/requests" => Built::Http(Arc::new(
-            cazier_requests::RequestsFunction::from_env(sdk, env)
-                .await
-                .map_err(err)?,
+            cazier_requests::RequestsFunction::new(&wiring).map_err(err)?,
         )),
         "functions/verification" => Built::Http(Arc::new(
-            cazier_verification::VerificationFunction::from_env(sdk, env)
-                .await
-                .map_err(err)?,
+            cazier_verification::VerificationFunction::new(&wiring).map_err(err)?,
         )),
         "functions/generator" => Built::Stream(Arc::new(
-            cazier_generator::GeneratorFunction::from_env(sdk, env)
-                .await
-                .map_err(err)?,
+            cazier_generator::GeneratorFunction::new(&wiring).map_err(err)?,
         )),
         other => bail!("template function with CodeUri {other} has no local handler"),
     })
 }
 
-fn output(outputs: &HashMap<String, String>, key: &str) -> Result<String> {
-    outputs
-        .get(key)
-        .cloned()
-        .ok_or_else(|| anyhow!("template.yaml has no output {key}"))
+/// Each HTTP function's route table (key and access rule), by `CodeUri`: what the template's
+/// routes are checked against.
+pub fn declared_routes() -> Vec<(&'static str, Vec<(&'static str, Access)>)> {
+    fn table<H>(routes: &[Route<H>]) -> Vec<(&'static str, Access)> {
+        routes.iter().map(|r| (r.key, r.access)).collect()
+    }
+    vec![
+        ("functions/accounts", table(cazier_accounts::ROUTES)),
+        ("functions/validation", table(cazier_validation::ROUTES)),
+        ("functions/requests", table(cazier_requests::ROUTES)),
+        ("functions/verification", table(cazier_verification::ROUTES)),
+    ]
 }
 
-/// Creates the operator account through the same code as `cazier-admin operator create`,
-/// with the tables and keys named in the stack's outputs.
+/// The stack's services, built from its outputs through the one wiring.
+async fn stack_wiring(
+    sdk: &aws_config::SdkConfig,
+    outputs: &HashMap<String, String>,
+) -> Result<Wiring> {
+    Wiring::from_outputs(sdk.clone(), outputs)
+        .await
+        .map_err(|e| anyhow!("wiring the stack's outputs: {e}"))
+}
+
+/// Creates the operator account through the same code as `cazier-admin operator create`.
 async fn seed_operator(
     sdk: &aws_config::SdkConfig,
     outputs: &HashMap<String, String>,
@@ -129,14 +139,9 @@ async fn seed_operator(
     password: &str,
     unit: &str,
 ) -> Result<()> {
-    let output = |k: &str| output(outputs, k);
-    let privacy =
-        cazier_shared::privacy::Privacy::load(sdk, &output("LookupKeyId")?, &output("DataKeyId")?)
-            .await
-            .map_err(|e| anyhow!("loading the keys: {e}"))?;
-    let accounts = DynamoAccounts::new(sdk, output("AccountsTableName")?, Arc::new(privacy));
+    let accounts = stack_wiring(sdk, outputs).await?.accounts()?;
     match cazier_shared::services::operators::create_operator(
-        &accounts,
+        &*accounts,
         email,
         password,
         unit,
@@ -157,12 +162,11 @@ async fn init_trust(
     outputs: &HashMap<String, String>,
     state_dir: &std::path::Path,
 ) -> Result<()> {
-    use cazier_shared::aws::{kms::KmsSigner, s3::S3Blobs};
-    let output = |k: &str| output(outputs, k);
+    let wiring = stack_wiring(sdk, outputs).await?;
     let chain = cazier_shared::services::trust::init(
-        &KmsSigner::new(sdk, output("TrustRootKeyId")?),
-        &KmsSigner::new(sdk, output("SigningKeyId")?),
-        &S3Blobs::new(sdk, output("DocumentsBucketName")?),
+        &*wiring.trust_root_signer()?,
+        &*wiring.signer()?,
+        &*wiring.documents()?,
         cazier_shared::services::trust::SEAL_SUBJECT,
     )
     .await

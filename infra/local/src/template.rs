@@ -318,24 +318,35 @@ mod tests {
 #[cfg(test)]
 mod access_tests {
     use super::Template;
-    use cazier_shared::http::{access_of, ROUTE_ACCESS};
 
+    /// Each function's declared routes are exactly the template's routes for that function:
+    /// no template route without an access rule, no rule without a route.
     #[test]
-    fn every_template_route_has_an_access_rule_and_no_rule_is_stale() {
+    fn every_function_declares_exactly_its_template_routes() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
         let template = Template::load(&path).expect("template.yaml");
-        let routes: Vec<String> = template
-            .routes()
-            .iter()
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect();
-        for route in &routes {
-            assert!(access_of(route).is_some(), "{route} has no access rule");
+        let declared = crate::declared_routes();
+        let functions = template.functions();
+        for function in &functions {
+            let mut in_template: Vec<String> = template
+                .routes()
+                .iter()
+                .filter(|r| r.function == function.logical_id)
+                .map(|r| format!("{} {}", r.method, r.path))
+                .collect();
+            let mut in_code: Vec<String> = declared
+                .iter()
+                .find(|(code_uri, _)| *code_uri == function.code_uri)
+                .map(|(_, routes)| routes.iter().map(|(k, _)| k.to_string()).collect())
+                .unwrap_or_default();
+            in_template.sort();
+            in_code.sort();
+            assert_eq!(in_code, in_template, "{}", function.code_uri);
         }
-        for (rule, _) in ROUTE_ACCESS {
+        for (code_uri, _) in &declared {
             assert!(
-                routes.iter().any(|r| r == rule),
-                "access rule {rule} has no route"
+                functions.iter().any(|f| f.code_uri == *code_uri),
+                "{code_uri} is not in template.yaml"
             );
         }
     }

@@ -1,6 +1,6 @@
-use super::unavailable;
-use crate::ports::{Signer, StoreError, StoreResult};
+use crate::ports::{SignError, Signer};
 use async_trait::async_trait;
+use aws_sdk_kms::error::{DisplayErrorContext, SdkError};
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use aws_sdk_kms::Client;
@@ -24,9 +24,17 @@ impl KmsSigner {
     }
 }
 
+fn failed<E, R>(err: SdkError<E, R>) -> SignError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    SignError::Unavailable(DisplayErrorContext(&err).to_string())
+}
+
 #[async_trait]
 impl Signer for KmsSigner {
-    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>> {
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         let out = self
             .client
             .sign()
@@ -36,22 +44,22 @@ impl Signer for KmsSigner {
             .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(failed)?;
         out.signature
             .map(Blob::into_inner)
-            .ok_or_else(|| StoreError::Unavailable("KMS returned no signature".into()))
+            .ok_or_else(|| SignError::Unavailable("KMS returned no signature".into()))
     }
 
-    async fn public_key(&self) -> StoreResult<Vec<u8>> {
+    async fn public_key(&self) -> Result<Vec<u8>, SignError> {
         let out = self
             .client
             .get_public_key()
             .key_id(&self.key_id)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(failed)?;
         out.public_key
             .map(Blob::into_inner)
-            .ok_or_else(|| StoreError::Unavailable("KMS returned no public key".into()))
+            .ok_or_else(|| SignError::Unavailable("KMS returned no public key".into()))
     }
 }

@@ -41,7 +41,7 @@ pub async fn collect(
     for item in scan(
         &client,
         accounts_table,
-        "ACCOUNT#",
+        super::dynamo::keys::ACCOUNT,
         "created_at, #role, validation",
     )
     .await?
@@ -70,7 +70,14 @@ pub async fn collect(
             }
         }
     }
-    for item in scan(&client, certificates_table, "CERTIFICATE#", "issued_at").await? {
+    for item in scan(
+        &client,
+        certificates_table,
+        super::dynamo::keys::CERTIFICATE,
+        "issued_at",
+    )
+    .await?
+    {
         if let Some(f) = day_of(&item, "issued_at").and_then(|d| days.get_mut(&d)) {
             f.certificates_issued += 1;
         }

@@ -1,4 +1,8 @@
-//! Builds the AWS adapters a function needs from its environment, once per cold start.
+//! The AWS source of ports: for the functions from their environment, and for the admin tool,
+//! the local stack and the tests from the stack's outputs (through [`Env::from_outputs`]).
+//! Keys are loaded once, when it is loaded; the service graphs are built from it by
+//! [`crate::wiring::ServiceGraphs`]. Missing configuration is an error at cold start; defaults
+//! live in `template.yaml` only.
 
 use super::dynamo::{
     DynamoAccounts, DynamoAudit, DynamoCertificates, DynamoRecords, DynamoRequests, DynamoSessions,
@@ -6,20 +10,29 @@ use super::dynamo::{
 use super::kms::KmsSigner;
 use super::s3::S3Blobs;
 use crate::config::{vars, ConfigError, Env};
+use crate::ports::{
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, RequestStore, Signer, SystemClock,
+};
 use crate::privacy::Privacy;
-use std::sync::Arc;
+use crate::services::trust::ChainSource;
+use crate::wiring::{PortSource, RecordsTable, SessionsTable};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
-pub struct Wiring<'a> {
-    sdk: &'a aws_config::SdkConfig,
-    env: &'a Env,
+pub struct Wiring {
+    sdk: aws_config::SdkConfig,
+    env: Env,
     privacy: Arc<Privacy>,
+    clock: Arc<dyn Clock>,
+    /// The seal's chain, shared by every service built here (read once, on first use).
+    chain: OnceLock<Arc<ChainSource>>,
 }
 
-impl<'a> Wiring<'a> {
+impl Wiring {
     /// Loads the personal-data keys (two KMS calls) once, for every adapter built from it.
-    pub async fn load(sdk: &'a aws_config::SdkConfig, env: &'a Env) -> Result<Self, ConfigError> {
+    pub async fn load(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
         let privacy = Privacy::load(
-            sdk,
+            &sdk,
             &env.require(vars::LOOKUP_KEY_ID)?,
             &env.require(vars::DATA_KEY_ID)?,
         )
@@ -29,80 +42,125 @@ impl<'a> Wiring<'a> {
             sdk,
             env,
             privacy: Arc::new(privacy),
+            clock: Arc::new(SystemClock),
+            chain: OnceLock::new(),
         })
     }
 
-    pub fn accounts(&self) -> Result<Arc<DynamoAccounts>, ConfigError> {
-        let accounts = DynamoAccounts::new(
-            self.sdk,
-            self.env.require(vars::ACCOUNTS_TABLE)?,
-            self.privacy.clone(),
-        );
-        Ok(Arc::new(match self.env.get(vars::AUDIT_TABLE) {
-            Some(audit) => accounts.with_audit(audit),
-            None => accounts,
-        }))
+    /// The stack whose outputs these are, with `extra` function settings (template
+    /// parameters such as `ISSUING_UNIT`) for the services that need them.
+    pub async fn from_outputs(
+        sdk: aws_config::SdkConfig,
+        outputs: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        Self::load(sdk, Env::from_outputs(outputs)?).await
     }
 
-    /// Sessions and throttling counters share the sessions table.
-    pub fn sessions(&self) -> Result<Arc<DynamoSessions>, ConfigError> {
+    /// The same graph with another clock (tests of time rules).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The same graph with one more setting.
+    pub fn with_setting(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.env = self.env.with(name, value);
+        self
+    }
+
+    pub fn sdk(&self) -> &aws_config::SdkConfig {
+        &self.sdk
+    }
+
+    pub fn privacy(&self) -> Arc<Privacy> {
+        self.privacy.clone()
+    }
+
+    /// The trust root's key: signs the seal's certificate (ops' tools only).
+    pub fn trust_root_signer(&self) -> Result<Arc<KmsSigner>, ConfigError> {
+        Ok(Arc::new(KmsSigner::new(
+            &self.sdk,
+            self.env.require(vars::TRUST_ROOT_KEY_ID)?,
+        )))
+    }
+}
+
+/// The AWS adapters, one per table, bucket or key.
+impl PortSource for Wiring {
+    fn accounts(&self) -> Result<Arc<dyn AccountStore>, ConfigError> {
+        Ok(Arc::new(DynamoAccounts::new(
+            &self.sdk,
+            self.env.require(vars::ACCOUNTS_TABLE)?,
+            self.env.require(vars::AUDIT_TABLE)?,
+            self.privacy.clone(),
+        )))
+    }
+
+    fn sessions(&self) -> Result<Arc<dyn SessionsTable>, ConfigError> {
         Ok(Arc::new(DynamoSessions::new(
-            self.sdk,
+            &self.sdk,
             self.env.require(vars::SESSIONS_TABLE)?,
         )))
     }
 
-    pub fn requests(&self) -> Result<Arc<DynamoRequests>, ConfigError> {
+    fn requests(&self) -> Result<Arc<dyn RequestStore>, ConfigError> {
         Ok(Arc::new(DynamoRequests::new(
-            self.sdk,
+            &self.sdk,
             self.env.require(vars::REQUESTS_TABLE)?,
         )))
     }
 
-    pub fn certificates(&self) -> Result<Arc<DynamoCertificates>, ConfigError> {
-        let certificates = DynamoCertificates::new(
-            self.sdk,
+    fn certificates(&self) -> Result<Arc<dyn CertificateStore>, ConfigError> {
+        Ok(Arc::new(DynamoCertificates::new(
+            &self.sdk,
             self.env.require(vars::CERTIFICATES_TABLE)?,
-            self.privacy.clone(),
-        );
-        Ok(Arc::new(match self.env.get(vars::AUDIT_TABLE) {
-            Some(audit) => certificates.with_audit(audit),
-            None => certificates,
-        }))
-    }
-
-    pub fn audit(&self) -> Result<Arc<DynamoAudit>, ConfigError> {
-        Ok(Arc::new(DynamoAudit::new(
-            self.sdk,
             self.env.require(vars::AUDIT_TABLE)?,
+            self.privacy.clone(),
         )))
     }
 
-    pub fn records(&self) -> Result<Arc<DynamoRecords>, ConfigError> {
+    fn records(&self) -> Result<Arc<dyn RecordsTable>, ConfigError> {
         Ok(Arc::new(DynamoRecords::new(
-            self.sdk,
+            &self.sdk,
             self.env.require(vars::RECORDS_TABLE)?,
             self.privacy.clone(),
         )))
     }
 
-    pub fn documents(&self) -> Result<Arc<S3Blobs>, ConfigError> {
+    fn documents(&self) -> Result<Arc<dyn BlobStore>, ConfigError> {
         Ok(Arc::new(S3Blobs::new(
-            self.sdk,
+            &self.sdk,
             self.env.require(vars::DOCUMENTS_BUCKET)?,
         )))
     }
 
-    /// The trusted identity providers (JSON array; empty: the routes answer 503).
-    pub fn issuers(&self) -> Result<Vec<crate::identity::Issuer>, ConfigError> {
-        crate::identity::parse_issuers(&self.env.get_or(vars::IDENTITY_ISSUERS, "[]"))
-            .map_err(|e| ConfigError::Invalid(vars::IDENTITY_ISSUERS, e))
+    fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError> {
+        Ok(Arc::new(DynamoAudit::new(
+            &self.sdk,
+            self.env.require(vars::AUDIT_TABLE)?,
+        )))
     }
 
-    pub fn signer(&self) -> Result<Arc<KmsSigner>, ConfigError> {
+    fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {
         Ok(Arc::new(KmsSigner::new(
-            self.sdk,
+            &self.sdk,
             self.env.require(vars::SIGNING_KEY_ID)?,
         )))
+    }
+
+    fn chain(&self) -> Result<Arc<ChainSource>, ConfigError> {
+        if let Some(chain) = self.chain.get() {
+            return Ok(chain.clone());
+        }
+        let chain = Arc::new(ChainSource::new(self.documents()?));
+        Ok(self.chain.get_or_init(|| chain).clone())
+    }
+
+    fn setting(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.env.require(name)
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
     }
 }

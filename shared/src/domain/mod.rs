@@ -1,8 +1,20 @@
 //! Domain types. Each is parsed once at the edge; past it, an invalid value cannot exist.
 
+pub mod audit;
 pub mod cnp;
+pub mod codes;
 pub mod cui;
+pub mod form;
+pub mod ids;
 pub mod text;
+
+pub use audit::{AuditEvent, AuditSubject};
+pub use codes::{
+    AccountStatus, AuditEventKind, CertificateStatus, DocumentResult, RejectionCode, RequestStatus,
+    Role, ValidationMethod, VerificationResult,
+};
+pub use form::{FieldError, Form};
+pub use ids::{AccountId, RequestId};
 
 pub use cnp::{Cnp, CnpError};
 pub use cui::{Cui, CuiError};
@@ -12,53 +24,6 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use chrono_tz::Europe::Bucharest;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Role {
-    Citizen,
-    Operator,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Citizen => "CITIZEN",
-            Role::Operator => "OPERATOR",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "CITIZEN" => Some(Role::Citizen),
-            "OPERATOR" => Some(Role::Operator),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum AccountStatus {
-    PendingValidation,
-    Validated,
-}
-
-impl AccountStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountStatus::PendingValidation => "PENDING_VALIDATION",
-            AccountStatus::Validated => "VALIDATED",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ValidationMethod {
-    Ghiseul,
-    Counter,
-}
-
 /// How and when an account's identity was proven.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Validation {
@@ -66,7 +31,7 @@ pub struct Validation {
     pub validated_at: DateTime<Utc>,
     /// For counter validations: the clerk's account and police unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operator_id: Option<String>,
+    pub operator_id: Option<AccountId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_unit: Option<String>,
 }
@@ -93,7 +58,7 @@ impl Person {
 /// A citizen's or an operator's account.
 #[derive(Clone)]
 pub struct Account {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub email: Email,
     pub role: Role,
     pub status: AccountStatus,
@@ -176,39 +141,10 @@ impl Purpose {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestStatus {
-    Pending,
-    Issued,
-    Rejected,
-}
-
-impl RequestStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::Pending => "PENDING",
-            RequestStatus::Issued => "ISSUED",
-            RequestStatus::Rejected => "REJECTED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "PENDING" => Some(Self::Pending),
-            "ISSUED" => Some(Self::Issued),
-            "REJECTED" => Some(Self::Rejected),
-            _ => None,
-        }
-    }
-}
-
-/// Why a request was not issued online.
-pub const REJECTION_HAS_ENTRIES: &str = "HAS_ENTRIES_VISIT_COUNTER";
-
 #[derive(Debug, Clone)]
 pub struct CertificateRequest {
-    pub request_id: String,
-    pub account_id: String,
+    pub request_id: RequestId,
+    pub account_id: AccountId,
     /// The legal person the certificate is for; `None`: the citizen themself.
     pub company: Option<Cui>,
     pub purpose: Purpose,
@@ -216,7 +152,7 @@ pub struct CertificateRequest {
     pub created_at: DateTime<Utc>,
     pub certificate_number: Option<CertificateNumber>,
     pub issued_at: Option<DateTime<Utc>>,
-    pub rejection_code: Option<String>,
+    pub rejection_code: Option<RejectionCode>,
 }
 
 /// Whose record an entry belongs to.
@@ -282,20 +218,15 @@ impl CertificateNumber {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CertificateStatus {
-    Valid,
-    Expired,
-    Revoked,
+impl std::fmt::Display for CertificateNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
-impl CertificateStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CertificateStatus::Valid => "VALID",
-            CertificateStatus::Expired => "EXPIRED",
-            CertificateStatus::Revoked => "REVOKED",
-        }
+impl Serialize for CertificateNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 
@@ -303,8 +234,8 @@ impl CertificateStatus {
 #[derive(Clone)]
 pub struct Certificate {
     pub number: CertificateNumber,
-    pub request_id: String,
-    pub account_id: String,
+    pub request_id: RequestId,
+    pub account_id: AccountId,
     /// The legal person it is about (its name is `holder_name`); `None`: the holder is the
     /// citizen `holder_cnp`. For a company, `holder_cnp` is the representative who asked.
     pub company: Option<Cui>,
@@ -330,6 +261,15 @@ impl Certificate {
             CertificateStatus::Valid
         }
     }
+}
+
+/// Who is calling, once their session checked out.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account_id: AccountId,
+    pub role: Role,
+    /// The session's token hash (what signing out deletes).
+    pub token_hash: String,
 }
 
 /// The calendar day in Romania at an instant: the daily limit and validity are counted in it.

@@ -1,18 +1,16 @@
 //! Registration, sessions and the citizen's own account.
 
+use super::{as_rfc3339, retry_after, unavailable_from_ports, Unavailable};
 use crate::crypto::{
     hash_password, new_token, sha256_hex, verify_password, verify_password_against_nothing,
 };
 use crate::domain::{
-    Account, AccountStatus, Cnp, CounterCode, Email, IdDocument, Name, Password, Person, Role,
+    Account, AccountId, AccountStatus, Cnp, CounterCode, Email, FieldError, Form, IdDocument, Name,
+    Password, Person, Principal, Role, ValidationMethod,
 };
-use crate::http::{ApiError, FieldError, Principal};
-use crate::ports::{
-    AccountStore, Clock, CreateOutcome, Session, SessionStore, StoreError, Throttle,
-};
+use crate::ports::{AccountStore, Clock, CreateOutcome, Session, SessionStore, Throttle};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// Sessions last this long; a new login is needed afterwards.
@@ -40,6 +38,7 @@ impl IdDocumentDto {
     }
 }
 
+/// What a citizen registers with, as typed.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterDto {
@@ -62,34 +61,6 @@ pub struct RegisterDto {
 pub struct LoginDto {
     pub email: String,
     pub password: String,
-}
-
-/// Collects every field error of a form so the citizen can fix them all at once.
-#[derive(Default)]
-pub struct Form(Vec<FieldError>);
-
-impl Form {
-    pub fn take<T, E: std::fmt::Display>(
-        &mut self,
-        field: &str,
-        code: &'static str,
-        r: Result<T, E>,
-    ) -> Option<T> {
-        r.map_err(|e| self.0.push(FieldError::new(field, code, e)))
-            .ok()
-    }
-
-    pub fn push(&mut self, e: FieldError) {
-        self.0.push(e);
-    }
-
-    pub fn finish(self) -> Result<(), ApiError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Invalid(self.0))
-        }
-    }
 }
 
 fn parse_person(dto: &RegisterDto, form: &mut Form) -> Option<Person> {
@@ -122,39 +93,92 @@ fn parse_person(dto: &RegisterDto, form: &mut Form) -> Option<Person> {
     })
 }
 
-/// What `GET /v1/accounts/me` and the validation routes answer.
-pub fn account_view(a: &Account) -> Value {
-    json!({
-        "account_id": a.account_id,
-        "email": a.email.as_str(),
-        "status": a.status.as_str(),
-        "last_name": a.person.as_ref().map(|p| p.last_name.as_str()),
-        "first_name": a.person.as_ref().map(|p| p.first_name.as_str()),
-        "cnp_masked": a.person.as_ref().map(|p| p.cnp.masked()),
-        "validation": a.validation.as_ref().map(|v| json!({
-            "method": v.method,
-            "validated_at": rfc3339(v.validated_at),
-        })),
-    })
+/// How an account was validated, as its holder sees it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ValidationView {
+    pub method: ValidationMethod,
+    #[serde(with = "as_rfc3339")]
+    pub validated_at: DateTime<Utc>,
 }
 
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+/// An account as its holder (and the validation routes) see it. The CNP only masked.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AccountView {
+    pub account_id: AccountId,
+    pub email: String,
+    pub status: AccountStatus,
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+    pub cnp_masked: Option<String>,
+    pub validation: Option<ValidationView>,
 }
 
-#[derive(Serialize)]
+impl From<&Account> for AccountView {
+    fn from(a: &Account) -> Self {
+        Self {
+            account_id: a.account_id.clone(),
+            email: a.email.as_str().to_owned(),
+            status: a.status,
+            last_name: a.person.as_ref().map(|p| p.last_name.as_str().to_owned()),
+            first_name: a.person.as_ref().map(|p| p.first_name.as_str().to_owned()),
+            cnp_masked: a.person.as_ref().map(|p| p.cnp.masked()),
+            validation: a.validation.as_ref().map(|v| ValidationView {
+                method: v.method,
+                validated_at: v.validated_at,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
 pub struct Registered {
-    pub account_id: String,
-    pub status: &'static str,
+    pub account_id: AccountId,
+    pub status: AccountStatus,
     pub counter_code: String,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct SessionCreated {
     pub token: String,
-    pub expires_at: String,
-    pub role: &'static str,
+    #[serde(with = "as_rfc3339")]
+    pub expires_at: DateTime<Utc>,
+    pub role: Role,
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// The e-mail or the CNP is registered already (one answer for both).
+    #[error("an account with this e-mail address or CNP exists")]
+    AccountExists,
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Too many failures for this e-mail or from this address in the window.
+    #[error("throttled")]
+    Throttled { retry_after_secs: u64 },
+    /// Unknown e-mail or wrong password (one answer for both).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+/// An operation on the caller's own account.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The session outlived its account.
+    #[error("no such account")]
+    NoAccount,
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+unavailable_from_ports!(RegisterError, LoginError, SessionError);
 
 pub struct AccountService {
     pub accounts: Arc<dyn AccountStore>,
@@ -163,15 +187,16 @@ pub struct AccountService {
     pub clock: Arc<dyn Clock>,
 }
 
-async fn hash_off_thread(password: Password) -> Result<String, ApiError> {
+/// Argon2 takes tens of milliseconds of CPU: off the async workers.
+async fn hash_off_thread(password: Password) -> Result<String, Unavailable> {
     tokio::task::spawn_blocking(move || hash_password(password.expose()))
         .await
-        .map_err(|e| ApiError::Dependency(StoreError::Unavailable(e.to_string())))?
-        .map_err(|e| ApiError::Dependency(StoreError::Unavailable(e.to_string())))
+        .map_err(|e| Unavailable::Internal(e.to_string()))?
+        .map_err(|e| Unavailable::Internal(e.to_string()))
 }
 
 impl AccountService {
-    pub async fn register(&self, dto: RegisterDto) -> Result<Registered, ApiError> {
+    pub async fn register(&self, dto: RegisterDto) -> Result<Registered, RegisterError> {
         let mut form = Form::default();
         let email = form.take("email", "INVALID_EMAIL", Email::parse(&dto.email));
         let password = form.take(
@@ -180,16 +205,16 @@ impl AccountService {
             Password::parse(&dto.password),
         );
         let person = parse_person(&dto, &mut form);
-        form.finish()?;
+        form.finish().map_err(RegisterError::Invalid)?;
         let (Some(email), Some(password), Some(person)) = (email, password, person) else {
-            return Err(ApiError::Malformed("incomplete form".into()));
+            return Err(Unavailable::Internal("a form without errors lacks a field".into()).into());
         };
         let password_hash = hash_off_thread(password).await?;
         // A fresh counter code collides with an existing one about once in 10^12 draws; a
         // conflict is retried with a new code, a duplicate e-mail or CNP is not.
         for _ in 0..3 {
             let account = Account {
-                account_id: uuid::Uuid::new_v4().to_string(),
+                account_id: AccountId::random(),
                 email: email.clone(),
                 role: Role::Citizen,
                 status: AccountStatus::PendingValidation,
@@ -206,25 +231,23 @@ impl AccountService {
                     tracing::info!(account_id = %account.account_id, "account created");
                     return Ok(Registered {
                         account_id: account.account_id,
-                        status: AccountStatus::PendingValidation.as_str(),
+                        status: AccountStatus::PendingValidation,
                         counter_code: account
                             .counter_code
                             .map(|c| c.as_str().to_owned())
                             .unwrap_or_default(),
                     });
                 }
-                CreateOutcome::Taken => return Err(account_exists()),
+                CreateOutcome::Taken => return Err(RegisterError::AccountExists),
                 CreateOutcome::CounterCodeTaken => continue,
             }
         }
-        Err(ApiError::Dependency(StoreError::Unavailable(
-            "no free counter code after 3 draws".into(),
-        )))
+        Err(Unavailable::Internal("no free counter code after 3 draws".into()).into())
     }
 
     /// Logs in. Failures are counted per e-mail and per source address; past either limit
     /// every attempt (the right password included) is refused until the window ends.
-    pub async fn login(&self, dto: LoginDto, source: &str) -> Result<SessionCreated, ApiError> {
+    pub async fn login(&self, dto: LoginDto, source: &str) -> Result<SessionCreated, LoginError> {
         let now = self.clock.now();
         let by_email = format!("login:{}", dto.email.trim().to_lowercase());
         let by_address = format!("login-from:{source}");
@@ -235,7 +258,7 @@ impl AccountService {
         if email_failures >= LOGIN_FAILURE_LIMIT
             || address_failures >= LOGIN_FAILURE_LIMIT_PER_ADDRESS
         {
-            return Err(ApiError::Throttled {
+            return Err(LoginError::Throttled {
                 retry_after_secs: retry_after(now, LOGIN_WINDOW_SECS),
             });
         }
@@ -265,7 +288,7 @@ impl AccountService {
                 self.throttle.hit(&by_email, LOGIN_WINDOW_SECS, now),
                 self.throttle.hit(&by_address, LOGIN_WINDOW_SECS, now),
             )?;
-            return Err(ApiError::InvalidCredentials);
+            return Err(LoginError::InvalidCredentials);
         };
         let token = new_token();
         let expires_at = now + SESSION_TTL;
@@ -279,36 +302,22 @@ impl AccountService {
             .await?;
         Ok(SessionCreated {
             token,
-            expires_at: rfc3339(expires_at),
-            role: account.role.as_str(),
+            expires_at,
+            role: account.role,
         })
     }
 
-    pub async fn logout(&self, principal: &Principal) -> Result<(), ApiError> {
+    pub async fn logout(&self, principal: &Principal) -> Result<(), SessionError> {
         self.sessions.delete(&principal.token_hash).await?;
         Ok(())
     }
 
-    pub async fn me(&self, principal: &Principal) -> Result<Value, ApiError> {
+    pub async fn me(&self, principal: &Principal) -> Result<AccountView, SessionError> {
         let account = self
             .accounts
             .get(&principal.account_id)
             .await?
-            .ok_or(ApiError::Unauthenticated)?;
-        Ok(account_view(&account))
+            .ok_or(SessionError::NoAccount)?;
+        Ok(AccountView::from(&account))
     }
-}
-
-pub fn account_exists() -> ApiError {
-    ApiError::Conflict {
-        code: "ACCOUNT_EXISTS",
-        detail: "An account with this e-mail address or CNP already exists.".into(),
-        extra: None,
-    }
-}
-
-/// Seconds until the fixed window that holds `now` ends.
-pub fn retry_after(now: DateTime<Utc>, window_secs: u64) -> u64 {
-    let window = window_secs.max(1) as i64;
-    (window - now.timestamp().rem_euclid(window)) as u64
 }

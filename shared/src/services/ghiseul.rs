@@ -2,14 +2,13 @@
 //! account), proves identity on ghiseul.ro (3-D Secure card), and completes with the signed
 //! assertion ghiseul.ro hands back.
 
-use super::accounts::account_view;
+use super::accounts::AccountView;
+use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::{constant_time_eq, new_token, sha256_hex};
-use crate::domain::{AccountStatus, Validation, ValidationMethod};
-use crate::http::{ApiError, Principal};
+use crate::domain::{Account, AccountStatus, AuditEvent, Principal, Validation, ValidationMethod};
 use crate::identity::{verify, Issuer, CLOCK_SKEW_SECS};
 use crate::ports::{AccountStore, Clock, IdentityNonces, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::sync::Arc;
 
 /// How long a started validation may take to complete.
@@ -26,7 +25,7 @@ pub struct CompleteDto {
     pub assertion: String,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct Started {
     pub state: String,
     pub authorize_url: String,
@@ -39,21 +38,24 @@ pub struct GhiseulService {
     pub clock: Arc<dyn Clock>,
 }
 
-fn invalid_assertion() -> ApiError {
-    ApiError::Unprocessable {
-        code: "INVALID_ASSERTION",
-        detail: "The identity assertion is not valid for this account; start the validation again."
-            .into(),
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum GhiseulError {
+    #[error("validated already")]
+    AlreadyValidated,
+    /// Forged, expired, replayed, for another person or another state: one answer for all.
+    #[error("invalid assertion")]
+    InvalidAssertion,
+    /// The session outlived its account.
+    #[error("no such account")]
+    NoAccount,
+    /// No ghiseul.ro issuer is configured for this deployment.
+    #[error("no ghiseul.ro issuer is configured")]
+    NotConfigured,
+    #[error(transparent)]
+    Unavailable(Unavailable),
 }
 
-fn already_validated() -> ApiError {
-    ApiError::Conflict {
-        code: "ALREADY_VALIDATED",
-        detail: "This account is validated already.".into(),
-        extra: None,
-    }
-}
+unavailable_from_ports!(GhiseulError);
 
 /// Percent-encodes a query value (unreserved characters kept).
 fn query_value(v: &str) -> String {
@@ -68,32 +70,25 @@ fn query_value(v: &str) -> String {
 }
 
 impl GhiseulService {
-    async fn pending_account(
-        &self,
-        principal: &Principal,
-    ) -> Result<crate::domain::Account, ApiError> {
+    async fn pending_account(&self, principal: &Principal) -> Result<Account, GhiseulError> {
         let account = self
             .accounts
             .get(&principal.account_id)
             .await?
-            .ok_or(ApiError::Unauthenticated)?;
+            .ok_or(GhiseulError::NoAccount)?;
         if account.status == AccountStatus::Validated {
-            return Err(already_validated());
+            return Err(GhiseulError::AlreadyValidated);
         }
         Ok(account)
     }
 
-    pub async fn start(&self, principal: &Principal) -> Result<Started, ApiError> {
+    pub async fn start(&self, principal: &Principal) -> Result<Started, GhiseulError> {
         let account = self.pending_account(principal).await?;
         let issuer = self
             .issuers
             .iter()
             .find(|i| i.provider == PROVIDER)
-            .ok_or_else(|| {
-                ApiError::Dependency(StoreError::Unavailable(
-                    "no ghiseul.ro issuer is configured".into(),
-                ))
-            })?;
+            .ok_or(GhiseulError::NotConfigured)?;
         let state = new_token();
         self.nonces
             .put_state(
@@ -122,17 +117,17 @@ impl GhiseulService {
         &self,
         principal: &Principal,
         dto: CompleteDto,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<AccountView, GhiseulError> {
         let account = self.pending_account(principal).await?;
-        let person = account.person.as_ref().ok_or(ApiError::Unauthenticated)?;
+        let person = account.person.as_ref().ok_or(GhiseulError::NoAccount)?;
         let now = self.clock.now();
         let claims = verify(dto.assertion.trim(), &self.issuers, now).map_err(|reason| {
             tracing::warn!(account_id = %account.account_id, %reason, "identity assertion refused");
-            invalid_assertion()
+            GhiseulError::InvalidAssertion
         })?;
         if !constant_time_eq(claims.cnp.as_bytes(), person.cnp.as_string().as_bytes()) {
             tracing::warn!(account_id = %account.account_id, reason = "another person's CNP", "identity assertion refused");
-            return Err(invalid_assertion());
+            return Err(GhiseulError::InvalidAssertion);
         }
         let state_hash = sha256_hex(claims.nonce.as_bytes());
         if !self
@@ -141,7 +136,7 @@ impl GhiseulService {
             .await?
         {
             tracing::warn!(account_id = %account.account_id, reason = "unknown, used or expired state", "identity assertion refused");
-            return Err(invalid_assertion());
+            return Err(GhiseulError::InvalidAssertion);
         }
         let until = chrono::DateTime::from_timestamp(claims.exp + CLOCK_SKEW_SECS, 0)
             .unwrap_or(now + STATE_TTL);
@@ -151,7 +146,7 @@ impl GhiseulService {
             .await?
         {
             tracing::warn!(account_id = %account.account_id, reason = "replayed assertion", "identity assertion refused");
-            return Err(invalid_assertion());
+            return Err(GhiseulError::InvalidAssertion);
         }
         let validation = Validation {
             method: ValidationMethod::Ghiseul,
@@ -159,23 +154,24 @@ impl GhiseulService {
             operator_id: None,
             operator_unit: None,
         };
+        let audit = AuditEvent::validated(&account.account_id, &validation);
         match self
             .accounts
-            .mark_validated(&account.account_id, &validation)
+            .mark_validated(&account.account_id, &validation, &audit)
             .await
         {
             Ok(()) => {}
-            Err(StoreError::Conflict) => return Err(already_validated()),
+            Err(StoreError::Conflict) => return Err(GhiseulError::AlreadyValidated),
             Err(e) => return Err(e.into()),
         }
         crate::telemetry::count(
             crate::telemetry::metrics::ACCOUNTS_VALIDATED,
-            Some(("Method", "GHISEUL")),
+            Some(("Method", ValidationMethod::Ghiseul.as_str())),
         );
-        tracing::info!(account_id = %account.account_id, method = "GHISEUL", "account validated");
+        tracing::info!(account_id = %account.account_id, method = ValidationMethod::Ghiseul.as_str(), "account validated");
         let mut validated = account;
         validated.status = AccountStatus::Validated;
         validated.validation = Some(validation);
-        Ok(account_view(&validated))
+        Ok(AccountView::from(&validated))
     }
 }

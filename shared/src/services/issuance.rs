@@ -4,13 +4,13 @@
 pub use super::trust::ChainSource;
 use crate::crypto::sha256_hex;
 use crate::domain::{
-    valid_until, Certificate, CertificateNumber, RecordSubject, RequestStatus,
-    REJECTION_HAS_ENTRIES,
+    valid_until, AuditEvent, Certificate, CertificateNumber, RecordSubject, RejectionCode,
+    RequestId, RequestStatus,
 };
 use crate::pdf::{render, CertificateContent, CompanyHolder, Holder, RenderError};
 use crate::ports::{
     AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, RecordStore, RequestStore,
-    Signer, StoreError,
+    SignError, Signer, StoreError,
 };
 use crate::seal::{self, SealError};
 use chrono::Datelike;
@@ -19,7 +19,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Issued(CertificateNumber),
-    Rejected(&'static str),
+    Rejected(RejectionCode),
     /// Already final, or not a request: nothing to do.
     Skipped,
 }
@@ -29,11 +29,13 @@ pub enum IssueError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("request {0} refers to an account that does not exist")]
-    MissingAccount(String),
+    MissingAccount(RequestId),
     #[error("rendering the certificate: {0}")]
     Render(#[from] RenderError),
     #[error("sealing the certificate: {0}")]
     Seal(#[from] SealError),
+    #[error("signing the certificate: {0}")]
+    Signer(#[from] SignError),
 }
 
 /// Requests younger than this are left to the stream.
@@ -41,9 +43,6 @@ pub const SWEEP_MIN_AGE: chrono::Duration = chrono::Duration::minutes(2);
 /// After this long a request that still cannot be generated is rejected with a reason, so the
 /// citizen is told and can ask again, rather than left waiting.
 pub const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(24);
-pub const REJECTION_GENERATION_FAILED: &str = "GENERATION_FAILED";
-/// The company was removed from the register between the request and its generation.
-pub const REJECTION_COMPANY_UNKNOWN: &str = "COMPANY_NOT_REGISTERED";
 /// Requests one sweep takes on (the next sweep takes the rest).
 const SWEEP_BATCH: i32 = 100;
 
@@ -90,12 +89,12 @@ impl IssuanceService {
                 Err(e) => {
                     let created = self.requests.get(&request_id).await?.map(|r| r.created_at);
                     if created.is_some_and(|c| now - c > GIVE_UP_AFTER) {
-                        tracing::error!(request_id, error = %e, "generation failed for a day; rejecting");
-                        self.reject(&request_id, REJECTION_GENERATION_FAILED)
+                        tracing::error!(%request_id, error = %e, "generation failed for a day; rejecting");
+                        self.reject(&request_id, RejectionCode::GenerationFailed)
                             .await?;
                         report.rejected += 1;
                     } else {
-                        tracing::warn!(request_id, error = %e, "generation still failing; will retry");
+                        tracing::warn!(%request_id, error = %e, "generation still failing; will retry");
                         crate::telemetry::count(
                             crate::telemetry::metrics::GENERATION_FAILURES,
                             None,
@@ -112,17 +111,21 @@ impl IssuanceService {
     }
 
     /// Ends a request with a reason the citizen sees.
-    async fn reject(&self, request_id: &str, reason: &'static str) -> Result<Outcome, IssueError> {
+    async fn reject(
+        &self,
+        request_id: &RequestId,
+        reason: RejectionCode,
+    ) -> Result<Outcome, IssueError> {
         self.requests.mark_rejected(request_id, reason).await?;
         crate::telemetry::count(
             crate::telemetry::metrics::REQUESTS_REJECTED,
-            Some(("Reason", reason)),
+            Some(("Reason", reason.as_str())),
         );
-        tracing::info!(request_id, reason, "request rejected");
+        tracing::info!(%request_id, %reason, "request rejected");
         Ok(Outcome::Rejected(reason))
     }
 
-    pub async fn issue(&self, request_id: &str) -> Result<Outcome, IssueError> {
+    pub async fn issue(&self, request_id: &RequestId) -> Result<Outcome, IssueError> {
         let Some(request) = self.requests.get(request_id).await? else {
             return Ok(Outcome::Skipped);
         };
@@ -133,18 +136,20 @@ impl IssuanceService {
             .accounts
             .get(&request.account_id)
             .await?
-            .ok_or_else(|| IssueError::MissingAccount(request_id.to_owned()))?;
+            .ok_or_else(|| IssueError::MissingAccount(request_id.clone()))?;
         let person = account
             .person
             .as_ref()
-            .ok_or_else(|| IssueError::MissingAccount(request_id.to_owned()))?;
+            .ok_or_else(|| IssueError::MissingAccount(request_id.clone()))?;
         // The certificate is about the citizen, or about the company they represent.
         let company = match &request.company {
             None => None,
             Some(cui) => match self.companies.get_company(cui).await? {
                 Some(company) => Some(company),
                 None => {
-                    return self.reject(request_id, REJECTION_COMPANY_UNKNOWN).await;
+                    return self
+                        .reject(request_id, RejectionCode::CompanyNotRegistered)
+                        .await;
                 }
             },
         };
@@ -160,7 +165,9 @@ impl IssuanceService {
             .filter(|e| !e.rehabilitated)
             .collect();
         if !entries.is_empty() && !self.issue_with_entries {
-            return self.reject(request_id, REJECTION_HAS_ENTRIES).await;
+            return self
+                .reject(request_id, RejectionCode::HasEntriesVisitCounter)
+                .await;
         }
 
         // Bind a number to the request once; a redelivery reuses the bound one.
@@ -220,7 +227,7 @@ impl IssuanceService {
                 .await?;
             let certificate = Certificate {
                 number: number.clone(),
-                request_id: request_id.to_owned(),
+                request_id: request_id.clone(),
                 account_id: account.account_id.clone(),
                 purpose: request.purpose,
                 issued_at,
@@ -237,7 +244,8 @@ impl IssuanceService {
                 signature,
                 revoked_at: None,
             };
-            match self.certificates.put(&certificate).await {
+            let audit = AuditEvent::issued(&certificate);
+            match self.certificates.put(&certificate, &audit).await {
                 Ok(()) | Err(StoreError::Conflict) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -245,7 +253,7 @@ impl IssuanceService {
         self.requests.mark_issued(request_id).await?;
         crate::telemetry::count(crate::telemetry::metrics::CERTIFICATES_ISSUED, None);
         tracing::info!(
-            request_id,
+            %request_id,
             certificate = number.as_str(),
             "certificate issued"
         );

@@ -1,10 +1,70 @@
-//! Domain services: what the functions do, written against the ports.
+//! Domain services: what the functions do, written against the ports. They know nothing of
+//! HTTP, HTML or DynamoDB: each operation takes plain input and returns a typed outcome or its
+//! own error enum; the edges (JSON API, admin tool) map those once.
 
 pub mod accounts;
 pub mod ghiseul;
 pub mod issuance;
 pub mod operators;
 pub mod requests;
+pub mod revocation;
 pub mod trust;
 pub mod validation;
 pub mod verification;
+
+use crate::ports::{SignError, StoreError};
+use crate::seal::SealError;
+use chrono::{DateTime, Utc};
+
+/// A dependency failed (storage, KMS, a worker thread): the same operation may succeed when
+/// retried. The text is for logs, never for clients.
+#[derive(Debug, thiserror::Error)]
+pub enum Unavailable {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Signer(#[from] SignError),
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    /// Something inside this process failed (a worker thread, the password hasher) or stored
+    /// data contradicts itself.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Lets `?` turn a port's error into an operation error's `Unavailable` variant.
+macro_rules! unavailable_from_ports {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$crate::ports::StoreError> for $error {
+            fn from(e: $crate::ports::StoreError) -> Self {
+                Self::Unavailable(e.into())
+            }
+        }
+        impl From<$crate::services::Unavailable> for $error {
+            fn from(e: $crate::services::Unavailable) -> Self {
+                Self::Unavailable(e)
+            }
+        }
+    )*};
+}
+pub(crate) use unavailable_from_ports;
+
+/// Times in answers: RFC 3339 in UTC, to the second (`2026-11-22T10:15:00Z`).
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Serialises a time field as [`rfc3339`].
+pub(crate) mod as_rfc3339 {
+    use chrono::{DateTime, Utc};
+
+    pub fn serialize<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339(*t))
+    }
+}
+
+/// Seconds until the fixed window that holds `now` ends.
+pub fn retry_after(now: DateTime<Utc>, window_secs: u64) -> u64 {
+    let window = window_secs.max(1) as i64;
+    (window - now.timestamp().rem_euclid(window)) as u64
+}

@@ -2,7 +2,7 @@
 //! the public API.
 
 use crate::crypto::hash_password;
-use crate::domain::{Account, AccountStatus, Email, Password, Role};
+use crate::domain::{Account, AccountId, AccountStatus, Email, Password, Role};
 use crate::ports::{AccountStore, CreateOutcome, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -26,7 +26,7 @@ pub async fn create_operator(
     password: &str,
     unit: &str,
     now: DateTime<Utc>,
-) -> Result<String, OperatorError> {
+) -> Result<AccountId, OperatorError> {
     let invalid = |field, message: String| OperatorError::Invalid { field, message };
     let email = Email::parse(email).map_err(|e| invalid("e-mail", e.to_string()))?;
     let password = Password::parse(password).map_err(|e| invalid("password", e.to_string()))?;
@@ -34,7 +34,7 @@ pub async fn create_operator(
     let password_hash = hash_password(password.expose())
         .map_err(|e| OperatorError::Store(StoreError::Unavailable(e.to_string())))?;
     let account = Account {
-        account_id: uuid::Uuid::new_v4().to_string(),
+        account_id: AccountId::random(),
         email,
         role: Role::Operator,
         // Operators are vetted by ops; there is nothing further to validate.

@@ -1,17 +1,17 @@
 //! Purposes, certificate requests, the citizen's certificates and their documents.
-//! Who may call each operation is decided by `http::ROUTE_ACCESS`; these check ownership.
+//! Who may call each operation is decided by the route tables; these check ownership.
 
-use super::accounts::rfc3339;
+use super::{as_rfc3339, unavailable_from_ports, Unavailable};
 use crate::domain::{
-    bucharest_date, AccountStatus, CertificateNumber, CertificateRequest, Cui, Purpose,
-    RequestStatus,
+    bucharest_date, AccountStatus, CertificateNumber, CertificateRequest, CertificateStatus, Cui,
+    FieldError, Principal, Purpose, RejectionCode, RequestId, RequestStatus,
 };
-use crate::http::{ApiError, Principal};
 use crate::ports::{
-    AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, RequestStore, SubmitOutcome,
+    AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, RequestStore, StoreError,
+    SubmitOutcome,
 };
-use serde::Deserialize;
-use serde_json::{json, Value};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
@@ -35,27 +35,139 @@ pub struct SubjectDto {
     pub cui: Option<String>,
 }
 
-pub fn purposes() -> Value {
-    Value::Array(
-        Purpose::ALL
-            .iter()
-            .map(|p| json!({"code": p.code(), "label_ro": p.label_ro(), "label_en": p.label_en()}))
-            .collect(),
-    )
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct PurposeView {
+    pub code: &'static str,
+    pub label_ro: &'static str,
+    pub label_en: &'static str,
 }
 
-pub fn request_view(r: &CertificateRequest) -> Value {
-    json!({
-        "request_id": r.request_id,
-        "status": r.status.as_str(),
-        "purpose": r.purpose.code(),
-        "created_at": rfc3339(r.created_at),
-        // The number is shown once the certificate exists, not while it is being made.
-        "certificate_number": (r.status == RequestStatus::Issued)
-            .then(|| r.certificate_number.as_ref().map(CertificateNumber::as_str))
-            .flatten(),
-        "rejection_code": r.rejection_code,
-    })
+/// The eight purposes, in the order they are offered.
+pub fn purposes() -> Vec<PurposeView> {
+    Purpose::ALL
+        .iter()
+        .map(|p| PurposeView {
+            code: p.code(),
+            label_ro: p.label_ro(),
+            label_en: p.label_en(),
+        })
+        .collect()
+}
+
+/// A request as its citizen sees it.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct RequestView {
+    pub request_id: RequestId,
+    pub status: RequestStatus,
+    pub purpose: &'static str,
+    #[serde(with = "as_rfc3339")]
+    pub created_at: DateTime<Utc>,
+    /// Shown once the certificate exists, not while it is being made.
+    pub certificate_number: Option<CertificateNumber>,
+    pub rejection_code: Option<RejectionCode>,
+}
+
+impl From<&CertificateRequest> for RequestView {
+    fn from(r: &CertificateRequest) -> Self {
+        Self {
+            request_id: r.request_id.clone(),
+            status: r.status,
+            purpose: r.purpose.code(),
+            created_at: r.created_at,
+            certificate_number: (r.status == RequestStatus::Issued)
+                .then(|| r.certificate_number.clone())
+                .flatten(),
+            rejection_code: r.rejection_code,
+        }
+    }
+}
+
+/// A submission's answer (202): the request, new or replayed by its idempotency key.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Submitted {
+    pub request_id: RequestId,
+    pub status: RequestStatus,
+}
+
+/// One of the citizen's certificates, in their list.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct CertificateSummary {
+    pub certificate_number: CertificateNumber,
+    pub purpose: &'static str,
+    #[serde(with = "as_rfc3339")]
+    pub issued_at: DateTime<Utc>,
+    pub valid_until: NaiveDate,
+    pub status: CertificateStatus,
+    pub has_entries: bool,
+}
+
+/// A certificate's signed PDF.
+#[derive(Debug)]
+pub struct Document {
+    pub number: CertificateNumber,
+    pub pdf: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("the Idempotency-Key header must have 1 to 128 characters")]
+    BadIdempotencyKey,
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error("the account is not validated")]
+    NotValidated,
+    /// Not a representative of the company, or no such company: one answer for both.
+    #[error("not a legal representative of this company")]
+    NotLegalRepresentative,
+    #[error("a request for this purpose was made today")]
+    DailyLimit { earlier: RequestId },
+    #[error("no such account")]
+    NoAccount,
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+/// Someone else's, or no such thing: one answer for both.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnedError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+unavailable_from_ports!(SubmitError, OwnedError);
+
+fn invalid(field: &str, code: &'static str, message: impl ToString) -> SubmitError {
+    SubmitError::Invalid(vec![FieldError::new(field, code, message)])
+}
+
+/// The company a request is for, if any.
+fn parse_subject(subject: Option<SubjectDto>) -> Result<Option<Cui>, SubmitError> {
+    let Some(subject) = subject else {
+        return Ok(None);
+    };
+    match (subject.kind.as_str(), subject.cui) {
+        ("SELF", None) => Ok(None),
+        ("LEGAL_PERSON", Some(cui)) => Cui::parse(&cui)
+            .map(Some)
+            .map_err(|e| invalid("subject.cui", "INVALID_CUI", e)),
+        ("LEGAL_PERSON", None) => Err(invalid(
+            "subject.cui",
+            "MISSING_CUI",
+            "a legal person is named by its CUI",
+        )),
+        ("SELF", Some(_)) => Err(invalid(
+            "subject.cui",
+            "UNEXPECTED_CUI",
+            "a CUI is given only for LEGAL_PERSON",
+        )),
+        _ => Err(invalid(
+            "subject.type",
+            "UNKNOWN_SUBJECT_TYPE",
+            "subject.type is SELF or LEGAL_PERSON",
+        )),
+    }
 }
 
 pub struct RequestService {
@@ -67,91 +179,49 @@ pub struct RequestService {
     pub clock: Arc<dyn Clock>,
 }
 
-/// What a submission answers: 202 with the request (new or replayed).
-pub struct Submitted(pub Value);
-
 impl RequestService {
     pub async fn submit(
         &self,
         principal: &Principal,
         dto: SubmitDto,
         idempotency_key: Option<&str>,
-    ) -> Result<Submitted, ApiError> {
-        if let Some(key) = idempotency_key {
-            if key.is_empty() || key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
-                return Err(ApiError::Malformed(
-                    "The Idempotency-Key header must have 1 to 128 characters.".into(),
-                ));
-            }
+    ) -> Result<Submitted, SubmitError> {
+        if idempotency_key
+            .is_some_and(|k| k.is_empty() || k.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS)
+        {
+            return Err(SubmitError::BadIdempotencyKey);
         }
         let purpose = Purpose::parse(&dto.purpose).ok_or_else(|| {
-            ApiError::invalid(
+            invalid(
                 "purpose",
                 "UNKNOWN_PURPOSE",
                 "unknown purpose; see GET /v1/purposes",
             )
         })?;
-        let company = match dto.subject {
-            None => None,
-            Some(subject) => match (subject.kind.as_str(), subject.cui) {
-                ("SELF", None) => None,
-                ("LEGAL_PERSON", Some(cui)) => Some(
-                    Cui::parse(&cui)
-                        .map_err(|e| ApiError::invalid("subject.cui", "INVALID_CUI", e))?,
-                ),
-                ("LEGAL_PERSON", None) => {
-                    return Err(ApiError::invalid(
-                        "subject.cui",
-                        "MISSING_CUI",
-                        "a legal person is named by its CUI",
-                    ))
-                }
-                ("SELF", Some(_)) => {
-                    return Err(ApiError::invalid(
-                        "subject.cui",
-                        "UNEXPECTED_CUI",
-                        "a CUI is given only for LEGAL_PERSON",
-                    ))
-                }
-                _ => {
-                    return Err(ApiError::invalid(
-                        "subject.type",
-                        "UNKNOWN_SUBJECT_TYPE",
-                        "subject.type is SELF or LEGAL_PERSON",
-                    ))
-                }
-            },
-        };
+        let company = parse_subject(dto.subject)?;
         let account = self
             .accounts
             .get(&principal.account_id)
             .await?
-            .ok_or(ApiError::Unauthenticated)?;
+            .ok_or(SubmitError::NoAccount)?;
         if account.status != AccountStatus::Validated {
-            return Err(ApiError::Forbidden {
-                code: "ACCOUNT_NOT_VALIDATED",
-                detail: "Validate your account (ghiseul.ro or at a police counter) first.".into(),
-            });
+            return Err(SubmitError::NotValidated);
         }
         if let Some(cui) = &company {
             let cnp = account
                 .person
                 .as_ref()
-                .map(|p| p.cnp.clone())
-                .ok_or(ApiError::Unauthenticated)?;
+                .map(|p| &p.cnp)
+                .ok_or(SubmitError::NoAccount)?;
             // Unknown company and not a representative answer alike: no probing of who
             // represents what.
-            if !self.companies.is_representative(&cnp, cui).await? {
-                return Err(ApiError::Forbidden {
-                    code: "NOT_LEGAL_REPRESENTATIVE",
-                    detail: "You are not registered as a legal representative of this company."
-                        .into(),
-                });
+            if !self.companies.is_representative(cnp, cui).await? {
+                return Err(SubmitError::NotLegalRepresentative);
             }
         }
         let now = self.clock.now();
         let request = CertificateRequest {
-            request_id: uuid::Uuid::new_v4().to_string(),
+            request_id: RequestId::random(),
             account_id: account.account_id.clone(),
             company,
             purpose,
@@ -168,76 +238,75 @@ impl RequestService {
         {
             SubmitOutcome::Created => {
                 tracing::info!(request_id = %request.request_id, purpose = purpose.code(), "request submitted");
-                Ok(Submitted(
-                    json!({"request_id": request.request_id, "status": "PENDING"}),
-                ))
+                Ok(Submitted {
+                    request_id: request.request_id,
+                    status: request.status,
+                })
             }
-            SubmitOutcome::Replayed(original) => Ok(Submitted(json!({
-                "request_id": original.request_id,
-                "status": original.status.as_str(),
-            }))),
-            SubmitOutcome::DailyLimit { request_id } => Err(ApiError::Conflict {
-                code: "DAILY_LIMIT",
-                detail: "A request for this purpose was already made today.".into(),
-                extra: Some(("request_id", json!(request_id))),
+            SubmitOutcome::Replayed(original) => Ok(Submitted {
+                request_id: original.request_id,
+                status: original.status,
+            }),
+            SubmitOutcome::DailyLimit { request_id } => Err(SubmitError::DailyLimit {
+                earlier: request_id,
             }),
         }
     }
 
-    pub async fn get(&self, principal: &Principal, request_id: &str) -> Result<Value, ApiError> {
+    pub async fn get(
+        &self,
+        principal: &Principal,
+        request_id: &RequestId,
+    ) -> Result<RequestView, OwnedError> {
         let request = self
             .requests
             .get(request_id)
             .await?
             .filter(|r| r.account_id == principal.account_id)
-            .ok_or(ApiError::NotFound)?;
-        Ok(request_view(&request))
+            .ok_or(OwnedError::NotFound)?;
+        Ok(RequestView::from(&request))
     }
 
-    pub async fn list_certificates(&self, principal: &Principal) -> Result<Value, ApiError> {
+    pub async fn list_certificates(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<CertificateSummary>, Unavailable> {
         let now = self.clock.now();
         let certificates = self
             .certificates
             .list_for_account(&principal.account_id)
             .await?;
-        Ok(Value::Array(
-            certificates
-                .iter()
-                .map(|c| {
-                    json!({
-                        "certificate_number": c.number.as_str(),
-                        "purpose": c.purpose.code(),
-                        "issued_at": rfc3339(c.issued_at),
-                        "valid_until": c.valid_until.to_string(),
-                        "status": c.status(now).as_str(),
-                        "has_entries": c.has_entries,
-                    })
-                })
-                .collect(),
-        ))
+        Ok(certificates
+            .iter()
+            .map(|c| CertificateSummary {
+                certificate_number: c.number.clone(),
+                purpose: c.purpose.code(),
+                issued_at: c.issued_at,
+                valid_until: c.valid_until,
+                status: c.status(now),
+                has_entries: c.has_entries,
+            })
+            .collect())
     }
 
+    /// The signed PDF of one of the caller's certificates. `number` is as the caller typed it.
     pub async fn document(
         &self,
         principal: &Principal,
         number: &str,
-    ) -> Result<(CertificateNumber, Vec<u8>), ApiError> {
-        let number = CertificateNumber::parse(number).ok_or(ApiError::NotFound)?;
+    ) -> Result<Document, OwnedError> {
+        let number = CertificateNumber::parse(number).ok_or(OwnedError::NotFound)?;
         let certificate = self
             .certificates
             .get(&number)
             .await?
             .filter(|c| c.account_id == principal.account_id)
-            .ok_or(ApiError::NotFound)?;
-        let bytes = self
+            .ok_or(OwnedError::NotFound)?;
+        let pdf = self
             .blobs
             .get(&certificate.document_key)
             .await?
-            .ok_or_else(|| {
-                ApiError::Dependency(crate::ports::StoreError::Corrupt(
-                    "certificate document missing".into(),
-                ))
-            })?;
-        Ok((number, bytes))
+            .ok_or_else(|| StoreError::Corrupt("certificate document missing".into()))?;
+        Ok(Document { number, pdf })
     }
 }

@@ -1,13 +1,15 @@
 //! Identity validation at a police counter: the clerk looks the citizen up by the counter code,
-//! compares the document in hand, and validates the account. (The operator role is required
-//! by `http::ROUTE_ACCESS`.)
+//! compares the document in hand, and validates the account. (Only operators reach these: the
+//! route tables say so.)
 
-use super::accounts::{account_view, IdDocumentDto};
-use crate::domain::{Account, CounterCode, Role, Validation, ValidationMethod};
-use crate::http::{ApiError, Principal};
+use super::accounts::{AccountView, IdDocumentDto};
+use super::{unavailable_from_ports, Unavailable};
+use crate::domain::{
+    Account, AccountId, AccountStatus, AuditEvent, CounterCode, FieldError, IdDocument, Principal,
+    Role, Validation, ValidationMethod,
+};
 use crate::ports::{AccountStore, Clock, StoreError};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 #[derive(Debug, Deserialize)]
@@ -22,75 +24,121 @@ pub struct CounterValidationDto {
     pub id_document: IdDocumentDto,
 }
 
+/// What the clerk sees after a lookup: the registered data to compare with the document.
+#[derive(Debug, Serialize)]
+pub struct CounterLookup {
+    pub account_id: AccountId,
+    pub status: AccountStatus,
+    pub last_name: String,
+    pub first_name: String,
+    pub cnp: String,
+    pub id_document: IdDocument,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error("invalid counter code")]
+    Invalid(Vec<FieldError>),
+    #[error("no account with this counter code")]
+    NotFound,
+    /// The operator's session outlived their account.
+    #[error("no such operator")]
+    NoOperator,
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CounterValidationError {
+    #[error("invalid document")]
+    Invalid(Vec<FieldError>),
+    #[error("an operator cannot validate their own account")]
+    OwnAccount,
+    #[error("no such citizen account")]
+    NotFound,
+    #[error("the document does not match the registered one")]
+    DocumentMismatch,
+    #[error("validated already")]
+    AlreadyValidated,
+    #[error("no such operator")]
+    NoOperator,
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+unavailable_from_ports!(LookupError, CounterValidationError);
+
 pub struct ValidationService {
     pub accounts: Arc<dyn AccountStore>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl ValidationService {
-    async fn operator(&self, principal: &Principal) -> Result<Account, ApiError> {
-        self.accounts
-            .get(&principal.account_id)
-            .await?
-            .ok_or(ApiError::Unauthenticated)
+    async fn operator(&self, principal: &Principal) -> Result<Option<Account>, StoreError> {
+        self.accounts.get(&principal.account_id).await
     }
 
-    pub async fn lookup(&self, principal: &Principal, dto: LookupDto) -> Result<Value, ApiError> {
-        self.operator(principal).await?;
+    pub async fn lookup(
+        &self,
+        principal: &Principal,
+        dto: LookupDto,
+    ) -> Result<CounterLookup, LookupError> {
+        self.operator(principal)
+            .await?
+            .ok_or(LookupError::NoOperator)?;
         let code = CounterCode::parse(&dto.counter_code).ok_or_else(|| {
-            ApiError::invalid(
+            LookupError::Invalid(vec![FieldError::new(
                 "counter_code",
                 "INVALID_COUNTER_CODE",
                 "a counter code is 8 letters and digits",
-            )
+            )])
         })?;
         let account = self
             .accounts
             .find_by_counter_code(&code)
             .await?
-            .ok_or(ApiError::NotFound)?;
-        let person = account.person.as_ref().ok_or(ApiError::NotFound)?;
+            .ok_or(LookupError::NotFound)?;
+        let person = account.person.as_ref().ok_or(LookupError::NotFound)?;
         tracing::info!(operator = %principal.account_id, account_id = %account.account_id, "counter lookup");
-        Ok(json!({
-            "account_id": account.account_id,
-            "status": account.status.as_str(),
-            "last_name": person.last_name.as_str(),
-            "first_name": person.first_name.as_str(),
-            "cnp": person.cnp.as_string(),
-            "id_document": person.id_document,
-        }))
+        Ok(CounterLookup {
+            account_id: account.account_id.clone(),
+            status: account.status,
+            last_name: person.last_name.as_str().to_owned(),
+            first_name: person.first_name.as_str().to_owned(),
+            cnp: person.cnp.as_string(),
+            id_document: person.id_document.clone(),
+        })
     }
 
     pub async fn validate(
         &self,
         principal: &Principal,
-        account_id: &str,
+        account_id: &AccountId,
         dto: CounterValidationDto,
-    ) -> Result<Value, ApiError> {
-        let operator = self.operator(principal).await?;
+    ) -> Result<AccountView, CounterValidationError> {
+        let operator = self
+            .operator(principal)
+            .await?
+            .ok_or(CounterValidationError::NoOperator)?;
         let typed = dto
             .id_document
             .parse("id_document")
-            .map_err(|e| ApiError::Invalid(vec![e]))?;
-        if account_id == operator.account_id {
-            return Err(ApiError::Forbidden {
-                code: "OWN_ACCOUNT",
-                detail: "An operator cannot validate their own account.".into(),
-            });
+            .map_err(|e| CounterValidationError::Invalid(vec![e]))?;
+        if *account_id == operator.account_id {
+            return Err(CounterValidationError::OwnAccount);
         }
         let account = self
             .accounts
             .get(account_id)
             .await?
             .filter(|a| a.role == Role::Citizen)
-            .ok_or(ApiError::NotFound)?;
-        let person = account.person.as_ref().ok_or(ApiError::NotFound)?;
+            .ok_or(CounterValidationError::NotFound)?;
+        let person = account
+            .person
+            .as_ref()
+            .ok_or(CounterValidationError::NotFound)?;
         if person.id_document != typed {
-            return Err(ApiError::Unprocessable {
-                code: "DOCUMENT_MISMATCH",
-                detail: "The identity document does not match the one registered for this account."
-                    .into(),
-            });
+            return Err(CounterValidationError::DocumentMismatch);
         }
         let validation = Validation {
             method: ValidationMethod::Counter,
@@ -98,30 +146,29 @@ impl ValidationService {
             operator_id: Some(operator.account_id.clone()),
             operator_unit: operator.unit.clone(),
         };
-        match self.accounts.mark_validated(account_id, &validation).await {
+        let audit = AuditEvent::validated(account_id, &validation);
+        match self
+            .accounts
+            .mark_validated(account_id, &validation, &audit)
+            .await
+        {
             Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                return Err(ApiError::Conflict {
-                    code: "ALREADY_VALIDATED",
-                    detail: "This account is validated already.".into(),
-                    extra: None,
-                })
-            }
+            Err(StoreError::Conflict) => return Err(CounterValidationError::AlreadyValidated),
             Err(e) => return Err(e.into()),
         }
         crate::telemetry::count(
             crate::telemetry::metrics::ACCOUNTS_VALIDATED,
-            Some(("Method", "COUNTER")),
+            Some(("Method", ValidationMethod::Counter.as_str())),
         );
         tracing::info!(
             operator = %operator.account_id,
             account_id = %account_id,
-            method = "COUNTER",
+            method = ValidationMethod::Counter.as_str(),
             "account validated"
         );
         let mut validated = account;
-        validated.status = crate::domain::AccountStatus::Validated;
+        validated.status = AccountStatus::Validated;
         validated.validation = Some(validation);
-        Ok(account_view(&validated))
+        Ok(AccountView::from(&validated))
     }
 }

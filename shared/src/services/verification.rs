@@ -1,20 +1,25 @@
-//! Public verification of a certificate by its number and the holder's CNP.
+//! Public verification of a certificate: by its number and the holder's CNP (or the company's
+//! CUI), or by the PDF file itself.
 
-use super::accounts::{retry_after, rfc3339};
+use super::{retry_after, unavailable_from_ports, Unavailable};
 use crate::crypto::constant_time_eq;
-use crate::domain::{CertificateNumber, Cnp, Cui};
-use crate::http::{ApiError, MAX_PDF_BYTES};
+use crate::domain::{
+    AuditEvent, Certificate, CertificateNumber, Cnp, Cui, DocumentResult, FieldError,
+    VerificationResult,
+};
 use crate::pdf::pades::{read_signed, ReadError};
-use crate::ports::{AuditEvent, AuditLog, CertificateStore, Clock, StoreError, Throttle};
+use crate::ports::{AuditLog, CertificateStore, Clock, Throttle};
 use crate::seal::{check_cms, CmsCheck, SealError};
 use crate::services::trust::ChainSource;
+use chrono::{DateTime, NaiveDate, Utc};
 use der::Encode;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Verifications allowed per client address per minute.
 pub const VERIFICATIONS_PER_MINUTE: u32 = 30;
+/// The largest PDF accepted for verification (certificates are about 23 KB).
+pub const MAX_PDF_BYTES: usize = 5 * 1024 * 1024;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +39,127 @@ enum Claimed {
     Company(Cui),
 }
 
+/// The answer to a verification by number: every field but `result` is null unless the
+/// certificate was found for that CNP (or CUI).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct VerificationAnswer {
+    pub result: VerificationResult,
+    pub certificate_number: Option<CertificateNumber>,
+    #[serde(serialize_with = "opt_rfc3339")]
+    pub issued_at: Option<DateTime<Utc>>,
+    pub valid_until: Option<NaiveDate>,
+    pub purpose: Option<&'static str>,
+    pub holder_name: Option<String>,
+    pub document_sha256: Option<String>,
+}
+
+fn opt_rfc3339<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&super::rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+impl VerificationAnswer {
+    /// Unknown number and wrong CNP answer exactly this, so neither can be told apart.
+    pub fn not_found() -> Self {
+        Self {
+            result: VerificationResult::NotFound,
+            certificate_number: None,
+            issued_at: None,
+            valid_until: None,
+            purpose: None,
+            holder_name: None,
+            document_sha256: None,
+        }
+    }
+
+    fn found(c: &Certificate, now: DateTime<Utc>) -> Self {
+        Self {
+            result: c.status(now).into(),
+            certificate_number: Some(c.number.clone()),
+            issued_at: Some(c.issued_at),
+            valid_until: Some(c.valid_until),
+            purpose: Some(c.purpose.code()),
+            holder_name: Some(c.holder_name.clone()),
+            document_sha256: Some(c.document_sha256.clone()),
+        }
+    }
+}
+
+/// Whether the file's signature is mathematically intact (whoever made it).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SignatureCheck {
+    Valid,
+    Invalid,
+}
+
+/// The answer to a document verification.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DocumentAnswer {
+    pub result: DocumentResult,
+    pub certificate_number: Option<CertificateNumber>,
+    pub valid_until: Option<NaiveDate>,
+    pub signature: SignatureCheck,
+}
+
+impl DocumentAnswer {
+    fn new(
+        result: DocumentResult,
+        signature_valid: bool,
+        certificate: Option<&Certificate>,
+    ) -> Self {
+        Self {
+            result,
+            certificate_number: certificate.map(|c| c.number.clone()),
+            valid_until: certificate.map(|c| c.valid_until),
+            signature: if signature_valid {
+                SignatureCheck::Valid
+            } else {
+                SignatureCheck::Invalid
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("throttled")]
+    Throttled { retry_after_secs: u64 },
+    /// Neither or both of CNP and CUI.
+    #[error("{0}")]
+    Malformed(&'static str),
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentVerifyError {
+    #[error("the document is over {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("the body is not declared as application/pdf")]
+    NotDeclaredPdf,
+    #[error("not a PDF")]
+    NotAPdf,
+    #[error("a truncated PDF")]
+    Truncated,
+    #[error("throttled")]
+    Throttled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+unavailable_from_ports!(VerifyError, DocumentVerifyError);
+
+impl From<SealError> for DocumentVerifyError {
+    fn from(e: SealError) -> Self {
+        Self::Unavailable(e.into())
+    }
+}
+
 pub struct VerificationService {
     pub certificates: Arc<dyn CertificateStore>,
     pub audit: Arc<dyn AuditLog>,
@@ -42,58 +168,23 @@ pub struct VerificationService {
     pub chain: Arc<ChainSource>,
 }
 
-impl From<SealError> for ApiError {
-    fn from(e: SealError) -> Self {
-        match e {
-            SealError::Store(e) => ApiError::Dependency(e),
-            other => ApiError::Dependency(StoreError::Unavailable(other.to_string())),
-        }
-    }
-}
-
-/// The answer to a document verification.
-fn document_answer(
-    result: &str,
-    signature_valid: bool,
-    certificate: Option<&crate::domain::Certificate>,
-) -> Value {
-    json!({
-        "result": result,
-        "certificate_number": certificate.map(|c| c.number.as_str()),
-        "valid_until": certificate.map(|c| c.valid_until.to_string()),
-        "signature": if signature_valid { "VALID" } else { "INVALID" },
-    })
-}
-
-fn not_found() -> Value {
-    json!({
-        "result": "NOT_FOUND",
-        "certificate_number": null,
-        "issued_at": null,
-        "valid_until": null,
-        "purpose": null,
-        "holder_name": null,
-        "document_sha256": null,
-    })
-}
-
 impl VerificationService {
-    async fn throttle(&self, client: &str) -> Result<(), ApiError> {
+    /// Counts one verification for the client; `Err(seconds to wait)` past the limit.
+    async fn throttle(&self, client: &str) -> Result<Result<(), u64>, Unavailable> {
         let now = self.clock.now();
         let hits = self
             .throttle
             .hit(&format!("verify:{client}"), 60, now)
             .await?;
-        if hits > VERIFICATIONS_PER_MINUTE {
-            return Err(ApiError::Throttled {
-                retry_after_secs: retry_after(now, 60),
-            });
-        }
-        Ok(())
+        Ok(if hits > VERIFICATIONS_PER_MINUTE {
+            Err(retry_after(now, 60))
+        } else {
+            Ok(())
+        })
     }
 
     /// The seal's chain as PEM, for offline verification.
-    pub async fn trust_chain_pem(&self) -> Result<String, ApiError> {
+    pub async fn trust_chain_pem(&self) -> Result<String, Unavailable> {
         Ok(self.chain.get().await?.to_pem()?)
     }
 
@@ -105,9 +196,9 @@ impl VerificationService {
         pdf: &[u8],
         content_type: Option<&str>,
         client: &str,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<DocumentAnswer, DocumentVerifyError> {
         if pdf.len() > MAX_PDF_BYTES {
-            return Err(ApiError::PayloadTooLarge {
+            return Err(DocumentVerifyError::TooLarge {
                 limit: MAX_PDF_BYTES,
             });
         }
@@ -119,24 +210,22 @@ impl VerificationService {
                 .to_ascii_lowercase()
         });
         if essence.as_deref() != Some("application/pdf") {
-            return Err(ApiError::UnsupportedMediaType("application/pdf"));
+            return Err(DocumentVerifyError::NotDeclaredPdf);
         }
-        self.throttle(client).await?;
+        self.throttle(client)
+            .await?
+            .map_err(|retry_after_secs| DocumentVerifyError::Throttled { retry_after_secs })?;
         let signed = match read_signed(pdf) {
             Ok(signed) => signed,
-            Err(ReadError::NotPdf) => {
-                return Err(ApiError::BadDocument {
-                    code: "NOT_A_PDF",
-                    detail: "The body is not a PDF document.".into(),
-                })
+            Err(ReadError::NotPdf) => return Err(DocumentVerifyError::NotAPdf),
+            Err(ReadError::Truncated) => return Err(DocumentVerifyError::Truncated),
+            Err(ReadError::Unsigned) => {
+                return Ok(DocumentAnswer::new(
+                    DocumentResult::NotIssuedHere,
+                    false,
+                    None,
+                ))
             }
-            Err(ReadError::Truncated) => {
-                return Err(ApiError::BadDocument {
-                    code: "TRUNCATED_PDF",
-                    detail: "The PDF is cut short; send the whole file.".into(),
-                })
-            }
-            Err(ReadError::Unsigned) => return Ok(document_answer("NOT_ISSUED_HERE", false, None)),
         };
         let chain = self.chain.get().await?;
         let our_key = chain
@@ -156,7 +245,13 @@ impl VerificationService {
             CmsCheck::Broken {
                 signer: Some(signer),
             } if is_ours(&signer) => false,
-            _ => return Ok(document_answer("NOT_ISSUED_HERE", false, None)),
+            _ => {
+                return Ok(DocumentAnswer::new(
+                    DocumentResult::NotIssuedHere,
+                    false,
+                    None,
+                ))
+            }
         };
         let certificate = match signed.number.as_deref().and_then(CertificateNumber::parse) {
             Some(number) => self.certificates.get(&number).await?,
@@ -165,8 +260,10 @@ impl VerificationService {
         let now = self.clock.now();
         let answer = match &certificate {
             // Signed by our key but over other bytes: changed after issue.
-            _ if !signature_valid => document_answer("TAMPERED", false, certificate.as_ref()),
-            None => document_answer("NOT_ISSUED_HERE", true, None),
+            _ if !signature_valid => {
+                DocumentAnswer::new(DocumentResult::Tampered, false, certificate.as_ref())
+            }
+            None => DocumentAnswer::new(DocumentResult::NotIssuedHere, true, None),
             Some(c)
                 if !signed.covers_whole_file
                     || !constant_time_eq(
@@ -174,52 +271,52 @@ impl VerificationService {
                         c.document_sha256.as_bytes(),
                     ) =>
             {
-                document_answer("TAMPERED", true, Some(c))
+                DocumentAnswer::new(DocumentResult::Tampered, true, Some(c))
             }
-            Some(c) => document_answer(c.status(now).as_str(), true, Some(c)),
+            Some(c) => DocumentAnswer::new(c.status(now).into(), true, Some(c)),
         };
-        let outcome = answer["result"].as_str().unwrap_or_default().to_owned();
         if let Some(c) = &certificate {
             self.audit
-                .record(&AuditEvent {
-                    subject: AuditEvent::certificate(&c.number),
-                    at: now,
-                    event: "DOCUMENT_VERIFIED".into(),
-                    id: uuid::Uuid::new_v4().to_string(),
-                    details: std::collections::BTreeMap::from([(
-                        "result".to_owned(),
-                        outcome.clone(),
-                    )]),
-                })
+                .record(&AuditEvent::document_verified(
+                    &c.number,
+                    answer.result,
+                    now,
+                ))
                 .await?;
         }
-        tracing::info!(result = %outcome, "document verification");
+        tracing::info!(result = %answer.result, "document verification");
         Ok(answer)
     }
 
-    pub async fn verify(&self, dto: VerifyDto, client: &str) -> Result<Value, ApiError> {
-        self.throttle(client).await?;
+    pub async fn verify(
+        &self,
+        dto: VerifyDto,
+        client: &str,
+    ) -> Result<VerificationAnswer, VerifyError> {
+        self.throttle(client)
+            .await?
+            .map_err(|retry_after_secs| VerifyError::Throttled { retry_after_secs })?;
         let now = self.clock.now();
         let claimed = match (&dto.cnp, &dto.cui) {
-            (Some(cnp), None) => Claimed::Person(
-                Cnp::parse(cnp).map_err(|e| ApiError::invalid("cnp", "INVALID_CNP", e))?,
-            ),
-            (None, Some(cui)) => Claimed::Company(
-                Cui::parse(cui).map_err(|e| ApiError::invalid("cui", "INVALID_CUI", e))?,
-            ),
+            (Some(cnp), None) => Claimed::Person(Cnp::parse(cnp).map_err(|e| {
+                VerifyError::Invalid(vec![FieldError::new("cnp", "INVALID_CNP", e)])
+            })?),
+            (None, Some(cui)) => Claimed::Company(Cui::parse(cui).map_err(|e| {
+                VerifyError::Invalid(vec![FieldError::new("cui", "INVALID_CUI", e)])
+            })?),
             (None, None) => {
-                return Err(ApiError::Malformed(
-                    "missing field `cnp` (or `cui`, for a legal person's certificate)".into(),
+                return Err(VerifyError::Malformed(
+                    "missing field `cnp` (or `cui`, for a legal person's certificate)",
                 ))
             }
             (Some(_), Some(_)) => {
-                return Err(ApiError::Malformed(
-                    "give either `cnp` or `cui`, not both".into(),
+                return Err(VerifyError::Malformed(
+                    "give either `cnp` or `cui`, not both",
                 ))
             }
         };
         let Some(number) = CertificateNumber::parse(&dto.certificate_number) else {
-            return Ok(not_found());
+            return Ok(VerificationAnswer::not_found());
         };
         let certificate = self.certificates.get(&number).await?;
         let result = match certificate {
@@ -233,30 +330,15 @@ impl VerificationService {
                     _ => false,
                 } =>
             {
-                json!({
-                    "result": c.status(now).as_str(),
-                    "certificate_number": c.number.as_str(),
-                    "issued_at": rfc3339(c.issued_at),
-                    "valid_until": c.valid_until.to_string(),
-                    "purpose": c.purpose.code(),
-                    "holder_name": c.holder_name,
-                    "document_sha256": c.document_sha256,
-                })
+                VerificationAnswer::found(&c, now)
             }
-            _ => not_found(),
+            _ => VerificationAnswer::not_found(),
         };
         // Every attempt on a well-formed number is kept: number, result, time (not the CNP).
-        let outcome = result["result"].as_str().unwrap_or_default().to_owned();
         self.audit
-            .record(&AuditEvent {
-                subject: AuditEvent::certificate(&number),
-                at: now,
-                event: "VERIFIED".into(),
-                id: uuid::Uuid::new_v4().to_string(),
-                details: std::collections::BTreeMap::from([("result".to_owned(), outcome.clone())]),
-            })
+            .record(&AuditEvent::verified(&number, result.result, now))
             .await?;
-        tracing::info!(result = %outcome, "verification");
+        tracing::info!(result = %result.result, "verification");
         Ok(result)
     }
 }

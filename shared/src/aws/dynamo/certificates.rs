@@ -1,0 +1,196 @@
+//! The certificates table: each issued certificate (holder sealed; indexed by account, newest
+//! first) and the yearly number sequences.
+
+use super::audit::audit_put;
+use super::keys::CERTIFICATES_BY_ACCOUNT_INDEX;
+use super::{
+    blob, corrupt, get_b, get_item, get_s, get_time, keys, n, opt_s, opt_time, put, query_all, s,
+    sealing_adapter, time, transact, Item,
+};
+use crate::aws::unavailable;
+use crate::domain::{
+    AccountId, AuditEvent, Certificate, CertificateNumber, Cnp, Cui, Purpose, RequestId,
+};
+use crate::ports::{CertificateStore, RevokeOutcome, StoreError, StoreResult};
+use crate::privacy::Privacy;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct DynamoCertificates {
+    client: Client,
+    table: String,
+    /// Issues and revocations are recorded there in the same transaction.
+    audit_table: String,
+    privacy: Arc<Privacy>,
+}
+
+/// The holder, as sealed in the certificate item.
+#[derive(Serialize, Deserialize)]
+struct SealedHolder {
+    cnp: String,
+    name: String,
+}
+
+sealing_adapter!(DynamoCertificates);
+
+impl DynamoCertificates {
+    fn to_item(&self, c: &Certificate) -> StoreResult<Item> {
+        let pk = keys::certificate(&c.number);
+        let holder = SealedHolder {
+            cnp: c.holder_cnp.as_string(),
+            name: c.holder_name.clone(),
+        };
+        let mut item: Item = HashMap::from([
+            ("holder".into(), blob(self.privacy.seal_json(&holder, &pk)?)),
+            ("pk".into(), s(pk)),
+            ("certificate_number".into(), s(c.number.as_str())),
+            ("request_id".into(), s(c.request_id.as_str())),
+            ("account_id".into(), s(c.account_id.as_str())),
+            ("purpose".into(), s(c.purpose.code())),
+            ("issued_at".into(), time(c.issued_at)),
+            ("valid_until".into(), s(c.valid_until.to_string())),
+            ("has_entries".into(), AttributeValue::Bool(c.has_entries)),
+            ("document_key".into(), s(&c.document_key)),
+            ("document_sha256".into(), s(&c.document_sha256)),
+            ("signature".into(), blob(c.signature.clone())),
+        ]);
+        if let Some(cui) = &c.company {
+            item.insert("company_cui".into(), s(cui.as_str()));
+        }
+        if let Some(t) = c.revoked_at {
+            item.insert("revoked_at".into(), time(t));
+        }
+        Ok(item)
+    }
+
+    async fn read_item(&self, item: &Item) -> StoreResult<Certificate> {
+        let holder: SealedHolder = self
+            .privacy
+            .open_json(get_b(item, "holder")?, get_s(item, "pk")?)
+            .await?;
+        Ok(Certificate {
+            number: CertificateNumber::parse(get_s(item, "certificate_number")?)
+                .ok_or_else(|| corrupt("certificate_number"))?,
+            request_id: RequestId::from(get_s(item, "request_id")?),
+            account_id: AccountId::from(get_s(item, "account_id")?),
+            company: opt_s(item, "company_cui")
+                .map(|c| Cui::parse(c).map_err(|_| corrupt("company_cui")))
+                .transpose()?,
+            purpose: Purpose::parse(get_s(item, "purpose")?).ok_or_else(|| corrupt("purpose"))?,
+            issued_at: get_time(item, "issued_at")?,
+            valid_until: get_s(item, "valid_until")?
+                .parse()
+                .map_err(|_| corrupt("valid_until"))?,
+            holder_cnp: Cnp::parse(&holder.cnp).map_err(|_| corrupt("holder"))?,
+            holder_name: holder.name,
+            has_entries: item
+                .get("has_entries")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(false),
+            document_key: get_s(item, "document_key")?.to_owned(),
+            document_sha256: get_s(item, "document_sha256")?.to_owned(),
+            signature: item
+                .get("signature")
+                .and_then(|v| v.as_b().ok())
+                .map(|b| b.as_ref().to_vec())
+                .unwrap_or_default(),
+            revoked_at: opt_time(item, "revoked_at")?,
+        })
+    }
+}
+
+#[async_trait]
+impl CertificateStore for DynamoCertificates {
+    async fn next_sequence(&self, year: i32) -> StoreResult<u64> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::sequence(year)))
+            .update_expression("ADD #seq :one")
+            .expression_attribute_names("#seq", "sequence")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.attributes
+            .as_ref()
+            .and_then(|a| a.get("sequence"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| corrupt("sequence"))
+    }
+
+    async fn put(&self, certificate: &Certificate, audit: &[AuditEvent]) -> StoreResult<()> {
+        let mut items = vec![put(
+            &self.table,
+            self.to_item(certificate)?,
+            Some("attribute_not_exists(pk)"),
+        )?];
+        for event in audit {
+            items.push(audit_put(&self.audit_table, event)?);
+        }
+        transact(&self.client, items).await
+    }
+
+    async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>> {
+        let pk = keys::certificate(number);
+        match get_item(&self.client, &self.table, &pk).await? {
+            Some(item) => Ok(Some(self.read_item(&item).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn revoke(
+        &self,
+        number: &CertificateNumber,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<RevokeOutcome> {
+        let pk = keys::certificate(number);
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .update_expression("SET revoked_at = :at, revocation_reason = :reason")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+            .expression_attribute_values(":at", time(audit.at))
+            .expression_attribute_values(":reason", s(reason))
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            audit_put(&self.audit_table, audit)?,
+        ];
+        match transact(&self.client, items).await {
+            Ok(()) => Ok(RevokeOutcome::Revoked),
+            Err(StoreError::Conflict) => match get_item(&self.client, &self.table, &pk).await? {
+                Some(_) => Ok(RevokeOutcome::AlreadyRevoked),
+                None => Ok(RevokeOutcome::NotFound),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn list_for_account(&self, account_id: &AccountId) -> StoreResult<Vec<Certificate>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(CERTIFICATES_BY_ACCOUNT_INDEX)
+            .key_condition_expression("account_id = :a")
+            .expression_attribute_values(":a", s(account_id.as_str()))
+            .scan_index_forward(false);
+        let mut certificates = Vec::new();
+        for item in query_all(query).await? {
+            certificates.push(self.read_item(&item).await?);
+        }
+        Ok(certificates)
+    }
+}

@@ -1,0 +1,122 @@
+//! The key layout of every table: the only place that knows the `ACCOUNT#`-style prefixes and
+//! the index names. Every table has a string partition key `pk` (records and audit also a sort
+//! key `sk`); item kinds are told apart by the prefix of `pk`.
+
+use crate::domain::{AccountId, AuditSubject, CertificateNumber, Cui, Email, Purpose, RequestId};
+use chrono::NaiveDate;
+
+/// Index names, as `template.yaml` declares them (a test checks they match).
+pub const PENDING_REQUESTS_INDEX: &str = "pending_by_age";
+pub const CERTIFICATES_BY_ACCOUNT_INDEX: &str = "by_account";
+
+// Accounts table: the account, and one guard per unique value pointing at it.
+pub const ACCOUNT: &str = "ACCOUNT#";
+pub fn account(id: &AccountId) -> String {
+    format!("{ACCOUNT}{id}")
+}
+pub fn email_guard(email: &Email) -> String {
+    format!("EMAIL#{}", email.as_str())
+}
+/// `cnp_hash` is the keyed hash of the CNP, never the CNP.
+pub fn cnp_guard(cnp_hash: &str) -> String {
+    format!("CNP#{cnp_hash}")
+}
+pub fn counter_guard(code: &str) -> String {
+    format!("COUNTER#{code}")
+}
+
+// Sessions table: sessions, throttling windows, identity-provider states and assertion ids.
+pub fn session(token_hash: &str) -> String {
+    format!("SESSION#{token_hash}")
+}
+pub fn throttle_window(key_hash: &str, window_start: i64) -> String {
+    format!("THROTTLE#{key_hash}#{window_start}")
+}
+pub fn identity_state(state_hash: &str) -> String {
+    format!("STATE#{state_hash}")
+}
+pub fn assertion(issuer_and_jti_hash: &str) -> String {
+    format!("ASSERTION#{issuer_and_jti_hash}")
+}
+
+// Requests table: requests, and the daily-limit and idempotency guards.
+const REQUEST: &str = "REQUEST#";
+pub fn request(id: &RequestId) -> String {
+    format!("{REQUEST}{id}")
+}
+pub fn request_id_of(pk: &str) -> Option<RequestId> {
+    pk.strip_prefix(REQUEST).map(RequestId::from)
+}
+/// The value of the sparse `pending` attribute that puts a request in the pending index.
+pub const PENDING_MARK: &str = "PENDING";
+pub fn daily_guard(
+    account: &AccountId,
+    company: Option<&Cui>,
+    purpose: Purpose,
+    day: NaiveDate,
+) -> String {
+    match company {
+        None => format!("DAILY#{account}#{}#{day}", purpose.code()),
+        Some(cui) => format!("DAILY#{account}#COMPANY#{cui}#{}#{day}", purpose.code()),
+    }
+}
+pub fn idempotency_guard(account: &AccountId, key_hash: &str) -> String {
+    format!("IDEMPOTENCY#{account}#{key_hash}")
+}
+
+// Certificates table: certificates and the yearly number sequences.
+pub const CERTIFICATE: &str = "CERTIFICATE#";
+pub fn certificate(number: &CertificateNumber) -> String {
+    format!("{CERTIFICATE}{}", number.as_str())
+}
+pub fn sequence(year: i32) -> String {
+    format!("SEQUENCE#{year}")
+}
+
+// Records table: entries by subject, company profiles, representation links.
+/// `cnp_hash` is the keyed hash of the CNP.
+pub fn person_record(cnp_hash: &str) -> String {
+    format!("PERSON#{cnp_hash}")
+}
+pub fn company(cui: &Cui) -> String {
+    format!("COMPANY#{cui}")
+}
+pub fn representative(cnp_hash: &str) -> String {
+    format!("REPRESENTATIVE#{cnp_hash}")
+}
+pub const ENTRY: &str = "ENTRY#";
+pub fn entry(entry_id: &str) -> String {
+    format!("{ENTRY}{entry_id}")
+}
+pub const COMPANY_PROFILE: &str = "PROFILE";
+
+// Audit table: the subject's history.
+pub fn audit_subject(subject: &AuditSubject) -> String {
+    match subject {
+        AuditSubject::Account(id) => account(id),
+        AuditSubject::Certificate(number) => certificate(number),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_round_trip_through_their_key() {
+        let id = RequestId::random();
+        assert_eq!(request_id_of(&request(&id)), Some(id));
+        assert_eq!(request_id_of("ACCOUNT#x"), None);
+    }
+
+    #[test]
+    fn index_names_are_the_templates() {
+        let template = include_str!("../../../../template.yaml");
+        for index in [PENDING_REQUESTS_INDEX, CERTIFICATES_BY_ACCOUNT_INDEX] {
+            assert!(
+                template.contains(&format!("IndexName: {index}")),
+                "template.yaml declares no index {index}"
+            );
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! DynamoDB adapters, one module per table, and what they share: item encoding, conditional
+//! writes, transactions and pagination. Key prefixes and index names live in [`keys`] only.
+
+mod accounts;
+mod audit;
+mod certificates;
+pub mod keys;
+mod records;
+mod requests;
+mod sessions;
+
+pub use accounts::DynamoAccounts;
+pub use audit::DynamoAudit;
+pub use certificates::DynamoCertificates;
+pub use records::DynamoRecords;
+pub use requests::DynamoRequests;
+pub use sessions::DynamoSessions;
+
+use super::unavailable;
+use crate::ports::{StoreError, StoreResult};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_owned())
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> StoreResult<&'a str> {
+    opt_s(item, name).ok_or_else(|| corrupt(name))
+}
+
+fn opt_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+fn get_time(item: &Item, name: &str) -> StoreResult<DateTime<Utc>> {
+    opt_time(item, name)?.ok_or_else(|| corrupt(name))
+}
+
+fn opt_time(item: &Item, name: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    opt_s(item, name)
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| corrupt(name))
+        })
+        .transpose()
+}
+
+fn time(t: DateTime<Utc>) -> AttributeValue {
+    s(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+fn json_attr<T: serde::Serialize>(v: &T) -> AttributeValue {
+    s(serde_json::to_string(v).unwrap_or_default())
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(item: &Item, attr: &str) -> StoreResult<Option<T>> {
+    opt_s(item, attr)
+        .map(|v| serde_json::from_str(v).map_err(|_| corrupt(attr)))
+        .transpose()
+}
+
+fn blob(bytes: Vec<u8>) -> AttributeValue {
+    AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes))
+}
+
+fn get_b<'a>(item: &'a Item, name: &str) -> StoreResult<&'a [u8]> {
+    item.get(name)
+        .and_then(|v| v.as_b().ok())
+        .map(|b| b.as_ref())
+        .ok_or_else(|| corrupt(name))
+}
+
+fn epoch_ttl(at: DateTime<Utc>) -> AttributeValue {
+    n(at.timestamp())
+}
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .build()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+async fn get_item(client: &Client, table: &str, pk: &str) -> StoreResult<Option<Item>> {
+    let out = client
+        .get_item()
+        .table_name(table)
+        .key("pk", s(pk))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(unavailable)?;
+    Ok(out.item)
+}
+
+/// DynamoDB errors that can say "a condition of the write did not hold".
+trait ConditionFailed {
+    fn condition_failed(&self) -> bool;
+}
+
+macro_rules! condition_failed {
+    ($($error:ty),*) => {$(
+        impl ConditionFailed for $error {
+            fn condition_failed(&self) -> bool {
+                self.is_conditional_check_failed_exception()
+            }
+        }
+    )*};
+}
+
+condition_failed!(
+    aws_sdk_dynamodb::operation::put_item::PutItemError,
+    aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+    aws_sdk_dynamodb::operation::delete_item::DeleteItemError
+);
+
+/// The outcome of a conditional write: `Some` when written, `None` when its condition failed.
+fn conditional<T, E, R>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+) -> StoreResult<Option<T>>
+where
+    E: ConditionFailed + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(ConditionFailed::condition_failed) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
+/// Which of a cancelled transaction's items failed their condition, if DynamoDB said.
+fn cancelled_items<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> Option<Vec<bool>> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
+    match err.as_service_error()? {
+        E::TransactionCanceledException(e) => Some(
+            e.cancellation_reasons()
+                .iter()
+                .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Adapter structs share one shape: an SDK client (built once, cheap to clone) and a table.
+macro_rules! dynamo_adapter {
+    ($name:ident) => {
+        impl $name {
+            pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+                Self {
+                    client: aws_sdk_dynamodb::Client::new(config),
+                    table: table.into(),
+                }
+            }
+        }
+    };
+}
+use dynamo_adapter;
+
+/// Adapters that seal personal data and append audit entries in the same transactions.
+macro_rules! sealing_adapter {
+    ($name:ident) => {
+        impl $name {
+            pub fn new(
+                config: &aws_config::SdkConfig,
+                table: impl Into<String>,
+                audit_table: impl Into<String>,
+                privacy: std::sync::Arc<$crate::privacy::Privacy>,
+            ) -> Self {
+                Self {
+                    client: aws_sdk_dynamodb::Client::new(config),
+                    table: table.into(),
+                    audit_table: audit_table.into(),
+                    privacy,
+                }
+            }
+        }
+    };
+}
+use sealing_adapter;
+
+/// Writes `items` atomically. `Ok(Err(failed))` when the transaction was cancelled because
+/// conditions failed (nothing written): `failed[i]` says whether item `i`'s condition failed.
+async fn transact_checked(
+    client: &Client,
+    items: Vec<TransactWriteItem>,
+) -> StoreResult<Result<(), Vec<bool>>> {
+    match client
+        .transact_write_items()
+        .set_transact_items(Some(items))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => match cancelled_items(&e) {
+            Some(failed) => Ok(Err(failed)),
+            None => Err(unavailable(e)),
+        },
+    }
+}
+
+/// Writes `items` atomically; `Conflict` when a condition failed (nothing was written).
+async fn transact(client: &Client, items: Vec<TransactWriteItem>) -> StoreResult<()> {
+    transact_checked(client, items)
+        .await?
+        .map_err(|_| StoreError::Conflict)
+}
+
+/// Every item a query matches, across pages.
+async fn query_all(query: QueryFluentBuilder) -> StoreResult<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut start: Option<Item> = None;
+    loop {
+        let out = query
+            .clone()
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(unavailable)?;
+        items.extend(out.items.unwrap_or_default());
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() => start = Some(k),
+            _ => return Ok(items),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The requests table, whose stream drives generation: each request (kind REQUEST), and the
+//! guards that make one request a day per purpose and honour idempotency keys.
+
+use super::keys::{PENDING_MARK, PENDING_REQUESTS_INDEX};
+use super::{
+    conditional, corrupt, dynamo_adapter, epoch_ttl, get_item, get_s, get_time, keys, opt_s,
+    opt_time, put, s, time, transact_checked, Item,
+};
+use crate::aws::unavailable;
+use crate::crypto::sha256_hex;
+use crate::domain::{
+    AccountId, CertificateNumber, CertificateRequest, Cui, Purpose, RejectionCode, RequestId,
+    RequestStatus,
+};
+use crate::ports::{RequestStore, StoreError, StoreResult, SubmitOutcome};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+
+#[derive(Clone)]
+pub struct DynamoRequests {
+    client: Client,
+    table: String,
+}
+
+/// Idempotency keys are honoured for this long; daily guards outlive their day by this much.
+const GUARD_TTL_DAYS: i64 = 7;
+
+dynamo_adapter!(DynamoRequests);
+
+impl DynamoRequests {
+    fn to_item(r: &CertificateRequest) -> Item {
+        let mut item: Item = HashMap::from([
+            ("pk".into(), s(keys::request(&r.request_id))),
+            ("kind".into(), s("REQUEST")),
+            ("request_id".into(), s(r.request_id.as_str())),
+            ("account_id".into(), s(r.account_id.as_str())),
+            ("purpose".into(), s(r.purpose.code())),
+            ("status".into(), s(r.status.as_str())),
+            ("created_at".into(), time(r.created_at)),
+        ]);
+        if let Some(c) = &r.certificate_number {
+            item.insert("certificate_number".into(), s(c.as_str()));
+        }
+        if r.status == RequestStatus::Pending {
+            // Puts the request in the sparse index the sweeper reads; removed when final.
+            item.insert("pending".into(), s(PENDING_MARK));
+        }
+        if let Some(t) = r.issued_at {
+            item.insert("issued_at".into(), time(t));
+        }
+        if let Some(c) = &r.rejection_code {
+            item.insert("rejection_code".into(), s(c.as_str()));
+        }
+        if let Some(cui) = &r.company {
+            item.insert("company_cui".into(), s(cui.as_str()));
+        }
+        item
+    }
+
+    pub fn from_item(item: &Item) -> StoreResult<CertificateRequest> {
+        Ok(CertificateRequest {
+            request_id: RequestId::from(get_s(item, "request_id")?),
+            account_id: AccountId::from(get_s(item, "account_id")?),
+            company: opt_s(item, "company_cui")
+                .map(|c| Cui::parse(c).map_err(|_| corrupt("company_cui")))
+                .transpose()?,
+            purpose: Purpose::parse(get_s(item, "purpose")?).ok_or_else(|| corrupt("purpose"))?,
+            status: RequestStatus::parse(get_s(item, "status")?)
+                .ok_or_else(|| corrupt("status"))?,
+            created_at: get_time(item, "created_at")?,
+            certificate_number: opt_s(item, "certificate_number")
+                .map(|c| CertificateNumber::parse(c).ok_or_else(|| corrupt("certificate_number")))
+                .transpose()?,
+            issued_at: opt_time(item, "issued_at")?,
+            rejection_code: opt_s(item, "rejection_code")
+                .map(|c| RejectionCode::parse(c).ok_or_else(|| corrupt("rejection_code")))
+                .transpose()?,
+        })
+    }
+
+    async fn guarded_request(&self, guard_pk: &str) -> StoreResult<Option<RequestId>> {
+        Ok(get_item(&self.client, &self.table, guard_pk)
+            .await?
+            .and_then(|g| opt_s(&g, "request_id").map(RequestId::from)))
+    }
+
+    async fn set_final_status(
+        &self,
+        request_id: &RequestId,
+        status: RequestStatus,
+        rejection: Option<RejectionCode>,
+    ) -> StoreResult<()> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::request(request_id)))
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s(RequestStatus::Pending.as_str()))
+            .expression_attribute_values(":final", s(status.as_str()));
+        update = match rejection {
+            Some(code) => update
+                .update_expression("SET #status = :final, rejection_code = :code REMOVE pending")
+                .expression_attribute_values(":code", s(code.as_str())),
+            None => update.update_expression("SET #status = :final REMOVE pending"),
+        };
+        // Not written when already final (a redelivered stream record): nothing to do.
+        conditional(update.send().await).map(drop)
+    }
+}
+
+#[async_trait]
+impl RequestStore for DynamoRequests {
+    async fn submit(
+        &self,
+        request: &CertificateRequest,
+        day: NaiveDate,
+        idempotency_key: Option<&str>,
+    ) -> StoreResult<SubmitOutcome> {
+        let expires = epoch_ttl(request.created_at + chrono::Duration::days(GUARD_TTL_DAYS));
+        let guard = |pk: &str| -> Item {
+            HashMap::from([
+                ("pk".into(), s(pk)),
+                ("request_id".into(), s(request.request_id.as_str())),
+                ("ttl".into(), expires.clone()),
+            ])
+        };
+        // One a day per purpose and per subject (the citizen, or each company they represent).
+        let daily_pk = keys::daily_guard(
+            &request.account_id,
+            request.company.as_ref(),
+            request.purpose,
+            day,
+        );
+        let idem_pk = idempotency_key
+            .map(|k| keys::idempotency_guard(&request.account_id, &sha256_hex(k.as_bytes())));
+        let absent = Some("attribute_not_exists(pk)");
+        let mut items = vec![
+            put(&self.table, Self::to_item(request), absent)?,
+            put(&self.table, guard(&daily_pk), absent)?,
+        ];
+        if let Some(pk) = &idem_pk {
+            items.push(put(&self.table, guard(pk), absent)?);
+        }
+        if transact_checked(&self.client, items).await?.is_ok() {
+            return Ok(SubmitOutcome::Created);
+        }
+        // A replay of the same key answers with the original request, whatever else happened.
+        if let Some(pk) = &idem_pk {
+            if let Some(id) = self.guarded_request(pk).await? {
+                let original = self.get(&id).await?.ok_or(StoreError::Conflict)?;
+                return Ok(SubmitOutcome::Replayed(original));
+            }
+        }
+        match self.guarded_request(&daily_pk).await? {
+            Some(request_id) => Ok(SubmitOutcome::DailyLimit { request_id }),
+            None => Err(StoreError::Conflict),
+        }
+    }
+
+    async fn get(&self, request_id: &RequestId) -> StoreResult<Option<CertificateRequest>> {
+        get_item(&self.client, &self.table, &keys::request(request_id))
+            .await?
+            .map(|i| Self::from_item(&i))
+            .transpose()
+    }
+
+    async fn reserve_number(
+        &self,
+        request_id: &RequestId,
+        number: &CertificateNumber,
+        issued_at: DateTime<Utc>,
+    ) -> StoreResult<CertificateRequest> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::request(request_id)))
+            .update_expression("SET certificate_number = :n, issued_at = :t")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(certificate_number)",
+            )
+            .expression_attribute_values(":n", s(number.as_str()))
+            .expression_attribute_values(":t", time(issued_at))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match conditional(result)? {
+            Some(out) => Self::from_item(&out.attributes.unwrap_or_default()),
+            // Bound already (by an earlier or concurrent delivery): that number stands.
+            None => self.get(request_id).await?.ok_or(StoreError::Conflict),
+        }
+    }
+
+    async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<()> {
+        self.set_final_status(request_id, RequestStatus::Issued, None)
+            .await
+    }
+
+    async fn mark_rejected(&self, request_id: &RequestId, code: RejectionCode) -> StoreResult<()> {
+        self.set_final_status(request_id, RequestStatus::Rejected, Some(code))
+            .await
+    }
+
+    async fn pending_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: i32,
+    ) -> StoreResult<Vec<RequestId>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(PENDING_REQUESTS_INDEX)
+            .key_condition_expression("pending = :p AND created_at < :cutoff")
+            .expression_attribute_values(":p", s(PENDING_MARK))
+            .expression_attribute_values(":cutoff", time(cutoff))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|i| keys::request_id_of(opt_s(i, "pk")?))
+            .collect())
+    }
+}

@@ -1,0 +1,171 @@
+//! The sessions table: sessions (by token hash), throttling windows, and the single-use values
+//! of the identity-provider routes. Everything here expires through the TTL attribute `ttl`.
+
+use super::{
+    conditional, corrupt, dynamo_adapter, epoch_ttl, get_item, get_s, get_time, keys, n, s, time,
+};
+use crate::aws::unavailable;
+use crate::crypto::sha256_hex;
+use crate::domain::{AccountId, Role};
+use crate::ports::{IdentityNonces, Session, SessionStore, StoreResult, Throttle};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+
+#[derive(Clone)]
+pub struct DynamoSessions {
+    client: Client,
+    table: String,
+}
+
+dynamo_adapter!(DynamoSessions);
+
+impl DynamoSessions {
+    fn window_pk(key: &str, window_secs: u64, now: DateTime<Utc>) -> (String, i64) {
+        let window = window_secs.max(1) as i64;
+        let start = now.timestamp().div_euclid(window) * window;
+        (
+            keys::throttle_window(&sha256_hex(key.as_bytes()), start),
+            start + window,
+        )
+    }
+}
+
+#[async_trait]
+impl SessionStore for DynamoSessions {
+    async fn put(&self, session: &Session) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::session(&session.token_hash)))
+            .item("account_id", s(session.account_id.as_str()))
+            .item("role", s(session.role.as_str()))
+            .item("expires_at", time(session.expires_at))
+            .item("ttl", epoch_ttl(session.expires_at))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get(&self, token_hash: &str) -> StoreResult<Option<Session>> {
+        let Some(item) = get_item(&self.client, &self.table, &keys::session(token_hash)).await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            token_hash: token_hash.to_owned(),
+            account_id: AccountId::from(get_s(&item, "account_id")?),
+            role: Role::parse(get_s(&item, "role")?).ok_or_else(|| corrupt("role"))?,
+            expires_at: get_time(&item, "expires_at")?,
+        }))
+    }
+
+    async fn delete(&self, token_hash: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::session(token_hash)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl IdentityNonces for DynamoSessions {
+    async fn put_state(
+        &self,
+        state_hash: &str,
+        account_id: &AccountId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::identity_state(state_hash)))
+            .item("account_id", s(account_id.as_str()))
+            .item("expires_at", time(expires_at))
+            .item("ttl", epoch_ttl(expires_at))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn take_state(
+        &self,
+        state_hash: &str,
+        account_id: &AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::identity_state(state_hash)))
+            .condition_expression("account_id = :a AND expires_at > :now")
+            .expression_attribute_values(":a", s(account_id.as_str()))
+            .expression_attribute_values(":now", time(now))
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
+    }
+
+    async fn remember_assertion(
+        &self,
+        issuer: &str,
+        jti: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let id = sha256_hex(format!("{issuer}\n{jti}").as_bytes());
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::assertion(&id)))
+            .item("ttl", epoch_ttl(until))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
+    }
+}
+
+#[async_trait]
+impl Throttle for DynamoSessions {
+    async fn hit(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32> {
+        let (pk, window_end) = Self::window_pk(key, window_secs, now);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .update_expression("ADD hits :one SET #ttl = :ttl")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(window_end))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out
+            .attributes
+            .as_ref()
+            .and_then(|a| a.get("hits"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1))
+    }
+
+    async fn count(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32> {
+        let (pk, _) = Self::window_pk(key, window_secs, now);
+        Ok(get_item(&self.client, &self.table, &pk)
+            .await?
+            .and_then(|i| i.get("hits").and_then(|v| v.as_n().ok()).cloned())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+}

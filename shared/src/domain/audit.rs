@@ -1,0 +1,116 @@
+//! The append-only audit trail's entries. What each event records is decided here, by the
+//! domain; the storage adapter only writes what it is given. Never a CNP, a name or an entry.
+
+use super::{
+    AccountId, AuditEventKind, Certificate, CertificateNumber, DocumentResult, Validation,
+    VerificationResult,
+};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// Whose history an entry belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditSubject {
+    Account(AccountId),
+    Certificate(CertificateNumber),
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub subject: AuditSubject,
+    pub at: DateTime<Utc>,
+    pub event: AuditEventKind,
+    /// Makes the entry unique within its subject and instant; the same id twice is one entry.
+    pub id: String,
+    pub details: BTreeMap<String, String>,
+}
+
+fn details<const N: usize>(pairs: [(&str, &str); N]) -> BTreeMap<String, String> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+impl AuditEvent {
+    /// An account was validated: how, and by which clerk and unit at a counter. An account is
+    /// validated once, so its id is fixed.
+    pub fn validated(account_id: &AccountId, validation: &Validation) -> Self {
+        let mut details = details([("method", validation.method.as_str())]);
+        if let Some(op) = &validation.operator_id {
+            details.insert("operator_id".into(), op.to_string());
+        }
+        if let Some(unit) = &validation.operator_unit {
+            details.insert("unit".into(), unit.clone());
+        }
+        Self {
+            subject: AuditSubject::Account(account_id.clone()),
+            at: validation.validated_at,
+            event: AuditEventKind::Validated,
+            id: "1".into(),
+            details,
+        }
+    }
+
+    /// A certificate was issued: recorded in the certificate's and in the account's history,
+    /// identified by the number so a retried issue is one entry.
+    pub fn issued(c: &Certificate) -> [Self; 2] {
+        let details = details([
+            ("request_id", c.request_id.as_str()),
+            ("account_id", c.account_id.as_str()),
+            ("certificate_number", c.number.as_str()),
+            ("purpose", c.purpose.code()),
+        ]);
+        [
+            AuditSubject::Certificate(c.number.clone()),
+            AuditSubject::Account(c.account_id.clone()),
+        ]
+        .map(|subject| Self {
+            subject,
+            at: c.issued_at,
+            event: AuditEventKind::Issued,
+            id: c.number.as_str().to_owned(),
+            details: details.clone(),
+        })
+    }
+
+    pub fn revoked(number: &CertificateNumber, reason: &str, by: &str, at: DateTime<Utc>) -> Self {
+        Self {
+            subject: AuditSubject::Certificate(number.clone()),
+            at,
+            event: AuditEventKind::Revoked,
+            id: uuid::Uuid::new_v4().to_string(),
+            details: details([("reason", reason), ("by", by)]),
+        }
+    }
+
+    /// A verification by number and CNP: the result only, never the CNP.
+    pub fn verified(
+        number: &CertificateNumber,
+        result: VerificationResult,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            subject: AuditSubject::Certificate(number.clone()),
+            at,
+            event: AuditEventKind::Verified,
+            id: uuid::Uuid::new_v4().to_string(),
+            details: details([("result", result.as_str())]),
+        }
+    }
+
+    pub fn document_verified(
+        number: &CertificateNumber,
+        result: DocumentResult,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            subject: AuditSubject::Certificate(number.clone()),
+            at,
+            event: AuditEventKind::DocumentVerified,
+            id: uuid::Uuid::new_v4().to_string(),
+            details: details([("result", result.as_str())]),
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Field-by-field validation of what a person typed: every wrong field is reported at once, so
+//! an API client or a web form can show them all together.
+
+use serde::Serialize;
+
+/// One invalid field: where, a stable code, and a message a person can act on.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl ToString) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Collects the field errors of one form.
+#[derive(Debug, Default)]
+pub struct Form(Vec<FieldError>);
+
+impl Form {
+    /// The value, or `None` with its error noted under `field`.
+    pub fn take<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        code: &'static str,
+        r: Result<T, E>,
+    ) -> Option<T> {
+        r.map_err(|e| self.0.push(FieldError::new(field, code, e)))
+            .ok()
+    }
+
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    /// `Err` with every error noted, if any.
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_every_error_in_order() {
+        let mut form = Form::default();
+        assert_eq!(form.take("a", "BAD_A", Err::<(), _>("no")), None);
+        assert_eq!(form.take("b", "BAD_B", Ok::<_, String>(2)), Some(2));
+        form.push(FieldError::new("c", "BAD_C", "also no"));
+        let errors = form.finish().unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(fields, [("a", "BAD_A"), ("c", "BAD_C")]);
+        assert!(Form::default().finish().is_ok());
+    }
+}

@@ -1,0 +1,179 @@
+//! The one place where each operation's error becomes an HTTP answer.
+
+use super::ApiError;
+use crate::services::accounts::{LoginError, RegisterError, SessionError};
+use crate::services::ghiseul::GhiseulError;
+use crate::services::requests::{OwnedError, SubmitError};
+use crate::services::validation::{CounterValidationError, LookupError};
+use crate::services::verification::{DocumentVerifyError, VerifyError};
+use crate::services::Unavailable;
+use serde_json::json;
+
+impl From<Unavailable> for ApiError {
+    fn from(e: Unavailable) -> Self {
+        ApiError::Unavailable(e)
+    }
+}
+
+fn already_validated() -> ApiError {
+    ApiError::Conflict {
+        code: "ALREADY_VALIDATED",
+        detail: "This account is validated already.".into(),
+        extra: None,
+    }
+}
+
+impl From<RegisterError> for ApiError {
+    fn from(e: RegisterError) -> Self {
+        match e {
+            RegisterError::Invalid(errors) => ApiError::Invalid(errors),
+            RegisterError::AccountExists => ApiError::Conflict {
+                code: "ACCOUNT_EXISTS",
+                detail: "An account with this e-mail address or CNP already exists.".into(),
+                extra: None,
+            },
+            RegisterError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Throttled { retry_after_secs } => ApiError::Throttled { retry_after_secs },
+            LoginError::InvalidCredentials => ApiError::InvalidCredentials,
+            LoginError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::NoAccount => ApiError::Unauthenticated,
+            SessionError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<GhiseulError> for ApiError {
+    fn from(e: GhiseulError) -> Self {
+        match e {
+            GhiseulError::AlreadyValidated => already_validated(),
+            GhiseulError::InvalidAssertion => ApiError::Unprocessable {
+                code: "INVALID_ASSERTION",
+                detail: "The identity assertion is not valid for this account; start the \
+                         validation again."
+                    .into(),
+            },
+            GhiseulError::NoAccount => ApiError::Unauthenticated,
+            // A deployment without a ghiseul.ro issuer: the route is down, not the client wrong.
+            GhiseulError::NotConfigured => {
+                Unavailable::Internal("no ghiseul.ro issuer is configured".into()).into()
+            }
+            GhiseulError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<LookupError> for ApiError {
+    fn from(e: LookupError) -> Self {
+        match e {
+            LookupError::Invalid(errors) => ApiError::Invalid(errors),
+            LookupError::NotFound => ApiError::NotFound,
+            LookupError::NoOperator => ApiError::Unauthenticated,
+            LookupError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<CounterValidationError> for ApiError {
+    fn from(e: CounterValidationError) -> Self {
+        match e {
+            CounterValidationError::Invalid(errors) => ApiError::Invalid(errors),
+            CounterValidationError::OwnAccount => ApiError::Forbidden {
+                code: "OWN_ACCOUNT",
+                detail: "An operator cannot validate their own account.".into(),
+            },
+            CounterValidationError::NotFound => ApiError::NotFound,
+            CounterValidationError::DocumentMismatch => ApiError::Unprocessable {
+                code: "DOCUMENT_MISMATCH",
+                detail: "The identity document does not match the one registered for this \
+                         account."
+                    .into(),
+            },
+            CounterValidationError::AlreadyValidated => already_validated(),
+            CounterValidationError::NoOperator => ApiError::Unauthenticated,
+            CounterValidationError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::BadIdempotencyKey => ApiError::Malformed(
+                "The Idempotency-Key header must have 1 to 128 characters.".into(),
+            ),
+            SubmitError::Invalid(errors) => ApiError::Invalid(errors),
+            SubmitError::NotValidated => ApiError::Forbidden {
+                code: "ACCOUNT_NOT_VALIDATED",
+                detail: "Validate your account (ghiseul.ro or at a police counter) first.".into(),
+            },
+            SubmitError::NotLegalRepresentative => ApiError::Forbidden {
+                code: "NOT_LEGAL_REPRESENTATIVE",
+                detail: "You are not registered as a legal representative of this company.".into(),
+            },
+            SubmitError::DailyLimit { earlier } => ApiError::Conflict {
+                code: "DAILY_LIMIT",
+                detail: "A request for this purpose was already made today.".into(),
+                extra: Some(("request_id", json!(earlier))),
+            },
+            SubmitError::NoAccount => ApiError::Unauthenticated,
+            SubmitError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<OwnedError> for ApiError {
+    fn from(e: OwnedError) -> Self {
+        match e {
+            OwnedError::NotFound => ApiError::NotFound,
+            OwnedError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Throttled { retry_after_secs } => ApiError::Throttled { retry_after_secs },
+            VerifyError::Malformed(detail) => ApiError::Malformed(detail.into()),
+            VerifyError::Invalid(errors) => ApiError::Invalid(errors),
+            VerifyError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<DocumentVerifyError> for ApiError {
+    fn from(e: DocumentVerifyError) -> Self {
+        match e {
+            DocumentVerifyError::TooLarge { limit } => ApiError::PayloadTooLarge { limit },
+            DocumentVerifyError::NotDeclaredPdf => {
+                ApiError::UnsupportedMediaType("application/pdf")
+            }
+            DocumentVerifyError::NotAPdf => ApiError::BadDocument {
+                code: "NOT_A_PDF",
+                detail: "The body is not a PDF document.".into(),
+            },
+            DocumentVerifyError::Truncated => ApiError::BadDocument {
+                code: "TRUNCATED_PDF",
+                detail: "The PDF is cut short; send the whole file.".into(),
+            },
+            DocumentVerifyError::Throttled { retry_after_secs } => {
+                ApiError::Throttled { retry_after_secs }
+            }
+            DocumentVerifyError::Unavailable(e) => e.into(),
+        }
+    }
+}

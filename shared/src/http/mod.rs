@@ -1,0 +1,236 @@
+//! The HTTP edge shared by every API function: strict JSON bodies, RFC 9457 problem responses,
+//! bearer-token authentication.
+
+mod errors;
+mod problem;
+
+pub use crate::domain::{FieldError, Principal};
+pub use crate::services::verification::MAX_PDF_BYTES;
+pub use problem::ApiError;
+
+use crate::crypto::sha256_hex;
+use crate::domain::Role;
+use crate::ports::{Clock, SessionStore};
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+/// The response with one more header (a value that is not a valid header is left out).
+pub fn with_header(
+    mut response: Response<Body>,
+    name: header::HeaderName,
+    value: &str,
+) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, v);
+    }
+    response
+}
+
+pub fn empty_response(status: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = status;
+    response
+}
+
+pub fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b.as_slice(),
+        _ => &[],
+    }
+}
+
+/// Parses a JSON body into `T` strictly: size limit, media type, syntax, types, missing and
+/// unknown fields (the DTOs use `deny_unknown_fields`). An absent body parses as `{}` when
+/// `empty_ok`.
+pub fn parse_json<T: DeserializeOwned>(req: &Request, empty_ok: bool) -> Result<T, ApiError> {
+    let bytes = body_bytes(req);
+    if bytes.len() > MAX_JSON_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_JSON_BYTES,
+        });
+    }
+    if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
+        let essence = ct.split(';').next().unwrap_or("").trim();
+        if !bytes.is_empty() && essence != "application/json" && !essence.ends_with("+json") {
+            return Err(ApiError::UnsupportedMediaType("application/json"));
+        }
+    }
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) && empty_ok {
+        b"{}"
+    } else {
+        bytes
+    };
+    serde_json::from_slice(bytes).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                "The body is not valid JSON"
+            }
+            _ => "The body does not have the expected fields",
+        };
+        // serde's message names the field and the expected type, never internals.
+        ApiError::Malformed(format!("{what}: {e}."))
+    })
+}
+
+/// Resolves `Authorization: Bearer <token>` to a live session.
+pub async fn authenticate(
+    req: &Request,
+    sessions: &dyn SessionStore,
+    clock: &dyn Clock,
+) -> Result<Principal, ApiError> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+        .ok_or(ApiError::Unauthenticated)?;
+    let token_hash = sha256_hex(token.as_bytes());
+    let session = sessions
+        .get(&token_hash)
+        .await
+        .map_err(ApiError::unavailable)?
+        .ok_or(ApiError::Unauthenticated)?;
+    if session.expires_at <= clock.now() {
+        return Err(ApiError::Unauthenticated);
+    }
+    Ok(Principal {
+        account_id: session.account_id,
+        role: session.role,
+        token_hash,
+    })
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// Any signed-in account.
+    Authenticated,
+    Citizen,
+    Operator,
+}
+
+/// One route of a function: the key API Gateway matches (`POST /v1/accounts`, with the
+/// template's `{param}` names), who may call it, and the handler that answers it. Each function
+/// declares its table once; the authorisation rules are the union of those tables, and a test
+/// checks them against `template.yaml` both ways.
+#[derive(Debug, Clone, Copy)]
+pub struct Route<H> {
+    pub key: &'static str,
+    pub access: Access,
+    pub handler: H,
+}
+
+/// The caller, as far as the route needs one.
+pub enum Caller {
+    Anonymous,
+    Signed(Principal),
+}
+
+impl Caller {
+    /// The signed-in principal; routes that are not public always have one.
+    pub fn principal(&self) -> Result<&Principal, ApiError> {
+        match self {
+            Caller::Signed(p) => Ok(p),
+            Caller::Anonymous => Err(ApiError::Unauthenticated),
+        }
+    }
+}
+
+/// Finds the request's route in `routes` and applies its access rule: authentication (401),
+/// then role (403), before any body is read. A route missing from the table is refused (404),
+/// so a new route is closed until it is declared.
+pub async fn authorize<H: Copy>(
+    routes: &[Route<H>],
+    req: &Request,
+    sessions: &dyn SessionStore,
+    clock: &dyn Clock,
+) -> Result<(H, Caller), ApiError> {
+    let key = route_key(req);
+    let route = routes
+        .iter()
+        .find(|r| r.key == key)
+        .ok_or(ApiError::NotFound)?;
+    if route.access == Access::Public {
+        return Ok((route.handler, Caller::Anonymous));
+    }
+    let principal = authenticate(req, sessions, clock).await?;
+    match route.access {
+        Access::Citizen => principal.require(Role::Citizen)?,
+        Access::Operator => principal.require(Role::Operator)?,
+        Access::Authenticated | Access::Public => {}
+    }
+    Ok((route.handler, Caller::Signed(principal)))
+}
+
+/// A role check, as a method of the principal.
+trait RequireRole {
+    fn require(&self, role: Role) -> Result<(), ApiError>;
+}
+
+impl RequireRole for Principal {
+    fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.role == role {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden {
+                code: "FORBIDDEN_ROLE",
+                detail: format!("This operation is for {} accounts.", role.as_str()),
+            })
+        }
+    }
+}
+pub fn path_param(req: &Request, name: &str) -> Option<String> {
+    req.path_parameters().first(name).map(str::to_owned)
+}
+
+pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The caller's address as API Gateway saw it, for per-client throttling.
+pub fn source_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.http.source_ip.clone().unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
+/// Runs a handler and maps its error once.
+pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+/// The route key API Gateway matched (`POST /v1/accounts`), with the template's `{param}` names.
+pub fn route_key(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.route_key.clone().unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,224 @@
+//! In-memory ports for fast tests of the services (behind the `testing` feature): the same
+//! service graphs as the functions run, built by [`crate::wiring::ServiceGraphs`] from
+//! [`Memory`] instead of the AWS adapters. No network, no moto: milliseconds per test.
+
+mod stores;
+
+pub use stores::{
+    MemoryAccounts, MemoryAudit, MemoryBlobs, MemoryCertificates, MemoryRecords, MemoryRequests,
+    MemorySessions,
+};
+
+use crate::config::{vars, ConfigError};
+use crate::ports::{
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, RequestStore, SignError, Signer,
+};
+use crate::services::trust::ChainSource;
+use crate::wiring::{PortSource, RecordsTable, SessionsTable};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A clock the test moves by hand.
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn at(t: DateTime<Utc>) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(t)))
+    }
+
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = t;
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A P-256 key held in memory (stands in for a KMS key), which a test can make fail.
+pub struct LocalSigner {
+    key: p256::ecdsa::SigningKey,
+    failing: AtomicBool,
+    signatures: std::sync::atomic::AtomicUsize,
+}
+
+impl LocalSigner {
+    pub fn random() -> Self {
+        Self {
+            key: p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng),
+            failing: AtomicBool::new(false),
+            signatures: Default::default(),
+        }
+    }
+
+    /// From now on every call fails as an unreachable KMS would (or works again).
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// How many signatures it made.
+    pub fn signatures(&self) -> usize {
+        self.signatures.load(Ordering::SeqCst)
+    }
+
+    pub fn public_key_der(&self) -> Vec<u8> {
+        use p256::pkcs8::EncodePublicKey;
+        self.key
+            .verifying_key()
+            .to_public_key_der()
+            .map(|d| d.into_vec())
+            .unwrap_or_default()
+    }
+
+    fn check(&self) -> Result<(), SignError> {
+        if self.failing.load(Ordering::SeqCst) {
+            Err(SignError::Unavailable(
+                "the test made the signer fail".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl Signer for LocalSigner {
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        use p256::ecdsa::signature::Signer as _;
+        self.check()?;
+        let signature: p256::ecdsa::Signature = self.key.sign(message);
+        self.signatures.fetch_add(1, Ordering::SeqCst);
+        Ok(signature.to_der().as_bytes().to_vec())
+    }
+
+    async fn public_key(&self) -> Result<Vec<u8>, SignError> {
+        self.check()?;
+        Ok(self.public_key_der())
+    }
+}
+
+/// Every port in memory, with the settings a function would get from `template.yaml`'s
+/// defaults. Fields are public so a test can look inside or change a store directly.
+pub struct Memory {
+    pub accounts: Arc<MemoryAccounts>,
+    pub sessions: Arc<MemorySessions>,
+    pub requests: Arc<MemoryRequests>,
+    pub certificates: Arc<MemoryCertificates>,
+    pub records: Arc<MemoryRecords>,
+    pub blobs: Arc<MemoryBlobs>,
+    pub audit: Arc<MemoryAudit>,
+    pub signer: Arc<LocalSigner>,
+    pub root: Arc<LocalSigner>,
+    pub clock: Arc<TestClock>,
+    pub settings: HashMap<&'static str, String>,
+    chain: Arc<ChainSource>,
+}
+
+impl Memory {
+    /// Empty stores at `now`, with a seal chain installed (as `trust init` does).
+    pub async fn new(now: DateTime<Utc>) -> Self {
+        let audit = Arc::new(MemoryAudit::default());
+        let blobs = Arc::new(MemoryBlobs::default());
+        let signer = Arc::new(LocalSigner::random());
+        let root = Arc::new(LocalSigner::random());
+        let installed = crate::services::trust::init(
+            &*root,
+            &*signer,
+            &*blobs,
+            crate::services::trust::SEAL_SUBJECT,
+        )
+        .await;
+        assert!(installed.is_ok(), "the in-memory trust chain installs");
+        let settings = HashMap::from([
+            (
+                vars::ISSUING_UNIT,
+                "Inspectoratul General al Poliției Române".into(),
+            ),
+            (vars::ISSUE_WITH_ENTRIES, "true".into()),
+            (
+                vars::VERIFICATION_PAGE_URL,
+                "https://cazier.test/verificare".into(),
+            ),
+            (vars::IDENTITY_ISSUERS, "[]".into()),
+        ]);
+        Self {
+            accounts: Arc::new(MemoryAccounts::new(audit.clone())),
+            sessions: Arc::default(),
+            requests: Arc::default(),
+            certificates: Arc::new(MemoryCertificates::new(audit.clone())),
+            records: Arc::default(),
+            chain: Arc::new(ChainSource::new(blobs.clone())),
+            blobs,
+            audit,
+            signer,
+            root,
+            clock: TestClock::at(now),
+            settings,
+        }
+    }
+
+    /// The same stores with one setting changed (e.g. pilot mode).
+    pub fn with_setting(mut self, name: &'static str, value: &str) -> Self {
+        self.settings.insert(name, value.to_owned());
+        self
+    }
+}
+
+impl PortSource for Memory {
+    fn accounts(&self) -> Result<Arc<dyn AccountStore>, ConfigError> {
+        Ok(self.accounts.clone())
+    }
+
+    fn sessions(&self) -> Result<Arc<dyn SessionsTable>, ConfigError> {
+        Ok(self.sessions.clone())
+    }
+
+    fn requests(&self) -> Result<Arc<dyn RequestStore>, ConfigError> {
+        Ok(self.requests.clone())
+    }
+
+    fn certificates(&self) -> Result<Arc<dyn CertificateStore>, ConfigError> {
+        Ok(self.certificates.clone())
+    }
+
+    fn records(&self) -> Result<Arc<dyn RecordsTable>, ConfigError> {
+        Ok(self.records.clone())
+    }
+
+    fn documents(&self) -> Result<Arc<dyn BlobStore>, ConfigError> {
+        Ok(self.blobs.clone())
+    }
+
+    fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError> {
+        Ok(self.audit.clone())
+    }
+
+    fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {
+        Ok(self.signer.clone())
+    }
+
+    fn chain(&self) -> Result<Arc<ChainSource>, ConfigError> {
+        Ok(self.chain.clone())
+    }
+
+    fn setting(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.settings
+            .get(name)
+            .cloned()
+            .ok_or(ConfigError::Missing(name))
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+}

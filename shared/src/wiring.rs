@@ -1,0 +1,131 @@
+//! The service graphs, built in one place from any source of ports: the AWS adapters
+//! ([`crate::aws::wiring::Wiring`], for the functions, the admin tool, the local stack and the
+//! end-to-end tests) or the in-memory ones (`crate::testing::Memory`, for unit tests). A
+//! function, a test and a tool get the same graph for the same capability.
+
+use crate::config::{vars, ConfigError};
+use crate::identity::Issuer;
+use crate::ports::{
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore, IdentityNonces,
+    RecordStore, RequestStore, SessionStore, Signer, Throttle,
+};
+use crate::services::accounts::AccountService;
+use crate::services::ghiseul::GhiseulService;
+use crate::services::issuance::IssuanceService;
+use crate::services::requests::RequestService;
+use crate::services::trust::ChainSource;
+use crate::services::validation::ValidationService;
+use crate::services::verification::VerificationService;
+use std::sync::Arc;
+
+/// What the sessions table holds: sessions, throttling counters, identity-provider nonces.
+pub trait SessionsTable: SessionStore + Throttle + IdentityNonces {}
+impl<T: SessionStore + Throttle + IdentityNonces> SessionsTable for T {}
+
+/// What the records table holds: record entries, companies and their representatives.
+pub trait RecordsTable: RecordStore + CompanyStore {}
+impl<T: RecordStore + CompanyStore> RecordsTable for T {}
+
+/// Where the ports come from. Each is made on demand, so a function builds only what its
+/// services use, and a setting it lacks is an error when (and only when) it is needed.
+pub trait PortSource {
+    fn accounts(&self) -> Result<Arc<dyn AccountStore>, ConfigError>;
+    fn sessions(&self) -> Result<Arc<dyn SessionsTable>, ConfigError>;
+    fn requests(&self) -> Result<Arc<dyn RequestStore>, ConfigError>;
+    fn certificates(&self) -> Result<Arc<dyn CertificateStore>, ConfigError>;
+    fn records(&self) -> Result<Arc<dyn RecordsTable>, ConfigError>;
+    fn documents(&self) -> Result<Arc<dyn BlobStore>, ConfigError>;
+    fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError>;
+    /// The seal key.
+    fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError>;
+    /// The seal's certificate chain, shared by every service of this source.
+    fn chain(&self) -> Result<Arc<ChainSource>, ConfigError>;
+    /// A setting by its environment-variable name (`config::vars`).
+    fn setting(&self, name: &'static str) -> Result<String, ConfigError>;
+    fn clock(&self) -> Arc<dyn Clock>;
+
+    /// The trusted identity providers (a JSON array; `[]`: the routes answer 503).
+    fn issuers(&self) -> Result<Vec<Issuer>, ConfigError> {
+        crate::identity::parse_issuers(&self.setting(vars::IDENTITY_ISSUERS)?)
+            .map_err(|e| ConfigError::Invalid(vars::IDENTITY_ISSUERS, e))
+    }
+
+    /// A `true`/`false` setting.
+    fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
+        match self.setting(name)?.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(ConfigError::NotBool(name)),
+        }
+    }
+}
+
+/// Every service graph, the same for every source of ports.
+pub trait ServiceGraphs: PortSource {
+    fn account_service(&self) -> Result<AccountService, ConfigError> {
+        let sessions = self.sessions()?;
+        Ok(AccountService {
+            accounts: self.accounts()?,
+            sessions: sessions.clone(),
+            throttle: sessions,
+            clock: self.clock(),
+        })
+    }
+
+    fn validation_service(&self) -> Result<ValidationService, ConfigError> {
+        Ok(ValidationService {
+            accounts: self.accounts()?,
+            clock: self.clock(),
+        })
+    }
+
+    fn ghiseul_service(&self) -> Result<GhiseulService, ConfigError> {
+        Ok(GhiseulService {
+            accounts: self.accounts()?,
+            nonces: self.sessions()?,
+            issuers: self.issuers()?,
+            clock: self.clock(),
+        })
+    }
+
+    fn request_service(&self) -> Result<RequestService, ConfigError> {
+        Ok(RequestService {
+            accounts: self.accounts()?,
+            requests: self.requests()?,
+            certificates: self.certificates()?,
+            blobs: self.documents()?,
+            companies: self.records()?,
+            clock: self.clock(),
+        })
+    }
+
+    fn issuance_service(&self) -> Result<IssuanceService, ConfigError> {
+        let records = self.records()?;
+        Ok(IssuanceService {
+            accounts: self.accounts()?,
+            requests: self.requests()?,
+            certificates: self.certificates()?,
+            records: records.clone(),
+            companies: records,
+            blobs: self.documents()?,
+            signer: self.signer()?,
+            chain: self.chain()?,
+            clock: self.clock(),
+            issuing_unit: self.setting(vars::ISSUING_UNIT)?,
+            issue_with_entries: self.flag(vars::ISSUE_WITH_ENTRIES)?,
+            verification_page: self.setting(vars::VERIFICATION_PAGE_URL)?,
+        })
+    }
+
+    fn verification_service(&self) -> Result<VerificationService, ConfigError> {
+        Ok(VerificationService {
+            certificates: self.certificates()?,
+            audit: self.audit()?,
+            throttle: self.sessions()?,
+            clock: self.clock(),
+            chain: self.chain()?,
+        })
+    }
+}
+
+impl<T: PortSource + ?Sized> ServiceGraphs for T {}

@@ -1,0 +1,114 @@
+//! Helpers shared by the service tests: fixed times, valid CNPs, citizens in the stores.
+
+use cazier_shared::domain::cnp::control_digit;
+use cazier_shared::domain::{
+    Account, AccountId, AccountStatus, Cnp, CounterCode, Email, IdDocument, Name, Person,
+    Principal, Role,
+};
+use cazier_shared::ports::AccountStore;
+use cazier_shared::testing::Memory;
+use chrono::{DateTime, TimeZone, Utc};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A UTC instant.
+pub fn utc(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, s)
+        .single()
+        .expect("a real instant")
+}
+
+/// An instant given as Bucharest wall-clock time.
+pub fn bucharest(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+    chrono_tz::Europe::Bucharest
+        .with_ymd_and_hms(y, m, d, h, min, s)
+        .single()
+        .expect("an unambiguous Bucharest time")
+        .with_timezone(&Utc)
+}
+
+/// Ten in the morning, 22 November 2026, when most tests happen.
+pub fn morning() -> DateTime<Utc> {
+    utc(2026, 11, 22, 10, 0, 0)
+}
+
+pub async fn memory() -> Memory {
+    Memory::new(morning()).await
+}
+
+/// A different valid CNP on every call (born 1 Jan 1985, Bucharest).
+pub fn new_cnp() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    // Sex and century, year, month, day, county (40: Bucharest), then a serial 001-999.
+    let serial = NEXT.fetch_add(1, Ordering::SeqCst) % 999 + 1;
+    let first = format!("285010140{serial:03}");
+    let digits: Vec<u8> = first.bytes().map(|b| b - b'0').collect();
+    format!("{first}{}", control_digit(&digits))
+}
+
+pub fn passport() -> IdDocument {
+    IdDocument::parse("PASSPORT", None, "055123456").expect("passport")
+}
+
+/// A citizen account with its CNP, validated or not.
+pub fn citizen(cnp: &str, validated: bool) -> Account {
+    Account {
+        account_id: AccountId::random(),
+        email: Email::parse(&format!("{}@example.ro", AccountId::random())).expect("email"),
+        role: Role::Citizen,
+        status: if validated {
+            AccountStatus::Validated
+        } else {
+            AccountStatus::PendingValidation
+        },
+        password_hash: "not used".into(),
+        created_at: morning(),
+        person: Some(Person {
+            cnp: Cnp::parse(cnp).expect("cnp"),
+            last_name: Name::parse("Ștefănescu").expect("name"),
+            first_name: Name::parse("Ana-Maria").expect("name"),
+            father_first_name: None,
+            mother_first_name: None,
+            birth_place: Some(Name::parse("Câmpulung Moldovenesc").expect("name")),
+            id_document: passport(),
+        }),
+        counter_code: Some(CounterCode::random()),
+        validation: None,
+        unit: None,
+    }
+}
+
+pub fn principal_of(account: &Account) -> Principal {
+    Principal {
+        account_id: account.account_id.clone(),
+        role: account.role,
+        token_hash: "session".into(),
+    }
+}
+
+/// A validated citizen stored in `memory`, and their principal.
+pub async fn stored_citizen(memory: &Memory) -> (Account, Principal) {
+    let account = citizen(&new_cnp(), true);
+    memory.accounts.create(&account).await.expect("stored");
+    let principal = principal_of(&account);
+    (account, principal)
+}
+
+/// A valid CUI made from `body` (its control digit appended).
+pub fn valid_cui(body: u32) -> String {
+    let digits: Vec<u32> = body
+        .to_string()
+        .bytes()
+        .map(|b| u32::from(b - b'0'))
+        .collect();
+    format!(
+        "{body}{}",
+        cazier_shared::domain::cui::control_digit(&digits)
+    )
+}
+
+/// The same CUI with a wrong control digit.
+pub fn wrong_cui(body: u32) -> String {
+    let right = valid_cui(body);
+    let last = right.as_bytes()[right.len() - 1] - b'0';
+    format!("{body}{}", (last + 1) % 10)
+}

@@ -1,0 +1,232 @@
+//! The HTTP edge: each operation error's one mapping to a problem answer, strict JSON bodies,
+//! and route tables applied before any body is read.
+
+use crate::common::{memory, stored_citizen};
+use cazier_shared::crypto::sha256_hex;
+use cazier_shared::domain::{Principal, Role};
+use cazier_shared::http::{authorize, parse_json, Access, ApiError, Caller, Route};
+use cazier_shared::ports::{Session, SessionStore};
+use cazier_shared::services::accounts::{LoginDto, LoginError, RegisterError};
+use cazier_shared::services::requests::SubmitError;
+use cazier_shared::services::verification::DocumentVerifyError;
+use cazier_shared::services::Unavailable;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::Value;
+
+fn request(route: &str, headers: &[(&str, &str)], body: &str) -> Request {
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(route.into());
+    let mut builder = lambda_http::http::Request::builder();
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let body = if body.is_empty() {
+        Body::Empty
+    } else {
+        Body::Text(body.into())
+    };
+    builder
+        .body(body)
+        .expect("a request")
+        .with_request_context(RequestContext::ApiGatewayV2(context))
+}
+
+fn problem(response: Response<Body>) -> (u16, Value, Option<String>) {
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let Body::Text(text) = response.body() else {
+        panic!("a JSON body")
+    };
+    (status, serde_json::from_str(text).unwrap(), retry)
+}
+
+#[test]
+fn operation_errors_map_to_the_contracts_status_and_code() {
+    let cases: Vec<(ApiError, u16, &str)> = vec![
+        (RegisterError::AccountExists.into(), 409, "ACCOUNT_EXISTS"),
+        (
+            LoginError::InvalidCredentials.into(),
+            401,
+            "INVALID_CREDENTIALS",
+        ),
+        (
+            SubmitError::NotValidated.into(),
+            403,
+            "ACCOUNT_NOT_VALIDATED",
+        ),
+        (
+            SubmitError::BadIdempotencyKey.into(),
+            400,
+            "MALFORMED_REQUEST",
+        ),
+        (DocumentVerifyError::NotAPdf.into(), 400, "NOT_A_PDF"),
+        (
+            DocumentVerifyError::TooLarge { limit: 5 }.into(),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (
+            DocumentVerifyError::NotDeclaredPdf.into(),
+            400,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+    ];
+    for (error, status, code) in cases {
+        let (got, body, _) = problem(error.into_response());
+        assert_eq!((got, body["code"].as_str().unwrap()), (status, code));
+        assert_eq!(body["status"], status);
+        assert!(body["title"].is_string() && body["detail"].is_string());
+    }
+}
+
+#[test]
+fn a_daily_limit_names_the_earlier_request() {
+    let earlier = cazier_shared::domain::RequestId::random();
+    let (status, body, _) = problem(
+        ApiError::from(SubmitError::DailyLimit {
+            earlier: earlier.clone(),
+        })
+        .into_response(),
+    );
+    assert_eq!(status, 409);
+    assert_eq!(body["request_id"], earlier.as_str());
+}
+
+#[test]
+fn throttling_and_outages_say_when_to_come_back_and_nothing_else() {
+    let (status, _, retry) = problem(
+        ApiError::from(LoginError::Throttled {
+            retry_after_secs: 42,
+        })
+        .into_response(),
+    );
+    assert_eq!((status, retry.as_deref()), (429, Some("42")));
+    let outage = Unavailable::Internal("dynamodb.eu-central-1: table cazier-prod-Accounts".into());
+    let (status, body, retry) = problem(ApiError::from(outage).into_response());
+    assert_eq!(status, 503);
+    assert!(retry.is_some(), "a 503 carries Retry-After");
+    assert!(
+        !body.to_string().contains("cazier-prod"),
+        "no internals leak"
+    );
+}
+
+#[test]
+fn invalid_fields_are_all_listed() {
+    let errors = vec![
+        cazier_shared::domain::FieldError::new("cnp", "INVALID_CNP", "bad"),
+        cazier_shared::domain::FieldError::new("email", "INVALID_EMAIL", "bad"),
+    ];
+    let (status, body, _) = problem(ApiError::from(RegisterError::Invalid(errors)).into_response());
+    assert_eq!(status, 422);
+    assert_eq!(body["code"], "INVALID_CNP");
+    assert_eq!(body["errors"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bodies_are_parsed_strictly() {
+    let json = [("content-type", "application/json")];
+    let ok = request("POST /x", &json, r#"{"email":"a@b.ro","password":"p"}"#);
+    assert!(parse_json::<LoginDto>(&ok, false).is_ok());
+    for (headers, body, status) in [
+        (&json[..], r#"{"email":"a@b.ro"}"#, 400),
+        (
+            &json[..],
+            r#"{"email":"a","password":"p","admin":true}"#,
+            400,
+        ),
+        (&json[..], "{not json", 400),
+        (
+            &[("content-type", "text/plain")][..],
+            r#"{"email":"a","password":"p"}"#,
+            400,
+        ),
+    ] {
+        let Err(e) = parse_json::<LoginDto>(&request("POST /x", headers, body), false) else {
+            panic!("{body} was accepted");
+        };
+        assert_eq!(e.into_response().status().as_u16(), status, "{body}");
+    }
+    let huge = format!(
+        r#"{{"email":"{}","password":"p"}}"#,
+        "a".repeat(1024 * 1024)
+    );
+    let Err(e) = parse_json::<LoginDto>(&request("POST /x", &json, &huge), false) else {
+        panic!("a body over 1 MiB was accepted");
+    };
+    assert_eq!(e.into_response().status().as_u16(), 413);
+}
+
+const ROUTES: &[Route<u8>] = &[
+    Route {
+        key: "GET /open",
+        access: Access::Public,
+        handler: 1,
+    },
+    Route {
+        key: "GET /mine",
+        access: Access::Citizen,
+        handler: 2,
+    },
+    Route {
+        key: "GET /counter",
+        access: Access::Operator,
+        handler: 3,
+    },
+];
+
+#[tokio::test]
+async fn routes_are_authorised_from_their_table_before_anything_else() {
+    let memory = memory().await;
+    let (account, _) = stored_citizen(&memory).await;
+    let token = "a-session-token";
+    memory
+        .sessions
+        .put(&Session {
+            token_hash: sha256_hex(token.as_bytes()),
+            account_id: account.account_id.clone(),
+            role: Role::Citizen,
+            expires_at: crate::common::morning() + chrono::Duration::hours(1),
+        })
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {token}");
+    let status = |result: Result<(u8, Caller), ApiError>| match result {
+        Ok((handler, _)) => u16::from(handler),
+        Err(e) => e.into_response().status().as_u16(),
+    };
+    let call = |route: &str, auth: Option<&str>| {
+        let headers: Vec<(&str, &str)> = auth.map(|a| ("authorization", a)).into_iter().collect();
+        request(route, &headers, "")
+    };
+    let (sessions, clock) = (&*memory.sessions, &*memory.clock);
+    let check =
+        |req: Request| async move { status(authorize(ROUTES, &req, sessions, clock).await) };
+    assert_eq!(check(call("GET /open", None)).await, 1);
+    assert_eq!(check(call("GET /mine", None)).await, 401);
+    assert_eq!(check(call("GET /mine", Some("Bearer nope"))).await, 401);
+    assert_eq!(check(call("GET /mine", Some(&bearer))).await, 2);
+    assert_eq!(check(call("GET /counter", Some(&bearer))).await, 403);
+    assert_eq!(check(call("GET /unlisted", Some(&bearer))).await, 404);
+    memory.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(
+        check(call("GET /mine", Some(&bearer))).await,
+        401,
+        "expired"
+    );
+    let _ = Principal {
+        account_id: account.account_id,
+        role: Role::Citizen,
+        token_hash: String::new(),
+    };
+}

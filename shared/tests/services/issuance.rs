@@ -1,0 +1,251 @@
+//! Generation: exactly once under redelivery and concurrency, pilot mode, rehabilitated
+//! entries, the sweeper and its give-up, companies that disappear.
+
+use crate::common::{memory, stored_citizen};
+use cazier_shared::config::vars;
+use cazier_shared::domain::{
+    AuditEventKind, AuditSubject, Principal, RecordEntry, RecordSubject, RejectionCode, RequestId,
+    RequestStatus,
+};
+use cazier_shared::ports::{AuditLog, RecordStore, RequestStore};
+use cazier_shared::services::issuance::{Outcome, SweepReport};
+use cazier_shared::services::requests::SubmitDto;
+use cazier_shared::testing::Memory;
+use cazier_shared::wiring::ServiceGraphs;
+use chrono::{Duration, NaiveDate};
+use serde_json::json;
+
+async fn submit(memory: &Memory, citizen: &Principal, purpose: &str) -> RequestId {
+    let dto: SubmitDto = serde_json::from_value(json!({ "purpose": purpose })).unwrap();
+    memory
+        .request_service()
+        .unwrap()
+        .submit(citizen, dto, None)
+        .await
+        .unwrap()
+        .request_id
+}
+
+fn entry(id: &str, rehabilitated: bool) -> RecordEntry {
+    RecordEntry {
+        entry_id: id.into(),
+        court: "Judecătoria Sectorului 2 București".into(),
+        decision: format!("{id}/2018"),
+        decision_date: NaiveDate::from_ymd_opt(2018, 3, 9).unwrap(),
+        offence: "furt calificat".into(),
+        penalty: "1 an închisoare cu suspendare".into(),
+        rehabilitated,
+    }
+}
+
+#[tokio::test]
+async fn a_redelivered_request_yields_one_certificate_and_one_audit_entry() {
+    let memory = memory().await;
+    let (account, citizen) = stored_citizen(&memory).await;
+    let id = submit(&memory, &citizen, "ANGAJARE").await;
+    let service = memory.issuance_service().unwrap();
+    let Outcome::Issued(number) = service.issue(&id).await.unwrap() else {
+        panic!("issued");
+    };
+    assert_eq!(number.as_str(), "CJ-2026-00000001");
+    assert_eq!(service.issue(&id).await.unwrap(), Outcome::Skipped);
+    assert_eq!(memory.certificates.all().len(), 1);
+    assert_eq!(
+        memory.signer.signatures(),
+        1,
+        "one KMS signature per certificate"
+    );
+    let request = memory.requests.get(&id).await.unwrap().unwrap();
+    assert_eq!(request.status, RequestStatus::Issued);
+    assert_eq!(request.certificate_number, Some(number.clone()));
+    let certificate = &memory.certificates.all()[0];
+    assert_eq!(certificate.valid_until.to_string(), "2027-05-22");
+    assert!(memory
+        .blobs
+        .keys()
+        .iter()
+        .all(|k| !k.contains(&account.person.as_ref().unwrap().cnp.as_string())));
+    for subject in [
+        AuditSubject::Certificate(number),
+        AuditSubject::Account(account.account_id.clone()),
+    ] {
+        let history = memory.audit.history(&subject).await.unwrap();
+        let issued: Vec<_> = history
+            .iter()
+            .filter(|e| e.event == AuditEventKind::Issued)
+            .collect();
+        assert_eq!(issued.len(), 1, "{subject:?}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_deliveries_agree_on_one_number() {
+    let memory = memory().await;
+    let (_, citizen) = stored_citizen(&memory).await;
+    let id = submit(&memory, &citizen, "STUDII").await;
+    let service = memory.issuance_service().unwrap();
+    let (a, b, c) = tokio::join!(service.issue(&id), service.issue(&id), service.issue(&id));
+    let issued: Vec<_> = [a, b, c]
+        .into_iter()
+        .filter_map(|o| match o.unwrap() {
+            Outcome::Issued(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    assert!(!issued.is_empty());
+    assert!(issued.windows(2).all(|w| w[0] == w[1]), "{issued:?}");
+    assert_eq!(memory.certificates.all().len(), 1);
+}
+
+#[tokio::test]
+async fn numbers_are_distinct_and_gap_free_within_a_year() {
+    let memory = memory().await;
+    let service = memory.issuance_service().unwrap();
+    let mut numbers = Vec::new();
+    for purpose in ["ANGAJARE", "STUDII", "VIZA"] {
+        let (_, citizen) = stored_citizen(&memory).await;
+        let id = submit(&memory, &citizen, purpose).await;
+        let Outcome::Issued(n) = service.issue(&id).await.unwrap() else {
+            panic!("issued")
+        };
+        numbers.push(n.as_str().to_owned());
+    }
+    assert_eq!(
+        numbers,
+        ["CJ-2026-00000001", "CJ-2026-00000002", "CJ-2026-00000003"]
+    );
+}
+
+#[tokio::test]
+async fn rehabilitated_entries_are_left_out_and_pilot_mode_rejects_the_rest() {
+    let memory = memory().await;
+    let (account, citizen) = stored_citizen(&memory).await;
+    let subject = RecordSubject::Person(account.person.clone().unwrap().cnp);
+    memory
+        .records
+        .add(&subject, &entry("1", true))
+        .await
+        .unwrap();
+    let id = submit(&memory, &citizen, "ANGAJARE").await;
+    let pilot = memory.with_setting(vars::ISSUE_WITH_ENTRIES, "false");
+    let service = pilot.issuance_service().unwrap();
+    assert!(matches!(
+        service.issue(&id).await.unwrap(),
+        Outcome::Issued(_)
+    ));
+    assert!(
+        !pilot.certificates.all()[0].has_entries,
+        "only rehabilitated"
+    );
+
+    pilot
+        .records
+        .add(&subject, &entry("2", false))
+        .await
+        .unwrap();
+    let id = submit(&pilot, &citizen, "STUDII").await;
+    assert_eq!(
+        service.issue(&id).await.unwrap(),
+        Outcome::Rejected(RejectionCode::HasEntriesVisitCounter)
+    );
+    let rejected = pilot.requests.get(&id).await.unwrap().unwrap();
+    assert_eq!(rejected.status, RequestStatus::Rejected);
+    assert_eq!(
+        rejected.rejection_code,
+        Some(RejectionCode::HasEntriesVisitCounter)
+    );
+
+    let normal = pilot.with_setting(vars::ISSUE_WITH_ENTRIES, "true");
+    let id = submit(&normal, &citizen, "VIZA").await;
+    assert!(matches!(
+        normal.issuance_service().unwrap().issue(&id).await.unwrap(),
+        Outcome::Issued(_)
+    ));
+    assert!(normal.certificates.all().iter().any(|c| c.has_entries));
+}
+
+#[tokio::test]
+async fn a_missing_setting_is_an_error_not_a_default() {
+    let mut memory = memory().await;
+    memory.settings.remove(vars::VERIFICATION_PAGE_URL);
+    let Err(e) = memory.issuance_service() else {
+        panic!("built without its setting")
+    };
+    assert!(e.to_string().contains(vars::VERIFICATION_PAGE_URL), "{e}");
+}
+
+#[tokio::test]
+async fn the_sweeper_retries_then_gives_up_after_a_day() {
+    let memory = memory().await;
+    let (_, citizen) = stored_citizen(&memory).await;
+    let id = submit(&memory, &citizen, "PORT_ARMA").await;
+    let service = memory.issuance_service().unwrap();
+    memory.signer.set_failing(true);
+    assert!(
+        service.issue(&id).await.is_err(),
+        "KMS down: the stream retries"
+    );
+    assert_eq!(
+        service.sweep().await.unwrap(),
+        SweepReport::default(),
+        "younger than two minutes: left to the stream"
+    );
+    memory.clock.advance(Duration::minutes(3));
+    assert_eq!(service.sweep().await.unwrap().failed, 1);
+    memory.clock.advance(Duration::hours(24));
+    assert_eq!(service.sweep().await.unwrap().rejected, 1);
+    let request = memory.requests.get(&id).await.unwrap().unwrap();
+    assert_eq!(
+        request.rejection_code,
+        Some(RejectionCode::GenerationFailed)
+    );
+    assert_eq!(service.sweep().await.unwrap(), SweepReport::default());
+    assert!(memory.certificates.all().is_empty());
+
+    // A request whose cause goes away is issued by the next sweep.
+    let id = submit(&memory, &citizen, "VIZA").await;
+    memory.clock.advance(Duration::minutes(3));
+    assert_eq!(service.sweep().await.unwrap().failed, 1);
+    memory.signer.set_failing(false);
+    assert_eq!(service.sweep().await.unwrap().issued, 1);
+    let issued = memory.requests.get(&id).await.unwrap().unwrap();
+    assert_eq!(issued.status, RequestStatus::Issued);
+}
+
+#[tokio::test]
+async fn a_company_removed_before_generation_ends_the_request_with_a_reason() {
+    use cazier_shared::domain::{Company, Cui};
+    use cazier_shared::ports::CompanyStore;
+    let memory = memory().await;
+    let (account, citizen) = stored_citizen(&memory).await;
+    let cui = Cui::parse(&crate::common::valid_cui(3456789)).unwrap();
+    memory
+        .records
+        .put_company(&Company {
+            cui: cui.clone(),
+            name: "Dunărea SA".into(),
+            trade_register_number: "J40/1/2000".into(),
+            representatives: vec![account.person.unwrap().cnp],
+        })
+        .await
+        .unwrap();
+    let dto: SubmitDto = serde_json::from_value(json!({
+        "purpose": "ANGAJARE", "subject": {"type": "LEGAL_PERSON", "cui": cui.as_str()}
+    }))
+    .unwrap();
+    let submitted = memory
+        .request_service()
+        .unwrap()
+        .submit(&citizen, dto, None)
+        .await
+        .unwrap();
+    let service = memory.issuance_service().unwrap();
+    // Ops reload the register without it.
+    memory.requests.edit(&submitted.request_id, |r| {
+        r.company = Some(Cui::parse(&crate::common::valid_cui(9999999)).unwrap())
+    });
+    assert_eq!(
+        service.issue(&submitted.request_id).await.unwrap(),
+        Outcome::Rejected(RejectionCode::CompanyNotRegistered)
+    );
+}

@@ -1,0 +1,12 @@
+//! Unit tests of every service rule against the in-memory ports (`cazier_shared::testing`):
+//! the same service graphs the functions run, no network. Also the HTTP edge, the seal and the
+//! PDF. One test binary, so it links once.
+
+mod accounts;
+mod common;
+mod counter;
+mod http_edge;
+mod issuance;
+mod requests;
+mod seal_pdf;
+mod verification;

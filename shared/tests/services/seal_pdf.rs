@@ -1,0 +1,85 @@
+//! The seal and the document, without AWS: a rendered certificate carries a CMS signature that
+//! verifies against the seal certificate, over exactly the signed bytes.
+
+use crate::common::{memory, stored_citizen};
+use cazier_shared::pdf::pades::read_signed;
+use cazier_shared::ports::{BlobStore, Signer};
+use cazier_shared::seal::{check_cms, CmsCheck, TrustChain};
+use cazier_shared::services::trust;
+use cazier_shared::testing::LocalSigner;
+use cazier_shared::wiring::ServiceGraphs;
+use der::Encode;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_chain_links_the_seal_key_to_the_root_and_round_trips_as_pem() {
+    let memory = memory().await;
+    let chain = trust::load(&*memory.blobs)
+        .await
+        .unwrap()
+        .expect("installed");
+    let notes = chain.check(&memory.signer.public_key_der()).unwrap();
+    assert!(notes.is_empty(), "{notes:?}");
+    assert!(chain
+        .check(&LocalSigner::random().public_key_der())
+        .is_err());
+    let again = TrustChain::from_pem(&chain.to_pem().unwrap()).unwrap();
+    assert_eq!(again.certificates().len(), 2);
+    assert!(chain
+        .root_pem()
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+}
+
+#[tokio::test]
+async fn an_issued_pdf_carries_a_signature_over_its_signed_bytes() {
+    let memory = memory().await;
+    let (_, citizen) = stored_citizen(&memory).await;
+    let dto = serde_json::from_value(json!({"purpose": "STUDII"})).unwrap();
+    let id = memory
+        .request_service()
+        .unwrap()
+        .submit(&citizen, dto, None)
+        .await
+        .unwrap()
+        .request_id;
+    memory.issuance_service().unwrap().issue(&id).await.unwrap();
+    let certificate = &memory.certificates.all()[0];
+    let pdf = memory
+        .blobs
+        .get(&certificate.document_key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(pdf.len() < 40_000, "{} bytes", pdf.len());
+    assert_eq!(
+        cazier_shared::crypto::sha256_hex(&pdf),
+        certificate.document_sha256
+    );
+    let signed = read_signed(&pdf).unwrap();
+    assert!(signed.covers_whole_file);
+    assert_eq!(signed.number.as_deref(), Some(certificate.number.as_str()));
+    let CmsCheck::Valid { signer } = check_cms(&signed.cms, &signed.digest) else {
+        panic!("the signature verifies");
+    };
+    let seal_key = memory.signer.public_key().await.unwrap();
+    assert_eq!(
+        signer
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .unwrap(),
+        seal_key
+    );
+    let mut other = signed.digest;
+    other[0] ^= 1;
+    assert!(matches!(
+        check_cms(&signed.cms, &other),
+        CmsCheck::Broken { .. }
+    ));
+    assert!(matches!(
+        check_cms(b"garbage", &other),
+        CmsCheck::Unreadable
+    ));
+}

@@ -1,0 +1,270 @@
+//! Verification by number and CNP, and by the PDF itself: what a verifier learns, what they
+//! cannot tell apart, validity to the last Bucharest day, revocation, throttling, the audit.
+
+use crate::common::{bucharest, memory, new_cnp, stored_citizen};
+use cazier_shared::domain::{
+    AuditEventKind, AuditSubject, Certificate, DocumentResult, VerificationResult,
+};
+use cazier_shared::ports::{AuditLog, BlobStore, Clock};
+use cazier_shared::services::issuance::Outcome;
+use cazier_shared::services::revocation::revoke;
+use cazier_shared::services::verification::{
+    DocumentVerifyError, SignatureCheck, VerificationAnswer, VerifyDto, VerifyError,
+    VERIFICATIONS_PER_MINUTE,
+};
+use cazier_shared::testing::Memory;
+use cazier_shared::wiring::ServiceGraphs;
+use serde_json::json;
+
+/// A certificate issued in `memory`, its holder's CNP and its PDF.
+async fn issued(memory: &Memory) -> (Certificate, String, Vec<u8>) {
+    let (account, citizen) = stored_citizen(memory).await;
+    let dto = serde_json::from_value(json!({"purpose": "ANGAJARE"})).unwrap();
+    let submitted = memory
+        .request_service()
+        .unwrap()
+        .submit(&citizen, dto, None)
+        .await
+        .unwrap();
+    let outcome = memory
+        .issuance_service()
+        .unwrap()
+        .issue(&submitted.request_id)
+        .await
+        .unwrap();
+    let Outcome::Issued(number) = outcome else {
+        panic!("issued")
+    };
+    let certificate = memory
+        .certificates
+        .all()
+        .into_iter()
+        .find(|c| c.number == number)
+        .unwrap();
+    let pdf = memory
+        .blobs
+        .get(&certificate.document_key)
+        .await
+        .unwrap()
+        .unwrap();
+    let cnp = account.person.unwrap().cnp.as_string();
+    (certificate, cnp, pdf)
+}
+
+fn by(number: &str, cnp: &str) -> VerifyDto {
+    VerifyDto {
+        certificate_number: number.into(),
+        cnp: Some(cnp.into()),
+        cui: None,
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_cnp_and_an_unknown_number_get_the_very_same_answer() {
+    let memory = memory().await;
+    let (certificate, cnp, _) = issued(&memory).await;
+    let service = memory.verification_service().unwrap();
+    let number = certificate.number.as_str();
+    let right = service.verify(by(number, &cnp), "v1").await.unwrap();
+    assert_eq!(right.result, VerificationResult::Valid);
+    assert_eq!(right.holder_name.as_deref(), Some("Ștefănescu Ana-Maria"));
+    let wrong_cnp = service.verify(by(number, &new_cnp()), "v1").await.unwrap();
+    let unknown = service
+        .verify(by("CJ-2026-00009999", &cnp), "v1")
+        .await
+        .unwrap();
+    let malformed = service.verify(by("CJ-20", &cnp), "v1").await.unwrap();
+    for answer in [&wrong_cnp, &unknown, &malformed] {
+        assert_eq!(
+            serde_json::to_string(answer).unwrap(),
+            serde_json::to_string(&VerificationAnswer::not_found()).unwrap()
+        );
+    }
+}
+
+#[tokio::test]
+async fn valid_through_the_last_bucharest_day_then_expired_everywhere() {
+    let memory = memory().await;
+    let (certificate, cnp, pdf) = issued(&memory).await;
+    assert_eq!(certificate.valid_until.to_string(), "2027-05-22");
+    let service = memory.verification_service().unwrap();
+    let number = certificate.number.as_str();
+    memory.clock.set(bucharest(2027, 5, 22, 23, 59, 0));
+    assert_eq!(
+        service.verify(by(number, &cnp), "v").await.unwrap().result,
+        VerificationResult::Valid
+    );
+    memory.clock.set(bucharest(2027, 5, 23, 0, 1, 0));
+    assert_eq!(
+        service.verify(by(number, &cnp), "v").await.unwrap().result,
+        VerificationResult::Expired
+    );
+    let document = service
+        .verify_document(&pdf, Some("application/pdf"), "v")
+        .await
+        .unwrap();
+    assert_eq!(document.result, DocumentResult::Expired);
+    assert_eq!(document.signature, SignatureCheck::Valid);
+    assert_eq!(certificate.status(memory.clock.now()).as_str(), "EXPIRED");
+}
+
+#[tokio::test]
+async fn revocation_shows_everywhere_and_is_audited_once() {
+    let memory = memory().await;
+    let (certificate, cnp, pdf) = issued(&memory).await;
+    let number = &certificate.number;
+    assert!(revoke(
+        &*memory.certificates,
+        &*memory.clock,
+        number,
+        "emis din eroare",
+        "ops"
+    )
+    .await
+    .unwrap());
+    assert!(!revoke(
+        &*memory.certificates,
+        &*memory.clock,
+        number,
+        "again",
+        "ops"
+    )
+    .await
+    .unwrap());
+    assert!(
+        revoke(&*memory.certificates, &*memory.clock, number, "  ", "ops")
+            .await
+            .is_err(),
+        "a reason is required"
+    );
+    let service = memory.verification_service().unwrap();
+    let answer = service
+        .verify(by(number.as_str(), &cnp), "v")
+        .await
+        .unwrap();
+    assert_eq!(answer.result, VerificationResult::Revoked);
+    let document = service
+        .verify_document(&pdf, Some("application/pdf"), "v")
+        .await
+        .unwrap();
+    assert_eq!(document.result, DocumentResult::Revoked);
+    let history = memory
+        .audit
+        .history(&AuditSubject::Certificate(number.clone()))
+        .await
+        .unwrap();
+    let kinds: Vec<_> = history.iter().map(|e| e.event).collect();
+    assert_eq!(
+        kinds,
+        [
+            AuditEventKind::Issued,
+            AuditEventKind::Revoked,
+            AuditEventKind::Verified,
+            AuditEventKind::DocumentVerified
+        ]
+    );
+    assert_eq!(history[1].details["reason"], "emis din eroare");
+    let logged = format!("{history:?}");
+    assert!(!logged.contains(&cnp), "the audit trail never holds a CNP");
+}
+
+#[tokio::test]
+async fn a_changed_byte_or_another_key_is_caught() {
+    let memory = memory().await;
+    let (certificate, _, pdf) = issued(&memory).await;
+    let service = memory.verification_service().unwrap();
+    let check = |bytes: Vec<u8>| {
+        let service = &service;
+        async move {
+            service
+                .verify_document(&bytes, Some("application/pdf; charset=binary"), "v")
+                .await
+        }
+    };
+    assert_eq!(
+        check(pdf.clone()).await.unwrap().result,
+        DocumentResult::Valid
+    );
+
+    let mut altered = pdf.clone();
+    // A byte of the page description, well inside the signed range.
+    let at = find(&altered, b"stream").expect("a content stream") + 20;
+    altered[at] ^= 0x01;
+    let answer = check(altered).await.unwrap();
+    assert_eq!(answer.result, DocumentResult::Tampered);
+
+    let mut appended = pdf.clone();
+    appended.extend_from_slice(b"\n% appended\n");
+    assert_eq!(
+        check(appended).await.unwrap().result,
+        DocumentResult::Tampered
+    );
+
+    // The same kind of document, sealed by another deployment's key.
+    let elsewhere = crate::common::memory().await;
+    let (_, _, foreign) = issued(&elsewhere).await;
+    let answer = check(foreign).await.unwrap();
+    assert_eq!(answer.result, DocumentResult::NotIssuedHere);
+    assert_eq!(answer.certificate_number, None);
+    assert_eq!(certificate.number.as_str(), "CJ-2026-00000001");
+}
+
+#[tokio::test]
+async fn what_is_not_a_signed_pdf_is_refused_with_a_reason() {
+    let memory = memory().await;
+    let service = memory.verification_service().unwrap();
+    assert!(matches!(
+        service
+            .verify_document(b"hello", Some("application/pdf"), "v")
+            .await,
+        Err(DocumentVerifyError::NotAPdf)
+    ));
+    assert!(matches!(
+        service
+            .verify_document(b"%PDF-1.7", Some("text/plain"), "v")
+            .await,
+        Err(DocumentVerifyError::NotDeclaredPdf)
+    ));
+    let huge = vec![b' '; 5 * 1024 * 1024 + 1];
+    assert!(matches!(
+        service
+            .verify_document(&huge, Some("application/pdf"), "v")
+            .await,
+        Err(DocumentVerifyError::TooLarge { .. })
+    ));
+    let unsigned = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let answer = service
+        .verify_document(unsigned, Some("application/pdf"), "v")
+        .await
+        .unwrap();
+    assert_eq!(answer.result, DocumentResult::NotIssuedHere);
+}
+
+#[tokio::test]
+async fn each_client_gets_thirty_verifications_a_minute() {
+    let memory = memory().await;
+    let service = memory.verification_service().unwrap();
+    let cnp = new_cnp();
+    for _ in 0..VERIFICATIONS_PER_MINUTE {
+        assert!(service.verify(by("CJ-2026-1", &cnp), "busy").await.is_ok());
+    }
+    match service.verify(by("CJ-2026-1", &cnp), "busy").await {
+        Err(VerifyError::Throttled { retry_after_secs }) => {
+            assert!((1..=60).contains(&retry_after_secs))
+        }
+        other => panic!("expected throttling, got {other:?}"),
+    }
+    assert!(service.verify(by("CJ-2026-1", &cnp), "other").await.is_ok());
+    let both = VerifyDto {
+        cui: Some("123".into()),
+        ..by("CJ-2026-00000001", &cnp)
+    };
+    assert!(matches!(
+        service.verify(both, "other").await,
+        Err(VerifyError::Malformed(_))
+    ));
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
