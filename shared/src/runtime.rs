@@ -3,6 +3,9 @@
 
 use crate::aws::wiring::Wiring;
 use crate::config::{ConfigError, Env};
+use crate::http::{authorize, respond, ApiError, Caller, Route};
+use crate::ports::{Clock, SessionStore};
+use crate::wiring::PortSource;
 use async_trait::async_trait;
 use lambda_http::{service_fn, Body, Request, Response};
 use std::convert::Infallible;
@@ -12,6 +15,62 @@ use std::sync::Arc;
 #[async_trait]
 pub trait HttpFunction: Send + Sync + 'static {
     async fn handle(&self, req: Request) -> Response<Body>;
+}
+
+/// One authorised request, as an API function's endpoints receive it.
+pub struct Call<H> {
+    pub handler: H,
+    pub caller: Caller,
+    pub req: Request,
+}
+
+/// What an endpoint answers; an error becomes a problem document.
+pub type Answer = Result<Response<Body>, ApiError>;
+
+/// What differs between API functions: their route table and how they answer.
+#[async_trait]
+pub trait Endpoints: Send + Sync + 'static {
+    type Handler: Copy + Send + Sync + 'static;
+    /// The function's routes, who may call them, and which handler answers.
+    const ROUTES: &'static [Route<Self::Handler>];
+
+    async fn answer(&self, call: Call<Self::Handler>) -> Answer;
+}
+
+/// An API function: its endpoints behind the authorisation every function shares. Each route
+/// is checked against the table before the endpoints see it.
+pub struct ApiFunction<E> {
+    endpoints: E,
+    sessions: Arc<dyn SessionStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl<E: Endpoints> ApiFunction<E> {
+    pub fn new(endpoints: E, ports: &dyn PortSource) -> Result<Self, ConfigError> {
+        Ok(Self {
+            endpoints,
+            sessions: ports.sessions()?,
+            clock: ports.clock(),
+        })
+    }
+}
+
+#[async_trait]
+impl<E: Endpoints> HttpFunction for ApiFunction<E> {
+    async fn handle(&self, req: Request) -> Response<Body> {
+        let authorised = authorize(E::ROUTES, &req, &*self.sessions, &*self.clock).await;
+        respond(match authorised {
+            Ok((handler, caller)) => {
+                let call = Call {
+                    handler,
+                    caller,
+                    req,
+                };
+                self.endpoints.answer(call).await
+            }
+            Err(e) => Err(e),
+        })
+    }
 }
 
 /// The wiring of this process's environment, or the end of the cold start.

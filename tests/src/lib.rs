@@ -623,18 +623,7 @@ pub fn add_entries(stack: &TestStack, cnp: &str, entries: &[cazier_shared::domai
         .expect("entries written");
 }
 
-/// A valid CUI made from `body` (its control digit appended).
-pub fn cui_from(body: u32) -> String {
-    let digits: Vec<u32> = body
-        .to_string()
-        .bytes()
-        .map(|b| u32::from(b - b'0'))
-        .collect();
-    format!(
-        "{body}{}",
-        cazier_shared::domain::cui::control_digit(&digits)
-    )
-}
+pub use cazier_shared::testing::cui_from;
 
 /// A random valid CUI.
 pub fn random_cui() -> String {

@@ -4,17 +4,11 @@
 use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
-use cazier_shared::http::{
-    authorize, empty_response, json_response, parse_json, respond, source_ip, Access, ApiError,
-    Route,
-};
-use cazier_shared::ports::SessionStore;
-use cazier_shared::runtime::HttpFunction;
+use cazier_shared::http::{empty_response, json_response, parse_json, source_ip, Access, Route};
+use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::services::accounts::AccountService;
-use cazier_shared::wiring::{PortSource, ServiceGraphs};
+use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Handler {
@@ -24,47 +18,51 @@ pub enum Handler {
     Me,
 }
 
-/// This function's routes and who may call them.
-pub const ROUTES: &[Route<Handler>] = &[
-    Route {
-        key: "POST /v1/accounts",
-        access: Access::Public,
-        handler: Handler::Register,
-    },
-    Route {
-        key: "POST /v1/sessions",
-        access: Access::Public,
-        handler: Handler::Login,
-    },
-    Route {
-        key: "DELETE /v1/sessions/current",
-        access: Access::Authenticated,
-        handler: Handler::Logout,
-    },
-    Route {
-        key: "GET /v1/accounts/me",
-        access: Access::Authenticated,
-        handler: Handler::Me,
-    },
-];
-
-pub struct AccountsFunction {
+/// The function's services, reached through the routes of its `Endpoints` table.
+pub struct Accounts {
     service: AccountService,
-    sessions: Arc<dyn SessionStore>,
 }
 
-impl AccountsFunction {
-    pub fn new(wiring: &Wiring) -> Result<Self, ConfigError> {
-        Ok(Self {
+/// The function, built from the wiring once per cold start.
+pub fn function(wiring: &Wiring) -> Result<ApiFunction<Accounts>, ConfigError> {
+    ApiFunction::new(
+        Accounts {
             service: wiring.account_service()?,
-            sessions: wiring.sessions()?,
-        })
-    }
+        },
+        wiring,
+    )
+}
 
-    async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
-        let clock = &*self.service.clock;
-        let (handler, caller) = authorize(ROUTES, &req, &*self.sessions, clock).await?;
-        match handler {
+#[async_trait]
+impl Endpoints for Accounts {
+    type Handler = Handler;
+    /// This function's routes and who may call them.
+    const ROUTES: &'static [Route<Handler>] = &[
+        Route {
+            key: "POST /v1/accounts",
+            access: Access::Public,
+            handler: Handler::Register,
+        },
+        Route {
+            key: "POST /v1/sessions",
+            access: Access::Public,
+            handler: Handler::Login,
+        },
+        Route {
+            key: "DELETE /v1/sessions/current",
+            access: Access::Authenticated,
+            handler: Handler::Logout,
+        },
+        Route {
+            key: "GET /v1/accounts/me",
+            access: Access::Authenticated,
+            handler: Handler::Me,
+        },
+    ];
+
+    async fn answer(&self, call: Call<Handler>) -> Answer {
+        let (caller, req) = (call.caller, call.req);
+        match call.handler {
             Handler::Register => {
                 let created = self.service.register(parse_json(&req, false)?).await?;
                 Ok(json_response(StatusCode::CREATED, &created))
@@ -85,12 +83,5 @@ impl AccountsFunction {
                 &self.service.me(caller.principal()?).await?,
             )),
         }
-    }
-}
-
-#[async_trait]
-impl HttpFunction for AccountsFunction {
-    async fn handle(&self, req: Request) -> Response<Body> {
-        respond(self.route(req).await)
     }
 }

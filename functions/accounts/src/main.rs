@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() {
-    cazier_shared::runtime::run_http(cazier_accounts::AccountsFunction::new).await;
+    cazier_shared::runtime::run_http(cazier_accounts::function).await;
 }

@@ -7,16 +7,13 @@ use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::RequestId;
 use cazier_shared::http::{
-    authorize, header_str, json_response, parse_json, path_param, respond, with_header, Access,
-    ApiError, Route,
+    header_str, json_response, parse_json, path_param, with_header, Access, ApiError, Route,
 };
-use cazier_shared::ports::SessionStore;
-use cazier_shared::runtime::HttpFunction;
+use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::services::requests::{purposes, Document, RequestService};
-use cazier_shared::wiring::{PortSource, ServiceGraphs};
+use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Request, Response};
-use std::sync::Arc;
+use lambda_http::{Body, Response};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Handler {
@@ -27,52 +24,56 @@ pub enum Handler {
     Pdf,
 }
 
-/// This function's routes and who may call them.
-pub const ROUTES: &[Route<Handler>] = &[
-    Route {
-        key: "GET /v1/purposes",
-        access: Access::Public,
-        handler: Handler::Purposes,
-    },
-    Route {
-        key: "POST /v1/certificate-requests",
-        access: Access::Citizen,
-        handler: Handler::Submit,
-    },
-    Route {
-        key: "GET /v1/certificate-requests/{request_id}",
-        access: Access::Citizen,
-        handler: Handler::Status,
-    },
-    Route {
-        key: "GET /v1/certificates",
-        access: Access::Citizen,
-        handler: Handler::Certificates,
-    },
-    Route {
-        key: "GET /v1/certificates/{certificate_number}/pdf",
-        access: Access::Citizen,
-        handler: Handler::Pdf,
-    },
-];
-
-pub struct RequestsFunction {
+/// The function's services, reached through the routes of its `Endpoints` table.
+pub struct Requests {
     service: RequestService,
-    sessions: Arc<dyn SessionStore>,
 }
 
-impl RequestsFunction {
-    pub fn new(wiring: &Wiring) -> Result<Self, ConfigError> {
-        Ok(Self {
+/// The function, built from the wiring once per cold start.
+pub fn function(wiring: &Wiring) -> Result<ApiFunction<Requests>, ConfigError> {
+    ApiFunction::new(
+        Requests {
             service: wiring.request_service()?,
-            sessions: wiring.sessions()?,
-        })
-    }
+        },
+        wiring,
+    )
+}
 
-    async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
-        let clock = &*self.service.clock;
-        let (handler, caller) = authorize(ROUTES, &req, &*self.sessions, clock).await?;
-        match handler {
+#[async_trait]
+impl Endpoints for Requests {
+    type Handler = Handler;
+    /// This function's routes and who may call them.
+    const ROUTES: &'static [Route<Handler>] = &[
+        Route {
+            key: "GET /v1/purposes",
+            access: Access::Public,
+            handler: Handler::Purposes,
+        },
+        Route {
+            key: "POST /v1/certificate-requests",
+            access: Access::Citizen,
+            handler: Handler::Submit,
+        },
+        Route {
+            key: "GET /v1/certificate-requests/{request_id}",
+            access: Access::Citizen,
+            handler: Handler::Status,
+        },
+        Route {
+            key: "GET /v1/certificates",
+            access: Access::Citizen,
+            handler: Handler::Certificates,
+        },
+        Route {
+            key: "GET /v1/certificates/{certificate_number}/pdf",
+            access: Access::Citizen,
+            handler: Handler::Pdf,
+        },
+    ];
+
+    async fn answer(&self, call: Call<Handler>) -> Answer {
+        let (caller, req) = (call.caller, call.req);
+        match call.handler {
             Handler::Purposes => Ok(with_header(
                 json_response(StatusCode::OK, &purposes()),
                 header::CACHE_CONTROL,
@@ -117,12 +118,5 @@ impl RequestsFunction {
                 ))
             }
         }
-    }
-}
-
-#[async_trait]
-impl HttpFunction for RequestsFunction {
-    async fn handle(&self, req: Request) -> Response<Body> {
-        respond(self.route(req).await)
     }
 }

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() {
-    cazier_shared::runtime::run_http(cazier_requests::RequestsFunction::new).await;
+    cazier_shared::runtime::run_http(cazier_requests::function).await;
 }

@@ -6,17 +6,12 @@ use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::AccountId;
-use cazier_shared::http::{
-    authorize, json_response, parse_json, path_param, respond, Access, ApiError, Route,
-};
-use cazier_shared::ports::SessionStore;
-use cazier_shared::runtime::HttpFunction;
+use cazier_shared::http::{json_response, parse_json, path_param, Access, ApiError, Route};
+use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::services::ghiseul::{GhiseulService, StartDto};
 use cazier_shared::services::validation::ValidationService;
-use cazier_shared::wiring::{PortSource, ServiceGraphs};
+use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Handler {
@@ -26,50 +21,54 @@ pub enum Handler {
     CounterValidate,
 }
 
-/// This function's routes and who may call them.
-pub const ROUTES: &[Route<Handler>] = &[
-    Route {
-        key: "POST /v1/accounts/me/validations/ghiseul",
-        access: Access::Citizen,
-        handler: Handler::GhiseulStart,
-    },
-    Route {
-        key: "POST /v1/accounts/me/validations/ghiseul/complete",
-        access: Access::Citizen,
-        handler: Handler::GhiseulComplete,
-    },
-    Route {
-        key: "POST /v1/operator/lookups",
-        access: Access::Operator,
-        handler: Handler::CounterLookup,
-    },
-    Route {
-        key: "POST /v1/operator/accounts/{account_id}/validation",
-        access: Access::Operator,
-        handler: Handler::CounterValidate,
-    },
-];
-
-pub struct ValidationFunction {
+/// The function's services, reached through the routes of its `Endpoints` table.
+pub struct Validation {
     counter: ValidationService,
     ghiseul: GhiseulService,
-    sessions: Arc<dyn SessionStore>,
 }
 
-impl ValidationFunction {
-    pub fn new(wiring: &Wiring) -> Result<Self, ConfigError> {
-        Ok(Self {
+/// The function, built from the wiring once per cold start.
+pub fn function(wiring: &Wiring) -> Result<ApiFunction<Validation>, ConfigError> {
+    ApiFunction::new(
+        Validation {
             counter: wiring.validation_service()?,
             ghiseul: wiring.ghiseul_service()?,
-            sessions: wiring.sessions()?,
-        })
-    }
+        },
+        wiring,
+    )
+}
 
-    async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
-        let clock = &*self.counter.clock;
-        let (handler, caller) = authorize(ROUTES, &req, &*self.sessions, clock).await?;
+#[async_trait]
+impl Endpoints for Validation {
+    type Handler = Handler;
+    /// This function's routes and who may call them.
+    const ROUTES: &'static [Route<Handler>] = &[
+        Route {
+            key: "POST /v1/accounts/me/validations/ghiseul",
+            access: Access::Citizen,
+            handler: Handler::GhiseulStart,
+        },
+        Route {
+            key: "POST /v1/accounts/me/validations/ghiseul/complete",
+            access: Access::Citizen,
+            handler: Handler::GhiseulComplete,
+        },
+        Route {
+            key: "POST /v1/operator/lookups",
+            access: Access::Operator,
+            handler: Handler::CounterLookup,
+        },
+        Route {
+            key: "POST /v1/operator/accounts/{account_id}/validation",
+            access: Access::Operator,
+            handler: Handler::CounterValidate,
+        },
+    ];
+
+    async fn answer(&self, call: Call<Handler>) -> Answer {
+        let (caller, req) = (call.caller, call.req);
         let principal = caller.principal()?;
-        match handler {
+        match call.handler {
             Handler::GhiseulStart => {
                 let StartDto {} = parse_json(&req, true)?;
                 let started = self.ghiseul.start(principal).await?;
@@ -100,12 +99,5 @@ impl ValidationFunction {
                 Ok(json_response(StatusCode::OK, &account))
             }
         }
-    }
-}
-
-#[async_trait]
-impl HttpFunction for ValidationFunction {
-    async fn handle(&self, req: Request) -> Response<Body> {
-        respond(self.route(req).await)
     }
 }

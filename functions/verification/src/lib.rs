@@ -7,17 +7,14 @@ use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::http::{
-    authorize, body_bytes, header_str, json_response, parse_json, respond, source_ip, with_header,
-    Access, ApiError, Route,
+    body_bytes, header_str, json_response, parse_json, source_ip, with_header, Access, Route,
 };
-use cazier_shared::ports::SessionStore;
-use cazier_shared::runtime::HttpFunction;
+use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::seal::CHAIN_CONTENT_TYPE;
 use cazier_shared::services::verification::VerificationService;
-use cazier_shared::wiring::{PortSource, ServiceGraphs};
+use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Request, Response};
-use std::sync::Arc;
+use lambda_http::{Body, Response};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Handler {
@@ -27,47 +24,51 @@ pub enum Handler {
     TrustChain,
 }
 
-/// This function's routes and who may call them.
-pub const ROUTES: &[Route<Handler>] = &[
-    Route {
-        key: "POST /v1/verifications",
-        access: Access::Public,
-        handler: Handler::ByNumber,
-    },
-    Route {
-        key: "POST /v1/verifications/document",
-        access: Access::Public,
-        handler: Handler::Document,
-    },
-    Route {
-        key: "GET /verificare",
-        access: Access::Public,
-        handler: Handler::Page,
-    },
-    Route {
-        key: "GET /v1/trust/certificates",
-        access: Access::Public,
-        handler: Handler::TrustChain,
-    },
-];
-
-pub struct VerificationFunction {
+/// The function's services, reached through the routes of its `Endpoints` table.
+pub struct Verification {
     service: VerificationService,
-    sessions: Arc<dyn SessionStore>,
 }
 
-impl VerificationFunction {
-    pub fn new(wiring: &Wiring) -> Result<Self, ConfigError> {
-        Ok(Self {
+/// The function, built from the wiring once per cold start.
+pub fn function(wiring: &Wiring) -> Result<ApiFunction<Verification>, ConfigError> {
+    ApiFunction::new(
+        Verification {
             service: wiring.verification_service()?,
-            sessions: wiring.sessions()?,
-        })
-    }
+        },
+        wiring,
+    )
+}
 
-    async fn route(&self, req: Request) -> Result<Response<Body>, ApiError> {
-        let clock = &*self.service.clock;
-        let (handler, _) = authorize(ROUTES, &req, &*self.sessions, clock).await?;
-        match handler {
+#[async_trait]
+impl Endpoints for Verification {
+    type Handler = Handler;
+    /// This function's routes and who may call them.
+    const ROUTES: &'static [Route<Handler>] = &[
+        Route {
+            key: "POST /v1/verifications",
+            access: Access::Public,
+            handler: Handler::ByNumber,
+        },
+        Route {
+            key: "POST /v1/verifications/document",
+            access: Access::Public,
+            handler: Handler::Document,
+        },
+        Route {
+            key: "GET /verificare",
+            access: Access::Public,
+            handler: Handler::Page,
+        },
+        Route {
+            key: "GET /v1/trust/certificates",
+            access: Access::Public,
+            handler: Handler::TrustChain,
+        },
+    ];
+
+    async fn answer(&self, call: Call<Handler>) -> Answer {
+        let req = call.req;
+        match call.handler {
             Handler::ByNumber => {
                 let answer = self
                     .service
@@ -98,12 +99,5 @@ impl VerificationFunction {
                 ))
             }
         }
-    }
-}
-
-#[async_trait]
-impl HttpFunction for VerificationFunction {
-    async fn handle(&self, req: Request) -> Response<Body> {
-        respond(self.route(req).await)
     }
 }

@@ -11,6 +11,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::Env;
 use cazier_shared::http::{Access, Route};
+use cazier_shared::runtime::Endpoints;
 use cazier_shared::runtime::HttpFunction;
 use cazier_shared::wiring::PortSource;
 use serde_json::json;
@@ -88,17 +89,17 @@ async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<B
     let err = |e: cazier_shared::config::ConfigError| anyhow!("{code_uri}: {e}");
     let wiring = Wiring::load(sdk, env).await.map_err(err)?;
     Ok(match code_uri {
-        "functions/accounts" => Built::Http(Arc::new(
-            cazier_accounts::AccountsFunction::new(&wiring).map_err(err)?,
-        )),
-        "functions/validation" => Built::Http(Arc::new(
-            cazier_validation::ValidationFunction::new(&wiring).map_err(err)?,
-        )),
-        "functions/requests" => Built::Http(Arc::new(
-            cazier_requests::RequestsFunction::new(&wiring).map_err(err)?,
-        )),
+        "functions/accounts" => {
+            Built::Http(Arc::new(cazier_accounts::function(&wiring).map_err(err)?))
+        }
+        "functions/validation" => {
+            Built::Http(Arc::new(cazier_validation::function(&wiring).map_err(err)?))
+        }
+        "functions/requests" => {
+            Built::Http(Arc::new(cazier_requests::function(&wiring).map_err(err)?))
+        }
         "functions/verification" => Built::Http(Arc::new(
-            cazier_verification::VerificationFunction::new(&wiring).map_err(err)?,
+            cazier_verification::function(&wiring).map_err(err)?,
         )),
         "functions/generator" => Built::Stream(Arc::new(
             cazier_generator::GeneratorFunction::new(&wiring).map_err(err)?,
@@ -114,10 +115,22 @@ pub fn declared_routes() -> Vec<(&'static str, Vec<(&'static str, Access)>)> {
         routes.iter().map(|r| (r.key, r.access)).collect()
     }
     vec![
-        ("functions/accounts", table(cazier_accounts::ROUTES)),
-        ("functions/validation", table(cazier_validation::ROUTES)),
-        ("functions/requests", table(cazier_requests::ROUTES)),
-        ("functions/verification", table(cazier_verification::ROUTES)),
+        (
+            "functions/accounts",
+            table(cazier_accounts::Accounts::ROUTES),
+        ),
+        (
+            "functions/validation",
+            table(cazier_validation::Validation::ROUTES),
+        ),
+        (
+            "functions/requests",
+            table(cazier_requests::Requests::ROUTES),
+        ),
+        (
+            "functions/verification",
+            table(cazier_verification::Verification::ROUTES),
+        ),
     ]
 }
 

@@ -91,29 +91,23 @@ async fn scan(
     prefix: &str,
     projection: &str,
 ) -> StoreResult<Vec<HashMap<String, AttributeValue>>> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = client
-            .scan()
-            .table_name(table)
-            .filter_expression("begins_with(pk, :prefix)")
-            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
-            .projection_expression(projection)
-            .set_expression_attribute_names(
-                projection
-                    .contains("#role")
-                    .then(|| HashMap::from([("#role".to_owned(), "role".to_owned())])),
-            )
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(unavailable)?;
-        items.extend(out.items.unwrap_or_default());
-        match out.last_evaluated_key {
-            Some(k) if !k.is_empty() => start = Some(k),
-            _ => break,
+    let scan = client
+        .scan()
+        .table_name(table)
+        .filter_expression("begins_with(pk, :prefix)")
+        .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+        .projection_expression(projection)
+        .set_expression_attribute_names(
+            projection
+                .contains("#role")
+                .then(|| HashMap::from([("#role".to_owned(), "role".to_owned())])),
+        );
+    super::dynamo::all_pages(|start| {
+        let page = scan.clone().set_exclusive_start_key(start);
+        async move {
+            let out = page.send().await.map_err(unavailable)?;
+            Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
         }
-    }
-    Ok(items)
+    })
+    .await
 }

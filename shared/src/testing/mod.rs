@@ -21,6 +21,16 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// A valid CUI made from `body` (its control digit appended).
+pub fn cui_from(body: u32) -> String {
+    let digits: Vec<u32> = body
+        .to_string()
+        .bytes()
+        .map(|b| u32::from(b - b'0'))
+        .collect();
+    format!("{body}{}", crate::domain::cui::control_digit(&digits))
+}
+
 /// A clock the test moves by hand.
 pub struct TestClock(Mutex<DateTime<Utc>>);
 

@@ -1,12 +1,14 @@
 //! Helpers shared by the service tests: fixed times, valid CNPs, citizens in the stores.
 
 use cazier_shared::domain::cnp::control_digit;
+use cazier_shared::domain::RequestId;
 use cazier_shared::domain::{
     Account, AccountId, AccountStatus, Cnp, CounterCode, Email, IdDocument, Name, Person,
     Principal, Role,
 };
 use cazier_shared::ports::AccountStore;
 use cazier_shared::testing::Memory;
+use cazier_shared::wiring::ServiceGraphs;
 use chrono::{DateTime, TimeZone, Utc};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -85,6 +87,18 @@ pub fn principal_of(account: &Account) -> Principal {
     }
 }
 
+/// Submits a request (`body` as the API takes it) for the citizen; its id.
+pub async fn submit(memory: &Memory, citizen: &Principal, body: serde_json::Value) -> RequestId {
+    let dto = serde_json::from_value(body).expect("a request body");
+    memory
+        .request_service()
+        .expect("wired")
+        .submit(citizen, dto, None)
+        .await
+        .expect("submitted")
+        .request_id
+}
+
 /// A validated citizen stored in `memory`, and their principal.
 pub async fn stored_citizen(memory: &Memory) -> (Account, Principal) {
     let account = citizen(&new_cnp(), true);
@@ -93,18 +107,7 @@ pub async fn stored_citizen(memory: &Memory) -> (Account, Principal) {
     (account, principal)
 }
 
-/// A valid CUI made from `body` (its control digit appended).
-pub fn valid_cui(body: u32) -> String {
-    let digits: Vec<u32> = body
-        .to_string()
-        .bytes()
-        .map(|b| u32::from(b - b'0'))
-        .collect();
-    format!(
-        "{body}{}",
-        cazier_shared::domain::cui::control_digit(&digits)
-    )
-}
+pub use cazier_shared::testing::cui_from as valid_cui;
 
 /// The same CUI with a wrong control digit.
 pub fn wrong_cui(body: u32) -> String {

@@ -9,21 +9,13 @@ use cazier_shared::domain::{
 };
 use cazier_shared::ports::{AuditLog, RecordStore, RequestStore};
 use cazier_shared::services::issuance::{Outcome, SweepReport};
-use cazier_shared::services::requests::SubmitDto;
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
 
 async fn submit(memory: &Memory, citizen: &Principal, purpose: &str) -> RequestId {
-    let dto: SubmitDto = serde_json::from_value(json!({ "purpose": purpose })).unwrap();
-    memory
-        .request_service()
-        .unwrap()
-        .submit(citizen, dto, None)
-        .await
-        .unwrap()
-        .request_id
+    crate::common::submit(memory, citizen, json!({ "purpose": purpose })).await
 }
 
 fn entry(id: &str, rehabilitated: bool) -> RecordEntry {
@@ -229,23 +221,17 @@ async fn a_company_removed_before_generation_ends_the_request_with_a_reason() {
         })
         .await
         .unwrap();
-    let dto: SubmitDto = serde_json::from_value(json!({
+    let body = json!({
         "purpose": "ANGAJARE", "subject": {"type": "LEGAL_PERSON", "cui": cui.as_str()}
-    }))
-    .unwrap();
-    let submitted = memory
-        .request_service()
-        .unwrap()
-        .submit(&citizen, dto, None)
-        .await
-        .unwrap();
+    });
+    let id = crate::common::submit(&memory, &citizen, body).await;
     let service = memory.issuance_service().unwrap();
     // Ops reload the register without it.
-    memory.requests.edit(&submitted.request_id, |r| {
+    memory.requests.edit(&id, |r| {
         r.company = Some(Cui::parse(&crate::common::valid_cui(9999999)).unwrap())
     });
     assert_eq!(
-        service.issue(&submitted.request_id).await.unwrap(),
+        service.issue(&id).await.unwrap(),
         Outcome::Rejected(RejectionCode::CompanyNotRegistered)
     );
 }

@@ -35,14 +35,7 @@ async fn the_chain_links_the_seal_key_to_the_root_and_round_trips_as_pem() {
 async fn an_issued_pdf_carries_a_signature_over_its_signed_bytes() {
     let memory = memory().await;
     let (_, citizen) = stored_citizen(&memory).await;
-    let dto = serde_json::from_value(json!({"purpose": "STUDII"})).unwrap();
-    let id = memory
-        .request_service()
-        .unwrap()
-        .submit(&citizen, dto, None)
-        .await
-        .unwrap()
-        .request_id;
+    let id = crate::common::submit(&memory, &citizen, json!({"purpose": "STUDII"})).await;
     memory.issuance_service().unwrap().issue(&id).await.unwrap();
     let certificate = &memory.certificates.all()[0];
     let pdf = memory

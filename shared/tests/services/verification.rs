@@ -19,19 +19,8 @@ use serde_json::json;
 /// A certificate issued in `memory`, its holder's CNP and its PDF.
 async fn issued(memory: &Memory) -> (Certificate, String, Vec<u8>) {
     let (account, citizen) = stored_citizen(memory).await;
-    let dto = serde_json::from_value(json!({"purpose": "ANGAJARE"})).unwrap();
-    let submitted = memory
-        .request_service()
-        .unwrap()
-        .submit(&citizen, dto, None)
-        .await
-        .unwrap();
-    let outcome = memory
-        .issuance_service()
-        .unwrap()
-        .issue(&submitted.request_id)
-        .await
-        .unwrap();
+    let id = crate::common::submit(memory, &citizen, json!({"purpose": "ANGAJARE"})).await;
+    let outcome = memory.issuance_service().unwrap().issue(&id).await.unwrap();
     let Outcome::Issued(number) = outcome else {
         panic!("issued")
     };

@@ -4,8 +4,8 @@
 use super::audit::audit_put;
 use super::keys::CERTIFICATES_BY_ACCOUNT_INDEX;
 use super::{
-    blob, corrupt, get_b, get_item, get_s, get_time, keys, n, opt_s, opt_time, put, query_all, s,
-    sealing_adapter, time, transact, Item,
+    blob, corrupt, get_b, get_item, get_parsed, get_s, get_time, keys, n, opt_parsed, opt_time,
+    put, query_all, s, sealing_adapter, time, transact, Item,
 };
 use crate::aws::unavailable;
 use crate::domain::{
@@ -74,18 +74,13 @@ impl DynamoCertificates {
             .open_json(get_b(item, "holder")?, get_s(item, "pk")?)
             .await?;
         Ok(Certificate {
-            number: CertificateNumber::parse(get_s(item, "certificate_number")?)
-                .ok_or_else(|| corrupt("certificate_number"))?,
+            number: get_parsed(item, "certificate_number", CertificateNumber::parse)?,
+            issued_at: get_time(item, "issued_at")?,
+            valid_until: get_parsed(item, "valid_until", |d| d.parse().ok())?,
+            purpose: get_parsed(item, "purpose", Purpose::parse)?,
+            company: opt_parsed(item, "company_cui", |c| Cui::parse(c).ok())?,
             request_id: RequestId::from(get_s(item, "request_id")?),
             account_id: AccountId::from(get_s(item, "account_id")?),
-            company: opt_s(item, "company_cui")
-                .map(|c| Cui::parse(c).map_err(|_| corrupt("company_cui")))
-                .transpose()?,
-            purpose: Purpose::parse(get_s(item, "purpose")?).ok_or_else(|| corrupt("purpose"))?,
-            issued_at: get_time(item, "issued_at")?,
-            valid_until: get_s(item, "valid_until")?
-                .parse()
-                .map_err(|_| corrupt("valid_until"))?,
             holder_cnp: Cnp::parse(&holder.cnp).map_err(|_| corrupt("holder"))?,
             holder_name: holder.name,
             has_entries: item

@@ -48,6 +48,22 @@ fn opt_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
+/// A required attribute, parsed; `Corrupt` when missing or unparsable.
+fn get_parsed<T>(item: &Item, name: &str, parse: impl FnOnce(&str) -> Option<T>) -> StoreResult<T> {
+    parse(get_s(item, name)?).ok_or_else(|| corrupt(name))
+}
+
+/// An optional attribute, parsed; `Corrupt` when present but unparsable.
+fn opt_parsed<T>(
+    item: &Item,
+    name: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> StoreResult<Option<T>> {
+    opt_s(item, name)
+        .map(|v| parse(v).ok_or_else(|| corrupt(name)))
+        .transpose()
+}
+
 fn get_time(item: &Item, name: &str) -> StoreResult<DateTime<Utc>> {
     opt_time(item, name)?.ok_or_else(|| corrupt(name))
 }
@@ -237,21 +253,33 @@ async fn transact(client: &Client, items: Vec<TransactWriteItem>) -> StoreResult
         .map_err(|_| StoreError::Conflict)
 }
 
-/// Every item a query matches, across pages.
-async fn query_all(query: QueryFluentBuilder) -> StoreResult<Vec<Item>> {
+/// Every item of a paginated read: `fetch` gets the start key (none for the first page) and
+/// returns a page's items and the key to go on from.
+pub(crate) async fn all_pages<F, Fut>(mut fetch: F) -> StoreResult<Vec<Item>>
+where
+    F: FnMut(Option<Item>) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<(Vec<Item>, Option<Item>)>>,
+{
     let mut items = Vec::new();
-    let mut start: Option<Item> = None;
+    let mut start = None;
     loop {
-        let out = query
-            .clone()
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(unavailable)?;
-        items.extend(out.items.unwrap_or_default());
-        match out.last_evaluated_key {
+        let (page, next) = fetch(start.take()).await?;
+        items.extend(page);
+        match next {
             Some(k) if !k.is_empty() => start = Some(k),
             _ => return Ok(items),
         }
     }
+}
+
+/// Every item a query matches, across pages.
+async fn query_all(query: QueryFluentBuilder) -> StoreResult<Vec<Item>> {
+    all_pages(|start| {
+        let page = query.clone().set_exclusive_start_key(start);
+        async move {
+            let out = page.send().await.map_err(unavailable)?;
+            Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+        }
+    })
+    .await
 }

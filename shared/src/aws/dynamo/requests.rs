@@ -3,8 +3,8 @@
 
 use super::keys::{PENDING_MARK, PENDING_REQUESTS_INDEX};
 use super::{
-    conditional, corrupt, dynamo_adapter, epoch_ttl, get_item, get_s, get_time, keys, opt_s,
-    opt_time, put, s, time, transact_checked, Item,
+    conditional, dynamo_adapter, epoch_ttl, get_item, get_parsed, get_s, get_time, keys,
+    opt_parsed, opt_s, opt_time, put, s, time, transact_checked, Item,
 };
 use crate::aws::unavailable;
 use crate::crypto::sha256_hex;
@@ -64,20 +64,13 @@ impl DynamoRequests {
         Ok(CertificateRequest {
             request_id: RequestId::from(get_s(item, "request_id")?),
             account_id: AccountId::from(get_s(item, "account_id")?),
-            company: opt_s(item, "company_cui")
-                .map(|c| Cui::parse(c).map_err(|_| corrupt("company_cui")))
-                .transpose()?,
-            purpose: Purpose::parse(get_s(item, "purpose")?).ok_or_else(|| corrupt("purpose"))?,
-            status: RequestStatus::parse(get_s(item, "status")?)
-                .ok_or_else(|| corrupt("status"))?,
+            status: get_parsed(item, "status", RequestStatus::parse)?,
+            purpose: get_parsed(item, "purpose", Purpose::parse)?,
+            company: opt_parsed(item, "company_cui", |c| Cui::parse(c).ok())?,
             created_at: get_time(item, "created_at")?,
-            certificate_number: opt_s(item, "certificate_number")
-                .map(|c| CertificateNumber::parse(c).ok_or_else(|| corrupt("certificate_number")))
-                .transpose()?,
+            certificate_number: opt_parsed(item, "certificate_number", CertificateNumber::parse)?,
             issued_at: opt_time(item, "issued_at")?,
-            rejection_code: opt_s(item, "rejection_code")
-                .map(|c| RejectionCode::parse(c).ok_or_else(|| corrupt("rejection_code")))
-                .transpose()?,
+            rejection_code: opt_parsed(item, "rejection_code", RejectionCode::parse)?,
         })
     }
 
