@@ -23,7 +23,7 @@ fi
 
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ infra/local/requirements.txt -nt "$stamp" ]; then
-  echo "creating .venv with the pinned Python tools (moto, aws-sam-cli, pyHanko)"
+  echo "creating .venv with the pinned Python tools (moto, aws-sam-cli, pyHanko, schemathesis)"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r infra/local/requirements.txt
   touch "$stamp"

@@ -87,7 +87,13 @@ impl Router {
             let error = if candidates.is_empty() {
                 ApiError::NotFound
             } else {
-                ApiError::MethodNotAllowed
+                let methods: Vec<&str> = candidates
+                    .iter()
+                    .map(|(r, _, _)| r.method.as_str())
+                    .collect();
+                ApiError::MethodNotAllowed {
+                    allow: methods.join(", "),
+                }
             };
             return to_hyper(error.into_response());
         };

@@ -21,6 +21,16 @@ impl FieldError {
     }
 }
 
+/// For optional fields: absent is `None`, but an explicit `null` is refused like any other
+/// wrong type (`#[serde(default, deserialize_with = "present")]`), as the API's schema says.
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 /// Collects the field errors of one form.
 #[derive(Debug, Default)]
 pub struct Form(Vec<FieldError>);

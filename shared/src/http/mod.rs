@@ -78,15 +78,17 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request, empty_ok: bool) -> Result<
     } else {
         bytes
     };
-    serde_json::from_slice(bytes).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                "The body is not valid JSON"
-            }
-            _ => "The body does not have the expected fields",
-        };
-        // serde's message names the field and the expected type, never internals.
-        ApiError::Malformed(format!("{what}: {e}."))
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::Malformed(format!("The body is not valid JSON: {e}.")))?;
+    // Every body of the API is an object; serde would also read a struct from an array.
+    if !value.is_object() {
+        return Err(ApiError::Malformed(
+            "The body must be a JSON object.".into(),
+        ));
+    }
+    // serde's message names the field and the expected type, never internals.
+    T::deserialize(value).map_err(|e| {
+        ApiError::Malformed(format!("The body does not have the expected fields: {e}."))
     })
 }
 

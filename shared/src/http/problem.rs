@@ -43,8 +43,9 @@ pub enum ApiError {
     Unprocessable { code: &'static str, detail: String },
     #[error("throttled")]
     Throttled { retry_after_secs: u64 },
+    /// The path exists with other methods: `allow` lists them (the `Allow` header).
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: String },
     #[error("dependency failed: {0}")]
     Unavailable(Unavailable),
 }
@@ -119,7 +120,7 @@ impl ApiError {
                 "Too many requests",
                 "Too many attempts; try again later.".to_owned(),
             ),
-            ApiError::MethodNotAllowed => (
+            ApiError::MethodNotAllowed { .. } => (
                 405,
                 "METHOD_NOT_ALLOWED",
                 "Method not allowed",
@@ -161,6 +162,11 @@ impl ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::MethodNotAllowed { allow } = &self {
+            if let Ok(v) = HeaderValue::from_str(allow) {
+                response.headers_mut().insert(header::ALLOW, v);
+            }
+        }
         // A throttled client waits for its window; after an outage, a few seconds is enough.
         let retry_after = match self {
             ApiError::Throttled { retry_after_secs } => Some(retry_after_secs.max(1)),

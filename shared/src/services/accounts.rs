@@ -4,6 +4,7 @@ use super::{as_rfc3339, retry_after, unavailable_from_ports, Unavailable};
 use crate::crypto::{
     hash_password, new_token, sha256_hex, verify_password, verify_password_against_nothing,
 };
+use crate::domain::form::present;
 use crate::domain::{
     Account, AccountId, AccountStatus, Cnp, CounterCode, Email, FieldError, Form, IdDocument, Name,
     Password, Person, Principal, Role, ValidationMethod,
@@ -26,7 +27,7 @@ pub const LOGIN_FAILURE_LIMIT_PER_ADDRESS: u32 = 50;
 pub struct IdDocumentDto {
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub series: Option<String>,
     pub number: String,
 }
@@ -47,11 +48,11 @@ pub struct RegisterDto {
     pub cnp: String,
     pub last_name: String,
     pub first_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub father_first_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub mother_first_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub birth_place: Option<String>,
     pub id_document: IdDocumentDto,
 }

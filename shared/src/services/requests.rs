@@ -2,6 +2,7 @@
 //! Who may call each operation is decided by the route tables; these check ownership.
 
 use super::{as_rfc3339, unavailable_from_ports, Unavailable};
+use crate::domain::form::present;
 use crate::domain::{
     bucharest_date, AccountStatus, CertificateNumber, CertificateRequest, CertificateStatus, Cui,
     FieldError, Principal, Purpose, RejectionCode, RequestId, RequestStatus,
@@ -21,7 +22,7 @@ pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
 pub struct SubmitDto {
     pub purpose: String,
     /// Absent: the citizen's own certificate.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub subject: Option<SubjectDto>,
 }
 
@@ -31,7 +32,7 @@ pub struct SubmitDto {
 pub struct SubjectDto {
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub cui: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 
 use super::{retry_after, unavailable_from_ports, Unavailable};
 use crate::crypto::constant_time_eq;
+use crate::domain::form::present;
 use crate::domain::{
     AuditEvent, Certificate, CertificateNumber, Cnp, Cui, DocumentResult, FieldError,
     VerificationResult,
@@ -26,10 +27,10 @@ pub const MAX_PDF_BYTES: usize = 5 * 1024 * 1024;
 pub struct VerifyDto {
     pub certificate_number: String,
     /// The holder's CNP (a person's certificate) ...
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub cnp: Option<String>,
     /// ... or the company's CUI (a legal person's certificate).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub cui: Option<String>,
 }
 

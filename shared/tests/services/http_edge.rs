@@ -157,6 +157,19 @@ fn bodies_are_parsed_strictly() {
         };
         assert_eq!(e.into_response().status().as_u16(), status, "{body}");
     }
+    // An optional field may be left out, not sent as null (the schema says string).
+    let with_null = r#"{"purpose":"STUDII","subject":null}"#;
+    let req = request("POST /x", &json, with_null);
+    let Err(e) = parse_json::<cazier_shared::services::requests::SubmitDto>(&req, false) else {
+        panic!("null was taken for an absent subject");
+    };
+    assert_eq!(e.into_response().status().as_u16(), 400);
+    let without = request("POST /x", &json, r#"{"purpose":"STUDII"}"#);
+    assert!(parse_json::<cazier_shared::services::requests::SubmitDto>(&without, false).is_ok());
+    for not_an_object in ["[]", "\"text\"", "null"] {
+        let req = request("POST /x", &json, not_an_object);
+        assert!(parse_json::<cazier_shared::services::ghiseul::StartDto>(&req, true).is_err());
+    }
     let huge = format!(
         r#"{{"email":"{}","password":"p"}}"#,
         "a".repeat(1024 * 1024)
