@@ -28,3 +28,18 @@ if [ ! -f "$stamp" ] || [ infra/local/requirements.txt -nt "$stamp" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r infra/local/requirements.txt
   touch "$stamp"
 fi
+
+# The browser tests: Debian's Chromium, driven by playwright-core, checked by axe-core (npm).
+if ! command -v chromium >/dev/null; then
+  echo "installing Debian packages: chromium"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium
+fi
+browser_stamp=tests/browser/node_modules/.installed
+if [ ! -f "$browser_stamp" ] || [ tests/browser/package-lock.json -nt "$browser_stamp" ]; then
+  echo "installing the browser tests' npm packages (playwright-core, axe-core)"
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+  touch "$browser_stamp"
+fi

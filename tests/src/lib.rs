@@ -217,6 +217,8 @@ pub fn stack() -> &'static TestStack {
 pub struct Reply {
     pub status: u16,
     pub headers: HashMap<String, String>,
+    /// Every `Set-Cookie` header, in order.
+    pub cookies: Vec<String>,
     pub body: Vec<u8>,
 }
 
@@ -278,6 +280,21 @@ impl Client {
         }
     }
 
+    /// A client that does not follow redirects (to see a 303 and its cookies, as a browser
+    /// receives them).
+    pub fn no_redirects(base: &str) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Client {
+            base: base.to_owned(),
+            agent,
+        }
+    }
+
     pub fn raw(
         &self,
         method: &str,
@@ -303,6 +320,12 @@ impl Client {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect();
+        let cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap_or("").to_owned())
+            .collect();
         let status = response.status().as_u16();
         let body = response
             .body_mut()
@@ -313,6 +336,7 @@ impl Client {
         Reply {
             status,
             headers,
+            cookies,
             body,
         }
     }

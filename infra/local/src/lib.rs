@@ -101,6 +101,7 @@ async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<B
         "functions/verification" => Built::Http(Arc::new(
             cazier_verification::function(&wiring).map_err(err)?,
         )),
+        "functions/web" => Built::Http(Arc::new(cazier_web::function(&wiring).map_err(err)?)),
         "functions/generator" => Built::Stream(Arc::new(
             cazier_generator::GeneratorFunction::new(&wiring).map_err(err)?,
         )),
@@ -131,6 +132,7 @@ pub fn declared_routes() -> Vec<(&'static str, Vec<(&'static str, Access)>)> {
             "functions/verification",
             table(cazier_verification::Verification::ROUTES),
         ),
+        ("functions/web", table(cazier_web::ROUTES)),
     ]
 }
 

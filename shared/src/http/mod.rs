@@ -106,8 +106,19 @@ pub async fn authenticate(
             let (scheme, token) = v.trim().split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
-        .filter(|t| !t.is_empty() && t.len() <= 256)
         .ok_or(ApiError::Unauthenticated)?;
+    session_principal(token, sessions, clock).await
+}
+
+/// Resolves a session token (from a bearer header or the portal's cookie) to a live session.
+pub async fn session_principal(
+    token: &str,
+    sessions: &dyn SessionStore,
+    clock: &dyn Clock,
+) -> Result<Principal, ApiError> {
+    if token.is_empty() || token.len() > 256 {
+        return Err(ApiError::Unauthenticated);
+    }
     let token_hash = sha256_hex(token.as_bytes());
     let session = sessions
         .get(&token_hash)

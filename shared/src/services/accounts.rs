@@ -313,6 +313,23 @@ impl AccountService {
         Ok(())
     }
 
+    /// The account as the portal shows it: the view, and the counter code while the account
+    /// waits for validation (the citizen says it at the counter).
+    pub async fn portal_account(
+        &self,
+        principal: &Principal,
+    ) -> Result<(AccountView, Option<String>), SessionError> {
+        let account = self
+            .accounts
+            .get(&principal.account_id)
+            .await?
+            .ok_or(SessionError::NoAccount)?;
+        let code = (account.status == AccountStatus::PendingValidation)
+            .then(|| account.counter_code.as_ref().map(|c| c.as_str().to_owned()))
+            .flatten();
+        Ok((AccountView::from(&account), code))
+    }
+
     pub async fn me(&self, principal: &Principal) -> Result<AccountView, SessionError> {
         let account = self
             .accounts

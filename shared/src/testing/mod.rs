@@ -31,6 +31,33 @@ pub fn cui_from(body: u32) -> String {
     format!("{body}{}", crate::domain::cui::control_digit(&digits))
 }
 
+/// A validated citizen account with this CNP (Ștefănescu Ana-Maria, passport 055123456).
+pub fn sample_citizen(cnp: &str) -> crate::domain::Account {
+    use crate::domain::*;
+    Account {
+        account_id: AccountId::random(),
+        email: Email::parse(&format!("{}@example.ro", AccountId::random()))
+            .unwrap_or_else(|_| unreachable!("a well-formed address")),
+        role: Role::Citizen,
+        status: AccountStatus::Validated,
+        password_hash: "not used".into(),
+        created_at: chrono::Utc::now(),
+        person: Cnp::parse(cnp).ok().map(|cnp| Person {
+            cnp,
+            last_name: Name::parse("Ștefănescu").unwrap_or_else(|_| unreachable!("a name")),
+            first_name: Name::parse("Ana-Maria").unwrap_or_else(|_| unreachable!("a name")),
+            father_first_name: None,
+            mother_first_name: None,
+            birth_place: None,
+            id_document: IdDocument::parse("PASSPORT", None, "055123456")
+                .unwrap_or_else(|_| unreachable!("a passport")),
+        }),
+        counter_code: Some(CounterCode::random()),
+        validation: None,
+        unit: None,
+    }
+}
+
 /// A clock the test moves by hand.
 pub struct TestClock(Mutex<DateTime<Utc>>);
 

@@ -1,0 +1,267 @@
+//! What every portal request carries and every answer needs: the language, the session cookie,
+//! the CSRF token bound to it, and the headers of a page (strict CSP, no caching of personal
+//! data, cookie flags).
+
+use crate::i18n::Lang;
+use base64::Engine;
+use cazier_shared::crypto::constant_time_eq;
+use cazier_shared::domain::Principal;
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use sha2::{Digest, Sha256};
+
+/// The session cookie: the same opaque token the API's bearer sessions use.
+pub const SESSION_COOKIE: &str = "__Host-cazier";
+/// Before signing in, forms are bound to this random value instead of a session.
+pub const PRE_SESSION_COOKIE: &str = "__Host-csrf";
+pub const LANG_COOKIE: &str = "__Host-lang";
+/// The hidden form field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// The value of one cookie of the request.
+pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty() && v.len() <= 256)
+}
+
+fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The CSRF token for forms bound to `secret` (a session token, or the pre-session value): an
+/// attacker's page can neither read the cookie nor compute the token from anything else.
+fn csrf_for(secret: &str) -> String {
+    let digest = Sha256::digest(format!("cazier-csrf\n{secret}").as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// One portal request, as far as pages need it.
+pub struct Ctx {
+    pub lang: Lang,
+    /// The language was chosen with `?lang=` on this request: remember it.
+    remember_lang: bool,
+    /// The path of this page (for the language switch and the sign-in return).
+    pub path: String,
+    pub session: Option<String>,
+    pub principal: Option<Principal>,
+    pre_session: Option<String>,
+    /// A pre-session value made for this answer (set as a cookie with it).
+    new_pre_session: Option<String>,
+    /// Cookies to set or clear with the answer.
+    set_cookies: Vec<String>,
+}
+
+impl Ctx {
+    pub fn new(req: &Request) -> Self {
+        // From the URI itself: the same behind API Gateway and on the local stack.
+        let chosen = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "lang"))
+            .and_then(|(_, v)| Lang::parse(&v));
+        let lang = chosen
+            .or_else(|| cookie(req, LANG_COOKIE).and_then(Lang::parse))
+            .unwrap_or_else(|| {
+                let accept = req
+                    .headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                Lang::from_accept_language(accept)
+            });
+        Ctx {
+            lang,
+            remember_lang: chosen.is_some(),
+            path: req.raw_http_path().to_owned(),
+            session: cookie(req, SESSION_COOKIE).map(str::to_owned),
+            principal: None,
+            pre_session: cookie(req, PRE_SESSION_COOKIE).map(str::to_owned),
+            new_pre_session: None,
+            set_cookies: Vec::new(),
+        }
+    }
+
+    pub fn t(&self) -> &'static crate::i18n::Texts {
+        self.lang.t()
+    }
+
+    /// The CSRF token for a form on this page (minting a pre-session value if needed).
+    pub fn csrf(&mut self) -> String {
+        if let Some(session) = self.principal.as_ref().and(self.session.as_ref()) {
+            return csrf_for(session);
+        }
+        if let Some(pre) = self.pre_session.as_ref().or(self.new_pre_session.as_ref()) {
+            return csrf_for(pre);
+        }
+        let pre = random_token();
+        let token = csrf_for(&pre);
+        self.new_pre_session = Some(pre);
+        token
+    }
+
+    /// Whether a submitted form carries the token of this session (or pre-session).
+    pub fn csrf_ok(&self, submitted: Option<&str>) -> bool {
+        let Some(submitted) = submitted else {
+            return false;
+        };
+        let secret = match (&self.principal, &self.session, &self.pre_session) {
+            (Some(_), Some(session), _) => session,
+            (None, _, Some(pre)) => pre,
+            _ => return false,
+        };
+        constant_time_eq(csrf_for(secret).as_bytes(), submitted.as_bytes())
+    }
+
+    /// Starts a session: the cookie lives as long as the session.
+    pub fn sign_in(&mut self, token: &str, max_age_secs: i64) {
+        self.set_cookies.push(format!(
+            "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_secs}; Secure; HttpOnly; SameSite=Lax"
+        ));
+        // The pre-session value has served its purpose.
+        self.set_cookies.push(format!(
+            "{PRE_SESSION_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"
+        ));
+    }
+
+    pub fn sign_out(&mut self) {
+        self.set_cookies.push(format!(
+            "{SESSION_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"
+        ));
+        self.principal = None;
+    }
+
+    /// This page's address in the other language.
+    pub fn other_lang_href(&self) -> String {
+        format!("{}?lang={}", self.path, self.lang.other().code())
+    }
+
+    fn finish(&mut self, mut response: Response<Body>) -> Response<Body> {
+        if let Some(pre) = self.new_pre_session.take() {
+            self.set_cookies.push(format!(
+                "{PRE_SESSION_COOKIE}={pre}; Path=/; Max-Age=7200; Secure; HttpOnly; SameSite=Lax"
+            ));
+        }
+        if self.remember_lang {
+            self.set_cookies.push(format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; Secure; HttpOnly; SameSite=Lax",
+                self.lang.code()
+            ));
+        }
+        let headers = response.headers_mut();
+        for c in self.set_cookies.drain(..) {
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                headers.append(header::SET_COOKIE, v);
+            }
+        }
+        // Pages show personal data: never stored by browsers or proxies.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        response
+    }
+
+    /// An HTML page.
+    pub fn page(&mut self, status: StatusCode, html: String) -> Response<Body> {
+        let mut response = Response::new(Body::Text(html));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        if let Ok(v) = HeaderValue::from_str(crate::layout::content_security_policy()) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        self.finish(response)
+    }
+
+    /// 303 See Other: after a form, the browser fetches the next page with GET.
+    pub fn redirect(&mut self, to: &str) -> Response<Body> {
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::SEE_OTHER;
+        if let Ok(v) = HeaderValue::from_str(to) {
+            response.headers_mut().insert(header::LOCATION, v);
+        }
+        self.finish(response)
+    }
+
+    /// A file download.
+    pub fn file(
+        &mut self,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+        name: &str,
+    ) -> Response<Body> {
+        let mut response = Response::new(Body::Binary(bytes));
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            headers.insert(header::CONTENT_DISPOSITION, v);
+        }
+        self.finish(response)
+    }
+}
+
+/// The fields of a submitted form (`application/x-www-form-urlencoded`, at most 16 KiB).
+pub struct FormData(Vec<(String, String)>);
+
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
+impl FormData {
+    pub fn parse(req: &Request) -> Option<Self> {
+        let bytes = cazier_shared::http::body_bytes(req);
+        if bytes.len() > MAX_FORM_BYTES {
+            return None;
+        }
+        serde_urlencoded::from_bytes(bytes).ok().map(FormData)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A field's value, empty when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or("").to_owned()
+    }
+
+    /// An optional field: absent or blank is `None`.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_tokens_are_bound_to_their_secret() {
+        assert_eq!(csrf_for("a"), csrf_for("a"));
+        assert_ne!(csrf_for("a"), csrf_for("b"));
+        assert!(!csrf_for("a").contains('='));
+    }
+}

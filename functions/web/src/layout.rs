@@ -1,0 +1,176 @@
+//! The page shell every portal page shares, and the form parts (fields with their errors, the
+//! error summary) in the GOV.UK Design System's pattern. The style sheet is inline, allowed by
+//! its hash in a Content-Security-Policy that allows nothing else: no scripts, no other origin.
+
+use crate::context::{Ctx, CSRF_FIELD};
+use base64::Engine;
+use cazier_shared::domain::{FieldError, Role};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+const STYLE: &str = include_str!("style.css");
+
+pub fn content_security_policy() -> &'static str {
+    static POLICY: OnceLock<String> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE));
+        format!(
+            "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'; \
+             base-uri 'none'; frame-ancestors 'none'"
+        )
+    })
+}
+
+/// A whole page.
+pub fn page(ctx: &mut Ctx, title: &str, body: Markup) -> String {
+    page_refreshing(ctx, title, body, None)
+}
+
+/// A whole page that the browser loads again after `refresh` seconds (no script needed).
+pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option<u32>) -> String {
+    let t = ctx.t();
+    let signed_in = ctx.principal.as_ref().map(|p| p.role);
+    let sign_out_csrf = signed_in.map(|_| ctx.csrf());
+    let other = ctx.lang.other();
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(ctx.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – " (t.service) }
+                @if let Some(seconds) = refresh { meta http-equiv="refresh" content=(seconds); }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                a.skip href="#main" { (t.skip) }
+                header {
+                    div.bar {
+                        a.brand href="/" { (t.service) small { (t.ministry) } }
+                        nav aria-label=(t.service) {
+                            ul {
+                                @match signed_in {
+                                    Some(Role::Citizen) => {
+                                        li { a href="/cont" { (t.nav_account) } }
+                                        li { a href="/cereri/noua" { (t.nav_request) } }
+                                        li { a href="/certificate" { (t.nav_certificates) } }
+                                    }
+                                    Some(Role::Operator) => {}
+                                    None => {
+                                        li { a href="/autentificare" { (t.nav_sign_in) } }
+                                        li { a href="/cont/nou" { (t.nav_register) } }
+                                    }
+                                }
+                                @if let Some(csrf) = &sign_out_csrf {
+                                    li {
+                                        form method="post" action="/iesire" {
+                                            input type="hidden" name=(CSRF_FIELD) value=(csrf);
+                                            button.linkbtn type="submit" { (t.sign_out) }
+                                        }
+                                    }
+                                }
+                                li {
+                                    a href=(ctx.other_lang_href()) lang=(other.code()) hreflang=(other.code()) {
+                                        (t.switch_to)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                main #main tabindex="-1" { (body) }
+                footer {
+                    div.bar {
+                        p { (t.footer) " " a href="/verificare" { (t.verify_link) } }
+                    }
+                }
+            }
+        }
+    };
+    markup.into_string()
+}
+
+/// The error summary at the top of a form: each error links to its field.
+pub fn error_summary(ctx: &Ctx, errors: &[FieldError], extra: Option<&str>) -> Markup {
+    let t = ctx.t();
+    html! {
+        @if !errors.is_empty() || extra.is_some() {
+            div.summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
+                h2 #error-summary-title { (t.error_summary) }
+                ul {
+                    @if let Some(message) = extra { li { (message) } }
+                    @for e in errors {
+                        li {
+                            a href={ "#" (field_id(&e.field)) } {
+                                @if let Some(label) = ctx.lang.field_label(&e.field) { (label) ": " }
+                                (ctx.lang.field_error(e.code))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The input's id for an API field name (`id_document` → `id_document`).
+pub fn field_id(field: &str) -> String {
+    field.replace('.', "_")
+}
+
+/// A text input with its label, hint and error.
+pub struct Input<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub kind: &'a str,
+    pub value: &'a str,
+    pub hint: Option<&'a str>,
+    pub autocomplete: &'a str,
+    pub class: &'a str,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(name: &'a str, label: &'a str, value: &'a str) -> Self {
+        Input {
+            name,
+            label,
+            kind: "text",
+            value,
+            hint: None,
+            autocomplete: "off",
+            class: "",
+        }
+    }
+
+    pub fn render(&self, ctx: &Ctx, errors: &[FieldError]) -> Markup {
+        let id = field_id(self.name);
+        let error = errors.iter().find(|e| field_id(&e.field) == id);
+        let hint_id = format!("{id}-hint");
+        let error_id = format!("{id}-error");
+        let described: Vec<&str> = [
+            self.hint.map(|_| hint_id.as_str()),
+            error.map(|_| error_id.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        html! {
+            div.field.has-error[error.is_some()] {
+                label for=(id) { (self.label) }
+                @if let Some(hint) = self.hint { span.hint #(hint_id) { (hint) } }
+                @if let Some(e) = error { span.field-error #(error_id) { (ctx.lang.field_error(e.code)) } }
+                input #(id) name=(self.name) type=(self.kind) value=(self.value)
+                    class=(self.class) autocomplete=(self.autocomplete)
+                    aria-describedby=[(!described.is_empty()).then(|| described.join(" "))]
+                    aria-invalid=[error.map(|_| "true")];
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field of a form.
+pub fn csrf_field(ctx: &mut Ctx) -> Markup {
+    let token = ctx.csrf();
+    html! { input type="hidden" name=(CSRF_FIELD) value=(token); }
+}

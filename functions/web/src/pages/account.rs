@@ -1,0 +1,172 @@
+//! The citizen's own pages: the account and how to validate it, a new request, a request's
+//! status, the certificates.
+
+use crate::context::Ctx;
+use crate::layout::{csrf_field, error_summary, page, page_refreshing};
+use cazier_shared::domain::{
+    AccountStatus, CertificateStatus, FieldError, Purpose, RequestStatus, ValidationMethod,
+};
+use cazier_shared::services::accounts::AccountView;
+use cazier_shared::services::requests::{CertificateSummary, RequestView};
+use maud::{html, Markup};
+
+pub fn account(ctx: &mut Ctx, me: &AccountView, counter_code: Option<&str>) -> String {
+    let t = ctx.t();
+    let name = format!(
+        "{} {}",
+        me.last_name.as_deref().unwrap_or_default(),
+        me.first_name.as_deref().unwrap_or_default()
+    );
+    let body = html! {
+        h1 { (t.account_title) }
+        table {
+            tbody {
+                tr { th scope="row" { (t.last_name) " / " (t.first_name) } td { (name) } }
+                tr { th scope="row" { (t.email) } td { (me.email) } }
+                tr { th scope="row" { "CNP" } td { (me.cnp_masked.as_deref().unwrap_or_default()) } }
+                tr {
+                    th scope="row" { (t.status) }
+                    td {
+                        @match (&me.status, &me.validation) {
+                            (AccountStatus::Validated, Some(v)) => {
+                                strong.tag { (t.status_validated) } " "
+                                (match v.method { ValidationMethod::Counter => t.validated_by_counter, ValidationMethod::Ghiseul => t.validated_by_ghiseul })
+                            }
+                            (AccountStatus::Validated, None) => strong.tag { (t.status_validated) },
+                            _ => strong.tag.off { (t.status_pending) },
+                        }
+                    }
+                }
+            }
+        }
+        @if me.status == AccountStatus::Validated {
+            p { a.primary href="/cereri/noua" { (t.nav_request) } }
+        } @else {
+            h2 { (t.validate_title) }
+            div.panel {
+                p { (t.counter_code) ":" }
+                p.code aria-label=(counter_code.map(spelled).unwrap_or_default()) {
+                    (counter_code.unwrap_or_default())
+                }
+                p { (t.counter_how) }
+                p { (t.counter_bring) }
+            }
+            h2 { (t.validate_online) }
+            p { (t.validate_online_how) }
+        }
+    };
+    page(ctx, t.account_title, body)
+}
+
+/// A code read out one character at a time by screen readers.
+fn spelled(code: &str) -> String {
+    code.chars().map(String::from).collect::<Vec<_>>().join(" ")
+}
+
+pub fn new_request(ctx: &mut Ctx, chosen: Option<&str>, errors: &[FieldError]) -> String {
+    let t = ctx.t();
+    let lang = ctx.lang;
+    let error = errors.first();
+    let body = html! {
+        (error_summary(ctx, errors, None))
+        h1 { (t.request_title) }
+        form method="post" action="/cereri/noua" novalidate {
+            (csrf_field(ctx))
+            div.field.has-error[error.is_some()] #purpose tabindex="-1" {
+                fieldset aria-describedby="purpose-hint" {
+                    legend { (t.purpose) }
+                    span.hint #purpose-hint { (t.request_lead) }
+                    @if let Some(e) = error { span.field-error { (lang.field_error(e.code)) } }
+                    @for p in Purpose::ALL {
+                        div.choice {
+                            input #{"purpose-" (p.code())} type="radio" name="purpose" value=(p.code())
+                                checked[chosen == Some(p.code())];
+                            label for={"purpose-" (p.code())} { (lang.purpose(p)) }
+                        }
+                    }
+                }
+            }
+            button.primary type="submit" { (t.submit_request) }
+        }
+    };
+    page(ctx, t.request_title, body)
+}
+
+pub fn status(ctx: &mut Ctx, request: &RequestView) -> String {
+    let t = ctx.t();
+    let lang = ctx.lang;
+    let purpose = Purpose::parse(request.purpose)
+        .map(|p| lang.purpose(p))
+        .unwrap_or_default();
+    let body = html! {
+        h1 { (t.status_title) }
+        p { (t.purpose) ": " strong { (purpose) } }
+        div role="status" {
+            @match request.status {
+                RequestStatus::Pending => div.panel { p { strong { (t.req_pending) } } p { (t.req_pending_hint) } },
+                RequestStatus::Issued => div.notice {
+                    p { strong { (t.req_issued) } }
+                    @if let Some(n) = &request.certificate_number {
+                        p { (t.number) ": " (n.as_str()) }
+                        p { a.primary href={"/certificate/" (n.as_str()) "/pdf"} download { (t.download) } }
+                    }
+                },
+                RequestStatus::Rejected => div.warn {
+                    p { strong { (t.req_rejected) } }
+                    @if let Some(code) = request.rejection_code { p { (lang.rejection(code)) } }
+                },
+            }
+        }
+    };
+    // While it is being made, the browser itself asks again in a few seconds (no script).
+    let refresh = (request.status == RequestStatus::Pending).then_some(2);
+    page_refreshing(ctx, t.status_title, body, refresh)
+}
+
+fn status_tag(ctx: &Ctx, status: CertificateStatus) -> Markup {
+    let t = ctx.t();
+    html! {
+        @match status {
+            CertificateStatus::Valid => span.tag { (t.cert_valid) },
+            CertificateStatus::Expired => span.tag.off { (t.cert_expired) },
+            CertificateStatus::Revoked => span.tag.bad { (t.cert_revoked) },
+        }
+    }
+}
+
+pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
+    let t = ctx.t();
+    let lang = ctx.lang;
+    let body = html! {
+        h1 { (t.certificates_title) }
+        @if list.is_empty() {
+            p { (t.no_certificates) }
+            p { a.primary href="/cereri/noua" { (t.nav_request) } }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (t.number) } th scope="col" { (t.purpose) }
+                    th scope="col" { (t.issued_on) } th scope="col" { (t.valid_until) }
+                    th scope="col" { (t.status) } th scope="col" { span.skip { "PDF" } }
+                } }
+                tbody {
+                    @for c in list {
+                        tr {
+                            td data-label=(t.number) { (c.certificate_number.as_str()) }
+                            td data-label=(t.purpose) { (Purpose::parse(c.purpose).map(|p| lang.purpose(p)).unwrap_or_default()) }
+                            td data-label=(t.issued_on) { (c.issued_at.format("%d.%m.%Y")) }
+                            td data-label=(t.valid_until) { (c.valid_until.format("%d.%m.%Y")) }
+                            td data-label=(t.status) { (status_tag(ctx, c.status)) }
+                            td {
+                                a href={"/certificate/" (c.certificate_number.as_str()) "/pdf"} download {
+                                    (t.download) span.skip { " " (c.certificate_number.as_str()) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(ctx, t.certificates_title, body)
+}

@@ -1,0 +1,114 @@
+//! Creating an account and signing in: forms that keep what was typed and show every error
+//! next to its field and in a summary at the top.
+
+use crate::context::{Ctx, FormData};
+use crate::layout::{csrf_field, error_summary, page, Input};
+use cazier_shared::domain::FieldError;
+use maud::html;
+
+/// What was typed in the registration form (never the password: it is not sent back).
+#[derive(Default)]
+pub struct Registration {
+    pub email: String,
+    pub cnp: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub father_first_name: String,
+    pub mother_first_name: String,
+    pub birth_place: String,
+    pub document: String,
+    pub series: String,
+    pub number: String,
+}
+
+impl Registration {
+    pub fn from_form(form: &FormData) -> Self {
+        Registration {
+            email: form.text("email"),
+            cnp: form.text("cnp"),
+            last_name: form.text("last_name"),
+            first_name: form.text("first_name"),
+            father_first_name: form.text("father_first_name"),
+            mother_first_name: form.text("mother_first_name"),
+            birth_place: form.text("birth_place"),
+            document: form.text("id_document"),
+            series: form.text("series"),
+            number: form.text("number"),
+        }
+    }
+}
+
+pub fn register(
+    ctx: &mut Ctx,
+    typed: &Registration,
+    errors: &[FieldError],
+    problem: Option<&str>,
+) -> String {
+    let t = ctx.t();
+    let optional = |label: &str| format!("{label} {}", t.optional);
+    let (father, mother, place) = (
+        optional(t.father_first_name),
+        optional(t.mother_first_name),
+        optional(t.birth_place),
+    );
+    let document_error = errors.iter().any(|e| e.field == "id_document");
+    let passport = typed.document == "PASSPORT";
+    let body = html! {
+        (error_summary(ctx, errors, problem))
+        h1 { (t.register_title) }
+        p.lead { (t.register_lead) }
+        form method="post" action="/cont/nou" novalidate {
+            (csrf_field(ctx))
+            (Input { kind: "email", autocomplete: "email", ..Input::new("email", t.email, &typed.email) }.render(ctx, errors))
+            (Input { kind: "password", autocomplete: "new-password", hint: Some(t.password_hint), ..Input::new("password", t.password, "") }.render(ctx, errors))
+            (Input { hint: Some(t.cnp_hint), class: "short", ..Input::new("cnp", t.cnp, &typed.cnp) }.render(ctx, errors))
+            (Input { autocomplete: "family-name", ..Input::new("last_name", t.last_name, &typed.last_name) }.render(ctx, errors))
+            (Input { autocomplete: "given-name", ..Input::new("first_name", t.first_name, &typed.first_name) }.render(ctx, errors))
+            (Input::new("father_first_name", &father, &typed.father_first_name).render(ctx, errors))
+            (Input::new("mother_first_name", &mother, &typed.mother_first_name).render(ctx, errors))
+            (Input::new("birth_place", &place, &typed.birth_place).render(ctx, errors))
+            div.field.has-error[document_error] #id_document tabindex="-1" {
+                fieldset aria-describedby=[document_error.then_some("id_document-error")] {
+                    legend { (t.id_document) }
+                    @if document_error {
+                        span.field-error #id_document-error { (ctx.lang.field_error("INVALID_ID_DOCUMENT")) }
+                    }
+                    div.choice {
+                        input #doc-ci type="radio" name="id_document" value="CI" checked[!passport];
+                        label for="doc-ci" { (t.id_ci) }
+                    }
+                    div.choice {
+                        input #doc-passport type="radio" name="id_document" value="PASSPORT" checked[passport];
+                        label for="doc-passport" { (t.id_passport) }
+                    }
+                    (Input { class: "short", ..Input::new("series", t.id_series, &typed.series) }.render(ctx, &[]))
+                    (Input { class: "short", ..Input::new("number", t.id_number, &typed.number) }.render(ctx, &[]))
+                }
+            }
+            button.primary type="submit" { (t.create_account) }
+        }
+        p { a href="/autentificare" { (t.have_account) } }
+    };
+    page(ctx, t.register_title, body)
+}
+
+pub fn sign_in(ctx: &mut Ctx, email: &str, problem: Option<&str>) -> String {
+    let t = ctx.t();
+    let body = html! {
+        @if let Some(problem) = problem {
+            div.summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
+                h2 #error-summary-title { (t.error_summary) }
+                ul { li { a href="#email" { (problem) } } }
+            }
+        }
+        h1 { (t.sign_in_title) }
+        form method="post" action="/autentificare" novalidate {
+            (csrf_field(ctx))
+            (Input { kind: "email", autocomplete: "username", ..Input::new("email", t.email, email) }.render(ctx, &[]))
+            (Input { kind: "password", autocomplete: "current-password", ..Input::new("password", t.password, "") }.render(ctx, &[]))
+            button.primary type="submit" { (t.sign_in) }
+        }
+        p { a href="/cont/nou" { (t.no_account) } }
+    };
+    page(ctx, t.sign_in_title, body)
+}

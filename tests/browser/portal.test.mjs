@@ -1,0 +1,220 @@
+// The portal in a real browser: Debian's Chromium driven by playwright-core, axe-core checking
+// WCAG 2.2 A/AA on every page in both languages, the whole journey with the keyboard alone,
+// narrow screens, cookie flags. Screenshots of every page go to target/screenshots/.
+// Run by tests/tests/browser.rs (which starts the stack and sets CAZIER_BASE_URL).
+
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const BASE = process.env.CAZIER_BASE_URL;
+const SHOTS = process.env.CAZIER_SCREENSHOTS ?? "target/screenshots";
+const OPERATOR = { email: process.env.CAZIER_OPERATOR_EMAIL, password: process.env.CAZIER_OPERATOR_PASSWORD };
+const PASSWORD = "parola-foarte-sigura";
+mkdirSync(SHOTS, { recursive: true });
+
+let browser;
+const axeResults = [];
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const line of axeResults) console.log(line);
+});
+
+/** A valid CNP, different each time (born 1 Jan 1985, Bucharest, serial from a counter). */
+let serial = Math.floor(Math.random() * 900);
+function newCnp() {
+  serial = (serial % 998) + 1;
+  const first = `285010140${String(serial).padStart(3, "0")}`;
+  const weights = [2, 7, 9, 1, 4, 6, 3, 5, 8, 2, 7, 9];
+  const sum = [...first].reduce((s, d, i) => s + Number(d) * weights[i], 0);
+  const control = sum % 11 === 10 ? 1 : sum % 11;
+  return first + control;
+}
+
+/** Presses Tab until the element matching `selector` has the focus (keyboard only). */
+async function tabTo(page, selector) {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+  }
+  assert.fail(`could not reach ${selector} with the Tab key`);
+}
+
+/** Chooses a radio button with the keyboard: Tab into its group, arrows to the value. */
+async function choose(page, name, value) {
+  await tabTo(page, `input[name="${name}"]`);
+  for (let i = 0; i < 20; i++) {
+    if (await page.evaluate((v) => document.activeElement?.value === v, value)) break;
+    await page.keyboard.press("ArrowDown");
+  }
+  await page.keyboard.press("Space");
+  assert.equal(await page.isChecked(`input[name="${name}"][value="${value}"]`), true);
+}
+
+/** axe-core on the current page: no WCAG 2.x A/AA violation; a screenshot beside it. */
+async function audit(page, name) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }));
+  const size = (await page.content()).length;
+  axeResults.push(`axe ${name}: ${result.violations.length} violations, ${result.passes.length} rules passed, ${size} bytes`);
+  const described = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`);
+  assert.deepEqual(described, [], `${name}: accessibility violations`);
+}
+
+/** The API, as the clerk's tools use it (the clerk console is not built yet). */
+async function api(path, body, token) {
+  const response = await fetch(`${BASE}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+async function validateAtCounter(code) {
+  const session = await api("/v1/sessions", OPERATOR);
+  const found = await api("/v1/operator/lookups", { counter_code: code }, session.json.token);
+  assert.equal(found.status, 200);
+  const done = await api(`/v1/operator/accounts/${found.json.account_id}/validation`,
+    { id_document: { type: "CI", series: "RX", number: "123456" } }, session.json.token);
+  assert.equal(done.status, 200);
+}
+
+for (const lang of ["ro", "en"]) {
+  test(`the whole journey with the keyboard alone, every page accessible (${lang})`, async () => {
+    // axe needs its script in the page: this context does not enforce the CSP.
+    const context = await browser.newContext({ locale: lang === "ro" ? "ro-RO" : "en-GB", bypassCSP: true });
+    const page = await context.newPage();
+    const email = `browser-${Date.now()}-${lang}@example.ro`;
+
+    await page.goto(`${BASE}/`);
+    assert.equal(await page.getAttribute("html", "lang"), lang);
+    await audit(page, `${lang}-01-home`);
+
+    await tabTo(page, 'a[href="/cont/nou"].primary');
+    await page.keyboard.press("Enter");
+    await page.waitForURL("**/cont/nou");
+    await audit(page, `${lang}-02-register`);
+
+    // First with mistakes: the summary takes the focus's place at the top.
+    await tabTo(page, "#email");
+    await page.keyboard.type("not-an-email");
+    await tabTo(page, "#password");
+    await page.keyboard.type("short");
+    await tabTo(page, "button.primary");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".summary");
+    assert.equal(await page.inputValue("#email"), "not-an-email", "typed values are kept");
+    await audit(page, `${lang}-03-register-errors`);
+
+    // Then right: every field by keyboard.
+    const fields = [["#email", email], ["#password", PASSWORD], ["#cnp", newCnp()],
+      ["#last_name", "Ştefănescu"], ["#first_name", "Ana-Maria"], ["#series", "RX"], ["#number", "123456"]];
+    for (const [selector, value] of fields) {
+      await tabTo(page, selector);
+      await page.keyboard.press("Control+A");
+      await page.keyboard.type(value);
+    }
+    await tabTo(page, "button.primary");
+    await page.keyboard.press("Enter");
+    await page.waitForURL("**/cont");
+    const code = (await page.textContent(".code")).trim();
+    assert.match(code, /^[0-9A-Z]{8}$/);
+    await audit(page, `${lang}-04-account-pending`);
+
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === "__Host-cazier");
+    assert.ok(session?.httpOnly && session.secure && session.sameSite === "Lax", JSON.stringify(session));
+
+    // Not validated yet: the request is refused with the way to validate.
+    await page.goto(`${BASE}/cereri/noua`);
+    await audit(page, `${lang}-05-request`);
+    await choose(page, "purpose", "STUDII");
+    await tabTo(page, "button.primary");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('a.primary[href="/cont"]');
+    await audit(page, `${lang}-06-not-validated`);
+
+    await validateAtCounter(code);
+    await page.goto(`${BASE}/cont`);
+    await audit(page, `${lang}-07-account-validated`);
+
+    await page.goto(`${BASE}/cereri/noua`);
+    await tabTo(page, "button.primary");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".summary");
+    await audit(page, `${lang}-08-request-error`);
+    await choose(page, "purpose", "ANGAJARE");
+    await tabTo(page, "button.primary");
+    await page.keyboard.press("Enter");
+    await page.waitForURL("**/cereri/*");
+    // The page refreshes itself until the certificate is there (no script, no reload by hand).
+    const link = page.locator('a[href$="/pdf"]');
+    await link.waitFor({ timeout: 30000 });
+    await audit(page, `${lang}-09-issued`);
+
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    assert.match(download.suggestedFilename(), /^cazier-CJ-\d{4}-\d{8}\.pdf$/);
+
+    await page.goto(`${BASE}/certificate`);
+    await audit(page, `${lang}-10-certificates`);
+
+    await page.goto(`${BASE}/cereri/noua`);
+    await choose(page, "purpose", "ANGAJARE");
+    await tabTo(page, "button.primary");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('a.primary[href^="/cereri/"]');
+    await audit(page, `${lang}-11-daily-limit`);
+
+    await page.goto(`${BASE}/cereri/nu-exista`);
+    await audit(page, `${lang}-12-not-found`);
+
+    await tabTo(page, "button.linkbtn");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${BASE}/`);
+    await page.goto(`${BASE}/autentificare`);
+    await audit(page, `${lang}-13-sign-in`);
+    await page.fill("#email", email);
+    await page.fill("#password", "wrong password");
+    await page.click("button.primary");
+    await page.waitForSelector(".summary");
+    await audit(page, `${lang}-14-sign-in-error`);
+    await context.close();
+  });
+}
+
+test("pages work under their Content-Security-Policy and at 320 px (and 200 % zoom)", async () => {
+  for (const width of [320, 640]) {
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    const violations = [];
+    page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+    for (const path of ["/", "/cont/nou", "/autentificare"]) {
+      await page.goto(`${BASE}${path}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${path} scrolls sideways at ${width} px`);
+      const styled = await page.evaluate(() => getComputedStyle(document.querySelector("header")).backgroundColor);
+      assert.notEqual(styled, "rgba(0, 0, 0, 0)", "the inline style applies under the CSP");
+    }
+    await page.goto(`${BASE}/cont/nou`);
+    await page.screenshot({ path: `${SHOTS}/narrow-${width}-register.png`, fullPage: true });
+    assert.deepEqual(violations, []);
+    await context.close();
+  }
+});

@@ -1,0 +1,34 @@
+//! The portal in a real browser: runs tests/browser/*.test.mjs (Node's test runner, Debian's
+//! Chromium driven by playwright-core, axe-core for WCAG 2.2 AA) against this binary's stack.
+//! Screenshots of every page land in target/screenshots/.
+
+use cazier_e2e::*;
+use std::process::Command;
+
+#[test]
+fn the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone() {
+    let stack = stack();
+    let root = workspace_root();
+    let output = Command::new("node")
+        .current_dir(&root)
+        .args(["--test", "--test-reporter=spec", "tests/browser/"])
+        .env("CAZIER_BASE_URL", &stack.base_url)
+        .env("CAZIER_OPERATOR_EMAIL", OPERATOR_EMAIL)
+        .env("CAZIER_OPERATOR_PASSWORD", OPERATOR_PASSWORD)
+        .env("CAZIER_SCREENSHOTS", root.join("target/screenshots"))
+        .output()
+        .expect("node is installed");
+    let report = String::from_utf8_lossy(&output.stdout);
+    // The per-page accessibility figures, for the record.
+    for line in report
+        .lines()
+        .filter(|l| l.contains("axe ") || l.contains("duration_ms"))
+    {
+        println!("{}", line.trim());
+    }
+    assert!(
+        output.status.success(),
+        "browser tests failed:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
