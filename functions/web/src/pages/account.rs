@@ -4,7 +4,7 @@
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, page_refreshing};
 use cazier_shared::domain::{
-    AccountStatus, CertificateStatus, FieldError, Purpose, RequestStatus, ValidationMethod,
+    bucharest_date, AccountStatus, CertificateStatus, FieldError, Purpose, RequestStatus, ValidationMethod,
 };
 use cazier_shared::services::accounts::AccountView;
 use cazier_shared::services::requests::{CertificateSummary, RequestView};
@@ -147,16 +147,16 @@ pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
                 thead { tr {
                     th scope="col" { (t.number) } th scope="col" { (t.purpose) }
                     th scope="col" { (t.issued_on) } th scope="col" { (t.valid_until) }
-                    th scope="col" { (t.status) } th scope="col" { span.skip { "PDF" } }
+                    th scope="col" { (t.cert_status) } th scope="col" { span.skip { "PDF" } }
                 } }
                 tbody {
                     @for c in list {
                         tr {
                             td data-label=(t.number) { (c.certificate_number.as_str()) }
                             td data-label=(t.purpose) { (Purpose::parse(c.purpose).map(|p| lang.purpose(p)).unwrap_or_default()) }
-                            td data-label=(t.issued_on) { (c.issued_at.format("%d.%m.%Y")) }
+                            td data-label=(t.issued_on) { (bucharest_date(c.issued_at).format("%d.%m.%Y")) }
                             td data-label=(t.valid_until) { (c.valid_until.format("%d.%m.%Y")) }
-                            td data-label=(t.status) { (status_tag(ctx, c.status)) }
+                            td data-label=(t.cert_status) { (status_tag(ctx, c.status)) }
                             td {
                                 a href={"/certificate/" (c.certificate_number.as_str()) "/pdf"} download {
                                     (t.download) span.skip { " " (c.certificate_number.as_str()) }
