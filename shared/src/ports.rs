@@ -62,7 +62,7 @@ pub trait AccountStore: Send + Sync {
         &self,
         account_id: &AccountId,
         validation: &Validation,
-        audit: &AuditEvent,
+        audit: &[AuditEvent],
     ) -> StoreResult<()>;
 }
 

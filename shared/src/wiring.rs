@@ -75,6 +75,7 @@ pub trait ServiceGraphs: PortSource {
     fn validation_service(&self) -> Result<ValidationService, ConfigError> {
         Ok(ValidationService {
             accounts: self.accounts()?,
+            audit: self.audit()?,
             clock: self.clock(),
         })
     }

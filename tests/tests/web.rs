@@ -308,4 +308,7 @@ fn private_pages_ask_to_sign_in_and_wrong_sign_ins_say_why() {
     assert!(html(&refused).contains("href=\"/cont\""));
     let nothing = browser.submit("/cereri/noua", "/cereri/noua", &[]);
     assert!(matches!(nothing.status, 403 | 422));
+    // The clerk console is not for citizens.
+    assert_eq!(browser.get("/ghiseu").status, 403);
+    assert_eq!(browser.get("/ghiseu/cont/x").status, 403);
 }

@@ -56,7 +56,9 @@ pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option
                                         li { a href="/cereri/noua" { (t.nav_request) } }
                                         li { a href="/certificate" { (t.nav_certificates) } }
                                     }
-                                    Some(Role::Operator) => {}
+                                    Some(Role::Operator) => {
+                                        li { a href="/ghiseu" { (t.nav_console) } }
+                                    }
                                     None => {
                                         li { a href="/autentificare" { (t.nav_sign_in) } }
                                         li { a href="/cont/nou" { (t.nav_register) } }

@@ -12,7 +12,7 @@ pub use i18n::Lang;
 
 use async_trait::async_trait;
 use cazier_shared::config::ConfigError;
-use cazier_shared::domain::{FieldError, RequestId, Role};
+use cazier_shared::domain::{AccountId, FieldError, RequestId, Role};
 use cazier_shared::http::{path_param, route_key, session_principal, source_ip, Access, Route};
 use cazier_shared::ports::{Clock, SessionStore};
 use cazier_shared::runtime::HttpFunction;
@@ -20,12 +20,15 @@ use cazier_shared::services::accounts::{
     AccountService, IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, SESSION_TTL,
 };
 use cazier_shared::services::requests::{OwnedError, RequestService, SubmitDto, SubmitError};
+use cazier_shared::services::validation::{
+    CounterValidationDto, CounterValidationError, LookupDto, LookupError, ValidationService,
+};
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use context::{Ctx, FormData, CSRF_FIELD};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use pages::{account, forms, notices};
+use pages::{account, console, forms, notices};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +45,10 @@ pub enum Handler {
     Status,
     Certificates,
     Pdf,
+    Console,
+    Lookup,
+    Registered,
+    Validate,
 }
 
 /// The portal's routes and who may open them (signed-in citizens are found by their cookie).
@@ -106,11 +113,32 @@ pub const ROUTES: &[Route<Handler>] = &[
         access: Access::Citizen,
         handler: Handler::Pdf,
     },
+    Route {
+        key: "GET /ghiseu",
+        access: Access::Operator,
+        handler: Handler::Console,
+    },
+    Route {
+        key: "POST /ghiseu",
+        access: Access::Operator,
+        handler: Handler::Lookup,
+    },
+    Route {
+        key: "GET /ghiseu/cont/{account_id}",
+        access: Access::Operator,
+        handler: Handler::Registered,
+    },
+    Route {
+        key: "POST /ghiseu/cont/{account_id}",
+        access: Access::Operator,
+        handler: Handler::Validate,
+    },
 ];
 
 pub struct WebFunction {
     accounts: AccountService,
     requests: RequestService,
+    counter: ValidationService,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
 }
@@ -121,6 +149,7 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
     Ok(WebFunction {
         accounts: ports.account_service()?,
         requests: ports.request_service()?,
+        counter: ports.validation_service()?,
         sessions: ports.sessions()?,
         clock: ports.clock(),
     })
@@ -152,6 +181,14 @@ impl From<OwnedError> for Refusal {
 }
 
 type Answer = Result<Response<Body>, Refusal>;
+
+fn lookup_refusal(e: LookupError) -> Refusal {
+    match e {
+        LookupError::NotFound | LookupError::Invalid(_) => Refusal::NotFound,
+        LookupError::NoOperator => Refusal::SignInFirst,
+        LookupError::Unavailable(e) => e.into(),
+    }
+}
 
 #[async_trait]
 impl HttpFunction for WebFunction {
@@ -271,6 +308,32 @@ impl WebFunction {
                 let html = account::certificates(ctx, &list);
                 Ok(ctx.page(StatusCode::OK, html))
             }
+            Handler::Console => {
+                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+                let today = self.counter.validations_today(&principal).await?;
+                let html = console::lookup(ctx, "", &[], &today);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            Handler::Lookup => self.lookup(ctx, form.ok_or(Refusal::BadForm)?).await,
+            Handler::Registered => {
+                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+                let id = path_param(req, "account_id")
+                    .map(AccountId::from)
+                    .ok_or(Refusal::NotFound)?;
+                let citizen = self
+                    .counter
+                    .registered(&principal, &id)
+                    .await
+                    .map_err(lookup_refusal)?;
+                let html = console::validate(ctx, &citizen, ("CI", "", ""), &[]);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            Handler::Validate => {
+                let id = path_param(req, "account_id")
+                    .map(AccountId::from)
+                    .ok_or(Refusal::NotFound)?;
+                self.validate(ctx, &id, form.ok_or(Refusal::BadForm)?).await
+            }
             Handler::Pdf => {
                 let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
                 let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
@@ -339,7 +402,11 @@ impl WebFunction {
         match self.accounts.login(dto, source).await {
             Ok(session) => {
                 ctx.sign_in(&session.token, SESSION_TTL.num_seconds());
-                Ok(ctx.redirect("/cont"))
+                // Clerks go to their console, citizens to their account.
+                Ok(ctx.redirect(match session.role {
+                    Role::Operator => "/ghiseu",
+                    Role::Citizen => "/cont",
+                }))
             }
             Err(LoginError::InvalidCredentials) => {
                 let problem = ctx.t().bad_credentials;
@@ -353,6 +420,76 @@ impl WebFunction {
             }
             Err(LoginError::Unavailable(e)) => Err(e.into()),
         }
+    }
+
+    async fn lookup(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let typed = form.text("counter_code");
+        let dto = LookupDto {
+            counter_code: typed.clone(),
+        };
+        let errors = match self.counter.lookup(&principal, dto).await {
+            Ok(found) => return Ok(ctx.redirect(&format!("/ghiseu/cont/{}", found.account_id))),
+            Err(LookupError::Invalid(errors)) => errors,
+            Err(LookupError::NotFound) => vec![FieldError::new("counter_code", "NOT_FOUND", "")],
+            Err(e) => return Err(lookup_refusal(e)),
+        };
+        let today = self.counter.validations_today(&principal).await?;
+        let html = console::lookup(ctx, &typed, &errors, &today);
+        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
+    }
+
+    async fn validate(&self, ctx: &mut Ctx, id: &AccountId, form: &FormData) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let (kind, series, number) = (
+            form.text("id_document"),
+            form.text("series"),
+            form.text("number"),
+        );
+        let dto = CounterValidationDto {
+            id_document: IdDocumentDto {
+                series: (kind != "PASSPORT").then(|| series.trim().to_owned()),
+                kind: kind.clone(),
+                number: number.trim().to_owned(),
+            },
+        };
+        let t = ctx.t();
+        let errors = match self.counter.validate(&principal, id, dto).await {
+            Ok(_) => {
+                let html = notices::notice(
+                    ctx,
+                    t.validated_title,
+                    t.validated_text,
+                    Some(("/ghiseu", t.next_citizen)),
+                );
+                return Ok(ctx.page(StatusCode::OK, html));
+            }
+            Err(CounterValidationError::Invalid(errors)) => errors,
+            Err(CounterValidationError::DocumentMismatch) => {
+                vec![FieldError::new("id_document", "DOCUMENT_MISMATCH", "")]
+            }
+            Err(CounterValidationError::AlreadyValidated) => {
+                let html = notices::notice(
+                    ctx,
+                    t.validated_title,
+                    t.already_validated,
+                    Some(("/ghiseu", t.next_citizen)),
+                );
+                return Ok(ctx.page(StatusCode::CONFLICT, html));
+            }
+            Err(CounterValidationError::NotFound | CounterValidationError::OwnAccount) => {
+                return Err(Refusal::NotFound)
+            }
+            Err(CounterValidationError::NoOperator) => return Err(Refusal::SignInFirst),
+            Err(CounterValidationError::Unavailable(e)) => return Err(e.into()),
+        };
+        let citizen = self
+            .counter
+            .registered(&principal, id)
+            .await
+            .map_err(lookup_refusal)?;
+        let html = console::validate(ctx, &citizen, (&kind, &series, &number), &errors);
+        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
     }
 
     async fn submit(&self, ctx: &mut Ctx, form: &FormData) -> Answer {

@@ -45,12 +45,15 @@ enum Command {
     Audit {
         #[arg(
             long,
-            conflicts_with = "certificate",
-            required_unless_present = "certificate"
+            conflicts_with_all = ["certificate", "operator"],
+            required_unless_present_any = ["certificate", "operator"]
         )]
         account: Option<String>,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "operator")]
         certificate: Option<String>,
+        /// A clerk's account: the validations they made.
+        #[arg(long)]
+        operator: Option<String>,
     },
     /// Development helpers for the local stack (never for a deployed one).
     Dev {
@@ -236,14 +239,16 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit {
             account,
             certificate,
+            operator,
         } => {
-            let subject = match (account, certificate) {
-                (Some(a), _) => AuditSubject::Account(AccountId::from(a.trim())),
-                (None, Some(n)) => AuditSubject::Certificate(
+            let subject = match (account, certificate, operator) {
+                (Some(a), _, _) => AuditSubject::Account(AccountId::from(a.trim())),
+                (None, Some(n), _) => AuditSubject::Certificate(
                     CertificateNumber::parse(&n)
                         .ok_or_else(|| anyhow!("--certificate is not a certificate number"))?,
                 ),
-                (None, None) => bail!("give --account or --certificate"),
+                (None, None, Some(o)) => AuditSubject::Operator(AccountId::from(o.trim())),
+                (None, None, None) => bail!("give --account, --certificate or --operator"),
             };
             let stack = Stack::load(&cli.outputs).await?;
             let audit = stack.wiring.audit()?;
@@ -252,6 +257,7 @@ async fn run(cli: Cli) -> Result<()> {
                 match &subject {
                     AuditSubject::Account(id) => println!("no audit entries for account {id}"),
                     AuditSubject::Certificate(n) => println!("no audit entries for {n}"),
+                    AuditSubject::Operator(id) => println!("no audit entries for operator {id}"),
                 }
             }
             for e in events {

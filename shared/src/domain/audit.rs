@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 pub enum AuditSubject {
     Account(AccountId),
     Certificate(CertificateNumber),
+    /// What a police clerk did (the validations they made).
+    Operator(AccountId),
 }
 
 /// One line of the audit trail.
@@ -34,9 +36,27 @@ fn details<const N: usize>(pairs: [(&str, &str); N]) -> BTreeMap<String, String>
 }
 
 impl AuditEvent {
-    /// An account was validated: how, and by which clerk and unit at a counter. An account is
+    /// An account was validated: recorded in the account's history and, at a counter, in the
+    /// clerk's (with the account's id), so a clerk can see what they did today.
+    pub fn validated(account_id: &AccountId, validation: &Validation) -> Vec<Self> {
+        let event = Self::validation(account_id, validation);
+        let mut events = vec![event.clone()];
+        if let Some(operator) = &validation.operator_id {
+            let mut details = event.details;
+            details.insert("account_id".into(), account_id.to_string());
+            events.push(Self {
+                subject: AuditSubject::Operator(operator.clone()),
+                id: account_id.to_string(),
+                details,
+                ..event
+            });
+        }
+        events
+    }
+
+    /// The account's entry: how, and by which clerk and unit at a counter. An account is
     /// validated once, so its id is fixed.
-    pub fn validated(account_id: &AccountId, validation: &Validation) -> Self {
+    fn validation(account_id: &AccountId, validation: &Validation) -> Self {
         let mut details = details([("method", validation.method.as_str())]);
         if let Some(op) = &validation.operator_id {
             details.insert("operator_id".into(), op.to_string());

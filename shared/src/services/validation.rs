@@ -5,10 +5,11 @@
 use super::accounts::{AccountView, IdDocumentDto};
 use super::{unavailable_from_ports, Unavailable};
 use crate::domain::{
-    Account, AccountId, AccountStatus, AuditEvent, CounterCode, FieldError, IdDocument, Principal,
-    Role, Validation, ValidationMethod,
+    bucharest_date, Account, AccountId, AccountStatus, AuditEvent, AuditEventKind, AuditSubject,
+    CounterCode, FieldError, IdDocument, Principal, Role, Validation, ValidationMethod,
 };
-use crate::ports::{AccountStore, Clock, StoreError};
+use crate::ports::{AccountStore, AuditLog, Clock, StoreError};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -70,7 +71,27 @@ unavailable_from_ports!(LookupError, CounterValidationError);
 
 pub struct ValidationService {
     pub accounts: Arc<dyn AccountStore>,
+    pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
+}
+
+/// A validation a clerk made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterValidation {
+    pub at: DateTime<Utc>,
+    pub account_id: AccountId,
+}
+
+fn lookup_of(account: &Account) -> Option<CounterLookup> {
+    let person = account.person.as_ref()?;
+    Some(CounterLookup {
+        account_id: account.account_id.clone(),
+        status: account.status,
+        last_name: person.last_name.as_str().to_owned(),
+        first_name: person.first_name.as_str().to_owned(),
+        cnp: person.cnp.as_string(),
+        id_document: person.id_document.clone(),
+    })
 }
 
 impl ValidationService {
@@ -98,16 +119,48 @@ impl ValidationService {
             .find_by_counter_code(&code)
             .await?
             .ok_or(LookupError::NotFound)?;
-        let person = account.person.as_ref().ok_or(LookupError::NotFound)?;
         tracing::info!(operator = %principal.account_id, account_id = %account.account_id, "counter lookup");
-        Ok(CounterLookup {
-            account_id: account.account_id.clone(),
-            status: account.status,
-            last_name: person.last_name.as_str().to_owned(),
-            first_name: person.first_name.as_str().to_owned(),
-            cnp: person.cnp.as_string(),
-            id_document: person.id_document.clone(),
-        })
+        lookup_of(&account).ok_or(LookupError::NotFound)
+    }
+
+    /// A citizen's registered data by account id (the clerk's page after a lookup).
+    pub async fn registered(
+        &self,
+        principal: &Principal,
+        account_id: &AccountId,
+    ) -> Result<CounterLookup, LookupError> {
+        self.operator(principal)
+            .await?
+            .ok_or(LookupError::NoOperator)?;
+        let account = self
+            .accounts
+            .get(account_id)
+            .await?
+            .filter(|a| a.role == Role::Citizen)
+            .ok_or(LookupError::NotFound)?;
+        lookup_of(&account).ok_or(LookupError::NotFound)
+    }
+
+    /// The validations this clerk made today (Bucharest day), newest first.
+    pub async fn validations_today(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<CounterValidation>, Unavailable> {
+        let today = bucharest_date(self.clock.now());
+        let history = self
+            .audit
+            .history(&AuditSubject::Operator(principal.account_id.clone()))
+            .await?;
+        let mut made: Vec<_> = history
+            .into_iter()
+            .filter(|e| e.event == AuditEventKind::Validated && bucharest_date(e.at) == today)
+            .map(|e| CounterValidation {
+                at: e.at,
+                account_id: AccountId::from(e.id),
+            })
+            .collect();
+        made.reverse();
+        Ok(made)
     }
 
     pub async fn validate(

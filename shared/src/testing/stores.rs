@@ -139,7 +139,7 @@ impl AccountStore for MemoryAccounts {
         &self,
         account_id: &AccountId,
         validation: &Validation,
-        audit: &AuditEvent,
+        audit: &[AuditEvent],
     ) -> StoreResult<()> {
         let mut s = lock(&self.state);
         let account = s
@@ -149,7 +149,7 @@ impl AccountStore for MemoryAccounts {
             .ok_or(StoreError::Conflict)?;
         account.status = AccountStatus::Validated;
         account.validation = Some(validation.clone());
-        self.audit.append_all(std::slice::from_ref(audit));
+        self.audit.append_all(audit);
         Ok(())
     }
 }

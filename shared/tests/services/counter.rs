@@ -118,6 +118,15 @@ async fn validation_checks_the_document_once_and_is_audited_with_clerk_and_unit(
         history[0].details["operator_id"],
         clerk_account.account_id.as_str()
     );
+
+    // The clerk's own list of the day has it; the next Bucharest day starts empty.
+    let today = service.validations_today(&clerk).await.unwrap();
+    assert_eq!(today.len(), 1);
+    assert_eq!(&today[0].account_id, id);
+    memory.clock.advance(chrono::Duration::days(1));
+    assert!(service.validations_today(&clerk).await.unwrap().is_empty());
+    let registered = service.registered(&clerk, id).await.unwrap();
+    assert_eq!(registered.status, AccountStatus::Validated);
 }
 
 #[tokio::test]

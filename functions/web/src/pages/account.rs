@@ -4,7 +4,8 @@
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, page_refreshing};
 use cazier_shared::domain::{
-    bucharest_date, AccountStatus, CertificateStatus, FieldError, Purpose, RequestStatus, ValidationMethod,
+    bucharest_date, AccountStatus, CertificateStatus, FieldError, Purpose, RequestStatus,
+    ValidationMethod,
 };
 use cazier_shared::services::accounts::AccountView;
 use cazier_shared::services::requests::{CertificateSummary, RequestView};

@@ -1,5 +1,6 @@
 //! The portal's pages.
 
 pub mod account;
+pub mod console;
 pub mod forms;
 pub mod notices;

@@ -193,7 +193,7 @@ impl AccountStore for DynamoAccounts {
         &self,
         account_id: &AccountId,
         validation: &Validation,
-        audit: &AuditEvent,
+        audit: &[AuditEvent],
     ) -> StoreResult<()> {
         let update = Update::builder()
             .table_name(&self.table)
@@ -206,10 +206,10 @@ impl AccountStore for DynamoAccounts {
             .expression_attribute_values(":v", json_attr(validation))
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let items = vec![
-            TransactWriteItem::builder().update(update).build(),
-            audit_put(&self.audit_table, audit)?,
-        ];
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        for event in audit {
+            items.push(audit_put(&self.audit_table, event)?);
+        }
         transact(&self.client, items).await
     }
 }

@@ -95,6 +95,7 @@ pub fn audit_subject(subject: &AuditSubject) -> String {
     match subject {
         AuditSubject::Account(id) => account(id),
         AuditSubject::Certificate(number) => certificate(number),
+        AuditSubject::Operator(id) => format!("OPERATOR#{id}"),
     }
 }
 
