@@ -71,6 +71,20 @@ pub trait SessionStore: Send + Sync {
     async fn put(&self, session: &Session) -> StoreResult<()>;
     async fn get(&self, token_hash: &str) -> StoreResult<Option<Session>>;
     async fn delete(&self, token_hash: &str) -> StoreResult<()>;
+    /// Remembers that a device (by the hash of its token) signed in to the account, until
+    /// `expires_at`.
+    async fn remember_device(
+        &self,
+        device_hash: &str,
+        account_id: &AccountId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The account a device signed in to, if it is remembered.
+    async fn device_account(
+        &self,
+        device_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountId>>;
 }
 
 /// Fixed-window counters for throttling (login failures, verifications).

@@ -15,6 +15,8 @@ pub const SESSION_COOKIE: &str = "__Host-cazier";
 /// Before signing in, forms are bound to this random value instead of a session.
 pub const PRE_SESSION_COOKIE: &str = "__Host-csrf";
 pub const LANG_COOKIE: &str = "__Host-lang";
+/// Proves that this browser signed in before (see `services::accounts::DEVICE_TTL`).
+pub const DEVICE_COOKIE: &str = "__Host-device";
 /// The hidden form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
 
@@ -53,6 +55,7 @@ pub struct Ctx {
     /// The path of this page (for the language switch and the sign-in return).
     pub path: String,
     pub session: Option<String>,
+    pub device: Option<String>,
     pub principal: Option<Principal>,
     pre_session: Option<String>,
     /// A pre-session value made for this answer (set as a cookie with it).
@@ -85,6 +88,7 @@ impl Ctx {
             remember_lang: chosen.is_some(),
             path: req.raw_http_path().to_owned(),
             session: cookie(req, SESSION_COOKIE).map(str::to_owned),
+            device: cookie(req, DEVICE_COOKIE).map(str::to_owned),
             principal: None,
             pre_session: cookie(req, PRE_SESSION_COOKIE).map(str::to_owned),
             new_pre_session: None,
@@ -123,10 +127,14 @@ impl Ctx {
         constant_time_eq(csrf_for(secret).as_bytes(), submitted.as_bytes())
     }
 
-    /// Starts a session: the cookie lives as long as the session.
-    pub fn sign_in(&mut self, token: &str, max_age_secs: i64) {
+    /// Starts a session: the cookie lives as long as the session; the device cookie, as long
+    /// as the device is remembered.
+    pub fn sign_in(&mut self, token: &str, max_age_secs: i64, device: &str, device_secs: i64) {
         self.set_cookies.push(format!(
             "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_secs}; Secure; HttpOnly; SameSite=Lax"
+        ));
+        self.set_cookies.push(format!(
+            "{DEVICE_COOKIE}={device}; Path=/; Max-Age={device_secs}; Secure; HttpOnly; SameSite=Lax"
         ));
         // The pre-session value has served its purpose.
         self.set_cookies.push(format!(

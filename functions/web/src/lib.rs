@@ -17,7 +17,8 @@ use cazier_shared::http::{path_param, route_key, session_principal, source_ip, A
 use cazier_shared::ports::{Clock, SessionStore};
 use cazier_shared::runtime::HttpFunction;
 use cazier_shared::services::accounts::{
-    AccountService, IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, SESSION_TTL,
+    AccountService, IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, DEVICE_TTL,
+    SESSION_TTL,
 };
 use cazier_shared::services::requests::{OwnedError, RequestService, SubmitDto, SubmitError};
 use cazier_shared::services::validation::{
@@ -398,10 +399,16 @@ impl WebFunction {
         let dto = LoginDto {
             email: email.to_owned(),
             password: password.to_owned(),
+            device_token: ctx.device.clone(),
         };
         match self.accounts.login(dto, source).await {
             Ok(session) => {
-                ctx.sign_in(&session.token, SESSION_TTL.num_seconds());
+                ctx.sign_in(
+                    &session.token,
+                    SESSION_TTL.num_seconds(),
+                    &session.device_token,
+                    DEVICE_TTL.num_seconds(),
+                );
                 // Clerks go to their console, citizens to their account.
                 Ok(ctx.redirect(match session.role {
                     Role::Operator => "/ghiseu",

@@ -16,11 +16,20 @@ use std::sync::Arc;
 
 /// Sessions last this long; a new login is needed afterwards.
 pub const SESSION_TTL: Duration = Duration::hours(1);
-/// Failed logins for one e-mail allowed within the window before answers turn to 429.
+/// Failed logins for one e-mail from one source address within [`LOGIN_WINDOW_SECS`]; past
+/// it, that address may not try that e-mail until the window ends.
 pub const LOGIN_FAILURE_LIMIT: u32 = 5;
 pub const LOGIN_WINDOW_SECS: u64 = 15 * 60;
-/// Failed logins from one source address within the window (several people may share one).
+/// Failed logins from one source address within the window, whatever the e-mail (several
+/// people may share one address).
 pub const LOGIN_FAILURE_LIMIT_PER_ADDRESS: u32 = 50;
+/// Failed logins for one e-mail from all addresses together within a day: the bound on
+/// distributed guessing. Past it, only a device that signed in to the account before may try.
+pub const LOGIN_FAILURE_LIMIT_PER_DAY: u32 = 100;
+pub const LOGIN_DAY_SECS: u64 = 24 * 3600;
+/// How long a device that signed in is remembered (it then passes the e-mail-wide and
+/// address-wide limits, so nobody else's guessing can lock its owner out).
+pub const DEVICE_TTL: Duration = Duration::days(90);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +71,10 @@ pub struct RegisterDto {
 pub struct LoginDto {
     pub email: String,
     pub password: String,
+    /// The `device_token` an earlier sign-in on this device gave (the portal keeps it in a
+    /// cookie).
+    #[serde(default, deserialize_with = "present")]
+    pub device_token: Option<String>,
 }
 
 fn parse_person(dto: &RegisterDto, form: &mut Form) -> Option<Person> {
@@ -144,6 +157,8 @@ pub struct SessionCreated {
     #[serde(with = "as_rfc3339")]
     pub expires_at: DateTime<Utc>,
     pub role: Role,
+    /// Proves, at the next sign-in, that this device signed in before (kept 90 days).
+    pub device_token: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -246,27 +261,45 @@ impl AccountService {
         Err(Unavailable::Internal("no free counter code after 3 draws".into()).into())
     }
 
-    /// Logs in. Failures are counted per e-mail and per source address; past either limit
-    /// every attempt (the right password included) is refused until the window ends.
+    /// Logs in. Failures are counted per e-mail and address together, per address, and per
+    /// e-mail over a day. A device that signed in to the account before is held only to the
+    /// first: guessing from elsewhere cannot lock its owner out.
     pub async fn login(&self, dto: LoginDto, source: &str) -> Result<SessionCreated, LoginError> {
         let now = self.clock.now();
-        let by_email = format!("login:{}", dto.email.trim().to_lowercase());
+        let email_key = dto.email.trim().to_lowercase();
+        let by_pair = format!("login-pair:{email_key}|{source}");
         let by_address = format!("login-from:{source}");
-        let (email_failures, address_failures) = tokio::try_join!(
-            self.throttle.count(&by_email, LOGIN_WINDOW_SECS, now),
-            self.throttle.count(&by_address, LOGIN_WINDOW_SECS, now),
-        )?;
-        if email_failures >= LOGIN_FAILURE_LIMIT
-            || address_failures >= LOGIN_FAILURE_LIMIT_PER_ADDRESS
-        {
-            return Err(LoginError::Throttled {
-                retry_after_secs: retry_after(now, LOGIN_WINDOW_SECS),
-            });
-        }
+        let by_email = format!("login-day:{email_key}");
         let account = match Email::parse(&dto.email) {
             Ok(email) => self.accounts.find_by_email(&email).await?,
             Err(_) => None,
         };
+        let known_device = match (&dto.device_token, &account) {
+            (Some(device), Some(account)) => {
+                let hash = sha256_hex(device.as_bytes());
+                self.sessions.device_account(&hash, now).await? == Some(account.account_id.clone())
+            }
+            _ => false,
+        };
+        let (pair, address, day) = tokio::try_join!(
+            self.throttle.count(&by_pair, LOGIN_WINDOW_SECS, now),
+            self.throttle.count(&by_address, LOGIN_WINDOW_SECS, now),
+            self.throttle.count(&by_email, LOGIN_DAY_SECS, now),
+        )?;
+        let throttled = if pair >= LOGIN_FAILURE_LIMIT {
+            Some(retry_after(now, LOGIN_WINDOW_SECS))
+        } else if known_device {
+            None
+        } else if address >= LOGIN_FAILURE_LIMIT_PER_ADDRESS {
+            Some(retry_after(now, LOGIN_WINDOW_SECS))
+        } else if day >= LOGIN_FAILURE_LIMIT_PER_DAY {
+            Some(retry_after(now, LOGIN_DAY_SECS))
+        } else {
+            None
+        };
+        if let Some(retry_after_secs) = throttled {
+            return Err(LoginError::Throttled { retry_after_secs });
+        }
         let password = dto.password;
         let verified = match account {
             Some(account) => {
@@ -286,25 +319,36 @@ impl AccountService {
         };
         let Some(account) = verified else {
             tokio::try_join!(
-                self.throttle.hit(&by_email, LOGIN_WINDOW_SECS, now),
+                self.throttle.hit(&by_pair, LOGIN_WINDOW_SECS, now),
                 self.throttle.hit(&by_address, LOGIN_WINDOW_SECS, now),
+                self.throttle.hit(&by_email, LOGIN_DAY_SECS, now),
             )?;
             return Err(LoginError::InvalidCredentials);
         };
         let token = new_token();
         let expires_at = now + SESSION_TTL;
-        self.sessions
-            .put(&Session {
-                token_hash: sha256_hex(token.as_bytes()),
-                account_id: account.account_id.clone(),
-                role: account.role,
-                expires_at,
-            })
-            .await?;
+        // The device keeps its token (its 90 days start again); a new device gets one.
+        let device_token = match dto.device_token.filter(|_| known_device) {
+            Some(device) => device,
+            None => new_token(),
+        };
+        let session = Session {
+            token_hash: sha256_hex(token.as_bytes()),
+            account_id: account.account_id.clone(),
+            role: account.role,
+            expires_at,
+        };
+        let device_hash = sha256_hex(device_token.as_bytes());
+        tokio::try_join!(
+            self.sessions.put(&session),
+            self.sessions
+                .remember_device(&device_hash, &account.account_id, now + DEVICE_TTL),
+        )?;
         Ok(SessionCreated {
             token,
             expires_at,
             role: account.role,
+            device_token,
         })
     }
 

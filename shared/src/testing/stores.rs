@@ -157,6 +157,7 @@ impl AccountStore for MemoryAccounts {
 #[derive(Default)]
 struct SessionsState {
     sessions: HashMap<String, Session>,
+    devices: HashMap<String, (AccountId, DateTime<Utc>)>,
     counters: HashMap<(String, i64), u32>,
     states: HashMap<String, (AccountId, DateTime<Utc>)>,
     assertions: HashSet<String>,
@@ -186,6 +187,30 @@ impl SessionStore for MemorySessions {
     async fn delete(&self, token_hash: &str) -> StoreResult<()> {
         lock(&self.0).sessions.remove(token_hash);
         Ok(())
+    }
+
+    async fn remember_device(
+        &self,
+        device_hash: &str,
+        account_id: &AccountId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        lock(&self.0)
+            .devices
+            .insert(device_hash.to_owned(), (account_id.clone(), expires_at));
+        Ok(())
+    }
+
+    async fn device_account(
+        &self,
+        device_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountId>> {
+        Ok(lock(&self.0)
+            .devices
+            .get(device_hash)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(id, _)| id.clone()))
     }
 }
 

@@ -5,6 +5,7 @@ use cazier_shared::domain::{AccountStatus, Role};
 use cazier_shared::ports::SessionStore;
 use cazier_shared::services::accounts::{
     LoginDto, LoginError, RegisterDto, RegisterError, SessionError, LOGIN_FAILURE_LIMIT,
+    LOGIN_FAILURE_LIMIT_PER_ADDRESS, LOGIN_FAILURE_LIMIT_PER_DAY,
 };
 use cazier_shared::wiring::ServiceGraphs;
 use serde_json::json;
@@ -22,6 +23,7 @@ fn login(email: &str, password: &str) -> LoginDto {
     LoginDto {
         email: email.into(),
         password: password.into(),
+        device_token: None,
     }
 }
 
@@ -111,7 +113,7 @@ async fn names_keep_comma_below_diacritics() {
 }
 
 #[tokio::test]
-async fn wrong_password_and_unknown_email_answer_alike_then_the_email_is_throttled() {
+async fn guessing_from_one_address_is_stopped_without_locking_the_owner_out() {
     let memory = memory().await;
     let service = memory.account_service().unwrap();
     service
@@ -124,26 +126,17 @@ async fn wrong_password_and_unknown_email_answer_alike_then_the_email_is_throttl
             .await,
         Err(LoginError::InvalidCredentials)
     ));
-    for _ in 1..LOGIN_FAILURE_LIMIT {
+    for _ in 0..LOGIN_FAILURE_LIMIT {
         assert!(matches!(
             service
-                .login(login("t@example.ro", "wrong password!"), "a")
+                .login(login("t@example.ro", "wrong password!"), "attacker")
                 .await,
             Err(LoginError::InvalidCredentials)
         ));
     }
+    // The guessing address is stopped, even with the right password: it learns nothing.
     match service
-        .login(login("t@example.ro", "at least 12 characters"), "b")
-        .await
-    {
-        Ok(_) => {}
-        Err(e) => panic!("four failures do not lock the right password out: {e:?}"),
-    }
-    let _ = service
-        .login(login("t@example.ro", "wrong password!"), "a")
-        .await;
-    match service
-        .login(login("t@example.ro", "wrong password!"), "c")
+        .login(login("t@example.ro", "at least 12 characters"), "attacker")
         .await
     {
         Err(LoginError::Throttled { retry_after_secs }) => {
@@ -151,12 +144,98 @@ async fn wrong_password_and_unknown_email_answer_alike_then_the_email_is_throttl
         }
         other => panic!("expected throttling, got {other:?}"),
     }
-    // The window ends: attempts are counted afresh.
-    memory.clock.advance(chrono::Duration::minutes(15));
+    // The owner, elsewhere, signs in as usual.
     assert!(service
-        .login(login("t@example.ro", "at least 12 characters"), "c")
+        .login(login("t@example.ro", "at least 12 characters"), "owner")
         .await
         .is_ok());
+    // The window ends: the address is counted afresh.
+    memory.clock.advance(chrono::Duration::minutes(15));
+    assert!(service
+        .login(login("t@example.ro", "at least 12 characters"), "attacker")
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn distributed_guessing_is_bounded_per_day_and_a_known_device_still_signs_in() {
+    let memory = memory().await;
+    let service = memory.account_service().unwrap();
+    service
+        .register(registration("d@example.ro", &new_cnp()))
+        .await
+        .unwrap();
+    let home = service
+        .login(login("d@example.ro", "at least 12 characters"), "home")
+        .await
+        .unwrap();
+    // Guesses from as many addresses as it takes, each under its own limit.
+    for n in 0..LOGIN_FAILURE_LIMIT_PER_DAY {
+        let address = format!("bot-{}", n / (LOGIN_FAILURE_LIMIT - 1));
+        assert!(matches!(
+            service
+                .login(login("d@example.ro", "guess {n}"), &address)
+                .await,
+            Err(LoginError::InvalidCredentials)
+        ));
+    }
+    let fresh = || login("d@example.ro", "at least 12 characters");
+    assert!(matches!(
+        service.login(fresh(), "new-bot").await,
+        Err(LoginError::Throttled { .. })
+    ));
+    // The device that signed in before is not locked out, from any address.
+    let with_device = LoginDto {
+        device_token: Some(home.device_token.clone()),
+        ..fresh()
+    };
+    let again = service.login(with_device, "hotel-wifi").await.unwrap();
+    assert_eq!(
+        again.device_token, home.device_token,
+        "the device keeps its token"
+    );
+    // Another account's device token does not count for this one.
+    let forged = LoginDto {
+        device_token: Some("made-up".into()),
+        ..fresh()
+    };
+    assert!(matches!(
+        service.login(forged, "x").await,
+        Err(LoginError::Throttled { .. })
+    ));
+    memory.clock.advance(chrono::Duration::hours(24));
+    assert!(service.login(fresh(), "new-device").await.is_ok());
+}
+
+#[tokio::test]
+async fn one_address_cannot_try_many_emails_but_known_devices_pass() {
+    let memory = memory().await;
+    let service = memory.account_service().unwrap();
+    service
+        .register(registration("n@example.ro", &new_cnp()))
+        .await
+        .unwrap();
+    let device = service
+        .login(login("n@example.ro", "at least 12 characters"), "elsewhere")
+        .await
+        .unwrap()
+        .device_token;
+    for n in 0..LOGIN_FAILURE_LIMIT_PER_ADDRESS {
+        let _ = service
+            .login(login(&format!("u{n}@example.ro"), "guessing"), "office")
+            .await;
+    }
+    assert!(matches!(
+        service
+            .login(login("n@example.ro", "at least 12 characters"), "office")
+            .await,
+        Err(LoginError::Throttled { .. })
+    ));
+    let known = LoginDto {
+        device_token: Some(device),
+        ..login("n@example.ro", "at least 12 characters")
+    };
+    assert!(service.login(known, "office").await.is_ok());
 }
 
 #[tokio::test]

@@ -32,6 +32,9 @@ pub fn session(token_hash: &str) -> String {
 pub fn throttle_window(key_hash: &str, window_start: i64) -> String {
     format!("THROTTLE#{key_hash}#{window_start}")
 }
+pub fn device(device_hash: &str) -> String {
+    format!("DEVICE#{device_hash}")
+}
 pub fn identity_state(state_hash: &str) -> String {
     format!("STATE#{state_hash}")
 }

@@ -72,6 +72,41 @@ impl SessionStore for DynamoSessions {
             .map_err(unavailable)?;
         Ok(())
     }
+
+    async fn remember_device(
+        &self,
+        device_hash: &str,
+        account_id: &AccountId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::device(device_hash)))
+            .item("account_id", s(account_id.as_str()))
+            .item("expires_at", time(expires_at))
+            .item("ttl", epoch_ttl(expires_at))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn device_account(
+        &self,
+        device_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountId>> {
+        let Some(item) = get_item(&self.client, &self.table, &keys::device(device_hash)).await?
+        else {
+            return Ok(None);
+        };
+        // TTL deletion lags; an expired device is not a device.
+        if get_time(&item, "expires_at")? <= now {
+            return Ok(None);
+        }
+        Ok(Some(AccountId::from(get_s(&item, "account_id")?)))
+    }
 }
 
 #[async_trait]
