@@ -224,6 +224,13 @@ pub trait IdentityNonces: Send + Sync {
         account_id: &AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Consumes an unexpired state whoever it was issued to; the account it was issued to.
+    /// (For the browser's return from the identity provider, which carries no session.)
+    async fn take_any_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountId>>;
     /// Records an assertion id until `until`; false if it was seen before (a replay).
     async fn remember_assertion(
         &self,

@@ -181,7 +181,11 @@ for (const lang of ["ro", "en"]) {
     await page.waitForURL("**/cereri/*");
     // The page refreshes itself until the certificate is there (no script, no reload by hand).
     const link = page.locator('a[href$="/pdf"]');
-    await link.waitFor({ timeout: 30000 });
+    try {
+      await link.waitFor({ timeout: 60000 });
+    } catch (e) {
+      assert.fail(`no certificate after 60 s at ${page.url()}: ${await page.textContent("main")}`);
+    }
     await audit(page, `${lang}-09-issued`);
 
     const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
@@ -215,6 +219,35 @@ for (const lang of ["ro", "en"]) {
     await context.close();
   });
 }
+
+test("validation online through (the development) ghiseul.ro, without a counter", async () => {
+  const context = await browser.newContext({ locale: "ro-RO", bypassCSP: true });
+  const page = await context.newPage();
+  const cnp = newCnp();
+  await page.goto(`${BASE}/cont/nou`);
+  await page.fill("#email", `ghiseul-${Date.now()}@example.ro`);
+  await page.fill("#password", PASSWORD);
+  await page.fill("#cnp", cnp);
+  await page.fill("#last_name", "Popa");
+  await page.fill("#first_name", "Ion");
+  await page.fill("#series", "RX");
+  await page.fill("#number", "123456");
+  await page.click("button.primary");
+  await page.waitForURL("**/cont");
+  await page.click('form[action="/cont/ghiseul"] button');
+  await page.waitForURL("**/dev/ghiseul/autentificare**");
+  await page.fill("#cnp", cnp);
+  await page.fill("#family_name", "Popa");
+  await page.fill("#given_name", "Ion");
+  await page.click("#confirm");
+  await page.click("#return");
+  await page.waitForURL("**/cont/ghiseul/raspuns");
+  await audit(page, "ro-g1-validated-online");
+  await page.goto(`${BASE}/cont`);
+  assert.ok((await page.textContent("main")).includes("ghiseul.ro"), "validated through ghiseul.ro");
+  assert.equal(await page.locator('a.primary[href="/cereri/noua"]').count(), 1);
+  await context.close();
+});
 
 test("pages work under their Content-Security-Policy and at 320 px (and 200 % zoom)", async () => {
   for (const width of [320, 640]) {

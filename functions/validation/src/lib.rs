@@ -71,7 +71,7 @@ impl Endpoints for Validation {
         match call.handler {
             Handler::GhiseulStart => {
                 let StartDto {} = parse_json(&req, true)?;
-                let started = self.ghiseul.start(principal).await?;
+                let started = self.ghiseul.start(principal, None).await?;
                 Ok(json_response(StatusCode::CREATED, &started))
             }
             Handler::GhiseulComplete => {

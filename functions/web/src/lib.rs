@@ -20,6 +20,7 @@ use cazier_shared::services::accounts::{
     AccountService, IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, DEVICE_TTL,
     SESSION_TTL,
 };
+use cazier_shared::services::ghiseul::{GhiseulError, GhiseulService};
 use cazier_shared::services::requests::{OwnedError, RequestService, SubmitDto, SubmitError};
 use cazier_shared::services::validation::{
     CounterValidationDto, CounterValidationError, LookupDto, LookupError, ValidationService,
@@ -46,6 +47,8 @@ pub enum Handler {
     Status,
     Certificates,
     Pdf,
+    GhiseulStart,
+    GhiseulReturn,
     Console,
     Lookup,
     Registered,
@@ -115,6 +118,18 @@ pub const ROUTES: &[Route<Handler>] = &[
         handler: Handler::Pdf,
     },
     Route {
+        key: "POST /cont/ghiseul",
+        access: Access::Citizen,
+        handler: Handler::GhiseulStart,
+    },
+    // ghiseul.ro posts the assertion back from its own site: no session cookie comes with it,
+    // and the signed assertion (whose nonce is the single-use state) is what authenticates.
+    Route {
+        key: "POST /cont/ghiseul/raspuns",
+        access: Access::Public,
+        handler: Handler::GhiseulReturn,
+    },
+    Route {
         key: "GET /ghiseu",
         access: Access::Operator,
         handler: Handler::Console,
@@ -140,6 +155,7 @@ pub struct WebFunction {
     accounts: AccountService,
     requests: RequestService,
     counter: ValidationService,
+    ghiseul: GhiseulService,
     sessions: Arc<dyn SessionStore>,
     clock: Arc<dyn Clock>,
 }
@@ -151,6 +167,7 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         accounts: ports.account_service()?,
         requests: ports.request_service()?,
         counter: ports.validation_service()?,
+        ghiseul: ports.ghiseul_service()?,
         sessions: ports.sessions()?,
         clock: ports.clock(),
     })
@@ -182,6 +199,22 @@ impl From<OwnedError> for Refusal {
 }
 
 type Answer = Result<Response<Body>, Refusal>;
+
+/// Where the browser reached us: the scheme API Gateway reports (`X-Forwarded-Proto`) and the
+/// host it asked for.
+fn origin(req: &Request) -> String {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() < 256)
+    };
+    let scheme = match header("x-forwarded-proto") {
+        Some("http") => "http",
+        _ => "https",
+    };
+    format!("{scheme}://{}", header("host").unwrap_or("localhost"))
+}
 
 fn lookup_refusal(e: LookupError) -> Refusal {
     match e {
@@ -245,7 +278,8 @@ impl WebFunction {
         }
         let form = if key.starts_with("POST ") {
             let form = FormData::parse(req).ok_or(Refusal::BadForm)?;
-            if !ctx.csrf_ok(form.get(CSRF_FIELD)) {
+            let signed_elsewhere = matches!(route.handler, Handler::GhiseulReturn);
+            if !signed_elsewhere && !ctx.csrf_ok(form.get(CSRF_FIELD)) {
                 tracing::warn!(route = %key, "form without a valid CSRF token refused");
                 return Err(Refusal::ExpiredForm);
             }
@@ -308,6 +342,47 @@ impl WebFunction {
                 let list = self.requests.list_certificates(&principal).await?;
                 let html = account::certificates(ctx, &list);
                 Ok(ctx.page(StatusCode::OK, html))
+            }
+            Handler::GhiseulStart => {
+                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+                let back = format!("{}/cont/ghiseul/raspuns", origin(req));
+                let t = ctx.t();
+                match self.ghiseul.start(&principal, Some(&back)).await {
+                    Ok(started) => Ok(ctx.redirect(&started.authorize_url)),
+                    Err(GhiseulError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
+                    Err(GhiseulError::NotConfigured) => {
+                        let html = notices::notice(
+                            ctx,
+                            t.online_unavailable_title,
+                            t.online_unavailable,
+                            Some(("/cont", t.nav_account)),
+                        );
+                        Ok(ctx.page(StatusCode::SERVICE_UNAVAILABLE, html))
+                    }
+                    Err(GhiseulError::NoAccount) => Err(Refusal::SignInFirst),
+                    Err(GhiseulError::InvalidAssertion) => Err(Refusal::BadForm),
+                    Err(GhiseulError::Unavailable(e)) => Err(e.into()),
+                }
+            }
+            Handler::GhiseulReturn => {
+                let assertion = form.ok_or(Refusal::BadForm)?.text("assertion");
+                let t = ctx.t();
+                let (status, title, text) = match self.ghiseul.complete_returned(&assertion).await {
+                    Ok(_) => (StatusCode::OK, t.validated_online_title, t.validated_online),
+                    Err(GhiseulError::AlreadyValidated) => (
+                        StatusCode::CONFLICT,
+                        t.validated_online_title,
+                        t.already_validated,
+                    ),
+                    Err(GhiseulError::Unavailable(e)) => return Err(e.into()),
+                    Err(_) => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        t.online_failed_title,
+                        t.online_failed,
+                    ),
+                };
+                let html = notices::notice(ctx, title, text, Some(("/cont", t.nav_account)));
+                Ok(ctx.page(status, html))
             }
             Handler::Console => {
                 let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;

@@ -2,6 +2,7 @@
 //! route of the template with the real handlers in-process and delivers the requests table's
 //! stream to the generator. Used by `make up` (the `cazier-local` binary) and by the tests.
 
+mod dev_ghiseul;
 pub mod provision;
 pub mod server;
 pub mod streams;
@@ -316,6 +317,25 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         .await
         .with_context(|| format!("binding 127.0.0.1:{}", opts.port))?;
     let addr = listener.local_addr()?;
+    // The development ghiseul.ro (never deployed): the portal's online validation locally.
+    let mut routes = routes;
+    if let Some(root) = opts.template.parent() {
+        let key = root.join("infra/local/ghiseul-dev-key.pem");
+        if let Ok(pem) = std::fs::read_to_string(&key) {
+            let dev: Arc<dyn HttpFunction> = Arc::new(dev_ghiseul::DevGhiseul::new(pem));
+            for (method, path) in [
+                ("GET", dev_ghiseul::AUTHORIZE_PATH),
+                ("POST", dev_ghiseul::CONFIRM_PATH),
+            ] {
+                let route = template::Route {
+                    method: method.into(),
+                    path: path.into(),
+                    function: "DevGhiseul".into(),
+                };
+                routes.push((route, dev.clone()));
+            }
+        }
+    }
     let router = Arc::new(server::Router { routes });
     tasks.push(tokio::spawn(server::serve(listener, router, stop_rx)));
 

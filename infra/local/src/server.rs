@@ -72,7 +72,12 @@ impl Router {
         req: hyper::Request<Incoming>,
     ) -> hyper::Response<Full<Bytes>> {
         let started = std::time::Instant::now();
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
+        // API Gateway tells the function the scheme the client used; locally it is plain HTTP.
+        parts
+            .headers
+            .entry("x-forwarded-proto")
+            .or_insert(hyper::header::HeaderValue::from_static("http"));
         let path = parts.uri.path().to_owned();
         let candidates: Vec<_> = self
             .routes

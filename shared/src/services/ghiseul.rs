@@ -82,7 +82,13 @@ impl GhiseulService {
         Ok(account)
     }
 
-    pub async fn start(&self, principal: &Principal) -> Result<Started, GhiseulError> {
+    /// Starts a validation. `return_to`: where ghiseul.ro posts the assertion back (the
+    /// portal's return page); API clients that complete it themselves give none.
+    pub async fn start(
+        &self,
+        principal: &Principal,
+        return_to: Option<&str>,
+    ) -> Result<Started, GhiseulError> {
         let account = self.pending_account(principal).await?;
         let issuer = self
             .issuers
@@ -102,13 +108,17 @@ impl GhiseulService {
         } else {
             '?'
         };
+        let mut authorize_url = format!(
+            "{}{separator}client_id={}&state={}",
+            issuer.authorize_url,
+            query_value(&issuer.audience),
+            query_value(&state)
+        );
+        if let Some(back) = return_to {
+            authorize_url.push_str(&format!("&redirect_uri={}", query_value(back)));
+        }
         Ok(Started {
-            authorize_url: format!(
-                "{}{separator}client_id={}&state={}",
-                issuer.authorize_url,
-                query_value(&issuer.audience),
-                query_value(&state)
-            ),
+            authorize_url,
             state,
         })
     }
@@ -119,16 +129,8 @@ impl GhiseulService {
         dto: CompleteDto,
     ) -> Result<AccountView, GhiseulError> {
         let account = self.pending_account(principal).await?;
-        let person = account.person.as_ref().ok_or(GhiseulError::NoAccount)?;
         let now = self.clock.now();
-        let claims = verify(dto.assertion.trim(), &self.issuers, now).map_err(|reason| {
-            tracing::warn!(account_id = %account.account_id, %reason, "identity assertion refused");
-            GhiseulError::InvalidAssertion
-        })?;
-        if !constant_time_eq(claims.cnp.as_bytes(), person.cnp.as_string().as_bytes()) {
-            tracing::warn!(account_id = %account.account_id, reason = "another person's CNP", "identity assertion refused");
-            return Err(GhiseulError::InvalidAssertion);
-        }
+        let claims = self.verified(dto.assertion.trim(), &account, now)?;
         let state_hash = sha256_hex(claims.nonce.as_bytes());
         if !self
             .nonces
@@ -138,6 +140,64 @@ impl GhiseulService {
             tracing::warn!(account_id = %account.account_id, reason = "unknown, used or expired state", "identity assertion refused");
             return Err(GhiseulError::InvalidAssertion);
         }
+        self.finish(account, &claims, now).await
+    }
+
+    /// The browser's return from ghiseul.ro (a form post from another site, so without the
+    /// session cookie): the assertion's `nonce` is the state, which names the account.
+    pub async fn complete_returned(&self, assertion: &str) -> Result<AccountView, GhiseulError> {
+        let now = self.clock.now();
+        // The signature first: an unsigned nonce must not consume anyone's state.
+        let unchecked = verify(assertion.trim(), &self.issuers, now).map_err(|reason| {
+            tracing::warn!(%reason, "identity assertion refused");
+            GhiseulError::InvalidAssertion
+        })?;
+        let state_hash = sha256_hex(unchecked.nonce.as_bytes());
+        let Some(account_id) = self.nonces.take_any_state(&state_hash, now).await? else {
+            tracing::warn!(
+                reason = "unknown, used or expired state",
+                "identity assertion refused"
+            );
+            return Err(GhiseulError::InvalidAssertion);
+        };
+        let account = self
+            .accounts
+            .get(&account_id)
+            .await?
+            .ok_or(GhiseulError::NoAccount)?;
+        if account.status == AccountStatus::Validated {
+            return Err(GhiseulError::AlreadyValidated);
+        }
+        let claims = self.verified(assertion.trim(), &account, now)?;
+        self.finish(account, &claims, now).await
+    }
+
+    /// The assertion's signature and claims, and that it is about this account's holder.
+    fn verified(
+        &self,
+        assertion: &str,
+        account: &Account,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::identity::Claims, GhiseulError> {
+        let person = account.person.as_ref().ok_or(GhiseulError::NoAccount)?;
+        let claims = verify(assertion, &self.issuers, now).map_err(|reason| {
+            tracing::warn!(account_id = %account.account_id, %reason, "identity assertion refused");
+            GhiseulError::InvalidAssertion
+        })?;
+        if !constant_time_eq(claims.cnp.as_bytes(), person.cnp.as_string().as_bytes()) {
+            tracing::warn!(account_id = %account.account_id, reason = "another person's CNP", "identity assertion refused");
+            return Err(GhiseulError::InvalidAssertion);
+        }
+        Ok(claims)
+    }
+
+    /// Refuses a replayed assertion, then validates the account.
+    async fn finish(
+        &self,
+        account: Account,
+        claims: &crate::identity::Claims,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<AccountView, GhiseulError> {
         let until = chrono::DateTime::from_timestamp(claims.exp + CLOCK_SKEW_SECS, 0)
             .unwrap_or(now + STATE_TTL);
         if !self

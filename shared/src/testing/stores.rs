@@ -264,6 +264,18 @@ impl IdentityNonces for MemorySessions {
         Ok(valid)
     }
 
+    async fn take_any_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountId>> {
+        let mut s = lock(&self.0);
+        match s.states.remove(state_hash) {
+            Some((owner, expires)) if expires > now => Ok(Some(owner)),
+            _ => Ok(None),
+        }
+    }
+
     async fn remember_assertion(
         &self,
         issuer: &str,

@@ -54,6 +54,10 @@ pub fn account(ctx: &mut Ctx, me: &AccountView, counter_code: Option<&str>) -> S
             }
             h2 { (t.validate_online) }
             p { (t.validate_online_how) }
+            form method="post" action="/cont/ghiseul" {
+                (csrf_field(ctx))
+                button.primary type="submit" { (t.validate_ghiseul) }
+            }
         }
     };
     page(ctx, t.account_title, body)

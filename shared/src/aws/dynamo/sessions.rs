@@ -149,6 +149,26 @@ impl IdentityNonces for DynamoSessions {
         Ok(conditional(result)?.is_some())
     }
 
+    async fn take_any_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountId>> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::identity_state(state_hash)))
+            .condition_expression("expires_at > :now")
+            .expression_attribute_values(":now", time(now))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await;
+        Ok(conditional(result)?
+            .and_then(|out| out.attributes)
+            .and_then(|item| get_s(&item, "account_id").ok().map(AccountId::from)))
+    }
+
     async fn remember_assertion(
         &self,
         issuer: &str,
