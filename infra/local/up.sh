@@ -8,13 +8,14 @@ MOTO_PORT="${MOTO_PORT:-5000}"
 # 0.0.0.0 lets `sam local` containers reach moto (see the README).
 MOTO_HOST="${MOTO_HOST:-127.0.0.1}"
 API_PORT="${API_PORT:-3000}"
+MAIL_PORT="${MAIL_PORT:-2525}"
 STATE_DIR=.local
 
 bash infra/local/bootstrap.sh
 echo "building the local server and the admin tool…"
 cargo build -q -p cazier-local -p cazier-admin
 
-for port in "$MOTO_PORT" "$API_PORT"; do
+for port in "$MOTO_PORT" "$API_PORT" "$MAIL_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use: is another 'make up' running? (set MOTO_PORT / API_PORT)" >&2
     exit 1
@@ -24,7 +25,11 @@ done
 rm -rf "$STATE_DIR" && mkdir -p "$STATE_DIR"
 .venv/bin/python infra/local/moto_server.py -H "$MOTO_HOST" -p "$MOTO_PORT" >"$STATE_DIR/moto.log" 2>&1 &
 moto_pid=$!
-trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
+# The SMTP sink for the notices: each message lands as a file in .local/mail/new.
+.venv/bin/python -m aiosmtpd -n -l "127.0.0.1:$MAIL_PORT" -c aiosmtpd.handlers.Mailbox "$STATE_DIR/mail" \
+  >"$STATE_DIR/mail.log" 2>&1 &
+mail_pid=$!
+trap 'kill "$moto_pid" "$mail_pid" 2>/dev/null || true; wait "$moto_pid" "$mail_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1 && break
   sleep 0.1
@@ -40,4 +45,6 @@ CAZIER_OPERATOR_PASSWORD=operator-local-password ./target/debug/cazier-local \
   --operator-unit "Secția 1 Poliție București" \
   --parameter "IdentityIssuers=$(cat infra/local/ghiseul-dev-issuers.json)" \
   --parameter "VerificationPageUrl=http://127.0.0.1:$API_PORT/verificare" \
+  --parameter "PortalUrl=http://127.0.0.1:$API_PORT" \
+  --mail-sink "127.0.0.1:$MAIL_PORT" \
   "$@"

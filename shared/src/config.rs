@@ -82,6 +82,12 @@ pub mod vars {
     pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
     pub const VERIFICATION_PAGE_URL: &str = "VERIFICATION_PAGE_URL";
     pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
+    /// The SES identity notices are sent from.
+    pub const NOTICE_SENDER: &str = "NOTICE_SENDER";
+    /// The portal's address, linked from notices.
+    pub const PORTAL_URL: &str = "PORTAL_URL";
+    /// Local stack only: an SMTP sink to send notices to instead of SES.
+    pub const MAIL_SMTP_ADDRESS: &str = "MAIL_SMTP_ADDRESS";
     /// Not given to any function: only ops' tools sign with the trust root.
     pub const TRUST_ROOT_KEY_ID: &str = "TRUST_ROOT_KEY_ID";
 }

@@ -13,6 +13,7 @@ pub mod privacy;
 pub mod runtime;
 pub mod seal;
 pub mod services;
+pub mod smtp;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -3,7 +3,7 @@
 
 use crate::domain::{
     Account, AccountId, AuditEvent, AuditSubject, Certificate, CertificateNumber,
-    CertificateRequest, Cnp, Company, CounterCode, Cui, Email, RecordEntry, RecordSubject,
+    CertificateRequest, Cnp, Company, CounterCode, Cui, Email, Notice, RecordEntry, RecordSubject,
     RejectionCode, RequestId, Role, Validation,
 };
 use async_trait::async_trait;
@@ -125,14 +125,17 @@ pub trait RequestStore: Send + Sync {
         number: &CertificateNumber,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest>;
-    async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<()>;
+    /// Ends a pending request as issued; false if it was final already (nothing changed).
+    async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool>;
     /// Ids of the requests still pending that were created before `cutoff`, oldest first.
     async fn pending_before(
         &self,
         cutoff: DateTime<Utc>,
         limit: i32,
     ) -> StoreResult<Vec<RequestId>>;
-    async fn mark_rejected(&self, request_id: &RequestId, code: RejectionCode) -> StoreResult<()>;
+    /// Ends a pending request as rejected; false if it was final already.
+    async fn mark_rejected(&self, request_id: &RequestId, code: RejectionCode)
+        -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -238,6 +241,19 @@ pub trait IdentityNonces: Send + Sync {
         jti: &str,
         until: DateTime<Utc>,
     ) -> StoreResult<bool>;
+}
+
+/// The mail could not be handed over for delivery. The text is for logs.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("mail unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Sends notices (Amazon SES deployed; an SMTP sink on the local stack).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, notice: &Notice) -> Result<(), MailError>;
 }
 
 pub trait Clock: Send + Sync {

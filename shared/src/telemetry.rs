@@ -52,4 +52,6 @@ pub mod metrics {
     /// Dimension `Reason`: the rejection code.
     pub const REQUESTS_REJECTED: &str = "RequestsRejected";
     pub const GENERATION_FAILURES: &str = "GenerationFailures";
+    /// A notice e-mail could not be handed to SES.
+    pub const NOTICES_FAILED: &str = "NoticesFailed";
 }

@@ -7,7 +7,7 @@ use crate::config::{vars, ConfigError};
 use crate::identity::Issuer;
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore, IdentityNonces,
-    RecordStore, RequestStore, SessionStore, Signer, Throttle,
+    Mailer, RecordStore, RequestStore, SessionStore, Signer, Throttle,
 };
 use crate::services::accounts::AccountService;
 use crate::services::ghiseul::GhiseulService;
@@ -38,6 +38,8 @@ pub trait PortSource {
     fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError>;
     /// The seal key.
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError>;
+    /// Where notices go out.
+    fn mailer(&self) -> Result<Arc<dyn Mailer>, ConfigError>;
     /// The seal's certificate chain, shared by every service of this source.
     fn chain(&self) -> Result<Arc<ChainSource>, ConfigError>;
     /// A setting by its environment-variable name (`config::vars`).
@@ -115,6 +117,8 @@ pub trait ServiceGraphs: PortSource {
             issuing_unit: self.setting(vars::ISSUING_UNIT)?,
             issue_with_entries: self.flag(vars::ISSUE_WITH_ENTRIES)?,
             verification_page: self.setting(vars::VERIFICATION_PAGE_URL)?,
+            mailer: self.mailer()?,
+            portal_url: self.setting(vars::PORTAL_URL)?,
         })
     }
 

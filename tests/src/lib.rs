@@ -43,51 +43,132 @@ fn free_port() -> u16 {
         .expect("a free local port")
 }
 
-/// A moto server that lives as long as the test process: it runs under a small shell that
-/// kills it when our end of its standard input closes, which happens when the process exits.
-pub struct Moto {
-    pub endpoint: String,
+/// A helper server (a Python tool of `.venv`) that lives as long as the test process: it runs
+/// under a small shell that kills it when our end of its standard input closes, which happens
+/// when the process exits.
+struct Helper {
     _child: Child,
     _lifeline: ChildStdin,
 }
 
-impl Moto {
-    pub fn start(state_dir: &Path) -> Moto {
-        // moto with DynamoDB calls serialised: see infra/local/moto_server.py.
+impl Helper {
+    /// Runs `.venv/bin/python <args…>` (`{port}` replaced by a free port) until it listens.
+    fn start(name: &str, args: &[&str], log: &Path) -> (Helper, u16) {
         let python = workspace_root().join(".venv/bin/python");
-        let script = workspace_root().join("infra/local/moto_server.py");
         assert!(
             python.exists(),
             "{} is missing: run `make venv` (or `make test`) first",
             python.display()
         );
         let port = free_port();
-        let log = state_dir.join("moto.log");
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("{port}", &port.to_string()))
+            .collect();
         let mut child = Command::new("bash")
             .arg("-c")
-            .arg(r#""$0" "$1" -H 127.0.0.1 -p "$2" >"$3" 2>&1 & m=$!; read -r _; kill $m; wait $m"#)
+            .arg(r#"log="$1"; shift; "$0" "$@" >"$log" 2>&1 & m=$!; read -r _; kill $m; wait $m"#)
             .arg(&python)
-            .arg(&script)
-            .arg(port.to_string())
-            .arg(&log)
+            .arg(log)
+            .args(&args)
+            .current_dir(workspace_root())
             .stdin(Stdio::piped())
             .spawn()
-            .expect("starting moto");
-        let lifeline = child.stdin.take().expect("moto's stdin");
-        let endpoint = format!("http://127.0.0.1:{port}");
+            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+        let lifeline = child.stdin.take().expect("the helper's stdin");
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "moto did not start: see {}",
+                "{name} did not start: see {}",
                 log.display()
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Moto {
-            endpoint,
+        let helper = Helper {
             _child: child,
             _lifeline: lifeline,
+        };
+        (helper, port)
+    }
+}
+
+/// moto (local DynamoDB, S3, KMS), with DynamoDB calls serialised: see
+/// infra/local/moto_server.py.
+pub struct Moto {
+    pub endpoint: String,
+    _helper: Helper,
+}
+
+impl Moto {
+    pub fn start(state_dir: &Path) -> Moto {
+        let args = [
+            "infra/local/moto_server.py",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            "{port}",
+        ];
+        let (helper, port) = Helper::start("moto", &args, &state_dir.join("moto.log"));
+        Moto {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            _helper: helper,
+        }
+    }
+}
+
+/// The SMTP sink (aiosmtpd) the stack sends notices to: each message is a file in a Maildir.
+pub struct MailSink {
+    pub address: String,
+    pub maildir: PathBuf,
+    _helper: Helper,
+}
+
+impl MailSink {
+    pub fn start(state_dir: &Path) -> MailSink {
+        let maildir = state_dir.join("mail");
+        let dir = maildir.to_string_lossy().into_owned();
+        let args = [
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            "127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            &dir,
+        ];
+        let (helper, port) = Helper::start("aiosmtpd", &args, &state_dir.join("mail.log"));
+        MailSink {
+            address: format!("127.0.0.1:{port}"),
+            maildir,
+            _helper: helper,
+        }
+    }
+
+    /// Every message received so far, as text.
+    pub fn messages(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .collect()
+    }
+
+    /// The messages to `to`, waiting up to 10 s for at least `count`.
+    pub fn wait_for(&self, to: &str, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mine: Vec<String> = self
+                .messages()
+                .into_iter()
+                .filter(|m| m.contains(&format!("To: {to}")))
+                .collect();
+            if mine.len() >= count || Instant::now() > deadline {
+                return mine;
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 }
@@ -98,6 +179,7 @@ pub struct TestStack {
     pub sdk: aws_config::SdkConfig,
     pub runtime: tokio::runtime::Runtime,
     pub moto: Moto,
+    pub mail: MailSink,
     pub state_dir: PathBuf,
     /// The stack's adapters and services, wired from its outputs as the admin tool does.
     pub wiring: Wiring,
@@ -113,6 +195,7 @@ impl TestStack {
         let state_dir = std::env::temp_dir().join(format!("cazier-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&state_dir).expect("state dir");
         let moto = Moto::start(&state_dir);
+        let mail = MailSink::start(&state_dir);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -135,6 +218,7 @@ impl TestStack {
                     OPERATOR_PASSWORD.into(),
                     OPERATOR_UNIT.into(),
                 )),
+                mail_sink: Some(mail.address.clone()),
             }))
             .expect("local stack starts");
         let wiring = runtime
@@ -143,13 +227,17 @@ impl TestStack {
             .with_setting(vars::ISSUING_UNIT, "test")
             .with_setting(vars::ISSUE_WITH_ENTRIES, "true")
             .with_setting(vars::VERIFICATION_PAGE_URL, "http://127.0.0.1/verify")
-            .with_setting(vars::IDENTITY_ISSUERS, "[]");
+            .with_setting(vars::IDENTITY_ISSUERS, "[]")
+            .with_setting(vars::PORTAL_URL, "http://127.0.0.1")
+            .with_setting(vars::NOTICE_SENDER, "no-reply@cazier.test")
+            .with_setting(vars::MAIL_SMTP_ADDRESS, mail.address.clone());
         TestStack {
             base_url: stack.base_url(),
             outputs: stack.outputs.clone(),
             sdk: stack.sdk.clone(),
             runtime,
             moto,
+            mail,
             state_dir,
             wiring,
             _running: stack,

@@ -220,6 +220,15 @@ fn a_citizen_gets_a_certificate_through_the_portal() {
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
     assert!(pdf.body.starts_with(b"%PDF-"));
+    // An e-mail says it is ready: a link to the portal, nothing personal.
+    let mails = stack().mail.wait_for(&email, 1);
+    assert_eq!(mails.len(), 1, "one notice");
+    assert!(
+        mails[0].contains(&status_path),
+        "links to the request: {}",
+        mails[0]
+    );
+    assert!(!mails[0].contains(&cnp) && !mails[0].contains("Ștefănescu"));
     let list = html(&browser.get("/certificate"));
     assert!(list.contains("Valabil") && list.contains("Angajare"));
 

@@ -39,6 +39,8 @@ pub struct StackOptions {
     pub parameters: HashMap<String, String>,
     /// e-mail, password, police unit.
     pub seed_operator: Option<(String, String, String)>,
+    /// An SMTP sink (host:port) for the notices, in place of SES.
+    pub mail_sink: Option<String>,
 }
 
 pub struct RunningStack {
@@ -247,6 +249,12 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
                 .resolve(v)
                 .with_context(|| format!("{}: environment {k}", function.logical_id))?;
             env.insert(k.clone(), value);
+        }
+        if let Some(sink) = &opts.mail_sink {
+            env.insert(
+                cazier_shared::config::vars::MAIL_SMTP_ADDRESS.into(),
+                sink.clone(),
+            );
         }
         let mut for_sam = env.clone();
         for_sam.insert(

@@ -35,6 +35,9 @@ struct Args {
     operator_password: Option<String>,
     #[arg(long)]
     operator_unit: Option<String>,
+    /// An SMTP sink (host:port) that receives the notices instead of SES.
+    #[arg(long)]
+    mail_sink: Option<String>,
 }
 
 fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -65,6 +68,7 @@ async fn main() -> Result<()> {
         state_dir: args.state_dir.clone(),
         parameters: args.parameters.into_iter().collect::<HashMap<_, _>>(),
         seed_operator: seed_operator.clone(),
+        mail_sink: args.mail_sink.clone(),
     })
     .await
     .context("starting the local stack")?;
@@ -80,6 +84,13 @@ async fn main() -> Result<()> {
         "  sam local env:  {}",
         args.state_dir.join("sam-env.json").display()
     );
+    println!("  portal:         {}/", stack.base_url());
+    if let Some(sink) = &args.mail_sink {
+        println!(
+            "  e-mail (SMTP):  {sink}, kept in {}",
+            args.state_dir.join("mail/new").display()
+        );
+    }
     if let Some((email, _, unit)) = &seed_operator {
         println!("  operator:       {email} ({unit})");
     }

@@ -3,6 +3,7 @@
 pub mod dynamo;
 pub mod kms;
 pub mod s3;
+pub mod ses;
 pub mod stats;
 pub mod wiring;
 

@@ -11,7 +11,8 @@ use super::kms::KmsSigner;
 use super::s3::S3Blobs;
 use crate::config::{vars, ConfigError, Env};
 use crate::ports::{
-    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, RequestStore, Signer, SystemClock,
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, Mailer, RequestStore, Signer,
+    SystemClock,
 };
 use crate::privacy::Privacy;
 use crate::services::trust::ChainSource;
@@ -146,6 +147,14 @@ impl PortSource for Wiring {
             &self.sdk,
             self.env.require(vars::SIGNING_KEY_ID)?,
         )))
+    }
+
+    fn mailer(&self) -> Result<Arc<dyn Mailer>, ConfigError> {
+        let from = self.env.require(vars::NOTICE_SENDER)?;
+        Ok(match self.env.get(vars::MAIL_SMTP_ADDRESS) {
+            Some(sink) => Arc::new(crate::smtp::SmtpMailer::new(sink, from)),
+            None => Arc::new(super::ses::SesMailer::new(&self.sdk, from)),
+        })
     }
 
     fn chain(&self) -> Result<Arc<ChainSource>, ConfigError> {

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod cui;
 pub mod form;
 pub mod ids;
+pub mod notice;
 pub mod text;
 
 pub use audit::{AuditEvent, AuditSubject};
@@ -15,6 +16,7 @@ pub use codes::{
 };
 pub use form::{FieldError, Form};
 pub use ids::{AccountId, RequestId};
+pub use notice::Notice;
 
 pub use cnp::{Cnp, CnpError};
 pub use cui::{Cui, CuiError};

@@ -4,13 +4,13 @@
 pub use super::trust::ChainSource;
 use crate::crypto::sha256_hex;
 use crate::domain::{
-    valid_until, AuditEvent, Certificate, CertificateNumber, RecordSubject, RejectionCode,
+    valid_until, AuditEvent, Certificate, CertificateNumber, Notice, RecordSubject, RejectionCode,
     RequestId, RequestStatus,
 };
 use crate::pdf::{render, CertificateContent, CompanyHolder, Holder, RenderError};
 use crate::ports::{
-    AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, RecordStore, RequestStore,
-    SignError, Signer, StoreError,
+    AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, Mailer, RecordStore,
+    RequestStore, SignError, Signer, StoreError,
 };
 use crate::seal::{self, SealError};
 use chrono::Datelike;
@@ -69,6 +69,10 @@ pub struct IssuanceService {
     pub issue_with_entries: bool,
     /// The public verification page; the QR code opens it with `?number=`.
     pub verification_page: String,
+    /// Tells the citizen when a request ends (a failed send never fails the issue).
+    pub mailer: Arc<dyn Mailer>,
+    /// The portal, linked from the notices.
+    pub portal_url: String,
 }
 
 impl IssuanceService {
@@ -116,13 +120,38 @@ impl IssuanceService {
         request_id: &RequestId,
         reason: RejectionCode,
     ) -> Result<Outcome, IssueError> {
-        self.requests.mark_rejected(request_id, reason).await?;
-        crate::telemetry::count(
-            crate::telemetry::metrics::REQUESTS_REJECTED,
-            Some(("Reason", reason.as_str())),
-        );
-        tracing::info!(%request_id, %reason, "request rejected");
+        if self.requests.mark_rejected(request_id, reason).await? {
+            crate::telemetry::count(
+                crate::telemetry::metrics::REQUESTS_REJECTED,
+                Some(("Reason", reason.as_str())),
+            );
+            tracing::info!(%request_id, %reason, "request rejected");
+            self.notify(request_id, false).await;
+        }
         Ok(Outcome::Rejected(reason))
+    }
+
+    /// Tells the citizen (by e-mail, a link to the portal) that the request ended. Only the
+    /// delivery that ended it sends, so one request gives one notice; a failed send is
+    /// logged and counted, never retried into a second issue.
+    async fn notify(&self, request_id: &RequestId, issued: bool) {
+        let account = match self.requests.get(request_id).await {
+            Ok(Some(request)) => self.accounts.get(&request.account_id).await.ok().flatten(),
+            _ => None,
+        };
+        let Some(account) = account else {
+            tracing::warn!(%request_id, "no account to notify");
+            return;
+        };
+        let notice = if issued {
+            Notice::issued(&account.email, &self.portal_url, request_id)
+        } else {
+            Notice::rejected(&account.email, &self.portal_url, request_id)
+        };
+        if let Err(e) = self.mailer.send(&notice).await {
+            tracing::warn!(%request_id, error = %e, "notice not sent");
+            crate::telemetry::count(crate::telemetry::metrics::NOTICES_FAILED, None);
+        }
     }
 
     pub async fn issue(&self, request_id: &RequestId) -> Result<Outcome, IssueError> {
@@ -250,13 +279,15 @@ impl IssuanceService {
                 Err(e) => return Err(e.into()),
             }
         }
-        self.requests.mark_issued(request_id).await?;
-        crate::telemetry::count(crate::telemetry::metrics::CERTIFICATES_ISSUED, None);
-        tracing::info!(
-            %request_id,
-            certificate = number.as_str(),
-            "certificate issued"
-        );
+        if self.requests.mark_issued(request_id).await? {
+            crate::telemetry::count(crate::telemetry::metrics::CERTIFICATES_ISSUED, None);
+            tracing::info!(
+                %request_id,
+                certificate = number.as_str(),
+                "certificate issued"
+            );
+            self.notify(request_id, true).await;
+        }
         Ok(Outcome::Issued(number))
     }
 }

@@ -10,8 +10,10 @@ pub use stores::{
 };
 
 use crate::config::{vars, ConfigError};
+use crate::domain::Notice;
 use crate::ports::{
-    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, RequestStore, SignError, Signer,
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, MailError, Mailer, RequestStore,
+    SignError, Signer,
 };
 use crate::services::trust::ChainSource;
 use crate::wiring::{PortSource, RecordsTable, SessionsTable};
@@ -157,6 +159,7 @@ pub struct Memory {
     pub signer: Arc<LocalSigner>,
     pub root: Arc<LocalSigner>,
     pub clock: Arc<TestClock>,
+    pub mailer: Arc<MemoryMailer>,
     pub settings: HashMap<&'static str, String>,
     chain: Arc<ChainSource>,
 }
@@ -187,6 +190,7 @@ impl Memory {
                 "https://cazier.test/verificare".into(),
             ),
             (vars::IDENTITY_ISSUERS, "[]".into()),
+            (vars::PORTAL_URL, "https://cazier.test".into()),
         ]);
         Self {
             accounts: Arc::new(MemoryAccounts::new(audit.clone())),
@@ -200,6 +204,7 @@ impl Memory {
             signer,
             root,
             clock: TestClock::at(now),
+            mailer: Arc::default(),
             settings,
         }
     }
@@ -208,6 +213,39 @@ impl Memory {
     pub fn with_setting(mut self, name: &'static str, value: &str) -> Self {
         self.settings.insert(name, value.to_owned());
         self
+    }
+}
+
+/// Notices kept in memory; it can be made to fail like an unreachable SES.
+#[derive(Default)]
+pub struct MemoryMailer {
+    sent: Mutex<Vec<Notice>>,
+    failing: AtomicBool,
+}
+
+impl MemoryMailer {
+    pub fn sent(&self) -> Vec<Notice> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl Mailer for MemoryMailer {
+    async fn send(&self, notice: &Notice) -> Result<(), MailError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(MailError::Unavailable(
+                "the test made the mailer fail".into(),
+            ));
+        }
+        self.sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(notice.clone());
+        Ok(())
     }
 }
 
@@ -246,6 +284,10 @@ impl PortSource for Memory {
 
     fn chain(&self) -> Result<Arc<ChainSource>, ConfigError> {
         Ok(self.chain.clone())
+    }
+
+    fn mailer(&self) -> Result<Arc<dyn Mailer>, ConfigError> {
+        Ok(self.mailer.clone())
     }
 
     fn setting(&self, name: &'static str) -> Result<String, ConfigError> {

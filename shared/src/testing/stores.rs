@@ -359,14 +359,15 @@ impl RequestStore for MemoryRequests {
         Ok(r.clone())
     }
 
-    async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<()> {
+    async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool> {
         let mut s = lock(&self.0);
-        if let Some(r) = s.requests.get_mut(request_id) {
-            if r.status == RequestStatus::Pending {
+        Ok(match s.requests.get_mut(request_id) {
+            Some(r) if r.status == RequestStatus::Pending => {
                 r.status = RequestStatus::Issued;
+                true
             }
-        }
-        Ok(())
+            _ => false,
+        })
     }
 
     async fn pending_before(
@@ -389,15 +390,20 @@ impl RequestStore for MemoryRequests {
             .collect())
     }
 
-    async fn mark_rejected(&self, request_id: &RequestId, code: RejectionCode) -> StoreResult<()> {
+    async fn mark_rejected(
+        &self,
+        request_id: &RequestId,
+        code: RejectionCode,
+    ) -> StoreResult<bool> {
         let mut s = lock(&self.0);
-        if let Some(r) = s.requests.get_mut(request_id) {
-            if r.status == RequestStatus::Pending {
+        Ok(match s.requests.get_mut(request_id) {
+            Some(r) if r.status == RequestStatus::Pending => {
                 r.status = RequestStatus::Rejected;
                 r.rejection_code = Some(code);
+                true
             }
-        }
-        Ok(())
+            _ => false,
+        })
     }
 }
 

@@ -235,3 +235,59 @@ async fn a_company_removed_before_generation_ends_the_request_with_a_reason() {
         Outcome::Rejected(RejectionCode::CompanyNotRegistered)
     );
 }
+
+#[tokio::test]
+async fn the_citizen_is_told_once_by_email_with_a_link_and_nothing_personal() {
+    let memory = memory().await;
+    let (account, citizen) = stored_citizen(&memory).await;
+    let id = submit(&memory, &citizen, "ANGAJARE").await;
+    let service = memory.issuance_service().unwrap();
+    let (a, b) = tokio::join!(service.issue(&id), service.issue(&id));
+    assert!(a.is_ok() && b.is_ok());
+    service.issue(&id).await.unwrap();
+    let sent = memory.mailer.sent();
+    assert_eq!(sent.len(), 1, "one request, one notice: {sent:?}");
+    assert_eq!(sent[0].to, account.email);
+    assert!(sent[0]
+        .text
+        .contains(&format!("https://cazier.test/cereri/{id}")));
+    let person = account.person.unwrap();
+    for private in [
+        person.cnp.as_string(),
+        person.last_name.as_str().to_owned(),
+        "CJ-2026".into(),
+    ] {
+        assert!(!sent[0].text.contains(&private) && !sent[0].subject.contains(&private));
+    }
+}
+
+#[tokio::test]
+async fn a_rejection_is_told_too_and_a_failed_send_fails_nothing() {
+    let memory = memory()
+        .await
+        .with_setting(vars::ISSUE_WITH_ENTRIES, "false");
+    let (account, citizen) = stored_citizen(&memory).await;
+    let subject = RecordSubject::Person(account.person.clone().unwrap().cnp);
+    memory
+        .records
+        .add(&subject, &entry("1", false))
+        .await
+        .unwrap();
+    let id = submit(&memory, &citizen, "STUDII").await;
+    let service = memory.issuance_service().unwrap();
+    service.issue(&id).await.unwrap();
+    assert!(memory.mailer.sent()[0].subject.contains("nu a fost"));
+
+    // SES down: the request is still issued, once, and nothing is retried.
+    let fine = crate::common::memory().await;
+    let (_, citizen) = stored_citizen(&fine).await;
+    let id = submit(&fine, &citizen, "VIZA").await;
+    fine.mailer.set_failing(true);
+    let service = fine.issuance_service().unwrap();
+    assert!(matches!(
+        service.issue(&id).await.unwrap(),
+        Outcome::Issued(_)
+    ));
+    assert_eq!(service.issue(&id).await.unwrap(), Outcome::Skipped);
+    assert_eq!(fine.certificates.all().len(), 1);
+}

@@ -85,7 +85,7 @@ impl DynamoRequests {
         request_id: &RequestId,
         status: RequestStatus,
         rejection: Option<RejectionCode>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut update = self
             .client
             .update_item()
@@ -102,7 +102,7 @@ impl DynamoRequests {
             None => update.update_expression("SET #status = :final REMOVE pending"),
         };
         // Not written when already final (a redelivered stream record): nothing to do.
-        conditional(update.send().await).map(drop)
+        Ok(conditional(update.send().await)?.is_some())
     }
 }
 
@@ -189,12 +189,16 @@ impl RequestStore for DynamoRequests {
         }
     }
 
-    async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<()> {
+    async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool> {
         self.set_final_status(request_id, RequestStatus::Issued, None)
             .await
     }
 
-    async fn mark_rejected(&self, request_id: &RequestId, code: RejectionCode) -> StoreResult<()> {
+    async fn mark_rejected(
+        &self,
+        request_id: &RequestId,
+        code: RejectionCode,
+    ) -> StoreResult<bool> {
         self.set_final_status(request_id, RequestStatus::Rejected, Some(code))
             .await
     }
