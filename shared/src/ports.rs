@@ -148,6 +148,14 @@ pub trait CertificateStore: Send + Sync {
     async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>>;
     /// The account's certificates, newest first.
     async fn list_for_account(&self, account_id: &AccountId) -> StoreResult<Vec<Certificate>>;
+    /// The certificates whose last valid day is `day`.
+    async fn expiring_on(&self, day: NaiveDate) -> StoreResult<Vec<Certificate>>;
+    /// Records that the expiry notice of `number` went out; false if it had already.
+    async fn mark_expiry_notice(
+        &self,
+        number: &CertificateNumber,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Revokes a certificate once, with its reason, and appends `audit` in the same
     /// transaction.
     async fn revoke(

@@ -12,6 +12,7 @@ use crate::ports::{
 use crate::services::accounts::AccountService;
 use crate::services::ghiseul::GhiseulService;
 use crate::services::issuance::IssuanceService;
+use crate::services::notices::NoticeService;
 use crate::services::requests::RequestService;
 use crate::services::trust::ChainSource;
 use crate::services::validation::ValidationService;
@@ -118,6 +119,16 @@ pub trait ServiceGraphs: PortSource {
             issue_with_entries: self.flag(vars::ISSUE_WITH_ENTRIES)?,
             verification_page: self.setting(vars::VERIFICATION_PAGE_URL)?,
             mailer: self.mailer()?,
+            portal_url: self.setting(vars::PORTAL_URL)?,
+        })
+    }
+
+    fn notice_service(&self) -> Result<NoticeService, ConfigError> {
+        Ok(NoticeService {
+            certificates: self.certificates()?,
+            accounts: self.accounts()?,
+            mailer: self.mailer()?,
+            clock: self.clock(),
             portal_url: self.setting(vars::PORTAL_URL)?,
         })
     }

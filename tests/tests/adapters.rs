@@ -5,6 +5,7 @@ use cazier_e2e::*;
 use cazier_shared::domain::*;
 use cazier_shared::ports::*;
 use cazier_shared::services::issuance::{IssuanceService, Outcome};
+use chrono::TimeZone;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -195,4 +196,44 @@ fn throttle_counts_within_a_window() {
         let next_window = now + chrono::Duration::hours(1);
         assert_eq!(sessions.count(&key, 3600, next_window).await.unwrap(), 0);
     });
+}
+
+#[test]
+fn expiry_notices_find_certificates_by_their_last_day_and_go_out_once() {
+    use cazier_shared::wiring::ServiceGraphs;
+    let stack = stack();
+    let email = stack.runtime.block_on(async {
+        // A certificate issued "today" in a far year, so no other test's certificate shares
+        // its last day.
+        let issued_at = chrono::Utc::now() + chrono::Duration::days(3 * 365 + 17);
+        let accounts = stack.accounts();
+        let account = citizen_account(&random_cnp());
+        accounts.create(&account).await.unwrap();
+        let request = submit_request(stack, &account.account_id, Purpose::Viza).await;
+        let issuance = issuance_service(stack, Arc::new(FixedClock(issued_at)));
+        assert!(matches!(
+            issuance.issue(&request.request_id).await.unwrap(),
+            Outcome::Issued(_)
+        ));
+        let last_day = valid_until(issued_at);
+        let fourteen_before = chrono_tz::Europe::Bucharest
+            .from_local_datetime(
+                &(last_day - chrono::Duration::days(14))
+                    .and_hms_opt(8, 0, 0)
+                    .unwrap(),
+            )
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let mut notices = stack.wiring.notice_service().unwrap();
+        notices.clock = Arc::new(FixedClock(fourteen_before));
+        let report = notices.send_expiry_notices().await.unwrap();
+        assert_eq!(report.sent, 1, "{report:?}");
+        assert_eq!(notices.send_expiry_notices().await.unwrap().sent, 0, "once");
+        account.email.as_str().to_owned()
+    });
+    // The real SMTP sink got it (after the one saying the certificate was issued).
+    let mails = stack.mail.wait_for(&email, 2);
+    let expiring: Vec<_> = mails.iter().filter(|m| m.contains("expir")).collect();
+    assert_eq!(expiring.len(), 1, "{mails:?}");
+    assert!(expiring[0].contains("/certificate"));
 }

@@ -6,11 +6,16 @@ use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::RequestId;
 use cazier_shared::services::issuance::{IssuanceService, IssueError, Outcome, SweepReport};
+use cazier_shared::services::notices::NoticeService;
 use cazier_shared::wiring::ServiceGraphs;
 
 pub struct GeneratorFunction {
     service: IssuanceService,
+    notices: NoticeService,
 }
+
+/// The scheduled event that sends the day's expiry notices (its `Input` in template.yaml).
+pub const EXPIRY_NOTICES_JOB: &str = "expiry-notices";
 
 /// The request a stream record announces: new items of kind REQUEST only (guards and updates
 /// of the same table are not work).
@@ -36,12 +41,15 @@ pub enum GeneratorError {
     BadEvent(#[from] serde_json::Error),
     #[error("sweep failed: {0}")]
     Sweep(#[from] IssueError),
+    #[error("expiry notices failed: {0}")]
+    Notices(#[from] cazier_shared::services::Unavailable),
 }
 
 impl GeneratorFunction {
     pub fn new(wiring: &Wiring) -> Result<Self, ConfigError> {
         Ok(Self {
             service: wiring.issuance_service()?,
+            notices: wiring.notice_service()?,
         })
     }
 
@@ -59,6 +67,10 @@ impl GeneratorFunction {
             let batch: Event = serde_json::from_value(event)?;
             let response = self.handle_event(batch).await;
             return Ok(serde_json::to_value(response)?);
+        }
+        if event.get("job").and_then(serde_json::Value::as_str) == Some(EXPIRY_NOTICES_JOB) {
+            self.notices.send_expiry_notices().await?;
+            return Ok(serde_json::Value::Null);
         }
         self.sweep().await?;
         Ok(serde_json::Value::Null)

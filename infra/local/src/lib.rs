@@ -299,7 +299,7 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         tasks.push(tokio::spawn(delivery.run(sdk.clone(), stop_rx.clone())));
     }
 
-    for (function_id, period) in template.schedules() {
+    for (function_id, period, input) in template.schedules() {
         let function = streams
             .get(&function_id)
             .cloned()
@@ -311,8 +311,8 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
             loop {
                 tokio::select! {
                     _ = ticks.tick() => {
-                        if let Err(e) = function.sweep().await {
-                            tracing::error!(error = %e, "scheduled sweep failed");
+                        if let Err(e) = function.handle_any(input.clone()).await {
+                            tracing::error!(error = %e, "scheduled job failed");
                         }
                     }
                     _ = stop.changed() => return,

@@ -180,13 +180,20 @@ impl Template {
     }
 
     /// Scheduled events: (function, period) from `Schedule: rate(N minutes)`.
-    pub fn schedules(&self) -> Vec<(String, std::time::Duration)> {
+    /// Each schedule: its function, its period, and the event it sends (`Input`, or `{}`).
+    pub fn schedules(&self) -> Vec<(String, std::time::Duration, serde_json::Value)> {
         self.events()
             .into_iter()
             .filter(|(_, e)| e.get("Type").and_then(Value::as_str) == Some("Schedule"))
             .filter_map(|(function, e)| {
-                let rate = e.get("Properties")?.get("Schedule")?.as_str()?;
-                Some((function, parse_rate(rate)?))
+                let properties = e.get("Properties")?;
+                let rate = properties.get("Schedule")?.as_str()?;
+                let input = properties
+                    .get("Input")
+                    .and_then(Value::as_str)
+                    .and_then(|i| serde_json::from_str(i).ok())
+                    .unwrap_or_else(|| serde_json::json!({}));
+                Some((function, parse_rate(rate)?, input))
             })
             .collect()
     }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod ghiseul;
 pub mod issuance;
+pub mod notices;
 pub mod operators;
 pub mod requests;
 pub mod revocation;

@@ -410,6 +410,7 @@ impl RequestStore for MemoryRequests {
 #[derive(Default)]
 struct CertificatesState {
     certificates: BTreeMap<String, Certificate>,
+    expiry_noticed: HashSet<String>,
     sequences: HashMap<i32, u64>,
 }
 
@@ -454,6 +455,25 @@ impl CertificateStore for MemoryCertificates {
 
     async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>> {
         Ok(lock(&self.state).certificates.get(number.as_str()).cloned())
+    }
+
+    async fn expiring_on(&self, day: NaiveDate) -> StoreResult<Vec<Certificate>> {
+        Ok(lock(&self.state)
+            .certificates
+            .values()
+            .filter(|c| c.valid_until == day)
+            .cloned()
+            .collect())
+    }
+
+    async fn mark_expiry_notice(
+        &self,
+        number: &CertificateNumber,
+        _at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        Ok(lock(&self.state)
+            .expiry_noticed
+            .insert(number.as_str().to_owned()))
     }
 
     async fn list_for_account(&self, account_id: &AccountId) -> StoreResult<Vec<Certificate>> {

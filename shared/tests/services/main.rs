@@ -7,6 +7,7 @@ mod common;
 mod counter;
 mod http_edge;
 mod issuance;
+mod notices;
 mod requests;
 mod seal_pdf;
 mod verification;

@@ -2,7 +2,8 @@
 //! first) and the yearly number sequences.
 
 use super::audit::audit_put;
-use super::keys::CERTIFICATES_BY_ACCOUNT_INDEX;
+use super::conditional;
+use super::keys::{CERTIFICATES_BY_ACCOUNT_INDEX, CERTIFICATES_BY_VALID_UNTIL_INDEX};
 use super::{
     blob, corrupt, get_b, get_item, get_parsed, get_s, get_time, keys, n, opt_parsed, opt_time,
     put, query_all, s, sealing_adapter, time, transact, Item,
@@ -16,6 +17,7 @@ use crate::privacy::Privacy;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -171,6 +173,45 @@ impl CertificateStore for DynamoCertificates {
             },
             Err(e) => Err(e),
         }
+    }
+
+    async fn expiring_on(&self, day: NaiveDate) -> StoreResult<Vec<Certificate>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(CERTIFICATES_BY_VALID_UNTIL_INDEX)
+            .key_condition_expression("valid_until = :d")
+            .expression_attribute_values(":d", s(day.to_string()));
+        // The index holds keys only: each certificate is read whole (a daily job).
+        let mut certificates = Vec::new();
+        for key in query_all(query).await? {
+            let Some(pk) = key.get("pk").and_then(|v| v.as_s().ok()) else {
+                continue;
+            };
+            if let Some(item) = get_item(&self.client, &self.table, pk).await? {
+                certificates.push(self.read_item(&item).await?);
+            }
+        }
+        Ok(certificates)
+    }
+
+    async fn mark_expiry_notice(
+        &self,
+        number: &CertificateNumber,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::certificate(number)))
+            .update_expression("SET expiry_notice_at = :at")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(expiry_notice_at)")
+            .expression_attribute_values(":at", time(at))
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
     }
 
     async fn list_for_account(&self, account_id: &AccountId) -> StoreResult<Vec<Certificate>> {

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 /// Index names, as `template.yaml` declares them (a test checks they match).
 pub const PENDING_REQUESTS_INDEX: &str = "pending_by_age";
 pub const CERTIFICATES_BY_ACCOUNT_INDEX: &str = "by_account";
+pub const CERTIFICATES_BY_VALID_UNTIL_INDEX: &str = "by_valid_until";
 
 // Accounts table: the account, and one guard per unique value pointing at it.
 pub const ACCOUNT: &str = "ACCOUNT#";
@@ -116,7 +117,11 @@ mod tests {
     #[test]
     fn index_names_are_the_templates() {
         let template = include_str!("../../../../template.yaml");
-        for index in [PENDING_REQUESTS_INDEX, CERTIFICATES_BY_ACCOUNT_INDEX] {
+        for index in [
+            PENDING_REQUESTS_INDEX,
+            CERTIFICATES_BY_ACCOUNT_INDEX,
+            CERTIFICATES_BY_VALID_UNTIL_INDEX,
+        ] {
             assert!(
                 template.contains(&format!("IndexName: {index}")),
                 "template.yaml declares no index {index}"
