@@ -2,6 +2,8 @@
 //! `SignedData` of a PAdES-B-B signature, and checking one.
 //!
 //! Every signature is made by a [`Signer`] (KMS in production), over DER the code here builds.
+//! (One file over 400 lines on purpose: issuing, chaining and checking share the same ASN.1
+//! building blocks, and read best together.)
 
 use crate::ports::{SignError, Signer, StoreError};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};

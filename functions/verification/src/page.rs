@@ -3,7 +3,7 @@
 //! on the same origin. Its inline script and style are allowed by hash, nothing else.
 
 use base64::Engine;
-use lambda_http::http::{header, HeaderValue};
+use cazier_shared::http::html_response;
 use lambda_http::{Body, Response};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -34,26 +34,9 @@ fn content_security_policy() -> &'static str {
 }
 
 pub fn response() -> Response<Body> {
-    let mut response = Response::new(Body::Text(PAGE.to_owned()));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    if let Ok(policy) = HeaderValue::from_str(content_security_policy()) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    response
+    html_response(
+        PAGE.to_owned(),
+        content_security_policy(),
+        "public, max-age=300",
+    )
 }

@@ -178,25 +178,14 @@ impl Ctx {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
         response
     }
 
     /// An HTML page.
     pub fn page(&mut self, status: StatusCode, html: String) -> Response<Body> {
-        let mut response = Response::new(Body::Text(html));
+        let csp = crate::layout::content_security_policy();
+        let mut response = cazier_shared::http::html_response(html, csp, "no-store");
         *response.status_mut() = status;
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        if let Ok(v) = HeaderValue::from_str(crate::layout::content_security_policy()) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, v);
-        }
         self.finish(response)
     }
 

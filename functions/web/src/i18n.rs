@@ -1,5 +1,6 @@
 //! The portal's two languages: Romanian (the default) and English. Every text a page shows is
-//! a field here, so a missing translation does not compile.
+//! a field here, so a missing translation does not compile. (Long on purpose: both sets of
+//! texts side by side, so a translator reads them in one place.)
 
 use cazier_shared::domain::{Purpose, RejectionCode};
 

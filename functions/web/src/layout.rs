@@ -171,6 +171,45 @@ impl<'a> Input<'a> {
     }
 }
 
+/// The identity document's fields (type, series, number) in one fieldset, with its hint and
+/// error: the registration form and the clerk's form for the document in hand.
+pub fn document_fields(
+    ctx: &Ctx,
+    typed: (&str, &str, &str),
+    hint: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    let t = ctx.t();
+    let (kind, series, number) = typed;
+    let passport = kind == "PASSPORT";
+    let described: Vec<&str> = [
+        hint.map(|_| "id_document-hint"),
+        error.map(|_| "id_document-error"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    html! {
+        div.field.has-error[error.is_some()] #id_document tabindex="-1" {
+            fieldset aria-describedby=[(!described.is_empty()).then(|| described.join(" "))] {
+                legend { (t.id_document) }
+                @if let Some(hint) = hint { span.hint #id_document-hint { (hint) } }
+                @if let Some(error) = error { span.field-error #id_document-error { (error) } }
+                div.choice {
+                    input #doc-ci type="radio" name="id_document" value="CI" checked[!passport];
+                    label for="doc-ci" { (t.id_ci) }
+                }
+                div.choice {
+                    input #doc-passport type="radio" name="id_document" value="PASSPORT" checked[passport];
+                    label for="doc-passport" { (t.id_passport) }
+                }
+                (Input { class: "short", ..Input::new("series", t.id_series, series) }.render(ctx, &[]))
+                (Input { class: "short", ..Input::new("number", t.id_number, number) }.render(ctx, &[]))
+            }
+        }
+    }
+}
+
 /// The hidden CSRF field of a form.
 pub fn csrf_field(ctx: &mut Ctx) -> Markup {
     let token = ctx.csrf();

@@ -4,6 +4,7 @@
 //! before signing in, to a pre-session cookie). Works without JavaScript; no script at all.
 
 mod context;
+mod handlers;
 mod i18n;
 mod layout;
 mod pages;
@@ -12,19 +13,14 @@ pub use i18n::Lang;
 
 use async_trait::async_trait;
 use cazier_shared::config::ConfigError;
-use cazier_shared::domain::{AccountId, FieldError, RequestId, Role};
-use cazier_shared::http::{path_param, route_key, session_principal, source_ip, Access, Route};
+use cazier_shared::domain::{AccountId, RequestId, Role};
+use cazier_shared::http::{path_param, route_key, session_principal, Access, Route};
 use cazier_shared::ports::{Clock, SessionStore};
 use cazier_shared::runtime::HttpFunction;
-use cazier_shared::services::accounts::{
-    AccountService, IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, DEVICE_TTL,
-    SESSION_TTL,
-};
+use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::ghiseul::{GhiseulError, GhiseulService};
-use cazier_shared::services::requests::{OwnedError, RequestService, SubmitDto, SubmitError};
-use cazier_shared::services::validation::{
-    CounterValidationDto, CounterValidationError, LookupDto, LookupError, ValidationService,
-};
+use cazier_shared::services::requests::{OwnedError, RequestService};
+use cazier_shared::services::validation::{LookupError, ValidationService};
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use context::{Ctx, FormData, CSRF_FIELD};
@@ -417,201 +413,6 @@ impl WebFunction {
                 let name = format!("cazier-{}.pdf", document.number);
                 Ok(ctx.file(document.pdf, "application/pdf", &name))
             }
-        }
-    }
-
-    async fn register(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
-        let typed = forms::Registration::from_form(form);
-        let document = form.text("id_document");
-        let dto = RegisterDto {
-            email: typed.email.clone(),
-            password: form.text("password"),
-            cnp: typed.cnp.trim().to_owned(),
-            last_name: typed.last_name.clone(),
-            first_name: typed.first_name.clone(),
-            father_first_name: form.optional("father_first_name"),
-            mother_first_name: form.optional("mother_first_name"),
-            birth_place: form.optional("birth_place"),
-            id_document: IdDocumentDto {
-                series: (document != "PASSPORT").then(|| typed.series.trim().to_owned()),
-                kind: document,
-                number: typed.number.trim().to_owned(),
-            },
-        };
-        let (errors, problem): (Vec<FieldError>, Option<&str>) =
-            match self.accounts.register(dto).await {
-                Ok(_) => {
-                    return self
-                        .start_session(ctx, &typed.email, &form.text("password"), "")
-                        .await
-                }
-                Err(RegisterError::Invalid(errors)) => (errors, None),
-                Err(RegisterError::AccountExists) => (Vec::new(), Some(ctx.t().account_exists)),
-                Err(RegisterError::Unavailable(e)) => return Err(e.into()),
-            };
-        let html = forms::register(ctx, &typed, &errors, problem);
-        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
-    }
-
-    async fn sign_in(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        self.start_session(
-            ctx,
-            &form.text("email"),
-            &form.text("password"),
-            &source_ip(req),
-        )
-        .await
-    }
-
-    /// Signs in (also right after registering) and goes to the account page.
-    async fn start_session(
-        &self,
-        ctx: &mut Ctx,
-        email: &str,
-        password: &str,
-        source: &str,
-    ) -> Answer {
-        let dto = LoginDto {
-            email: email.to_owned(),
-            password: password.to_owned(),
-            device_token: ctx.device.clone(),
-        };
-        match self.accounts.login(dto, source).await {
-            Ok(session) => {
-                ctx.sign_in(
-                    &session.token,
-                    SESSION_TTL.num_seconds(),
-                    &session.device_token,
-                    DEVICE_TTL.num_seconds(),
-                );
-                // Clerks go to their console, citizens to their account.
-                Ok(ctx.redirect(match session.role {
-                    Role::Operator => "/ghiseu",
-                    Role::Citizen => "/cont",
-                }))
-            }
-            Err(LoginError::InvalidCredentials) => {
-                let problem = ctx.t().bad_credentials;
-                let html = forms::sign_in(ctx, email, Some(problem));
-                Ok(ctx.page(StatusCode::UNAUTHORIZED, html))
-            }
-            Err(LoginError::Throttled { .. }) => {
-                let t = ctx.t();
-                let html = notices::notice(ctx, t.throttled_title, t.throttled, None);
-                Ok(ctx.page(StatusCode::TOO_MANY_REQUESTS, html))
-            }
-            Err(LoginError::Unavailable(e)) => Err(e.into()),
-        }
-    }
-
-    async fn lookup(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-        let typed = form.text("counter_code");
-        let dto = LookupDto {
-            counter_code: typed.clone(),
-        };
-        let errors = match self.counter.lookup(&principal, dto).await {
-            Ok(found) => return Ok(ctx.redirect(&format!("/ghiseu/cont/{}", found.account_id))),
-            Err(LookupError::Invalid(errors)) => errors,
-            Err(LookupError::NotFound) => vec![FieldError::new("counter_code", "NOT_FOUND", "")],
-            Err(e) => return Err(lookup_refusal(e)),
-        };
-        let today = self.counter.validations_today(&principal).await?;
-        let html = console::lookup(ctx, &typed, &errors, &today);
-        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
-    }
-
-    async fn validate(&self, ctx: &mut Ctx, id: &AccountId, form: &FormData) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-        let (kind, series, number) = (
-            form.text("id_document"),
-            form.text("series"),
-            form.text("number"),
-        );
-        let dto = CounterValidationDto {
-            id_document: IdDocumentDto {
-                series: (kind != "PASSPORT").then(|| series.trim().to_owned()),
-                kind: kind.clone(),
-                number: number.trim().to_owned(),
-            },
-        };
-        let t = ctx.t();
-        let errors = match self.counter.validate(&principal, id, dto).await {
-            Ok(_) => {
-                let html = notices::notice(
-                    ctx,
-                    t.validated_title,
-                    t.validated_text,
-                    Some(("/ghiseu", t.next_citizen)),
-                );
-                return Ok(ctx.page(StatusCode::OK, html));
-            }
-            Err(CounterValidationError::Invalid(errors)) => errors,
-            Err(CounterValidationError::DocumentMismatch) => {
-                vec![FieldError::new("id_document", "DOCUMENT_MISMATCH", "")]
-            }
-            Err(CounterValidationError::AlreadyValidated) => {
-                let html = notices::notice(
-                    ctx,
-                    t.validated_title,
-                    t.already_validated,
-                    Some(("/ghiseu", t.next_citizen)),
-                );
-                return Ok(ctx.page(StatusCode::CONFLICT, html));
-            }
-            Err(CounterValidationError::NotFound | CounterValidationError::OwnAccount) => {
-                return Err(Refusal::NotFound)
-            }
-            Err(CounterValidationError::NoOperator) => return Err(Refusal::SignInFirst),
-            Err(CounterValidationError::Unavailable(e)) => return Err(e.into()),
-        };
-        let citizen = self
-            .counter
-            .registered(&principal, id)
-            .await
-            .map_err(lookup_refusal)?;
-        let html = console::validate(ctx, &citizen, (&kind, &series, &number), &errors);
-        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
-    }
-
-    async fn submit(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-        let purpose = form.text("purpose");
-        let dto = SubmitDto {
-            purpose: purpose.clone(),
-            subject: None,
-        };
-        let t = ctx.t();
-        match self.requests.submit(&principal, dto, None).await {
-            Ok(submitted) => Ok(ctx.redirect(&format!("/cereri/{}", submitted.request_id))),
-            Err(SubmitError::Invalid(errors)) => {
-                let html = account::new_request(ctx, Some(&purpose), &errors);
-                Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
-            }
-            Err(SubmitError::DailyLimit { earlier }) => {
-                let href = format!("/cereri/{earlier}");
-                let html = notices::notice(
-                    ctx,
-                    t.daily_limit_title,
-                    t.daily_limit,
-                    Some((&href, t.see_earlier)),
-                );
-                Ok(ctx.page(StatusCode::CONFLICT, html))
-            }
-            Err(SubmitError::NotValidated) => {
-                let html = notices::notice(
-                    ctx,
-                    t.not_validated_title,
-                    t.not_validated,
-                    Some(("/cont", t.nav_account)),
-                );
-                Ok(ctx.page(StatusCode::FORBIDDEN, html))
-            }
-            Err(SubmitError::NoAccount) => Err(Refusal::SignInFirst),
-            Err(SubmitError::NotLegalRepresentative | SubmitError::BadIdempotencyKey) => {
-                Err(Refusal::BadForm)
-            }
-            Err(SubmitError::Unavailable(e)) => Err(e.into()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The certificate document: A4, Romanian with every label also in English, DejaVu Sans
 //! embedded as a subset, a QR code to the public verification page, and a PAdES signature
-//! field whose `/Contents` is filled in once KMS has signed (see [`pades`]).
+//! field whose `/Contents` is filled in once KMS has signed (see [`pades`]). (Over 400 lines:
+//! the page's layout reads top to bottom as the certificate does.)
 
 pub mod font;
 pub mod pades;

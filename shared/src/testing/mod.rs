@@ -2,12 +2,11 @@
 //! service graphs as the functions run, built by [`crate::wiring::ServiceGraphs`] from
 //! [`Memory`] instead of the AWS adapters. No network, no moto: milliseconds per test.
 
+mod issuing;
 mod stores;
 
-pub use stores::{
-    MemoryAccounts, MemoryAudit, MemoryBlobs, MemoryCertificates, MemoryRecords, MemoryRequests,
-    MemorySessions,
-};
+pub use issuing::{MemoryBlobs, MemoryCertificates, MemoryRecords, MemoryRequests};
+pub use stores::{MemoryAccounts, MemoryAudit, MemorySessions};
 
 use crate::config::{vars, ConfigError};
 use crate::domain::Notice;

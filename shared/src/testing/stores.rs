@@ -1,24 +1,23 @@
-//! In-memory implementations of every storage port, with the same observable rules as the
+//! In-memory implementations of the storage ports, with the same observable rules as the
 //! DynamoDB adapters: unique guards, conditional writes, atomic audit appends, idempotent
-//! replays. One mutex per store keeps each operation atomic, as a transaction is.
+//! replays. One mutex per store keeps each operation atomic, as a transaction is. This file:
+//! the audit trail, accounts and the sessions table; `issuing.rs`: the rest.
 
 use crate::domain::{
-    Account, AccountId, AccountStatus, AuditEvent, AuditSubject, Certificate, CertificateNumber,
-    CertificateRequest, Cnp, Company, CounterCode, Cui, Email, RecordEntry, RecordSubject,
-    RejectionCode, RequestId, RequestStatus, Validation,
+    Account, AccountId, AccountStatus, AuditEvent, AuditSubject, Cnp, CounterCode, Email,
+    Validation,
 };
 use crate::ports::{
-    AccountStore, AuditLog, BlobStore, CertificateStore, CompanyStore, CreateOutcome,
-    IdentityNonces, RecordStore, RequestStore, RevokeOutcome, Session, SessionStore, StoreError,
-    StoreResult, SubmitOutcome, Throttle,
+    AccountStore, AuditLog, CreateOutcome, IdentityNonces, Session, SessionStore, StoreError,
+    StoreResult, Throttle,
 };
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A poisoned lock means a test already panicked; carrying on with its data is fine.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -36,7 +35,7 @@ impl MemoryAudit {
         }
     }
 
-    fn append_all(&self, events: &[AuditEvent]) {
+    pub(super) fn append_all(&self, events: &[AuditEvent]) {
         let mut all = lock(&self.0);
         for e in events {
             Self::append(&mut all, e);
@@ -283,310 +282,5 @@ impl IdentityNonces for MemorySessions {
         _until: DateTime<Utc>,
     ) -> StoreResult<bool> {
         Ok(lock(&self.0).assertions.insert(format!("{issuer}\n{jti}")))
-    }
-}
-
-#[derive(Default)]
-struct RequestsState {
-    requests: HashMap<RequestId, CertificateRequest>,
-    /// Daily-limit and idempotency guards, each naming the request that holds it.
-    guards: HashMap<String, RequestId>,
-}
-
-#[derive(Default)]
-pub struct MemoryRequests(Mutex<RequestsState>);
-
-impl MemoryRequests {
-    /// Changes a stored request directly (to set up a test case).
-    pub fn edit(&self, id: &RequestId, change: impl FnOnce(&mut CertificateRequest)) {
-        if let Some(r) = lock(&self.0).requests.get_mut(id) {
-            change(r);
-        }
-    }
-}
-
-#[async_trait]
-impl RequestStore for MemoryRequests {
-    async fn submit(
-        &self,
-        request: &CertificateRequest,
-        day: NaiveDate,
-        idempotency_key: Option<&str>,
-    ) -> StoreResult<SubmitOutcome> {
-        let mut s = lock(&self.0);
-        let account = &request.account_id;
-        let idem = idempotency_key.map(|k| format!("{account}/{k}"));
-        if let Some(original) = idem.as_ref().and_then(|k| s.guards.get(k)) {
-            let original = s
-                .requests
-                .get(original)
-                .cloned()
-                .ok_or(StoreError::Conflict)?;
-            return Ok(SubmitOutcome::Replayed(original));
-        }
-        let company = request.company.as_ref().map(Cui::to_string);
-        let daily = format!("{account}/{company:?}/{}/{day}", request.purpose.code());
-        if let Some(earlier) = s.guards.get(&daily) {
-            return Ok(SubmitOutcome::DailyLimit {
-                request_id: earlier.clone(),
-            });
-        }
-        let id = request.request_id.clone();
-        s.guards.insert(daily, id.clone());
-        if let Some(k) = idem {
-            s.guards.insert(k, id.clone());
-        }
-        s.requests.insert(id, request.clone());
-        Ok(SubmitOutcome::Created)
-    }
-
-    async fn get(&self, request_id: &RequestId) -> StoreResult<Option<CertificateRequest>> {
-        Ok(lock(&self.0).requests.get(request_id).cloned())
-    }
-
-    async fn reserve_number(
-        &self,
-        request_id: &RequestId,
-        number: &CertificateNumber,
-        issued_at: DateTime<Utc>,
-    ) -> StoreResult<CertificateRequest> {
-        let mut s = lock(&self.0);
-        let r = s.requests.get_mut(request_id).ok_or(StoreError::Conflict)?;
-        if r.certificate_number.is_none() {
-            r.certificate_number = Some(number.clone());
-            r.issued_at = Some(issued_at);
-        }
-        Ok(r.clone())
-    }
-
-    async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool> {
-        let mut s = lock(&self.0);
-        Ok(match s.requests.get_mut(request_id) {
-            Some(r) if r.status == RequestStatus::Pending => {
-                r.status = RequestStatus::Issued;
-                true
-            }
-            _ => false,
-        })
-    }
-
-    async fn pending_before(
-        &self,
-        cutoff: DateTime<Utc>,
-        limit: i32,
-    ) -> StoreResult<Vec<RequestId>> {
-        let s = lock(&self.0);
-        let mut pending: Vec<_> = s
-            .requests
-            .values()
-            .filter(|r| r.status == RequestStatus::Pending && r.created_at < cutoff)
-            .collect();
-        pending.sort_by_key(|r| r.created_at);
-        let limit = usize::try_from(limit).unwrap_or(0);
-        Ok(pending
-            .into_iter()
-            .take(limit)
-            .map(|r| r.request_id.clone())
-            .collect())
-    }
-
-    async fn mark_rejected(
-        &self,
-        request_id: &RequestId,
-        code: RejectionCode,
-    ) -> StoreResult<bool> {
-        let mut s = lock(&self.0);
-        Ok(match s.requests.get_mut(request_id) {
-            Some(r) if r.status == RequestStatus::Pending => {
-                r.status = RequestStatus::Rejected;
-                r.rejection_code = Some(code);
-                true
-            }
-            _ => false,
-        })
-    }
-}
-
-#[derive(Default)]
-struct CertificatesState {
-    certificates: BTreeMap<String, Certificate>,
-    expiry_noticed: HashSet<String>,
-    sequences: HashMap<i32, u64>,
-}
-
-pub struct MemoryCertificates {
-    state: Mutex<CertificatesState>,
-    audit: Arc<MemoryAudit>,
-}
-
-impl MemoryCertificates {
-    pub fn new(audit: Arc<MemoryAudit>) -> Self {
-        Self {
-            state: Mutex::default(),
-            audit,
-        }
-    }
-
-    /// Every certificate recorded, in number order.
-    pub fn all(&self) -> Vec<Certificate> {
-        lock(&self.state).certificates.values().cloned().collect()
-    }
-}
-
-#[async_trait]
-impl CertificateStore for MemoryCertificates {
-    async fn next_sequence(&self, year: i32) -> StoreResult<u64> {
-        let mut s = lock(&self.state);
-        let next = s.sequences.entry(year).or_default();
-        *next += 1;
-        Ok(*next)
-    }
-
-    async fn put(&self, certificate: &Certificate, audit: &[AuditEvent]) -> StoreResult<()> {
-        let mut s = lock(&self.state);
-        let key = certificate.number.as_str().to_owned();
-        if s.certificates.contains_key(&key) {
-            return Err(StoreError::Conflict);
-        }
-        s.certificates.insert(key, certificate.clone());
-        self.audit.append_all(audit);
-        Ok(())
-    }
-
-    async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>> {
-        Ok(lock(&self.state).certificates.get(number.as_str()).cloned())
-    }
-
-    async fn expiring_on(&self, day: NaiveDate) -> StoreResult<Vec<Certificate>> {
-        Ok(lock(&self.state)
-            .certificates
-            .values()
-            .filter(|c| c.valid_until == day)
-            .cloned()
-            .collect())
-    }
-
-    async fn mark_expiry_notice(
-        &self,
-        number: &CertificateNumber,
-        _at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        Ok(lock(&self.state)
-            .expiry_noticed
-            .insert(number.as_str().to_owned()))
-    }
-
-    async fn list_for_account(&self, account_id: &AccountId) -> StoreResult<Vec<Certificate>> {
-        let s = lock(&self.state);
-        let mut mine: Vec<_> = s
-            .certificates
-            .values()
-            .filter(|c| &c.account_id == account_id)
-            .cloned()
-            .collect();
-        mine.sort_by_key(|c| std::cmp::Reverse(c.issued_at));
-        Ok(mine)
-    }
-
-    async fn revoke(
-        &self,
-        number: &CertificateNumber,
-        _reason: &str,
-        audit: &AuditEvent,
-    ) -> StoreResult<RevokeOutcome> {
-        let mut s = lock(&self.state);
-        let Some(c) = s.certificates.get_mut(number.as_str()) else {
-            return Ok(RevokeOutcome::NotFound);
-        };
-        if c.revoked_at.is_some() {
-            return Ok(RevokeOutcome::AlreadyRevoked);
-        }
-        c.revoked_at = Some(audit.at);
-        self.audit.append_all(std::slice::from_ref(audit));
-        Ok(RevokeOutcome::Revoked)
-    }
-}
-
-#[derive(Default)]
-struct RecordsState {
-    entries: HashMap<RecordSubject, Vec<RecordEntry>>,
-    companies: HashMap<Cui, Company>,
-}
-
-#[derive(Default)]
-pub struct MemoryRecords(Mutex<RecordsState>);
-
-#[async_trait]
-impl RecordStore for MemoryRecords {
-    async fn put_entries(&self, entries: &[(RecordSubject, RecordEntry)]) -> StoreResult<()> {
-        let mut s = lock(&self.0);
-        for (subject, entry) in entries {
-            let list = s.entries.entry(subject.clone()).or_default();
-            list.retain(|e| e.entry_id != entry.entry_id);
-            list.push(entry.clone());
-        }
-        Ok(())
-    }
-
-    async fn list(&self, subject: &RecordSubject) -> StoreResult<Vec<RecordEntry>> {
-        let mut entries = lock(&self.0)
-            .entries
-            .get(subject)
-            .cloned()
-            .unwrap_or_default();
-        entries.sort_by_key(|e| e.decision_date);
-        Ok(entries)
-    }
-
-    async fn remove(&self, subject: &RecordSubject, entry_id: &str) -> StoreResult<bool> {
-        let mut s = lock(&self.0);
-        let Some(list) = s.entries.get_mut(subject) else {
-            return Ok(false);
-        };
-        let before = list.len();
-        list.retain(|e| e.entry_id != entry_id);
-        Ok(list.len() < before)
-    }
-}
-
-#[async_trait]
-impl CompanyStore for MemoryRecords {
-    async fn put_company(&self, company: &Company) -> StoreResult<()> {
-        lock(&self.0)
-            .companies
-            .insert(company.cui.clone(), company.clone());
-        Ok(())
-    }
-
-    async fn get_company(&self, cui: &Cui) -> StoreResult<Option<Company>> {
-        Ok(lock(&self.0).companies.get(cui).cloned())
-    }
-
-    async fn is_representative(&self, cnp: &Cnp, cui: &Cui) -> StoreResult<bool> {
-        Ok(lock(&self.0)
-            .companies
-            .get(cui)
-            .is_some_and(|c| c.representatives.contains(cnp)))
-    }
-}
-
-#[derive(Default)]
-pub struct MemoryBlobs(Mutex<HashMap<String, Vec<u8>>>);
-
-impl MemoryBlobs {
-    pub fn keys(&self) -> Vec<String> {
-        lock(&self.0).keys().cloned().collect()
-    }
-}
-
-#[async_trait]
-impl BlobStore for MemoryBlobs {
-    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> StoreResult<()> {
-        lock(&self.0).insert(key.to_owned(), bytes);
-        Ok(())
-    }
-
-    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        Ok(lock(&self.0).get(key).cloned())
     }
 }

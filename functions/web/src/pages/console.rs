@@ -2,7 +2,7 @@
 //! document in hand, validate; and the clerk's validations of the day (from the audit trail).
 
 use crate::context::Ctx;
-use crate::layout::{csrf_field, error_summary, page, Input};
+use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
 use cazier_shared::domain::{FieldError, IdDocument};
 use cazier_shared::services::validation::{CounterLookup, CounterValidation};
 use chrono_tz::Europe::Bucharest;
@@ -68,9 +68,8 @@ pub fn validate(
     errors: &[FieldError],
 ) -> String {
     let t = ctx.t();
-    let (kind, series, number) = typed;
     let action = format!("/ghiseu/cont/{}", citizen.account_id);
-    let passport = kind == "PASSPORT";
+    let error = errors.first().map(|e| ctx.lang.field_error(e.code));
     let body = html! {
         (error_summary(ctx, errors, None))
         h1 { (citizen.last_name) " " (citizen.first_name) }
@@ -86,23 +85,7 @@ pub fn validate(
         h2 { (t.in_hand) }
         form method="post" action=(action) novalidate {
             (csrf_field(ctx))
-            div.field.has-error[!errors.is_empty()] #id_document tabindex="-1" {
-                fieldset aria-describedby="in-hand-hint" {
-                    legend { (t.id_document) }
-                    span.hint #in-hand-hint { (t.in_hand_hint) }
-                    @for e in errors { span.field-error { (ctx.lang.field_error(e.code)) } }
-                    div.choice {
-                        input #doc-ci type="radio" name="id_document" value="CI" checked[!passport];
-                        label for="doc-ci" { (t.id_ci) }
-                    }
-                    div.choice {
-                        input #doc-passport type="radio" name="id_document" value="PASSPORT" checked[passport];
-                        label for="doc-passport" { (t.id_passport) }
-                    }
-                    (Input { class: "short", ..Input::new("series", t.id_series, series) }.render(ctx, &[]))
-                    (Input { class: "short", ..Input::new("number", t.id_number, number) }.render(ctx, &[]))
-                }
-            }
+            (document_fields(ctx, typed, Some(t.in_hand_hint), error))
             button.primary type="submit" { (t.validate_submit) }
         }
         p { a href="/ghiseu" { (t.next_citizen) } }

@@ -2,7 +2,7 @@
 //! next to its field and in a summary at the top.
 
 use crate::context::{Ctx, FormData};
-use crate::layout::{csrf_field, error_summary, page, Input};
+use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
 use cazier_shared::domain::FieldError;
 use maud::html;
 
@@ -51,8 +51,10 @@ pub fn register(
         optional(t.mother_first_name),
         optional(t.birth_place),
     );
-    let document_error = errors.iter().any(|e| e.field == "id_document");
-    let passport = typed.document == "PASSPORT";
+    let document_error = errors
+        .iter()
+        .any(|e| e.field == "id_document")
+        .then(|| ctx.lang.field_error("INVALID_ID_DOCUMENT"));
     let body = html! {
         (error_summary(ctx, errors, problem))
         h1 { (t.register_title) }
@@ -67,24 +69,7 @@ pub fn register(
             (Input::new("father_first_name", &father, &typed.father_first_name).render(ctx, errors))
             (Input::new("mother_first_name", &mother, &typed.mother_first_name).render(ctx, errors))
             (Input::new("birth_place", &place, &typed.birth_place).render(ctx, errors))
-            div.field.has-error[document_error] #id_document tabindex="-1" {
-                fieldset aria-describedby=[document_error.then_some("id_document-error")] {
-                    legend { (t.id_document) }
-                    @if document_error {
-                        span.field-error #id_document-error { (ctx.lang.field_error("INVALID_ID_DOCUMENT")) }
-                    }
-                    div.choice {
-                        input #doc-ci type="radio" name="id_document" value="CI" checked[!passport];
-                        label for="doc-ci" { (t.id_ci) }
-                    }
-                    div.choice {
-                        input #doc-passport type="radio" name="id_document" value="PASSPORT" checked[passport];
-                        label for="doc-passport" { (t.id_passport) }
-                    }
-                    (Input { class: "short", ..Input::new("series", t.id_series, &typed.series) }.render(ctx, &[]))
-                    (Input { class: "short", ..Input::new("number", t.id_number, &typed.number) }.render(ctx, &[]))
-                }
-            }
+            (document_fields(ctx, (&typed.document, &typed.series, &typed.number), None, document_error))
             button.primary type="submit" { (t.create_account) }
         }
         p { a href="/autentificare" { (t.have_account) } }

@@ -22,6 +22,26 @@ pub struct DynamoSessions {
 dynamo_adapter!(DynamoSessions);
 
 impl DynamoSessions {
+    /// An item that belongs to an account until it expires (a device, a validation state).
+    async fn put_owned(
+        &self,
+        pk: String,
+        account_id: &AccountId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(pk))
+            .item("account_id", s(account_id.as_str()))
+            .item("expires_at", time(expires_at))
+            .item("ttl", epoch_ttl(expires_at))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     fn window_pk(key: &str, window_secs: u64, now: DateTime<Utc>) -> (String, i64) {
         let window = window_secs.max(1) as i64;
         let start = now.timestamp().div_euclid(window) * window;
@@ -79,17 +99,8 @@ impl SessionStore for DynamoSessions {
         account_id: &AccountId,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(keys::device(device_hash)))
-            .item("account_id", s(account_id.as_str()))
-            .item("expires_at", time(expires_at))
-            .item("ttl", epoch_ttl(expires_at))
-            .send()
+        self.put_owned(keys::device(device_hash), account_id, expires_at)
             .await
-            .map_err(unavailable)?;
-        Ok(())
     }
 
     async fn device_account(
@@ -117,17 +128,8 @@ impl IdentityNonces for DynamoSessions {
         account_id: &AccountId,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(keys::identity_state(state_hash)))
-            .item("account_id", s(account_id.as_str()))
-            .item("expires_at", time(expires_at))
-            .item("ttl", epoch_ttl(expires_at))
-            .send()
+        self.put_owned(keys::identity_state(state_hash), account_id, expires_at)
             .await
-            .map_err(unavailable)?;
-        Ok(())
     }
 
     async fn take_state(
