@@ -31,8 +31,8 @@ release-sizes:
 	  -p cazier-generator -p cazier-verification
 	@ls -l target/release/cazier-{accounts,validation,requests,generator,verification} | awk '{print $$5, $$9}'
 
-# CPU time to render and prepare one certificate for signing, and its size; the portal's
-# pages, answered inside the function with in-memory ports (release profile).
+# CPU time to render and prepare one certificate for signing, and its size; a login's password
+# check; the portal's pages, answered inside the function with in-memory ports (release profile).
 bench:
-	cargo bench -p cazier-shared --bench certificate
+	cargo bench -p cazier-shared --bench certificate --bench login
 	cargo bench -p cazier-web --bench pages
