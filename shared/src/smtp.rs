@@ -69,9 +69,20 @@ fn message(from: &str, n: &Notice) -> String {
     )
 }
 
+/// A sink that does not answer within this long is treated as down: the issue goes on.
+const EXCHANGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, notice: &Notice) -> Result<(), MailError> {
+        tokio::time::timeout(EXCHANGE_TIMEOUT, self.exchange(notice))
+            .await
+            .map_err(|_| failed("no answer in time"))?
+    }
+}
+
+impl SmtpMailer {
+    async fn exchange(&self, notice: &Notice) -> Result<(), MailError> {
         let stream = TcpStream::connect(&self.address).await.map_err(failed)?;
         let (read, mut write) = stream.into_split();
         let mut reader = BufReader::new(read);

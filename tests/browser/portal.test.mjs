@@ -19,6 +19,8 @@ mkdirSync(SHOTS, { recursive: true });
 
 let browser;
 const axeResults = [];
+/** The journeys' citizens, who asked for ANGAJARE today (for the daily-limit test, last). */
+const issuedToday = [];
 
 before(async () => {
   browser = await chromium.launch({
@@ -117,6 +119,7 @@ for (const lang of ["ro", "en"]) {
     const context = await browser.newContext({ locale: lang === "ro" ? "ro-RO" : "en-GB", bypassCSP: true });
     const page = await context.newPage();
     const email = `browser-${Date.now()}-${lang}@example.ro`;
+    issuedToday.push({ lang, email });
 
     await page.goto(`${BASE}/`);
     assert.equal(await page.getAttribute("html", "lang"), lang);
@@ -194,13 +197,6 @@ for (const lang of ["ro", "en"]) {
     await page.goto(`${BASE}/certificate`);
     await audit(page, `${lang}-10-certificates`);
 
-    await page.goto(`${BASE}/cereri/noua`);
-    await choose(page, "purpose", "ANGAJARE");
-    await tabTo(page, "button.primary");
-    await page.keyboard.press("Enter");
-    await page.waitForSelector('a.primary[href^="/cereri/"]');
-    await audit(page, `${lang}-11-daily-limit`);
-
     await page.goto(`${BASE}/cereri/nu-exista`);
     await audit(page, `${lang}-12-not-found`);
     const console = await page.goto(`${BASE}/ghiseu`);
@@ -267,4 +263,26 @@ test("pages work under their Content-Security-Policy and at 320 px (and 200 % zo
     assert.deepEqual(violations, []);
     await context.close();
   }
+});
+
+// Last in the file: the local stack's moto may lose the stream record of a request made right
+// after a refused (cancelled) transaction, so the daily-limit refusal comes after every request.
+test("the same purpose twice in a day offers the earlier request (last)", async () => {
+  for (const { lang, email } of issuedToday) {
+    const context = await browser.newContext({ locale: lang === "ro" ? "ro-RO" : "en-GB", bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${BASE}/autentificare`);
+    await page.fill("#email", email);
+    await page.fill("#password", PASSWORD);
+    await page.click("button.primary");
+    await page.waitForURL("**/cont");
+    await page.goto(`${BASE}/cereri/noua`);
+    await choose(page, "purpose", "ANGAJARE");
+    await tabTo(page, "button.primary");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('a.primary[href^="/cereri/"]');
+    await audit(page, `${lang}-11-daily-limit`);
+    await context.close();
+  }
+  assert.equal(issuedToday.length, 2);
 });
