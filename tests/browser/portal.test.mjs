@@ -246,8 +246,8 @@ test("validation online through (the development) ghiseul.ro, without a counter"
 });
 
 test("pages work under their Content-Security-Policy and at 320 px (and 200 % zoom)", async () => {
-  for (const width of [320, 640]) {
-    const context = await browser.newContext({ viewport: { width, height: 800 } });
+  for (const [width, locale] of [[320, "ro-RO"], [320, "en-GB"], [640, "ro-RO"]]) {
+    const context = await browser.newContext({ viewport: { width, height: 800 }, locale });
     const page = await context.newPage();
     const violations = [];
     page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
@@ -257,9 +257,9 @@ test("pages work under their Content-Security-Policy and at 320 px (and 200 % zo
       assert.ok(overflow <= 0, `${path} scrolls sideways at ${width} px`);
       const styled = await page.evaluate(() => getComputedStyle(document.querySelector("header")).backgroundColor);
       assert.notEqual(styled, "rgba(0, 0, 0, 0)", "the inline style applies under the CSP");
+      const name = path === "/" ? "home" : path.slice(1).replace("/", "-");
+      await page.screenshot({ path: `${SHOTS}/narrow-${width}-${locale}-${name}.png`, fullPage: true });
     }
-    await page.goto(`${BASE}/cont/nou`);
-    await page.screenshot({ path: `${SHOTS}/narrow-${width}-register.png`, fullPage: true });
     assert.deepEqual(violations, []);
     await context.close();
   }

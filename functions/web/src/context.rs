@@ -251,6 +251,22 @@ impl FormData {
     }
 }
 
+/// Where the browser reached us: the scheme API Gateway reports (`X-Forwarded-Proto`) and the
+/// host it asked for.
+pub fn origin(req: &Request) -> String {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() < 256)
+    };
+    let scheme = match header("x-forwarded-proto") {
+        Some("http") => "http",
+        _ => "https",
+    };
+    format!("{scheme}://{}", header("host").unwrap_or("localhost"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! services as the JSON API, outside `/v1`. Sessions are `__Host-` cookies holding the same
 //! opaque token as an API session; every form carries a CSRF token bound to the session (or,
 //! before signing in, to a pre-session cookie). Works without JavaScript; no script at all.
+//! This file: the route table and the dispatch; form handlers are in `handlers.rs`.
 
 mod context;
 mod handlers;
@@ -196,22 +197,6 @@ impl From<OwnedError> for Refusal {
 
 type Answer = Result<Response<Body>, Refusal>;
 
-/// Where the browser reached us: the scheme API Gateway reports (`X-Forwarded-Proto`) and the
-/// host it asked for.
-fn origin(req: &Request) -> String {
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty() && v.len() < 256)
-    };
-    let scheme = match header("x-forwarded-proto") {
-        Some("http") => "http",
-        _ => "https",
-    };
-    format!("{scheme}://{}", header("host").unwrap_or("localhost"))
-}
-
 fn lookup_refusal(e: LookupError) -> Refusal {
     match e {
         LookupError::NotFound | LookupError::Invalid(_) => Refusal::NotFound,
@@ -341,7 +326,7 @@ impl WebFunction {
             }
             Handler::GhiseulStart => {
                 let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let back = format!("{}/cont/ghiseul/raspuns", origin(req));
+                let back = format!("{}/cont/ghiseul/raspuns", context::origin(req));
                 let t = ctx.t();
                 match self.ghiseul.start(&principal, Some(&back)).await {
                     Ok(started) => Ok(ctx.redirect(&started.authorize_url)),

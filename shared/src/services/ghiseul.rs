@@ -130,7 +130,8 @@ impl GhiseulService {
     ) -> Result<AccountView, GhiseulError> {
         let account = self.pending_account(principal).await?;
         let now = self.clock.now();
-        let claims = self.verified(dto.assertion.trim(), &account, now)?;
+        let claims = self.signed_claims(dto.assertion.trim(), now)?;
+        Self::same_person(&claims, &account)?;
         let state_hash = sha256_hex(claims.nonce.as_bytes());
         if !self
             .nonces
@@ -148,11 +149,8 @@ impl GhiseulService {
     pub async fn complete_returned(&self, assertion: &str) -> Result<AccountView, GhiseulError> {
         let now = self.clock.now();
         // The signature first: an unsigned nonce must not consume anyone's state.
-        let unchecked = verify(assertion.trim(), &self.issuers, now).map_err(|reason| {
-            tracing::warn!(%reason, "identity assertion refused");
-            GhiseulError::InvalidAssertion
-        })?;
-        let state_hash = sha256_hex(unchecked.nonce.as_bytes());
+        let claims = self.signed_claims(assertion.trim(), now)?;
+        let state_hash = sha256_hex(claims.nonce.as_bytes());
         let Some(account_id) = self.nonces.take_any_state(&state_hash, now).await? else {
             tracing::warn!(
                 reason = "unknown, used or expired state",
@@ -168,27 +166,33 @@ impl GhiseulService {
         if account.status == AccountStatus::Validated {
             return Err(GhiseulError::AlreadyValidated);
         }
-        let claims = self.verified(assertion.trim(), &account, now)?;
+        Self::same_person(&claims, &account)?;
         self.finish(account, &claims, now).await
     }
 
-    /// The assertion's signature and claims, and that it is about this account's holder.
-    fn verified(
+    /// The assertion's signature, issuer, audience, time window and method.
+    fn signed_claims(
         &self,
         assertion: &str,
-        account: &Account,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::identity::Claims, GhiseulError> {
-        let person = account.person.as_ref().ok_or(GhiseulError::NoAccount)?;
-        let claims = verify(assertion, &self.issuers, now).map_err(|reason| {
-            tracing::warn!(account_id = %account.account_id, %reason, "identity assertion refused");
+        verify(assertion, &self.issuers, now).map_err(|reason| {
+            tracing::warn!(%reason, "identity assertion refused");
             GhiseulError::InvalidAssertion
-        })?;
+        })
+    }
+
+    /// The assertion is about this account's holder.
+    fn same_person(
+        claims: &crate::identity::Claims,
+        account: &Account,
+    ) -> Result<(), GhiseulError> {
+        let person = account.person.as_ref().ok_or(GhiseulError::NoAccount)?;
         if !constant_time_eq(claims.cnp.as_bytes(), person.cnp.as_string().as_bytes()) {
             tracing::warn!(account_id = %account.account_id, reason = "another person's CNP", "identity assertion refused");
             return Err(GhiseulError::InvalidAssertion);
         }
-        Ok(claims)
+        Ok(())
     }
 
     /// Refuses a replayed assertion, then validates the account.
