@@ -1,6 +1,6 @@
-//! Identity assertions from external identity providers (ghiseul.ro today; the electronic
-//! identity card or ROeID can be added as further issuers): a compact JWS, ES256, verified
-//! against the issuer's configured JWKS.
+//! The trusted identity providers and their signed statements: ghiseul.ro's assertions (a
+//! compact JWS, ES256, checked here) and ROeID's ID tokens (checked in [`crate::oidc`]), both
+//! verified against the provider's configured JWKS.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -34,25 +34,92 @@ pub struct Jwks {
 
 /// One trusted identity provider, from configuration.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Issuer {
-    /// Which validation route uses it: `ghiseul` (later also `cei`, `roeid`).
+    /// Which validation route uses it: `ghiseul`, or `roeid` (ROeID and the electronic
+    /// identity card, one OpenID Connect provider).
     pub provider: String,
     pub issuer: String,
+    /// Our client id at the provider (the `aud` it signs for).
     pub audience: String,
     pub authorize_url: String,
+    /// ghiseul.ro: the `auth_method` values accepted.
+    #[serde(default)]
     pub auth_methods: Vec<String>,
+    /// OpenID Connect: where the authorization code is redeemed.
+    #[serde(default)]
+    pub token_url: Option<String>,
+    /// OpenID Connect: the scopes asked for (space-separated; `openid` among them).
+    #[serde(default = "default_scope")]
+    pub scope: String,
+    /// OpenID Connect: the ID-token claim that holds the CNP.
+    #[serde(default = "default_cnp_claim")]
+    pub cnp_claim: String,
     pub jwks: Jwks,
 }
 
-/// Parses the issuers' configuration (a JSON array), checking every key.
+fn default_scope() -> String {
+    "openid".into()
+}
+
+fn default_cnp_claim() -> String {
+    "cnp".into()
+}
+
+/// Parses the issuers' configuration (a JSON array), checking every key and address.
 pub fn parse_issuers(json: &str) -> Result<Vec<Issuer>, String> {
     let issuers: Vec<Issuer> = serde_json::from_str(json).map_err(|e| e.to_string())?;
     for issuer in &issuers {
         for key in &issuer.jwks.keys {
             verifying_key(key).map_err(|e| format!("{}: {e}", issuer.issuer))?;
         }
+        if issuer.provider == crate::oidc::PROVIDER {
+            let token_url = issuer.token_url.as_deref().ok_or_else(|| {
+                format!(
+                    "{}: an OpenID Connect issuer needs token_url",
+                    issuer.issuer
+                )
+            })?;
+            for url in [token_url, &issuer.authorize_url] {
+                if !secure_or_loopback(url) {
+                    return Err(format!(
+                        "{}: {url} is neither https nor loopback",
+                        issuer.issuer
+                    ));
+                }
+            }
+            if !issuer.scope.split(' ').any(|s| s == "openid") {
+                return Err(format!("{}: the scope must include openid", issuer.issuer));
+            }
+        }
     }
     Ok(issuers)
+}
+
+/// An address the code and the tokens may travel to: HTTPS, or plain HTTP on this machine
+/// (the local stack's provider).
+fn secure_or_loopback(url: &str) -> bool {
+    url.starts_with("https://")
+        || [
+            "http://127.0.0.1:",
+            "http://127.0.0.1/",
+            "http://localhost:",
+            "http://[::1]:",
+        ]
+        .iter()
+        .any(|p| url.starts_with(p))
+}
+
+/// Percent-encodes a query value (unreserved characters kept).
+pub fn query_value(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 fn verifying_key(jwk: &Jwk) -> Result<VerifyingKey, &'static str> {
@@ -106,6 +173,10 @@ pub enum AssertionError {
     Time,
     #[error("authentication method not accepted")]
     Method,
+    #[error("nonce does not match the sign-in")]
+    Nonce,
+    #[error("a required claim is missing")]
+    Claim,
 }
 
 #[derive(Deserialize)]
@@ -122,6 +193,75 @@ fn decode_json<T: serde::de::DeserializeOwned>(part: &str) -> Result<T, Assertio
     serde_json::from_slice(&bytes).map_err(|_| AssertionError::Format)
 }
 
+/// A compact JWS taken apart: nothing is checked but its shape and its algorithm (ES256).
+pub(crate) struct Jws<'a> {
+    header: Header,
+    signing_input: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+}
+
+impl<'a> Jws<'a> {
+    pub(crate) fn split(token: &'a str) -> Result<Self, AssertionError> {
+        if token.len() > MAX_ASSERTION_BYTES {
+            return Err(AssertionError::Format);
+        }
+        let (signing_input, signature) = token.rsplit_once('.').ok_or(AssertionError::Format)?;
+        let (h, payload) = signing_input
+            .split_once('.')
+            .ok_or(AssertionError::Format)?;
+        if payload.contains('.') {
+            return Err(AssertionError::Format);
+        }
+        let header: Header = decode_json(h)?;
+        if header.alg != "ES256" {
+            return Err(AssertionError::Algorithm);
+        }
+        Ok(Jws {
+            header,
+            signing_input,
+            payload,
+            signature,
+        })
+    }
+
+    /// The payload, unverified: only to find which issuer to verify against.
+    pub(crate) fn claims<T: serde::de::DeserializeOwned>(&self) -> Result<T, AssertionError> {
+        decode_json(self.payload)
+    }
+
+    /// Checks the signature with the issuer's key named by `kid` (or its only key).
+    pub(crate) fn verify_signature(&self, issuer: &Issuer) -> Result<(), AssertionError> {
+        let jwk = match &self.header.kid {
+            Some(kid) => issuer
+                .jwks
+                .keys
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid.as_str())),
+            None if issuer.jwks.keys.len() == 1 => issuer.jwks.keys.first(),
+            None => None,
+        }
+        .ok_or(AssertionError::Key)?;
+        let key = verifying_key(jwk).map_err(|_| AssertionError::Key)?;
+        let signature_bytes = URL_SAFE_NO_PAD
+            .decode(self.signature)
+            .map_err(|_| AssertionError::Signature)?;
+        let signature =
+            Signature::from_slice(&signature_bytes).map_err(|_| AssertionError::Signature)?;
+        key.verify(self.signing_input.as_bytes(), &signature)
+            .map_err(|_| AssertionError::Signature)
+    }
+}
+
+/// Whether `aud` (a string or a list) names us.
+pub(crate) fn audience_includes(aud: &Value, audience: &str) -> bool {
+    match aud {
+        Value::String(a) => a == audience,
+        Value::Array(list) => list.iter().any(|a| a.as_str() == Some(audience)),
+        _ => false,
+    }
+}
+
 /// Verifies signature, issuer, audience, time window and method. Nonce, replay and CNP are the
 /// caller's: they need state.
 pub fn verify(
@@ -129,49 +269,14 @@ pub fn verify(
     issuers: &[Issuer],
     now: DateTime<Utc>,
 ) -> Result<Claims, AssertionError> {
-    if assertion.len() > MAX_ASSERTION_BYTES {
-        return Err(AssertionError::Format);
-    }
-    let mut parts = assertion.split('.');
-    let (Some(h), Some(p), Some(sig), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(AssertionError::Format);
-    };
-    let header: Header = decode_json(h)?;
-    if header.alg != "ES256" {
-        return Err(AssertionError::Algorithm);
-    }
-    let claims: Claims = decode_json(p)?;
+    let jws = Jws::split(assertion)?;
+    let claims: Claims = jws.claims()?;
     let issuer = issuers
         .iter()
-        .find(|i| i.issuer == claims.iss)
+        .find(|i| i.issuer == claims.iss && i.provider != crate::oidc::PROVIDER)
         .ok_or(AssertionError::Issuer)?;
-    let jwk = match &header.kid {
-        Some(kid) => issuer
-            .jwks
-            .keys
-            .iter()
-            .find(|k| k.kid.as_deref() == Some(kid.as_str())),
-        None if issuer.jwks.keys.len() == 1 => issuer.jwks.keys.first(),
-        None => None,
-    }
-    .ok_or(AssertionError::Key)?;
-    let key = verifying_key(jwk).map_err(|_| AssertionError::Key)?;
-    let signature_bytes = URL_SAFE_NO_PAD
-        .decode(sig)
-        .map_err(|_| AssertionError::Signature)?;
-    let signature =
-        Signature::from_slice(&signature_bytes).map_err(|_| AssertionError::Signature)?;
-    key.verify(format!("{h}.{p}").as_bytes(), &signature)
-        .map_err(|_| AssertionError::Signature)?;
-
-    let audience_ok = match &claims.aud {
-        Value::String(a) => *a == issuer.audience,
-        Value::Array(list) => list.iter().any(|a| a.as_str() == Some(&issuer.audience)),
-        _ => false,
-    };
-    if !audience_ok {
+    jws.verify_signature(issuer)?;
+    if !audience_includes(&claims.aud, &issuer.audience) {
         return Err(AssertionError::Audience);
     }
     let now = now.timestamp();
@@ -212,7 +317,7 @@ mod tests {
     use serde_json::json;
 
     const DEV_KEY: &str = include_str!("../../infra/local/ghiseul-dev-key.pem");
-    const DEV_ISSUERS: &str = include_str!("../../infra/local/ghiseul-dev-issuers.json");
+    const DEV_ISSUERS: &str = include_str!("../../infra/local/dev-issuers.json");
 
     fn claims(now: i64) -> Value {
         json!({

@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod identity;
+pub mod oidc;
 pub mod pdf;
 pub mod ports;
 pub mod privacy;
@@ -17,4 +18,5 @@ pub mod smtp;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod token_client;
 pub mod wiring;

@@ -249,6 +249,49 @@ pub trait IdentityNonces: Send + Sync {
         jti: &str,
         until: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Remembers an OpenID Connect sign-in's `state` (by its hash) for the account, with what
+    /// completing it needs, until `expires_at`.
+    async fn put_challenge(
+        &self,
+        state_hash: &str,
+        account_id: &AccountId,
+        challenge: &SignInChallenge,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Consumes the sign-in if it is the account's and unexpired: its challenge.
+    async fn take_challenge(
+        &self,
+        state_hash: &str,
+        account_id: &AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SignInChallenge>>;
+}
+
+/// What an OpenID Connect sign-in must show again when it completes: the ID token's `nonce`
+/// and the PKCE `code_verifier` (RFC 7636). Secrets until used; kept 15 minutes at most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInChallenge {
+    pub nonce: String,
+    pub code_verifier: String,
+}
+
+/// The provider did not hand over an ID token for the code.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// It refused the code (used, expired, issued to another client): its error code.
+    #[error("code refused: {0}")]
+    Refused(String),
+    /// It failed or is out of reach. The text is for logs, never for clients.
+    #[error("identity provider unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// An OpenID Connect provider's token endpoint (over HTTPS deployed; the local stack's
+/// provider over loopback HTTP).
+#[async_trait]
+pub trait TokenEndpoint: Send + Sync {
+    /// Redeems an authorization code: posts `form` to `token_url`, answers the `id_token`.
+    async fn redeem(&self, token_url: &str, form: &[(&str, &str)]) -> Result<String, TokenError>;
 }
 
 /// The mail could not be handed over for delivery. The text is for logs.

@@ -7,13 +7,14 @@ use crate::config::{vars, ConfigError};
 use crate::identity::Issuer;
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore, IdentityNonces,
-    Mailer, RecordStore, RequestStore, SessionStore, Signer, Throttle,
+    Mailer, RecordStore, RequestStore, SessionStore, Signer, Throttle, TokenEndpoint,
 };
 use crate::services::accounts::AccountService;
 use crate::services::ghiseul::GhiseulService;
 use crate::services::issuance::IssuanceService;
 use crate::services::notices::NoticeService;
 use crate::services::requests::RequestService;
+use crate::services::roeid::RoeidService;
 use crate::services::trust::ChainSource;
 use crate::services::validation::ValidationService;
 use crate::services::verification::VerificationService;
@@ -41,6 +42,8 @@ pub trait PortSource {
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError>;
     /// Where notices go out.
     fn mailer(&self) -> Result<Arc<dyn Mailer>, ConfigError>;
+    /// Where OpenID Connect authorization codes are redeemed.
+    fn token_endpoint(&self) -> Result<Arc<dyn TokenEndpoint>, ConfigError>;
     /// The seal's certificate chain, shared by every service of this source.
     fn chain(&self) -> Result<Arc<ChainSource>, ConfigError>;
     /// A setting by its environment-variable name (`config::vars`).
@@ -87,6 +90,16 @@ pub trait ServiceGraphs: PortSource {
         Ok(GhiseulService {
             accounts: self.accounts()?,
             nonces: self.sessions()?,
+            issuers: self.issuers()?,
+            clock: self.clock(),
+        })
+    }
+
+    fn roeid_service(&self) -> Result<RoeidService, ConfigError> {
+        Ok(RoeidService {
+            accounts: self.accounts()?,
+            nonces: self.sessions()?,
+            tokens: self.token_endpoint()?,
             issuers: self.issuers()?,
             clock: self.clock(),
         })

@@ -199,6 +199,55 @@ fn throttle_counts_within_a_window() {
 }
 
 #[test]
+fn a_sign_in_challenge_is_taken_once_by_its_account_before_it_expires() {
+    let stack = stack();
+    let sessions = stack.sessions();
+    stack.runtime.block_on(async {
+        let now = chrono::Utc::now();
+        let (owner, other) = (AccountId::random(), AccountId::random());
+        let challenge = SignInChallenge {
+            nonce: "n".repeat(43),
+            code_verifier: "v".repeat(43),
+        };
+        let expires = now + chrono::Duration::minutes(15);
+        let state = format!("state-{}", uuid::Uuid::new_v4());
+        sessions
+            .put_challenge(&state, &owner, &challenge, expires)
+            .await
+            .unwrap();
+        // Another account's attempt neither gets it nor spends it.
+        assert_eq!(
+            sessions.take_challenge(&state, &other, now).await.unwrap(),
+            None
+        );
+        let taken = sessions.take_challenge(&state, &owner, now).await.unwrap();
+        assert_eq!(taken, Some(challenge.clone()));
+        assert_eq!(
+            sessions.take_challenge(&state, &owner, now).await.unwrap(),
+            None
+        );
+        // Past its time: gone, even for its owner.
+        let late = format!("state-{}", uuid::Uuid::new_v4());
+        sessions
+            .put_challenge(&late, &owner, &challenge, expires)
+            .await
+            .unwrap();
+        let after = expires + chrono::Duration::seconds(1);
+        assert_eq!(
+            sessions.take_challenge(&late, &owner, after).await.unwrap(),
+            None
+        );
+        // A ghiseul.ro state under the same key has no challenge: refused.
+        let plain = format!("state-{}", uuid::Uuid::new_v4());
+        sessions.put_state(&plain, &owner, expires).await.unwrap();
+        assert_eq!(
+            sessions.take_challenge(&plain, &owner, now).await.unwrap(),
+            None
+        );
+    });
+}
+
+#[test]
 fn expiry_notices_find_certificates_by_their_last_day_and_go_out_once() {
     use cazier_shared::wiring::ServiceGraphs;
     let stack = stack();

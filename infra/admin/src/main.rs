@@ -121,7 +121,7 @@ enum DevCommand {
         given_name: String,
         #[arg(long, default_value = "infra/local/ghiseul-dev-key.pem")]
         key: PathBuf,
-        #[arg(long, default_value = "infra/local/ghiseul-dev-issuers.json")]
+        #[arg(long, default_value = "infra/local/dev-issuers.json")]
         issuers: PathBuf,
         /// Seconds until it expires (at most 600 are accepted).
         #[arg(long, default_value_t = 300)]

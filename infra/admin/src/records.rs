@@ -296,24 +296,28 @@ pub async fn run_stats(from: &str, to: &str, stack: &Stack) -> Result<()> {
     )
     .await
     .map_err(|e| anyhow!("{e}"))?;
-    println!("date\tcertificates_issued\taccounts_created\tvalidated_ghiseul\tvalidated_counter");
+    println!(
+        "date\tcertificates_issued\taccounts_created\tvalidated_ghiseul\tvalidated_counter\tvalidated_roeid"
+    );
+    let row = |label: &str, f: &cazier_shared::aws::stats::DayFigures| {
+        println!(
+            "{label}\t{}\t{}\t{}\t{}\t{}",
+            f.certificates_issued,
+            f.accounts_created,
+            f.validated_ghiseul,
+            f.validated_counter,
+            f.validated_roeid
+        )
+    };
     let mut total = cazier_shared::aws::stats::DayFigures::default();
     for (day, f) in &days {
-        println!(
-            "{day}\t{}\t{}\t{}\t{}",
-            f.certificates_issued, f.accounts_created, f.validated_ghiseul, f.validated_counter
-        );
+        row(&day.to_string(), f);
         total.certificates_issued += f.certificates_issued;
         total.accounts_created += f.accounts_created;
         total.validated_ghiseul += f.validated_ghiseul;
         total.validated_counter += f.validated_counter;
+        total.validated_roeid += f.validated_roeid;
     }
-    println!(
-        "total\t{}\t{}\t{}\t{}",
-        total.certificates_issued,
-        total.accounts_created,
-        total.validated_ghiseul,
-        total.validated_counter
-    );
+    row("total", &total);
     Ok(())
 }

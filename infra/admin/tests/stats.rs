@@ -1,6 +1,7 @@
 //! `cazier-admin stats` on a stack of its own, so the figures are exactly this test's.
 
 use cazier_e2e::*;
+use cazier_shared::domain::{AccountId, AuditEvent, Validation, ValidationMethod};
 use std::process::Command;
 
 fn today_row(stack: &TestStack) -> Vec<u64> {
@@ -42,7 +43,7 @@ fn stats_count_what_happened() {
     let client = Client::new(&stack.base_url);
     assert_eq!(
         today_row(stack),
-        vec![0, 0, 0, 0],
+        vec![0, 0, 0, 0, 0],
         "the operator account is not counted"
     );
 
@@ -52,6 +53,21 @@ fn stats_count_what_happened() {
     let _registered_only = Citizen::register(&client);
     let online = Citizen::validated_via_ghiseul(&client);
     online.request_and_wait(&client, "VIZA");
-    // issued, accounts created, validated via ghiseul.ro, validated at a counter
-    assert_eq!(today_row(stack), vec![3, 3, 1, 1]);
+    // A ROeID validation, recorded as the portal's service records it (the sign-in itself is
+    // tested in the browser against the real provider).
+    let by_roeid = Citizen::register(&client);
+    let validation = Validation {
+        method: ValidationMethod::Roeid,
+        validated_at: chrono::Utc::now(),
+        operator_id: None,
+        operator_unit: None,
+    };
+    let id = AccountId::from(by_roeid.account_id.clone());
+    let audit = AuditEvent::validated(&id, &validation);
+    stack
+        .runtime
+        .block_on(stack.accounts().mark_validated(&id, &validation, &audit))
+        .expect("validated");
+    // issued, accounts created, validated via ghiseul.ro, at a counter, with ROeID
+    assert_eq!(today_row(stack), vec![3, 4, 1, 1, 1]);
 }

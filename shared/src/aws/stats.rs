@@ -16,6 +16,7 @@ pub struct DayFigures {
     pub accounts_created: u64,
     pub validated_ghiseul: u64,
     pub validated_counter: u64,
+    pub validated_roeid: u64,
 }
 
 /// Figures per day from `from` to `to` inclusive (every day present, zeros included).
@@ -66,6 +67,7 @@ pub async fn collect(
                 match v.method {
                     ValidationMethod::Ghiseul => f.validated_ghiseul += 1,
                     ValidationMethod::Counter => f.validated_counter += 1,
+                    ValidationMethod::Roeid => f.validated_roeid += 1,
                 }
             }
         }

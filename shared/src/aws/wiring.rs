@@ -12,7 +12,7 @@ use super::s3::S3Blobs;
 use crate::config::{vars, ConfigError, Env};
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, Mailer, RequestStore, Signer,
-    SystemClock,
+    SystemClock, TokenEndpoint,
 };
 use crate::privacy::Privacy;
 use crate::services::trust::ChainSource;
@@ -27,6 +27,7 @@ pub struct Wiring {
     clock: Arc<dyn Clock>,
     /// The seal's chain, shared by every service built here (read once, on first use).
     chain: OnceLock<Arc<ChainSource>>,
+    tokens: OnceLock<Arc<crate::token_client::HttpsTokenEndpoint>>,
 }
 
 impl Wiring {
@@ -45,6 +46,7 @@ impl Wiring {
             privacy: Arc::new(privacy),
             clock: Arc::new(SystemClock),
             chain: OnceLock::new(),
+            tokens: OnceLock::new(),
         })
     }
 
@@ -155,6 +157,15 @@ impl PortSource for Wiring {
             Some(sink) => Arc::new(crate::smtp::SmtpMailer::new(sink, from)),
             None => Arc::new(super::ses::SesMailer::new(&self.sdk, from)),
         })
+    }
+
+    fn token_endpoint(&self) -> Result<Arc<dyn TokenEndpoint>, ConfigError> {
+        if let Some(tokens) = self.tokens.get() {
+            return Ok(tokens.clone());
+        }
+        let tokens =
+            crate::token_client::HttpsTokenEndpoint::new().map_err(ConfigError::TrustRoots)?;
+        Ok(self.tokens.get_or_init(|| Arc::new(tokens)).clone())
     }
 
     fn chain(&self) -> Result<Arc<ChainSource>, ConfigError> {

@@ -72,6 +72,8 @@ string_enum!(
     ValidationMethod {
         Ghiseul = "GHISEUL",
         Counter = "COUNTER",
+        /// ROeID or the electronic identity card (CEI), by OpenID Connect.
+        Roeid = "ROEID",
     }
 );
 

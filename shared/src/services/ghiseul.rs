@@ -5,8 +5,8 @@
 use super::accounts::AccountView;
 use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::{constant_time_eq, new_token, sha256_hex};
-use crate::domain::{Account, AccountStatus, AuditEvent, Principal, Validation, ValidationMethod};
-use crate::identity::{verify, Issuer, CLOCK_SKEW_SECS};
+use crate::domain::{Account, AccountStatus, Principal, ValidationMethod};
+use crate::identity::{query_value, verify, Issuer, CLOCK_SKEW_SECS};
 use crate::ports::{AccountStore, Clock, IdentityNonces, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -56,18 +56,6 @@ pub enum GhiseulError {
 }
 
 unavailable_from_ports!(GhiseulError);
-
-/// Percent-encodes a query value (unreserved characters kept).
-fn query_value(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
 
 impl GhiseulService {
     async fn pending_account(&self, principal: &Principal) -> Result<Account, GhiseulError> {
@@ -212,30 +200,16 @@ impl GhiseulService {
             tracing::warn!(account_id = %account.account_id, reason = "replayed assertion", "identity assertion refused");
             return Err(GhiseulError::InvalidAssertion);
         }
-        let validation = Validation {
-            method: ValidationMethod::Ghiseul,
-            validated_at: now,
-            operator_id: None,
-            operator_unit: None,
-        };
-        let audit = AuditEvent::validated(&account.account_id, &validation);
-        match self
-            .accounts
-            .mark_validated(&account.account_id, &validation, &audit)
-            .await
+        match super::validation::validate_online(
+            &*self.accounts,
+            account,
+            ValidationMethod::Ghiseul,
+            now,
+        )
+        .await
         {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => return Err(GhiseulError::AlreadyValidated),
-            Err(e) => return Err(e.into()),
+            Err(StoreError::Conflict) => Err(GhiseulError::AlreadyValidated),
+            other => Ok(other?),
         }
-        crate::telemetry::count(
-            crate::telemetry::metrics::ACCOUNTS_VALIDATED,
-            Some(("Method", ValidationMethod::Ghiseul.as_str())),
-        );
-        tracing::info!(account_id = %account.account_id, method = ValidationMethod::Ghiseul.as_str(), "account validated");
-        let mut validated = account;
-        validated.status = AccountStatus::Validated;
-        validated.validation = Some(validation);
-        Ok(AccountView::from(&validated))
     }
 }

@@ -9,6 +9,7 @@ pub mod notices;
 pub mod operators;
 pub mod requests;
 pub mod revocation;
+pub mod roeid;
 pub mod trust;
 pub mod validation;
 pub mod verification;
@@ -27,6 +28,9 @@ pub enum Unavailable {
     Signer(#[from] SignError),
     #[error(transparent)]
     Seal(#[from] SealError),
+    /// An identity provider failed or is out of reach.
+    #[error(transparent)]
+    Provider(#[from] crate::ports::TokenError),
     /// Something inside this process failed (a worker thread, the password hasher) or stored
     /// data contradicts itself.
     #[error("{0}")]

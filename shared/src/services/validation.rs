@@ -225,3 +225,32 @@ impl ValidationService {
         Ok(AccountView::from(&validated))
     }
 }
+
+/// Marks a citizen validated by an identity provider (no operator), with its audit entry and
+/// metric. `StoreError::Conflict`: validated already.
+pub(super) async fn validate_online(
+    accounts: &dyn AccountStore,
+    account: Account,
+    method: ValidationMethod,
+    now: DateTime<Utc>,
+) -> Result<AccountView, StoreError> {
+    let validation = Validation {
+        method,
+        validated_at: now,
+        operator_id: None,
+        operator_unit: None,
+    };
+    let audit = AuditEvent::validated(&account.account_id, &validation);
+    accounts
+        .mark_validated(&account.account_id, &validation, &audit)
+        .await?;
+    crate::telemetry::count(
+        crate::telemetry::metrics::ACCOUNTS_VALIDATED,
+        Some(("Method", method.as_str())),
+    );
+    tracing::info!(account_id = %account.account_id, method = method.as_str(), "account validated");
+    let mut validated = account;
+    validated.status = AccountStatus::Validated;
+    validated.validation = Some(validation);
+    Ok(AccountView::from(&validated))
+}

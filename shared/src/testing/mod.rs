@@ -3,16 +3,18 @@
 //! [`Memory`] instead of the AWS adapters. No network, no moto: milliseconds per test.
 
 mod issuing;
+pub mod provider;
 mod stores;
 
 pub use issuing::{MemoryBlobs, MemoryCertificates, MemoryRecords, MemoryRequests};
+pub use provider::MemoryProvider;
 pub use stores::{MemoryAccounts, MemoryAudit, MemorySessions};
 
 use crate::config::{vars, ConfigError};
 use crate::domain::Notice;
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, MailError, Mailer, RequestStore,
-    SignError, Signer,
+    SignError, Signer, TokenEndpoint,
 };
 use crate::services::trust::ChainSource;
 use crate::wiring::{PortSource, RecordsTable, SessionsTable};
@@ -159,6 +161,7 @@ pub struct Memory {
     pub root: Arc<LocalSigner>,
     pub clock: Arc<TestClock>,
     pub mailer: Arc<MemoryMailer>,
+    pub provider: Arc<MemoryProvider>,
     pub settings: HashMap<&'static str, String>,
     chain: Arc<ChainSource>,
 }
@@ -188,7 +191,10 @@ impl Memory {
                 vars::VERIFICATION_PAGE_URL,
                 "https://cazier.test/verificare".into(),
             ),
-            (vars::IDENTITY_ISSUERS, "[]".into()),
+            (
+                vars::IDENTITY_ISSUERS,
+                serde_json::json!([provider::issuer_entry()]).to_string(),
+            ),
             (vars::PORTAL_URL, "https://cazier.test".into()),
         ]);
         Self {
@@ -204,6 +210,7 @@ impl Memory {
             root,
             clock: TestClock::at(now),
             mailer: Arc::default(),
+            provider: Arc::default(),
             settings,
         }
     }
@@ -287,6 +294,10 @@ impl PortSource for Memory {
 
     fn mailer(&self) -> Result<Arc<dyn Mailer>, ConfigError> {
         Ok(self.mailer.clone())
+    }
+
+    fn token_endpoint(&self) -> Result<Arc<dyn TokenEndpoint>, ConfigError> {
+        Ok(self.provider.clone())
     }
 
     fn setting(&self, name: &'static str) -> Result<String, ConfigError> {

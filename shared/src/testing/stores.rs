@@ -8,8 +8,8 @@ use crate::domain::{
     Validation,
 };
 use crate::ports::{
-    AccountStore, AuditLog, CreateOutcome, IdentityNonces, Session, SessionStore, StoreError,
-    StoreResult, Throttle,
+    AccountStore, AuditLog, CreateOutcome, IdentityNonces, Session, SessionStore, SignInChallenge,
+    StoreError, StoreResult, Throttle,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -159,6 +159,7 @@ struct SessionsState {
     devices: HashMap<String, (AccountId, DateTime<Utc>)>,
     counters: HashMap<(String, i64), u32>,
     states: HashMap<String, (AccountId, DateTime<Utc>)>,
+    challenges: HashMap<String, (AccountId, DateTime<Utc>, SignInChallenge)>,
     assertions: HashSet<String>,
 }
 
@@ -282,5 +283,37 @@ impl IdentityNonces for MemorySessions {
         _until: DateTime<Utc>,
     ) -> StoreResult<bool> {
         Ok(lock(&self.0).assertions.insert(format!("{issuer}\n{jti}")))
+    }
+
+    async fn put_challenge(
+        &self,
+        state_hash: &str,
+        account_id: &AccountId,
+        challenge: &SignInChallenge,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        lock(&self.0).challenges.insert(
+            state_hash.to_owned(),
+            (account_id.clone(), expires_at, challenge.clone()),
+        );
+        Ok(())
+    }
+
+    async fn take_challenge(
+        &self,
+        state_hash: &str,
+        account_id: &AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SignInChallenge>> {
+        let mut s = lock(&self.0);
+        let valid = s
+            .challenges
+            .get(state_hash)
+            .is_some_and(|(owner, expires, _)| owner == account_id && *expires > now);
+        Ok(if valid {
+            s.challenges.remove(state_hash).map(|(_, _, c)| c)
+        } else {
+            None
+        })
     }
 }

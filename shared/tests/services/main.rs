@@ -9,5 +9,6 @@ mod http_edge;
 mod issuance;
 mod notices;
 mod requests;
+mod roeid;
 mod seal_pdf;
 mod verification;

@@ -7,7 +7,7 @@ use super::{
 use crate::aws::unavailable;
 use crate::crypto::sha256_hex;
 use crate::domain::{AccountId, Role};
-use crate::ports::{IdentityNonces, Session, SessionStore, StoreResult, Throttle};
+use crate::ports::{IdentityNonces, Session, SessionStore, SignInChallenge, StoreResult, Throttle};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
@@ -188,6 +188,58 @@ impl IdentityNonces for DynamoSessions {
             .send()
             .await;
         Ok(conditional(result)?.is_some())
+    }
+
+    async fn put_challenge(
+        &self,
+        state_hash: &str,
+        account_id: &AccountId,
+        challenge: &SignInChallenge,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::identity_state(state_hash)))
+            .item("account_id", s(account_id.as_str()))
+            .item("nonce", s(&challenge.nonce))
+            .item("code_verifier", s(&challenge.code_verifier))
+            .item("expires_at", time(expires_at))
+            .item("ttl", epoch_ttl(expires_at))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn take_challenge(
+        &self,
+        state_hash: &str,
+        account_id: &AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SignInChallenge>> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::identity_state(state_hash)))
+            .condition_expression("account_id = :a AND expires_at > :now")
+            .expression_attribute_values(":a", s(account_id.as_str()))
+            .expression_attribute_values(":now", time(now))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        let Some(item) = conditional(result)?.and_then(|out| out.attributes) else {
+            return Ok(None);
+        };
+        // A state started for another route (ghiseul.ro) has no challenge: consumed, not valid.
+        match (get_s(&item, "nonce"), get_s(&item, "code_verifier")) {
+            (Ok(nonce), Ok(verifier)) => Ok(Some(SignInChallenge {
+                nonce: nonce.to_owned(),
+                code_verifier: verifier.to_owned(),
+            })),
+            _ => Ok(None),
+        }
     }
 }
 
