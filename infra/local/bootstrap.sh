@@ -37,6 +37,13 @@ if ! command -v chromium >/dev/null; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium
 fi
+# The ROeID / CEI stand-in: oidc-provider (npm), run by node.
+oidc_stamp=infra/local/oidc/node_modules/.installed
+if [ ! -f "$oidc_stamp" ] || [ infra/local/oidc/package-lock.json -nt "$oidc_stamp" ]; then
+  echo "installing the local OpenID Connect provider (oidc-provider)"
+  npm ci --prefix infra/local/oidc --no-audit --no-fund --loglevel=error
+  touch "$oidc_stamp"
+fi
 browser_stamp=tests/browser/node_modules/.installed
 if [ ! -f "$browser_stamp" ] || [ tests/browser/package-lock.json -nt "$browser_stamp" ]; then
   echo "installing the browser tests' npm packages (playwright-core, axe-core)"

@@ -9,13 +9,15 @@ MOTO_PORT="${MOTO_PORT:-5000}"
 MOTO_HOST="${MOTO_HOST:-127.0.0.1}"
 API_PORT="${API_PORT:-3000}"
 MAIL_PORT="${MAIL_PORT:-2525}"
+# The ROeID stand-in's port is named in infra/local/dev-issuers.json (its issuer identifier).
+ROEID_PORT=4010
 STATE_DIR=.local
 
 bash infra/local/bootstrap.sh
 echo "building the local server and the admin tool…"
 cargo build -q -p cazier-local -p cazier-admin
 
-for port in "$MOTO_PORT" "$API_PORT" "$MAIL_PORT"; do
+for port in "$MOTO_PORT" "$API_PORT" "$MAIL_PORT" "$ROEID_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use: is another 'make up' running? (set MOTO_PORT / API_PORT)" >&2
     exit 1
@@ -29,7 +31,11 @@ moto_pid=$!
 .venv/bin/python -m aiosmtpd -n -l "127.0.0.1:$MAIL_PORT" -c aiosmtpd.handlers.Mailbox "$STATE_DIR/mail" \
   >"$STATE_DIR/mail.log" 2>&1 &
 mail_pid=$!
-trap 'kill "$moto_pid" "$mail_pid" 2>/dev/null || true; wait "$moto_pid" "$mail_pid" 2>/dev/null || true' EXIT
+# ROeID / CEI sign-in: the oidc-provider package; its dev sign-in page takes a CNP as the login.
+node infra/local/oidc/server.mjs --port "$ROEID_PORT" >"$STATE_DIR/roeid.log" 2>&1 &
+roeid_pid=$!
+pids=("$moto_pid" "$mail_pid" "$roeid_pid")
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1 && break
   sleep 0.1
@@ -43,7 +49,7 @@ CAZIER_OPERATOR_PASSWORD=operator-local-password ./target/debug/cazier-local \
   --state-dir "$STATE_DIR" \
   --operator-email operator@cazier.local \
   --operator-unit "Secția 1 Poliție București" \
-  --parameter "IdentityIssuers=$(cat infra/local/ghiseul-dev-issuers.json)" \
+  --parameter "IdentityIssuers=$(cat infra/local/dev-issuers.json)" \
   --parameter "VerificationPageUrl=http://127.0.0.1:$API_PORT/verificare" \
   --parameter "PortalUrl=http://127.0.0.1:$API_PORT" \
   --mail-sink "127.0.0.1:$MAIL_PORT" \

@@ -216,12 +216,11 @@ for (const lang of ["ro", "en"]) {
   });
 }
 
-test("validation online through (the development) ghiseul.ro, without a counter", async () => {
-  const context = await browser.newContext({ locale: "ro-RO", bypassCSP: true });
-  const page = await context.newPage();
+/** Registers a citizen in `page` (the account page follows); their CNP. */
+async function register(page, prefix) {
   const cnp = newCnp();
   await page.goto(`${BASE}/cont/nou`);
-  await page.fill("#email", `ghiseul-${Date.now()}@example.ro`);
+  await page.fill("#email", `${prefix}-${Date.now()}@example.ro`);
   await page.fill("#password", PASSWORD);
   await page.fill("#cnp", cnp);
   await page.fill("#last_name", "Popa");
@@ -230,6 +229,13 @@ test("validation online through (the development) ghiseul.ro, without a counter"
   await page.fill("#number", "123456");
   await page.click("button.primary");
   await page.waitForURL("**/cont");
+  return cnp;
+}
+
+test("validation online through (the development) ghiseul.ro, without a counter", async () => {
+  const context = await browser.newContext({ locale: "ro-RO", bypassCSP: true });
+  const page = await context.newPage();
+  const cnp = await register(page, "ghiseul");
   await page.click('form[action="/cont/ghiseul"] button');
   await page.waitForURL("**/dev/ghiseul/autentificare**");
   await page.fill("#cnp", cnp);
@@ -244,6 +250,54 @@ test("validation online through (the development) ghiseul.ro, without a counter"
   assert.equal(await page.locator('a.primary[href="/cereri/noua"]').count(), 1);
   await context.close();
 });
+
+/** At the ROeID stand-in (oidc-provider's own sign-in page): sign in as `cnp`, consent. */
+async function signInAtRoeid(page, cnp) {
+  await page.fill('input[name="login"]', cnp);
+  await page.fill('input[name="password"]', "any");
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('input[name="prompt"][value="consent"]', { state: "attached" });
+  await page.click('button[type="submit"]');
+  await page.waitForURL("**/cont/roeid/raspuns**");
+}
+
+for (const [lang, locale] of [["ro", "ro-RO"], ["en", "en-GB"]]) {
+  test(`validation with ROeID / CEI by OpenID Connect, under the pages' CSP (${lang})`, async () => {
+    // No CSP bypass: the start form's redirect to the provider must be allowed by form-action.
+    const context = await browser.newContext({ locale });
+    const page = await context.newPage();
+    const cnp = await register(page, `roeid-${lang}`);
+    const roeid = 'form[action="/cont/roeid"] button';
+    // Cancelled at the provider: said so, nothing validated.
+    await page.click(roeid);
+    await page.waitForURL((url) => !url.href.startsWith(BASE));
+    await page.click("text=[ Cancel ]");
+    await page.waitForURL("**/cont/roeid/raspuns**");
+    await audit(page, `${lang}-r1-roeid-cancelled`);
+    assert.equal(await page.locator("main h1").count(), 1);
+    // Signed in as someone else (a relative's identity card): refused, and why.
+    await page.goto(`${BASE}/cont`);
+    await page.click(roeid);
+    await signInAtRoeid(page, newCnp());
+    await audit(page, `${lang}-r2-roeid-other-person`);
+    assert.ok((await page.textContent("main")).includes("CNP"), "the page says the CNP differs");
+    await page.goto(`${BASE}/cont`);
+    assert.equal(await page.locator('a.primary[href="/cereri/noua"]').count(), 0, "not validated");
+    // The provider's session is for the other person: sign out there, as a citizen would.
+    await context.clearCookies({ name: /^_(session|interaction)/ });
+    await page.click(roeid);
+    await signInAtRoeid(page, cnp);
+    await audit(page, `${lang}-r3-roeid-validated`);
+    assert.ok((await page.textContent("main")).includes("ROeID"));
+    await page.goto(`${BASE}/cont`);
+    assert.ok((await page.textContent("main")).includes("ROeID"), "validated with ROeID");
+    assert.equal(await page.locator('a.primary[href="/cereri/noua"]').count(), 1);
+    // The same answer replayed (the browser's back button): the account stays as it is.
+    const again = await page.goBack();
+    assert.equal(again.status(), 409, "a used answer validates nothing twice");
+    await context.close();
+  });
+}
 
 test("pages work under their Content-Security-Policy and at 320 px (and 200 % zoom)", async () => {
   for (const [width, locale] of [[320, "ro-RO"], [320, "en-GB"], [640, "ro-RO"]]) {

@@ -28,8 +28,8 @@ pub fn workspace_root() -> PathBuf {
 
 /// The development identity issuer committed in `infra/local/` (never deployed).
 pub fn dev_issuers() -> String {
-    std::fs::read_to_string(workspace_root().join("infra/local/ghiseul-dev-issuers.json"))
-        .expect("infra/local/ghiseul-dev-issuers.json")
+    std::fs::read_to_string(workspace_root().join("infra/local/dev-issuers.json"))
+        .expect("infra/local/dev-issuers.json")
 }
 
 pub fn dev_issuer_key() -> String {
@@ -61,6 +61,11 @@ impl Helper {
             "{} is missing: run `make venv` (or `make test`) first",
             python.display()
         );
+        Self::run(name, &python, args, log)
+    }
+
+    /// Runs `program <args…>` (`{port}` replaced by a free port) until it listens.
+    fn run(name: &str, program: &Path, args: &[&str], log: &Path) -> (Helper, u16) {
         let port = free_port();
         let args: Vec<String> = args
             .iter()
@@ -69,7 +74,7 @@ impl Helper {
         let mut child = Command::new("bash")
             .arg("-c")
             .arg(r#"log="$1"; shift; "$0" "$@" >"$log" 2>&1 & m=$!; read -r _; kill $m; wait $m"#)
-            .arg(&python)
+            .arg(program)
             .arg(log)
             .args(&args)
             .current_dir(workspace_root())
@@ -174,6 +179,42 @@ impl MailSink {
     }
 }
 
+/// The ROeID / CEI stand-in: the `oidc-provider` package (npm) as configured by
+/// `infra/local/oidc/server.mjs`. Its dev sign-in page takes a CNP as the login.
+pub struct RoeidProvider {
+    /// Where it answers, e.g. `http://127.0.0.1:41234` (its issuer identifier too).
+    pub origin: String,
+    _helper: Helper,
+}
+
+impl RoeidProvider {
+    /// The origin `infra/local/dev-issuers.json` names (what `make up` uses); the tests run
+    /// the provider on a free port and put it in its place.
+    pub const DEV_ORIGIN: &'static str = "http://127.0.0.1:4010";
+
+    pub fn start(state_dir: &Path) -> RoeidProvider {
+        let server = workspace_root().join("infra/local/oidc/server.mjs");
+        assert!(
+            workspace_root()
+                .join("infra/local/oidc/node_modules/oidc-provider")
+                .exists(),
+            "infra/local/oidc/node_modules is missing: run `make venv` (or `make test`) first"
+        );
+        let server = server.to_string_lossy().into_owned();
+        let args = [server.as_str(), "--port", "{port}"];
+        let (helper, port) = Helper::run(
+            "oidc-provider",
+            Path::new("node"),
+            &args,
+            &state_dir.join("roeid.log"),
+        );
+        RoeidProvider {
+            origin: format!("http://127.0.0.1:{port}"),
+            _helper: helper,
+        }
+    }
+}
+
 pub struct TestStack {
     pub base_url: String,
     pub outputs: HashMap<String, String>,
@@ -181,6 +222,7 @@ pub struct TestStack {
     pub runtime: tokio::runtime::Runtime,
     pub moto: Moto,
     pub mail: MailSink,
+    pub roeid: RoeidProvider,
     pub state_dir: PathBuf,
     /// The stack's adapters and services, wired from its outputs as the admin tool does.
     pub wiring: Wiring,
@@ -197,6 +239,7 @@ impl TestStack {
         std::fs::create_dir_all(&state_dir).expect("state dir");
         let moto = Moto::start(&state_dir);
         let mail = MailSink::start(&state_dir);
+        let roeid = RoeidProvider::start(&state_dir);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -212,7 +255,10 @@ impl TestStack {
                 state_dir: state_dir.clone(),
                 parameters: parameters
                     .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .map(|(k, v)| {
+                        let v = v.replace(RoeidProvider::DEV_ORIGIN, &roeid.origin);
+                        (k.to_string(), v)
+                    })
                     .collect(),
                 seed_operator: Some((
                     OPERATOR_EMAIL.into(),
@@ -239,6 +285,7 @@ impl TestStack {
             runtime,
             moto,
             mail,
+            roeid,
             state_dir,
             wiring,
             _running: stack,

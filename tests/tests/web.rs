@@ -321,3 +321,46 @@ fn private_pages_ask_to_sign_in_and_wrong_sign_ins_say_why() {
     assert_eq!(browser.get("/ghiseu").status, 403);
     assert_eq!(browser.get("/ghiseu/cont/x").status, 403);
 }
+
+#[test]
+fn the_roeid_routes_refuse_forged_starts_and_answers() {
+    let stack = stack();
+    let mut browser = Browser::new("ro");
+    // Not signed in: the provider's answer leads to the sign-in page, nothing else.
+    let anonymous = browser.get("/cont/roeid/raspuns?state=s&code=c");
+    assert_eq!(location(&anonymous), "/autentificare");
+    let (email, cnp) = (unique_email(), random_cnp());
+    browser.submit("/cont/nou", "/cont/nou", &registration(&email, &cnp));
+    // The account page lets its start form lead to the provider, and nowhere else.
+    let account = browser.get("/cont");
+    let csp = account.header("content-security-policy").expect("a CSP");
+    assert!(
+        csp.contains(&format!("form-action 'self' {};", stack.roeid.origin)),
+        "{csp}"
+    );
+    assert_eq!(browser.send("POST", "/cont/roeid", Some(&[])).status, 403);
+    let started = browser.submit("/cont", "/cont/roeid", &[]);
+    let to = location(&started);
+    assert!(to.starts_with(&format!("{}/auth?response_type=code&", stack.roeid.origin)));
+    assert!(to.contains("&code_challenge_method=S256") && to.contains("&nonce="));
+    assert!(to.contains(&format!(
+        "redirect_uri={}",
+        encode(&format!("{}/cont/roeid/raspuns", stack.base_url))
+    )));
+    // Made-up and malformed answers: refused, the account stays pending.
+    let made_up = browser.get("/cont/roeid/raspuns?state=made-up&code=made-up");
+    assert_eq!(made_up.status, 422);
+    assert!(html(&made_up).contains("ROeID"));
+    assert_eq!(
+        browser.get("/cont/roeid/raspuns?state=a&state=b").status,
+        400
+    );
+    assert_eq!(browser.get("/cont/roeid/raspuns").status, 422);
+    let long = format!("/cont/roeid/raspuns?state={}&code=c", "x".repeat(4000));
+    assert!(matches!(browser.get(&long).status, 414 | 422 | 431));
+    let account = html(&browser.get("/cont"));
+    assert!(
+        account.contains("action=\"/cont/roeid\""),
+        "still offered: not validated"
+    );
+}

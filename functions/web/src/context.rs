@@ -50,6 +50,8 @@ fn csrf_for(secret: &str) -> String {
 /// One portal request, as far as pages need it.
 pub struct Ctx {
     pub lang: Lang,
+    /// The Content-Security-Policy of this function's pages (made once per cold start).
+    csp: std::sync::Arc<str>,
     /// The language was chosen with `?lang=` on this request: remember it.
     remember_lang: bool,
     /// The path of this page (for the language switch and the sign-in return).
@@ -65,7 +67,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(req: &Request) -> Self {
+    pub fn new(req: &Request, csp: std::sync::Arc<str>) -> Self {
         // From the URI itself: the same behind API Gateway and on the local stack.
         let chosen = req
             .uri()
@@ -85,6 +87,7 @@ impl Ctx {
             });
         Ctx {
             lang,
+            csp,
             remember_lang: chosen.is_some(),
             path: req.raw_http_path().to_owned(),
             session: cookie(req, SESSION_COOKIE).map(str::to_owned),
@@ -183,8 +186,7 @@ impl Ctx {
 
     /// An HTML page.
     pub fn page(&mut self, status: StatusCode, html: String) -> Response<Body> {
-        let csp = crate::layout::content_security_policy();
-        let mut response = cazier_shared::http::html_response(html, csp, "no-store");
+        let mut response = cazier_shared::http::html_response(html, &self.csp, "no-store");
         *response.status_mut() = status;
         self.finish(response)
     }

@@ -11,15 +11,17 @@ use std::sync::OnceLock;
 
 const STYLE: &str = include_str!("style.css");
 
-pub fn content_security_policy() -> &'static str {
-    static POLICY: OnceLock<String> = OnceLock::new();
-    POLICY.get_or_init(|| {
-        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE));
-        format!(
-            "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'; \
-             base-uri 'none'; frame-ancestors 'none'"
-        )
-    })
+/// The pages' policy. `form_target`: another origin a form may lead to (the identity provider
+/// that the ROeID start form redirects to; browsers apply `form-action` to that redirect).
+pub fn content_security_policy(form_target: Option<&str>) -> String {
+    static STYLE_HASH: OnceLock<String> = OnceLock::new();
+    let hash = STYLE_HASH
+        .get_or_init(|| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE)));
+    let extra = form_target.map(|o| format!(" {o}")).unwrap_or_default();
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'{extra}; \
+         base-uri 'none'; frame-ancestors 'none'"
+    )
 }
 
 /// A whole page.

@@ -8,6 +8,7 @@ mod context;
 mod handlers;
 mod i18n;
 mod layout;
+mod online;
 mod pages;
 
 pub use i18n::Lang;
@@ -19,8 +20,9 @@ use cazier_shared::http::{path_param, route_key, session_principal, Access, Rout
 use cazier_shared::ports::{Clock, SessionStore};
 use cazier_shared::runtime::HttpFunction;
 use cazier_shared::services::accounts::AccountService;
-use cazier_shared::services::ghiseul::{GhiseulError, GhiseulService};
+use cazier_shared::services::ghiseul::GhiseulService;
 use cazier_shared::services::requests::{OwnedError, RequestService};
+use cazier_shared::services::roeid::RoeidService;
 use cazier_shared::services::validation::{LookupError, ValidationService};
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
@@ -46,6 +48,8 @@ pub enum Handler {
     Pdf,
     GhiseulStart,
     GhiseulReturn,
+    RoeidStart,
+    RoeidReturn,
     Console,
     Lookup,
     Registered,
@@ -127,6 +131,18 @@ pub const ROUTES: &[Route<Handler>] = &[
         handler: Handler::GhiseulReturn,
     },
     Route {
+        key: "POST /cont/roeid",
+        access: Access::Citizen,
+        handler: Handler::RoeidStart,
+    },
+    // The provider redirects the browser back (a top-level GET, so the Lax session cookie comes
+    // with it); the state must be the one this session started.
+    Route {
+        key: "GET /cont/roeid/raspuns",
+        access: Access::Citizen,
+        handler: Handler::RoeidReturn,
+    },
+    Route {
         key: "GET /ghiseu",
         access: Access::Operator,
         handler: Handler::Console,
@@ -153,19 +169,25 @@ pub struct WebFunction {
     requests: RequestService,
     counter: ValidationService,
     ghiseul: GhiseulService,
+    roeid: RoeidService,
     sessions: Arc<dyn SessionStore>,
+    csp: Arc<str>,
     clock: Arc<dyn Clock>,
 }
 
 /// The function, built once per cold start from the wiring (or, in tests and benchmarks, any
 /// other source of ports).
 pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, ConfigError> {
+    let roeid = ports.roeid_service()?;
+    let csp = layout::content_security_policy(roeid.origin().as_deref()).into();
     Ok(WebFunction {
         accounts: ports.account_service()?,
         requests: ports.request_service()?,
         counter: ports.validation_service()?,
         ghiseul: ports.ghiseul_service()?,
+        roeid,
         sessions: ports.sessions()?,
+        csp,
         clock: ports.clock(),
     })
 }
@@ -208,7 +230,7 @@ fn lookup_refusal(e: LookupError) -> Refusal {
 #[async_trait]
 impl HttpFunction for WebFunction {
     async fn handle(&self, req: Request) -> Response<Body> {
-        let mut ctx = Ctx::new(&req);
+        let mut ctx = Ctx::new(&req, self.csp.clone());
         match self.answer(&mut ctx, &req).await {
             Ok(response) => response,
             Err(refusal) => refuse(&mut ctx, refusal),
@@ -324,47 +346,13 @@ impl WebFunction {
                 let html = account::certificates(ctx, &list);
                 Ok(ctx.page(StatusCode::OK, html))
             }
-            Handler::GhiseulStart => {
-                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let back = format!("{}/cont/ghiseul/raspuns", context::origin(req));
-                let t = ctx.t();
-                match self.ghiseul.start(&principal, Some(&back)).await {
-                    Ok(started) => Ok(ctx.redirect(&started.authorize_url)),
-                    Err(GhiseulError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
-                    Err(GhiseulError::NotConfigured) => {
-                        let html = notices::notice(
-                            ctx,
-                            t.online_unavailable_title,
-                            t.online_unavailable,
-                            Some(("/cont", t.nav_account)),
-                        );
-                        Ok(ctx.page(StatusCode::SERVICE_UNAVAILABLE, html))
-                    }
-                    Err(GhiseulError::NoAccount) => Err(Refusal::SignInFirst),
-                    Err(GhiseulError::InvalidAssertion) => Err(Refusal::BadForm),
-                    Err(GhiseulError::Unavailable(e)) => Err(e.into()),
-                }
-            }
+            Handler::GhiseulStart => self.ghiseul_start(ctx, req).await,
             Handler::GhiseulReturn => {
                 let assertion = form.ok_or(Refusal::BadForm)?.text("assertion");
-                let t = ctx.t();
-                let (status, title, text) = match self.ghiseul.complete_returned(&assertion).await {
-                    Ok(_) => (StatusCode::OK, t.validated_online_title, t.validated_online),
-                    Err(GhiseulError::AlreadyValidated) => (
-                        StatusCode::CONFLICT,
-                        t.validated_online_title,
-                        t.already_validated,
-                    ),
-                    Err(GhiseulError::Unavailable(e)) => return Err(e.into()),
-                    Err(_) => (
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        t.online_failed_title,
-                        t.online_failed,
-                    ),
-                };
-                let html = notices::notice(ctx, title, text, Some(("/cont", t.nav_account)));
-                Ok(ctx.page(status, html))
+                self.ghiseul_return(ctx, &assertion).await
             }
+            Handler::RoeidStart => self.roeid_start(ctx, req).await,
+            Handler::RoeidReturn => self.roeid_return(ctx, req).await,
             Handler::Console => {
                 let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
                 let today = self.counter.validations_today(&principal).await?;

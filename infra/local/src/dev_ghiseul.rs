@@ -1,7 +1,7 @@
 //! A development stand-in for ghiseul.ro's identity check, served by the local stack only
 //! (never deployed, not in template.yaml): a page where the tester confirms the 3-D Secure
 //! step, then a form that posts an assertion signed with the committed development key
-//! (`ghiseul-dev-key.pem`, trusted through `ghiseul-dev-issuers.json`) back to the portal.
+//! (`ghiseul-dev-key.pem`, trusted through `dev-issuers.json`) back to the portal.
 
 use async_trait::async_trait;
 use cazier_shared::runtime::HttpFunction;

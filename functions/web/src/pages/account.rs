@@ -31,7 +31,11 @@ pub fn account(ctx: &mut Ctx, me: &AccountView, counter_code: Option<&str>) -> S
                         @match (&me.status, &me.validation) {
                             (AccountStatus::Validated, Some(v)) => {
                                 strong.tag { (t.status_validated) } " "
-                                (match v.method { ValidationMethod::Counter => t.validated_by_counter, ValidationMethod::Ghiseul => t.validated_by_ghiseul })
+                                (match v.method {
+                                    ValidationMethod::Counter => t.validated_by_counter,
+                                    ValidationMethod::Ghiseul => t.validated_by_ghiseul,
+                                    ValidationMethod::Roeid => t.validated_by_roeid,
+                                })
                             }
                             (AccountStatus::Validated, None) => strong.tag { (t.status_validated) },
                             _ => strong.tag.off { (t.status_pending) },
@@ -54,9 +58,15 @@ pub fn account(ctx: &mut Ctx, me: &AccountView, counter_code: Option<&str>) -> S
             }
             h2 { (t.validate_online) }
             p { (t.validate_online_how) }
-            form method="post" action="/cont/ghiseul" {
-                (csrf_field(ctx))
-                button.primary type="submit" { (t.validate_ghiseul) }
+            div.actions {
+                form method="post" action="/cont/ghiseul" {
+                    (csrf_field(ctx))
+                    button.primary type="submit" { (t.validate_ghiseul) }
+                }
+                form method="post" action="/cont/roeid" {
+                    (csrf_field(ctx))
+                    button.primary type="submit" { (t.validate_roeid) }
+                }
             }
         }
     };

@@ -1,0 +1,135 @@
+//! Validating an account online: the hand-off to ghiseul.ro (which posts a signed assertion
+//! back) and the ROeID / CEI sign-in (OpenID Connect: the provider redirects back with a code).
+
+use crate::context::{origin, Ctx};
+use crate::pages::notices;
+use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::services::ghiseul::GhiseulError;
+use cazier_shared::services::roeid::{Callback, RoeidError};
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+
+/// The portal page the provider sends the browser back to (registered with the provider).
+fn roeid_return_uri(req: &Request) -> String {
+    format!("{}/cont/roeid/raspuns", origin(req))
+}
+
+impl WebFunction {
+    /// "Online validation is not available": the deployment has no such provider.
+    fn online_unavailable(ctx: &mut Ctx) -> Answer {
+        let t = ctx.t();
+        let html = notices::notice(
+            ctx,
+            t.online_unavailable_title,
+            t.online_unavailable,
+            Some(("/cont", t.nav_account)),
+        );
+        Ok(ctx.page(StatusCode::SERVICE_UNAVAILABLE, html))
+    }
+
+    /// The outcome page of an online validation, with the way back to the account.
+    fn online_outcome(ctx: &mut Ctx, status: StatusCode, title: &str, text: &str) -> Answer {
+        let t = ctx.t();
+        let html = notices::notice(ctx, title, text, Some(("/cont", t.nav_account)));
+        Ok(ctx.page(status, html))
+    }
+
+    pub(crate) async fn ghiseul_start(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let back = format!("{}/cont/ghiseul/raspuns", origin(req));
+        match self.ghiseul.start(&principal, Some(&back)).await {
+            Ok(started) => Ok(ctx.redirect(&started.authorize_url)),
+            Err(GhiseulError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
+            Err(GhiseulError::NotConfigured) => Self::online_unavailable(ctx),
+            Err(GhiseulError::NoAccount) => Err(Refusal::SignInFirst),
+            Err(GhiseulError::InvalidAssertion) => Err(Refusal::BadForm),
+            Err(GhiseulError::Unavailable(e)) => Err(e.into()),
+        }
+    }
+
+    pub(crate) async fn ghiseul_return(&self, ctx: &mut Ctx, assertion: &str) -> Answer {
+        let t = ctx.t();
+        let (status, title, text) = match self.ghiseul.complete_returned(assertion).await {
+            Ok(_) => (StatusCode::OK, t.validated_online_title, t.validated_online),
+            Err(GhiseulError::AlreadyValidated) => (
+                StatusCode::CONFLICT,
+                t.validated_online_title,
+                t.already_validated,
+            ),
+            Err(GhiseulError::Unavailable(e)) => return Err(e.into()),
+            Err(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                t.online_failed_title,
+                t.online_failed,
+            ),
+        };
+        Self::online_outcome(ctx, status, title, text)
+    }
+
+    pub(crate) async fn roeid_start(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        match self.roeid.start(&principal, &roeid_return_uri(req)).await {
+            Ok(url) => Ok(ctx.redirect(&url)),
+            Err(RoeidError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
+            Err(RoeidError::NotConfigured) => Self::online_unavailable(ctx),
+            Err(RoeidError::NoAccount) => Err(Refusal::SignInFirst),
+            Err(RoeidError::Unavailable(e)) => Err(e.into()),
+            Err(RoeidError::Cancelled | RoeidError::OtherPerson | RoeidError::InvalidResponse) => {
+                Err(Refusal::BadForm)
+            }
+        }
+    }
+
+    pub(crate) async fn roeid_return(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let mut callback = Callback::default();
+        let pairs = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .unwrap_or_default();
+        for (name, value) in pairs {
+            let slot = match name.as_str() {
+                "state" => &mut callback.state,
+                "code" => &mut callback.code,
+                "iss" => &mut callback.iss,
+                "error" => &mut callback.error,
+                _ => continue,
+            };
+            // A parameter given twice is not an answer any provider sends.
+            if slot.replace(value).is_some() {
+                return Err(Refusal::BadForm);
+            }
+        }
+        let t = ctx.t();
+        let outcome = self
+            .roeid
+            .complete(&principal, callback, &roeid_return_uri(req))
+            .await;
+        let (status, title, text) = match outcome {
+            Ok(_) => (StatusCode::OK, t.validated_online_title, t.validated_roeid),
+            Err(RoeidError::AlreadyValidated) => (
+                StatusCode::CONFLICT,
+                t.validated_online_title,
+                t.already_validated,
+            ),
+            Err(RoeidError::Cancelled) => {
+                (StatusCode::OK, t.roeid_cancelled_title, t.roeid_cancelled)
+            }
+            Err(RoeidError::OtherPerson) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                t.roeid_other_person_title,
+                t.roeid_other_person,
+            ),
+            Err(RoeidError::InvalidResponse) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                t.online_failed_title,
+                t.roeid_failed,
+            ),
+            Err(RoeidError::NotConfigured) => return Self::online_unavailable(ctx),
+            Err(RoeidError::NoAccount) => return Err(Refusal::SignInFirst),
+            Err(RoeidError::Unavailable(e)) => return Err(e.into()),
+        };
+        Self::online_outcome(ctx, status, title, text)
+    }
+}
