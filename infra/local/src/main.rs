@@ -66,7 +66,7 @@ async fn main() -> Result<()> {
         stage: args.stage,
         port: args.port,
         state_dir: args.state_dir.clone(),
-        parameters: args.parameters.into_iter().collect::<HashMap<_, _>>(),
+        parameters: args.parameters.iter().cloned().collect::<HashMap<_, _>>(),
         seed_operator: seed_operator.clone(),
         mail_sink: args.mail_sink.clone(),
     })
@@ -89,6 +89,19 @@ async fn main() -> Result<()> {
         println!(
             "  e-mail (SMTP):  {sink}, kept in {}",
             args.state_dir.join("mail/new").display()
+        );
+    }
+    let roeid = args
+        .parameters
+        .iter()
+        .filter(|(k, _)| k == "IdentityIssuers")
+        .filter_map(|(_, v)| cazier_shared::identity::parse_issuers(v).ok())
+        .flatten()
+        .find(|i| i.provider == cazier_shared::oidc::PROVIDER);
+    if let Some(issuer) = roeid {
+        println!(
+            "  ROeID (dev):    {} (oidc-provider; sign in with the account's CNP as the login)",
+            issuer.issuer
         );
     }
     if let Some((email, _, unit)) = &seed_operator {
