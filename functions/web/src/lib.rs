@@ -256,7 +256,17 @@ fn refuse(ctx: &mut Ctx, refusal: Refusal) -> Response<Body> {
         }
     };
     let html = notices::notice(ctx, title, text, None);
-    ctx.page(status, html)
+    let mut response = ctx.page(status, html);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // As the API says it: a dependency is down, try again shortly.
+        let after = cazier_shared::http::UNAVAILABLE_RETRY_AFTER_SECS;
+        if let Ok(v) = lambda_http::http::HeaderValue::from_str(&after.to_string()) {
+            response
+                .headers_mut()
+                .insert(lambda_http::http::header::RETRY_AFTER, v);
+        }
+    }
+    response
 }
 
 impl WebFunction {

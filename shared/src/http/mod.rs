@@ -6,7 +6,7 @@ mod problem;
 
 pub use crate::domain::{FieldError, Principal};
 pub use crate::services::verification::MAX_PDF_BYTES;
-pub use problem::ApiError;
+pub use problem::{ApiError, UNAVAILABLE_RETRY_AFTER_SECS};
 
 use crate::crypto::sha256_hex;
 use crate::domain::Role;
