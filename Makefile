@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: up test venv lint unit build release-sizes bench
+.PHONY: up test venv lint unit build release-sizes bench bench-init
 
 up:
 	bash infra/local/up.sh
@@ -36,3 +36,10 @@ release-sizes:
 bench:
 	cargo bench -p cazier-shared --bench certificate --bench login
 	cargo bench -p cazier-web --bench pages
+
+# Cold starts: each release function binary against a stub Lambda Runtime API (exec to its
+# first /next), beside a hello-world lambda_runtime binary; then the first and tenth call.
+bench-init: venv
+	cargo build --release -p cazier-accounts -p cazier-validation -p cazier-requests \
+	  -p cazier-generator -p cazier-verification -p cazier-web -p hello-lambda
+	cargo bench -p cazier-e2e --bench cold_start

@@ -13,8 +13,6 @@ pub enum ConfigError {
     Invalid(&'static str, String),
     #[error("loading the keys at start-up failed: {0}")]
     Keys(String),
-    #[error("the system's TLS trust roots could not be loaded: {0}")]
-    TrustRoots(String),
     #[error("the stack outputs have no {0}")]
     MissingOutput(&'static str),
 }

@@ -1,6 +1,6 @@
 //! The token endpoint of an OpenID Connect provider, over HTTPS (rustls with the system's
 //! roots; plain HTTP only for the loopback addresses `identity::parse_issuers` allows). One
-//! connection pool per cold start; every exchange is bounded in time and size.
+//! connection pool per instance; every exchange is bounded in time and size.
 
 use crate::ports::{TokenEndpoint, TokenError};
 use async_trait::async_trait;
@@ -17,21 +17,31 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// The citizen is waiting on the return page.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Made at the first sign-in an instance serves, not at its cold start: the system's CA
+/// bundle (the provider's roots are not AWS's) takes milliseconds to parse, and most
+/// instances never redeem a code.
+#[derive(Default)]
 pub struct HttpsTokenEndpoint {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: std::sync::OnceLock<Client<HttpsConnector<HttpConnector>, Full<Bytes>>>,
 }
 
 impl HttpsTokenEndpoint {
-    pub fn new() -> Result<Self, String> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn client(&self) -> Result<&Client<HttpsConnector<HttpConnector>, Full<Bytes>>, TokenError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
-            .map_err(|e| format!("no trust roots: {e}"))?
+            .map_err(|e| TokenError::Unavailable(format!("no trust roots: {e}")))?
             .https_or_http()
             .enable_http1()
             .build();
-        Ok(HttpsTokenEndpoint {
-            client: Client::builder(TokioExecutor::new()).build(connector),
-        })
+        let client = Client::builder(TokioExecutor::new()).build(connector);
+        Ok(self.client.get_or_init(|| client))
     }
 
     async fn post(&self, url: &str, form: String) -> Result<(u16, Bytes), TokenError> {
@@ -41,7 +51,7 @@ impl HttpsTokenEndpoint {
             .body(Full::new(Bytes::from(form)))
             .map_err(|e| TokenError::Unavailable(format!("bad token URL: {e}")))?;
         let response = self
-            .client
+            .client()?
             .request(request)
             .await
             .map_err(|e| TokenError::Unavailable(format!("token endpoint: {e}")))?;

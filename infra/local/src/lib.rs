@@ -65,9 +65,12 @@ impl RunningStack {
     }
 }
 
-/// SDK configuration for the local endpoint. Static dummy credentials: moto accepts any.
+/// SDK configuration for the local endpoint, with the deployed retry and timeout policy.
+/// Static dummy credentials: moto accepts any.
 pub async fn local_sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(cazier_shared::aws::retry_config())
+        .timeout_config(cazier_shared::aws::timeout_config())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(region.to_owned()))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -222,6 +225,7 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         "AWS::IAM::Role",
         "AWS::SNS::Topic",
         "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::Dashboard",
     ]
     .iter()
     .flat_map(|kind| template.resources_of(kind))

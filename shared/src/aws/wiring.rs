@@ -160,12 +160,10 @@ impl PortSource for Wiring {
     }
 
     fn token_endpoint(&self) -> Result<Arc<dyn TokenEndpoint>, ConfigError> {
-        if let Some(tokens) = self.tokens.get() {
-            return Ok(tokens.clone());
-        }
-        let tokens =
-            crate::token_client::HttpsTokenEndpoint::new().map_err(ConfigError::TrustRoots)?;
-        Ok(self.tokens.get_or_init(|| Arc::new(tokens)).clone())
+        Ok(self
+            .tokens
+            .get_or_init(|| Arc::new(crate::token_client::HttpsTokenEndpoint::new()))
+            .clone())
     }
 
     fn chain(&self) -> Result<Arc<ChainSource>, ConfigError> {
