@@ -102,6 +102,7 @@ pub async fn run_http<F: HttpFunction>(build: impl FnOnce(&Wiring) -> Result<F, 
         Ok(f) => Arc::new(f),
         Err(e) => exit_with(e),
     };
+    warm_up(&wiring).await;
     let served = lambda_http::run(service_fn(move |req: Request| {
         let function = Arc::clone(&function);
         async move { Ok::<_, Infallible>(function.handle(req).await) }
@@ -110,5 +111,22 @@ pub async fn run_http<F: HttpFunction>(build: impl FnOnce(&Wiring) -> Result<F, 
     if let Err(e) = served {
         tracing::error!(error = %e, "runtime stopped");
         std::process::exit(1);
+    }
+}
+
+/// Opens the DynamoDB connection every HTTP request needs (its session is looked up there)
+/// during the cold start, which runs at full CPU, so the first citizen after a cold start does
+/// not wait for a TLS handshake: one read of a key that cannot exist. A failure only means the
+/// first request connects itself.
+async fn warm_up(wiring: &Wiring) {
+    let started = std::time::Instant::now();
+    if let Ok(sessions) = wiring.sessions() {
+        let outcome = sessions.get("cold-start-warm-up").await;
+        let warm_up_us = started.elapsed().as_micros() as u64;
+        tracing::info!(
+            warm_up_us,
+            ok = outcome.is_ok(),
+            "cold start: DynamoDB connection opened"
+        );
     }
 }

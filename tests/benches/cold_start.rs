@@ -1,8 +1,9 @@
 //! Cold starts: each release function binary, run as Lambda runs it, against a stub Lambda
 //! Runtime API: the time from exec to its first `GET /runtime/invocation/next` (the INIT
 //! phase), beside a hello-world `lambda_runtime` binary built the same way. The functions'
-//! deliberate init round trips (two KMS calls for the personal-data keys, to moto here) are
-//! logged by the function and reported apart. Then ten invocations that each make one
+//! deliberate init round trips (two concurrent KMS calls for the personal-data keys, and one
+//! DynamoDB read that opens the connection requests will use; to moto here) are logged by the
+//! function and reported apart. Then ten invocations that each make one
 //! DynamoDB call, to compare the first request after the cold start with the tenth.
 //! Run: `make bench-init` (which builds the release binaries first).
 
@@ -202,7 +203,13 @@ fn cold_start(binary: &std::path::Path, env: &[(String, String)], event: &Value)
             .lines()
             .map_while(Result::ok)
             .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
-            .find_map(|v| v["fields"]["round_trips_us"].as_u64())
+            .filter_map(|v| {
+                let fields = &v["fields"];
+                fields["round_trips_us"]
+                    .as_u64()
+                    .or(fields["warm_up_us"].as_u64())
+            })
+            .sum::<u64>()
     });
     let mut call = next_call(&calls, &mut child, "init");
     assert!(call.path.ends_with("/next"), "{}", call.path);
@@ -241,7 +248,7 @@ fn cold_start(binary: &std::path::Path, env: &[(String, String)], event: &Value)
     }
     let _ = child.kill();
     let _ = child.wait();
-    let round_trips = Duration::from_micros(log.join().ok().flatten().unwrap_or(0));
+    let round_trips = Duration::from_micros(log.join().unwrap_or(0));
     Run {
         init,
         round_trips,
@@ -280,7 +287,7 @@ fn main() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     println!(
-        "{RUNS} cold starts each (medians); round trips: the two KMS calls of the init, to moto"
+        "{RUNS} cold starts each (medians); round trips: the init's KMS calls and DynamoDB warm-up, to moto"
     );
     println!(
         "binary                exec→/next  round trips  init w/o them  × hello   1st call  10th call"
