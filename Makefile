@@ -25,11 +25,18 @@ test: lint
 	@awk '/^test result:/ { p += $$4; f += $$6; i += $$8 } \
 	  END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, i }' target/test-output.log
 
-# Size of each function's release binary (host build; SAM builds arm64 with cargo-lambda).
+# Size of each function's release binary and of its deployment zip (`bootstrap`, zip -9), as
+# Lambda receives it (host build; SAM builds the template's architecture with cargo-lambda).
 release-sizes:
 	cargo build --release -p cazier-accounts -p cazier-validation -p cazier-requests \
-	  -p cazier-generator -p cazier-verification
-	@ls -l target/release/cazier-{accounts,validation,requests,generator,verification} | awk '{print $$5, $$9}'
+	  -p cazier-generator -p cazier-verification -p cazier-web
+	@mkdir -p target/lambda-zips
+	@for f in accounts validation requests generator verification web; do \
+	  dir=target/lambda-zips/$$f; rm -rf $$dir && mkdir -p $$dir; \
+	  cp target/release/cazier-$$f $$dir/bootstrap; \
+	  (cd $$dir && python3 -m zipfile -c ../$$f.zip bootstrap); \
+	  printf '%-13s binary %9d B   zip %9d B\n' $$f $$(stat -c %s $$dir/bootstrap) $$(stat -c %s target/lambda-zips/$$f.zip); \
+	done
 
 # CPU time to render and prepare one certificate for signing, and its size; a login's password
 # check; the portal's pages, answered inside the function with in-memory ports (release profile).
