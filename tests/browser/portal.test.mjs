@@ -314,6 +314,11 @@ test("pages work under their Content-Security-Policy and at 320 px (and 200 % zo
       const name = path === "/" ? "home" : path.slice(1).replace("/", "-");
       await page.screenshot({ path: `${SHOTS}/narrow-${width}-${locale}-${name}.png`, fullPage: true });
     }
+    // A signed-in page: the account, with the counter code and both online buttons.
+    await register(page, `narrow-${width}-${locale}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `/cont scrolls sideways at ${width} px`);
+    await page.screenshot({ path: `${SHOTS}/narrow-${width}-${locale}-cont.png`, fullPage: true });
     assert.deepEqual(violations, []);
     await context.close();
   }

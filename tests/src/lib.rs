@@ -1,5 +1,6 @@
-//! Test harness: a moto server, an SMTP sink and a local stack per test binary, on free ports,
-//! a small HTTP client for the public contract, and the helpers the end-to-end tests share.
+//! Test harness: a moto server, an SMTP sink, the ROeID stand-in (oidc-provider) and a local
+//! stack per test binary, on free ports, a small HTTP client for the public contract, and the
+//! helpers the end-to-end tests share.
 //! (Long on purpose: the one harness of every test binary.)
 
 use serde_json::{json, Value};

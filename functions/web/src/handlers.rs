@@ -3,7 +3,7 @@
 
 use crate::context::{Ctx, FormData};
 use crate::pages::{account, console, forms, notices};
-use crate::{lookup_refusal, Answer, Refusal, WebFunction};
+use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::domain::{AccountId, FieldError, Role};
 use cazier_shared::http::source_ip;
 use cazier_shared::services::accounts::{
@@ -15,6 +15,15 @@ use cazier_shared::services::validation::{
 };
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
+
+/// What a clerk's failed lookup shows.
+pub(crate) fn lookup_refusal(e: LookupError) -> Refusal {
+    match e {
+        LookupError::NotFound | LookupError::Invalid(_) => Refusal::NotFound,
+        LookupError::NoOperator => Refusal::SignInFirst,
+        LookupError::Unavailable(e) => e.into(),
+    }
+}
 
 impl WebFunction {
     pub(crate) async fn register(&self, ctx: &mut Ctx, form: &FormData) -> Answer {

@@ -23,10 +23,11 @@ use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::ghiseul::GhiseulService;
 use cazier_shared::services::requests::{OwnedError, RequestService};
 use cazier_shared::services::roeid::RoeidService;
-use cazier_shared::services::validation::{LookupError, ValidationService};
+use cazier_shared::services::validation::ValidationService;
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use context::{Ctx, FormData, CSRF_FIELD};
+use handlers::lookup_refusal;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use pages::{account, console, forms, notices};
@@ -218,14 +219,6 @@ impl From<OwnedError> for Refusal {
 }
 
 type Answer = Result<Response<Body>, Refusal>;
-
-fn lookup_refusal(e: LookupError) -> Refusal {
-    match e {
-        LookupError::NotFound | LookupError::Invalid(_) => Refusal::NotFound,
-        LookupError::NoOperator => Refusal::SignInFirst,
-        LookupError::Unavailable(e) => e.into(),
-    }
-}
 
 #[async_trait]
 impl HttpFunction for WebFunction {

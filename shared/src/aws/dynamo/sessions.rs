@@ -28,18 +28,42 @@ impl DynamoSessions {
         pk: String,
         account_id: &AccountId,
         expires_at: DateTime<Utc>,
+        extra: &[(&str, &str)],
     ) -> StoreResult<()> {
-        self.client
+        let mut put = self
+            .client
             .put_item()
             .table_name(&self.table)
             .item("pk", s(pk))
             .item("account_id", s(account_id.as_str()))
             .item("expires_at", time(expires_at))
-            .item("ttl", epoch_ttl(expires_at))
-            .send()
-            .await
-            .map_err(unavailable)?;
+            .item("ttl", epoch_ttl(expires_at));
+        for (name, value) in extra {
+            put = put.item(*name, s(*value));
+        }
+        put.send().await.map_err(unavailable)?;
         Ok(())
+    }
+
+    /// Deletes an owned item if it is the account's and unexpired: its attributes, if it was.
+    async fn take_owned(
+        &self,
+        pk: String,
+        account_id: &AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<super::Item>> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .condition_expression("account_id = :a AND expires_at > :now")
+            .expression_attribute_values(":a", s(account_id.as_str()))
+            .expression_attribute_values(":now", time(now))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        Ok(conditional(result)?.map(|out| out.attributes.unwrap_or_default()))
     }
 
     fn window_pk(key: &str, window_secs: u64, now: DateTime<Utc>) -> (String, i64) {
@@ -99,7 +123,7 @@ impl SessionStore for DynamoSessions {
         account_id: &AccountId,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.put_owned(keys::device(device_hash), account_id, expires_at)
+        self.put_owned(keys::device(device_hash), account_id, expires_at, &[])
             .await
     }
 
@@ -128,8 +152,13 @@ impl IdentityNonces for DynamoSessions {
         account_id: &AccountId,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.put_owned(keys::identity_state(state_hash), account_id, expires_at)
-            .await
+        self.put_owned(
+            keys::identity_state(state_hash),
+            account_id,
+            expires_at,
+            &[],
+        )
+        .await
     }
 
     async fn take_state(
@@ -138,17 +167,10 @@ impl IdentityNonces for DynamoSessions {
         account_id: &AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::identity_state(state_hash)))
-            .condition_expression("account_id = :a AND expires_at > :now")
-            .expression_attribute_values(":a", s(account_id.as_str()))
-            .expression_attribute_values(":now", time(now))
-            .send()
-            .await;
-        Ok(conditional(result)?.is_some())
+        let taken = self
+            .take_owned(keys::identity_state(state_hash), account_id, now)
+            .await?;
+        Ok(taken.is_some())
     }
 
     async fn take_any_state(
@@ -197,19 +219,17 @@ impl IdentityNonces for DynamoSessions {
         challenge: &SignInChallenge,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(keys::identity_state(state_hash)))
-            .item("account_id", s(account_id.as_str()))
-            .item("nonce", s(&challenge.nonce))
-            .item("code_verifier", s(&challenge.code_verifier))
-            .item("expires_at", time(expires_at))
-            .item("ttl", epoch_ttl(expires_at))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        let extra = [
+            ("nonce", challenge.nonce.as_str()),
+            ("code_verifier", challenge.code_verifier.as_str()),
+        ];
+        self.put_owned(
+            keys::identity_state(state_hash),
+            account_id,
+            expires_at,
+            &extra,
+        )
+        .await
     }
 
     async fn take_challenge(
@@ -218,18 +238,10 @@ impl IdentityNonces for DynamoSessions {
         account_id: &AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SignInChallenge>> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::identity_state(state_hash)))
-            .condition_expression("account_id = :a AND expires_at > :now")
-            .expression_attribute_values(":a", s(account_id.as_str()))
-            .expression_attribute_values(":now", time(now))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await;
-        let Some(item) = conditional(result)?.and_then(|out| out.attributes) else {
+        let Some(item) = self
+            .take_owned(keys::identity_state(state_hash), account_id, now)
+            .await?
+        else {
             return Ok(None);
         };
         // A state started for another route (ghiseul.ro) has no challenge: consumed, not valid.
