@@ -76,7 +76,7 @@ impl<E: Endpoints> HttpFunction for ApiFunction<E> {
 /// The wiring of this process's environment, or the end of the cold start.
 pub async fn wiring_from_process() -> Wiring {
     crate::telemetry::init();
-    let sdk = crate::aws::sdk_config().await;
+    let sdk = crate::aws::lambda_sdk_config();
     let started = std::time::Instant::now();
     match Wiring::load(sdk, Env::from_process()).await {
         Ok(wiring) => {

@@ -1,12 +1,20 @@
 //! JSON logs for CloudWatch. Log lines carry ids and outcomes, never CNPs, names or entries.
 
+/// Logs at the level `RUST_LOG` names (`error`, `warn`, `info`, `debug`, `trace`; `info` when
+/// unset or unknown). A level, not per-module directives: those need a regex engine, which
+/// would add a fifth to every deployment package.
 pub fn init() {
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| {
+            v.trim()
+                .parse::<tracing_subscriber::filter::LevelFilter>()
+                .ok()
+        })
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_max_level(level)
         .with_current_span(false)
         .without_time() // CloudWatch stamps each line
         .try_init();

@@ -155,7 +155,7 @@ impl Stack {
                     .get("LocalRegion")
                     .cloned()
                     .unwrap_or_else(|| "eu-central-1".into());
-                aws_config::defaults(aws_config::BehaviorVersion::latest())
+                cazier_shared::aws::config_loader()
                     .endpoint_url(endpoint)
                     .region(aws_config::Region::new(region))
                     .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

@@ -68,9 +68,7 @@ impl RunningStack {
 /// SDK configuration for the local endpoint, with the deployed retry and timeout policy.
 /// Static dummy credentials: moto accepts any.
 pub async fn local_sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(cazier_shared::aws::retry_config())
-        .timeout_config(cazier_shared::aws::timeout_config())
+    cazier_shared::aws::config_loader()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(region.to_owned()))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

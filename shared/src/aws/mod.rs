@@ -17,12 +17,44 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 /// retry budget that stops retry storms when a service is down), and after the last attempt the
 /// edge answers 503 with `Retry-After` rather than waiting for API Gateway's 30 s.
 pub async fn sdk_config() -> aws_config::SdkConfig {
+    config_loader().load().await
+}
+
+/// The default chains (environment, profiles, SSO, instance roles), with this policy and
+/// HTTPS client, for the admin tool and the local stack to complete.
+pub fn config_loader() -> aws_config::ConfigLoader {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http_client())
         .retry_config(retry_config())
         .timeout_config(timeout_config())
-        .load()
-        .await
+}
+
+/// The same configuration inside Lambda, from the variables Lambda always sets
+/// (`AWS_REGION` and the function role's `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`; `AWS_ENDPOINT_URL` where given), without the default chains' profile
+/// files, SSO, STS, IMDS and container providers, which never apply there: a smaller package and
+/// no file or network probing during the cold start.
+pub fn lambda_sdk_config() -> aws_config::SdkConfig {
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let mut config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .identity_cache(aws_config::identity::IdentityCache::lazy().build())
+        .http_client(http_client())
+        .retry_config(retry_config())
+        .timeout_config(timeout_config())
+        .time_source(aws_smithy_async::time::SharedTimeSource::default());
+    config.set_sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep());
+    config.set_region(
+        std::env::var("AWS_REGION")
+            .ok()
+            .map(aws_config::Region::new),
+    );
+    config.set_endpoint_url(std::env::var("AWS_ENDPOINT_URL").ok());
+    config.build()
 }
 
 /// Three attempts in all (the SDK's standard mode).
@@ -64,7 +96,7 @@ pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
         .with_native_roots(false)
         .with_pem_certificate(AWS_ROOTS_PEM.as_bytes());
     let builder =
-        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
     match TlsContext::builder().with_trust_store(trust).build() {
         Ok(context) => builder.tls_context(context).build_https(),
         // Cannot happen with the built-in roots; the system's roots are the safe fallback.
