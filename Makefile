@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: up test venv lint unit build release-sizes bench bench-init
+.PHONY: up test venv lint unit build release-sizes bench bench-init load
 
 up:
 	bash infra/local/up.sh
@@ -50,3 +50,8 @@ bench-init: venv
 	cargo build --release -p cazier-accounts -p cazier-validation -p cazier-requests \
 	  -p cazier-generator -p cazier-verification -p cazier-web -p hello-lambda
 	cargo bench -p cazier-e2e --bench cold_start
+
+# A national-launch burst on a local stack (loopback only): 200 accounts, 1,000 requests at
+# once by 64 clients; every request issued exactly once, moto's memory and CPU beside ours.
+load: venv
+	cargo run --profile load -p cazier-e2e --bin load-burst -- 200 64

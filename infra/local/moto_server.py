@@ -1,20 +1,47 @@
-"""moto's server for the local stack, with DynamoDB requests serialised.
+"""moto's server for the local stack, with three fixes that let it hold a national-launch burst.
 
-moto 5.2.5 rolls back a cancelled TransactWriteItems by putting back a deep copy of each table
-that it took when the transaction began. Writes that other threads made to those tables in
-between are lost with it, and the table's stream then hands out sequence numbers again. Real
-DynamoDB has no such race. Serialising the DynamoDB and DynamoDB Streams calls (moto is slow
-and local anyway) gives the local stack the guarantees the product relies on in AWS.
+1. DynamoDB and DynamoDB Streams calls are serialised. moto evaluates a transaction's conditions
+   and writes item by item; without one lock, another thread sees half a transaction.
+2. TransactWriteItems rolls back with an undo log of the items it touched. moto 5.2.5 takes a
+   deep copy of every table a transaction names before it starts (the time and memory of the
+   whole table, for each transaction) and, when the transaction is cancelled, puts the copies in
+   place of the tables. Shard iterators still point at the replaced tables' streams, so every
+   cancelled transaction kept a whole table alive: 19 GB after 1,000 requests at once.
+3. Shard iterators expire 15 minutes after they were handed out, as in DynamoDB. moto keeps
+   every iterator it ever made, and the local server asks for two each time it polls a stream.
+
+And a fault injector for the tests, in front of moto: `POST /_cazier/faults` with a JSON list
+of rules makes the next matching calls fail as AWS fails (see `_FaultInjector`).
 
 Usage: python infra/local/moto_server.py [moto_server arguments]
 """
 
+import collections
+import copy
+import io
+import json
+import re
+import socket
+import struct
 import sys
 import threading
+import time
 
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.server import main
+from werkzeug.serving import WSGIRequestHandler
 
 _lock = threading.RLock()
 
@@ -29,6 +56,256 @@ def _serialised(call_action):
 
 for _handler in (DynamoHandler, DynamoDBStreamsHandler):
     _handler.call_action = _serialised(_handler.call_action)
+
+
+class _UndoLog:
+    """The items a transaction is about to write, as they were, and each stream's length."""
+
+    def __init__(self):
+        self._items = []
+        self._streams = {}
+
+    def remember(self, backend, table, key):
+        hash_key, range_key = backend.get_keys_value(table, key)
+        before = table.get_item(hash_key, range_key)
+        self._items.append((table, hash_key, range_key, copy.deepcopy(before)))
+        if table.stream_shard is not None and id(table) not in self._streams:
+            self._streams[id(table)] = (table.stream_shard, len(table.stream_shard.items))
+
+    def restore(self):
+        for table, hash_key, range_key, before in reversed(self._items):
+            store = table.items[hash_key] if range_key is not None else table.items
+            slot = range_key if range_key is not None else hash_key
+            if before is None:
+                store.pop(slot, None)
+            else:
+                store[slot] = before
+            if range_key is not None and not table.items[hash_key]:
+                table.items.pop(hash_key, None)
+        # A cancelled transaction leaves no stream record, as in DynamoDB.
+        for shard, length in self._streams.values():
+            del shard.items[length:]
+
+
+def _transact_write_items(self, transact_items):
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    undo = _UndoLog()
+    targets = set()
+    reasons = []
+    for entry in transact_items:
+        if len(entry) > 1:
+            raise TransactWriteSingleOpException
+        op_type, op = next(iter(entry.items()))
+        returned_item = None
+        try:
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            table_name = op["TableName"]
+            table = self.get_table(table_name)
+            if op_type == "Put":
+                attrs = op["Item"]
+                key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = attrs[table.range_key_attr]
+            else:
+                key = op["Key"]
+            target = (table_name, str(sorted(key.items())))
+            if target in targets:
+                raise MultipleTransactionsException()
+            targets.add(target)
+
+            names = op.get("ExpressionAttributeNames")
+            values = op.get("ExpressionAttributeValues")
+            condition = op.get("ConditionExpression")
+            current = self.get_item(table_name, key)
+            if condition is not None:
+                if not get_filter_expression(condition, names, values).expr(current):
+                    if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                        returned_item = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=returned_item)
+
+            if op_type != "ConditionCheck":
+                undo.remember(self, table, key)
+            if op_type == "Put":
+                self.put_item(table_name, op["Item"])
+            elif op_type == "Delete":
+                self.delete_item(table_name, key)
+            elif op_type == "Update":
+                self.update_item(
+                    table_name,
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            reasons.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            undo.restore()
+            raise
+        except ConditionalCheckFailed as e:
+            reasons.append(("ConditionalCheckFailed", str(e.message), returned_item))
+        except Exception as e:  # noqa: BLE001 (DynamoDB reports any other failure as a reason)
+            reasons.append((type(e).__name__, str(e), returned_item))
+
+    if any(code is not None for code, _, _ in reasons):
+        undo.restore()
+        raise TransactionCanceledException(reasons)
+
+
+DynamoDBBackend.transact_write_items = _transact_write_items
+
+_ITERATOR_LIFETIME_S = 15 * 60
+_handed_out = collections.deque()
+
+
+def _expiring(make_iterator):
+    """Records each iterator handed out and forgets those older than 15 minutes."""
+
+    def wrapper(self, *args, **kwargs):
+        answer = make_iterator(self, *args, **kwargs)
+        now = time.monotonic()
+        while _handed_out and now - _handed_out[0][0] > _ITERATOR_LIFETIME_S:
+            _, arn = _handed_out.popleft()
+            self.shard_iterators.pop(arn, None)
+        arn = answer.arn if hasattr(answer, "arn") else answer.get("NextShardIterator")
+        if arn:
+            _handed_out.append((now, arn))
+        return answer
+
+    return wrapper
+
+
+DynamoDBStreamsBackend.get_shard_iterator = _expiring(DynamoDBStreamsBackend.get_shard_iterator)
+DynamoDBStreamsBackend.get_records = _expiring(DynamoDBStreamsBackend.get_records)
+
+
+class _FaultInjector:
+    """Rules, each for the next `count` calls matching it:
+
+    {"service": "dynamodb" | "kms" | "s3", "action": "GetItem" | "Sign" | "PUT" | …  (the
+     X-Amz-Target operation, or the HTTP method for S3; absent: any), "contains": "text in the
+     request body" (optional), and what happens: "error": an AWS error code, answered with the
+     status and body AWS uses for it; or "reset": true (the connection is reset); or
+     "delay_s": N (the call is answered normally, N seconds late)}.
+
+    GET /_cazier/faults lists the rules with the calls each has left; DELETE clears them.
+    """
+
+    SCOPE = re.compile(r"Credential=[^/]+/[0-9]+/[^/]+/([^/]+)/aws4_request")
+    STATUS = {
+        "ProvisionedThroughputExceededException": 400,
+        "ThrottlingException": 400,
+        "RequestLimitExceeded": 400,
+        "TransactionCanceledException": 400,
+        "InternalServerError": 500,
+        "KMSInternalException": 500,
+        "SlowDown": 503,
+        "InternalError": 500,
+        "ServiceUnavailable": 503,
+    }
+
+    def __init__(self):
+        self.rules = []
+        self.lock = threading.Lock()
+
+    def take(self, service, action, body):
+        with self.lock:
+            for rule in self.rules:
+                if rule["count"] <= 0 or rule.get("service") != service:
+                    continue
+                if rule.get("action") not in (None, action):
+                    continue
+                if rule.get("contains") and rule["contains"].encode() not in (body or b""):
+                    continue
+                rule["count"] -= 1
+                return rule
+        return None
+
+    def needs_body(self, service):
+        with self.lock:
+            return any(r.get("contains") and r.get("service") == service for r in self.rules)
+
+    @classmethod
+    def error_body(cls, service, code):
+        message = f"injected by the test: {code}"
+        if service == "s3":
+            xml = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+            return "application/xml", xml.encode()
+        if service == "dynamodb":
+            document = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}
+            if code == "TransactionCanceledException":
+                document["CancellationReasons"] = [{"Code": "TransactionConflict"}]
+            return "application/x-amz-json-1.0", json.dumps(document).encode()
+        return "application/x-amz-json-1.1", json.dumps({"__type": code, "message": message}).encode()
+
+
+_faults = _FaultInjector()
+
+
+def _answer(handler, status, content_type, body):
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def _read_body(handler):
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length else b""
+
+
+def _with_faults(run_wsgi):
+    def wrapper(self):
+        if self.path.startswith("/_cazier/faults"):
+            body = _read_body(self)
+            with _faults.lock:
+                if self.command == "POST":
+                    for rule in json.loads(body or b"[]"):
+                        rule.setdefault("count", 1)
+                        _faults.rules.append(rule)
+                elif self.command == "DELETE":
+                    _faults.rules.clear()
+                listing = json.dumps(_faults.rules).encode()
+            return _answer(self, 200, "application/json", listing)
+        if not _faults.rules:
+            return run_wsgi(self)
+        scope = _FaultInjector.SCOPE.search(self.headers.get("Authorization") or "")
+        service = scope.group(1) if scope else None
+        target = self.headers.get("X-Amz-Target") or ""
+        action = target.rsplit(".", 1)[-1] if target else self.command
+        body = None
+        if _faults.needs_body(service) and "chunked" not in (self.headers.get("Transfer-Encoding") or ""):
+            body = _read_body(self)
+        rule = _faults.take(service, action, body)
+        if rule and rule.get("reset"):
+            # SO_LINGER 0: close() sends a reset, as a dropped connection does.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return None
+        if rule and rule.get("error"):
+            code = rule["error"]
+            content_type, payload = _FaultInjector.error_body(service, code)
+            if body is None:
+                _read_body(self)
+            return _answer(self, _FaultInjector.STATUS.get(code, 400), content_type, payload)
+        if rule and rule.get("delay_s"):
+            time.sleep(float(rule["delay_s"]))
+        if body is not None:
+            original = self.rfile
+            self.rfile = io.BufferedReader(io.BytesIO(body))
+            try:
+                return run_wsgi(self)
+            finally:
+                self.rfile = original
+        return run_wsgi(self)
+
+    return wrapper
+
+
+WSGIRequestHandler.run_wsgi = _with_faults(WSGIRequestHandler.run_wsgi)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -11,6 +11,9 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+pub mod burst;
+pub mod procfs;
+
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::vars;
 use cazier_shared::ports::{AccountStore, AuditLog, CertificateStore, Clock, RequestStore};
@@ -108,6 +111,37 @@ pub struct Moto {
 }
 
 impl Moto {
+    /// Makes the next calls matching each rule fail as AWS fails them (infra/local/
+    /// moto_server.py, `_FaultInjector`): e.g. `{"service": "kms", "action": "Sign", "error":
+    /// "ThrottlingException", "count": 3}`. Returns the rules with the calls each has left.
+    pub fn inject(&self, rules: Value) -> Value {
+        self.faults("POST", Some(rules))
+    }
+
+    /// The rules with the calls each has left.
+    pub fn faults_left(&self) -> Value {
+        self.faults("GET", None)
+    }
+
+    pub fn clear_faults(&self) {
+        self.faults("DELETE", None);
+    }
+
+    fn faults(&self, method: &str, rules: Option<Value>) -> Value {
+        let client = Client::new(&self.endpoint);
+        let r = client.call(method, "/_cazier/faults", None, rules);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        r.json()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    }
+
     pub fn start(state_dir: &Path) -> Moto {
         let args = [
             "infra/local/moto_server.py",
