@@ -170,21 +170,43 @@ where
     }
 }
 
+/// Why DynamoDB cancelled a transaction.
+enum Cancelled {
+    /// Conditions failed: `failed[i]` says whether item `i`'s did.
+    Conditions(Vec<bool>),
+    /// Another transaction held an item (`TransactionConflict`), or DynamoDB throttled one:
+    /// nothing is wrong with the write, it may be tried again.
+    Transient,
+}
+
 /// Which of a cancelled transaction's items failed their condition, if DynamoDB said.
 fn cancelled_items<R>(
     err: &aws_sdk_dynamodb::error::SdkError<
         aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
         R,
     >,
-) -> Option<Vec<bool>> {
+) -> Option<Cancelled> {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
     match err.as_service_error()? {
-        E::TransactionCanceledException(e) => Some(
-            e.cancellation_reasons()
-                .iter()
-                .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                .collect(),
-        ),
+        E::TransactionCanceledException(e) => {
+            let reasons = e.cancellation_reasons();
+            let transient = reasons.iter().any(|r| {
+                !matches!(
+                    r.code(),
+                    None | Some("None") | Some("ConditionalCheckFailed")
+                )
+            });
+            Some(if transient {
+                Cancelled::Transient
+            } else {
+                Cancelled::Conditions(
+                    reasons
+                        .iter()
+                        .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                        .collect(),
+                )
+            })
+        }
         _ => None,
     }
 }
@@ -228,21 +250,30 @@ use sealing_adapter;
 
 /// Writes `items` atomically. `Ok(Err(failed))` when the transaction was cancelled because
 /// conditions failed (nothing written): `failed[i]` says whether item `i`'s condition failed.
+/// A transaction cancelled by a conflict with another one is tried again twice, after 25 and
+/// 50 ms (the SDK does not retry cancellations); then the store is unavailable for now.
 async fn transact_checked(
     client: &Client,
     items: Vec<TransactWriteItem>,
 ) -> StoreResult<Result<(), Vec<bool>>> {
-    match client
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await
-    {
-        Ok(_) => Ok(Ok(())),
-        Err(e) => match cancelled_items(&e) {
-            Some(failed) => Ok(Err(failed)),
-            None => Err(unavailable(e)),
-        },
+    let mut attempt = 0u64;
+    loop {
+        match client
+            .transact_write_items()
+            .set_transact_items(Some(items.clone()))
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(Ok(())),
+            Err(e) => match cancelled_items(&e) {
+                Some(Cancelled::Conditions(failed)) => return Ok(Err(failed)),
+                Some(Cancelled::Transient) if attempt < 2 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(25 * attempt)).await;
+                }
+                _ => return Err(unavailable(e)),
+            },
+        }
     }
 }
 
