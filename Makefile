@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: up test venv lint unit build release-sizes bench bench-init load
+.PHONY: up test venv lint unit build release-sizes bench bench-init load package
 
 up:
 	bash infra/local/up.sh
@@ -25,6 +25,13 @@ test: lint
 	@awk '/^test result:/ { p += $$4; f += $$6; i += $$8 } \
 	  END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, i }' target/test-output.log
 
+# The deployment build ops run: `sam build` (cargo-lambda, zig) for ARCH (the template's default,
+# arm64, needs the aarch64-unknown-linux-gnu Rust target; CI builds x86_64), each function's
+# zip checked against the 4 MB budget, and checkov on the template (infra/package/build.sh).
+ARCH ?= arm64
+package: venv
+	bash infra/package/build.sh $(ARCH)
+
 # Size of each function's release binary and of its deployment zip (`bootstrap`, zip -9), as
 # Lambda receives it (host build; SAM builds the template's architecture with cargo-lambda).
 release-sizes:
@@ -39,10 +46,12 @@ release-sizes:
 	done
 
 # CPU time to render and prepare one certificate for signing, and its size; a login's password
-# check; the portal's pages, answered inside the function with in-memory ports (release profile).
+# check; the portal's pages, and the requests/s of one instance for submissions and
+# verifications, answered inside the function with in-memory ports (release profile).
 bench:
 	cargo bench -p cazier-shared --bench certificate --bench login
 	cargo bench -p cazier-web --bench pages
+	cargo bench -p cazier-e2e --bench throughput
 
 # Cold starts: each release function binary against a stub Lambda Runtime API (exec to its
 # first /next), beside a hello-world lambda_runtime binary; then the first and tenth call.
