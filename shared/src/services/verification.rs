@@ -241,11 +241,14 @@ impl VerificationService {
                 .to_der()
                 .is_ok_and(|k| k == our_key)
         };
-        let signature_valid = match check_cms(&signed.cms, &signed.digest) {
-            CmsCheck::Valid { signer } if is_ours(&signer) => true,
+        // `by_other_key`: a valid seal by a key that is not today's. Ours only if the file is the
+        // very one recorded at issue (its SHA-256 is in the certificate's record): a document
+        // sealed before the seal key pair was replaced keeps verifying; no other is accepted.
+        let (signature_valid, by_other_key) = match check_cms(&signed.cms, &signed.digest) {
+            CmsCheck::Valid { signer } => (true, !is_ours(&signer)),
             CmsCheck::Broken {
                 signer: Some(signer),
-            } if is_ours(&signer) => false,
+            } if is_ours(&signer) => (false, false),
             _ => {
                 return Ok(DocumentAnswer::new(
                     DocumentResult::NotIssuedHere,
@@ -259,21 +262,24 @@ impl VerificationService {
             None => None,
         };
         let now = self.clock.now();
+        let recorded = |c: &crate::domain::Certificate| {
+            signed.covers_whole_file
+                && constant_time_eq(
+                    crate::crypto::sha256_hex(pdf).as_bytes(),
+                    c.document_sha256.as_bytes(),
+                )
+        };
         let answer = match &certificate {
             // Signed by our key but over other bytes: changed after issue.
             _ if !signature_valid => {
                 DocumentAnswer::new(DocumentResult::Tampered, false, certificate.as_ref())
             }
-            None => DocumentAnswer::new(DocumentResult::NotIssuedHere, true, None),
-            Some(c)
-                if !signed.covers_whole_file
-                    || !constant_time_eq(
-                        crate::crypto::sha256_hex(pdf).as_bytes(),
-                        c.document_sha256.as_bytes(),
-                    ) =>
-            {
-                DocumentAnswer::new(DocumentResult::Tampered, true, Some(c))
+            Some(c) if by_other_key && !recorded(c) => {
+                DocumentAnswer::new(DocumentResult::NotIssuedHere, false, None)
             }
+            None if by_other_key => DocumentAnswer::new(DocumentResult::NotIssuedHere, false, None),
+            None => DocumentAnswer::new(DocumentResult::NotIssuedHere, true, None),
+            Some(c) if !recorded(c) => DocumentAnswer::new(DocumentResult::Tampered, true, Some(c)),
             Some(c) => DocumentAnswer::new(c.status(now).into(), true, Some(c)),
         };
         if let Some(c) = &certificate {

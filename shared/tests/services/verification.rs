@@ -199,6 +199,41 @@ async fn a_changed_byte_or_another_key_is_caught() {
 }
 
 #[tokio::test]
+async fn documents_sealed_before_the_seal_key_was_replaced_keep_verifying() {
+    let memory = memory().await;
+    let (certificate, _, pdf) = issued(&memory).await;
+    // The seal key pair replaced: the installed chain is now another key's.
+    let elsewhere = crate::common::memory().await;
+    let mut service = memory.verification_service().unwrap();
+    service.chain = elsewhere.verification_service().unwrap().chain;
+    let check = |bytes: Vec<u8>| {
+        let service = &service;
+        async move {
+            service
+                .verify_document(&bytes, Some("application/pdf"), "v")
+                .await
+                .unwrap()
+        }
+    };
+    let answer = check(pdf.clone()).await;
+    assert_eq!(answer.result, DocumentResult::Valid);
+    assert_eq!(
+        answer.certificate_number.as_ref().map(|n| n.as_str()),
+        Some(certificate.number.as_str())
+    );
+    // Only the very file recorded at issue: one byte more and the old key's seal is not
+    // enough (the record's hash no longer matches), and nothing about the number is said.
+    let mut appended = pdf.clone();
+    appended.extend_from_slice(b"\n% appended\n");
+    let answer = check(appended).await;
+    assert_eq!(answer.result, DocumentResult::NotIssuedHere);
+    assert_eq!(answer.certificate_number, None);
+    // A document sealed elsewhere under a number we also issued is still not ours.
+    let (_, _, foreign) = issued(&crate::common::memory().await).await;
+    assert_eq!(check(foreign).await.result, DocumentResult::NotIssuedHere);
+}
+
+#[tokio::test]
 async fn what_is_not_a_signed_pdf_is_refused_with_a_reason() {
     let memory = memory().await;
     let service = memory.verification_service().unwrap();
