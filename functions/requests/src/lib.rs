@@ -3,7 +3,7 @@
 //! `GET /v1/certificates/{certificate_number}/pdf`.
 
 use async_trait::async_trait;
-use cazier_shared::aws::wiring::Wiring;
+
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::RequestId;
 use cazier_shared::http::{
@@ -11,7 +11,7 @@ use cazier_shared::http::{
 };
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::services::requests::{purposes, Document, RequestService};
-use cazier_shared::wiring::ServiceGraphs;
+use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 
@@ -30,12 +30,12 @@ pub struct Requests {
 }
 
 /// The function, built from the wiring once per cold start.
-pub fn function(wiring: &Wiring) -> Result<ApiFunction<Requests>, ConfigError> {
+pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Requests>, ConfigError> {
     ApiFunction::new(
         Requests {
-            service: wiring.request_service()?,
+            service: ports.request_service()?,
         },
-        wiring,
+        ports,
     )
 }
 

@@ -4,7 +4,7 @@
 mod page;
 
 use async_trait::async_trait;
-use cazier_shared::aws::wiring::Wiring;
+
 use cazier_shared::config::ConfigError;
 use cazier_shared::http::{
     body_bytes, header_str, json_response, parse_json, source_ip, with_header, Access, Route,
@@ -12,7 +12,7 @@ use cazier_shared::http::{
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::seal::CHAIN_CONTENT_TYPE;
 use cazier_shared::services::verification::VerificationService;
-use cazier_shared::wiring::ServiceGraphs;
+use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 
@@ -30,12 +30,12 @@ pub struct Verification {
 }
 
 /// The function, built from the wiring once per cold start.
-pub fn function(wiring: &Wiring) -> Result<ApiFunction<Verification>, ConfigError> {
+pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Verification>, ConfigError> {
     ApiFunction::new(
         Verification {
-            service: wiring.verification_service()?,
+            service: ports.verification_service()?,
         },
-        wiring,
+        ports,
     )
 }
 
