@@ -256,6 +256,74 @@ def _read_body(handler):
     return handler.rfile.read(length) if length else b""
 
 
+class _Meter:
+    """Counts the calls the service makes while on (`POST /_cazier/calls` starts afresh,
+    `GET` lists them): per call the service, the operation, the DynamoDB tables and index it
+    names, the items it writes with their sizes, and the bytes each way. For docs/COST.md."""
+
+    def __init__(self):
+        self.calls = None
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def dynamodb_detail(action, body):
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            return {}
+        if action == "TransactWriteItems":
+            writes = []
+            for entry in request.get("TransactItems", []):
+                op, detail = next(iter(entry.items()))
+                size = len(json.dumps(detail.get("Item") or detail.get("Key") or {}))
+                writes.append({"op": op, "table": detail.get("TableName"), "bytes": size})
+            return {"writes": writes}
+        detail = {"table": request.get("TableName"), "index": request.get("IndexName")}
+        if action == "PutItem":
+            detail["writes"] = [{"op": "Put", "table": request.get("TableName"),
+                                 "bytes": len(json.dumps(request.get("Item", {})))}]
+        return detail
+
+    def record(self, handler, run_wsgi, service, action, body):
+        call = {"service": service, "action": action,
+                "request_bytes": len(body) if body is not None else int(handler.headers.get("Content-Length") or 0)}
+        if service == "dynamodb":
+            call.update(self.dynamodb_detail(action, body))
+        # Listed before it is answered: the client may start the next step (and the meter
+        # afresh) as soon as it has the answer.
+        with self.lock:
+            if self.calls is not None:
+                self.calls.append(call)
+        original_out = handler.wfile
+        counter = _CountingWriter(original_out)
+        handler.wfile = counter
+        original_in = handler.rfile
+        if body is not None:
+            handler.rfile = io.BufferedReader(io.BytesIO(body))
+        try:
+            return run_wsgi(handler)
+        finally:
+            handler.wfile = original_out
+            handler.rfile = original_in
+            call["response_bytes"] = counter.count
+
+
+class _CountingWriter:
+    def __init__(self, inner):
+        self.inner = inner
+        self.count = 0
+
+    def write(self, data):
+        self.count += len(data)
+        return self.inner.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+_meter = _Meter()
+
+
 def _with_faults(run_wsgi):
     def wrapper(self):
         if self.path.startswith("/_cazier/faults"):
@@ -269,14 +337,25 @@ def _with_faults(run_wsgi):
                     _faults.rules.clear()
                 listing = json.dumps(_faults.rules).encode()
             return _answer(self, 200, "application/json", listing)
-        if not _faults.rules:
+        if self.path.startswith("/_cazier/calls"):
+            _read_body(self)
+            with _meter.lock:
+                if self.command == "POST":
+                    _meter.calls = []
+                listing = json.dumps(_meter.calls or []).encode()
+            return _answer(self, 200, "application/json", listing)
+        if not _faults.rules and _meter.calls is None:
             return run_wsgi(self)
         scope = _FaultInjector.SCOPE.search(self.headers.get("Authorization") or "")
         service = scope.group(1) if scope else None
         target = self.headers.get("X-Amz-Target") or ""
         action = target.rsplit(".", 1)[-1] if target else self.command
+        if target.startswith("DynamoDBStreams"):
+            service = "dynamodbstreams"
         body = None
-        if _faults.needs_body(service) and "chunked" not in (self.headers.get("Transfer-Encoding") or ""):
+        plain = "chunked" not in (self.headers.get("Transfer-Encoding") or "")
+        metered = _meter.calls is not None and service == "dynamodb"
+        if plain and (metered or _faults.needs_body(service)):
             body = _read_body(self)
         rule = _faults.take(service, action, body)
         if rule and rule.get("reset"):
@@ -293,6 +372,8 @@ def _with_faults(run_wsgi):
             return _answer(self, _FaultInjector.STATUS.get(code, 400), content_type, payload)
         if rule and rule.get("delay_s"):
             time.sleep(float(rule["delay_s"]))
+        if _meter.calls is not None:
+            return _meter.record(self, run_wsgi, service, action, body)
         if body is not None:
             original = self.rfile
             self.rfile = io.BufferedReader(io.BytesIO(body))

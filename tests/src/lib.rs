@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 pub mod burst;
+pub mod meter;
 pub mod procfs;
 
 use cazier_shared::aws::wiring::Wiring;
@@ -115,21 +116,32 @@ impl Moto {
     /// moto_server.py, `_FaultInjector`): e.g. `{"service": "kms", "action": "Sign", "error":
     /// "ThrottlingException", "count": 3}`. Returns the rules with the calls each has left.
     pub fn inject(&self, rules: Value) -> Value {
-        self.faults("POST", Some(rules))
+        self.control("POST", "/_cazier/faults", Some(rules))
     }
 
     /// The rules with the calls each has left.
     pub fn faults_left(&self) -> Value {
-        self.faults("GET", None)
+        self.control("GET", "/_cazier/faults", None)
+    }
+
+    /// Starts counting the calls made to moto afresh (see `meter`).
+    pub fn start_meter(&self) {
+        self.control("POST", "/_cazier/calls", None);
+    }
+
+    /// The calls made since `start_meter`.
+    pub fn metered_calls(&self) -> Value {
+        self.control("GET", "/_cazier/calls", None)
     }
 
     pub fn clear_faults(&self) {
-        self.faults("DELETE", None);
+        self.control("DELETE", "/_cazier/faults", None);
     }
 
-    fn faults(&self, method: &str, rules: Option<Value>) -> Value {
+    /// The test controls of infra/local/moto_server.py (faults, meter).
+    fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let client = Client::new(&self.endpoint);
-        let r = client.call(method, "/_cazier/faults", None, rules);
+        let r = client.call(method, path, None, body);
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
         r.json()
     }

@@ -1,0 +1,185 @@
+//! The AWS calls of one citizen's journey, counted (not estimated) by moto's meter: the
+//! figures docs/COST.md prices. Written to target/cost/journey.json and printed; the test
+//! holds each step to its budget, so that a change that adds a KMS signature or a round trip
+//! to every certificate fails here before it shows on the bill.
+//! Alone in its binary: the meter counts every call to moto.
+
+use cazier_e2e::meter::{cost, StepCost};
+use cazier_e2e::*;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+
+fn index_counts(stack: &TestStack) -> HashMap<String, u32> {
+    let client = aws_sdk_dynamodb::Client::new(&stack.sdk);
+    stack
+        .outputs
+        .iter()
+        .filter(|(k, _)| k.ends_with("TableName"))
+        .map(|(_, table)| {
+            let described = stack
+                .runtime
+                .block_on(client.describe_table().table_name(table).send())
+                .expect("describe table");
+            let gsi = described
+                .table()
+                .map(|t| t.global_secondary_indexes().len() as u32)
+                .unwrap_or(0);
+            (table.clone(), gsi)
+        })
+        .collect()
+}
+
+/// Runs `step` with the meter on and returns what it cost, with the calls themselves.
+fn metered(stack: &TestStack, indexes: &HashMap<String, u32>, step: impl FnOnce()) -> StepCost {
+    stack.moto.start_meter();
+    step();
+    let calls = stack.moto.metered_calls();
+    let mut cost = cost(&calls, indexes);
+    cost.calls = calls;
+    cost
+}
+
+/// One citizen's journey, each step metered.
+fn journey(stack: &TestStack, indexes: &HashMap<String, u32>) -> BTreeMap<&'static str, StepCost> {
+    let client = Client::new(&stack.base_url);
+    let operator = client.operator_token();
+    let (email, cnp) = (unique_email(), random_cnp());
+    let mut steps: BTreeMap<&'static str, StepCost> = BTreeMap::new();
+    let mut account_id = String::new();
+
+    steps.insert(
+        "1 register",
+        metered(stack, indexes, || {
+            let r = client.post("/v1/accounts", None, registration(&email, &cnp));
+            assert_eq!(r.status, 201);
+            account_id = r.json()["account_id"].as_str().unwrap_or("").to_owned();
+        }),
+    );
+    let mut token = String::new();
+    steps.insert(
+        "2 sign in",
+        metered(stack, indexes, || {
+            token = client.login(&email, CITIZEN_PASSWORD);
+        }),
+    );
+    steps.insert(
+        "3 validate at a counter",
+        metered(stack, indexes, || {
+            let r = client.post(
+                &format!("/v1/operator/accounts/{account_id}/validation"),
+                Some(&operator),
+                json!({"id_document": {"type": "CI", "series": "RX", "number": "123456"}}),
+            );
+            assert_eq!(r.status, 200);
+        }),
+    );
+    // The submission and the generator's work, up to the notice it sends last: waited for at
+    // the mail sink, so that the wait makes no call to moto (the generator starts at once).
+    let mut request_id = String::new();
+    steps.insert(
+        "4 submit, and issue",
+        metered(stack, indexes, || {
+            let r = client.post(
+                "/v1/certificate-requests",
+                Some(&token),
+                json!({"purpose": "ANGAJARE"}),
+            );
+            assert_eq!(r.status, 202);
+            request_id = r.json()["request_id"].as_str().unwrap_or("").to_owned();
+            assert_eq!(stack.mail.wait_for(&email, 1).len(), 1, "the notice came");
+        }),
+    );
+    steps.insert(
+        "5 status check (each poll)",
+        metered(stack, indexes, || {
+            let r = client.get(
+                &format!("/v1/certificate-requests/{request_id}"),
+                Some(&token),
+            );
+            assert_eq!(r.status, 200);
+        }),
+    );
+    let issued = wait_final(&client, &token, &request_id);
+    let number = issued["certificate_number"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    steps.insert(
+        "6 download the PDF",
+        metered(stack, indexes, || {
+            let pdf = client.get(&format!("/v1/certificates/{number}/pdf"), Some(&token));
+            assert_eq!(pdf.status, 200);
+        }),
+    );
+    steps.insert(
+        "7 verify by number and CNP",
+        metered(stack, indexes, || {
+            let v = client.post(
+                "/v1/verifications",
+                None,
+                json!({"certificate_number": number, "cnp": cnp}),
+            );
+            assert_eq!(v.status, 200);
+        }),
+    );
+
+    steps
+}
+
+#[test]
+fn one_certificate_journey_costs_what_docs_cost_says() {
+    let stack = stack();
+    let indexes = index_counts(stack);
+    // The first journey starts every function (their cold starts load keys and the seal's
+    // chain); the second is what each further citizen costs.
+    let cold = journey(stack, &indexes);
+    let steps = journey(stack, &indexes);
+    let cold_kms: u32 = cold.values().map(StepCost::kms_calls).sum();
+    println!("cold starts included, KMS calls: {cold_kms}");
+
+    let dir = workspace_root().join("target/cost");
+    std::fs::create_dir_all(&dir).expect("target/cost");
+    let report = serde_json::to_string_pretty(&steps).expect("json");
+    std::fs::write(dir.join("journey.json"), &report).expect("journey.json");
+    println!("step                        ddb calls   WRU    RRU   KMS  S3  largest item");
+    for (name, c) in &steps {
+        println!(
+            "{name:<27} {:>9} {:>5} {:>6} {:>5} {:>3} {:>8} B   {:?} {:?}",
+            c.dynamodb_calls,
+            c.write_units,
+            c.read_units,
+            c.kms_calls(),
+            c.s3_calls(),
+            c.largest_item,
+            c.kms,
+            c.s3
+        );
+    }
+
+    // Budgets: what a certificate may cost in calls (docs/COST.md prices these).
+    let issue = &steps["4 submit, and issue"];
+    assert_eq!(
+        issue.kms.get("Sign"),
+        Some(&1),
+        "one seal signature per certificate"
+    );
+    assert_eq!(issue.kms_calls(), 1, "no other KMS call: {:?}", issue.kms);
+    assert_eq!(issue.s3.get("PUT"), Some(&1), "one PDF stored");
+    assert!(
+        issue.dynamodb_calls <= 14,
+        "{} DynamoDB calls",
+        issue.dynamodb_calls
+    );
+    assert!(
+        issue.write_units <= 24.0,
+        "{} write units",
+        issue.write_units
+    );
+    for (name, c) in &steps {
+        assert!(
+            c.largest_item < 4096,
+            "{name}: an item of {} B",
+            c.largest_item
+        );
+    }
+}
