@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: up test venv lint unit build release-sizes bench bench-init load package
+.PHONY: up test venv lint unit build release-sizes bench bench-init load package cost
 
 up:
 	bash infra/local/up.sh
@@ -64,3 +64,8 @@ bench-init: venv
 # once by 64 clients; every request issued exactly once, moto's memory and CPU beside ours.
 load: venv
 	cargo run --profile load -p cazier-e2e --bin load-burst -- 200 64
+
+# The AWS calls of a citizen's journey, counted on the local stack, priced (docs/COST.md).
+cost: venv
+	cargo test -q -p cazier-e2e --test cost -- --nocapture
+	python3 infra/cost/cost.py

@@ -34,14 +34,14 @@ PRICE = {
 # proportional to memory below it), measured by `make bench` (release build, in-memory ports),
 # 2026-12-02 on this machine; see docs/COST.md for the runs.
 CPU_MS = {
-    "register": 12.9,  # login bench: one argon2id hash (19 MiB, t=2) + keyed hash + encryption
-    "sign in": 12.9,  # login bench
-    "validate at a counter": 0.10,  # as a submission: JSON, one decryption, no hashing
-    "submit": 0.05,  # throughput bench, POST /v1/certificate-requests
-    "issue": 1.30,  # certificate bench (render + seal preparation) + the CMS assembly
-    "poll": 0.03,  # as a submission, read only
-    "download": 0.05,
-    "verify": 0.03,  # throughput bench, POST /v1/verifications
+    "register": 15.6,  # login bench, registration: one argon2id hash (19 MiB, t=2)
+    "sign in": 16.3,  # login bench, verify
+    "validate at a counter": 0.02,  # not benched: one decryption and JSON, as a verification
+    "submit": 0.0055,  # throughput bench, POST /v1/certificate-requests: 182,000/s
+    "issue": 1.34,  # certificate bench: render + seal preparation, no entries
+    "poll": 0.0055,  # not benched: a read, as a submission
+    "download": 0.02,  # not benched: a read and the PDF's bytes
+    "verify": 0.0174,  # throughput bench, POST /v1/verifications: 57,000/s
 }
 
 # Typical in-region latency of one call, ms (assumed from AWS's published single-digit-ms
