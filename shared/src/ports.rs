@@ -117,12 +117,15 @@ pub trait RequestStore: Send + Sync {
         idempotency_key: Option<&str>,
     ) -> StoreResult<SubmitOutcome>;
     async fn get(&self, request_id: &RequestId) -> StoreResult<Option<CertificateRequest>>;
-    /// Binds a certificate number and issue time to a pending request, once. Returns the request
-    /// as stored afterwards (with the number bound by whoever got there first).
-    async fn reserve_number(
+    /// Takes the year's next certificate number and binds it, with the issue time, to the
+    /// request, in one atomic step; when the request has a number already, takes none. Returns
+    /// the request as stored afterwards (with the number bound by whoever got there first).
+    /// A number is never taken without being bound, so the year's numbers have no gaps, under
+    /// concurrent or repeated attempts alike.
+    async fn bind_next_number(
         &self,
         request_id: &RequestId,
-        number: &CertificateNumber,
+        year: i32,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest>;
     /// Ends a pending request as issued; false if it was final already (nothing changed).
@@ -140,8 +143,6 @@ pub trait RequestStore: Send + Sync {
 
 #[async_trait]
 pub trait CertificateStore: Send + Sync {
-    /// The next number in the year's sequence; unique under any concurrency.
-    async fn next_sequence(&self, year: i32) -> StoreResult<u64>;
     /// Records an issued certificate and appends `audit`, atomically; `Conflict` if that number
     /// is recorded already (then nothing is written).
     async fn put(&self, certificate: &Certificate, audit: &[AuditEvent]) -> StoreResult<()>;

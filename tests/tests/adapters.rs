@@ -6,7 +6,7 @@ use cazier_shared::domain::*;
 use cazier_shared::ports::*;
 use cazier_shared::services::issuance::{IssuanceService, Outcome};
 use chrono::TimeZone;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 #[test]
@@ -56,14 +56,27 @@ fn accounts_are_unique_by_email_cnp_and_counter_code() {
 }
 
 #[test]
-fn certificate_sequence_is_unique_under_concurrency() {
+fn numbers_bound_concurrently_are_distinct_gap_free_and_bound_once() {
     let stack = stack();
-    let certificates = Arc::new(stack.certificates());
-    let numbers: Vec<u64> = stack.runtime.block_on(async {
-        let tasks: Vec<_> = (0..40)
-            .map(|_| {
-                let c = Arc::clone(&certificates);
-                tokio::spawn(async move { c.next_sequence(1999).await.unwrap() })
+    let requests = stack.requests();
+    let bound: Vec<(RequestId, CertificateNumber)> = stack.runtime.block_on(async {
+        let mut ids = Vec::new();
+        for _ in 0..20 {
+            let account = citizen_account(&random_cnp());
+            ids.push(pending_request(stack, &account).await.request_id);
+        }
+        // Three attempts at once for each of the 20 requests (as a redelivery, the sweeper
+        // and the stream would), all taking numbers of one year.
+        let tasks: Vec<_> = ids
+            .iter()
+            .flat_map(|id| std::iter::repeat_n(id.clone(), 3))
+            .map(|id| {
+                let r = Arc::clone(&requests);
+                tokio::spawn(async move {
+                    let at = chrono::Utc::now();
+                    let request = r.bind_next_number(&id, 1999, at).await.unwrap();
+                    (id, request.certificate_number.unwrap())
+                })
             })
             .collect();
         let mut out = Vec::new();
@@ -72,9 +85,28 @@ fn certificate_sequence_is_unique_under_concurrency() {
         }
         out
     });
-    let distinct: HashSet<_> = numbers.iter().collect();
-    assert_eq!(distinct.len(), 40, "{numbers:?}");
-    assert_eq!(numbers.iter().max(), Some(&40));
+    // Each request kept the one number it got first, whoever asked.
+    let mut per_request: HashMap<RequestId, HashSet<CertificateNumber>> = HashMap::new();
+    for (id, number) in &bound {
+        per_request
+            .entry(id.clone())
+            .or_default()
+            .insert(number.clone());
+    }
+    assert!(
+        per_request.values().all(|n| n.len() == 1),
+        "{per_request:?}"
+    );
+    // The stream's generator may have bound some of them first (this year's numbers); those
+    // of 1999 run from 1 without a gap: no attempt took a number it did not bind.
+    let mut of_1999: Vec<u64> = per_request
+        .values()
+        .flatten()
+        .filter_map(|n| n.as_str().strip_prefix("CJ-1999-")?.parse().ok())
+        .collect();
+    of_1999.sort();
+    assert!(!of_1999.is_empty());
+    assert_eq!(of_1999, (1..=of_1999.len() as u64).collect::<Vec<_>>());
 }
 
 fn issuance(stack: &TestStack) -> IssuanceService {
@@ -137,29 +169,28 @@ fn concurrent_and_repeated_generation_issues_one_certificate() {
 }
 
 #[test]
-fn a_number_reserved_before_a_crash_is_reused() {
+fn a_number_bound_before_a_crash_is_reused() {
     let stack = stack();
     let account = citizen_account(&random_cnp());
     stack.runtime.block_on(async {
         // Hold the stream back from this request: reserve first, as a worker that then died.
         let requests = stack.requests();
         let request = pending_request(stack, &account).await;
-        let reserved = CertificateNumber::new(2099, 4242);
         let at = chrono::Utc::now();
         let after = requests
-            .reserve_number(&request.request_id, &reserved, at)
+            .bind_next_number(&request.request_id, 2099, at)
             .await
             .unwrap();
         // If the stream's generator got there first, its number stands; either way exactly one.
         let bound = after.certificate_number.clone().unwrap();
         let again = requests
-            .reserve_number(&request.request_id, &CertificateNumber::new(2099, 1), at)
+            .bind_next_number(&request.request_id, 2098, at)
             .await
             .unwrap();
         assert_eq!(
             again.certificate_number.as_ref(),
             Some(&bound),
-            "a second reservation does not rebind"
+            "a second attempt does not rebind"
         );
         let outcome = issuance(stack).issue(&request.request_id).await.unwrap();
         assert!(

@@ -204,10 +204,8 @@ impl IssuanceService {
             (Some(_), Some(_)) => request,
             _ => {
                 let now = self.clock.now();
-                let sequence = self.certificates.next_sequence(now.year()).await?;
-                let candidate = CertificateNumber::new(now.year(), sequence);
                 self.requests
-                    .reserve_number(request_id, &candidate, now)
+                    .bind_next_number(request_id, now.year(), now)
                     .await?
             }
         };

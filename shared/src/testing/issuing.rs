@@ -20,6 +20,8 @@ struct RequestsState {
     requests: HashMap<RequestId, CertificateRequest>,
     /// Daily-limit and idempotency guards, each naming the request that holds it.
     guards: HashMap<String, RequestId>,
+    /// Each year's last certificate number taken.
+    sequences: HashMap<i32, u64>,
 }
 
 #[derive(Default)]
@@ -73,19 +75,32 @@ impl RequestStore for MemoryRequests {
         Ok(lock(&self.0).requests.get(request_id).cloned())
     }
 
-    async fn reserve_number(
+    async fn bind_next_number(
         &self,
         request_id: &RequestId,
-        number: &CertificateNumber,
+        year: i32,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest> {
         let mut s = lock(&self.0);
-        let r = s.requests.get_mut(request_id).ok_or(StoreError::Conflict)?;
-        if r.certificate_number.is_none() {
-            r.certificate_number = Some(number.clone());
-            r.issued_at = Some(issued_at);
+        let bound = s
+            .requests
+            .get(request_id)
+            .ok_or(StoreError::Conflict)?
+            .certificate_number
+            .is_some();
+        if !bound {
+            let taken = s.sequences.entry(year).or_default();
+            *taken += 1;
+            let number = CertificateNumber::new(year, *taken);
+            if let Some(r) = s.requests.get_mut(request_id) {
+                r.certificate_number = Some(number);
+                r.issued_at = Some(issued_at);
+            }
         }
-        Ok(r.clone())
+        s.requests
+            .get(request_id)
+            .cloned()
+            .ok_or(StoreError::Conflict)
     }
 
     async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool> {
@@ -140,7 +155,6 @@ impl RequestStore for MemoryRequests {
 struct CertificatesState {
     certificates: BTreeMap<String, Certificate>,
     expiry_noticed: HashSet<String>,
-    sequences: HashMap<i32, u64>,
 }
 
 pub struct MemoryCertificates {
@@ -164,13 +178,6 @@ impl MemoryCertificates {
 
 #[async_trait]
 impl CertificateStore for MemoryCertificates {
-    async fn next_sequence(&self, year: i32) -> StoreResult<u64> {
-        let mut s = lock(&self.state);
-        let next = s.sequences.entry(year).or_default();
-        *next += 1;
-        Ok(*next)
-    }
-
     async fn put(&self, certificate: &Certificate, audit: &[AuditEvent]) -> StoreResult<()> {
         let mut s = lock(&self.state);
         let key = certificate.number.as_str().to_owned();

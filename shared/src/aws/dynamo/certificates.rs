@@ -5,17 +5,16 @@ use super::audit::audit_put;
 use super::conditional;
 use super::keys::{CERTIFICATES_BY_ACCOUNT_INDEX, CERTIFICATES_BY_VALID_UNTIL_INDEX};
 use super::{
-    blob, corrupt, get_b, get_item, get_parsed, get_s, get_time, keys, n, opt_parsed, opt_time,
-    put, query_all, s, sealing_adapter, time, transact, Item,
+    blob, corrupt, get_b, get_item, get_parsed, get_s, get_time, keys, opt_parsed, opt_time, put,
+    query_all, s, sealing_adapter, time, transact, Item,
 };
-use crate::aws::unavailable;
 use crate::domain::{
     AccountId, AuditEvent, Certificate, CertificateNumber, Cnp, Cui, Purpose, RequestId,
 };
 use crate::ports::{CertificateStore, RevokeOutcome, StoreError, StoreResult};
 use crate::privacy::Privacy;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -104,27 +103,6 @@ impl DynamoCertificates {
 
 #[async_trait]
 impl CertificateStore for DynamoCertificates {
-    async fn next_sequence(&self, year: i32) -> StoreResult<u64> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::sequence(year)))
-            .update_expression("ADD #seq :one")
-            .expression_attribute_names("#seq", "sequence")
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.attributes
-            .as_ref()
-            .and_then(|a| a.get("sequence"))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| corrupt("sequence"))
-    }
-
     async fn put(&self, certificate: &Certificate, audit: &[AuditEvent]) -> StoreResult<()> {
         let mut items = vec![put(
             &self.table,

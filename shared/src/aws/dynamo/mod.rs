@@ -19,7 +19,7 @@ pub use sessions::DynamoSessions;
 use super::unavailable;
 use crate::ports::{StoreError, StoreResult};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -115,6 +115,32 @@ fn put(table: &str, item: Item, condition: Option<&str>) -> StoreResult<Transact
         .build()
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
     Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// One conditional update of a transaction.
+fn update<'a>(
+    table: &str,
+    pk: &str,
+    expression: &str,
+    condition: &str,
+    name: Option<(&str, &str)>,
+    values: impl Iterator<Item = (&'a str, AttributeValue)>,
+) -> StoreResult<TransactWriteItem> {
+    let mut update = Update::builder()
+        .table_name(table)
+        .key("pk", s(pk))
+        .update_expression(expression)
+        .condition_expression(condition);
+    if let Some((placeholder, attribute)) = name {
+        update = update.expression_attribute_names(placeholder, attribute);
+    }
+    for (placeholder, value) in values {
+        update = update.expression_attribute_values(placeholder, value);
+    }
+    let update = update
+        .build()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok(TransactWriteItem::builder().update(update).build())
 }
 
 async fn get_item(client: &Client, table: &str, pk: &str) -> StoreResult<Option<Item>> {

@@ -3,8 +3,8 @@
 
 use super::keys::{PENDING_MARK, PENDING_REQUESTS_INDEX};
 use super::{
-    conditional, dynamo_adapter, epoch_ttl, get_item, get_parsed, get_s, get_time, keys,
-    opt_parsed, opt_s, opt_time, put, s, time, transact_checked, Item,
+    conditional, dynamo_adapter, epoch_ttl, get_item, get_parsed, get_s, get_time, keys, n,
+    opt_parsed, opt_s, opt_time, put, s, time, transact_checked, update, Item,
 };
 use crate::aws::unavailable;
 use crate::crypto::sha256_hex;
@@ -14,7 +14,6 @@ use crate::domain::{
 };
 use crate::ports::{RequestStore, StoreError, StoreResult, SubmitOutcome};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
@@ -27,6 +26,9 @@ pub struct DynamoRequests {
 
 /// Idempotency keys are honoured for this long; daily guards outlive their day by this much.
 const GUARD_TTL_DAYS: i64 = 7;
+
+/// Tries at taking a number while other generators take theirs (each sees the counter move).
+const BIND_ATTEMPTS: u32 = 50;
 
 dynamo_adapter!(DynamoRequests);
 
@@ -162,31 +164,69 @@ impl RequestStore for DynamoRequests {
             .transpose()
     }
 
-    async fn reserve_number(
+    async fn bind_next_number(
         &self,
         request_id: &RequestId,
-        number: &CertificateNumber,
+        year: i32,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::request(request_id)))
-            .update_expression("SET certificate_number = :n, issued_at = :t")
-            .condition_expression(
+        let counter_pk = keys::sequence(year);
+        for attempt in 0..BIND_ATTEMPTS {
+            let request = self.get(request_id).await?.ok_or(StoreError::Conflict)?;
+            if request.certificate_number.is_some() {
+                return Ok(request);
+            }
+            let taken = match get_item(&self.client, &self.table, &counter_pk).await? {
+                Some(item) => item
+                    .get("sequence")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or_else(|| StoreError::Corrupt("sequence".into()))?,
+                None => 0,
+            };
+            let number = CertificateNumber::new(year, taken + 1);
+            // The counter moves from the value read to the next one, and the request takes that
+            // number, or neither happens.
+            let counter = update(
+                &self.table,
+                &counter_pk,
+                "SET #seq = :next",
+                if taken == 0 {
+                    "attribute_not_exists(pk)"
+                } else {
+                    "#seq = :taken"
+                },
+                Some(("#seq", "sequence")),
+                [(":next", n(taken + 1)), (":taken", n(taken))]
+                    .into_iter()
+                    .filter(|(k, _)| taken > 0 || *k != ":taken"),
+            )?;
+            let binding = update(
+                &self.table,
+                &keys::request(request_id),
+                "SET certificate_number = :n, issued_at = :t",
                 "attribute_exists(pk) AND attribute_not_exists(certificate_number)",
-            )
-            .expression_attribute_values(":n", s(number.as_str()))
-            .expression_attribute_values(":t", time(issued_at))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match conditional(result)? {
-            Some(out) => Self::from_item(&out.attributes.unwrap_or_default()),
-            // Bound already (by an earlier or concurrent delivery): that number stands.
-            None => self.get(request_id).await?.ok_or(StoreError::Conflict),
+                None,
+                [(":n", s(number.as_str())), (":t", time(issued_at))].into_iter(),
+            )?;
+            match transact_checked(&self.client, vec![counter, binding]).await? {
+                Ok(()) => {
+                    return Ok(CertificateRequest {
+                        certificate_number: Some(number),
+                        issued_at: Some(issued_at),
+                        ..request
+                    })
+                }
+                // Bound meanwhile by another attempt, or the counter moved: read again.
+                Err(_) => {
+                    let pause = 5 * (attempt + 1) as u64 + rand::random::<u64>() % 10;
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                }
+            }
         }
+        Err(StoreError::Unavailable(
+            "the year's number sequence stayed contended".into(),
+        ))
     }
 
     async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool> {
