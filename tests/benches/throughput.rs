@@ -4,9 +4,8 @@
 //! `POST /v1/certificate-requests` (requests function) and `POST /v1/verifications` by number
 //! and CNP (verification function). Run: `make bench`.
 
-use cazier_shared::crypto::sha256_hex;
 use cazier_shared::domain::Role;
-use cazier_shared::ports::{AccountStore, Clock, Session, SessionStore};
+use cazier_shared::ports::AccountStore;
 use cazier_shared::runtime::HttpFunction;
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
@@ -71,15 +70,8 @@ fn main() {
             memory.accounts.create(&account).await.expect("stored");
             let token = format!("bench-token-{i}");
             memory
-                .sessions
-                .put(&Session {
-                    token_hash: sha256_hex(token.as_bytes()),
-                    account_id: account.account_id.clone(),
-                    role: Role::Citizen,
-                    expires_at: memory.clock.now() + chrono::Duration::hours(1),
-                })
-                .await
-                .expect("session");
+                .session_for(&account.account_id, Role::Citizen, &token)
+                .await;
             tokens.push((token, cnp(i)));
         }
 

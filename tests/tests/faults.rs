@@ -71,6 +71,18 @@ fn assert_one_certificate(client: &Client, citizen: &Citizen, request: &Value) {
     );
 }
 
+/// Submits, waits for the certificate, and checks that every fault was reached and that
+/// exactly one certificate, the request's, came of it. Returns the issued request.
+fn issued_despite_the_faults(client: &Client, citizen: &Citizen, purpose: &str) -> Value {
+    let r = submit(client, citizen, purpose);
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let request_id = r.json()["request_id"].as_str().unwrap_or("").to_owned();
+    let issued = wait_issued(client, citizen, &request_id);
+    assert_all_used();
+    assert_one_certificate(client, citizen, &issued);
+    issued
+}
+
 fn assert_unavailable(r: &Reply) {
     let p = r.problem(503, "SERVICE_UNAVAILABLE");
     let retry: u64 = r
@@ -111,14 +123,7 @@ fn dynamodb_throttling_is_retried_unseen_and_answers_503_when_it_persists() {
     assert_unavailable(&submit(&client, &citizen, "ANGAJARE"));
     assert_all_used();
     // The fault over, the same submission is accepted and issued once.
-    let r = submit(&client, &citizen, "ANGAJARE");
-    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
-    let issued = wait_issued(
-        &client,
-        &citizen,
-        r.json()["request_id"].as_str().unwrap_or(""),
-    );
-    assert_one_certificate(&client, &citizen, &issued);
+    issued_despite_the_faults(&client, &citizen, "ANGAJARE");
 }
 
 #[test]
@@ -132,15 +137,7 @@ fn a_transaction_conflict_is_tried_again_not_taken_for_a_refusal() {
         json!([{"service": "dynamodb", "action": "TransactWriteItems",
         "error": "TransactionCanceledException", "count": 2}]),
     );
-    let r = submit(&client, &citizen, "STUDII");
-    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
-    assert_all_used();
-    let issued = wait_issued(
-        &client,
-        &citizen,
-        r.json()["request_id"].as_str().unwrap_or(""),
-    );
-    assert_one_certificate(&client, &citizen, &issued);
+    issued_despite_the_faults(&client, &citizen, "STUDII");
     // Conflicts that go on: 503, and the request was not recorded.
     stack().moto.inject(
         json!([{"service": "dynamodb", "action": "TransactWriteItems",
@@ -169,15 +166,7 @@ fn kms_throttling_and_internal_errors_delay_the_certificate_but_it_comes_once() 
         {"service": "kms", "action": "Sign", "error": "ThrottlingException", "count": 3},
         {"service": "kms", "action": "Sign", "error": "KMSInternalException", "count": 3}
     ]));
-    let r = submit(&client, &citizen, "VIZA");
-    assert_eq!(r.status, 202);
-    let issued = wait_issued(
-        &client,
-        &citizen,
-        r.json()["request_id"].as_str().unwrap_or(""),
-    );
-    assert_all_used();
-    assert_one_certificate(&client, &citizen, &issued);
+    issued_despite_the_faults(&client, &citizen, "VIZA");
 }
 
 #[test]
@@ -191,15 +180,7 @@ fn s3_slow_down_reset_connections_and_a_timeout_are_survived() {
         {"service": "s3", "action": "PUT", "error": "SlowDown", "count": 3},
         {"service": "dynamodb", "action": "GetItem", "reset": true, "count": 2}
     ]));
-    let r = submit(&client, &citizen, "ADOPTIE");
-    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
-    let issued = wait_issued(
-        &client,
-        &citizen,
-        r.json()["request_id"].as_str().unwrap_or(""),
-    );
-    assert_all_used();
-    assert_one_certificate(&client, &citizen, &issued);
+    let issued = issued_despite_the_faults(&client, &citizen, "ADOPTIE");
     // S3 answers the download 6 s late, past the 5 s attempt bound: the SDK gives up on that
     // attempt and the next one is answered at once. The citizen gets the PDF.
     stack()
@@ -232,12 +213,7 @@ fn a_generator_that_fails_after_signing_issues_the_bound_number_once() {
         json!([{"service": "dynamodb", "action": "TransactWriteItems",
         "contains": "document_sha256", "error": "InternalServerError", "count": 3}]),
     );
-    let r = submit(&client, &citizen, "PORT_ARMA");
-    assert_eq!(r.status, 202);
-    let request_id = r.json()["request_id"].as_str().unwrap_or("").to_owned();
-    let issued = wait_issued(&client, &citizen, &request_id);
-    assert_all_used();
-    assert_one_certificate(&client, &citizen, &issued);
+    let issued = issued_despite_the_faults(&client, &citizen, "PORT_ARMA");
     // Verifiable under that number, and the stats count one issuance.
     let number = issued["certificate_number"].as_str().unwrap_or("");
     let v = client.post(

@@ -2,9 +2,8 @@
 //! lookup, services, rendering, headers) with the in-memory ports, and each page's size.
 //! Network and DynamoDB round trips are not in it. Run: `make bench`.
 
-use cazier_shared::crypto::sha256_hex;
 use cazier_shared::domain::{AccountStatus, Role};
-use cazier_shared::ports::{AccountStore, Clock, Session, SessionStore};
+use cazier_shared::ports::AccountStore;
 use cazier_shared::runtime::HttpFunction;
 use cazier_shared::testing::Memory;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
@@ -41,15 +40,8 @@ fn main() {
         memory.accounts.create(&account).await.expect("stored");
         let token = "bench-session-token";
         memory
-            .sessions
-            .put(&Session {
-                token_hash: sha256_hex(token.as_bytes()),
-                account_id: account.account_id.clone(),
-                role: Role::Citizen,
-                expires_at: memory.clock.now() + chrono::Duration::hours(1),
-            })
-            .await
-            .expect("session");
+            .session_for(&account.account_id, Role::Citizen, token)
+            .await;
         let cookie = format!("__Host-cazier={token}");
         println!("page                 median    p95       size");
         for (name, route, path) in [

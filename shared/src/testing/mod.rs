@@ -167,6 +167,26 @@ pub struct Memory {
 }
 
 impl Memory {
+    /// A session of `account_id` under `token`, valid for an hour, stored directly (no
+    /// password hashing), for tests and benchmarks of signed-in routes.
+    pub async fn session_for(
+        &self,
+        account_id: &crate::domain::AccountId,
+        role: crate::domain::Role,
+        token: &str,
+    ) {
+        use crate::ports::{Clock, SessionStore};
+        let session = crate::ports::Session {
+            token_hash: crate::crypto::sha256_hex(token.as_bytes()),
+            account_id: account_id.clone(),
+            role,
+            expires_at: self.clock.now() + chrono::Duration::hours(1),
+        };
+        if let Err(e) = self.sessions.put(&session).await {
+            panic!("an in-memory session is stored: {e}");
+        }
+    }
+
     /// Empty stores at `now`, with a seal chain installed (as `trust init` does).
     pub async fn new(now: DateTime<Utc>) -> Self {
         let audit = Arc::new(MemoryAudit::default());

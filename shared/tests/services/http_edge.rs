@@ -2,10 +2,8 @@
 //! and route tables applied before any body is read.
 
 use crate::common::{memory, stored_citizen};
-use cazier_shared::crypto::sha256_hex;
 use cazier_shared::domain::{Principal, Role};
 use cazier_shared::http::{authorize, parse_json, Access, ApiError, Caller, Route};
-use cazier_shared::ports::{Session, SessionStore};
 use cazier_shared::services::accounts::{LoginDto, LoginError, RegisterError};
 use cazier_shared::services::requests::SubmitError;
 use cazier_shared::services::verification::DocumentVerifyError;
@@ -204,15 +202,8 @@ async fn routes_are_authorised_from_their_table_before_anything_else() {
     let (account, _) = stored_citizen(&memory).await;
     let token = "a-session-token";
     memory
-        .sessions
-        .put(&Session {
-            token_hash: sha256_hex(token.as_bytes()),
-            account_id: account.account_id.clone(),
-            role: Role::Citizen,
-            expires_at: crate::common::morning() + chrono::Duration::hours(1),
-        })
-        .await
-        .unwrap();
+        .session_for(&account.account_id, Role::Citizen, token)
+        .await;
     let bearer = format!("Bearer {token}");
     let status = |result: Result<(u8, Caller), ApiError>| match result {
         Ok((handler, _)) => u16::from(handler),
