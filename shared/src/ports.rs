@@ -122,9 +122,10 @@ pub trait RequestStore: Send + Sync {
     /// the request as stored afterwards (with the number bound by whoever got there first).
     /// A number is never taken without being bound, so the year's numbers have no gaps, under
     /// concurrent or repeated attempts alike.
+    /// `request` is the request as the caller last read it (a stale copy only costs a retry).
     async fn bind_next_number(
         &self,
-        request_id: &RequestId,
+        request: &CertificateRequest,
         year: i32,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest>;

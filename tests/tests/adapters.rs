@@ -63,19 +63,19 @@ fn numbers_bound_concurrently_are_distinct_gap_free_and_bound_once() {
         let mut ids = Vec::new();
         for _ in 0..20 {
             let account = citizen_account(&random_cnp());
-            ids.push(pending_request(stack, &account).await.request_id);
+            ids.push(pending_request(stack, &account).await);
         }
         // Three attempts at once for each of the 20 requests (as a redelivery, the sweeper
         // and the stream would), all taking numbers of one year.
         let tasks: Vec<_> = ids
             .iter()
-            .flat_map(|id| std::iter::repeat_n(id.clone(), 3))
-            .map(|id| {
+            .flat_map(|request| std::iter::repeat_n(request.clone(), 3))
+            .map(|request| {
                 let r = Arc::clone(&requests);
                 tokio::spawn(async move {
                     let at = chrono::Utc::now();
-                    let request = r.bind_next_number(&id, 1999, at).await.unwrap();
-                    (id, request.certificate_number.unwrap())
+                    let bound = r.bind_next_number(&request, 1999, at).await.unwrap();
+                    (request.request_id, bound.certificate_number.unwrap())
                 })
             })
             .collect();
@@ -177,16 +177,10 @@ fn a_number_bound_before_a_crash_is_reused() {
         let requests = stack.requests();
         let request = pending_request(stack, &account).await;
         let at = chrono::Utc::now();
-        let after = requests
-            .bind_next_number(&request.request_id, 2099, at)
-            .await
-            .unwrap();
+        let after = requests.bind_next_number(&request, 2099, at).await.unwrap();
         // If the stream's generator got there first, its number stands; either way exactly one.
         let bound = after.certificate_number.clone().unwrap();
-        let again = requests
-            .bind_next_number(&request.request_id, 2098, at)
-            .await
-            .unwrap();
+        let again = requests.bind_next_number(&request, 2098, at).await.unwrap();
         assert_eq!(
             again.certificate_number.as_ref(),
             Some(&bound),

@@ -166,7 +166,7 @@ fn one_certificate_journey_costs_what_docs_cost_says() {
     assert_eq!(issue.kms_calls(), 1, "no other KMS call: {:?}", issue.kms);
     assert_eq!(issue.s3.get("PUT"), Some(&1), "one PDF stored");
     assert!(
-        issue.dynamodb_calls <= 14,
+        issue.dynamodb_calls <= 13,
         "{} DynamoDB calls",
         issue.dynamodb_calls
     );

@@ -205,7 +205,7 @@ impl IssuanceService {
             _ => {
                 let now = self.clock.now();
                 self.requests
-                    .bind_next_number(request_id, now.year(), now)
+                    .bind_next_number(&request, now.year(), now)
                     .await?
             }
         };

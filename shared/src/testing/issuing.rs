@@ -77,10 +77,11 @@ impl RequestStore for MemoryRequests {
 
     async fn bind_next_number(
         &self,
-        request_id: &RequestId,
+        request: &CertificateRequest,
         year: i32,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest> {
+        let request_id = &request.request_id;
         let mut s = lock(&self.0);
         let bound = s
             .requests

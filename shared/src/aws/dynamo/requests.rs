@@ -166,13 +166,15 @@ impl RequestStore for DynamoRequests {
 
     async fn bind_next_number(
         &self,
-        request_id: &RequestId,
+        request: &CertificateRequest,
         year: i32,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest> {
+        let request_id = &request.request_id;
         let counter_pk = keys::sequence(year);
+        // The caller's copy first (no read); after a cancelled try, the stored request.
+        let mut request = request.clone();
         for attempt in 0..BIND_ATTEMPTS {
-            let request = self.get(request_id).await?.ok_or(StoreError::Conflict)?;
             if request.certificate_number.is_some() {
                 return Ok(request);
             }
@@ -218,7 +220,11 @@ impl RequestStore for DynamoRequests {
                     })
                 }
                 // Bound meanwhile by another attempt, or the counter moved: read again.
-                Err(_) => {
+                Err(failed) => {
+                    if failed.get(1) == Some(&true) {
+                        request = self.get(request_id).await?.ok_or(StoreError::Conflict)?;
+                        continue;
+                    }
                     let pause = 5 * (attempt + 1) as u64 + rand::random::<u64>() % 10;
                     tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
                 }
