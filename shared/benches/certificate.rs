@@ -117,4 +117,17 @@ fn main() {
         .collect();
     content.entries = &entries;
     measure("three entries", &content, &chain);
+
+    // A name with a letter outside the prebuilt common subset: the document's own subset.
+    let foreign = Person {
+        last_name: Name::parse("Łukasiewicz").expect("name"),
+        ..person.clone()
+    };
+    content.holder = Holder::Person(&foreign);
+    content.entries = &[];
+    measure(
+        "no entries, a name outside the common letters",
+        &content,
+        &chain,
+    );
 }

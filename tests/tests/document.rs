@@ -343,6 +343,46 @@ fn the_published_chain_is_for_the_signing_key() {
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
 }
 
+/// Letters outside the font subset every certificate shares (built once per process) take the
+/// document's own subset: they print, they are extracted, and the signature still holds.
+#[test]
+fn a_name_outside_the_common_letters_prints_and_is_extracted() {
+    use cazier_shared::domain::Name;
+    let mut holder = citizen_account(&random_cnp()).person.expect("a person");
+    holder.last_name = Name::parse("Łukasiewicz").expect("name");
+    holder.first_name = Name::parse("Jiří").expect("name");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let pdf = runtime
+        .block_on(another_issuers_certificate(Some(holder)))
+        .expect("a PDF");
+    let dir = Workdir::new();
+    let path = dir.write("foreign.pdf", &pdf);
+    let (ok, text) = run("pdftotext", &["-layout", &path, "-"]);
+    assert!(ok, "{text}");
+    for expected in ["Łukasiewicz", "Jiří", "CERTIFICAT DE CAZIER JUDICIAR"] {
+        assert!(
+            text.contains(expected),
+            "pdftotext lacks {expected:?}:\n{text}"
+        );
+    }
+    let (ok, fonts) = run("pdffonts", &[&path]);
+    assert!(ok, "{fonts}");
+    let font = fonts.lines().nth(2).unwrap_or_default();
+    assert!(
+        font.contains("DejaVuSans") && font.contains("yes yes yes"),
+        "{fonts}"
+    );
+    let (ok, out) = run("qpdf", &["--check", &path]);
+    assert!(
+        ok && out.contains("No syntax or stream encoding errors"),
+        "{out}"
+    );
+    let sig = run("pdfsig", &[&path]).1;
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+}
+
 #[test]
 fn a_pdf_signed_by_another_key_was_not_issued_here() {
     let stack = stack();
@@ -350,7 +390,7 @@ fn a_pdf_signed_by_another_key_was_not_issued_here() {
     let dir = Workdir::new();
     let other = stack
         .runtime
-        .block_on(another_issuers_certificate())
+        .block_on(another_issuers_certificate(None))
         .expect("another issuer's PDF");
     let path = dir.write("other.pdf", &other);
     // A well-formed, valid signature (pdfsig says so), just not by this service.
@@ -365,7 +405,10 @@ fn a_pdf_signed_by_another_key_was_not_issued_here() {
 }
 
 /// A certificate rendered and sealed exactly as ours are, by a key and chain of someone else's.
-async fn another_issuers_certificate() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+/// The holder is a random citizen unless given.
+async fn another_issuers_certificate(
+    holder: Option<cazier_shared::domain::Person>,
+) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     use cazier_shared::domain::{CertificateNumber, Purpose};
     use cazier_shared::pdf::{render, CertificateContent, Holder};
     use cazier_shared::seal;
@@ -389,8 +432,10 @@ async fn another_issuers_certificate() -> Result<Vec<u8>, Box<dyn std::error::Er
     )
     .await?;
     let chain = seal::TrustChain::new(vec![leaf, root])?;
-    let account = citizen_account(&random_cnp());
-    let person = account.person.expect("a person");
+    let person = match holder {
+        Some(person) => person,
+        None => citizen_account(&random_cnp()).person.expect("a person"),
+    };
     let now = chrono::Utc::now();
     let number = CertificateNumber::new(2026, 1);
     let prepared = render(

@@ -87,12 +87,105 @@ impl Face {
     }
 }
 
-/// The glyphs one document uses from one face, numbered as they will be in the subset.
-pub struct FontUse {
-    pub face: &'static Face,
+/// Characters almost every certificate is written with: ASCII, Romanian (with the comma and
+/// the cedilla forms of ș and ț), the accented letters of Hungarian, German and the most common
+/// others in names, and the punctuation the template prints. Their subset is built and
+/// compressed once per process, so a certificate written only with them costs no font work
+/// (it was most of a certificate's render time). All of Latin-1 would add 5 KB to every PDF.
+fn common_characters() -> impl Iterator<Item = char> {
+    const LETTERS: &str = "ĂÂÎȘȚăâîșțŞşŢţáéíóöőúüűÁÉÍÓÖŐÚÜŰäÄßàèêëçñÀÈÊËÇÑ";
+    const PUNCTUATION: &str = "§«°»–—‘’“”„•…→";
+    (' '..='~')
+        .chain(LETTERS.chars())
+        .chain(PUNCTUATION.chars())
+}
+
+/// The subset font, its widths and ToUnicode map, ready to write.
+struct Subset {
     remapper: GlyphRemapper,
     /// (new glyph id, character) for the ToUnicode map.
     unicode: Vec<(u16, char)>,
+}
+
+impl Subset {
+    fn new() -> Self {
+        Self {
+            // .notdef is glyph 0 of every subset.
+            remapper: GlyphRemapper::new(),
+            unicode: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, face: &Face, c: char) -> u16 {
+        let glyph = face.glyph(c);
+        let cid = self.remapper.remap(glyph);
+        if glyph != 0 && !self.unicode.iter().any(|(g, _)| *g == cid) {
+            self.unicode.push((cid, c));
+        }
+        cid
+    }
+
+    /// The streams of this subset: the font file (compressed at `level`, and its length before)
+    /// and the ToUnicode map.
+    fn streams(&self, face: &Face, level: u8) -> Result<Streams, subsetter::Error> {
+        let subset = subsetter::subset(face.data, 0, &self.remapper)?;
+        let mut cmap = UnicodeCmap::new(Name(b"Custom"), system_info());
+        for (cid, c) in &self.unicode {
+            cmap.pair(*cid, *c);
+        }
+        Ok(Streams {
+            font_file: miniz_oxide::deflate::compress_to_vec_zlib(&subset, level),
+            length: subset.len(),
+            cmap: miniz_oxide::deflate::compress_to_vec_zlib(&cmap.finish(), 6),
+            widths: self
+                .remapper
+                .remapped_gids()
+                .map(|old| face.advance(old))
+                .collect(),
+            tag: subset_tag(&self.remapper),
+        })
+    }
+}
+
+struct Streams {
+    font_file: Vec<u8>,
+    length: usize,
+    cmap: Vec<u8>,
+    widths: Vec<f32>,
+    tag: String,
+}
+
+/// The common characters' subset, built once per process.
+struct Common {
+    subset: Subset,
+    /// `None` if subsetting the embedded font failed (a build mistake the tests catch); every
+    /// document then subsets its own glyphs.
+    streams: Option<Streams>,
+}
+
+impl Common {
+    fn get() -> &'static Common {
+        static COMMON: OnceLock<Common> = OnceLock::new();
+        COMMON.get_or_init(|| {
+            let face = Face::get();
+            let mut subset = Subset::new();
+            for c in common_characters() {
+                subset.add(face, c);
+            }
+            // Built once, so compressed hardest: smaller than a per-document subset at level 1.
+            let streams = subset.streams(face, 9).ok();
+            Common { subset, streams }
+        })
+    }
+}
+
+/// The glyphs one document uses from one face, numbered as they will be in the subset: the
+/// common characters first, in a fixed order, then any other character in order of use.
+pub struct FontUse {
+    pub face: &'static Face,
+    common: &'static Common,
+    /// The common subset extended with this document's other characters, once it has any.
+    extended: Option<Subset>,
 }
 
 impl Default for FontUse {
@@ -105,9 +198,8 @@ impl FontUse {
     pub fn new() -> Self {
         Self {
             face: Face::get(),
-            // .notdef is glyph 0 of every subset.
-            remapper: GlyphRemapper::new(),
-            unicode: Vec::new(),
+            common: Common::get(),
+            extended: None,
         }
     }
 
@@ -115,11 +207,21 @@ impl FontUse {
     pub fn encode(&mut self, text: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len() * 2);
         for c in text.chars() {
-            let glyph = self.face.glyph(c);
-            let cid = self.remapper.remap(glyph);
-            if glyph != 0 && !self.unicode.iter().any(|(g, _)| *g == cid) {
-                self.unicode.push((cid, c));
-            }
+            let cid = match &mut self.extended {
+                Some(extended) => extended.add(self.face, c),
+                None => match self.common.subset.remapper.get(self.face.glyph(c)) {
+                    Some(cid) => cid,
+                    None => {
+                        let mut extended = Subset {
+                            remapper: self.common.subset.remapper.clone(),
+                            unicode: self.common.subset.unicode.clone(),
+                        };
+                        let cid = extended.add(self.face, c);
+                        self.extended = Some(extended);
+                        cid
+                    }
+                },
+            };
             out.extend_from_slice(&cid.to_be_bytes());
         }
         out
@@ -128,20 +230,27 @@ impl FontUse {
     /// Writes the Type0 font, its CID font, descriptor, subset font file and ToUnicode map;
     /// `first` is the Type0 font's id and the next four ids are taken after it.
     pub fn write(&self, pdf: &mut Pdf, first: Ref) -> Result<(), subsetter::Error> {
+        let built;
+        let streams = match (&self.extended, &self.common.streams) {
+            (None, Some(common)) => common,
+            (Some(extended), _) => {
+                // The fastest level: compressing the font is most of this path's work.
+                built = extended.streams(self.face, 1)?;
+                &built
+            }
+            (None, None) => {
+                built = self.common.subset.streams(self.face, 9)?;
+                &built
+            }
+        };
         let (cid_ref, descriptor_ref, file_ref, cmap_ref) = (
             Ref::new(first.get() + 1),
             Ref::new(first.get() + 2),
             Ref::new(first.get() + 3),
             Ref::new(first.get() + 4),
         );
-        let subset = subsetter::subset(self.face.data, 0, &self.remapper)?;
-        let base_font = format!("{}+{}", self.subset_tag(), self.face.postscript_name);
+        let base_font = format!("{}+{}", streams.tag, self.face.postscript_name);
         let base_font = Name(base_font.as_bytes());
-        let system_info = SystemInfo {
-            registry: Str(b"Adobe"),
-            ordering: Str(b"Identity"),
-            supplement: 0,
-        };
 
         pdf.type0_font(first)
             .base_font(base_font)
@@ -152,16 +261,11 @@ impl FontUse {
         let mut cid = pdf.cid_font(cid_ref);
         cid.subtype(CidFontType::Type2)
             .base_font(base_font)
-            .system_info(system_info)
+            .system_info(system_info())
             .font_descriptor(descriptor_ref)
             .default_width(0.0)
             .cid_to_gid_map_predefined(Name(b"Identity"));
-        let widths: Vec<f32> = self
-            .remapper
-            .remapped_gids()
-            .map(|old| self.face.advance(old))
-            .collect();
-        cid.widths().consecutive(0, widths);
+        cid.widths().consecutive(0, streams.widths.iter().copied());
         cid.finish();
 
         let face = &self.face.face;
@@ -185,35 +289,34 @@ impl FontUse {
             .stem_v(80.0)
             .font_file2(file_ref);
 
-        // The fastest level: the font is most of the compression work. Measured (`make
-        // bench`): level 6 1.49 ms and 22.3 KB per certificate, level 3 1.36 ms and 22.4 KB,
-        // level 1 1.17 ms and 25.4 KB.
-        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&subset, 1);
-        pdf.stream(file_ref, &compressed)
+        pdf.stream(file_ref, &streams.font_file)
             .filter(Filter::FlateDecode)
-            .pair(Name(b"Length1"), subset.len() as i32);
-
-        let mut cmap = UnicodeCmap::new(Name(b"Custom"), system_info);
-        for (cid, c) in &self.unicode {
-            cmap.pair(*cid, *c);
-        }
-        let cmap = miniz_oxide::deflate::compress_to_vec_zlib(&cmap.finish(), 6);
-        pdf.cmap(cmap_ref, &cmap).filter(Filter::FlateDecode);
+            .pair(Name(b"Length1"), streams.length as i32);
+        pdf.cmap(cmap_ref, &streams.cmap)
+            .filter(Filter::FlateDecode);
         Ok(())
     }
+}
 
-    /// Six capital letters naming this subset (PDF 32000-1, 9.6.4), derived from its glyphs.
-    fn subset_tag(&self) -> String {
-        let mut hash: u32 = 2166136261;
-        for glyph in self.remapper.remapped_gids() {
-            for b in glyph.to_be_bytes() {
-                hash = (hash ^ u32::from(b)).wrapping_mul(16777619);
-            }
-        }
-        (0..6)
-            .map(|i| char::from(b'A' + ((hash >> (i * 5)) % 26) as u8))
-            .collect()
+fn system_info() -> SystemInfo<'static> {
+    SystemInfo {
+        registry: Str(b"Adobe"),
+        ordering: Str(b"Identity"),
+        supplement: 0,
     }
+}
+
+/// Six capital letters naming a subset (PDF 32000-1, 9.6.4), derived from its glyphs.
+fn subset_tag(remapper: &GlyphRemapper) -> String {
+    let mut hash: u32 = 2166136261;
+    for glyph in remapper.remapped_gids() {
+        for b in glyph.to_be_bytes() {
+            hash = (hash ^ u32::from(b)).wrapping_mul(16777619);
+        }
+    }
+    (0..6)
+        .map(|i| char::from(b'A' + ((hash >> (i * 5)) % 26) as u8))
+        .collect()
 }
 
 #[cfg(test)]
@@ -230,11 +333,32 @@ mod tests {
     }
 
     #[test]
-    fn glyphs_are_numbered_in_order_of_use() {
+    fn every_common_character_has_its_own_glyph_in_the_prebuilt_subset() {
+        let common = Common::get();
+        assert!(common.streams.is_some(), "the common subset builds");
+        let face = Face::get();
+        for c in common_characters() {
+            assert_ne!(face.glyph(c), 0, "{c:?} has a glyph");
+            assert!(common.subset.remapper.get(face.glyph(c)).is_some());
+        }
+    }
+
+    #[test]
+    fn common_text_uses_the_prebuilt_subset_and_other_text_extends_it() {
         let mut font = FontUse::new();
-        let first = font.encode("ab");
-        let again = font.encode("ba");
-        assert_eq!(first, vec![0, 1, 0, 2]);
-        assert_eq!(again, vec![0, 2, 0, 1]);
+        let common = font.encode("Ștefănescu Gábor Őrs");
+        assert!(font.extended.is_none(), "no font work for common text");
+        let before = Common::get().subset.remapper.num_gids();
+        let other = font.encode("Łukasz Ω");
+        // Codes given before the extension keep their meaning.
+        assert_eq!(font.encode("Ștefănescu Gábor Őrs"), common);
+        assert_eq!(&other[0..2], &before.to_be_bytes());
+        let extended = font.extended.as_ref().expect("extended");
+        assert_eq!(
+            extended.remapper.num_gids(),
+            before + 2,
+            "Ł and Ω added once"
+        );
+        assert!(extended.unicode.iter().any(|(_, c)| *c == 'Ω'));
     }
 }
