@@ -47,6 +47,7 @@ pub enum GeneratorError {
 
 impl GeneratorFunction {
     pub fn new(wiring: &Wiring) -> Result<Self, ConfigError> {
+        cazier_shared::pdf::prepare_fonts();
         Ok(Self {
             service: wiring.issuance_service()?,
             notices: wiring.notice_service()?,

@@ -4,6 +4,7 @@
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 use subsetter::GlyphRemapper;
 
@@ -87,18 +88,11 @@ impl Face {
     }
 }
 
-/// Characters almost every certificate is written with: ASCII, Romanian (with the comma and
-/// the cedilla forms of ș and ț), the accented letters of Hungarian, German and the most common
-/// others in names, and the punctuation the template prints. Their subset is built and
-/// compressed once per process, so a certificate written only with them costs no font work
-/// (it was most of a certificate's render time). All of Latin-1 would add 5 KB to every PDF.
-fn common_characters() -> impl Iterator<Item = char> {
-    const LETTERS: &str = "ĂÂÎȘȚăâîșțŞşŢţáéíóöőúüűÁÉÍÓÖŐÚÜŰäÄßàèêëçñÀÈÊËÇÑ";
-    const PUNCTUATION: &str = "§«°»–—‘’“”„•…→";
-    (' '..='~')
-        .chain(LETTERS.chars())
-        .chain(PUNCTUATION.chars())
-}
+include!("common_letters.rs");
+include!(concat!(env!("OUT_DIR"), "/common_subset.rs"));
+
+/// The common letters' subset font file, compressed (`shared/build.rs`).
+static COMMON_SUBSET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/common-subset.zlib"));
 
 /// The subset font, its widths and ToUnicode map, ready to write.
 struct Subset {
@@ -125,17 +119,23 @@ impl Subset {
         cid
     }
 
-    /// The streams of this subset: the font file (compressed at `level`, and its length before)
-    /// and the ToUnicode map.
+    /// The streams of this subset: the font file (compressed at `level`) and the rest.
     fn streams(&self, face: &Face, level: u8) -> Result<Streams, subsetter::Error> {
         let subset = subsetter::subset(face.data, 0, &self.remapper)?;
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&subset, level);
+        Ok(self.streams_around(face, Cow::Owned(compressed), subset.len()))
+    }
+
+    /// The streams of this subset around its compressed font file of `length` bytes unpacked:
+    /// widths, ToUnicode map and name tag.
+    fn streams_around(&self, face: &Face, font_file: Cow<'static, [u8]>, length: usize) -> Streams {
         let mut cmap = UnicodeCmap::new(Name(b"Custom"), system_info());
         for (cid, c) in &self.unicode {
             cmap.pair(*cid, *c);
         }
-        Ok(Streams {
-            font_file: miniz_oxide::deflate::compress_to_vec_zlib(&subset, level),
-            length: subset.len(),
+        Streams {
+            font_file,
+            length,
             cmap: miniz_oxide::deflate::compress_to_vec_zlib(&cmap.finish(), 6),
             widths: self
                 .remapper
@@ -143,24 +143,22 @@ impl Subset {
                 .map(|old| face.advance(old))
                 .collect(),
             tag: subset_tag(&self.remapper),
-        })
+        }
     }
 }
 
 struct Streams {
-    font_file: Vec<u8>,
+    font_file: Cow<'static, [u8]>,
     length: usize,
     cmap: Vec<u8>,
     widths: Vec<f32>,
     tag: String,
 }
 
-/// The common characters' subset, built once per process.
+/// The common characters' subset: its font file built with the crate, the rest once per process.
 struct Common {
     subset: Subset,
-    /// `None` if subsetting the embedded font failed (a build mistake the tests catch); every
-    /// document then subsets its own glyphs.
-    streams: Option<Streams>,
+    streams: Streams,
 }
 
 impl Common {
@@ -172,11 +170,16 @@ impl Common {
             for c in common_characters() {
                 subset.add(face, c);
             }
-            // Built once, so compressed hardest: smaller than a per-document subset at level 1.
-            let streams = subset.streams(face, 9).ok();
+            let streams =
+                subset.streams_around(face, Cow::Borrowed(COMMON_SUBSET), COMMON_SUBSET_LENGTH);
             Common { subset, streams }
         })
     }
+}
+
+/// Builds the common letters' subset (see [`super::prepare_fonts`]).
+pub fn prepare() {
+    Common::get();
 }
 
 /// The glyphs one document uses from one face, numbered as they will be in the subset: the
@@ -231,15 +234,11 @@ impl FontUse {
     /// `first` is the Type0 font's id and the next four ids are taken after it.
     pub fn write(&self, pdf: &mut Pdf, first: Ref) -> Result<(), subsetter::Error> {
         let built;
-        let streams = match (&self.extended, &self.common.streams) {
-            (None, Some(common)) => common,
-            (Some(extended), _) => {
+        let streams = match &self.extended {
+            None => &self.common.streams,
+            Some(extended) => {
                 // The fastest level: compressing the font is most of this path's work.
                 built = extended.streams(self.face, 1)?;
-                &built
-            }
-            (None, None) => {
-                built = self.common.subset.streams(self.face, 9)?;
                 &built
             }
         };
@@ -335,12 +334,24 @@ mod tests {
     #[test]
     fn every_common_character_has_its_own_glyph_in_the_prebuilt_subset() {
         let common = Common::get();
-        assert!(common.streams.is_some(), "the common subset builds");
         let face = Face::get();
         for c in common_characters() {
             assert_ne!(face.glyph(c), 0, "{c:?} has a glyph");
             assert!(common.subset.remapper.get(face.glyph(c)).is_some());
         }
+    }
+
+    #[test]
+    fn the_subset_built_with_the_crate_is_the_one_the_glyphs_are_numbered_for() {
+        let common = Common::get();
+        let face = Face::get();
+        let expected = subsetter::subset(face.data, 0, &common.subset.remapper).expect("subset");
+        let built = miniz_oxide::inflate::decompress_to_vec_zlib(COMMON_SUBSET).expect("zlib");
+        assert_eq!(built.len(), COMMON_SUBSET_LENGTH);
+        assert!(
+            built == expected,
+            "shared/build.rs and font.rs number the glyphs alike"
+        );
     }
 
     #[test]
