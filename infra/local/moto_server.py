@@ -256,6 +256,29 @@ def _read_body(handler):
     return handler.rfile.read(length) if length else b""
 
 
+def _updated_attributes(expression, names):
+    """The top-level attributes an UpdateExpression sets (SET, ADD) and removes (REMOVE,
+    DELETE), with `#name` placeholders resolved: what decides the index writes it costs."""
+    set_, removed = [], []
+    clauses = re.split(r"\b(SET|REMOVE|ADD|DELETE)\b", expression, flags=re.IGNORECASE)
+    for keyword, body in zip(clauses[1::2], clauses[2::2]):
+        depth, part, parts = 0, "", []
+        for ch in body:  # split at the commas outside parentheses
+            depth += (ch == "(") - (ch == ")")
+            if ch == "," and depth == 0:
+                parts.append(part)
+                part = ""
+            else:
+                part += ch
+        parts.append(part)
+        for part in filter(str.strip, parts):
+            target = part.split("=")[0] if keyword.upper() == "SET" else part.split()[0]
+            target = re.split(r"[.\[]", target.strip())[0]
+            target = names.get(target, target)
+            (set_ if keyword.upper() in ("SET", "ADD") else removed).append(target)
+    return set_, removed
+
+
 class _Meter:
     """Counts the calls the service makes while on (`POST /_cazier/calls` starts afresh,
     `GET` lists them): per call the service, the operation, the DynamoDB tables and index it
@@ -271,17 +294,27 @@ class _Meter:
             request = json.loads(body or b"{}")
         except ValueError:
             return {}
+
+        def write(op, detail):
+            item = detail.get("Item") or detail.get("Key") or {}
+            out = {"op": op, "table": detail.get("TableName"), "bytes": len(json.dumps(item))}
+            if op == "Put":
+                out["attributes"] = sorted(item)
+            elif op == "Update":
+                out["set"], out["removed"] = _updated_attributes(
+                    detail.get("UpdateExpression", ""), detail.get("ExpressionAttributeNames") or {})
+            return out
+
         if action == "TransactWriteItems":
             writes = []
             for entry in request.get("TransactItems", []):
                 op, detail = next(iter(entry.items()))
-                size = len(json.dumps(detail.get("Item") or detail.get("Key") or {}))
-                writes.append({"op": op, "table": detail.get("TableName"), "bytes": size})
+                writes.append(write(op, detail))
             return {"writes": writes}
         detail = {"table": request.get("TableName"), "index": request.get("IndexName")}
-        if action == "PutItem":
-            detail["writes"] = [{"op": "Put", "table": request.get("TableName"),
-                                 "bytes": len(json.dumps(request.get("Item", {})))}]
+        if action in ("PutItem", "UpdateItem", "DeleteItem"):
+            op = {"PutItem": "Put", "UpdateItem": "Update", "DeleteItem": "Delete"}[action]
+            detail["writes"] = [write(op, request)]
         return detail
 
     def record(self, handler, run_wsgi, service, action, body):

@@ -129,7 +129,8 @@ pub trait RequestStore: Send + Sync {
         year: i32,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest>;
-    /// Ends a pending request as issued; false if it was final already (nothing changed).
+    /// Ends a pending request as issued, its notice due; false if it was final already
+    /// (nothing changed).
     async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool>;
     /// Ids of the requests still pending that were created before `cutoff`, oldest first.
     async fn pending_before(
@@ -137,9 +138,18 @@ pub trait RequestStore: Send + Sync {
         cutoff: DateTime<Utc>,
         limit: i32,
     ) -> StoreResult<Vec<RequestId>>;
-    /// Ends a pending request as rejected; false if it was final already.
+    /// Ends a pending request as rejected, its notice due; false if it was final already.
     async fn mark_rejected(&self, request_id: &RequestId, code: RejectionCode)
         -> StoreResult<bool>;
+    /// Ids of the ended requests whose notice is due, created before `cutoff`, oldest first.
+    async fn notices_due_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: i32,
+    ) -> StoreResult<Vec<RequestId>>;
+    /// The notice is no longer due (the holder saw the outcome, or was e-mailed); false if it
+    /// was not due (nothing changed).
+    async fn clear_notice(&self, request_id: &RequestId) -> StoreResult<bool>;
 }
 
 #[async_trait]

@@ -768,6 +768,7 @@ pub async fn submit_request(
         certificate_number: None,
         issued_at: None,
         rejection_code: None,
+        notice_due: false,
     };
     let day = bucharest_date(request.created_at);
     let outcome = stack

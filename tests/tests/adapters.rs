@@ -195,6 +195,42 @@ fn a_number_bound_before_a_crash_is_reused() {
     });
 }
 
+#[test]
+fn an_ended_request_owes_its_notice_until_cleared_once() {
+    let stack = stack();
+    let account = citizen_account(&random_cnp());
+    stack.runtime.block_on(async {
+        let requests = stack.requests();
+        let request = pending_request(stack, &account).await;
+        let id = request.request_id.clone();
+        // Issued by the stream's generator (which marks it ended, notice due).
+        let ended = wait_issued(&*requests, &id).await;
+        assert!(ended.notice_due, "the holder has not looked yet");
+        let later = chrono::Utc::now() + chrono::Duration::minutes(1);
+        let due = requests.notices_due_before(later, 1000).await.unwrap();
+        assert!(due.contains(&id));
+        let earlier = request.created_at - chrono::Duration::seconds(1);
+        assert!(!requests
+            .notices_due_before(earlier, 1000)
+            .await
+            .unwrap()
+            .contains(&id));
+        assert!(
+            !requests
+                .pending_before(later, 1000)
+                .await
+                .unwrap()
+                .contains(&id),
+            "no longer pending for the sweeper"
+        );
+        assert!(requests.clear_notice(&id).await.unwrap());
+        assert!(!requests.clear_notice(&id).await.unwrap(), "once");
+        assert!(!requests.get(&id).await.unwrap().unwrap().notice_due);
+        let due = requests.notices_due_before(later, 1000).await.unwrap();
+        assert!(!due.contains(&id));
+    });
+}
+
 async fn wait_issued(requests: &dyn RequestStore, id: &RequestId) -> CertificateRequest {
     for _ in 0..300 {
         let r = requests.get(id).await.unwrap().unwrap();

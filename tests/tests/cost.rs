@@ -4,12 +4,13 @@
 //! to every certificate fails here before it shows on the bill.
 //! Alone in its binary: the meter counts every call to moto.
 
-use cazier_e2e::meter::{cost, StepCost};
+use cazier_e2e::meter::{cost, Index, StepCost};
 use cazier_e2e::*;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
-fn index_counts(stack: &TestStack) -> HashMap<String, u32> {
+/// Each table's global secondary indexes, as moto describes the tables it was given.
+fn indexes(stack: &TestStack) -> HashMap<String, Vec<Index>> {
     let client = aws_sdk_dynamodb::Client::new(&stack.sdk);
     stack
         .outputs
@@ -20,17 +21,34 @@ fn index_counts(stack: &TestStack) -> HashMap<String, u32> {
                 .runtime
                 .block_on(client.describe_table().table_name(table).send())
                 .expect("describe table");
-            let gsi = described
+            let indexes = described
                 .table()
-                .map(|t| t.global_secondary_indexes().len() as u32)
-                .unwrap_or(0);
-            (table.clone(), gsi)
+                .map(|t| t.global_secondary_indexes())
+                .unwrap_or_default()
+                .iter()
+                .map(|gsi| Index {
+                    keys: gsi
+                        .key_schema()
+                        .iter()
+                        .map(|k| k.attribute_name().to_owned())
+                        .collect(),
+                    projects_all: gsi
+                        .projection()
+                        .and_then(|p| p.projection_type())
+                        .is_some_and(|p| p.as_str() == "ALL"),
+                })
+                .collect();
+            (table.clone(), indexes)
         })
         .collect()
 }
 
 /// Runs `step` with the meter on and returns what it cost, with the calls themselves.
-fn metered(stack: &TestStack, indexes: &HashMap<String, u32>, step: impl FnOnce()) -> StepCost {
+fn metered(
+    stack: &TestStack,
+    indexes: &HashMap<String, Vec<Index>>,
+    step: impl FnOnce(),
+) -> StepCost {
     stack.moto.start_meter();
     step();
     let calls = stack.moto.metered_calls();
@@ -39,8 +57,43 @@ fn metered(stack: &TestStack, indexes: &HashMap<String, u32>, step: impl FnOnce(
     cost
 }
 
+fn submit(client: &Client, token: &str, purpose: &str) -> String {
+    let r = client.post(
+        "/v1/certificate-requests",
+        Some(token),
+        json!({ "purpose": purpose }),
+    );
+    assert_eq!(r.status, 202);
+    r.json()["request_id"].as_str().unwrap_or("").to_owned()
+}
+
+/// Waits until the meter has seen the generator's last call answered: the request marked ended
+/// (its index mark set from pending to the notice due).
+fn wait_for_the_generator(stack: &TestStack) {
+    for _ in 0..600 {
+        let calls = stack.moto.metered_calls();
+        let ended = calls.as_array().into_iter().flatten().any(|call| {
+            call.get("response_bytes").is_some()
+                && call["writes"].as_array().into_iter().flatten().any(|w| {
+                    w["op"] == "Update"
+                        && w["set"]
+                            .as_array()
+                            .is_some_and(|set| set.iter().any(|a| a == "pending"))
+                })
+        });
+        if ended {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the generator did not end the request in 30 s");
+}
+
 /// One citizen's journey, each step metered.
-fn journey(stack: &TestStack, indexes: &HashMap<String, u32>) -> BTreeMap<&'static str, StepCost> {
+fn journey(
+    stack: &TestStack,
+    indexes: &HashMap<String, Vec<Index>>,
+) -> BTreeMap<&'static str, StepCost> {
     let client = Client::new(&stack.base_url);
     let operator = client.operator_token();
     let (email, cnp) = (unique_email(), random_cnp());
@@ -73,24 +126,29 @@ fn journey(stack: &TestStack, indexes: &HashMap<String, u32>) -> BTreeMap<&'stat
             assert_eq!(r.status, 200);
         }),
     );
-    // The submission and the generator's work, up to the notice it sends last: waited for at
-    // the mail sink, so that the wait makes no call to moto (the generator starts at once).
+    // The submission and the generator's work, up to its last call (the request marked ended):
+    // waited for in the meter's list, so that the wait makes no call to moto.
     let mut request_id = String::new();
     steps.insert(
         "4 submit, and issue",
         metered(stack, indexes, || {
-            let r = client.post(
-                "/v1/certificate-requests",
-                Some(&token),
-                json!({"purpose": "ANGAJARE"}),
-            );
-            assert_eq!(r.status, 202);
-            request_id = r.json()["request_id"].as_str().unwrap_or("").to_owned();
-            assert_eq!(stack.mail.wait_for(&email, 1).len(), 1, "the notice came");
+            request_id = submit(&client, &token, "ANGAJARE");
+            wait_for_the_generator(stack);
         }),
     );
     steps.insert(
-        "5 status check (each poll)",
+        "5 status seen issued (the e-mail is called off)",
+        metered(stack, indexes, || {
+            let r = client.get(
+                &format!("/v1/certificate-requests/{request_id}"),
+                Some(&token),
+            );
+            assert_eq!(r.status, 200);
+            assert_eq!(r.json()["status"], "ISSUED");
+        }),
+    );
+    steps.insert(
+        "5b a further status check",
         metered(stack, indexes, || {
             let r = client.get(
                 &format!("/v1/certificate-requests/{request_id}"),
@@ -99,6 +157,21 @@ fn journey(stack: &TestStack, indexes: &HashMap<String, u32>) -> BTreeMap<&'stat
             assert_eq!(r.status, 200);
         }),
     );
+    // A citizen who submitted and left: the sweep e-mails them (its work for one request).
+    stack.moto.start_meter();
+    let left = submit(&client, &token, "VIZA");
+    wait_for_the_generator(stack);
+    steps.insert(
+        "8 e-mail a citizen who left (the sweep)",
+        metered(stack, indexes, || {
+            let later = FixedClock(chrono::Utc::now() + chrono::Duration::minutes(10));
+            let sweep = issuance_service(stack, std::sync::Arc::new(later));
+            let report = stack.runtime.block_on(sweep.sweep()).expect("sweep");
+            assert_eq!(report.notices, 1, "{report:?}");
+        }),
+    );
+    let mails = stack.mail.wait_for(&email, 1);
+    assert!(mails.len() == 1 && mails[0].contains(&left), "{mails:?}");
     let issued = wait_final(&client, &token, &request_id);
     let number = issued["certificate_number"]
         .as_str()
@@ -129,7 +202,7 @@ fn journey(stack: &TestStack, indexes: &HashMap<String, u32>) -> BTreeMap<&'stat
 #[test]
 fn one_certificate_journey_costs_what_docs_cost_says() {
     let stack = stack();
-    let indexes = index_counts(stack);
+    let indexes = indexes(stack);
     // The first journey starts every function (their cold starts load keys and the seal's
     // chain); the second is what each further citizen costs.
     let cold = journey(stack, &indexes);
@@ -157,6 +230,9 @@ fn one_certificate_journey_costs_what_docs_cost_says() {
     }
 
     // Budgets: what a certificate may cost in calls (docs/COST.md prices these).
+    let seen = &steps["5 status seen issued (the e-mail is called off)"];
+    assert!(seen.write_units <= 2.0, "{} write units", seen.write_units);
+    assert_eq!(steps["5b a further status check"].write_units, 0.0);
     let issue = &steps["4 submit, and issue"];
     assert_eq!(
         issue.kms.get("Sign"),
@@ -166,12 +242,12 @@ fn one_certificate_journey_costs_what_docs_cost_says() {
     assert_eq!(issue.kms_calls(), 1, "no other KMS call: {:?}", issue.kms);
     assert_eq!(issue.s3.get("PUT"), Some(&1), "one PDF stored");
     assert!(
-        issue.dynamodb_calls <= 13,
+        issue.dynamodb_calls <= 11,
         "{} DynamoDB calls",
         issue.dynamodb_calls
     );
     assert!(
-        issue.write_units <= 24.0,
+        issue.write_units <= 20.0,
         "{} write units",
         issue.write_units
     );

@@ -220,11 +220,21 @@ fn a_citizen_gets_a_certificate_through_the_portal() {
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
     assert!(pdf.body.starts_with(b"%PDF-"));
-    // An e-mail says it is ready: a link to the portal, nothing personal.
+    // They saw it issued: no e-mail. A request they made and left is e-mailed by the sweep,
+    // a link to the portal and nothing personal.
+    let left = browser.submit("/cereri/noua", "/cereri/noua", &[("purpose", "VIZA")]);
+    let left_path = location(&left).to_owned();
+    let later = FixedClock(chrono::Utc::now() + chrono::Duration::minutes(10));
+    let sweep = issuance_service(stack(), std::sync::Arc::new(later));
+    stack().runtime.block_on(sweep.sweep()).expect("sweep");
     let mails = stack().mail.wait_for(&email, 1);
-    assert_eq!(mails.len(), 1, "one notice");
+    assert_eq!(
+        mails.len(),
+        1,
+        "one notice, for the request they left: {mails:?}"
+    );
     assert!(
-        mails[0].contains(&status_path),
+        mails[0].contains(&left_path) && !mails[0].contains(&status_path),
         "links to the request: {}",
         mails[0]
     );

@@ -155,6 +155,9 @@ pub struct CertificateRequest {
     pub certificate_number: Option<CertificateNumber>,
     pub issued_at: Option<DateTime<Utc>>,
     pub rejection_code: Option<RejectionCode>,
+    /// The request ended and its holder has neither seen the outcome nor been e-mailed it yet:
+    /// the sweep e-mails them a few minutes after the end unless they look first.
+    pub notice_due: bool,
 }
 
 /// Whose record an entry belongs to.

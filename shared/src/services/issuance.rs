@@ -45,6 +45,18 @@ pub const SWEEP_MIN_AGE: chrono::Duration = chrono::Duration::minutes(2);
 pub const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(24);
 /// Requests one sweep takes on (the next sweep takes the rest).
 const SWEEP_BATCH: i32 = 100;
+/// The end-of-request e-mail goes to holders who have not looked at the request by this long
+/// after making it: a citizen who watched the page turn to "issued" (almost all: it takes
+/// seconds) gets no e-mail they do not need, and SES was two thirds of the cost of a
+/// certificate. The sweep runs every five minutes, so a holder who left hears within minutes.
+pub const NOTICE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+
+enum Notified {
+    Sent,
+    Failed,
+    /// Seen by the holder meanwhile, or nothing to tell.
+    NotDue,
+}
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepReport {
@@ -52,6 +64,10 @@ pub struct SweepReport {
     pub rejected: usize,
     /// Still failing; retried at the next sweep.
     pub failed: usize,
+    /// End-of-request e-mails sent to holders who had not looked.
+    pub notices: usize,
+    /// E-mails that could not be sent; tried again at the next sweep (for a day).
+    pub notices_failed: usize,
 }
 
 pub struct IssuanceService {
@@ -108,6 +124,17 @@ impl IssuanceService {
                 }
             }
         }
+        for request_id in self
+            .requests
+            .notices_due_before(now - NOTICE_AFTER, SWEEP_BATCH)
+            .await?
+        {
+            match self.notify(&request_id).await? {
+                Notified::Sent => report.notices += 1,
+                Notified::Failed => report.notices_failed += 1,
+                Notified::NotDue => {}
+            }
+        }
         if report != SweepReport::default() {
             tracing::info!(?report, "sweep");
         }
@@ -126,31 +153,46 @@ impl IssuanceService {
                 Some(("Reason", reason.as_str())),
             );
             tracing::info!(%request_id, %reason, "request rejected");
-            self.notify(request_id, false).await;
         }
         Ok(Outcome::Rejected(reason))
     }
 
-    /// Tells the citizen (by e-mail, a link to the portal) that the request ended. Only the
-    /// delivery that ended it sends, so one request gives one notice; a failed send is
-    /// logged and counted, never retried into a second issue.
-    async fn notify(&self, request_id: &RequestId, issued: bool) {
-        let account = match self.requests.get(request_id).await {
-            Ok(Some(request)) => self.accounts.get(&request.account_id).await.ok().flatten(),
-            _ => None,
+    /// E-mails the holder of an ended request a link to it, unless they looked meanwhile.
+    /// Cleared once sent; a failed send is retried at the next sweep, for a day. A send whose
+    /// clearing fails goes again at the next sweep (at least once, in practice once).
+    async fn notify(&self, request_id: &RequestId) -> Result<Notified, IssueError> {
+        let Some(request) = self.requests.get(request_id).await? else {
+            return Ok(Notified::NotDue);
         };
-        let Some(account) = account else {
+        let issued = match request.status {
+            _ if !request.notice_due => return Ok(Notified::NotDue),
+            RequestStatus::Pending => return Ok(Notified::NotDue),
+            RequestStatus::Issued => true,
+            RequestStatus::Rejected => false,
+        };
+        let Some(account) = self.accounts.get(&request.account_id).await? else {
             tracing::warn!(%request_id, "no account to notify");
-            return;
+            self.requests.clear_notice(request_id).await?;
+            return Ok(Notified::NotDue);
         };
         let notice = if issued {
             Notice::issued(&account.email, &self.portal_url, request_id)
         } else {
             Notice::rejected(&account.email, &self.portal_url, request_id)
         };
-        if let Err(e) = self.mailer.send(&notice).await {
-            tracing::warn!(%request_id, error = %e, "notice not sent");
-            crate::telemetry::count(crate::telemetry::metrics::NOTICES_FAILED, None);
+        match self.mailer.send(&notice).await {
+            Ok(()) => {
+                self.requests.clear_notice(request_id).await?;
+                Ok(Notified::Sent)
+            }
+            Err(e) => {
+                tracing::warn!(%request_id, error = %e, "notice not sent");
+                crate::telemetry::count(crate::telemetry::metrics::NOTICES_FAILED, None);
+                if self.clock.now() - request.created_at > GIVE_UP_AFTER {
+                    self.requests.clear_notice(request_id).await?;
+                }
+                Ok(Notified::Failed)
+            }
         }
     }
 
@@ -284,7 +326,6 @@ impl IssuanceService {
                 certificate = number.as_str(),
                 "certificate issued"
             );
-            self.notify(request_id, true).await;
         }
         Ok(Outcome::Issued(number))
     }

@@ -231,6 +231,7 @@ impl RequestService {
             certificate_number: None,
             issued_at: None,
             rejection_code: None,
+            notice_due: false,
         };
         match self
             .requests
@@ -265,6 +266,13 @@ impl RequestService {
             .await?
             .filter(|r| r.account_id == principal.account_id)
             .ok_or(OwnedError::NotFound)?;
+        // The holder sees how it ended: the e-mail the sweep would send is not needed. A failure
+        // here only means that e-mail goes out.
+        if request.notice_due && request.status != RequestStatus::Pending {
+            if let Err(e) = self.requests.clear_notice(request_id).await {
+                tracing::warn!(%request_id, error = %e, "notice left due");
+            }
+        }
         Ok(RequestView::from(&request))
     }
 

@@ -109,6 +109,7 @@ impl RequestStore for MemoryRequests {
         Ok(match s.requests.get_mut(request_id) {
             Some(r) if r.status == RequestStatus::Pending => {
                 r.status = RequestStatus::Issued;
+                r.notice_due = true;
                 true
             }
             _ => false,
@@ -145,6 +146,38 @@ impl RequestStore for MemoryRequests {
             Some(r) if r.status == RequestStatus::Pending => {
                 r.status = RequestStatus::Rejected;
                 r.rejection_code = Some(code);
+                r.notice_due = true;
+                true
+            }
+            _ => false,
+        })
+    }
+
+    async fn notices_due_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: i32,
+    ) -> StoreResult<Vec<RequestId>> {
+        let s = lock(&self.0);
+        let mut due: Vec<_> = s
+            .requests
+            .values()
+            .filter(|r| r.notice_due && r.created_at < cutoff)
+            .collect();
+        due.sort_by_key(|r| r.created_at);
+        let limit = usize::try_from(limit).unwrap_or(0);
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|r| r.request_id.clone())
+            .collect())
+    }
+
+    async fn clear_notice(&self, request_id: &RequestId) -> StoreResult<bool> {
+        let mut s = lock(&self.0);
+        Ok(match s.requests.get_mut(request_id) {
+            Some(r) if r.notice_due => {
+                r.notice_due = false;
                 true
             }
             _ => false,

@@ -237,7 +237,7 @@ async fn a_company_removed_before_generation_ends_the_request_with_a_reason() {
 }
 
 #[tokio::test]
-async fn the_citizen_is_told_once_by_email_with_a_link_and_nothing_personal() {
+async fn a_citizen_who_left_is_told_once_by_email_with_a_link_and_nothing_personal() {
     let memory = memory().await;
     let (account, citizen) = stored_citizen(&memory).await;
     let id = submit(&memory, &citizen, "ANGAJARE").await;
@@ -245,6 +245,20 @@ async fn the_citizen_is_told_once_by_email_with_a_link_and_nothing_personal() {
     let (a, b) = tokio::join!(service.issue(&id), service.issue(&id));
     assert!(a.is_ok() && b.is_ok());
     service.issue(&id).await.unwrap();
+    assert!(
+        memory.mailer.sent().is_empty(),
+        "not before they could look"
+    );
+    memory.clock.advance(Duration::minutes(1));
+    assert_eq!(
+        service.sweep().await.unwrap().notices,
+        0,
+        "a minute on: not yet"
+    );
+
+    memory.clock.advance(Duration::minutes(2));
+    assert_eq!(service.sweep().await.unwrap().notices, 1);
+    assert_eq!(service.sweep().await.unwrap(), SweepReport::default());
     let sent = memory.mailer.sent();
     assert_eq!(sent.len(), 1, "one request, one notice: {sent:?}");
     assert_eq!(sent[0].to, account.email);
@@ -262,6 +276,32 @@ async fn the_citizen_is_told_once_by_email_with_a_link_and_nothing_personal() {
 }
 
 #[tokio::test]
+async fn a_citizen_who_saw_the_outcome_gets_no_email() {
+    let memory = memory().await;
+    let (_, citizen) = stored_citizen(&memory).await;
+    let requests = memory.request_service().unwrap();
+    let service = memory.issuance_service().unwrap();
+    let id = submit(&memory, &citizen, "ANGAJARE").await;
+    // Looking while it is pending does not count: the outcome is not known yet.
+    requests.get(&citizen, &id).await.unwrap();
+    service.issue(&id).await.unwrap();
+    assert_eq!(
+        requests.get(&citizen, &id).await.unwrap().status,
+        RequestStatus::Issued
+    );
+    memory.clock.advance(Duration::minutes(10));
+    assert_eq!(service.sweep().await.unwrap(), SweepReport::default());
+    assert!(memory.mailer.sent().is_empty());
+
+    // The same for a request seen only pending: it is e-mailed.
+    let other = submit(&memory, &citizen, "VIZA").await;
+    requests.get(&citizen, &other).await.unwrap();
+    service.issue(&other).await.unwrap();
+    memory.clock.advance(Duration::minutes(3));
+    assert_eq!(service.sweep().await.unwrap().notices, 1);
+}
+
+#[tokio::test]
 async fn a_rejection_is_told_too_and_a_failed_send_fails_nothing() {
     let memory = memory()
         .await
@@ -276,9 +316,12 @@ async fn a_rejection_is_told_too_and_a_failed_send_fails_nothing() {
     let id = submit(&memory, &citizen, "STUDII").await;
     let service = memory.issuance_service().unwrap();
     service.issue(&id).await.unwrap();
+    memory.clock.advance(Duration::minutes(3));
+    assert_eq!(service.sweep().await.unwrap().notices, 1);
     assert!(memory.mailer.sent()[0].subject.contains("nu a fost"));
 
-    // SES down: the request is still issued, once, and nothing is retried.
+    // SES down: the request is still issued, once; the e-mail is tried again at each sweep,
+    // and sent once SES is back.
     let fine = crate::common::memory().await;
     let (_, citizen) = stored_citizen(&fine).await;
     let id = submit(&fine, &citizen, "VIZA").await;
@@ -290,4 +333,19 @@ async fn a_rejection_is_told_too_and_a_failed_send_fails_nothing() {
     ));
     assert_eq!(service.issue(&id).await.unwrap(), Outcome::Skipped);
     assert_eq!(fine.certificates.all().len(), 1);
+    fine.clock.advance(Duration::minutes(3));
+    assert_eq!(service.sweep().await.unwrap().notices_failed, 1);
+    assert_eq!(service.sweep().await.unwrap().notices_failed, 1);
+    fine.mailer.set_failing(false);
+    assert_eq!(service.sweep().await.unwrap().notices, 1);
+    assert_eq!(service.sweep().await.unwrap(), SweepReport::default());
+    assert_eq!(fine.mailer.sent().len(), 1);
+
+    // An address SES keeps refusing is given up after a day, not tried forever.
+    let id = submit(&fine, &citizen, "STUDII").await;
+    service.issue(&id).await.unwrap();
+    fine.mailer.set_failing(true);
+    fine.clock.advance(Duration::hours(25));
+    assert_eq!(service.sweep().await.unwrap().notices_failed, 1);
+    assert_eq!(service.sweep().await.unwrap(), SweepReport::default());
 }

@@ -53,6 +53,9 @@ pub fn request_id_of(pk: &str) -> Option<RequestId> {
 }
 /// The value of the sparse `pending` attribute that puts a request in the pending index.
 pub const PENDING_MARK: &str = "PENDING";
+/// Its value once the request ended and the end-of-request notice is owed (same index, so the
+/// sweep finds these too; removed once the holder saw the outcome or was e-mailed).
+pub const NOTICE_MARK: &str = "NOTICE";
 pub fn daily_guard(
     account: &AccountId,
     company: Option<&Cui>,

@@ -1,7 +1,7 @@
 //! The requests table, whose stream drives generation: each request (kind REQUEST), and the
 //! guards that make one request a day per purpose and honour idempotency keys.
 
-use super::keys::{PENDING_MARK, PENDING_REQUESTS_INDEX};
+use super::keys::{NOTICE_MARK, PENDING_MARK, PENDING_REQUESTS_INDEX};
 use super::{
     conditional, dynamo_adapter, epoch_ttl, get_item, get_parsed, get_s, get_time, keys, n,
     opt_parsed, opt_s, opt_time, put, s, time, transact_checked, update, Item,
@@ -49,6 +49,8 @@ impl DynamoRequests {
         if r.status == RequestStatus::Pending {
             // Puts the request in the sparse index the sweeper reads; removed when final.
             item.insert("pending".into(), s(PENDING_MARK));
+        } else if r.notice_due {
+            item.insert("pending".into(), s(NOTICE_MARK));
         }
         if let Some(t) = r.issued_at {
             item.insert("issued_at".into(), time(t));
@@ -73,6 +75,7 @@ impl DynamoRequests {
             certificate_number: opt_parsed(item, "certificate_number", CertificateNumber::parse)?,
             issued_at: opt_time(item, "issued_at")?,
             rejection_code: opt_parsed(item, "rejection_code", RejectionCode::parse)?,
+            notice_due: opt_s(item, "pending") == Some(NOTICE_MARK),
         })
     }
 
@@ -96,12 +99,15 @@ impl DynamoRequests {
             .condition_expression("#status = :pending")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", s(RequestStatus::Pending.as_str()))
-            .expression_attribute_values(":final", s(status.as_str()));
+            .expression_attribute_values(":final", s(status.as_str()))
+            .expression_attribute_values(":notice", s(NOTICE_MARK));
         update = match rejection {
             Some(code) => update
-                .update_expression("SET #status = :final, rejection_code = :code REMOVE pending")
+                .update_expression(
+                    "SET #status = :final, rejection_code = :code, pending = :notice",
+                )
                 .expression_attribute_values(":code", s(code.as_str())),
-            None => update.update_expression("SET #status = :final REMOVE pending"),
+            None => update.update_expression("SET #status = :final, pending = :notice"),
         };
         // Not written when already final (a redelivered stream record): nothing to do.
         Ok(conditional(update.send().await)?.is_some())
@@ -254,13 +260,47 @@ impl RequestStore for DynamoRequests {
         cutoff: DateTime<Utc>,
         limit: i32,
     ) -> StoreResult<Vec<RequestId>> {
+        self.marked_before(PENDING_MARK, cutoff, limit).await
+    }
+
+    async fn notices_due_before(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: i32,
+    ) -> StoreResult<Vec<RequestId>> {
+        self.marked_before(NOTICE_MARK, cutoff, limit).await
+    }
+
+    async fn clear_notice(&self, request_id: &RequestId) -> StoreResult<bool> {
+        let cleared = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::request(request_id)))
+            .update_expression("REMOVE pending")
+            .condition_expression("pending = :notice")
+            .expression_attribute_values(":notice", s(NOTICE_MARK))
+            .send()
+            .await;
+        Ok(conditional(cleared)?.is_some())
+    }
+}
+
+impl DynamoRequests {
+    /// Requests whose `pending` attribute is `mark`, created before `cutoff`, oldest first.
+    async fn marked_before(
+        &self,
+        mark: &str,
+        cutoff: DateTime<Utc>,
+        limit: i32,
+    ) -> StoreResult<Vec<RequestId>> {
         let out = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(PENDING_REQUESTS_INDEX)
             .key_condition_expression("pending = :p AND created_at < :cutoff")
-            .expression_attribute_values(":p", s(PENDING_MARK))
+            .expression_attribute_values(":p", s(mark))
             .expression_attribute_values(":cutoff", time(cutoff))
             .limit(limit)
             .send()
