@@ -21,6 +21,8 @@ pub struct Burst {
     pub clients: usize,
     /// How long the requests may take to be issued, all of them.
     pub deadline: Duration,
+    /// How often each client asks for its request's status (the portal's page: every 2 s).
+    pub poll_every: Duration,
 }
 
 #[derive(Default, Debug)]
@@ -174,7 +176,7 @@ pub fn run(stack: &TestStack, burst: &Burst) -> BurstReport {
                 if status != "PENDING" || Instant::now() > deadline {
                     return status;
                 }
-                std::thread::sleep(Duration::from_millis(250));
+                std::thread::sleep(burst.poll_every);
             }
         });
         sampling.store(false, Ordering::Relaxed);

@@ -12,6 +12,7 @@ fn a_hundred_requests_at_once_are_each_issued_exactly_once() {
         per_account: 5,
         clients: 16,
         deadline: Duration::from_secs(180),
+        poll_every: Duration::from_millis(250),
     };
     let r = burst::run(stack(), &b);
     assert!(r.problems.is_empty(), "{:#?}", r.problems);
