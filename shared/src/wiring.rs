@@ -10,6 +10,7 @@ use crate::ports::{
     Mailer, RecordStore, RequestStore, SessionStore, Signer, Throttle, TokenEndpoint,
 };
 use crate::services::accounts::AccountService;
+use crate::services::checks::CheckService;
 use crate::services::ghiseul::GhiseulService;
 use crate::services::issuance::IssuanceService;
 use crate::services::notices::NoticeService;
@@ -143,6 +144,13 @@ pub trait ServiceGraphs: PortSource {
             mailer: self.mailer()?,
             clock: self.clock(),
             portal_url: self.setting(vars::PORTAL_URL)?,
+        })
+    }
+
+    fn check_service(&self) -> Result<CheckService, ConfigError> {
+        Ok(CheckService {
+            certificates: self.certificates()?,
+            audit: self.audit()?,
         })
     }
 

@@ -197,6 +197,24 @@ for (const lang of ["ro", "en"]) {
     await page.goto(`${BASE}/certificate`);
     await audit(page, `${lang}-10-certificates`);
 
+    // Who checked it: nobody yet; then someone tries its number with a wrong CNP.
+    const checksLink = page.locator('a[href$="/verificari"]');
+    const checksPath = await checksLink.getAttribute("href");
+    await checksLink.click();
+    await page.waitForURL(`**${checksPath}`);
+    assert.ok(!(await page.$("table")), "no checks yet");
+    await audit(page, `${lang}-10b-checks-none`);
+    const number = checksPath.split("/")[2];
+    const tried = await fetch(`${BASE}/v1/verifications`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ certificate_number: number, cnp: newCnp() }),
+    });
+    assert.equal(tried.status, 200);
+    await page.reload();
+    assert.equal(await page.locator("tbody tr").count(), 1, "the attempt is listed");
+    await audit(page, `${lang}-10c-checks`);
+
     await page.goto(`${BASE}/cereri/nu-exista`);
     await audit(page, `${lang}-12-not-found`);
     const console = await page.goto(`${BASE}/ghiseu`);

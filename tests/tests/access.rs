@@ -75,6 +75,69 @@ fn citizens_see_only_their_own_requests_and_certificates() {
 }
 
 #[test]
+fn the_holder_sees_who_checked_and_nobody_else_does() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let owner = Citizen::validated(&client);
+    let request = owner.request_and_wait(&client, "STUDII");
+    let number = request["certificate_number"].as_str().unwrap();
+    let checks_path = format!("/v1/certificates/{number}/checks");
+    let none = client.get(&checks_path, Some(&owner.token));
+    assert_eq!(none.status, 200);
+    assert_eq!(none.header("cache-control"), Some("private, no-store"));
+    assert_eq!(none.json()["checks"], json!([]));
+
+    let verified = client.post(
+        "/v1/verifications",
+        None,
+        json!({"certificate_number": number, "cnp": owner.cnp}),
+    );
+    assert_eq!(verified.json()["result"], "VALID");
+    let wrong = client.post(
+        "/v1/verifications",
+        None,
+        json!({"certificate_number": number, "cnp": random_cnp()}),
+    );
+    assert_eq!(wrong.json()["result"], "NOT_FOUND");
+    let pdf = download_pdf(&client, &owner, number);
+    assert_eq!(verify_document(&client, &pdf).json()["result"], "VALID");
+
+    let seen = client.get(&checks_path, Some(&owner.token)).json();
+    assert_eq!(seen["certificate_number"], number);
+    let seen: Vec<(String, String)> = seen["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert!(c["at"].as_str().unwrap().ends_with('Z'), "{c}");
+            (c["channel"].to_string(), c["result"].to_string())
+        })
+        .collect();
+    let expected = [
+        ("\"DOCUMENT\"", "\"VALID\""),
+        ("\"NUMBER_AND_CNP\"", "\"NOT_FOUND\""),
+        ("\"NUMBER_AND_CNP\"", "\"VALID\""),
+    ];
+    let mut sorted = seen.clone();
+    sorted.sort();
+    let mut want: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    want.sort();
+    // Within one second the order is the audit's; the set is what matters here.
+    assert_eq!(sorted, want, "{seen:?}");
+
+    let other = Citizen::validated(&client);
+    let theirs = client.get(&checks_path, Some(&other.token));
+    theirs.problem(404, "NOT_FOUND");
+    client
+        .get(&checks_path, Some(&client.operator_token()))
+        .problem(403, "FORBIDDEN_ROLE");
+    assert_eq!(client.get(&checks_path, None).status, 401);
+}
+
+#[test]
 fn repeated_login_failures_are_throttled_per_email() {
     let stack = stack();
     let client = Client::new(&stack.base_url);

@@ -1,6 +1,6 @@
 //! Purposes, requests and certificates: `GET /v1/purposes`, `POST /v1/certificate-requests`,
 //! `GET /v1/certificate-requests/{request_id}`, `GET /v1/certificates`,
-//! `GET /v1/certificates/{certificate_number}/pdf`.
+//! `GET /v1/certificates/{certificate_number}/pdf`, `GET /v1/certificates/{certificate_number}/checks`.
 
 use async_trait::async_trait;
 
@@ -10,6 +10,7 @@ use cazier_shared::http::{
     header_str, json_response, parse_json, path_param, with_header, Access, ApiError, Route,
 };
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
+use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::requests::{purposes, Document, RequestService};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
@@ -22,11 +23,13 @@ pub enum Handler {
     Status,
     Certificates,
     Pdf,
+    Checks,
 }
 
 /// The function's services, reached through the routes of its `Endpoints` table.
 pub struct Requests {
     service: RequestService,
+    checks: CheckService,
 }
 
 /// The function, built from the wiring once per cold start.
@@ -34,6 +37,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Requests>, Confi
     ApiFunction::new(
         Requests {
             service: ports.request_service()?,
+            checks: ports.check_service()?,
         },
         ports,
     )
@@ -69,6 +73,11 @@ impl Endpoints for Requests {
             access: Access::Citizen,
             handler: Handler::Pdf,
         },
+        Route {
+            key: "GET /v1/certificates/{certificate_number}/checks",
+            access: Access::Citizen,
+            handler: Handler::Checks,
+        },
     ];
 
     async fn answer(&self, call: Call<Handler>) -> Answer {
@@ -103,6 +112,16 @@ impl Endpoints for Requests {
                 StatusCode::OK,
                 &self.service.list_certificates(caller.principal()?).await?,
             )),
+            Handler::Checks => {
+                let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
+                let checks = self.checks.checks(caller.principal()?, &number).await?;
+                let response = json_response(StatusCode::OK, &checks);
+                Ok(with_header(
+                    response,
+                    header::CACHE_CONTROL,
+                    "private, no-store",
+                ))
+            }
             Handler::Pdf => {
                 let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
                 let Document { number, pdf } =

@@ -20,6 +20,7 @@ use cazier_shared::http::{path_param, route_key, session_principal, Access, Rout
 use cazier_shared::ports::{Clock, SessionStore};
 use cazier_shared::runtime::HttpFunction;
 use cazier_shared::services::accounts::AccountService;
+use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::ghiseul::GhiseulService;
 use cazier_shared::services::requests::{OwnedError, RequestService};
 use cazier_shared::services::roeid::RoeidService;
@@ -47,6 +48,7 @@ pub enum Handler {
     Status,
     Certificates,
     Pdf,
+    Checks,
     GhiseulStart,
     GhiseulReturn,
     RoeidStart,
@@ -120,6 +122,11 @@ pub const ROUTES: &[Route<Handler>] = &[
         handler: Handler::Pdf,
     },
     Route {
+        key: "GET /certificate/{certificate_number}/verificari",
+        access: Access::Citizen,
+        handler: Handler::Checks,
+    },
+    Route {
         key: "POST /cont/ghiseul",
         access: Access::Citizen,
         handler: Handler::GhiseulStart,
@@ -168,6 +175,7 @@ pub const ROUTES: &[Route<Handler>] = &[
 pub struct WebFunction {
     accounts: AccountService,
     requests: RequestService,
+    checks: CheckService,
     counter: ValidationService,
     ghiseul: GhiseulService,
     roeid: RoeidService,
@@ -184,6 +192,7 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
     Ok(WebFunction {
         accounts: ports.account_service()?,
         requests: ports.request_service()?,
+        checks: ports.check_service()?,
         counter: ports.validation_service()?,
         ghiseul: ports.ghiseul_service()?,
         roeid,
@@ -347,6 +356,13 @@ impl WebFunction {
                 let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
                 let list = self.requests.list_certificates(&principal).await?;
                 let html = account::certificates(ctx, &list);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            Handler::Checks => {
+                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+                let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+                let checks = self.checks.checks(&principal, &number).await?;
+                let html = account::checks(ctx, &checks);
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Handler::GhiseulStart => self.ghiseul_start(ctx, req).await,

@@ -3,6 +3,7 @@
 //! own error enum; the edges (JSON API, admin tool) map those once.
 
 pub mod accounts;
+pub mod checks;
 pub mod ghiseul;
 pub mod issuance;
 pub mod notices;

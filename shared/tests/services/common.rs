@@ -3,13 +3,15 @@
 use cazier_shared::domain::cnp::control_digit;
 use cazier_shared::domain::RequestId;
 use cazier_shared::domain::{
-    Account, AccountId, AccountStatus, Cnp, CounterCode, Email, IdDocument, Name, Person,
-    Principal, Role,
+    Account, AccountId, AccountStatus, Certificate, Cnp, CounterCode, Email, IdDocument, Name,
+    Person, Principal, Role,
 };
-use cazier_shared::ports::AccountStore;
+use cazier_shared::ports::{AccountStore, BlobStore};
+use cazier_shared::services::issuance::Outcome;
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::{DateTime, TimeZone, Utc};
+use serde_json::json;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A UTC instant.
@@ -114,4 +116,28 @@ pub fn wrong_cui(body: u32) -> String {
     let right = valid_cui(body);
     let last = right.as_bytes()[right.len() - 1] - b'0';
     format!("{body}{}", (last + 1) % 10)
+}
+
+/// A certificate issued in `memory`, its holder's CNP and its PDF.
+pub async fn issued(memory: &Memory) -> (Certificate, String, Vec<u8>) {
+    let (account, citizen) = stored_citizen(memory).await;
+    let id = submit(memory, &citizen, json!({"purpose": "ANGAJARE"})).await;
+    let outcome = memory.issuance_service().unwrap().issue(&id).await.unwrap();
+    let Outcome::Issued(number) = outcome else {
+        panic!("issued")
+    };
+    let certificate = memory
+        .certificates
+        .all()
+        .into_iter()
+        .find(|c| c.number == number)
+        .unwrap();
+    let pdf = memory
+        .blobs
+        .get(&certificate.document_key)
+        .await
+        .unwrap()
+        .unwrap();
+    let cnp = account.person.unwrap().cnp.as_string();
+    (certificate, cnp, pdf)
 }

@@ -3,6 +3,7 @@
 //! PDF. One test binary, so it links once.
 
 mod accounts;
+mod checks;
 mod common;
 mod counter;
 mod http_edge;

@@ -1,44 +1,15 @@
 //! Verification by number and CNP, and by the PDF itself: what a verifier learns, what they
 //! cannot tell apart, validity to the last Bucharest day, revocation, throttling, the audit.
 
-use crate::common::{bucharest, memory, new_cnp, stored_citizen};
-use cazier_shared::domain::{
-    AuditEventKind, AuditSubject, Certificate, DocumentResult, VerificationResult,
-};
-use cazier_shared::ports::{AuditLog, BlobStore, Clock};
-use cazier_shared::services::issuance::Outcome;
+use crate::common::{bucharest, issued, memory, new_cnp};
+use cazier_shared::domain::{AuditEventKind, AuditSubject, DocumentResult, VerificationResult};
+use cazier_shared::ports::{AuditLog, Clock};
 use cazier_shared::services::revocation::revoke;
 use cazier_shared::services::verification::{
     DocumentVerifyError, SignatureCheck, VerificationAnswer, VerifyDto, VerifyError,
     VERIFICATIONS_PER_MINUTE,
 };
-use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
-use serde_json::json;
-
-/// A certificate issued in `memory`, its holder's CNP and its PDF.
-async fn issued(memory: &Memory) -> (Certificate, String, Vec<u8>) {
-    let (account, citizen) = stored_citizen(memory).await;
-    let id = crate::common::submit(memory, &citizen, json!({"purpose": "ANGAJARE"})).await;
-    let outcome = memory.issuance_service().unwrap().issue(&id).await.unwrap();
-    let Outcome::Issued(number) = outcome else {
-        panic!("issued")
-    };
-    let certificate = memory
-        .certificates
-        .all()
-        .into_iter()
-        .find(|c| c.number == number)
-        .unwrap();
-    let pdf = memory
-        .blobs
-        .get(&certificate.document_key)
-        .await
-        .unwrap()
-        .unwrap();
-    let cnp = account.person.unwrap().cnp.as_string();
-    (certificate, cnp, pdf)
-}
 
 fn by(number: &str, cnp: &str) -> VerifyDto {
     VerifyDto {

@@ -8,6 +8,7 @@ use cazier_shared::domain::{
     ValidationMethod,
 };
 use cazier_shared::services::accounts::AccountView;
+use cazier_shared::services::checks::{CheckChannel, Checks};
 use cazier_shared::services::requests::{CertificateSummary, RequestView};
 use maud::{html, Markup};
 
@@ -176,6 +177,10 @@ pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
                                 a href={"/certificate/" (c.certificate_number.as_str()) "/pdf"} download {
                                     (t.download) span.skip { " " (c.certificate_number.as_str()) }
                                 }
+                                br;
+                                a href={"/certificate/" (c.certificate_number.as_str()) "/verificari"} {
+                                    (t.checks_link) span.skip { " " (c.certificate_number.as_str()) }
+                                }
                             }
                         }
                     }
@@ -184,4 +189,55 @@ pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
         }
     };
     page(ctx, t.certificates_title, body)
+}
+
+/// "Who checked my certificate": when, how and with what answer; never who.
+pub fn checks(ctx: &mut Ctx, checks: &Checks) -> String {
+    let t = ctx.t();
+    let answer = |result: &str| match result {
+        "VALID" => t.cert_valid,
+        "EXPIRED" => t.cert_expired,
+        "REVOKED" => t.cert_revoked,
+        "NOT_FOUND" => t.check_not_found,
+        "TAMPERED" => t.check_tampered,
+        _ => t.check_not_issued_here,
+    };
+    let body = html! {
+        h1 { (t.checks_title) }
+        p { strong { (checks.certificate_number.as_str()) } }
+        p { (t.checks_intro) }
+        @if checks.checks.is_empty() {
+            p { (t.checks_none) }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (t.checked_at) } th scope="col" { (t.check_channel) }
+                    th scope="col" { (t.check_result) }
+                } }
+                tbody {
+                    @for c in &checks.checks {
+                        tr {
+                            td data-label=(t.checked_at) { (bucharest_time(c.at)) }
+                            td data-label=(t.check_channel) {
+                                @match c.channel {
+                                    CheckChannel::NumberAndCnp => (t.channel_number),
+                                    CheckChannel::Document => (t.channel_document),
+                                }
+                            }
+                            td data-label=(t.check_result) { (answer(&c.result)) }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href="/certificate" { (t.back_to_certificates) } }
+    };
+    page(ctx, t.checks_title, body)
+}
+
+/// A time as read in Romania: `02.12.2026 14:05`.
+fn bucharest_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Bucharest)
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
 }

@@ -1,0 +1,79 @@
+//! "Who checked my certificate": the holder sees every verification of one of their
+//! certificates (when, by which channel, with what answer), read from its audit trail. The
+//! verifier's address is never recorded, so never shown.
+
+use super::as_rfc3339;
+use super::requests::OwnedError;
+use crate::domain::{AuditEventKind, AuditSubject, CertificateNumber, Principal};
+use crate::ports::{AuditLog, CertificateStore};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// How a certificate was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CheckChannel {
+    /// By its number and the holder's CNP (or CUI), on the page or the API.
+    NumberAndCnp,
+    /// By its PDF file, uploaded to the page or the API.
+    Document,
+}
+
+/// One verification of a certificate, as its holder sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    #[serde(with = "as_rfc3339")]
+    pub at: DateTime<Utc>,
+    pub channel: CheckChannel,
+    /// The answer the verifier got (`VALID`, `EXPIRED`, `REVOKED`, …).
+    pub result: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checks {
+    pub certificate_number: CertificateNumber,
+    /// Newest first.
+    pub checks: Vec<Check>,
+}
+
+pub struct CheckService {
+    pub certificates: Arc<dyn CertificateStore>,
+    pub audit: Arc<dyn AuditLog>,
+}
+
+impl CheckService {
+    /// The checks of one of the caller's certificates, newest first. `number` is as typed;
+    /// someone else's certificate is not found, as one that does not exist.
+    pub async fn checks(&self, principal: &Principal, number: &str) -> Result<Checks, OwnedError> {
+        let number = CertificateNumber::parse(number).ok_or(OwnedError::NotFound)?;
+        self.certificates
+            .get(&number)
+            .await?
+            .filter(|c| c.account_id == principal.account_id)
+            .ok_or(OwnedError::NotFound)?;
+        let mut checks: Vec<Check> = self
+            .audit
+            .history(&AuditSubject::Certificate(number.clone()))
+            .await?
+            .into_iter()
+            .filter_map(|event| {
+                let channel = match event.event {
+                    AuditEventKind::Verified => CheckChannel::NumberAndCnp,
+                    AuditEventKind::DocumentVerified => CheckChannel::Document,
+                    _ => return None,
+                };
+                Some(Check {
+                    at: event.at,
+                    channel,
+                    result: event.details.get("result").cloned().unwrap_or_default(),
+                })
+            })
+            .collect();
+        checks.sort_by_key(|c| std::cmp::Reverse(c.at));
+        Ok(Checks {
+            certificate_number: number,
+            checks,
+        })
+    }
+}
