@@ -1,21 +1,12 @@
 //! "Who checked my certificate": every verification of it, by number and CNP (right or wrong)
 //! and by document, shown to its holder only, newest first.
 
-use crate::common::{issued, memory, new_cnp, stored_citizen};
+use crate::common::{by, issued, memory, new_cnp, stored_citizen};
 use cazier_shared::domain::{Principal, Role};
 use cazier_shared::services::checks::CheckChannel;
 use cazier_shared::services::requests::OwnedError;
-use cazier_shared::services::verification::VerifyDto;
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::Duration;
-
-fn by(number: &str, cnp: &str) -> VerifyDto {
-    VerifyDto {
-        certificate_number: number.into(),
-        cnp: Some(cnp.into()),
-        cui: None,
-    }
-}
 
 #[tokio::test]
 async fn the_holder_sees_every_check_newest_first_and_no_one_else_does() {

@@ -8,6 +8,7 @@ use cazier_shared::domain::{
 };
 use cazier_shared::ports::{AccountStore, BlobStore};
 use cazier_shared::services::issuance::Outcome;
+use cazier_shared::services::verification::VerifyDto;
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::{DateTime, TimeZone, Utc};
@@ -140,4 +141,13 @@ pub async fn issued(memory: &Memory) -> (Certificate, String, Vec<u8>) {
         .unwrap();
     let cnp = account.person.unwrap().cnp.as_string();
     (certificate, cnp, pdf)
+}
+
+/// A verification by number and CNP, as the API takes it.
+pub fn by(number: &str, cnp: &str) -> VerifyDto {
+    VerifyDto {
+        certificate_number: number.into(),
+        cnp: Some(cnp.into()),
+        cui: None,
+    }
 }

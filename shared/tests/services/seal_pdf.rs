@@ -1,15 +1,13 @@
 //! The seal and the document, without AWS: a rendered certificate carries a CMS signature that
 //! verifies against the seal certificate, over exactly the signed bytes.
 
-use crate::common::{memory, stored_citizen};
+use crate::common::memory;
 use cazier_shared::pdf::pades::read_signed;
-use cazier_shared::ports::{BlobStore, Signer};
+use cazier_shared::ports::Signer;
 use cazier_shared::seal::{check_cms, CmsCheck, TrustChain};
 use cazier_shared::services::trust;
 use cazier_shared::testing::LocalSigner;
-use cazier_shared::wiring::ServiceGraphs;
 use der::Encode;
-use serde_json::json;
 
 #[tokio::test]
 async fn the_chain_links_the_seal_key_to_the_root_and_round_trips_as_pem() {
@@ -34,16 +32,8 @@ async fn the_chain_links_the_seal_key_to_the_root_and_round_trips_as_pem() {
 #[tokio::test]
 async fn an_issued_pdf_carries_a_signature_over_its_signed_bytes() {
     let memory = memory().await;
-    let (_, citizen) = stored_citizen(&memory).await;
-    let id = crate::common::submit(&memory, &citizen, json!({"purpose": "STUDII"})).await;
-    memory.issuance_service().unwrap().issue(&id).await.unwrap();
-    let certificate = &memory.certificates.all()[0];
-    let pdf = memory
-        .blobs
-        .get(&certificate.document_key)
-        .await
-        .unwrap()
-        .unwrap();
+    let (certificate, _, pdf) = crate::common::issued(&memory).await;
+    let certificate = &certificate;
     assert!(pdf.starts_with(b"%PDF-"));
     assert!(pdf.len() < 40_000, "{} bytes", pdf.len());
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Verification by number and CNP, and by the PDF itself: what a verifier learns, what they
 //! cannot tell apart, validity to the last Bucharest day, revocation, throttling, the audit.
 
-use crate::common::{bucharest, issued, memory, new_cnp};
+use crate::common::{bucharest, by, issued, memory, new_cnp};
 use cazier_shared::domain::{AuditEventKind, AuditSubject, DocumentResult, VerificationResult};
 use cazier_shared::ports::{AuditLog, Clock};
 use cazier_shared::services::revocation::revoke;
@@ -10,14 +10,6 @@ use cazier_shared::services::verification::{
     VERIFICATIONS_PER_MINUTE,
 };
 use cazier_shared::wiring::ServiceGraphs;
-
-fn by(number: &str, cnp: &str) -> VerifyDto {
-    VerifyDto {
-        certificate_number: number.into(),
-        cnp: Some(cnp.into()),
-        cui: None,
-    }
-}
 
 #[tokio::test]
 async fn a_wrong_cnp_and_an_unknown_number_get_the_very_same_answer() {
