@@ -4,7 +4,7 @@
 use crate::domain::{
     Account, AccountId, AuditEvent, AuditSubject, Certificate, CertificateNumber,
     CertificateRequest, Cnp, Company, CounterCode, Cui, Email, Notice, RecordEntry, RecordSubject,
-    RejectionCode, RequestId, Role, Validation,
+    RejectionCode, RequestId, Role, Share, ShareCode, ShareId, Validation,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -329,4 +329,22 @@ impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
+}
+
+/// Share codes, found by the code (stored as a keyed hash, never as typed) and listed by
+/// account.
+#[async_trait]
+pub trait ShareStore: Send + Sync {
+    /// Stores a new share under `code`; `Conflict` if that code is taken already.
+    async fn create(&self, code: &ShareCode, share: &Share) -> StoreResult<()>;
+    async fn find(&self, code: &ShareCode) -> StoreResult<Option<Share>>;
+    /// The account's shares, newest first.
+    async fn list_for_account(&self, account_id: &AccountId) -> StoreResult<Vec<Share>>;
+    /// Revokes one of the account's shares; false if it has none such, or it was revoked.
+    async fn revoke(
+        &self,
+        account_id: &AccountId,
+        share_id: &ShareId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 }

@@ -133,4 +133,25 @@ impl AuditEvent {
             details: details([("result", result.as_str())]),
         }
     }
+
+    /// A certificate opened with a share code: what the third party saw, and who they said
+    /// they were (never their address).
+    pub fn shared_accessed(
+        number: &CertificateNumber,
+        status: crate::domain::CertificateStatus,
+        organisation: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let mut details = details([("result", status.as_str())]);
+        if let Some(organisation) = organisation {
+            details.insert("organisation".into(), organisation.into());
+        }
+        Self {
+            subject: AuditSubject::Certificate(number.clone()),
+            at,
+            event: AuditEventKind::SharedAccessed,
+            id: uuid::Uuid::new_v4().to_string(),
+            details,
+        }
+    }
 }

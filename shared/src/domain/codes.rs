@@ -106,6 +106,15 @@ string_enum!(
 );
 
 string_enum!(
+    /// Whether a share code still opens its certificate.
+    ShareStatus {
+        Active = "ACTIVE",
+        Expired = "EXPIRED",
+        Revoked = "REVOKED",
+    }
+);
+
+string_enum!(
     /// What happened, in the audit trail.
     AuditEventKind {
         Validated = "VALIDATED",
@@ -115,6 +124,9 @@ string_enum!(
         Verified = "VERIFIED",
         /// A verification of a PDF file.
         DocumentVerified = "DOCUMENT_VERIFIED",
+        /// A certificate opened by a share code its holder gave (with the organisation the
+        /// third party declared, if any).
+        SharedAccessed = "SHARED_ACCESSED",
     }
 );
 

@@ -56,3 +56,9 @@ id_type!(
     /// A certificate request.
     RequestId
 );
+
+id_type!(
+    /// A share code's public name, by which its holder lists and revokes it (the code itself
+    /// is a secret, stored only as a keyed hash).
+    ShareId
+);

@@ -7,20 +7,22 @@ pub mod cui;
 pub mod form;
 pub mod ids;
 pub mod notice;
+pub mod share;
 pub mod text;
 
 pub use audit::{AuditEvent, AuditSubject};
 pub use codes::{
     AccountStatus, AuditEventKind, CertificateStatus, DocumentResult, RejectionCode, RequestStatus,
-    Role, ValidationMethod, VerificationResult,
+    Role, ShareStatus, ValidationMethod, VerificationResult,
 };
 pub use form::{FieldError, Form};
-pub use ids::{AccountId, RequestId};
+pub use ids::{AccountId, RequestId, ShareId};
 pub use notice::Notice;
+pub use share::Share;
 
 pub use cnp::{Cnp, CnpError};
 pub use cui::{Cui, CuiError};
-pub use text::{CounterCode, Email, IdDocument, Name, Password, TextError};
+pub use text::{CounterCode, Email, IdDocument, Name, Password, ShareCode, TextError};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use chrono_tz::Europe::Bucharest;
@@ -280,6 +282,14 @@ pub struct Principal {
 /// The calendar day in Romania at an instant: the daily limit and validity are counted in it.
 pub fn bucharest_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&Bucharest).date_naive()
+}
+
+/// The instant a Bucharest day ends (the next day's midnight there), as UTC.
+pub fn end_of_bucharest_day(day: NaiveDate) -> DateTime<Utc> {
+    let next = day.succ_opt().unwrap_or(NaiveDate::MAX);
+    next.and_hms_opt(0, 0, 0)
+        .and_then(|midnight| midnight.and_local_timezone(Bucharest).earliest())
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.with_timezone(&Utc))
 }
 
 /// Valid for six months from the date of issue: the same day number six months later, or the

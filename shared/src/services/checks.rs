@@ -18,6 +18,8 @@ pub enum CheckChannel {
     NumberAndCnp,
     /// By its PDF file, uploaded to the page or the API.
     Document,
+    /// With a share code the holder gave.
+    ShareCode,
 }
 
 /// One verification of a certificate, as its holder sees it.
@@ -28,6 +30,9 @@ pub struct Check {
     pub channel: CheckChannel,
     /// The answer the verifier got (`VALID`, `EXPIRED`, `REVOKED`, …).
     pub result: String,
+    /// Who the verifier said they were, when they used a share code and said so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,12 +66,14 @@ impl CheckService {
                 let channel = match event.event {
                     AuditEventKind::Verified => CheckChannel::NumberAndCnp,
                     AuditEventKind::DocumentVerified => CheckChannel::Document,
+                    AuditEventKind::SharedAccessed => CheckChannel::ShareCode,
                     _ => return None,
                 };
                 Some(Check {
                     at: event.at,
                     channel,
                     result: event.details.get("result").cloned().unwrap_or_default(),
+                    organisation: event.details.get("organisation").cloned(),
                 })
             })
             .collect();

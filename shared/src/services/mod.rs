@@ -11,6 +11,7 @@ pub mod operators;
 pub mod requests;
 pub mod revocation;
 pub mod roeid;
+pub mod shares;
 pub mod trust;
 pub mod validation;
 pub mod verification;
@@ -70,6 +71,22 @@ pub(crate) mod as_rfc3339 {
 }
 
 /// Seconds until the fixed window that holds `now` ends.
+/// Counts one event for `key` in a window of `window_secs`; `Err(seconds to wait)` past `limit`.
+pub async fn throttled(
+    throttle: &dyn crate::ports::Throttle,
+    key: &str,
+    limit: u32,
+    window_secs: u64,
+    now: DateTime<Utc>,
+) -> Result<Result<(), u64>, Unavailable> {
+    let hits = throttle.hit(key, window_secs, now).await?;
+    Ok(if hits > limit {
+        Err(retry_after(now, window_secs))
+    } else {
+        Ok(())
+    })
+}
+
 pub fn retry_after(now: DateTime<Utc>, window_secs: u64) -> u64 {
     let window = window_secs.max(1) as i64;
     (window - now.timestamp().rem_euclid(window)) as u64

@@ -1,7 +1,7 @@
 //! Public verification of a certificate: by its number and the holder's CNP (or the company's
 //! CUI), or by the PDF file itself.
 
-use super::{retry_after, unavailable_from_ports, Unavailable};
+use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::constant_time_eq;
 use crate::domain::form::present;
 use crate::domain::{
@@ -172,16 +172,9 @@ pub struct VerificationService {
 impl VerificationService {
     /// Counts one verification for the client; `Err(seconds to wait)` past the limit.
     async fn throttle(&self, client: &str) -> Result<Result<(), u64>, Unavailable> {
-        let now = self.clock.now();
-        let hits = self
-            .throttle
-            .hit(&format!("verify:{client}"), 60, now)
-            .await?;
-        Ok(if hits > VERIFICATIONS_PER_MINUTE {
-            Err(retry_after(now, 60))
-        } else {
-            Ok(())
-        })
+        let key = format!("verify:{client}");
+        let limit = VERIFICATIONS_PER_MINUTE;
+        super::throttled(&*self.throttle, &key, limit, 60, self.clock.now()).await
     }
 
     /// The seal's chain as PEM, for offline verification.

@@ -4,10 +4,12 @@
 
 mod issuing;
 pub mod provider;
+mod shares;
 mod stores;
 
 pub use issuing::{MemoryBlobs, MemoryCertificates, MemoryRecords, MemoryRequests};
 pub use provider::MemoryProvider;
+pub use shares::MemoryShares;
 pub use stores::{MemoryAccounts, MemoryAudit, MemorySessions};
 
 use crate::config::{vars, ConfigError};
@@ -157,6 +159,7 @@ pub struct Memory {
     pub records: Arc<MemoryRecords>,
     pub blobs: Arc<MemoryBlobs>,
     pub audit: Arc<MemoryAudit>,
+    pub shares: Arc<MemoryShares>,
     pub signer: Arc<LocalSigner>,
     pub root: Arc<LocalSigner>,
     pub clock: Arc<TestClock>,
@@ -226,12 +229,26 @@ impl Memory {
             chain: Arc::new(ChainSource::new(blobs.clone())),
             blobs,
             audit,
+            shares: Arc::default(),
             signer,
             root,
             clock: TestClock::at(now),
             mailer: Arc::default(),
             provider: Arc::default(),
             settings,
+        }
+    }
+
+    /// The share-code service on these stores. (Not yet a `ServiceGraphs` operation: share
+    /// codes have no table, routes or pages yet; see issue 11.)
+    pub fn share_service(&self) -> crate::services::shares::ShareService {
+        crate::services::shares::ShareService {
+            certificates: self.certificates.clone(),
+            shares: self.shares.clone(),
+            audit: self.audit.clone(),
+            blobs: self.blobs.clone(),
+            throttle: self.sessions.clone(),
+            clock: self.clock.clone(),
         }
     }
 

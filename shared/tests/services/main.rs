@@ -12,4 +12,5 @@ mod notices;
 mod requests;
 mod roeid;
 mod seal_pdf;
+mod shares;
 mod verification;

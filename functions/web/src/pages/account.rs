@@ -222,6 +222,10 @@ pub fn checks(ctx: &mut Ctx, checks: &Checks) -> String {
                                 @match c.channel {
                                     CheckChannel::NumberAndCnp => (t.channel_number),
                                     CheckChannel::Document => (t.channel_document),
+                                    CheckChannel::ShareCode => {
+                                        (t.channel_share)
+                                        @if let Some(o) = &c.organisation { " (" (o) ")" }
+                                    },
                                 }
                             }
                             td data-label=(t.check_result) { (answer(&c.result)) }
