@@ -3,7 +3,9 @@
 //! alike; throttled; every use shown to the holder with the declared organisation.
 
 use crate::common::{issued, memory, principal_of, stored_citizen};
-use cazier_shared::domain::{CertificateStatus, Principal, Role, ShareId, ShareStatus};
+use cazier_shared::domain::{
+    Certificate, CertificateStatus, Principal, Role, ShareId, ShareStatus,
+};
 use cazier_shared::ports::Clock;
 use cazier_shared::services::checks::CheckChannel;
 use cazier_shared::services::revocation::revoke;
@@ -14,14 +16,6 @@ use cazier_shared::services::shares::{
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::Duration;
-
-fn holder_of(certificate: &cazier_shared::domain::Certificate) -> Principal {
-    Principal {
-        account_id: certificate.account_id.clone(),
-        role: Role::Citizen,
-        token_hash: "session".into(),
-    }
-}
 
 fn access(code: &str, organisation: Option<&str>) -> AccessDto {
     AccessDto {
@@ -46,11 +40,22 @@ async fn not_found(memory: &Memory, code: &str, client: &str) -> bool {
     )
 }
 
-#[tokio::test]
-async fn a_third_party_sees_and_downloads_the_certificate_without_the_cnp() {
+/// A store with one issued certificate: the store, the certificate, its holder, their CNP
+/// and the PDF.
+async fn with_certificate() -> (Memory, Certificate, Principal, String, Vec<u8>) {
     let memory = memory().await;
     let (certificate, cnp, pdf) = issued(&memory).await;
-    let holder = holder_of(&certificate);
+    let holder = Principal {
+        account_id: certificate.account_id.clone(),
+        role: Role::Citizen,
+        token_hash: "session".into(),
+    };
+    (memory, certificate, holder, cnp, pdf)
+}
+
+#[tokio::test]
+async fn a_third_party_sees_and_downloads_the_certificate_without_the_cnp() {
+    let (memory, certificate, holder, cnp, pdf) = with_certificate().await;
     let shares = memory.share_service();
     let number = certificate.number.as_str();
     let created = shares
@@ -98,9 +103,7 @@ async fn a_third_party_sees_and_downloads_the_certificate_without_the_cnp() {
 
 #[tokio::test]
 async fn wrong_expired_and_revoked_codes_answer_alike_and_revocation_is_immediate() {
-    let memory = memory().await;
-    let (certificate, _, _) = issued(&memory).await;
-    let holder = holder_of(&certificate);
+    let (memory, certificate, holder, _, _) = with_certificate().await;
     let shares = memory.share_service();
     let number = certificate.number.as_str();
     let today = cazier_shared::domain::bucharest_date(memory.clock.now());
@@ -148,9 +151,7 @@ async fn wrong_expired_and_revoked_codes_answer_alike_and_revocation_is_immediat
 
 #[tokio::test]
 async fn codes_are_for_valid_certificates_of_ones_own_until_their_last_day_at_most() {
-    let memory = memory().await;
-    let (certificate, _, _) = issued(&memory).await;
-    let holder = holder_of(&certificate);
+    let (memory, certificate, holder, _, _) = with_certificate().await;
     let shares = memory.share_service();
     let number = certificate.number.as_str();
     let (other_account, _) = stored_citizen(&memory).await;
