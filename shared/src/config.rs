@@ -80,6 +80,7 @@ pub mod vars {
     pub const ISSUE_WITH_ENTRIES: &str = "ISSUE_WITH_ENTRIES";
     pub const IDENTITY_ISSUERS: &str = "IDENTITY_ISSUERS";
     pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
+    pub const SHARES_TABLE: &str = "SHARES_TABLE";
     pub const VERIFICATION_PAGE_URL: &str = "VERIFICATION_PAGE_URL";
     pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
     /// The SES identity notices are sent from.
@@ -102,6 +103,7 @@ pub const RESOURCES: &[(&str, &str)] = &[
     (vars::CERTIFICATES_TABLE, "CertificatesTableName"),
     (vars::RECORDS_TABLE, "RecordsTableName"),
     (vars::AUDIT_TABLE, "AuditTableName"),
+    (vars::SHARES_TABLE, "SharesTableName"),
     (vars::DOCUMENTS_BUCKET, "DocumentsBucketName"),
     (vars::SIGNING_KEY_ID, "SigningKeyId"),
     (vars::TRUST_ROOT_KEY_ID, "TrustRootKeyId"),

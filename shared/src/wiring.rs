@@ -7,7 +7,7 @@ use crate::config::{vars, ConfigError};
 use crate::identity::Issuer;
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore, IdentityNonces,
-    Mailer, RecordStore, RequestStore, SessionStore, Signer, Throttle, TokenEndpoint,
+    Mailer, RecordStore, RequestStore, SessionStore, ShareStore, Signer, Throttle, TokenEndpoint,
 };
 use crate::services::accounts::AccountService;
 use crate::services::checks::CheckService;
@@ -16,6 +16,7 @@ use crate::services::issuance::IssuanceService;
 use crate::services::notices::NoticeService;
 use crate::services::requests::RequestService;
 use crate::services::roeid::RoeidService;
+use crate::services::shares::ShareService;
 use crate::services::trust::ChainSource;
 use crate::services::validation::ValidationService;
 use crate::services::verification::VerificationService;
@@ -39,6 +40,7 @@ pub trait PortSource {
     fn records(&self) -> Result<Arc<dyn RecordsTable>, ConfigError>;
     fn documents(&self) -> Result<Arc<dyn BlobStore>, ConfigError>;
     fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError>;
+    fn shares(&self) -> Result<Arc<dyn ShareStore>, ConfigError>;
     /// The seal key.
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError>;
     /// Where notices go out.
@@ -151,6 +153,17 @@ pub trait ServiceGraphs: PortSource {
         Ok(CheckService {
             certificates: self.certificates()?,
             audit: self.audit()?,
+        })
+    }
+
+    fn share_service(&self) -> Result<ShareService, ConfigError> {
+        Ok(ShareService {
+            certificates: self.certificates()?,
+            shares: self.shares()?,
+            audit: self.audit()?,
+            blobs: self.documents()?,
+            throttle: self.sessions()?,
+            clock: self.clock(),
         })
     }
 

@@ -215,6 +215,38 @@ for (const lang of ["ro", "en"]) {
     assert.equal(await page.locator("tbody tr").count(), 1, "the attempt is listed");
     await audit(page, `${lang}-10c-checks`);
 
+    // A share code: made for this certificate, used by an employer in another browser, revoked.
+    await page.goto(`${BASE}/certificate/${number}/coduri`);
+    await audit(page, `${lang}-10d-share-codes-none`);
+    await tabTo(page, "form[action$='/coduri'] button.primary");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("p.code");
+    const shareCode = (await page.textContent("p.code")).trim();
+    assert.match(shareCode, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}$/);
+    await audit(page, `${lang}-10e-share-code-made`);
+    const employer = await browser.newContext({ locale: lang === "ro" ? "ro-RO" : "en-GB", bypassCSP: true });
+    const third = await employer.newPage();
+    await third.goto(`${BASE}/cod`);
+    await audit(third, `${lang}-10f-share-form`);
+    await third.fill("#code", shareCode);
+    await third.fill("#organisation", "Dunărea SA");
+    await third.click("button.primary");
+    await third.waitForSelector("main table");
+    assert.ok((await third.textContent("main")).includes(number));
+    await audit(third, `${lang}-10g-shared-certificate`);
+    const [pdf] = await Promise.all([third.waitForEvent("download"), third.click("button.primary")]);
+    assert.match(pdf.suggestedFilename(), /^cazier-CJ-\d{4}-\d{8}\.pdf$/);
+    await page.goto(`${BASE}/certificate/${number}/coduri`);
+    await page.click("button.secondary");
+    await page.waitForSelector(".tag.bad");
+    await audit(page, `${lang}-10h-share-code-revoked`);
+    await third.goto(`${BASE}/cod`);
+    await third.fill("#code", shareCode);
+    await third.click("button.primary");
+    await third.waitForSelector(".summary");
+    await audit(third, `${lang}-10i-share-code-refused`);
+    await employer.close();
+
     await page.goto(`${BASE}/cereri/nu-exista`);
     await audit(page, `${lang}-12-not-found`);
     const console = await page.goto(`${BASE}/ghiseu`);

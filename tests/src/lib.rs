@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 pub mod burst;
 pub mod meter;
+pub mod portal;
 pub mod procfs;
 
 use cazier_shared::aws::wiring::Wiring;
@@ -366,6 +367,10 @@ impl TestStack {
 
     pub fn requests(&self) -> Arc<dyn RequestStore> {
         self.wiring.requests().expect("requests")
+    }
+
+    pub fn shares(&self) -> Arc<dyn cazier_shared::ports::ShareStore> {
+        self.wiring.shares().expect("shares")
     }
 
     /// The KMS signing key's public key (DER SubjectPublicKeyInfo), straight from KMS.

@@ -191,3 +191,95 @@ fn verifications_are_throttled_per_client() {
         "41 verifications in a row were never throttled: {statuses:?}"
     );
 }
+
+#[test]
+fn a_share_code_opens_the_certificate_without_the_cnp_until_revoked() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let owner = Citizen::validated(&client);
+    let request = owner.request_and_wait(&client, "VIZA");
+    let number = request["certificate_number"].as_str().unwrap();
+    let shares_path = format!("/v1/certificates/{number}/shares");
+
+    let created = client.post(&shares_path, Some(&owner.token), json!({}));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    assert_eq!(created.header("cache-control"), Some("no-store"));
+    let created = created.json();
+    let code = created["code"].as_str().unwrap().to_owned();
+    let share_id = created["share_id"].as_str().unwrap().to_owned();
+
+    let seen = client.post(
+        "/v1/shared-certificate",
+        None,
+        json!({"code": code.to_lowercase(), "organisation": "Dunărea SA"}),
+    );
+    assert_eq!(seen.status, 200, "{}", String::from_utf8_lossy(&seen.body));
+    let body = String::from_utf8_lossy(&seen.body).into_owned();
+    assert!(!body.contains(&owner.cnp), "no CNP: {body}");
+    let seen = seen.json();
+    assert_eq!(seen["status"], "VALID");
+    assert_eq!(seen["certificate_number"], number);
+    let pdf = client.post("/v1/shared-certificate/pdf", None, json!({"code": code}));
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert_eq!(pdf.body, download_pdf(&client, &owner, number));
+
+    let listed = client.get("/v1/shares", Some(&owner.token)).json();
+    assert_eq!(listed[0]["share_id"], share_id.as_str());
+    assert_eq!(listed[0]["status"], "ACTIVE");
+    let checks = client
+        .get(
+            &format!("/v1/certificates/{number}/checks"),
+            Some(&owner.token),
+        )
+        .json();
+    assert!(
+        checks["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| { c["channel"] == "SHARE_CODE" && c["organisation"] == "Dunărea SA" }),
+        "{checks}"
+    );
+
+    // Someone else can neither make, nor revoke, the owner's codes.
+    let other = Citizen::validated(&client);
+    client
+        .post(&shares_path, Some(&other.token), json!({}))
+        .problem(404, "NOT_FOUND");
+    let revoke_path = format!("/v1/shares/{share_id}");
+    client
+        .call("DELETE", &revoke_path, Some(&other.token), None)
+        .problem(404, "NOT_FOUND");
+    assert_eq!(client.post(&shares_path, None, json!({})).status, 401);
+    client
+        .post(
+            &shares_path,
+            Some(&owner.token),
+            json!({"expires_on": "2020-01-01"}),
+        )
+        .problem(422, "IN_THE_PAST");
+
+    // Revoked: at once, and it answers as a wrong code does.
+    let wrong = client.post(
+        "/v1/shared-certificate",
+        None,
+        json!({"code": "ABCD-EFGH-JKMNP"}),
+    );
+    wrong.problem(404, "NOT_FOUND");
+    let revoked = client.call("DELETE", &revoke_path, Some(&owner.token), None);
+    assert_eq!(revoked.status, 204);
+    let after = client.post("/v1/shared-certificate", None, json!({"code": code}));
+    after.problem(404, "NOT_FOUND");
+    assert_eq!(
+        after.body, wrong.body,
+        "revoked and wrong codes answer alike"
+    );
+    let listed = client.get("/v1/shares", Some(&owner.token)).json();
+    assert_eq!(listed[0]["status"], "REVOKED");
+}

@@ -243,6 +243,55 @@ async fn wait_issued(requests: &dyn RequestStore, id: &RequestId) -> Certificate
 }
 
 #[test]
+fn share_codes_are_found_by_code_listed_newest_first_and_revoked_once() {
+    let stack = stack();
+    let shares = stack.shares();
+    stack.runtime.block_on(async {
+        let account = AccountId::random();
+        // Stored to the millisecond, as every time in the tables.
+        let now = chrono::Utc
+            .timestamp_millis_opt(chrono::Utc::now().timestamp_millis())
+            .unwrap();
+        let share = |minutes_ago: i64| Share {
+            share_id: ShareId::random(),
+            account_id: account.clone(),
+            certificate_number: CertificateNumber::new(2026, 7),
+            created_at: now - chrono::Duration::minutes(minutes_ago),
+            expires_at: now + chrono::Duration::days(30),
+            revoked_at: None,
+        };
+        let (older, newer) = (share(5), share(1));
+        let (older_code, newer_code) = (ShareCode::random(), ShareCode::random());
+        shares.create(&older_code, &older).await.unwrap();
+        shares.create(&newer_code, &newer).await.unwrap();
+        // A code is never stored twice, even for another share.
+        let taken = shares.create(&older_code, &share(0)).await;
+        assert!(matches!(taken, Err(StoreError::Conflict)), "{taken:?}");
+
+        let typed = ShareCode::parse(&older_code.grouped().to_lowercase()).unwrap();
+        assert_eq!(shares.find(&typed).await.unwrap(), Some(older.clone()));
+        assert_eq!(shares.find(&ShareCode::random()).await.unwrap(), None);
+        let listed = shares.list_for_account(&account).await.unwrap();
+        assert_eq!(listed, vec![newer.clone(), older.clone()]);
+
+        // Only its account revokes it, and only once.
+        let stranger = AccountId::random();
+        assert!(!shares
+            .revoke(&stranger, &older.share_id, now)
+            .await
+            .unwrap());
+        assert!(shares.revoke(&account, &older.share_id, now).await.unwrap());
+        assert!(!shares.revoke(&account, &older.share_id, now).await.unwrap());
+        let found = shares.find(&older_code).await.unwrap().unwrap();
+        assert_eq!(found.status(now), ShareStatus::Revoked);
+        assert_eq!(
+            shares.find(&newer_code).await.unwrap().unwrap().status(now),
+            ShareStatus::Active
+        );
+    });
+}
+
+#[test]
 fn throttle_counts_within_a_window() {
     let stack = stack();
     let sessions = stack.sessions();

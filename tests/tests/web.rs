@@ -1,110 +1,9 @@
 //! The citizen portal over HTTP, as a browser without JavaScript uses it: forms, cookies,
 //! redirects, CSRF, languages, and the whole journey to a downloaded certificate.
 
+use cazier_e2e::portal::*;
 use cazier_e2e::*;
 use serde_json::json;
-use std::collections::BTreeMap;
-
-/// A browser without JavaScript: keeps cookies, sends forms, does not follow redirects by
-/// itself so that tests see each step.
-struct Browser {
-    client: Client,
-    cookies: BTreeMap<String, String>,
-    language: &'static str,
-}
-
-impl Browser {
-    fn new(language: &'static str) -> Browser {
-        Browser {
-            client: Client::no_redirects(&stack().base_url),
-            cookies: BTreeMap::new(),
-            language,
-        }
-    }
-
-    fn send(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Reply {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let body = form.map(|f| {
-            f.iter()
-                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                .collect::<Vec<_>>()
-                .join("&")
-        });
-        let mut headers = vec![("accept-language", self.language)];
-        if !cookie.is_empty() {
-            headers.push(("cookie", &cookie));
-        }
-        if body.is_some() {
-            headers.push(("content-type", "application/x-www-form-urlencoded"));
-        }
-        let reply = self.client.raw(
-            method,
-            path,
-            None,
-            &headers,
-            body.as_deref().map(str::as_bytes),
-        );
-        for set in &reply.cookies {
-            let (pair, _) = set.split_once(';').unwrap_or((set, ""));
-            let (name, value) = pair.split_once('=').expect("name=value");
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        reply
-    }
-
-    fn get(&mut self, path: &str) -> Reply {
-        self.send("GET", path, None)
-    }
-
-    /// Opens `page`, then submits its form with its own CSRF token and `fields`.
-    fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Reply {
-        let form = self.get(page);
-        assert_eq!(form.status, 200, "{page}");
-        let token = csrf_of(&html(&form));
-        let mut all = vec![("csrf", token.as_str())];
-        all.extend_from_slice(fields);
-        self.send("POST", action, Some(&all))
-    }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-fn html(reply: &Reply) -> String {
-    String::from_utf8_lossy(&reply.body).into_owned()
-}
-
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    page[at..].split('"').next().unwrap_or_default().to_owned()
-}
-
-fn location(reply: &Reply) -> &str {
-    assert_eq!(
-        reply.status,
-        303,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.header("location").expect("a Location")
-}
 
 fn registration<'a>(email: &'a str, cnp: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -373,4 +272,119 @@ fn the_roeid_routes_refuse_forged_starts_and_answers() {
         account.contains("action=\"/cont/roeid\""),
         "still offered: not validated"
     );
+}
+
+/// The first value of `name=` after `from` in a page (`value="…"`, `action="…"`).
+fn attribute_after<'a>(page: &'a str, from: &str, name: &str) -> &'a str {
+    let at = page.find(from).expect(from);
+    let rest = &page[at..];
+    let start = rest.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
+    rest[start..].split('"').next().unwrap_or_default()
+}
+
+#[test]
+fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
+    let api = Client::new(&stack().base_url);
+    let owner = Citizen::validated(&api);
+    let request = owner.request_and_wait(&api, "VIZA");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+    let codes_path = format!("/certificate/{number}/coduri");
+    let mut holder = Browser::signed_in("ro-RO", &owner.token);
+    assert!(html(&holder.get("/certificate")).contains(&format!("href=\"{codes_path}\"")));
+    let empty = html(&holder.get(&codes_path));
+    assert!(empty.contains("Nu ați creat încă niciun cod"), "{empty}");
+
+    // A day already gone is refused beside its field; an empty day means "until it expires".
+    let past = holder.submit(&codes_path, &codes_path, &[("expires_on", "2020-01-01")]);
+    assert_eq!(past.status, 422);
+    let page = html(&past);
+    assert!(page.contains("href=\"#expires_on\"") && page.contains("Alegeți azi"));
+    let created = holder.submit(&codes_path, &codes_path, &[("expires_on", "")]);
+    assert_eq!(created.status, 201, "{}", html(&created));
+    let page = html(&created);
+    let code_at = page.find("class=\"code\"").expect("the new code, large");
+    let code: String = page[code_at..]
+        .split('>')
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take(15)
+        .collect();
+    assert_eq!(code.len(), 15, "ABCD-EFGH-JKMNP: {code}");
+    assert!(page.contains("Activ") && page.contains("href=\"/cod\""));
+    let listed = api.get("/v1/certificates", Some(&owner.token)).json();
+    let valid_until = listed[0]["valid_until"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let last_day = chrono::NaiveDate::parse_from_str(&valid_until, "%Y-%m-%d")
+        .map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or(valid_until);
+    assert!(
+        page.contains(&format!("Merge până la: {last_day}")),
+        "works through the certificate's last day, {last_day}"
+    );
+    assert!(
+        !html(&holder.get(&codes_path)).contains(&code),
+        "shown once only"
+    );
+
+    // A third party types it (any case, no hyphens) and names themselves.
+    let mut employer = Browser::new("en-GB");
+    let typed = code.replace('-', "").to_lowercase();
+    let seen = employer.submit(
+        "/cod",
+        "/cod",
+        &[("code", &typed), ("organisation", "Dunărea SA")],
+    );
+    assert_eq!(seen.status, 200, "{}", html(&seen));
+    let page = html(&seen);
+    assert!(page.contains(&number) && page.contains("Valid") && page.contains("No entries"));
+    assert!(!page.contains(&owner.cnp), "no CNP for the third party");
+    assert_eq!(seen.header("cache-control"), Some("no-store"));
+    let fields = [
+        ("csrf", csrf_of(&page)),
+        (
+            "code",
+            attribute_after(&page, "name=\"code\"", "value").to_owned(),
+        ),
+        (
+            "organisation",
+            attribute_after(&page, "name=\"organisation\"", "value").to_owned(),
+        ),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let pdf = employer.send("POST", "/cod/pdf", Some(&fields));
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert_eq!(pdf.body, download_pdf(&api, &owner, &number));
+    let wrong = employer.submit(
+        "/cod",
+        "/cod",
+        &[("code", "AAAA-AAAA-AAAAA"), ("organisation", "")],
+    );
+    assert_eq!(wrong.status, 404);
+    assert!(html(&wrong).contains("The code does not work"));
+
+    // The holder sees who used it, then revokes it: it stops working at once.
+    let checks = html(&holder.get(&format!("/certificate/{number}/verificari")));
+    assert!(checks.contains("Dunărea SA"), "{checks}");
+    let page = html(&holder.get(&codes_path));
+    let action = format!(
+        "{codes_path}/{}",
+        page.split(&format!("action=\"{codes_path}/"))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a revoke form")
+    );
+    let token = csrf_of(&page);
+    let revoked = holder.send("POST", &action, Some(&[("csrf", &token)]));
+    assert_eq!(location(&revoked), codes_path);
+    assert!(html(&holder.get(&codes_path)).contains("Revocat"));
+    let after = employer.submit("/cod", "/cod", &[("code", &code), ("organisation", "")]);
+    assert_eq!(after.status, 404);
+
+    // Nobody else sees or makes this certificate's codes.
+    let other = Citizen::validated(&api);
+    let mut stranger = Browser::signed_in("ro-RO", &other.token);
+    assert_eq!(stranger.get(&codes_path).status, 404);
 }

@@ -5,13 +5,15 @@
 use async_trait::async_trait;
 
 use cazier_shared::config::ConfigError;
-use cazier_shared::domain::RequestId;
+use cazier_shared::domain::{RequestId, ShareId};
 use cazier_shared::http::{
-    header_str, json_response, parse_json, path_param, with_header, Access, ApiError, Route,
+    empty_response, header_str, json_response, parse_json, path_param, with_header, Access,
+    ApiError, Route,
 };
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::requests::{purposes, Document, RequestService};
+use cazier_shared::services::shares::ShareService;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
@@ -24,12 +26,16 @@ pub enum Handler {
     Certificates,
     Pdf,
     Checks,
+    CreateShare,
+    Shares,
+    RevokeShare,
 }
 
 /// The function's services, reached through the routes of its `Endpoints` table.
 pub struct Requests {
     service: RequestService,
     checks: CheckService,
+    shares: ShareService,
 }
 
 /// The function, built from the wiring once per cold start.
@@ -38,6 +44,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Requests>, Confi
         Requests {
             service: ports.request_service()?,
             checks: ports.check_service()?,
+            shares: ports.share_service()?,
         },
         ports,
     )
@@ -77,6 +84,21 @@ impl Endpoints for Requests {
             key: "GET /v1/certificates/{certificate_number}/checks",
             access: Access::Citizen,
             handler: Handler::Checks,
+        },
+        Route {
+            key: "POST /v1/certificates/{certificate_number}/shares",
+            access: Access::Citizen,
+            handler: Handler::CreateShare,
+        },
+        Route {
+            key: "GET /v1/shares",
+            access: Access::Citizen,
+            handler: Handler::Shares,
+        },
+        Route {
+            key: "DELETE /v1/shares/{share_id}",
+            access: Access::Citizen,
+            handler: Handler::RevokeShare,
         },
     ];
 
@@ -121,6 +143,32 @@ impl Endpoints for Requests {
                     header::CACHE_CONTROL,
                     "private, no-store",
                 ))
+            }
+            Handler::CreateShare => {
+                let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
+                let dto = parse_json(&req, true)?;
+                let created = self
+                    .shares
+                    .create(caller.principal()?, &number, dto)
+                    .await?;
+                let response = json_response(StatusCode::CREATED, &created);
+                Ok(with_header(response, header::CACHE_CONTROL, "no-store"))
+            }
+            Handler::Shares => {
+                let list = self.shares.list(caller.principal()?).await?;
+                let response = json_response(StatusCode::OK, &list);
+                Ok(with_header(
+                    response,
+                    header::CACHE_CONTROL,
+                    "private, no-store",
+                ))
+            }
+            Handler::RevokeShare => {
+                let id = path_param(&req, "share_id")
+                    .map(ShareId::from)
+                    .ok_or(ApiError::NotFound)?;
+                self.shares.revoke(caller.principal()?, &id).await?;
+                Ok(empty_response(StatusCode::NO_CONTENT))
             }
             Handler::Pdf => {
                 let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;

@@ -1,5 +1,7 @@
 //! Public verification: `POST /v1/verifications`, `POST /v1/verifications/document`, the seal's
-//! chain (`GET /v1/trust/certificates`) and the page the QR codes open (`GET /verificare`).
+//! chain (`GET /v1/trust/certificates`), the page the QR codes open (`GET /verificare`), and
+//! certificates opened by share codes (`POST /v1/shared-certificate`, `POST /v1/shared-certificate/pdf`:
+//! the code in the body, never in a URL).
 
 mod page;
 
@@ -11,6 +13,7 @@ use cazier_shared::http::{
 };
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::seal::CHAIN_CONTENT_TYPE;
+use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::verification::VerificationService;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
@@ -22,11 +25,14 @@ pub enum Handler {
     Document,
     Page,
     TrustChain,
+    SharedStatus,
+    SharedDocument,
 }
 
 /// The function's services, reached through the routes of its `Endpoints` table.
 pub struct Verification {
     service: VerificationService,
+    shares: ShareService,
 }
 
 /// The function, built from the wiring once per cold start.
@@ -34,6 +40,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Verification>, C
     ApiFunction::new(
         Verification {
             service: ports.verification_service()?,
+            shares: ports.share_service()?,
         },
         ports,
     )
@@ -64,6 +71,16 @@ impl Endpoints for Verification {
             access: Access::Public,
             handler: Handler::TrustChain,
         },
+        Route {
+            key: "POST /v1/shared-certificate",
+            access: Access::Public,
+            handler: Handler::SharedStatus,
+        },
+        Route {
+            key: "POST /v1/shared-certificate/pdf",
+            access: Access::Public,
+            handler: Handler::SharedDocument,
+        },
     ];
 
     async fn answer(&self, call: Call<Handler>) -> Answer {
@@ -83,6 +100,25 @@ impl Endpoints for Verification {
                     .verify_document(body_bytes(&req), content_type, &source_ip(&req))
                     .await?;
                 Ok(json_response(StatusCode::OK, &answer))
+            }
+            Handler::SharedStatus => {
+                let dto = parse_json(&req, false)?;
+                let shared = self.shares.access(&dto, &source_ip(&req)).await?;
+                let response = json_response(StatusCode::OK, &shared);
+                Ok(with_header(response, header::CACHE_CONTROL, "no-store"))
+            }
+            Handler::SharedDocument => {
+                let dto = parse_json(&req, false)?;
+                let (number, pdf) = self.shares.document(&dto, &source_ip(&req)).await?;
+                let mut response = Response::new(Body::Binary(pdf));
+                response = with_header(response, header::CONTENT_TYPE, "application/pdf");
+                response = with_header(response, header::CACHE_CONTROL, "no-store");
+                let disposition = format!("attachment; filename=\"cazier-{number}.pdf\"");
+                Ok(with_header(
+                    response,
+                    header::CONTENT_DISPOSITION,
+                    &disposition,
+                ))
             }
             Handler::Page => Ok(page::response()),
             Handler::TrustChain => {

@@ -82,6 +82,12 @@ impl Lang {
             "INVALID_COUNTER_CODE" => t.code_invalid,
             "NOT_FOUND" => t.code_not_found,
             "DOCUMENT_MISMATCH" => t.mismatch,
+            "INVALID_DATE" => self.s().err_date,
+            "IN_THE_PAST" => self.s().err_past,
+            "AFTER_CERTIFICATE" => self.s().err_after_certificate,
+            "TOO_LONG" => self.s().err_too_long,
+            "INVALID_CHARACTERS" => self.s().err_one_line,
+            "SHARE_NOT_FOUND" => self.s().wrong_code,
             _ => t.err_generic,
         }
     }
@@ -95,6 +101,9 @@ impl Lang {
             "father_first_name" => t.father_first_name,
             "mother_first_name" => t.mother_first_name,
             "birth_place" => t.birth_place,
+            "code" => self.s().code,
+            "expires_on" => self.s().expires_on,
+            "organisation" => self.s().organisation,
             _ => return None,
         })
     }

@@ -7,9 +7,11 @@
 mod context;
 mod handlers;
 mod i18n;
+mod i18n_shares;
 mod layout;
 mod online;
 mod pages;
+mod sharing;
 
 pub use i18n::Lang;
 
@@ -24,6 +26,7 @@ use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::ghiseul::GhiseulService;
 use cazier_shared::services::requests::{OwnedError, RequestService};
 use cazier_shared::services::roeid::RoeidService;
+use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::validation::ValidationService;
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
@@ -49,6 +52,12 @@ pub enum Handler {
     Certificates,
     Pdf,
     Checks,
+    ShareCodes,
+    CreateShare,
+    RevokeShare,
+    ShareForm,
+    UseShare,
+    SharedPdf,
     GhiseulStart,
     GhiseulReturn,
     RoeidStart,
@@ -127,6 +136,37 @@ pub const ROUTES: &[Route<Handler>] = &[
         handler: Handler::Checks,
     },
     Route {
+        key: "GET /certificate/{certificate_number}/coduri",
+        access: Access::Citizen,
+        handler: Handler::ShareCodes,
+    },
+    Route {
+        key: "POST /certificate/{certificate_number}/coduri",
+        access: Access::Citizen,
+        handler: Handler::CreateShare,
+    },
+    Route {
+        key: "POST /certificate/{certificate_number}/coduri/{share_id}/revocare",
+        access: Access::Citizen,
+        handler: Handler::RevokeShare,
+    },
+    // A third party with a share code: public, the code in the form body only.
+    Route {
+        key: "GET /cod",
+        access: Access::Public,
+        handler: Handler::ShareForm,
+    },
+    Route {
+        key: "POST /cod",
+        access: Access::Public,
+        handler: Handler::UseShare,
+    },
+    Route {
+        key: "POST /cod/pdf",
+        access: Access::Public,
+        handler: Handler::SharedPdf,
+    },
+    Route {
         key: "POST /cont/ghiseul",
         access: Access::Citizen,
         handler: Handler::GhiseulStart,
@@ -176,6 +216,7 @@ pub struct WebFunction {
     accounts: AccountService,
     requests: RequestService,
     checks: CheckService,
+    shares: ShareService,
     counter: ValidationService,
     ghiseul: GhiseulService,
     roeid: RoeidService,
@@ -193,6 +234,7 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         accounts: ports.account_service()?,
         requests: ports.request_service()?,
         checks: ports.check_service()?,
+        shares: ports.share_service()?,
         counter: ports.validation_service()?,
         ghiseul: ports.ghiseul_service()?,
         roeid,
@@ -364,6 +406,27 @@ impl WebFunction {
                 let checks = self.checks.checks(&principal, &number).await?;
                 let html = account::checks(ctx, &checks);
                 Ok(ctx.page(StatusCode::OK, html))
+            }
+            Handler::ShareCodes => {
+                let shown = Default::default();
+                self.share_codes(ctx, req, StatusCode::OK, shown).await
+            }
+            Handler::CreateShare => {
+                self.create_share(ctx, req, form.ok_or(Refusal::BadForm)?)
+                    .await
+            }
+            Handler::RevokeShare => self.revoke_share(ctx, req).await,
+            Handler::ShareForm => {
+                let html = pages::shares::use_form(ctx, ("", ""), &[], None);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            Handler::UseShare => {
+                self.use_share(ctx, req, form.ok_or(Refusal::BadForm)?)
+                    .await
+            }
+            Handler::SharedPdf => {
+                self.shared_pdf(ctx, req, form.ok_or(Refusal::BadForm)?)
+                    .await
             }
             Handler::GhiseulStart => self.ghiseul_start(ctx, req).await,
             Handler::GhiseulReturn => {

@@ -6,13 +6,14 @@
 
 use super::dynamo::{
     DynamoAccounts, DynamoAudit, DynamoCertificates, DynamoRecords, DynamoRequests, DynamoSessions,
+    DynamoShares,
 };
 use super::kms::KmsSigner;
 use super::s3::S3Blobs;
 use crate::config::{vars, ConfigError, Env};
 use crate::ports::{
-    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, Mailer, RequestStore, Signer,
-    SystemClock, TokenEndpoint,
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, Mailer, RequestStore, ShareStore,
+    Signer, SystemClock, TokenEndpoint,
 };
 use crate::privacy::Privacy;
 use crate::services::trust::ChainSource;
@@ -141,6 +142,14 @@ impl PortSource for Wiring {
         Ok(Arc::new(DynamoAudit::new(
             &self.sdk,
             self.env.require(vars::AUDIT_TABLE)?,
+        )))
+    }
+
+    fn shares(&self) -> Result<Arc<dyn ShareStore>, ConfigError> {
+        Ok(Arc::new(DynamoShares::new(
+            &self.sdk,
+            self.env.require(vars::SHARES_TABLE)?,
+            self.privacy.clone(),
         )))
     }
 

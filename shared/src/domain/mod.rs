@@ -292,6 +292,12 @@ pub fn end_of_bucharest_day(day: NaiveDate) -> DateTime<Utc> {
         .map_or(DateTime::<Utc>::MAX_UTC, |t| t.with_timezone(&Utc))
 }
 
+/// The last Bucharest day before `end` (an instant from [`end_of_bucharest_day`]): the day to
+/// show as "works until".
+pub fn last_bucharest_day(end: DateTime<Utc>) -> NaiveDate {
+    bucharest_date(end - chrono::Duration::seconds(1))
+}
+
 /// Valid for six months from the date of issue: the same day number six months later, or the
 /// last day of that month when the day does not exist (31 Aug → 28/29 Feb).
 pub fn valid_until(issued_at: DateTime<Utc>) -> NaiveDate {
@@ -327,6 +333,17 @@ mod tests {
             "CJ-2026-0000004a",
         ] {
             assert_eq!(CertificateNumber::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_day_ends_at_bucharest_midnight_and_is_its_own_last_day() {
+        // Winter, and the days the clocks change (23 and 25 hours long).
+        for day in ["2026-12-02", "2027-03-28", "2026-10-25"] {
+            let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+            let end = end_of_bucharest_day(day);
+            assert_eq!(last_bucharest_day(end), day);
+            assert_eq!(bucharest_date(end), day.succ_opt().unwrap());
         }
     }
 

@@ -4,6 +4,7 @@ use super::ApiError;
 use crate::services::accounts::{LoginError, RegisterError, SessionError};
 use crate::services::ghiseul::GhiseulError;
 use crate::services::requests::{OwnedError, SubmitError};
+use crate::services::shares::{AccessError, ShareError};
 use crate::services::validation::{CounterValidationError, LookupError};
 use crate::services::verification::{DocumentVerifyError, VerifyError};
 use crate::services::Unavailable;
@@ -140,6 +141,46 @@ impl From<OwnedError> for ApiError {
         match e {
             OwnedError::NotFound => ApiError::NotFound,
             OwnedError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<ShareError> for ApiError {
+    fn from(e: ShareError) -> Self {
+        match e {
+            ShareError::NotFound => ApiError::NotFound,
+            ShareError::Invalid(errors) => ApiError::Invalid(errors),
+            ShareError::CertificateNotValid => ApiError::Conflict {
+                code: "CERTIFICATE_NOT_VALID",
+                detail: "Only a valid certificate can be shared.".into(),
+                extra: None,
+            },
+            ShareError::TooMany => ApiError::Conflict {
+                code: "TOO_MANY_SHARE_CODES",
+                detail: "This certificate has ten active share codes: revoke one first.".into(),
+                extra: None,
+            },
+            ShareError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Invalid(errors) => ApiError::Invalid(errors),
+            // Wrong, expired and revoked codes alike.
+            AccessError::NotFound => ApiError::NotFound,
+            AccessError::CertificateNotValid => ApiError::Conflict {
+                code: "CERTIFICATE_NOT_VALID",
+                detail: "The certificate is no longer valid: its document is not handed out."
+                    .into(),
+                extra: None,
+            },
+            AccessError::Throttled { retry_after } => ApiError::Throttled {
+                retry_after_secs: retry_after,
+            },
+            AccessError::Unavailable(e) => e.into(),
         }
     }
 }

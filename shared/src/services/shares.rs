@@ -135,8 +135,8 @@ impl ShareService {
         if certificate.status(now) != CertificateStatus::Valid {
             return Err(ShareError::CertificateNotValid);
         }
-        let last_day = match dto.expires_on.as_deref().map(str::trim) {
-            None | Some("") => certificate.valid_until,
+        let last_day = match dto.expires_on.as_deref() {
+            None => certificate.valid_until,
             Some(text) => {
                 let invalid = |code: &'static str, message: &str| {
                     ShareError::Invalid(vec![FieldError::new("expires_on", code, message)])

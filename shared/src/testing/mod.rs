@@ -16,7 +16,7 @@ use crate::config::{vars, ConfigError};
 use crate::domain::Notice;
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, MailError, Mailer, RequestStore,
-    SignError, Signer, TokenEndpoint,
+    ShareStore, SignError, Signer, TokenEndpoint,
 };
 use crate::services::trust::ChainSource;
 use crate::wiring::{PortSource, RecordsTable, SessionsTable};
@@ -239,19 +239,6 @@ impl Memory {
         }
     }
 
-    /// The share-code service on these stores. (Not yet a `ServiceGraphs` operation: share
-    /// codes have no table, routes or pages yet; see issue 11.)
-    pub fn share_service(&self) -> crate::services::shares::ShareService {
-        crate::services::shares::ShareService {
-            certificates: self.certificates.clone(),
-            shares: self.shares.clone(),
-            audit: self.audit.clone(),
-            blobs: self.blobs.clone(),
-            throttle: self.sessions.clone(),
-            clock: self.clock.clone(),
-        }
-    }
-
     /// The same stores with one setting changed (e.g. pilot mode).
     pub fn with_setting(mut self, name: &'static str, value: &str) -> Self {
         self.settings.insert(name, value.to_owned());
@@ -319,6 +306,10 @@ impl PortSource for Memory {
 
     fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError> {
         Ok(self.audit.clone())
+    }
+
+    fn shares(&self) -> Result<Arc<dyn ShareStore>, ConfigError> {
+        Ok(self.shares.clone())
     }
 
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {

@@ -34,6 +34,7 @@ async fn not_found(memory: &Memory, code: &str, client: &str) -> bool {
     matches!(
         memory
             .share_service()
+            .unwrap()
             .access(&access(code, None), client)
             .await,
         Err(AccessError::NotFound)
@@ -56,7 +57,7 @@ async fn with_certificate() -> (Memory, Certificate, Principal, String, Vec<u8>)
 #[tokio::test]
 async fn a_third_party_sees_and_downloads_the_certificate_without_the_cnp() {
     let (memory, certificate, holder, cnp, pdf) = with_certificate().await;
-    let shares = memory.share_service();
+    let shares = memory.share_service().unwrap();
     let number = certificate.number.as_str();
     let created = shares
         .create(&holder, number, CreateShareDto::default())
@@ -104,7 +105,7 @@ async fn a_third_party_sees_and_downloads_the_certificate_without_the_cnp() {
 #[tokio::test]
 async fn wrong_expired_and_revoked_codes_answer_alike_and_revocation_is_immediate() {
     let (memory, certificate, holder, _, _) = with_certificate().await;
-    let shares = memory.share_service();
+    let shares = memory.share_service().unwrap();
     let number = certificate.number.as_str();
     let today = cazier_shared::domain::bucharest_date(memory.clock.now());
     let short = shares
@@ -152,7 +153,7 @@ async fn wrong_expired_and_revoked_codes_answer_alike_and_revocation_is_immediat
 #[tokio::test]
 async fn codes_are_for_valid_certificates_of_ones_own_until_their_last_day_at_most() {
     let (memory, certificate, holder, _, _) = with_certificate().await;
-    let shares = memory.share_service();
+    let shares = memory.share_service().unwrap();
     let number = certificate.number.as_str();
     let (other_account, _) = stored_citizen(&memory).await;
     let other = principal_of(&other_account);
@@ -233,7 +234,7 @@ async fn codes_are_for_valid_certificates_of_ones_own_until_their_last_day_at_mo
 #[tokio::test]
 async fn guessing_is_throttled_per_client_and_declarations_are_one_short_line() {
     let memory = memory().await;
-    let shares = memory.share_service();
+    let shares = memory.share_service().unwrap();
     for _ in 0..ACCESSES_PER_MINUTE {
         assert!(not_found(&memory, "ABCD-EFGH-JKMNP", "guesser").await);
     }

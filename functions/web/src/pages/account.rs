@@ -139,7 +139,7 @@ pub fn status(ctx: &mut Ctx, request: &RequestView) -> String {
     page_refreshing(ctx, t.status_title, body, refresh)
 }
 
-fn status_tag(ctx: &Ctx, status: CertificateStatus) -> Markup {
+pub(crate) fn status_tag(ctx: &Ctx, status: CertificateStatus) -> Markup {
     let t = ctx.t();
     html! {
         @match status {
@@ -176,6 +176,10 @@ pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
                             td {
                                 a href={"/certificate/" (c.certificate_number.as_str()) "/pdf"} download {
                                     (t.download) span.skip { " " (c.certificate_number.as_str()) }
+                                }
+                                br;
+                                a href={"/certificate/" (c.certificate_number.as_str()) "/coduri"} {
+                                    (ctx.lang.s().link) span.skip { " " (c.certificate_number.as_str()) }
                                 }
                                 br;
                                 a href={"/certificate/" (c.certificate_number.as_str()) "/verificari"} {
@@ -240,7 +244,7 @@ pub fn checks(ctx: &mut Ctx, checks: &Checks) -> String {
 }
 
 /// A time as read in Romania: `02.12.2026 14:05`.
-fn bucharest_time(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn bucharest_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&chrono_tz::Europe::Bucharest)
         .format("%d.%m.%Y %H:%M")
         .to_string()

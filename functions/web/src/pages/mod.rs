@@ -4,3 +4,4 @@ pub mod account;
 pub mod console;
 pub mod forms;
 pub mod notices;
+pub mod shares;

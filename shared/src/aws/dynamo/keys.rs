@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 pub const PENDING_REQUESTS_INDEX: &str = "pending_by_age";
 pub const CERTIFICATES_BY_ACCOUNT_INDEX: &str = "by_account";
 pub const CERTIFICATES_BY_VALID_UNTIL_INDEX: &str = "by_valid_until";
+pub const SHARES_BY_ACCOUNT_INDEX: &str = "shares_by_account";
 
 // Accounts table: the account, and one guard per unique value pointing at it.
 pub const ACCOUNT: &str = "ACCOUNT#";
@@ -76,6 +77,10 @@ pub const CERTIFICATE: &str = "CERTIFICATE#";
 pub fn certificate(number: &CertificateNumber) -> String {
     format!("{CERTIFICATE}{}", number.as_str())
 }
+/// A share code's item, by the keyed hash of the code.
+pub fn share(code_hash: &str) -> String {
+    format!("SHARE#{code_hash}")
+}
 pub fn sequence(year: i32) -> String {
     format!("SEQUENCE#{year}")
 }
@@ -124,6 +129,7 @@ mod tests {
             PENDING_REQUESTS_INDEX,
             CERTIFICATES_BY_ACCOUNT_INDEX,
             CERTIFICATES_BY_VALID_UNTIL_INDEX,
+            SHARES_BY_ACCOUNT_INDEX,
         ] {
             assert!(
                 template.contains(&format!("IndexName: {index}")),

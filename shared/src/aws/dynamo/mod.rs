@@ -8,6 +8,7 @@ pub mod keys;
 mod records;
 mod requests;
 mod sessions;
+mod shares;
 
 pub use accounts::DynamoAccounts;
 pub use audit::DynamoAudit;
@@ -15,6 +16,7 @@ pub use certificates::DynamoCertificates;
 pub use records::DynamoRecords;
 pub use requests::DynamoRequests;
 pub use sessions::DynamoSessions;
+pub use shares::DynamoShares;
 
 use super::unavailable;
 use crate::ports::{StoreError, StoreResult};

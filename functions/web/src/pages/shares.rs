@@ -1,0 +1,174 @@
+//! Share codes in the portal: the holder's codes for one certificate (make, copy, revoke), and
+//! the public page where a third party uses one (a form: the code travels in the body only).
+
+use crate::context::Ctx;
+use crate::layout::{csrf_field, error_summary, page, Input};
+use cazier_shared::domain::{
+    bucharest_date, last_bucharest_day, CertificateStatus, FieldError, Purpose, ShareStatus,
+};
+use cazier_shared::services::requests::CertificateSummary;
+use cazier_shared::services::shares::{CreatedShare, ShareView, SharedCertificate};
+use maud::{html, Markup};
+
+/// What the holder's codes page shows besides the list.
+#[derive(Default)]
+pub struct CodesPage<'a> {
+    pub created: Option<&'a CreatedShare>,
+    pub typed_expiry: &'a str,
+    pub errors: &'a [FieldError],
+    pub problem: Option<&'static str>,
+    /// Where the portal is reached, to name the page the third party opens.
+    pub origin: &'a str,
+}
+
+/// The holder's codes for one certificate, newest first, and the form for a new one.
+pub fn codes(
+    ctx: &mut Ctx,
+    certificate: &CertificateSummary,
+    shares: &[ShareView],
+    shown: CodesPage,
+) -> String {
+    let (t, s) = (ctx.t(), ctx.lang.s());
+    let number = certificate.certificate_number.as_str();
+    let base = format!("/certificate/{number}/coduri");
+    let body = html! {
+        (error_summary(ctx, shown.errors, shown.problem))
+        h1 { (s.title) }
+        p { strong { (number) } " " (super::account::status_tag(ctx, certificate.status)) }
+        p { (s.intro) }
+        @if let Some(created) = shown.created {
+            div.notice role="status" {
+                h2 { (s.created_title) }
+                p.code aria-label=(spelled(&created.code)) { (created.code) }
+                p { (s.works_until) ": " (last_bucharest_day(created.expires_at).format("%d.%m.%Y")) }
+                p { (s.created_copy) }
+                p { (s.created_where) " " a href="/cod" { (shown.origin) "/cod" } "." }
+            }
+        }
+        @if shares.is_empty() {
+            p { (s.none) }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (s.created_at) } th scope="col" { (s.works_until) }
+                    th scope="col" { (t.cert_status) } th scope="col" { span.skip { (s.revoke) } }
+                } }
+                tbody {
+                    @for share in shares {
+                        tr {
+                            td data-label=(s.created_at) { (super::account::bucharest_time(share.created_at)) }
+                            td data-label=(s.works_until) { (last_bucharest_day(share.expires_at).format("%d.%m.%Y")) }
+                            td data-label=(t.cert_status) { (share_tag(ctx, share.status)) }
+                            td {
+                                @if share.status == ShareStatus::Active {
+                                    form method="post" action={(base) "/" (share.share_id) "/revocare"} {
+                                        (csrf_field(ctx))
+                                        button.secondary type="submit" {
+                                            (s.revoke) span.skip { " " (super::account::bucharest_time(share.created_at)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if certificate.status == CertificateStatus::Valid {
+            h2 { (s.new_title) }
+            form method="post" action=(base) novalidate {
+                (csrf_field(ctx))
+                (Input { kind: "date", hint: Some(s.expires_on_hint), ..Input::new("expires_on", s.expires_on, shown.typed_expiry) }.render(ctx, shown.errors))
+                button.primary type="submit" { (s.create) }
+            }
+        } @else {
+            p { (s.not_valid) }
+        }
+        p { a href="/certificate" { (t.back_to_certificates) } }
+    };
+    page(ctx, s.title, body)
+}
+
+fn share_tag(ctx: &Ctx, status: ShareStatus) -> Markup {
+    let s = ctx.lang.s();
+    html! {
+        @match status {
+            ShareStatus::Active => span.tag { (s.active) },
+            ShareStatus::Expired => span.tag.off { (s.expired) },
+            ShareStatus::Revoked => span.tag.bad { (s.revoked) },
+        }
+    }
+}
+
+/// A code read out one character at a time by screen readers (hyphens as pauses).
+fn spelled(code: &str) -> String {
+    code.split('-')
+        .map(|group| {
+            group
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The third party's form.
+pub fn use_form(
+    ctx: &mut Ctx,
+    typed: (&str, &str),
+    errors: &[FieldError],
+    problem: Option<&'static str>,
+) -> String {
+    let s = ctx.lang.s();
+    let (code, organisation) = typed;
+    let body = html! {
+        (error_summary(ctx, errors, problem))
+        h1 { (s.use_title) }
+        p.lead { (s.use_lead) }
+        form method="post" action="/cod" novalidate {
+            (csrf_field(ctx))
+            (Input { hint: Some(s.code_hint), autocomplete: "off", ..Input::new("code", s.code, code) }.render(ctx, errors))
+            (Input { hint: Some(s.organisation_hint), autocomplete: "organization", ..Input::new("organisation", s.organisation, organisation) }.render(ctx, errors))
+            button.primary type="submit" { (s.check) }
+        }
+    };
+    page(ctx, s.use_title, body)
+}
+
+/// What the code shows: the certificate's status and particulars, and its download.
+pub fn shared(ctx: &mut Ctx, certificate: &SharedCertificate, typed: (&str, &str)) -> String {
+    let (t, s) = (ctx.t(), ctx.lang.s());
+    let lang = ctx.lang;
+    let (code, organisation) = typed;
+    let body = html! {
+        h1 { (s.result_title) }
+        div role="status" {
+            p { (super::account::status_tag(ctx, certificate.status)) }
+        }
+        table {
+            tbody {
+                tr { th scope="row" { (t.number) } td { (certificate.certificate_number.as_str()) } }
+                tr { th scope="row" { (s.holder) } td { (certificate.holder_name) } }
+                tr { th scope="row" { (t.purpose) } td { (Purpose::parse(certificate.purpose).map(|p| lang.purpose(p)).unwrap_or_default()) } }
+                tr { th scope="row" { (t.issued_on) } td { (bucharest_date(certificate.issued_at).format("%d.%m.%Y")) } }
+                tr { th scope="row" { (t.valid_until) } td { (certificate.valid_until.format("%d.%m.%Y")) } }
+                tr { th scope="row" { (s.entries) } td { (if certificate.has_entries { s.has_entries } else { s.no_entries }) } }
+                tr { th scope="row" { (s.works_until) } td { (last_bucharest_day(certificate.share_expires_at).format("%d.%m.%Y")) } }
+            }
+        }
+        @if certificate.status == CertificateStatus::Valid {
+            form method="post" action="/cod/pdf" {
+                (csrf_field(ctx))
+                input type="hidden" name="code" value=(code);
+                input type="hidden" name="organisation" value=(organisation);
+                button.primary type="submit" { (t.download) }
+            }
+        } @else {
+            p { (s.no_download) }
+        }
+        p { a href="/cod" { (s.another) } }
+    };
+    page(ctx, s.result_title, body)
+}

@@ -1,0 +1,172 @@
+//! The portal's share-code handlers: the holder makes, lists and revokes codes for one of their
+//! certificates; a third party uses one (the code travels in form bodies, never in a URL).
+
+use crate::context::{origin, Ctx, FormData};
+use crate::pages::notices;
+use crate::pages::shares::{self, CodesPage};
+use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::domain::{CertificateNumber, FieldError, ShareId};
+use cazier_shared::http::{path_param, source_ip};
+use cazier_shared::services::shares::{AccessDto, AccessError, CreateShareDto, ShareError};
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::Request;
+
+/// The field error a wrong, expired or revoked code shows (one answer for all three).
+const SHARE_NOT_FOUND: &str = "SHARE_NOT_FOUND";
+
+impl WebFunction {
+    /// The holder's codes for one of their certificates.
+    pub(crate) async fn share_codes(
+        &self,
+        ctx: &mut Ctx,
+        req: &Request,
+        status: StatusCode,
+        shown: CodesPage<'_>,
+    ) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let certificate = self
+            .requests
+            .list_certificates(&principal)
+            .await?
+            .into_iter()
+            .find(|c| c.certificate_number.as_str() == number)
+            .ok_or(Refusal::NotFound)?;
+        let codes: Vec<_> = self
+            .shares
+            .list(&principal)
+            .await?
+            .into_iter()
+            .filter(|s| s.certificate_number == certificate.certificate_number)
+            .collect();
+        let origin = origin(req);
+        let shown = CodesPage {
+            origin: &origin,
+            ..shown
+        };
+        let html = shares::codes(ctx, &certificate, &codes, shown);
+        Ok(ctx.page(status, html))
+    }
+
+    pub(crate) async fn create_share(
+        &self,
+        ctx: &mut Ctx,
+        req: &Request,
+        form: &FormData,
+    ) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let typed = form.text("expires_on");
+        // An empty date field means "until the certificate expires".
+        let dto = CreateShareDto {
+            expires_on: form.optional("expires_on"),
+        };
+        let s = ctx.lang.s();
+        let (errors, problem, status) = match self.shares.create(&principal, &number, dto).await {
+            Ok(created) => {
+                // Shown this once: a reload of this page makes no new code only if the browser
+                // asks first, so the page says to copy it now.
+                let shown = CodesPage {
+                    created: Some(&created),
+                    ..Default::default()
+                };
+                return self.share_codes(ctx, req, StatusCode::CREATED, shown).await;
+            }
+            Err(ShareError::Invalid(errors)) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
+            Err(ShareError::CertificateNotValid) => {
+                (Vec::new(), Some(s.not_valid), StatusCode::CONFLICT)
+            }
+            Err(ShareError::TooMany) => (Vec::new(), Some(s.too_many), StatusCode::CONFLICT),
+            Err(ShareError::NotFound) => return Err(Refusal::NotFound),
+            Err(ShareError::Unavailable(e)) => return Err(e.into()),
+        };
+        let shown = CodesPage {
+            typed_expiry: &typed,
+            errors: &errors,
+            problem,
+            ..Default::default()
+        };
+        self.share_codes(ctx, req, status, shown).await
+    }
+
+    pub(crate) async fn revoke_share(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let number = path_param(req, "certificate_number")
+            .and_then(|n| CertificateNumber::parse(&n))
+            .ok_or(Refusal::NotFound)?;
+        let id = path_param(req, "share_id")
+            .map(ShareId::from)
+            .ok_or(Refusal::NotFound)?;
+        match self.shares.revoke(&principal, &id).await {
+            Ok(()) => Ok(ctx.redirect(&format!("/certificate/{}/coduri", number.as_str()))),
+            Err(ShareError::Unavailable(e)) => Err(e.into()),
+            Err(_) => Err(Refusal::NotFound),
+        }
+    }
+
+    /// A third party's code: the certificate's status and particulars.
+    pub(crate) async fn use_share(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
+        let (code, organisation) = (form.text("code"), form.text("organisation"));
+        match self.shares.access(&access_dto(form), &source_ip(req)).await {
+            Ok(certificate) => {
+                let html = shares::shared(ctx, &certificate, (&code, &organisation));
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            Err(e) => self.access_refused(ctx, e, (&code, &organisation)),
+        }
+    }
+
+    /// A third party's download of the certificate a code opens.
+    pub(crate) async fn shared_pdf(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
+        let (code, organisation) = (form.text("code"), form.text("organisation"));
+        match self
+            .shares
+            .document(&access_dto(form), &source_ip(req))
+            .await
+        {
+            Ok((number, pdf)) => {
+                let name = format!("cazier-{}.pdf", number.as_str());
+                Ok(ctx.file(pdf, "application/pdf", &name))
+            }
+            Err(e) => self.access_refused(ctx, e, (&code, &organisation)),
+        }
+    }
+
+    fn access_refused(&self, ctx: &mut Ctx, error: AccessError, typed: (&str, &str)) -> Answer {
+        let (t, s) = (ctx.t(), ctx.lang.s());
+        let (errors, status) = match error {
+            AccessError::Invalid(errors) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
+            AccessError::NotFound => (
+                vec![FieldError::new("code", SHARE_NOT_FOUND, s.wrong_code)],
+                StatusCode::NOT_FOUND,
+            ),
+            AccessError::CertificateNotValid => {
+                let html = notices::notice(
+                    ctx,
+                    s.result_title,
+                    s.no_download,
+                    Some(("/cod", s.another)),
+                );
+                return Ok(ctx.page(StatusCode::CONFLICT, html));
+            }
+            AccessError::Throttled { retry_after } => {
+                let html = notices::notice(ctx, t.throttled_title, t.throttled, None);
+                let mut response = ctx.page(StatusCode::TOO_MANY_REQUESTS, html);
+                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return Ok(response);
+            }
+            AccessError::Unavailable(e) => return Err(e.into()),
+        };
+        let html = shares::use_form(ctx, typed, &errors, None);
+        Ok(ctx.page(status, html))
+    }
+}
+
+fn access_dto(form: &FormData) -> AccessDto {
+    AccessDto {
+        code: form.text("code"),
+        organisation: form.optional("organisation"),
+    }
+}

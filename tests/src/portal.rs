@@ -1,0 +1,115 @@
+//! The portal as a browser without JavaScript uses it, for the tests over HTTP: cookies kept,
+//! forms sent with their CSRF token, redirects seen one by one.
+
+use crate::{stack, Client, Reply};
+use std::collections::BTreeMap;
+
+/// A browser without JavaScript: keeps cookies, sends forms, does not follow redirects by
+/// itself so that tests see each step.
+pub struct Browser {
+    client: Client,
+    pub cookies: BTreeMap<String, String>,
+    language: &'static str,
+}
+
+impl Browser {
+    /// A browser already signed in with an API session (the portal's cookie holds the same token).
+    pub fn signed_in(language: &'static str, token: &str) -> Browser {
+        let mut browser = Browser::new(language);
+        browser
+            .cookies
+            .insert("__Host-cazier".to_owned(), token.to_owned());
+        browser
+    }
+
+    pub fn new(language: &'static str) -> Browser {
+        Browser {
+            client: Client::no_redirects(&stack().base_url),
+            cookies: BTreeMap::new(),
+            language,
+        }
+    }
+
+    pub fn send(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Reply {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let body = form.map(|f| {
+            f.iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        let mut headers = vec![("accept-language", self.language)];
+        if !cookie.is_empty() {
+            headers.push(("cookie", &cookie));
+        }
+        if body.is_some() {
+            headers.push(("content-type", "application/x-www-form-urlencoded"));
+        }
+        let reply = self.client.raw(
+            method,
+            path,
+            None,
+            &headers,
+            body.as_deref().map(str::as_bytes),
+        );
+        for set in &reply.cookies {
+            let (pair, _) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        reply
+    }
+
+    pub fn get(&mut self, path: &str) -> Reply {
+        self.send("GET", path, None)
+    }
+
+    /// Opens `page`, then submits its form with its own CSRF token and `fields`.
+    pub fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Reply {
+        let form = self.get(page);
+        assert_eq!(form.status, 200, "{page}");
+        let token = csrf_of(&html(&form));
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.send("POST", action, Some(&all))
+    }
+}
+
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+pub fn html(reply: &Reply) -> String {
+    String::from_utf8_lossy(&reply.body).into_owned()
+}
+
+pub fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    page[at..].split('"').next().unwrap_or_default().to_owned()
+}
+
+pub fn location(reply: &Reply) -> &str {
+    assert_eq!(
+        reply.status,
+        303,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.header("location").expect("a Location")
+}
