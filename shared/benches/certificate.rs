@@ -99,6 +99,8 @@ fn main() {
     let number = CertificateNumber::new(2026, 42);
     let now = chrono::Utc::now();
     let url = "https://cazier.example.ro/verificare?number=CJ-2026-00000042";
+    // As long as a real one: the URL, `#CZ1:` and a signed statement (260 base64url letters).
+    let qr_text = format!("{url}#CZ1:{}", "0gVDgmlsD8uK".repeat(22));
     let mut content = CertificateContent {
         number: &number,
         issued_at: now,
@@ -108,6 +110,7 @@ fn main() {
         purpose: Purpose::Emigrare,
         entries: &[],
         verification_url: url,
+        qr_text: &qr_text,
     };
     measure("no entries", &content, &chain);
     let entries: Vec<RecordEntry> = (1..=3)

@@ -15,6 +15,7 @@ pub mod runtime;
 pub mod seal;
 pub mod services;
 pub mod smtp;
+pub mod statement;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -236,10 +236,10 @@ fn one_certificate_journey_costs_what_docs_cost_says() {
     let issue = &steps["4 submit, and issue"];
     assert_eq!(
         issue.kms.get("Sign"),
-        Some(&1),
-        "one seal signature per certificate"
+        Some(&2),
+        "two seal signatures per certificate: the QR code's statement and the document"
     );
-    assert_eq!(issue.kms_calls(), 1, "no other KMS call: {:?}", issue.kms);
+    assert_eq!(issue.kms_calls(), 2, "no other KMS call: {:?}", issue.kms);
     assert_eq!(issue.s3.get("PUT"), Some(&1), "one PDF stored");
     assert!(
         issue.dynamodb_calls <= 11,

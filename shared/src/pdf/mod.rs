@@ -37,8 +37,11 @@ pub struct CertificateContent<'a> {
     pub purpose: Purpose,
     /// Entries to print (rehabilitated ones already left out).
     pub entries: &'a [RecordEntry],
-    /// The public verification page for this certificate (the QR code opens it).
+    /// The public verification page for this certificate, printed under the QR code.
     pub verification_url: &'a str,
+    /// What the QR code holds: the verification URL and, after `#`, the signed statement
+    /// (`crate::statement`), which a verifier checks offline.
+    pub qr_text: &'a str,
 }
 
 const PAGE_WIDTH: f32 = 595.28;
@@ -220,7 +223,7 @@ fn lay_out(c: &CertificateContent<'_>) -> Layout {
     let mut l = Layout::new();
     let qr_size = 96.0;
     l.qr(
-        c.verification_url,
+        c.qr_text,
         PAGE_WIDTH - MARGIN - qr_size + 8.0,
         PAGE_HEIGHT - MARGIN + 8.0,
         qr_size,

@@ -13,7 +13,9 @@ use crate::ports::{
     RequestStore, SignError, Signer, StoreError,
 };
 use crate::seal::{self, SealError};
+use crate::statement::{self, Statement};
 use chrono::Datelike;
+use der::Encode;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,6 +267,23 @@ impl IssuanceService {
                 trade_register_number: c.trade_register_number.clone(),
             });
             let verification_url = format!("{}?number={}", self.verification_page, number.as_str());
+            // The QR code's signed statement, for verification offline: the seal's first
+            // signature of this certificate (the document's is the second).
+            let statement = Statement {
+                number: number.clone(),
+                holder_name: match &company {
+                    None => person.full_name(),
+                    Some(c) => c.name.clone(),
+                },
+                birth_date: company.is_none().then(|| person.cnp.birth_date()),
+                purpose: request.purpose,
+                issued_at,
+                valid_until,
+                has_entries: !entries.is_empty(),
+            };
+            let kid = statement::key_id(&chain.seal().to_der().map_err(SealError::from)?);
+            let signed = statement::sign(&statement, &kid, &*self.signer).await?;
+            let qr_text = format!("{verification_url}#{signed}");
             let prepared = render(
                 &CertificateContent {
                     number: &number,
@@ -278,6 +297,7 @@ impl IssuanceService {
                     purpose: request.purpose,
                     entries: &entries,
                     verification_url: &verification_url,
+                    qr_text: &qr_text,
                 },
                 seal::cms_capacity(&chain)?,
             )?;

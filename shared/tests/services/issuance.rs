@@ -44,8 +44,8 @@ async fn a_redelivered_request_yields_one_certificate_and_one_audit_entry() {
     assert_eq!(memory.certificates.all().len(), 1);
     assert_eq!(
         memory.signer.signatures(),
-        1,
-        "one KMS signature per certificate"
+        2,
+        "two KMS signatures per certificate: the QR code's statement and the document"
     );
     let request = memory.requests.get(&id).await.unwrap().unwrap();
     assert_eq!(request.status, RequestStatus::Issued);

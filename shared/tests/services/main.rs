@@ -13,4 +13,5 @@ mod requests;
 mod roeid;
 mod seal_pdf;
 mod shares;
+mod statement;
 mod verification;
