@@ -194,6 +194,26 @@ for (const lang of ["ro", "en"]) {
     const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
     assert.match(download.suggestedFilename(), /^cazier-CJ-\d{4}-\d{8}\.pdf$/);
 
+    // The QR code's link (its text, with the seal's statement) opens the verification page,
+    // which checks the statement in the browser, offline; one changed letter is refused.
+    const pdfBytes = readFileSync(await download.path(), "latin1");
+    const qr = pdfBytes.match(/\/URI \((https?:[^)]*#CZ1:[A-Za-z0-9_-]+)\)/);
+    assert.ok(qr, "the QR code's link in the PDF");
+    const qrText = qr[1].slice(qr[1].indexOf("/verificare"));
+    const checker = await context.newPage();
+    await checker.route("**/v1/**", (route) => route.abort()); // offline: no API at all
+    await checker.goto(`${BASE}${qrText}`);
+    await checker.waitForSelector("#statement-result.VALID");
+    assert.ok((await checker.textContent("#statement-result")).includes(qrText.split("number=")[1].slice(0, 16)));
+    await audit(checker, `${lang}-09b-offline-statement-valid`);
+    const at = qrText.length - 20;
+    const altered = qrText.slice(0, at) + (qrText[at] === "A" ? "B" : "A") + qrText.slice(at + 1);
+    await checker.fill("#statement", altered.slice(altered.indexOf("CZ1:")));
+    await checker.click("#by-statement button");
+    await checker.waitForSelector("#statement-result.INVALID");
+    await audit(checker, `${lang}-09c-offline-statement-altered`);
+    await checker.close();
+
     await page.goto(`${BASE}/certificate`);
     await audit(page, `${lang}-10-certificates`);
 

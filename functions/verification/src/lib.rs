@@ -120,7 +120,18 @@ impl Endpoints for Verification {
                     &disposition,
                 ))
             }
-            Handler::Page => Ok(page::response()),
+            Handler::Page => {
+                // Without the keys (no chain installed yet, or S3 down) the page still checks
+                // online; its offline check then says the seal is unknown.
+                let keys = match self.service.statement_keys().await {
+                    Ok(keys) => keys,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "verification page without seal keys");
+                        Vec::new()
+                    }
+                };
+                Ok(page::response(&keys))
+            }
             Handler::TrustChain => {
                 let pem = self.service.trust_chain_pem().await?;
                 let response = with_header(

@@ -1,9 +1,11 @@
-//! The public verification page the certificates' QR codes open: a static, self-contained HTML
-//! page (Romanian and English) that calls `/v1/verifications` and `/v1/verifications/document`
-//! on the same origin. Its inline script and style are allowed by hash, nothing else.
+//! The public verification page the certificates' QR codes open: a self-contained HTML page
+//! (Romanian and English) that checks the QR code's signed statement offline, with the seal
+//! keys it carries, and calls `/v1/verifications` and `/v1/verifications/document` on the same
+//! origin. Its inline script and style are allowed by hash, nothing else.
 
 use base64::Engine;
 use cazier_shared::http::html_response;
+use cazier_shared::statement::TrustedKey;
 use lambda_http::{Body, Response};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -33,9 +35,14 @@ fn content_security_policy() -> &'static str {
     })
 }
 
-pub fn response() -> Response<Body> {
+/// The page, carrying the seal keys (JWK) that verify statements; the keys are data, not script.
+pub fn response(keys: &[TrustedKey]) -> Response<Body> {
+    let jwks: Vec<serde_json::Value> = keys.iter().map(TrustedKey::jwk).collect();
+    let json = serde_json::Value::from(jwks)
+        .to_string()
+        .replace('<', "\\u003c");
     html_response(
-        PAGE.to_owned(),
+        PAGE.replace("__SEAL_KEYS__", &json),
         content_security_policy(),
         "public, max-age=300",
     )

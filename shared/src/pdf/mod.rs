@@ -9,7 +9,9 @@ pub mod pades;
 use crate::domain::{CertificateNumber, Person, Purpose, RecordEntry};
 use chrono::{DateTime, NaiveDate, Utc};
 use font::FontUse;
-use pdf_writer::types::{AnnotationFlags, FieldType, SigFlags, TextRenderingMode};
+use pdf_writer::types::{
+    ActionType, AnnotationFlags, AnnotationType, FieldType, SigFlags, TextRenderingMode,
+};
 use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use unicode_normalization::UnicodeNormalization;
 
@@ -219,15 +221,14 @@ impl Layout {
     }
 }
 
+/// The QR code's square, top right of the first page (also the link over it).
+const QR_SIZE: f32 = 96.0;
+const QR_LEFT: f32 = PAGE_WIDTH - MARGIN - QR_SIZE + 8.0;
+const QR_TOP: f32 = PAGE_HEIGHT - MARGIN + 8.0;
+
 fn lay_out(c: &CertificateContent<'_>) -> Layout {
     let mut l = Layout::new();
-    let qr_size = 96.0;
-    l.qr(
-        c.qr_text,
-        PAGE_WIDTH - MARGIN - qr_size + 8.0,
-        PAGE_HEIGHT - MARGIN + 8.0,
-        qr_size,
-    );
+    l.qr(c.qr_text, QR_LEFT, QR_TOP, QR_SIZE);
 
     l.paragraph(Style::Bold, 11.0, false, "ROMÂNIA");
     l.paragraph(Style::Bold, 11.0, false, "MINISTERUL AFACERILOR INTERNE");
@@ -371,6 +372,7 @@ pub fn render(
     let info = Ref::new(3);
     let signature = Ref::new(4);
     let field = Ref::new(5);
+    let qr_link = Ref::new(6);
     let font_id = Ref::new(10);
     let first_page = 30;
     let page_ids: Vec<Ref> = (0..pages.len())
@@ -397,7 +399,7 @@ pub fn render(
         page.parent(tree);
         page.contents(content_id);
         if i == 0 {
-            page.annotations([field]);
+            page.annotations([field, qr_link]);
         }
         let mut resources = page.resources();
         let mut fonts = resources.fonts();
@@ -423,6 +425,24 @@ pub fn render(
         .flags(AnnotationFlags::PRINT | AnnotationFlags::LOCKED)
         .page(page_ids[0]);
     annotation.finish();
+
+    // On screen the QR code is a link: its text (the statement included) opens the page.
+    let mut link = pdf.annotation(qr_link);
+    link.subtype(AnnotationType::Link)
+        .rect(Rect::new(
+            QR_LEFT,
+            QR_TOP - QR_SIZE,
+            QR_LEFT + QR_SIZE,
+            QR_TOP,
+        ))
+        .contents(TextStr("Verificare / Verification"))
+        .border(0.0, 0.0, 0.0, None)
+        .flags(AnnotationFlags::PRINT)
+        .page(page_ids[0]);
+    link.action()
+        .action_type(ActionType::Uri)
+        .uri(Str(c.qr_text.as_bytes()));
+    link.finish();
 
     let at = c.issued_at;
     let mut sig = pdf.indirect(signature).dict();

@@ -12,6 +12,7 @@ use crate::pdf::pades::{read_signed, ReadError};
 use crate::ports::{AuditLog, CertificateStore, Clock, Throttle};
 use crate::seal::{check_cms, CmsCheck, SealError};
 use crate::services::trust::ChainSource;
+use crate::statement::TrustedKey;
 use chrono::{DateTime, NaiveDate, Utc};
 use der::Encode;
 use serde::{Deserialize, Serialize};
@@ -180,6 +181,13 @@ impl VerificationService {
     /// The seal's chain as PEM, for offline verification.
     pub async fn trust_chain_pem(&self) -> Result<String, Unavailable> {
         Ok(self.chain.get().await?.to_pem()?)
+    }
+
+    /// The seal keys that sign the QR codes' statements, for verifiers offline.
+    pub async fn statement_keys(&self) -> Result<Vec<TrustedKey>, Unavailable> {
+        Ok(crate::statement::trusted_in(
+            self.chain.get().await?.certificates(),
+        ))
     }
 
     /// `POST /v1/verifications/document`: is this PDF a certificate we issued, unchanged, and

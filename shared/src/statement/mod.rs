@@ -5,6 +5,9 @@
 //! format is in `docs/QR.md`.
 
 pub mod cose;
+mod pdf;
+
+pub use pdf::verify_pdf;
 
 use crate::domain::{end_of_bucharest_day, CertificateNumber, Purpose};
 use crate::ports::{SignError, Signer};
@@ -102,16 +105,28 @@ pub struct TrustedKey {
     pub key: VerifyingKey,
 }
 
-/// The keys of a trust file (PEM certificates, as `GET /v1/trust/certificates` serves): each
-/// P-256 key under its certificate's key id. Certificates with other keys are left out.
+/// The seal keys of a trust file (PEM certificates, as `GET /v1/trust/certificates` serves):
+/// each P-256 key of a certificate that is not a CA, under its key id. A CA's key signs
+/// certificates, never statements.
 pub fn trusted_keys(pem: &str) -> Vec<TrustedKey> {
+    x509_cert::Certificate::load_pem_chain(pem.as_bytes())
+        .map(|certificates| trusted_in(&certificates))
+        .unwrap_or_default()
+}
+
+/// The seal keys among `certificates` (see [`trusted_keys`]).
+pub fn trusted_in(certificates: &[x509_cert::Certificate]) -> Vec<TrustedKey> {
     use der::Encode;
     use p256::pkcs8::DecodePublicKey;
-    let Ok(certificates) = x509_cert::Certificate::load_pem_chain(pem.as_bytes()) else {
-        return Vec::new();
-    };
+    use x509_cert::ext::pkix::BasicConstraints;
     certificates
         .iter()
+        .filter(|c| {
+            !matches!(
+                c.tbs_certificate.get::<BasicConstraints>(),
+                Ok(Some((_, BasicConstraints { ca: true, .. }))) | Err(_)
+            )
+        })
         .filter_map(|c| {
             let spki = c.tbs_certificate.subject_public_key_info.to_der().ok()?;
             let key = VerifyingKey::from_public_key_der(&spki).ok()?;
@@ -121,6 +136,23 @@ pub fn trusted_keys(pem: &str) -> Vec<TrustedKey> {
             })
         })
         .collect()
+}
+
+impl TrustedKey {
+    /// The key as a JWK (RFC 7517) with its `kid` in base64url: what a browser's WebCrypto
+    /// imports to verify statements offline.
+    pub fn jwk(&self) -> serde_json::Value {
+        let point = self.key.to_encoded_point(false);
+        let coordinate =
+            |c: Option<&p256::FieldBytes>| c.map(|c| URL_SAFE_NO_PAD.encode(c)).unwrap_or_default();
+        serde_json::json!({
+            "kid": URL_SAFE_NO_PAD.encode(self.kid),
+            "kty": "EC",
+            "crv": "P-256",
+            "x": coordinate(point.x()),
+            "y": coordinate(point.y()),
+        })
+    }
 }
 
 /// What a verifier concludes.
@@ -147,6 +179,16 @@ pub enum Refusal {
     BadSignature,
     #[error("signed, but its contents are not a certificate statement")]
     BadClaims,
+    #[error("not a PDF, or cut short")]
+    NotPdf,
+    #[error("the PDF carries no seal")]
+    Unsealed,
+    #[error("the seal does not match the document: it was changed after sealing")]
+    SealBroken,
+    #[error("bytes were added to the document after its seal")]
+    ChangedAfterSeal,
+    #[error("the statement is for another certificate than the document")]
+    OtherCertificate,
 }
 
 /// Verifies `text` (a whole verification URL, or the `CZ1:` text alone) against `trusted`.

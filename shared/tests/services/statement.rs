@@ -150,3 +150,42 @@ async fn forged_altered_truncated_and_resigned_statements_are_refused_with_their
         Refusal::Malformed(cose::CoseError::Algorithm)
     );
 }
+
+#[tokio::test]
+async fn the_trust_file_yields_the_seal_key_and_never_its_issuers() {
+    let memory = crate::common::memory().await;
+    let chain = cazier_shared::services::trust::load(&*memory.blobs)
+        .await
+        .unwrap()
+        .expect("installed");
+    let trusted = statement::trusted_keys(&chain.to_pem().unwrap());
+    assert_eq!(trusted.len(), 1, "the seal only, not the root CA");
+    use der::Encode;
+    let seal_kid = statement::key_id(&chain.seal().to_der().unwrap());
+    assert_eq!(trusted[0].kid, seal_kid);
+    let text = sign(&person(), &seal_kid, &memory.signer).await;
+    assert!(matches!(
+        statement::verify(&text, &trusted, during(&person())),
+        Verdict::Valid(_)
+    ));
+    // A statement signed by the root CA's key under the root's id is not trusted.
+    let root_kid = statement::key_id(&chain.root().to_der().unwrap());
+    assert_eq!(
+        statement::verify(
+            &sign(&person(), &root_kid, &memory.signer).await,
+            &trusted,
+            during(&person())
+        ),
+        Verdict::Invalid(Refusal::UnknownKey)
+    );
+    let jwk = trusted[0].jwk();
+    assert_eq!(
+        (jwk["kty"].as_str(), jwk["crv"].as_str()),
+        (Some("EC"), Some("P-256"))
+    );
+    assert_eq!(
+        jwk["x"].as_str().map(str::len),
+        Some(43),
+        "32 bytes, base64url"
+    );
+}

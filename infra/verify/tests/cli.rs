@@ -1,0 +1,137 @@
+//! The command line against a certificate issued with the in-memory ports: the PDF and its QR
+//! code's text verify; an altered or extended file, another trust file, and bad usage do not.
+
+use cazier_shared::ports::BlobStore;
+use cazier_shared::services::issuance::Outcome;
+use cazier_shared::testing::Memory;
+use cazier_shared::wiring::ServiceGraphs;
+use std::process::Command;
+
+struct Issued {
+    pdf: Vec<u8>,
+    number: String,
+    chain: String,
+}
+
+async fn issue() -> Issued {
+    let memory = Memory::new(chrono::Utc::now()).await;
+    let account = cazier_e2e::citizen_account(&cazier_e2e::random_cnp());
+    use cazier_shared::ports::AccountStore;
+    memory.accounts.create(&account).await.unwrap();
+    let principal = cazier_shared::domain::Principal {
+        account_id: account.account_id.clone(),
+        role: account.role,
+        token_hash: "session".into(),
+    };
+    let dto = serde_json::from_value(serde_json::json!({"purpose": "STUDII"})).unwrap();
+    let id = memory
+        .request_service()
+        .unwrap()
+        .submit(&principal, dto, None)
+        .await
+        .unwrap()
+        .request_id;
+    let Outcome::Issued(number) = memory.issuance_service().unwrap().issue(&id).await.unwrap()
+    else {
+        panic!("issued");
+    };
+    let certificate = memory.certificates.all().into_iter().next().unwrap();
+    let pdf = memory
+        .blobs
+        .get(&certificate.document_key)
+        .await
+        .unwrap()
+        .unwrap();
+    let chain = cazier_shared::services::trust::load(&*memory.blobs)
+        .await
+        .unwrap()
+        .unwrap()
+        .to_pem()
+        .unwrap();
+    Issued {
+        pdf,
+        number: number.as_str().to_owned(),
+        chain,
+    }
+}
+
+fn verify(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cazier-verify"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[tokio::test]
+async fn a_certificate_verifies_offline_and_its_forgeries_do_not() {
+    let issued = issue().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    std::fs::write(path("trust.pem"), &issued.chain).unwrap();
+    std::fs::write(path("certificate.pdf"), &issued.pdf).unwrap();
+    let trust = path("trust.pem");
+
+    let (code, out) = verify(&["--trust", &trust, &path("certificate.pdf")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with(&format!("VALID: {}", issued.number)),
+        "{out}"
+    );
+    assert!(
+        out.contains("Popescu Ion") && out.contains("STUDII"),
+        "{out}"
+    );
+    assert!(out.contains("revocation:   not checked"), "{out}");
+
+    // The QR code's text alone, as a reader gives it.
+    let pdf_text = String::from_utf8_lossy(&issued.pdf).into_owned();
+    let at = pdf_text.find("/URI (").unwrap() + 6;
+    let qr = &pdf_text[at..at + pdf_text[at..].find(')').unwrap()];
+    let (code, out) = verify(&["--trust", &trust, qr]);
+    assert_eq!(code, 0, "{out}");
+
+    // One byte of the signed content changed: the seal no longer matches.
+    let mut altered = issued.pdf.clone();
+    let at = memchr(&altered, b"STUDII").unwrap_or(altered.len() / 3);
+    altered[at] ^= 0x20;
+    std::fs::write(path("altered.pdf"), &altered).unwrap();
+    let (code, out) = verify(&["--trust", &trust, &path("altered.pdf")]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.starts_with("INVALID"), "{out}");
+
+    // Bytes appended after the seal (an incremental update could change what is shown).
+    let mut extended = issued.pdf.clone();
+    extended.extend_from_slice(b"\n% appended\n");
+    std::fs::write(path("extended.pdf"), &extended).unwrap();
+    let (code, out) = verify(&["--trust", &trust, &path("extended.pdf")]);
+    assert_eq!(
+        (code, out.trim()),
+        (
+            2,
+            "INVALID: bytes were added to the document after its seal"
+        )
+    );
+
+    // Another service's trust file: neither the seal nor the statement is trusted.
+    let other = issue().await;
+    std::fs::write(path("other.pem"), &other.chain).unwrap();
+    for subject in [path("certificate.pdf"), qr.to_owned()] {
+        let (code, out) = verify(&["--trust", &path("other.pem"), &subject]);
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("not a trusted seal"), "{out}");
+    }
+
+    // The command itself misused.
+    assert_eq!(verify(&[&path("certificate.pdf")]).0, 3);
+    assert_eq!(verify(&["--trust", &path("missing.pem"), qr]).0, 3);
+}
+
+fn memchr(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}

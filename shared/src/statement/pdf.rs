@@ -1,0 +1,53 @@
+//! A certificate PDF checked offline: its PAdES seal by a trusted seal certificate, over the
+//! whole file, and the signed statement its QR code's link carries, for the same number.
+
+use super::{key_id, verify, Refusal, TrustedKey, Verdict, PREFIX};
+use crate::pdf::pades::{read_signed, ReadError};
+use crate::seal::{check_cms, CmsCheck};
+use chrono::{DateTime, Utc};
+use der::Encode;
+
+/// Verifies `pdf` against the seal keys of a trust file.
+pub fn verify_pdf(pdf: &[u8], trusted: &[TrustedKey], now: DateTime<Utc>) -> Verdict {
+    let signed = match read_signed(pdf) {
+        Ok(signed) => signed,
+        Err(ReadError::NotPdf | ReadError::Truncated) => return Verdict::Invalid(Refusal::NotPdf),
+        Err(ReadError::Unsigned) => return Verdict::Invalid(Refusal::Unsealed),
+    };
+    let signer = match check_cms(&signed.cms, &signed.digest) {
+        CmsCheck::Valid { signer } => signer,
+        CmsCheck::Broken { .. } => return Verdict::Invalid(Refusal::SealBroken),
+        CmsCheck::Unreadable => return Verdict::Invalid(Refusal::Unsealed),
+    };
+    let trusted_seal = signer
+        .to_der()
+        .is_ok_and(|der| trusted.iter().any(|k| k.kid == key_id(&der)));
+    if !trusted_seal {
+        return Verdict::Invalid(Refusal::UnknownKey);
+    }
+    if !signed.covers_whole_file {
+        return Verdict::Invalid(Refusal::ChangedAfterSeal);
+    }
+    let Some(statement) = statement_text(pdf) else {
+        return Verdict::Invalid(Refusal::NoStatement);
+    };
+    let verdict = verify(statement, trusted, now);
+    let same = |s: &super::Statement| signed.number.as_deref() == Some(s.number.as_str());
+    match verdict {
+        Verdict::Valid(s) | Verdict::Expired(s) if !same(&s) => {
+            Verdict::Invalid(Refusal::OtherCertificate)
+        }
+        other => other,
+    }
+}
+
+/// The statement in the QR code's link (`/URI (…#CZ1:…)`), inside the sealed bytes.
+fn statement_text(pdf: &[u8]) -> Option<&str> {
+    let marker = format!("#{PREFIX}");
+    let at = memchr::memmem::find(pdf, marker.as_bytes())? + 1;
+    let end = pdf[at..]
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':')))
+        .map_or(pdf.len(), |n| at + n);
+    std::str::from_utf8(&pdf[at..end]).ok()
+}
