@@ -263,6 +263,30 @@ fn an_issued_certificate_is_trusted_by_pdf_validators_and_readable() {
         "{said:?}"
     );
     assert!(!qr.contains(&citizen.cnp), "no CNP in the QR code");
+    // An independent implementation (pycose and cbor2, from PyPI) agrees, and refuses the
+    // statement with one letter changed.
+    let interop = |text: &str| {
+        let python = workspace_root().join(".venv/bin/python");
+        let script = workspace_root().join("tests/interop/cose_verify.py");
+        let (ok, out) = run(
+            &python.to_string_lossy(),
+            &[&script.to_string_lossy(), &dir.path("chain.pem"), text],
+        );
+        assert!(ok, "{out}");
+        serde_json::from_str::<serde_json::Value>(out.trim()).expect(&out)
+    };
+    dir.write("chain.pem", published_chain(&client).0.as_bytes());
+    let theirs = interop(&qr);
+    println!("pycose: {theirs}");
+    assert_eq!(theirs["valid"], true, "{theirs}");
+    assert!(theirs["alg"].as_str().unwrap_or_default().contains("Es256"));
+    assert_eq!(theirs["number"], number.as_str());
+    assert_eq!(theirs["holder"], said.holder_name.as_str());
+    assert_eq!(theirs["valid_until"], said.valid_until.to_string());
+    let at = qr.len() - 20;
+    let flipped = if &qr[at..=at] == "A" { "B" } else { "A" };
+    let altered = format!("{}{flipped}{}", &qr[..at], &qr[at + 1..]);
+    assert_eq!(interop(&altered)["valid"], false);
     let (ok, pages) = run("pdfinfo", &[&pdf_path]);
     let page_count = pages
         .lines()
