@@ -6,6 +6,7 @@
 
 pub mod cose;
 mod pdf;
+pub mod status_list;
 
 pub use pdf::verify_pdf;
 

@@ -14,4 +14,5 @@ mod roeid;
 mod seal_pdf;
 mod shares;
 mod statement;
+mod status_list;
 mod verification;

@@ -1,0 +1,106 @@
+//! The revocation status list (IETF Token Status List): the draft's own example, a signed list
+//! that verifies and tells revoked numbers, and lists that are forged, altered, stale or not
+//! lists at all.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use cazier_shared::domain::CertificateNumber;
+use cazier_shared::statement::status_list::{self, ListRefusal, StatusList};
+use cazier_shared::statement::{key_id, TrustedKey};
+use cazier_shared::testing::LocalSigner;
+use chrono::{Duration, TimeZone, Utc};
+use p256::pkcs8::DecodePublicKey;
+
+fn seal() -> (LocalSigner, [u8; 8], Vec<TrustedKey>) {
+    let signer = LocalSigner::random();
+    let kid = key_id(&signer.public_key_der());
+    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&signer.public_key_der()).unwrap();
+    (signer, kid, vec![TrustedKey { kid, key }])
+}
+
+#[test]
+fn bits_are_in_the_drafts_order() {
+    // draft-ietf-oauth-status-list, "Status List": statuses 1,0,0,1,1,1,0,1, 1,1,0,0,0,1,0,1.
+    let drafts = StatusList::decode("eNrbuRgAAhcBXQ").unwrap();
+    let revoked = [0, 3, 4, 5, 7, 8, 9, 13, 15];
+    let mut ours = StatusList::new();
+    for i in revoked {
+        ours.revoke(i);
+    }
+    assert_eq!(ours, drafts);
+    for i in 0..16 {
+        assert_eq!(drafts.is_revoked(i), revoked.contains(&i), "index {i}");
+    }
+    assert!(
+        !drafts.is_revoked(1_000_000),
+        "beyond the list: not revoked"
+    );
+    assert_eq!(
+        status_list::index_of(&CertificateNumber::new(2026, 1234)),
+        Some((2026, 1234))
+    );
+}
+
+#[tokio::test]
+async fn a_signed_list_verifies_and_forgeries_stale_or_broken_lists_do_not() {
+    let (signer, kid, trusted) = seal();
+    let at = Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap();
+    let mut list = StatusList::new();
+    list.revoke(1234);
+    let uri = "https://cazier.example.ro/v1/status-lists/2026";
+    let token = status_list::sign(&list, uri, at, 86_400, &kid, &signer)
+        .await
+        .unwrap();
+    let read = status_list::verify(&token, &trusted, at + Duration::hours(1)).unwrap();
+    assert!(read.is_revoked(1234) && !read.is_revoked(1233));
+
+    // A day later it is stale: a verifier must say it could not check revocation.
+    assert!(matches!(
+        status_list::verify(&token, &trusted, at + Duration::days(1)),
+        Err(ListRefusal::Stale(_))
+    ));
+    // The revoked bit cleared in the signed claims.
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["status_list"]["lst"] = StatusList::new().encoded().into();
+    let cleared = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        parts[2]
+    );
+    assert_eq!(
+        status_list::verify(&cleared, &trusted, at),
+        Err(ListRefusal::BadSignature)
+    );
+    // Signed by another key, under the seal's kid or its own.
+    let (impostor, impostor_kid, _) = seal();
+    let forged = status_list::sign(&StatusList::new(), uri, at, 86_400, &kid, &impostor)
+        .await
+        .unwrap();
+    assert_eq!(
+        status_list::verify(&forged, &trusted, at),
+        Err(ListRefusal::BadSignature)
+    );
+    let foreign = status_list::sign(
+        &StatusList::new(),
+        uri,
+        at,
+        86_400,
+        &impostor_kid,
+        &impostor,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        status_list::verify(&foreign, &trusted, at),
+        Err(ListRefusal::UnknownKey)
+    );
+    for broken in ["", "a.b", "a.b.c.d", &token[..token.len() / 2]] {
+        assert!(
+            status_list::verify(broken, &trusted, at).is_err(),
+            "{broken}"
+        );
+    }
+}
