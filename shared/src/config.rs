@@ -34,7 +34,7 @@ impl Env {
     /// functions' environment would have them. Outputs the table does not list are ignored;
     /// a listed one that is missing is an error.
     pub fn from_outputs(outputs: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        RESOURCES
+        let mut env: HashMap<String, String> = RESOURCES
             .iter()
             .map(|(var, output)| {
                 outputs
@@ -42,8 +42,13 @@ impl Env {
                     .map(|v| (var.to_string(), v.clone()))
                     .ok_or(ConfigError::MissingOutput(output))
             })
-            .collect::<Result<_, _>>()
-            .map(Self)
+            .collect::<Result<_, _>>()?;
+        for (var, output) in SETTINGS_FROM_OUTPUTS {
+            if let Some(v) = outputs.get(*output) {
+                env.insert(var.to_string(), v.clone());
+            }
+        }
+        Ok(Self(env))
     }
 
     /// The same environment with one more variable (a template parameter a function gets).
@@ -96,6 +101,11 @@ pub mod vars {
 /// Every resource a function may be told about: its environment variable, and the output of
 /// `template.yaml` that names the same resource (what the admin tool, the local stack and the
 /// tests read). The one table of these names.
+/// Settings a stack's outputs may also give tools outside Lambda (the admin tool publishes
+/// status lists, whose address comes from the verification page's).
+pub const SETTINGS_FROM_OUTPUTS: &[(&str, &str)] =
+    &[(vars::VERIFICATION_PAGE_URL, "VerificationPageUrl")];
+
 pub const RESOURCES: &[(&str, &str)] = &[
     (vars::ACCOUNTS_TABLE, "AccountsTableName"),
     (vars::SESSIONS_TABLE, "SessionsTableName"),

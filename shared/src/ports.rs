@@ -169,13 +169,15 @@ pub trait CertificateStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// Revokes a certificate once, with its reason, and appends `audit` in the same
-    /// transaction.
+    /// transaction (which also adds its sequence to its year's revoked numbers).
     async fn revoke(
         &self,
         number: &CertificateNumber,
         reason: &str,
         audit: &AuditEvent,
     ) -> StoreResult<RevokeOutcome>;
+    /// The sequences of the certificates of `year` that are revoked (the status list's source).
+    async fn revoked_in(&self, year: i32) -> StoreResult<Vec<u64>>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,6 +17,7 @@ use crate::services::notices::NoticeService;
 use crate::services::requests::RequestService;
 use crate::services::roeid::RoeidService;
 use crate::services::shares::ShareService;
+use crate::services::status::StatusListService;
 use crate::services::trust::ChainSource;
 use crate::services::validation::ValidationService;
 use crate::services::verification::VerificationService;
@@ -167,6 +168,19 @@ pub trait ServiceGraphs: PortSource {
         })
     }
 
+    fn status_list_service(&self) -> Result<StatusListService, ConfigError> {
+        Ok(StatusListService {
+            certificates: self.certificates()?,
+            blobs: self.documents()?,
+            signer: self.signer()?,
+            chain: self.chain()?,
+            clock: self.clock(),
+            lists_url: crate::services::status::lists_url(
+                &self.setting(vars::VERIFICATION_PAGE_URL)?,
+            ),
+        })
+    }
+
     fn verification_service(&self) -> Result<VerificationService, ConfigError> {
         Ok(VerificationService {
             certificates: self.certificates()?,
@@ -174,6 +188,7 @@ pub trait ServiceGraphs: PortSource {
             throttle: self.sessions()?,
             clock: self.clock(),
             chain: self.chain()?,
+            blobs: self.documents()?,
         })
     }
 }

@@ -204,8 +204,15 @@ for (const lang of ["ro", "en"]) {
     await checker.route("**/v1/**", (route) => route.abort()); // offline: no API at all
     await checker.goto(`${BASE}${qrText}`);
     await checker.waitForSelector("#statement-result.VALID");
+    assert.match(await checker.textContent("#statement-result"), /Could not be checked/, "offline: revocation unknown, and said");
     assert.ok((await checker.textContent("#statement-result")).includes(qrText.split("number=")[1].slice(0, 16)));
     await audit(checker, `${lang}-09b-offline-statement-valid`);
+    // Online, the page also checks the year's signed revocation list.
+    const online = await context.newPage();
+    await online.goto(`${BASE}${qrText}`);
+    await online.waitForSelector("#statement-result.VALID");
+    assert.match(await online.textContent("#statement-result"), /Not revoked, per the list/);
+    await online.close();
     const at = qrText.length - 20;
     const altered = qrText.slice(0, at) + (qrText[at] === "A" ? "B" : "A") + qrText.slice(at + 1);
     await checker.fill("#statement", altered.slice(altered.indexOf("CZ1:")));

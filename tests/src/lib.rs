@@ -369,6 +369,11 @@ impl TestStack {
         self.wiring.requests().expect("requests")
     }
 
+    /// The status lists' publisher, as the admin tool and the daily job run it.
+    pub fn status_lists(&self) -> cazier_shared::services::status::StatusListService {
+        self.wiring.status_list_service().expect("status lists")
+    }
+
     pub fn shares(&self) -> Arc<dyn cazier_shared::ports::ShareStore> {
         self.wiring.shares().expect("shares")
     }

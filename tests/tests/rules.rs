@@ -164,6 +164,33 @@ fn a_revoked_certificate_says_so_everywhere() {
         .unwrap();
     assert!(!again, "already revoked");
 
+    // The year's status list, published again (as the admin tool does after revoking), says
+    // so to verifiers offline: signed by the seal, this number's bit set.
+    let (year, sequence) = parsed.year_and_sequence();
+    stack
+        .runtime
+        .block_on(stack.status_lists().publish(year))
+        .unwrap();
+    let published = client.get(&format!("/v1/status-lists/{year}"), None);
+    assert_eq!(published.status, 200);
+    assert_eq!(
+        published.header("content-type"),
+        Some("application/statuslist+jwt")
+    );
+    let chain = client.get("/v1/trust/certificates", None);
+    let trusted = cazier_shared::statement::trusted_keys(&String::from_utf8_lossy(&chain.body));
+    let list = cazier_shared::statement::status_list::verify(
+        &String::from_utf8_lossy(&published.body),
+        &trusted,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    assert!(list.is_revoked(sequence));
+    assert!(!list.is_revoked(sequence + 1));
+    client
+        .get(&format!("/v1/status-lists/{}", year + 50), None)
+        .problem(404, "NOT_FOUND");
+
     let list = client.get("/v1/certificates", Some(&citizen.token)).json();
     assert_eq!(list[0]["status"], "REVOKED");
     let verified = client

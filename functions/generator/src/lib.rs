@@ -7,14 +7,17 @@ use cazier_shared::config::ConfigError;
 use cazier_shared::domain::RequestId;
 use cazier_shared::services::issuance::{IssuanceService, IssueError, Outcome, SweepReport};
 use cazier_shared::services::notices::NoticeService;
+use cazier_shared::services::status::StatusListService;
 use cazier_shared::wiring::ServiceGraphs;
 
 pub struct GeneratorFunction {
     service: IssuanceService,
     notices: NoticeService,
+    status_lists: StatusListService,
 }
 
-/// The scheduled event that sends the day's expiry notices (its `Input` in template.yaml).
+/// The daily scheduled event (its `Input` in template.yaml): the day's expiry notices, and the
+/// revocation status lists re-signed.
 pub const EXPIRY_NOTICES_JOB: &str = "expiry-notices";
 
 /// The request a stream record announces: new items of kind REQUEST only (guards and updates
@@ -43,6 +46,8 @@ pub enum GeneratorError {
     Sweep(#[from] IssueError),
     #[error("expiry notices failed: {0}")]
     Notices(#[from] cazier_shared::services::Unavailable),
+    #[error("publishing the status lists failed: {0}")]
+    StatusLists(cazier_shared::services::Unavailable),
 }
 
 impl GeneratorFunction {
@@ -51,6 +56,7 @@ impl GeneratorFunction {
         Ok(Self {
             service: wiring.issuance_service()?,
             notices: wiring.notice_service()?,
+            status_lists: wiring.status_list_service()?,
         })
     }
 
@@ -70,7 +76,10 @@ impl GeneratorFunction {
             return Ok(serde_json::to_value(response)?);
         }
         if event.get("job").and_then(serde_json::Value::as_str) == Some(EXPIRY_NOTICES_JOB) {
+            // The daily jobs: each runs even if the other fails.
+            let lists = self.status_lists.publish_current().await;
             self.notices.send_expiry_notices().await?;
+            lists.map_err(GeneratorError::StatusLists)?;
             return Ok(serde_json::Value::Null);
         }
         self.sweep().await?;

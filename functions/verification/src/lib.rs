@@ -1,6 +1,6 @@
 //! Public verification: `POST /v1/verifications`, `POST /v1/verifications/document`, the seal's
 //! chain (`GET /v1/trust/certificates`), the page the QR codes open (`GET /verificare`), and
-//! certificates opened by share codes (`POST /v1/shared-certificate`, `POST /v1/shared-certificate/pdf`:
+//! the revocation status lists (`GET /v1/status-lists/{year}`), certificates opened by share codes (`POST /v1/shared-certificate`, `POST /v1/shared-certificate/pdf`:
 //! the code in the body, never in a URL).
 
 mod page;
@@ -9,7 +9,8 @@ use async_trait::async_trait;
 
 use cazier_shared::config::ConfigError;
 use cazier_shared::http::{
-    body_bytes, header_str, json_response, parse_json, source_ip, with_header, Access, Route,
+    body_bytes, header_str, json_response, parse_json, path_param, source_ip, with_header, Access,
+    ApiError, Route,
 };
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::seal::CHAIN_CONTENT_TYPE;
@@ -27,6 +28,7 @@ pub enum Handler {
     TrustChain,
     SharedStatus,
     SharedDocument,
+    StatusList,
 }
 
 /// The function's services, reached through the routes of its `Endpoints` table.
@@ -70,6 +72,11 @@ impl Endpoints for Verification {
             key: "GET /v1/trust/certificates",
             access: Access::Public,
             handler: Handler::TrustChain,
+        },
+        Route {
+            key: "GET /v1/status-lists/{year}",
+            access: Access::Public,
+            handler: Handler::StatusList,
         },
         Route {
             key: "POST /v1/shared-certificate",
@@ -118,6 +125,27 @@ impl Endpoints for Verification {
                     response,
                     header::CONTENT_DISPOSITION,
                     &disposition,
+                ))
+            }
+            Handler::StatusList => {
+                let year = path_param(&req, "year")
+                    .filter(|y| y.len() == 4)
+                    .and_then(|y| y.parse::<i32>().ok())
+                    .ok_or(ApiError::NotFound)?;
+                let token = self
+                    .service
+                    .status_list(year)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+                let response = with_header(
+                    Response::new(Body::Text(token)),
+                    header::CONTENT_TYPE,
+                    cazier_shared::services::status::CONTENT_TYPE,
+                );
+                Ok(with_header(
+                    response,
+                    header::CACHE_CONTROL,
+                    "public, max-age=300",
                 ))
             }
             Handler::Page => {

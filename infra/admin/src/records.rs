@@ -10,6 +10,7 @@ use cazier_shared::domain::{
 use cazier_shared::ports::SystemClock;
 use cazier_shared::services::revocation::{revoke, RevokeError};
 use cazier_shared::wiring::PortSource;
+use cazier_shared::wiring::ServiceGraphs;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -272,6 +273,18 @@ pub async fn run_certificates(command: CertificatesCommand, stack: &Stack) -> Re
         Err(e @ (RevokeError::NotFound(_) | RevokeError::EmptyReason)) => bail!("{e}"),
         Err(e) => bail!("revoking {number}: {e}"),
     }
+    // Verifiers offline learn it from the year's status list, published again now (again on
+    // a repeated revoke, so running it twice repairs a publication that failed).
+    let (year, _) = number.year_and_sequence();
+    stack
+        .wiring
+        .status_list_service()?
+        .publish(year)
+        .await
+        .map_err(|e| {
+            anyhow!("{number} is revoked, but the status list of {year} was not published (run the same command again, or the daily job will): {e}")
+        })?;
+    println!("status list of {year} published");
     Ok(())
 }
 

@@ -243,6 +243,26 @@ fn revoke_a_certificate() {
     );
     assert!(ran.ok, "{}", ran.stderr);
     assert!(ran.stdout.contains("revoked"));
+    // …and the year's status list, published at once, tells verifiers offline.
+    let year = &number[3..7];
+    assert!(
+        ran.stdout
+            .contains(&format!("status list of {year} published")),
+        "{}",
+        ran.stdout
+    );
+    let list = client.get(&format!("/v1/status-lists/{year}"), None);
+    assert_eq!(list.status, 200);
+    let chain = client.get("/v1/trust/certificates", None);
+    let trusted = cazier_shared::statement::trusted_keys(&String::from_utf8_lossy(&chain.body));
+    let list = cazier_shared::statement::status_list::verify(
+        &String::from_utf8_lossy(&list.body),
+        &trusted,
+        chrono::Utc::now(),
+    )
+    .expect("a list signed by the seal");
+    let sequence: u64 = number[8..].parse().unwrap();
+    assert!(list.is_revoked(sequence));
     let verified = client
         .post(
             "/v1/verifications",

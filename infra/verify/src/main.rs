@@ -1,10 +1,12 @@
 //! `cazier-verify`: checks a certificate with no network at all, against a trust file (the seal
 //! certificates, PEM, as `GET /v1/trust/certificates` serves them): a QR code's text (the
 //! signed statement, `docs/QR.md`) or the PDF (its seal over the whole file, and the statement
-//! of its QR code). Prints VALID, EXPIRED or INVALID and why.
+//! of its QR code). Prints VALID, EXPIRED, REVOKED or INVALID and why. With `--status-list`
+//! (a year's list saved from `GET /v1/status-lists/{year}`) it also checks revocation.
 //!
-//! Exit status: 0 valid, 1 expired, 2 invalid, 3 the command itself failed (usage, files).
+//! Exit status: 0 valid, 1 expired, 2 invalid or revoked, 3 the command itself failed.
 
+use cazier_shared::statement::status_list::{self, StatusList};
 use cazier_shared::statement::{trusted_keys, verify, verify_pdf, Statement, Verdict};
 use std::io::Read;
 use std::process::ExitCode;
@@ -26,17 +28,45 @@ fn main() -> ExitCode {
     }
 }
 
+/// What revocation checking found.
+enum Revocation {
+    NotChecked,
+    CouldNot(String),
+    Checked(StatusList),
+}
+
 fn run(args: &[String]) -> Result<ExitCode, String> {
-    let (trust, subject) = match args {
-        [flag, trust, subject] if flag == "--trust" => (trust, subject),
-        [subject, flag, trust] if flag == "--trust" => (trust, subject),
-        _ => return Err("a trust file and one certificate are needed".into()),
+    let mut trust = None;
+    let mut status = None;
+    let mut subject = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--trust" => trust = args.next(),
+            "--status-list" => status = args.next(),
+            _ if subject.is_none() => subject = Some(arg),
+            _ => return Err(format!("one certificate at a time ({arg}?)")),
+        }
+    }
+    let (Some(trust), Some(subject)) = (trust, subject) else {
+        return Err("a trust file and one certificate are needed".into());
     };
     let pem = std::fs::read_to_string(trust).map_err(|e| format!("{trust}: {e}"))?;
     let trusted = trusted_keys(&pem);
     if trusted.is_empty() {
         return Err(format!("{trust}: no seal certificate (PEM) in it"));
     }
+    let now = chrono::Utc::now();
+    let revocation = match status {
+        None => Revocation::NotChecked,
+        Some(file) => {
+            let token = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+            match status_list::verify(&token, &trusted, now) {
+                Ok(list) => Revocation::Checked(list),
+                Err(why) => Revocation::CouldNot(format!("{file}: {why}")),
+            }
+        }
+    };
     let bytes = if subject == "-" {
         let mut input = Vec::new();
         std::io::stdin()
@@ -48,21 +78,28 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     } else {
         subject.as_bytes().to_vec()
     };
-    let now = chrono::Utc::now();
     let verdict = if bytes.starts_with(b"%PDF-") {
         verify_pdf(&bytes, &trusted, now)
     } else {
         verify(&String::from_utf8_lossy(&bytes), &trusted, now)
     };
-    Ok(report(&verdict))
+    Ok(report(&verdict, &revocation))
 }
 
-fn report(verdict: &Verdict) -> ExitCode {
-    match verdict {
-        Verdict::Valid(s) => {
-            println!("VALID: {}", s.number.as_str());
-            particulars(s);
-            ExitCode::SUCCESS
+fn report(verdict: &Verdict, revocation: &Revocation) -> ExitCode {
+    let statement = match verdict {
+        Verdict::Valid(s) | Verdict::Expired(s) => s,
+        Verdict::Invalid(why) => {
+            println!("INVALID: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    let (_, sequence) = statement.number.year_and_sequence();
+    let revoked = matches!(revocation, Revocation::Checked(list) if list.is_revoked(sequence));
+    let code = match verdict {
+        _ if revoked => {
+            println!("REVOKED: {}", statement.number.as_str());
+            ExitCode::from(2)
         }
         Verdict::Expired(s) => {
             println!(
@@ -70,14 +107,27 @@ fn report(verdict: &Verdict) -> ExitCode {
                 s.number.as_str(),
                 s.valid_until
             );
-            particulars(s);
             ExitCode::from(1)
         }
-        Verdict::Invalid(why) => {
-            println!("INVALID: {why}");
-            ExitCode::from(2)
+        _ => {
+            println!("VALID: {}", statement.number.as_str());
+            ExitCode::SUCCESS
         }
+    };
+    particulars(statement);
+    match revocation {
+        Revocation::NotChecked => {
+            println!(
+                "  revocation:   not checked (no --status-list; this tool makes no network call)"
+            )
+        }
+        Revocation::CouldNot(why) => println!("  revocation:   could not be checked: {why}"),
+        Revocation::Checked(_) if revoked => {
+            println!("  revocation:   revoked, per the status list")
+        }
+        Revocation::Checked(_) => println!("  revocation:   not revoked, per the status list"),
     }
+    code
 }
 
 fn particulars(s: &Statement) {
@@ -100,5 +150,4 @@ fn particulars(s: &Statement) {
         }
     );
     println!("  sealed by:    a seal certificate of the trust file");
-    println!("  revocation:   not checked (no network): check the number online");
 }

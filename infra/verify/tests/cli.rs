@@ -8,6 +8,7 @@ use cazier_shared::wiring::ServiceGraphs;
 use std::process::Command;
 
 struct Issued {
+    memory: Memory,
     pdf: Vec<u8>,
     number: String,
     chain: String,
@@ -49,6 +50,7 @@ async fn issue() -> Issued {
         .to_pem()
         .unwrap();
     Issued {
+        memory,
         pdf,
         number: number.as_str().to_owned(),
         chain,
@@ -134,4 +136,71 @@ async fn a_certificate_verifies_offline_and_its_forgeries_do_not() {
 
 fn memchr(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[tokio::test]
+async fn a_status_list_tells_a_revoked_certificate_and_a_foreign_list_is_not_used() {
+    let issued = issue().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    std::fs::write(path("trust.pem"), &issued.chain).unwrap();
+    std::fs::write(path("certificate.pdf"), &issued.pdf).unwrap();
+    let number = cazier_shared::domain::CertificateNumber::parse(&issued.number).unwrap();
+    let (year, _) = number.year_and_sequence();
+    let publish = |memory: &Memory| {
+        let service = memory.status_list_service().unwrap();
+        async move { service.publish(year).await.unwrap() }
+    };
+    let list_of = |memory: &Memory| {
+        let service = memory.verification_service().unwrap();
+        async move { service.status_list(year).await.unwrap().unwrap() }
+    };
+    publish(&issued.memory).await;
+    std::fs::write(path("before.jwt"), list_of(&issued.memory).await).unwrap();
+    let revoked = cazier_shared::services::revocation::revoke(
+        &*issued.memory.certificates,
+        &cazier_shared::ports::SystemClock,
+        &number,
+        "issued in error",
+        "ops",
+    )
+    .await
+    .unwrap();
+    assert!(revoked);
+    publish(&issued.memory).await;
+    std::fs::write(path("after.jwt"), list_of(&issued.memory).await).unwrap();
+
+    let (trust, pdf) = (path("trust.pem"), path("certificate.pdf"));
+    let (code, out) = verify(&[
+        "--trust",
+        &trust,
+        "--status-list",
+        &path("before.jwt"),
+        &pdf,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("not revoked, per the status list"), "{out}");
+    let (code, out) = verify(&["--trust", &trust, "--status-list", &path("after.jwt"), &pdf]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.starts_with(&format!("REVOKED: {}", issued.number)),
+        "{out}"
+    );
+
+    // Another service's list is not trusted: revocation could not be checked, and it says so.
+    let other = issue().await;
+    publish(&other.memory).await;
+    std::fs::write(path("foreign.jwt"), list_of(&other.memory).await).unwrap();
+    let (code, out) = verify(&[
+        "--trust",
+        &trust,
+        "--status-list",
+        &path("foreign.jwt"),
+        &pdf,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("could not be checked") && out.contains("not a trusted seal"),
+        "{out}"
+    );
 }

@@ -223,6 +223,20 @@ impl CertificateNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The year and the sequence within it (`CJ-2026-00001234` → 2026, 1234).
+    pub fn year_and_sequence(&self) -> (i32, u64) {
+        let mut parts = self.0.splitn(3, '-').skip(1);
+        let year = parts
+            .next()
+            .and_then(|y| y.parse().ok())
+            .unwrap_or_default();
+        let sequence = parts
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_default();
+        (year, sequence)
+    }
 }
 
 impl std::fmt::Display for CertificateNumber {

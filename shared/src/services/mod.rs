@@ -12,6 +12,7 @@ pub mod requests;
 pub mod revocation;
 pub mod roeid;
 pub mod shares;
+pub mod status;
 pub mod trust;
 pub mod validation;
 pub mod verification;

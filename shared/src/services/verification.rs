@@ -168,9 +168,20 @@ pub struct VerificationService {
     pub throttle: Arc<dyn Throttle>,
     pub clock: Arc<dyn Clock>,
     pub chain: Arc<ChainSource>,
+    /// The documents bucket, for the published status lists.
+    pub blobs: Arc<dyn crate::ports::BlobStore>,
 }
 
 impl VerificationService {
+    /// The published revocation status list of `year` (a signed JWT), if there is one.
+    pub async fn status_list(&self, year: i32) -> Result<Option<String>, Unavailable> {
+        Ok(self
+            .blobs
+            .get(&super::status::blob_key(year))
+            .await?
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
     /// Counts one verification for the client; `Err(seconds to wait)` past the limit.
     async fn throttle(&self, client: &str) -> Result<Result<(), u64>, Unavailable> {
         let key = format!("verify:{client}");

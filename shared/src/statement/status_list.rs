@@ -68,10 +68,7 @@ impl StatusList {
 
 /// A certificate's place in the lists: its year's list, at its sequence.
 pub fn index_of(number: &CertificateNumber) -> Option<(i32, u64)> {
-    let mut parts = number.as_str().splitn(3, '-').skip(1);
-    let year = parts.next()?.parse().ok()?;
-    let sequence = parts.next()?.parse().ok()?;
-    Some((year, sequence))
+    Some(number.year_and_sequence())
 }
 
 /// Signs the list of `year` as a JWT: one call to the signer.

@@ -275,6 +275,20 @@ impl CertificateStore for MemoryCertificates {
         self.audit.append_all(std::slice::from_ref(audit));
         Ok(RevokeOutcome::Revoked)
     }
+
+    async fn revoked_in(&self, year: i32) -> StoreResult<Vec<u64>> {
+        let s = lock(&self.state);
+        let mut revoked: Vec<u64> = s
+            .certificates
+            .values()
+            .filter(|c| c.revoked_at.is_some())
+            .map(|c| c.number.year_and_sequence())
+            .filter(|(y, _)| *y == year)
+            .map(|(_, sequence)| sequence)
+            .collect();
+        revoked.sort_unstable();
+        Ok(revoked)
+    }
 }
 
 #[derive(Default)]

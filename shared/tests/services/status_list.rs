@@ -104,3 +104,55 @@ async fn a_signed_list_verifies_and_forgeries_stale_or_broken_lists_do_not() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_revocation_shows_in_the_published_list_of_its_year() {
+    use cazier_shared::ports::Clock;
+    use cazier_shared::wiring::ServiceGraphs;
+    let memory = crate::common::memory().await;
+    let (certificate, _, _) = crate::common::issued(&memory).await;
+    let (other, _, _) = crate::common::issued(&memory).await;
+    let service = memory.status_list_service().unwrap();
+    let (year, sequence) = certificate.number.year_and_sequence();
+    let verification = memory.verification_service().unwrap();
+    assert_eq!(
+        verification.status_list(year).await.unwrap(),
+        None,
+        "never published"
+    );
+    let revoked = cazier_shared::services::revocation::revoke(
+        &*memory.certificates,
+        &*memory.clock,
+        &certificate.number,
+        "issued in error",
+        "ops",
+    )
+    .await
+    .unwrap();
+    assert!(revoked);
+    service.publish(year).await.unwrap();
+
+    let token = verification
+        .status_list(year)
+        .await
+        .unwrap()
+        .expect("published");
+    let chain = cazier_shared::services::trust::load(&*memory.blobs)
+        .await
+        .unwrap()
+        .unwrap();
+    let trusted = cazier_shared::statement::trusted_in(chain.certificates());
+    let list = status_list::verify(&token, &trusted, memory.clock.now()).unwrap();
+    assert!(list.is_revoked(sequence));
+    assert!(!list.is_revoked(other.number.year_and_sequence().1));
+    let claims: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(claims["sub"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/v1/status-lists/{year}")));
+}

@@ -139,8 +139,17 @@ impl CertificateStore for DynamoCertificates {
             .expression_attribute_values(":reason", s(reason))
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let (year, sequence) = number.year_and_sequence();
+        let listed = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(keys::revoked_numbers(year)))
+            .update_expression("ADD numbers :n")
+            .expression_attribute_values(":n", AttributeValue::Ns(vec![sequence.to_string()]))
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let items = vec![
             TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder().update(listed).build(),
             audit_put(&self.audit_table, audit)?,
         ];
         match transact(&self.client, items).await {
@@ -151,6 +160,18 @@ impl CertificateStore for DynamoCertificates {
             },
             Err(e) => Err(e),
         }
+    }
+
+    async fn revoked_in(&self, year: i32) -> StoreResult<Vec<u64>> {
+        let item = get_item(&self.client, &self.table, &keys::revoked_numbers(year)).await?;
+        let mut revoked: Vec<u64> = item
+            .as_ref()
+            .and_then(|i| i.get("numbers"))
+            .and_then(|v| v.as_ns().ok())
+            .map(|numbers| numbers.iter().filter_map(|n| n.parse().ok()).collect())
+            .unwrap_or_default();
+        revoked.sort_unstable();
+        Ok(revoked)
     }
 
     async fn expiring_on(&self, day: NaiveDate) -> StoreResult<Vec<Certificate>> {

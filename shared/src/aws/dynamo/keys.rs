@@ -77,6 +77,11 @@ pub const CERTIFICATE: &str = "CERTIFICATE#";
 pub fn certificate(number: &CertificateNumber) -> String {
     format!("{CERTIFICATE}{}", number.as_str())
 }
+/// The item of a year's revoked certificates (`numbers`, a number set of sequences), in the
+/// certificates table: the status list is built from it.
+pub fn revoked_numbers(year: i32) -> String {
+    format!("REVOKED#{year}")
+}
 /// A share code's item, by the keyed hash of the code.
 pub fn share(code_hash: &str) -> String {
     format!("SHARE#{code_hash}")
