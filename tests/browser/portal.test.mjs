@@ -382,7 +382,7 @@ test("pages work under their Content-Security-Policy and at 320 px (and 200 % zo
     const page = await context.newPage();
     const violations = [];
     page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
-    for (const path of ["/", "/cont/nou", "/autentificare"]) {
+    for (const path of ["/", "/cont/nou", "/autentificare", "/cod"]) {
       await page.goto(`${BASE}${path}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${path} scrolls sideways at ${width} px`);

@@ -84,15 +84,9 @@ impl Browser {
     }
 }
 
+/// Form values percent-encoded as the shared OpenID Connect client encodes query values.
 pub fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+    cazier_shared::identity::query_value(s)
 }
 
 pub fn html(reply: &Reply) -> String {

@@ -1,5 +1,7 @@
 //! The certificate PDF as outsiders see it: checked by pdfsig (poppler), pyHanko, qpdf, openssl
 //! and pdftotext on documents the stack really issued, and by `POST /v1/verifications/document`.
+//! (Over 400 lines on purpose: one stack and one issued document shared by every outside
+//! validator; splitting it would start a second stack.)
 
 use cazier_e2e::*;
 use serde_json::Value;

@@ -15,7 +15,6 @@ use crate::ports::{
 use crate::seal::{self, SealError};
 use crate::statement::{self, Statement};
 use chrono::Datelike;
-use der::Encode;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,7 +280,7 @@ impl IssuanceService {
                 valid_until,
                 has_entries: !entries.is_empty(),
             };
-            let kid = statement::key_id(&chain.seal().to_der().map_err(SealError::from)?);
+            let kid = statement::seal_key_id(&chain)?;
             let signed = statement::sign(&statement, &kid, &*self.signer).await?;
             let qr_text = format!("{verification_url}#{signed}");
             let prepared = render(

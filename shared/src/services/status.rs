@@ -5,11 +5,9 @@
 use super::trust::ChainSource;
 use super::Unavailable;
 use crate::ports::{BlobStore, CertificateStore, Clock, Signer};
-use crate::seal::SealError;
-use crate::statement::key_id;
+use crate::statement::seal_key_id;
 use crate::statement::status_list::{self, StatusList};
 use chrono::Datelike;
-use der::Encode;
 use std::sync::Arc;
 
 /// How long a published list may be used: two days, re-signed daily, so one missed run of
@@ -55,7 +53,7 @@ impl StatusListService {
             list.revoke(sequence);
         }
         let chain = self.chain.get().await?;
-        let kid = key_id(&chain.seal().to_der().map_err(SealError::from)?);
+        let kid = seal_key_id(&chain)?;
         let uri = format!("{}/{year}", self.lists_url.trim_end_matches('/'));
         let token = status_list::sign(
             &list,

@@ -58,6 +58,12 @@ pub fn key_id(certificate_der: &[u8]) -> [u8; 8] {
     kid
 }
 
+/// The key id of a chain's seal certificate: what statements and status lists name.
+pub fn seal_key_id(chain: &crate::seal::TrustChain) -> Result<[u8; 8], crate::seal::SealError> {
+    use der::Encode;
+    Ok(key_id(&chain.seal().to_der()?))
+}
+
 /// Signs the statement: one call to the signer. Returns the text after the URL's `#`.
 pub async fn sign(
     statement: &Statement,

@@ -5,7 +5,6 @@
 //! it as checks the statements.
 
 use super::TrustedKey;
-use crate::domain::CertificateNumber;
 use crate::ports::{SignError, Signer};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -64,11 +63,6 @@ impl StatusList {
                 .ok()?;
         Some(Self { bytes })
     }
-}
-
-/// A certificate's place in the lists: its year's list, at its sequence.
-pub fn index_of(number: &CertificateNumber) -> Option<(i32, u64)> {
-    Some(number.year_and_sequence())
 }
 
 /// Signs the list of `year` as a JWT: one call to the signer.

@@ -74,9 +74,18 @@ pub fn account(ctx: &mut Ctx, me: &AccountView, counter_code: Option<&str>) -> S
     page(ctx, t.account_title, body)
 }
 
-/// A code read out one character at a time by screen readers.
-fn spelled(code: &str) -> String {
-    code.chars().map(String::from).collect::<Vec<_>>().join(" ")
+/// A code read out one character at a time by screen readers (hyphens are read as pauses).
+pub(crate) fn spelled(code: &str) -> String {
+    code.split('-')
+        .map(|group| {
+            group
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn new_request(ctx: &mut Ctx, chosen: Option<&str>, errors: &[FieldError]) -> String {

@@ -39,7 +39,7 @@ pub fn codes(
         @if let Some(created) = shown.created {
             div.notice role="status" {
                 h2 { (s.created_title) }
-                p.code aria-label=(spelled(&created.code)) { (created.code) }
+                p.code aria-label=(super::account::spelled(&created.code)) { (created.code) }
                 p { (s.works_until) ": " (last_bucharest_day(created.expires_at).format("%d.%m.%Y")) }
                 p { (s.created_copy) }
                 p { (s.created_where) " " a href="/cod" { (shown.origin) "/cod" } "." }
@@ -98,20 +98,6 @@ fn share_tag(ctx: &Ctx, status: ShareStatus) -> Markup {
             ShareStatus::Revoked => span.tag.bad { (s.revoked) },
         }
     }
-}
-
-/// A code read out one character at a time by screen readers (hyphens as pauses).
-fn spelled(code: &str) -> String {
-    code.split('-')
-        .map(|group| {
-            group
-                .chars()
-                .map(String::from)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The third party's form.
