@@ -11,13 +11,15 @@ API_PORT="${API_PORT:-3000}"
 MAIL_PORT="${MAIL_PORT:-2525}"
 # The ROeID stand-in's port is named in infra/local/dev-issuers.json (its issuer identifier).
 ROEID_PORT=4010
+# The timestamping authority (certomancer): its certificates name this port in their CRL URLs.
+TSA_PORT="${TSA_PORT:-4020}"
 STATE_DIR=.local
 
 bash infra/local/bootstrap.sh
 echo "building the local server and the admin tool…"
 cargo build -q -p cazier-local -p cazier-admin
 
-for port in "$MOTO_PORT" "$API_PORT" "$MAIL_PORT" "$ROEID_PORT"; do
+for port in "$MOTO_PORT" "$API_PORT" "$MAIL_PORT" "$ROEID_PORT" "$TSA_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use: is another 'make up' running? (set MOTO_PORT / API_PORT)" >&2
     exit 1
@@ -34,12 +36,27 @@ mail_pid=$!
 # ROeID / CEI sign-in: the oidc-provider package; its dev sign-in page takes a CNP as the login.
 node infra/local/oidc/server.mjs --port "$ROEID_PORT" >"$STATE_DIR/roeid.log" 2>&1 &
 roeid_pid=$!
-pids=("$moto_pid" "$mail_pid" "$roeid_pid")
+# Every seal is timestamped (PAdES-B-T) by a real RFC 3161 TSA: certomancer, keys made afresh.
+bash infra/local/tsa/serve.sh "$TSA_PORT" "$STATE_DIR/tsa-keys" >"$STATE_DIR/tsa.log" 2>&1 &
+tsa_pid=$!
+pids=("$moto_pid" "$mail_pid" "$roeid_pid" "$tsa_pid")
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1 && break
   sleep 0.1
 done
+
+tsa="http://127.0.0.1:$TSA_PORT"
+for _ in $(seq 1 100); do
+  curl -fs "$tsa/_certomancer/any-cert/cazier-tsa/root.cert.pem" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+# Validators (pyhanko --trust, openssl ts -verify -CAfile) trust this root for the timestamps.
+curl -fsS "$tsa/_certomancer/any-cert/cazier-tsa/root.cert.pem" >"$STATE_DIR/tsa-root.pem"
+tsa_certificates="$(curl -fsS "$tsa/_certomancer/any-cert/cazier-tsa/tsa.cert.pem")
+$(cat "$STATE_DIR/tsa-root.pem")"
+
+echo "  timestamps (certomancer): $tsa/cazier-tsa/tsa/tsa  (its root: $STATE_DIR/tsa-root.pem)"
 
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION="${AWS_REGION:-eu-central-1}"
 CAZIER_OPERATOR_PASSWORD=operator-local-password ./target/debug/cazier-local \
@@ -52,5 +69,7 @@ CAZIER_OPERATOR_PASSWORD=operator-local-password ./target/debug/cazier-local \
   --parameter "IdentityIssuers=$(cat infra/local/dev-issuers.json)" \
   --parameter "VerificationPageUrl=http://127.0.0.1:$API_PORT/verificare" \
   --parameter "PortalUrl=http://127.0.0.1:$API_PORT" \
+  --parameter "TimestampAuthorityUrl=$tsa/cazier-tsa/tsa/tsa" \
+  --parameter "TimestampAuthorityCertificates=$tsa_certificates" \
   --mail-sink "127.0.0.1:$MAIL_PORT" \
   "$@"

@@ -46,12 +46,23 @@ fn chain() -> TrustChain {
 }
 
 fn prepare(content: &CertificateContent<'_>, chain: &TrustChain) -> Vec<u8> {
-    let prepared = render(content, seal::cms_capacity(chain).expect("capacity")).expect("render");
+    // Room for a timestamp token as the local TSA's (about 1.2 KB).
+    let prepared =
+        render(content, seal::cms_capacity(chain, 1_300).expect("capacity")).expect("render");
     let attributes = seal::signed_attributes(&prepared.digest(), chain.seal()).expect("attributes");
     let _to_sign = seal::to_be_signed(&attributes).expect("DER");
     let signature = [0x30u8; 72];
-    let cms = seal::signed_data(attributes, &signature, chain).expect("cms");
-    prepared.embed(&cms).expect("embed")
+    let cms = seal::signed_data(attributes, &signature, chain, None).expect("cms");
+    // The validation material appended as for PAdES-B-LT (the chain; CRLs add their size).
+    let material = cazier_shared::pdf::dss::ValidationMaterial {
+        certificates: chain
+            .certificates()
+            .iter()
+            .map(|c| der::Encode::to_der(c).expect("DER"))
+            .collect(),
+        crls: Vec::new(),
+    };
+    cazier_shared::pdf::dss::append(prepared.embed(&cms).expect("embed"), &material).expect("DSS")
 }
 
 fn measure(label: &str, content: &CertificateContent<'_>, chain: &TrustChain) {

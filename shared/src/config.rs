@@ -94,6 +94,10 @@ pub mod vars {
     pub const PORTAL_URL: &str = "PORTAL_URL";
     /// Local stack only: an SMTP sink to send notices to instead of SES.
     pub const MAIL_SMTP_ADDRESS: &str = "MAIL_SMTP_ADDRESS";
+    /// The RFC 3161 timestamping authority every seal is stamped by (PAdES-B-T).
+    pub const TIMESTAMP_AUTHORITY_URL: &str = "TIMESTAMP_AUTHORITY_URL";
+    /// Its certificate (PEM), then its issuers': tokens must be signed with the first.
+    pub const TIMESTAMP_AUTHORITY_CERTIFICATES: &str = "TIMESTAMP_AUTHORITY_CERTIFICATES";
     /// Not given to any function: only ops' tools sign with the trust root.
     pub const TRUST_ROOT_KEY_ID: &str = "TRUST_ROOT_KEY_ID";
 }

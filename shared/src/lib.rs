@@ -3,11 +3,13 @@
 
 pub mod aws;
 pub mod config;
+pub mod crl;
 pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod identity;
 pub mod oidc;
+pub mod outbound;
 pub mod pdf;
 pub mod ports;
 pub mod privacy;
@@ -19,5 +21,7 @@ pub mod statement;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod timestamp;
 pub mod token_client;
+pub mod tsa_client;
 pub mod wiring;

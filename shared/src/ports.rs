@@ -300,6 +300,20 @@ pub enum TokenError {
     Unavailable(String),
 }
 
+/// A timestamping authority (RFC 3161 over HTTP, as TSAs serve it) and the files its PKI
+/// publishes (CRLs at its certificates' distribution points).
+#[async_trait]
+pub trait TimestampAuthority: Send + Sync {
+    /// Sends a timestamp request (DER) to `url` and returns the reply (DER).
+    async fn exchange(
+        &self,
+        url: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, crate::timestamp::TimestampError>;
+    /// Fetches a published file (a CRL) from `url`.
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, crate::timestamp::TimestampError>;
+}
+
 /// An OpenID Connect provider's token endpoint (over HTTPS deployed; the local stack's
 /// provider over loopback HTTP).
 #[async_trait]

@@ -49,7 +49,7 @@ pub enum SealError {
     NoChain,
 }
 
-fn ecdsa_sha256() -> AlgorithmIdentifierOwned {
+pub(crate) fn ecdsa_sha256() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid: rfc5912::ECDSA_WITH_SHA_256,
         parameters: None,
@@ -63,7 +63,7 @@ fn sha256_algorithm() -> AlgorithmIdentifierOwned {
     }
 }
 
-fn extension<T: Encode + const_oid::AssociatedOid>(
+pub(crate) fn extension<T: Encode + const_oid::AssociatedOid>(
     value: &T,
     critical: bool,
 ) -> Result<Extension, SealError> {
@@ -75,7 +75,7 @@ fn extension<T: Encode + const_oid::AssociatedOid>(
 }
 
 /// Key identifier (RFC 5280 4.2.1.2, method 1): SHA-1 would do; SHA-256 truncated is as good.
-fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Result<OctetString, SealError> {
+pub(crate) fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Result<OctetString, SealError> {
     let digest = Sha256::digest(spki.subject_public_key.raw_bytes());
     Ok(OctetString::new(&digest[..20])?)
 }
@@ -178,7 +178,8 @@ fn verifying_key(spki: &SubjectPublicKeyInfoOwned) -> Result<p256::ecdsa::Verify
         .map_err(|_| SealError::Invalid("unsupported elliptic curve".into()))
 }
 
-fn verify_ecdsa(
+/// Whether `signature` (ECDSA P-256 / SHA-256, DER) over `message` verifies with `spki`.
+pub fn verify_signature(
     spki: &SubjectPublicKeyInfoOwned,
     message: &[u8],
     signature: &[u8],
@@ -198,7 +199,7 @@ pub fn verify_certificate(child: &Certificate, issuer: &Certificate) -> Result<(
             child.signature_algorithm.oid
         )));
     }
-    verify_ecdsa(
+    verify_signature(
         &issuer.tbs_certificate.subject_public_key_info,
         &child.tbs_certificate.to_der()?,
         child.signature.raw_bytes(),
@@ -377,12 +378,25 @@ pub fn to_be_signed(attributes: &SignedAttributes) -> Result<Vec<u8>, SealError>
     Ok(attributes.to_der()?)
 }
 
-/// The detached CMS `SignedData` (DER of its ContentInfo) for `/Contents`.
+/// The detached CMS `SignedData` (DER of its ContentInfo) for `/Contents`; with a timestamp
+/// token over `signature` as its unsigned attribute, a PAdES-B-T signature.
 pub fn signed_data(
     attributes: SignedAttributes,
     signature: &[u8],
     chain: &TrustChain,
+    timestamp: Option<&[u8]>,
 ) -> Result<Vec<u8>, SealError> {
+    let unsigned_attrs = match timestamp {
+        None => None,
+        Some(token) => {
+            let mut set = SetOfVec::new();
+            set.insert(attribute(
+                crate::timestamp::ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+                Any::from_der(token)?,
+            )?)?;
+            Some(set)
+        }
+    };
     let seal = chain.seal();
     let signer = SignerInfo {
         version: CmsVersion::V1,
@@ -394,7 +408,7 @@ pub fn signed_data(
         signed_attrs: Some(attributes),
         signature_algorithm: ecdsa_sha256(),
         signature: OctetString::new(signature)?,
-        unsigned_attrs: None,
+        unsigned_attrs,
     };
     let mut digest_algorithms = SetOfVec::new();
     digest_algorithms.insert(sha256_algorithm())?;
@@ -425,11 +439,15 @@ pub fn signed_data(
 /// Longest DER of an ECDSA P-256 signature.
 const MAX_ECDSA_P256_DER: usize = 72;
 
-/// Bytes the CMS of a signature with `chain` takes at most: what the PDF reserves for it.
-/// Everything in it has a fixed size but the signature, counted at its longest.
-pub fn cms_capacity(chain: &TrustChain) -> Result<usize, SealError> {
+/// Bytes the CMS of a signature with `chain` and a timestamp token of `token_len` bytes takes
+/// at most: what the PDF reserves for it. Everything in it has a fixed size but the signature,
+/// counted at its longest, and the token, whose size the caller bounds.
+pub fn cms_capacity(chain: &TrustChain, token_len: usize) -> Result<usize, SealError> {
     let attributes = signed_attributes(&[0; 32], chain.seal())?;
-    Ok(signed_data(attributes, &[0x30; MAX_ECDSA_P256_DER], chain)?.len())
+    let base = signed_data(attributes, &[0x30; MAX_ECDSA_P256_DER], chain, None)?.len();
+    // The unsigned attributes' [1] SET, the attribute SEQUENCE, its OID and value SET: at most
+    // 4 headers of 4 bytes and an 11-byte OID.
+    Ok(base + token_len + 4 * 4 + 11)
 }
 
 /// The outcome of checking a detached CMS signature against a document digest.
@@ -487,7 +505,7 @@ pub fn check_cms(cms: &[u8], digest: &[u8; 32]) -> CmsCheck {
         .and_then(|v| v.decode_as::<OctetString>().ok())
         .is_some_and(|d| d.as_bytes() == digest);
     let signature_verifies = to_be_signed(attributes).is_ok_and(|message| {
-        verify_ecdsa(
+        verify_signature(
             &signer.tbs_certificate.subject_public_key_info,
             &message,
             info.signature.as_bytes(),

@@ -62,4 +62,7 @@ pub mod metrics {
     pub const GENERATION_FAILURES: &str = "GenerationFailures";
     /// A notice e-mail could not be handed to SES.
     pub const NOTICES_FAILED: &str = "NoticesFailed";
+    /// The root's published CRL runs out within 30 days (or is missing): run
+    /// `cazier-admin trust crl`, or issuance stops when it does.
+    pub const ROOT_CRL_EXPIRING: &str = "RootCrlExpiring";
 }

@@ -7,12 +7,14 @@ use crate::config::{vars, ConfigError};
 use crate::identity::Issuer;
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore, IdentityNonces,
-    Mailer, RecordStore, RequestStore, SessionStore, ShareStore, Signer, Throttle, TokenEndpoint,
+    Mailer, RecordStore, RequestStore, SessionStore, ShareStore, Signer, Throttle,
+    TimestampAuthority, TokenEndpoint,
 };
 use crate::services::accounts::AccountService;
 use crate::services::checks::CheckService;
 use crate::services::ghiseul::GhiseulService;
 use crate::services::issuance::IssuanceService;
+use crate::services::ltv::ValidationSource;
 use crate::services::notices::NoticeService;
 use crate::services::requests::RequestService;
 use crate::services::roeid::RoeidService;
@@ -21,6 +23,7 @@ use crate::services::status::StatusListService;
 use crate::services::trust::ChainSource;
 use crate::services::validation::ValidationService;
 use crate::services::verification::VerificationService;
+use crate::timestamp::Timestamps;
 use std::sync::Arc;
 
 /// What the sessions table holds: sessions, throttling counters, identity-provider nonces.
@@ -48,6 +51,8 @@ pub trait PortSource {
     fn mailer(&self) -> Result<Arc<dyn Mailer>, ConfigError>;
     /// Where OpenID Connect authorization codes are redeemed.
     fn token_endpoint(&self) -> Result<Arc<dyn TokenEndpoint>, ConfigError>;
+    /// Where timestamps are asked for and CRLs fetched.
+    fn timestamp_authority(&self) -> Result<Arc<dyn TimestampAuthority>, ConfigError>;
     /// The seal's certificate chain, shared by every service of this source.
     fn chain(&self) -> Result<Arc<ChainSource>, ConfigError>;
     /// A setting by its environment-variable name (`config::vars`).
@@ -120,8 +125,20 @@ pub trait ServiceGraphs: PortSource {
         })
     }
 
+    /// The configured timestamping authority.
+    fn timestamps(&self) -> Result<Arc<Timestamps>, ConfigError> {
+        Timestamps::new(
+            self.setting(vars::TIMESTAMP_AUTHORITY_URL)?,
+            &self.setting(vars::TIMESTAMP_AUTHORITY_CERTIFICATES)?,
+            self.timestamp_authority()?,
+        )
+        .map(Arc::new)
+        .map_err(|e| ConfigError::Invalid(vars::TIMESTAMP_AUTHORITY_CERTIFICATES, e.to_string()))
+    }
+
     fn issuance_service(&self) -> Result<IssuanceService, ConfigError> {
         let records = self.records()?;
+        let timestamps = self.timestamps()?;
         Ok(IssuanceService {
             accounts: self.accounts()?,
             requests: self.requests()?,
@@ -137,6 +154,13 @@ pub trait ServiceGraphs: PortSource {
             verification_page: self.setting(vars::VERIFICATION_PAGE_URL)?,
             mailer: self.mailer()?,
             portal_url: self.setting(vars::PORTAL_URL)?,
+            validation: Arc::new(ValidationSource::new(
+                self.documents()?,
+                timestamps.clone(),
+                self.clock(),
+            )),
+            timestamps,
+            token_room: Default::default(),
         })
     }
 

@@ -227,6 +227,52 @@ impl MailSink {
     }
 }
 
+/// The timestamping authority: certomancer (PyPI) serving RFC 3161 and its CA's CRLs, as
+/// configured by `infra/local/tsa/certomancer.yml` (keys made afresh at each start).
+pub struct LocalTsa {
+    /// Where it stamps (the `TimestampAuthorityUrl` parameter).
+    pub url: String,
+    /// Its certificate, then its root's (the `TimestampAuthorityCertificates` parameter).
+    pub certificates_pem: String,
+    /// Its root alone: what validators trust for its tokens.
+    pub root_pem: String,
+    _helper: Helper,
+}
+
+impl LocalTsa {
+    pub fn start(state_dir: &Path) -> LocalTsa {
+        let keys = state_dir.join("tsa-keys").to_string_lossy().into_owned();
+        let script = workspace_root().join("infra/local/tsa/serve.sh");
+        let script = script.to_string_lossy().into_owned();
+        let args = [script.as_str(), "{port}", keys.as_str()];
+        let (helper, port) = Helper::run(
+            "certomancer",
+            Path::new("bash"),
+            &args,
+            &state_dir.join("tsa.log"),
+        );
+        let origin = format!("http://127.0.0.1:{port}");
+        let pem = |label: &str| {
+            let out = Command::new("curl")
+                .args([
+                    "-fsS",
+                    &format!("{origin}/_certomancer/any-cert/cazier-tsa/{label}.cert.pem"),
+                ])
+                .output()
+                .expect("curl runs");
+            assert!(out.status.success(), "the TSA's {label} certificate");
+            String::from_utf8(out.stdout).expect("PEM")
+        };
+        let root_pem = pem("root");
+        LocalTsa {
+            url: format!("{origin}/cazier-tsa/tsa/tsa"),
+            certificates_pem: pem("tsa") + &root_pem,
+            root_pem,
+            _helper: helper,
+        }
+    }
+}
+
 /// The ROeID / CEI stand-in: the `oidc-provider` package (npm) as configured by
 /// `infra/local/oidc/server.mjs`. Its dev sign-in page takes a CNP as the login.
 pub struct RoeidProvider {
@@ -271,6 +317,7 @@ pub struct TestStack {
     pub moto: Moto,
     pub mail: MailSink,
     pub roeid: RoeidProvider,
+    pub tsa: LocalTsa,
     pub state_dir: PathBuf,
     /// The stack's adapters and services, wired from its outputs as the admin tool does.
     pub wiring: Wiring,
@@ -288,6 +335,24 @@ impl TestStack {
         let moto = Moto::start(&state_dir);
         let mail = MailSink::start(&state_dir);
         let roeid = RoeidProvider::start(&state_dir);
+        let tsa = LocalTsa::start(&state_dir);
+        let mut parameters: Vec<(String, String)> = parameters
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    v.replace(RoeidProvider::DEV_ORIGIN, &roeid.origin),
+                )
+            })
+            .collect();
+        for (name, value) in [
+            ("TimestampAuthorityUrl", &tsa.url),
+            ("TimestampAuthorityCertificates", &tsa.certificates_pem),
+        ] {
+            if !parameters.iter().any(|(k, _)| k == name) {
+                parameters.push((name.into(), value.clone()));
+            }
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -301,13 +366,7 @@ impl TestStack {
                 stage: "test".into(),
                 port: 0,
                 state_dir: state_dir.clone(),
-                parameters: parameters
-                    .iter()
-                    .map(|(k, v)| {
-                        let v = v.replace(RoeidProvider::DEV_ORIGIN, &roeid.origin);
-                        (k.to_string(), v)
-                    })
-                    .collect(),
+                parameters: parameters.into_iter().collect(),
                 seed_operator: Some((
                     OPERATOR_EMAIL.into(),
                     OPERATOR_PASSWORD.into(),
@@ -325,7 +384,12 @@ impl TestStack {
             .with_setting(vars::IDENTITY_ISSUERS, "[]")
             .with_setting(vars::PORTAL_URL, "http://127.0.0.1")
             .with_setting(vars::NOTICE_SENDER, "no-reply@cazier.test")
-            .with_setting(vars::MAIL_SMTP_ADDRESS, mail.address.clone());
+            .with_setting(vars::MAIL_SMTP_ADDRESS, mail.address.clone())
+            .with_setting(vars::TIMESTAMP_AUTHORITY_URL, tsa.url.clone())
+            .with_setting(
+                vars::TIMESTAMP_AUTHORITY_CERTIFICATES,
+                tsa.certificates_pem.clone(),
+            );
         TestStack {
             base_url: stack.base_url(),
             outputs: stack.outputs.clone(),
@@ -334,6 +398,7 @@ impl TestStack {
             moto,
             mail,
             roeid,
+            tsa,
             state_dir,
             wiring,
             _running: stack,
@@ -754,6 +819,8 @@ pub fn issuance_service(
     stack: &TestStack,
     clock: Arc<dyn Clock>,
 ) -> cazier_shared::services::issuance::IssuanceService {
+    // The business clock moves; the CRLs' currency stays judged by the real one (a document is
+    // made now, whatever day the test pretends it is).
     let mut service = stack.wiring.issuance_service().expect("issuance wires");
     service.clock = clock;
     service

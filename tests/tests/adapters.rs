@@ -396,3 +396,56 @@ fn expiry_notices_find_certificates_by_their_last_day_and_go_out_once() {
     assert_eq!(expiring.len(), 1, "{mails:?}");
     assert!(expiring[0].contains("/certificate"));
 }
+
+#[test]
+fn the_timestamping_authority_adapter_speaks_rfc_3161_and_fetches_its_crl() {
+    use cazier_shared::timestamp::{TimestampError, Timestamps};
+    use cazier_shared::tsa_client::HttpTimestampAuthority;
+    let stack = stack();
+    let http: Arc<dyn TimestampAuthority> = Arc::new(HttpTimestampAuthority::default());
+    let tsa = Timestamps::new(
+        stack.tsa.url.clone(),
+        &stack.tsa.certificates_pem,
+        http.clone(),
+    )
+    .expect("the TSA's configuration");
+    stack.runtime.block_on(async {
+        // certomancer stamps; the reply passes our checks and the time is now.
+        let token = tsa
+            .stamp(b"a seal's signature value")
+            .await
+            .expect("a token");
+        assert!((token.time - chrono::Utc::now()).num_seconds().abs() < 60);
+        println!(
+            "timestamp token from certomancer: {} bytes",
+            token.der.len()
+        );
+
+        // Its CA's CRL, from the distribution point in its certificate, current.
+        let urls = cazier_shared::crl::distribution_points(tsa.signer());
+        assert_eq!(urls.len(), 1, "{urls:?}");
+        let der = http.fetch(&urls[0]).await.expect("the CRL");
+        let issuer = &tsa.certificates[1];
+        let crl = cazier_shared::crl::Crl::read(der, &issuer.tbs_certificate.subject, Some(issuer))
+            .expect("signed by the TSA's root");
+        assert!(crl.current_at(chrono::Utc::now()));
+
+        // Down, or not a TSA at that address: unavailable (the request waits), not a crash.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a port");
+        for url in [
+            format!("http://127.0.0.1:{closed}/tsa"),
+            stack.tsa.url.replace("/tsa/tsa", "/tsa/nothing-here"),
+        ] {
+            let down = Timestamps::new(url.clone(), &stack.tsa.certificates_pem, http.clone())
+                .expect("configuration");
+            let error = down.stamp(b"x").await.expect_err("no token");
+            assert!(
+                matches!(error, TimestampError::Unavailable(_)),
+                "{url}: {error}"
+            );
+        }
+    });
+}

@@ -135,11 +135,33 @@ fn pdfsig(nss: &str, pdf: &str) -> String {
     run("pdfsig", &["-nssdir", nss, pdf]).1
 }
 
-fn pyhanko_validate(root: &str, pdf: &str) -> (bool, String) {
-    run(
-        &pyhanko(),
-        &["sign", "validate", "--trust-replace", "--trust", root, pdf],
-    )
+/// pyHanko's basic validation, trusting `roots` (the seal's, and the TSA's for its tokens).
+fn pyhanko_validate(roots: &[&str], pdf: &str) -> (bool, String) {
+    let mut args = vec!["sign", "validate", "--trust-replace"];
+    for root in roots {
+        args.extend(["--trust", root]);
+    }
+    args.push(pdf);
+    run(&pyhanko(), &args)
+}
+
+/// pyHanko's AdES validation (ETSI EN 319 102-1: revocation data required for every
+/// certificate), with no network at all (an empty network namespace): what a verifier can do
+/// with the document alone, years from now.
+fn pyhanko_ades_offline(roots: &[&str], pdf: &str) -> (bool, String) {
+    let python = pyhanko();
+    let mut args = vec![
+        "-rn",
+        python.as_str(),
+        "sign",
+        "adesverify",
+        "--trust-replace",
+    ];
+    for root in roots {
+        args.extend(["--trust", root]);
+    }
+    args.extend(["--pretty-print", pdf]);
+    run("unshare", &args)
 }
 
 #[test]
@@ -159,9 +181,11 @@ fn an_issued_certificate_is_trusted_by_pdf_validators_and_readable() {
     assert!(sig.contains("Signature is Valid"), "{sig}");
     assert!(sig.contains("Certificate is Trusted"), "{sig}");
     assert!(sig.contains("ETSI.CAdES.detached"), "{sig}");
-    assert!(sig.contains("Total document signed"), "{sig}");
+    // Followed by its validation material (PAdES-B-LT), in an incremental update.
+    assert!(sig.contains("Not total document signed"), "{sig}");
 
-    let (ok, report) = pyhanko_validate(&root, &pdf_path);
+    let tsa_root = dir.write("tsa-root.pem", stack.tsa.root_pem.as_bytes());
+    let (ok, report) = pyhanko_validate(&[&root, &tsa_root], &pdf_path);
     assert!(ok, "{report}");
     assert!(report.contains("INTACT"), "{report}");
     assert!(report.contains("TRUSTED"), "{report}");
@@ -204,7 +228,10 @@ fn an_issued_certificate_is_trusted_by_pdf_validators_and_readable() {
         "{attrs}"
     );
     assert!(attrs.contains("messageDigest"), "{attrs}");
-    assert!(!attrs.contains("signingTime"), "no signing-time attribute");
+    // PAdES: no signing-time among the seal's signed attributes (the TSA's token has one).
+    let seal_attributes = seal_signer(&cms).signed_attrs.expect("signed attributes");
+    let signing_time = const_oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+    assert!(seal_attributes.iter().all(|a| a.oid != signing_time));
 
     let (ok, text) = run("pdftotext", &["-layout", &pdf_path, "-"]);
     assert!(ok, "{text}");
@@ -296,7 +323,8 @@ fn an_issued_certificate_is_trusted_by_pdf_validators_and_readable() {
     assert!(ok && page_count == Some("1"), "{pages}");
     assert!(pages.contains("595.28 x 841.89"), "A4: {pages}");
     println!("PDF: {} bytes", pdf.len());
-    assert!(pdf.len() <= 32 * 1024, "{} bytes", pdf.len());
+    // 31 KB of certificate, its timestamp token and the validation material (PAdES-B-LT).
+    assert!(pdf.len() <= 40 * 1024, "{} bytes", pdf.len());
 
     let answer = verify_document(&client, &pdf);
     assert_eq!(answer.status, 200);
@@ -312,6 +340,135 @@ fn offset_of(pdf: &[u8], needle: &[u8]) -> usize {
     pdf.windows(needle.len())
         .position(|w| w == needle)
         .expect("needle in the PDF")
+}
+
+/// The seal's signer information in its CMS.
+fn seal_signer(cms_der: &[u8]) -> cms::signed_data::SignerInfo {
+    use der::Decode;
+    let content = cms::content_info::ContentInfo::from_der(cms_der).expect("CMS");
+    let signed = content
+        .content
+        .decode_as::<cms::signed_data::SignedData>()
+        .expect("SignedData");
+    let signer = signed.signer_infos.0.iter().next().expect("a signer");
+    signer.clone()
+}
+
+/// The seal's timestamp token (the signer's unsigned attribute) and its signature value.
+fn timestamp_token(cms_der: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    use der::Encode;
+    let signer = seal_signer(cms_der);
+    let token = signer
+        .unsigned_attrs
+        .as_ref()
+        .and_then(|a| a.iter().next())
+        .and_then(|a| a.values.iter().next())
+        .expect("an unsigned attribute: the timestamp token")
+        .to_der()
+        .expect("DER");
+    (token, signer.signature.as_bytes().to_vec())
+}
+
+#[test]
+fn the_seal_is_timestamped_and_validates_long_term_without_the_network() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let (_, pdf) = issued_pdf(&client, &citizen);
+    println!("PAdES-B-LT certificate: {} bytes", pdf.len());
+    let dir = Workdir::new();
+    let path = dir.write("certificate.pdf", &pdf);
+    let (_, chain) = published_chain(&client);
+    let root = dir.write("root.pem", chain[1].as_bytes());
+    let tsa_root = dir.write("tsa-root.pem", stack.tsa.root_pem.as_bytes());
+
+    // pyHanko, offline: the seal and the TSA trusted, with the revocation data in the file.
+    let (ok, report) = pyhanko_ades_offline(&[&root, &tsa_root], &path);
+    println!("pyhanko sign adesverify (no network):\n{report}");
+    assert!(ok, "{report}");
+    assert!(
+        report.contains("The signer's certificate is trusted."),
+        "{report}"
+    );
+    assert!(
+        report.contains("This timestamp is backed by a time stamping authority."),
+        "{report}"
+    );
+    assert!(
+        report.contains("The TSA certificate is trusted."),
+        "{report}"
+    );
+    assert!(
+        report.contains("All modifications relate to signature maintenance"),
+        "{report}"
+    );
+    assert!(
+        report.contains("The signature is judged VALID."),
+        "{report}"
+    );
+
+    // The same signature without its validation material (B-T only) is not trusted offline:
+    // the DSS is what carries it.
+    let signed_end = memchr::memmem::find(&pdf, b"%%EOF").expect("first revision") + 5;
+    let bare = dir.write("without-dss.pdf", &pdf[..signed_end]);
+    let (ok, report) = pyhanko_ades_offline(&[&root, &tsa_root], &bare);
+    assert!(!ok, "{report}");
+    assert!(
+        report.contains("no revocation information could be found"),
+        "{report}"
+    );
+
+    // openssl: the token is over this signature's value and by the TSA.
+    let (cms_der, _) = signature_parts(&pdf);
+    let (token, signature) = timestamp_token(&cms_der);
+    let token_path = dir.write("token.der", &token);
+    let imprint = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&signature));
+    let verify = |digest: &str| {
+        run(
+            "openssl",
+            &[
+                "ts",
+                "-verify",
+                "-token_in",
+                "-in",
+                &token_path,
+                "-digest",
+                digest,
+                "-CAfile",
+                &tsa_root,
+            ],
+        )
+    };
+    let (ok, out) = verify(&imprint);
+    assert!(ok && out.contains("Verification: OK"), "{out}");
+    let mut other = imprint.clone().into_bytes();
+    other[0] = if other[0] == b'0' { b'1' } else { b'0' };
+    let (ok, out) = verify(std::str::from_utf8(&other).expect("hex"));
+    assert!(!ok && out.contains("message imprint mismatch"), "{out}");
+    let (_, text) = run(
+        "openssl",
+        &["ts", "-reply", "-token_in", "-in", &token_path, "-text"],
+    );
+    println!("openssl ts -reply -token_in -text:\n{text}");
+    assert!(
+        text.contains("cazier local timestamping authority"),
+        "{text}"
+    );
+
+    // pdfsig (poppler 22 shows no RFC 3161 token): the seal valid, the update after it.
+    let nss = nss_trusting(&dir, &chain[1]);
+    let sig = pdfsig(&nss, &path);
+    println!("pdfsig:\n{sig}");
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    assert!(sig.contains("Certificate is Trusted"), "{sig}");
+
+    // cazier-verify's own check: the DSS update is accepted after the seal.
+    let trusted = cazier_shared::statement::trusted_keys(&published_chain(&client).0);
+    let verdict = cazier_shared::statement::verify_pdf(&pdf, &trusted, chrono::Utc::now());
+    assert!(
+        matches!(verdict, cazier_shared::statement::Verdict::Valid(_)),
+        "{verdict:?}"
+    );
 }
 
 #[test]
@@ -337,7 +494,7 @@ fn one_changed_byte_is_caught_by_everyone() {
         sig.contains("Signature is Invalid") || sig.contains("Digest Mismatch"),
         "{sig}"
     );
-    let (ok, report) = pyhanko_validate(&root, &path);
+    let (ok, report) = pyhanko_validate(&[&root], &path);
     assert!(!ok || !report.contains("INTACT"), "{report}");
 
     let answer = verify_document(&client, &tampered).json();
@@ -494,12 +651,12 @@ async fn another_issuers_certificate(
             verification_url: "https://example.org/verify",
             qr_text: "https://example.org/verify",
         },
-        seal::cms_capacity(&chain)?,
+        seal::cms_capacity(&chain, 0)?,
     )?;
     let attributes = seal::signed_attributes(&prepared.digest(), chain.seal())?;
     use cazier_shared::ports::Signer;
     let signature = key.sign(&seal::to_be_signed(&attributes)?).await?;
-    Ok(prepared.embed(&seal::signed_data(attributes, &signature, &chain)?)?)
+    Ok(prepared.embed(&seal::signed_data(attributes, &signature, &chain, None)?)?)
 }
 
 #[test]

@@ -157,7 +157,11 @@ fn register_validate_request_download_and_verify() {
 
     // 6. The document's seal verifies, and its certificate is for the KMS signing key.
     let signed = cazier_shared::pdf::pades::read_signed(&pdf.body).expect("a signed PDF");
-    assert!(signed.covers_whole_file);
+    // Followed by its validation material (PAdES-B-LT) and nothing else.
+    let (sealed, appended) = pdf.body.split_at(signed.signed_len);
+    assert!(cazier_shared::pdf::dss::only_validation_material(
+        sealed, appended
+    ));
     assert_eq!(signed.number.as_deref(), Some(number.as_str()));
     let cazier_shared::seal::CmsCheck::Valid { signer } =
         cazier_shared::seal::check_cms(&signed.cms, &signed.digest)

@@ -5,7 +5,9 @@ use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventR
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::RequestId;
-use cazier_shared::services::issuance::{IssuanceService, IssueError, Outcome, SweepReport};
+use cazier_shared::services::issuance::{
+    IssuanceService, IssueError, Outcome, SweepReport, ROOT_CRL_WARNING,
+};
 use cazier_shared::services::notices::NoticeService;
 use cazier_shared::services::status::StatusListService;
 use cazier_shared::wiring::ServiceGraphs;
@@ -60,6 +62,26 @@ impl GeneratorFunction {
         })
     }
 
+    /// Daily: warns (log and metric, which an alarm watches) a month before the root's CRL
+    /// runs out, since no certificate is issued without current revocation data.
+    async fn check_root_crl(&self) {
+        match self.service.root_crl_left().await {
+            Ok(None) => {}
+            Ok(Some(left)) if left > ROOT_CRL_WARNING => {}
+            Ok(Some(left)) => {
+                tracing::error!(
+                    days_left = left.num_days(),
+                    "the root's CRL runs out soon: run `cazier-admin trust crl`"
+                );
+                cazier_shared::telemetry::count(
+                    cazier_shared::telemetry::metrics::ROOT_CRL_EXPIRING,
+                    None,
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "the root's CRL could not be checked"),
+        }
+    }
+
     /// Scheduled: requests that are still pending after the stream gave up.
     pub async fn sweep(&self) -> Result<SweepReport, IssueError> {
         self.service.sweep().await
@@ -76,7 +98,8 @@ impl GeneratorFunction {
             return Ok(serde_json::to_value(response)?);
         }
         if event.get("job").and_then(serde_json::Value::as_str) == Some(EXPIRY_NOTICES_JOB) {
-            // The daily jobs: each runs even if the other fails.
+            // The daily jobs: each runs even if the others fail.
+            self.check_root_crl().await;
             let lists = self.status_lists.publish_current().await;
             self.notices.send_expiry_notices().await?;
             lists.map_err(GeneratorError::StatusLists)?;

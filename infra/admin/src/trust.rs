@@ -34,7 +34,11 @@ pub enum TrustCommand {
     /// Installs the chain the provider returned (PEM: the seal certificate first, then its
     /// issuers), after checking it is for the signing key and each certificate signs the last.
     Import { file: PathBuf },
-    /// Shows the installed chain.
+    /// Signs and publishes the next CRL of the root (trust/root.crl, current for 180 days),
+    /// which every certificate carries for long-term validation (PAdES-B-LT). Run it again
+    /// before the last one runs out: the generator's daily job warns a month ahead.
+    Crl,
+    /// Shows the installed chain and when the published CRL runs out.
     Show,
 }
 
@@ -54,9 +58,15 @@ pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
                 );
             }
             let root_key = stack.wiring.trust_root_signer()?;
-            let chain = trust::init(&*root_key, &*seal_key, &*blobs, &subject)
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
+            let chain = trust::init(
+                &*root_key,
+                &*seal_key,
+                &*blobs,
+                &subject,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
             if let Some(path) = root_out {
                 let root = chain.root_pem().map_err(|e| anyhow!("{e}"))?;
                 std::fs::write(&path, root)
@@ -83,8 +93,34 @@ pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
             println!("installed:");
             show(&chain);
         }
+        TrustCommand::Crl => {
+            let Some(chain) = installed else {
+                bail!("no chain installed: run `trust init` or `trust import`");
+            };
+            let root_key = stack.wiring.trust_root_signer()?;
+            let crl = trust::publish_crl(&*root_key, &chain, &*blobs, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow!("the CRL was not published: {e}"))?;
+            println!(
+                "published {}: current from {} until {}",
+                cazier_shared::crl::ROOT_CRL_KEY,
+                crl.this_update,
+                crl.next_update.map_or("(no end)".into(), |t| t.to_string())
+            );
+        }
         TrustCommand::Show => match installed {
-            Some(chain) => show(&chain),
+            Some(chain) => {
+                show(&chain);
+                match trust::published_crl(&chain, &*blobs).await {
+                    Ok(Some(crl)) => println!(
+                        "CRL: current from {} until {}",
+                        crl.this_update,
+                        crl.next_update.map_or("(no end)".into(), |t| t.to_string())
+                    ),
+                    Ok(None) => println!("CRL: none published: run `trust crl`"),
+                    Err(e) => println!("CRL: unreadable ({e}): run `trust crl`"),
+                }
+            }
             None => bail!("no chain installed: run `trust init` or `trust import`"),
         },
     }

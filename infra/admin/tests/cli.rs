@@ -2,6 +2,7 @@
 
 use cazier_e2e::*;
 use cazier_shared::domain::{Cnp, Cui};
+use cazier_shared::wiring::PortSource;
 use serde_json::json;
 use std::process::Command;
 
@@ -26,10 +27,14 @@ fn admin(stack: &TestStack, args: &[&str]) -> Ran {
 }
 
 fn file(name: &str, text: &str) -> String {
+    file_bytes(name, text.as_bytes())
+}
+
+fn file_bytes(name: &str, bytes: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("cazier-admin-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, bytes).unwrap();
     path.to_string_lossy().into_owned()
 }
 
@@ -369,4 +374,50 @@ fn trust_commands() {
         import.stderr
     );
     assert_eq!(admin(stack, &["trust", "show"]).stdout, shown.stdout);
+
+    // The root's next CRL: published, signed by the root (openssl checks it), shown.
+    let crl = admin(stack, &["trust", "crl"]);
+    assert!(
+        crl.ok && crl.stdout.contains("published trust/root.crl"),
+        "{}",
+        crl.stderr
+    );
+    let published = stack.runtime.block_on(async {
+        use cazier_shared::ports::BlobStore;
+        stack
+            .wiring
+            .documents()
+            .expect("bucket")
+            .get(cazier_shared::crl::ROOT_CRL_KEY)
+            .await
+            .expect("read")
+            .expect("the CRL")
+    });
+    let chain = stack.runtime.block_on(async {
+        cazier_shared::services::trust::load(&*stack.wiring.documents().expect("bucket"))
+            .await
+            .expect("read")
+            .expect("a chain")
+    });
+    let root = file("root.pem", &chain.root_pem().expect("PEM"));
+    let out = Command::new("openssl")
+        .args([
+            "crl",
+            "-inform",
+            "DER",
+            "-in",
+            &file_bytes("root.crl", &published),
+        ])
+        .args(["-CAfile", &root, "-noout", "-verify", "-nextupdate"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && text.contains("verify OK"), "{text}");
+    let shown = admin(stack, &["trust", "show"]);
+    assert!(
+        shown.stdout.contains("CRL: current from"),
+        "{}",
+        shown.stdout
+    );
 }

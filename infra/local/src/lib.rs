@@ -187,6 +187,7 @@ async fn init_trust(
         &*wiring.signer()?,
         &*wiring.documents()?,
         cazier_shared::services::trust::SEAL_SUBJECT,
+        chrono::Utc::now(),
     )
     .await
     .map_err(|e| anyhow!("creating the seal certificates: {e}"))?;
@@ -208,8 +209,9 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
 
     let mut parameters = template.parameter_defaults();
     parameters.insert("Stage".into(), opts.stage.clone());
+    let names = template.parameter_names();
     for (k, v) in &opts.parameters {
-        if !parameters.contains_key(k) {
+        if !names.contains(k) {
             bail!("template.yaml has no parameter {k}");
         }
         parameters.insert(k.clone(), v.clone());

@@ -74,6 +74,14 @@ impl Template {
             .collect()
     }
 
+    /// Every parameter, with or without a default.
+    pub fn parameter_names(&self) -> Vec<String> {
+        self.section("Parameters")
+            .into_iter()
+            .filter_map(|(k, _)| Some(k.as_str()?.to_owned()))
+            .collect()
+    }
+
     pub fn parameter_defaults(&self) -> HashMap<String, String> {
         self.section("Parameters")
             .into_iter()

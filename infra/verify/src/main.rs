@@ -1,7 +1,7 @@
 //! `cazier-verify`: checks a certificate with no network at all, against a trust file (the seal
 //! certificates, PEM, as `GET /v1/trust/certificates` serves them): a QR code's text (the
-//! signed statement, `docs/QR.md`) or the PDF (its seal over the whole file, and the statement
-//! of its QR code). Prints VALID, EXPIRED, REVOKED or INVALID and why. With `--status-list`
+//! signed statement, `docs/QR.md`) or the PDF (its seal over the whole file but its appended
+//! validation material, and the statement of its QR code). Prints VALID, EXPIRED, REVOKED or INVALID and why. With `--status-list`
 //! (a year's list saved from `GET /v1/status-lists/{year}`) it also checks revocation.
 //!
 //! Exit status: 0 valid, 1 expired, 2 invalid or revoked, 3 the command itself failed.

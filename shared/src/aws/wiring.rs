@@ -13,7 +13,7 @@ use super::s3::S3Blobs;
 use crate::config::{vars, ConfigError, Env};
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, Mailer, RequestStore, ShareStore,
-    Signer, SystemClock, TokenEndpoint,
+    Signer, SystemClock, TimestampAuthority, TokenEndpoint,
 };
 use crate::privacy::Privacy;
 use crate::services::trust::ChainSource;
@@ -173,6 +173,12 @@ impl PortSource for Wiring {
             .tokens
             .get_or_init(|| Arc::new(crate::token_client::HttpsTokenEndpoint::new()))
             .clone())
+    }
+
+    fn timestamp_authority(&self) -> Result<Arc<dyn TimestampAuthority>, ConfigError> {
+        Ok(Arc::new(
+            crate::tsa_client::HttpTimestampAuthority::default(),
+        ))
     }
 
     fn chain(&self) -> Result<Arc<ChainSource>, ConfigError> {

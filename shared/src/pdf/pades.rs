@@ -115,6 +115,8 @@ pub struct SignedPdf {
     pub digest: [u8; 32],
     /// Whether the byte range covers the whole file but the signature (nothing appended).
     pub covers_whole_file: bool,
+    /// Where the signed revision ends (what follows is a later incremental update).
+    pub signed_len: usize,
     /// The certificate number from the signed bytes, when present.
     pub number: Option<String>,
 }
@@ -181,6 +183,7 @@ pub fn read_signed(pdf: &[u8]) -> Result<SignedPdf, ReadError> {
         cms,
         digest: hasher.finalize().into(),
         covers_whole_file: second_end == pdf.len(),
+        signed_len: second_end,
         number: number_in(&pdf[second_start..second_end]).or_else(|| number_in(&pdf[..first_end])),
     })
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod checks;
 pub mod ghiseul;
 pub mod issuance;
+pub mod ltv;
 pub mod notices;
 pub mod operators;
 pub mod requests;

@@ -1,7 +1,9 @@
 //! Setting up the seal's certificate chain (admin tool and local stack) and reading it back.
 
+use crate::crl::Crl;
 use crate::ports::{BlobStore, Signer};
 use crate::seal::{self, Profile, SealError, TrustChain};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -31,13 +33,50 @@ async fn store(blobs: &dyn BlobStore, chain: &TrustChain) -> Result<(), SealErro
     Ok(())
 }
 
+/// How long a CRL of our root stays current. The root key signs nothing unattended, so ops
+/// publish the next one (`cazier-admin trust crl`) before this runs out; the generator's daily
+/// job warns a month ahead.
+pub const ROOT_CRL_VALIDITY: chrono::Duration = chrono::Duration::days(180);
+
+/// Signs and stores a CRL of our root (no seal certificate revoked), current from `now`.
+pub async fn publish_crl(
+    root_key: &dyn Signer,
+    chain: &TrustChain,
+    blobs: &dyn BlobStore,
+    now: DateTime<Utc>,
+) -> Result<Crl, SealError> {
+    let crl = crate::crl::issue(root_key, chain.root(), now, ROOT_CRL_VALIDITY).await?;
+    blobs
+        .put(
+            crate::crl::ROOT_CRL_KEY,
+            crl.der.clone(),
+            crate::crl::CRL_CONTENT_TYPE,
+        )
+        .await?;
+    Ok(crl)
+}
+
+/// The published CRL of our root, checked against the chain's root.
+pub async fn published_crl(
+    chain: &TrustChain,
+    blobs: &dyn BlobStore,
+) -> Result<Option<Crl>, SealError> {
+    let Some(der) = blobs.get(crate::crl::ROOT_CRL_KEY).await? else {
+        return Ok(None);
+    };
+    let root = chain.root();
+    Crl::read(der, &root.tbs_certificate.subject, Some(root)).map(Some)
+}
+
 /// Creates a root certificate self-signed by `root_key` (10 years) and a seal certificate for
-/// `seal_key` signed by it (3 years), and stores the chain. For local and test deployments.
+/// `seal_key` signed by it (3 years), stores the chain and publishes the root's first CRL.
+/// For local and test deployments.
 pub async fn init(
     root_key: &dyn Signer,
     seal_key: &dyn Signer,
     blobs: &dyn BlobStore,
     seal_subject: &str,
+    now: DateTime<Utc>,
 ) -> Result<TrustChain, SealError> {
     let seal_public_key = seal_key.public_key().await?;
     let root = seal::issue_certificate(
@@ -61,6 +100,7 @@ pub async fn init(
     let chain = TrustChain::new(vec![seal_certificate, root])?;
     chain.check(&seal_public_key)?;
     store(blobs, &chain).await?;
+    publish_crl(root_key, &chain, blobs, now).await?;
     Ok(chain)
 }
 

@@ -274,12 +274,12 @@ impl VerificationService {
             None => None,
         };
         let now = self.clock.now();
+        // The very file recorded at issue, its validation material (DSS) included.
         let recorded = |c: &crate::domain::Certificate| {
-            signed.covers_whole_file
-                && constant_time_eq(
-                    crate::crypto::sha256_hex(pdf).as_bytes(),
-                    c.document_sha256.as_bytes(),
-                )
+            constant_time_eq(
+                crate::crypto::sha256_hex(pdf).as_bytes(),
+                c.document_sha256.as_bytes(),
+            )
         };
         let answer = match &certificate {
             // Signed by our key but over other bytes: changed after issue.

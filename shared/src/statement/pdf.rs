@@ -1,7 +1,9 @@
 //! A certificate PDF checked offline: its PAdES seal by a trusted seal certificate, over the
-//! whole file, and the signed statement its QR code's link carries, for the same number.
+//! whole file but its validation material, and the signed statement its QR code's link
+//! carries, for the same number.
 
 use super::{key_id, verify, Refusal, TrustedKey, Verdict, PREFIX};
+use crate::pdf::dss::only_validation_material;
 use crate::pdf::pades::{read_signed, ReadError};
 use crate::seal::{check_cms, CmsCheck};
 use chrono::{DateTime, Utc};
@@ -25,10 +27,12 @@ pub fn verify_pdf(pdf: &[u8], trusted: &[TrustedKey], now: DateTime<Utc>) -> Ver
     if !trusted_seal {
         return Verdict::Invalid(Refusal::UnknownKey);
     }
-    if !signed.covers_whole_file {
+    // What may follow the seal: its validation material (PAdES-B-LT), nothing else.
+    let (sealed, appended) = pdf.split_at(signed.signed_len);
+    if !signed.covers_whole_file && !only_validation_material(sealed, appended) {
         return Verdict::Invalid(Refusal::ChangedAfterSeal);
     }
-    let Some(statement) = statement_text(pdf) else {
+    let Some(statement) = statement_text(sealed) else {
         return Verdict::Invalid(Refusal::NoStatement);
     };
     let verdict = verify(statement, trusted, now);

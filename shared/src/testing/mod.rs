@@ -6,6 +6,7 @@ mod issuing;
 pub mod provider;
 mod shares;
 mod stores;
+pub mod tsa;
 
 pub use issuing::{MemoryBlobs, MemoryCertificates, MemoryRecords, MemoryRequests};
 pub use provider::MemoryProvider;
@@ -16,7 +17,7 @@ use crate::config::{vars, ConfigError};
 use crate::domain::Notice;
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, MailError, Mailer, RequestStore,
-    ShareStore, SignError, Signer, TokenEndpoint,
+    ShareStore, SignError, Signer, TimestampAuthority, TokenEndpoint,
 };
 use crate::services::trust::ChainSource;
 use crate::wiring::{PortSource, RecordsTable, SessionsTable};
@@ -165,6 +166,8 @@ pub struct Memory {
     pub clock: Arc<TestClock>,
     pub mailer: Arc<MemoryMailer>,
     pub provider: Arc<MemoryProvider>,
+    /// The timestamping authority, its certificate issued by the same root as the seal's.
+    pub tsa: Arc<tsa::MemoryTsa>,
     pub settings: HashMap<&'static str, String>,
     chain: Arc<ChainSource>,
 }
@@ -201,10 +204,19 @@ impl Memory {
             &*signer,
             &*blobs,
             crate::services::trust::SEAL_SUBJECT,
+            now,
         )
         .await;
-        assert!(installed.is_ok(), "the in-memory trust chain installs");
+        let Ok(chain) = installed else {
+            panic!("the in-memory trust chain installs");
+        };
+        let tsa = Arc::new(tsa::MemoryTsa::issued_by(&root, chain.root()).await);
+        let tsa_pem = der::EncodePem::to_pem(&tsa.certificate, der::pem::LineEnding::LF)
+            .unwrap_or_default()
+            + &chain.root_pem().unwrap_or_default();
         let settings = HashMap::from([
+            (vars::TIMESTAMP_AUTHORITY_URL, "memory:tsa".into()),
+            (vars::TIMESTAMP_AUTHORITY_CERTIFICATES, tsa_pem),
             (
                 vars::ISSUING_UNIT,
                 "Inspectoratul General al Poliției Române".into(),
@@ -235,6 +247,7 @@ impl Memory {
             clock: TestClock::at(now),
             mailer: Arc::default(),
             provider: Arc::default(),
+            tsa,
             settings,
         }
     }
@@ -314,6 +327,10 @@ impl PortSource for Memory {
 
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {
         Ok(self.signer.clone())
+    }
+
+    fn timestamp_authority(&self) -> Result<Arc<dyn TimestampAuthority>, ConfigError> {
+        Ok(self.tsa.clone())
     }
 
     fn chain(&self) -> Result<Arc<ChainSource>, ConfigError> {

@@ -15,4 +15,5 @@ mod seal_pdf;
 mod shares;
 mod statement;
 mod status_list;
+mod timestamps;
 mod verification;
