@@ -383,7 +383,6 @@ fn trust_commands() {
         crl.stderr
     );
     let published = stack.runtime.block_on(async {
-        use cazier_shared::ports::BlobStore;
         stack
             .wiring
             .documents()
