@@ -24,4 +24,5 @@ pub mod testing;
 pub mod timestamp;
 pub mod token_client;
 pub mod tsa_client;
+pub mod wallet;
 pub mod wiring;

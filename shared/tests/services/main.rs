@@ -17,3 +17,4 @@ mod statement;
 mod status_list;
 mod timestamps;
 mod verification;
+mod wallet;

@@ -1,0 +1,205 @@
+//! The SD-JWT VC credential without AWS: issued by the seal key, presented with a subset of
+//! its disclosures and a key-binding JWT, and every forgery a verifier must catch refused.
+
+use crate::common::memory;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use cazier_shared::services::trust;
+use cazier_shared::statement::{seal_key_id, trusted_keys};
+use cazier_shared::wallet::sd_jwt::{
+    issue, verify_presentation, CredentialFacts, PresentationRefusal as R, StatusReference,
+};
+use chrono::{Duration, TimeZone, Utc};
+use der::Encode;
+use p256::ecdsa::signature::Signer as _;
+use p256::ecdsa::{Signature, SigningKey};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+fn jwk(key: &SigningKey) -> Value {
+    let point = key.verifying_key().to_encoded_point(false);
+    json!({
+        "kty": "EC", "crv": "P-256",
+        "x": URL_SAFE_NO_PAD.encode(point.x().unwrap()),
+        "y": URL_SAFE_NO_PAD.encode(point.y().unwrap()),
+    })
+}
+
+fn facts() -> CredentialFacts {
+    CredentialFacts {
+        number: "CJ-2026-00000042".into(),
+        issued_at: Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap(),
+        valid_until: chrono::NaiveDate::from_ymd_opt(2026, 9, 10).unwrap(),
+        purpose: "ANGAJARE".into(),
+        has_entries: false,
+        holder_name: "Ștefănescu Ana-Maria".into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1985, 1, 1),
+        entries: Vec::new(),
+    }
+}
+
+/// The wallet's presentation: the disclosures named, then a key-binding JWT.
+fn present(
+    credential: &str,
+    names: &[&str],
+    holder: &SigningKey,
+    aud: &str,
+    nonce: &str,
+    iat: i64,
+) -> String {
+    let mut parts: Vec<&str> = credential.trim_end_matches('~').split('~').collect();
+    let jwt = parts.remove(0);
+    let chosen: Vec<&str> = parts
+        .into_iter()
+        .filter(|d| {
+            let item: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(d).unwrap()).unwrap();
+            names.contains(&item[1].as_str().unwrap())
+        })
+        .collect();
+    let mut presented = jwt.to_owned();
+    for d in &chosen {
+        presented.push('~');
+        presented.push_str(d);
+    }
+    presented.push('~');
+    let sd_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(presented.as_bytes()));
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "ES256", "typ": "kb+jwt"}).to_string());
+    let claims = URL_SAFE_NO_PAD
+        .encode(json!({"aud": aud, "nonce": nonce, "iat": iat, "sd_hash": sd_hash}).to_string());
+    let signature: Signature = holder.sign(format!("{header}.{claims}").as_bytes());
+    format!(
+        "{presented}{header}.{claims}.{}",
+        URL_SAFE_NO_PAD.encode(signature.to_bytes())
+    )
+}
+
+#[tokio::test]
+async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refused() {
+    let memory = memory().await;
+    let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
+    let kid = seal_key_id(&chain).unwrap();
+    let ders: Vec<Vec<u8>> = chain
+        .certificates()
+        .iter()
+        .map(|c| c.to_der().unwrap())
+        .collect();
+    let holder = SigningKey::random(&mut rand::rngs::OsRng);
+    let status = StatusReference {
+        uri: "https://cazier.test/v1/status-lists/2026".into(),
+        idx: 42,
+    };
+    let expires = Utc.with_ymd_and_hms(2026, 9, 10, 21, 0, 0).unwrap();
+    let credential = issue(
+        &facts(),
+        &status,
+        "https://cazier.test",
+        &jwk(&holder),
+        &kid,
+        &ders,
+        &*memory.signer,
+        expires,
+    )
+    .await
+    .unwrap();
+    let trusted = trusted_keys(&chain.to_pem().unwrap());
+    let now = Utc.with_ymd_and_hms(2026, 4, 1, 12, 0, 0).unwrap();
+    let (aud, nonce) = ("https://employer.example", "n-0S6_WzA2Mj");
+    let verify = |p: &str| verify_presentation(p, &trusted, aud, nonce, now);
+
+    // "Valid, no entries": two disclosures, nothing about the birth date or the name.
+    let minimal = present(
+        &credential,
+        &["has_entries", "expiry_date"],
+        &holder,
+        aud,
+        nonce,
+        now.timestamp(),
+    );
+    let shown = verify(&minimal).unwrap();
+    assert_eq!(shown.disclosed.len(), 2);
+    assert_eq!(shown.disclosed["has_entries"], false);
+    assert_eq!(shown.disclosed["expiry_date"], "2026-09-10");
+    assert_eq!(shown.status, Some(status.clone()));
+    assert!(!minimal.contains(&URL_SAFE_NO_PAD.encode("Ștefănescu")));
+    println!(
+        "credential {} bytes, minimal presentation {} bytes",
+        credential.len(),
+        minimal.len()
+    );
+
+    // The verifier and request it was made for, only.
+    assert_eq!(
+        verify_presentation(&minimal, &trusted, "https://other.example", nonce, now),
+        Err(R::WrongAudienceOrNonce)
+    );
+    assert_eq!(
+        verify_presentation(&minimal, &trusted, aud, "another-nonce", now),
+        Err(R::WrongAudienceOrNonce)
+    );
+    // A proof by another key than the credential's holder's.
+    let thief = SigningKey::random(&mut rand::rngs::OsRng);
+    assert_eq!(
+        verify(&present(
+            &credential,
+            &["has_entries"],
+            &thief,
+            aud,
+            nonce,
+            now.timestamp()
+        )),
+        Err(R::BadKeyBinding)
+    );
+    // Replayed an hour later.
+    assert_eq!(
+        verify(&present(
+            &credential,
+            &["has_entries"],
+            &holder,
+            aud,
+            nonce,
+            now.timestamp() - 3600
+        )),
+        Err(R::StaleKeyBinding)
+    );
+    // Without a proof.
+    let bare = minimal[..minimal.rfind('~').unwrap() + 1].to_owned();
+    assert_eq!(verify(&bare), Err(R::NoKeyBinding));
+    // A disclosure removed after the proof was made, or one added.
+    let parts: Vec<&str> = minimal.split('~').collect();
+    let fewer = format!("{}~{}~{}", parts[0], parts[1], parts[3]);
+    assert_eq!(verify(&fewer), Err(R::WrongDisclosures));
+    // A disclosure the credential never had ("has_entries": true, made up).
+    let forged = URL_SAFE_NO_PAD.encode(json!(["c2FsdA", "has_entries", true]).to_string());
+    let with_forged = format!("{}~{}~{}~{}", parts[0], forged, parts[2], parts[3]);
+    assert_eq!(verify(&with_forged), Err(R::ForeignDisclosure));
+    // The same disclosure twice.
+    let twice = format!("{}~{}~{}~{}", parts[0], parts[1], parts[1], parts[3]);
+    assert_eq!(verify(&twice), Err(R::ForeignDisclosure));
+    // One character of the issuer's JWT changed.
+    let mut tampered = minimal.clone().into_bytes();
+    let at = minimal.find('.').unwrap() + 5;
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    assert!(matches!(
+        verify(std::str::from_utf8(&tampered).unwrap()),
+        Err(R::BadSignature | R::Malformed)
+    ));
+    // Expired, and checked against another service's seal.
+    assert_eq!(
+        verify_presentation(
+            &minimal,
+            &trusted,
+            aud,
+            nonce,
+            expires + Duration::seconds(1)
+        ),
+        Err(R::Expired)
+    );
+    let other = cazier_shared::testing::Memory::new(now).await;
+    let other_chain = trust::load(&*other.blobs).await.unwrap().unwrap();
+    let foreign = trusted_keys(&other_chain.to_pem().unwrap());
+    assert_eq!(
+        verify_presentation(&minimal, &foreign, aud, nonce, now),
+        Err(R::UnknownIssuer)
+    );
+    assert_eq!(verify("garbage"), Err(R::Malformed));
+}
