@@ -273,9 +273,34 @@ fn generalized_time(info: &TstInfo) -> Result<DateTime<Utc>, TimestampError> {
         .map_err(|_| invalid("genTime is not a time"))
 }
 
-/// The token in a seal's CMS, as an unsigned attribute value.
-pub fn token_attribute_value(token: &TimestampToken) -> Result<Any, TimestampError> {
-    Ok(Any::from_der(&token.der)?)
+/// The timestamp on a seal, read from its CMS (DER, padding after it allowed): the time and
+/// the authority named by the certificate the token carries, if the token is over this seal's
+/// signature and verifies with that certificate. Whether that authority is trusted is the
+/// reader's decision.
+pub fn on_seal(cms: &[u8]) -> Option<(DateTime<Utc>, String)> {
+    let mut reader = der::SliceReader::new(cms).ok()?;
+    let content = <ContentInfo as der::Decode>::decode(&mut reader).ok()?;
+    let signed = content.content.decode_as::<SignedData>().ok()?;
+    let signer = signed.signer_infos.0.iter().next()?;
+    let token = signer
+        .unsigned_attrs
+        .as_ref()?
+        .iter()
+        .find(|a| a.oid == ID_AA_SIGNATURE_TIME_STAMP_TOKEN)?
+        .values
+        .iter()
+        .next()?
+        .decode_as::<ContentInfo>()
+        .ok()?;
+    let imprint: [u8; 32] = Sha256::digest(signer.signature.as_bytes()).into();
+    let carried = token.content.decode_as::<SignedData>().ok()?.certificates?;
+    carried.0.iter().find_map(|choice| match choice {
+        cms::cert::CertificateChoices::Certificate(tsa) => {
+            let time = check_token(&token, &imprint, None, tsa).ok()?;
+            Some((time, tsa.tbs_certificate.subject.to_string()))
+        }
+        _ => None,
+    })
 }
 
 #[cfg(test)]

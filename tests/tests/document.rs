@@ -421,6 +421,16 @@ fn the_seal_is_timestamped_and_validates_long_term_without_the_network() {
     // openssl: the token is over this signature's value and by the TSA.
     let (cms_der, _) = signature_parts(&pdf);
     let (token, signature) = timestamp_token(&cms_der);
+    // What cazier-verify prints: the time and the authority, read from the seal alone.
+    let (time, authority) = cazier_shared::timestamp::on_seal(&cms_der).expect("a timestamp");
+    assert!(
+        (chrono::Utc::now() - time).num_seconds().abs() < 120,
+        "{time}"
+    );
+    assert!(
+        authority.contains("cazier local timestamping authority"),
+        "{authority}"
+    );
     let token_path = dir.write("token.der", &token);
     let imprint = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&signature));
     let verify = |digest: &str| {

@@ -6,6 +6,7 @@
 //!
 //! Exit status: 0 valid, 1 expired, 2 invalid or revoked, 3 the command itself failed.
 
+use cazier_shared::pdf::pades::read_signed;
 use cazier_shared::statement::status_list::{self, StatusList};
 use cazier_shared::statement::{trusted_keys, verify, verify_pdf, Statement, Verdict};
 use std::io::Read;
@@ -83,7 +84,21 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     } else {
         verify(&String::from_utf8_lossy(&bytes), &trusted, now)
     };
-    Ok(report(&verdict, &revocation))
+    let code = report(&verdict, &revocation);
+    // The time the seal was made, proven by its timestamp (PAdES-B-T), when it is a document.
+    if bytes.starts_with(b"%PDF-") && !matches!(verdict, Verdict::Invalid(_)) {
+        let stamp = read_signed(&bytes)
+            .ok()
+            .and_then(|signed| cazier_shared::timestamp::on_seal(&signed.cms));
+        match stamp {
+            Some((time, authority)) => println!(
+                "  timestamped:  {} by {authority}",
+                time.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+            None => println!("  timestamped:  no (no timestamp over this seal)"),
+        }
+    }
+    Ok(code)
 }
 
 fn report(verdict: &Verdict, revocation: &Revocation) -> ExitCode {

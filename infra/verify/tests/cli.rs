@@ -90,6 +90,11 @@ async fn a_certificate_verifies_offline_and_its_forgeries_do_not() {
         "{out}"
     );
     assert!(out.contains("revocation:   not checked"), "{out}");
+    // The time its seal was made, from the seal's timestamp (the in-memory TSA here).
+    assert!(
+        out.contains("timestamped:  ") && out.contains("by CN=cazier test TSA"),
+        "{out}"
+    );
 
     // The QR code's text alone, as a reader gives it.
     let pdf_text = String::from_utf8_lossy(&issued.pdf).into_owned();
