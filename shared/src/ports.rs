@@ -300,6 +300,42 @@ pub enum TokenError {
     Unavailable(String),
 }
 
+/// What an OpenID4VCI secret (a pre-authorized code, an access token, a `c_nonce`) stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalletGrant {
+    /// From the holder's "add to wallet": this certificate, once the transaction code is given.
+    PreAuthorizedCode {
+        account_id: AccountId,
+        number: CertificateNumber,
+        tx_code_hash: String,
+    },
+    /// The token endpoint's answer: one credential of this certificate.
+    AccessToken {
+        account_id: AccountId,
+        number: CertificateNumber,
+    },
+    /// A nonce for one proof of possession.
+    Nonce,
+}
+
+/// The single-use, short-lived secrets of credential issuance, stored by their hashes.
+#[async_trait]
+pub trait WalletGrants: Send + Sync {
+    /// Remembers `grant` under `secret_hash` until `expires_at`.
+    async fn put_grant(
+        &self,
+        secret_hash: &str,
+        grant: &WalletGrant,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Consumes the grant if unexpired: a second take finds nothing.
+    async fn take_grant(
+        &self,
+        secret_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<WalletGrant>>;
+}
+
 /// A timestamping authority (RFC 3161 over HTTP, as TSAs serve it) and the files its PKI
 /// publishes (CRLs at its certificates' distribution points).
 #[async_trait]

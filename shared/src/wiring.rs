@@ -8,7 +8,7 @@ use crate::identity::Issuer;
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore, IdentityNonces,
     Mailer, RecordStore, RequestStore, SessionStore, ShareStore, Signer, Throttle,
-    TimestampAuthority, TokenEndpoint,
+    TimestampAuthority, TokenEndpoint, WalletGrants,
 };
 use crate::services::accounts::AccountService;
 use crate::services::checks::CheckService;
@@ -27,8 +27,8 @@ use crate::timestamp::Timestamps;
 use std::sync::Arc;
 
 /// What the sessions table holds: sessions, throttling counters, identity-provider nonces.
-pub trait SessionsTable: SessionStore + Throttle + IdentityNonces {}
-impl<T: SessionStore + Throttle + IdentityNonces> SessionsTable for T {}
+pub trait SessionsTable: SessionStore + Throttle + IdentityNonces + WalletGrants {}
+impl<T: SessionStore + Throttle + IdentityNonces + WalletGrants> SessionsTable for T {}
 
 /// What the records table holds: record entries, companies and their representatives.
 pub trait RecordsTable: RecordStore + CompanyStore {}
@@ -189,6 +189,25 @@ pub trait ServiceGraphs: PortSource {
             blobs: self.documents()?,
             throttle: self.sessions()?,
             clock: self.clock(),
+        })
+    }
+
+    /// OpenID4VCI issuance into wallets; the issuer identifier is the portal's (API's) address.
+    fn wallet_service(&self) -> Result<crate::services::wallet::WalletService, ConfigError> {
+        let grants: Arc<dyn WalletGrants> = self.sessions()?;
+        Ok(crate::services::wallet::WalletService {
+            certificates: self.certificates()?,
+            grants,
+            signer: self.signer()?,
+            chain: self.chain()?,
+            clock: self.clock(),
+            issuer_url: self
+                .setting(vars::PORTAL_URL)?
+                .trim_end_matches('/')
+                .to_owned(),
+            status_lists_url: crate::services::status::lists_url(
+                &self.setting(vars::VERIFICATION_PAGE_URL)?,
+            ),
         })
     }
 

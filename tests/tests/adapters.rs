@@ -449,3 +449,53 @@ fn the_timestamping_authority_adapter_speaks_rfc_3161_and_fetches_its_crl() {
         }
     });
 }
+
+#[test]
+fn wallet_grants_are_taken_once_and_not_after_they_expire() {
+    let stack = stack();
+    let grants: Arc<dyn WalletGrants> = stack.sessions();
+    let now = chrono::Utc::now();
+    let number = CertificateNumber::new(2026, 7);
+    let account_id = AccountId::random();
+    stack.runtime.block_on(async {
+        let code = WalletGrant::PreAuthorizedCode {
+            account_id: account_id.clone(),
+            number: number.clone(),
+            tx_code_hash: "tx".into(),
+        };
+        let key = format!("code-{}", uuid::Uuid::new_v4());
+        grants
+            .put_grant(&key, &code, now + chrono::Duration::minutes(5))
+            .await
+            .unwrap();
+        assert_eq!(grants.take_grant(&key, now).await.unwrap(), Some(code));
+        assert_eq!(grants.take_grant(&key, now).await.unwrap(), None, "once");
+
+        let token = WalletGrant::AccessToken { account_id, number };
+        let key = format!("token-{}", uuid::Uuid::new_v4());
+        grants
+            .put_grant(&key, &token, now + chrono::Duration::minutes(5))
+            .await
+            .unwrap();
+        let later = now + chrono::Duration::minutes(6);
+        assert_eq!(
+            grants.take_grant(&key, later).await.unwrap(),
+            None,
+            "expired"
+        );
+
+        let key = format!("nonce-{}", uuid::Uuid::new_v4());
+        grants
+            .put_grant(
+                &key,
+                &WalletGrant::Nonce,
+                now + chrono::Duration::minutes(5),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            grants.take_grant(&key, now).await.unwrap(),
+            Some(WalletGrant::Nonce)
+        );
+    });
+}

@@ -17,6 +17,7 @@ pub mod status;
 pub mod trust;
 pub mod validation;
 pub mod verification;
+pub mod wallet;
 
 use crate::ports::{SignError, StoreError};
 use crate::seal::SealError;

@@ -161,6 +161,7 @@ struct SessionsState {
     states: HashMap<String, (AccountId, DateTime<Utc>)>,
     challenges: HashMap<String, (AccountId, DateTime<Utc>, SignInChallenge)>,
     assertions: HashSet<String>,
+    wallet_grants: HashMap<String, (crate::ports::WalletGrant, DateTime<Utc>)>,
 }
 
 #[derive(Default)]
@@ -315,5 +316,32 @@ impl IdentityNonces for MemorySessions {
         } else {
             None
         })
+    }
+}
+
+#[async_trait]
+impl crate::ports::WalletGrants for MemorySessions {
+    async fn put_grant(
+        &self,
+        secret_hash: &str,
+        grant: &crate::ports::WalletGrant,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        lock(&self.0)
+            .wallet_grants
+            .insert(secret_hash.to_owned(), (grant.clone(), expires_at));
+        Ok(())
+    }
+
+    async fn take_grant(
+        &self,
+        secret_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<crate::ports::WalletGrant>> {
+        Ok(lock(&self.0)
+            .wallet_grants
+            .remove(secret_hash)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(grant, _)| grant))
     }
 }

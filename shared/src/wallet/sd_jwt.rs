@@ -180,7 +180,7 @@ fn verify_jws(jws: &str, key: &VerifyingKey) -> Option<(Value, Value)> {
     Some((json_part(h)?, json_part(p)?))
 }
 
-fn jwk_key(jwk: &Value) -> Option<VerifyingKey> {
+pub(crate) fn jwk_key(jwk: &Value) -> Option<VerifyingKey> {
     if jwk["kty"] != "EC" || jwk["crv"] != "P-256" {
         return None;
     }

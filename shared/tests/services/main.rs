@@ -18,3 +18,4 @@ mod status_list;
 mod timestamps;
 mod verification;
 mod wallet;
+mod wallet_issuance;

@@ -43,6 +43,9 @@ pub fn identity_state(state_hash: &str) -> String {
 pub fn assertion(issuer_and_jti_hash: &str) -> String {
     format!("ASSERTION#{issuer_and_jti_hash}")
 }
+pub fn wallet_grant(secret_hash: &str) -> String {
+    format!("WALLET#{secret_hash}")
+}
 
 // Requests table: requests, and the daily-limit and idempotency guards.
 const REQUEST: &str = "REQUEST#";

@@ -1,0 +1,318 @@
+//! Issuing the certificate into a wallet by OpenID4VCI 1.0, pre-authorized code flow with a
+//! transaction code: the holder asks for an offer (a QR code or deep link, and a 6-digit code
+//! shown beside it), the wallet redeems the offer's code with the transaction code for an
+//! access token, fetches a nonce, and asks for the credential with a proof of possession of
+//! its key. Every secret is random, single-use, short-lived and stored as its SHA-256; a
+//! wrong transaction code burns the offer. Nothing is issued twice for one offer.
+
+use crate::crypto::{constant_time_eq, new_token, sha256_hex};
+use crate::domain::{AccountId, Certificate, CertificateNumber, CertificateStatus, Principal};
+use crate::ports::{
+    CertificateStore, Clock, SignError, Signer, StoreError, WalletGrant, WalletGrants,
+};
+use crate::services::trust::ChainSource;
+use crate::wallet::proof::{self, ProofRefusal};
+use crate::wallet::sd_jwt::{self, CredentialFacts, StatusReference};
+use chrono::Duration;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The one credential configuration offered.
+pub const CONFIGURATION_ID: &str = "cazier_sd_jwt_vc";
+pub const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+/// How long an offer, an access token and a nonce live.
+pub const SECRET_LIFETIME: Duration = Duration::minutes(5);
+const TX_CODE_DIGITS: usize = 6;
+
+pub struct WalletService {
+    pub certificates: Arc<dyn CertificateStore>,
+    pub grants: Arc<dyn WalletGrants>,
+    pub signer: Arc<dyn Signer>,
+    pub chain: Arc<ChainSource>,
+    pub clock: Arc<dyn Clock>,
+    /// The credential issuer identifier (the API's address), also the proofs' audience.
+    pub issuer_url: String,
+    /// Where the years' status lists are served (`…/v1/status-lists`).
+    pub status_lists_url: String,
+}
+
+/// A new offer, shown to its holder this once.
+#[derive(Debug, Serialize)]
+pub struct Offer {
+    /// The credential offer object (OpenID4VCI 1.0, section 4.1.1).
+    pub credential_offer: Value,
+    /// `openid-credential-offer://?credential_offer=…`, for the QR code or the link.
+    pub credential_offer_uri: String,
+    /// Typed into the wallet; never inside the offer.
+    pub tx_code: String,
+    pub expires_in: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OfferError {
+    /// Not the holder's certificate, or none by that number: the same answer.
+    #[error("no such certificate of yours")]
+    NotFound,
+    #[error("the certificate is {0:?}: only a valid one goes into a wallet")]
+    NotValid(CertificateStatus),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The token endpoint's answer (RFC 6749, 5.1).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+/// RFC 6749, 5.2.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("unsupported_grant_type")]
+    UnsupportedGrantType,
+    /// Unknown, used, expired code, or a wrong transaction code (which also burns the offer).
+    #[error("invalid_grant")]
+    InvalidGrant,
+    #[error("invalid_request: {0}")]
+    InvalidRequest(&'static str),
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// OpenID4VCI 1.0, section 8.3.1.2.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    /// No, a used or an expired access token.
+    #[error("invalid_token")]
+    InvalidToken,
+    #[error("invalid_proof: {0}")]
+    InvalidProof(ProofRefusal),
+    /// Not one of our nonces, or used: the wallet fetches a new one.
+    #[error("invalid_nonce")]
+    InvalidNonce,
+    #[error("invalid_credential_request: {0}")]
+    InvalidRequest(&'static str),
+    /// Revoked or expired since the offer.
+    #[error("credential_request_denied")]
+    Denied,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Signer(#[from] SignError),
+    #[error("the seal's chain: {0}")]
+    Chain(#[from] crate::seal::SealError),
+}
+
+fn tx_code() -> String {
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    (0..TX_CODE_DIGITS)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
+}
+
+impl WalletService {
+    async fn holders_certificate(
+        &self,
+        account_id: &AccountId,
+        number: &CertificateNumber,
+    ) -> Result<Option<Certificate>, StoreError> {
+        Ok(self
+            .certificates
+            .get(number)
+            .await?
+            .filter(|c| &c.account_id == account_id))
+    }
+
+    /// The holder's "add to wallet" for one of their valid certificates.
+    pub async fn offer(&self, holder: &Principal, number: &str) -> Result<Offer, OfferError> {
+        let number = CertificateNumber::parse(number).ok_or(OfferError::NotFound)?;
+        let certificate = self
+            .holders_certificate(&holder.account_id, &number)
+            .await?
+            .ok_or(OfferError::NotFound)?;
+        let now = self.clock.now();
+        match certificate.status(now) {
+            CertificateStatus::Valid => {}
+            other => return Err(OfferError::NotValid(other)),
+        }
+        let code = new_token();
+        let tx_code = tx_code();
+        self.grants
+            .put_grant(
+                &sha256_hex(code.as_bytes()),
+                &WalletGrant::PreAuthorizedCode {
+                    account_id: holder.account_id.clone(),
+                    number,
+                    tx_code_hash: sha256_hex(tx_code.as_bytes()),
+                },
+                now + SECRET_LIFETIME,
+            )
+            .await?;
+        let offer = json!({
+            "credential_issuer": self.issuer_url,
+            "credential_configuration_ids": [CONFIGURATION_ID],
+            "grants": {PRE_AUTHORIZED_GRANT: {
+                "pre-authorized_code": code,
+                "tx_code": {
+                    "input_mode": "numeric",
+                    "length": TX_CODE_DIGITS,
+                    "description": "Codul afișat lângă codul QR / The code shown beside the QR code",
+                },
+            }},
+        });
+        Ok(Offer {
+            credential_offer_uri: format!(
+                "openid-credential-offer://?credential_offer={}",
+                crate::identity::query_value(&offer.to_string())
+            ),
+            credential_offer: offer,
+            tx_code,
+            expires_in: SECRET_LIFETIME.num_seconds(),
+        })
+    }
+
+    /// The token endpoint: a pre-authorized code and its transaction code for an access token.
+    pub async fn token(
+        &self,
+        grant_type: Option<&str>,
+        code: Option<&str>,
+        tx_code: Option<&str>,
+    ) -> Result<TokenAnswer, TokenError> {
+        if grant_type != Some(PRE_AUTHORIZED_GRANT) {
+            return Err(TokenError::UnsupportedGrantType);
+        }
+        let code = code.ok_or(TokenError::InvalidRequest("pre-authorized_code is missing"))?;
+        let tx_code = tx_code.ok_or(TokenError::InvalidRequest("tx_code is missing"))?;
+        let now = self.clock.now();
+        let unavailable = |e: StoreError| TokenError::Unavailable(e.to_string());
+        let grant = self
+            .grants
+            .take_grant(&sha256_hex(code.as_bytes()), now)
+            .await
+            .map_err(unavailable)?;
+        let Some(WalletGrant::PreAuthorizedCode {
+            account_id,
+            number,
+            tx_code_hash,
+        }) = grant
+        else {
+            return Err(TokenError::InvalidGrant);
+        };
+        if !constant_time_eq(
+            sha256_hex(tx_code.as_bytes()).as_bytes(),
+            tx_code_hash.as_bytes(),
+        ) {
+            return Err(TokenError::InvalidGrant);
+        }
+        let access_token = new_token();
+        self.grants
+            .put_grant(
+                &sha256_hex(access_token.as_bytes()),
+                &WalletGrant::AccessToken { account_id, number },
+                now + SECRET_LIFETIME,
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(TokenAnswer {
+            access_token,
+            token_type: "Bearer",
+            expires_in: SECRET_LIFETIME.num_seconds(),
+        })
+    }
+
+    /// The nonce endpoint: one `c_nonce` for one proof.
+    pub async fn nonce(&self) -> Result<String, StoreError> {
+        let nonce = new_token();
+        self.grants
+            .put_grant(
+                &sha256_hex(nonce.as_bytes()),
+                &WalletGrant::Nonce,
+                self.clock.now() + SECRET_LIFETIME,
+            )
+            .await?;
+        Ok(nonce)
+    }
+
+    /// The credential endpoint: one credential for the access token, bound to the key the
+    /// proof JWT proves. The token is spent whatever happens next, so a credential is issued
+    /// at most once per offer.
+    pub async fn credential(
+        &self,
+        access_token: &str,
+        configuration_id: Option<&str>,
+        proof_jwt: Option<&str>,
+    ) -> Result<String, CredentialError> {
+        let now = self.clock.now();
+        let grant = self
+            .grants
+            .take_grant(&sha256_hex(access_token.as_bytes()), now)
+            .await?;
+        let Some(WalletGrant::AccessToken { account_id, number }) = grant else {
+            return Err(CredentialError::InvalidToken);
+        };
+        if configuration_id != Some(CONFIGURATION_ID) {
+            return Err(CredentialError::InvalidRequest(
+                "credential_configuration_id must be cazier_sd_jwt_vc",
+            ));
+        }
+        let proof_jwt =
+            proof_jwt.ok_or(CredentialError::InvalidRequest("a jwt proof is required"))?;
+        let proven = proof::check(proof_jwt, &self.issuer_url, now)
+            .map_err(CredentialError::InvalidProof)?;
+        let nonce = self
+            .grants
+            .take_grant(&sha256_hex(proven.nonce.as_bytes()), now)
+            .await?;
+        if nonce != Some(WalletGrant::Nonce) {
+            return Err(CredentialError::InvalidNonce);
+        }
+        let certificate = self
+            .holders_certificate(&account_id, &number)
+            .await?
+            .filter(|c| c.status(now) == CertificateStatus::Valid)
+            .ok_or(CredentialError::Denied)?;
+        let chain = self.chain.get().await?;
+        let kid = crate::statement::seal_key_id(&chain)?;
+        let ders = chain
+            .certificates()
+            .iter()
+            .map(der::Encode::to_der)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(crate::seal::SealError::from)?;
+        let (year, sequence) = certificate.number.year_and_sequence();
+        let facts = CredentialFacts {
+            number: certificate.number.as_str().to_owned(),
+            issued_at: certificate.issued_at,
+            valid_until: certificate.valid_until,
+            purpose: certificate.purpose.code().to_owned(),
+            has_entries: certificate.has_entries,
+            holder_name: certificate.holder_name.clone(),
+            birth_date: match certificate.company {
+                None => Some(certificate.holder_cnp.birth_date()),
+                Some(_) => None,
+            },
+            // The entries stay on the PDF for now (docs/WALLET.md): the credential says
+            // whether there are any.
+            entries: Vec::new(),
+        };
+        let status = StatusReference {
+            uri: format!("{}/{year}", self.status_lists_url),
+            idx: sequence,
+        };
+        Ok(sd_jwt::issue(
+            &facts,
+            &status,
+            &self.issuer_url,
+            &proven.jwk,
+            &kid,
+            &ders,
+            &*self.signer,
+            crate::domain::end_of_bucharest_day(certificate.valid_until),
+        )
+        .await?)
+    }
+}

@@ -1,0 +1,355 @@
+//! OpenID4VCI issuance without AWS: offer, token, nonce, credential, and the credential then
+//! presented and verified; reused, wrong, expired and foreign secrets and proofs refused, and
+//! nothing issued twice for one offer.
+
+use crate::common::{issued, memory};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use cazier_shared::domain::{Principal, Role};
+use cazier_shared::ports::Clock;
+use cazier_shared::services::revocation::revoke;
+use cazier_shared::services::trust;
+use cazier_shared::services::wallet::{
+    CredentialError, OfferError, TokenError, CONFIGURATION_ID, PRE_AUTHORIZED_GRANT,
+};
+use cazier_shared::statement::trusted_keys;
+use cazier_shared::wallet::proof::ProofRefusal;
+use cazier_shared::wallet::sd_jwt::verify_presentation;
+use cazier_shared::wiring::ServiceGraphs;
+use chrono::Duration;
+use p256::ecdsa::signature::Signer as _;
+use p256::ecdsa::{Signature, SigningKey};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+fn jws(header: Value, claims: Value, key: &SigningKey) -> String {
+    let h = URL_SAFE_NO_PAD.encode(header.to_string());
+    let c = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let signature: Signature = key.sign(format!("{h}.{c}").as_bytes());
+    format!("{h}.{c}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+}
+
+fn public_jwk(key: &SigningKey) -> Value {
+    let point = key.verifying_key().to_encoded_point(false);
+    json!({"kty": "EC", "crv": "P-256",
+        "x": URL_SAFE_NO_PAD.encode(point.x().unwrap()),
+        "y": URL_SAFE_NO_PAD.encode(point.y().unwrap())})
+}
+
+/// The wallet's proof of possession (OpenID4VCI 1.0, 8.2.1.1).
+fn proof(key: &SigningKey, aud: &str, nonce: &str, iat: i64) -> String {
+    jws(
+        json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(key)}),
+        json!({"aud": aud, "iat": iat, "nonce": nonce}),
+        key,
+    )
+}
+
+#[tokio::test]
+async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
+    let memory = memory().await;
+    let (certificate, _, _) = issued(&memory).await;
+    let holder = Principal {
+        account_id: certificate.account_id.clone(),
+        role: Role::Citizen,
+        token_hash: "session".into(),
+    };
+    let service = memory.wallet_service().unwrap();
+    let number = certificate.number.as_str();
+    let now = memory.clock.now();
+    let issuer = "https://cazier.test";
+
+    // Someone else's certificate, or none: the same answer.
+    let stranger = Principal {
+        account_id: cazier_shared::domain::AccountId::random(),
+        ..holder.clone()
+    };
+    assert!(matches!(
+        service.offer(&stranger, number).await,
+        Err(OfferError::NotFound)
+    ));
+    assert!(matches!(
+        service.offer(&holder, "CJ-2026-99999999").await,
+        Err(OfferError::NotFound)
+    ));
+
+    let offer = service.offer(&holder, number).await.unwrap();
+    assert_eq!(offer.tx_code.len(), 6);
+    assert!(offer
+        .credential_offer_uri
+        .starts_with("openid-credential-offer://?credential_offer=%7B"));
+    // The transaction code travels apart from the offer: the offer only says how to type it.
+    let tx = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["tx_code"]
+        .as_object()
+        .unwrap();
+    let mut keys: Vec<&String> = tx.keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["description", "input_mode", "length"]);
+    assert_eq!(offer.credential_offer["credential_issuer"], issuer);
+    assert_eq!(
+        offer.credential_offer["credential_configuration_ids"][0],
+        CONFIGURATION_ID
+    );
+    let code = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A wrong transaction code burns the offer: a second try, even right, gets nothing.
+    let wrong = if offer.tx_code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    assert_eq!(
+        service
+            .token(Some(PRE_AUTHORIZED_GRANT), Some(&code), Some(wrong))
+            .await,
+        Err(TokenError::InvalidGrant)
+    );
+    assert_eq!(
+        service
+            .token(
+                Some(PRE_AUTHORIZED_GRANT),
+                Some(&code),
+                Some(&offer.tx_code)
+            )
+            .await,
+        Err(TokenError::InvalidGrant)
+    );
+    assert_eq!(
+        service
+            .token(Some("authorization_code"), Some(&code), Some("1"))
+            .await,
+        Err(TokenError::UnsupportedGrantType)
+    );
+
+    // A fresh offer, redeemed once.
+    let offer = service.offer(&holder, number).await.unwrap();
+    let code = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = service
+        .token(
+            Some(PRE_AUTHORIZED_GRANT),
+            Some(&code),
+            Some(&offer.tx_code),
+        )
+        .await
+        .unwrap();
+    assert_eq!(token.token_type, "Bearer");
+    assert_eq!(
+        service
+            .token(
+                Some(PRE_AUTHORIZED_GRANT),
+                Some(&code),
+                Some(&offer.tx_code)
+            )
+            .await,
+        Err(TokenError::InvalidGrant),
+        "a reused pre-authorized code"
+    );
+
+    // The credential, for a proof with one of our nonces.
+    let wallet = SigningKey::random(&mut rand::rngs::OsRng);
+    let nonce = service.nonce().await.unwrap();
+    let credential = service
+        .credential(
+            &token.access_token,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, issuer, &nonce, now.timestamp())),
+        )
+        .await
+        .unwrap();
+    // The same access token again: nothing issued twice.
+    let nonce2 = service.nonce().await.unwrap();
+    assert!(matches!(
+        service
+            .credential(
+                &token.access_token,
+                Some(CONFIGURATION_ID),
+                Some(&proof(&wallet, issuer, &nonce2, now.timestamp()))
+            )
+            .await,
+        Err(CredentialError::InvalidToken)
+    ));
+
+    // It is bound to the wallet's key: presented with it, it verifies.
+    let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
+    let trusted = trusted_keys(&chain.to_pem().unwrap());
+    let presented = {
+        let base = credential.clone();
+        let sd_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(base.as_bytes()));
+        let kb = jws(
+            json!({"typ": "kb+jwt", "alg": "ES256"}),
+            json!({"aud": "https://employer.example", "nonce": "n1", "iat": now.timestamp(), "sd_hash": sd_hash}),
+            &wallet,
+        );
+        format!("{base}{kb}")
+    };
+    let shown =
+        verify_presentation(&presented, &trusted, "https://employer.example", "n1", now).unwrap();
+    assert_eq!(shown.disclosed["certificate_number"], number);
+    assert_eq!(
+        shown.disclosed["holder_name"],
+        certificate.holder_name.as_str()
+    );
+    let (year, sequence) = certificate.number.year_and_sequence();
+    let status = shown.status.unwrap();
+    assert_eq!(status.idx, sequence);
+    assert_eq!(
+        status.uri,
+        format!("https://cazier.test/v1/status-lists/{year}")
+    );
+}
+
+#[tokio::test]
+async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
+    let memory = memory().await;
+    let (certificate, _, _) = issued(&memory).await;
+    let holder = Principal {
+        account_id: certificate.account_id.clone(),
+        role: Role::Citizen,
+        token_hash: "session".into(),
+    };
+    let service = memory.wallet_service().unwrap();
+    let number = certificate.number.as_str();
+    let issuer = "https://cazier.test";
+    let now = memory.clock.now().timestamp();
+    let access = || async {
+        let offer = service.offer(&holder, number).await.unwrap();
+        let code = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        service
+            .token(
+                Some(PRE_AUTHORIZED_GRANT),
+                Some(&code),
+                Some(&offer.tx_code),
+            )
+            .await
+            .unwrap()
+            .access_token
+    };
+    let wallet = SigningKey::random(&mut rand::rngs::OsRng);
+    let other = SigningKey::random(&mut rand::rngs::OsRng);
+    let refused = |r: Result<String, CredentialError>| match r {
+        Err(CredentialError::InvalidProof(why)) => Some(why),
+        _ => None,
+    };
+
+    // Another issuer's audience; an hour old; signed by another key than its jwk; no nonce.
+    let nonce = service.nonce().await.unwrap();
+    let r = service
+        .credential(
+            &access().await,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, "https://other.example", &nonce, now)),
+        )
+        .await;
+    assert_eq!(refused(r), Some(ProofRefusal::WrongAudience));
+    let r = service
+        .credential(
+            &access().await,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, issuer, &nonce, now - 3600)),
+        )
+        .await;
+    assert_eq!(refused(r), Some(ProofRefusal::Stale));
+    let forged = {
+        let honest = proof(&wallet, issuer, &nonce, now);
+        let by_other = proof(&other, issuer, &nonce, now);
+        let (h, _) = honest.split_once('.').unwrap();
+        let (_, rest) = by_other.split_once('.').unwrap();
+        format!("{h}.{rest}")
+    };
+    let r = service
+        .credential(&access().await, Some(CONFIGURATION_ID), Some(&forged))
+        .await;
+    assert_eq!(refused(r), Some(ProofRefusal::BadSignature));
+    // A nonce we never gave, and one used already.
+    let r = service
+        .credential(
+            &access().await,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, issuer, "made-up", now)),
+        )
+        .await;
+    assert!(matches!(r, Err(CredentialError::InvalidNonce)));
+    assert!(service
+        .credential(
+            &access().await,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, issuer, &nonce, now))
+        )
+        .await
+        .is_ok());
+    let r = service
+        .credential(
+            &access().await,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, issuer, &nonce, now)),
+        )
+        .await;
+    assert!(
+        matches!(r, Err(CredentialError::InvalidNonce)),
+        "a reused nonce"
+    );
+    // Another configuration, no proof.
+    let r = service
+        .credential(&access().await, Some("other"), None)
+        .await;
+    assert!(matches!(r, Err(CredentialError::InvalidRequest(_))));
+
+    // An offer made, then the certificate revoked: no credential, and no new offer.
+    let token = access().await;
+    revoke(
+        &*memory.certificates,
+        &*memory.clock,
+        &certificate.number,
+        "emis din eroare",
+        "ops",
+    )
+    .await
+    .unwrap();
+    let nonce = service.nonce().await.unwrap();
+    let r = service
+        .credential(
+            &token,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, issuer, &nonce, now)),
+        )
+        .await;
+    assert!(matches!(r, Err(CredentialError::Denied)));
+    assert!(matches!(
+        service.offer(&holder, number).await,
+        Err(OfferError::NotValid(_))
+    ));
+
+    // Offers and tokens last five minutes.
+    let memory2 = crate::common::memory().await;
+    let (c2, _, _) = issued(&memory2).await;
+    let h2 = Principal {
+        account_id: c2.account_id.clone(),
+        role: Role::Citizen,
+        token_hash: "s".into(),
+    };
+    let s2 = memory2.wallet_service().unwrap();
+    let offer = s2.offer(&h2, c2.number.as_str()).await.unwrap();
+    let code = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    memory2.clock.advance(Duration::minutes(6));
+    assert_eq!(
+        s2.token(
+            Some(PRE_AUTHORIZED_GRANT),
+            Some(&code),
+            Some(&offer.tx_code)
+        )
+        .await,
+        Err(TokenError::InvalidGrant)
+    );
+}
