@@ -50,7 +50,7 @@ for dir in .aws-sam/build/*Function; do
 done
 
 # Every check checkov knows for CloudFormation/SAM. A skip for one resource is justified in
-# the template (Metadata: checkov: skip: comment); the five below hold for all six functions:
+# the template (Metadata: checkov: skip: comment); the five below hold for all seven functions:
 # - CKV_AWS_117 (function in a VPC): they call only AWS APIs, over TLS with SigV4; a VPC would
 #   add NAT or endpoint costs and cold-start time and protect nothing more.
 # - CKV_AWS_116 (dead-letter queue): a DLQ serves asynchronous invocations. The API functions

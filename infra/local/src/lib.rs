@@ -106,6 +106,7 @@ async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<B
             cazier_verification::function(&wiring).map_err(err)?,
         )),
         "functions/web" => Built::Http(Arc::new(cazier_web::function(&wiring).map_err(err)?)),
+        "functions/wallet" => Built::Http(Arc::new(cazier_wallet::function(&wiring).map_err(err)?)),
         "functions/generator" => Built::Stream(Arc::new(
             cazier_generator::GeneratorFunction::new(&wiring).map_err(err)?,
         )),
@@ -137,6 +138,7 @@ pub fn declared_routes() -> Vec<(&'static str, Vec<(&'static str, Access)>)> {
             table(cazier_verification::Verification::ROUTES),
         ),
         ("functions/web", table(cazier_web::ROUTES)),
+        ("functions/wallet", table(cazier_wallet::Wallet::ROUTES)),
     ]
 }
 

@@ -218,3 +218,18 @@ impl From<DocumentVerifyError> for ApiError {
         }
     }
 }
+
+impl From<crate::services::wallet::OfferError> for ApiError {
+    fn from(e: crate::services::wallet::OfferError) -> Self {
+        use crate::services::wallet::OfferError;
+        match e {
+            OfferError::NotFound => ApiError::NotFound,
+            OfferError::NotValid(_) => ApiError::Conflict {
+                code: "CERTIFICATE_NOT_VALID",
+                detail: "Only a valid certificate goes into a wallet.".into(),
+                extra: None,
+            },
+            OfferError::Unavailable(e) => e.into(),
+        }
+    }
+}

@@ -11,6 +11,7 @@ use crate::ports::{
     CertificateStore, Clock, SignError, Signer, StoreError, WalletGrant, WalletGrants,
 };
 use crate::services::trust::ChainSource;
+use crate::services::{unavailable_from_ports, Unavailable};
 use crate::wallet::proof::{self, ProofRefusal};
 use crate::wallet::sd_jwt::{self, CredentialFacts, StatusReference};
 use chrono::Duration;
@@ -57,7 +58,7 @@ pub enum OfferError {
     #[error("the certificate is {0:?}: only a valid one goes into a wallet")]
     NotValid(CertificateStatus),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Unavailable(Unavailable),
 }
 
 /// The token endpoint's answer (RFC 6749, 5.1).
@@ -69,7 +70,7 @@ pub struct TokenAnswer {
 }
 
 /// RFC 6749, 5.2.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("unsupported_grant_type")]
     UnsupportedGrantType,
@@ -78,8 +79,8 @@ pub enum TokenError {
     InvalidGrant,
     #[error("invalid_request: {0}")]
     InvalidRequest(&'static str),
-    #[error("unavailable: {0}")]
-    Unavailable(String),
+    #[error(transparent)]
+    Unavailable(Unavailable),
 }
 
 /// OpenID4VCI 1.0, section 8.3.1.2.
@@ -99,11 +100,21 @@ pub enum CredentialError {
     #[error("credential_request_denied")]
     Denied,
     #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Signer(#[from] SignError),
-    #[error("the seal's chain: {0}")]
-    Chain(#[from] crate::seal::SealError),
+    Unavailable(Unavailable),
+}
+
+unavailable_from_ports!(OfferError, TokenError, CredentialError);
+
+impl From<SignError> for CredentialError {
+    fn from(e: SignError) -> Self {
+        Self::Unavailable(e.into())
+    }
+}
+
+impl From<crate::seal::SealError> for CredentialError {
+    fn from(e: crate::seal::SealError) -> Self {
+        Self::Unavailable(e.into())
+    }
 }
 
 fn tx_code() -> String {
@@ -125,6 +136,65 @@ impl WalletService {
             .get(number)
             .await?
             .filter(|c| &c.account_id == account_id))
+    }
+
+    /// The credential issuer metadata (OpenID4VCI 1.0, section 12.2).
+    pub fn issuer_metadata(&self) -> Value {
+        let issuer = &self.issuer_url;
+        let display = |ro: &str, en: &str| json!([{"name": ro, "locale": "ro-RO"}, {"name": en, "locale": "en"}]);
+        let claims: Vec<Value> = [
+            (
+                "certificate_number",
+                "Număr certificat",
+                "Certificate number",
+            ),
+            ("issuance_date", "Data eliberării", "Date of issue"),
+            ("expiry_date", "Valabil până la", "Valid until"),
+            ("purpose", "Scopul", "Purpose"),
+            (
+                "has_entries",
+                "Are înscrieri în cazierul judiciar",
+                "Has criminal-record entries",
+            ),
+            ("holder_name", "Titular", "Holder"),
+            ("birth_date", "Data nașterii", "Date of birth"),
+        ]
+        .iter()
+        .map(|(claim, ro, en)| json!({"path": [claim], "display": display(ro, en)}))
+        .collect();
+        json!({
+            "credential_issuer": issuer,
+            "credential_endpoint": format!("{issuer}/oid4vci/credential"),
+            "nonce_endpoint": format!("{issuer}/oid4vci/nonce"),
+            "display": display("Cazier judiciar (MAI)", "Criminal record certificate (Romania)"),
+            "credential_configurations_supported": {
+                CONFIGURATION_ID: {
+                    "format": "dc+sd-jwt",
+                    "vct": sd_jwt::VCT,
+                    "cryptographic_binding_methods_supported": ["jwk"],
+                    "credential_signing_alg_values_supported": ["ES256"],
+                    "proof_types_supported": {
+                        "jwt": {"proof_signing_alg_values_supported": ["ES256"]}
+                    },
+                    "credential_metadata": {
+                        "display": display("Certificat de cazier judiciar", "Criminal record certificate"),
+                        "claims": claims,
+                    },
+                }
+            },
+        })
+    }
+
+    /// The authorization server metadata (RFC 8414) of the pre-authorized code flow.
+    pub fn authorization_server_metadata(&self) -> Value {
+        let issuer = &self.issuer_url;
+        json!({
+            "issuer": issuer,
+            "token_endpoint": format!("{issuer}/oid4vci/token"),
+            "grant_types_supported": [PRE_AUTHORIZED_GRANT],
+            "pre-authorized_grant_anonymous_access_supported": true,
+            "token_endpoint_auth_methods_supported": ["none"],
+        })
     }
 
     /// The holder's "add to wallet" for one of their valid certificates.
@@ -188,12 +258,10 @@ impl WalletService {
         let code = code.ok_or(TokenError::InvalidRequest("pre-authorized_code is missing"))?;
         let tx_code = tx_code.ok_or(TokenError::InvalidRequest("tx_code is missing"))?;
         let now = self.clock.now();
-        let unavailable = |e: StoreError| TokenError::Unavailable(e.to_string());
         let grant = self
             .grants
             .take_grant(&sha256_hex(code.as_bytes()), now)
-            .await
-            .map_err(unavailable)?;
+            .await?;
         let Some(WalletGrant::PreAuthorizedCode {
             account_id,
             number,
@@ -215,8 +283,7 @@ impl WalletService {
                 &WalletGrant::AccessToken { account_id, number },
                 now + SECRET_LIFETIME,
             )
-            .await
-            .map_err(unavailable)?;
+            .await?;
         Ok(TokenAnswer {
             access_token,
             token_type: "Bearer",
