@@ -44,6 +44,14 @@ if [ ! -f "$oidc_stamp" ] || [ infra/local/oidc/package-lock.json -nt "$oidc_sta
   npm ci --prefix infra/local/oidc --no-audit --no-fund --loglevel=error
   touch "$oidc_stamp"
 fi
+# Independent protocol implementations the tests check ours against (tests/interop): an
+# OpenID4VCI client library acting as the wallet.
+interop_stamp=tests/interop/node_modules/.installed
+if [ ! -f "$interop_stamp" ] || [ tests/interop/package-lock.json -nt "$interop_stamp" ]; then
+  echo "installing the interop tests' npm packages (@openid4vc/openid4vci)"
+  npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+  touch "$interop_stamp"
+fi
 browser_stamp=tests/browser/node_modules/.installed
 if [ ! -f "$browser_stamp" ] || [ tests/browser/package-lock.json -nt "$browser_stamp" ]; then
   echo "installing the browser tests' npm packages (playwright-core, axe-core)"

@@ -336,13 +336,19 @@ impl TestStack {
         let mail = MailSink::start(&state_dir);
         let roeid = RoeidProvider::start(&state_dir);
         let tsa = LocalTsa::start(&state_dir);
+        // A parameter naming `{base}` (the stack's own address, e.g. PortalUrl as the wallet
+        // issuer's identifier) needs the port chosen before the stack starts.
+        let port = if parameters.iter().any(|(_, v)| v.contains("{base}")) {
+            free_port()
+        } else {
+            0
+        };
+        let base = format!("http://127.0.0.1:{port}");
         let mut parameters: Vec<(String, String)> = parameters
             .iter()
             .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    v.replace(RoeidProvider::DEV_ORIGIN, &roeid.origin),
-                )
+                let v = v.replace(RoeidProvider::DEV_ORIGIN, &roeid.origin);
+                (k.to_string(), v.replace("{base}", &base))
             })
             .collect();
         for (name, value) in [
@@ -364,7 +370,7 @@ impl TestStack {
                 aws_endpoint: moto.endpoint.clone(),
                 region: "eu-central-1".into(),
                 stage: "test".into(),
-                port: 0,
+                port,
                 state_dir: state_dir.clone(),
                 parameters: parameters.into_iter().collect(),
                 seed_operator: Some((

@@ -182,11 +182,23 @@ fn proof_jwt(key: &p256::ecdsa::SigningKey, aud: &str, nonce: &str) -> String {
     )
 }
 
+/// A stack whose issuer identifier (PortalUrl) is its own address, so that a wallet can
+/// resolve the issuer's metadata from the offer.
+fn wallet_stack() -> &'static cazier_e2e::TestStack {
+    static STACK: std::sync::OnceLock<cazier_e2e::TestStack> = std::sync::OnceLock::new();
+    STACK.get_or_init(|| {
+        cazier_e2e::TestStack::start(&[
+            ("IdentityIssuers", &cazier_e2e::dev_issuers()),
+            ("PortalUrl", "{base}"),
+        ])
+    })
+}
+
 /// The whole OpenID4VCI exchange over HTTP against the local stack, as a wallet makes it.
 #[test]
 fn a_wallet_gets_the_certificate_over_openid4vci() {
     use cazier_e2e::*;
-    let stack = stack();
+    let stack = wallet_stack();
     let client = Client::new(&stack.base_url);
     let citizen = Citizen::validated(&client);
     let request = citizen.request_and_wait(&client, "ANGAJARE");
@@ -300,4 +312,74 @@ fn a_wallet_gets_the_certificate_over_openid4vci() {
     assert_eq!(shown.disclosed["certificate_number"], number.as_str());
     assert_eq!(shown.disclosed["has_entries"], false);
     println!("credential over OpenID4VCI: {} bytes", credential.len());
+}
+
+/// An independent OpenID4VCI client library (@openid4vc/openid4vci, npm) as the wallet: from
+/// the holder's offer and transaction code to the credential, which then presents and verifies.
+#[test]
+fn an_independent_openid4vci_client_gets_the_certificate() {
+    use cazier_e2e::*;
+    let stack = wallet_stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let request = citizen.request_and_wait(&client, "STUDII");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+    let offer = client
+        .post(
+            &format!("/v1/certificates/{number}/wallet-offer"),
+            Some(&citizen.token),
+            json!({}),
+        )
+        .json();
+    let script = workspace_root().join("tests/interop/oid4vci_wallet.mjs");
+    assert!(
+        workspace_root()
+            .join("tests/interop/node_modules/@openid4vc/openid4vci")
+            .exists(),
+        "tests/interop/node_modules is missing: run `make venv` (or `make test`) first"
+    );
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(offer["credential_offer_uri"].as_str().unwrap())
+        .arg(offer["tx_code"].as_str().unwrap())
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the client failed:\n{stderr}\n{stdout}"
+    );
+    let got: Value = serde_json::from_str(stdout.trim()).expect("the client's JSON");
+    let credential = got["credential"].as_str().unwrap().to_owned();
+    println!(
+        "@openid4vc/openid4vci 0.4.6 retrieved a credential of {} bytes",
+        credential.len()
+    );
+
+    // Presented with the key the client proved, it verifies against the published seal.
+    let d = URL_SAFE_NO_PAD
+        .decode(got["holder_jwk"]["d"].as_str().unwrap())
+        .unwrap();
+    let holder = p256::ecdsa::SigningKey::from_slice(&d).unwrap();
+    let sd_hash = URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(
+        credential.as_bytes(),
+    ));
+    let kb = sign_jws(
+        json!({"typ": "kb+jwt", "alg": "ES256"}),
+        json!({"aud": "https://employer.example", "nonce": "v2",
+            "iat": Utc::now().timestamp(), "sd_hash": sd_hash}),
+        &holder,
+    );
+    let chain = String::from_utf8(client.get("/v1/trust/certificates", None).body).unwrap();
+    let shown = verify_presentation(
+        &format!("{credential}{kb}"),
+        &trusted_keys(&chain),
+        "https://employer.example",
+        "v2",
+        Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(shown.disclosed["certificate_number"], number.as_str());
+    assert_eq!(shown.disclosed["purpose"], "STUDII");
 }
