@@ -312,6 +312,36 @@ fn a_wallet_gets_the_certificate_over_openid4vci() {
     assert_eq!(shown.disclosed["certificate_number"], number.as_str());
     assert_eq!(shown.disclosed["has_entries"], false);
     println!("credential over OpenID4VCI: {} bytes", credential.len());
+
+    // Revoking the certificate flips its bit in the list the credential names: the verifier,
+    // reading the published list, says REVOKED.
+    let status = shown.status.clone().expect("a status reference");
+    let year = status.uri.rsplit('/').next().unwrap().to_owned();
+    let list = || {
+        stack
+            .runtime
+            .block_on(stack.status_lists().publish(year.parse().unwrap()))
+            .expect("published");
+        let token = client.get(&format!("/v1/status-lists/{year}"), None);
+        cazier_shared::statement::status_list::verify(
+            &String::from_utf8(token.body).unwrap(),
+            &trusted,
+            Utc::now(),
+        )
+        .expect("a genuine, current list")
+    };
+    assert_eq!(shown.revoked_in(&list()), Some(false));
+    let revoked = stack
+        .runtime
+        .block_on(cazier_shared::services::revocation::revoke(
+            &*stack.certificates(),
+            &*cazier_shared::wiring::PortSource::clock(&stack.wiring),
+            &cazier_shared::domain::CertificateNumber::parse(&number).unwrap(),
+            "emis din eroare",
+            "ops",
+        ));
+    assert!(revoked.unwrap());
+    assert_eq!(shown.revoked_in(&list()), Some(true), "REVOKED");
 }
 
 /// An independent OpenID4VCI client library (@openid4vc/openid4vci, npm) as the wallet: from
