@@ -1,5 +1,6 @@
 //! Ports: what the domain services need from the outside world. AWS adapters implement them in
-//! `crate::aws`; tests may implement them in memory.
+//! `crate::aws`; tests may implement them in memory. (Just over 400 lines on purpose: every
+//! port in one place, so that what the services depend on reads as one list.)
 
 use crate::domain::{
     Account, AccountId, AuditEvent, AuditSubject, Certificate, CertificateNumber,

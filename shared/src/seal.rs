@@ -56,7 +56,7 @@ pub(crate) fn ecdsa_sha256() -> AlgorithmIdentifierOwned {
     }
 }
 
-fn sha256_algorithm() -> AlgorithmIdentifierOwned {
+pub(crate) fn sha256_algorithm() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid: rfc5912::ID_SHA_256,
         parameters: None,
@@ -334,7 +334,10 @@ struct SigningCertificateV2 {
     certs: Vec<EssCertIdV2>,
 }
 
-fn attribute(oid: const_oid::ObjectIdentifier, value: Any) -> Result<Attribute, SealError> {
+pub(crate) fn attribute(
+    oid: const_oid::ObjectIdentifier,
+    value: Any,
+) -> Result<Attribute, SealError> {
     let mut values = SetOfVec::new();
     values.insert(value)?;
     Ok(Attribute { oid, values })

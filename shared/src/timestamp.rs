@@ -11,7 +11,6 @@ use const_oid::ObjectIdentifier;
 use der::asn1::{Int, OctetString};
 use der::{Any, Decode, Encode};
 use sha2::{Digest, Sha256};
-use spki::AlgorithmIdentifierOwned;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::Extensions;
 use x509_cert::Certificate;
@@ -118,20 +117,13 @@ impl Timestamps {
     }
 }
 
-fn sha256_algorithm() -> AlgorithmIdentifierOwned {
-    AlgorithmIdentifierOwned {
-        oid: rfc5912::ID_SHA_256,
-        parameters: None,
-    }
-}
-
 /// The DER of a request for a token over SHA-256(`signature`), asking for the TSA's
 /// certificate in the token (so that verifiers find it there).
 pub fn request(signature: &[u8], nonce: &[u8; 8]) -> Result<Vec<u8>, TimestampError> {
     Ok(TimeStampReq {
         version: TspVersion::V1,
         message_imprint: MessageImprint {
-            hash_algorithm: sha256_algorithm(),
+            hash_algorithm: crate::seal::sha256_algorithm(),
             hashed_message: OctetString::new(Sha256::digest(signature).as_slice())?,
         },
         req_policy: None,

@@ -18,6 +18,7 @@ use crate::services::ltv::ValidationSource;
 use crate::services::notices::NoticeService;
 use crate::services::requests::RequestService;
 use crate::services::roeid::RoeidService;
+use crate::services::sealing::Sealer;
 use crate::services::shares::ShareService;
 use crate::services::status::StatusListService;
 use crate::services::trust::ChainSource;
@@ -154,13 +155,11 @@ pub trait ServiceGraphs: PortSource {
             verification_page: self.setting(vars::VERIFICATION_PAGE_URL)?,
             mailer: self.mailer()?,
             portal_url: self.setting(vars::PORTAL_URL)?,
-            validation: Arc::new(ValidationSource::new(
-                self.documents()?,
+            sealer: Arc::new(Sealer::new(
+                self.signer()?,
                 timestamps.clone(),
-                self.clock(),
+                ValidationSource::new(self.documents()?, timestamps, self.clock()),
             )),
-            timestamps,
-            token_room: Default::default(),
         })
     }
 

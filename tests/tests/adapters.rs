@@ -1,5 +1,7 @@
 //! The AWS adapters against moto through the real SDK: uniqueness, atomic sequences, and
-//! generation that stays exactly-once under concurrent and repeated delivery.
+//! generation that stays exactly-once under concurrent and repeated delivery; the TSA client
+//! and the wallet's single-use grants. (Over 400 lines on purpose: one stack for every
+//! adapter's test; splitting it would start more stacks for the same checks.)
 
 use cazier_e2e::*;
 use cazier_shared::domain::*;

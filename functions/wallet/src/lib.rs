@@ -1,6 +1,6 @@
 //! The certificate into an EU Digital Identity Wallet, by OpenID4VCI 1.0 (pre-authorized code
 //! flow): the issuer's and authorization server's metadata, the holder's offer
-//! (`POST /v1/certificates/{number}/wallet-offer`), and the wallet's token, nonce and
+//! (`POST /v1/certificates/{certificate_number}/wallet-offer`), and the wallet's token, nonce and
 //! credential endpoints. The OAuth endpoints answer errors as RFC 6749 / OpenID4VCI JSON
 //! (`{"error": …}`), mapped here once; the holder's route answers problem documents.
 
@@ -147,7 +147,7 @@ impl Endpoints for Wallet {
             handler: Handler::AuthorizationServerMetadata,
         },
         Route {
-            key: "POST /v1/certificates/{number}/wallet-offer",
+            key: "POST /v1/certificates/{certificate_number}/wallet-offer",
             access: Access::Citizen,
             handler: Handler::Offer,
         },
@@ -182,7 +182,7 @@ impl Endpoints for Wallet {
                 &self.service.authorization_server_metadata(),
             )),
             Handler::Offer => {
-                let number = path_param(&req, "number").unwrap_or_default();
+                let number = path_param(&req, "certificate_number").unwrap_or_default();
                 let offer = self
                     .service
                     .offer(call.caller.principal()?, &number)

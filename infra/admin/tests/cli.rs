@@ -1,4 +1,6 @@
 //! `cazier-admin` as ops run it: the real binary against a local stack (moto + handlers).
+//! (Over 400 lines on purpose: one stack shared by every command's test; a second file would
+//! start a second stack.)
 
 use cazier_e2e::*;
 use cazier_shared::domain::{Cnp, Cui};

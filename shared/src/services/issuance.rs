@@ -1,23 +1,23 @@
 //! Certificate generation, driven by the requests stream. Safe under at-least-once delivery and
 //! concurrent workers: one request gets at most one certificate number and one certificate.
 
-use super::ltv::{LtvError, ValidationSource};
+use super::ltv::LtvError;
+use super::sealing::Sealer;
 pub use super::trust::ChainSource;
 use crate::crypto::sha256_hex;
 use crate::domain::{
     valid_until, AuditEvent, Certificate, CertificateNumber, Notice, RecordSubject, RejectionCode,
     RequestId, RequestStatus,
 };
-use crate::pdf::{dss, render, CertificateContent, CompanyHolder, Holder, RenderError};
+use crate::pdf::{CertificateContent, CompanyHolder, Holder, RenderError};
 use crate::ports::{
     AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, Mailer, RecordStore,
     RequestStore, SignError, Signer, StoreError,
 };
-use crate::seal::{self, SealError};
+use crate::seal::SealError;
 use crate::statement::{self, Statement};
-use crate::timestamp::{TimestampError, Timestamps};
+use crate::timestamp::TimestampError;
 use chrono::Datelike;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,59 +100,11 @@ pub struct IssuanceService {
     pub mailer: Arc<dyn Mailer>,
     /// The portal, linked from the notices.
     pub portal_url: String,
-    /// The timestamping authority every seal is stamped by (PAdES-B-T).
-    pub timestamps: Arc<Timestamps>,
-    /// Certificates and CRLs appended to every certificate (PAdES-B-LT).
-    pub validation: Arc<ValidationSource>,
-    /// The largest timestamp token seen (see [`TOKEN_ROOM_BEYOND_CERTIFICATE`]).
-    pub token_room: AtomicUsize,
+    /// Seals each rendered certificate as PAdES-B-LT.
+    pub sealer: Arc<Sealer>,
 }
 
-/// The timestamp token's size is not known before the TSA answers: room is reserved for the
-/// largest token this instance has seen, at first for the TSA's certificate (which tokens
-/// carry, as asked) and this much more (TSTInfo, signed attributes, signature: 750 bytes for
-/// the local P-256 TSA, a little over 1 KB with RSA-4096). A token that does not fit is asked
-/// for again with room for it.
-const TOKEN_ROOM_BEYOND_CERTIFICATE: usize = 1024;
-
 impl IssuanceService {
-    /// Renders, seals (PAdES-B-T: KMS signature, then the TSA's token over it) and appends the
-    /// validation material (B-LT). Returns the PDF and the seal's signature value.
-    async fn seal(
-        &self,
-        content: &CertificateContent<'_>,
-        chain: &seal::TrustChain,
-    ) -> Result<(Vec<u8>, Vec<u8>), IssueError> {
-        let material = self.validation.material(chain).await?;
-        let first_guess = der::Encode::encoded_len(self.timestamps.signer())
-            .ok()
-            .and_then(|l| usize::try_from(l).ok())
-            .unwrap_or(2048)
-            + TOKEN_ROOM_BEYOND_CERTIFICATE;
-        let mut room = match self.token_room.load(Ordering::Relaxed) {
-            0 => first_guess,
-            seen => seen,
-        };
-        for _ in 0..2 {
-            let prepared = render(content, seal::cms_capacity(chain, room)?)?;
-            let attributes = seal::signed_attributes(&prepared.digest(), chain.seal())?;
-            let signature = self.signer.sign(&seal::to_be_signed(&attributes)?).await?;
-            let token = self.timestamps.stamp(&signature).await?;
-            self.token_room
-                .fetch_max(token.der.len() + 64, Ordering::Relaxed);
-            if token.der.len() > room {
-                room = token.der.len() + 64;
-                continue;
-            }
-            let cms = seal::signed_data(attributes, &signature, chain, Some(&token.der))?;
-            let pdf = dss::append(prepared.embed(&cms)?, &material)?;
-            return Ok((pdf, signature));
-        }
-        Err(IssueError::Timestamp(TimestampError::Invalid(
-            "the timestamp token keeps growing".into(),
-        )))
-    }
-
     /// How long until the seal's revocation data runs out, when it is ours to publish (the
     /// root's CRL, `cazier-admin trust crl`): `None` when a provider's distribution point
     /// serves it instead. Zero when none is published: issuance waits until one is.
@@ -372,7 +324,7 @@ impl IssuanceService {
                 verification_url: &verification_url,
                 qr_text: &qr_text,
             };
-            let (pdf, signature) = self.seal(&content, &chain).await?;
+            let (pdf, signature) = self.sealer.seal(&content, &chain).await?;
             let document_sha256 = sha256_hex(&pdf);
             // A key per attempt: a concurrent attempt never overwrites the recorded document.
             let document_key = format!(

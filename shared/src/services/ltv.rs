@@ -71,7 +71,9 @@ impl ValidationSource {
                 .iter()
                 .find(|i| i.tbs_certificate.subject == c.tbs_certificate.issuer)
                 .copied();
-            let crl = self.crl_for(c, issuer).await?;
+            // Our root's CRL is in the bucket; anyone else's at its distribution point.
+            let ours = c.tbs_certificate.issuer == chain.root().tbs_certificate.subject;
+            let crl = self.crl_for(c, issuer, ours).await?;
             if !material.crls.contains(&crl.der) {
                 material.crls.push(crl.der);
             }
@@ -83,6 +85,7 @@ impl ValidationSource {
         &self,
         certificate: &Certificate,
         issuer: Option<&Certificate>,
+        ours: bool,
     ) -> Result<Crl, LtvError> {
         let now = self.clock.now();
         let issuer_name = &certificate.tbs_certificate.issuer;
@@ -93,9 +96,11 @@ impl ValidationSource {
         }
         let mut found = None;
         // Our root's CRL, published by the admin tool.
-        if let Some(der) = self.blobs.get(crl::ROOT_CRL_KEY).await? {
-            if let Ok(crl) = Crl::read(der, issuer_name, issuer) {
-                found = Some(crl);
+        if ours {
+            if let Some(der) = self.blobs.get(crl::ROOT_CRL_KEY).await? {
+                if let Ok(crl) = Crl::read(der, issuer_name, issuer) {
+                    found = Some(crl);
+                }
             }
         }
         if found.as_ref().is_none_or(|c| !c.current_at(now)) {

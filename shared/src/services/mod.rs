@@ -12,6 +12,7 @@ pub mod operators;
 pub mod requests;
 pub mod revocation;
 pub mod roeid;
+pub mod sealing;
 pub mod shares;
 pub mod status;
 pub mod trust;

@@ -18,7 +18,6 @@ use der::{Any, Decode, Encode};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use std::sync::atomic::{AtomicBool, Ordering};
-use x509_cert::attr::Attribute;
 use x509_cert::Certificate;
 use x509_tsp::{TimeStampReq, TimeStampResp, TspVersion, TstInfo};
 
@@ -73,10 +72,8 @@ impl MemoryTsa {
             extensions: None,
         }
         .to_der()?;
-        let attribute = |oid, value: Any| -> Result<Attribute, der::Error> {
-            let mut values = SetOfVec::new();
-            values.insert(value)?;
-            Ok(Attribute { oid, values })
+        let attribute = |oid, value| {
+            seal::attribute(oid, value).map_err(|_| der::Error::from(der::ErrorKind::Failed))
         };
         let mut attributes = SetOfVec::new();
         attributes.insert(attribute(
@@ -92,10 +89,7 @@ impl MemoryTsa {
             .sign(&attributes.to_der()?)
             .await
             .map_err(|_| der::Error::from(der::ErrorKind::Failed))?;
-        let sha256 = AlgorithmIdentifierOwned {
-            oid: rfc5912::ID_SHA_256,
-            parameters: None,
-        };
+        let sha256 = seal::sha256_algorithm();
         let mut digest_algorithms = SetOfVec::new();
         digest_algorithms.insert(sha256.clone())?;
         let mut certificates = SetOfVec::new();

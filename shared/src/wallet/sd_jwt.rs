@@ -188,6 +188,13 @@ fn verify_jws(jws: &str, key: &VerifyingKey) -> Option<(Value, Value)> {
     Some((json_part(h)?, json_part(p)?))
 }
 
+/// A P-256 public key as a JWK (`kty`, `crv`, `x`, `y`): what `cnf.jwk` and proofs carry.
+pub fn public_jwk(key: &VerifyingKey) -> Value {
+    let point = key.to_encoded_point(false);
+    let coordinate = |c: Option<&p256::FieldBytes>| c.map(b64).unwrap_or_default();
+    json!({"kty": "EC", "crv": "P-256", "x": coordinate(point.x()), "y": coordinate(point.y())})
+}
+
 pub(crate) fn jwk_key(jwk: &Value) -> Option<VerifyingKey> {
     if jwk["kty"] != "EC" || jwk["crv"] != "P-256" {
         return None;

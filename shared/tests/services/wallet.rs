@@ -7,7 +7,8 @@ use base64::Engine;
 use cazier_shared::services::trust;
 use cazier_shared::statement::{seal_key_id, trusted_keys};
 use cazier_shared::wallet::sd_jwt::{
-    issue, verify_presentation, CredentialFacts, PresentationRefusal as R, StatusReference,
+    issue, public_jwk, verify_presentation, CredentialFacts, PresentationRefusal as R,
+    StatusReference,
 };
 use chrono::{Duration, TimeZone, Utc};
 use der::Encode;
@@ -15,15 +16,6 @@ use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-
-fn jwk(key: &SigningKey) -> Value {
-    let point = key.verifying_key().to_encoded_point(false);
-    json!({
-        "kty": "EC", "crv": "P-256",
-        "x": URL_SAFE_NO_PAD.encode(point.x().unwrap()),
-        "y": URL_SAFE_NO_PAD.encode(point.y().unwrap()),
-    })
-}
 
 fn facts() -> CredentialFacts {
     CredentialFacts {
@@ -93,7 +85,7 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
         &facts(),
         &status,
         "https://cazier.test",
-        &jwk(&holder),
+        &public_jwk(holder.verifying_key()),
         &kid,
         &ders,
         &*memory.signer,

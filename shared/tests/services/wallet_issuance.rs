@@ -5,16 +5,18 @@
 use crate::common::{issued, memory};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use cazier_shared::domain::Certificate;
 use cazier_shared::domain::{Principal, Role};
 use cazier_shared::ports::Clock;
 use cazier_shared::services::revocation::revoke;
 use cazier_shared::services::trust;
 use cazier_shared::services::wallet::{
-    CredentialError, OfferError, TokenError, CONFIGURATION_ID, PRE_AUTHORIZED_GRANT,
+    CredentialError, Offer, OfferError, TokenError, CONFIGURATION_ID, PRE_AUTHORIZED_GRANT,
 };
 use cazier_shared::statement::trusted_keys;
+use cazier_shared::testing::Memory;
 use cazier_shared::wallet::proof::ProofRefusal;
-use cazier_shared::wallet::sd_jwt::verify_presentation;
+use cazier_shared::wallet::sd_jwt::{public_jwk, verify_presentation};
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::Duration;
 use p256::ecdsa::signature::Signer as _;
@@ -29,24 +31,8 @@ fn jws(header: Value, claims: Value, key: &SigningKey) -> String {
     format!("{h}.{c}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
 }
 
-fn public_jwk(key: &SigningKey) -> Value {
-    let point = key.verifying_key().to_encoded_point(false);
-    json!({"kty": "EC", "crv": "P-256",
-        "x": URL_SAFE_NO_PAD.encode(point.x().unwrap()),
-        "y": URL_SAFE_NO_PAD.encode(point.y().unwrap())})
-}
-
-/// The wallet's proof of possession (OpenID4VCI 1.0, 8.2.1.1).
-fn proof(key: &SigningKey, aud: &str, nonce: &str, iat: i64) -> String {
-    jws(
-        json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(key)}),
-        json!({"aud": aud, "iat": iat, "nonce": nonce}),
-        key,
-    )
-}
-
-#[tokio::test]
-async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
+/// A memory with one issued certificate, and its holder signed in.
+async fn holder_of_a_certificate() -> (Memory, Certificate, Principal) {
     let memory = memory().await;
     let (certificate, _, _) = issued(&memory).await;
     let holder = Principal {
@@ -54,6 +40,29 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
         role: Role::Citizen,
         token_hash: "session".into(),
     };
+    (memory, certificate, holder)
+}
+
+/// The pre-authorized code an offer carries.
+fn code_of(offer: &Offer) -> String {
+    offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The wallet's proof of possession (OpenID4VCI 1.0, 8.2.1.1).
+fn proof(key: &SigningKey, aud: &str, nonce: &str, iat: i64) -> String {
+    jws(
+        json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(key.verifying_key())}),
+        json!({"aud": aud, "iat": iat, "nonce": nonce}),
+        key,
+    )
+}
+
+#[tokio::test]
+async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
+    let (memory, certificate, holder) = holder_of_a_certificate().await;
     let service = memory.wallet_service().unwrap();
     let number = certificate.number.as_str();
     let now = memory.clock.now();
@@ -90,10 +99,7 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
         offer.credential_offer["credential_configuration_ids"][0],
         CONFIGURATION_ID
     );
-    let code = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = code_of(&offer);
 
     // A wrong transaction code burns the offer: a second try, even right, gets nothing.
     let wrong = if offer.tx_code == "000000" {
@@ -126,10 +132,7 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
 
     // A fresh offer, redeemed once.
     let offer = service.offer(&holder, number).await.unwrap();
-    let code = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = code_of(&offer);
     let token = service
         .token(
             Some(PRE_AUTHORIZED_GRANT),
@@ -208,23 +211,14 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
 
 #[tokio::test]
 async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
-    let memory = memory().await;
-    let (certificate, _, _) = issued(&memory).await;
-    let holder = Principal {
-        account_id: certificate.account_id.clone(),
-        role: Role::Citizen,
-        token_hash: "session".into(),
-    };
+    let (memory, certificate, holder) = holder_of_a_certificate().await;
     let service = memory.wallet_service().unwrap();
     let number = certificate.number.as_str();
     let issuer = "https://cazier.test";
     let now = memory.clock.now().timestamp();
     let access = || async {
         let offer = service.offer(&holder, number).await.unwrap();
-        let code = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let code = code_of(&offer);
         service
             .token(
                 Some(PRE_AUTHORIZED_GRANT),
@@ -331,19 +325,10 @@ async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
     ));
 
     // Offers and tokens last five minutes.
-    let memory2 = crate::common::memory().await;
-    let (c2, _, _) = issued(&memory2).await;
-    let h2 = Principal {
-        account_id: c2.account_id.clone(),
-        role: Role::Citizen,
-        token_hash: "s".into(),
-    };
+    let (memory2, c2, h2) = holder_of_a_certificate().await;
     let s2 = memory2.wallet_service().unwrap();
     let offer = s2.offer(&h2, c2.number.as_str()).await.unwrap();
-    let code = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = code_of(&offer);
     memory2.clock.advance(Duration::minutes(6));
     assert!(matches!(
         s2.token(

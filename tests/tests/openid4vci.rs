@@ -1,0 +1,257 @@
+//! The certificate into a wallet over HTTP, by OpenID4VCI 1.0 against the local stack: as a
+//! wallet written here makes the exchange (each step and its refusals, then revocation seen in
+//! the status list), and as an independent client library (@openid4vc/openid4vci, npm) does.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use cazier_e2e::*;
+use cazier_shared::statement::trusted_keys;
+use cazier_shared::wallet::sd_jwt::{public_jwk, verify_presentation};
+use chrono::Utc;
+use serde_json::{json, Value};
+use std::process::Command;
+
+/// A compact ES256 JWS by `key`.
+fn sign_jws(header: Value, claims: Value, key: &p256::ecdsa::SigningKey) -> String {
+    use p256::ecdsa::signature::Signer as _;
+    let h = URL_SAFE_NO_PAD.encode(header.to_string());
+    let c = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let signature: p256::ecdsa::Signature = key.sign(format!("{h}.{c}").as_bytes());
+    format!("{h}.{c}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+}
+
+/// The wallet's proof of possession (OpenID4VCI 1.0, 8.2.1.1).
+fn proof_jwt(key: &p256::ecdsa::SigningKey, aud: &str, nonce: &str) -> String {
+    sign_jws(
+        json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(key.verifying_key())}),
+        json!({"aud": aud, "iat": Utc::now().timestamp(), "nonce": nonce}),
+        key,
+    )
+}
+
+/// A stack whose issuer identifier (PortalUrl) is its own address, so that a wallet can
+/// resolve the issuer's metadata from the offer.
+fn wallet_stack() -> &'static TestStack {
+    static STACK: std::sync::OnceLock<TestStack> = std::sync::OnceLock::new();
+    STACK.get_or_init(|| {
+        TestStack::start(&[("IdentityIssuers", &dev_issuers()), ("PortalUrl", "{base}")])
+    })
+}
+
+/// The whole OpenID4VCI exchange over HTTP against the local stack, as a wallet makes it.
+#[test]
+fn a_wallet_gets_the_certificate_over_openid4vci() {
+    let stack = wallet_stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let request = citizen.request_and_wait(&client, "ANGAJARE");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+
+    let metadata = client
+        .get("/.well-known/openid-credential-issuer", None)
+        .json();
+    let issuer = metadata["credential_issuer"].as_str().unwrap().to_owned();
+    assert_eq!(
+        metadata["credential_configurations_supported"]["cazier_sd_jwt_vc"]["format"],
+        "dc+sd-jwt"
+    );
+    let server = client
+        .get("/.well-known/oauth-authorization-server", None)
+        .json();
+    assert!(server["token_endpoint"]
+        .as_str()
+        .unwrap()
+        .ends_with("/oid4vci/token"));
+
+    let path = format!("/v1/certificates/{number}/wallet-offer");
+    assert_eq!(
+        client.post(&path, None, json!({})).status,
+        401,
+        "signed-in holders only"
+    );
+    let offer = client.post(&path, Some(&citizen.token), json!({}));
+    assert_eq!(offer.status, 201);
+    assert_eq!(offer.header("cache-control"), Some("no-store"));
+    let offer = offer.json();
+    let code = offer["credential_offer"]["grants"]
+        ["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tx_code = offer["tx_code"].as_str().unwrap().to_owned();
+    let form = |body: &str| {
+        client.raw(
+            "POST",
+            "/oid4vci/token",
+            None,
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some(body.as_bytes()),
+        )
+    };
+    let grant = "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code";
+    let token = form(&format!(
+        "grant_type={grant}&pre-authorized_code={code}&tx_code={tx_code}"
+    ));
+    assert_eq!(
+        token.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&token.body)
+    );
+    let access = token.json()["access_token"].as_str().unwrap().to_owned();
+    let again = form(&format!(
+        "grant_type={grant}&pre-authorized_code={code}&tx_code={tx_code}"
+    ));
+    assert_eq!(
+        (again.status, again.json()["error"].clone()),
+        (400, json!("invalid_grant"))
+    );
+
+    let nonce = client.post("/oid4vci/nonce", None, json!({})).json()["c_nonce"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wallet_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+    let body = json!({"credential_configuration_id": "cazier_sd_jwt_vc",
+        "proofs": {"jwt": [proof_jwt(&wallet_key, &issuer, &nonce)]}});
+    let no_token = client.post("/oid4vci/credential", None, body.clone());
+    assert_eq!(no_token.status, 401);
+    assert_eq!(no_token.json()["error"], "invalid_token");
+    let issued = client.post("/oid4vci/credential", Some(&access), body.clone());
+    assert_eq!(
+        issued.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&issued.body)
+    );
+    let credential = issued.json()["credentials"][0]["credential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Nothing issued twice for one access token.
+    let twice = client.post("/oid4vci/credential", Some(&access), body);
+    assert_eq!(twice.status, 401);
+
+    // The credential, presented with the wallet's key, verifies against the published seal.
+    let chain = String::from_utf8(client.get("/v1/trust/certificates", None).body).unwrap();
+    let trusted = trusted_keys(&chain);
+    let sd_hash = URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(
+        credential.as_bytes(),
+    ));
+    let kb = sign_jws(
+        json!({"typ": "kb+jwt", "alg": "ES256"}),
+        json!({"aud": "https://employer.example", "nonce": "v1",
+            "iat": Utc::now().timestamp(), "sd_hash": sd_hash}),
+        &wallet_key,
+    );
+    let shown = verify_presentation(
+        &format!("{credential}{kb}"),
+        &trusted,
+        "https://employer.example",
+        "v1",
+        Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(shown.disclosed["certificate_number"], number.as_str());
+    assert_eq!(shown.disclosed["has_entries"], false);
+    println!("credential over OpenID4VCI: {} bytes", credential.len());
+
+    // Revoking the certificate flips its bit in the list the credential names: the verifier,
+    // reading the published list, says REVOKED.
+    let status = shown.status.clone().expect("a status reference");
+    let year = status.uri.rsplit('/').next().unwrap().to_owned();
+    let list = || {
+        stack
+            .runtime
+            .block_on(stack.status_lists().publish(year.parse().unwrap()))
+            .expect("published");
+        let token = client.get(&format!("/v1/status-lists/{year}"), None);
+        cazier_shared::statement::status_list::verify(
+            &String::from_utf8(token.body).unwrap(),
+            &trusted,
+            Utc::now(),
+        )
+        .expect("a genuine, current list")
+    };
+    assert_eq!(shown.revoked_in(&list()), Some(false));
+    let revoked = stack
+        .runtime
+        .block_on(cazier_shared::services::revocation::revoke(
+            &*stack.certificates(),
+            &*cazier_shared::wiring::PortSource::clock(&stack.wiring),
+            &cazier_shared::domain::CertificateNumber::parse(&number).unwrap(),
+            "emis din eroare",
+            "ops",
+        ));
+    assert!(revoked.unwrap());
+    assert_eq!(shown.revoked_in(&list()), Some(true), "REVOKED");
+}
+
+/// An independent OpenID4VCI client library (@openid4vc/openid4vci, npm) as the wallet: from
+/// the holder's offer and transaction code to the credential, which then presents and verifies.
+#[test]
+fn an_independent_openid4vci_client_gets_the_certificate() {
+    let stack = wallet_stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let request = citizen.request_and_wait(&client, "STUDII");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+    let offer = client
+        .post(
+            &format!("/v1/certificates/{number}/wallet-offer"),
+            Some(&citizen.token),
+            json!({}),
+        )
+        .json();
+    let script = workspace_root().join("tests/interop/oid4vci_wallet.mjs");
+    assert!(
+        workspace_root()
+            .join("tests/interop/node_modules/@openid4vc/openid4vci")
+            .exists(),
+        "tests/interop/node_modules is missing: run `make venv` (or `make test`) first"
+    );
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(offer["credential_offer_uri"].as_str().unwrap())
+        .arg(offer["tx_code"].as_str().unwrap())
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the client failed:\n{stderr}\n{stdout}"
+    );
+    let got: Value = serde_json::from_str(stdout.trim()).expect("the client's JSON");
+    let credential = got["credential"].as_str().unwrap().to_owned();
+    println!(
+        "@openid4vc/openid4vci 0.4.6 retrieved a credential of {} bytes",
+        credential.len()
+    );
+
+    // Presented with the key the client proved, it verifies against the published seal.
+    let d = URL_SAFE_NO_PAD
+        .decode(got["holder_jwk"]["d"].as_str().unwrap())
+        .unwrap();
+    let holder = p256::ecdsa::SigningKey::from_slice(&d).unwrap();
+    let sd_hash = URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(
+        credential.as_bytes(),
+    ));
+    let kb = sign_jws(
+        json!({"typ": "kb+jwt", "alg": "ES256"}),
+        json!({"aud": "https://employer.example", "nonce": "v2",
+            "iat": Utc::now().timestamp(), "sd_hash": sd_hash}),
+        &holder,
+    );
+    let chain = String::from_utf8(client.get("/v1/trust/certificates", None).body).unwrap();
+    let shown = verify_presentation(
+        &format!("{credential}{kb}"),
+        &trusted_keys(&chain),
+        "https://employer.example",
+        "v2",
+        Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(shown.disclosed["certificate_number"], number.as_str());
+    assert_eq!(shown.disclosed["purpose"], "STUDII");
+}
