@@ -4,8 +4,9 @@
 
 use crate::domain::{
     Account, AccountId, AuditEvent, AuditSubject, Certificate, CertificateNumber,
-    CertificateRequest, Cnp, Company, CounterCode, Cui, Email, Notice, RecordEntry, RecordSubject,
-    RejectionCode, RequestId, Role, Share, ShareCode, ShareId, Validation,
+    CertificateRequest, Cnp, Company, CounterCode, Cui, Email, Notice, PresentationOutcome,
+    RecordEntry, RecordSubject, RejectionCode, RequestId, Role, Share, ShareCode, ShareId,
+    Validation,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -317,6 +318,13 @@ pub enum WalletGrant {
     },
     /// A nonce for one proof of possession.
     Nonce,
+    /// An OpenID4VP request awaiting the wallet's answer, under its `state`.
+    PresentationRequest {
+        nonce: String,
+        organisation: Option<String>,
+        /// Where the answer goes: the hash of the verifier's transaction secret.
+        transaction_hash: String,
+    },
 }
 
 /// The single-use, short-lived secrets of credential issuance, stored by their hashes.
@@ -335,6 +343,25 @@ pub trait WalletGrants: Send + Sync {
         secret_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<WalletGrant>>;
+}
+
+/// The verifier's side of OpenID4VP: each request's outcome (pending at first, holding
+/// personal data once answered), under the hash of the verifier's transaction secret, until
+/// it expires.
+#[async_trait]
+pub trait PresentationResults: Send + Sync {
+    async fn put_presentation(
+        &self,
+        transaction_hash: &str,
+        outcome: &PresentationOutcome,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The outcome if unexpired; reading does not consume it.
+    async fn get_presentation(
+        &self,
+        transaction_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PresentationOutcome>>;
 }
 
 /// A timestamping authority (RFC 3161 over HTTP, as TSAs serve it) and the files its PKI

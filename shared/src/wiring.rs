@@ -7,8 +7,8 @@ use crate::config::{vars, ConfigError};
 use crate::identity::Issuer;
 use crate::ports::{
     AccountStore, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore, IdentityNonces,
-    Mailer, RecordStore, RequestStore, SessionStore, ShareStore, Signer, Throttle,
-    TimestampAuthority, TokenEndpoint, WalletGrants,
+    Mailer, PresentationResults, RecordStore, RequestStore, SessionStore, ShareStore, Signer,
+    Throttle, TimestampAuthority, TokenEndpoint, WalletGrants,
 };
 use crate::services::accounts::AccountService;
 use crate::services::checks::CheckService;
@@ -40,6 +40,8 @@ impl<T: RecordStore + CompanyStore> RecordsTable for T {}
 pub trait PortSource {
     fn accounts(&self) -> Result<Arc<dyn AccountStore>, ConfigError>;
     fn sessions(&self) -> Result<Arc<dyn SessionsTable>, ConfigError>;
+    /// OpenID4VP outcomes (in the sessions table, sealed: they hold personal data).
+    fn presentations(&self) -> Result<Arc<dyn PresentationResults>, ConfigError>;
     fn requests(&self) -> Result<Arc<dyn RequestStore>, ConfigError>;
     fn certificates(&self) -> Result<Arc<dyn CertificateStore>, ConfigError>;
     fn records(&self) -> Result<Arc<dyn RecordsTable>, ConfigError>;
@@ -197,6 +199,7 @@ pub trait ServiceGraphs: PortSource {
         Ok(crate::services::wallet::WalletService {
             certificates: self.certificates()?,
             grants,
+            throttle: self.sessions()?,
             signer: self.signer()?,
             chain: self.chain()?,
             clock: self.clock(),
@@ -204,6 +207,28 @@ pub trait ServiceGraphs: PortSource {
                 .setting(vars::PORTAL_URL)?
                 .trim_end_matches('/')
                 .to_owned(),
+            status_lists_url: crate::services::status::lists_url(
+                &self.setting(vars::VERIFICATION_PAGE_URL)?,
+            ),
+        })
+    }
+
+    /// OpenID4VP verification of certificates from wallets; the response endpoint is under
+    /// the portal's (API's) address.
+    fn presentation_service(
+        &self,
+    ) -> Result<crate::services::presentation::PresentationService, ConfigError> {
+        let grants: Arc<dyn WalletGrants> = self.sessions()?;
+        let portal = self.setting(vars::PORTAL_URL)?;
+        Ok(crate::services::presentation::PresentationService {
+            grants,
+            results: self.presentations()?,
+            throttle: self.sessions()?,
+            blobs: self.documents()?,
+            chain: self.chain()?,
+            audit: self.audit()?,
+            clock: self.clock(),
+            response_uri: format!("{}/oid4vp/response", portal.trim_end_matches('/')),
             status_lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),

@@ -1,16 +1,19 @@
-//! The certificate into an EU Digital Identity Wallet, by OpenID4VCI 1.0 (pre-authorized code
-//! flow): the issuer's and authorization server's metadata, the holder's offer
+//! The certificate in EU Digital Identity Wallets. Into one, by OpenID4VCI 1.0 (pre-authorized
+//! code flow): the issuer's and authorization server's metadata, the holder's offer
 //! (`POST /v1/certificates/{certificate_number}/wallet-offer`), and the wallet's token, nonce and
-//! credential endpoints. The OAuth endpoints answer errors as RFC 6749 / OpenID4VCI JSON
-//! (`{"error": …}`), mapped here once; the holder's route answers problem documents.
+//! credential endpoints. Out of one, by OpenID4VP 1.0: a verifier's request
+//! (`POST /v1/presentation-requests`) and its outcome, and the wallet's response endpoint
+//! (`POST /oid4vp/response`). The OAuth endpoints answer errors as RFC 6749 / OpenID4VCI JSON
+//! (`{"error": …}`), mapped here once; the others answer problem documents.
 
 use async_trait::async_trait;
 use cazier_shared::config::ConfigError;
 use cazier_shared::http::{
-    body_bytes, header_str, json_response, parse_json, path_param, with_header, Access, ApiError,
-    Route,
+    body_bytes, header_str, json_response, parse_json, path_param, source_ip, with_header, Access,
+    ApiError, Route,
 };
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
+use cazier_shared::services::presentation::{PresentationService, RespondError};
 use cazier_shared::services::wallet::{CredentialError, TokenError, WalletService};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
@@ -20,6 +23,8 @@ use serde_json::json;
 
 /// A token request is a few hundred bytes.
 const MAX_FORM_BYTES: usize = 4 * 1024;
+/// A wallet's response: one presentation of about 3.5 KB, URL-encoded.
+const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Handler {
@@ -29,10 +34,14 @@ pub enum Handler {
     Token,
     Nonce,
     Credential,
+    StartPresentation,
+    PresentationOutcome,
+    PresentationResponse,
 }
 
 pub struct Wallet {
     service: WalletService,
+    presentations: PresentationService,
 }
 
 /// The function, built from the wiring once per cold start.
@@ -40,6 +49,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Wallet>, ConfigE
     ApiFunction::new(
         Wallet {
             service: ports.wallet_service()?,
+            presentations: ports.presentation_service()?,
         },
         ports,
     )
@@ -77,6 +87,67 @@ impl CredentialRequest {
             _ => None,
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct StartRequest {
+    #[serde(default)]
+    organisation: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OutcomeRequest {
+    transaction: String,
+}
+
+type Form = Vec<(String, String)>;
+
+/// An `application/x-www-form-urlencoded` body of at most `limit` bytes, as pairs; an OAuth
+/// `invalid_request` answer when it is not one.
+fn form(
+    req: &lambda_http::Request,
+    limit: usize,
+) -> Result<Result<Form, Response<Body>>, ApiError> {
+    let bytes = body_bytes(req);
+    if bytes.len() > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let essence = header_str(req, header::CONTENT_TYPE.as_str())
+        .and_then(|ct| ct.split(';').next())
+        .map(|e| e.trim().to_ascii_lowercase());
+    if essence.as_deref() != Some("application/x-www-form-urlencoded") {
+        return Err(ApiError::UnsupportedMediaType(
+            "application/x-www-form-urlencoded",
+        ));
+    }
+    Ok(serde_urlencoded::from_bytes(bytes).map_err(|_| {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The body is not a form.",
+        )
+    }))
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The response endpoint's answers: `{}` when taken (the cross-device flow sends the holder
+/// nowhere), an OAuth error otherwise.
+fn response_answer(result: Result<(), RespondError>) -> Answer {
+    let description = match result {
+        Ok(()) => return Ok(no_store(json_response(StatusCode::OK, &json!({})))),
+        Err(RespondError::Unavailable(e)) => return Err(ApiError::Unavailable(e)),
+        Err(e) => e.to_string(),
+    };
+    Ok(oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        &description,
+    ))
 }
 
 /// An OAuth error answer: `{"error", "error_description"}`, never cached.
@@ -168,6 +239,22 @@ impl Endpoints for Wallet {
             access: Access::Public,
             handler: Handler::Credential,
         },
+        Route {
+            key: "POST /v1/presentation-requests",
+            access: Access::Public,
+            handler: Handler::StartPresentation,
+        },
+        // The transaction secret travels in the body, never in a URL.
+        Route {
+            key: "POST /v1/presentation-requests/outcome",
+            access: Access::Public,
+            handler: Handler::PresentationOutcome,
+        },
+        Route {
+            key: "POST /oid4vp/response",
+            access: Access::Public,
+            handler: Handler::PresentationResponse,
+        },
     ];
 
     async fn answer(&self, call: Call<Handler>) -> Answer {
@@ -190,38 +277,16 @@ impl Endpoints for Wallet {
                 Ok(no_store(json_response(StatusCode::CREATED, &offer)))
             }
             Handler::Token => {
-                let bytes = body_bytes(&req);
-                if bytes.len() > MAX_FORM_BYTES {
-                    return Err(ApiError::PayloadTooLarge {
-                        limit: MAX_FORM_BYTES,
-                    });
-                }
-                let essence = header_str(&req, header::CONTENT_TYPE.as_str())
-                    .and_then(|ct| ct.split(';').next())
-                    .map(|e| e.trim().to_ascii_lowercase());
-                if essence.as_deref() != Some("application/x-www-form-urlencoded") {
-                    return Err(ApiError::UnsupportedMediaType(
-                        "application/x-www-form-urlencoded",
-                    ));
-                }
-                let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes) else {
-                    return Ok(oauth_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_request",
-                        "The body is not a form.",
-                    ));
-                };
-                let field = |name: &str| {
-                    form.iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| v.as_str())
+                let form = match form(&req, MAX_FORM_BYTES)? {
+                    Ok(form) => form,
+                    Err(answer) => return Ok(answer),
                 };
                 match self
                     .service
                     .token(
-                        field("grant_type"),
-                        field("pre-authorized_code"),
-                        field("tx_code"),
+                        field(&form, "grant_type"),
+                        field(&form, "pre-authorized_code"),
+                        field(&form, "tx_code"),
                     )
                     .await
                 {
@@ -230,11 +295,7 @@ impl Endpoints for Wallet {
                 }
             }
             Handler::Nonce => {
-                let nonce = self
-                    .service
-                    .nonce()
-                    .await
-                    .map_err(|e| ApiError::Unavailable(e.into()))?;
+                let nonce = self.service.nonce(&source_ip(&req)).await?;
                 Ok(no_store(json_response(
                     StatusCode::OK,
                     &json!({"c_nonce": nonce}),
@@ -262,6 +323,34 @@ impl Endpoints for Wallet {
                     ))),
                     Err(e) => credential_error(e),
                 }
+            }
+            Handler::StartPresentation => {
+                let body: StartRequest = parse_json(&req, true)?;
+                let started = self
+                    .presentations
+                    .start(body.organisation.as_deref(), &source_ip(&req))
+                    .await?;
+                Ok(no_store(json_response(StatusCode::CREATED, &started)))
+            }
+            Handler::PresentationOutcome => {
+                let body: OutcomeRequest = parse_json(&req, false)?;
+                let outcome = self.presentations.outcome(&body.transaction).await?;
+                Ok(no_store(json_response(StatusCode::OK, &outcome)))
+            }
+            Handler::PresentationResponse => {
+                let form = match form(&req, MAX_RESPONSE_BYTES)? {
+                    Ok(form) => form,
+                    Err(answer) => return Ok(answer),
+                };
+                let result = self
+                    .presentations
+                    .respond(
+                        field(&form, "state"),
+                        field(&form, "vp_token"),
+                        field(&form, "error"),
+                    )
+                    .await;
+                response_answer(result.map(|_| ()))
             }
         }
     }

@@ -5,15 +5,15 @@
 //! live in `template.yaml` only.
 
 use super::dynamo::{
-    DynamoAccounts, DynamoAudit, DynamoCertificates, DynamoRecords, DynamoRequests, DynamoSessions,
-    DynamoShares,
+    DynamoAccounts, DynamoAudit, DynamoCertificates, DynamoPresentations, DynamoRecords,
+    DynamoRequests, DynamoSessions, DynamoShares,
 };
 use super::kms::KmsSigner;
 use super::s3::S3Blobs;
 use crate::config::{vars, ConfigError, Env};
 use crate::ports::{
-    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, Mailer, RequestStore, ShareStore,
-    Signer, SystemClock, TimestampAuthority, TokenEndpoint,
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, Mailer, PresentationResults,
+    RequestStore, ShareStore, Signer, SystemClock, TimestampAuthority, TokenEndpoint,
 };
 use crate::privacy::Privacy;
 use crate::services::trust::ChainSource;
@@ -104,6 +104,14 @@ impl PortSource for Wiring {
         Ok(Arc::new(DynamoSessions::new(
             &self.sdk,
             self.env.require(vars::SESSIONS_TABLE)?,
+        )))
+    }
+
+    fn presentations(&self) -> Result<Arc<dyn PresentationResults>, ConfigError> {
+        Ok(Arc::new(DynamoPresentations::new(
+            &self.sdk,
+            self.env.require(vars::SESSIONS_TABLE)?,
+            self.privacy.clone(),
         )))
     }
 

@@ -154,4 +154,24 @@ impl AuditEvent {
             details,
         }
     }
+
+    /// A presentation from a wallet: `result` as the verifier saw it (`VALID`, `REVOKED`).
+    pub fn wallet_presented(
+        number: &CertificateNumber,
+        result: &str,
+        organisation: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let mut details = details([("result", result)]);
+        if let Some(organisation) = organisation {
+            details.insert("organisation".into(), organisation.into());
+        }
+        Self {
+            subject: AuditSubject::Certificate(number.clone()),
+            at,
+            event: AuditEventKind::WalletPresented,
+            id: uuid::Uuid::new_v4().to_string(),
+            details,
+        }
+    }
 }

@@ -127,6 +127,8 @@ string_enum!(
         /// A certificate opened by a share code its holder gave (with the organisation the
         /// third party declared, if any).
         SharedAccessed = "SHARED_ACCESSED",
+        /// A certificate presented from a wallet (OpenID4VP) to our verifier.
+        WalletPresented = "WALLET_PRESENTED",
     }
 );
 

@@ -7,6 +7,7 @@ pub mod cui;
 pub mod form;
 pub mod ids;
 pub mod notice;
+pub mod presentation;
 pub mod share;
 pub mod text;
 
@@ -18,6 +19,7 @@ pub use codes::{
 pub use form::{FieldError, Form};
 pub use ids::{AccountId, RequestId, ShareId};
 pub use notice::Notice;
+pub use presentation::PresentationOutcome;
 pub use share::Share;
 
 pub use cnp::{Cnp, CnpError};

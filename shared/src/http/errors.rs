@@ -233,3 +233,39 @@ impl From<crate::services::wallet::OfferError> for ApiError {
         }
     }
 }
+
+impl From<crate::services::wallet::NonceError> for ApiError {
+    fn from(e: crate::services::wallet::NonceError) -> Self {
+        use crate::services::wallet::NonceError;
+        match e {
+            NonceError::Throttled { retry_after } => ApiError::Throttled {
+                retry_after_secs: retry_after,
+            },
+            NonceError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::presentation::StartError> for ApiError {
+    fn from(e: crate::services::presentation::StartError) -> Self {
+        use crate::services::presentation::StartError;
+        match e {
+            StartError::Invalid(errors) => ApiError::Invalid(errors),
+            StartError::Throttled { retry_after } => ApiError::Throttled {
+                retry_after_secs: retry_after,
+            },
+            StartError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::presentation::OutcomeError> for ApiError {
+    fn from(e: crate::services::presentation::OutcomeError) -> Self {
+        use crate::services::presentation::OutcomeError;
+        match e {
+            // Unknown, expired, or never this caller's: the same answer.
+            OutcomeError::NotFound => ApiError::NotFound,
+            OutcomeError::Unavailable(e) => e.into(),
+        }
+    }
+}

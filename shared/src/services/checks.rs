@@ -20,6 +20,8 @@ pub enum CheckChannel {
     Document,
     /// With a share code the holder gave.
     ShareCode,
+    /// Presented from the holder's wallet (OpenID4VP).
+    Wallet,
 }
 
 /// One verification of a certificate, as its holder sees it.
@@ -30,7 +32,7 @@ pub struct Check {
     pub channel: CheckChannel,
     /// The answer the verifier got (`VALID`, `EXPIRED`, `REVOKED`, …).
     pub result: String,
-    /// Who the verifier said they were, when they used a share code and said so.
+    /// Who the verifier said they were (with a share code or a wallet request), if they did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation: Option<String>,
 }
@@ -67,6 +69,7 @@ impl CheckService {
                     AuditEventKind::Verified => CheckChannel::NumberAndCnp,
                     AuditEventKind::DocumentVerified => CheckChannel::Document,
                     AuditEventKind::SharedAccessed => CheckChannel::ShareCode,
+                    AuditEventKind::WalletPresented => CheckChannel::Wallet,
                     _ => return None,
                 };
                 Some(Check {

@@ -9,6 +9,7 @@ pub mod issuance;
 pub mod ltv;
 pub mod notices;
 pub mod operators;
+pub mod presentation;
 pub mod requests;
 pub mod revocation;
 pub mod roeid;

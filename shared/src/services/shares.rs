@@ -290,7 +290,8 @@ impl ShareService {
         {
             return Err(AccessError::Throttled { retry_after });
         }
-        let organisation = organisation(dto.organisation.as_deref())?;
+        let organisation =
+            declared_organisation(dto.organisation.as_deref()).map_err(AccessError::Invalid)?;
         let code = ShareCode::parse(&dto.code).ok_or(AccessError::NotFound)?;
         let share = self
             .shares
@@ -323,14 +324,14 @@ impl ShareService {
     }
 }
 
-/// The declared organisation: trimmed, one line, at most [`MAX_ORGANISATION_CHARS`].
-fn organisation(text: Option<&str>) -> Result<Option<String>, AccessError> {
+/// The declared organisation: trimmed, one line, at most [`MAX_ORGANISATION_CHARS`]; also
+/// what a verifier declares when asking a wallet for a certificate.
+pub(crate) fn declared_organisation(text: Option<&str>) -> Result<Option<String>, Vec<FieldError>> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let invalid = |code: &'static str, message: &str| {
-        AccessError::Invalid(vec![FieldError::new("organisation", code, message)])
-    };
+    let invalid =
+        |code: &'static str, message: &str| vec![FieldError::new("organisation", code, message)];
     if text.chars().count() > MAX_ORGANISATION_CHARS {
         return Err(invalid("TOO_LONG", "at most 100 characters"));
     }

@@ -8,7 +8,7 @@
 use crate::crypto::{constant_time_eq, new_token, sha256_hex};
 use crate::domain::{AccountId, Certificate, CertificateNumber, CertificateStatus, Principal};
 use crate::ports::{
-    CertificateStore, Clock, SignError, Signer, StoreError, WalletGrant, WalletGrants,
+    CertificateStore, Clock, SignError, Signer, StoreError, Throttle, WalletGrant, WalletGrants,
 };
 use crate::services::trust::ChainSource;
 use crate::services::{unavailable_from_ports, Unavailable};
@@ -25,10 +25,14 @@ pub const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-aut
 /// How long an offer, an access token and a nonce live.
 pub const SECRET_LIFETIME: Duration = Duration::minutes(5);
 const TX_CODE_DIGITS: usize = 6;
+/// Nonces a wallet (client address) may ask for a minute: each is a write, and the route is
+/// anonymous. One issuance needs one.
+const NONCES_PER_MINUTE: u32 = 20;
 
 pub struct WalletService {
     pub certificates: Arc<dyn CertificateStore>,
     pub grants: Arc<dyn WalletGrants>,
+    pub throttle: Arc<dyn Throttle>,
     pub signer: Arc<dyn Signer>,
     pub chain: Arc<ChainSource>,
     pub clock: Arc<dyn Clock>,
@@ -83,6 +87,14 @@ pub enum TokenError {
     Unavailable(Unavailable),
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum NonceError {
+    #[error("too many nonces; retry in {retry_after}s")]
+    Throttled { retry_after: u64 },
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
 /// OpenID4VCI 1.0, section 8.3.1.2.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
@@ -103,7 +115,7 @@ pub enum CredentialError {
     Unavailable(Unavailable),
 }
 
-unavailable_from_ports!(OfferError, TokenError, CredentialError);
+unavailable_from_ports!(OfferError, TokenError, NonceError, CredentialError);
 
 impl From<SignError> for CredentialError {
     fn from(e: SignError) -> Self {
@@ -291,14 +303,22 @@ impl WalletService {
         })
     }
 
-    /// The nonce endpoint: one `c_nonce` for one proof.
-    pub async fn nonce(&self) -> Result<String, StoreError> {
+    /// The nonce endpoint: one `c_nonce` for one proof; `client` names the caller for the
+    /// throttle only.
+    pub async fn nonce(&self, client: &str) -> Result<String, NonceError> {
+        let now = self.clock.now();
+        let key = format!("nonce:{client}");
+        if let Err(retry_after) =
+            crate::services::throttled(&*self.throttle, &key, NONCES_PER_MINUTE, 60, now).await?
+        {
+            return Err(NonceError::Throttled { retry_after });
+        }
         let nonce = new_token();
         self.grants
             .put_grant(
                 &sha256_hex(nonce.as_bytes()),
                 &WalletGrant::Nonce,
-                self.clock.now() + SECRET_LIFETIME,
+                now + SECRET_LIFETIME,
             )
             .await?;
         Ok(nonce)

@@ -16,8 +16,9 @@ pub use stores::{MemoryAccounts, MemoryAudit, MemorySessions};
 use crate::config::{vars, ConfigError};
 use crate::domain::Notice;
 use crate::ports::{
-    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, MailError, Mailer, RequestStore,
-    ShareStore, SignError, Signer, TimestampAuthority, TokenEndpoint,
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, MailError, Mailer,
+    PresentationResults, RequestStore, ShareStore, SignError, Signer, TimestampAuthority,
+    TokenEndpoint,
 };
 use crate::services::trust::ChainSource;
 use crate::wiring::{PortSource, RecordsTable, SessionsTable};
@@ -298,6 +299,10 @@ impl PortSource for Memory {
     }
 
     fn sessions(&self) -> Result<Arc<dyn SessionsTable>, ConfigError> {
+        Ok(self.sessions.clone())
+    }
+
+    fn presentations(&self) -> Result<Arc<dyn PresentationResults>, ConfigError> {
         Ok(self.sessions.clone())
     }
 

@@ -162,6 +162,7 @@ struct SessionsState {
     challenges: HashMap<String, (AccountId, DateTime<Utc>, SignInChallenge)>,
     assertions: HashSet<String>,
     wallet_grants: HashMap<String, (crate::ports::WalletGrant, DateTime<Utc>)>,
+    presentations: HashMap<String, (crate::domain::PresentationOutcome, DateTime<Utc>)>,
 }
 
 #[derive(Default)]
@@ -343,5 +344,32 @@ impl crate::ports::WalletGrants for MemorySessions {
             .remove(secret_hash)
             .filter(|(_, expires)| *expires > now)
             .map(|(grant, _)| grant))
+    }
+}
+
+#[async_trait]
+impl crate::ports::PresentationResults for MemorySessions {
+    async fn put_presentation(
+        &self,
+        transaction_hash: &str,
+        outcome: &crate::domain::PresentationOutcome,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        lock(&self.0)
+            .presentations
+            .insert(transaction_hash.to_owned(), (outcome.clone(), expires_at));
+        Ok(())
+    }
+
+    async fn get_presentation(
+        &self,
+        transaction_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<crate::domain::PresentationOutcome>> {
+        Ok(lock(&self.0)
+            .presentations
+            .get(transaction_hash)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(state, _)| state.clone()))
     }
 }

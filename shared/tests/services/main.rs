@@ -9,6 +9,7 @@ mod counter;
 mod http_edge;
 mod issuance;
 mod notices;
+mod presentation;
 mod requests;
 mod roeid;
 mod seal_pdf;

@@ -24,7 +24,7 @@ use p256::ecdsa::{Signature, SigningKey};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-fn jws(header: Value, claims: Value, key: &SigningKey) -> String {
+pub(crate) fn jws(header: Value, claims: Value, key: &SigningKey) -> String {
     let h = URL_SAFE_NO_PAD.encode(header.to_string());
     let c = URL_SAFE_NO_PAD.encode(claims.to_string());
     let signature: Signature = key.sign(format!("{h}.{c}").as_bytes());
@@ -32,7 +32,7 @@ fn jws(header: Value, claims: Value, key: &SigningKey) -> String {
 }
 
 /// A memory with one issued certificate, and its holder signed in.
-async fn holder_of_a_certificate() -> (Memory, Certificate, Principal) {
+pub(crate) async fn holder_of_a_certificate() -> (Memory, Certificate, Principal) {
     let memory = memory().await;
     let (certificate, _, _) = issued(&memory).await;
     let holder = Principal {
@@ -58,6 +58,36 @@ fn proof(key: &SigningKey, aud: &str, nonce: &str, iat: i64) -> String {
         json!({"aud": aud, "iat": iat, "nonce": nonce}),
         key,
     )
+}
+
+/// The credential a wallet with key `wallet` gets for the holder's certificate: offer, token,
+/// nonce, proof.
+pub(crate) async fn wallet_credential(
+    memory: &Memory,
+    holder: &Principal,
+    number: &str,
+    wallet: &SigningKey,
+) -> String {
+    let service = memory.wallet_service().unwrap();
+    let offer = service.offer(holder, number).await.unwrap();
+    let token = service
+        .token(
+            Some(PRE_AUTHORIZED_GRANT),
+            Some(&code_of(&offer)),
+            Some(&offer.tx_code),
+        )
+        .await
+        .unwrap();
+    let nonce = service.nonce("wallet").await.unwrap();
+    let now = memory.clock.now().timestamp();
+    service
+        .credential(
+            &token.access_token,
+            Some(CONFIGURATION_ID),
+            Some(&proof(wallet, &service.issuer_url, &nonce, now)),
+        )
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -158,7 +188,7 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
 
     // The credential, for a proof with one of our nonces.
     let wallet = SigningKey::random(&mut rand::rngs::OsRng);
-    let nonce = service.nonce().await.unwrap();
+    let nonce = service.nonce("wallet").await.unwrap();
     let credential = service
         .credential(
             &token.access_token,
@@ -168,7 +198,7 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
         .await
         .unwrap();
     // The same access token again: nothing issued twice.
-    let nonce2 = service.nonce().await.unwrap();
+    let nonce2 = service.nonce("wallet").await.unwrap();
     assert!(matches!(
         service
             .credential(
@@ -237,7 +267,7 @@ async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
     };
 
     // Another issuer's audience; an hour old; signed by another key than its jwk; no nonce.
-    let nonce = service.nonce().await.unwrap();
+    let nonce = service.nonce("wallet").await.unwrap();
     let r = service
         .credential(
             &access().await,
@@ -310,7 +340,7 @@ async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
     )
     .await
     .unwrap();
-    let nonce = service.nonce().await.unwrap();
+    let nonce = service.nonce("wallet").await.unwrap();
     let r = service
         .credential(
             &token,

@@ -239,6 +239,10 @@ pub fn checks(ctx: &mut Ctx, checks: &Checks) -> String {
                                         (t.channel_share)
                                         @if let Some(o) = &c.organisation { " (" (o) ")" }
                                     },
+                                    CheckChannel::Wallet => {
+                                        (t.channel_wallet)
+                                        @if let Some(o) = &c.organisation { " (" (o) ")" }
+                                    },
                                 }
                             }
                             td data-label=(t.check_result) { (answer(&c.result)) }

@@ -47,6 +47,10 @@ pub fn wallet_grant(secret_hash: &str) -> String {
     format!("WALLET#{secret_hash}")
 }
 
+pub fn presentation(transaction_hash: &str) -> String {
+    format!("PRESENTATION#{transaction_hash}")
+}
+
 // Requests table: requests, and the daily-limit and idempotency guards.
 const REQUEST: &str = "REQUEST#";
 pub fn request(id: &RequestId) -> String {

@@ -9,6 +9,7 @@ mod records;
 mod requests;
 mod sessions;
 mod shares;
+mod wallet_items;
 
 pub use accounts::DynamoAccounts;
 pub use audit::DynamoAudit;
@@ -17,6 +18,7 @@ pub use records::DynamoRecords;
 pub use requests::DynamoRequests;
 pub use sessions::DynamoSessions;
 pub use shares::DynamoShares;
+pub use wallet_items::DynamoPresentations;
 
 use super::unavailable;
 use crate::ports::{StoreError, StoreResult};

@@ -1,5 +1,6 @@
 //! The sessions table: sessions (by token hash), throttling windows, and the single-use values
-//! of the identity-provider routes and of wallet issuance (OpenID4VCI). Everything here expires through the TTL attribute `ttl`.
+//! of the identity-provider routes (the wallet protocols' items are in `wallet_items`).
+//! Everything here expires through the TTL attribute `ttl`.
 
 use super::{
     conditional, corrupt, dynamo_adapter, epoch_ttl, get_item, get_s, get_time, keys, n, s, time,
@@ -7,10 +8,7 @@ use super::{
 use crate::aws::unavailable;
 use crate::crypto::sha256_hex;
 use crate::domain::{AccountId, Role};
-use crate::ports::{
-    IdentityNonces, Session, SessionStore, SignInChallenge, StoreResult, Throttle, WalletGrant,
-    WalletGrants,
-};
+use crate::ports::{IdentityNonces, Session, SessionStore, SignInChallenge, StoreResult, Throttle};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
@@ -18,8 +16,8 @@ use chrono::{DateTime, Utc};
 
 #[derive(Clone)]
 pub struct DynamoSessions {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
 }
 
 dynamo_adapter!(DynamoSessions);
@@ -291,79 +289,5 @@ impl Throttle for DynamoSessions {
             .and_then(|i| i.get("hits").and_then(|v| v.as_n().ok()).cloned())
             .and_then(|v| v.parse().ok())
             .unwrap_or(0))
-    }
-}
-
-#[async_trait]
-impl WalletGrants for DynamoSessions {
-    async fn put_grant(
-        &self,
-        secret_hash: &str,
-        grant: &WalletGrant,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(keys::wallet_grant(secret_hash)))
-            .item("expires_at", time(expires_at))
-            .item("ttl", epoch_ttl(expires_at));
-        put = match grant {
-            WalletGrant::PreAuthorizedCode {
-                account_id,
-                number,
-                tx_code_hash,
-            } => put
-                .item("kind", s("CODE"))
-                .item("account_id", s(account_id.as_str()))
-                .item("number", s(number.as_str()))
-                .item("tx_code_hash", s(tx_code_hash)),
-            WalletGrant::AccessToken { account_id, number } => put
-                .item("kind", s("TOKEN"))
-                .item("account_id", s(account_id.as_str()))
-                .item("number", s(number.as_str())),
-            WalletGrant::Nonce => put.item("kind", s("NONCE")),
-        };
-        put.send().await.map_err(unavailable)?;
-        Ok(())
-    }
-
-    async fn take_grant(
-        &self,
-        secret_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<WalletGrant>> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::wallet_grant(secret_hash)))
-            .condition_expression("expires_at > :now")
-            .expression_attribute_values(":now", time(now))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await;
-        let Some(item) = conditional(result)?.and_then(|out| out.attributes) else {
-            return Ok(None);
-        };
-        let number = || {
-            crate::domain::CertificateNumber::parse(get_s(&item, "number")?)
-                .ok_or_else(|| corrupt("a wallet grant's certificate number"))
-        };
-        let account = || get_s(&item, "account_id").map(AccountId::from);
-        Ok(Some(match get_s(&item, "kind")? {
-            "CODE" => WalletGrant::PreAuthorizedCode {
-                account_id: account()?,
-                number: number()?,
-                tx_code_hash: get_s(&item, "tx_code_hash")?.to_owned(),
-            },
-            "TOKEN" => WalletGrant::AccessToken {
-                account_id: account()?,
-                number: number()?,
-            },
-            "NONCE" => WalletGrant::Nonce,
-            _ => return Err(corrupt("a wallet grant's kind")),
-        }))
     }
 }

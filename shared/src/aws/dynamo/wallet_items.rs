@@ -1,0 +1,178 @@
+//! The sessions table's items of the wallet protocols: OpenID4VCI's single-use secrets and
+//! OpenID4VP requests (`WALLET#<hash>`, taken once by a conditional delete), and OpenID4VP
+//! outcomes (`PRESENTATION#<hash>`, encrypted by the service). All expire through `ttl`.
+
+use super::sessions::DynamoSessions;
+use super::{
+    blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, opt_s, s, time,
+};
+use crate::aws::unavailable;
+use crate::domain::AccountId;
+use crate::domain::PresentationOutcome;
+use crate::ports::{PresentationResults, StoreResult, WalletGrant, WalletGrants};
+use crate::privacy::Privacy;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+#[async_trait]
+impl WalletGrants for DynamoSessions {
+    async fn put_grant(
+        &self,
+        secret_hash: &str,
+        grant: &WalletGrant,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::wallet_grant(secret_hash)))
+            .item("expires_at", time(expires_at))
+            .item("ttl", epoch_ttl(expires_at));
+        put = match grant {
+            WalletGrant::PreAuthorizedCode {
+                account_id,
+                number,
+                tx_code_hash,
+            } => put
+                .item("kind", s("CODE"))
+                .item("account_id", s(account_id.as_str()))
+                .item("number", s(number.as_str()))
+                .item("tx_code_hash", s(tx_code_hash)),
+            WalletGrant::AccessToken { account_id, number } => put
+                .item("kind", s("TOKEN"))
+                .item("account_id", s(account_id.as_str()))
+                .item("number", s(number.as_str())),
+            WalletGrant::Nonce => put.item("kind", s("NONCE")),
+            WalletGrant::PresentationRequest {
+                nonce,
+                organisation,
+                transaction_hash,
+            } => {
+                let put = put
+                    .item("kind", s("VP_REQUEST"))
+                    .item("nonce", s(nonce))
+                    .item("transaction_hash", s(transaction_hash));
+                match organisation {
+                    Some(o) => put.item("organisation", s(o)),
+                    None => put,
+                }
+            }
+        };
+        put.send().await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn take_grant(
+        &self,
+        secret_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<WalletGrant>> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::wallet_grant(secret_hash)))
+            .condition_expression("expires_at > :now")
+            .expression_attribute_values(":now", time(now))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        let Some(item) = conditional(result)?.and_then(|out| out.attributes) else {
+            return Ok(None);
+        };
+        let number = || {
+            crate::domain::CertificateNumber::parse(get_s(&item, "number")?)
+                .ok_or_else(|| corrupt("a wallet grant's certificate number"))
+        };
+        let account = || get_s(&item, "account_id").map(AccountId::from);
+        Ok(Some(match get_s(&item, "kind")? {
+            "CODE" => WalletGrant::PreAuthorizedCode {
+                account_id: account()?,
+                number: number()?,
+                tx_code_hash: get_s(&item, "tx_code_hash")?.to_owned(),
+            },
+            "TOKEN" => WalletGrant::AccessToken {
+                account_id: account()?,
+                number: number()?,
+            },
+            "NONCE" => WalletGrant::Nonce,
+            "VP_REQUEST" => WalletGrant::PresentationRequest {
+                nonce: get_s(&item, "nonce")?.to_owned(),
+                organisation: opt_s(&item, "organisation").map(str::to_owned),
+                transaction_hash: get_s(&item, "transaction_hash")?.to_owned(),
+            },
+            _ => return Err(corrupt("a wallet grant's kind")),
+        }))
+    }
+}
+
+/// OpenID4VP outcomes, in the sessions table (`PRESENTATION#<hash>`); sealed with the
+/// personal-data key, since an answered one names the holder.
+#[derive(Clone)]
+pub struct DynamoPresentations {
+    client: Client,
+    table: String,
+    privacy: Arc<Privacy>,
+}
+
+impl DynamoPresentations {
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        table: impl Into<String>,
+        privacy: Arc<Privacy>,
+    ) -> Self {
+        Self {
+            client: Client::new(config),
+            table: table.into(),
+            privacy,
+        }
+    }
+}
+
+#[async_trait]
+impl PresentationResults for DynamoPresentations {
+    async fn put_presentation(
+        &self,
+        transaction_hash: &str,
+        outcome: &PresentationOutcome,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let pk = keys::presentation(transaction_hash);
+        let sealed = self.privacy.seal_json(outcome, &pk)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(&pk))
+            .item("expires_at", time(expires_at))
+            .item("ttl", epoch_ttl(expires_at))
+            .item("outcome", blob(sealed))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get_presentation(
+        &self,
+        transaction_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PresentationOutcome>> {
+        let pk = keys::presentation(transaction_hash);
+        let Some(item) = get_item(&self.client, &self.table, &pk).await? else {
+            return Ok(None);
+        };
+        // The TTL deletes within days, not at the second.
+        if get_time(&item, "expires_at")? <= now {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.privacy
+                .open_json(get_b(&item, "outcome")?, &pk)
+                .await?,
+        ))
+    }
+}

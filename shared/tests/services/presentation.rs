@@ -1,0 +1,382 @@
+//! OpenID4VP verification without AWS: a verifier's request, a wallet's presentation of a
+//! credential issued by OpenID4VCI, the outcome only the verifier's secret reads, the
+//! holder's "who checked" entry; replays, other requests' proofs, revoked certificates,
+//! declined requests and an unreadable status list each handled.
+
+use crate::common::memory;
+use crate::wallet_issuance::{holder_of_a_certificate, jws, wallet_credential};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use cazier_shared::domain::{FieldError, PresentationOutcome as Outcome};
+use cazier_shared::ports::{BlobStore, CertificateStore, Clock};
+use cazier_shared::services::checks::CheckChannel;
+use cazier_shared::services::presentation::{
+    OutcomeError, RespondError, StartError, Started, REQUESTED_CLAIMS,
+};
+use cazier_shared::services::revocation::revoke;
+use cazier_shared::services::status::blob_key;
+use cazier_shared::testing::Memory;
+use cazier_shared::wiring::ServiceGraphs;
+use chrono::Datelike;
+use p256::ecdsa::SigningKey;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// The wallet's `vp_token`: the credential with only `names` disclosed, bound to the request
+/// (`aud`, `nonce`) by a key-binding JWT of `key`.
+fn vp_token(
+    credential: &str,
+    names: &[&str],
+    key: &SigningKey,
+    aud: &str,
+    nonce: &str,
+    iat: i64,
+) -> String {
+    let mut parts: Vec<&str> = credential.trim_end_matches('~').split('~').collect();
+    let mut presented = parts.remove(0).to_owned();
+    for d in parts {
+        let item: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(d).unwrap()).unwrap();
+        if names.contains(&item[1].as_str().unwrap()) {
+            presented.push('~');
+            presented.push_str(d);
+        }
+    }
+    presented.push('~');
+    let sd_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(presented.as_bytes()));
+    let kb = jws(
+        json!({"typ": "kb+jwt", "alg": "ES256"}),
+        json!({"aud": aud, "nonce": nonce, "iat": iat, "sd_hash": sd_hash}),
+        key,
+    );
+    json!({"cazier": [format!("{presented}{kb}")]}).to_string()
+}
+
+fn request_field<'a>(started: &'a Started, name: &str) -> &'a str {
+    started.authorization_request[name].as_str().unwrap()
+}
+
+/// A holder with a credential in a wallet (key `wallet`), and the year's list published.
+async fn holder_with_wallet() -> (Memory, String, String, SigningKey) {
+    let (memory, certificate, holder) = holder_of_a_certificate().await;
+    let wallet = SigningKey::random(&mut rand::rngs::OsRng);
+    let number = certificate.number.as_str().to_owned();
+    let credential = wallet_credential(&memory, &holder, &number, &wallet).await;
+    let year = memory.clock.now().year();
+    memory
+        .status_list_service()
+        .unwrap()
+        .publish(year)
+        .await
+        .unwrap();
+    (memory, number, credential, wallet)
+}
+
+#[tokio::test]
+async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked() {
+    let (memory, number, credential, wallet) = holder_with_wallet().await;
+    let service = memory.presentation_service().unwrap();
+    let started = service
+        .start(Some("  Dunărea SA "), "10.0.0.1")
+        .await
+        .unwrap();
+
+    // The request: by value, DCQL for our credential type and the three claims, answered
+    // by direct_post to our response endpoint, which is also the client id.
+    let request = &started.authorization_request;
+    assert_eq!(request["response_mode"], "direct_post");
+    assert_eq!(
+        request["response_uri"],
+        "https://cazier.test/oid4vp/response"
+    );
+    assert_eq!(
+        request["client_id"],
+        "redirect_uri:https://cazier.test/oid4vp/response"
+    );
+    let query = &request["dcql_query"]["credentials"][0];
+    assert_eq!(
+        query["meta"]["vct_values"][0],
+        "urn:eu.europa.ec.eudi:cazier:1"
+    );
+    let asked: Vec<&str> = query["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(asked, REQUESTED_CLAIMS);
+    assert!(started.request_uri.starts_with("openid4vp://?"));
+    assert!(started.request_uri.contains("dcql_query=%7B"));
+    // The transaction secret is the verifier's alone: not in what the wallet sees.
+    assert!(!started.request_uri.contains(&started.transaction));
+    assert_eq!(
+        service.outcome(&started.transaction).await.unwrap(),
+        Outcome::Pending
+    );
+
+    let now = memory.clock.now().timestamp();
+    let token = vp_token(
+        &credential,
+        &REQUESTED_CLAIMS,
+        &wallet,
+        request_field(&started, "client_id"),
+        request_field(&started, "nonce"),
+        now,
+    );
+    let state = request_field(&started, "state");
+    let outcome = service
+        .respond(Some(state), Some(&token), None)
+        .await
+        .unwrap();
+    assert!(outcome.valid_without_entries(), "{outcome:?}");
+    assert_eq!(
+        service.outcome(&started.transaction).await.unwrap(),
+        outcome
+    );
+    let Outcome::Verified {
+        certificate_number,
+        claims,
+        status,
+    } = &outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        (certificate_number.as_str(), status.as_str()),
+        (number.as_str(), "VALID")
+    );
+    assert_eq!(claims["holder_name"], "Ștefănescu Ana-Maria");
+    // Only what was asked, and chosen, is shown: not the birth date, not the purpose.
+    assert!(claims.get("birth_date").is_none() && claims.get("purpose").is_none());
+
+    // The same answer again: the request is spent.
+    assert!(matches!(
+        service.respond(Some(state), Some(&token), None).await,
+        Err(RespondError::UnknownState)
+    ));
+
+    // The holder's "who checked": a wallet presentation, VALID, by the declared organisation.
+    let checks = memory
+        .check_service()
+        .unwrap()
+        .checks(&owner(&memory, &number).await, &number)
+        .await
+        .unwrap();
+    let check = &checks.checks[0];
+    assert_eq!(check.channel, CheckChannel::Wallet);
+    assert_eq!(check.result, "VALID");
+    assert_eq!(check.organisation.as_deref(), Some("Dunărea SA"));
+
+    // Another secret reads nothing.
+    assert!(matches!(
+        service.outcome("not-the-secret").await,
+        Err(OutcomeError::NotFound)
+    ));
+}
+
+/// The principal that owns the certificate.
+async fn owner(memory: &Memory, number: &str) -> cazier_shared::domain::Principal {
+    let number = cazier_shared::domain::CertificateNumber::parse(number).unwrap();
+    let certificate = memory.certificates.get(&number).await.unwrap().unwrap();
+    cazier_shared::domain::Principal {
+        account_id: certificate.account_id,
+        role: cazier_shared::domain::Role::Citizen,
+        token_hash: "session".into(),
+    }
+}
+
+#[tokio::test]
+async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifier_sees() {
+    let (memory, number, credential, wallet) = holder_with_wallet().await;
+    let service = memory.presentation_service().unwrap();
+    let now = memory.clock.now().timestamp();
+    let answer = |aud: &str, nonce: &str, key: &SigningKey| {
+        vp_token(&credential, &["has_entries"], key, aud, nonce, now)
+    };
+
+    // A proof for another request's nonce: refused, and the verifier is told why.
+    let first = service.start(None, "10.0.0.2").await.unwrap();
+    let second = service.start(None, "10.0.0.2").await.unwrap();
+    let client_id = request_field(&first, "client_id").to_owned();
+    let other_nonce = request_field(&second, "nonce");
+    let token = answer(&client_id, other_nonce, &wallet);
+    let r = service
+        .respond(Some(request_field(&first, "state")), Some(&token), None)
+        .await;
+    assert!(
+        matches!(&r, Err(RespondError::Refused(why)) if why.contains("another verifier")),
+        "{r:?}"
+    );
+    assert!(matches!(
+        service.outcome(&first.transaction).await.unwrap(),
+        Outcome::Refused { reason } if reason.contains("another verifier")
+    ));
+
+    // Another audience; another holder's key; no presentation at all.
+    let third = service.start(None, "10.0.0.2").await.unwrap();
+    let token = answer(
+        "https://elsewhere.example",
+        request_field(&third, "nonce"),
+        &wallet,
+    );
+    assert!(matches!(
+        service
+            .respond(Some(request_field(&third, "state")), Some(&token), None)
+            .await,
+        Err(RespondError::Refused(_))
+    ));
+    let thief = SigningKey::random(&mut rand::rngs::OsRng);
+    let fourth = service.start(None, "10.0.0.2").await.unwrap();
+    let token = answer(&client_id, request_field(&fourth, "nonce"), &thief);
+    assert!(matches!(
+        service.respond(Some(request_field(&fourth, "state")), Some(&token), None).await,
+        Err(RespondError::Refused(why)) if why.contains("does not verify")
+    ));
+    let fifth = service.start(None, "10.0.0.2").await.unwrap();
+    assert!(matches!(
+        service
+            .respond(
+                Some(request_field(&fifth, "state")),
+                Some("{\"other\": []}"),
+                None
+            )
+            .await,
+        Err(RespondError::Refused(_))
+    ));
+
+    // The holder declines.
+    let declined = service.start(None, "10.0.0.2").await.unwrap();
+    let outcome = service
+        .respond(
+            Some(request_field(&declined, "state")),
+            None,
+            Some("access_denied"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::Declined {
+            error: "access_denied".into()
+        }
+    );
+
+    // Neither a token nor an error, or no state: nothing taken.
+    let waiting = service.start(None, "10.0.0.2").await.unwrap();
+    let state = request_field(&waiting, "state");
+    assert!(matches!(
+        service.respond(Some(state), None, None).await,
+        Err(RespondError::Malformed(_))
+    ));
+    assert!(matches!(
+        service.respond(None, Some("{}"), None).await,
+        Err(RespondError::Malformed(_))
+    ));
+    assert_eq!(
+        service.outcome(&waiting.transaction).await.unwrap(),
+        Outcome::Pending
+    );
+
+    // Revoked, and the list republished: the verifier sees REVOKED, and so does the holder.
+    let certificate_number = cazier_shared::domain::CertificateNumber::parse(&number).unwrap();
+    revoke(
+        &*memory.certificates,
+        &*memory.clock,
+        &certificate_number,
+        "emis din eroare",
+        "ops",
+    )
+    .await
+    .unwrap();
+    let year = memory.clock.now().year();
+    memory
+        .status_list_service()
+        .unwrap()
+        .publish(year)
+        .await
+        .unwrap();
+    let token = answer(&client_id, request_field(&waiting, "nonce"), &wallet);
+    let outcome = service
+        .respond(Some(state), Some(&token), None)
+        .await
+        .unwrap();
+    assert!(matches!(&outcome, Outcome::Verified { status, .. } if status == "REVOKED"));
+    assert!(!outcome.valid_without_entries());
+}
+
+#[tokio::test]
+async fn without_a_genuine_status_list_the_request_waits_for_the_wallet_to_try_again() {
+    let (memory, _, credential, wallet) = holder_with_wallet().await;
+    let service = memory.presentation_service().unwrap();
+    let started = service.start(None, "10.0.0.3").await.unwrap();
+    let year = memory.clock.now().year();
+    let list = memory.blobs.get(&blob_key(year)).await.unwrap().unwrap();
+    // A list that does not verify (a bad deployment, a half-written object).
+    memory
+        .blobs
+        .put(&blob_key(year), b"not a list".to_vec(), "text/plain")
+        .await
+        .unwrap();
+    let token = vp_token(
+        &credential,
+        &["has_entries"],
+        &wallet,
+        request_field(&started, "client_id"),
+        request_field(&started, "nonce"),
+        memory.clock.now().timestamp(),
+    );
+    let state = request_field(&started, "state");
+    assert!(matches!(
+        service.respond(Some(state), Some(&token), None).await,
+        Err(RespondError::Unavailable(_))
+    ));
+    assert_eq!(
+        service.outcome(&started.transaction).await.unwrap(),
+        Outcome::Pending
+    );
+    memory
+        .blobs
+        .put(&blob_key(year), list, "application/statuslist+jwt")
+        .await
+        .unwrap();
+    let outcome = service
+        .respond(Some(state), Some(&token), None)
+        .await
+        .unwrap();
+    assert!(outcome.valid_without_entries());
+}
+
+#[tokio::test]
+async fn requests_expire_are_throttled_and_take_one_line_of_organisation() {
+    let memory = memory().await;
+    let service = memory.presentation_service().unwrap();
+    let started = service.start(None, "10.0.0.4").await.unwrap();
+    memory.clock.advance(chrono::Duration::minutes(11));
+    assert!(matches!(
+        service.outcome(&started.transaction).await,
+        Err(OutcomeError::NotFound)
+    ));
+    assert!(matches!(
+        service
+            .respond(
+                Some(request_field(&started, "state")),
+                None,
+                Some("access_denied")
+            )
+            .await,
+        Err(RespondError::UnknownState)
+    ));
+
+    let invalid = service.start(Some("Dunărea\nSA"), "10.0.0.4").await;
+    assert!(
+        matches!(invalid, Err(StartError::Invalid(e)) if e == vec![FieldError::new("organisation", "INVALID_CHARACTERS", "one line of text")])
+    );
+    for _ in 0..10 {
+        service.start(None, "10.0.0.5").await.unwrap();
+    }
+    assert!(matches!(
+        service.start(None, "10.0.0.5").await,
+        Err(StartError::Throttled { retry_after }) if retry_after > 0
+    ));
+    // Another verifier is not held up.
+    service.start(None, "10.0.0.6").await.unwrap();
+}
