@@ -48,7 +48,7 @@ fi
 # OpenID4VCI client library acting as the wallet.
 interop_stamp=tests/interop/node_modules/.installed
 if [ ! -f "$interop_stamp" ] || [ tests/interop/package-lock.json -nt "$interop_stamp" ]; then
-  echo "installing the interop tests' npm packages (@openid4vc/openid4vci)"
+  echo "installing the interop tests' npm packages (@openid4vc/openid4vci, openid4vp, @sd-jwt/sd-jwt-vc)"
   npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
   touch "$interop_stamp"
 fi

@@ -15,6 +15,7 @@ pub mod burst;
 pub mod meter;
 pub mod portal;
 pub mod procfs;
+pub mod wallets;
 
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::vars;

@@ -499,5 +499,77 @@ fn wallet_grants_are_taken_once_and_not_after_they_expire() {
             grants.take_grant(&key, now).await.unwrap(),
             Some(WalletGrant::Nonce)
         );
+
+        for organisation in [Some("Dunărea SA".to_owned()), None] {
+            let request = WalletGrant::PresentationRequest {
+                nonce: "n".into(),
+                organisation,
+                transaction_hash: "t".into(),
+            };
+            let key = format!("state-{}", uuid::Uuid::new_v4());
+            grants
+                .put_grant(&key, &request, now + chrono::Duration::minutes(10))
+                .await
+                .unwrap();
+            assert_eq!(grants.take_grant(&key, now).await.unwrap(), Some(request));
+        }
+    });
+}
+
+/// OpenID4VP outcomes: read as often as asked until they expire, and sealed at rest (the
+/// holder's name is not in the item).
+#[test]
+fn presentation_outcomes_are_sealed_and_expire() {
+    let stack = stack();
+    let outcomes = cazier_shared::wiring::PortSource::presentations(&stack.wiring).unwrap();
+    let now = chrono::Utc::now();
+    let key = format!("tx-{}", uuid::Uuid::new_v4());
+    let verified = PresentationOutcome::Verified {
+        status: "VALID".into(),
+        certificate_number: "CJ-2026-00000007".into(),
+        claims: serde_json::Map::from_iter([(
+            "holder_name".to_owned(),
+            serde_json::json!("Ionescu Maria"),
+        )]),
+    };
+    stack.runtime.block_on(async {
+        let expires = now + chrono::Duration::minutes(10);
+        outcomes
+            .put_presentation(&key, &PresentationOutcome::Pending, expires)
+            .await
+            .unwrap();
+        assert_eq!(
+            outcomes.get_presentation(&key, now).await.unwrap(),
+            Some(PresentationOutcome::Pending)
+        );
+        outcomes
+            .put_presentation(&key, &verified, expires)
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                outcomes.get_presentation(&key, now).await.unwrap(),
+                Some(verified.clone())
+            );
+        }
+        let later = now + chrono::Duration::minutes(11);
+        assert_eq!(outcomes.get_presentation(&key, later).await.unwrap(), None);
+        let item = aws_sdk_dynamodb::Client::new(&stack.sdk)
+            .get_item()
+            .table_name(stack.setting(cazier_shared::config::vars::SESSIONS_TABLE))
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("PRESENTATION#{key}")),
+            )
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the item");
+        let sealed = item["outcome"].as_b().unwrap().as_ref();
+        assert!(
+            !String::from_utf8_lossy(sealed).contains("Ionescu"),
+            "sealed at rest"
+        );
     });
 }

@@ -4,12 +4,12 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use cazier_e2e::wallets::{independent_wallet_credential, wallet_stack};
 use cazier_e2e::*;
 use cazier_shared::statement::trusted_keys;
 use cazier_shared::wallet::sd_jwt::{public_jwk, verify_presentation};
 use chrono::Utc;
 use serde_json::{json, Value};
-use std::process::Command;
 
 /// A compact ES256 JWS by `key`.
 fn sign_jws(header: Value, claims: Value, key: &p256::ecdsa::SigningKey) -> String {
@@ -27,15 +27,6 @@ fn proof_jwt(key: &p256::ecdsa::SigningKey, aud: &str, nonce: &str) -> String {
         json!({"aud": aud, "iat": Utc::now().timestamp(), "nonce": nonce}),
         key,
     )
-}
-
-/// A stack whose issuer identifier (PortalUrl) is its own address, so that a wallet can
-/// resolve the issuer's metadata from the offer.
-fn wallet_stack() -> &'static TestStack {
-    static STACK: std::sync::OnceLock<TestStack> = std::sync::OnceLock::new();
-    STACK.get_or_init(|| {
-        TestStack::start(&[("IdentityIssuers", &dev_issuers()), ("PortalUrl", "{base}")])
-    })
 }
 
 /// The whole OpenID4VCI exchange over HTTP against the local stack, as a wallet makes it.
@@ -196,33 +187,7 @@ fn an_independent_openid4vci_client_gets_the_certificate() {
     let citizen = Citizen::validated(&client);
     let request = citizen.request_and_wait(&client, "STUDII");
     let number = request["certificate_number"].as_str().unwrap().to_owned();
-    let offer = client
-        .post(
-            &format!("/v1/certificates/{number}/wallet-offer"),
-            Some(&citizen.token),
-            json!({}),
-        )
-        .json();
-    let script = workspace_root().join("tests/interop/oid4vci_wallet.mjs");
-    assert!(
-        workspace_root()
-            .join("tests/interop/node_modules/@openid4vc/openid4vci")
-            .exists(),
-        "tests/interop/node_modules is missing: run `make venv` (or `make test`) first"
-    );
-    let out = Command::new("node")
-        .arg(&script)
-        .arg(offer["credential_offer_uri"].as_str().unwrap())
-        .arg(offer["tx_code"].as_str().unwrap())
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the client failed:\n{stderr}\n{stdout}"
-    );
-    let got: Value = serde_json::from_str(stdout.trim()).expect("the client's JSON");
+    let got = independent_wallet_credential(&client, &citizen, &number);
     let credential = got["credential"].as_str().unwrap().to_owned();
     println!(
         "@openid4vc/openid4vci 0.4.6 retrieved a credential of {} bytes",
