@@ -5,6 +5,7 @@
 
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
@@ -64,6 +65,18 @@ async function choose(page, name, value) {
   }
   await page.keyboard.press("Space");
   assert.equal(await page.isChecked(`input[name="${name}"][value="${value}"]`), true);
+}
+
+/** An independent wallet library of tests/interop (npm), run with Node: its JSON output. */
+function wallet(script, ...args) {
+  return JSON.parse(execFileSync("node", [`tests/interop/${script}`, ...args], { encoding: "utf8" }));
+}
+
+/** What a phone's camera reads off the page's QR code: zbarimg on a screenshot of it. */
+async function scanQr(page, name) {
+  const path = `${SHOTS}/${name}-qr.png`;
+  await page.locator("svg.qr").screenshot({ path });
+  return execFileSync("zbarimg", ["-q", "--raw", path], { encoding: "utf8" }).trim();
 }
 
 /** axe-core on the current page: no WCAG 2.x A/AA violation; a screenshot beside it. */
@@ -272,6 +285,40 @@ for (const lang of ["ro", "en"]) {
     await third.click("button.primary");
     await third.waitForSelector(".summary");
     await audit(third, `${lang}-10i-share-code-refused`);
+
+    // The certificate into a wallet (an independent OpenID4VCI client scans the offer and
+    // types the transaction code), then shown from it to the employer (OpenID4VP).
+    await page.goto(`${BASE}/certificate`);
+    await tabTo(page, `form[action="/certificate/${number}/portofel"] button`);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("svg.qr");
+    const txCode = (await page.textContent("p.code")).trim();
+    assert.match(txCode, /^[0-9]{6}$/);
+    const offer = await scanQr(page, `${lang}-10j-add-to-wallet`);
+    assert.equal(offer, await page.getAttribute('a[href^="openid-credential-offer://"]', "href"));
+    await audit(page, `${lang}-10j-add-to-wallet`);
+    const held = wallet("oid4vci_wallet.mjs", offer, txCode);
+    await third.goto(`${BASE}/verificare/portofel`);
+    await audit(third, `${lang}-10k-wallet-ask`);
+    await third.fill("#organisation", "Dunărea SA");
+    await tabTo(third, "form[action='/verificare/portofel'] button.primary");
+    await third.keyboard.press("Enter");
+    await third.waitForSelector("svg.qr");
+    await audit(third, `${lang}-10l-wallet-scan`);
+    const request = await scanQr(third, `${lang}-10l-wallet-scan`);
+    assert.equal(request, await third.getAttribute('a[href^="openid4vp://"]', "href"));
+    await third.click("button.primary");
+    await third.waitForSelector(".notice");
+    await audit(third, `${lang}-10m-wallet-pending`);
+    const answered = wallet("oid4vp_wallet.mjs", request, held.credential, JSON.stringify(held.holder_jwk));
+    assert.equal(answered.status, 200, answered.body);
+    await third.click("button.primary");
+    await third.waitForSelector("main table");
+    assert.ok((await third.textContent("main")).includes(number));
+    assert.equal(await third.locator("main .tag.bad").count(), 0, "valid");
+    await audit(third, `${lang}-10n-wallet-result`);
+    await page.goto(`${BASE}/certificate/${number}/verificari`);
+    assert.ok((await page.textContent("main")).includes("Dunărea SA"), "who checked: the employer");
     await employer.close();
 
     await page.goto(`${BASE}/cereri/nu-exista`);

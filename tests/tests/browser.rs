@@ -2,12 +2,15 @@
 //! Chromium driven by playwright-core, axe-core for WCAG 2.2 AA) against this binary's stack.
 //! Screenshots of every page land in target/screenshots/.
 
+use cazier_e2e::wallets::wallet_stack;
 use cazier_e2e::*;
 use std::process::Command;
 
 #[test]
 fn the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone() {
-    let stack = stack();
+    // The issuer's identifier is the stack's own address: the journey adds a certificate to a
+    // wallet, and shows it from there.
+    let stack = wallet_stack();
     let root = workspace_root();
     // This year's revocation status list, as the daily job publishes it (nothing revoked yet):
     // the verification page reads it when it can reach it.

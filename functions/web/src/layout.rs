@@ -86,7 +86,7 @@ pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option
                 main #main tabindex="-1" { (body) }
                 footer {
                     div.bar {
-                        p { (t.footer) " " a href="/verificare" { (t.verify_link) } " · " a href="/cod" { (ctx.lang.s().use_title) } }
+                        p { (t.footer) " " a href="/verificare" { (t.verify_link) } " · " a href="/cod" { (ctx.lang.s().use_title) } " · " a href="/verificare/portofel" { (ctx.lang.w().verify_link) } }
                     }
                 }
             }

@@ -2,17 +2,19 @@
 //! services as the JSON API, outside `/v1`. Sessions are `__Host-` cookies holding the same
 //! opaque token as an API session; every form carries a CSRF token bound to the session (or,
 //! before signing in, to a pre-session cookie). Works without JavaScript; no script at all.
-//! This file: the route table and the dispatch; form handlers are in `handlers.rs` and
-//! `sharing.rs`. (Over 400 lines: the route table is one list that reads best whole.)
+//! This file: the route table and the dispatch; form handlers are in `handlers.rs`,
+//! `sharing.rs` and `wallet.rs`. (Over 400 lines: the route table is one list that reads best whole.)
 
 mod context;
 mod handlers;
 mod i18n;
 mod i18n_shares;
+mod i18n_wallet;
 mod layout;
 mod online;
 mod pages;
 mod sharing;
+mod wallet;
 
 pub use i18n::Lang;
 
@@ -25,10 +27,12 @@ use cazier_shared::runtime::HttpFunction;
 use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::ghiseul::GhiseulService;
+use cazier_shared::services::presentation::PresentationService;
 use cazier_shared::services::requests::{OwnedError, RequestService};
 use cazier_shared::services::roeid::RoeidService;
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::validation::ValidationService;
+use cazier_shared::services::wallet::WalletService;
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use context::{Ctx, FormData, CSRF_FIELD};
@@ -59,6 +63,10 @@ pub enum Handler {
     ShareForm,
     UseShare,
     SharedPdf,
+    WalletOffer,
+    AskWalletForm,
+    AskWallet,
+    WalletResult,
     GhiseulStart,
     GhiseulReturn,
     RoeidStart,
@@ -168,6 +176,27 @@ pub const ROUTES: &[Route<Handler>] = &[
         handler: Handler::SharedPdf,
     },
     Route {
+        key: "POST /certificate/{certificate_number}/portofel",
+        access: Access::Citizen,
+        handler: Handler::WalletOffer,
+    },
+    // An employer asking a holder's wallet: public; the transaction secret in form bodies only.
+    Route {
+        key: "GET /verificare/portofel",
+        access: Access::Public,
+        handler: Handler::AskWalletForm,
+    },
+    Route {
+        key: "POST /verificare/portofel",
+        access: Access::Public,
+        handler: Handler::AskWallet,
+    },
+    Route {
+        key: "POST /verificare/portofel/rezultat",
+        access: Access::Public,
+        handler: Handler::WalletResult,
+    },
+    Route {
         key: "POST /cont/ghiseul",
         access: Access::Citizen,
         handler: Handler::GhiseulStart,
@@ -218,6 +247,8 @@ pub struct WebFunction {
     requests: RequestService,
     checks: CheckService,
     shares: ShareService,
+    wallet: WalletService,
+    presentations: PresentationService,
     counter: ValidationService,
     ghiseul: GhiseulService,
     roeid: RoeidService,
@@ -236,6 +267,8 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         requests: ports.request_service()?,
         checks: ports.check_service()?,
         shares: ports.share_service()?,
+        wallet: ports.wallet_service()?,
+        presentations: ports.presentation_service()?,
         counter: ports.validation_service()?,
         ghiseul: ports.ghiseul_service()?,
         roeid,
@@ -429,6 +462,16 @@ impl WebFunction {
                 self.shared_pdf(ctx, req, form.ok_or(Refusal::BadForm)?)
                     .await
             }
+            Handler::WalletOffer => self.wallet_offer(ctx, req).await,
+            Handler::AskWalletForm => {
+                let html = pages::wallet::ask_form(ctx, "", &[]);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            Handler::AskWallet => {
+                self.ask_wallet(ctx, req, form.ok_or(Refusal::BadForm)?)
+                    .await
+            }
+            Handler::WalletResult => self.wallet_result(ctx, form.ok_or(Refusal::BadForm)?).await,
             Handler::GhiseulStart => self.ghiseul_start(ctx, req).await,
             Handler::GhiseulReturn => {
                 let assertion = form.ok_or(Refusal::BadForm)?.text("assertion");

@@ -194,6 +194,14 @@ pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
                                 a href={"/certificate/" (c.certificate_number.as_str()) "/verificari"} {
                                     (t.checks_link) span.skip { " " (c.certificate_number.as_str()) }
                                 }
+                                @if c.status == CertificateStatus::Valid {
+                                    form method="post" action={"/certificate/" (c.certificate_number.as_str()) "/portofel"} {
+                                        (csrf_field(ctx))
+                                        button.secondary type="submit" {
+                                            (ctx.lang.w().add) span.skip { " " (c.certificate_number.as_str()) }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }

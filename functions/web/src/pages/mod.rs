@@ -5,3 +5,4 @@ pub mod console;
 pub mod forms;
 pub mod notices;
 pub mod shares;
+pub mod wallet;

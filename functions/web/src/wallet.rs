@@ -1,0 +1,92 @@
+//! The portal's wallet handlers: the holder's "add to wallet" (an OpenID4VCI offer for one of
+//! their valid certificates), and an employer's request to a holder's wallet (OpenID4VP) and
+//! its outcome. The employer's transaction secret travels in form bodies only.
+
+use crate::context::{Ctx, FormData};
+use crate::pages::{notices, wallet};
+use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::http::{path_param, source_ip};
+use cazier_shared::services::presentation::{OutcomeError, StartError};
+use cazier_shared::services::wallet::OfferError;
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::Request;
+
+impl WebFunction {
+    /// "Add to wallet": the offer's QR code and transaction code, shown this once.
+    pub(crate) async fn wallet_offer(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        match self.wallet.offer(&principal, &number).await {
+            Ok(offer) => {
+                let html = wallet::offer(ctx, &number, &offer);
+                Ok(ctx.page(StatusCode::CREATED, html))
+            }
+            Err(OfferError::NotFound) => Err(Refusal::NotFound),
+            Err(OfferError::NotValid(_)) => {
+                let (w, t) = (ctx.lang.w(), ctx.t());
+                let next = Some(("/certificate", t.back_to_certificates));
+                let html = notices::notice(ctx, w.add_title, w.add_not_valid, next);
+                Ok(ctx.page(StatusCode::CONFLICT, html))
+            }
+            Err(OfferError::Unavailable(e)) => Err(e.into()),
+        }
+    }
+
+    /// The employer's request: the QR code for the holder's wallet.
+    pub(crate) async fn ask_wallet(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
+        let organisation = form.text("organisation");
+        match self
+            .presentations
+            .start(Some(&organisation), &source_ip(req))
+            .await
+        {
+            Ok(started) => {
+                let html = wallet::scan(ctx, &started);
+                Ok(ctx.page(StatusCode::CREATED, html))
+            }
+            Err(StartError::Invalid(errors)) => {
+                let html = wallet::ask_form(ctx, &organisation, &errors);
+                Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
+            }
+            Err(StartError::Throttled { retry_after }) => {
+                let t = ctx.t();
+                let html = notices::notice(ctx, t.throttled_title, t.throttled, None);
+                let mut response = ctx.page(StatusCode::TOO_MANY_REQUESTS, html);
+                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                Ok(response)
+            }
+            Err(StartError::Unavailable(e)) => Err(e.into()),
+        }
+    }
+
+    /// What the wallet answered, for the holder of the transaction secret.
+    pub(crate) async fn wallet_result(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+        let transaction = form.text("transaction");
+        match self.presentations.outcome(&transaction).await {
+            Ok(cazier_shared::domain::PresentationOutcome::Pending) => {
+                // The request as the employer's own page showed it, for scanning again.
+                let request = form.text("request");
+                let request = if request.starts_with("openid4vp://?") {
+                    request
+                } else {
+                    String::new()
+                };
+                let html = wallet::pending(ctx, &transaction, &request);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            Ok(outcome) => {
+                let html = wallet::result(ctx, &outcome);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            Err(OutcomeError::NotFound) => {
+                let w = ctx.lang.w();
+                let next = Some(("/verificare/portofel", w.another));
+                let html = notices::notice(ctx, w.result_title, w.expired, next);
+                Ok(ctx.page(StatusCode::NOT_FOUND, html))
+            }
+            Err(OutcomeError::Unavailable(e)) => Err(e.into()),
+        }
+    }
+}
