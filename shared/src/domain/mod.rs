@@ -268,6 +268,8 @@ pub struct Certificate {
     pub holder_cnp: Cnp,
     pub holder_name: String,
     pub has_entries: bool,
+    /// The entries as printed on it (none for certificates issued before they were kept).
+    pub entries: Vec<RecordEntry>,
     pub document_key: String,
     pub document_sha256: String,
     pub signature: Vec<u8>,

@@ -349,6 +349,7 @@ impl IssuanceService {
                 },
                 company: company.as_ref().map(|c| c.cui.clone()),
                 has_entries: !entries.is_empty(),
+                entries: entries.clone(),
                 document_key,
                 document_sha256,
                 signature,

@@ -129,6 +129,18 @@ impl From<crate::seal::SealError> for CredentialError {
     }
 }
 
+/// An entry as the credential's `entries` array holds it: as printed on the certificate.
+fn entry_claim(entry: &crate::domain::RecordEntry) -> Value {
+    json!({
+        "court": entry.court,
+        "decision": entry.decision,
+        "decision_date": entry.decision_date.to_string(),
+        "offence": entry.offence,
+        "penalty": entry.penalty,
+        "rehabilitated": entry.rehabilitated,
+    })
+}
+
 fn tx_code() -> String {
     use rand::Rng;
     let mut rng = rand::rngs::OsRng;
@@ -170,6 +182,7 @@ impl WalletService {
             ),
             ("holder_name", "Titular", "Holder"),
             ("birth_date", "Data nașterii", "Date of birth"),
+            ("entries", "Mențiuni", "Entries"),
         ]
         .iter()
         .map(|(claim, ro, en)| json!({"path": [claim], "display": display(ro, en)}))
@@ -382,9 +395,7 @@ impl WalletService {
                 None => Some(certificate.holder_cnp.birth_date()),
                 Some(_) => None,
             },
-            // The entries stay on the PDF for now (docs/WALLET.md): the credential says
-            // whether there are any.
-            entries: Vec::new(),
+            entries: certificate.entries.iter().map(entry_claim).collect(),
         };
         let status = StatusReference {
             uri: format!("{}/{year}", self.status_lists_url),

@@ -370,3 +370,58 @@ async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
         Err(TokenError::InvalidGrant)
     ));
 }
+
+/// A certificate with entries: the credential carries them, as printed, in one disclosure the
+/// holder may leave out.
+#[tokio::test]
+async fn the_entries_printed_on_the_certificate_are_one_disclosable_claim() {
+    use cazier_shared::config::vars;
+    use cazier_shared::domain::{RecordEntry, RecordSubject};
+    use cazier_shared::ports::RecordStore;
+    let memory = memory()
+        .await
+        .with_setting(vars::ISSUE_WITH_ENTRIES, "true");
+    let (account, citizen) = crate::common::stored_citizen(&memory).await;
+    let subject = RecordSubject::Person(account.person.clone().unwrap().cnp);
+    let entry = RecordEntry {
+        entry_id: "1".into(),
+        court: "Judecătoria Sectorului 2 București".into(),
+        decision: "1/2018".into(),
+        decision_date: chrono::NaiveDate::from_ymd_opt(2018, 3, 9).unwrap(),
+        offence: "furt calificat".into(),
+        penalty: "1 an închisoare cu suspendare".into(),
+        rehabilitated: false,
+    };
+    memory.records.add(&subject, &entry).await.unwrap();
+    let id = crate::common::submit(&memory, &citizen, json!({"purpose": "VIZA"})).await;
+    memory.issuance_service().unwrap().issue(&id).await.unwrap();
+    let certificate = memory.certificates.all().pop().unwrap();
+    assert_eq!(
+        certificate.entries,
+        vec![entry.clone()],
+        "kept with the certificate"
+    );
+
+    let wallet = SigningKey::random(&mut rand::rngs::OsRng);
+    let credential =
+        wallet_credential(&memory, &citizen, certificate.number.as_str(), &wallet).await;
+    let disclosed: Vec<Value> = credential
+        .trim_end_matches('~')
+        .split('~')
+        .skip(1)
+        .map(|d| serde_json::from_slice(&URL_SAFE_NO_PAD.decode(d).unwrap()).unwrap())
+        .collect();
+    let entries = disclosed
+        .iter()
+        .find(|d| d[1] == "entries")
+        .expect("an entries disclosure");
+    assert_eq!(
+        entries[2],
+        json!([{"court": entry.court, "decision": "1/2018", "decision_date": "2018-03-09",
+            "offence": "furt calificat", "penalty": "1 an închisoare cu suspendare",
+            "rehabilitated": false}])
+    );
+    assert!(disclosed
+        .iter()
+        .any(|d| d[1] == "has_entries" && d[2] == true));
+}

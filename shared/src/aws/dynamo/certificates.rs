@@ -9,7 +9,8 @@ use super::{
     query_all, s, sealing_adapter, time, transact, Item,
 };
 use crate::domain::{
-    AccountId, AuditEvent, Certificate, CertificateNumber, Cnp, Cui, Purpose, RequestId,
+    AccountId, AuditEvent, Certificate, CertificateNumber, Cnp, Cui, Purpose, RecordEntry,
+    RequestId,
 };
 use crate::ports::{CertificateStore, RevokeOutcome, StoreError, StoreResult};
 use crate::privacy::Privacy;
@@ -35,6 +36,10 @@ pub struct DynamoCertificates {
 struct SealedHolder {
     cnp: String,
     name: String,
+    /// The entries as printed: personal data too, so sealed with the holder. Items written
+    /// before they were kept have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    entries: Vec<RecordEntry>,
 }
 
 sealing_adapter!(DynamoCertificates);
@@ -45,6 +50,7 @@ impl DynamoCertificates {
         let holder = SealedHolder {
             cnp: c.holder_cnp.as_string(),
             name: c.holder_name.clone(),
+            entries: c.entries.clone(),
         };
         let mut item: Item = HashMap::from([
             ("holder".into(), blob(self.privacy.seal_json(&holder, &pk)?)),
@@ -84,6 +90,7 @@ impl DynamoCertificates {
             account_id: AccountId::from(get_s(item, "account_id")?),
             holder_cnp: Cnp::parse(&holder.cnp).map_err(|_| corrupt("holder"))?,
             holder_name: holder.name,
+            entries: holder.entries,
             has_entries: item
                 .get("has_entries")
                 .and_then(|v| v.as_bool().ok())
