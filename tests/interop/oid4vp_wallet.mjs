@@ -7,7 +7,8 @@
 // parses and resolves the request (client identifier prefix, DCQL query), presents the
 // credential disclosing exactly the claims the query asks for, bound to the request's client
 // id and nonce, and posts the response to the request's response_uri; with "decline", posts
-// the error access_denied instead. Prints {"client_id", "asked", "status", "body"} as JSON;
+// the error access_denied instead. Prints {"client_id", "client_prefix", "version", "asked",
+// "presentation_bytes", "status", "body"} as JSON;
 // on failure, the library's error and exit status 1.
 import { createHash, randomBytes, webcrypto } from "node:crypto";
 import { Openid4vpClient } from "@openid4vc/openid4vp";
@@ -52,6 +53,7 @@ try {
   const [query] = resolved.dcql.query.credentials;
   if (query.format !== "dc+sd-jwt") throw new Error(`unexpected format ${query.format}`);
   let response;
+  let presentationBytes = 0;
   const asked = query.claims.map((claim) => claim.path[0]);
   if (mode === "decline") {
     response = { error: "access_denied", error_description: "The holder said no." };
@@ -61,6 +63,7 @@ try {
     const presentation = await sdjwt.present(credential, frame, {
       kb: { payload: { aud: request.client_id, nonce: request.nonce, iat: Math.floor(Date.now() / 1000) } },
     });
+    presentationBytes = presentation.length;
     const created = await client.createOpenid4vpAuthorizationResponse({
       authorizationRequestPayload: request,
       authorizationResponsePayload: { vp_token: { [query.id]: [presentation] } },
@@ -77,6 +80,7 @@ try {
     client_prefix: resolved.client.prefix,
     version: resolved.version,
     asked,
+    presentation_bytes: presentationBytes,
     status: submitted.response.status,
     body: await submitted.response.text(),
   }));

@@ -181,3 +181,30 @@ pub fn result(ctx: &mut Ctx, outcome: &PresentationOutcome) -> String {
     };
     page(ctx, w.result_title, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::qr_svg;
+
+    /// The side of the code, in modules with its quiet zone, from the SVG's viewBox.
+    fn side(svg: &str) -> usize {
+        let view = svg.split("viewBox=\"0 0 ").nth(1).unwrap();
+        view.split(' ').next().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn a_presentation_request_fits_a_code_a_phone_reads_off_a_screen() {
+        // A request by value as the service makes it (827 characters on the local stack; a
+        // deployed address is about as long), and some room.
+        let request = format!("openid4vp://?{}", "a%2B".repeat(230));
+        let svg = qr_svg(&request, "request").into_string();
+        let modules = side(&svg) - 8;
+        println!(
+            "a {}-character request: {modules} × {modules} modules",
+            request.len()
+        );
+        // Version 25 (117 modules) at level M holds 1,000 bytes; past it, phones struggle.
+        assert!(modules <= 117, "{modules}");
+        assert!(svg.contains("role=\"img\"") && svg.contains("aria-label=\"request\""));
+    }
+}
