@@ -446,6 +446,20 @@ impl TestStack {
         self.wiring.status_list_service().expect("status lists")
     }
 
+    /// Revokes a certificate as `cazier-admin certificates revoke` does (without republishing
+    /// its year's list); whether it was valid until now.
+    pub fn revoke(&self, number: &str) -> bool {
+        self.runtime
+            .block_on(cazier_shared::services::revocation::revoke(
+                &*self.certificates(),
+                &*self.wiring.clock(),
+                &cazier_shared::domain::CertificateNumber::parse(number).expect("a number"),
+                "emis din eroare",
+                "ops",
+            ))
+            .expect("revoked")
+    }
+
     pub fn shares(&self) -> Arc<dyn cazier_shared::ports::ShareStore> {
         self.wiring.shares().expect("shares")
     }

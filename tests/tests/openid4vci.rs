@@ -165,16 +165,7 @@ fn a_wallet_gets_the_certificate_over_openid4vci() {
         .expect("a genuine, current list")
     };
     assert_eq!(shown.revoked_in(&list()), Some(false));
-    let revoked = stack
-        .runtime
-        .block_on(cazier_shared::services::revocation::revoke(
-            &*stack.certificates(),
-            &*cazier_shared::wiring::PortSource::clock(&stack.wiring),
-            &cazier_shared::domain::CertificateNumber::parse(&number).unwrap(),
-            "emis din eroare",
-            "ops",
-        ));
-    assert!(revoked.unwrap());
+    assert!(stack.revoke(&number));
     assert_eq!(shown.revoked_in(&list()), Some(true), "REVOKED");
 }
 

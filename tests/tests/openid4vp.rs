@@ -137,16 +137,7 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
     );
 
     // Revoked, and the list republished: the employer sees REVOKED.
-    let revoked = stack
-        .runtime
-        .block_on(cazier_shared::services::revocation::revoke(
-            &*stack.certificates(),
-            &*cazier_shared::wiring::PortSource::clock(&stack.wiring),
-            &cazier_shared::domain::CertificateNumber::parse(&number).unwrap(),
-            "emis din eroare",
-            "ops",
-        ));
-    assert!(revoked.unwrap());
+    assert!(stack.revoke(&number));
     publish_this_years_list(stack);
     let after = ask(&client, "Dunărea SA");
     let answered = interop(

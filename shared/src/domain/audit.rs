@@ -142,21 +142,24 @@ impl AuditEvent {
         organisation: Option<&str>,
         at: DateTime<Utc>,
     ) -> Self {
-        let mut details = details([("result", status.as_str())]);
-        if let Some(organisation) = organisation {
-            details.insert("organisation".into(), organisation.into());
-        }
-        Self {
-            subject: AuditSubject::Certificate(number.clone()),
-            at,
-            event: AuditEventKind::SharedAccessed,
-            id: uuid::Uuid::new_v4().to_string(),
-            details,
-        }
+        let kind = AuditEventKind::SharedAccessed;
+        Self::checked_by(kind, number, status.as_str(), organisation, at)
     }
 
     /// A presentation from a wallet: `result` as the verifier saw it (`VALID`, `REVOKED`).
     pub fn wallet_presented(
+        number: &CertificateNumber,
+        result: &str,
+        organisation: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let kind = AuditEventKind::WalletPresented;
+        Self::checked_by(kind, number, result, organisation, at)
+    }
+
+    /// A check by a third party who may have said who they are.
+    fn checked_by(
+        event: AuditEventKind,
         number: &CertificateNumber,
         result: &str,
         organisation: Option<&str>,
@@ -169,7 +172,7 @@ impl AuditEvent {
         Self {
             subject: AuditSubject::Certificate(number.clone()),
             at,
-            event: AuditEventKind::WalletPresented,
+            event,
             id: uuid::Uuid::new_v4().to_string(),
             details,
         }

@@ -55,19 +55,20 @@ fn request_field<'a>(started: &'a Started, name: &str) -> &'a str {
     started.authorization_request[name].as_str().unwrap()
 }
 
+/// This year's status list, as the daily job and each revocation publish it.
+async fn publish_this_years_list(memory: &Memory) {
+    let year = memory.clock.now().year();
+    let lists = memory.status_list_service().unwrap();
+    lists.publish(year).await.unwrap();
+}
+
 /// A holder with a credential in a wallet (key `wallet`), and the year's list published.
 async fn holder_with_wallet() -> (Memory, String, String, SigningKey) {
     let (memory, certificate, holder) = holder_of_a_certificate().await;
     let wallet = SigningKey::random(&mut rand::rngs::OsRng);
     let number = certificate.number.as_str().to_owned();
     let credential = wallet_credential(&memory, &holder, &number, &wallet).await;
-    let year = memory.clock.now().year();
-    memory
-        .status_list_service()
-        .unwrap()
-        .publish(year)
-        .await
-        .unwrap();
+    publish_this_years_list(&memory).await;
     (memory, number, credential, wallet)
 }
 
@@ -287,13 +288,7 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
     )
     .await
     .unwrap();
-    let year = memory.clock.now().year();
-    memory
-        .status_list_service()
-        .unwrap()
-        .publish(year)
-        .await
-        .unwrap();
+    publish_this_years_list(&memory).await;
     let token = answer(&client_id, request_field(&waiting, "nonce"), &wallet);
     let outcome = service
         .respond(Some(state), Some(&token), None)

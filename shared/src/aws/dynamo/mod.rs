@@ -256,6 +256,26 @@ macro_rules! dynamo_adapter {
 }
 use dynamo_adapter;
 
+/// Adapters that seal personal data (but append no audit entries).
+macro_rules! private_adapter {
+    ($name:ident) => {
+        impl $name {
+            pub fn new(
+                config: &aws_config::SdkConfig,
+                table: impl Into<String>,
+                privacy: std::sync::Arc<$crate::privacy::Privacy>,
+            ) -> Self {
+                Self {
+                    client: aws_sdk_dynamodb::Client::new(config),
+                    table: table.into(),
+                    privacy,
+                }
+            }
+        }
+    };
+}
+use private_adapter;
+
 /// Adapters that seal personal data and append audit entries in the same transactions.
 macro_rules! sealing_adapter {
     ($name:ident) => {

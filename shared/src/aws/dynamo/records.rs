@@ -5,7 +5,7 @@
 //! - representation: one item per (representative, company), for the request-time check.
 
 use super::keys::{COMPANY_PROFILE, ENTRY};
-use super::{blob, conditional, get_b, get_s, keys, query_all, s, Item};
+use super::{blob, conditional, get_b, get_s, keys, private_adapter, query_all, s, Item};
 use crate::aws::unavailable;
 use crate::domain::{Cnp, Company, Cui, RecordEntry, RecordSubject};
 use crate::ports::{CompanyStore, RecordStore, StoreError, StoreResult};
@@ -25,19 +25,9 @@ pub struct DynamoRecords {
 /// BatchWriteItem takes at most 25 writes.
 const BATCH_WRITE_MAX: usize = 25;
 
-impl DynamoRecords {
-    pub fn new(
-        config: &aws_config::SdkConfig,
-        table: impl Into<String>,
-        privacy: Arc<Privacy>,
-    ) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-            privacy,
-        }
-    }
+private_adapter!(DynamoRecords);
 
+impl DynamoRecords {
     fn subject_pk(&self, subject: &RecordSubject) -> String {
         match subject {
             RecordSubject::Person(cnp) => {

@@ -4,8 +4,8 @@
 
 use super::keys::{self, SHARES_BY_ACCOUNT_INDEX};
 use super::{
-    conditional, epoch_ttl, get_item, get_parsed, get_s, get_time, opt_time, query_all, s, time,
-    Item,
+    conditional, epoch_ttl, get_item, get_parsed, get_s, get_time, opt_time, private_adapter,
+    query_all, s, time, Item,
 };
 use crate::domain::{AccountId, CertificateNumber, Share, ShareCode, ShareId};
 use crate::ports::{ShareStore, StoreError, StoreResult};
@@ -26,19 +26,9 @@ pub struct DynamoShares {
     privacy: Arc<Privacy>,
 }
 
-impl DynamoShares {
-    pub fn new(
-        config: &aws_config::SdkConfig,
-        table: impl Into<String>,
-        privacy: Arc<Privacy>,
-    ) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-            privacy,
-        }
-    }
+private_adapter!(DynamoShares);
 
+impl DynamoShares {
     fn pk(&self, code: &ShareCode) -> String {
         keys::share(&self.privacy.lookup_hash(code.as_str()))
     }

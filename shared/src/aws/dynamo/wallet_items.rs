@@ -4,7 +4,8 @@
 
 use super::sessions::DynamoSessions;
 use super::{
-    blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, opt_s, s, time,
+    blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, opt_s,
+    private_adapter, s, time,
 };
 use crate::aws::unavailable;
 use crate::domain::AccountId;
@@ -119,19 +120,7 @@ pub struct DynamoPresentations {
     privacy: Arc<Privacy>,
 }
 
-impl DynamoPresentations {
-    pub fn new(
-        config: &aws_config::SdkConfig,
-        table: impl Into<String>,
-        privacy: Arc<Privacy>,
-    ) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.into(),
-            privacy,
-        }
-    }
-}
+private_adapter!(DynamoPresentations);
 
 #[async_trait]
 impl PresentationResults for DynamoPresentations {
