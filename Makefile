@@ -49,7 +49,7 @@ release-sizes:
 # check; the portal's pages, and the requests/s of one instance for submissions and
 # verifications, answered inside the function with in-memory ports (release profile).
 bench:
-	cargo bench -p cazier-shared --bench certificate --bench login
+	cargo bench -p cazier-shared --bench certificate --bench login --bench wallet
 	cargo bench -p cazier-web --bench pages
 	cargo bench -p cazier-e2e --bench throughput
 

@@ -1,0 +1,172 @@
+//! CPU time of the wallet protocols' cryptography, as the wallet function spends it per call:
+//! issuing a credential (everything but the KMS round trip: a local P-256 key signs), and
+//! checking a presentation as the OpenID4VP response endpoint does (issuer signature,
+//! disclosures, key-binding JWT), and reading its bit in a year's status list. Also the sizes.
+//!
+//! Run: `make bench` (release profile, as deployed).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use cazier_shared::ports::Signer;
+use cazier_shared::seal::{self, Profile, TrustChain};
+use cazier_shared::statement::{seal_key_id, status_list, trusted_in};
+use cazier_shared::testing::LocalSigner;
+use cazier_shared::wallet::sd_jwt::{self, CredentialFacts, StatusReference};
+use p256::ecdsa::signature::Signer as _;
+use p256::ecdsa::{Signature, SigningKey};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
+
+fn median_us<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
+    for _ in 0..runs / 10 {
+        std::hint::black_box(f());
+    }
+    let mut samples: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            std::hint::black_box(f());
+            started.elapsed()
+        })
+        .collect();
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1e6
+}
+
+/// The wallet's presentation of `names`, with a key-binding JWT for `aud` and `nonce`.
+fn present(
+    credential: &str,
+    names: &[&str],
+    holder: &SigningKey,
+    aud: &str,
+    nonce: &str,
+) -> String {
+    let mut parts: Vec<&str> = credential.trim_end_matches('~').split('~').collect();
+    let mut presented = parts.remove(0).to_owned();
+    for d in parts {
+        let item: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(d).expect("b64")).expect("disclosure");
+        if names.contains(&item[1].as_str().unwrap_or_default()) {
+            presented.push('~');
+            presented.push_str(d);
+        }
+    }
+    presented.push('~');
+    let sd_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(presented.as_bytes()));
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "ES256", "typ": "kb+jwt"}).to_string());
+    let claims = json!({"aud": aud, "nonce": nonce, "iat": chrono::Utc::now().timestamp(),
+        "sd_hash": sd_hash});
+    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let signature: Signature = holder.sign(format!("{header}.{claims}").as_bytes());
+    format!(
+        "{presented}{header}.{claims}.{}",
+        URL_SAFE_NO_PAD.encode(signature.to_bytes())
+    )
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let key = LocalSigner::random();
+    let chain = runtime.block_on(async {
+        let public = key.public_key().await.expect("key");
+        let year = Duration::from_secs(365 * 86400);
+        let root = seal::issue_certificate(
+            &key,
+            None,
+            "CN=Bench root,C=RO",
+            &public,
+            Profile::Root,
+            year,
+        )
+        .await
+        .expect("root");
+        let leaf = seal::issue_certificate(
+            &key,
+            Some(&root),
+            "CN=Bench seal,C=RO",
+            &public,
+            Profile::Seal,
+            year,
+        )
+        .await
+        .expect("seal");
+        TrustChain::new(vec![leaf, root]).expect("chain")
+    });
+    let kid = seal_key_id(&chain).expect("kid");
+    let ders: Vec<Vec<u8>> = chain
+        .certificates()
+        .iter()
+        .map(|c| der::Encode::to_der(c).expect("DER"))
+        .collect();
+    let now = chrono::Utc::now();
+    let facts = CredentialFacts {
+        number: "CJ-2026-00000042".into(),
+        issued_at: now,
+        valid_until: cazier_shared::domain::valid_until(now),
+        purpose: "ANGAJARE".into(),
+        has_entries: false,
+        holder_name: "Ştefănescu Ana-Maria".into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1991, 11, 4),
+        entries: Vec::new(),
+    };
+    let status = StatusReference {
+        uri: "https://cazier.example.ro/v1/status-lists/2026".into(),
+        idx: 42,
+    };
+    let holder = SigningKey::random(&mut rand::rngs::OsRng);
+    let holder_jwk = sd_jwt::public_jwk(holder.verifying_key());
+    let expires = now + chrono::Duration::days(180);
+    let issue = || {
+        runtime.block_on(sd_jwt::issue(
+            &facts,
+            &status,
+            "https://cazier.example.ro",
+            &holder_jwk,
+            &kid,
+            &ders,
+            &key,
+            expires,
+        ))
+    };
+    let credential = issue().expect("credential");
+    let issuing = median_us(300, issue);
+
+    let aud = "redirect_uri:https://cazier.example.ro/oid4vp/response";
+    let asked = ["has_entries", "expiry_date", "holder_name"];
+    let presentation = present(&credential, &asked, &holder, aud, "n-0123456789");
+    let trusted = trusted_in(chain.certificates());
+    let checking = median_us(1000, || {
+        sd_jwt::verify_presentation(&presentation, &trusted, aud, "n-0123456789", now)
+            .expect("verified")
+    });
+    let mut list = status_list::StatusList::new();
+    for i in (0..100_000).step_by(97) {
+        list.revoke(i);
+    }
+    let token = runtime
+        .block_on(status_list::sign(
+            &list,
+            &status.uri,
+            now,
+            2 * 86_400,
+            &kid,
+            &key,
+        ))
+        .expect("list");
+    let reading = median_us(300, || {
+        status_list::verify(&token, &trusted, now)
+            .expect("list")
+            .is_revoked(42)
+    });
+    println!(
+        "credential issued (one local P-256 signature, no KMS): median {issuing:.0} µs; {} bytes",
+        credential.len()
+    );
+    println!("presentation of {asked:?} checked (issuer, disclosures, key binding): median {checking:.0} µs; {} bytes", presentation.len());
+    println!(
+        "status list of 100,000 numbers (1,031 revoked) verified and its bit read: median {reading:.0} µs; token {} bytes",
+        token.len()
+    );
+}
