@@ -343,6 +343,12 @@ pub trait WalletGrants: Send + Sync {
         secret_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<WalletGrant>>;
+    /// The grant if unexpired, left in place (a request object fetched again).
+    async fn peek_grant(
+        &self,
+        secret_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<WalletGrant>>;
 }
 
 /// The verifier's side of OpenID4VP: each request's outcome (pending at first, holding

@@ -228,7 +228,9 @@ pub trait ServiceGraphs: PortSource {
             chain: self.chain()?,
             audit: self.audit()?,
             clock: self.clock(),
+            signer: self.signer()?,
             response_uri: format!("{}/oid4vp/response", portal.trim_end_matches('/')),
+            requests_url: format!("{}/oid4vp/requests", portal.trim_end_matches('/')),
             status_lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),

@@ -310,7 +310,9 @@ for (const lang of ["ro", "en"]) {
     await third.click("button.primary");
     await third.waitForSelector(".notice");
     await audit(third, `${lang}-10m-wallet-pending`);
-    const answered = wallet("oid4vp_wallet.mjs", request, held.credential, JSON.stringify(held.holder_jwk));
+    // The wallet trusts our root as a relying parties' CA (the signed request's x5c).
+    const trusted = await (await fetch(`${BASE}/v1/trust/certificates`)).text();
+    const answered = wallet("oid4vp_wallet.mjs", request, held.credential, JSON.stringify(held.holder_jwk), trusted);
     assert.equal(answered.status, 200, answered.body);
     await third.click("button.primary");
     await third.waitForSelector("main table");

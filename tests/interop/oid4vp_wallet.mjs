@@ -2,20 +2,28 @@
 // @openid4vc/openid4vp (the request and the response) and @sd-jwt/sd-jwt-vc (the
 // presentation and its key-binding JWT), for tests/tests/openid4vp.rs:
 //
-//   node oid4vp_wallet.mjs <openid4vp:// request> <credential> <holder's private JWK> [decline]
+//   node oid4vp_wallet.mjs <openid4vp:// link> <credential> <holder's private JWK>
+//                          <trusted verifier CAs, PEM> [decline]
 //
-// parses and resolves the request (client identifier prefix, DCQL query), presents the
+// parses the link and fetches the signed request it names (checking its signature by the
+// x5c leaf, the leaf's issuer among the trusted CAs, and the client id prefix), resolves the
+// DCQL query, presents the
 // credential disclosing exactly the claims the query asks for, bound to the request's client
 // id and nonce, and posts the response to the request's response_uri; with "decline", posts
 // the error access_denied instead. Prints {"client_id", "client_prefix", "version", "asked",
 // "presentation_bytes", "status", "body"} as JSON;
 // on failure, the library's error and exit status 1.
-import { createHash, randomBytes, webcrypto } from "node:crypto";
+import { X509Certificate, createHash, randomBytes, verify as verifySignature, webcrypto } from "node:crypto";
 import { Openid4vpClient } from "@openid4vc/openid4vp";
 import { setGlobalConfig } from "@openid4vc/utils";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 
-const [requestUri, credential, holderJwk, mode] = process.argv.slice(2);
+const [requestUri, credential, holderJwk, trustedPem, mode] = process.argv.slice(2);
+// The wallet's trusted list of relying-party CAs: here the stack's own root.
+const anchors = trustedPem
+  .split(/(?=-----BEGIN CERTIFICATE-----)/)
+  .filter((pem) => pem.includes("BEGIN CERTIFICATE"))
+  .map((pem) => new X509Certificate(pem));
 // The local stack answers on http://127.0.0.1; a deployed verifier is https only.
 setGlobalConfig({ allowInsecureUrls: true });
 
@@ -27,8 +35,23 @@ const client = new Openid4vpClient({
   callbacks: {
     fetch,
     hash: (data, alg) => new Uint8Array(createHash(alg.replace("-", "").toLowerCase()).update(data).digest()),
-    // A redirect_uri: request is never signed, so there is no JWT to verify.
-    verifyJwt: async () => ({ verified: false }),
+    getX509CertificateMetadata: (certificate) => {
+      const names = (new X509Certificate(Buffer.from(certificate, "base64")).subjectAltName ?? "")
+        .split(", ");
+      const of = (kind) => names.filter((n) => n.startsWith(kind)).map((n) => n.slice(kind.length));
+      return { sanDnsNames: of("DNS:"), sanUriNames: of("URI:") };
+    },
+    // A signed request: the x5c leaf signs it, and is issued by one of the trusted CAs.
+    verifyJwt: async (signer, { compact }) => {
+      if (signer.method !== "x5c") return { verified: false };
+      const leaf = new X509Certificate(Buffer.from(signer.x5c[0], "base64"));
+      const trusted = anchors.some((ca) => leaf.checkIssued(ca) && leaf.verify(ca.publicKey));
+      const [header, payload, signature] = compact.split(".");
+      const valid = verifySignature("sha256", Buffer.from(`${header}.${payload}`),
+        { key: leaf.publicKey, dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url"));
+      const signerJwk = leaf.publicKey.export({ format: "jwk" });
+      return trusted && valid ? { verified: true, signerJwk } : { verified: false, signerJwk };
+    },
   },
 });
 

@@ -511,7 +511,15 @@ fn wallet_grants_are_taken_once_and_not_after_they_expire() {
                 .put_grant(&key, &request, now + chrono::Duration::minutes(10))
                 .await
                 .unwrap();
+            // Peeked as often as asked (the request object), taken once (the answer).
+            for _ in 0..2 {
+                let peeked = grants.peek_grant(&key, now).await.unwrap();
+                assert_eq!(peeked.as_ref(), Some(&request));
+            }
+            let later = now + chrono::Duration::minutes(11);
+            assert_eq!(grants.peek_grant(&key, later).await.unwrap(), None);
             assert_eq!(grants.take_grant(&key, now).await.unwrap(), Some(request));
+            assert_eq!(grants.peek_grant(&key, now).await.unwrap(), None);
         }
     });
 }

@@ -45,6 +45,20 @@ fn publish_this_years_list(stack: &TestStack) {
         .expect("published");
 }
 
+/// The wallet's answer to the link: `Err` (its error) when it refuses the request.
+fn wallet_answers(
+    link: &str,
+    wallet: &Value,
+    trusted: &str,
+    mode: &[&str],
+) -> Result<Value, String> {
+    let holder_jwk = wallet["holder_jwk"].to_string();
+    let credential = wallet["credential"].as_str().unwrap();
+    let mut args = vec![link, credential, &holder_jwk, trusted];
+    args.extend(mode);
+    interop("oid4vp_wallet.mjs", &args)
+}
+
 #[test]
 fn an_independent_wallet_presents_the_certificate_to_an_employer() {
     let stack = wallet_stack();
@@ -53,24 +67,30 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
     let request = citizen.request_and_wait(&client, "ANGAJARE");
     let number = request["certificate_number"].as_str().unwrap().to_owned();
     let wallet = independent_wallet_credential(&client, &citizen, &number);
-    let credential = wallet["credential"].as_str().unwrap();
-    let holder_jwk = wallet["holder_jwk"].to_string();
     publish_this_years_list(stack);
+    // The wallet's trusted list of relying parties' CAs: our root.
+    let trusted = String::from_utf8(client.get("/v1/trust/certificates", None).body).unwrap();
 
     let started = ask(&client, "Dunărea SA");
     assert_eq!(outcome(&client, &started)["state"], "PENDING");
-    let request_uri = started["request_uri"].as_str().unwrap();
+    let link = started["wallet_uri"].as_str().unwrap();
+    println!("OpenID4VP link (the QR code): {} characters", link.len());
+
+    // A wallet that does not trust our CA refuses the request: it checks who asks.
+    let distrust = wallet_answers(link, &wallet, "", &[]).expect_err("an unknown verifier");
     println!(
-        "OpenID4VP request by value: {} characters",
-        request_uri.len()
+        "a wallet that does not trust our CA: {}",
+        distrust.lines().next().unwrap_or_default()
     );
-    let answered = interop("oid4vp_wallet.mjs", &[request_uri, credential, &holder_jwk])
+    assert!(distrust.contains("verification of jwt"), "{distrust}");
+
+    let answered = wallet_answers(link, &wallet, &trusted, &[])
         .unwrap_or_else(|e| panic!("the wallet failed:\n{e}"));
     println!("@openid4vc/openid4vp 0.4.6 + @sd-jwt/sd-jwt-vc 0.17.1: {answered}");
-    // The library read our request as OpenID4VP 1.0 (version 100), by the redirect_uri
-    // prefix, asking for exactly the three claims.
+    // The library fetched and verified the signed request, read it as OpenID4VP 1.0
+    // (version 100) by the x509_hash prefix, asking for exactly the three claims.
     assert_eq!(answered["version"], 100);
-    assert_eq!(answered["client_prefix"], "redirect_uri");
+    assert_eq!(answered["client_prefix"], "x509_hash");
     assert_eq!(
         answered["asked"],
         json!(["has_entries", "expiry_date", "holder_name"])
@@ -104,9 +124,18 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
         (&json!("WALLET"), &json!("VALID"), &json!("Dunărea SA"))
     );
 
-    // The same answer posted again: the request is spent.
-    let replay = interop("oid4vp_wallet.mjs", &[request_uri, credential, &holder_jwk]).unwrap();
-    assert_eq!(replay["status"], 400, "{replay}");
+    // Answered: the request is no longer served, and its state takes no second answer.
+    let again = wallet_answers(link, &wallet, &trusted, &[]).expect_err("spent");
+    assert!(again.contains("404"), "{again}");
+    let state = started["authorization_request"]["state"].as_str().unwrap();
+    let replay = client.raw(
+        "POST",
+        "/oid4vp/response",
+        None,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(format!("state={state}&error=access_denied").as_bytes()),
+    );
+    assert_eq!(replay.status, 400);
     assert_eq!(outcome(&client, &started)["status"], "VALID");
 
     // Another secret reads nothing.
@@ -119,16 +148,8 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
 
     // The holder declines a request.
     let declined = ask(&client, "Alt angajator SRL");
-    let said_no = interop(
-        "oid4vp_wallet.mjs",
-        &[
-            declined["request_uri"].as_str().unwrap(),
-            credential,
-            &holder_jwk,
-            "decline",
-        ],
-    )
-    .unwrap();
+    let link = declined["wallet_uri"].as_str().unwrap();
+    let said_no = wallet_answers(link, &wallet, &trusted, &["decline"]).unwrap();
     assert_eq!(said_no["status"], 200);
     let seen = outcome(&client, &declined);
     assert_eq!(
@@ -140,15 +161,8 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
     assert!(stack.revoke(&number));
     publish_this_years_list(stack);
     let after = ask(&client, "Dunărea SA");
-    let answered = interop(
-        "oid4vp_wallet.mjs",
-        &[
-            after["request_uri"].as_str().unwrap(),
-            credential,
-            &holder_jwk,
-        ],
-    )
-    .unwrap();
+    let link = after["wallet_uri"].as_str().unwrap();
+    let answered = wallet_answers(link, &wallet, &trusted, &[]).unwrap();
     assert_eq!(answered["status"], 200);
     let seen = outcome(&client, &after);
     assert_eq!(

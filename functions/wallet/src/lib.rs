@@ -13,7 +13,9 @@ use cazier_shared::http::{
     ApiError, Route,
 };
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
-use cazier_shared::services::presentation::{PresentationService, RespondError};
+use cazier_shared::services::presentation::{
+    PresentationService, RequestObjectError, RespondError,
+};
 use cazier_shared::services::wallet::{CredentialError, TokenError, WalletService};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
@@ -35,6 +37,7 @@ pub enum Handler {
     Nonce,
     Credential,
     StartPresentation,
+    RequestObject,
     PresentationOutcome,
     PresentationResponse,
 }
@@ -244,6 +247,12 @@ impl Endpoints for Wallet {
             access: Access::Public,
             handler: Handler::StartPresentation,
         },
+        // What the wallet fetches from the QR code's link: the signed request.
+        Route {
+            key: "GET /oid4vp/requests/{request_id}",
+            access: Access::Public,
+            handler: Handler::RequestObject,
+        },
         // The transaction secret travels in the body, never in a URL.
         Route {
             key: "POST /v1/presentation-requests/outcome",
@@ -331,6 +340,23 @@ impl Endpoints for Wallet {
                     .start(body.organisation.as_deref(), &source_ip(&req))
                     .await?;
                 Ok(no_store(json_response(StatusCode::CREATED, &started)))
+            }
+            Handler::RequestObject => {
+                let id = path_param(&req, "request_id").unwrap_or_default();
+                let jwt = self
+                    .presentations
+                    .request_object(&id)
+                    .await
+                    .map_err(|e| match e {
+                        RequestObjectError::NotFound => ApiError::NotFound,
+                        RequestObjectError::Unavailable(e) => ApiError::Unavailable(e),
+                    })?;
+                let response = with_header(
+                    Response::new(Body::Text(jwt)),
+                    header::CONTENT_TYPE,
+                    "application/oauth-authz-req+jwt",
+                );
+                Ok(no_store(response))
             }
             Handler::PresentationOutcome => {
                 let body: OutcomeRequest = parse_json(&req, false)?;

@@ -1,7 +1,8 @@
 //! Checking a certificate presented from a wallet, by OpenID4VP 1.0 (cross-device, response
 //! mode `direct_post`). A verifier (an employer's browser, or an institution's system) starts a
-//! request and gets a transaction secret, which only it holds, and a request to show the
-//! holder as a QR code. The holder's wallet posts the presentation to our response endpoint
+//! request and gets a transaction secret, which only it holds, and a link to show the holder
+//! as a QR code. The link names us (`x509_hash:` of the seal certificate) and where to fetch
+//! the request: a JWT signed by the seal key, its chain in `x5c`, as EUDI wallets expect. The holder's wallet posts the presentation to our response endpoint
 //! with the request's `state`; we check it (issuer, key binding for this request, disclosures,
 //! the published status list), record the check in the holder's "who checked" log, and keep
 //! the outcome for the verifier until the request expires, under the secret's hash (the
@@ -10,7 +11,7 @@
 use crate::crypto::{new_token, sha256_hex};
 use crate::domain::{AuditEvent, CertificateNumber, FieldError, PresentationOutcome as Outcome};
 use crate::ports::{
-    AuditLog, BlobStore, Clock, PresentationResults, Throttle, WalletGrant, WalletGrants,
+    AuditLog, BlobStore, Clock, PresentationResults, Signer, Throttle, WalletGrant, WalletGrants,
 };
 use crate::services::trust::ChainSource;
 use crate::services::{status, throttled, unavailable_from_ports, Unavailable};
@@ -19,6 +20,7 @@ use crate::wallet::sd_jwt::{self, Presented};
 use chrono::Duration;
 use serde::Serialize;
 use serde_json::{json, Value};
+use sha2::Digest;
 use std::sync::Arc;
 
 /// The DCQL credential query's id: the key of the certificate in `vp_token`.
@@ -38,9 +40,12 @@ pub struct PresentationService {
     pub chain: Arc<ChainSource>,
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
-    /// Our response endpoint (`…/oid4vp/response`); the client id is it, prefixed
-    /// `redirect_uri:`.
+    /// Signs the request objects (the seal key, whose certificate the client id names).
+    pub signer: Arc<dyn Signer>,
+    /// Our response endpoint (`…/oid4vp/response`).
     pub response_uri: String,
+    /// Where the request objects are fetched (`…/oid4vp/requests`).
+    pub requests_url: String,
     /// Where the years' status lists are served (`…/v1/status-lists`).
     pub status_lists_url: String,
 }
@@ -50,9 +55,10 @@ pub struct PresentationService {
 pub struct Started {
     /// Shows the outcome; never shown to the holder or put in a URL.
     pub transaction: String,
-    /// `openid4vp://?…`: the QR code, or the link on the holder's own phone.
-    pub request_uri: String,
-    /// The same request as an object (OpenID4VP 1.0, section 5).
+    /// `openid4vp://?client_id=…&request_uri=…`: the QR code, or the link on the holder's
+    /// own phone.
+    pub wallet_uri: String,
+    /// The request the signed request object carries (OpenID4VP 1.0, section 5).
     pub authorization_request: Value,
     pub expires_in: i64,
 }
@@ -63,6 +69,15 @@ pub enum StartError {
     Invalid(Vec<FieldError>),
     #[error("too many requests; retry in {retry_after}s")]
     Throttled { retry_after: u64 },
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestObjectError {
+    /// Unknown, answered or expired.
+    #[error("no such request")]
+    NotFound,
     #[error(transparent)]
     Unavailable(Unavailable),
 }
@@ -92,11 +107,38 @@ pub enum RespondError {
     Unavailable(Unavailable),
 }
 
-unavailable_from_ports!(StartError, OutcomeError, RespondError);
+unavailable_from_ports!(StartError, RequestObjectError, OutcomeError, RespondError);
 
 impl PresentationService {
-    pub fn client_id(&self) -> String {
-        format!("redirect_uri:{}", self.response_uri)
+    /// `x509_hash:` and the seal certificate's SHA-256 (OpenID4VP 1.0, section 5.9.3): the
+    /// wallet checks it against the request object's `x5c`.
+    pub async fn client_id(&self) -> Result<String, Unavailable> {
+        let chain = self.chain.get().await?;
+        let seal = der::Encode::to_der(chain.seal()).map_err(crate::seal::SealError::from)?;
+        Ok(format!(
+            "x509_hash:{}",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                sha2::Sha256::digest(&seal)
+            )
+        ))
+    }
+
+    /// The authorization request for one `state` and `nonce`.
+    fn request(&self, client_id: &str, state: &str, nonce: &str) -> Value {
+        json!({
+            "response_type": "vp_token",
+            "client_id": client_id,
+            "response_uri": self.response_uri,
+            "response_mode": "direct_post",
+            "nonce": nonce,
+            "state": state,
+            "dcql_query": Self::dcql_query(),
+            "client_metadata": {"vp_formats_supported": {"dc+sd-jwt": {
+                "sd-jwt_alg_values": ["ES256"],
+                "kb-jwt_alg_values": ["ES256"],
+            }}},
+        })
     }
 
     /// The DCQL query: one SD-JWT VC of our type, with the [`REQUESTED_CLAIMS`].
@@ -150,36 +192,52 @@ impl PresentationService {
                 expires,
             )
             .await?;
-        let request = json!({
-            "response_type": "vp_token",
-            "client_id": self.client_id(),
-            "response_uri": self.response_uri,
-            "response_mode": "direct_post",
-            "nonce": nonce,
-            "state": state,
-            "dcql_query": Self::dcql_query(),
-            "client_metadata": {"vp_formats_supported": {"dc+sd-jwt": {
-                "sd-jwt_alg_values": ["ES256"],
-                "kb-jwt_alg_values": ["ES256"],
-            }}},
-        });
-        let query: Vec<String> = request
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(name, value)| {
-                let text = value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_owned);
-                format!("{name}={}", crate::identity::query_value(&text))
-            })
-            .collect();
+        let client_id = self.client_id().await?;
+        let request_uri = format!("{}/{state}", self.requests_url);
+        let wallet_uri = format!(
+            "openid4vp://?client_id={}&request_uri={}",
+            crate::identity::query_value(&client_id),
+            crate::identity::query_value(&request_uri)
+        );
         Ok(Started {
             transaction,
-            request_uri: format!("openid4vp://?{}", query.join("&")),
-            authorization_request: request,
+            wallet_uri,
+            authorization_request: self.request(&client_id, &state, &nonce),
             expires_in: REQUEST_LIFETIME.num_seconds(),
         })
+    }
+
+    /// The request object the wallet fetches from the link's `request_uri`: the request as
+    /// a JWT (`typ oauth-authz-req+jwt`) signed by the seal key, `x5c` its chain. Fetched as
+    /// often as the wallet likes until it answers or the request expires.
+    pub async fn request_object(&self, state: &str) -> Result<String, RequestObjectError> {
+        let now = self.clock.now();
+        let Some(WalletGrant::PresentationRequest { nonce, .. }) = self
+            .grants
+            .peek_grant(&sha256_hex(state.as_bytes()), now)
+            .await?
+        else {
+            return Err(RequestObjectError::NotFound);
+        };
+        let chain = self.chain.get().await.map_err(Unavailable::from)?;
+        let x5c = chain
+            .certificates()
+            .iter()
+            .map(|c| {
+                der::Encode::to_der(c)
+                    .map(|d| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, d))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Unavailable::from(crate::seal::SealError::from(e)))?;
+        let header = json!({"alg": "ES256", "typ": "oauth-authz-req+jwt", "x5c": x5c});
+        let mut claims = self.request(&self.client_id().await?, state, &nonce);
+        // RFC 9101 with OpenID4VP 1.0, section 5: the audience a wallet expects, and when.
+        claims["aud"] = json!("https://self-issued.me/v2");
+        claims["iat"] = json!(now.timestamp());
+        let jwt = crate::crypto::sign_es256_jws(&header, &claims, &*self.signer)
+            .await
+            .map_err(Unavailable::from)?;
+        Ok(jwt)
     }
 
     /// Where the request stands, for the holder of its transaction secret.
@@ -264,16 +322,12 @@ impl PresentationService {
         };
         let now = self.clock.now();
         let trusted = crate::statement::trusted_in(self.chain.get().await?.certificates());
-        let presented: Presented = match sd_jwt::verify_presentation(
-            &presentation,
-            &trusted,
-            &self.client_id(),
-            nonce,
-            now,
-        ) {
-            Ok(p) => p,
-            Err(refusal) => return refused(refusal.to_string()),
-        };
+        let client_id = self.client_id().await?;
+        let presented: Presented =
+            match sd_jwt::verify_presentation(&presentation, &trusted, &client_id, nonce, now) {
+                Ok(p) => p,
+                Err(refusal) => return refused(refusal.to_string()),
+            };
         let Some((number, year)) = self.certificate_of(&presented) else {
             return refused("the credential's status list is not this service's".into());
         };

@@ -82,18 +82,7 @@ pub async fn sign(
         "ttl": valid_for_secs,
         "status_list": {"bits": 1, "lst": list.encoded()},
     });
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    let der = signer.sign(signing_input.as_bytes()).await?;
-    let signature = Signature::from_der(&der)
-        .map_err(|_| SignError::Unavailable("the signer gave no ECDSA signature".into()))?;
-    Ok(format!(
-        "{signing_input}.{}",
-        URL_SAFE_NO_PAD.encode(signature.to_bytes())
-    ))
+    crate::crypto::sign_es256_jws(&header, &claims, signer).await
 }
 
 /// Why a status list is not used.

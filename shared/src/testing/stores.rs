@@ -345,6 +345,18 @@ impl crate::ports::WalletGrants for MemorySessions {
             .filter(|(_, expires)| *expires > now)
             .map(|(grant, _)| grant))
     }
+
+    async fn peek_grant(
+        &self,
+        secret_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<crate::ports::WalletGrant>> {
+        Ok(lock(&self.0)
+            .wallet_grants
+            .get(secret_hash)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(grant, _)| grant.clone()))
+    }
 }
 
 #[async_trait]

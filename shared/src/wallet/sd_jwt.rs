@@ -115,11 +115,7 @@ pub async fn issue(
         "_sd_alg": "sha-256",
         "_sd": digests,
     });
-    let signing_input = format!("{}.{}", b64(header.to_string()), b64(payload.to_string()));
-    let der = signer.sign(signing_input.as_bytes()).await?;
-    let signature = Signature::from_der(&der)
-        .map_err(|_| SignError::Unavailable("the signer gave no ECDSA signature".into()))?;
-    let mut out = format!("{signing_input}.{}", b64(signature.to_bytes()));
+    let mut out = crate::crypto::sign_es256_jws(&header, &payload, signer).await?;
     for d in disclosures {
         out.push('~');
         out.push_str(&d);

@@ -11,10 +11,12 @@ use cazier_shared::domain::{FieldError, PresentationOutcome as Outcome};
 use cazier_shared::ports::{BlobStore, CertificateStore, Clock};
 use cazier_shared::services::checks::CheckChannel;
 use cazier_shared::services::presentation::{
-    OutcomeError, RespondError, StartError, Started, REQUESTED_CLAIMS,
+    OutcomeError, RequestObjectError, RespondError, StartError, Started, REQUESTED_CLAIMS,
 };
 use cazier_shared::services::revocation::revoke;
 use cazier_shared::services::status::blob_key;
+use cazier_shared::services::trust;
+use cazier_shared::statement::trusted_in;
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::Datelike;
@@ -49,6 +51,19 @@ fn vp_token(
         key,
     );
     json!({"cazier": [format!("{presented}{kb}")]}).to_string()
+}
+
+/// A compact JWS verified with the seal's key: its header and claims.
+fn verified_jws(jws: &str, chain: &cazier_shared::seal::TrustChain) -> (Value, Value) {
+    use p256::ecdsa::signature::Verifier;
+    let key = &trusted_in(chain.certificates())[0].key;
+    let parts: Vec<&str> = jws.split('.').collect();
+    let signature =
+        p256::ecdsa::Signature::from_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap()).unwrap();
+    key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+        .expect("signed by the seal key");
+    let json = |p: &str| serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap();
+    (json(parts[0]), json(parts[1]))
 }
 
 fn request_field<'a>(started: &'a Started, name: &str) -> &'a str {
@@ -89,10 +104,14 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         request["response_uri"],
         "https://cazier.test/oid4vp/response"
     );
-    assert_eq!(
-        request["client_id"],
-        "redirect_uri:https://cazier.test/oid4vp/response"
+    // We are named by the seal certificate's hash (x509_hash), which signs the request.
+    let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
+    let seal = der::Encode::to_der(chain.seal()).unwrap();
+    let client_id = format!(
+        "x509_hash:{}",
+        URL_SAFE_NO_PAD.encode(Sha256::digest(&seal))
     );
+    assert_eq!(request["client_id"], client_id.as_str());
     let query = &request["dcql_query"]["credentials"][0];
     assert_eq!(
         query["meta"]["vct_values"][0],
@@ -105,10 +124,32 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         .map(|c| c["path"][0].as_str().unwrap())
         .collect();
     assert_eq!(asked, REQUESTED_CLAIMS);
-    assert!(started.request_uri.starts_with("openid4vp://?"));
-    assert!(started.request_uri.contains("dcql_query=%7B"));
+    // The link: who asks, and where the signed request is.
+    let state = request_field(&started, "state");
+    assert_eq!(
+        started.wallet_uri,
+        format!(
+            "openid4vp://?client_id={}&request_uri=https%3A%2F%2Fcazier.test%2Foid4vp%2Frequests%2F{state}",
+            client_id.replace(':', "%3A")
+        )
+    );
     // The transaction secret is the verifier's alone: not in what the wallet sees.
-    assert!(!started.request_uri.contains(&started.transaction));
+    assert!(!started.wallet_uri.contains(&started.transaction));
+
+    // The request object: the same request, signed by the seal key, its chain in x5c, for
+    // wallets (aud), fetched as often as the wallet likes until it answers.
+    let jwt = service.request_object(state).await.unwrap();
+    assert!(service.request_object(state).await.is_ok(), "fetched again");
+    let (header, claims) = verified_jws(&jwt, &chain);
+    assert_eq!(header["typ"], "oauth-authz-req+jwt");
+    assert_eq!(
+        header["x5c"].as_array().unwrap().len(),
+        chain.certificates().len()
+    );
+    assert_eq!(claims["aud"], "https://self-issued.me/v2");
+    for (name, value) in request.as_object().unwrap() {
+        assert_eq!(&claims[name], value, "{name}");
+    }
     assert_eq!(
         service.outcome(&started.transaction).await.unwrap(),
         Outcome::Pending
@@ -123,11 +164,17 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         request_field(&started, "nonce"),
         now,
     );
-    let state = request_field(&started, "state");
     let outcome = service
         .respond(Some(state), Some(&token), None)
         .await
         .unwrap();
+    assert!(
+        matches!(
+            service.request_object(state).await,
+            Err(RequestObjectError::NotFound)
+        ),
+        "answered: no longer served"
+    );
     assert!(outcome.valid_without_entries(), "{outcome:?}");
     assert_eq!(
         service.outcome(&started.transaction).await.unwrap(),

@@ -5,7 +5,7 @@
 use super::sessions::DynamoSessions;
 use super::{
     blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, opt_s,
-    private_adapter, s, time,
+    private_adapter, s, time, Item,
 };
 use crate::aws::unavailable;
 use crate::domain::AccountId;
@@ -85,30 +85,51 @@ impl WalletGrants for DynamoSessions {
         let Some(item) = conditional(result)?.and_then(|out| out.attributes) else {
             return Ok(None);
         };
-        let number = || {
-            crate::domain::CertificateNumber::parse(get_s(&item, "number")?)
-                .ok_or_else(|| corrupt("a wallet grant's certificate number"))
-        };
-        let account = || get_s(&item, "account_id").map(AccountId::from);
-        Ok(Some(match get_s(&item, "kind")? {
-            "CODE" => WalletGrant::PreAuthorizedCode {
-                account_id: account()?,
-                number: number()?,
-                tx_code_hash: get_s(&item, "tx_code_hash")?.to_owned(),
-            },
-            "TOKEN" => WalletGrant::AccessToken {
-                account_id: account()?,
-                number: number()?,
-            },
-            "NONCE" => WalletGrant::Nonce,
-            "VP_REQUEST" => WalletGrant::PresentationRequest {
-                nonce: get_s(&item, "nonce")?.to_owned(),
-                organisation: opt_s(&item, "organisation").map(str::to_owned),
-                transaction_hash: get_s(&item, "transaction_hash")?.to_owned(),
-            },
-            _ => return Err(corrupt("a wallet grant's kind")),
-        }))
+        grant_of(&item).map(Some)
     }
+
+    async fn peek_grant(
+        &self,
+        secret_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<WalletGrant>> {
+        let pk = keys::wallet_grant(secret_hash);
+        let Some(item) = get_item(&self.client, &self.table, &pk).await? else {
+            return Ok(None);
+        };
+        // The TTL deletes within days, not at the second.
+        if get_time(&item, "expires_at")? <= now {
+            return Ok(None);
+        }
+        grant_of(&item).map(Some)
+    }
+}
+
+/// A grant as its item holds it.
+fn grant_of(item: &Item) -> StoreResult<WalletGrant> {
+    let number = || {
+        crate::domain::CertificateNumber::parse(get_s(item, "number")?)
+            .ok_or_else(|| corrupt("a wallet grant's certificate number"))
+    };
+    let account = || get_s(item, "account_id").map(AccountId::from);
+    Ok(match get_s(item, "kind")? {
+        "CODE" => WalletGrant::PreAuthorizedCode {
+            account_id: account()?,
+            number: number()?,
+            tx_code_hash: get_s(item, "tx_code_hash")?.to_owned(),
+        },
+        "TOKEN" => WalletGrant::AccessToken {
+            account_id: account()?,
+            number: number()?,
+        },
+        "NONCE" => WalletGrant::Nonce,
+        "VP_REQUEST" => WalletGrant::PresentationRequest {
+            nonce: get_s(item, "nonce")?.to_owned(),
+            organisation: opt_s(item, "organisation").map(str::to_owned),
+            transaction_hash: get_s(item, "transaction_hash")?.to_owned(),
+        },
+        _ => return Err(corrupt("a wallet grant's kind")),
+    })
 }
 
 /// OpenID4VP outcomes, in the sessions table (`PRESENTATION#<hash>`); sealed with the
