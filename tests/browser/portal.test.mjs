@@ -2,6 +2,7 @@
 // WCAG 2.2 A/AA on every page in both languages, the whole journey with the keyboard alone,
 // narrow screens, cookie flags. Screenshots of every page go to target/screenshots/.
 // Run by tests/tests/browser.rs (which starts the stack and sets CAZIER_BASE_URL).
+// (Long on purpose: each journey reads in order, page after page, as a user goes.)
 
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";

@@ -1,6 +1,7 @@
 //! OpenID4VCI issuance without AWS: offer, token, nonce, credential, and the credential then
 //! presented and verified; reused, wrong, expired and foreign secrets and proofs refused, and
-//! nothing issued twice for one offer.
+//! nothing issued twice for one offer. (Over 400 lines: each rule of one protocol beside its
+//! refusals, and the helpers the presentation tests share.)
 
 use crate::common::{issued, memory};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
