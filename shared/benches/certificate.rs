@@ -8,8 +8,7 @@ use cazier_shared::domain::{
     CertificateNumber, Cnp, IdDocument, Name, Person, Purpose, RecordEntry,
 };
 use cazier_shared::pdf::{render, CertificateContent, Holder};
-use cazier_shared::ports::Signer;
-use cazier_shared::seal::{self, Profile, TrustChain};
+use cazier_shared::seal::{self, TrustChain};
 use cazier_shared::testing::LocalSigner;
 use std::time::{Duration, Instant};
 
@@ -17,32 +16,9 @@ fn chain() -> TrustChain {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    runtime.block_on(async {
-        let key = LocalSigner::random();
-        let public = key.public_key().await.expect("key");
-        let year = Duration::from_secs(365 * 86400);
-        let root = seal::issue_certificate(
-            &key,
-            None,
-            "CN=Bench root,C=RO",
-            &public,
-            Profile::Root,
-            year,
-        )
-        .await
-        .expect("root");
-        let leaf = seal::issue_certificate(
-            &key,
-            Some(&root),
-            "CN=Bench seal,C=RO",
-            &public,
-            Profile::Seal,
-            year,
-        )
-        .await
-        .expect("seal");
-        TrustChain::new(vec![leaf, root]).expect("chain")
-    })
+    runtime.block_on(cazier_shared::testing::self_issued_chain(
+        &LocalSigner::random(),
+    ))
 }
 
 fn prepare(content: &CertificateContent<'_>, chain: &TrustChain) -> Vec<u8> {

@@ -5,17 +5,11 @@
 //!
 //! Run: `make bench` (release profile, as deployed).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use cazier_shared::ports::Signer;
-use cazier_shared::seal::{self, Profile, TrustChain};
 use cazier_shared::statement::{seal_key_id, status_list, trusted_in};
+use cazier_shared::testing::wallet::present;
 use cazier_shared::testing::LocalSigner;
 use cazier_shared::wallet::sd_jwt::{self, CredentialFacts, StatusReference};
-use p256::ecdsa::signature::Signer as _;
-use p256::ecdsa::{Signature, SigningKey};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use p256::ecdsa::SigningKey;
 use std::time::{Duration, Instant};
 
 fn median_us<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
@@ -33,73 +27,13 @@ fn median_us<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
     samples[samples.len() / 2].as_secs_f64() * 1e6
 }
 
-/// The wallet's presentation of `names`, with a key-binding JWT for `aud` and `nonce`.
-fn present(
-    credential: &str,
-    names: &[&str],
-    holder: &SigningKey,
-    aud: &str,
-    nonce: &str,
-) -> String {
-    let mut parts: Vec<&str> = credential.trim_end_matches('~').split('~').collect();
-    let mut presented = parts.remove(0).to_owned();
-    for d in parts {
-        let item: Value =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(d).expect("b64")).expect("disclosure");
-        if names.contains(&item[1].as_str().unwrap_or_default()) {
-            presented.push('~');
-            presented.push_str(d);
-        }
-    }
-    presented.push('~');
-    let sd_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(presented.as_bytes()));
-    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "ES256", "typ": "kb+jwt"}).to_string());
-    let claims = json!({"aud": aud, "nonce": nonce, "iat": chrono::Utc::now().timestamp(),
-        "sd_hash": sd_hash});
-    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signature: Signature = holder.sign(format!("{header}.{claims}").as_bytes());
-    format!(
-        "{presented}{header}.{claims}.{}",
-        URL_SAFE_NO_PAD.encode(signature.to_bytes())
-    )
-}
-
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
     let key = LocalSigner::random();
-    let chain = runtime.block_on(async {
-        let public = key.public_key().await.expect("key");
-        let year = Duration::from_secs(365 * 86400);
-        let root = seal::issue_certificate(
-            &key,
-            None,
-            "CN=Bench root,C=RO",
-            &public,
-            Profile::Root,
-            year,
-        )
-        .await
-        .expect("root");
-        let leaf = seal::issue_certificate(
-            &key,
-            Some(&root),
-            "CN=Bench seal,C=RO",
-            &public,
-            Profile::Seal,
-            year,
-        )
-        .await
-        .expect("seal");
-        TrustChain::new(vec![leaf, root]).expect("chain")
-    });
+    let chain = runtime.block_on(cazier_shared::testing::self_issued_chain(&key));
     let kid = seal_key_id(&chain).expect("kid");
-    let ders: Vec<Vec<u8>> = chain
-        .certificates()
-        .iter()
-        .map(|c| der::Encode::to_der(c).expect("DER"))
-        .collect();
     let now = chrono::Utc::now();
     let facts = CredentialFacts {
         number: "CJ-2026-00000042".into(),
@@ -125,7 +59,7 @@ fn main() {
             "https://cazier.example.ro",
             &holder_jwk,
             &kid,
-            &ders,
+            chain.ders(),
             &key,
             expires,
         ))
@@ -135,7 +69,8 @@ fn main() {
 
     let aud = "redirect_uri:https://cazier.example.ro/oid4vp/response";
     let asked = ["has_entries", "expiry_date", "holder_name"];
-    let presentation = present(&credential, &asked, &holder, aud, "n-0123456789");
+    let iat = now.timestamp();
+    let presentation = present(&credential, Some(&asked), &holder, aud, "n-0123456789", iat);
     let trusted = trusted_in(chain.certificates());
     let checking = median_us(1000, || {
         sd_jwt::verify_presentation(&presentation, &trusted, aud, "n-0123456789", now)

@@ -84,6 +84,8 @@ pub(crate) fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Result<OctetSt
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustChain {
     certificates: Vec<Certificate>,
+    /// The same certificates as DER, encoded once: every credential's and request's `x5c`.
+    ders: Vec<Vec<u8>>,
 }
 
 impl TrustChain {
@@ -91,7 +93,16 @@ impl TrustChain {
         if certificates.is_empty() {
             return Err(SealError::Invalid("the chain has no certificate".into()));
         }
-        Ok(Self { certificates })
+        let ders = certificates
+            .iter()
+            .map(der::Encode::to_der)
+            .collect::<Result<_, _>>()?;
+        Ok(Self { certificates, ders })
+    }
+
+    /// The certificates as DER, seal first.
+    pub fn ders(&self) -> &[Vec<u8>] {
+        &self.ders
     }
 
     pub fn from_pem(pem: &str) -> Result<Self, SealError> {

@@ -432,7 +432,7 @@ test("pages work under their Content-Security-Policy and at 320 px (and 200 % zo
     const page = await context.newPage();
     const violations = [];
     page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
-    for (const path of ["/", "/cont/nou", "/autentificare", "/cod"]) {
+    for (const path of ["/", "/cont/nou", "/autentificare", "/cod", "/verificare/portofel"]) {
       await page.goto(`${BASE}${path}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${path} scrolls sideways at ${width} px`);
@@ -441,6 +441,15 @@ test("pages work under their Content-Security-Policy and at 320 px (and 200 % zo
       const name = path === "/" ? "home" : path.slice(1).replace("/", "-");
       await page.screenshot({ path: `${SHOTS}/narrow-${width}-${locale}-${name}.png`, fullPage: true });
     }
+    // The employer's request on a phone: the QR code (inline SVG under the CSP) fits.
+    await page.goto(`${BASE}/verificare/portofel`);
+    await page.click("button.primary");
+    await page.waitForSelector("svg.qr");
+    const qr = await page.evaluate(() => document.querySelector("svg.qr").getBoundingClientRect().width);
+    assert.ok(qr >= 200, `the QR code is ${qr} px wide at ${width} px`);
+    const scanOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(scanOverflow <= 0, `the wallet request scrolls sideways at ${width} px`);
+    await page.screenshot({ path: `${SHOTS}/narrow-${width}-${locale}-wallet-scan.png`, fullPage: true });
     // A signed-in page: the account, with the counter code and both online buttons.
     await register(page, `narrow-${width}-${locale}`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -7,17 +7,14 @@ use base64::Engine;
 use cazier_e2e::wallets::{independent_wallet_credential, wallet_stack};
 use cazier_e2e::*;
 use cazier_shared::statement::trusted_keys;
+use cazier_shared::testing::wallet::present;
 use cazier_shared::wallet::sd_jwt::{public_jwk, verify_presentation};
 use chrono::Utc;
 use serde_json::{json, Value};
 
 /// A compact ES256 JWS by `key`.
 fn sign_jws(header: Value, claims: Value, key: &p256::ecdsa::SigningKey) -> String {
-    use p256::ecdsa::signature::Signer as _;
-    let h = URL_SAFE_NO_PAD.encode(header.to_string());
-    let c = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signature: p256::ecdsa::Signature = key.sign(format!("{h}.{c}").as_bytes());
-    format!("{h}.{c}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+    cazier_shared::testing::wallet::jws(&header, &claims, key)
 }
 
 /// The wallet's proof of possession (OpenID4VCI 1.0, 8.2.1.1).
@@ -126,17 +123,17 @@ fn a_wallet_gets_the_certificate_over_openid4vci() {
     // The credential, presented with the wallet's key, verifies against the published seal.
     let chain = String::from_utf8(client.get("/v1/trust/certificates", None).body).unwrap();
     let trusted = trusted_keys(&chain);
-    let sd_hash = URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(
-        credential.as_bytes(),
-    ));
-    let kb = sign_jws(
-        json!({"typ": "kb+jwt", "alg": "ES256"}),
-        json!({"aud": "https://employer.example", "nonce": "v1",
-            "iat": Utc::now().timestamp(), "sd_hash": sd_hash}),
+    let iat = Utc::now().timestamp();
+    let presented = present(
+        &credential,
+        None,
         &wallet_key,
+        "https://employer.example",
+        "v1",
+        iat,
     );
     let shown = verify_presentation(
-        &format!("{credential}{kb}"),
+        &presented,
         &trusted,
         "https://employer.example",
         "v1",
@@ -190,18 +187,18 @@ fn an_independent_openid4vci_client_gets_the_certificate() {
         .decode(got["holder_jwk"]["d"].as_str().unwrap())
         .unwrap();
     let holder = p256::ecdsa::SigningKey::from_slice(&d).unwrap();
-    let sd_hash = URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(
-        credential.as_bytes(),
-    ));
-    let kb = sign_jws(
-        json!({"typ": "kb+jwt", "alg": "ES256"}),
-        json!({"aud": "https://employer.example", "nonce": "v2",
-            "iat": Utc::now().timestamp(), "sd_hash": sd_hash}),
+    let iat = Utc::now().timestamp();
+    let presented = present(
+        &credential,
+        None,
         &holder,
+        "https://employer.example",
+        "v2",
+        iat,
     );
     let chain = String::from_utf8(client.get("/v1/trust/certificates", None).body).unwrap();
     let shown = verify_presentation(
-        &format!("{credential}{kb}"),
+        &presented,
         &trusted_keys(&chain),
         "https://employer.example",
         "v2",

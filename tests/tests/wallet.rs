@@ -10,7 +10,6 @@ use cazier_shared::wallet::sd_jwt::{
     issue, public_jwk, verify_presentation, CredentialFacts, PresentationRefusal, StatusReference,
 };
 use chrono::{Duration, Utc};
-use der::Encode;
 use serde_json::{json, Value};
 use std::process::Command;
 
@@ -33,11 +32,6 @@ async fn the_reference_wallet_reads_our_credential_and_presents_only_what_it_cho
     let memory = cazier_shared::testing::Memory::new(now).await;
     let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
     let kid = seal_key_id(&chain).unwrap();
-    let ders: Vec<Vec<u8>> = chain
-        .certificates()
-        .iter()
-        .map(|c| c.to_der().unwrap())
-        .collect();
 
     // The wallet makes its key; the credential is bound to its public half.
     let (ok, holder_private, err) = wallet(&["key"]);
@@ -64,7 +58,7 @@ async fn the_reference_wallet_reads_our_credential_and_presents_only_what_it_cho
         "https://cazier.test",
         &holder_public,
         &kid,
-        &ders,
+        chain.ders(),
         &*memory.signer,
         now + Duration::days(183),
     )

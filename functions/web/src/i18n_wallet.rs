@@ -15,6 +15,7 @@ pub struct WalletTexts {
     pub verify_title: &'static str,
     pub verify_lead: &'static str,
     pub asks_for: &'static str,
+    pub organisation_hint: &'static str,
     pub ask: &'static str,
     pub scan_title: &'static str,
     pub scan_steps: [&'static str; 2],
@@ -59,6 +60,7 @@ const RO: WalletTexts = WalletTexts {
     verify_title: "Verificare din portofelul digital",
     verify_lead: "Titularul vă arată certificatul din portofelul său digital (EU Digital Identity Wallet), fără PDF și fără CNP. Vedeți dacă este valabil și dacă are mențiuni.",
     asks_for: "Se cer doar: dacă are mențiuni, până când e valabil și numele titularului. Titularul vede cererea și alege dacă o acceptă.",
+    organisation_hint: "Titularul vede numele scris aici în lista „Cine mi-a verificat certificatul”.",
     ask: "Cere certificatul",
     scan_title: "Cereți titularului să scaneze codul",
     scan_steps: [
@@ -97,6 +99,7 @@ const EN: WalletTexts = WalletTexts {
     verify_title: "Check from a digital wallet",
     verify_lead: "The holder shows you the certificate from their digital wallet (EU Digital Identity Wallet), with no PDF and no CNP. You see whether it is valid and whether it has entries.",
     asks_for: "Only this is asked for: whether it has entries, until when it is valid, and the holder's name. The holder sees the request and chooses whether to accept it.",
+    organisation_hint: "The holder sees the name you write here in the list of who checked their certificate.",
     ask: "Ask for the certificate",
     scan_title: "Ask the holder to scan the code",
     scan_steps: [

@@ -3,7 +3,8 @@
 //! opaque token as an API session; every form carries a CSRF token bound to the session (or,
 //! before signing in, to a pre-session cookie). Works without JavaScript; no script at all.
 //! This file: the route table and the dispatch; form handlers are in `handlers.rs`,
-//! `sharing.rs` and `wallet.rs`. (Over 400 lines: the route table is one list that reads best whole.)
+//! `sharing.rs` and `wallet.rs`. (Over 400 lines: the route table is one list that reads
+//! best whole.)
 
 mod context;
 mod handlers;

@@ -13,14 +13,17 @@ use crate::domain::{AuditEvent, CertificateNumber, FieldError, PresentationOutco
 use crate::ports::{
     AuditLog, BlobStore, Clock, PresentationResults, Signer, Throttle, WalletGrant, WalletGrants,
 };
+use crate::seal::TrustChain;
 use crate::services::trust::ChainSource;
 use crate::services::{status, throttled, unavailable_from_ports, Unavailable};
 use crate::statement::status_list;
 use crate::wallet::sd_jwt::{self, Presented};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
 use chrono::Duration;
 use serde::Serialize;
 use serde_json::{json, Value};
-use sha2::Digest;
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// The DCQL credential query's id: the key of the certificate in `vp_token`.
@@ -110,18 +113,9 @@ pub enum RespondError {
 unavailable_from_ports!(StartError, RequestObjectError, OutcomeError, RespondError);
 
 impl PresentationService {
-    /// `x509_hash:` and the seal certificate's SHA-256 (OpenID4VP 1.0, section 5.9.3): the
-    /// wallet checks it against the request object's `x5c`.
+    /// Who we are to wallets ([`client_id_of`] the seal's chain).
     pub async fn client_id(&self) -> Result<String, Unavailable> {
-        let chain = self.chain.get().await?;
-        let seal = der::Encode::to_der(chain.seal()).map_err(crate::seal::SealError::from)?;
-        Ok(format!(
-            "x509_hash:{}",
-            base64::Engine::encode(
-                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                sha2::Sha256::digest(&seal)
-            )
-        ))
+        Ok(client_id_of(&*self.chain.get().await?))
     }
 
     /// The authorization request for one `state` and `nonce`.
@@ -220,17 +214,9 @@ impl PresentationService {
             return Err(RequestObjectError::NotFound);
         };
         let chain = self.chain.get().await.map_err(Unavailable::from)?;
-        let x5c = chain
-            .certificates()
-            .iter()
-            .map(|c| {
-                der::Encode::to_der(c)
-                    .map(|d| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, d))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Unavailable::from(crate::seal::SealError::from(e)))?;
+        let x5c: Vec<String> = chain.ders().iter().map(|d| STANDARD.encode(d)).collect();
         let header = json!({"alg": "ES256", "typ": "oauth-authz-req+jwt", "x5c": x5c});
-        let mut claims = self.request(&self.client_id().await?, state, &nonce);
+        let mut claims = self.request(&client_id_of(&chain), state, &nonce);
         // RFC 9101 with OpenID4VP 1.0, section 5: the audience a wallet expects, and when.
         claims["aud"] = json!("https://self-issued.me/v2");
         claims["iat"] = json!(now.timestamp());
@@ -321,8 +307,9 @@ impl PresentationService {
             return refused("vp_token holds no presentation for the query \"cazier\"".into());
         };
         let now = self.clock.now();
-        let trusted = crate::statement::trusted_in(self.chain.get().await?.certificates());
-        let client_id = self.client_id().await?;
+        let chain = self.chain.get().await?;
+        let trusted = crate::statement::trusted_in(chain.certificates());
+        let client_id = client_id_of(&chain);
         let presented: Presented =
             match sd_jwt::verify_presentation(&presentation, &trusted, &client_id, nonce, now) {
                 Ok(p) => p,
@@ -369,6 +356,15 @@ impl PresentationService {
             .ok()?;
         Some((CertificateNumber::new(year, reference.idx), year))
     }
+}
+
+/// `x509_hash:` and the seal certificate's SHA-256 (OpenID4VP 1.0, section 5.9.3): the
+/// wallet checks it against the request object's `x5c`.
+fn client_id_of(chain: &TrustChain) -> String {
+    format!(
+        "x509_hash:{}",
+        URL_SAFE_NO_PAD.encode(Sha256::digest(&chain.ders()[0]))
+    )
 }
 
 /// The one presentation of `vp_token`: OpenID4VP 1.0's `{"cazier": ["…"]}`, or the last

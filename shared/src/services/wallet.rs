@@ -379,12 +379,6 @@ impl WalletService {
             .ok_or(CredentialError::Denied)?;
         let chain = self.chain.get().await?;
         let kid = crate::statement::seal_key_id(&chain)?;
-        let ders = chain
-            .certificates()
-            .iter()
-            .map(der::Encode::to_der)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(crate::seal::SealError::from)?;
         let (year, sequence) = certificate.number.year_and_sequence();
         let facts = CredentialFacts {
             number: certificate.number.as_str().to_owned(),
@@ -409,7 +403,7 @@ impl WalletService {
             &self.issuer_url,
             &proven.jwk,
             &kid,
-            &ders,
+            chain.ders(),
             &*self.signer,
             crate::domain::end_of_bucharest_day(certificate.valid_until),
         )

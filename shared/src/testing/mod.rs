@@ -7,6 +7,7 @@ pub mod provider;
 mod shares;
 mod stores;
 pub mod tsa;
+pub mod wallet;
 
 pub use issuing::{MemoryBlobs, MemoryCertificates, MemoryRecords, MemoryRequests};
 pub use provider::MemoryProvider;
@@ -149,6 +150,35 @@ impl Signer for LocalSigner {
         self.check()?;
         Ok(self.public_key_der())
     }
+}
+
+/// A root and a seal certificate for `key` (both its own, valid a year): a chain for the
+/// benchmarks, without a trust file.
+pub async fn self_issued_chain(key: &LocalSigner) -> crate::seal::TrustChain {
+    use crate::seal::{issue_certificate, Profile, TrustChain};
+    let public = key.public_key_der();
+    let year = std::time::Duration::from_secs(365 * 86400);
+    let root = issue_certificate(
+        key,
+        None,
+        "CN=Bench root,C=RO",
+        &public,
+        Profile::Root,
+        year,
+    )
+    .await
+    .expect("a root");
+    let seal = issue_certificate(
+        key,
+        Some(&root),
+        "CN=Bench seal,C=RO",
+        &public,
+        Profile::Seal,
+        year,
+    )
+    .await
+    .expect("a seal certificate");
+    TrustChain::new(vec![seal, root]).expect("a chain")
 }
 
 /// Every port in memory, with the settings a function would get from `template.yaml`'s

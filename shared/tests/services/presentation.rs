@@ -5,7 +5,7 @@
 //! of one protocol beside its refusals.)
 
 use crate::common::memory;
-use crate::wallet_issuance::{holder_of_a_certificate, jws, wallet_credential};
+use crate::wallet_issuance::{holder_of_a_certificate, wallet_credential};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cazier_shared::domain::{FieldError, PresentationOutcome as Outcome};
@@ -18,6 +18,7 @@ use cazier_shared::services::revocation::revoke;
 use cazier_shared::services::status::blob_key;
 use cazier_shared::services::trust;
 use cazier_shared::statement::trusted_in;
+use cazier_shared::testing::wallet::present;
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::Datelike;
@@ -35,23 +36,8 @@ fn vp_token(
     nonce: &str,
     iat: i64,
 ) -> String {
-    let mut parts: Vec<&str> = credential.trim_end_matches('~').split('~').collect();
-    let mut presented = parts.remove(0).to_owned();
-    for d in parts {
-        let item: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(d).unwrap()).unwrap();
-        if names.contains(&item[1].as_str().unwrap()) {
-            presented.push('~');
-            presented.push_str(d);
-        }
-    }
-    presented.push('~');
-    let sd_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(presented.as_bytes()));
-    let kb = jws(
-        json!({"typ": "kb+jwt", "alg": "ES256"}),
-        json!({"aud": aud, "nonce": nonce, "iat": iat, "sd_hash": sd_hash}),
-        key,
-    );
-    json!({"cazier": [format!("{presented}{kb}")]}).to_string()
+    let presentation = present(credential, Some(names), key, aud, nonce, iat);
+    json!({"cazier": [presentation]}).to_string()
 }
 
 /// A compact JWS verified with the seal's key: its header and claims.
@@ -107,11 +93,8 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
     );
     // We are named by the seal certificate's hash (x509_hash), which signs the request.
     let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
-    let seal = der::Encode::to_der(chain.seal()).unwrap();
-    let client_id = format!(
-        "x509_hash:{}",
-        URL_SAFE_NO_PAD.encode(Sha256::digest(&seal))
-    );
+    let seal = &chain.ders()[0];
+    let client_id = format!("x509_hash:{}", URL_SAFE_NO_PAD.encode(Sha256::digest(seal)));
     assert_eq!(request["client_id"], client_id.as_str());
     let query = &request["dcql_query"]["credentials"][0];
     assert_eq!(

@@ -11,11 +11,8 @@ use cazier_shared::wallet::sd_jwt::{
     StatusReference,
 };
 use chrono::{Duration, TimeZone, Utc};
-use der::Encode;
-use p256::ecdsa::signature::Signer as _;
-use p256::ecdsa::{Signature, SigningKey};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use p256::ecdsa::SigningKey;
+use serde_json::json;
 
 fn facts() -> CredentialFacts {
     CredentialFacts {
@@ -30,39 +27,16 @@ fn facts() -> CredentialFacts {
     }
 }
 
-/// The wallet's presentation: the disclosures named, then a key-binding JWT.
+/// The wallet's presentation of the disclosures named.
 fn present(
-    credential: &str,
+    c: &str,
     names: &[&str],
     holder: &SigningKey,
     aud: &str,
     nonce: &str,
     iat: i64,
 ) -> String {
-    let mut parts: Vec<&str> = credential.trim_end_matches('~').split('~').collect();
-    let jwt = parts.remove(0);
-    let chosen: Vec<&str> = parts
-        .into_iter()
-        .filter(|d| {
-            let item: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(d).unwrap()).unwrap();
-            names.contains(&item[1].as_str().unwrap())
-        })
-        .collect();
-    let mut presented = jwt.to_owned();
-    for d in &chosen {
-        presented.push('~');
-        presented.push_str(d);
-    }
-    presented.push('~');
-    let sd_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(presented.as_bytes()));
-    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "ES256", "typ": "kb+jwt"}).to_string());
-    let claims = URL_SAFE_NO_PAD
-        .encode(json!({"aud": aud, "nonce": nonce, "iat": iat, "sd_hash": sd_hash}).to_string());
-    let signature: Signature = holder.sign(format!("{header}.{claims}").as_bytes());
-    format!(
-        "{presented}{header}.{claims}.{}",
-        URL_SAFE_NO_PAD.encode(signature.to_bytes())
-    )
+    cazier_shared::testing::wallet::present(c, Some(names), holder, aud, nonce, iat)
 }
 
 #[tokio::test]
@@ -70,11 +44,6 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
     let memory = memory().await;
     let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
     let kid = seal_key_id(&chain).unwrap();
-    let ders: Vec<Vec<u8>> = chain
-        .certificates()
-        .iter()
-        .map(|c| c.to_der().unwrap())
-        .collect();
     let holder = SigningKey::random(&mut rand::rngs::OsRng);
     let status = StatusReference {
         uri: "https://cazier.test/v1/status-lists/2026".into(),
@@ -87,7 +56,7 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
         "https://cazier.test",
         &public_jwk(holder.verifying_key()),
         &kid,
-        &ders,
+        chain.ders(),
         &*memory.signer,
         expires,
     )

@@ -15,21 +15,17 @@ use cazier_shared::services::wallet::{
     CredentialError, Offer, OfferError, TokenError, CONFIGURATION_ID, PRE_AUTHORIZED_GRANT,
 };
 use cazier_shared::statement::trusted_keys;
+use cazier_shared::testing::wallet::present;
 use cazier_shared::testing::Memory;
 use cazier_shared::wallet::proof::ProofRefusal;
 use cazier_shared::wallet::sd_jwt::{public_jwk, verify_presentation};
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::Duration;
-use p256::ecdsa::signature::Signer as _;
-use p256::ecdsa::{Signature, SigningKey};
+use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-pub(crate) fn jws(header: Value, claims: Value, key: &SigningKey) -> String {
-    let h = URL_SAFE_NO_PAD.encode(header.to_string());
-    let c = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signature: Signature = key.sign(format!("{h}.{c}").as_bytes());
-    format!("{h}.{c}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+fn jws(header: Value, claims: Value, key: &SigningKey) -> String {
+    cazier_shared::testing::wallet::jws(&header, &claims, key)
 }
 
 /// A memory with one issued certificate, and its holder signed in.
@@ -214,16 +210,15 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
     // It is bound to the wallet's key: presented with it, it verifies.
     let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
     let trusted = trusted_keys(&chain.to_pem().unwrap());
-    let presented = {
-        let base = credential.clone();
-        let sd_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(base.as_bytes()));
-        let kb = jws(
-            json!({"typ": "kb+jwt", "alg": "ES256"}),
-            json!({"aud": "https://employer.example", "nonce": "n1", "iat": now.timestamp(), "sd_hash": sd_hash}),
-            &wallet,
-        );
-        format!("{base}{kb}")
-    };
+    let iat = now.timestamp();
+    let presented = present(
+        &credential,
+        None,
+        &wallet,
+        "https://employer.example",
+        "n1",
+        iat,
+    );
     let shown =
         verify_presentation(&presented, &trusted, "https://employer.example", "n1", now).unwrap();
     assert_eq!(shown.disclosed["certificate_number"], number);

@@ -77,7 +77,7 @@ pub fn ask_form(ctx: &mut Ctx, organisation: &str, errors: &[FieldError]) -> Str
         p { (w.asks_for) }
         form method="post" action="/verificare/portofel" novalidate {
             (csrf_field(ctx))
-            (Input { hint: Some(s.organisation_hint), autocomplete: "organization", ..Input::new("organisation", s.organisation, organisation) }.render(ctx, errors))
+            (Input { hint: Some(w.organisation_hint), autocomplete: "organization", ..Input::new("organisation", s.organisation, organisation) }.render(ctx, errors))
             button.primary type="submit" { (w.ask) }
         }
     };
