@@ -58,9 +58,13 @@ MEMORY = {"accounts": 512, "validation": 256, "requests": 256, "generator": 256,
 # Each journey step: the function(s) it invokes, whether the API Gateway is in front, and how
 # many of the step's DynamoDB calls are that invocation's (None: the rest of the step's).
 STEPS = {
-    "1 register": [("accounts", "register", True)],
+    # Registration e-mails a code (one SES message); the confirmation makes the account.
+    "1 register, and confirm the e-mailed code": [("accounts", "register", True, 3),
+                                                  ("accounts", "confirm", True)],
     "2 sign in": [("accounts", "sign in", True)],
-    "3 validate at a counter": [("validation", "validate at a counter", True)],
+    # The clerk's lookup by the code the citizen shows, then the validation.
+    "3 look up and validate at a counter": [("validation", "look up", True, 4),
+                                            ("validation", "validate at a counter", True)],
     # The submission: its session, its account, one transaction; the generator does the rest.
     "4 submit, and issue": [("requests", "submit", True, 3), ("generator", "issue", False)],
     "5 status seen issued (the e-mail is called off)": [("requests", "poll", True)],
@@ -139,7 +143,8 @@ def main():
     leaves = [("4 submit, and issue", 1), ("8 e-mail a citizen who left (the sweep)", 1),
               ("5b a further status check", 1), ("6 download the PDF", 1),
               ("7 verify by number and CNP", 1)]
-    joins = [("1 register", 1), ("2 sign in", 1), ("3 validate at a counter", 1)]
+    joins = [("1 register, and confirm the e-mailed code", 1), ("2 sign in", 1),
+             ("3 look up and validate at a counter", 1)]
     scenarios = {
         "returning citizen who watches the page (submit, sees it issued, one more look, "
         "download, 1 verification)": watches,

@@ -9,8 +9,11 @@ MOTO_PORT="${MOTO_PORT:-5000}"
 MOTO_HOST="${MOTO_HOST:-127.0.0.1}"
 API_PORT="${API_PORT:-3000}"
 MAIL_PORT="${MAIL_PORT:-2525}"
-# The ROeID stand-in's port is named in infra/local/dev-issuers.json (its issuer identifier).
+# The ROeID stand-in's port is named in infra/local/dev-issuers.json (its issuer identifier),
+# and so is the development ghiseul.ro's (its origin, http://localhost:4030: another site than
+# the portal's, as the real ghiseul.ro is).
 ROEID_PORT=4010
+GHISEUL_PORT=4030
 # The timestamping authority (certomancer): its certificates name this port in their CRL URLs.
 TSA_PORT="${TSA_PORT:-4020}"
 STATE_DIR=.local
@@ -19,7 +22,7 @@ bash infra/local/bootstrap.sh
 echo "building the local server and the admin tool…"
 cargo build -q -p cazier-local -p cazier-admin
 
-for port in "$MOTO_PORT" "$API_PORT" "$MAIL_PORT" "$ROEID_PORT" "$TSA_PORT"; do
+for port in "$MOTO_PORT" "$API_PORT" "$MAIL_PORT" "$ROEID_PORT" "$GHISEUL_PORT" "$TSA_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use: is another 'make up' running? (set MOTO_PORT / API_PORT)" >&2
     exit 1
@@ -71,5 +74,7 @@ CAZIER_OPERATOR_PASSWORD=operator-local-password ./target/debug/cazier-local \
   --parameter "PortalUrl=http://127.0.0.1:$API_PORT" \
   --parameter "TimestampAuthorityUrl=$tsa/cazier-tsa/tsa/tsa" \
   --parameter "TimestampAuthorityCertificates=$tsa_certificates" \
+  --parameter "RequireOperatorTotp=false" \
   --mail-sink "127.0.0.1:$MAIL_PORT" \
+  --ghiseul-port "$GHISEUL_PORT" \
   "$@"

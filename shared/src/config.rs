@@ -98,6 +98,8 @@ pub mod vars {
     pub const TIMESTAMP_AUTHORITY_URL: &str = "TIMESTAMP_AUTHORITY_URL";
     /// Its certificate (PEM), then its issuers': tokens must be signed with the first.
     pub const TIMESTAMP_AUTHORITY_CERTIFICATES: &str = "TIMESTAMP_AUTHORITY_CERTIFICATES";
+    /// `true`: operators without an enrolled second factor cannot sign in.
+    pub const REQUIRE_OPERATOR_TOTP: &str = "REQUIRE_OPERATOR_TOTP";
     /// Not given to any function: only ops' tools sign with the trust root.
     pub const TRUST_ROOT_KEY_ID: &str = "TRUST_ROOT_KEY_ID";
 }

@@ -111,6 +111,16 @@ fn secure_or_loopback(url: &str) -> bool {
         .any(|p| url.starts_with(p))
 }
 
+/// The origin (`scheme://host[:port]`) of an absolute URL; `None` for a relative one.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()
+        .filter(|h| !h.is_empty())?;
+    Some(format!("{scheme}://{host}"))
+}
+
 /// Percent-encodes a query value (unreserved characters kept).
 pub fn query_value(v: &str) -> String {
     v.bytes()

@@ -53,11 +53,15 @@ pub fn authorize_url(
 pub struct IdClaims {
     pub sub: String,
     pub cnp: String,
+    /// OpenID Connect's standard name claims, as the population register spells them.
+    pub family_name: String,
+    pub given_name: String,
 }
 
 /// Verifies an ID token from `issuer` for the sign-in that expects `nonce`: signature by the
 /// issuer's key, `iss`, `aud` (and `azp` when there are several audiences), `exp`, `iat`,
-/// `nonce`, and the CNP claim's presence. Whose CNP it is, is the caller's question.
+/// `nonce`, and the presence of the CNP and name claims. Whose they are, is the caller's
+/// question.
 pub fn verify_id_token(
     token: &str,
     issuer: &Issuer,
@@ -97,11 +101,12 @@ pub fn verify_id_token(
     if !constant_time_eq(sent.as_bytes(), nonce.as_bytes()) {
         return Err(AssertionError::Nonce);
     }
-    let cnp = text(&issuer.cnp_claim).ok_or(AssertionError::Claim)?;
-    let sub = text("sub").ok_or(AssertionError::Claim)?;
+    let claim = |name: &str| text(name).map(str::to_owned).ok_or(AssertionError::Claim);
     Ok(IdClaims {
-        sub: sub.to_owned(),
-        cnp: cnp.to_owned(),
+        sub: claim("sub")?,
+        cnp: claim(&issuer.cnp_claim)?,
+        family_name: claim("family_name")?,
+        given_name: claim("given_name")?,
     })
 }
 
@@ -126,7 +131,8 @@ mod tests {
 
     fn claims(now: i64) -> Value {
         json!({"iss": "https://roeid.test", "aud": "cazier-local", "sub": "s1", "iat": now,
-               "exp": now + 300, "nonce": "n1", "cnp": "1630615123457"})
+               "exp": now + 300, "nonce": "n1", "cnp": "1630615123457",
+               "family_name": "POP", "given_name": "ANA"})
     }
 
     fn check(c: &Value) -> Result<IdClaims, AssertionError> {
@@ -172,6 +178,8 @@ mod tests {
         assert_eq!(check(&without("nonce")), Err(Nonce));
         assert_eq!(check(&without("cnp")), Err(Claim));
         assert_eq!(check(&with("cnp", json!(1630615123457u64))), Err(Claim));
+        assert_eq!(check(&without("family_name")), Err(Claim));
+        assert_eq!(check(&with("given_name", json!(null))), Err(Claim));
     }
 
     #[test]
@@ -209,7 +217,9 @@ mod tests {
     fn the_authorization_request_carries_pkce_state_and_nonce() {
         let url = authorize_url(&issuer(), "https://p/cont/roeid/raspuns", "s t", "n", "v");
         assert!(
-            url.starts_with("/dev/ghiseul/autentificare?response_type=code&client_id=cazier-local")
+            url.starts_with(
+                "http://localhost:4030/dev/ghiseul/autentificare?response_type=code&client_id=cazier-local"
+            )
         );
         assert!(url.contains("&redirect_uri=https%3A%2F%2Fp%2Fcont%2Froeid%2Fraspuns&"));
         assert!(url.contains("&state=s%20t&nonce=n&"));

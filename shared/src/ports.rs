@@ -1,12 +1,12 @@
 //! Ports: what the domain services need from the outside world. AWS adapters implement them in
-//! `crate::aws`; tests may implement them in memory. (Just over 400 lines on purpose: every
+//! `crate::aws`; tests may implement them in memory. (Over 500 lines on purpose: every
 //! port in one place, so that what the services depend on reads as one list.)
 
 use crate::domain::{
     Account, AccountId, AuditEvent, AuditSubject, Certificate, CertificateNumber,
-    CertificateRequest, Cnp, Company, CounterCode, Cui, Email, Notice, PresentationOutcome,
-    RecordEntry, RecordSubject, RejectionCode, RequestId, Role, Share, ShareCode, ShareId,
-    Validation,
+    CertificateRequest, Cnp, Company, CounterCode, Cui, Email, Name, Notice, Person,
+    PresentationOutcome, RecordEntry, RecordSubject, RejectionCode, RequestId, Role,
+    SessionChannel, Share, ShareCode, ShareId, TotpSecret, Validation, ValidationMethod,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -40,32 +40,67 @@ pub struct Session {
     pub account_id: AccountId,
     pub role: Role,
     pub expires_at: DateTime<Utc>,
+    /// Where it was opened: an API session is no portal cookie, and the reverse.
+    pub channel: SessionChannel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateOutcome {
     Created,
-    /// The e-mail or the CNP is registered already.
+    /// The e-mail has an account already.
     Taken,
     /// Only the random counter code collided: draw another.
     CounterCodeTaken,
 }
 
+/// What marking an account validated did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidateOutcome {
+    Validated,
+    /// It was validated already (nothing written).
+    AlreadyValidated,
+    /// Another validated account holds the CNP (nothing written).
+    CnpTaken,
+}
+
+/// A change ops or the holder make to an account's access.
+#[derive(Clone)]
+pub enum AccessChange {
+    /// A new password (its argon2 hash).
+    Password(String),
+    Disabled(bool),
+    /// A new second-factor secret, or none.
+    Totp(Option<TotpSecret>),
+}
+
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    /// Creates the account with its unique e-mail, CNP and counter code.
-    async fn create(&self, account: &Account) -> StoreResult<CreateOutcome>;
+    /// Creates the account with its unique e-mail and counter code (an account that expired
+    /// unvalidated gives them up). The CNP is not reserved until the account is validated.
+    async fn create(&self, account: &Account, now: DateTime<Utc>) -> StoreResult<CreateOutcome>;
     async fn get(&self, account_id: &AccountId) -> StoreResult<Option<Account>>;
     async fn find_by_email(&self, email: &Email) -> StoreResult<Option<Account>>;
     async fn find_by_counter_code(&self, code: &CounterCode) -> StoreResult<Option<Account>>;
-    /// Marks a pending account validated and appends `audit`, atomically; `Conflict` if it was
-    /// validated already (then nothing is written).
+    /// Marks a pending account validated with `validation`, stores its person as given (the
+    /// names as the identity evidence spells them), takes its CNP for it alone (exactly one
+    /// validated account per CNP) and appends `audit`, all in one transaction.
     async fn mark_validated(
         &self,
-        account_id: &AccountId,
+        account: &Account,
         validation: &Validation,
         audit: &[AuditEvent],
-    ) -> StoreResult<()>;
+    ) -> StoreResult<ValidateOutcome>;
+    /// Changes the account's password, disabled flag or second factor, and appends `audit`;
+    /// false if there is no such account.
+    async fn change_access(
+        &self,
+        account_id: &AccountId,
+        change: &AccessChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+    /// Records that the TOTP step was used, if it is later than any used before: a code
+    /// works once. False when it was used (or an earlier one was).
+    async fn use_totp_step(&self, account_id: &AccountId, step: i64) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -87,15 +122,115 @@ pub trait SessionStore: Send + Sync {
         device_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<AccountId>>;
+    /// Ends every session of the account (a password change, a disabled operator).
+    async fn revoke_all(&self, account_id: &AccountId) -> StoreResult<()>;
 }
 
-/// Fixed-window counters for throttling (login failures, verifications).
+/// What a single-use account secret stands for, stored by its hash until it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountTicket {
+    /// An e-mailed password-reset link.
+    PasswordReset { account_id: AccountId },
+    /// A sign-in whose password was right, waiting for the operator's TOTP code.
+    SecondFactor {
+        account_id: AccountId,
+        channel: SessionChannel,
+    },
+    /// A clerk looked the citizen up by the counter code (keyed by the clerk's session and
+    /// the account): for a short while the clerk may open and validate that account.
+    CounterLookup { account_id: AccountId },
+}
+
+#[async_trait]
+pub trait AccountTickets: Send + Sync {
+    async fn put_ticket(
+        &self,
+        secret_hash: &str,
+        ticket: &AccountTicket,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Consumes the ticket if unexpired: a second take finds nothing.
+    async fn take_ticket(
+        &self,
+        secret_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountTicket>>;
+    /// The ticket if unexpired, left in place.
+    async fn peek_ticket(
+        &self,
+        secret_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountTicket>>;
+}
+
+/// A registration waiting for the code e-mailed to its address: what the account will be
+/// once the address is proven.
+#[derive(Clone)]
+pub struct PendingRegistration {
+    pub email: Email,
+    pub password_hash: String,
+    pub person: Person,
+    /// SHA-256 of the e-mailed code.
+    pub code_hash: String,
+    /// Codes tried against it so far (this one included, when counted).
+    pub tries: u32,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Registrations awaiting confirmation, one per address (sealed: they hold civil-status data).
+#[async_trait]
+pub trait Registrations: Send + Sync {
+    /// Stores the address's registration, replacing an earlier one.
+    async fn put_registration(&self, pending: &PendingRegistration) -> StoreResult<()>;
+    /// Counts one try of a code, atomically, before it is compared: the registration with its
+    /// tries so far, if there is one that has not expired.
+    async fn try_registration(
+        &self,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PendingRegistration>>;
+    /// Removes the registration if its code is still `code_hash`; whether it did.
+    async fn take_registration(&self, email: &Email, code_hash: &str) -> StoreResult<bool>;
+}
+
+/// What an identity provider proved, checked against the account, waiting for its holder to
+/// confirm it in the browser that started the validation.
+#[derive(Clone)]
+pub struct ProvenIdentity {
+    pub account_id: AccountId,
+    pub method: ValidationMethod,
+    /// The names as the evidence spells them (they will replace the typed ones).
+    pub last_name: Name,
+    pub first_name: Name,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Proven identities awaiting confirmation, by the hash of the browser's binding secret
+/// (sealed: they hold names).
+#[async_trait]
+pub trait ProvenIdentities: Send + Sync {
+    async fn put_proven(&self, binding_hash: &str, proven: &ProvenIdentity) -> StoreResult<()>;
+    async fn peek_proven(
+        &self,
+        binding_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ProvenIdentity>>;
+    async fn take_proven(
+        &self,
+        binding_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ProvenIdentity>>;
+}
+
+/// Fixed-window counters for throttling (login failures, verifications). Callers count an
+/// attempt before they make it, so that parallel attempts cannot pass a limit together.
 #[async_trait]
 pub trait Throttle: Send + Sync {
     /// Counts one event for `key` in the window that holds `now`; returns the count so far.
     async fn hit(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32>;
-    /// The count for `key` in the window that holds `now`, without counting.
-    async fn count(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32>;
+    /// Takes back one event counted by [`Throttle::hit`] in the window that holds `now` (an
+    /// attempt that turned out not to count: refused before it was tried, or a success).
+    async fn refund(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<()>;
 }
 
 #[derive(Debug)]
@@ -234,30 +369,33 @@ pub trait AuditLog: Send + Sync {
     async fn history(&self, subject: &AuditSubject) -> StoreResult<Vec<AuditEvent>>;
 }
 
+/// A validation started with ghiseul.ro: whose account, and, when a browser started it, the
+/// hash of the secret that browser holds in a cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedValidation {
+    pub account_id: AccountId,
+    pub binding_hash: Option<String>,
+}
+
 /// Single-use values of the identity-provider routes.
 #[async_trait]
 pub trait IdentityNonces: Send + Sync {
-    /// Remembers a validation `state` (by its hash) for the account until `expires_at`.
+    /// Remembers a validation `state` (by its hash) until `expires_at`.
     async fn put_state(
         &self,
         state_hash: &str,
-        account_id: &AccountId,
+        started: &StartedValidation,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// Consumes the state if it is the account's and unexpired; whether it did.
+    /// Consumes an unexpired state: who started it (the caller checks it is the browser
+    /// completing it). With `owner`, only a state that account started is consumed (another
+    /// account's is left alone).
     async fn take_state(
         &self,
         state_hash: &str,
-        account_id: &AccountId,
+        owner: Option<&AccountId>,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Consumes an unexpired state whoever it was issued to; the account it was issued to.
-    /// (For the browser's return from the identity provider, which carries no session.)
-    async fn take_any_state(
-        &self,
-        state_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<AccountId>>;
+    ) -> StoreResult<Option<StartedValidation>>;
     /// Records an assertion id until `until`; false if it was seen before (a replay).
     async fn remember_assertion(
         &self,
@@ -284,11 +422,13 @@ pub trait IdentityNonces: Send + Sync {
 }
 
 /// What an OpenID Connect sign-in must show again when it completes: the ID token's `nonce`
-/// and the PKCE `code_verifier` (RFC 7636). Secrets until used; kept 15 minutes at most.
+/// and the PKCE `code_verifier` (RFC 7636), and the hash of the starting browser's binding
+/// secret. Secrets until used; kept 15 minutes at most.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInChallenge {
     pub nonce: String,
     pub code_verifier: String,
+    pub binding_hash: String,
 }
 
 /// The provider did not hand over an ID token for the code.

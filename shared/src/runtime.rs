@@ -15,6 +15,12 @@ use std::sync::Arc;
 #[async_trait]
 pub trait HttpFunction: Send + Sync + 'static {
     async fn handle(&self, req: Request) -> Response<Body>;
+
+    /// The answer as it leaves: [`HttpFunction::handle`]'s, with the headers every answer of
+    /// the service carries. What the Lambda runtime and the local stack call.
+    async fn serve(&self, req: Request) -> Response<Body> {
+        crate::http::with_transport_security(self.handle(req).await)
+    }
 }
 
 /// One authorised request, as an API function's endpoints receive it.
@@ -105,7 +111,7 @@ pub async fn run_http<F: HttpFunction>(build: impl FnOnce(&Wiring) -> Result<F, 
     warm_up(&wiring).await;
     let served = lambda_http::run(service_fn(move |req: Request| {
         let function = Arc::clone(&function);
-        async move { Ok::<_, Infallible>(function.handle(req).await) }
+        async move { Ok::<_, Infallible>(function.serve(req).await) }
     }))
     .await;
     if let Err(e) = served {

@@ -6,9 +6,10 @@
 use crate::config::{vars, ConfigError};
 use crate::identity::Issuer;
 use crate::ports::{
-    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore, IdentityNonces,
-    Mailer, PresentationResults, RecordStore, RequestStore, SessionStore, ShareStore, Signer,
-    Throttle, TimestampAuthority, TokenEndpoint, WalletGrants,
+    AccountStore, AccountTickets, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore,
+    IdentityNonces, Mailer, PresentationResults, ProvenIdentities, RecordStore, Registrations,
+    RequestStore, SessionStore, ShareStore, Signer, Throttle, TimestampAuthority, TokenEndpoint,
+    WalletGrants,
 };
 use crate::services::accounts::AccountService;
 use crate::services::checks::CheckService;
@@ -16,6 +17,8 @@ use crate::services::ghiseul::GhiseulService;
 use crate::services::issuance::IssuanceService;
 use crate::services::ltv::ValidationSource;
 use crate::services::notices::NoticeService;
+use crate::services::online::ProvenService;
+use crate::services::passwords::PasswordService;
 use crate::services::requests::RequestService;
 use crate::services::roeid::RoeidService;
 use crate::services::sealing::Sealer;
@@ -27,9 +30,21 @@ use crate::services::verification::VerificationService;
 use crate::timestamp::Timestamps;
 use std::sync::Arc;
 
-/// What the sessions table holds: sessions, throttling counters, identity-provider nonces.
-pub trait SessionsTable: SessionStore + Throttle + IdentityNonces + WalletGrants {}
-impl<T: SessionStore + Throttle + IdentityNonces + WalletGrants> SessionsTable for T {}
+/// What the sessions table holds: sessions, throttling counters, identity-provider nonces,
+/// the wallet protocols' and the accounts' single-use secrets.
+pub trait SessionsTable:
+    SessionStore + Throttle + IdentityNonces + WalletGrants + AccountTickets
+{
+}
+impl<T: SessionStore + Throttle + IdentityNonces + WalletGrants + AccountTickets> SessionsTable
+    for T
+{
+}
+
+/// What the sessions table holds sealed: registrations awaiting their code, and identities
+/// proven online awaiting their holder's confirmation.
+pub trait PendingTable: Registrations + ProvenIdentities {}
+impl<T: Registrations + ProvenIdentities> PendingTable for T {}
 
 /// What the records table holds: record entries, companies and their representatives.
 pub trait RecordsTable: RecordStore + CompanyStore {}
@@ -42,6 +57,8 @@ pub trait PortSource {
     fn sessions(&self) -> Result<Arc<dyn SessionsTable>, ConfigError>;
     /// OpenID4VP outcomes (in the sessions table, sealed: they hold personal data).
     fn presentations(&self) -> Result<Arc<dyn PresentationResults>, ConfigError>;
+    /// Registrations and proven identities awaiting confirmation (sessions table, sealed).
+    fn pending(&self) -> Result<Arc<dyn PendingTable>, ConfigError>;
     fn requests(&self) -> Result<Arc<dyn RequestStore>, ConfigError>;
     fn certificates(&self) -> Result<Arc<dyn CertificateStore>, ConfigError>;
     fn records(&self) -> Result<Arc<dyn RecordsTable>, ConfigError>;
@@ -85,8 +102,26 @@ pub trait ServiceGraphs: PortSource {
         Ok(AccountService {
             accounts: self.accounts()?,
             sessions: sessions.clone(),
+            tickets: sessions.clone(),
+            registrations: self.pending()?,
             throttle: sessions,
+            mailer: self.mailer()?,
             clock: self.clock(),
+            portal_url: self.setting(vars::PORTAL_URL)?,
+            require_operator_totp: self.flag(vars::REQUIRE_OPERATOR_TOTP)?,
+        })
+    }
+
+    fn password_service(&self) -> Result<PasswordService, ConfigError> {
+        let sessions = self.sessions()?;
+        Ok(PasswordService {
+            accounts: self.accounts()?,
+            sessions: sessions.clone(),
+            tickets: sessions.clone(),
+            throttle: sessions,
+            mailer: self.mailer()?,
+            clock: self.clock(),
+            portal_url: self.setting(vars::PORTAL_URL)?,
         })
     }
 
@@ -94,6 +129,7 @@ pub trait ServiceGraphs: PortSource {
         Ok(ValidationService {
             accounts: self.accounts()?,
             audit: self.audit()?,
+            tickets: self.sessions()?,
             clock: self.clock(),
         })
     }
@@ -102,6 +138,7 @@ pub trait ServiceGraphs: PortSource {
         Ok(GhiseulService {
             accounts: self.accounts()?,
             nonces: self.sessions()?,
+            proven: self.pending()?,
             issuers: self.issuers()?,
             clock: self.clock(),
         })
@@ -111,8 +148,18 @@ pub trait ServiceGraphs: PortSource {
         Ok(RoeidService {
             accounts: self.accounts()?,
             nonces: self.sessions()?,
+            proven: self.pending()?,
             tokens: self.token_endpoint()?,
             issuers: self.issuers()?,
+            clock: self.clock(),
+        })
+    }
+
+    /// The holder's confirmation of an identity proven online (the portal).
+    fn proven_service(&self) -> Result<ProvenService, ConfigError> {
+        Ok(ProvenService {
+            accounts: self.accounts()?,
+            proven: self.pending()?,
             clock: self.clock(),
         })
     }

@@ -67,10 +67,19 @@ fn main() {
         let mut tokens = Vec::new();
         for i in 1..1000 {
             let account = cazier_shared::testing::sample_citizen(&cnp(i));
-            memory.accounts.create(&account).await.expect("stored");
+            memory
+                .accounts
+                .create(&account, chrono::Utc::now())
+                .await
+                .expect("stored");
             let token = format!("bench-token-{i}");
             memory
-                .session_for(&account.account_id, Role::Citizen, &token)
+                .session_for(
+                    &account.account_id,
+                    Role::Citizen,
+                    &token,
+                    cazier_shared::domain::SessionChannel::Api,
+                )
                 .await;
             tokens.push((token, cnp(i)));
         }

@@ -78,13 +78,34 @@ fn parallel<T: Send>(clients: usize, n: usize, f: impl Fn(usize) -> T + Sync) ->
 fn citizen(client: &Client, operator: &str) -> Result<Account, String> {
     let (email, cnp) = (crate::unique_email(), crate::random_cnp());
     let r = client.post("/v1/accounts", None, registration(&email, &cnp));
-    if r.status != 201 {
+    if r.status != 202 {
         return Err(format!("registration answered {}", r.status));
+    }
+    let code = crate::confirmation_code(&client.base, &email, 0);
+    let r = client.post(
+        "/v1/accounts/confirmation",
+        None,
+        json!({"email": email, "code": code}),
+    );
+    if r.status != 201 {
+        return Err(format!("confirmation answered {}", r.status));
     }
     let id = r.json()["account_id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
+    let counter = r.json()["counter_code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let found = client.post(
+        "/v1/operator/lookups",
+        Some(operator),
+        json!({"counter_code": counter}),
+    );
+    if found.status != 200 {
+        return Err(format!("lookup answered {}", found.status));
+    }
     let v = client.post(
         &format!("/v1/operator/accounts/{id}/validation"),
         Some(operator),

@@ -172,6 +172,31 @@ impl Moto {
     }
 }
 
+/// The messages of a Maildir, oldest first.
+fn messages_in(maildir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            Some((e.metadata().ok()?.modified().ok()?, e.path()))
+        })
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|(_, path)| std::fs::read_to_string(path).ok())
+        .collect()
+}
+
+/// Each running test stack's mail sink, by the stack's address: a client of a stack finds the
+/// codes that stack e-mailed.
+fn maildirs() -> &'static std::sync::Mutex<HashMap<String, PathBuf>> {
+    static MAILDIRS: OnceLock<std::sync::Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    MAILDIRS.get_or_init(Default::default)
+}
+
 /// The SMTP sink (aiosmtpd) the stack sends notices to: each message is a file in a Maildir.
 pub struct MailSink {
     pub address: String,
@@ -201,14 +226,9 @@ impl MailSink {
         }
     }
 
-    /// Every message received so far, as text.
+    /// Every message received so far, as text, oldest first.
     pub fn messages(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
-            return Vec::new();
-        };
-        entries
-            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-            .collect()
+        messages_in(&self.maildir)
     }
 
     /// The messages to `to`, waiting up to 10 s for at least `count`.
@@ -312,6 +332,8 @@ impl RoeidProvider {
 
 pub struct TestStack {
     pub base_url: String,
+    /// Where the development ghiseul.ro answers (`http://localhost:<port>`).
+    pub ghiseul_origin: String,
     pub outputs: HashMap<String, String>,
     pub sdk: aws_config::SdkConfig,
     pub runtime: tokio::runtime::Runtime,
@@ -345,16 +367,23 @@ impl TestStack {
             0
         };
         let base = format!("http://127.0.0.1:{port}");
+        // The development ghiseul.ro on a free port, on its own site (localhost, not
+        // 127.0.0.1), where the issuers parameter says it is.
+        let ghiseul_port = free_port();
+        let ghiseul_origin = format!("http://localhost:{ghiseul_port}");
         let mut parameters: Vec<(String, String)> = parameters
             .iter()
             .map(|(k, v)| {
-                let v = v.replace(RoeidProvider::DEV_ORIGIN, &roeid.origin);
+                let v = v
+                    .replace(RoeidProvider::DEV_ORIGIN, &roeid.origin)
+                    .replace(cazier_local::DEV_GHISEUL_ORIGIN, &ghiseul_origin);
                 (k.to_string(), v.replace("{base}", &base))
             })
             .collect();
         for (name, value) in [
             ("TimestampAuthorityUrl", &tsa.url),
             ("TimestampAuthorityCertificates", &tsa.certificates_pem),
+            ("RequireOperatorTotp", &"false".to_owned()),
         ] {
             if !parameters.iter().any(|(k, _)| k == name) {
                 parameters.push((name.into(), value.clone()));
@@ -380,6 +409,7 @@ impl TestStack {
                     OPERATOR_UNIT.into(),
                 )),
                 mail_sink: Some(mail.address.clone()),
+                ghiseul_port: Some(ghiseul_port),
             }))
             .expect("local stack starts");
         let wiring = runtime
@@ -391,14 +421,20 @@ impl TestStack {
             .with_setting(vars::IDENTITY_ISSUERS, "[]")
             .with_setting(vars::PORTAL_URL, "http://127.0.0.1")
             .with_setting(vars::NOTICE_SENDER, "no-reply@cazier.test")
+            .with_setting(vars::REQUIRE_OPERATOR_TOTP, "false")
             .with_setting(vars::MAIL_SMTP_ADDRESS, mail.address.clone())
             .with_setting(vars::TIMESTAMP_AUTHORITY_URL, tsa.url.clone())
             .with_setting(
                 vars::TIMESTAMP_AUTHORITY_CERTIFICATES,
                 tsa.certificates_pem.clone(),
             );
+        maildirs()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(stack.base_url(), mail.maildir.clone());
         TestStack {
             base_url: stack.base_url(),
+            ghiseul_origin,
             outputs: stack.outputs.clone(),
             sdk: stack.sdk.clone(),
             runtime,
@@ -542,7 +578,7 @@ impl Reply {
 }
 
 pub struct Client {
-    base: String,
+    pub base: String,
     agent: ureq::Agent,
 }
 
@@ -705,6 +741,57 @@ pub fn registration(email: &str, cnp: &str) -> Value {
     })
 }
 
+/// The messages a stack (by its address) e-mailed to `to`, oldest first.
+pub fn mail_to(base: &str, to: &str) -> Vec<String> {
+    let maildir = maildirs()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(base)
+        .cloned()
+        .unwrap_or_else(|| panic!("no test stack at {base}"));
+    messages_in(&maildir)
+        .into_iter()
+        .filter(|m| m.lines().any(|l| l.trim_end() == format!("To: {to}")))
+        .collect()
+}
+
+/// The code of the newest confirmation e-mail a stack sent to `to` (the line every such
+/// e-mail has: `Cod de confirmare / Confirmation code: ABCD-EFGH`), once there are more than
+/// `seen` messages to that address.
+pub fn confirmation_code(base: &str, to: &str, seen: usize) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let messages = mail_to(base, to);
+        if messages.len() > seen {
+            let newest = messages.last().map(String::as_str).unwrap_or_default();
+            return newest
+                .lines()
+                .find_map(|l| l.strip_prefix("Cod de confirmare / Confirmation code: "))
+                .map(|c| c.trim().to_owned())
+                .unwrap_or_else(|| panic!("the newest e-mail to {to} has no code: {newest}"));
+        }
+        assert!(Instant::now() < deadline, "no e-mail to {to}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Registers `body` and confirms it with the e-mailed code: the confirmation's answer.
+pub fn register_confirmed(client: &Client, body: Value) -> Value {
+    let email = body["email"].as_str().expect("an e-mail").to_lowercase();
+    let seen = mail_to(&client.base, &email).len();
+    let r = client.post("/v1/accounts", None, body);
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["status"], "CONFIRMATION_SENT");
+    let code = confirmation_code(&client.base, &email, seen);
+    let r = client.post(
+        "/v1/accounts/confirmation",
+        None,
+        json!({"email": email, "code": code}),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
 /// A registered citizen, optionally validated at the counter, with a session.
 pub struct Citizen {
     pub email: String,
@@ -715,11 +802,15 @@ pub struct Citizen {
 }
 
 impl Citizen {
+    /// Registers a new citizen and confirms the address with the e-mailed code.
     pub fn register(client: &Client) -> Citizen {
-        let (email, cnp) = (unique_email(), random_cnp());
-        let r = client.post("/v1/accounts", None, registration(&email, &cnp));
-        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-        let body = r.json();
+        Citizen::register_with(client, &random_cnp())
+    }
+
+    /// The same, with a given CNP (a second account for one CNP, say).
+    pub fn register_with(client: &Client, cnp: &str) -> Citizen {
+        let (email, cnp) = (unique_email(), cnp.to_owned());
+        let body = register_confirmed(client, registration(&email, &cnp));
         let token = client.login(&email, CITIZEN_PASSWORD);
         Citizen {
             email,
@@ -730,21 +821,42 @@ impl Citizen {
         }
     }
 
+    /// Registered, then validated at a counter: the clerk looks the citizen up by the code
+    /// they show, then validates against the document in hand.
     pub fn validated(client: &Client) -> Citizen {
         let citizen = Citizen::register(client);
         let operator = client.operator_token();
+        citizen.validate_at_counter(client, &operator);
+        citizen
+    }
+
+    /// The counter validation, by the clerk of session `operator`.
+    pub fn validate_at_counter(&self, client: &Client, operator: &str) {
         let r = client.post(
-            &format!("/v1/operator/accounts/{}/validation", citizen.account_id),
-            Some(&operator),
+            "/v1/operator/lookups",
+            Some(operator),
+            json!({"counter_code": self.counter_code}),
+        );
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let r = client.post(
+            &format!("/v1/operator/accounts/{}/validation", self.account_id),
+            Some(operator),
             json!({"id_document": {"type": "CI", "series": "RX", "number": "123456"}}),
         );
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-        citizen
     }
 
     /// A citizen validated through the development ghiseul.ro issuer.
     pub fn validated_via_ghiseul(client: &Client) -> Citizen {
         let citizen = Citizen::register(client);
+        citizen.validate_via_ghiseul(client);
+        citizen
+    }
+
+    /// The API's ghiseul.ro route: start, an assertion from the development issuer for this
+    /// citizen (as registered), complete with the same token.
+    pub fn validate_via_ghiseul(&self, client: &Client) {
+        let citizen = self;
         let started = client.call(
             "POST",
             "/v1/accounts/me/validations/ghiseul",
@@ -773,7 +885,6 @@ impl Citizen {
             json!({"assertion": assertion}),
         );
         assert_eq!(done.status, 200, "{}", String::from_utf8_lossy(&done.body));
-        citizen
     }
 
     /// Submits a request and waits until it leaves PENDING; returns the final request.
@@ -832,6 +943,9 @@ pub fn citizen_account(cnp: &str) -> cazier_shared::domain::Account {
         counter_code: Some(CounterCode::random()),
         validation: None,
         unit: None,
+        expires_at: None,
+        disabled: false,
+        totp: None,
     }
 }
 

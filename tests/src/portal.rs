@@ -13,13 +13,44 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// A browser already signed in with an API session (the portal's cookie holds the same token).
-    pub fn signed_in(language: &'static str, token: &str) -> Browser {
+    /// A browser signed in to the portal as the citizen with this e-mail (and the tests'
+    /// password): the portal's own sign-in, since an API token is no portal cookie.
+    pub fn signed_in(language: &'static str, email: &str) -> Browser {
         let mut browser = Browser::new(language);
+        let done = browser.submit(
+            "/autentificare",
+            "/autentificare",
+            &[("email", email), ("password", crate::CITIZEN_PASSWORD)],
+        );
+        assert_eq!(location(&done), "/cont");
         browser
-            .cookies
-            .insert("__Host-cazier".to_owned(), token.to_owned());
-        browser
+    }
+
+    /// Registers through the portal with `fields` (the registration form's), confirms the
+    /// e-mailed code and signs in with `password`; ends signed in.
+    pub fn register(&mut self, fields: &[(&str, &str)], password: &str) {
+        let email = fields
+            .iter()
+            .find(|(k, _)| *k == "email")
+            .map(|(_, v)| v.to_lowercase())
+            .expect("an e-mail field");
+        let base = stack().base_url.clone();
+        let seen = crate::mail_to(&base, &email).len();
+        let sent = self.submit("/cont/nou", "/cont/nou", fields);
+        assert_eq!(location(&sent), "/cont/confirmare");
+        let code = crate::confirmation_code(&base, &email, seen);
+        let confirmed = self.submit(
+            "/cont/confirmare",
+            "/cont/confirmare",
+            &[("email", &email), ("confirmation_code", &code)],
+        );
+        assert_eq!(location(&confirmed), "/autentificare");
+        let signed = self.submit(
+            "/autentificare",
+            "/autentificare",
+            &[("email", &email), ("password", password)],
+        );
+        assert_eq!(location(&signed), "/cont");
     }
 
     pub fn new(language: &'static str) -> Browser {
@@ -60,7 +91,7 @@ impl Browser {
         for set in &reply.cookies {
             let (pair, _) = set.split_once(';').unwrap_or((set, ""));
             let (name, value) = pair.split_once('=').expect("name=value");
-            if value.is_empty() {
+            if value.is_empty() || set.contains("Max-Age=0") {
                 self.cookies.remove(name);
             } else {
                 self.cookies.insert(name.to_owned(), value.to_owned());

@@ -7,35 +7,34 @@ use cazier_e2e::*;
 use cazier_shared::domain::*;
 use cazier_shared::ports::*;
 use cazier_shared::services::issuance::{IssuanceService, Outcome};
+use cazier_shared::wiring::PortSource;
 use chrono::TimeZone;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 #[test]
-fn accounts_are_unique_by_email_cnp_and_counter_code() {
+fn accounts_are_unique_by_email_and_counter_code_and_cnp_once_validated() {
     let stack = stack();
     let accounts = stack.accounts();
     stack.runtime.block_on(async {
-        let first = citizen_account(&random_cnp());
+        let now = chrono::Utc::now();
+        let mut first = citizen_account(&random_cnp());
+        first.status = AccountStatus::PendingValidation;
+        first.expires_at = Some(now + UNVALIDATED_ACCOUNT_TTL);
         assert_eq!(
-            accounts.create(&first).await.unwrap(),
+            accounts.create(&first, now).await.unwrap(),
             CreateOutcome::Created
         );
         let mut same_email = citizen_account(&random_cnp());
         same_email.email = first.email.clone();
         assert_eq!(
-            accounts.create(&same_email).await.unwrap(),
-            CreateOutcome::Taken
-        );
-        let same_cnp = citizen_account(&first.person.as_ref().unwrap().cnp.as_string());
-        assert_eq!(
-            accounts.create(&same_cnp).await.unwrap(),
+            accounts.create(&same_email, now).await.unwrap(),
             CreateOutcome::Taken
         );
         let mut same_code = citizen_account(&random_cnp());
         same_code.counter_code = first.counter_code.clone();
         assert_eq!(
-            accounts.create(&same_code).await.unwrap(),
+            accounts.create(&same_code, now).await.unwrap(),
             CreateOutcome::CounterCodeTaken
         );
         // Nothing of the refused ones was written.
@@ -54,6 +53,251 @@ fn accounts_are_unique_by_email_cnp_and_counter_code() {
             .await
             .unwrap();
         assert_eq!(found.unwrap().account_id, first.account_id);
+
+        // An unvalidated account does not hold its CNP: a squatter's account and the real
+        // person's both exist; the first validated takes the CNP, the other is refused.
+        let cnp = first.person.as_ref().unwrap().cnp.as_string();
+        let mut squatter = citizen_account(&cnp);
+        squatter.status = AccountStatus::PendingValidation;
+        assert_eq!(
+            accounts.create(&squatter, now).await.unwrap(),
+            CreateOutcome::Created
+        );
+        let validation = Validation {
+            method: ValidationMethod::Counter,
+            validated_at: now,
+            operator_id: None,
+            operator_unit: None,
+        };
+        let audit = AuditEvent::validated(&first.account_id, &validation);
+        assert_eq!(
+            accounts
+                .mark_validated(&first, &validation, &audit)
+                .await
+                .unwrap(),
+            ValidateOutcome::Validated
+        );
+        assert_eq!(
+            accounts
+                .mark_validated(&first, &validation, &audit)
+                .await
+                .unwrap(),
+            ValidateOutcome::AlreadyValidated
+        );
+        let audit = AuditEvent::validated(&squatter.account_id, &validation);
+        assert_eq!(
+            accounts
+                .mark_validated(&squatter, &validation, &audit)
+                .await
+                .unwrap(),
+            ValidateOutcome::CnpTaken
+        );
+        let stored = accounts.get(&squatter.account_id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.status,
+            AccountStatus::PendingValidation,
+            "nothing written"
+        );
+        let validated = accounts.get(&first.account_id).await.unwrap().unwrap();
+        assert_eq!(validated.status, AccountStatus::Validated);
+        assert_eq!(
+            validated.expires_at, None,
+            "a validated account does not expire"
+        );
+    });
+}
+
+#[test]
+fn an_expired_unvalidated_account_gives_up_its_email_and_a_stale_cnp_guard_is_replaced() {
+    let stack = stack();
+    let accounts = stack.accounts();
+    stack.runtime.block_on(async {
+        let now = chrono::Utc::now();
+        // An account stored before expiries existed (no expires_at), 31 days old.
+        let mut old = citizen_account(&random_cnp());
+        old.status = AccountStatus::PendingValidation;
+        old.created_at = now - chrono::Duration::days(31);
+        accounts.create(&old, old.created_at).await.unwrap();
+        let mut newer = citizen_account(&random_cnp());
+        newer.status = AccountStatus::PendingValidation;
+        newer.email = old.email.clone();
+        newer.expires_at = Some(now + UNVALIDATED_ACCOUNT_TTL);
+        assert_eq!(
+            accounts.create(&newer, now).await.unwrap(),
+            CreateOutcome::Created,
+            "the expired account's e-mail is free again"
+        );
+        let found = accounts.find_by_email(&newer.email).await.unwrap().unwrap();
+        assert_eq!(found.account_id, newer.account_id);
+    });
+}
+
+#[test]
+fn access_changes_and_second_factor_steps_are_kept() {
+    let stack = stack();
+    let accounts = stack.accounts();
+    stack.runtime.block_on(async {
+        let now = chrono::Utc::now();
+        let account = citizen_account(&random_cnp());
+        accounts.create(&account, now).await.unwrap();
+        let id = &account.account_id;
+        let secret = TotpSecret::random();
+        let audit = AuditEvent::access_changed(id, "SECOND_FACTOR_ENROLLED", "test", now);
+        assert!(accounts
+            .change_access(id, &AccessChange::Totp(Some(secret.clone())), &audit)
+            .await
+            .unwrap());
+        let audit = AuditEvent::access_changed(id, "DISABLED", "test", now);
+        assert!(accounts
+            .change_access(id, &AccessChange::Disabled(true), &audit)
+            .await
+            .unwrap());
+        let stored = accounts.get(id).await.unwrap().unwrap();
+        assert!(stored.disabled);
+        assert_eq!(
+            stored.totp.as_ref().map(TotpSecret::base32),
+            Some(secret.base32())
+        );
+        // A step is used once, and never an earlier one after a later one.
+        assert!(accounts.use_totp_step(id, 100).await.unwrap());
+        assert!(!accounts.use_totp_step(id, 100).await.unwrap());
+        assert!(!accounts.use_totp_step(id, 99).await.unwrap());
+        assert!(accounts.use_totp_step(id, 101).await.unwrap());
+        let history = stack
+            .audit()
+            .history(&AuditSubject::Account(id.clone()))
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 2);
+        let ghost = AccountId::random();
+        let audit = AuditEvent::access_changed(&ghost, "DISABLED", "test", now);
+        assert!(!accounts
+            .change_access(&ghost, &AccessChange::Disabled(true), &audit)
+            .await
+            .unwrap());
+    });
+}
+
+#[test]
+fn every_session_of_an_account_ends_at_once_and_channels_are_kept() {
+    let stack = stack();
+    let sessions = stack.sessions();
+    stack.runtime.block_on(async {
+        let now = chrono::Utc::now();
+        let (mine, other) = (AccountId::random(), AccountId::random());
+        let session = |account: &AccountId, n: u32, channel| Session {
+            token_hash: format!("{account}-{n}"),
+            account_id: account.clone(),
+            role: Role::Citizen,
+            expires_at: now + chrono::Duration::hours(1),
+            channel,
+        };
+        for n in 0..3 {
+            sessions
+                .put(&session(&mine, n, SessionChannel::Portal))
+                .await
+                .unwrap();
+        }
+        sessions
+            .put(&session(&other, 0, SessionChannel::Api))
+            .await
+            .unwrap();
+        let stored = sessions.get(&format!("{other}-0")).await.unwrap().unwrap();
+        assert_eq!(stored.channel, SessionChannel::Api);
+        sessions.revoke_all(&mine).await.unwrap();
+        for n in 0..3 {
+            assert!(sessions
+                .get(&format!("{mine}-{n}"))
+                .await
+                .unwrap()
+                .is_none());
+        }
+        assert!(sessions.get(&format!("{other}-0")).await.unwrap().is_some());
+    });
+}
+
+#[test]
+fn tickets_registrations_and_proven_identities_are_single_use_and_expire() {
+    let stack = stack();
+    let sessions = stack.sessions();
+    let pending = stack.wiring.pending().unwrap();
+    stack.runtime.block_on(async {
+        let now = chrono::Utc::now();
+        let later = now + chrono::Duration::minutes(31);
+        let ticket = AccountTicket::SecondFactor {
+            account_id: AccountId::random(),
+            channel: SessionChannel::Portal,
+        };
+        let key = format!("t-{}", uuid::Uuid::new_v4());
+        sessions
+            .put_ticket(&key, &ticket, now + chrono::Duration::minutes(5))
+            .await
+            .unwrap();
+        assert_eq!(
+            sessions.peek_ticket(&key, now).await.unwrap(),
+            Some(ticket.clone())
+        );
+        assert_eq!(sessions.peek_ticket(&key, later).await.unwrap(), None);
+        assert_eq!(sessions.take_ticket(&key, later).await.unwrap(), None);
+        assert_eq!(sessions.take_ticket(&key, now).await.unwrap(), Some(ticket));
+        assert_eq!(sessions.take_ticket(&key, now).await.unwrap(), None);
+
+        let account = citizen_account(&random_cnp());
+        let registration = PendingRegistration {
+            email: account.email.clone(),
+            password_hash: "hash".into(),
+            person: account.person.clone().unwrap(),
+            code_hash: "code-hash".into(),
+            tries: 0,
+            expires_at: now + chrono::Duration::minutes(30),
+        };
+        pending.put_registration(&registration).await.unwrap();
+        for expected in 1..=3 {
+            let tried = pending
+                .try_registration(&account.email, now)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(tried.tries, expected);
+            assert_eq!(tried.person.last_name.as_str(), "Popescu");
+        }
+        assert!(pending
+            .try_registration(&account.email, later)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(!pending
+            .take_registration(&account.email, "other")
+            .await
+            .unwrap());
+        assert!(pending
+            .take_registration(&account.email, "code-hash")
+            .await
+            .unwrap());
+        assert!(pending
+            .try_registration(&account.email, now)
+            .await
+            .unwrap()
+            .is_none());
+
+        let proven = ProvenIdentity {
+            account_id: account.account_id.clone(),
+            method: ValidationMethod::Ghiseul,
+            last_name: Name::parse("POPESCU").unwrap(),
+            first_name: Name::parse("ION").unwrap(),
+            expires_at: now + chrono::Duration::minutes(10),
+        };
+        let binding = format!("b-{}", uuid::Uuid::new_v4());
+        pending.put_proven(&binding, &proven).await.unwrap();
+        let seen = pending.peek_proven(&binding, now).await.unwrap().unwrap();
+        assert_eq!(seen.last_name.as_str(), "POPESCU");
+        assert!(pending
+            .peek_proven(&binding, later)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(pending.take_proven(&binding, now).await.unwrap().is_some());
+        assert!(pending.take_proven(&binding, now).await.unwrap().is_none());
     });
 }
 
@@ -118,7 +362,7 @@ fn issuance(stack: &TestStack) -> IssuanceService {
 /// A pending request, stored as the requests function stores it.
 async fn pending_request(stack: &TestStack, account: &Account) -> CertificateRequest {
     let accounts = stack.accounts();
-    accounts.create(account).await.unwrap();
+    accounts.create(account, chrono::Utc::now()).await.unwrap();
     // The stream's generator also picks this request up and races the test's own calls:
     // exactly what exactly-once issuance must survive.
     submit_request(stack, &account.account_id, Purpose::Studii).await
@@ -294,19 +538,25 @@ fn share_codes_are_found_by_code_listed_newest_first_and_revoked_once() {
 }
 
 #[test]
-fn throttle_counts_within_a_window() {
+fn throttle_counts_within_a_window_and_refunds_never_make_credit() {
     let stack = stack();
     let sessions = stack.sessions();
     stack.runtime.block_on(async {
         let now = chrono::Utc::now();
         let key = format!("test:{}", uuid::Uuid::new_v4());
-        assert_eq!(sessions.count(&key, 3600, now).await.unwrap(), 0);
+        // A refund of a counter that was never hit changes nothing.
+        sessions.refund(&key, 3600, now).await.unwrap();
         for expected in 1..=3 {
             assert_eq!(sessions.hit(&key, 3600, now).await.unwrap(), expected);
         }
-        assert_eq!(sessions.count(&key, 3600, now).await.unwrap(), 3);
+        sessions.refund(&key, 3600, now).await.unwrap();
+        assert_eq!(sessions.hit(&key, 3600, now).await.unwrap(), 3);
+        for _ in 0..5 {
+            sessions.refund(&key, 3600, now).await.unwrap();
+        }
+        assert_eq!(sessions.hit(&key, 3600, now).await.unwrap(), 1);
         let next_window = now + chrono::Duration::hours(1);
-        assert_eq!(sessions.count(&key, 3600, next_window).await.unwrap(), 0);
+        assert_eq!(sessions.hit(&key, 3600, next_window).await.unwrap(), 1);
     });
 }
 
@@ -320,6 +570,7 @@ fn a_sign_in_challenge_is_taken_once_by_its_account_before_it_expires() {
         let challenge = SignInChallenge {
             nonce: "n".repeat(43),
             code_verifier: "v".repeat(43),
+            binding_hash: "b".repeat(64),
         };
         let expires = now + chrono::Duration::minutes(15);
         let state = format!("state-{}", uuid::Uuid::new_v4());
@@ -351,11 +602,44 @@ fn a_sign_in_challenge_is_taken_once_by_its_account_before_it_expires() {
         );
         // A ghiseul.ro state under the same key has no challenge: refused.
         let plain = format!("state-{}", uuid::Uuid::new_v4());
-        sessions.put_state(&plain, &owner, expires).await.unwrap();
+        let started = StartedValidation {
+            account_id: owner.clone(),
+            binding_hash: None,
+        };
+        sessions.put_state(&plain, &started, expires).await.unwrap();
         assert_eq!(
             sessions.take_challenge(&plain, &owner, now).await.unwrap(),
             None
         );
+        // And a ghiseul.ro state is taken once, whoever asks (the service checks whose).
+        let ghiseul = format!("state-{}", uuid::Uuid::new_v4());
+        sessions
+            .put_state(&ghiseul, &started, expires)
+            .await
+            .unwrap();
+        assert_eq!(
+            sessions
+                .take_state(&ghiseul, Some(&other), now)
+                .await
+                .unwrap(),
+            None,
+            "another account's take leaves it"
+        );
+        assert_eq!(
+            sessions.take_state(&ghiseul, None, now).await.unwrap(),
+            Some(started.clone())
+        );
+        assert_eq!(
+            sessions.take_state(&ghiseul, None, now).await.unwrap(),
+            None
+        );
+        // A ROeID challenge is no ghiseul.ro state.
+        let roeid = format!("state-{}", uuid::Uuid::new_v4());
+        sessions
+            .put_challenge(&roeid, &owner, &challenge, expires)
+            .await
+            .unwrap();
+        assert_eq!(sessions.take_state(&roeid, None, now).await.unwrap(), None);
     });
 }
 
@@ -369,7 +653,7 @@ fn expiry_notices_find_certificates_by_their_last_day_and_go_out_once() {
         let issued_at = chrono::Utc::now() + chrono::Duration::days(3 * 365 + 17);
         let accounts = stack.accounts();
         let account = citizen_account(&random_cnp());
-        accounts.create(&account).await.unwrap();
+        accounts.create(&account, chrono::Utc::now()).await.unwrap();
         let request = submit_request(stack, &account.account_id, Purpose::Viza).await;
         let issuance = issuance_service(stack, Arc::new(FixedClock(issued_at)));
         assert!(matches!(

@@ -142,18 +142,57 @@ fn every_route_rejects_bad_input_and_stores_nothing() {
     ))
     .problem(422, "INVALID_EMAIL");
     assert_eq!(many["errors"].as_array().unwrap().len(), 2, "{many}");
-    // Duplicates: one message for e-mail and CNP.
-    let dup_email =
-        post(with(good.clone(), "email", json!(citizen.email))).problem(409, "ACCOUNT_EXISTS");
-    let dup_cnp =
-        post(with(good.clone(), "cnp", json!(citizen.cnp))).problem(409, "ACCOUNT_EXISTS");
-    assert_eq!(dup_email["detail"], dup_cnp["detail"]);
-    let dup_case = post(with(
-        good.clone(),
-        "email",
-        json!(citizen.email.to_uppercase()),
-    ));
-    dup_case.problem(409, "ACCOUNT_EXISTS");
+    // Duplicates: the same answer as a new registration, and the e-mail's owner is told.
+    let fresh = post(good.clone());
+    assert_eq!(fresh.status, 202);
+    let before_told = mail_to(&client.base, &citizen.email).len();
+    for body in [
+        with(good.clone(), "email", json!(citizen.email)),
+        with(good.clone(), "cnp", json!(citizen.cnp)),
+        with(good.clone(), "email", json!(citizen.email.to_uppercase())),
+    ] {
+        let dup = post(body);
+        assert_eq!(dup.status, 202, "{}", String::from_utf8_lossy(&dup.body));
+        assert_eq!(
+            dup.json(),
+            fresh.json(),
+            "registration says nothing of who exists"
+        );
+    }
+    let told = mail_to(&client.base, &citizen.email);
+    assert_eq!(told.len(), before_told + 2, "the owner is told of each try");
+    assert!(told.iter().all(|m| !m.contains(&citizen.cnp)));
+
+    // --- POST /v1/accounts/confirmation, password resets -------------------------------------
+    let confirm = |body: Value| client.post("/v1/accounts/confirmation", None, body);
+    confirm(json!({"email": citizen.email})).problem(400, "MALFORMED_REQUEST");
+    confirm(json!({"email": citizen.email, "code": 12345678})).problem(400, "MALFORMED_REQUEST");
+    confirm(json!({"email": citizen.email, "code": "ABCD-EFGH", "x": 1}))
+        .problem(400, "MALFORMED_REQUEST");
+    for (email, code) in [
+        (citizen.email.as_str(), "ABCD-EFGH"),
+        ("nobody@example.ro", "ABCD-EFGH"),
+        ("not an address", "x"),
+        (citizen.email.as_str(), &"A".repeat(10_000)),
+    ] {
+        confirm(json!({"email": email, "code": code})).problem(422, "INVALID_CODE");
+    }
+    let reset = |body: Value| client.post("/v1/password-resets", None, body);
+    reset(json!({})).problem(400, "MALFORMED_REQUEST");
+    reset(json!({"email": "not an address"})).problem(422, "INVALID_EMAIL");
+    let new_password = |body: Value| client.post("/v1/password-resets/confirmation", None, body);
+    new_password(json!({"token": "x"})).problem(400, "MALFORMED_REQUEST");
+    new_password(json!({"token": "forged", "new_password": "long enough password"}))
+        .problem(422, "INVALID_RESET_LINK");
+    new_password(json!({"token": "forged", "new_password": "short"}))
+        .problem(422, "INVALID_PASSWORD");
+    let change = |body: Value| client.post("/v1/accounts/me/password", Some(&citizen.token), body);
+    change(json!({"new_password": "long enough password"})).problem(400, "MALFORMED_REQUEST");
+    change(json!({"current_password": "wrong password!", "new_password": "long enough password"}))
+        .problem(422, "WRONG_PASSWORD");
+    client
+        .post("/v1/accounts/me/password", None, json!({}))
+        .problem(401, "UNAUTHENTICATED");
 
     // --- sessions ----------------------------------------------------------------------------
     client
@@ -258,7 +297,7 @@ fn every_route_rejects_bad_input_and_stores_nothing() {
             Some(&operator),
             json!({"id_document": {"type": "CI", "series": "RX", "number": "123456"}}),
         )
-        .problem(404, "NOT_FOUND");
+        .problem(403, "LOOKUP_REQUIRED");
     client
         .post(
             &validate_path,
@@ -269,6 +308,23 @@ fn every_route_rejects_bad_input_and_stores_nothing() {
     client
         .post(&validate_path, Some(&operator), json!({}))
         .problem(400, "MALFORMED_REQUEST");
+    // Not looked up in this session: refused whatever the account's state.
+    client
+        .post(
+            &validate_path,
+            Some(&operator),
+            json!({"id_document": {"type": "CI", "series": "RX", "number": "123456"}}),
+        )
+        .problem(403, "LOOKUP_REQUIRED");
+    let code = json!({"counter_code": citizen.counter_code}).to_string();
+    assert_eq!(lookups(code.as_bytes()).status, 200);
+    client
+        .post(
+            &validate_path,
+            Some(&operator),
+            json!({"id_document": {"type": "CI", "series": "RX", "number": "123456"}, "last_name": "Ana\u{202E}"}),
+        )
+        .problem(422, "INVALID_NAME");
     client
         .post(
             &validate_path,

@@ -19,6 +19,21 @@ fn the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone() {
         .runtime
         .block_on(stack.status_lists().publish(year))
         .expect("status list published");
+    // A clerk enrolled in a second factor, as `cazier-admin operator create` makes one.
+    let totp_password = "operator-totp-password";
+    let totp_email = format!("clerk-{}@politia.test", uuid::Uuid::new_v4().simple());
+    let created = stack
+        .runtime
+        .block_on(cazier_shared::services::operators::create_operator(
+            &*stack.accounts(),
+            &totp_email,
+            totp_password,
+            OPERATOR_UNIT,
+            true,
+            chrono::Utc::now(),
+        ))
+        .expect("operator created");
+    let secret = created.totp.expect("enrolled").base32();
     let output = Command::new("node")
         .current_dir(&root)
         .args(["--test", "--test-reporter=spec", "tests/browser/"])
@@ -26,6 +41,10 @@ fn the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone() {
         .env("CAZIER_OPERATOR_EMAIL", OPERATOR_EMAIL)
         .env("CAZIER_OPERATOR_PASSWORD", OPERATOR_PASSWORD)
         .env("CAZIER_SCREENSHOTS", root.join("target/screenshots"))
+        .env("CAZIER_MAILDIR", &stack.mail.maildir)
+        .env("CAZIER_TOTP_OPERATOR_EMAIL", &totp_email)
+        .env("CAZIER_TOTP_OPERATOR_PASSWORD", totp_password)
+        .env("CAZIER_TOTP_OPERATOR_SECRET", &secret)
         .output()
         .expect("node is installed");
     let report = String::from_utf8_lossy(&output.stdout);

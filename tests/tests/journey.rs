@@ -189,10 +189,12 @@ fn register_validate_request_download_and_verify() {
             .await
             .unwrap();
         let events: Vec<_> = account.iter().map(|e| e.event.as_str()).collect();
-        assert_eq!(events, ["VALIDATED", "ISSUED"], "{account:?}");
-        assert_eq!(account[0].details["method"], "COUNTER");
-        assert_eq!(account[0].details["unit"], OPERATOR_UNIT);
-        assert!(!account[0].details["operator_id"].is_empty());
+        // The clerk's lookup (who saw the data), the validation, the issue.
+        assert_eq!(events, ["VIEWED", "VALIDATED", "ISSUED"], "{account:?}");
+        assert_eq!(account[0].details["how"], "COUNTER_CODE");
+        assert_eq!(account[1].details["method"], "COUNTER");
+        assert_eq!(account[1].details["unit"], OPERATOR_UNIT);
+        assert!(!account[1].details["operator_id"].is_empty());
         let parsed = cazier_shared::domain::CertificateNumber::parse(&number).unwrap();
         let certificate = audit
             .history(&AuditSubject::Certificate(parsed.clone()))

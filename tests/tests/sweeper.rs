@@ -45,7 +45,7 @@ fn no_request_stays_pending() {
         // 2. The cause goes away: the next sweep issues it, once.
         let mut account = citizen_account(&random_cnp());
         account.account_id = stuck.account_id.clone();
-        accounts.create(&account).await.unwrap();
+        accounts.create(&account, chrono::Utc::now()).await.unwrap();
         let report = later.sweep().await.unwrap();
         let issued = requests.get(&stuck.request_id).await.unwrap().unwrap();
         assert_eq!(issued.status, RequestStatus::Issued, "{report:?}");

@@ -54,8 +54,41 @@ fn a_citizen_gets_a_certificate_through_the_portal() {
         "the password is never sent back"
     );
 
-    // Right values: the account is made and the citizen is signed in.
-    let created = browser.submit("/cont/nou", "/cont/nou", &registration(&email, &cnp));
+    // Right values: a code is e-mailed; once it comes back the account exists and the
+    // citizen signs in.
+    let seen = mail_to(&stack().base_url, &email).len();
+    let sent = browser.submit("/cont/nou", "/cont/nou", &registration(&email, &cnp));
+    assert_eq!(location(&sent), "/cont/confirmare");
+    let confirm_page = html(&browser.get("/cont/confirmare"));
+    assert!(confirm_page.contains(&email), "says where the code went");
+    let wrong_code = browser.submit(
+        "/cont/confirmare",
+        "/cont/confirmare",
+        &[("email", &email), ("confirmation_code", "AAAA-AAAA")],
+    );
+    assert_eq!(wrong_code.status, 422);
+    assert!(html(&wrong_code).contains("href=\"#confirmation_code\""));
+    let code = confirmation_code(&stack().base_url, &email, seen);
+    let confirmed = browser.submit(
+        "/cont/confirmare",
+        "/cont/confirmare",
+        &[("email", &email), ("confirmation_code", &code)],
+    );
+    assert_eq!(location(&confirmed), "/autentificare");
+    let sign_in = html(&browser.get("/autentificare"));
+    assert!(
+        sign_in.contains("role=\"status\""),
+        "the account was created, said once"
+    );
+    assert!(
+        sign_in.contains(&format!("value=\"{email}\"")),
+        "the address filled in"
+    );
+    let created = browser.submit(
+        "/autentificare",
+        "/autentificare",
+        &[("email", &email), ("password", CITIZEN_PASSWORD)],
+    );
     assert_eq!(location(&created), "/cont");
     let session = created
         .cookies
@@ -83,8 +116,16 @@ fn a_citizen_gets_a_certificate_through_the_portal() {
         .take(8)
         .collect();
 
-    // A clerk validates the account at a counter (through the API's console routes).
+    // The portal's cookie is no API token.
+    let cookie_token = session
+        .split_once('=')
+        .and_then(|(_, rest)| rest.split(';').next())
+        .unwrap_or_default();
     let api = Client::new(&stack().base_url);
+    api.get("/v1/accounts/me", Some(cookie_token))
+        .problem(401, "UNAUTHENTICATED");
+
+    // A clerk validates the account at a counter (through the API's console routes).
     let operator = api.operator_token();
     let found = api.post(
         "/v1/operator/lookups",
@@ -126,7 +167,13 @@ fn a_citizen_gets_a_certificate_through_the_portal() {
     let later = FixedClock(chrono::Utc::now() + chrono::Duration::minutes(10));
     let sweep = issuance_service(stack(), std::sync::Arc::new(later));
     stack().runtime.block_on(sweep.sweep()).expect("sweep");
-    let mails = stack().mail.wait_for(&email, 1);
+    // The notices (the registration's code went to the same address before).
+    let mails: Vec<String> = stack()
+        .mail
+        .wait_for(&email, 2)
+        .into_iter()
+        .filter(|m| m.contains("/cereri/"))
+        .collect();
     assert_eq!(
         mails.len(),
         1,
@@ -163,9 +210,8 @@ fn forms_without_their_csrf_token_change_nothing() {
     let mut forged = vec![("csrf", "made-up-token")];
     forged.extend_from_slice(&fields);
     assert_eq!(browser.send("POST", "/cont/nou", Some(&forged)).status, 403);
-    // Nothing was created: the same details register fine with the real token.
-    let created = browser.submit("/cont/nou", "/cont/nou", &fields);
-    assert_eq!(location(&created), "/cont");
+    // Nothing was sent: the same details register fine with the real token.
+    browser.register(&fields, CITIZEN_PASSWORD);
     // A signed-in form needs the token of this session, not of the pre-session.
     let mut other = Browser::new("en");
     let stolen = csrf_of(&html(&other.get("/autentificare")));
@@ -220,7 +266,7 @@ fn private_pages_ask_to_sign_in_and_wrong_sign_ins_say_why() {
 
     // A citizen who is not validated yet is told how to validate before asking.
     let (email, cnp) = (unique_email(), random_cnp());
-    browser.submit("/cont/nou", "/cont/nou", &registration(&email, &cnp));
+    browser.register(&registration(&email, &cnp), CITIZEN_PASSWORD);
     let refused = browser.submit("/cereri/noua", "/cereri/noua", &[("purpose", "STUDII")]);
     assert_eq!(refused.status, 403);
     assert!(html(&refused).contains("href=\"/cont\""));
@@ -239,12 +285,15 @@ fn the_roeid_routes_refuse_forged_starts_and_answers() {
     let anonymous = browser.get("/cont/roeid/raspuns?state=s&code=c");
     assert_eq!(location(&anonymous), "/autentificare");
     let (email, cnp) = (unique_email(), random_cnp());
-    browser.submit("/cont/nou", "/cont/nou", &registration(&email, &cnp));
-    // The account page lets its start form lead to the provider, and nowhere else.
+    browser.register(&registration(&email, &cnp), CITIZEN_PASSWORD);
+    // The account page lets its start forms lead to the providers, and nowhere else.
     let account = browser.get("/cont");
     let csp = account.header("content-security-policy").expect("a CSP");
     assert!(
-        csp.contains(&format!("form-action 'self' {};", stack.roeid.origin)),
+        csp.contains(&format!(
+            "form-action 'self' {} {};",
+            stack.ghiseul_origin, stack.roeid.origin
+        )),
         "{csp}"
     );
     assert_eq!(browser.send("POST", "/cont/roeid", Some(&[])).status, 403);
@@ -289,7 +338,7 @@ fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
     let request = owner.request_and_wait(&api, "VIZA");
     let number = request["certificate_number"].as_str().unwrap().to_owned();
     let codes_path = format!("/certificate/{number}/coduri");
-    let mut holder = Browser::signed_in("ro-RO", &owner.token);
+    let mut holder = Browser::signed_in("ro-RO", &owner.email);
     assert!(html(&holder.get("/certificate")).contains(&format!("href=\"{codes_path}\"")));
     let empty = html(&holder.get(&codes_path));
     assert!(empty.contains("Nu ați creat încă niciun cod"), "{empty}");
@@ -385,6 +434,6 @@ fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
 
     // Nobody else sees or makes this certificate's codes.
     let other = Citizen::validated(&api);
-    let mut stranger = Browser::signed_in("ro-RO", &other.token);
+    let mut stranger = Browser::signed_in("ro-RO", &other.email);
     assert_eq!(stranger.get(&codes_path).status, 404);
 }

@@ -37,10 +37,19 @@ fn main() {
         // A citizen and a session, made directly (no password hashing in the figures).
         let mut account = cazier_shared::testing::sample_citizen("2850101400019");
         account.status = AccountStatus::PendingValidation;
-        memory.accounts.create(&account).await.expect("stored");
+        memory
+            .accounts
+            .create(&account, chrono::Utc::now())
+            .await
+            .expect("stored");
         let token = "bench-session-token";
         memory
-            .session_for(&account.account_id, Role::Citizen, token)
+            .session_for(
+                &account.account_id,
+                Role::Citizen,
+                token,
+                cazier_shared::domain::SessionChannel::Portal,
+            )
             .await;
         let cookie = format!("__Host-cazier={token}");
         println!("page                 median    p95       size");

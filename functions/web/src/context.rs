@@ -19,6 +19,54 @@ pub const LANG_COOKIE: &str = "__Host-lang";
 pub const DEVICE_COOKIE: &str = "__Host-device";
 /// The hidden form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
+/// The secret that binds an online validation to the browser that started it. `SameSite=None`:
+/// ghiseul.ro posts the assertion back from its own site, and only this cookie comes along.
+pub const FLOW_COOKIE: &str = "__Host-flow";
+/// The address a registration's code went to (for the confirmation page), 30 minutes.
+pub const REGISTRATION_COOKIE: &str = "__Host-registration";
+/// An operator's sign-in waiting for the second factor (the ticket), 5 minutes.
+pub const SECOND_FACTOR_COOKIE: &str = "__Host-second-factor";
+/// A password-reset link's secret, moved out of the address bar, 30 minutes.
+pub const RESET_COOKIE: &str = "__Host-reset";
+/// A one-time message for the next page (a [`Flash`] code).
+pub const FLASH_COOKIE: &str = "__Host-flash";
+
+/// What the next page says about what just happened (post/redirect/get).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flash {
+    AccountCreated,
+    PasswordChanged,
+    PasswordReset,
+    ResetSent,
+    Validated,
+    ValidationCancelled,
+}
+
+impl Flash {
+    const ALL: [Flash; 6] = [
+        Flash::AccountCreated,
+        Flash::PasswordChanged,
+        Flash::PasswordReset,
+        Flash::ResetSent,
+        Flash::Validated,
+        Flash::ValidationCancelled,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            Flash::AccountCreated => "account-created",
+            Flash::PasswordChanged => "password-changed",
+            Flash::PasswordReset => "password-reset",
+            Flash::ResetSent => "reset-sent",
+            Flash::Validated => "validated",
+            Flash::ValidationCancelled => "validation-cancelled",
+        }
+    }
+
+    fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
 
 /// The value of one cookie of the request.
 pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -62,6 +110,13 @@ pub struct Ctx {
     pre_session: Option<String>,
     /// A pre-session value made for this answer (set as a cookie with it).
     new_pre_session: Option<String>,
+    /// The message the previous answer left for this page, if any (shown once).
+    pub flash: Option<Flash>,
+    /// The validation-binding, registration, second-factor and reset cookies, as sent.
+    pub flow: Option<String>,
+    pub registration: Option<String>,
+    pub second_factor: Option<String>,
+    pub reset: Option<String>,
     /// Cookies to set or clear with the answer.
     set_cookies: Vec<String>,
 }
@@ -95,6 +150,11 @@ impl Ctx {
             principal: None,
             pre_session: cookie(req, PRE_SESSION_COOKIE).map(str::to_owned),
             new_pre_session: None,
+            flash: cookie(req, FLASH_COOKIE).and_then(Flash::parse),
+            flow: cookie(req, FLOW_COOKIE).map(str::to_owned),
+            registration: cookie(req, REGISTRATION_COOKIE).map(str::to_owned),
+            second_factor: cookie(req, SECOND_FACTOR_COOKIE).map(str::to_owned),
+            reset: cookie(req, RESET_COOKIE).map(str::to_owned),
             set_cookies: Vec::new(),
         }
     }
@@ -139,10 +199,37 @@ impl Ctx {
         self.set_cookies.push(format!(
             "{DEVICE_COOKIE}={device}; Path=/; Max-Age={device_secs}; Secure; HttpOnly; SameSite=Lax"
         ));
-        // The pre-session value has served its purpose.
+        // The pre-session value and the registration's address have served their purpose.
         self.set_cookies.push(format!(
             "{PRE_SESSION_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"
         ));
+        if self.registration.is_some() {
+            self.set_cookie(REGISTRATION_COOKIE, "", 0, false);
+        }
+    }
+
+    /// Sets a short-lived `HttpOnly` cookie of this portal (`value` empty: removes it).
+    /// `cross_site`: sent also with another site's form posts (`SameSite=None`).
+    pub fn set_cookie(&mut self, name: &str, value: &str, max_age_secs: i64, cross_site: bool) {
+        let same_site = if cross_site { "None" } else { "Lax" };
+        let max_age = if value.is_empty() { 0 } else { max_age_secs };
+        self.set_cookies.push(format!(
+            "{name}={value}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite={same_site}"
+        ));
+    }
+
+    /// A message for the next page.
+    pub fn flash_next(&mut self, flash: Flash) {
+        self.set_cookie(FLASH_COOKIE, flash.code(), 120, false);
+    }
+
+    /// The message for this page, taken (it shows once).
+    pub fn take_flash(&mut self) -> Option<Flash> {
+        let flash = self.flash.take();
+        if flash.is_some() {
+            self.set_cookie(FLASH_COOKIE, "", 0, false);
+        }
+        flash
     }
 
     pub fn sign_out(&mut self) {

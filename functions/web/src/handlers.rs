@@ -2,9 +2,10 @@
 //! page or a redirect.
 
 use crate::context::{Ctx, FormData};
+use crate::identity::remember_registration;
 use crate::pages::{account, console, forms, notices};
 use crate::{Answer, Refusal, WebFunction};
-use cazier_shared::domain::{AccountId, FieldError, Role};
+use cazier_shared::domain::{AccountId, FieldError, Role, SessionChannel};
 use cazier_shared::http::source_ip;
 use cazier_shared::services::accounts::{
     IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, DEVICE_TTL, SESSION_TTL,
@@ -20,13 +21,14 @@ use lambda_http::Request;
 pub(crate) fn lookup_refusal(e: LookupError) -> Refusal {
     match e {
         LookupError::NotFound | LookupError::Invalid(_) => Refusal::NotFound,
+        LookupError::NotLookedUp => Refusal::LookupFirst,
         LookupError::NoOperator => Refusal::SignInFirst,
         LookupError::Unavailable(e) => e.into(),
     }
 }
 
 impl WebFunction {
-    pub(crate) async fn register(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+    pub(crate) async fn register(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
         let typed = forms::Registration::from_form(form);
         let document = form.text("id_document");
         let dto = RegisterDto {
@@ -44,18 +46,16 @@ impl WebFunction {
                 number: typed.number.trim().to_owned(),
             },
         };
-        let (errors, problem): (Vec<FieldError>, Option<&str>) =
-            match self.accounts.register(dto).await {
-                Ok(_) => {
-                    return self
-                        .start_session(ctx, &typed.email, &form.text("password"), "")
-                        .await
-                }
-                Err(RegisterError::Invalid(errors)) => (errors, None),
-                Err(RegisterError::AccountExists) => (Vec::new(), Some(ctx.t().account_exists)),
-                Err(RegisterError::Unavailable(e)) => return Err(e.into()),
-            };
-        let html = forms::register(ctx, &typed, &errors, problem);
+        let errors = match self.accounts.register(dto, &source_ip(req)).await {
+            Ok(_) => {
+                remember_registration(ctx, &typed.email);
+                return Ok(ctx.redirect("/cont/confirmare"));
+            }
+            Err(RegisterError::Invalid(errors)) => errors,
+            Err(RegisterError::Throttled { .. }) => return Ok(self.throttled(ctx)),
+            Err(RegisterError::Unavailable(e)) => return Err(e.into()),
+        };
+        let html = forms::register(ctx, &typed, &errors, None);
         Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
     }
 
@@ -69,7 +69,8 @@ impl WebFunction {
         .await
     }
 
-    /// Signs in (also right after registering) and goes to the account page.
+    /// Signs in (also right after a password change) and goes to the account page, or to the
+    /// second-factor page for an operator.
     pub(crate) async fn start_session(
         &self,
         ctx: &mut Ctx,
@@ -81,8 +82,13 @@ impl WebFunction {
             email: email.to_owned(),
             password: password.to_owned(),
             device_token: ctx.device.clone(),
+            totp: None,
         };
-        match self.accounts.login(dto, source).await {
+        match self
+            .accounts
+            .login(dto, source, SessionChannel::Portal)
+            .await
+        {
             Ok(session) => {
                 ctx.sign_in(
                     &session.token,
@@ -101,12 +107,7 @@ impl WebFunction {
                 let html = forms::sign_in(ctx, email, Some(problem));
                 Ok(ctx.page(StatusCode::UNAUTHORIZED, html))
             }
-            Err(LoginError::Throttled { .. }) => {
-                let t = ctx.t();
-                let html = notices::notice(ctx, t.throttled_title, t.throttled, None);
-                Ok(ctx.page(StatusCode::TOO_MANY_REQUESTS, html))
-            }
-            Err(LoginError::Unavailable(e)) => Err(e.into()),
+            Err(other) => self.sign_in_refused(ctx, other),
         }
     }
 
@@ -134,12 +135,15 @@ impl WebFunction {
             form.text("series"),
             form.text("number"),
         );
+        let names = (form.text("last_name"), form.text("first_name"));
         let dto = CounterValidationDto {
             id_document: IdDocumentDto {
                 series: (kind != "PASSPORT").then(|| series.trim().to_owned()),
                 kind: kind.clone(),
                 number: number.trim().to_owned(),
             },
+            last_name: form.optional("last_name"),
+            first_name: form.optional("first_name"),
         };
         let t = ctx.t();
         let errors = match self.counter.validate(&principal, id, dto).await {
@@ -168,6 +172,17 @@ impl WebFunction {
             Err(CounterValidationError::NotFound | CounterValidationError::OwnAccount) => {
                 return Err(Refusal::NotFound)
             }
+            Err(CounterValidationError::NotLookedUp) => return Err(Refusal::LookupFirst),
+            Err(CounterValidationError::CnpAlreadyValidated) => {
+                let i = ctx.lang.i();
+                let html = notices::notice(
+                    ctx,
+                    i.cnp_taken_title,
+                    i.cnp_taken,
+                    Some(("/ghiseu", t.next_citizen)),
+                );
+                return Ok(ctx.page(StatusCode::CONFLICT, html));
+            }
             Err(CounterValidationError::NoOperator) => return Err(Refusal::SignInFirst),
             Err(CounterValidationError::Unavailable(e)) => return Err(e.into()),
         };
@@ -176,7 +191,11 @@ impl WebFunction {
             .registered(&principal, id)
             .await
             .map_err(lookup_refusal)?;
-        let html = console::validate(ctx, &citizen, (&kind, &series, &number), &errors);
+        let typed = console::Typed {
+            document: (&kind, &series, &number),
+            names: (&names.0, &names.1),
+        };
+        let html = console::validate(ctx, &citizen, typed, &errors);
         Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
     }
 

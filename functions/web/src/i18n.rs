@@ -88,7 +88,23 @@ impl Lang {
             "TOO_LONG" => self.s().err_too_long,
             "INVALID_CHARACTERS" => self.s().err_one_line,
             "SHARE_NOT_FOUND" => self.s().wrong_code,
+            "INVALID_CODE" => self.i().err_code,
+            "WRONG_PASSWORD" => self.i().err_wrong_password,
             _ => t.err_generic,
+        }
+    }
+
+    /// What a one-time message says.
+    pub fn flash(self, flash: crate::context::Flash) -> &'static str {
+        use crate::context::Flash;
+        let i = self.i();
+        match flash {
+            Flash::AccountCreated => i.flash_account_created,
+            Flash::PasswordChanged => i.flash_password_changed,
+            Flash::PasswordReset => i.flash_password_reset,
+            Flash::ResetSent => i.forgot_sent,
+            Flash::Validated => i.flash_validated,
+            Flash::ValidationCancelled => i.flash_cancelled,
         }
     }
 
@@ -104,6 +120,10 @@ impl Lang {
             "code" => self.s().code,
             "expires_on" => self.s().expires_on,
             "organisation" => self.s().organisation,
+            "confirmation_code" => self.i().confirm_code,
+            "current_password" => self.i().current_password,
+            "new_password" => self.i().new_password,
+            "totp" => self.i().second_factor_code,
             _ => return None,
         })
     }

@@ -11,13 +11,14 @@ use std::sync::OnceLock;
 
 const STYLE: &str = include_str!("style.css");
 
-/// The pages' policy. `form_target`: another origin a form may lead to (the identity provider
-/// that the ROeID start form redirects to; browsers apply `form-action` to that redirect).
-pub fn content_security_policy(form_target: Option<&str>) -> String {
+/// The pages' policy. `form_targets`: other origins a form may lead to (the identity
+/// providers' sign-in pages, where the validation start forms redirect; browsers apply
+/// `form-action` to those redirects).
+pub fn content_security_policy(form_targets: &[String]) -> String {
     static STYLE_HASH: OnceLock<String> = OnceLock::new();
     let hash = STYLE_HASH
         .get_or_init(|| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE)));
-    let extra = form_target.map(|o| format!(" {o}")).unwrap_or_default();
+    let extra: String = form_targets.iter().map(|o| format!(" {o}")).collect();
     format!(
         "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'{extra}; \
          base-uri 'none'; frame-ancestors 'none'"
@@ -35,6 +36,7 @@ pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option
     let signed_in = ctx.principal.as_ref().map(|p| p.role);
     let sign_out_csrf = signed_in.map(|_| ctx.csrf());
     let other = ctx.lang.other();
+    let flash = ctx.take_flash().map(|f| ctx.lang.flash(f));
     let markup = html! {
         (DOCTYPE)
         html lang=(ctx.lang.code()) {
@@ -83,7 +85,12 @@ pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option
                         }
                     }
                 }
-                main #main tabindex="-1" { (body) }
+                main #main tabindex="-1" {
+                    @if let Some(message) = flash {
+                        div.notice role="status" { p { (message) } }
+                    }
+                    (body)
+                }
                 footer {
                     div.bar {
                         p { (t.footer) " " a href="/verificare" { (t.verify_link) } " · " a href="/cod" { (ctx.lang.s().use_title) } " · " a href="/verificare/portofel" { (ctx.lang.w().verify_link) } }

@@ -3,14 +3,16 @@
 //! opaque token as an API session; every form carries a CSRF token bound to the session (or,
 //! before signing in, to a pre-session cookie). Works without JavaScript; no script at all.
 //! This file: the route table and the dispatch; form handlers are in `handlers.rs`,
-//! `sharing.rs` and `wallet.rs`. (Over 400 lines: the route table is one list that reads
+//! `sharing.rs` and `wallet.rs`. (Over 600 lines: the route table is one list that reads
 //! best whole.)
 
 mod context;
 mod handlers;
 mod i18n;
+mod i18n_identity;
 mod i18n_shares;
 mod i18n_wallet;
+mod identity;
 mod layout;
 mod online;
 mod pages;
@@ -21,13 +23,15 @@ pub use i18n::Lang;
 
 use async_trait::async_trait;
 use cazier_shared::config::ConfigError;
-use cazier_shared::domain::{AccountId, RequestId, Role};
+use cazier_shared::domain::{AccountId, RequestId, Role, SessionChannel};
 use cazier_shared::http::{path_param, route_key, session_principal, Access, Route};
 use cazier_shared::ports::{Clock, SessionStore};
 use cazier_shared::runtime::HttpFunction;
 use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::ghiseul::GhiseulService;
+use cazier_shared::services::online::ProvenService;
+use cazier_shared::services::passwords::PasswordService;
 use cazier_shared::services::presentation::PresentationService;
 use cazier_shared::services::requests::{OwnedError, RequestService};
 use cazier_shared::services::roeid::RoeidService;
@@ -48,10 +52,22 @@ pub enum Handler {
     Home,
     RegisterForm,
     Register,
+    ConfirmForm,
+    Confirm,
     SignInForm,
     SignIn,
+    SecondFactorForm,
+    SecondFactor,
     SignOut,
     Account,
+    ChangePasswordForm,
+    ChangePassword,
+    ForgotForm,
+    Forgot,
+    ResetForm,
+    Reset,
+    ProvenForm,
+    ProvenDecision,
     RequestForm,
     Request,
     Status,
@@ -96,6 +112,16 @@ pub const ROUTES: &[Route<Handler>] = &[
         handler: Handler::Register,
     },
     Route {
+        key: "GET /cont/confirmare",
+        access: Access::Public,
+        handler: Handler::ConfirmForm,
+    },
+    Route {
+        key: "POST /cont/confirmare",
+        access: Access::Public,
+        handler: Handler::Confirm,
+    },
+    Route {
         key: "GET /autentificare",
         access: Access::Public,
         handler: Handler::SignInForm,
@@ -104,6 +130,48 @@ pub const ROUTES: &[Route<Handler>] = &[
         key: "POST /autentificare",
         access: Access::Public,
         handler: Handler::SignIn,
+    },
+    // An operator's second factor, after the right password (a ticket in a cookie).
+    Route {
+        key: "GET /autentificare/cod",
+        access: Access::Public,
+        handler: Handler::SecondFactorForm,
+    },
+    Route {
+        key: "POST /autentificare/cod",
+        access: Access::Public,
+        handler: Handler::SecondFactor,
+    },
+    Route {
+        key: "GET /cont/parola",
+        access: Access::Authenticated,
+        handler: Handler::ChangePasswordForm,
+    },
+    Route {
+        key: "POST /cont/parola",
+        access: Access::Authenticated,
+        handler: Handler::ChangePassword,
+    },
+    Route {
+        key: "GET /parola/uitata",
+        access: Access::Public,
+        handler: Handler::ForgotForm,
+    },
+    Route {
+        key: "POST /parola/uitata",
+        access: Access::Public,
+        handler: Handler::Forgot,
+    },
+    // The e-mailed reset link opens this (its secret moves into a cookie at once).
+    Route {
+        key: "GET /parola/noua",
+        access: Access::Public,
+        handler: Handler::ResetForm,
+    },
+    Route {
+        key: "POST /parola/noua",
+        access: Access::Public,
+        handler: Handler::Reset,
     },
     Route {
         key: "POST /iesire",
@@ -202,8 +270,9 @@ pub const ROUTES: &[Route<Handler>] = &[
         access: Access::Citizen,
         handler: Handler::GhiseulStart,
     },
-    // ghiseul.ro posts the assertion back from its own site: no session cookie comes with it,
-    // and the signed assertion (whose nonce is the single-use state) is what authenticates.
+    // ghiseul.ro posts the assertion back from its own site: no session cookie comes with it;
+    // the signed assertion (whose nonce is the single-use state) and the browser's binding
+    // cookie (SameSite=None) are what it is checked by, and it changes nothing by itself.
     Route {
         key: "POST /cont/ghiseul/raspuns",
         access: Access::Public,
@@ -213,6 +282,17 @@ pub const ROUTES: &[Route<Handler>] = &[
         key: "POST /cont/roeid",
         access: Access::Citizen,
         handler: Handler::RoeidStart,
+    },
+    // What ghiseul.ro or ROeID proved, confirmed by the holder in the browser that started.
+    Route {
+        key: "GET /cont/validare",
+        access: Access::Citizen,
+        handler: Handler::ProvenForm,
+    },
+    Route {
+        key: "POST /cont/validare",
+        access: Access::Citizen,
+        handler: Handler::ProvenDecision,
     },
     // The provider redirects the browser back (a top-level GET, so the Lax session cookie comes
     // with it); the state must be the one this session started.
@@ -245,6 +325,8 @@ pub const ROUTES: &[Route<Handler>] = &[
 
 pub struct WebFunction {
     accounts: AccountService,
+    passwords: PasswordService,
+    proven: ProvenService,
     requests: RequestService,
     checks: CheckService,
     shares: ShareService,
@@ -262,16 +344,24 @@ pub struct WebFunction {
 /// other source of ports).
 pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, ConfigError> {
     let roeid = ports.roeid_service()?;
-    let csp = layout::content_security_policy(roeid.origin().as_deref()).into();
+    let ghiseul = ports.ghiseul_service()?;
+    // The identity providers' sign-in pages are where the start forms lead.
+    let providers: Vec<String> = [ghiseul.origin(), roeid.origin()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let csp = layout::content_security_policy(&providers).into();
     Ok(WebFunction {
         accounts: ports.account_service()?,
+        passwords: ports.password_service()?,
+        proven: ports.proven_service()?,
         requests: ports.request_service()?,
         checks: ports.check_service()?,
         shares: ports.share_service()?,
         wallet: ports.wallet_service()?,
         presentations: ports.presentation_service()?,
         counter: ports.validation_service()?,
-        ghiseul: ports.ghiseul_service()?,
+        ghiseul,
         roeid,
         sessions: ports.sessions()?,
         csp,
@@ -283,6 +373,8 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
 enum Refusal {
     SignInFirst,
     Forbidden,
+    /// A clerk opened an account without looking it up by its counter code.
+    LookupFirst,
     NotFound,
     BadForm,
     ExpiredForm,
@@ -322,6 +414,10 @@ fn refuse(ctx: &mut Ctx, refusal: Refusal) -> Response<Body> {
     let (status, title, text) = match refusal {
         Refusal::SignInFirst => return ctx.redirect("/autentificare"),
         Refusal::Forbidden => (StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden),
+        Refusal::LookupFirst => {
+            let i = ctx.lang.i();
+            (StatusCode::FORBIDDEN, i.lookup_first_title, i.lookup_first)
+        }
         Refusal::NotFound => (StatusCode::NOT_FOUND, t.not_found_title, t.not_found),
         Refusal::BadForm => (StatusCode::BAD_REQUEST, t.bad_request_title, t.bad_request),
         Refusal::ExpiredForm => (StatusCode::FORBIDDEN, t.expired_form_title, t.expired_form),
@@ -356,9 +452,14 @@ impl WebFunction {
             .find(|r| r.key == key)
             .ok_or(Refusal::NotFound)?;
         if let Some(token) = ctx.session.clone() {
-            ctx.principal = session_principal(&token, &*self.sessions, &*self.clock)
-                .await
-                .ok();
+            ctx.principal = session_principal(
+                &token,
+                SessionChannel::Portal,
+                &*self.sessions,
+                &*self.clock,
+            )
+            .await
+            .ok();
         }
         match (route.access, ctx.principal.as_ref().map(|p| p.role)) {
             (Access::Public, _) => {}
@@ -389,12 +490,31 @@ impl WebFunction {
                 let html = forms::register(ctx, &Default::default(), &[], None);
                 Ok(ctx.page(StatusCode::OK, html))
             }
-            Handler::Register => self.register(ctx, form.ok_or(Refusal::BadForm)?).await,
+            Handler::Register => self.register(ctx, req, form.ok_or(Refusal::BadForm)?).await,
+            Handler::ConfirmForm => self.confirm_form(ctx),
+            Handler::Confirm => self.confirm(ctx, req, form.ok_or(Refusal::BadForm)?).await,
             Handler::SignInForm => {
-                let html = forms::sign_in(ctx, "", None);
+                let email = identity::registered_email(ctx);
+                let html = forms::sign_in(ctx, &email, None);
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Handler::SignIn => self.sign_in(ctx, req, form.ok_or(Refusal::BadForm)?).await,
+            Handler::SecondFactorForm => self.second_factor_form(ctx),
+            Handler::SecondFactor => self.second_factor(ctx, form.ok_or(Refusal::BadForm)?).await,
+            Handler::ChangePasswordForm => self.change_password_form(ctx),
+            Handler::ChangePassword => {
+                self.change_password(ctx, req, form.ok_or(Refusal::BadForm)?)
+                    .await
+            }
+            Handler::ForgotForm => self.forgot_form(ctx),
+            Handler::Forgot => self.forgot(ctx, req, form.ok_or(Refusal::BadForm)?).await,
+            Handler::ResetForm => self.reset_form(ctx, req).await,
+            Handler::Reset => self.reset(ctx, form.ok_or(Refusal::BadForm)?).await,
+            Handler::ProvenForm => self.proven_page(ctx).await,
+            Handler::ProvenDecision => {
+                self.proven_decision(ctx, form.ok_or(Refusal::BadForm)?)
+                    .await
+            }
             Handler::SignOut => {
                 if let Some(principal) = &ctx.principal {
                     self.accounts
@@ -412,7 +532,12 @@ impl WebFunction {
                     .portal_account(&principal)
                     .await
                     .map_err(|_| Refusal::SignInFirst)?;
-                let html = account::account(ctx, &me, code.as_deref());
+                let awaiting = self
+                    .proven
+                    .awaiting(&principal, ctx.flow.as_deref())
+                    .await?
+                    .is_some();
+                let html = account::account(ctx, &me, code.as_deref(), awaiting);
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Handler::RequestForm => {
@@ -497,7 +622,11 @@ impl WebFunction {
                     .registered(&principal, &id)
                     .await
                     .map_err(lookup_refusal)?;
-                let html = console::validate(ctx, &citizen, ("CI", "", ""), &[]);
+                let typed = console::Typed {
+                    document: ("CI", "", ""),
+                    names: ("", ""),
+                };
+                let html = console::validate(ctx, &citizen, typed, &[]);
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Handler::Validate => {

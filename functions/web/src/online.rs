@@ -1,7 +1,10 @@
 //! Validating an account online: the hand-off to ghiseul.ro (which posts a signed assertion
 //! back) and the ROeID / CEI sign-in (OpenID Connect: the provider redirects back with a code).
+//! Both start by giving the browser a binding secret in a cookie: the way back completes only
+//! where that cookie comes back, and then only up to the holder's confirmation
+//! (`/cont/validare`, in `identity.rs`).
 
-use crate::context::{origin, Ctx};
+use crate::context::{origin, Ctx, FLOW_COOKIE};
 use crate::pages::notices;
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::services::ghiseul::GhiseulError;
@@ -34,30 +37,67 @@ impl WebFunction {
         Ok(ctx.page(status, html))
     }
 
+    /// The binding cookie lives as long as the provider's state does.
+    fn bind_browser(ctx: &mut Ctx, binding: &str) {
+        let lifetime = cazier_shared::services::ghiseul::STATE_TTL.num_seconds();
+        ctx.set_cookie(FLOW_COOKIE, binding, lifetime, true);
+    }
+
     pub(crate) async fn ghiseul_start(&self, ctx: &mut Ctx, req: &Request) -> Answer {
         let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
         let back = format!("{}/cont/ghiseul/raspuns", origin(req));
         match self.ghiseul.start(&principal, Some(&back)).await {
-            Ok(started) => Ok(ctx.redirect(&started.authorize_url)),
+            Ok(started) => {
+                if let Some(binding) = &started.browser_binding {
+                    Self::bind_browser(ctx, binding);
+                }
+                Ok(ctx.redirect(&started.authorize_url))
+            }
             Err(GhiseulError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
             Err(GhiseulError::NotConfigured) => Self::online_unavailable(ctx),
             Err(GhiseulError::NoAccount) => Err(Refusal::SignInFirst),
-            Err(GhiseulError::InvalidAssertion) => Err(Refusal::BadForm),
+            Err(
+                GhiseulError::InvalidAssertion
+                | GhiseulError::StartedElsewhere
+                | GhiseulError::NameMismatch
+                | GhiseulError::CnpAlreadyValidated,
+            ) => Err(Refusal::BadForm),
             Err(GhiseulError::Unavailable(e)) => Err(e.into()),
         }
     }
 
+    /// ghiseul.ro's form post back (cross-site: the binding cookie comes, the session does
+    /// not). What it proved waits for the holder's confirmation.
     pub(crate) async fn ghiseul_return(&self, ctx: &mut Ctx, assertion: &str) -> Answer {
-        let t = ctx.t();
-        let (status, title, text) = match self.ghiseul.complete_returned(assertion).await {
-            Ok(_) => (StatusCode::OK, t.validated_online_title, t.validated_online),
+        let (t, i) = (ctx.t(), ctx.lang.i());
+        let binding = ctx.flow.clone();
+        let (status, title, text) = match self.ghiseul.returned(assertion, binding.as_deref()).await
+        {
+            Ok(()) => return Ok(ctx.redirect("/cont/validare")),
             Err(GhiseulError::AlreadyValidated) => (
                 StatusCode::CONFLICT,
                 t.validated_online_title,
                 t.already_validated,
             ),
+            Err(GhiseulError::StartedElsewhere) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                i.elsewhere_title,
+                i.elsewhere,
+            ),
+            Err(GhiseulError::NameMismatch) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                i.mismatch_title,
+                i.mismatch,
+            ),
+            Err(GhiseulError::CnpAlreadyValidated) => {
+                (StatusCode::CONFLICT, i.cnp_taken_title, i.cnp_taken)
+            }
             Err(GhiseulError::Unavailable(e)) => return Err(e.into()),
-            Err(_) => (
+            Err(
+                GhiseulError::InvalidAssertion
+                | GhiseulError::NoAccount
+                | GhiseulError::NotConfigured,
+            ) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 t.online_failed_title,
                 t.online_failed,
@@ -69,14 +109,21 @@ impl WebFunction {
     pub(crate) async fn roeid_start(&self, ctx: &mut Ctx, req: &Request) -> Answer {
         let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
         match self.roeid.start(&principal, &roeid_return_uri(req)).await {
-            Ok(url) => Ok(ctx.redirect(&url)),
+            Ok((url, binding)) => {
+                Self::bind_browser(ctx, &binding);
+                Ok(ctx.redirect(&url))
+            }
             Err(RoeidError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
             Err(RoeidError::NotConfigured) => Self::online_unavailable(ctx),
             Err(RoeidError::NoAccount) => Err(Refusal::SignInFirst),
             Err(RoeidError::Unavailable(e)) => Err(e.into()),
-            Err(RoeidError::Cancelled | RoeidError::OtherPerson | RoeidError::InvalidResponse) => {
-                Err(Refusal::BadForm)
-            }
+            Err(
+                RoeidError::Cancelled
+                | RoeidError::OtherPerson
+                | RoeidError::NameMismatch
+                | RoeidError::StartedElsewhere
+                | RoeidError::InvalidResponse,
+            ) => Err(Refusal::BadForm),
         }
     }
 
@@ -101,13 +148,19 @@ impl WebFunction {
                 return Err(Refusal::BadForm);
             }
         }
-        let t = ctx.t();
+        let (t, i) = (ctx.t(), ctx.lang.i());
+        let binding = ctx.flow.clone();
         let outcome = self
             .roeid
-            .complete(&principal, callback, &roeid_return_uri(req))
+            .complete(
+                &principal,
+                callback,
+                &roeid_return_uri(req),
+                binding.as_deref(),
+            )
             .await;
         let (status, title, text) = match outcome {
-            Ok(_) => (StatusCode::OK, t.validated_online_title, t.validated_roeid),
+            Ok(()) => return Ok(ctx.redirect("/cont/validare")),
             Err(RoeidError::AlreadyValidated) => (
                 StatusCode::CONFLICT,
                 t.validated_online_title,
@@ -120,6 +173,16 @@ impl WebFunction {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 t.roeid_other_person_title,
                 t.roeid_other_person,
+            ),
+            Err(RoeidError::NameMismatch) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                i.mismatch_title,
+                i.mismatch,
+            ),
+            Err(RoeidError::StartedElsewhere) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                i.elsewhere_title,
+                i.elsewhere,
             ),
             Err(RoeidError::InvalidResponse) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

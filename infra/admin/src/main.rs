@@ -5,13 +5,13 @@
 //! default `.local/stack-outputs.json`, written by `make up` for the local stack.
 
 mod import;
+mod operators;
 mod records;
 mod trust;
 
 use anyhow::{anyhow, bail, Context, Result};
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::domain::{AccountId, AuditSubject, CertificateNumber, Cnp};
-use cazier_shared::services::operators::create_operator;
 use cazier_shared::wiring::PortSource;
 use clap::{Parser, Subcommand};
 use std::collections::HashMap;
@@ -39,7 +39,7 @@ enum Command {
     /// Police counter operator accounts.
     Operator {
         #[command(subcommand)]
-        command: OperatorCommand,
+        command: operators::OperatorCommand,
     },
     /// The audit trail of an account or a certificate.
     Audit {
@@ -89,19 +89,6 @@ enum Command {
     Trust {
         #[command(subcommand)]
         command: trust::TrustCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum OperatorCommand {
-    /// Creates an operator account. The password is read from standard input (prompted on a
-    /// terminal), never from the command line.
-    Create {
-        #[arg(long)]
-        email: String,
-        /// The police unit, e.g. "Secția 1 Poliție București".
-        #[arg(long)]
-        unit: String,
     },
 }
 
@@ -271,16 +258,8 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
         }
-        Command::Operator {
-            command: OperatorCommand::Create { email, unit },
-        } => {
-            let password = read_password()?;
-            let stack = Stack::load(&cli.outputs).await?;
-            let accounts = stack.wiring.accounts()?;
-            let id = create_operator(&*accounts, &email, &password, &unit, chrono::Utc::now())
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
-            println!("operator account created: {id} ({email}, {unit})");
+        Command::Operator { command } => {
+            operators::run(command, &Stack::load(&cli.outputs).await?).await?
         }
         Command::Records { command } => {
             records::run_records(command, &Stack::load(&cli.outputs).await?).await?

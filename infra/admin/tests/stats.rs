@@ -64,10 +64,15 @@ fn stats_count_what_happened() {
     };
     let id = AccountId::from(by_roeid.account_id.clone());
     let audit = AuditEvent::validated(&id, &validation);
-    stack
-        .runtime
-        .block_on(stack.accounts().mark_validated(&id, &validation, &audit))
-        .expect("validated");
+    stack.runtime.block_on(async {
+        let account = stack.accounts().get(&id).await.unwrap().expect("stored");
+        let outcome = stack
+            .accounts()
+            .mark_validated(&account, &validation, &audit)
+            .await
+            .expect("validated");
+        assert_eq!(outcome, cazier_shared::ports::ValidateOutcome::Validated);
+    });
     // issued, accounts created, validated via ghiseul.ro, at a counter, with ROeID
     assert_eq!(today_row(stack), vec![3, 4, 1, 1, 1]);
 }

@@ -1,7 +1,8 @@
 // The development stand-in for ROeID / the electronic identity card: the certified
 // `oidc-provider` package (npm), configured here, never deployed. Its own development sign-in
-// page takes any login and password; the login is the CNP the ID token will carry, so a tester
-// signs in "as" a citizen by typing their CNP.
+// page takes any login and password; the login says whom the ID token is about, as the
+// population register would: `CNP/Surname/Given names` (just `CNP`: the register's names are
+// "Test ROeID"), so a tester signs in "as" a citizen by typing their data.
 //
 //   node server.mjs --port 4010 [--host 127.0.0.1]
 //
@@ -16,11 +17,14 @@ const { values } = parseArgs({
 const issuer = `http://${values.host}:${values.port}`;
 const jwks = JSON.parse(readFileSync(new URL('./roeid-dev-jwks.json', import.meta.url)));
 
-// Any ID card holder: the login is the CNP; the names are fixed (the portal compares the CNP).
-const findAccount = async (_ctx, sub) => ({
-  accountId: sub,
-  claims: async () => ({ sub, cnp: sub, family_name: 'Test', given_name: 'ROeID' }),
-});
+// Any ID card holder: the login is `CNP/Surname/Given names` (the portal compares all three).
+const findAccount = async (_ctx, sub) => {
+  const [cnp, family = 'Test', given = 'ROeID'] = sub.split('/');
+  return {
+    accountId: sub,
+    claims: async () => ({ sub, cnp, family_name: family, given_name: given }),
+  };
+};
 
 const provider = new Provider(issuer, {
   clients: [

@@ -1,7 +1,10 @@
 //! A development stand-in for ghiseul.ro's identity check, served by the local stack only
-//! (never deployed, not in template.yaml): a page where the tester confirms the 3-D Secure
-//! step, then a form that posts an assertion signed with the committed development key
-//! (`ghiseul-dev-key.pem`, trusted through `dev-issuers.json`) back to the portal.
+//! (never deployed, not in template.yaml) on an origin of its own, another site than the
+//! portal's (`http://localhost:<port>` beside the portal's `http://127.0.0.1:<port>`), so
+//! that the portal's CSP `form-action`, its `SameSite` cookies and the cross-site form post
+//! back behave as they will with the real ghiseul.ro: a page where the tester confirms the
+//! 3-D Secure step, then a form that posts an assertion signed with the committed development
+//! key (`ghiseul-dev-key.pem`, trusted through `dev-issuers.json`) back to the portal.
 
 use async_trait::async_trait;
 use cazier_shared::runtime::HttpFunction;
@@ -12,16 +15,25 @@ use serde_json::json;
 
 pub const AUTHORIZE_PATH: &str = "/dev/ghiseul/autentificare";
 pub const CONFIRM_PATH: &str = "/dev/ghiseul/confirmare";
+/// The origin `infra/local/dev-issuers.json` names (what `make up` serves it on); the tests
+/// serve it on a free port and put that in its place.
+pub const DEV_ORIGIN: &str = "http://localhost:4030";
 const ISSUER: &str = "https://ghiseul.local.test";
 const KID: &str = "ghiseul-dev-1";
 
 pub struct DevGhiseul {
     key_pem: String,
+    /// The only origin it posts assertions back to (a real provider checks the redirect
+    /// against the client's registration).
+    portal_origin: String,
 }
 
 impl DevGhiseul {
-    pub fn new(key_pem: String) -> Self {
-        Self { key_pem }
+    pub fn new(key_pem: String, portal_origin: String) -> Self {
+        Self {
+            key_pem,
+            portal_origin,
+        }
     }
 }
 
@@ -57,12 +69,9 @@ fn page(title: &str, body: Markup) -> Response<Body> {
     response
 }
 
-/// Only back to the portal it came from (a path on this origin), never elsewhere.
-fn safe_return(uri: &str) -> Option<&str> {
-    let path = uri
-        .strip_prefix("http://127.0.0.1")
-        .map(|rest| rest.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit()))
-        .unwrap_or(uri);
+/// Only back to the portal's return page on its own origin, never elsewhere.
+fn safe_return<'a>(uri: &'a str, portal_origin: &str) -> Option<&'a str> {
+    let path = uri.strip_prefix(portal_origin)?;
     (path.starts_with('/') && !path.starts_with("//")).then_some(uri)
 }
 
@@ -89,7 +98,7 @@ impl HttpFunction for DevGhiseul {
         }
         let body = String::from_utf8_lossy(cazier_shared::http::body_bytes(&req)).into_owned();
         let form = fields(&body);
-        let Some(back) = safe_return(field(&form, "redirect_uri")) else {
+        let Some(back) = safe_return(field(&form, "redirect_uri"), &self.portal_origin) else {
             let mut refused = page(
                 "Unknown return address",
                 html! { p { "Start again from cazier." } },
@@ -128,16 +137,19 @@ mod tests {
     use super::safe_return;
 
     #[test]
-    fn returns_only_to_this_origin() {
-        assert!(safe_return("/cont/ghiseul/raspuns").is_some());
-        assert!(safe_return("http://127.0.0.1:3000/cont/ghiseul/raspuns").is_some());
+    fn returns_only_to_the_portal() {
+        let portal = "http://127.0.0.1:3000";
+        assert!(safe_return("http://127.0.0.1:3000/cont/ghiseul/raspuns", portal).is_some());
         for bad in [
+            "/cont/ghiseul/raspuns",
+            "http://127.0.0.1:30001/cont/ghiseul/raspuns",
+            "http://127.0.0.1:3000//evil.example/x",
             "https://evil.example/x",
             "//evil.example/x",
             "",
             "javascript:alert(1)",
         ] {
-            assert!(safe_return(bad).is_none(), "{bad}");
+            assert!(safe_return(bad, portal).is_none(), "{bad}");
         }
     }
 }

@@ -8,6 +8,8 @@ pub mod server;
 pub mod streams;
 pub mod template;
 
+pub use dev_ghiseul::DEV_ORIGIN as DEV_GHISEUL_ORIGIN;
+
 use anyhow::{anyhow, bail, Context, Result};
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::Env;
@@ -41,6 +43,9 @@ pub struct StackOptions {
     pub seed_operator: Option<(String, String, String)>,
     /// An SMTP sink (host:port) for the notices, in place of SES.
     pub mail_sink: Option<String>,
+    /// Where the development ghiseul.ro listens (its own origin, `http://localhost:<port>`,
+    /// as the issuers parameter names it); `None`: not served.
+    pub ghiseul_port: Option<u16>,
 }
 
 pub struct RunningStack {
@@ -161,11 +166,14 @@ async fn seed_operator(
     unit: &str,
 ) -> Result<()> {
     let accounts = stack_wiring(sdk, outputs).await?.accounts()?;
+    // The seeded clerk signs in with a password only (the local stack does not require a
+    // second factor; ops enrol one with `cazier-admin operator totp`).
     match cazier_shared::services::operators::create_operator(
         &*accounts,
         email,
         password,
         unit,
+        false,
         chrono::Utc::now(),
     )
     .await
@@ -331,24 +339,37 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         .await
         .with_context(|| format!("binding 127.0.0.1:{}", opts.port))?;
     let addr = listener.local_addr()?;
-    // The development ghiseul.ro (never deployed): the portal's online validation locally.
-    let mut routes = routes;
-    if let Some(root) = opts.template.parent() {
+    // The development ghiseul.ro (never deployed): the portal's online validation locally,
+    // on an origin of its own (another site than the portal's, as the real one is).
+    if let (Some(port), Some(root)) = (opts.ghiseul_port, opts.template.parent()) {
         let key = root.join("infra/local/ghiseul-dev-key.pem");
-        if let Ok(pem) = std::fs::read_to_string(&key) {
-            let dev: Arc<dyn HttpFunction> = Arc::new(dev_ghiseul::DevGhiseul::new(pem));
-            for (method, path) in [
-                ("GET", dev_ghiseul::AUTHORIZE_PATH),
-                ("POST", dev_ghiseul::CONFIRM_PATH),
-            ] {
-                let route = template::Route {
-                    method: method.into(),
-                    path: path.into(),
-                    function: "DevGhiseul".into(),
-                };
-                routes.push((route, dev.clone()));
-            }
-        }
+        let pem =
+            std::fs::read_to_string(&key).with_context(|| format!("reading {}", key.display()))?;
+        let portal = format!("http://127.0.0.1:{}", addr.port());
+        let dev: Arc<dyn HttpFunction> = Arc::new(dev_ghiseul::DevGhiseul::new(pem, portal));
+        let routes = [
+            ("GET", dev_ghiseul::AUTHORIZE_PATH),
+            ("POST", dev_ghiseul::CONFIRM_PATH),
+        ]
+        .into_iter()
+        .map(|(method, path)| {
+            let route = template::Route {
+                method: method.into(),
+                path: path.into(),
+                function: "DevGhiseul".into(),
+            };
+            (route, dev.clone())
+        })
+        .collect();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .with_context(|| format!("binding 127.0.0.1:{port} for the development ghiseul.ro"))?;
+        let router = Arc::new(server::Router { routes });
+        tasks.push(tokio::spawn(server::serve(
+            listener,
+            router,
+            stop_rx.clone(),
+        )));
     }
     let router = Arc::new(server::Router { routes });
     tasks.push(tokio::spawn(server::serve(listener, router, stop_rx)));

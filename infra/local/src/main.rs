@@ -38,6 +38,10 @@ struct Args {
     /// An SMTP sink (host:port) that receives the notices instead of SES.
     #[arg(long)]
     mail_sink: Option<String>,
+    /// Where the development ghiseul.ro listens (its origin, http://localhost:<port>, is the
+    /// one infra/local/dev-issuers.json names).
+    #[arg(long, default_value_t = 4030)]
+    ghiseul_port: u16,
 }
 
 fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -69,6 +73,7 @@ async fn main() -> Result<()> {
         parameters: args.parameters.iter().cloned().collect::<HashMap<_, _>>(),
         seed_operator: seed_operator.clone(),
         mail_sink: args.mail_sink.clone(),
+        ghiseul_port: Some(args.ghiseul_port),
     })
     .await
     .context("starting the local stack")?;
@@ -100,10 +105,14 @@ async fn main() -> Result<()> {
         .find(|i| i.provider == cazier_shared::oidc::PROVIDER);
     if let Some(issuer) = roeid {
         println!(
-            "  ROeID (dev):    {} (oidc-provider; sign in with the account's CNP as the login)",
+            "  ROeID (dev):    {} (oidc-provider; sign in with CNP/Surname/Given names as the login)",
             issuer.issuer
         );
     }
+    println!(
+        "  ghiseul.ro (dev): http://localhost:{} (type the card holder's CNP and names)",
+        args.ghiseul_port
+    );
     if let Some((email, _, unit)) = &seed_operator {
         println!("  operator:       {email} ({unit})");
     }

@@ -139,7 +139,7 @@ impl Router {
             .with_request_context(RequestContext::ApiGatewayV2(context));
         // lambda_http keeps the raw path beside the URI, as API Gateway sends it.
         request = request.with_raw_http_path(path.clone());
-        let response = function.handle(request).await;
+        let response = function.serve(request).await;
         tracing::debug!(
             route = %format!("{} {}", route.method, route.path),
             status = response.status().as_u16(),

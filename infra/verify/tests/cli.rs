@@ -18,7 +18,11 @@ async fn issue() -> Issued {
     let memory = Memory::new(chrono::Utc::now()).await;
     let account = cazier_e2e::citizen_account(&cazier_e2e::random_cnp());
     use cazier_shared::ports::AccountStore;
-    memory.accounts.create(&account).await.unwrap();
+    memory
+        .accounts
+        .create(&account, chrono::Utc::now())
+        .await
+        .unwrap();
     let principal = cazier_shared::domain::Principal {
         account_id: account.account_id.clone(),
         role: account.role,

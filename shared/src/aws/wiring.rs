@@ -5,8 +5,8 @@
 //! live in `template.yaml` only.
 
 use super::dynamo::{
-    DynamoAccounts, DynamoAudit, DynamoCertificates, DynamoPresentations, DynamoRecords,
-    DynamoRequests, DynamoSessions, DynamoShares,
+    DynamoAccounts, DynamoAudit, DynamoCertificates, DynamoPending, DynamoPresentations,
+    DynamoRecords, DynamoRequests, DynamoSessions, DynamoShares,
 };
 use super::kms::KmsSigner;
 use super::s3::S3Blobs;
@@ -17,7 +17,7 @@ use crate::ports::{
 };
 use crate::privacy::Privacy;
 use crate::services::trust::ChainSource;
-use crate::wiring::{PortSource, RecordsTable, SessionsTable};
+use crate::wiring::{PendingTable, PortSource, RecordsTable, SessionsTable};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -109,6 +109,14 @@ impl PortSource for Wiring {
 
     fn presentations(&self) -> Result<Arc<dyn PresentationResults>, ConfigError> {
         Ok(Arc::new(DynamoPresentations::new(
+            &self.sdk,
+            self.env.require(vars::SESSIONS_TABLE)?,
+            self.privacy.clone(),
+        )))
+    }
+
+    fn pending(&self) -> Result<Arc<dyn PendingTable>, ConfigError> {
+        Ok(Arc::new(DynamoPending::new(
             &self.sdk,
             self.env.require(vars::SESSIONS_TABLE)?,
             self.privacy.clone(),

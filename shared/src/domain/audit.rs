@@ -95,6 +95,62 @@ impl AuditEvent {
         })
     }
 
+    /// A clerk saw a citizen's registered data: in the citizen's history (which clerk, which
+    /// unit, how they got there) and in the clerk's (which account).
+    pub fn viewed(
+        account_id: &AccountId,
+        operator_id: &AccountId,
+        unit: Option<&str>,
+        how: &str,
+        at: DateTime<Utc>,
+    ) -> [Self; 2] {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut seen = details([("operator_id", operator_id.as_str()), ("how", how)]);
+        if let Some(unit) = unit {
+            seen.insert("unit".into(), unit.into());
+        }
+        let mut by = seen.clone();
+        by.insert("account_id".into(), account_id.to_string());
+        [
+            Self {
+                subject: AuditSubject::Account(account_id.clone()),
+                at,
+                event: AuditEventKind::Viewed,
+                id: id.clone(),
+                details: seen,
+            },
+            Self {
+                subject: AuditSubject::Operator(operator_id.clone()),
+                at,
+                event: AuditEventKind::Viewed,
+                id,
+                details: by,
+            },
+        ]
+    }
+
+    /// The password was changed (`how`: by its holder, by a reset link, by ops).
+    pub fn password_changed(account_id: &AccountId, how: &str, at: DateTime<Utc>) -> Self {
+        Self {
+            subject: AuditSubject::Account(account_id.clone()),
+            at,
+            event: AuditEventKind::PasswordChanged,
+            id: uuid::Uuid::new_v4().to_string(),
+            details: details([("how", how)]),
+        }
+    }
+
+    /// Ops changed the account's access (`what`: disabled, enabled, second factor enrolled).
+    pub fn access_changed(account_id: &AccountId, what: &str, by: &str, at: DateTime<Utc>) -> Self {
+        Self {
+            subject: AuditSubject::Account(account_id.clone()),
+            at,
+            event: AuditEventKind::AccessChanged,
+            id: uuid::Uuid::new_v4().to_string(),
+            details: details([("what", what), ("by", by)]),
+        }
+    }
+
     pub fn revoked(number: &CertificateNumber, reason: &str, by: &str, at: DateTime<Utc>) -> Self {
         Self {
             subject: AuditSubject::Certificate(number.clone()),

@@ -61,6 +61,15 @@ string_enum!(
 );
 
 string_enum!(
+    /// Where a session was opened: a bearer token of the JSON API, or the portal's cookie.
+    /// Each works only where it was opened.
+    SessionChannel {
+        Api = "API",
+        Portal = "PORTAL",
+    }
+);
+
+string_enum!(
     AccountStatus {
         PendingValidation = "PENDING_VALIDATION",
         Validated = "VALIDATED",
@@ -129,6 +138,13 @@ string_enum!(
         SharedAccessed = "SHARED_ACCESSED",
         /// A certificate presented from a wallet (OpenID4VP) to our verifier.
         WalletPresented = "WALLET_PRESENTED",
+        /// A clerk saw a citizen's registered data (CNP, document): in the citizen's history
+        /// and the clerk's.
+        Viewed = "VIEWED",
+        /// The account's password was changed or reset (never the password).
+        PasswordChanged = "PASSWORD_CHANGED",
+        /// Ops disabled or enabled an account, or enrolled its second factor.
+        AccessChanged = "ACCESS_CHANGED",
     }
 );
 
@@ -195,6 +211,7 @@ mod tests {
     #[test]
     fn every_code_has_one_string_both_ways() {
         round_trips(Role::ALL);
+        round_trips(SessionChannel::ALL);
         round_trips(AccountStatus::ALL);
         round_trips(ValidationMethod::ALL);
         round_trips(RequestStatus::ALL);

@@ -10,21 +10,25 @@ pub mod notice;
 pub mod presentation;
 pub mod share;
 pub mod text;
+pub mod totp;
 
 pub use audit::{AuditEvent, AuditSubject};
 pub use codes::{
     AccountStatus, AuditEventKind, CertificateStatus, DocumentResult, RejectionCode, RequestStatus,
-    Role, ShareStatus, ValidationMethod, VerificationResult,
+    Role, SessionChannel, ShareStatus, ValidationMethod, VerificationResult,
 };
 pub use form::{FieldError, Form};
 pub use ids::{AccountId, RequestId, ShareId};
 pub use notice::Notice;
 pub use presentation::PresentationOutcome;
 pub use share::Share;
+pub use totp::TotpSecret;
 
 pub use cnp::{Cnp, CnpError};
 pub use cui::{Cui, CuiError};
-pub use text::{CounterCode, Email, IdDocument, Name, Password, ShareCode, TextError};
+pub use text::{
+    ConfirmationCode, CounterCode, Email, IdDocument, Name, Password, ShareCode, TextError,
+};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use chrono_tz::Europe::Bucharest;
@@ -76,6 +80,33 @@ pub struct Account {
     pub validation: Option<Validation>,
     /// Operators only: the police unit they work for.
     pub unit: Option<String>,
+    /// Citizens not yet validated: the account is deleted then (its e-mail and counter code
+    /// freed). Accounts stored before this existed expire [`UNVALIDATED_ACCOUNT_TTL`] after
+    /// their creation.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Ops disabled it (a clerk who left): it cannot sign in, and its sessions were ended.
+    pub disabled: bool,
+    /// Operators: the secret of their second factor (TOTP, RFC 6238), once enrolled.
+    pub totp: Option<TotpSecret>,
+}
+
+/// How long an account may wait for validation before it is deleted: time to visit a counter.
+pub const UNVALIDATED_ACCOUNT_TTL: chrono::Duration = chrono::Duration::days(30);
+
+impl Account {
+    /// When an unvalidated citizen's account stops existing; `None` for validated accounts
+    /// and operators.
+    pub fn expiry(&self) -> Option<DateTime<Utc>> {
+        (self.role == Role::Citizen && self.status == AccountStatus::PendingValidation).then(|| {
+            self.expires_at
+                .unwrap_or(self.created_at + UNVALIDATED_ACCOUNT_TTL)
+        })
+    }
+
+    /// An unvalidated account past its time: as if it did not exist.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expiry().is_some_and(|at| at <= now)
+    }
 }
 
 /// The purposes a certificate can be requested for.

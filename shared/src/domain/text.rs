@@ -22,6 +22,8 @@ pub enum TextError {
     TooLong,
     #[error("must not contain control characters")]
     ControlCharacters,
+    #[error("must not contain invisible or text-direction characters")]
+    InvisibleCharacters,
     #[error("a CI series is 2 letters")]
     IdSeries,
     #[error("a CI number is 6 digits")]
@@ -63,6 +65,13 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whose account, without giving the address away: `a***@example.ro`.
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
+        let first: String = local.chars().take(1).collect();
+        format!("{first}***@{domain}")
+    }
 }
 
 /// A password as typed, before hashing. Never stored or logged.
@@ -101,19 +110,72 @@ pub fn normalise_romanian(input: &str) -> String {
     input.trim().nfc().map(comma_below).collect()
 }
 
-/// A person's or place's name: NFC, trimmed, comma-below ș ț, 1 to 100 characters, no controls.
+/// Characters that print as nothing, or that reorder the text around them: format
+/// characters (Unicode category Cf: bidi embeddings, overrides and isolates, zero-width
+/// spaces and joiners, the soft hyphen, tags), line and paragraph separators, private-use
+/// characters, and the letters and marks fonts draw as blank (Hangul fillers, variation
+/// selectors, the braille blank). In a name they would let two different-looking names
+/// compare equal, or one name print as another.
+pub fn is_hidden(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x00AD
+            | 0x034F
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x2028..=0x202E
+            | 0x2060..=0x206F
+            | 0x2800
+            | 0x3164
+            | 0xE000..=0xF8FF
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+            | 0xE0100..=0xE01EF
+            | 0xF0000..=0x10FFFF
+    ) || (c as u32 & 0xFFFE) == 0xFFFE
+        || (0xFDD0..=0xFDEF).contains(&(c as u32))
+}
+
+/// A person's or place's name: NFC, trimmed, comma-below ș ț, every kind of space as one
+/// plain space, 1 to 100 characters, no control, invisible or text-direction characters.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Name(String);
 
 impl Name {
     pub fn parse(input: &str) -> Result<Self, TextError> {
-        let normalised = normalise_romanian(input);
+        if input.chars().any(char::is_control) {
+            return Err(TextError::ControlCharacters);
+        }
+        if input.chars().any(is_hidden) {
+            return Err(TextError::InvisibleCharacters);
+        }
+        let mut normalised = String::with_capacity(input.len());
+        for c in normalise_romanian(input).chars() {
+            let c = if c.is_whitespace() { ' ' } else { c };
+            if !(c == ' ' && normalised.ends_with(' ')) {
+                normalised.push(c);
+            }
+        }
         if normalised.is_empty() {
             return Err(TextError::Empty);
-        }
-        if normalised.chars().any(char::is_control) {
-            return Err(TextError::ControlCharacters);
         }
         if normalised.chars().count() > MAX_NAME_CHARS {
             return Err(TextError::TooLong);
@@ -124,6 +186,27 @@ impl Name {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether `other` is the same name as far as identity evidence goes: equal after NFC,
+    /// comma-below ș ț, case, and with hyphens (of any kind) and spaces as one separator
+    /// ("ȘTEFĂNESCU ANA MARIA" is "Ştefănescu Ana-Maria"; "Stefanescu" is not "Ștefănescu").
+    pub fn same_as(&self, other: &Name) -> bool {
+        folded(&self.0) == folded(&other.0)
+    }
+}
+
+/// A name as [`Name::same_as`] compares it.
+fn folded(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let separator =
+            c.is_whitespace() || matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}');
+        let c = if separator { ' ' } else { c };
+        if !(c == ' ' && (out.is_empty() || out.ends_with(' '))) {
+            out.push(c);
+        }
+    }
+    out.trim_end().to_owned()
 }
 
 impl std::fmt::Debug for Name {
@@ -224,6 +307,37 @@ impl CounterCode {
     }
 }
 
+/// The code e-mailed to confirm an address at registration: 8 Crockford letters (40 bits),
+/// shown as `ABCD-EFGH`, single use, five tries. A bearer secret: never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConfirmationCode(String);
+
+impl ConfirmationCode {
+    pub fn random() -> Self {
+        Self(crockford_random(8))
+    }
+
+    /// Accepts the code as typed: case, spaces and dashes ignored (see [`crockford_parse`]).
+    pub fn parse(input: &str) -> Option<Self> {
+        crockford_parse(input, 8).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// As e-mailed: `ABCD-EFGH`.
+    pub fn grouped(&self) -> String {
+        format!("{}-{}", &self.0[..4], &self.0[4..])
+    }
+}
+
+impl std::fmt::Debug for ConfirmationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConfirmationCode(…)")
+    }
+}
+
 /// Letters of a share code: 13 × 5 = 65 random bits. With ten million codes active, a guess
 /// finds one with odds of 1 in 3.7 × 10^12; at ten guesses a minute per client (the access
 /// throttle) that is about 700,000 years of guessing per client.
@@ -320,6 +434,57 @@ mod tests {
             Name::parse("Ana\nPop").unwrap_err(),
             TextError::ControlCharacters
         );
+    }
+
+    #[test]
+    fn names_reject_invisible_and_direction_characters() {
+        for hidden in [
+            "Ana\u{200B}Pop",         // zero-width space
+            "Ana\u{200D}",            // zero-width joiner
+            "\u{202E}uciP",           // right-to-left override
+            "Pop\u{2066}Ana\u{2069}", // isolates
+            "Ana\u{00AD}Maria",       // soft hyphen
+            "Ana\u{FEFF}",            // BOM
+            "Ana\u{E0041}",           // tag letter
+            "Ana\u{3164}",            // Hangul filler
+            "Ana\u{2028}Pop",         // line separator
+            "Ana\u{E000}",            // private use
+        ] {
+            assert_eq!(
+                Name::parse(hidden).unwrap_err(),
+                TextError::InvisibleCharacters,
+                "{hidden:?}"
+            );
+        }
+        // Other spaces become one plain space.
+        assert_eq!(
+            Name::parse("Ana\u{00A0}\u{2003} Maria").unwrap().as_str(),
+            "Ana Maria"
+        );
+    }
+
+    #[test]
+    fn names_compare_as_evidence_spells_them() {
+        let n = |s: &str| Name::parse(s).unwrap();
+        assert!(n("Ştefănescu").same_as(&n("ȘTEFĂNESCU")));
+        assert!(n("Ana-Maria").same_as(&n("ANA MARIA")));
+        assert!(n("Ana - Maria").same_as(&n("ana\u{2011}maria")));
+        assert!(n("s\u{327}tefan").same_as(&n("Ștefan")));
+        assert!(!n("Stefanescu").same_as(&n("Ștefănescu")));
+        assert!(!n("Ana").same_as(&n("Ana-Maria")));
+        assert!(!n("Orice Nume").same_as(&n("Real Victim")));
+    }
+
+    #[test]
+    fn confirmation_codes_read_back_as_typed_and_never_print() {
+        let code = ConfirmationCode::random();
+        assert_eq!(code.grouped().len(), 9);
+        assert_eq!(
+            ConfirmationCode::parse(&code.grouped().to_lowercase()),
+            Some(code.clone())
+        );
+        assert_eq!(ConfirmationCode::parse("ABCD-EFG"), None);
+        assert!(!format!("{code:?}").contains(code.as_str()));
     }
 
     #[test]

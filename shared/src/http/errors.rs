@@ -1,8 +1,9 @@
 //! The one place where each operation's error becomes an HTTP answer.
 
 use super::ApiError;
-use crate::services::accounts::{LoginError, RegisterError, SessionError};
+use crate::services::accounts::{ConfirmError, LoginError, RegisterError, SessionError};
 use crate::services::ghiseul::GhiseulError;
+use crate::services::passwords::{ChangePasswordError, ResetError};
 use crate::services::requests::{OwnedError, SubmitError};
 use crate::services::shares::{AccessError, ShareError};
 use crate::services::validation::{CounterValidationError, LookupError};
@@ -24,16 +25,59 @@ fn already_validated() -> ApiError {
     }
 }
 
+fn name_mismatch() -> ApiError {
+    ApiError::Unprocessable {
+        code: "NAME_MISMATCH",
+        detail: "The identity was proven for the account's CNP, but under other names than the \
+                 ones registered. Nothing changed. Check the spelling of your names, or have the \
+                 account validated at a police counter, where the clerk reads them off your \
+                 identity document."
+            .into(),
+    }
+}
+
+fn cnp_already_validated() -> ApiError {
+    ApiError::Conflict {
+        code: "CNP_ALREADY_VALIDATED",
+        detail: "Another account is validated for this CNP. Sign in to that account, reset its \
+                 password if you lost it, or go to a police counter."
+            .into(),
+        extra: None,
+    }
+}
+
 impl From<RegisterError> for ApiError {
     fn from(e: RegisterError) -> Self {
         match e {
             RegisterError::Invalid(errors) => ApiError::Invalid(errors),
-            RegisterError::AccountExists => ApiError::Conflict {
+            RegisterError::Throttled { retry_after_secs } => {
+                ApiError::Throttled { retry_after_secs }
+            }
+            RegisterError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<ConfirmError> for ApiError {
+    fn from(e: ConfirmError) -> Self {
+        match e {
+            ConfirmError::InvalidCode => ApiError::Unprocessable {
+                code: "INVALID_CODE",
+                detail: "The code is wrong, expired or used up (five tries); register again to \
+                         get a new one."
+                    .into(),
+            },
+            ConfirmError::AccountExists => ApiError::Conflict {
                 code: "ACCOUNT_EXISTS",
-                detail: "An account with this e-mail address or CNP already exists.".into(),
+                detail: "This e-mail address has an account already; sign in, or reset its \
+                         password."
+                    .into(),
                 extra: None,
             },
-            RegisterError::Unavailable(e) => e.into(),
+            ConfirmError::Throttled { retry_after_secs } => {
+                ApiError::Throttled { retry_after_secs }
+            }
+            ConfirmError::Unavailable(e) => e.into(),
         }
     }
 }
@@ -43,7 +87,55 @@ impl From<LoginError> for ApiError {
         match e {
             LoginError::Throttled { retry_after_secs } => ApiError::Throttled { retry_after_secs },
             LoginError::InvalidCredentials => ApiError::InvalidCredentials,
+            LoginError::SecondFactorRequired { .. } => ApiError::Unauthorized {
+                code: "TOTP_REQUIRED",
+                detail: "Operators sign in with the current code of their authenticator app: \
+                         send it as 'totp' with the e-mail and password."
+                    .into(),
+            },
+            LoginError::SecondFactorNotEnrolled => ApiError::Forbidden {
+                code: "TOTP_NOT_ENROLLED",
+                detail: "This operator account has no second factor; ops must enrol one \
+                         (cazier-admin operator totp)."
+                    .into(),
+            },
+            LoginError::Disabled => ApiError::Forbidden {
+                code: "ACCOUNT_DISABLED",
+                detail: "This account is disabled.".into(),
+            },
             LoginError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for ApiError {
+    fn from(e: ChangePasswordError) -> Self {
+        match e {
+            ChangePasswordError::Invalid(errors) => ApiError::Invalid(errors),
+            ChangePasswordError::WrongPassword => ApiError::invalid(
+                "current_password",
+                "WRONG_PASSWORD",
+                "The current password is wrong.",
+            ),
+            ChangePasswordError::Throttled { retry_after_secs } => {
+                ApiError::Throttled { retry_after_secs }
+            }
+            ChangePasswordError::NoAccount => ApiError::Unauthenticated,
+            ChangePasswordError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<ResetError> for ApiError {
+    fn from(e: ResetError) -> Self {
+        match e {
+            ResetError::Invalid(errors) => ApiError::Invalid(errors),
+            ResetError::InvalidLink => ApiError::Unprocessable {
+                code: "INVALID_RESET_LINK",
+                detail: "The reset link is wrong, expired or used; ask for a new one.".into(),
+            },
+            ResetError::Throttled { retry_after_secs } => ApiError::Throttled { retry_after_secs },
+            ResetError::Unavailable(e) => e.into(),
         }
     }
 }
@@ -67,6 +159,12 @@ impl From<GhiseulError> for ApiError {
                          validation again."
                     .into(),
             },
+            GhiseulError::StartedElsewhere => ApiError::Unprocessable {
+                code: "INVALID_ASSERTION",
+                detail: "This validation was started elsewhere; start it again here.".into(),
+            },
+            GhiseulError::NameMismatch => name_mismatch(),
+            GhiseulError::CnpAlreadyValidated => cnp_already_validated(),
             GhiseulError::NoAccount => ApiError::Unauthenticated,
             // A deployment without a ghiseul.ro issuer: the route is down, not the client wrong.
             GhiseulError::NotConfigured => {
@@ -77,11 +175,21 @@ impl From<GhiseulError> for ApiError {
     }
 }
 
+fn not_looked_up() -> ApiError {
+    ApiError::Forbidden {
+        code: "LOOKUP_REQUIRED",
+        detail: "Look the citizen up by the counter code they show (POST /v1/operator/lookups) \
+                 in this session first."
+            .into(),
+    }
+}
+
 impl From<LookupError> for ApiError {
     fn from(e: LookupError) -> Self {
         match e {
             LookupError::Invalid(errors) => ApiError::Invalid(errors),
             LookupError::NotFound => ApiError::NotFound,
+            LookupError::NotLookedUp => not_looked_up(),
             LookupError::NoOperator => ApiError::Unauthenticated,
             LookupError::Unavailable(e) => e.into(),
         }
@@ -104,6 +212,8 @@ impl From<CounterValidationError> for ApiError {
                     .into(),
             },
             CounterValidationError::AlreadyValidated => already_validated(),
+            CounterValidationError::NotLookedUp => not_looked_up(),
+            CounterValidationError::CnpAlreadyValidated => cnp_already_validated(),
             CounterValidationError::NoOperator => ApiError::Unauthenticated,
             CounterValidationError::Unavailable(e) => e.into(),
         }

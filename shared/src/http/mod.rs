@@ -9,7 +9,7 @@ pub use crate::services::verification::MAX_PDF_BYTES;
 pub use problem::{ApiError, UNAVAILABLE_RETRY_AFTER_SECS};
 
 use crate::crypto::sha256_hex;
-use crate::domain::Role;
+use crate::domain::{Role, SessionChannel};
 use crate::ports::{Clock, SessionStore};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -63,6 +63,19 @@ pub fn html_response(html: String, csp: &str, cache_control: &'static str) -> Re
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(cache_control),
+    );
+    response
+}
+
+/// HSTS for two years on the service's host and below (RFC 6797): after one visit, a browser
+/// never talks to it over plain HTTP, so nobody on the path can strip TLS from a sign-in.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
+
+/// Adds the headers every answer carries, whatever produced it.
+pub fn with_transport_security(mut response: Response<Body>) -> Response<Body> {
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
     );
     response
 }
@@ -133,12 +146,14 @@ pub async fn authenticate(
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
         .ok_or(ApiError::Unauthenticated)?;
-    session_principal(token, sessions, clock).await
+    session_principal(token, SessionChannel::Api, sessions, clock).await
 }
 
-/// Resolves a session token (from a bearer header or the portal's cookie) to a live session.
+/// Resolves a session token (from a bearer header or the portal's cookie) to a live session
+/// opened on that channel: an API token is no portal cookie, and the reverse.
 pub async fn session_principal(
     token: &str,
+    channel: SessionChannel,
     sessions: &dyn SessionStore,
     clock: &dyn Clock,
 ) -> Result<Principal, ApiError> {
@@ -151,7 +166,7 @@ pub async fn session_principal(
         .await
         .map_err(ApiError::unavailable)?
         .ok_or(ApiError::Unauthenticated)?;
-    if session.expires_at <= clock.now() {
+    if session.expires_at <= clock.now() || session.channel != channel {
         return Err(ApiError::Unauthenticated);
     }
     Ok(Principal {

@@ -29,6 +29,9 @@ pub enum ApiError {
     Unauthenticated,
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// 401 with its own code (a sign-in that needs more than the password).
+    #[error("unauthorized: {code}")]
+    Unauthorized { code: &'static str, detail: String },
     #[error("forbidden: {code}")]
     Forbidden { code: &'static str, detail: String },
     #[error("not found")]
@@ -103,6 +106,7 @@ impl ApiError {
                 "Invalid credentials",
                 "The e-mail address or the password is wrong.".to_owned(),
             ),
+            ApiError::Unauthorized { code, detail } => (401, *code, "Unauthorized", detail.clone()),
             ApiError::Forbidden { code, detail } => (403, *code, "Forbidden", detail.clone()),
             ApiError::NotFound => (
                 404,

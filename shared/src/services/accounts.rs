@@ -1,16 +1,23 @@
-//! Registration, sessions and the citizen's own account.
+//! Registration (confirmed by an e-mailed code), sessions and the citizen's own account.
+//! Registration never says whether an address or a CNP is known: it always answers that a
+//! code was sent, and the account exists only once the code comes back.
 
-use super::{as_rfc3339, retry_after, unavailable_from_ports, Unavailable};
+use super::{as_rfc3339, retry_after, throttled, unavailable_from_ports, Unavailable};
 use crate::crypto::{
-    hash_password, new_token, sha256_hex, verify_password, verify_password_against_nothing,
+    constant_time_eq, hash_password, new_token, sha256_hex, verify_password,
+    verify_password_against_nothing,
 };
 use crate::domain::form::present;
 use crate::domain::{
-    Account, AccountId, AccountStatus, Cnp, CounterCode, Email, FieldError, Form, IdDocument, Name,
-    Password, Person, Principal, Role, ValidationMethod,
+    bucharest_date, Account, AccountId, AccountStatus, Cnp, ConfirmationCode, CounterCode, Email,
+    FieldError, Form, IdDocument, Name, Notice, Password, Person, Principal, Role, SessionChannel,
+    TotpSecret, ValidationMethod, UNVALIDATED_ACCOUNT_TTL,
 };
-use crate::ports::{AccountStore, Clock, CreateOutcome, Session, SessionStore, Throttle};
-use chrono::{DateTime, Duration, Utc};
+use crate::ports::{
+    AccountStore, AccountTicket, AccountTickets, Clock, CreateOutcome, Mailer, PendingRegistration,
+    Registrations, Session, SessionStore, Throttle,
+};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -30,6 +37,22 @@ pub const LOGIN_DAY_SECS: u64 = 24 * 3600;
 /// How long a device that signed in is remembered (it then passes the e-mail-wide and
 /// address-wide limits, so nobody else's guessing can lock its owner out).
 pub const DEVICE_TTL: Duration = Duration::days(90);
+/// How long the e-mailed code of a registration works.
+pub const REGISTRATION_TTL: Duration = Duration::minutes(30);
+/// Codes that may be tried against one registration; the fifth wrong one spends it.
+pub const CODE_TRIES: u32 = 5;
+/// Registrations from one source address per hour. Generous: mobile networks put thousands
+/// of phones behind one address, and a registration reveals nothing (the e-mail limit below
+/// is what stops a mailbox being flooded).
+pub const REGISTRATIONS_PER_ADDRESS: u32 = 200;
+/// Registrations (so e-mails) for one mailbox from one source address per hour: nobody can
+/// flood a mailbox from one place, and nobody elsewhere can use up its owner's tries.
+pub const REGISTRATIONS_PER_EMAIL: u32 = 5;
+/// Wrong confirmation codes from one source address per hour.
+pub const CONFIRMATION_FAILURES_PER_ADDRESS: u32 = 100;
+pub const HOUR_SECS: u64 = 3600;
+/// How long a sign-in waits for the operator's TOTP code after the right password.
+pub const SECOND_FACTOR_TTL: Duration = Duration::minutes(5);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +89,14 @@ pub struct RegisterDto {
     pub id_document: IdDocumentDto,
 }
 
+/// The e-mailed code, as typed, for the address it was sent to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmDto {
+    pub email: String,
+    pub code: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginDto {
@@ -75,6 +106,9 @@ pub struct LoginDto {
     /// cookie).
     #[serde(default, deserialize_with = "present")]
     pub device_token: Option<String>,
+    /// Operators enrolled in a second factor: the current code of their authenticator app.
+    #[serde(default, deserialize_with = "present")]
+    pub totp: Option<String>,
 }
 
 fn parse_person(dto: &RegisterDto, form: &mut Form) -> Option<Person> {
@@ -125,6 +159,8 @@ pub struct AccountView {
     pub first_name: Option<String>,
     pub cnp_masked: Option<String>,
     pub validation: Option<ValidationView>,
+    /// An unvalidated account is deleted after this day (Bucharest) unless validated.
+    pub validate_before: Option<NaiveDate>,
 }
 
 impl From<&Account> for AccountView {
@@ -140,15 +176,37 @@ impl From<&Account> for AccountView {
                 method: v.method,
                 validated_at: v.validated_at,
             }),
+            validate_before: a.expiry().map(last_day_before),
         }
     }
 }
 
+/// The last Bucharest day an account expiring at `at` still exists.
+fn last_day_before(at: DateTime<Utc>) -> NaiveDate {
+    bucharest_date(at - Duration::seconds(1))
+}
+
+/// Registration's answer: the same whatever was known before.
+#[derive(Debug, Serialize)]
+pub struct ConfirmationSent {
+    pub status: &'static str,
+}
+
+impl ConfirmationSent {
+    fn new() -> Self {
+        Self {
+            status: "CONFIRMATION_SENT",
+        }
+    }
+}
+
+/// The account a confirmed registration became.
 #[derive(Debug, Serialize)]
 pub struct Registered {
     pub account_id: AccountId,
     pub status: AccountStatus,
     pub counter_code: String,
+    pub validate_before: NaiveDate,
 }
 
 #[derive(Debug, Serialize)]
@@ -165,9 +223,22 @@ pub struct SessionCreated {
 pub enum RegisterError {
     #[error("invalid fields")]
     Invalid(Vec<FieldError>),
-    /// The e-mail or the CNP is registered already (one answer for both).
-    #[error("an account with this e-mail address or CNP exists")]
+    #[error("throttled")]
+    Throttled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmError {
+    /// Wrong, expired, spent or for another address: one answer for all.
+    #[error("invalid code")]
+    InvalidCode,
+    /// The address got an account meanwhile (the code proved it is the caller's).
+    #[error("an account with this e-mail address exists")]
     AccountExists,
+    #[error("throttled")]
+    Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Unavailable(Unavailable),
 }
@@ -177,9 +248,19 @@ pub enum LoginError {
     /// Too many failures for this e-mail or from this address in the window.
     #[error("throttled")]
     Throttled { retry_after_secs: u64 },
-    /// Unknown e-mail or wrong password (one answer for both).
+    /// Unknown e-mail or wrong password (one answer for both), or a wrong second factor.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The password was right; an operator must also give their TOTP code. The ticket lets
+    /// the portal ask for it on a second page without keeping the password.
+    #[error("second factor required")]
+    SecondFactorRequired { ticket: String },
+    /// An operator without a second factor where the deployment requires one.
+    #[error("second factor not enrolled")]
+    SecondFactorNotEnrolled,
+    /// Ops disabled the account (said only to whoever knows its password).
+    #[error("account disabled")]
+    Disabled,
     #[error(transparent)]
     Unavailable(Unavailable),
 }
@@ -194,25 +275,53 @@ pub enum SessionError {
     Unavailable(Unavailable),
 }
 
-unavailable_from_ports!(RegisterError, LoginError, SessionError);
+unavailable_from_ports!(RegisterError, ConfirmError, LoginError, SessionError);
 
 pub struct AccountService {
     pub accounts: Arc<dyn AccountStore>,
     pub sessions: Arc<dyn SessionStore>,
+    pub tickets: Arc<dyn AccountTickets>,
+    pub registrations: Arc<dyn Registrations>,
     pub throttle: Arc<dyn Throttle>,
+    pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
+    /// Linked from e-mails (the password-reset page).
+    pub portal_url: String,
+    /// Operators without a second factor may not sign in (true deployed).
+    pub require_operator_totp: bool,
 }
 
 /// Argon2 takes tens of milliseconds of CPU: off the async workers.
-async fn hash_off_thread(password: Password) -> Result<String, Unavailable> {
+pub(super) async fn hash_off_thread(password: Password) -> Result<String, Unavailable> {
     tokio::task::spawn_blocking(move || hash_password(password.expose()))
         .await
         .map_err(|e| Unavailable::Internal(e.to_string()))?
         .map_err(|e| Unavailable::Internal(e.to_string()))
 }
 
+/// Checks a password against an account's hash (or wastes the same time for none).
+pub(super) async fn password_matches(password: String, account: Option<&Account>) -> bool {
+    match account.map(|a| a.password_hash.clone()) {
+        Some(stored) => tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+            .await
+            .unwrap_or(false),
+        None => {
+            // Same work for an unknown e-mail: the answer time tells nothing.
+            let _ = tokio::task::spawn_blocking(move || verify_password_against_nothing(&password))
+                .await;
+            false
+        }
+    }
+}
+
 impl AccountService {
-    pub async fn register(&self, dto: RegisterDto) -> Result<Registered, RegisterError> {
+    /// Starts a registration: e-mails a code to a new address, or tells an address that has an
+    /// account so. The answer is the same either way, and so is the work done.
+    pub async fn register(
+        &self,
+        dto: RegisterDto,
+        source: &str,
+    ) -> Result<ConfirmationSent, RegisterError> {
         let mut form = Form::default();
         let email = form.take("email", "INVALID_EMAIL", Email::parse(&dto.email));
         let password = form.take(
@@ -225,36 +334,130 @@ impl AccountService {
         let (Some(email), Some(password), Some(person)) = (email, password, person) else {
             return Err(Unavailable::Internal("a form without errors lacks a field".into()).into());
         };
+        let now = self.clock.now();
+        for (key, limit) in [
+            (format!("register-from:{source}"), REGISTRATIONS_PER_ADDRESS),
+            (
+                format!("register-to:{}|{source}", email.as_str()),
+                REGISTRATIONS_PER_EMAIL,
+            ),
+        ] {
+            if let Err(retry_after_secs) =
+                throttled(&*self.throttle, &key, limit, HOUR_SECS, now).await?
+            {
+                return Err(RegisterError::Throttled { retry_after_secs });
+            }
+        }
         let password_hash = hash_off_thread(password).await?;
-        // A fresh counter code collides with an existing one about once in 10^12 draws; a
-        // conflict is retried with a new code, a duplicate e-mail or CNP is not.
+        let existing = self
+            .accounts
+            .find_by_email(&email)
+            .await?
+            .filter(|a| !a.expired(now));
+        let notice = if existing.is_some() {
+            Notice::already_registered(&email, &self.portal_url)
+        } else {
+            let code = ConfirmationCode::random();
+            self.registrations
+                .put_registration(&PendingRegistration {
+                    email: email.clone(),
+                    password_hash,
+                    person,
+                    code_hash: sha256_hex(code.as_str().as_bytes()),
+                    tries: 0,
+                    expires_at: now + REGISTRATION_TTL,
+                })
+                .await?;
+            Notice::confirmation_code(&email, &code, REGISTRATION_TTL.num_minutes())
+        };
+        self.mailer
+            .send(&notice)
+            .await
+            .map_err(|e| Unavailable::Internal(e.to_string()))?;
+        tracing::info!(known = existing.is_some(), "registration e-mail sent");
+        Ok(ConfirmationSent::new())
+    }
+
+    /// Confirms a registration with its e-mailed code: the account now exists. Each try is
+    /// counted before the code is compared, so parallel guesses get five tries in all.
+    pub async fn confirm(&self, dto: ConfirmDto, source: &str) -> Result<Registered, ConfirmError> {
+        let now = self.clock.now();
+        let failures = format!("confirm-from:{source}");
+        if let Err(retry_after_secs) = throttled(
+            &*self.throttle,
+            &failures,
+            CONFIRMATION_FAILURES_PER_ADDRESS,
+            HOUR_SECS,
+            now,
+        )
+        .await?
+        {
+            self.throttle.refund(&failures, HOUR_SECS, now).await?;
+            return Err(ConfirmError::Throttled { retry_after_secs });
+        }
+        let (Ok(email), Some(code)) =
+            (Email::parse(&dto.email), ConfirmationCode::parse(&dto.code))
+        else {
+            return Err(ConfirmError::InvalidCode);
+        };
+        let Some(pending) = self.registrations.try_registration(&email, now).await? else {
+            return Err(ConfirmError::InvalidCode);
+        };
+        let code_hash = sha256_hex(code.as_str().as_bytes());
+        if pending.tries > CODE_TRIES
+            || !constant_time_eq(pending.code_hash.as_bytes(), code_hash.as_bytes())
+        {
+            tracing::warn!(tries = pending.tries, "wrong confirmation code");
+            return Err(ConfirmError::InvalidCode);
+        }
+        if !self
+            .registrations
+            .take_registration(&email, &code_hash)
+            .await?
+        {
+            return Err(ConfirmError::InvalidCode);
+        }
+        self.throttle.refund(&failures, HOUR_SECS, now).await?;
+        let account = self.create_account(pending, now).await?;
+        crate::telemetry::count(crate::telemetry::metrics::ACCOUNTS_CREATED, None);
+        tracing::info!(account_id = %account.account_id, "account created");
+        Ok(Registered {
+            account_id: account.account_id.clone(),
+            status: AccountStatus::PendingValidation,
+            counter_code: account
+                .counter_code
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+            validate_before: last_day_before(now + UNVALIDATED_ACCOUNT_TTL),
+        })
+    }
+
+    /// Stores the confirmed registration as an account. A fresh counter code collides with an
+    /// existing one about once in 10^12 draws; a conflict is retried with a new code.
+    async fn create_account(
+        &self,
+        pending: PendingRegistration,
+        now: DateTime<Utc>,
+    ) -> Result<Account, ConfirmError> {
         for _ in 0..3 {
             let account = Account {
                 account_id: AccountId::random(),
-                email: email.clone(),
+                email: pending.email.clone(),
                 role: Role::Citizen,
                 status: AccountStatus::PendingValidation,
-                password_hash: password_hash.clone(),
-                created_at: self.clock.now(),
-                person: Some(person.clone()),
+                password_hash: pending.password_hash.clone(),
+                created_at: now,
+                person: Some(pending.person.clone()),
                 counter_code: Some(CounterCode::random()),
                 validation: None,
                 unit: None,
+                expires_at: Some(now + UNVALIDATED_ACCOUNT_TTL),
+                disabled: false,
+                totp: None,
             };
-            match self.accounts.create(&account).await? {
-                CreateOutcome::Created => {
-                    crate::telemetry::count(crate::telemetry::metrics::ACCOUNTS_CREATED, None);
-                    tracing::info!(account_id = %account.account_id, "account created");
-                    return Ok(Registered {
-                        account_id: account.account_id,
-                        status: AccountStatus::PendingValidation,
-                        counter_code: account
-                            .counter_code
-                            .map(|c| c.as_str().to_owned())
-                            .unwrap_or_default(),
-                    });
-                }
-                CreateOutcome::Taken => return Err(RegisterError::AccountExists),
+            match self.accounts.create(&account, now).await? {
+                CreateOutcome::Created => return Ok(account),
+                CreateOutcome::Taken => return Err(ConfirmError::AccountExists),
                 CreateOutcome::CounterCodeTaken => continue,
             }
         }
@@ -264,7 +467,12 @@ impl AccountService {
     /// Logs in. Failures are counted per e-mail and address together, per address, and per
     /// e-mail over a day. A device that signed in to the account before is held only to the
     /// first: guessing from elsewhere cannot lock its owner out.
-    pub async fn login(&self, dto: LoginDto, source: &str) -> Result<SessionCreated, LoginError> {
+    pub async fn login(
+        &self,
+        dto: LoginDto,
+        source: &str,
+        channel: SessionChannel,
+    ) -> Result<SessionCreated, LoginError> {
         let now = self.clock.now();
         let email_key = dto.email.trim().to_lowercase();
         let by_pair = format!("login-pair:{email_key}|{source}");
@@ -273,7 +481,8 @@ impl AccountService {
         let account = match Email::parse(&dto.email) {
             Ok(email) => self.accounts.find_by_email(&email).await?,
             Err(_) => None,
-        };
+        }
+        .filter(|a| !a.expired(now));
         let known_device = match (&dto.device_token, &account) {
             (Some(device), Some(account)) => {
                 let hash = sha256_hex(device.as_bytes());
@@ -281,62 +490,161 @@ impl AccountService {
             }
             _ => false,
         };
+        // Counted before the password is checked, atomically: parallel guesses cannot all
+        // pass a limit that was read before any of them was counted. An attempt that is
+        // refused, or that succeeds, is taken back.
+        let windows = [
+            (by_pair.as_str(), LOGIN_WINDOW_SECS),
+            (by_address.as_str(), LOGIN_WINDOW_SECS),
+            (by_email.as_str(), LOGIN_DAY_SECS),
+        ];
         let (pair, address, day) = tokio::try_join!(
-            self.throttle.count(&by_pair, LOGIN_WINDOW_SECS, now),
-            self.throttle.count(&by_address, LOGIN_WINDOW_SECS, now),
-            self.throttle.count(&by_email, LOGIN_DAY_SECS, now),
+            self.throttle.hit(windows[0].0, windows[0].1, now),
+            self.throttle.hit(windows[1].0, windows[1].1, now),
+            self.throttle.hit(windows[2].0, windows[2].1, now),
         )?;
-        let throttled = if pair >= LOGIN_FAILURE_LIMIT {
+        let throttled = if pair > LOGIN_FAILURE_LIMIT {
             Some(retry_after(now, LOGIN_WINDOW_SECS))
         } else if known_device {
             None
-        } else if address >= LOGIN_FAILURE_LIMIT_PER_ADDRESS {
+        } else if address > LOGIN_FAILURE_LIMIT_PER_ADDRESS {
             Some(retry_after(now, LOGIN_WINDOW_SECS))
-        } else if day >= LOGIN_FAILURE_LIMIT_PER_DAY {
+        } else if day > LOGIN_FAILURE_LIMIT_PER_DAY {
             Some(retry_after(now, LOGIN_DAY_SECS))
         } else {
             None
         };
         if let Some(retry_after_secs) = throttled {
+            self.refund(&windows, now).await?;
             return Err(LoginError::Throttled { retry_after_secs });
         }
-        let password = dto.password;
-        let verified = match account {
-            Some(account) => {
-                let stored = account.password_hash.clone();
-                let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-                    .await
-                    .unwrap_or(false);
-                ok.then_some(account)
-            }
-            None => {
-                // Same work for an unknown e-mail: the answer time tells nothing.
-                let _ =
-                    tokio::task::spawn_blocking(move || verify_password_against_nothing(&password))
-                        .await;
-                None
-            }
-        };
-        let Some(account) = verified else {
-            tokio::try_join!(
-                self.throttle.hit(&by_pair, LOGIN_WINDOW_SECS, now),
-                self.throttle.hit(&by_address, LOGIN_WINDOW_SECS, now),
-                self.throttle.hit(&by_email, LOGIN_DAY_SECS, now),
-            )?;
+        if !password_matches(dto.password, account.as_ref()).await {
+            return Err(LoginError::InvalidCredentials);
+        }
+        let Some(account) = account else {
             return Err(LoginError::InvalidCredentials);
         };
+        if account.disabled {
+            self.refund(&windows, now).await?;
+            return Err(LoginError::Disabled);
+        }
+        if account.role == Role::Operator {
+            match (&account.totp, dto.totp) {
+                (Some(secret), Some(code)) => {
+                    // A wrong code counts as a failed sign-in (it is not refunded).
+                    if !self.second_factor_ok(&account, secret, &code, now).await? {
+                        return Err(LoginError::InvalidCredentials);
+                    }
+                }
+                (Some(_), None) => {
+                    self.refund(&windows, now).await?;
+                    let ticket = new_token();
+                    let pending = AccountTicket::SecondFactor {
+                        account_id: account.account_id.clone(),
+                        channel,
+                    };
+                    self.tickets
+                        .put_ticket(
+                            &sha256_hex(ticket.as_bytes()),
+                            &pending,
+                            now + SECOND_FACTOR_TTL,
+                        )
+                        .await?;
+                    return Err(LoginError::SecondFactorRequired { ticket });
+                }
+                (None, _) if self.require_operator_totp => {
+                    self.refund(&windows, now).await?;
+                    return Err(LoginError::SecondFactorNotEnrolled);
+                }
+                (None, _) => {}
+            }
+        }
+        self.refund(&windows, now).await?;
+        let device_token = dto.device_token.filter(|_| known_device);
+        self.open_session(&account, channel, device_token, now)
+            .await
+    }
+
+    /// The second page of an operator's sign-in: the TOTP code for the ticket the first page
+    /// gave. The ticket works once, whatever the code.
+    pub async fn login_second_factor(
+        &self,
+        ticket: &str,
+        code: &str,
+        device_token: Option<String>,
+    ) -> Result<SessionCreated, LoginError> {
+        let now = self.clock.now();
+        let Some(AccountTicket::SecondFactor {
+            account_id,
+            channel,
+        }) = self
+            .tickets
+            .take_ticket(&sha256_hex(ticket.as_bytes()), now)
+            .await?
+        else {
+            return Err(LoginError::InvalidCredentials);
+        };
+        let account = self
+            .accounts
+            .get(&account_id)
+            .await?
+            .filter(|a| !a.disabled)
+            .ok_or(LoginError::InvalidCredentials)?;
+        let secret = account.totp.clone().ok_or(LoginError::InvalidCredentials)?;
+        if !self.second_factor_ok(&account, &secret, code, now).await? {
+            return Err(LoginError::InvalidCredentials);
+        }
+        let known = match &device_token {
+            Some(device) => {
+                let hash = sha256_hex(device.as_bytes());
+                self.sessions.device_account(&hash, now).await? == Some(account_id.clone())
+            }
+            None => false,
+        };
+        self.open_session(&account, channel, device_token.filter(|_| known), now)
+            .await
+    }
+
+    /// Whether `code` is the operator's current TOTP code, not used before.
+    async fn second_factor_ok(
+        &self,
+        account: &Account,
+        secret: &TotpSecret,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, Unavailable> {
+        let Some(step) = secret.matching_step(code, now.timestamp()) else {
+            tracing::warn!(account_id = %account.account_id, "wrong second-factor code");
+            return Ok(false);
+        };
+        let fresh = self
+            .accounts
+            .use_totp_step(&account.account_id, step)
+            .await?;
+        if !fresh {
+            tracing::warn!(account_id = %account.account_id, "second-factor code used again");
+        }
+        Ok(fresh)
+    }
+
+    /// A new session for the account, and the device remembered (a known device keeps its
+    /// token and its 90 days start again; a new device gets one).
+    pub(super) async fn open_session(
+        &self,
+        account: &Account,
+        channel: SessionChannel,
+        known_device: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<SessionCreated, LoginError> {
         let token = new_token();
         let expires_at = now + SESSION_TTL;
-        // The device keeps its token (its 90 days start again); a new device gets one.
-        let device_token = match dto.device_token.filter(|_| known_device) {
-            Some(device) => device,
-            None => new_token(),
-        };
+        let device_token = known_device.unwrap_or_else(new_token);
         let session = Session {
             token_hash: sha256_hex(token.as_bytes()),
             account_id: account.account_id.clone(),
             role: account.role,
             expires_at,
+            channel,
         };
         let device_hash = sha256_hex(device_token.as_bytes());
         tokio::try_join!(
@@ -352,6 +660,21 @@ impl AccountService {
         })
     }
 
+    /// Takes back one attempt from each window.
+    async fn refund(
+        &self,
+        windows: &[(&str, u64); 3],
+        now: DateTime<Utc>,
+    ) -> Result<(), Unavailable> {
+        let [a, b, c] = windows;
+        tokio::try_join!(
+            self.throttle.refund(a.0, a.1, now),
+            self.throttle.refund(b.0, b.1, now),
+            self.throttle.refund(c.0, c.1, now),
+        )?;
+        Ok(())
+    }
+
     pub async fn logout(&self, principal: &Principal) -> Result<(), SessionError> {
         self.sessions.delete(&principal.token_hash).await?;
         Ok(())
@@ -363,11 +686,7 @@ impl AccountService {
         &self,
         principal: &Principal,
     ) -> Result<(AccountView, Option<String>), SessionError> {
-        let account = self
-            .accounts
-            .get(&principal.account_id)
-            .await?
-            .ok_or(SessionError::NoAccount)?;
+        let account = self.own(principal).await?;
         let code = (account.status == AccountStatus::PendingValidation)
             .then(|| account.counter_code.as_ref().map(|c| c.as_str().to_owned()))
             .flatten();
@@ -375,11 +694,15 @@ impl AccountService {
     }
 
     pub async fn me(&self, principal: &Principal) -> Result<AccountView, SessionError> {
-        let account = self
-            .accounts
+        Ok(AccountView::from(&self.own(principal).await?))
+    }
+
+    async fn own(&self, principal: &Principal) -> Result<Account, SessionError> {
+        let now = self.clock.now();
+        self.accounts
             .get(&principal.account_id)
             .await?
-            .ok_or(SessionError::NoAccount)?;
-        Ok(AccountView::from(&account))
+            .filter(|a| !a.expired(now) && !a.disabled)
+            .ok_or(SessionError::NoAccount)
     }
 }

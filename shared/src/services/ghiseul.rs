@@ -1,13 +1,20 @@
-//! Identity validation through ghiseul.ro: the citizen starts (a single-use `state` bound to the
-//! account), proves identity on ghiseul.ro (3-D Secure card), and completes with the signed
-//! assertion ghiseul.ro hands back.
+//! Identity validation through ghiseul.ro: the citizen starts (a single-use `state` bound to
+//! the account and, from the portal, to the browser), proves identity on ghiseul.ro (3-D
+//! Secure card), and comes back with the signed assertion ghiseul.ro hands over. The
+//! assertion must name the account's CNP and names; it completes only with the token (API)
+//! or in the browser (portal) that started it.
 
 use super::accounts::AccountView;
+use super::online::{binding_hash, PROVEN_TTL};
+use super::validation::{validate_online, with_evidence_names, ValidateError};
 use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::{constant_time_eq, new_token, sha256_hex};
 use crate::domain::{Account, AccountStatus, Principal, ValidationMethod};
-use crate::identity::{query_value, verify, Issuer, CLOCK_SKEW_SECS};
-use crate::ports::{AccountStore, Clock, IdentityNonces, StoreError};
+use crate::identity::{query_value, verify, Claims, Issuer, CLOCK_SKEW_SECS};
+use crate::ports::{
+    AccountStore, Clock, IdentityNonces, ProvenIdentities, ProvenIdentity, StartedValidation,
+};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -29,11 +36,16 @@ pub struct CompleteDto {
 pub struct Started {
     pub state: String,
     pub authorize_url: String,
+    /// From the portal: the secret the browser keeps in a cookie; the return completes only
+    /// where it comes back.
+    #[serde(skip)]
+    pub browser_binding: Option<String>,
 }
 
 pub struct GhiseulService {
     pub accounts: Arc<dyn AccountStore>,
     pub nonces: Arc<dyn IdentityNonces>,
+    pub proven: Arc<dyn ProvenIdentities>,
     pub issuers: Vec<Issuer>,
     pub clock: Arc<dyn Clock>,
 }
@@ -45,6 +57,15 @@ pub enum GhiseulError {
     /// Forged, expired, replayed, for another person or another state: one answer for all.
     #[error("invalid assertion")]
     InvalidAssertion,
+    /// The validation was started by another browser, token or account: nothing changes.
+    #[error("started elsewhere")]
+    StartedElsewhere,
+    /// The CNP is the account's, the names on the evidence are not the typed ones.
+    #[error("the names are not the account's")]
+    NameMismatch,
+    /// Another validated account holds this CNP.
+    #[error("the CNP has a validated account")]
+    CnpAlreadyValidated,
     /// The session outlived its account.
     #[error("no such account")]
     NoAccount,
@@ -57,12 +78,40 @@ pub enum GhiseulError {
 
 unavailable_from_ports!(GhiseulError);
 
+impl From<ValidateError> for GhiseulError {
+    fn from(e: ValidateError) -> Self {
+        match e {
+            ValidateError::AlreadyValidated => Self::AlreadyValidated,
+            ValidateError::CnpTaken => Self::CnpAlreadyValidated,
+            ValidateError::Unavailable(e) => Self::Unavailable(e),
+        }
+    }
+}
+
 impl GhiseulService {
-    async fn pending_account(&self, principal: &Principal) -> Result<Account, GhiseulError> {
+    fn issuer(&self) -> Result<&Issuer, GhiseulError> {
+        self.issuers
+            .iter()
+            .find(|i| i.provider == PROVIDER)
+            .ok_or(GhiseulError::NotConfigured)
+    }
+
+    /// The origin of ghiseul.ro's sign-in page (the portal's pages must allow it as a form
+    /// target: the start form is answered by a redirect there).
+    pub fn origin(&self) -> Option<String> {
+        crate::identity::origin_of(&self.issuer().ok()?.authorize_url)
+    }
+
+    async fn pending_account(
+        &self,
+        account_id: &crate::domain::AccountId,
+    ) -> Result<Account, GhiseulError> {
+        let now = self.clock.now();
         let account = self
             .accounts
-            .get(&principal.account_id)
+            .get(account_id)
             .await?
+            .filter(|a| !a.expired(now))
             .ok_or(GhiseulError::NoAccount)?;
         if account.status == AccountStatus::Validated {
             return Err(GhiseulError::AlreadyValidated);
@@ -71,23 +120,25 @@ impl GhiseulService {
     }
 
     /// Starts a validation. `return_to`: where ghiseul.ro posts the assertion back (the
-    /// portal's return page); API clients that complete it themselves give none.
+    /// portal's return page), which binds the validation to the browser too; API clients
+    /// that complete it with their token give none.
     pub async fn start(
         &self,
         principal: &Principal,
         return_to: Option<&str>,
     ) -> Result<Started, GhiseulError> {
-        let account = self.pending_account(principal).await?;
-        let issuer = self
-            .issuers
-            .iter()
-            .find(|i| i.provider == PROVIDER)
-            .ok_or(GhiseulError::NotConfigured)?;
+        let account = self.pending_account(&principal.account_id).await?;
+        let issuer = self.issuer()?;
         let state = new_token();
+        let browser_binding = return_to.map(|_| new_token());
+        let started = StartedValidation {
+            account_id: account.account_id.clone(),
+            binding_hash: browser_binding.as_deref().map(binding_hash),
+        };
         self.nonces
             .put_state(
                 &sha256_hex(state.as_bytes()),
-                &account.account_id,
+                &started,
                 self.clock.now() + STATE_TTL,
             )
             .await?;
@@ -108,108 +159,124 @@ impl GhiseulService {
         Ok(Started {
             authorize_url,
             state,
+            browser_binding,
         })
     }
 
+    /// The API's completion: the assertion of a validation this token's account started
+    /// through the API (one a browser started completes only in that browser).
     pub async fn complete(
         &self,
         principal: &Principal,
         dto: CompleteDto,
     ) -> Result<AccountView, GhiseulError> {
-        let account = self.pending_account(principal).await?;
+        let account = self.pending_account(&principal.account_id).await?;
         let now = self.clock.now();
+        // Everything that needs no state first: a refused assertion spends nothing.
         let claims = self.signed_claims(dto.assertion.trim(), now)?;
-        Self::same_person(&claims, &account)?;
-        let state_hash = sha256_hex(claims.nonce.as_bytes());
-        if !self
-            .nonces
-            .take_state(&state_hash, &account.account_id, now)
-            .await?
-        {
-            tracing::warn!(account_id = %account.account_id, reason = "unknown, used or expired state", "identity assertion refused");
+        let spelled = Self::same_person(&claims, &account)?;
+        let started = self
+            .take_state(&claims, Some(&account.account_id), now)
+            .await?;
+        if started.binding_hash.is_some() {
+            tracing::warn!(account_id = %account.account_id, reason = "started in a browser", "identity assertion refused");
             return Err(GhiseulError::InvalidAssertion);
         }
-        self.finish(account, &claims, now).await
+        self.not_replayed(&claims, now).await?;
+        Ok(validate_online(&*self.accounts, spelled, ValidationMethod::Ghiseul, now).await?)
     }
 
-    /// The browser's return from ghiseul.ro (a form post from another site, so without the
-    /// session cookie): the assertion's `nonce` is the state, which names the account.
-    pub async fn complete_returned(&self, assertion: &str) -> Result<AccountView, GhiseulError> {
+    /// The browser's return from ghiseul.ro: a form post from another site, so without the
+    /// session cookie but with the `SameSite=None` binding cookie (`binding`). Completes only
+    /// in the browser that started; nothing is validated yet: the holder confirms, signed
+    /// in, on the portal ([`super::online::ProvenService`]).
+    pub async fn returned(
+        &self,
+        assertion: &str,
+        binding: Option<&str>,
+    ) -> Result<(), GhiseulError> {
         let now = self.clock.now();
         // The signature first: an unsigned nonce must not consume anyone's state.
         let claims = self.signed_claims(assertion.trim(), now)?;
-        let state_hash = sha256_hex(claims.nonce.as_bytes());
-        let Some(account_id) = self.nonces.take_any_state(&state_hash, now).await? else {
-            tracing::warn!(
-                reason = "unknown, used or expired state",
-                "identity assertion refused"
-            );
-            return Err(GhiseulError::InvalidAssertion);
+        let started = self.take_state(&claims, None, now).await?;
+        let bound = match (&started.binding_hash, binding) {
+            (Some(expected), Some(binding)) => {
+                constant_time_eq(expected.as_bytes(), binding_hash(binding).as_bytes())
+            }
+            _ => false,
         };
-        let account = self
-            .accounts
-            .get(&account_id)
-            .await?
-            .ok_or(GhiseulError::NoAccount)?;
-        if account.status == AccountStatus::Validated {
-            return Err(GhiseulError::AlreadyValidated);
+        if !bound {
+            tracing::warn!(account_id = %started.account_id, reason = "returned to another browser", "identity assertion refused");
+            return Err(GhiseulError::StartedElsewhere);
         }
-        Self::same_person(&claims, &account)?;
-        self.finish(account, &claims, now).await
+        let account = self.pending_account(&started.account_id).await?;
+        let spelled = Self::same_person(&claims, &account)?;
+        self.not_replayed(&claims, now).await?;
+        let person = spelled.person.as_ref().ok_or(GhiseulError::NoAccount)?;
+        let proven = ProvenIdentity {
+            account_id: account.account_id.clone(),
+            method: ValidationMethod::Ghiseul,
+            last_name: person.last_name.clone(),
+            first_name: person.first_name.clone(),
+            expires_at: now + PROVEN_TTL,
+        };
+        let key = started.binding_hash.unwrap_or_default();
+        self.proven.put_proven(&key, &proven).await?;
+        Ok(())
     }
 
     /// The assertion's signature, issuer, audience, time window and method.
-    fn signed_claims(
-        &self,
-        assertion: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<crate::identity::Claims, GhiseulError> {
+    fn signed_claims(&self, assertion: &str, now: DateTime<Utc>) -> Result<Claims, GhiseulError> {
         verify(assertion, &self.issuers, now).map_err(|reason| {
             tracing::warn!(%reason, "identity assertion refused");
             GhiseulError::InvalidAssertion
         })
     }
 
-    /// The assertion is about this account's holder.
-    fn same_person(
-        claims: &crate::identity::Claims,
-        account: &Account,
-    ) -> Result<(), GhiseulError> {
+    /// Consumes the state the assertion's nonce names (`owner`'s only, when given).
+    async fn take_state(
+        &self,
+        claims: &Claims,
+        owner: Option<&crate::domain::AccountId>,
+        now: DateTime<Utc>,
+    ) -> Result<StartedValidation, GhiseulError> {
+        let state_hash = sha256_hex(claims.nonce.as_bytes());
+        self.nonces
+            .take_state(&state_hash, owner, now)
+            .await?
+            .ok_or_else(|| {
+                tracing::warn!(
+                    reason = "unknown, used or expired state",
+                    "identity assertion refused"
+                );
+                GhiseulError::InvalidAssertion
+            })
+    }
+
+    /// The assertion is about this account's holder: the CNP, and the names as the evidence
+    /// spells them (which the account then takes).
+    fn same_person(claims: &Claims, account: &Account) -> Result<Account, GhiseulError> {
         let person = account.person.as_ref().ok_or(GhiseulError::NoAccount)?;
         if !constant_time_eq(claims.cnp.as_bytes(), person.cnp.as_string().as_bytes()) {
             tracing::warn!(account_id = %account.account_id, reason = "another person's CNP", "identity assertion refused");
             return Err(GhiseulError::InvalidAssertion);
         }
-        Ok(())
+        with_evidence_names(account, &claims.family_name, &claims.given_name)
+            .ok_or(GhiseulError::NameMismatch)
     }
 
-    /// Refuses a replayed assertion, then validates the account.
-    async fn finish(
-        &self,
-        account: Account,
-        claims: &crate::identity::Claims,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<AccountView, GhiseulError> {
-        let until = chrono::DateTime::from_timestamp(claims.exp + CLOCK_SKEW_SECS, 0)
-            .unwrap_or(now + STATE_TTL);
+    /// Refuses an assertion seen before.
+    async fn not_replayed(&self, claims: &Claims, now: DateTime<Utc>) -> Result<(), GhiseulError> {
+        let until =
+            DateTime::from_timestamp(claims.exp + CLOCK_SKEW_SECS, 0).unwrap_or(now + STATE_TTL);
         if !self
             .nonces
             .remember_assertion(&claims.iss, &claims.jti, until)
             .await?
         {
-            tracing::warn!(account_id = %account.account_id, reason = "replayed assertion", "identity assertion refused");
+            tracing::warn!(reason = "replayed assertion", "identity assertion refused");
             return Err(GhiseulError::InvalidAssertion);
         }
-        match super::validation::validate_online(
-            &*self.accounts,
-            account,
-            ValidationMethod::Ghiseul,
-            now,
-        )
-        .await
-        {
-            Err(StoreError::Conflict) => Err(GhiseulError::AlreadyValidated),
-            other => Ok(other?),
-        }
+        Ok(())
     }
 }

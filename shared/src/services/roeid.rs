@@ -1,16 +1,19 @@
 //! Identity validation with ROeID or the electronic identity card (CEI), by OpenID Connect: the
 //! citizen starts from the portal (a single-use `state`, a `nonce` and a PKCE verifier bound to
-//! the account), signs in at the provider, and comes back with an authorization code that we
-//! redeem for an ID token whose CNP must be the account's.
+//! the account and the browser), signs in at the provider, and comes back with an
+//! authorization code that we redeem for an ID token whose CNP and names must be the
+//! account's. The holder then confirms on the portal ([`super::online::ProvenService`]).
 
-use super::accounts::AccountView;
+use super::online::{binding_hash, PROVEN_TTL};
+use super::validation::with_evidence_names;
 use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::{constant_time_eq, new_token, sha256_hex};
 use crate::domain::{Account, AccountStatus, Principal, ValidationMethod};
 use crate::identity::Issuer;
 use crate::oidc::{authorize_url, verify_id_token, PROVIDER};
 use crate::ports::{
-    AccountStore, Clock, IdentityNonces, SignInChallenge, StoreError, TokenEndpoint, TokenError,
+    AccountStore, Clock, IdentityNonces, ProvenIdentities, ProvenIdentity, SignInChallenge,
+    TokenEndpoint, TokenError,
 };
 use std::sync::Arc;
 
@@ -22,6 +25,7 @@ const MAX_PARAMETER: usize = 512;
 pub struct RoeidService {
     pub accounts: Arc<dyn AccountStore>,
     pub nonces: Arc<dyn IdentityNonces>,
+    pub proven: Arc<dyn ProvenIdentities>,
     pub tokens: Arc<dyn TokenEndpoint>,
     pub issuers: Vec<Issuer>,
     pub clock: Arc<dyn Clock>,
@@ -48,6 +52,12 @@ pub enum RoeidError {
     /// The identity proven is another person's (the CNP differs from the account's).
     #[error("another person's identity")]
     OtherPerson,
+    /// The CNP is the account's, the names in the register are not the typed ones.
+    #[error("the names are not the account's")]
+    NameMismatch,
+    /// The sign-in was started by another browser: nothing changes.
+    #[error("started elsewhere")]
+    StartedElsewhere,
     /// Unknown, used or expired state; a refused code; a token that fails a check. One answer.
     #[error("invalid sign-in response")]
     InvalidResponse,
@@ -78,17 +88,16 @@ impl RoeidService {
     /// The provider's origin (scheme, host and port), which the portal's pages must allow as a
     /// form target: the start form is answered by a redirect there.
     pub fn origin(&self) -> Option<String> {
-        let url = &self.issuer().ok()?.authorize_url;
-        let rest = url.split_once("://")?.1;
-        let host = rest.split(['/', '?']).next()?;
-        Some(format!("{}://{host}", url.split_once("://")?.0))
+        crate::identity::origin_of(&self.issuer().ok()?.authorize_url)
     }
 
     async fn pending_account(&self, principal: &Principal) -> Result<Account, RoeidError> {
+        let now = self.clock.now();
         let account = self
             .accounts
             .get(&principal.account_id)
             .await?
+            .filter(|a| !a.expired(now))
             .ok_or(RoeidError::NoAccount)?;
         if account.status == AccountStatus::Validated {
             return Err(RoeidError::AlreadyValidated);
@@ -96,19 +105,22 @@ impl RoeidService {
         Ok(account)
     }
 
-    /// Starts a sign-in; the URL to send the browser to. `redirect_uri`: the portal's return
-    /// page, as registered with the provider.
+    /// Starts a sign-in: the URL to send the browser to, and the binding secret the browser
+    /// keeps in a cookie. `redirect_uri`: the portal's return page, as registered with the
+    /// provider.
     pub async fn start(
         &self,
         principal: &Principal,
         redirect_uri: &str,
-    ) -> Result<String, RoeidError> {
+    ) -> Result<(String, String), RoeidError> {
         let issuer = self.issuer()?;
         let account = self.pending_account(principal).await?;
         let state = new_token();
+        let binding = new_token();
         let challenge = SignInChallenge {
             nonce: new_token(),
             code_verifier: new_token(),
+            binding_hash: binding_hash(&binding),
         };
         self.nonces
             .put_challenge(
@@ -118,23 +130,26 @@ impl RoeidService {
                 self.clock.now() + STATE_TTL,
             )
             .await?;
-        Ok(authorize_url(
+        let url = authorize_url(
             issuer,
             redirect_uri,
             &state,
             &challenge.nonce,
             &challenge.code_verifier,
-        ))
+        );
+        Ok((url, binding))
     }
 
     /// Completes a sign-in from the provider's redirect, in the browser session that started
-    /// it (the state is bound to the account: a link made for someone else does nothing).
+    /// it (the state is bound to the account and the browser: a link made for someone else
+    /// does nothing). What was proven waits for the holder's confirmation.
     pub async fn complete(
         &self,
         principal: &Principal,
         callback: Callback,
         redirect_uri: &str,
-    ) -> Result<AccountView, RoeidError> {
+        binding: Option<&str>,
+    ) -> Result<(), RoeidError> {
         let issuer = self.issuer()?;
         let account = self.pending_account(principal).await?;
         let state = callback
@@ -148,6 +163,16 @@ impl RoeidService {
             .take_challenge(&sha256_hex(state.as_bytes()), &account.account_id, now)
             .await?
             .ok_or_else(|| refused("unknown, used or expired state"))?;
+        let bound = binding.is_some_and(|b| {
+            constant_time_eq(
+                challenge.binding_hash.as_bytes(),
+                binding_hash(b).as_bytes(),
+            )
+        });
+        if !bound {
+            tracing::warn!(account_id = %account.account_id, "sign-in returned to another browser");
+            return Err(RoeidError::StartedElsewhere);
+        }
         if let Some(error) = callback.error {
             tracing::info!(error = %error.chars().take(64).collect::<String>(), "sign-in cancelled at the provider");
             return Err(RoeidError::Cancelled);
@@ -190,17 +215,20 @@ impl RoeidService {
             tracing::warn!(account_id = %account.account_id, reason = "another person's CNP", "ID token refused");
             return Err(RoeidError::OtherPerson);
         }
-        match super::validation::validate_online(
-            &*self.accounts,
-            account,
-            ValidationMethod::Roeid,
-            now,
-        )
-        .await
-        {
-            Err(StoreError::Conflict) => Err(RoeidError::AlreadyValidated),
-            other => Ok(other?),
-        }
+        let spelled = with_evidence_names(&account, &claims.family_name, &claims.given_name)
+            .ok_or(RoeidError::NameMismatch)?;
+        let person = spelled.person.as_ref().ok_or(RoeidError::NoAccount)?;
+        let proven = ProvenIdentity {
+            account_id: account.account_id.clone(),
+            method: ValidationMethod::Roeid,
+            last_name: person.last_name.clone(),
+            first_name: person.first_name.clone(),
+            expires_at: now + PROVEN_TTL,
+        };
+        self.proven
+            .put_proven(&challenge.binding_hash, &proven)
+            .await?;
+        Ok(())
     }
 }
 

@@ -1,17 +1,26 @@
-//! Identity validation at a police counter: the clerk looks the citizen up by the counter code,
-//! compares the document in hand, and validates the account. (Only operators reach these: the
-//! route tables say so.)
+//! Identity validation at a police counter: the clerk looks the citizen up by the code the
+//! citizen shows, compares the document in hand, and validates the account. A clerk opens
+//! only accounts they looked up by their code in the same session a short time before, and
+//! every view is in the audit trail. Also what every validation route shares: the names from
+//! the evidence, and one validated account per CNP.
 
 use super::accounts::{AccountView, IdDocumentDto};
 use super::{unavailable_from_ports, Unavailable};
+use crate::crypto::sha256_hex;
+use crate::domain::form::present;
 use crate::domain::{
     bucharest_date, Account, AccountId, AccountStatus, AuditEvent, AuditEventKind, AuditSubject,
-    CounterCode, FieldError, IdDocument, Principal, Role, Validation, ValidationMethod,
+    CounterCode, FieldError, Form, IdDocument, Name, Principal, Role, Validation, ValidationMethod,
 };
-use crate::ports::{AccountStore, AuditLog, Clock, StoreError};
-use chrono::{DateTime, Utc};
+use crate::ports::{
+    AccountStore, AccountTicket, AccountTickets, AuditLog, Clock, StoreError, ValidateOutcome,
+};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+/// How long after a lookup by counter code the clerk may open and validate that account.
+pub const LOOKUP_TTL: Duration = Duration::minutes(15);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,10 +28,16 @@ pub struct LookupDto {
     pub counter_code: String,
 }
 
+/// The document in hand, and (optionally) the names as the clerk reads them on it: they then
+/// replace the spelling the citizen typed.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CounterValidationDto {
     pub id_document: IdDocumentDto,
+    #[serde(default, deserialize_with = "present")]
+    pub last_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub first_name: Option<String>,
 }
 
 /// What the clerk sees after a lookup: the registered data to compare with the document.
@@ -34,6 +49,9 @@ pub struct CounterLookup {
     pub first_name: String,
     pub cnp: String,
     pub id_document: IdDocument,
+    pub father_first_name: Option<String>,
+    pub mother_first_name: Option<String>,
+    pub birth_place: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +60,10 @@ pub enum LookupError {
     Invalid(Vec<FieldError>),
     #[error("no account with this counter code")]
     NotFound,
-    /// The operator's session outlived their account.
+    /// The clerk did not look this account up by its code in this session lately.
+    #[error("look the citizen up by their counter code first")]
+    NotLookedUp,
+    /// The operator's session outlived their account (or ops disabled it).
     #[error("no such operator")]
     NoOperator,
     #[error(transparent)]
@@ -57,10 +78,15 @@ pub enum CounterValidationError {
     OwnAccount,
     #[error("no such citizen account")]
     NotFound,
+    #[error("look the citizen up by their counter code first")]
+    NotLookedUp,
     #[error("the document does not match the registered one")]
     DocumentMismatch,
     #[error("validated already")]
     AlreadyValidated,
+    /// Another validated account holds this CNP.
+    #[error("the CNP has a validated account")]
+    CnpAlreadyValidated,
     #[error("no such operator")]
     NoOperator,
     #[error(transparent)]
@@ -72,6 +98,7 @@ unavailable_from_ports!(LookupError, CounterValidationError);
 pub struct ValidationService {
     pub accounts: Arc<dyn AccountStore>,
     pub audit: Arc<dyn AuditLog>,
+    pub tickets: Arc<dyn AccountTickets>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -84,6 +111,7 @@ pub struct CounterValidation {
 
 fn lookup_of(account: &Account) -> Option<CounterLookup> {
     let person = account.person.as_ref()?;
+    let text = |n: &Option<Name>| n.as_ref().map(|n| n.as_str().to_owned());
     Some(CounterLookup {
         account_id: account.account_id.clone(),
         status: account.status,
@@ -91,20 +119,65 @@ fn lookup_of(account: &Account) -> Option<CounterLookup> {
         first_name: person.first_name.as_str().to_owned(),
         cnp: person.cnp.as_string(),
         id_document: person.id_document.clone(),
+        father_first_name: text(&person.father_first_name),
+        mother_first_name: text(&person.mother_first_name),
+        birth_place: text(&person.birth_place),
     })
 }
 
+/// The ticket a lookup leaves, by the clerk's session and the account.
+fn lookup_key(principal: &Principal, account_id: &AccountId) -> String {
+    sha256_hex(format!("counter-lookup\n{}\n{account_id}", principal.token_hash).as_bytes())
+}
+
 impl ValidationService {
+    /// The operator behind the session, unless the account is gone or disabled.
     async fn operator(&self, principal: &Principal) -> Result<Option<Account>, StoreError> {
-        self.accounts.get(&principal.account_id).await
+        Ok(self
+            .accounts
+            .get(&principal.account_id)
+            .await?
+            .filter(|a| a.role == Role::Operator && !a.disabled))
     }
 
+    /// A citizen's account that exists (not expired unvalidated).
+    async fn citizen(&self, account_id: &AccountId) -> Result<Option<Account>, StoreError> {
+        let now = self.clock.now();
+        Ok(self
+            .accounts
+            .get(account_id)
+            .await?
+            .filter(|a| a.role == Role::Citizen && !a.expired(now)))
+    }
+
+    async fn record_view(
+        &self,
+        operator: &Account,
+        account_id: &AccountId,
+        how: &str,
+    ) -> Result<(), StoreError> {
+        let events = AuditEvent::viewed(
+            account_id,
+            &operator.account_id,
+            operator.unit.as_deref(),
+            how,
+            self.clock.now(),
+        );
+        for event in &events {
+            self.audit.record(event).await?;
+        }
+        Ok(())
+    }
+
+    /// Finds the citizen by the code they show; the clerk may then open and validate that
+    /// account for [`LOOKUP_TTL`], in this session only.
     pub async fn lookup(
         &self,
         principal: &Principal,
         dto: LookupDto,
     ) -> Result<CounterLookup, LookupError> {
-        self.operator(principal)
+        let operator = self
+            .operator(principal)
             .await?
             .ok_or(LookupError::NoOperator)?;
         let code = CounterCode::parse(&dto.counter_code).ok_or_else(|| {
@@ -114,13 +187,43 @@ impl ValidationService {
                 "a counter code is 8 letters and digits",
             )])
         })?;
+        let now = self.clock.now();
         let account = self
             .accounts
             .find_by_counter_code(&code)
             .await?
+            .filter(|a| a.role == Role::Citizen && !a.expired(now))
             .ok_or(LookupError::NotFound)?;
+        let found = lookup_of(&account).ok_or(LookupError::NotFound)?;
+        let ticket = AccountTicket::CounterLookup {
+            account_id: account.account_id.clone(),
+        };
+        self.tickets
+            .put_ticket(
+                &lookup_key(principal, &account.account_id),
+                &ticket,
+                now + LOOKUP_TTL,
+            )
+            .await?;
+        self.record_view(&operator, &account.account_id, "COUNTER_CODE")
+            .await?;
         tracing::info!(operator = %principal.account_id, account_id = %account.account_id, "counter lookup");
-        lookup_of(&account).ok_or(LookupError::NotFound)
+        Ok(found)
+    }
+
+    /// Whether this clerk's session looked the account up lately.
+    async fn looked_up(
+        &self,
+        principal: &Principal,
+        account_id: &AccountId,
+    ) -> Result<bool, StoreError> {
+        let ticket = self
+            .tickets
+            .peek_ticket(&lookup_key(principal, account_id), self.clock.now())
+            .await?;
+        Ok(
+            matches!(ticket, Some(AccountTicket::CounterLookup { account_id: a }) if a == *account_id),
+        )
     }
 
     /// A citizen's registered data by account id (the clerk's page after a lookup).
@@ -129,16 +232,21 @@ impl ValidationService {
         principal: &Principal,
         account_id: &AccountId,
     ) -> Result<CounterLookup, LookupError> {
-        self.operator(principal)
+        let operator = self
+            .operator(principal)
             .await?
             .ok_or(LookupError::NoOperator)?;
+        if !self.looked_up(principal, account_id).await? {
+            tracing::warn!(operator = %principal.account_id, "account opened without a lookup");
+            return Err(LookupError::NotLookedUp);
+        }
         let account = self
-            .accounts
-            .get(account_id)
+            .citizen(account_id)
             .await?
-            .filter(|a| a.role == Role::Citizen)
             .ok_or(LookupError::NotFound)?;
-        lookup_of(&account).ok_or(LookupError::NotFound)
+        let found = lookup_of(&account).ok_or(LookupError::NotFound)?;
+        self.record_view(&operator, account_id, "OPENED").await?;
+        Ok(found)
     }
 
     /// The validations this clerk made today (Bucharest day), newest first.
@@ -173,25 +281,43 @@ impl ValidationService {
             .operator(principal)
             .await?
             .ok_or(CounterValidationError::NoOperator)?;
+        let mut form = Form::default();
         let typed = dto
             .id_document
             .parse("id_document")
-            .map_err(|e| CounterValidationError::Invalid(vec![e]))?;
+            .map_err(|e| form.push(e))
+            .ok();
+        let mut name = |field: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|v| form.take(field, "INVALID_NAME", Name::parse(v)))
+        };
+        let last_name = name("last_name", &dto.last_name);
+        let first_name = name("first_name", &dto.first_name);
+        form.finish().map_err(CounterValidationError::Invalid)?;
+        let typed = typed.ok_or(CounterValidationError::Invalid(Vec::new()))?;
         if *account_id == operator.account_id {
             return Err(CounterValidationError::OwnAccount);
         }
-        let account = self
-            .accounts
-            .get(account_id)
+        if !self.looked_up(principal, account_id).await? {
+            return Err(CounterValidationError::NotLookedUp);
+        }
+        let mut account = self
+            .citizen(account_id)
             .await?
-            .filter(|a| a.role == Role::Citizen)
             .ok_or(CounterValidationError::NotFound)?;
         let person = account
             .person
-            .as_ref()
+            .as_mut()
             .ok_or(CounterValidationError::NotFound)?;
         if person.id_document != typed {
             return Err(CounterValidationError::DocumentMismatch);
+        }
+        // The clerk reads the names off the document: that spelling is the one sealed.
+        if let Some(Some(last)) = last_name {
+            person.last_name = last;
+        }
+        if let Some(Some(first)) = first_name {
+            person.first_name = first;
         }
         let validation = Validation {
             method: ValidationMethod::Counter,
@@ -199,58 +325,102 @@ impl ValidationService {
             operator_id: Some(operator.account_id.clone()),
             operator_unit: operator.unit.clone(),
         };
-        let audit = AuditEvent::validated(account_id, &validation);
-        match self
-            .accounts
-            .mark_validated(account_id, &validation, &audit)
+        let validated = mark_validated(&*self.accounts, account, validation)
             .await
-        {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => return Err(CounterValidationError::AlreadyValidated),
-            Err(e) => return Err(e.into()),
-        }
-        crate::telemetry::count(
-            crate::telemetry::metrics::ACCOUNTS_VALIDATED,
-            Some(("Method", ValidationMethod::Counter.as_str())),
-        );
+            .map_err(|e| match e {
+                ValidateError::AlreadyValidated => CounterValidationError::AlreadyValidated,
+                ValidateError::CnpTaken => CounterValidationError::CnpAlreadyValidated,
+                ValidateError::Unavailable(e) => e.into(),
+            })?;
         tracing::info!(
             operator = %operator.account_id,
             account_id = %account_id,
             method = ValidationMethod::Counter.as_str(),
             "account validated"
         );
-        let mut validated = account;
-        validated.status = AccountStatus::Validated;
-        validated.validation = Some(validation);
-        Ok(AccountView::from(&validated))
+        Ok(validated)
     }
 }
 
-/// Marks a citizen validated by an identity provider (no operator), with its audit entry and
-/// metric. `StoreError::Conflict`: validated already.
+/// Why an account could not be marked validated.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ValidateError {
+    #[error("validated already")]
+    AlreadyValidated,
+    #[error("another validated account holds the CNP")]
+    CnpTaken,
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+}
+
+impl From<StoreError> for ValidateError {
+    fn from(e: StoreError) -> Self {
+        Self::Unavailable(e.into())
+    }
+}
+
+/// Whether the names the evidence carries are the account's (see [`Name::same_as`]); the
+/// account with the evidence's spelling if so. `None`: they are not, or not names at all.
+pub(super) fn with_evidence_names(account: &Account, family: &str, given: &str) -> Option<Account> {
+    let (last, first) = (Name::parse(family).ok()?, Name::parse(given).ok()?);
+    let person = account.person.as_ref()?;
+    if !(person.last_name.same_as(&last) && person.first_name.same_as(&first)) {
+        tracing::warn!(account_id = %account.account_id, "the evidence names another person");
+        return None;
+    }
+    let mut spelled = account.clone();
+    if let Some(p) = spelled.person.as_mut() {
+        p.last_name = last;
+        p.first_name = first;
+    }
+    Some(spelled)
+}
+
+/// Marks the account validated as `validation` says, with its audit entries and metric, its
+/// CNP taken for it alone.
+pub(super) async fn mark_validated(
+    accounts: &dyn AccountStore,
+    account: Account,
+    validation: Validation,
+) -> Result<AccountView, ValidateError> {
+    let audit = AuditEvent::validated(&account.account_id, &validation);
+    match accounts
+        .mark_validated(&account, &validation, &audit)
+        .await?
+    {
+        ValidateOutcome::Validated => {}
+        ValidateOutcome::AlreadyValidated => return Err(ValidateError::AlreadyValidated),
+        ValidateOutcome::CnpTaken => {
+            tracing::warn!(account_id = %account.account_id, "CNP validated on another account");
+            return Err(ValidateError::CnpTaken);
+        }
+    }
+    crate::telemetry::count(
+        crate::telemetry::metrics::ACCOUNTS_VALIDATED,
+        Some(("Method", validation.method.as_str())),
+    );
+    let mut validated = account;
+    validated.status = AccountStatus::Validated;
+    validated.expires_at = None;
+    validated.validation = Some(validation);
+    Ok(AccountView::from(&validated))
+}
+
+/// Marks a citizen validated by an identity provider (no operator).
 pub(super) async fn validate_online(
     accounts: &dyn AccountStore,
     account: Account,
     method: ValidationMethod,
     now: DateTime<Utc>,
-) -> Result<AccountView, StoreError> {
+) -> Result<AccountView, ValidateError> {
     let validation = Validation {
         method,
         validated_at: now,
         operator_id: None,
         operator_unit: None,
     };
-    let audit = AuditEvent::validated(&account.account_id, &validation);
-    accounts
-        .mark_validated(&account.account_id, &validation, &audit)
-        .await?;
-    crate::telemetry::count(
-        crate::telemetry::metrics::ACCOUNTS_VALIDATED,
-        Some(("Method", method.as_str())),
-    );
-    tracing::info!(account_id = %account.account_id, method = method.as_str(), "account validated");
-    let mut validated = account;
-    validated.status = AccountStatus::Validated;
-    validated.validation = Some(validation);
-    Ok(AccountView::from(&validated))
+    let account_id = account.account_id.clone();
+    let view = mark_validated(accounts, account, validation).await?;
+    tracing::info!(account_id = %account_id, method = method.as_str(), "account validated");
+    Ok(view)
 }

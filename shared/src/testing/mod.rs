@@ -4,6 +4,7 @@
 
 mod issuing;
 pub mod provider;
+mod sessions;
 mod shares;
 mod stores;
 pub mod tsa;
@@ -11,8 +12,9 @@ pub mod wallet;
 
 pub use issuing::{MemoryBlobs, MemoryCertificates, MemoryRecords, MemoryRequests};
 pub use provider::MemoryProvider;
+pub use sessions::MemorySessions;
 pub use shares::MemoryShares;
-pub use stores::{MemoryAccounts, MemoryAudit, MemorySessions};
+pub use stores::{MemoryAccounts, MemoryAudit};
 
 use crate::config::{vars, ConfigError};
 use crate::domain::Notice;
@@ -63,7 +65,32 @@ pub fn sample_citizen(cnp: &str) -> crate::domain::Account {
         counter_code: Some(CounterCode::random()),
         validation: None,
         unit: None,
+        expires_at: None,
+        disabled: false,
+        totp: None,
     }
+}
+
+/// The development ghiseul.ro issuer (`infra/local/dev-issuers.json`), whose committed key
+/// signs assertions in tests ([`sign_ghiseul_assertion`]).
+pub fn ghiseul_issuer_entry() -> serde_json::Value {
+    let all: serde_json::Value =
+        serde_json::from_str(include_str!("../../../infra/local/dev-issuers.json"))
+            .unwrap_or_default();
+    all.as_array()
+        .and_then(|issuers| issuers.iter().find(|i| i["provider"] == "ghiseul"))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// An assertion as the development ghiseul.ro signs it.
+pub fn sign_ghiseul_assertion(claims: &serde_json::Value) -> String {
+    crate::identity::sign(
+        claims,
+        include_str!("../../../infra/local/ghiseul-dev-key.pem"),
+        "ghiseul-dev-1",
+    )
+    .unwrap_or_default()
 }
 
 /// A clock the test moves by hand.
@@ -211,6 +238,7 @@ impl Memory {
         account_id: &crate::domain::AccountId,
         role: crate::domain::Role,
         token: &str,
+        channel: crate::domain::SessionChannel,
     ) {
         use crate::ports::{Clock, SessionStore};
         let session = crate::ports::Session {
@@ -218,6 +246,7 @@ impl Memory {
             account_id: account_id.clone(),
             role,
             expires_at: self.clock.now() + chrono::Duration::hours(1),
+            channel,
         };
         if let Err(e) = self.sessions.put(&session).await {
             panic!("an in-memory session is stored: {e}");
@@ -259,9 +288,11 @@ impl Memory {
             ),
             (
                 vars::IDENTITY_ISSUERS,
-                serde_json::json!([provider::issuer_entry()]).to_string(),
+                serde_json::json!([provider::issuer_entry(), ghiseul_issuer_entry()]).to_string(),
             ),
             (vars::PORTAL_URL, "https://cazier.test".into()),
+            (vars::NOTICE_SENDER, "no-reply@cazier.test".into()),
+            (vars::REQUIRE_OPERATOR_TOTP, "true".into()),
         ]);
         Self {
             accounts: Arc::new(MemoryAccounts::new(audit.clone())),
@@ -333,6 +364,10 @@ impl PortSource for Memory {
     }
 
     fn presentations(&self) -> Result<Arc<dyn PresentationResults>, ConfigError> {
+        Ok(self.sessions.clone())
+    }
+
+    fn pending(&self) -> Result<Arc<dyn crate::wiring::PendingTable>, ConfigError> {
         Ok(self.sessions.clone())
     }
 

@@ -81,7 +81,8 @@ impl MemoryProvider {
     }
 
     /// The citizen with this CNP signs in at `authorize_url` at `now`; what the browser brings
-    /// back. `edit` may change the claims the ID token will carry.
+    /// back. The register knows them as Ștefănescu Ana-Maria (as the tests' citizens
+    /// register); `edit` may change the claims the ID token will carry.
     pub fn sign_in(
         &self,
         authorize_url: &str,
@@ -94,6 +95,7 @@ impl MemoryProvider {
         let mut claims = json!({
             "iss": ISSUER, "aud": q.get("client_id"), "sub": format!("sub-{cnp}"),
             "iat": now, "exp": now + 300, "nonce": q.get("nonce"), "cnp": cnp,
+            "family_name": "ȘTEFĂNESCU", "given_name": "ANA MARIA",
         });
         edit(&mut claims);
         let code = crate::crypto::new_token();

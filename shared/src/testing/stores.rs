@@ -1,19 +1,18 @@
 //! In-memory implementations of the storage ports, with the same observable rules as the
 //! DynamoDB adapters: unique guards, conditional writes, atomic audit appends, idempotent
 //! replays. One mutex per store keeps each operation atomic, as a transaction is. This file:
-//! the audit trail, accounts and the sessions table; `issuing.rs`: the rest.
+//! the audit trail and accounts; `sessions.rs`: the sessions table; `issuing.rs`: the rest.
 
 use crate::domain::{
     Account, AccountId, AccountStatus, AuditEvent, AuditSubject, Cnp, CounterCode, Email,
     Validation,
 };
 use crate::ports::{
-    AccountStore, AuditLog, CreateOutcome, IdentityNonces, Session, SessionStore, SignInChallenge,
-    StoreError, StoreResult, Throttle,
+    AccessChange, AccountStore, AuditLog, CreateOutcome, StoreResult, ValidateOutcome,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A poisoned lock means a test already panicked; carrying on with its data is fine.
@@ -70,8 +69,18 @@ impl AuditLog for MemoryAudit {
 struct AccountsState {
     accounts: HashMap<AccountId, Account>,
     emails: HashMap<Email, AccountId>,
-    cnps: HashSet<Cnp>,
+    /// The CNPs of validated accounts, and whose.
+    cnps: HashMap<Cnp, AccountId>,
     counter_codes: HashMap<String, AccountId>,
+    totp_steps: HashMap<AccountId, i64>,
+}
+
+impl AccountsState {
+    /// Whether the account a guard points at is gone or expired unvalidated (its guards are
+    /// free again).
+    fn lapsed(&self, id: &AccountId, now: DateTime<Utc>) -> bool {
+        self.accounts.get(id).is_none_or(|a| a.expired(now))
+    }
 }
 
 pub struct MemoryAccounts {
@@ -90,23 +99,23 @@ impl MemoryAccounts {
 
 #[async_trait]
 impl AccountStore for MemoryAccounts {
-    async fn create(&self, account: &Account) -> StoreResult<CreateOutcome> {
+    async fn create(&self, account: &Account, now: DateTime<Utc>) -> StoreResult<CreateOutcome> {
         let mut s = lock(&self.state);
-        let cnp = account.person.as_ref().map(|p| p.cnp.clone());
-        if s.emails.contains_key(&account.email) || cnp.as_ref().is_some_and(|c| s.cnps.contains(c))
-        {
-            return Ok(CreateOutcome::Taken);
+        if let Some(id) = s.emails.get(&account.email) {
+            if !s.lapsed(id, now) {
+                return Ok(CreateOutcome::Taken);
+            }
         }
         let code = account.counter_code.as_ref().map(|c| c.as_str().to_owned());
-        if code
+        let code_taken = code
             .as_ref()
-            .is_some_and(|c| s.counter_codes.contains_key(c))
-        {
+            .and_then(|c| s.counter_codes.get(c))
+            .is_some_and(|id| !s.lapsed(id, now));
+        if code_taken {
             return Ok(CreateOutcome::CounterCodeTaken);
         }
         let id = account.account_id.clone();
         s.emails.insert(account.email.clone(), id.clone());
-        s.cnps.extend(cnp);
         if let Some(code) = code {
             s.counter_codes.insert(code, id.clone());
         }
@@ -136,252 +145,71 @@ impl AccountStore for MemoryAccounts {
 
     async fn mark_validated(
         &self,
-        account_id: &AccountId,
+        account: &Account,
         validation: &Validation,
         audit: &[AuditEvent],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<ValidateOutcome> {
         let mut s = lock(&self.state);
-        let account = s
+        let id = account.account_id.clone();
+        let pending = s
             .accounts
-            .get_mut(account_id)
-            .filter(|a| a.status == AccountStatus::PendingValidation)
-            .ok_or(StoreError::Conflict)?;
-        account.status = AccountStatus::Validated;
-        account.validation = Some(validation.clone());
+            .get(&id)
+            .is_some_and(|a| a.status == AccountStatus::PendingValidation);
+        if !pending {
+            return Ok(ValidateOutcome::AlreadyValidated);
+        }
+        let cnp = account.person.as_ref().map(|p| p.cnp.clone());
+        if let Some(cnp) = &cnp {
+            let holder = s.cnps.get(cnp).cloned();
+            let taken = holder.is_some_and(|holder| {
+                holder != id
+                    && s.accounts
+                        .get(&holder)
+                        .is_some_and(|h| h.status == AccountStatus::Validated)
+            });
+            if taken {
+                return Ok(ValidateOutcome::CnpTaken);
+            }
+            s.cnps.insert(cnp.clone(), id.clone());
+        }
+        let mut validated = account.clone();
+        validated.status = AccountStatus::Validated;
+        validated.validation = Some(validation.clone());
+        validated.expires_at = None;
+        s.accounts.insert(id, validated);
         self.audit.append_all(audit);
-        Ok(())
-    }
-}
-
-#[derive(Default)]
-struct SessionsState {
-    sessions: HashMap<String, Session>,
-    devices: HashMap<String, (AccountId, DateTime<Utc>)>,
-    counters: HashMap<(String, i64), u32>,
-    states: HashMap<String, (AccountId, DateTime<Utc>)>,
-    challenges: HashMap<String, (AccountId, DateTime<Utc>, SignInChallenge)>,
-    assertions: HashSet<String>,
-    wallet_grants: HashMap<String, (crate::ports::WalletGrant, DateTime<Utc>)>,
-    presentations: HashMap<String, (crate::domain::PresentationOutcome, DateTime<Utc>)>,
-}
-
-#[derive(Default)]
-pub struct MemorySessions(Mutex<SessionsState>);
-
-fn window_start(window_secs: u64, now: DateTime<Utc>) -> i64 {
-    let window = window_secs.max(1) as i64;
-    now.timestamp().div_euclid(window) * window
-}
-
-#[async_trait]
-impl SessionStore for MemorySessions {
-    async fn put(&self, session: &Session) -> StoreResult<()> {
-        lock(&self.0)
-            .sessions
-            .insert(session.token_hash.clone(), session.clone());
-        Ok(())
+        Ok(ValidateOutcome::Validated)
     }
 
-    async fn get(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-        Ok(lock(&self.0).sessions.get(token_hash).cloned())
-    }
-
-    async fn delete(&self, token_hash: &str) -> StoreResult<()> {
-        lock(&self.0).sessions.remove(token_hash);
-        Ok(())
-    }
-
-    async fn remember_device(
+    async fn change_access(
         &self,
-        device_hash: &str,
         account_id: &AccountId,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        lock(&self.0)
-            .devices
-            .insert(device_hash.to_owned(), (account_id.clone(), expires_at));
-        Ok(())
-    }
-
-    async fn device_account(
-        &self,
-        device_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<AccountId>> {
-        Ok(lock(&self.0)
-            .devices
-            .get(device_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(id, _)| id.clone()))
-    }
-}
-
-#[async_trait]
-impl Throttle for MemorySessions {
-    async fn hit(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32> {
-        let mut s = lock(&self.0);
-        let count = s
-            .counters
-            .entry((key.to_owned(), window_start(window_secs, now)))
-            .or_default();
-        *count += 1;
-        Ok(*count)
-    }
-
-    async fn count(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32> {
-        let s = lock(&self.0);
-        let window = (key.to_owned(), window_start(window_secs, now));
-        Ok(s.counters.get(&window).copied().unwrap_or(0))
-    }
-}
-
-#[async_trait]
-impl IdentityNonces for MemorySessions {
-    async fn put_state(
-        &self,
-        state_hash: &str,
-        account_id: &AccountId,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        lock(&self.0)
-            .states
-            .insert(state_hash.to_owned(), (account_id.clone(), expires_at));
-        Ok(())
-    }
-
-    async fn take_state(
-        &self,
-        state_hash: &str,
-        account_id: &AccountId,
-        now: DateTime<Utc>,
+        change: &AccessChange,
+        audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut s = lock(&self.0);
-        let valid = s
-            .states
-            .get(state_hash)
-            .is_some_and(|(owner, expires)| owner == account_id && *expires > now);
-        if valid {
-            s.states.remove(state_hash);
+        let mut s = lock(&self.state);
+        let Some(account) = s.accounts.get_mut(account_id) else {
+            return Ok(false);
+        };
+        match change {
+            AccessChange::Password(hash) => account.password_hash = hash.clone(),
+            AccessChange::Disabled(disabled) => account.disabled = *disabled,
+            AccessChange::Totp(secret) => account.totp = secret.clone(),
         }
-        Ok(valid)
-    }
-
-    async fn take_any_state(
-        &self,
-        state_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<AccountId>> {
-        let mut s = lock(&self.0);
-        match s.states.remove(state_hash) {
-            Some((owner, expires)) if expires > now => Ok(Some(owner)),
-            _ => Ok(None),
+        if matches!(change, AccessChange::Totp(_)) {
+            s.totp_steps.remove(account_id);
         }
+        self.audit.append_all(std::slice::from_ref(audit));
+        Ok(true)
     }
 
-    async fn remember_assertion(
-        &self,
-        issuer: &str,
-        jti: &str,
-        _until: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        Ok(lock(&self.0).assertions.insert(format!("{issuer}\n{jti}")))
-    }
-
-    async fn put_challenge(
-        &self,
-        state_hash: &str,
-        account_id: &AccountId,
-        challenge: &SignInChallenge,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        lock(&self.0).challenges.insert(
-            state_hash.to_owned(),
-            (account_id.clone(), expires_at, challenge.clone()),
-        );
-        Ok(())
-    }
-
-    async fn take_challenge(
-        &self,
-        state_hash: &str,
-        account_id: &AccountId,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<SignInChallenge>> {
-        let mut s = lock(&self.0);
-        let valid = s
-            .challenges
-            .get(state_hash)
-            .is_some_and(|(owner, expires, _)| owner == account_id && *expires > now);
-        Ok(if valid {
-            s.challenges.remove(state_hash).map(|(_, _, c)| c)
-        } else {
-            None
-        })
-    }
-}
-
-#[async_trait]
-impl crate::ports::WalletGrants for MemorySessions {
-    async fn put_grant(
-        &self,
-        secret_hash: &str,
-        grant: &crate::ports::WalletGrant,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        lock(&self.0)
-            .wallet_grants
-            .insert(secret_hash.to_owned(), (grant.clone(), expires_at));
-        Ok(())
-    }
-
-    async fn take_grant(
-        &self,
-        secret_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<crate::ports::WalletGrant>> {
-        Ok(lock(&self.0)
-            .wallet_grants
-            .remove(secret_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(grant, _)| grant))
-    }
-
-    async fn peek_grant(
-        &self,
-        secret_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<crate::ports::WalletGrant>> {
-        Ok(lock(&self.0)
-            .wallet_grants
-            .get(secret_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(grant, _)| grant.clone()))
-    }
-}
-
-#[async_trait]
-impl crate::ports::PresentationResults for MemorySessions {
-    async fn put_presentation(
-        &self,
-        transaction_hash: &str,
-        outcome: &crate::domain::PresentationOutcome,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        lock(&self.0)
-            .presentations
-            .insert(transaction_hash.to_owned(), (outcome.clone(), expires_at));
-        Ok(())
-    }
-
-    async fn get_presentation(
-        &self,
-        transaction_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<crate::domain::PresentationOutcome>> {
-        Ok(lock(&self.0)
-            .presentations
-            .get(transaction_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(state, _)| state.clone()))
+    async fn use_totp_step(&self, account_id: &AccountId, step: i64) -> StoreResult<bool> {
+        let mut s = lock(&self.state);
+        let last = s.totp_steps.entry(account_id.clone()).or_insert(i64::MIN);
+        if step <= *last {
+            return Ok(false);
+        }
+        *last = step;
+        Ok(true)
     }
 }

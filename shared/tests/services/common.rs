@@ -79,6 +79,9 @@ pub fn citizen(cnp: &str, validated: bool) -> Account {
         counter_code: Some(CounterCode::random()),
         validation: None,
         unit: None,
+        expires_at: None,
+        disabled: false,
+        totp: None,
     }
 }
 
@@ -105,7 +108,11 @@ pub async fn submit(memory: &Memory, citizen: &Principal, body: serde_json::Valu
 /// A validated citizen stored in `memory`, and their principal.
 pub async fn stored_citizen(memory: &Memory) -> (Account, Principal) {
     let account = citizen(&new_cnp(), true);
-    memory.accounts.create(&account).await.expect("stored");
+    memory
+        .accounts
+        .create(&account, chrono::Utc::now())
+        .await
+        .expect("stored");
     let principal = principal_of(&account);
     (account, principal)
 }

@@ -1,12 +1,15 @@
-//! Validation at a police counter, and the audit entry it leaves.
+//! Validation at a police counter: a clerk opens and validates only the account the code the
+//! citizen shows names, in the same session, shortly after; every view is audited; the names
+//! the clerk reads off the document are the ones sealed; one validated account per CNP.
 
 use crate::common::{citizen, memory, new_cnp, passport, principal_of};
 use cazier_shared::domain::{
-    Account, AccountId, AccountStatus, AuditEventKind, AuditSubject, Email, IdDocument, Role,
+    Account, AccountId, AccountStatus, AuditEventKind, AuditSubject, Email, IdDocument, Principal,
+    Role,
 };
-use cazier_shared::ports::{AccountStore, AuditLog};
+use cazier_shared::ports::{AccessChange, AccountStore, AuditLog};
 use cazier_shared::services::validation::{
-    CounterValidationDto, CounterValidationError, LookupDto, LookupError,
+    CounterValidationDto, CounterValidationError, LookupDto, LookupError, LOOKUP_TTL,
 };
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
@@ -15,7 +18,7 @@ use serde_json::json;
 async fn operator(memory: &Memory) -> Account {
     let account = Account {
         account_id: AccountId::random(),
-        email: Email::parse("clerk@politia.ro").unwrap(),
+        email: Email::parse(&format!("clerk-{}@politia.ro", AccountId::random())).unwrap(),
         role: Role::Operator,
         status: AccountStatus::Validated,
         password_hash: "not used".into(),
@@ -24,21 +27,55 @@ async fn operator(memory: &Memory) -> Account {
         counter_code: None,
         validation: None,
         unit: Some("Secția 1 Poliție București".into()),
+        expires_at: None,
+        disabled: false,
+        totp: None,
     };
-    memory.accounts.create(&account).await.unwrap();
+    memory
+        .accounts
+        .create(&account, chrono::Utc::now())
+        .await
+        .unwrap();
     account
+}
+
+/// Another session of the same clerk (another browser or token).
+fn other_session(clerk: &Principal) -> Principal {
+    Principal {
+        token_hash: format!("{}-elsewhere", clerk.token_hash),
+        ..clerk.clone()
+    }
 }
 
 fn document(doc: serde_json::Value) -> CounterValidationDto {
     serde_json::from_value(json!({ "id_document": doc })).unwrap()
 }
 
+fn right() -> CounterValidationDto {
+    document(json!({"type": "PASSPORT", "number": "055123456"}))
+}
+
+fn code_of(account: &Account) -> LookupDto {
+    LookupDto {
+        counter_code: account.counter_code.as_ref().unwrap().as_str().to_owned(),
+    }
+}
+
+async fn pending_citizen(memory: &Memory) -> Account {
+    let citizen = citizen(&new_cnp(), false);
+    memory
+        .accounts
+        .create(&citizen, chrono::Utc::now())
+        .await
+        .unwrap();
+    citizen
+}
+
 #[tokio::test]
 async fn the_clerk_finds_the_citizen_by_code_typed_loosely() {
     let memory = memory().await;
     let clerk = principal_of(&operator(&memory).await);
-    let citizen = citizen(&new_cnp(), false);
-    memory.accounts.create(&citizen).await.unwrap();
+    let citizen = pending_citizen(&memory).await;
     let service = memory.validation_service().unwrap();
     let code = citizen
         .counter_code
@@ -58,46 +95,79 @@ async fn the_clerk_finds_the_citizen_by_code_typed_loosely() {
         .unwrap();
     assert_eq!(found.account_id, citizen.account_id);
     assert_eq!(found.id_document, passport());
-    assert!(matches!(
-        service
+    assert_eq!(found.birth_place.as_deref(), Some("Câmpulung Moldovenesc"));
+    for (typed, expected_not_found) in [("ZZZZZZZZ", true), ("!!", false)] {
+        let outcome = service
             .lookup(
                 &clerk,
                 LookupDto {
-                    counter_code: "ZZZZZZZZ".into()
-                }
+                    counter_code: typed.into(),
+                },
             )
-            .await,
-        Err(LookupError::NotFound)
-    ));
-    assert!(matches!(
-        service
-            .lookup(
-                &clerk,
-                LookupDto {
-                    counter_code: "!!".into()
-                }
-            )
-            .await,
-        Err(LookupError::Invalid(_))
-    ));
+            .await;
+        match expected_not_found {
+            true => assert!(matches!(outcome, Err(LookupError::NotFound))),
+            false => assert!(matches!(outcome, Err(LookupError::Invalid(_)))),
+        }
+    }
 }
 
 #[tokio::test]
-async fn validation_checks_the_document_once_and_is_audited_with_clerk_and_unit() {
+async fn an_account_opens_only_after_a_lookup_by_its_code_in_the_same_session() {
+    let memory = memory().await;
+    let clerk = principal_of(&operator(&memory).await);
+    let citizen = pending_citizen(&memory).await;
+    let another = pending_citizen(&memory).await;
+    let service = memory.validation_service().unwrap();
+    let id = &citizen.account_id;
+    // By account id alone: refused, and nothing is shown or changed.
+    assert!(matches!(
+        service.registered(&clerk, id).await,
+        Err(LookupError::NotLookedUp)
+    ));
+    assert!(matches!(
+        service.validate(&clerk, id, right()).await,
+        Err(CounterValidationError::NotLookedUp)
+    ));
+    service.lookup(&clerk, code_of(&citizen)).await.unwrap();
+    // The lookup opens that account only, in that session only.
+    assert!(service.registered(&clerk, id).await.is_ok());
+    assert!(matches!(
+        service.registered(&clerk, &another.account_id).await,
+        Err(LookupError::NotLookedUp)
+    ));
+    assert!(matches!(
+        service.validate(&other_session(&clerk), id, right()).await,
+        Err(CounterValidationError::NotLookedUp)
+    ));
+    // For a short while.
+    memory
+        .clock
+        .advance(LOOKUP_TTL + chrono::Duration::seconds(1));
+    assert!(matches!(
+        service.validate(&clerk, id, right()).await,
+        Err(CounterValidationError::NotLookedUp)
+    ));
+    let stored = memory.accounts.get(id).await.unwrap().unwrap();
+    assert_eq!(stored.status, AccountStatus::PendingValidation);
+}
+
+#[tokio::test]
+async fn validation_checks_the_document_once_and_every_view_is_audited() {
     let memory = memory().await;
     let clerk_account = operator(&memory).await;
     let clerk = principal_of(&clerk_account);
-    let citizen = citizen(&new_cnp(), false);
-    memory.accounts.create(&citizen).await.unwrap();
+    let citizen = pending_citizen(&memory).await;
     let service = memory.validation_service().unwrap();
     let id = &citizen.account_id;
+    service.lookup(&clerk, code_of(&citizen)).await.unwrap();
+    service.registered(&clerk, id).await.unwrap();
 
     let wrong = document(json!({"type": "PASSPORT", "number": "055999999"}));
     assert!(matches!(
         service.validate(&clerk, id, wrong).await,
         Err(CounterValidationError::DocumentMismatch)
     ));
-    let right = || document(json!({"type": "PASSPORT", "number": "055123456"}));
     let view = service.validate(&clerk, id, right()).await.unwrap();
     assert_eq!(view.status, AccountStatus::Validated);
     assert!(matches!(
@@ -110,14 +180,32 @@ async fn validation_checks_the_document_once_and_is_audited_with_clerk_and_unit(
         .history(&AuditSubject::Account(id.clone()))
         .await
         .unwrap();
-    assert_eq!(history.len(), 1, "validated once, audited once");
-    assert_eq!(history[0].event, AuditEventKind::Validated);
-    assert_eq!(history[0].details["method"], "COUNTER");
-    assert_eq!(history[0].details["unit"], "Secția 1 Poliție București");
+    let kinds: Vec<_> = history.iter().map(|e| e.event).collect();
     assert_eq!(
-        history[0].details["operator_id"],
-        clerk_account.account_id.as_str()
+        kinds,
+        [
+            AuditEventKind::Viewed,
+            AuditEventKind::Viewed,
+            AuditEventKind::Validated
+        ],
+        "the lookup, the opened page, the validation"
     );
+    assert_eq!(history[0].details["how"], "COUNTER_CODE");
+    assert_eq!(history[1].details["how"], "OPENED");
+    for e in &history {
+        assert_eq!(e.details["operator_id"], clerk_account.account_id.as_str());
+        assert_eq!(e.details["unit"], "Secția 1 Poliție București");
+    }
+    assert_eq!(history[2].details["method"], "COUNTER");
+    // The clerk's own trail names whom they looked at.
+    let own = memory
+        .audit
+        .history(&AuditSubject::Operator(clerk_account.account_id.clone()))
+        .await
+        .unwrap();
+    assert!(own
+        .iter()
+        .any(|e| e.event == AuditEventKind::Viewed && e.details["account_id"] == id.as_str()));
 
     // The clerk's own list of the day has it; the next Bucharest day starts empty.
     let today = service.validations_today(&clerk).await.unwrap();
@@ -125,26 +213,90 @@ async fn validation_checks_the_document_once_and_is_audited_with_clerk_and_unit(
     assert_eq!(&today[0].account_id, id);
     memory.clock.advance(chrono::Duration::days(1));
     assert!(service.validations_today(&clerk).await.unwrap().is_empty());
-    let registered = service.registered(&clerk, id).await.unwrap();
-    assert_eq!(registered.status, AccountStatus::Validated);
 }
 
 #[tokio::test]
-async fn a_clerk_cannot_validate_themself_nor_an_unknown_account() {
+async fn the_names_read_off_the_document_are_the_ones_sealed() {
+    let memory = memory().await;
+    let clerk = principal_of(&operator(&memory).await);
+    let citizen = pending_citizen(&memory).await;
+    let service = memory.validation_service().unwrap();
+    service.lookup(&clerk, code_of(&citizen)).await.unwrap();
+    let bidi = serde_json::from_value(json!({
+        "id_document": {"type": "PASSPORT", "number": "055123456"},
+        "last_name": "Ștefănescu\u{202E}", "first_name": "Ana-Maria"
+    }))
+    .unwrap();
+    assert!(matches!(
+        service.validate(&clerk, &citizen.account_id, bidi).await,
+        Err(CounterValidationError::Invalid(_))
+    ));
+    let dto = serde_json::from_value(json!({
+        "id_document": {"type": "PASSPORT", "number": "055123456"},
+        "last_name": "Ștefănescu-Pop", "first_name": "Ana Maria"
+    }))
+    .unwrap();
+    service
+        .validate(&clerk, &citizen.account_id, dto)
+        .await
+        .unwrap();
+    let stored = memory
+        .accounts
+        .get(&citizen.account_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.person.unwrap().full_name(),
+        "Ștefănescu-Pop Ana Maria"
+    );
+}
+
+#[tokio::test]
+async fn a_cnp_is_validated_on_one_account_only() {
+    let memory = memory().await;
+    let clerk = principal_of(&operator(&memory).await);
+    let service = memory.validation_service().unwrap();
+    let cnp = new_cnp();
+    // A stranger registered the CNP first; it does not lock its owner out.
+    let squatter = citizen(&cnp, false);
+    let owner = citizen(&cnp, false);
+    for account in [&squatter, &owner] {
+        memory
+            .accounts
+            .create(account, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+    service.lookup(&clerk, code_of(&owner)).await.unwrap();
+    service
+        .validate(&clerk, &owner.account_id, right())
+        .await
+        .unwrap();
+    service.lookup(&clerk, code_of(&squatter)).await.unwrap();
+    assert!(matches!(
+        service
+            .validate(&clerk, &squatter.account_id, right())
+            .await,
+        Err(CounterValidationError::CnpAlreadyValidated)
+    ));
+}
+
+#[tokio::test]
+async fn a_clerk_cannot_validate_themself_nor_an_unknown_account_nor_once_disabled() {
     let memory = memory().await;
     let clerk_account = operator(&memory).await;
     let clerk = principal_of(&clerk_account);
     let service = memory.validation_service().unwrap();
-    let doc = || document(json!({"type": "PASSPORT", "number": "055123456"}));
     assert!(matches!(
         service
-            .validate(&clerk, &clerk_account.account_id, doc())
+            .validate(&clerk, &clerk_account.account_id, right())
             .await,
         Err(CounterValidationError::OwnAccount)
     ));
     assert!(matches!(
-        service.validate(&clerk, &"unknown".into(), doc()).await,
-        Err(CounterValidationError::NotFound)
+        service.validate(&clerk, &"unknown".into(), right()).await,
+        Err(CounterValidationError::NotLookedUp)
     ));
     let bad = document(json!({"type": "CI", "series": "1", "number": "x"}));
     assert!(matches!(
@@ -152,4 +304,30 @@ async fn a_clerk_cannot_validate_themself_nor_an_unknown_account() {
         Err(CounterValidationError::Invalid(_))
     ));
     assert!(IdDocument::parse("CI", Some("RX"), "123456").is_ok());
+    // Disabled mid-session: the next action is refused.
+    let citizen = pending_citizen(&memory).await;
+    service.lookup(&clerk, code_of(&citizen)).await.unwrap();
+    let audit = cazier_shared::domain::AuditEvent::access_changed(
+        &clerk_account.account_id,
+        "DISABLED",
+        "test",
+        chrono::Utc::now(),
+    );
+    memory
+        .accounts
+        .change_access(
+            &clerk_account.account_id,
+            &AccessChange::Disabled(true),
+            &audit,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        service.validate(&clerk, &citizen.account_id, right()).await,
+        Err(CounterValidationError::NoOperator)
+    ));
+    assert!(matches!(
+        service.lookup(&clerk, code_of(&citizen)).await,
+        Err(LookupError::NoOperator)
+    ));
 }

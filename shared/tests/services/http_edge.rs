@@ -2,10 +2,13 @@
 //! and route tables applied before any body is read.
 
 use crate::common::{memory, stored_citizen};
-use cazier_shared::domain::{Principal, Role};
+use cazier_shared::domain::{Principal, Role, SessionChannel};
 use cazier_shared::http::{authorize, parse_json, Access, ApiError, Caller, Route};
-use cazier_shared::services::accounts::{LoginDto, LoginError, RegisterError};
+use cazier_shared::services::accounts::{ConfirmError, LoginDto, LoginError, RegisterError};
+use cazier_shared::services::ghiseul::GhiseulError;
+use cazier_shared::services::passwords::ResetError;
 use cazier_shared::services::requests::SubmitError;
+use cazier_shared::services::validation::CounterValidationError;
 use cazier_shared::services::verification::DocumentVerifyError;
 use cazier_shared::services::Unavailable;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
@@ -51,7 +54,34 @@ fn problem(response: Response<Body>) -> (u16, Value, Option<String>) {
 #[test]
 fn operation_errors_map_to_the_contracts_status_and_code() {
     let cases: Vec<(ApiError, u16, &str)> = vec![
-        (RegisterError::AccountExists.into(), 409, "ACCOUNT_EXISTS"),
+        (ConfirmError::AccountExists.into(), 409, "ACCOUNT_EXISTS"),
+        (ConfirmError::InvalidCode.into(), 422, "INVALID_CODE"),
+        (
+            RegisterError::Throttled {
+                retry_after_secs: 60,
+            }
+            .into(),
+            429,
+            "TOO_MANY_REQUESTS",
+        ),
+        (
+            LoginError::SecondFactorRequired { ticket: "t".into() }.into(),
+            401,
+            "TOTP_REQUIRED",
+        ),
+        (LoginError::Disabled.into(), 403, "ACCOUNT_DISABLED"),
+        (GhiseulError::NameMismatch.into(), 422, "NAME_MISMATCH"),
+        (
+            GhiseulError::CnpAlreadyValidated.into(),
+            409,
+            "CNP_ALREADY_VALIDATED",
+        ),
+        (
+            CounterValidationError::NotLookedUp.into(),
+            403,
+            "LOOKUP_REQUIRED",
+        ),
+        (ResetError::InvalidLink.into(), 422, "INVALID_RESET_LINK"),
         (
             LoginError::InvalidCredentials.into(),
             401,
@@ -202,7 +232,12 @@ async fn routes_are_authorised_from_their_table_before_anything_else() {
     let (account, _) = stored_citizen(&memory).await;
     let token = "a-session-token";
     memory
-        .session_for(&account.account_id, Role::Citizen, token)
+        .session_for(
+            &account.account_id,
+            Role::Citizen,
+            token,
+            SessionChannel::Api,
+        )
         .await;
     let bearer = format!("Bearer {token}");
     let status = |result: Result<(u8, Caller), ApiError>| match result {

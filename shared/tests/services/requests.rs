@@ -84,7 +84,11 @@ async fn the_same_idempotency_key_returns_the_same_request() {
 async fn only_validated_citizens_with_a_known_purpose_may_ask() {
     let memory = memory().await;
     let pending = citizen(&new_cnp(), false);
-    memory.accounts.create(&pending).await.unwrap();
+    memory
+        .accounts
+        .create(&pending, chrono::Utc::now())
+        .await
+        .unwrap();
     let service = memory.request_service().unwrap();
     assert!(matches!(
         service

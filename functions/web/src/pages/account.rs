@@ -12,8 +12,13 @@ use cazier_shared::services::checks::{CheckChannel, Checks};
 use cazier_shared::services::requests::{CertificateSummary, RequestView};
 use maud::{html, Markup};
 
-pub fn account(ctx: &mut Ctx, me: &AccountView, counter_code: Option<&str>) -> String {
-    let t = ctx.t();
+pub fn account(
+    ctx: &mut Ctx,
+    me: &AccountView,
+    counter_code: Option<&str>,
+    awaiting_confirmation: bool,
+) -> String {
+    let (t, i) = (ctx.t(), ctx.lang.i());
     let name = format!(
         "{} {}",
         me.last_name.as_deref().unwrap_or_default(),
@@ -21,6 +26,9 @@ pub fn account(ctx: &mut Ctx, me: &AccountView, counter_code: Option<&str>) -> S
     );
     let body = html! {
         h1 { (t.account_title) }
+        @if awaiting_confirmation {
+            div.notice { p { a href="/cont/validare" { (i.awaiting_link) } } }
+        }
         table {
             tbody {
                 tr { th scope="row" { (t.last_name) " / " (t.first_name) } td { (name) } }
@@ -45,9 +53,13 @@ pub fn account(ctx: &mut Ctx, me: &AccountView, counter_code: Option<&str>) -> S
                 }
             }
         }
+        p { a href="/cont/parola" { (i.change_link) } }
         @if me.status == AccountStatus::Validated {
             p { a.primary href="/cereri/noua" { (t.nav_request) } }
         } @else {
+            @if let Some(day) = me.validate_before {
+                p { (i.validate_before) " " strong { (day.format("%d.%m.%Y")) } " " (i.validate_before_after) }
+            }
             h2 { (t.validate_title) }
             div.panel {
                 p { (t.counter_code) ":" }

@@ -60,16 +60,31 @@ fn document_text(d: &IdDocument) -> String {
         .unwrap_or_default()
 }
 
+/// What the clerk typed: the document in hand, and the names as read off it.
+pub struct Typed<'a> {
+    pub document: (&'a str, &'a str, &'a str),
+    pub names: (&'a str, &'a str),
+}
+
 /// The registered details beside the form for the document in hand.
 pub fn validate(
     ctx: &mut Ctx,
     citizen: &CounterLookup,
-    typed: (&str, &str, &str),
+    typed: Typed,
     errors: &[FieldError],
 ) -> String {
-    let t = ctx.t();
+    let (t, i) = (ctx.t(), ctx.lang.i());
     let action = format!("/ghiseu/cont/{}", citizen.account_id);
-    let error = errors.first().map(|e| ctx.lang.field_error(e.code));
+    let document_error = errors
+        .iter()
+        .find(|e| e.field == "id_document")
+        .map(|e| ctx.lang.field_error(e.code));
+    // Until the clerk types otherwise, the names as registered.
+    let (last, first) = match typed.names {
+        ("", "") => (citizen.last_name.as_str(), citizen.first_name.as_str()),
+        names => names,
+    };
+    let optional = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let body = html! {
         (error_summary(ctx, errors, None))
         h1 { (citizen.last_name) " " (citizen.first_name) }
@@ -80,12 +95,21 @@ pub fn validate(
                 tr { th scope="row" { (t.first_name) } td { (citizen.first_name) } }
                 tr { th scope="row" { "CNP" } td { (citizen.cnp) } }
                 tr { th scope="row" { (t.id_document) } td { (document_text(&citizen.id_document)) } }
+                tr { th scope="row" { (t.father_first_name) } td { (optional(&citizen.father_first_name)) } }
+                tr { th scope="row" { (t.mother_first_name) } td { (optional(&citizen.mother_first_name)) } }
+                tr { th scope="row" { (t.birth_place) } td { (optional(&citizen.birth_place)) } }
             }
         }
         h2 { (t.in_hand) }
         form method="post" action=(action) novalidate {
             (csrf_field(ctx))
-            (document_fields(ctx, typed, Some(t.in_hand_hint), error))
+            (document_fields(ctx, typed.document, Some(t.in_hand_hint), document_error))
+            fieldset {
+                legend { (i.document_names) }
+                span.hint { (i.document_names_hint) }
+                (Input { autocomplete: "off", ..Input::new("last_name", t.last_name, last) }.render(ctx, errors))
+                (Input { autocomplete: "off", ..Input::new("first_name", t.first_name, first) }.render(ctx, errors))
+            }
             button.primary type="submit" { (t.validate_submit) }
         }
         p { a href="/ghiseu" { (t.next_citizen) } }

@@ -93,6 +93,7 @@ pub fn sign_in(ctx: &mut Ctx, email: &str, problem: Option<&str>) -> String {
             (Input { kind: "password", autocomplete: "current-password", ..Input::new("password", t.password, "") }.render(ctx, &[]))
             button.primary type="submit" { (t.sign_in) }
         }
+        p { a href="/parola/uitata" { (ctx.lang.i().forgot_link) } }
         p { a href="/cont/nou" { (t.no_account) } }
     };
     page(ctx, t.sign_in_title, body)

@@ -10,6 +10,9 @@ pub const PENDING_REQUESTS_INDEX: &str = "pending_by_age";
 pub const CERTIFICATES_BY_ACCOUNT_INDEX: &str = "by_account";
 pub const CERTIFICATES_BY_VALID_UNTIL_INDEX: &str = "by_valid_until";
 pub const SHARES_BY_ACCOUNT_INDEX: &str = "shares_by_account";
+pub const SESSIONS_BY_ACCOUNT_INDEX: &str = "sessions_by_account";
+/// The attribute only session items carry: the account, the index's key.
+pub const SESSION_ACCOUNT: &str = "session_account";
 
 // Accounts table: the account, and one guard per unique value pointing at it.
 pub const ACCOUNT: &str = "ACCOUNT#";
@@ -26,6 +29,8 @@ pub fn cnp_guard(cnp_hash: &str) -> String {
 pub fn counter_guard(code: &str) -> String {
     format!("COUNTER#{code}")
 }
+/// Guard items (e-mail, CNP, counter code) hold the account they point at in this attribute.
+pub const GUARD_ACCOUNT: &str = "account_id";
 
 // Sessions table: sessions, throttling windows, identity-provider states and assertion ids.
 pub fn session(token_hash: &str) -> String {
@@ -42,6 +47,18 @@ pub fn identity_state(state_hash: &str) -> String {
 }
 pub fn assertion(issuer_and_jti_hash: &str) -> String {
     format!("ASSERTION#{issuer_and_jti_hash}")
+}
+/// An account ticket (reset link, second-factor sign-in, counter lookup) by its secret's hash.
+pub fn ticket(secret_hash: &str) -> String {
+    format!("TICKET#{secret_hash}")
+}
+/// A registration awaiting its code, by the hash of the address.
+pub fn registration(email_hash: &str) -> String {
+    format!("REGISTRATION#{email_hash}")
+}
+/// An identity proven online awaiting confirmation, by the hash of the browser's binding.
+pub fn proven(binding_hash: &str) -> String {
+    format!("PROVEN#{binding_hash}")
 }
 pub fn wallet_grant(secret_hash: &str) -> String {
     format!("WALLET#{secret_hash}")
@@ -142,6 +159,7 @@ mod tests {
             CERTIFICATES_BY_ACCOUNT_INDEX,
             CERTIFICATES_BY_VALID_UNTIL_INDEX,
             SHARES_BY_ACCOUNT_INDEX,
+            SESSIONS_BY_ACCOUNT_INDEX,
         ] {
             assert!(
                 template.contains(&format!("IndexName: {index}")),

@@ -5,15 +5,18 @@ mod accounts;
 mod audit;
 mod certificates;
 pub mod keys;
+mod pending;
 mod records;
 mod requests;
 mod sessions;
 mod shares;
+mod tickets;
 mod wallet_items;
 
 pub use accounts::DynamoAccounts;
 pub use audit::DynamoAudit;
 pub use certificates::DynamoCertificates;
+pub use pending::DynamoPending;
 pub use records::DynamoRecords;
 pub use requests::DynamoRequests;
 pub use sessions::DynamoSessions;

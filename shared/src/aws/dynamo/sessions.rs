@@ -1,14 +1,20 @@
-//! The sessions table: sessions (by token hash), throttling windows, and the single-use values
-//! of the identity-provider routes (the wallet protocols' items are in `wallet_items`).
-//! Everything here expires through the TTL attribute `ttl`.
+//! The sessions table: sessions (by token hash, and by account through a keys-only index so
+//! that all of an account's can be ended), throttling windows, and the single-use values of
+//! the identity-provider routes (the wallet protocols' items are in `wallet_items`, account
+//! tickets in `tickets`, sealed pending items in `pending`). Everything here expires through
+//! the TTL attribute `ttl`.
 
 use super::{
-    conditional, corrupt, dynamo_adapter, epoch_ttl, get_item, get_s, get_time, keys, n, s, time,
+    conditional, corrupt, dynamo_adapter, epoch_ttl, get_item, get_s, get_time, keys, n, opt_s,
+    query_all, s, time,
 };
 use crate::aws::unavailable;
 use crate::crypto::sha256_hex;
-use crate::domain::{AccountId, Role};
-use crate::ports::{IdentityNonces, Session, SessionStore, SignInChallenge, StoreResult, Throttle};
+use crate::domain::{AccountId, Role, SessionChannel};
+use crate::ports::{
+    IdentityNonces, Session, SessionStore, SignInChallenge, StartedValidation, StoreResult,
+    Throttle,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
@@ -85,7 +91,10 @@ impl SessionStore for DynamoSessions {
             .table_name(&self.table)
             .item("pk", s(keys::session(&session.token_hash)))
             .item("account_id", s(session.account_id.as_str()))
+            // Only sessions carry this: the index of an account's sessions holds nothing else.
+            .item(keys::SESSION_ACCOUNT, s(session.account_id.as_str()))
             .item("role", s(session.role.as_str()))
+            .item("channel", s(session.channel.as_str()))
             .item("expires_at", time(session.expires_at))
             .item("ttl", epoch_ttl(session.expires_at))
             .send()
@@ -104,6 +113,10 @@ impl SessionStore for DynamoSessions {
             account_id: AccountId::from(get_s(&item, "account_id")?),
             role: Role::parse(get_s(&item, "role")?).ok_or_else(|| corrupt("role"))?,
             expires_at: get_time(&item, "expires_at")?,
+            // Sessions stored before channels existed were the API's (an hour at most).
+            channel: opt_s(&item, "channel")
+                .map_or(Some(SessionChannel::Api), SessionChannel::parse)
+                .ok_or_else(|| corrupt("channel"))?,
         }))
     }
 
@@ -115,6 +128,28 @@ impl SessionStore for DynamoSessions {
             .send()
             .await
             .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn revoke_all(&self, account_id: &AccountId) -> StoreResult<()> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::SESSIONS_BY_ACCOUNT_INDEX)
+            .key_condition_expression("#a = :a")
+            .expression_attribute_names("#a", keys::SESSION_ACCOUNT)
+            .expression_attribute_values(":a", s(account_id.as_str()));
+        for item in query_all(query).await? {
+            let pk = get_s(&item, "pk")?;
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", s(pk))
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
         Ok(())
     }
 
@@ -150,14 +185,15 @@ impl IdentityNonces for DynamoSessions {
     async fn put_state(
         &self,
         state_hash: &str,
-        account_id: &AccountId,
+        started: &StartedValidation,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let binding = started.binding_hash.as_deref().map(|b| ("binding_hash", b));
         self.put_owned(
             keys::identity_state(state_hash),
-            account_id,
+            &started.account_id,
             expires_at,
-            &[],
+            binding.as_slice(),
         )
         .await
     }
@@ -165,33 +201,34 @@ impl IdentityNonces for DynamoSessions {
     async fn take_state(
         &self,
         state_hash: &str,
-        account_id: &AccountId,
+        owner: Option<&AccountId>,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let taken = self
-            .take_owned(keys::identity_state(state_hash), account_id, now)
-            .await?;
-        Ok(taken.is_some())
-    }
-
-    async fn take_any_state(
-        &self,
-        state_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<AccountId>> {
-        let result = self
+    ) -> StoreResult<Option<StartedValidation>> {
+        let mut delete = self
             .client
             .delete_item()
             .table_name(&self.table)
             .key("pk", s(keys::identity_state(state_hash)))
             .condition_expression("expires_at > :now")
             .expression_attribute_values(":now", time(now))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await;
-        Ok(conditional(result)?
-            .and_then(|out| out.attributes)
-            .and_then(|item| get_s(&item, "account_id").ok().map(AccountId::from)))
+            .return_values(ReturnValue::AllOld);
+        if let Some(owner) = owner {
+            delete = delete
+                .condition_expression("expires_at > :now AND account_id = :a")
+                .expression_attribute_values(":a", s(owner.as_str()));
+        }
+        let result = delete.send().await;
+        let Some(item) = conditional(result)?.and_then(|out| out.attributes) else {
+            return Ok(None);
+        };
+        // A ROeID sign-in's state is no ghiseul.ro validation: consumed, not valid.
+        if item.contains_key("code_verifier") {
+            return Ok(None);
+        }
+        Ok(Some(StartedValidation {
+            account_id: AccountId::from(get_s(&item, "account_id")?),
+            binding_hash: opt_s(&item, "binding_hash").map(str::to_owned),
+        }))
     }
 
     async fn remember_assertion(
@@ -223,6 +260,7 @@ impl IdentityNonces for DynamoSessions {
         let extra = [
             ("nonce", challenge.nonce.as_str()),
             ("code_verifier", challenge.code_verifier.as_str()),
+            ("binding_hash", challenge.binding_hash.as_str()),
         ];
         self.put_owned(
             keys::identity_state(state_hash),
@@ -246,10 +284,15 @@ impl IdentityNonces for DynamoSessions {
             return Ok(None);
         };
         // A state started for another route (ghiseul.ro) has no challenge: consumed, not valid.
-        match (get_s(&item, "nonce"), get_s(&item, "code_verifier")) {
-            (Ok(nonce), Ok(verifier)) => Ok(Some(SignInChallenge {
+        match (
+            get_s(&item, "nonce"),
+            get_s(&item, "code_verifier"),
+            get_s(&item, "binding_hash"),
+        ) {
+            (Ok(nonce), Ok(verifier), Ok(binding)) => Ok(Some(SignInChallenge {
                 nonce: nonce.to_owned(),
                 code_verifier: verifier.to_owned(),
+                binding_hash: binding.to_owned(),
             })),
             _ => Ok(None),
         }
@@ -282,12 +325,21 @@ impl Throttle for DynamoSessions {
             .unwrap_or(1))
     }
 
-    async fn count(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<u32> {
+    async fn refund(&self, key: &str, window_secs: u64, now: DateTime<Utc>) -> StoreResult<()> {
         let (pk, _) = Self::window_pk(key, window_secs, now);
-        Ok(get_item(&self.client, &self.table, &pk)
-            .await?
-            .and_then(|i| i.get("hits").and_then(|v| v.as_n().ok()).cloned())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0))
+        // Only a counter that exists and is above zero: a refund never makes credit.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .update_expression("ADD hits :minus_one")
+            .condition_expression("hits > :zero")
+            .expression_attribute_values(":minus_one", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await;
+        conditional(result)?;
+        Ok(())
     }
 }

@@ -1,0 +1,362 @@
+//! The portal's handlers for who someone is: confirming a registration's e-mailed code, the
+//! operators' second factor, changing and resetting passwords, and the holder's confirmation
+//! of an identity proven online.
+
+use crate::context::{
+    Ctx, Flash, FormData, REGISTRATION_COOKIE, RESET_COOKIE, SECOND_FACTOR_COOKIE,
+};
+use crate::pages::{identity, notices};
+use crate::{Answer, Refusal, WebFunction};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use cazier_shared::domain::{FieldError, Role};
+use cazier_shared::http::source_ip;
+use cazier_shared::services::accounts::{
+    ConfirmDto, ConfirmError, LoginError, DEVICE_TTL, REGISTRATION_TTL, SECOND_FACTOR_TTL,
+    SESSION_TTL,
+};
+use cazier_shared::services::online::ConfirmValidationError;
+use cazier_shared::services::passwords::{
+    ChangePasswordDto, ChangePasswordError, ResetDto, ResetError, ResetRequestDto, RESET_TTL,
+};
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+
+/// The registration cookie keeps the address encoded: an address may hold characters a
+/// cookie cannot.
+pub(crate) fn remember_registration(ctx: &mut Ctx, email: &str) {
+    let value = URL_SAFE_NO_PAD.encode(email.trim().to_lowercase());
+    ctx.set_cookie(
+        REGISTRATION_COOKIE,
+        &value,
+        REGISTRATION_TTL.num_seconds(),
+        false,
+    );
+}
+
+/// The address the last registration in this browser went to.
+pub(crate) fn registered_email(ctx: &Ctx) -> String {
+    ctx.registration
+        .as_deref()
+        .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default()
+}
+
+impl WebFunction {
+    pub(crate) fn confirm_form(&self, ctx: &mut Ctx) -> Answer {
+        let email = registered_email(ctx);
+        let html = identity::confirm(ctx, &email, &[], None);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    pub(crate) async fn confirm(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
+        let email = form.text("email");
+        let dto = ConfirmDto {
+            email: email.clone(),
+            code: form.text("confirmation_code"),
+        };
+        let i = ctx.lang.i();
+        let (status, errors, problem) = match self.accounts.confirm(dto, &source_ip(req)).await {
+            Ok(_) => {
+                remember_registration(ctx, &email);
+                ctx.flash_next(Flash::AccountCreated);
+                return Ok(ctx.redirect("/autentificare"));
+            }
+            Err(ConfirmError::InvalidCode) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![FieldError::new("confirmation_code", "INVALID_CODE", "")],
+                None,
+            ),
+            Err(ConfirmError::AccountExists) => {
+                (StatusCode::CONFLICT, Vec::new(), Some(i.account_exists))
+            }
+            Err(ConfirmError::Throttled { .. }) => return Ok(self.throttled(ctx)),
+            Err(ConfirmError::Unavailable(e)) => return Err(e.into()),
+        };
+        let html = identity::confirm(ctx, &email, &errors, problem);
+        Ok(ctx.page(status, html))
+    }
+
+    /// "Too many attempts, try later".
+    pub(crate) fn throttled(&self, ctx: &mut Ctx) -> lambda_http::Response<lambda_http::Body> {
+        let t = ctx.t();
+        let html = notices::notice(ctx, t.throttled_title, t.throttled, None);
+        ctx.page(StatusCode::TOO_MANY_REQUESTS, html)
+    }
+
+    /// A sign-in's outcome that is not a session: the second-factor page, or why not.
+    pub(crate) fn sign_in_refused(&self, ctx: &mut Ctx, error: LoginError) -> Answer {
+        let i = ctx.lang.i();
+        let (title, text) = match error {
+            LoginError::SecondFactorRequired { ticket } => {
+                ctx.set_cookie(
+                    SECOND_FACTOR_COOKIE,
+                    &ticket,
+                    SECOND_FACTOR_TTL.num_seconds(),
+                    false,
+                );
+                return Ok(ctx.redirect("/autentificare/cod"));
+            }
+            LoginError::Throttled { .. } => return Ok(self.throttled(ctx)),
+            LoginError::Disabled => (i.disabled_title, i.disabled),
+            LoginError::SecondFactorNotEnrolled => (i.not_enrolled_title, i.not_enrolled),
+            LoginError::Unavailable(e) => return Err(e.into()),
+            LoginError::InvalidCredentials => return Err(Refusal::BadForm),
+        };
+        let html = notices::notice(ctx, title, text, None);
+        Ok(ctx.page(StatusCode::FORBIDDEN, html))
+    }
+
+    pub(crate) fn second_factor_form(&self, ctx: &mut Ctx) -> Answer {
+        if ctx.second_factor.is_none() {
+            return Ok(ctx.redirect("/autentificare"));
+        }
+        let html = identity::second_factor(ctx, &[]);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    pub(crate) async fn second_factor(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+        let Some(ticket) = ctx.second_factor.clone() else {
+            return Ok(ctx.redirect("/autentificare"));
+        };
+        // The ticket works once, whatever the code.
+        ctx.set_cookie(SECOND_FACTOR_COOKIE, "", 0, false);
+        let outcome = self
+            .accounts
+            .login_second_factor(&ticket, &form.text("totp"), ctx.device.clone())
+            .await;
+        match outcome {
+            Ok(session) => {
+                ctx.sign_in(
+                    &session.token,
+                    SESSION_TTL.num_seconds(),
+                    &session.device_token,
+                    DEVICE_TTL.num_seconds(),
+                );
+                Ok(ctx.redirect(match session.role {
+                    Role::Operator => "/ghiseu",
+                    Role::Citizen => "/cont",
+                }))
+            }
+            Err(LoginError::InvalidCredentials) => {
+                let problem = ctx.lang.i().second_factor_wrong;
+                let html = crate::pages::forms::sign_in(ctx, "", Some(problem));
+                Ok(ctx.page(StatusCode::UNAUTHORIZED, html))
+            }
+            Err(other) => self.sign_in_refused(ctx, other),
+        }
+    }
+
+    pub(crate) fn change_password_form(&self, ctx: &mut Ctx) -> Answer {
+        let html = identity::change_password(ctx, &[]);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    /// Changes the password; every session ends, so this browser signs in again with the new
+    /// one (the others stay signed out).
+    pub(crate) async fn change_password(
+        &self,
+        ctx: &mut Ctx,
+        req: &Request,
+        form: &FormData,
+    ) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let email = self
+            .accounts
+            .me(&principal)
+            .await
+            .map_err(|_| Refusal::SignInFirst)?
+            .email;
+        let new_password = form.text("new_password");
+        let dto = ChangePasswordDto {
+            current_password: form.text("current_password"),
+            new_password: new_password.clone(),
+        };
+        let errors = match self.passwords.change(&principal, dto).await {
+            Ok(()) => {
+                ctx.flash_next(Flash::PasswordChanged);
+                return self
+                    .start_session(ctx, &email, &new_password, &source_ip(req))
+                    .await;
+            }
+            Err(ChangePasswordError::Invalid(errors)) => errors,
+            Err(ChangePasswordError::WrongPassword) => {
+                vec![FieldError::new("current_password", "WRONG_PASSWORD", "")]
+            }
+            Err(ChangePasswordError::Throttled { .. }) => return Ok(self.throttled(ctx)),
+            Err(ChangePasswordError::NoAccount) => return Err(Refusal::SignInFirst),
+            Err(ChangePasswordError::Unavailable(e)) => return Err(e.into()),
+        };
+        let html = identity::change_password(ctx, &errors);
+        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
+    }
+
+    pub(crate) fn forgot_form(&self, ctx: &mut Ctx) -> Answer {
+        if ctx.take_flash() == Some(Flash::ResetSent) {
+            let i = ctx.lang.i();
+            let t = ctx.t();
+            let html = notices::notice(
+                ctx,
+                i.forgot_sent_title,
+                i.forgot_sent,
+                Some(("/autentificare", t.nav_sign_in)),
+            );
+            return Ok(ctx.page(StatusCode::OK, html));
+        }
+        let html = identity::forgot(ctx, "", &[]);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    pub(crate) async fn forgot(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
+        let email = form.text("email");
+        let dto = ResetRequestDto {
+            email: email.clone(),
+        };
+        match self.passwords.request_reset(dto, &source_ip(req)).await {
+            Ok(()) => {
+                ctx.flash_next(Flash::ResetSent);
+                Ok(ctx.redirect("/parola/uitata"))
+            }
+            Err(ResetError::Invalid(errors)) => {
+                let html = identity::forgot(ctx, &email, &errors);
+                Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
+            }
+            Err(ResetError::Throttled { .. }) => Ok(self.throttled(ctx)),
+            Err(ResetError::InvalidLink) => Err(Refusal::BadForm),
+            Err(ResetError::Unavailable(e)) => Err(e.into()),
+        }
+    }
+
+    fn reset_expired(&self, ctx: &mut Ctx, status: StatusCode) -> Answer {
+        let i = ctx.lang.i();
+        ctx.set_cookie(RESET_COOKIE, "", 0, false);
+        let html = notices::notice(
+            ctx,
+            i.reset_expired_title,
+            i.reset_expired,
+            Some(("/parola/uitata", i.reset_again)),
+        );
+        Ok(ctx.page(status, html))
+    }
+
+    /// The e-mailed link: its secret moves from the address bar into a cookie at once (so
+    /// it is not left in the history or in a referrer), then the form.
+    pub(crate) async fn reset_form(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let from_link = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "cod"))
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_empty() && v.len() <= 128);
+        if let Some(token) = from_link {
+            if !self.passwords.reset_link_works(&token).await? {
+                return self.reset_expired(ctx, StatusCode::OK);
+            }
+            ctx.set_cookie(RESET_COOKIE, &token, RESET_TTL.num_seconds(), false);
+            return Ok(ctx.redirect("/parola/noua"));
+        }
+        if ctx.reset.is_none() {
+            return self.reset_expired(ctx, StatusCode::OK);
+        }
+        let html = identity::reset(ctx, &[]);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    pub(crate) async fn reset(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+        let Some(token) = ctx.reset.clone() else {
+            return self.reset_expired(ctx, StatusCode::UNPROCESSABLE_ENTITY);
+        };
+        let dto = ResetDto {
+            token,
+            new_password: form.text("new_password"),
+        };
+        match self.passwords.reset(dto).await {
+            Ok(_) => {
+                ctx.set_cookie(RESET_COOKIE, "", 0, false);
+                // Signed out everywhere, this browser included.
+                ctx.sign_out();
+                ctx.flash_next(Flash::PasswordReset);
+                Ok(ctx.redirect("/autentificare"))
+            }
+            Err(ResetError::Invalid(errors)) => {
+                let html = identity::reset(ctx, &errors);
+                Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
+            }
+            Err(ResetError::InvalidLink) => {
+                self.reset_expired(ctx, StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(ResetError::Throttled { .. }) => Ok(self.throttled(ctx)),
+            Err(ResetError::Unavailable(e)) => Err(e.into()),
+        }
+    }
+
+    /// What ghiseul.ro or ROeID proved, shown for confirmation in the browser that started.
+    pub(crate) async fn proven_page(&self, ctx: &mut Ctx) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        match self
+            .proven
+            .awaiting(&principal, ctx.flow.as_deref())
+            .await?
+        {
+            Some(awaiting) => {
+                let html = identity::proven(ctx, &awaiting);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            None => self.nothing_pending(ctx, StatusCode::OK),
+        }
+    }
+
+    fn nothing_pending(&self, ctx: &mut Ctx, status: StatusCode) -> Answer {
+        let (i, t) = (ctx.lang.i(), ctx.t());
+        let html = notices::notice(
+            ctx,
+            i.nothing_pending_title,
+            i.nothing_pending,
+            Some(("/cont", t.nav_account)),
+        );
+        Ok(ctx.page(status, html))
+    }
+
+    pub(crate) async fn proven_decision(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let binding = ctx.flow.clone();
+        let outcome = match form.text("decision").as_str() {
+            "confirm" => self
+                .proven
+                .confirm(&principal, binding.as_deref())
+                .await
+                .map(|_| Flash::Validated),
+            "cancel" => self
+                .proven
+                .cancel(&principal, binding.as_deref())
+                .await
+                .map(|_| Flash::ValidationCancelled),
+            _ => return Err(Refusal::BadForm),
+        };
+        let i = ctx.lang.i();
+        match outcome {
+            Ok(flash) => {
+                ctx.set_cookie(crate::context::FLOW_COOKIE, "", 0, true);
+                ctx.flash_next(flash);
+                Ok(ctx.redirect("/cont"))
+            }
+            Err(ConfirmValidationError::NothingPending) => {
+                self.nothing_pending(ctx, StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(ConfirmValidationError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
+            Err(ConfirmValidationError::CnpAlreadyValidated) => {
+                let t = ctx.t();
+                let html = notices::notice(
+                    ctx,
+                    i.cnp_taken_title,
+                    i.cnp_taken,
+                    Some(("/cont", t.nav_account)),
+                );
+                Ok(ctx.page(StatusCode::CONFLICT, html))
+            }
+            Err(ConfirmValidationError::Unavailable(e)) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The last step of an online validation on the portal: ghiseul.ro or ROeID proved who the
+//! person is; the holder, signed in, in the browser that started, sees which account is about
+//! to be validated and under which name, and confirms. Nothing changes before.
+
+use super::accounts::AccountView;
+use super::validation::{validate_online, ValidateError};
+use super::{unavailable_from_ports, Unavailable};
+use crate::crypto::sha256_hex;
+use crate::domain::{AccountStatus, Principal, ValidationMethod};
+use crate::ports::{AccountStore, Clock, ProvenIdentities, ProvenIdentity};
+use chrono::Duration;
+use std::sync::Arc;
+
+/// How long a proven identity waits for its holder's confirmation.
+pub const PROVEN_TTL: Duration = Duration::minutes(10);
+
+/// The stored form of a browser's binding secret (a cookie's value).
+pub fn binding_hash(binding: &str) -> String {
+    sha256_hex(format!("validation-binding\n{binding}").as_bytes())
+}
+
+/// What the holder is asked to confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwaitingConfirmation {
+    pub method: ValidationMethod,
+    /// The account's address, masked (`a***@example.ro`): whose account this is.
+    pub email_masked: String,
+    pub cnp_masked: String,
+    /// The names as the evidence spells them: what certificates will carry.
+    pub last_name: String,
+    pub first_name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmValidationError {
+    /// Nothing waits for this browser and account (expired, confirmed, or never).
+    #[error("nothing to confirm")]
+    NothingPending,
+    #[error("validated already")]
+    AlreadyValidated,
+    #[error("the CNP has a validated account")]
+    CnpAlreadyValidated,
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+unavailable_from_ports!(ConfirmValidationError);
+
+pub struct ProvenService {
+    pub accounts: Arc<dyn AccountStore>,
+    pub proven: Arc<dyn ProvenIdentities>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ProvenService {
+    /// What waits for confirmation in this browser for the signed-in account, if anything.
+    pub async fn awaiting(
+        &self,
+        principal: &Principal,
+        binding: Option<&str>,
+    ) -> Result<Option<AwaitingConfirmation>, Unavailable> {
+        let Some(binding) = binding else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let proven = self.proven.peek_proven(&binding_hash(binding), now).await?;
+        let Some(proven) = proven.filter(|p| p.account_id == principal.account_id) else {
+            return Ok(None);
+        };
+        let account = self
+            .accounts
+            .get(&proven.account_id)
+            .await?
+            .filter(|a| a.status == AccountStatus::PendingValidation && !a.expired(now));
+        Ok(account.and_then(|a| {
+            Some(AwaitingConfirmation {
+                method: proven.method,
+                email_masked: a.email.masked(),
+                cnp_masked: a.person.as_ref()?.cnp.masked(),
+                last_name: proven.last_name.as_str().to_owned(),
+                first_name: proven.first_name.as_str().to_owned(),
+            })
+        }))
+    }
+
+    /// Validates the signed-in account with what was proven in this browser.
+    pub async fn confirm(
+        &self,
+        principal: &Principal,
+        binding: Option<&str>,
+    ) -> Result<AccountView, ConfirmValidationError> {
+        let proven = self.take(principal, binding).await?;
+        let now = self.clock.now();
+        let mut account = self
+            .accounts
+            .get(&proven.account_id)
+            .await?
+            .filter(|a| !a.expired(now))
+            .ok_or(ConfirmValidationError::NothingPending)?;
+        if account.status == AccountStatus::Validated {
+            return Err(ConfirmValidationError::AlreadyValidated);
+        }
+        if let Some(person) = account.person.as_mut() {
+            person.last_name = proven.last_name;
+            person.first_name = proven.first_name;
+        }
+        validate_online(&*self.accounts, account, proven.method, now)
+            .await
+            .map_err(|e| match e {
+                ValidateError::AlreadyValidated => ConfirmValidationError::AlreadyValidated,
+                ValidateError::CnpTaken => ConfirmValidationError::CnpAlreadyValidated,
+                ValidateError::Unavailable(e) => ConfirmValidationError::Unavailable(e),
+            })
+    }
+
+    /// The holder said no: the proven identity is dropped, the account stays as it was.
+    pub async fn cancel(
+        &self,
+        principal: &Principal,
+        binding: Option<&str>,
+    ) -> Result<(), ConfirmValidationError> {
+        self.take(principal, binding).await.map(|_| ())
+    }
+
+    async fn take(
+        &self,
+        principal: &Principal,
+        binding: Option<&str>,
+    ) -> Result<ProvenIdentity, ConfirmValidationError> {
+        let binding = binding.ok_or(ConfirmValidationError::NothingPending)?;
+        let key = binding_hash(binding);
+        let now = self.clock.now();
+        // Only the account that started may take it: peek first, so a stranger's session
+        // cannot spend another account's proof.
+        let peeked = self.proven.peek_proven(&key, now).await?;
+        if peeked.is_none_or(|p| p.account_id != principal.account_id) {
+            return Err(ConfirmValidationError::NothingPending);
+        }
+        self.proven
+            .take_proven(&key, now)
+            .await?
+            .filter(|p| p.account_id == principal.account_id)
+            .ok_or(ConfirmValidationError::NothingPending)
+    }
+}
