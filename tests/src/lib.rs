@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 pub mod burst;
+pub mod forgery;
 pub mod meter;
 pub mod portal;
 pub mod procfs;

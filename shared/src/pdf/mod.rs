@@ -3,6 +3,7 @@
 //! field whose `/Contents` is filled in once KMS has signed (see [`pades`]). (Over 400 lines:
 //! the page's layout reads top to bottom as the certificate does.)
 
+pub mod after_seal;
 pub mod dss;
 pub mod font;
 pub mod pades;

@@ -165,6 +165,11 @@ pub fn read_signed(pdf: &[u8]) -> Result<SignedPdf, ReadError> {
     if first_start != 0 || first_end > second_start || second_end > pdf.len() {
         return Err(ReadError::Truncated);
     }
+    // The signature dictionary lies in the signed bytes, before its `/Contents`: a
+    // `/ByteRange` found anywhere else (in bytes appended after the seal) is not the seal's.
+    if at >= first_end {
+        return Err(ReadError::Unsigned);
+    }
     let gap = &pdf[first_end..second_start];
     if gap.len() < 2 || gap[0] != b'<' || gap[gap.len() - 1] != b'>' {
         return Err(ReadError::Unsigned);

@@ -281,6 +281,12 @@ impl VerificationService {
                 c.document_sha256.as_bytes(),
             )
         };
+        // What follows the seal, if anything, is its validation material and nothing else:
+        // the same rule as the offline verifier's (the recorded file passes it; a file whose
+        // DSS was dropped or rewritten honestly does too).
+        let (sealed, appended) = pdf.split_at(signed.signed_len.min(pdf.len()));
+        let only_material =
+            signed.covers_whole_file || crate::pdf::after_seal::check(sealed, appended).is_ok();
         let answer = match &certificate {
             // Signed by our key but over other bytes: changed after issue.
             _ if !signature_valid => {
@@ -291,7 +297,9 @@ impl VerificationService {
             }
             None if by_other_key => DocumentAnswer::new(DocumentResult::NotIssuedHere, false, None),
             None => DocumentAnswer::new(DocumentResult::NotIssuedHere, true, None),
-            Some(c) if !recorded(c) => DocumentAnswer::new(DocumentResult::Tampered, true, Some(c)),
+            Some(c) if !recorded(c) && !only_material => {
+                DocumentAnswer::new(DocumentResult::Tampered, true, Some(c))
+            }
             Some(c) => DocumentAnswer::new(c.status(now).into(), true, Some(c)),
         };
         if let Some(c) = &certificate {

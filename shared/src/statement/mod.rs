@@ -192,8 +192,8 @@ pub enum Refusal {
     Unsealed,
     #[error("the seal does not match the document: it was changed after sealing")]
     SealBroken,
-    #[error("bytes were added to the document after its seal")]
-    ChangedAfterSeal,
+    #[error("the document was changed after its seal: {0}")]
+    ChangedAfterSeal(crate::pdf::after_seal::AfterSeal),
     #[error("the statement is for another certificate than the document")]
     OtherCertificate,
 }

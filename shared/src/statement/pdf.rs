@@ -3,7 +3,7 @@
 //! carries, for the same number.
 
 use super::{key_id, verify, Refusal, TrustedKey, Verdict, PREFIX};
-use crate::pdf::dss::only_validation_material;
+use crate::pdf::after_seal;
 use crate::pdf::pades::{read_signed, ReadError};
 use crate::seal::{check_cms, CmsCheck};
 use chrono::{DateTime, Utc};
@@ -29,8 +29,10 @@ pub fn verify_pdf(pdf: &[u8], trusted: &[TrustedKey], now: DateTime<Utc>) -> Ver
     }
     // What may follow the seal: its validation material (PAdES-B-LT), nothing else.
     let (sealed, appended) = pdf.split_at(signed.signed_len);
-    if !signed.covers_whole_file && !only_validation_material(sealed, appended) {
-        return Verdict::Invalid(Refusal::ChangedAfterSeal);
+    if !signed.covers_whole_file {
+        if let Err(why) = after_seal::check(sealed, appended) {
+            return Verdict::Invalid(Refusal::ChangedAfterSeal(why));
+        }
     }
     let Some(statement) = statement_text(sealed) else {
         return Verdict::Invalid(Refusal::NoStatement);
