@@ -52,6 +52,7 @@ bench:
 	cargo bench -p cazier-shared --bench certificate --bench login --bench wallet
 	cargo bench -p cazier-web --bench pages
 	cargo bench -p cazier-e2e --bench throughput
+	cargo bench -p cazier-e2e --bench offline_verify
 
 # Cold starts: each release function binary against a stub Lambda Runtime API (exec to its
 # first /next), beside a hello-world lambda_runtime binary; then the first and tenth call.

@@ -122,15 +122,20 @@ pub trait SessionStore: Send + Sync {
         device_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<AccountId>>;
-    /// Ends every session of the account (a password change, a disabled operator).
+    /// Ends every session of the account and forgets its devices (a password change, a
+    /// disabled operator).
     async fn revoke_all(&self, account_id: &AccountId) -> StoreResult<()>;
 }
 
 /// What a single-use account secret stands for, stored by its hash until it expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountTicket {
-    /// An e-mailed password-reset link.
-    PasswordReset { account_id: AccountId },
+    /// An e-mailed password-reset link, for the password the account had when it was sent
+    /// (see [`crate::domain::Account::password_stamp`]): any change of password ends it.
+    PasswordReset {
+        account_id: AccountId,
+        password_stamp: String,
+    },
     /// A sign-in whose password was right, waiting for the operator's TOTP code.
     SecondFactor {
         account_id: AccountId,
@@ -177,20 +182,29 @@ pub struct PendingRegistration {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Registrations awaiting confirmation, one per address (sealed: they hold civil-status data).
+/// Registrations awaiting confirmation, by the hash of the registration id given to the
+/// browser or client that registered (sealed: they hold civil-status data). An address may
+/// have several: a stranger's registration of someone's address replaces nothing of theirs.
 #[async_trait]
 pub trait Registrations: Send + Sync {
-    /// Stores the address's registration, replacing an earlier one.
-    async fn put_registration(&self, pending: &PendingRegistration) -> StoreResult<()>;
+    async fn put_registration(
+        &self,
+        registration_hash: &str,
+        pending: &PendingRegistration,
+    ) -> StoreResult<()>;
     /// Counts one try of a code, atomically, before it is compared: the registration with its
     /// tries so far, if there is one that has not expired.
     async fn try_registration(
         &self,
-        email: &Email,
+        registration_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<PendingRegistration>>;
     /// Removes the registration if its code is still `code_hash`; whether it did.
-    async fn take_registration(&self, email: &Email, code_hash: &str) -> StoreResult<bool>;
+    async fn take_registration(
+        &self,
+        registration_hash: &str,
+        code_hash: &str,
+    ) -> StoreResult<bool>;
 }
 
 /// What an identity provider proved, checked against the account, waiting for its holder to
@@ -258,7 +272,8 @@ pub trait RequestStore: Send + Sync {
     /// request, in one atomic step; when the request has a number already, takes none. Returns
     /// the request as stored afterwards (with the number bound by whoever got there first).
     /// A number is never taken without being bound, so the year's numbers have no gaps, under
-    /// concurrent or repeated attempts alike.
+    /// concurrent or repeated attempts alike. With the number, a status-list index drawn at
+    /// random ([`crate::domain::random_status_index`]) that no other number of the year has.
     /// `request` is the request as the caller last read it (a stale copy only costs a retry).
     async fn bind_next_number(
         &self,
@@ -266,6 +281,14 @@ pub trait RequestStore: Send + Sync {
         year: i32,
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest>;
+    /// The number of the certificate of `year` that holds status-list index `index`, if any
+    /// was drawn for one (indexes below [`crate::domain::LEGACY_STATUS_INDEXES`] are the
+    /// sequences of older certificates, found by their number).
+    async fn number_at_status_index(
+        &self,
+        year: i32,
+        index: u64,
+    ) -> StoreResult<Option<CertificateNumber>>;
     /// Ends a pending request as issued, its notice due; false if it was final already
     /// (nothing changed).
     async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool>;
@@ -306,14 +329,15 @@ pub trait CertificateStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// Revokes a certificate once, with its reason, and appends `audit` in the same
-    /// transaction (which also adds its sequence to its year's revoked numbers).
+    /// transaction (which also adds its status-list index to its year's revoked indexes).
     async fn revoke(
         &self,
         number: &CertificateNumber,
         reason: &str,
         audit: &AuditEvent,
     ) -> StoreResult<RevokeOutcome>;
-    /// The sequences of the certificates of `year` that are revoked (the status list's source).
+    /// The status-list indexes of the certificates of `year` that are revoked (the list's
+    /// source).
     async fn revoked_in(&self, year: i32) -> StoreResult<Vec<u64>>;
 }
 

@@ -202,16 +202,40 @@ pub fn verify_signature(
         .map_err(|_| SealError::Invalid("signature does not verify".into()))
 }
 
+/// Whether `signature` over `message` verifies with `spki` under `algorithm` (the signature's
+/// algorithm identifier): ECDSA P-256 with SHA-256 (ours), or RSA PKCS #1 v1.5 with SHA-256
+/// (what most qualified timestamping authorities sign with). Anything else is unsupported.
+pub fn verify_by_algorithm(
+    spki: &SubjectPublicKeyInfoOwned,
+    algorithm: &const_oid::ObjectIdentifier,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SealError> {
+    match *algorithm {
+        rfc5912::ECDSA_WITH_SHA_256 => verify_signature(spki, message, signature),
+        rfc5912::SHA_256_WITH_RSA_ENCRYPTION | rfc5912::RSA_ENCRYPTION => {
+            use rsa::pkcs8::DecodePublicKey;
+            use rsa::signature::Verifier;
+            let invalid = |what: &str| SealError::Invalid(what.to_owned());
+            let key = rsa::RsaPublicKey::from_public_key_der(&spki.to_der()?)
+                .map_err(|_| invalid("not an RSA public key"))?;
+            let signature = rsa::pkcs1v15::Signature::try_from(signature)
+                .map_err(|_| invalid("malformed signature"))?;
+            rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key)
+                .verify(message, &signature)
+                .map_err(|_| invalid("signature does not verify"))
+        }
+        other => Err(SealError::Invalid(format!(
+            "unsupported signature algorithm {other}"
+        ))),
+    }
+}
+
 /// Whether `issuer`'s key signed `child`.
 pub fn verify_certificate(child: &Certificate, issuer: &Certificate) -> Result<(), SealError> {
-    if child.signature_algorithm.oid != rfc5912::ECDSA_WITH_SHA_256 {
-        return Err(SealError::Invalid(format!(
-            "unsupported signature algorithm {}",
-            child.signature_algorithm.oid
-        )));
-    }
-    verify_signature(
+    verify_by_algorithm(
         &issuer.tbs_certificate.subject_public_key_info,
+        &child.signature_algorithm.oid,
         &child.tbs_certificate.to_der()?,
         child.signature.raw_bytes(),
     )
@@ -223,6 +247,9 @@ pub enum Profile {
     Root,
     /// The seal: signs documents (digitalSignature + nonRepudiation).
     Seal,
+    /// A timestamping authority (id-kp-timeStamping, critical, as RFC 3161 2.3 asks): the
+    /// tests' stand-ins; production's TSA is a provider's.
+    Timestamping,
 }
 
 /// Makes a certificate for `subject_key` (DER SPKI), signed through `issuer_signer`.
@@ -273,12 +300,24 @@ pub async fn issue_certificate(
             },
             KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
         ),
+        Profile::Timestamping => (
+            BasicConstraints {
+                ca: false,
+                path_len_constraint: None,
+            },
+            KeyUsages::DigitalSignature.into(),
+        ),
     };
     let mut extensions = vec![
         extension(&basic, true)?,
         extension(&KeyUsage(usage), true)?,
         extension(&SubjectKeyIdentifier(key_identifier(&spki)?), false)?,
     ];
+    if matches!(profile, Profile::Timestamping) {
+        let purpose =
+            x509_cert::ext::pkix::ExtendedKeyUsage(vec![crate::timestamp::ID_KP_TIME_STAMPING]);
+        extensions.push(extension(&purpose, true)?);
+    }
     if issuer.is_some() {
         extensions.push(extension(
             &AuthorityKeyIdentifier {

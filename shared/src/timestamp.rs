@@ -231,14 +231,16 @@ pub fn check_token(
     if !digest_matches {
         return Err(invalid("the token's signature is over other content"));
     }
-    if signer.signature_algorithm.oid == rfc5912::ECDSA_WITH_SHA_256 {
-        crate::seal::verify_signature(
-            &tsa.tbs_certificate.subject_public_key_info,
-            &attributes.to_der()?,
-            signer.signature.as_bytes(),
-        )
-        .map_err(|_| invalid("the token's signature does not verify"))?;
+    if signer.digest_alg.oid != rfc5912::ID_SHA_256 {
+        return Err(invalid("the token is not signed over SHA-256"));
     }
+    crate::seal::verify_by_algorithm(
+        &tsa.tbs_certificate.subject_public_key_info,
+        &signer.signature_algorithm.oid,
+        &attributes.to_der()?,
+        signer.signature.as_bytes(),
+    )
+    .map_err(|_| invalid("the token's signature does not verify"))?;
     generalized_time(&info)
 }
 
@@ -265,34 +267,127 @@ fn generalized_time(info: &TstInfo) -> Result<DateTime<Utc>, TimestampError> {
         .map_err(|_| invalid("genTime is not a time"))
 }
 
-/// The timestamp on a seal, read from its CMS (DER, padding after it allowed): the time and
-/// the authority named by the certificate the token carries, if the token is over this seal's
-/// signature and verifies with that certificate. Whether that authority is trusted is the
-/// reader's decision.
-pub fn on_seal(cms: &[u8]) -> Option<(DateTime<Utc>, String)> {
+/// What the timestamp on a seal proves to a reader who trusts `authorities` (the trust file's
+/// certificates).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SealTime {
+    /// The seal carries no timestamp.
+    Absent,
+    /// A token over this seal's signature, signed by a timestamping authority the reader
+    /// trusts: a certificate of `authorities`, or one a CA among them issued, with the
+    /// timestamping purpose and valid at the time it states.
+    Trusted {
+        time: DateTime<Utc>,
+        authority: String,
+    },
+    /// A token no trusted authority signed (or not over this signature): its time and the
+    /// name it gives prove nothing and are never shown as fact.
+    Untrusted,
+}
+
+/// Tokens carry a handful of certificates; a longer list is looked at no further.
+const MAX_CARRIED_CERTIFICATES: usize = 8;
+
+/// id-kp-timeStamping (RFC 3161, 2.3): the purpose a TSA's certificate must name.
+pub const ID_KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+
+/// Whether `certificate` is for timestamping (its extended key usage names it).
+pub fn is_timestamping(certificate: &Certificate) -> bool {
+    matches!(
+        certificate.tbs_certificate.get::<x509_cert::ext::pkix::ExtendedKeyUsage>(),
+        Ok(Some((_, eku))) if eku.0.contains(&ID_KP_TIME_STAMPING)
+    )
+}
+
+fn is_ca(certificate: &Certificate) -> bool {
+    matches!(
+        certificate
+            .tbs_certificate
+            .get::<x509_cert::ext::pkix::BasicConstraints>(),
+        Ok(Some((
+            _,
+            x509_cert::ext::pkix::BasicConstraints { ca: true, .. }
+        )))
+    )
+}
+
+/// Whether `tsa` is an authority the reader trusts for a token dated `time`.
+fn trusted_authority(tsa: &Certificate, authorities: &[Certificate], time: DateTime<Utc>) -> bool {
+    let validity = &tsa.tbs_certificate.validity;
+    let in_validity = validity.not_before.to_unix_duration().as_secs() as i64 <= time.timestamp()
+        && time.timestamp() <= validity.not_after.to_unix_duration().as_secs() as i64;
+    if !is_timestamping(tsa) || !in_validity {
+        return false;
+    }
+    authorities.iter().any(|trusted| {
+        trusted == tsa
+            || (is_ca(trusted)
+                && trusted.tbs_certificate.subject == tsa.tbs_certificate.issuer
+                && crate::seal::verify_certificate(tsa, trusted).is_ok())
+    })
+}
+
+/// The timestamp on a seal, read from its CMS (DER, padding after it allowed), judged
+/// against `authorities`. The token sits in the seal's unsigned attributes, outside what the
+/// seal signs: anyone can put one there, so only whose signature it bears makes it a fact.
+pub fn seal_time(cms: &[u8], authorities: &[Certificate]) -> SealTime {
+    let (token, imprint) = match seal_token(cms) {
+        None => return SealTime::Absent,
+        Some(None) => return SealTime::Untrusted,
+        Some(Some(found)) => found,
+    };
+    let carried = token
+        .content
+        .decode_as::<SignedData>()
+        .ok()
+        .and_then(|signed| signed.certificates)
+        .map(|set| {
+            set.0
+                .into_vec()
+                .into_iter()
+                .take(MAX_CARRIED_CERTIFICATES)
+                .filter_map(|choice| match choice {
+                    cms::cert::CertificateChoices::Certificate(c) => Some(c),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let candidates = carried
+        .iter()
+        .chain(authorities.iter().filter(|c| is_timestamping(c)));
+    for tsa in candidates {
+        if let Ok(time) = check_token(&token, &imprint, None, tsa) {
+            if trusted_authority(tsa, authorities, time) {
+                return SealTime::Trusted {
+                    time,
+                    authority: tsa.tbs_certificate.subject.to_string(),
+                };
+            }
+        }
+    }
+    SealTime::Untrusted
+}
+
+/// The seal's timestamp token and the imprint it must carry (the SHA-256 of the seal's
+/// signature value): `None` without one, `Some(None)` for one that is not a token.
+fn seal_token(cms: &[u8]) -> Option<Option<(ContentInfo, [u8; 32])>> {
     let mut reader = der::SliceReader::new(cms).ok()?;
     let content = <ContentInfo as der::Decode>::decode(&mut reader).ok()?;
     let signed = content.content.decode_as::<SignedData>().ok()?;
     let signer = signed.signer_infos.0.iter().next()?;
-    let token = signer
+    let attribute = signer
         .unsigned_attrs
         .as_ref()?
         .iter()
-        .find(|a| a.oid == ID_AA_SIGNATURE_TIME_STAMP_TOKEN)?
+        .find(|a| a.oid == ID_AA_SIGNATURE_TIME_STAMP_TOKEN)?;
+    let token = attribute
         .values
         .iter()
-        .next()?
-        .decode_as::<ContentInfo>()
-        .ok()?;
+        .next()
+        .and_then(|v| v.decode_as::<ContentInfo>().ok());
     let imprint: [u8; 32] = Sha256::digest(signer.signature.as_bytes()).into();
-    let carried = token.content.decode_as::<SignedData>().ok()?.certificates?;
-    carried.0.iter().find_map(|choice| match choice {
-        cms::cert::CertificateChoices::Certificate(tsa) => {
-            let time = check_token(&token, &imprint, None, tsa).ok()?;
-            Some((time, tsa.tbs_certificate.subject.to_string()))
-        }
-        _ => None,
-    })
+    Some(token.map(|token| (token, imprint)))
 }
 
 #[cfg(test)]

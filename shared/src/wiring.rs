@@ -281,6 +281,7 @@ pub trait ServiceGraphs: PortSource {
             status_lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),
+            requests: self.requests()?,
         })
     }
 
@@ -294,10 +295,16 @@ pub trait ServiceGraphs: PortSource {
             lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),
+            published_year: std::sync::atomic::AtomicI32::new(0),
         })
     }
 
     fn verification_service(&self) -> Result<VerificationService, ConfigError> {
+        let pem = self.setting(vars::TIMESTAMP_AUTHORITY_CERTIFICATES)?;
+        let timestamp_authorities = x509_cert::Certificate::load_pem_chain(pem.as_bytes())
+            .map_err(|e| {
+                ConfigError::Invalid(vars::TIMESTAMP_AUTHORITY_CERTIFICATES, e.to_string())
+            })?;
         Ok(VerificationService {
             certificates: self.certificates()?,
             audit: self.audit()?,
@@ -305,6 +312,7 @@ pub trait ServiceGraphs: PortSource {
             clock: self.clock(),
             chain: self.chain()?,
             blobs: self.documents()?,
+            timestamp_authorities: Arc::new(timestamp_authorities),
         })
     }
 }

@@ -81,11 +81,12 @@ fn citizen(client: &Client, operator: &str) -> Result<Account, String> {
     if r.status != 202 {
         return Err(format!("registration answered {}", r.status));
     }
+    let registration_id = r.json()["registration_id"].clone();
     let code = crate::confirmation_code(&client.base, &email, 0);
     let r = client.post(
         "/v1/accounts/confirmation",
         None,
-        json!({"email": email, "code": code}),
+        json!({"registration_id": registration_id, "code": code}),
     );
     if r.status != 201 {
         return Err(format!("confirmation answered {}", r.status));

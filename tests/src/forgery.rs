@@ -18,7 +18,8 @@ pub struct Issued {
     pub memory: Memory,
     pub pdf: Vec<u8>,
     pub number: String,
-    /// The seal's chain, PEM (what `GET /v1/trust/certificates` serves).
+    /// The trust file: the seal's chain and the timestamping authority's, PEM (what
+    /// `GET /v1/trust/certificates` serves).
     pub chain: String,
 }
 
@@ -65,12 +66,12 @@ pub async fn issued_in_memory() -> Issued {
         .await
         .expect("read")
         .expect("stored");
-    let chain = cazier_shared::services::trust::load(&*memory.blobs)
+    let chain = memory
+        .verification_service()
+        .expect("wired")
+        .trust_chain_pem()
         .await
-        .expect("read")
-        .expect("installed")
-        .to_pem()
-        .expect("PEM");
+        .expect("the trust file");
     Issued {
         memory,
         pdf,
@@ -638,4 +639,57 @@ pub fn many_updates(genuine: &[u8], n: usize) -> Vec<u8> {
 /// Whether `needle` occurs in `haystack` (for the tests' own checks).
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     memmem::find(haystack, needle).is_some()
+}
+
+/// The genuine file with its seal's timestamp replaced by a forger's: a token over the same
+/// signature, dated 2020-01-01, signed by a self-made "TSA" under the genuine one's name (the
+/// token sits in the seal's unsigned attributes, outside the signed bytes). Issue 22's
+/// second attack: its date was printed as fact.
+pub async fn forged_timestamp(issued: &Issued) -> Forgery {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    let pdf = &issued.pdf;
+    let signed = cazier_shared::pdf::pades::read_signed(pdf).expect("a sealed file");
+    let signature = {
+        let mut reader = der::SliceReader::new(&signed.cms).expect("DER");
+        let content = <ContentInfo as der::Decode>::decode(&mut reader).expect("CMS");
+        let data = content
+            .content
+            .decode_as::<SignedData>()
+            .expect("signed data");
+        let signer = data.signer_infos.0.iter().next().expect("a signer").clone();
+        signer.signature.as_bytes().to_vec()
+    };
+    let dated = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800);
+    let forger =
+        cazier_shared::testing::tsa::MemoryTsa::forged_like(&issued.memory.tsa.certificate, dated)
+            .await;
+    let token = forger.token_over(&signature).await.expect("a token");
+    let cms = cazier_shared::testing::tsa::with_token(&signed.cms, &token).expect("re-encoded");
+    // The signature's /Contents: the gap of the /ByteRange [0 a b c], `<hex…>`.
+    let at = memmem::find(pdf, b"/ByteRange [").expect("a /ByteRange") + 12;
+    let numbers: Vec<usize> = String::from_utf8_lossy(&pdf[at..at + 60])
+        .split(']')
+        .next()
+        .expect("its numbers")
+        .split_ascii_whitespace()
+        .map(|n| n.parse().expect("a number"))
+        .collect();
+    let (start, end) = (numbers[1] + 1, numbers[2] - 1);
+    let mut hex: Vec<u8> = cms
+        .iter()
+        .flat_map(|b| format!("{b:02x}").into_bytes())
+        .collect();
+    assert!(
+        hex.len() <= end - start,
+        "the forged CMS fits the placeholder"
+    );
+    hex.resize(end - start, b'0');
+    let mut bytes = pdf.clone();
+    bytes[start..end].copy_from_slice(&hex);
+    Forgery {
+        name: "forged-timestamp-2020",
+        genuine: false,
+        bytes,
+    }
 }

@@ -45,6 +45,9 @@ pub fn dev_issuer_key() -> String {
         .expect("infra/local/ghiseul-dev-key.pem")
 }
 
+/// The template's default `VerificationPageUrl`.
+const TEMPLATE_VERIFICATION_PAGE: &str = "https://cazier.example.ro/verificare";
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -360,13 +363,9 @@ impl TestStack {
         let mail = MailSink::start(&state_dir);
         let roeid = RoeidProvider::start(&state_dir);
         let tsa = LocalTsa::start(&state_dir);
-        // A parameter naming `{base}` (the stack's own address, e.g. PortalUrl as the wallet
-        // issuer's identifier) needs the port chosen before the stack starts.
-        let port = if parameters.iter().any(|(_, v)| v.contains("{base}")) {
-            free_port()
-        } else {
-            0
-        };
+        // The stack's own address is known before it starts: the portal's address (PortalUrl,
+        // on which the providers' way back is built) and any parameter naming `{base}`.
+        let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         // The development ghiseul.ro on a free port, on its own site (localhost, not
         // 127.0.0.1), where the issuers parameter says it is.
@@ -382,6 +381,7 @@ impl TestStack {
             })
             .collect();
         for (name, value) in [
+            ("PortalUrl", &base),
             ("TimestampAuthorityUrl", &tsa.url),
             ("TimestampAuthorityCertificates", &tsa.certificates_pem),
             ("RequireOperatorTotp", &"false".to_owned()),
@@ -390,6 +390,11 @@ impl TestStack {
                 parameters.push((name.into(), value.clone()));
             }
         }
+        let verification_page = parameters
+            .iter()
+            .find(|(k, _)| k == "VerificationPageUrl")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| TEMPLATE_VERIFICATION_PAGE.to_owned());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -418,7 +423,8 @@ impl TestStack {
             .expect("the stack's outputs wire")
             .with_setting(vars::ISSUING_UNIT, "test")
             .with_setting(vars::ISSUE_WITH_ENTRIES, "true")
-            .with_setting(vars::VERIFICATION_PAGE_URL, "http://127.0.0.1/verify")
+            // As the stack's functions have it: the status lists' `sub` is built on it.
+            .with_setting(vars::VERIFICATION_PAGE_URL, verification_page.clone())
             .with_setting(vars::IDENTITY_ISSUERS, "[]")
             .with_setting(vars::PORTAL_URL, "http://127.0.0.1")
             .with_setting(vars::NOTICE_SENDER, "no-reply@cazier.test")
@@ -776,6 +782,22 @@ pub fn confirmation_code(base: &str, to: &str, seen: usize) -> String {
     }
 }
 
+/// A registration's answer with its one random part (the registration id) replaced by its
+/// shape: what tells, or does not tell, whether the address or CNP was known.
+pub fn registration_answer(reply: &Reply) -> (u16, Value) {
+    let mut body = reply.json();
+    if let Some(id) = body.get_mut("registration_id") {
+        let text = id.as_str().unwrap_or_default();
+        let shape = (
+            text.len(),
+            text.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)),
+        );
+        *id = json!(format!("{shape:?}"));
+    }
+    (reply.status, body)
+}
+
 /// Registers `body` and confirms it with the e-mailed code: the confirmation's answer.
 pub fn register_confirmed(client: &Client, body: Value) -> Value {
     let email = body["email"].as_str().expect("an e-mail").to_lowercase();
@@ -783,11 +805,12 @@ pub fn register_confirmed(client: &Client, body: Value) -> Value {
     let r = client.post("/v1/accounts", None, body);
     assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["status"], "CONFIRMATION_SENT");
+    let registration_id = r.json()["registration_id"].clone();
     let code = confirmation_code(&client.base, &email, seen);
     let r = client.post(
         "/v1/accounts/confirmation",
         None,
-        json!({"email": email, "code": code}),
+        json!({"registration_id": registration_id, "code": code}),
     );
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     r.json()
@@ -980,6 +1003,7 @@ pub async fn submit_request(
         created_at: chrono::Utc::now(),
         certificate_number: None,
         issued_at: None,
+        status_index: None,
         rejection_code: None,
         notice_due: false,
     };

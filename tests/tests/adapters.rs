@@ -251,34 +251,46 @@ fn tickets_registrations_and_proven_identities_are_single_use_and_expire() {
             tries: 0,
             expires_at: now + chrono::Duration::minutes(30),
         };
-        pending.put_registration(&registration).await.unwrap();
+        // Two registrations of one address (a stranger's and its owner's): neither replaces the
+        // other, each is found only by its own id.
+        let (mine, theirs) = (
+            format!("r-{}", uuid::Uuid::new_v4()),
+            format!("r-{}", uuid::Uuid::new_v4()),
+        );
+        pending
+            .put_registration(&theirs, &registration)
+            .await
+            .unwrap();
+        pending
+            .put_registration(&mine, &registration)
+            .await
+            .unwrap();
         for expected in 1..=3 {
-            let tried = pending
-                .try_registration(&account.email, now)
-                .await
-                .unwrap()
-                .unwrap();
+            let tried = pending.try_registration(&mine, now).await.unwrap().unwrap();
             assert_eq!(tried.tries, expected);
             assert_eq!(tried.person.last_name.as_str(), "Popescu");
         }
         assert!(pending
-            .try_registration(&account.email, later)
+            .try_registration(&mine, later)
             .await
             .unwrap()
             .is_none());
-        assert!(!pending
-            .take_registration(&account.email, "other")
-            .await
-            .unwrap());
+        assert!(!pending.take_registration(&mine, "other").await.unwrap());
+        assert!(pending.take_registration(&mine, "code-hash").await.unwrap());
         assert!(pending
-            .take_registration(&account.email, "code-hash")
-            .await
-            .unwrap());
-        assert!(pending
-            .try_registration(&account.email, now)
+            .try_registration(&mine, now)
             .await
             .unwrap()
             .is_none());
+
+        assert_eq!(
+            pending
+                .try_registration(&theirs, now)
+                .await
+                .unwrap()
+                .map(|p| p.tries),
+            Some(1)
+        );
 
         let proven = ProvenIdentity {
             account_id: account.account_id.clone(),
@@ -437,7 +449,55 @@ fn a_number_bound_before_a_crash_is_reused() {
             matches!(outcome, Outcome::Issued(ref n) if *n == bound) || outcome == Outcome::Skipped
         );
         let final_request = wait_issued(&*requests, &request.request_id).await;
-        assert_eq!(final_request.certificate_number, Some(bound));
+        assert_eq!(final_request.certificate_number, Some(bound.clone()));
+        // With the number, a status-list index drawn at random, kept, and its guard naming the
+        // number (how a wallet verifier finds the certificate from the index alone).
+        let index = after.status_index.expect("an index with the number");
+        assert!((LEGACY_STATUS_INDEXES..STATUS_LIST_BITS).contains(&index));
+        assert_eq!(final_request.status_index, Some(index));
+        let (year, _) = bound.year_and_sequence();
+        assert_eq!(
+            requests.number_at_status_index(year, index).await.unwrap(),
+            Some(bound)
+        );
+        assert_eq!(
+            requests
+                .number_at_status_index(year + 1, index)
+                .await
+                .unwrap(),
+            None
+        );
+    });
+}
+
+#[test]
+fn numbers_bound_at_once_draw_distinct_status_indexes() {
+    let stack = stack();
+    stack.runtime.block_on(async {
+        let requests = stack.requests();
+        let mut pending = Vec::new();
+        for _ in 0..20 {
+            let account = citizen_account(&random_cnp());
+            pending.push(pending_request(stack, &account).await);
+        }
+        let at = chrono::Utc::now();
+        let mut binding = tokio::task::JoinSet::new();
+        for request in pending {
+            let requests = requests.clone();
+            binding.spawn(async move { requests.bind_next_number(&request, 2097, at).await });
+        }
+        let mut indexes = HashSet::new();
+        while let Some(request) = binding.join_next().await {
+            let request = request.unwrap().unwrap();
+            let number = request.certificate_number.clone().unwrap();
+            let index = request.status_index.unwrap();
+            assert!(indexes.insert(index), "index {index} drawn twice");
+            let (year, _) = number.year_and_sequence();
+            assert_eq!(
+                requests.number_at_status_index(year, index).await.unwrap(),
+                Some(number)
+            );
+        }
     });
 }
 

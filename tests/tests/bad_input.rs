@@ -121,7 +121,21 @@ fn every_route_rejects_bad_input_and_stores_nothing() {
     post(with(good.clone(), "email", json!("not-an-email"))).problem(422, "INVALID_EMAIL");
     post(with(good.clone(), "last_name", json!("ă".repeat(101)))).problem(422, "INVALID_NAME");
     post(with(good.clone(), "first_name", json!("Ana\u{0007}"))).problem(422, "INVALID_NAME");
-    post(with(good.clone(), "birth_place", json!(""))).problem(422, "INVALID_NAME");
+    post(with(good.clone(), "birth_place", json!(""))).problem(422, "INVALID_PLACE");
+    // Found by this round's attack: text that read as a sealed statement, a Cyrillic letter in
+    // a Latin name, characters drawn as nothing, and addresses the mailer refused with a 503.
+    post(with(
+        good.clone(),
+        "birth_place",
+        json!("București. Mențiune: persoana NU are înscrieri; certificat valabil"),
+    ))
+    .problem(422, "INVALID_PLACE");
+    post(with(good.clone(), "last_name", json!("P\u{43E}p"))).problem(422, "INVALID_NAME");
+    post(with(good.clone(), "first_name", json!("Dan\u{E0080}"))).problem(422, "INVALID_NAME");
+    post(with(good.clone(), "last_name", json!("Pop\u{FFF0}"))).problem(422, "INVALID_NAME");
+    for email in ["a,b@example.ro", "a;b@example.ro", "ăî@exâmple.ro"] {
+        post(with(good.clone(), "email", json!(email))).problem(422, "INVALID_EMAIL");
+    }
     post(with(
         good.clone(),
         "id_document",
@@ -154,8 +168,8 @@ fn every_route_rejects_bad_input_and_stores_nothing() {
         let dup = post(body);
         assert_eq!(dup.status, 202, "{}", String::from_utf8_lossy(&dup.body));
         assert_eq!(
-            dup.json(),
-            fresh.json(),
+            registration_answer(&dup),
+            registration_answer(&fresh),
             "registration says nothing of who exists"
         );
     }
@@ -165,17 +179,20 @@ fn every_route_rejects_bad_input_and_stores_nothing() {
 
     // --- POST /v1/accounts/confirmation, password resets -------------------------------------
     let confirm = |body: Value| client.post("/v1/accounts/confirmation", None, body);
-    confirm(json!({"email": citizen.email})).problem(400, "MALFORMED_REQUEST");
-    confirm(json!({"email": citizen.email, "code": 12345678})).problem(400, "MALFORMED_REQUEST");
-    confirm(json!({"email": citizen.email, "code": "ABCD-EFGH", "x": 1}))
+    confirm(json!({"registration_id": "x"})).problem(400, "MALFORMED_REQUEST");
+    confirm(json!({"registration_id": "x", "code": 12345678})).problem(400, "MALFORMED_REQUEST");
+    confirm(json!({"registration_id": "x", "code": "ABCD-EFGH", "x": 1}))
         .problem(400, "MALFORMED_REQUEST");
-    for (email, code) in [
-        (citizen.email.as_str(), "ABCD-EFGH"),
-        ("nobody@example.ro", "ABCD-EFGH"),
-        ("not an address", "x"),
-        (citizen.email.as_str(), &"A".repeat(10_000)),
+    // The old shape (an address instead of the registration's id) is refused as malformed.
+    confirm(json!({"email": citizen.email, "code": "ABCD-EFGH"})).problem(400, "MALFORMED_REQUEST");
+    for (id, code) in [
+        ("unknown", "ABCD-EFGH"),
+        ("", "ABCD-EFGH"),
+        (&"A".repeat(10_000), "ABCD-EFGH"),
+        ("unknown", "x"),
+        ("unknown", &"A".repeat(10_000)),
     ] {
-        confirm(json!({"email": email, "code": code})).problem(422, "INVALID_CODE");
+        confirm(json!({"registration_id": id, "code": code})).problem(422, "INVALID_CODE");
     }
     let reset = |body: Value| client.post("/v1/password-resets", None, body);
     reset(json!({})).problem(400, "MALFORMED_REQUEST");

@@ -259,8 +259,9 @@ fn one_certificate_journey_costs_what_docs_cost_says() {
         "{} DynamoDB calls",
         issue.dynamodb_calls
     );
+    // 22: the status-list index's guard, written in the numbering transaction, is 2 of them.
     assert!(
-        issue.write_units <= 20.0,
+        issue.write_units <= 22.0,
         "{} write units",
         issue.write_units
     );

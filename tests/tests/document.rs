@@ -173,7 +173,12 @@ fn an_issued_certificate_is_trusted_by_pdf_validators_and_readable() {
     let dir = Workdir::new();
     let pdf_path = dir.write("certificate.pdf", &pdf);
     let (_, chain) = published_chain(&client);
-    assert_eq!(chain.len(), 2, "seal certificate, then the root");
+    assert_eq!(
+        chain.len(),
+        4,
+        "seal certificate, the root, then the TSA's certificate and root"
+    );
+    assert_eq!(chain[3], stack.tsa.root_pem, "the TSA's root last");
     let root = dir.write("root.pem", chain[1].as_bytes());
     let nss = nss_trusting(&dir, &chain[1]);
 
@@ -241,7 +246,7 @@ fn an_issued_certificate_is_trusted_by_pdf_validators_and_readable() {
         "Câmpulung Moldovenesc",
         "CERTIFICAT DE CAZIER JUDICIAR",
         "CRIMINAL RECORD CERTIFICATE",
-        "Date and place of birth",
+        "Place of birth (as declared)",
         "Emigrare / Emigration",
         "NU ESTE ÎNSCRISĂ",
         "has no entries in the criminal record",
@@ -421,8 +426,15 @@ fn the_seal_is_timestamped_and_validates_long_term_without_the_network() {
     // openssl: the token is over this signature's value and by the TSA.
     let (cms_der, _) = signature_parts(&pdf);
     let (token, signature) = timestamp_token(&cms_der);
-    // What cazier-verify prints: the time and the authority, read from the seal alone.
-    let (time, authority) = cazier_shared::timestamp::on_seal(&cms_der).expect("a timestamp");
+    // What cazier-verify prints: the time and the authority, read from the seal and judged
+    // by the published trust file (which names the TSA beside the seal's chain).
+    let trust = cazier_shared::statement::TrustFile::from_pem(&published_chain(&client).0);
+    assert!(trust.names_timestamping_authority());
+    let cazier_shared::timestamp::SealTime::Trusted { time, authority } =
+        cazier_shared::timestamp::seal_time(&cms_der, &trust.certificates)
+    else {
+        panic!("a trusted timestamp");
+    };
     assert!(
         (chrono::Utc::now() - time).num_seconds().abs() < 120,
         "{time}"
@@ -473,7 +485,7 @@ fn the_seal_is_timestamped_and_validates_long_term_without_the_network() {
     assert!(sig.contains("Certificate is Trusted"), "{sig}");
 
     // cazier-verify's own check: the DSS update is accepted after the seal.
-    let trusted = cazier_shared::statement::trusted_keys(&published_chain(&client).0);
+    let trusted = cazier_shared::statement::TrustFile::from_pem(&published_chain(&client).0);
     let verdict = cazier_shared::statement::verify_pdf(&pdf, &trusted, chrono::Utc::now());
     assert!(
         matches!(verdict, cazier_shared::statement::Verdict::Valid(_)),

@@ -202,7 +202,7 @@ fn registration_tells_nobody_who_exists_and_a_stranger_cannot_hold_a_cnp() {
         registration(&unique_email(), &owner.cnp),
     ] {
         let again = api.post("/v1/accounts", None, body);
-        assert_eq!((again.status, again.json()), (fresh.status, fresh.json()));
+        assert_eq!(registration_answer(&again), registration_answer(&fresh));
     }
     // A stranger's unvalidated account with the same CNP exists beside the owner's; the first
     // validated takes the CNP, the other is refused.
@@ -230,16 +230,17 @@ fn five_wrong_codes_spend_a_registration_even_sent_at_once() {
     let seen = mail_to(&api.base, &email).len();
     let sent = api.post("/v1/accounts", None, registration(&email, &random_cnp()));
     assert_eq!(sent.status, 202);
+    let id = sent.json()["registration_id"].clone();
     let right = confirmation_code(&api.base, &email, seen);
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let guesses: Vec<_> = (0..20)
             .map(|n| {
-                let (api, email) = (&api, &email);
+                let (api, id) = (&api, &id);
                 scope.spawn(move || {
                     api.post(
                         "/v1/accounts/confirmation",
                         None,
-                        json!({"email": email, "code": format!("ZZZZ-ZZ{n:02}")}),
+                        json!({"registration_id": id, "code": format!("ZZZZ-ZZ{n:02}")}),
                     )
                     .status
                 })
@@ -251,7 +252,7 @@ fn five_wrong_codes_spend_a_registration_even_sent_at_once() {
     api.post(
         "/v1/accounts/confirmation",
         None,
-        json!({"email": email, "code": right}),
+        json!({"registration_id": id, "code": right}),
     )
     .problem(422, "INVALID_CODE");
 }
@@ -512,4 +513,110 @@ fn every_answer_carries_hsts() {
             r.status
         );
     }
+}
+
+/// Found by the attack on this round's first build: a later registration of an address
+/// replaced the pending one, so the owner typing the newest code in their mailbox created the
+/// stranger's account (her password, her CNP) on the owner's address.
+#[test]
+fn a_strangers_registration_of_your_address_takes_nothing_over() {
+    let api = Client::new(&stack().base_url);
+    let email = unique_email();
+    let seen = mail_to(&api.base, &email).len();
+    let owner = api.post("/v1/accounts", None, registration(&email, &random_cnp()));
+    assert_eq!(owner.status, 202);
+    let owners_code = confirmation_code(&api.base, &email, seen);
+    let mut hers = registration(&email, &random_cnp());
+    hers["password"] = json!("mallory's own password");
+    let mallory = api.post("/v1/accounts", None, hers);
+    assert_eq!(mallory.status, 202);
+    let mallorys_code = confirmation_code(&api.base, &email, seen + 1);
+    let confirm = |reply: &Reply, code: &str| {
+        api.post(
+            "/v1/accounts/confirmation",
+            None,
+            json!({"registration_id": reply.json()["registration_id"], "code": code}),
+        )
+    };
+    // The newest code in the owner's mailbox is Mallory's: it confirms nothing of the owner's.
+    confirm(&owner, &mallorys_code).problem(422, "INVALID_CODE");
+    let created = confirm(&owner, &owners_code);
+    assert_eq!(created.status, 201);
+    // The owner's password opens the account; Mallory's never does.
+    api.post(
+        "/v1/sessions",
+        None,
+        json!({"email": email, "password": "mallory's own password"}),
+    )
+    .problem(401, "INVALID_CREDENTIALS");
+    api.login(&email, CITIZEN_PASSWORD);
+    confirm(&mallory, &mallorys_code).problem(409, "ACCOUNT_EXISTS");
+}
+
+/// Found by the same attack: the portal's second page took TOTP guesses without end (70 in a
+/// row, none refused). Now five wrong codes in fifteen minutes stop it, the right one too.
+#[test]
+fn a_clerks_second_factor_cannot_be_guessed_through_the_portal() {
+    let stack = stack();
+    let email = format!("clerk-{}@politia.test", uuid::Uuid::new_v4().simple());
+    let (_, secret) = operator(stack, &email, true);
+    let secret = secret.expect("enrolled");
+    let mut browser = Browser::new("ro");
+    let mut guess = |code: &str| {
+        let first = browser.submit(
+            "/autentificare",
+            "/autentificare",
+            &[("email", &email), ("password", "operator-test-password")],
+        );
+        assert_eq!(location(&first), "/autentificare/cod");
+        browser
+            .submit(
+                "/autentificare/cod",
+                "/autentificare/cod",
+                &[("totp", code)],
+            )
+            .status
+    };
+    let right = pyotp(&secret);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let statuses: Vec<u16> = (0..5).map(|_| guess(wrong)).collect();
+    assert_eq!(statuses, [401; 5]);
+    assert_eq!(guess(wrong), 429);
+    assert_eq!(guess(&right), 429, "not even the right code, for now");
+}
+
+/// Found by the same attack: links asked for before a reset or a change still reset the
+/// password afterwards.
+#[test]
+fn a_reset_link_dies_with_the_password_it_was_sent_for() {
+    let api = Client::new(&stack().base_url);
+    let citizen = Citizen::register(&api);
+    let links: Vec<String> = (0..2)
+        .map(|_| {
+            let before = mail_to(&api.base, &citizen.email).len();
+            let asked = api.post("/v1/password-resets", None, json!({"email": citizen.email}));
+            assert_eq!(asked.status, 202);
+            let mails = mail_to(&api.base, &citizen.email);
+            mails[before]
+                .split("cod=")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .expect("a link")
+                .to_owned()
+        })
+        .collect();
+    let reset = |token: &str, password: &str| {
+        api.post(
+            "/v1/password-resets/confirmation",
+            None,
+            json!({"token": token, "new_password": password}),
+        )
+    };
+    assert_eq!(reset(&links[0], "the owner's new password").status, 204);
+    reset(&links[1], "an intruder's password").problem(422, "INVALID_RESET_LINK");
+    api.login(&citizen.email, "the owner's new password");
 }

@@ -161,9 +161,25 @@ fn a_wallet_gets_the_certificate_over_openid4vci() {
         )
         .expect("a genuine, current list")
     };
-    assert_eq!(shown.revoked_in(&list()), Some(false));
+    use cazier_shared::statement::status_list::ListStatus;
+    // The index is drawn, not the number's sequence: it says nothing of the number.
+    let sequence: u64 = number[8..].parse().unwrap();
+    assert!(
+        status.idx >= cazier_shared::domain::LEGACY_STATUS_INDEXES,
+        "{}",
+        status.idx
+    );
+    assert_ne!(status.idx, sequence);
+    assert_eq!(
+        list().status_of(&status.uri, status.idx),
+        Ok(ListStatus::NotRevoked)
+    );
     assert!(stack.revoke(&number));
-    assert_eq!(shown.revoked_in(&list()), Some(true), "REVOKED");
+    assert_eq!(
+        list().status_of(&status.uri, status.idx),
+        Ok(ListStatus::Revoked),
+        "REVOKED"
+    );
 }
 
 /// An independent OpenID4VCI client library (@openid4vc/openid4vci, npm) as the wallet: from

@@ -166,7 +166,13 @@ fn a_revoked_certificate_says_so_everywhere() {
 
     // The year's status list, published again (as the admin tool does after revoking), says
     // so to verifiers offline: signed by the seal, this number's bit set.
-    let (year, sequence) = parsed.year_and_sequence();
+    let (year, _) = parsed.year_and_sequence();
+    let index = stack
+        .runtime
+        .block_on(stack.certificates().get(&parsed))
+        .unwrap()
+        .unwrap()
+        .status_index();
     stack
         .runtime
         .block_on(stack.status_lists().publish(year))
@@ -185,8 +191,14 @@ fn a_revoked_certificate_says_so_everywhere() {
         chrono::Utc::now(),
     )
     .unwrap();
-    assert!(list.is_revoked(sequence));
-    assert!(!list.is_revoked(sequence + 1));
+    use cazier_shared::statement::status_list::ListStatus;
+    assert_eq!(list.status_in_year(year, index), Ok(ListStatus::Revoked));
+    assert_eq!(
+        list.status_in_year(year, index + 1),
+        Ok(ListStatus::NotRevoked)
+    );
+    // A certificate of another year is not judged by this year's list.
+    assert!(list.status_in_year(year - 1, index).is_err());
     client
         .get(&format!("/v1/status-lists/{}", year + 50), None)
         .problem(404, "NOT_FOUND");

@@ -64,7 +64,7 @@ fn a_citizen_gets_a_certificate_through_the_portal() {
     let wrong_code = browser.submit(
         "/cont/confirmare",
         "/cont/confirmare",
-        &[("email", &email), ("confirmation_code", "AAAA-AAAA")],
+        &[("confirmation_code", "AAAA-AAAA")],
     );
     assert_eq!(wrong_code.status, 422);
     assert!(html(&wrong_code).contains("href=\"#confirmation_code\""));
@@ -72,7 +72,7 @@ fn a_citizen_gets_a_certificate_through_the_portal() {
     let confirmed = browser.submit(
         "/cont/confirmare",
         "/cont/confirmare",
-        &[("email", &email), ("confirmation_code", &code)],
+        &[("confirmation_code", &code)],
     );
     assert_eq!(location(&confirmed), "/autentificare");
     let sign_in = html(&browser.get("/autentificare"));
@@ -275,6 +275,59 @@ fn private_pages_ask_to_sign_in_and_wrong_sign_ins_say_why() {
     // The clerk console is not for citizens.
     assert_eq!(browser.get("/ghiseu").status, 403);
     assert_eq!(browser.get("/ghiseu/cont/x").status, 403);
+}
+
+/// Found by this round's walk-through: an ended session sent people to the sign-in page with
+/// no word of why and no way back, and a sign-in form left open in another tab said "the
+/// form expired" to someone signed in.
+#[test]
+fn an_ended_session_says_so_and_leads_back_after_signing_in() {
+    let mut browser = Browser::new("en");
+    let (email, cnp) = (unique_email(), random_cnp());
+    browser.register(&registration(&email, &cnp), CITIZEN_PASSWORD);
+    // The session ends (an hour on, or signed out elsewhere).
+    browser
+        .cookies
+        .insert("__Host-cazier".into(), "ended-session".into());
+    let asked = browser.get("/cereri/noua");
+    assert_eq!(location(&asked), "/autentificare");
+    let sign_in = html(&browser.get("/autentificare"));
+    assert!(sign_in.contains("Your session ended"), "{sign_in}");
+    let token = csrf_of(&sign_in);
+    let signed = browser.send(
+        "POST",
+        "/autentificare",
+        Some(&[
+            ("csrf", token.as_str()),
+            ("email", email.as_str()),
+            ("password", CITIZEN_PASSWORD),
+        ]),
+    );
+    assert_eq!(
+        location(&signed),
+        "/cereri/noua",
+        "back where the citizen was"
+    );
+    // The old sign-in form sent again, signed in: to the account, not "the form expired".
+    let again = browser.send(
+        "POST",
+        "/autentificare",
+        Some(&[
+            ("csrf", "a token of an older page"),
+            ("email", email.as_str()),
+            ("password", CITIZEN_PASSWORD),
+        ]),
+    );
+    assert_eq!(location(&again), "/cont");
+    // Signing out says so.
+    let page = html(&browser.get("/cont"));
+    let out = browser.send(
+        "POST",
+        "/iesire",
+        Some(&[("csrf", csrf_of(&page).as_str())]),
+    );
+    assert_eq!(location(&out), "/");
+    assert!(html(&browser.get("/")).contains("You have signed out"));
 }
 
 #[test]

@@ -119,7 +119,15 @@ impl GeneratorFunction {
                 continue;
             };
             match self.service.issue(&request_id).await {
-                Ok(Outcome::Issued(_) | Outcome::Rejected(_) | Outcome::Skipped) => {}
+                Ok(Outcome::Issued(number)) => {
+                    // Its year's list exists from its first certificate on; a failure here is
+                    // repaired by the daily run (and verifiers say "could not be checked").
+                    let (year, _) = number.year_and_sequence();
+                    if let Err(e) = self.status_lists.ensure_published(year).await {
+                        tracing::error!(error = %e, year, "status list not published");
+                    }
+                }
+                Ok(Outcome::Rejected(_) | Outcome::Skipped) => {}
                 Err(e) => {
                     tracing::error!(%request_id, error = %e, "generation failed; will retry");
                     cazier_shared::telemetry::count(

@@ -24,6 +24,8 @@ pub const CSRF_FIELD: &str = "csrf";
 pub const FLOW_COOKIE: &str = "__Host-flow";
 /// The address a registration's code went to (for the confirmation page), 30 minutes.
 pub const REGISTRATION_COOKIE: &str = "__Host-registration";
+/// The page a sign-in leads back to (a path), 15 minutes.
+pub const RETURN_COOKIE: &str = "__Host-return";
 /// An operator's sign-in waiting for the second factor (the ticket), 5 minutes.
 pub const SECOND_FACTOR_COOKIE: &str = "__Host-second-factor";
 /// A password-reset link's secret, moved out of the address bar, 30 minutes.
@@ -40,16 +42,21 @@ pub enum Flash {
     ResetSent,
     Validated,
     ValidationCancelled,
+    /// A page needed the session and it had ended (after an hour, or signed out elsewhere).
+    SessionEnded,
+    SignedOut,
 }
 
 impl Flash {
-    const ALL: [Flash; 6] = [
+    const ALL: [Flash; 8] = [
         Flash::AccountCreated,
         Flash::PasswordChanged,
         Flash::PasswordReset,
         Flash::ResetSent,
         Flash::Validated,
         Flash::ValidationCancelled,
+        Flash::SessionEnded,
+        Flash::SignedOut,
     ];
 
     fn code(self) -> &'static str {
@@ -60,12 +67,27 @@ impl Flash {
             Flash::ResetSent => "reset-sent",
             Flash::Validated => "validated",
             Flash::ValidationCancelled => "validation-cancelled",
+            Flash::SessionEnded => "session-ended",
+            Flash::SignedOut => "signed-out",
         }
     }
 
     fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.code() == code)
     }
+}
+
+/// A path of this portal worth returning to: local (not `//host`), plain, not the sign-in.
+fn is_local_page(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 200
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
+        && !path.starts_with("/autentificare")
+        && !path.ends_with("/raspuns")
+        && path != "/"
 }
 
 /// The value of one cookie of the request.
@@ -117,6 +139,10 @@ pub struct Ctx {
     pub registration: Option<String>,
     pub second_factor: Option<String>,
     pub reset: Option<String>,
+    /// The page a sign-in should lead back to (set when a page asked for one), as sent.
+    return_to: Option<String>,
+    /// A GET (a page that can be shown again after signing in).
+    pub reading: bool,
     /// Cookies to set or clear with the answer.
     set_cookies: Vec<String>,
 }
@@ -155,6 +181,8 @@ impl Ctx {
             registration: cookie(req, REGISTRATION_COOKIE).map(str::to_owned),
             second_factor: cookie(req, SECOND_FACTOR_COOKIE).map(str::to_owned),
             reset: cookie(req, RESET_COOKIE).map(str::to_owned),
+            return_to: cookie(req, RETURN_COOKIE).map(str::to_owned),
+            reading: req.method() == lambda_http::http::Method::GET,
             set_cookies: Vec::new(),
         }
     }
@@ -230,6 +258,27 @@ impl Ctx {
             self.set_cookie(FLASH_COOKIE, "", 0, false);
         }
         flash
+    }
+
+    /// Remembers this page (a GET) for after the sign-in it is sent to.
+    pub fn return_after_sign_in(&mut self) {
+        if self.reading && is_local_page(&self.path) {
+            let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&self.path);
+            self.set_cookie(RETURN_COOKIE, &value, 15 * 60, false);
+        }
+    }
+
+    /// The page to go to after signing in as `role`, if one was remembered (taken once).
+    pub fn take_return(&mut self, role: cazier_shared::domain::Role) -> Option<String> {
+        let value = self.return_to.take()?;
+        self.set_cookie(RETURN_COOKIE, "", 0, false);
+        let path = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(value)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .filter(|p| is_local_page(p))?;
+        let clerks = path.starts_with("/ghiseu");
+        (clerks == (role == cazier_shared::domain::Role::Operator)).then_some(path)
     }
 
     pub fn sign_out(&mut self) {
@@ -338,22 +387,6 @@ impl FormData {
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     }
-}
-
-/// Where the browser reached us: the scheme API Gateway reports (`X-Forwarded-Proto`) and the
-/// host it asked for.
-pub fn origin(req: &Request) -> String {
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty() && v.len() < 256)
-    };
-    let scheme = match header("x-forwarded-proto") {
-        Some("http") => "http",
-        _ => "https",
-    };
-    format!("{scheme}://{}", header("host").unwrap_or("localhost"))
 }
 
 #[cfg(test)]

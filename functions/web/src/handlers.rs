@@ -5,7 +5,7 @@ use crate::context::{Ctx, FormData};
 use crate::identity::remember_registration;
 use crate::pages::{account, console, forms, notices};
 use crate::{Answer, Refusal, WebFunction};
-use cazier_shared::domain::{AccountId, FieldError, Role, SessionChannel};
+use cazier_shared::domain::{AccountId, FieldError, SessionChannel};
 use cazier_shared::http::source_ip;
 use cazier_shared::services::accounts::{
     IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, DEVICE_TTL, SESSION_TTL,
@@ -47,8 +47,8 @@ impl WebFunction {
             },
         };
         let errors = match self.accounts.register(dto, &source_ip(req)).await {
-            Ok(_) => {
-                remember_registration(ctx, &typed.email);
+            Ok(sent) => {
+                remember_registration(ctx, &typed.email, Some(&sent.registration_id));
                 return Ok(ctx.redirect("/cont/confirmare"));
             }
             Err(RegisterError::Invalid(errors)) => errors,
@@ -96,11 +96,12 @@ impl WebFunction {
                     &session.device_token,
                     DEVICE_TTL.num_seconds(),
                 );
-                // Clerks go to their console, citizens to their account.
-                Ok(ctx.redirect(match session.role {
-                    Role::Operator => "/ghiseu",
-                    Role::Citizen => "/cont",
-                }))
+                // Back to the page that asked for the sign-in, or clerks to their console
+                // and citizens to their account.
+                let to = ctx
+                    .take_return(session.role)
+                    .unwrap_or_else(|| crate::home_of(session.role).to_owned());
+                Ok(ctx.redirect(&to))
             }
             Err(LoginError::InvalidCredentials) => {
                 let problem = ctx.t().bad_credentials;
@@ -142,16 +143,26 @@ impl WebFunction {
                 kind: kind.clone(),
                 number: number.trim().to_owned(),
             },
-            last_name: form.optional("last_name"),
-            first_name: form.optional("first_name"),
+            // The form always carries both (filled in with the registered spelling): one
+            // emptied is an error, not "keep the old name".
+            last_name: Some(names.0.clone()),
+            first_name: Some(names.1.clone()),
         };
         let t = ctx.t();
         let errors = match self.counter.validate(&principal, id, dto).await {
-            Ok(_) => {
+            Ok(view) => {
+                // Whom the clerk validated, as the certificate will name them.
+                let who = format!(
+                    "{} {}, CNP {}. {}",
+                    view.last_name.as_deref().unwrap_or_default(),
+                    view.first_name.as_deref().unwrap_or_default(),
+                    view.cnp_masked.as_deref().unwrap_or_default(),
+                    t.validated_text
+                );
                 let html = notices::notice(
                     ctx,
                     t.validated_title,
-                    t.validated_text,
+                    &who,
                     Some(("/ghiseu", t.next_citizen)),
                 );
                 return Ok(ctx.page(StatusCode::OK, html));

@@ -22,10 +22,15 @@ use cazier_shared::services::passwords::{
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
-/// The registration cookie keeps the address encoded: an address may hold characters a
-/// cookie cannot.
-pub(crate) fn remember_registration(ctx: &mut Ctx, email: &str) {
-    let value = URL_SAFE_NO_PAD.encode(email.trim().to_lowercase());
+/// The registration cookie: `<address, encoded>` once confirmed (to fill in the sign-in
+/// form), `<address>.<registration id>` while the code is awaited: only this browser can
+/// confirm what it registered.
+pub(crate) fn remember_registration(ctx: &mut Ctx, email: &str, registration_id: Option<&str>) {
+    let mut value = URL_SAFE_NO_PAD.encode(email.trim().to_lowercase());
+    if let Some(id) = registration_id {
+        value.push('.');
+        value.push_str(id);
+    }
     ctx.set_cookie(
         REGISTRATION_COOKIE,
         &value,
@@ -34,32 +39,61 @@ pub(crate) fn remember_registration(ctx: &mut Ctx, email: &str) {
     );
 }
 
+/// The address the last registration in this browser went to, and its id while awaited.
+fn registration(ctx: &Ctx) -> (String, Option<String>) {
+    let value = ctx.registration.as_deref().unwrap_or_default();
+    let (email, id) = match value.split_once('.') {
+        Some((email, id)) => (email, Some(id.to_owned())),
+        None => (value, None),
+    };
+    let email = URL_SAFE_NO_PAD
+        .decode(email)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default();
+    (email, id.filter(|id| !id.is_empty()))
+}
+
 /// The address the last registration in this browser went to.
 pub(crate) fn registered_email(ctx: &Ctx) -> String {
-    ctx.registration
-        .as_deref()
-        .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .unwrap_or_default()
+    registration(ctx).0
 }
 
 impl WebFunction {
     pub(crate) fn confirm_form(&self, ctx: &mut Ctx) -> Answer {
-        let email = registered_email(ctx);
+        let (email, awaited) = registration(ctx);
+        if awaited.is_none() {
+            return Ok(self.no_registration_here(ctx));
+        }
         let html = identity::confirm(ctx, &email, &[], None);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
+    /// The code page opened in a browser that did not register (or too late).
+    fn no_registration_here(&self, ctx: &mut Ctx) -> lambda_http::Response<lambda_http::Body> {
+        let i = ctx.lang.i();
+        let html = notices::notice(
+            ctx,
+            i.confirm_elsewhere_title,
+            i.confirm_elsewhere,
+            Some(("/cont/nou", i.confirm_again)),
+        );
+        ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html)
+    }
+
     pub(crate) async fn confirm(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        let email = form.text("email");
+        let (email, awaited) = registration(ctx);
+        let Some(registration_id) = awaited else {
+            return Ok(self.no_registration_here(ctx));
+        };
         let dto = ConfirmDto {
-            email: email.clone(),
+            registration_id,
             code: form.text("confirmation_code"),
         };
         let i = ctx.lang.i();
         let (status, errors, problem) = match self.accounts.confirm(dto, &source_ip(req)).await {
             Ok(_) => {
-                remember_registration(ctx, &email);
+                remember_registration(ctx, &email, None);
                 ctx.flash_next(Flash::AccountCreated);
                 return Ok(ctx.redirect("/autentificare"));
             }

@@ -40,7 +40,7 @@ use cazier_shared::services::validation::ValidationService;
 use cazier_shared::services::wallet::WalletService;
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
-use context::{Ctx, FormData, CSRF_FIELD};
+use context::{Ctx, Flash, FormData, CSRF_FIELD};
 use handlers::lookup_refusal;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -338,6 +338,9 @@ pub struct WebFunction {
     sessions: Arc<dyn SessionStore>,
     csp: Arc<str>,
     clock: Arc<dyn Clock>,
+    /// The portal's configured address: the providers' way back is built on it, never on
+    /// the Host a request names.
+    portal: Arc<str>,
 }
 
 /// The function, built once per cold start from the wiring (or, in tests and benchmarks, any
@@ -366,7 +369,19 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         sessions: ports.sessions()?,
         csp,
         clock: ports.clock(),
+        portal: ports
+            .setting(cazier_shared::config::vars::PORTAL_URL)?
+            .trim_end_matches('/')
+            .into(),
     })
+}
+
+/// Where a role's pages start: clerks' console, citizens' account.
+pub(crate) fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Operator => "/ghiseu",
+        Role::Citizen => "/cont",
+    }
 }
 
 /// Why a page could not be shown as asked.
@@ -412,7 +427,15 @@ impl HttpFunction for WebFunction {
 fn refuse(ctx: &mut Ctx, refusal: Refusal) -> Response<Body> {
     let t = ctx.t();
     let (status, title, text) = match refusal {
-        Refusal::SignInFirst => return ctx.redirect("/autentificare"),
+        Refusal::SignInFirst => {
+            // A session cookie that no longer opens a session: say so on the sign-in page.
+            if ctx.session.is_some() {
+                ctx.sign_out();
+                ctx.flash_next(Flash::SessionEnded);
+            }
+            ctx.return_after_sign_in();
+            return ctx.redirect("/autentificare");
+        }
         Refusal::Forbidden => (StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden),
         Refusal::LookupFirst => {
             let i = ctx.lang.i();
@@ -472,6 +495,12 @@ impl WebFunction {
         let form = if key.starts_with("POST ") {
             let form = FormData::parse(req).ok_or(Refusal::BadForm)?;
             let signed_elsewhere = matches!(route.handler, Handler::GhiseulReturn);
+            // A sign-in form left open in another tab, once signed in: nothing to do.
+            if matches!(route.handler, Handler::SignIn) {
+                if let Some(role) = ctx.principal.as_ref().map(|p| p.role) {
+                    return Ok(ctx.redirect(home_of(role)));
+                }
+            }
             if !signed_elsewhere && !ctx.csrf_ok(form.get(CSRF_FIELD)) {
                 tracing::warn!(route = %key, "form without a valid CSRF token refused");
                 return Err(Refusal::ExpiredForm);
@@ -523,6 +552,7 @@ impl WebFunction {
                         .map_err(|e| Refusal::Unavailable(e.to_string()))?;
                 }
                 ctx.sign_out();
+                ctx.flash_next(Flash::SignedOut);
                 Ok(ctx.redirect("/"))
             }
             Handler::Account => {
@@ -598,12 +628,12 @@ impl WebFunction {
                     .await
             }
             Handler::WalletResult => self.wallet_result(ctx, form.ok_or(Refusal::BadForm)?).await,
-            Handler::GhiseulStart => self.ghiseul_start(ctx, req).await,
+            Handler::GhiseulStart => self.ghiseul_start(ctx).await,
             Handler::GhiseulReturn => {
                 let assertion = form.ok_or(Refusal::BadForm)?.text("assertion");
                 self.ghiseul_return(ctx, &assertion).await
             }
-            Handler::RoeidStart => self.roeid_start(ctx, req).await,
+            Handler::RoeidStart => self.roeid_start(ctx).await,
             Handler::RoeidReturn => self.roeid_return(ctx, req).await,
             Handler::Console => {
                 let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;

@@ -4,7 +4,7 @@
 //! where that cookie comes back, and then only up to the holder's confirmation
 //! (`/cont/validare`, in `identity.rs`).
 
-use crate::context::{origin, Ctx, FLOW_COOKIE};
+use crate::context::{Ctx, FLOW_COOKIE};
 use crate::pages::notices;
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::services::ghiseul::GhiseulError;
@@ -12,12 +12,12 @@ use cazier_shared::services::roeid::{Callback, RoeidError};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
-/// The portal page the provider sends the browser back to (registered with the provider).
-fn roeid_return_uri(req: &Request) -> String {
-    format!("{}/cont/roeid/raspuns", origin(req))
-}
-
 impl WebFunction {
+    /// The portal page the provider sends the browser back to (registered with the provider).
+    fn roeid_return_uri(&self) -> String {
+        format!("{}/cont/roeid/raspuns", self.portal)
+    }
+
     /// "Online validation is not available": the deployment has no such provider.
     fn online_unavailable(ctx: &mut Ctx) -> Answer {
         let t = ctx.t();
@@ -43,9 +43,9 @@ impl WebFunction {
         ctx.set_cookie(FLOW_COOKIE, binding, lifetime, true);
     }
 
-    pub(crate) async fn ghiseul_start(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+    pub(crate) async fn ghiseul_start(&self, ctx: &mut Ctx) -> Answer {
         let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-        let back = format!("{}/cont/ghiseul/raspuns", origin(req));
+        let back = format!("{}/cont/ghiseul/raspuns", self.portal);
         match self.ghiseul.start(&principal, Some(&back)).await {
             Ok(started) => {
                 if let Some(binding) = &started.browser_binding {
@@ -59,6 +59,7 @@ impl WebFunction {
             Err(
                 GhiseulError::InvalidAssertion
                 | GhiseulError::StartedElsewhere
+                | GhiseulError::OtherPerson
                 | GhiseulError::NameMismatch
                 | GhiseulError::CnpAlreadyValidated,
             ) => Err(Refusal::BadForm),
@@ -89,6 +90,11 @@ impl WebFunction {
                 i.mismatch_title,
                 i.mismatch,
             ),
+            Err(GhiseulError::OtherPerson) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                t.ghiseul_other_person_title,
+                t.ghiseul_other_person,
+            ),
             Err(GhiseulError::CnpAlreadyValidated) => {
                 (StatusCode::CONFLICT, i.cnp_taken_title, i.cnp_taken)
             }
@@ -106,9 +112,9 @@ impl WebFunction {
         Self::online_outcome(ctx, status, title, text)
     }
 
-    pub(crate) async fn roeid_start(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+    pub(crate) async fn roeid_start(&self, ctx: &mut Ctx) -> Answer {
         let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-        match self.roeid.start(&principal, &roeid_return_uri(req)).await {
+        match self.roeid.start(&principal, &self.roeid_return_uri()).await {
             Ok((url, binding)) => {
                 Self::bind_browser(ctx, &binding);
                 Ok(ctx.redirect(&url))
@@ -155,7 +161,7 @@ impl WebFunction {
             .complete(
                 &principal,
                 callback,
-                &roeid_return_uri(req),
+                &self.roeid_return_uri(),
                 binding.as_deref(),
             )
             .await;

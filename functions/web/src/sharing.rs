@@ -1,7 +1,7 @@
 //! The portal's share-code handlers: the holder makes, lists and revokes codes for one of their
 //! certificates; a third party uses one (the code travels in form bodies, never in a URL).
 
-use crate::context::{origin, Ctx, FormData};
+use crate::context::{Ctx, FormData};
 use crate::pages::notices;
 use crate::pages::shares::{self, CodesPage};
 use crate::{Answer, Refusal, WebFunction};
@@ -39,9 +39,8 @@ impl WebFunction {
             .into_iter()
             .filter(|s| s.certificate_number == certificate.certificate_number)
             .collect();
-        let origin = origin(req);
         let shown = CodesPage {
-            origin: &origin,
+            origin: &self.portal,
             ..shown
         };
         let html = shares::codes(ctx, &certificate, &codes, shown);

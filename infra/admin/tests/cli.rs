@@ -268,8 +268,19 @@ fn revoke_a_certificate() {
         chrono::Utc::now(),
     )
     .expect("a list signed by the seal");
-    let sequence: u64 = number[8..].parse().unwrap();
-    assert!(list.is_revoked(sequence));
+    let certificate = stack
+        .runtime
+        .block_on(
+            stack
+                .certificates()
+                .get(&cazier_shared::domain::CertificateNumber::parse(&number).unwrap()),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        list.status_in_year(year.parse().unwrap(), certificate.status_index()),
+        Ok(cazier_shared::statement::status_list::ListStatus::Revoked)
+    );
     let verified = client
         .post(
             "/v1/verifications",

@@ -1,14 +1,17 @@
 //! `cazier-verify`: checks a certificate with no network at all, against a trust file (the seal
-//! certificates, PEM, as `GET /v1/trust/certificates` serves them): a QR code's text (the
-//! signed statement, `docs/QR.md`) or the PDF (its seal over the whole file but its appended
-//! validation material, and the statement of its QR code). Prints VALID, EXPIRED, REVOKED or INVALID and why. With `--status-list`
+//! certificates and the timestamping authority's, PEM, as `GET /v1/trust/certificates` serves
+//! them): a QR code's text (the signed statement, `docs/QR.md`) or the PDF (its seal over the
+//! whole file but its appended validation material, the seal's timestamp, and the statement
+//! of its QR code). Prints VALID, EXPIRED, REVOKED or INVALID and why. With `--status-list`
 //! (a year's list saved from `GET /v1/status-lists/{year}`) it also checks revocation.
 //!
-//! Exit status: 0 valid, 1 expired, 2 invalid or revoked, 3 the command itself failed.
+//! Exit status: 0 valid, 1 expired, 2 invalid (a timestamp no trusted authority signed
+//! included) or revoked, 3 the command itself failed.
 
 use cazier_shared::pdf::pades::read_signed;
-use cazier_shared::statement::status_list::{self, StatusList};
-use cazier_shared::statement::{trusted_keys, verify, verify_pdf, Statement, Verdict};
+use cazier_shared::statement::status_list::{self, ListStatus, VerifiedList};
+use cazier_shared::statement::{verify, verify_pdf, Statement, TrustFile, Verdict};
+use cazier_shared::timestamp::{seal_time, SealTime};
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -33,7 +36,7 @@ fn main() -> ExitCode {
 enum Revocation {
     NotChecked,
     CouldNot(String),
-    Checked(StatusList),
+    Checked(VerifiedList),
 }
 
 fn run(args: &[String]) -> Result<ExitCode, String> {
@@ -53,7 +56,8 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         return Err("a trust file and one certificate are needed".into());
     };
     let pem = std::fs::read_to_string(trust).map_err(|e| format!("{trust}: {e}"))?;
-    let trusted = trusted_keys(&pem);
+    let trust_file = TrustFile::from_pem(&pem);
+    let trusted = &trust_file.keys;
     if trusted.is_empty() {
         return Err(format!("{trust}: no seal certificate (PEM) in it"));
     }
@@ -62,7 +66,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         None => Revocation::NotChecked,
         Some(file) => {
             let token = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-            match status_list::verify(&token, &trusted, now) {
+            match status_list::verify(&token, trusted, now) {
                 Ok(list) => Revocation::Checked(list),
                 Err(why) => Revocation::CouldNot(format!("{file}: {why}")),
             }
@@ -80,22 +84,27 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         subject.as_bytes().to_vec()
     };
     let verdict = if bytes.starts_with(b"%PDF-") {
-        verify_pdf(&bytes, &trusted, now)
+        verify_pdf(&bytes, &trust_file, now)
     } else {
-        verify(&String::from_utf8_lossy(&bytes), &trusted, now)
+        verify(&String::from_utf8_lossy(&bytes), trusted, now)
     };
     let code = report(&verdict, &revocation);
     // The time the seal was made, proven by its timestamp (PAdES-B-T), when it is a document.
     if bytes.starts_with(b"%PDF-") && !matches!(verdict, Verdict::Invalid(_)) {
         let stamp = read_signed(&bytes)
-            .ok()
-            .and_then(|signed| cazier_shared::timestamp::on_seal(&signed.cms));
+            .map(|signed| seal_time(&signed.cms, &trust_file.certificates))
+            .unwrap_or(SealTime::Absent);
         match stamp {
-            Some((time, authority)) => println!(
+            SealTime::Trusted { time, authority } => println!(
                 "  timestamped:  {} by {authority}",
                 time.format("%Y-%m-%d %H:%M:%S UTC")
             ),
-            None => println!("  timestamped:  no (no timestamp over this seal)"),
+            SealTime::Absent => println!("  timestamped:  no (no timestamp over this seal)"),
+            // Only where the trust file names no authority: otherwise the verdict is INVALID.
+            SealTime::Untrusted => println!(
+                "  timestamped:  not checked (the trust file names no timestamping authority; \
+                 save it again from /v1/trust/certificates)"
+            ),
         }
     }
     Ok(code)
@@ -109,8 +118,17 @@ fn report(verdict: &Verdict, revocation: &Revocation) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (_, sequence) = statement.number.year_and_sequence();
-    let revoked = matches!(revocation, Revocation::Checked(list) if list.is_revoked(sequence));
+    // The list must be the certificate's year's and cover its index (the statement's, or
+    // for statements signed before indexes were drawn, the number's sequence).
+    let (year, _) = statement.number.year_and_sequence();
+    let listed = match revocation {
+        Revocation::Checked(list) => Some((
+            list.status_in_year(year, statement.status_index()),
+            list.issued_at,
+        )),
+        _ => None,
+    };
+    let revoked = matches!(listed, Some((Ok(ListStatus::Revoked), _)));
     let code = match verdict {
         _ if revoked => {
             println!("REVOKED: {}", statement.number.as_str());
@@ -130,17 +148,28 @@ fn report(verdict: &Verdict, revocation: &Revocation) -> ExitCode {
         }
     };
     particulars(statement);
-    match revocation {
-        Revocation::NotChecked => {
+    let made = |at: &chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+    match (revocation, listed) {
+        (Revocation::NotChecked, _) => {
             println!(
                 "  revocation:   not checked (no --status-list; this tool makes no network call)"
             )
         }
-        Revocation::CouldNot(why) => println!("  revocation:   could not be checked: {why}"),
-        Revocation::Checked(_) if revoked => {
-            println!("  revocation:   revoked, per the status list")
+        (Revocation::CouldNot(why), _) => println!("  revocation:   could not be checked: {why}"),
+        (_, Some((Ok(ListStatus::Revoked), at))) => {
+            println!(
+                "  revocation:   revoked, per the status list of {}",
+                made(&at)
+            )
         }
-        Revocation::Checked(_) => println!("  revocation:   not revoked, per the status list"),
+        (_, Some((Ok(ListStatus::NotRevoked), at))) => {
+            println!(
+                "  revocation:   not revoked, per the status list of {}",
+                made(&at)
+            )
+        }
+        (_, Some((Err(why), _))) => println!("  revocation:   could not be checked: {why}"),
+        (Revocation::Checked(_), None) => {}
     }
     code
 }

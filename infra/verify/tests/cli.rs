@@ -134,13 +134,44 @@ async fn a_status_list_tells_a_revoked_certificate_and_a_foreign_list_is_not_use
         &pdf,
     ]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("not revoked, per the status list"), "{out}");
+    // Which list's time the verdict rests on.
+    assert!(
+        out.contains("not revoked, per the status list of 20"),
+        "{out}"
+    );
     let (code, out) = verify(&["--trust", &trust, "--status-list", &path("after.jwt"), &pdf]);
     assert_eq!(code, 2, "{out}");
     assert!(
         out.starts_with(&format!("REVOKED: {}", issued.number)),
         "{out}"
     );
+
+    // Last year's list, genuine and current, says nothing of this year's certificate.
+    let service = issued.memory.status_list_service().unwrap();
+    service.publish(year - 1).await.unwrap();
+    let last_year = issued
+        .memory
+        .verification_service()
+        .unwrap()
+        .status_list(year - 1)
+        .await
+        .unwrap()
+        .unwrap();
+    std::fs::write(path("last-year.jwt"), last_year).unwrap();
+    let (code, out) = verify(&[
+        "--trust",
+        &trust,
+        "--status-list",
+        &path("last-year.jwt"),
+        &pdf,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("could not be checked: the list is")
+            && out.contains(&format!("/{}", year - 1)),
+        "{out}"
+    );
+    assert!(!out.contains("not revoked"), "{out}");
 
     // Another service's list is not trusted: revocation could not be checked, and it says so.
     let other = issue().await;

@@ -4,10 +4,10 @@
 //! refuse; any file we accept pyHanko accepts too; the genuine files are accepted by all.
 //! The table of verdicts is printed (and written to target/forgery/verdicts.txt).
 
-use cazier_e2e::forgery::{corpus, issued_in_memory, many_updates};
+use cazier_e2e::forgery::{corpus, forged_timestamp, issued_in_memory, many_updates};
 use cazier_shared::domain::DocumentResult;
 use cazier_shared::pdf::pades::read_signed;
-use cazier_shared::statement::{trusted_keys, verify_pdf, Verdict};
+use cazier_shared::statement::{verify_pdf, TrustFile, Verdict};
 use cazier_shared::wiring::ServiceGraphs;
 use der::Encode;
 use serde_json::Value;
@@ -56,7 +56,8 @@ async fn every_forgery_is_refused_by_us_and_whatever_pyhanko_refuses_we_refuse()
     let signed_len = read_signed(&issued.pdf).unwrap().signed_len;
     let chain = x509_cert::Certificate::load_pem_chain(issued.chain.as_bytes()).unwrap();
     let some_certificate = chain[0].to_der().unwrap();
-    let files = corpus(&issued.pdf, signed_len, &some_certificate);
+    let mut files = corpus(&issued.pdf, signed_len, &some_certificate);
+    files.push(forged_timestamp(&issued).await);
     assert!(files.len() >= 25, "{} files", files.len());
 
     let dir = tempfile::tempdir().unwrap();
@@ -72,7 +73,8 @@ async fn every_forgery_is_refused_by_us_and_whatever_pyhanko_refuses_we_refuse()
         .collect();
     let root_pem = issued.chain[issued.chain.rfind("-----BEGIN").unwrap()..].to_owned();
     let oracle = pyhanko(&root_pem, &paths);
-    let trusted = trusted_keys(&issued.chain);
+    let trusted = TrustFile::from_pem(&issued.chain);
+    assert!(trusted.names_timestamping_authority());
     let online = issued.memory.verification_service().unwrap();
 
     let mut table = vec![format!(
@@ -141,7 +143,7 @@ async fn every_forgery_is_refused_by_us_and_whatever_pyhanko_refuses_we_refuse()
 #[tokio::test]
 async fn hostile_files_are_refused_quickly_in_bounded_memory() {
     let issued = issued_in_memory().await;
-    let trusted = trusted_keys(&issued.chain);
+    let trusted = TrustFile::from_pem(&issued.chain);
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty", Vec::new()),
         ("ten thousand updates", many_updates(&issued.pdf, 10_000)),
@@ -171,4 +173,54 @@ async fn hostile_files_are_refused_quickly_in_bounded_memory() {
             started.elapsed()
         );
     }
+}
+
+/// The CLI prints a timestamp's time and authority only when the trust file names that
+/// authority: with a trust file saved before timestamps were published, it says it could not
+/// check one, and a forger's is never shown as fact.
+#[tokio::test]
+async fn a_timestamp_is_printed_only_when_a_trusted_authority_signed_it() {
+    let issued = issued_in_memory().await;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let full = write("trust.pem", issued.chain.as_bytes());
+    // The seal's chain alone (as published before): its last certificate is the root, so
+    // the first two are the seal and the root.
+    let seal_chain = cazier_shared::services::trust::load(&*issued.memory.blobs)
+        .await
+        .unwrap()
+        .unwrap()
+        .to_pem()
+        .unwrap();
+    let old = write("old-trust.pem", seal_chain.as_bytes());
+    let genuine = write("genuine.pdf", &issued.pdf);
+    let forged = write("forged.pdf", &forged_timestamp(&issued).await.bytes);
+
+    let (code, printed) = cli(&full, &genuine);
+    assert_eq!(code, 0, "{printed}");
+    assert!(printed.contains("timestamped:  20"), "{printed}");
+    assert!(printed.contains("by CN=cazier test TSA"), "{printed}");
+
+    let (code, printed) = cli(&full, &forged);
+    assert_eq!(code, 2, "{printed}");
+    assert!(
+        printed.starts_with("INVALID: the seal's timestamp is not from a trusted"),
+        "{printed}"
+    );
+    assert!(!printed.contains("2020-01-01"), "{printed}");
+
+    // A trust file without the authority's certificate cannot confirm the forger's token:
+    // "not checked", never its date. (The in-memory TSA is issued by the seal's root, which
+    // the old file names, so the genuine token still verifies there.)
+    let (code, printed) = cli(&old, &forged);
+    assert_eq!(code, 0, "{printed}");
+    assert!(printed.contains("timestamped:  not checked"), "{printed}");
+    assert!(!printed.contains("2020-01-01"), "{printed}");
+    let (code, printed) = cli(&old, &genuine);
+    assert_eq!(code, 0, "{printed}");
+    assert!(printed.contains("by CN=cazier test TSA"), "{printed}");
 }

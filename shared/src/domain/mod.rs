@@ -9,6 +9,7 @@ pub mod ids;
 pub mod notice;
 pub mod presentation;
 pub mod share;
+pub mod status_index;
 pub mod text;
 pub mod totp;
 
@@ -22,6 +23,7 @@ pub use ids::{AccountId, RequestId, ShareId};
 pub use notice::Notice;
 pub use presentation::PresentationOutcome;
 pub use share::Share;
+pub use status_index::{random_status_index, LEGACY_STATUS_INDEXES, STATUS_LIST_BITS};
 pub use totp::TotpSecret;
 
 pub use cnp::{Cnp, CnpError};
@@ -104,6 +106,12 @@ impl Account {
     }
 
     /// An unvalidated account past its time: as if it did not exist.
+    /// Names the password the account has now (a hash of its salted hash): whatever was
+    /// issued for it, such as a reset link, ends when the password changes.
+    pub fn password_stamp(&self) -> String {
+        crate::crypto::sha256_hex(self.password_hash.as_bytes())[..32].to_owned()
+    }
+
     pub fn expired(&self, now: DateTime<Utc>) -> bool {
         self.expiry().is_some_and(|at| at <= now)
     }
@@ -189,6 +197,9 @@ pub struct CertificateRequest {
     pub created_at: DateTime<Utc>,
     pub certificate_number: Option<CertificateNumber>,
     pub issued_at: Option<DateTime<Utc>>,
+    /// The certificate's index in its year's status list, bound with its number (`None`
+    /// before, and for requests bound before indexes were drawn: the sequence then).
+    pub status_index: Option<u64>,
     pub rejection_code: Option<RejectionCode>,
     /// The request ended and its holder has neither seen the outcome nor been e-mailed it yet:
     /// the sweep e-mails them a few minutes after the end unless they look first.
@@ -305,9 +316,18 @@ pub struct Certificate {
     pub document_sha256: String,
     pub signature: Vec<u8>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Its index in its year's status list; `None` for certificates issued before indexes
+    /// were drawn, whose index is their sequence (see [`Certificate::status_index`]).
+    pub status_index: Option<u64>,
 }
 
 impl Certificate {
+    /// Where its revocation bit sits in its year's status list.
+    pub fn status_index(&self) -> u64 {
+        self.status_index
+            .unwrap_or_else(|| self.number.year_and_sequence().1)
+    }
+
     pub fn status(&self, now: DateTime<Utc>) -> CertificateStatus {
         if self.revoked_at.is_some() {
             CertificateStatus::Revoked

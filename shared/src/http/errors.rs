@@ -163,6 +163,12 @@ impl From<GhiseulError> for ApiError {
                 code: "INVALID_ASSERTION",
                 detail: "This validation was started elsewhere; start it again here.".into(),
             },
+            GhiseulError::OtherPerson => ApiError::Unprocessable {
+                code: "INVALID_ASSERTION",
+                detail: "The identity proven is another person's: the card holder must be the \
+                         account holder."
+                    .into(),
+            },
             GhiseulError::NameMismatch => name_mismatch(),
             GhiseulError::CnpAlreadyValidated => cnp_already_validated(),
             GhiseulError::NoAccount => ApiError::Unauthenticated,

@@ -192,7 +192,7 @@ fn reference(bytes: &[u8]) -> Option<u32> {
 fn references(array: &[u8]) -> Option<Vec<u32>> {
     let inner = std::str::from_utf8(array.strip_prefix(b"[")?.strip_suffix(b"]")?).ok()?;
     let parts: Vec<&str> = inner.split_ascii_whitespace().collect();
-    if parts.len() % 3 != 0 {
+    if !parts.len().is_multiple_of(3) {
         return None;
     }
     parts

@@ -291,12 +291,25 @@ fn lay_out(c: &CertificateContent<'_>) -> Layout {
                 (Some(one), None) | (None, Some(one)) => one.as_str().to_owned(),
                 (None, None) => "—".to_owned(),
             };
-            l.field("Prenumele părinților", "Parents' given names", &parents);
-            let birth = match &p.birth_place {
-                Some(place) => format!("{}, {}", ro_date(p.cnp.birth_date()), place.as_str()),
-                None => ro_date(p.cnp.birth_date()),
-            };
-            l.field("Data și locul nașterii", "Date and place of birth", &birth);
+            // No identity evidence proves the parents' names or the place of birth (the CNP
+            // proves the date): the certificate says they are the holder's declaration.
+            l.field(
+                "Prenumele părinților (declarate)",
+                "Parents' given names (as declared)",
+                &parents,
+            );
+            l.field(
+                "Data nașterii",
+                "Date of birth",
+                &ro_date(p.cnp.birth_date()),
+            );
+            if let Some(place) = &p.birth_place {
+                l.field(
+                    "Locul nașterii (declarat)",
+                    "Place of birth (as declared)",
+                    place.as_str(),
+                );
+            }
             l.field("CNP", "Personal numeric code", &p.cnp.as_string());
         }
         Holder::Company(company) => {

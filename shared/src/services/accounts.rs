@@ -34,6 +34,13 @@ pub const LOGIN_FAILURE_LIMIT_PER_ADDRESS: u32 = 50;
 /// distributed guessing. Past it, only a device that signed in to the account before may try.
 pub const LOGIN_FAILURE_LIMIT_PER_DAY: u32 = 100;
 pub const LOGIN_DAY_SECS: u64 = 24 * 3600;
+/// Failed logins for one e-mail within a day even from a device that signed in before: its
+/// token, if stolen, is no licence to guess without end (a password change forgets it).
+pub const LOGIN_FAILURE_LIMIT_PER_DAY_KNOWN_DEVICE: u32 = 1000;
+/// Wrong second-factor codes per operator within [`LOGIN_WINDOW_SECS`], and within a day: with
+/// the password known, a 6-digit code guessed 20 times a day falls about once in 140 years.
+pub const TOTP_FAILURE_LIMIT: u32 = 5;
+pub const TOTP_FAILURE_LIMIT_PER_DAY: u32 = 20;
 /// How long a device that signed in is remembered (it then passes the e-mail-wide and
 /// address-wide limits, so nobody else's guessing can lock its owner out).
 pub const DEVICE_TTL: Duration = Duration::days(90);
@@ -66,7 +73,9 @@ pub struct IdDocumentDto {
 
 impl IdDocumentDto {
     pub fn parse(&self, field: &str) -> Result<IdDocument, FieldError> {
-        IdDocument::parse(&self.kind, self.series.as_deref(), &self.number)
+        // Typed as printed on the card, often with spaces ("RX 123 456").
+        let number: String = self.number.chars().filter(|c| *c != ' ').collect();
+        IdDocument::parse(&self.kind, self.series.as_deref(), &number)
             .map_err(|e| FieldError::new(field, "INVALID_ID_DOCUMENT", e))
     }
 }
@@ -89,11 +98,11 @@ pub struct RegisterDto {
     pub id_document: IdDocumentDto,
 }
 
-/// The e-mailed code, as typed, for the address it was sent to.
+/// The e-mailed code, as typed, for the registration whose id the registering client got.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmDto {
-    pub email: String,
+    pub registration_id: String,
     pub code: String,
 }
 
@@ -112,7 +121,9 @@ pub struct LoginDto {
 }
 
 fn parse_person(dto: &RegisterDto, form: &mut Form) -> Option<Person> {
-    let cnp = form.take("cnp", "INVALID_CNP", Cnp::parse(&dto.cnp));
+    // A CNP is often typed in groups ("1 900101 ..."): the spaces mean nothing.
+    let typed_cnp: String = dto.cnp.chars().filter(|c| *c != ' ').collect();
+    let cnp = form.take("cnp", "INVALID_CNP", Cnp::parse(&typed_cnp));
     let mut name = |field: &str, v: &str| form.take(field, "INVALID_NAME", Name::parse(v));
     let last_name = name("last_name", &dto.last_name);
     let first_name = name("first_name", &dto.first_name);
@@ -124,7 +135,10 @@ fn parse_person(dto: &RegisterDto, form: &mut Form) -> Option<Person> {
         .mother_first_name
         .as_deref()
         .map(|v| name("mother_first_name", v));
-    let place = dto.birth_place.as_deref().map(|v| name("birth_place", v));
+    let place = dto
+        .birth_place
+        .as_deref()
+        .map(|v| form.take("birth_place", "INVALID_PLACE", Name::parse_place(v)));
     let id_document = dto
         .id_document
         .parse("id_document")
@@ -186,16 +200,20 @@ fn last_day_before(at: DateTime<Utc>) -> NaiveDate {
     bucharest_date(at - Duration::seconds(1))
 }
 
-/// Registration's answer: the same whatever was known before.
+/// Registration's answer: the same whatever was known before. The id binds the code to the
+/// client that registered: only it can confirm, so someone else registering the same address
+/// (a code the owner might type) confirms nothing of theirs, and cannot spend their tries.
 #[derive(Debug, Serialize)]
 pub struct ConfirmationSent {
     pub status: &'static str,
+    pub registration_id: String,
 }
 
 impl ConfirmationSent {
-    fn new() -> Self {
+    fn new(registration_id: String) -> Self {
         Self {
             status: "CONFIRMATION_SENT",
+            registration_id,
         }
     }
 }
@@ -354,19 +372,24 @@ impl AccountService {
             .find_by_email(&email)
             .await?
             .filter(|a| !a.expired(now));
+        // A known address gets an id too, stored nowhere: the answers look alike.
+        let registration_id = new_token();
         let notice = if existing.is_some() {
             Notice::already_registered(&email, &self.portal_url)
         } else {
             let code = ConfirmationCode::random();
             self.registrations
-                .put_registration(&PendingRegistration {
-                    email: email.clone(),
-                    password_hash,
-                    person,
-                    code_hash: sha256_hex(code.as_str().as_bytes()),
-                    tries: 0,
-                    expires_at: now + REGISTRATION_TTL,
-                })
+                .put_registration(
+                    &sha256_hex(registration_id.as_bytes()),
+                    &PendingRegistration {
+                        email: email.clone(),
+                        password_hash,
+                        person,
+                        code_hash: sha256_hex(code.as_str().as_bytes()),
+                        tries: 0,
+                        expires_at: now + REGISTRATION_TTL,
+                    },
+                )
                 .await?;
             Notice::confirmation_code(&email, &code, REGISTRATION_TTL.num_minutes())
         };
@@ -375,7 +398,7 @@ impl AccountService {
             .await
             .map_err(|e| Unavailable::Internal(e.to_string()))?;
         tracing::info!(known = existing.is_some(), "registration e-mail sent");
-        Ok(ConfirmationSent::new())
+        Ok(ConfirmationSent::new(registration_id))
     }
 
     /// Confirms a registration with its e-mailed code: the account now exists. Each try is
@@ -395,12 +418,18 @@ impl AccountService {
             self.throttle.refund(&failures, HOUR_SECS, now).await?;
             return Err(ConfirmError::Throttled { retry_after_secs });
         }
-        let (Ok(email), Some(code)) =
-            (Email::parse(&dto.email), ConfirmationCode::parse(&dto.code))
-        else {
+        let Some(code) = ConfirmationCode::parse(&dto.code) else {
             return Err(ConfirmError::InvalidCode);
         };
-        let Some(pending) = self.registrations.try_registration(&email, now).await? else {
+        if dto.registration_id.is_empty() || dto.registration_id.len() > 128 {
+            return Err(ConfirmError::InvalidCode);
+        }
+        let registration = sha256_hex(dto.registration_id.as_bytes());
+        let Some(pending) = self
+            .registrations
+            .try_registration(&registration, now)
+            .await?
+        else {
             return Err(ConfirmError::InvalidCode);
         };
         let code_hash = sha256_hex(code.as_str().as_bytes());
@@ -412,7 +441,7 @@ impl AccountService {
         }
         if !self
             .registrations
-            .take_registration(&email, &code_hash)
+            .take_registration(&registration, &code_hash)
             .await?
         {
             return Err(ConfirmError::InvalidCode);
@@ -506,7 +535,8 @@ impl AccountService {
         let throttled = if pair > LOGIN_FAILURE_LIMIT {
             Some(retry_after(now, LOGIN_WINDOW_SECS))
         } else if known_device {
-            None
+            (day > LOGIN_FAILURE_LIMIT_PER_DAY_KNOWN_DEVICE)
+                .then(|| retry_after(now, LOGIN_DAY_SECS))
         } else if address > LOGIN_FAILURE_LIMIT_PER_ADDRESS {
             Some(retry_after(now, LOGIN_WINDOW_SECS))
         } else if day > LOGIN_FAILURE_LIMIT_PER_DAY {
@@ -531,12 +561,16 @@ impl AccountService {
         if account.role == Role::Operator {
             match (&account.totp, dto.totp) {
                 (Some(secret), Some(code)) => {
-                    // A wrong code counts as a failed sign-in (it is not refunded).
-                    if !self.second_factor_ok(&account, secret, &code, now).await? {
-                        return Err(LoginError::InvalidCredentials);
+                    // A wrong code counts as a failed sign-in too (it is not refunded).
+                    if let Err(e) = self.second_factor(&account, secret, &code, now).await {
+                        if matches!(e, LoginError::Throttled { .. }) {
+                            self.refund(&windows, now).await?;
+                        }
+                        return Err(e);
                     }
                 }
                 (Some(_), None) => {
+                    // The password was right; the code is counted on the second page.
                     self.refund(&windows, now).await?;
                     let ticket = new_token();
                     let pending = AccountTicket::SecondFactor {
@@ -591,9 +625,7 @@ impl AccountService {
             .filter(|a| !a.disabled)
             .ok_or(LoginError::InvalidCredentials)?;
         let secret = account.totp.clone().ok_or(LoginError::InvalidCredentials)?;
-        if !self.second_factor_ok(&account, &secret, code, now).await? {
-            return Err(LoginError::InvalidCredentials);
-        }
+        self.second_factor(&account, &secret, code, now).await?;
         let known = match &device_token {
             Some(device) => {
                 let hash = sha256_hex(device.as_bytes());
@@ -603,6 +635,46 @@ impl AccountService {
         };
         self.open_session(&account, channel, device_token.filter(|_| known), now)
             .await
+    }
+
+    /// Checks the operator's code, counted first against the operator's own limits (whoever
+    /// has the password may not guess codes without end) and taken back when right.
+    async fn second_factor(
+        &self,
+        account: &Account,
+        secret: &TotpSecret,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), LoginError> {
+        let short = format!("totp:{}", account.account_id);
+        let day = format!("totp-day:{}", account.account_id);
+        let (in_window, in_day) = tokio::try_join!(
+            self.throttle.hit(&short, LOGIN_WINDOW_SECS, now),
+            self.throttle.hit(&day, LOGIN_DAY_SECS, now),
+        )?;
+        let refund = || async {
+            tokio::try_join!(
+                self.throttle.refund(&short, LOGIN_WINDOW_SECS, now),
+                self.throttle.refund(&day, LOGIN_DAY_SECS, now),
+            )
+        };
+        let throttled = if in_day > TOTP_FAILURE_LIMIT_PER_DAY {
+            Some(retry_after(now, LOGIN_DAY_SECS))
+        } else if in_window > TOTP_FAILURE_LIMIT {
+            Some(retry_after(now, LOGIN_WINDOW_SECS))
+        } else {
+            None
+        };
+        if let Some(retry_after_secs) = throttled {
+            refund().await?;
+            tracing::warn!(account_id = %account.account_id, "second-factor codes throttled");
+            return Err(LoginError::Throttled { retry_after_secs });
+        }
+        if !self.second_factor_ok(account, secret, code, now).await? {
+            return Err(LoginError::InvalidCredentials);
+        }
+        refund().await?;
+        Ok(())
     }
 
     /// Whether `code` is the operator's current TOTP code, not used before.

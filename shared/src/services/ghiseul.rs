@@ -5,7 +5,7 @@
 //! or in the browser (portal) that started it.
 
 use super::accounts::AccountView;
-use super::online::{binding_hash, PROVEN_TTL};
+use super::online::{api_binding_hash, binding_hash, PROVEN_TTL};
 use super::validation::{validate_online, with_evidence_names, ValidateError};
 use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::{constant_time_eq, new_token, sha256_hex};
@@ -60,6 +60,9 @@ pub enum GhiseulError {
     /// The validation was started by another browser, token or account: nothing changes.
     #[error("started elsewhere")]
     StartedElsewhere,
+    /// The evidence is another person's (the card holder is not the account holder).
+    #[error("another person's identity")]
+    OtherPerson,
     /// The CNP is the account's, the names on the evidence are not the typed ones.
     #[error("the names are not the account's")]
     NameMismatch,
@@ -120,8 +123,8 @@ impl GhiseulService {
     }
 
     /// Starts a validation. `return_to`: where ghiseul.ro posts the assertion back (the
-    /// portal's return page), which binds the validation to the browser too; API clients
-    /// that complete it with their token give none.
+    /// portal's return page), which binds the validation to the browser; API clients give
+    /// none and must complete it with the same token.
     pub async fn start(
         &self,
         principal: &Principal,
@@ -133,7 +136,10 @@ impl GhiseulService {
         let browser_binding = return_to.map(|_| new_token());
         let started = StartedValidation {
             account_id: account.account_id.clone(),
-            binding_hash: browser_binding.as_deref().map(binding_hash),
+            binding_hash: Some(match browser_binding.as_deref() {
+                Some(binding) => binding_hash(binding),
+                None => api_binding_hash(principal),
+            }),
         };
         self.nonces
             .put_state(
@@ -178,9 +184,13 @@ impl GhiseulService {
         let started = self
             .take_state(&claims, Some(&account.account_id), now)
             .await?;
-        if started.binding_hash.is_some() {
-            tracing::warn!(account_id = %account.account_id, reason = "started in a browser", "identity assertion refused");
-            return Err(GhiseulError::InvalidAssertion);
+        // Validations stored before API bindings existed carry none (15 minutes at most).
+        let bound = started.binding_hash.as_deref().is_none_or(|expected| {
+            constant_time_eq(expected.as_bytes(), api_binding_hash(principal).as_bytes())
+        });
+        if !bound {
+            tracing::warn!(account_id = %account.account_id, reason = "started by another session", "identity assertion refused");
+            return Err(GhiseulError::StartedElsewhere);
         }
         self.not_replayed(&claims, now).await?;
         Ok(validate_online(&*self.accounts, spelled, ValidationMethod::Ghiseul, now).await?)
@@ -259,7 +269,7 @@ impl GhiseulService {
         let person = account.person.as_ref().ok_or(GhiseulError::NoAccount)?;
         if !constant_time_eq(claims.cnp.as_bytes(), person.cnp.as_string().as_bytes()) {
             tracing::warn!(account_id = %account.account_id, reason = "another person's CNP", "identity assertion refused");
-            return Err(GhiseulError::InvalidAssertion);
+            return Err(GhiseulError::OtherPerson);
         }
         with_evidence_names(account, &claims.family_name, &claims.given_name)
             .ok_or(GhiseulError::NameMismatch)

@@ -306,6 +306,7 @@ impl IssuanceService {
                 issued_at,
                 valid_until,
                 has_entries: !entries.is_empty(),
+                status_index: request.status_index,
             };
             let kid = statement::seal_key_id(&chain)?;
             let signed = statement::sign(&statement, &kid, &*self.signer).await?;
@@ -354,6 +355,7 @@ impl IssuanceService {
                 document_sha256,
                 signature,
                 revoked_at: None,
+                status_index: request.status_index,
             };
             let audit = AuditEvent::issued(&certificate);
             match self.certificates.put(&certificate, &audit).await {

@@ -98,3 +98,13 @@ pub fn retry_after(now: DateTime<Utc>, window_secs: u64) -> u64 {
     let window = window_secs.max(1) as i64;
     (window - now.timestamp().rem_euclid(window)) as u64
 }
+
+/// How long a password-reset request takes at least: one for an unknown address sends no
+/// e-mail, and the time of the answer must not tell whether an address has an account.
+/// (Registration sends an e-mail either way.) Sending through SES takes a fraction of this.
+pub const MAIL_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(600);
+
+/// Waits until `floor` has passed since `started`.
+pub(crate) async fn answer_no_sooner(started: tokio::time::Instant, floor: std::time::Duration) {
+    tokio::time::sleep_until(started + floor).await;
+}

@@ -19,6 +19,12 @@ pub fn binding_hash(binding: &str) -> String {
     sha256_hex(format!("validation-binding\n{binding}").as_bytes())
 }
 
+/// What binds a validation an API client started to its session: another token of the same
+/// account (or any browser) cannot complete it.
+pub fn api_binding_hash(principal: &crate::domain::Principal) -> String {
+    sha256_hex(format!("validation-api\n{}", principal.token_hash).as_bytes())
+}
+
 /// What the holder is asked to confirm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwaitingConfirmation {

@@ -55,7 +55,8 @@ pub async fn create_operator(
 ) -> Result<CreatedOperator, OperatorError> {
     let invalid = |field, message: String| OperatorError::Invalid { field, message };
     let email = Email::parse(email).map_err(|e| invalid("e-mail", e.to_string()))?;
-    let unit = crate::domain::Name::parse(unit).map_err(|e| invalid("unit", e.to_string()))?;
+    let unit =
+        crate::domain::Name::parse_label(unit).map_err(|e| invalid("unit", e.to_string()))?;
     let password_hash = hashed(password)?;
     let totp = with_totp.then(TotpSecret::random);
     let account = Account {

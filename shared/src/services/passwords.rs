@@ -2,7 +2,7 @@
 //! link). Both end every session of the account and tell its holder by e-mail.
 
 use super::accounts::{hash_off_thread, password_matches, HOUR_SECS};
-use super::{throttled, unavailable_from_ports, Unavailable};
+use super::{answer_no_sooner, throttled, unavailable_from_ports, Unavailable, MAIL_ANSWER_FLOOR};
 use crate::crypto::{new_token, sha256_hex};
 use crate::domain::{
     Account, AccountId, AuditEvent, Email, FieldError, Notice, Password, Principal, Role,
@@ -85,6 +85,14 @@ pub struct PasswordService {
     pub portal_url: String,
 }
 
+/// Whether a reset link for the password stamped `stamp` may still reset the account: the
+/// password is the one it was sent for (a later reset or change ends every older link).
+fn usable(account: &Account, stamp: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
+    !account.disabled
+        && !account.expired(now)
+        && crate::crypto::constant_time_eq(account.password_stamp().as_bytes(), stamp.as_bytes())
+}
+
 fn new_password(typed: &str) -> Result<Password, Vec<FieldError>> {
     Password::parse(typed).map_err(|e| vec![FieldError::new("new_password", "INVALID_PASSWORD", e)])
 }
@@ -126,6 +134,7 @@ impl PasswordService {
         dto: ResetRequestDto,
         source: &str,
     ) -> Result<(), ResetError> {
+        let started = tokio::time::Instant::now();
         let now = self.clock.now();
         let email = Email::parse(&dto.email)
             .map_err(|e| ResetError::Invalid(vec![FieldError::new("email", "INVALID_EMAIL", e)]))?;
@@ -149,11 +158,13 @@ impl PasswordService {
             .filter(|a| a.role == Role::Citizen && !a.disabled && !a.expired(now));
         let Some(account) = account else {
             tracing::info!("password reset asked for an address without an account");
+            answer_no_sooner(started, MAIL_ANSWER_FLOOR).await;
             return Ok(());
         };
         let token = new_token();
         let ticket = AccountTicket::PasswordReset {
             account_id: account.account_id.clone(),
+            password_stamp: account.password_stamp(),
         };
         self.tickets
             .put_ticket(&sha256_hex(token.as_bytes()), &ticket, now + RESET_TTL)
@@ -168,18 +179,28 @@ impl PasswordService {
             .await
             .map_err(|e| Unavailable::Internal(e.to_string()))?;
         tracing::info!(account_id = %account.account_id, "password reset link sent");
+        answer_no_sooner(started, MAIL_ANSWER_FLOOR).await;
         Ok(())
     }
 
     /// Whether a reset link still works (the page shows the form, or says it expired).
     pub async fn reset_link_works(&self, token: &str) -> Result<bool, Unavailable> {
         let now = self.clock.now();
-        Ok(matches!(
-            self.tickets
-                .peek_ticket(&sha256_hex(token.as_bytes()), now)
-                .await?,
-            Some(AccountTicket::PasswordReset { .. })
-        ))
+        let Some(AccountTicket::PasswordReset {
+            account_id,
+            password_stamp,
+        }) = self
+            .tickets
+            .peek_ticket(&sha256_hex(token.as_bytes()), now)
+            .await?
+        else {
+            return Ok(false);
+        };
+        Ok(self
+            .accounts
+            .get(&account_id)
+            .await?
+            .is_some_and(|a| usable(&a, &password_stamp, now)))
     }
 
     /// Sets the new password of the link's account; the link is spent. A new password that
@@ -190,7 +211,10 @@ impl PasswordService {
         if dto.token.is_empty() || dto.token.len() > 128 {
             return Err(ResetError::InvalidLink);
         }
-        let Some(AccountTicket::PasswordReset { account_id }) = self
+        let Some(AccountTicket::PasswordReset {
+            account_id,
+            password_stamp,
+        }) = self
             .tickets
             .take_ticket(&sha256_hex(dto.token.as_bytes()), now)
             .await?
@@ -201,7 +225,7 @@ impl PasswordService {
             .accounts
             .get(&account_id)
             .await?
-            .filter(|a| !a.disabled && !a.expired(now))
+            .filter(|a| usable(a, &password_stamp, now))
             .ok_or(ResetError::InvalidLink)?;
         self.replace(&account, password, "reset link").await?;
         Ok(account_id)

@@ -16,7 +16,7 @@ use crate::ports::{
 use crate::seal::TrustChain;
 use crate::services::trust::ChainSource;
 use crate::services::{status, throttled, unavailable_from_ports, Unavailable};
-use crate::statement::status_list;
+use crate::statement::status_list::{self, ListStatus};
 use crate::wallet::sd_jwt::{self, Presented};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -51,6 +51,8 @@ pub struct PresentationService {
     pub requests_url: String,
     /// Where the years' status lists are served (`…/v1/status-lists`).
     pub status_lists_url: String,
+    /// Which certificate holds a status-list index (the index says nothing by itself).
+    pub requests: Arc<dyn crate::ports::RequestStore>,
 }
 
 /// A new request: the secret is the verifier's, the request goes to the wallet.
@@ -315,19 +317,33 @@ impl PresentationService {
                 Ok(p) => p,
                 Err(refusal) => return refused(refusal.to_string()),
             };
-        let Some((number, year)) = self.certificate_of(&presented) else {
+        let Some((reference, year)) = self.reference_of(&presented) else {
             return refused("the credential's status list is not this service's".into());
         };
+        let Some(number) = self.certificate_at(year, reference.idx).await? else {
+            return refused("no certificate of ours holds the credential's status index".into());
+        };
+        // Our own list missing or unreadable is our fault: the wallet is asked to try again.
         let token = self
             .blobs
             .get(&status::blob_key(year))
             .await?
             .ok_or_else(|| Unavailable::Internal(format!("no status list for {year}")))?;
-        let list = status_list::verify(&String::from_utf8_lossy(&token), &trusted, now)
-            .map_err(|e| Unavailable::Internal(format!("status list {year}: {e}")))?;
-        let status = match presented.revoked_in(&list) {
-            Some(true) => "REVOKED",
-            _ => "VALID",
+        // Only a current list of this year that covers the index says "not revoked".
+        let checked = match status_list::verify(&String::from_utf8_lossy(&token), &trusted, now) {
+            Ok(list) => list
+                .status_of(&reference.uri, reference.idx)
+                .map_err(|e| e.to_string()),
+            Err(status_list::ListRefusal::Stale(at)) => Err(format!("the list expired {at}")),
+            Err(e) => return Err(Unavailable::Internal(format!("status list {year}: {e}"))),
+        };
+        let status = match checked {
+            Ok(ListStatus::Revoked) => REVOKED,
+            Ok(ListStatus::NotRevoked) => VALID,
+            Err(why) => {
+                tracing::warn!(year, reason = %why, "revocation could not be checked");
+                NOT_CHECKED
+            }
         };
         self.audit
             .record(&AuditEvent::wallet_presented(
@@ -344,9 +360,12 @@ impl PresentationService {
         })
     }
 
-    /// The certificate a presentation is of, from its status reference, which must name one
-    /// of our years' lists: (number, year).
-    fn certificate_of(&self, presented: &Presented) -> Option<(CertificateNumber, i32)> {
+    /// A presentation's status reference, which must name one of our years' lists: the
+    /// reference and its year.
+    fn reference_of<'a>(
+        &self,
+        presented: &'a Presented,
+    ) -> Option<(&'a crate::wallet::sd_jwt::StatusReference, i32)> {
         let reference = presented.status.as_ref()?;
         let year: i32 = reference
             .uri
@@ -354,9 +373,28 @@ impl PresentationService {
             .strip_prefix('/')?
             .parse()
             .ok()?;
-        Some((CertificateNumber::new(year, reference.idx), year))
+        Some((reference, year))
+    }
+
+    /// The certificate holding `index` in the list of `year`: looked up, not derived (older
+    /// certificates' indexes are their sequences).
+    async fn certificate_at(
+        &self,
+        year: i32,
+        index: u64,
+    ) -> Result<Option<CertificateNumber>, Unavailable> {
+        if index < crate::domain::LEGACY_STATUS_INDEXES {
+            return Ok(Some(CertificateNumber::new(year, index)));
+        }
+        Ok(self.requests.number_at_status_index(year, index).await?)
     }
 }
+
+/// A presentation's status: the credential is not revoked per a current list of its year.
+pub const VALID: &str = "VALID";
+pub const REVOKED: &str = "REVOKED";
+/// No current list of its year covers it: revocation could not be checked (never "VALID").
+pub const NOT_CHECKED: &str = "REVOCATION_NOT_CHECKED";
 
 /// `x509_hash:` and the seal certificate's SHA-256 (OpenID4VP 1.0, section 5.9.3): the
 /// wallet checks it against the request object's `x5c`.

@@ -230,6 +230,7 @@ impl RequestService {
             created_at: now,
             certificate_number: None,
             issued_at: None,
+            status_index: None,
             rejection_code: None,
             notice_due: false,
         };

@@ -170,6 +170,9 @@ pub struct VerificationService {
     pub chain: Arc<ChainSource>,
     /// The documents bucket, for the published status lists.
     pub blobs: Arc<dyn crate::ports::BlobStore>,
+    /// The timestamping authority's chain: published with the seal's, and what a seal's
+    /// timestamp must come from.
+    pub timestamp_authorities: Arc<Vec<x509_cert::Certificate>>,
 }
 
 impl VerificationService {
@@ -189,9 +192,18 @@ impl VerificationService {
         super::throttled(&*self.throttle, &key, limit, 60, self.clock.now()).await
     }
 
-    /// The seal's chain as PEM, for offline verification.
+    /// The trust file for offline verification: the seal's chain, then the timestamping
+    /// authority's, as PEM.
     pub async fn trust_chain_pem(&self) -> Result<String, Unavailable> {
-        Ok(self.chain.get().await?.to_pem()?)
+        let mut pem = self.chain.get().await?.to_pem()?;
+        for certificate in self.timestamp_authorities.iter() {
+            use der::EncodePem;
+            let text = certificate
+                .to_pem(der::pem::LineEnding::LF)
+                .map_err(|e| Unavailable::Internal(e.to_string()))?;
+            pem.push_str(&text);
+        }
+        Ok(pem)
     }
 
     /// The seal keys that sign the QR codes' statements, for verifiers offline.
@@ -287,6 +299,15 @@ impl VerificationService {
         let (sealed, appended) = pdf.split_at(signed.signed_len.min(pdf.len()));
         let only_material =
             signed.covers_whole_file || crate::pdf::after_seal::check(sealed, appended).is_ok();
+        // The token lies outside the signed bytes too: another file than the recorded one
+        // passes only with a timestamp our authority signed (the offline rule).
+        let mut authorities = chain.certificates().to_vec();
+        authorities.extend(self.timestamp_authorities.iter().cloned());
+        let only_material = only_material
+            && matches!(
+                crate::timestamp::seal_time(&signed.cms, &authorities),
+                crate::timestamp::SealTime::Trusted { .. }
+            );
         let answer = match &certificate {
             // Signed by our key but over other bytes: changed after issue.
             _ if !signature_valid => {

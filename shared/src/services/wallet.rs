@@ -379,7 +379,7 @@ impl WalletService {
             .ok_or(CredentialError::Denied)?;
         let chain = self.chain.get().await?;
         let kid = crate::statement::seal_key_id(&chain)?;
-        let (year, sequence) = certificate.number.year_and_sequence();
+        let (year, _) = certificate.number.year_and_sequence();
         let facts = CredentialFacts {
             number: certificate.number.as_str().to_owned(),
             issued_at: certificate.issued_at,
@@ -393,9 +393,10 @@ impl WalletService {
             },
             entries: certificate.entries.iter().map(entry_claim).collect(),
         };
+        // The index drawn at issue: it tells whoever sees it nothing of the number.
         let status = StatusReference {
-            uri: format!("{}/{year}", self.status_lists_url),
-            idx: sequence,
+            uri: super::status::list_uri(&self.status_lists_url, year),
+            idx: certificate.status_index(),
         };
         Ok(sd_jwt::issue(
             &facts,

@@ -36,6 +36,7 @@ const BIRTH_DATE: i64 = 3;
 const PURPOSE: i64 = 4;
 const VALID_UNTIL: i64 = 5;
 const HAS_ENTRIES: i64 = 6;
+const STATUS_INDEX: i64 = 7;
 
 /// What the paper says, signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +49,17 @@ pub struct Statement {
     pub issued_at: DateTime<Utc>,
     pub valid_until: NaiveDate,
     pub has_entries: bool,
+    /// Its index in its year's status list (absent from statements signed before indexes
+    /// were drawn: their index is the number's sequence).
+    pub status_index: Option<u64>,
+}
+
+impl Statement {
+    /// Where its revocation bit sits in its year's status list.
+    pub fn status_index(&self) -> u64 {
+        self.status_index
+            .unwrap_or_else(|| self.number.year_and_sequence().1)
+    }
 }
 
 /// A seal certificate's key id: the first 8 bytes of the SHA-256 of its DER (as the EU DCC).
@@ -94,6 +106,9 @@ fn claims(s: &Statement) -> Value {
         (VALID_UNTIL.into(), Value::Text(s.valid_until.to_string())),
         (HAS_ENTRIES.into(), Value::Bool(s.has_entries)),
     ]);
+    if let Some(index) = s.status_index {
+        certificate.push((STATUS_INDEX.into(), index.into()));
+    }
     Value::Map(vec![
         (ISS.into(), Value::Text(ISSUER.into())),
         (
@@ -112,16 +127,47 @@ pub struct TrustedKey {
     pub key: VerifyingKey,
 }
 
-/// The seal keys of a trust file (PEM certificates, as `GET /v1/trust/certificates` serves):
-/// each P-256 key of a certificate that is not a CA, under its key id. A CA's key signs
-/// certificates, never statements.
-pub fn trusted_keys(pem: &str) -> Vec<TrustedKey> {
-    x509_cert::Certificate::load_pem_chain(pem.as_bytes())
-        .map(|certificates| trusted_in(&certificates))
-        .unwrap_or_default()
+/// A verifier's trust file (PEM certificates, as `GET /v1/trust/certificates` serves them):
+/// the seal's chain and the timestamping authority's.
+#[derive(Debug, Clone, Default)]
+pub struct TrustFile {
+    /// The seal keys: what may sign statements, documents and status lists.
+    pub keys: Vec<TrustedKey>,
+    /// Every certificate, against which a seal's timestamp is judged.
+    pub certificates: Vec<x509_cert::Certificate>,
 }
 
-/// The seal keys among `certificates` (see [`trusted_keys`]).
+impl TrustFile {
+    /// The certificates of PEM text (none if it is not PEM certificates).
+    pub fn from_pem(pem: &str) -> Self {
+        Self::new(x509_cert::Certificate::load_pem_chain(pem.as_bytes()).unwrap_or_default())
+    }
+
+    pub fn new(certificates: Vec<x509_cert::Certificate>) -> Self {
+        Self {
+            keys: trusted_in(&certificates),
+            certificates,
+        }
+    }
+
+    /// Whether it names a timestamping authority: only then is a seal's timestamp judged
+    /// (a trust file saved before timestamps were published can neither confirm nor refuse
+    /// one).
+    pub fn names_timestamping_authority(&self) -> bool {
+        self.certificates
+            .iter()
+            .any(crate::timestamp::is_timestamping)
+    }
+}
+
+/// The seal keys of a trust file (see [`trusted_in`]).
+pub fn trusted_keys(pem: &str) -> Vec<TrustedKey> {
+    TrustFile::from_pem(pem).keys
+}
+
+/// The seal keys among `certificates`: each P-256 key of a certificate that is neither a CA
+/// (its key signs certificates) nor a timestamping authority (its key signs tokens), under
+/// its key id. Neither ever signs a statement.
 pub fn trusted_in(certificates: &[x509_cert::Certificate]) -> Vec<TrustedKey> {
     use der::Encode;
     use p256::pkcs8::DecodePublicKey;
@@ -132,7 +178,7 @@ pub fn trusted_in(certificates: &[x509_cert::Certificate]) -> Vec<TrustedKey> {
             !matches!(
                 c.tbs_certificate.get::<BasicConstraints>(),
                 Ok(Some((_, BasicConstraints { ca: true, .. }))) | Err(_)
-            )
+            ) && !crate::timestamp::is_timestamping(c)
         })
         .filter_map(|c| {
             let spki = c.tbs_certificate.subject_public_key_info.to_der().ok()?;
@@ -196,6 +242,11 @@ pub enum Refusal {
     ChangedAfterSeal(crate::pdf::after_seal::AfterSeal),
     #[error("the statement is for another certificate than the document")]
     OtherCertificate,
+    #[error(
+        "the seal's timestamp is not from a trusted timestamping authority: it was put there \
+         after sealing"
+    )]
+    UntrustedTimestamp,
 }
 
 /// Verifies `text` (a whole verification URL, or the `CZ1:` text alone) against `trusted`.
@@ -258,5 +309,9 @@ fn statement(claims: &Value) -> Option<Statement> {
         issued_at: DateTime::from_timestamp(iat, 0)?,
         valid_until: date(&c, VALID_UNTIL)?,
         has_entries: field(&c, HAS_ENTRIES)?.as_bool()?,
+        status_index: match field(&c, STATUS_INDEX) {
+            None => None,
+            Some(v) => Some(u64::try_from(v.as_integer()?).ok()?),
+        },
     })
 }

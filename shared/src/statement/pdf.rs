@@ -2,15 +2,18 @@
 //! whole file but its validation material, and the signed statement its QR code's link
 //! carries, for the same number.
 
-use super::{key_id, verify, Refusal, TrustedKey, Verdict, PREFIX};
+use super::{key_id, verify, Refusal, TrustFile, Verdict, PREFIX};
 use crate::pdf::after_seal;
 use crate::pdf::pades::{read_signed, ReadError};
 use crate::seal::{check_cms, CmsCheck};
+use crate::timestamp::{seal_time, SealTime};
 use chrono::{DateTime, Utc};
 use der::Encode;
 
-/// Verifies `pdf` against the seal keys of a trust file.
-pub fn verify_pdf(pdf: &[u8], trusted: &[TrustedKey], now: DateTime<Utc>) -> Verdict {
+/// Verifies `pdf` against a trust file: the seal by one of its seal keys, what follows the
+/// seal, the seal's timestamp (when the file names a timestamping authority), the statement.
+pub fn verify_pdf(pdf: &[u8], trust: &TrustFile, now: DateTime<Utc>) -> Verdict {
+    let trusted = &trust.keys;
     let signed = match read_signed(pdf) {
         Ok(signed) => signed,
         Err(ReadError::NotPdf | ReadError::Truncated) => return Verdict::Invalid(Refusal::NotPdf),
@@ -33,6 +36,13 @@ pub fn verify_pdf(pdf: &[u8], trusted: &[TrustedKey], now: DateTime<Utc>) -> Ver
         if let Err(why) = after_seal::check(sealed, appended) {
             return Verdict::Invalid(Refusal::ChangedAfterSeal(why));
         }
+    }
+    // The token lies outside the signed bytes: one not from a trusted authority was put there
+    // by someone else (a forger's date printed as fact before).
+    if trust.names_timestamping_authority()
+        && seal_time(&signed.cms, &trust.certificates) == SealTime::Untrusted
+    {
+        return Verdict::Invalid(Refusal::UntrustedTimestamp);
     }
     let Some(statement) = statement_text(sealed) else {
         return Verdict::Invalid(Refusal::NoStatement);

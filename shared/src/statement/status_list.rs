@@ -1,12 +1,14 @@
 //! The revocation status of certificates for verifiers offline or online: an IETF Token Status
-//! List (draft-ietf-oauth-status-list) per year, one bit per certificate, at the index of its
-//! number's sequence (`CJ-2026-00001234` → 1234 in the list of 2026), 1 = revoked. The list is
-//! a JWT (`typ: statuslist+jwt`, ES256) signed by the seal key, so the same trust file checks
-//! it as checks the statements.
+//! List (draft-ietf-oauth-status-list) per year, of a fixed [`STATUS_LIST_BITS`] bits, one per
+//! certificate at the index drawn for it at issue (`Certificate::status_index`), 1 = revoked.
+//! The list is a JWT (`typ: statuslist+jwt`, ES256) signed by the seal key, so the same trust
+//! file checks it as checks the statements; its header carries the seal's certificate in
+//! `x5c` (without the root, the trust anchor: HAIP).
 
 use super::TrustedKey;
+use crate::domain::STATUS_LIST_BITS;
 use crate::ports::{SignError, Signer};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use p256::ecdsa::signature::Verifier;
@@ -15,37 +17,53 @@ use serde_json::{json, Value};
 
 /// The JWT's media type (`typ` header), as the draft registers it.
 pub const TYP: &str = "statuslist+jwt";
-/// A list larger than this (compressed, or decompressed) is refused unread.
-const MAX_LIST_BYTES: usize = 1 << 20;
+/// A year's list, in bytes: a list that inflates to more (a zip bomb) is refused, and so is a
+/// token longer than that.
+const MAX_LIST_BYTES: usize = (STATUS_LIST_BITS / 8) as usize;
 
-/// One bit per certificate of a year: index = the number's sequence.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One bit per certificate of a year, at its status index.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusList {
     bytes: Vec<u8>,
 }
 
+impl Default for StatusList {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl StatusList {
+    /// A year's list, nothing revoked: every index that can be drawn lies inside it.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            bytes: vec![0; MAX_LIST_BYTES],
+        }
     }
 
     /// Marks index `i` revoked (the draft's order: bit `i % 8` of byte `i / 8`, least
-    /// significant first).
+    /// significant first). An index outside the list changes nothing.
     pub fn revoke(&mut self, i: u64) {
-        let Ok(byte) = usize::try_from(i / 8) else {
-            return;
-        };
-        if byte >= self.bytes.len() {
-            self.bytes.resize(byte + 1, 0);
+        if let Some(byte) = usize::try_from(i / 8)
+            .ok()
+            .and_then(|byte| self.bytes.get_mut(byte))
+        {
+            *byte |= 1 << (i % 8);
         }
-        self.bytes[byte] |= 1 << (i % 8);
     }
 
-    pub fn is_revoked(&self, i: u64) -> bool {
+    /// Whether index `i` is revoked; `None` outside the list, where the draft says nothing
+    /// can be concluded (a list published before lists had a fixed size may be shorter).
+    pub fn status(&self, i: u64) -> Option<bool> {
         usize::try_from(i / 8)
             .ok()
             .and_then(|byte| self.bytes.get(byte))
-            .is_some_and(|b| b & (1 << (i % 8)) != 0)
+            .map(|b| b & (1 << (i % 8)) != 0)
+    }
+
+    /// Its size in bits.
+    pub fn bits(&self) -> u64 {
+        self.bytes.len() as u64 * 8
     }
 
     /// `lst`: the bytes, zlib-compressed, base64url.
@@ -65,16 +83,24 @@ impl StatusList {
     }
 }
 
-/// Signs the list of `year` as a JWT: one call to the signer.
+/// Signs the list published at `uri` as a JWT: one call to the signer. `x5c`: the seal's
+/// certificate and any intermediates (DER), never the root.
 pub async fn sign(
     list: &StatusList,
     uri: &str,
     issued_at: DateTime<Utc>,
     valid_for_secs: i64,
     kid: &[u8],
+    x5c: &[Vec<u8>],
     signer: &dyn Signer,
 ) -> Result<String, SignError> {
-    let header = json!({"alg": "ES256", "typ": TYP, "kid": URL_SAFE_NO_PAD.encode(kid)});
+    let chain: Vec<String> = x5c.iter().map(|der| STANDARD.encode(der)).collect();
+    let header = json!({
+        "alg": "ES256",
+        "typ": TYP,
+        "kid": URL_SAFE_NO_PAD.encode(kid),
+        "x5c": chain,
+    });
     let claims = json!({
         "sub": uri,
         "iat": issued_at.timestamp(),
@@ -98,12 +124,65 @@ pub enum ListRefusal {
     Stale(DateTime<Utc>),
 }
 
+/// A genuine, current list: what it says, where it is published (its `sub`) and when it was
+/// made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedList {
+    pub list: StatusList,
+    pub uri: String,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// What a list says of one certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListStatus {
+    Revoked,
+    NotRevoked,
+}
+
+/// Why a genuine list says nothing of a certificate: then revocation could not be checked.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Unlisted {
+    #[error("the list is {0}'s, not {1}'s")]
+    OtherList(String, String),
+    #[error("index {0} lies outside the list ({1} bits)")]
+    OutsideList(u64, u64),
+}
+
+impl VerifiedList {
+    /// The status of the certificate whose status reference is `uri` and `index` (for a QR
+    /// statement or a PDF: the lists URL of its year, and its index).
+    pub fn status_of(&self, uri: &str, index: u64) -> Result<ListStatus, Unlisted> {
+        if self.uri != uri {
+            return Err(Unlisted::OtherList(self.uri.clone(), uri.to_owned()));
+        }
+        match self.list.status(index) {
+            Some(true) => Ok(ListStatus::Revoked),
+            Some(false) => Ok(ListStatus::NotRevoked),
+            None => Err(Unlisted::OutsideList(index, self.list.bits())),
+        }
+    }
+
+    /// The status of a certificate of `year` at `index`, whatever host published the list:
+    /// its `sub` must name that year (`…/status-lists/2026`).
+    pub fn status_in_year(&self, year: i32, index: u64) -> Result<ListStatus, Unlisted> {
+        let expected = match self.uri.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{year}"),
+            None => year.to_string(),
+        };
+        self.status_of(&expected, index)
+    }
+}
+
 /// Checks a status list token against the seal keys; the list if genuine and current.
 pub fn verify(
     token: &str,
     trusted: &[TrustedKey],
     now: DateTime<Utc>,
-) -> Result<StatusList, ListRefusal> {
+) -> Result<VerifiedList, ListRefusal> {
+    if token.len() > 2 * MAX_LIST_BYTES {
+        return Err(ListRefusal::Malformed);
+    }
     let mut parts = token.trim().split('.');
     let (Some(header), Some(claims), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -134,18 +213,30 @@ pub fn verify(
         .verify(format!("{header}.{claims}").as_bytes(), &signature)
         .map_err(|_| ListRefusal::BadSignature)?;
     let body = json(claims).ok_or(ListRefusal::Malformed)?;
-    let expires = body["exp"]
-        .as_i64()
-        .and_then(|e| DateTime::from_timestamp(e, 0))
-        .ok_or(ListRefusal::Malformed)?;
+    let time = |name: &str| {
+        body[name]
+            .as_i64()
+            .and_then(|t| DateTime::from_timestamp(t, 0))
+            .ok_or(ListRefusal::Malformed)
+    };
+    let (issued_at, expires) = (time("iat")?, time("exp")?);
     if now >= expires {
         return Err(ListRefusal::Stale(expires));
     }
     if body["status_list"]["bits"] != 1 {
         return Err(ListRefusal::Malformed);
     }
-    body["status_list"]["lst"]
+    let uri = body["sub"]
+        .as_str()
+        .ok_or(ListRefusal::Malformed)?
+        .to_owned();
+    let list = body["status_list"]["lst"]
         .as_str()
         .and_then(StatusList::decode)
-        .ok_or(ListRefusal::Malformed)
+        .ok_or(ListRefusal::Malformed)?;
+    Ok(VerifiedList {
+        list,
+        uri,
+        issued_at,
+    })
 }

@@ -22,6 +22,8 @@ struct RequestsState {
     guards: HashMap<String, RequestId>,
     /// Each year's last certificate number taken.
     sequences: HashMap<i32, u64>,
+    /// Each year's status-list indexes drawn, and the number holding each.
+    status_indexes: HashMap<(i32, u64), CertificateNumber>,
 }
 
 #[derive(Default)]
@@ -93,15 +95,31 @@ impl RequestStore for MemoryRequests {
             let taken = s.sequences.entry(year).or_default();
             *taken += 1;
             let number = CertificateNumber::new(year, *taken);
+            let index = loop {
+                let index = crate::domain::random_status_index();
+                if !s.status_indexes.contains_key(&(year, index)) {
+                    break index;
+                }
+            };
+            s.status_indexes.insert((year, index), number.clone());
             if let Some(r) = s.requests.get_mut(request_id) {
                 r.certificate_number = Some(number);
                 r.issued_at = Some(issued_at);
+                r.status_index = Some(index);
             }
         }
         s.requests
             .get(request_id)
             .cloned()
             .ok_or(StoreError::Conflict)
+    }
+
+    async fn number_at_status_index(
+        &self,
+        year: i32,
+        index: u64,
+    ) -> StoreResult<Option<CertificateNumber>> {
+        Ok(lock(&self.0).status_indexes.get(&(year, index)).cloned())
     }
 
     async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool> {
@@ -281,10 +299,8 @@ impl CertificateStore for MemoryCertificates {
         let mut revoked: Vec<u64> = s
             .certificates
             .values()
-            .filter(|c| c.revoked_at.is_some())
-            .map(|c| c.number.year_and_sequence())
-            .filter(|(y, _)| *y == year)
-            .map(|(_, sequence)| sequence)
+            .filter(|c| c.revoked_at.is_some() && c.number.year_and_sequence().0 == year)
+            .map(|c| c.status_index())
             .collect();
         revoked.sort_unstable();
         Ok(revoked)

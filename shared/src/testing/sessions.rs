@@ -3,7 +3,7 @@
 //! identities. Expiry is checked on every read, as the DynamoDB adapter does (TTL lags).
 
 use super::stores::lock;
-use crate::domain::{AccountId, Email};
+use crate::domain::AccountId;
 use crate::ports::{
     AccountTicket, AccountTickets, IdentityNonces, PendingRegistration, ProvenIdentities,
     ProvenIdentity, Registrations, Session, SessionStore, SignInChallenge, StartedValidation,
@@ -25,7 +25,7 @@ struct SessionsState {
     wallet_grants: HashMap<String, (crate::ports::WalletGrant, DateTime<Utc>)>,
     presentations: HashMap<String, (crate::domain::PresentationOutcome, DateTime<Utc>)>,
     tickets: HashMap<String, (AccountTicket, DateTime<Utc>)>,
-    registrations: HashMap<Email, PendingRegistration>,
+    registrations: HashMap<String, PendingRegistration>,
     proven: HashMap<String, ProvenIdentity>,
 }
 
@@ -56,9 +56,10 @@ impl SessionStore for MemorySessions {
     }
 
     async fn revoke_all(&self, account_id: &AccountId) -> StoreResult<()> {
-        lock(&self.0)
-            .sessions
+        let mut s = lock(&self.0);
+        s.sessions
             .retain(|_, session| session.account_id != *account_id);
+        s.devices.retain(|_, (owner, _)| owner != account_id);
         Ok(())
     }
 
@@ -292,21 +293,25 @@ impl AccountTickets for MemorySessions {
 
 #[async_trait]
 impl Registrations for MemorySessions {
-    async fn put_registration(&self, pending: &PendingRegistration) -> StoreResult<()> {
+    async fn put_registration(
+        &self,
+        registration_hash: &str,
+        pending: &PendingRegistration,
+    ) -> StoreResult<()> {
         lock(&self.0)
             .registrations
-            .insert(pending.email.clone(), pending.clone());
+            .insert(registration_hash.to_owned(), pending.clone());
         Ok(())
     }
 
     async fn try_registration(
         &self,
-        email: &Email,
+        registration_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<PendingRegistration>> {
         let mut s = lock(&self.0);
         Ok(s.registrations
-            .get_mut(email)
+            .get_mut(registration_hash)
             .filter(|p| p.expires_at > now)
             .map(|p| {
                 p.tries += 1;
@@ -314,14 +319,18 @@ impl Registrations for MemorySessions {
             }))
     }
 
-    async fn take_registration(&self, email: &Email, code_hash: &str) -> StoreResult<bool> {
+    async fn take_registration(
+        &self,
+        registration_hash: &str,
+        code_hash: &str,
+    ) -> StoreResult<bool> {
         let mut s = lock(&self.0);
         let same = s
             .registrations
-            .get(email)
+            .get(registration_hash)
             .is_some_and(|p| p.code_hash == code_hash);
         if same {
-            s.registrations.remove(email);
+            s.registrations.remove(registration_hash);
         }
         Ok(same)
     }

@@ -27,6 +27,8 @@ pub struct MemoryTsa {
     key: LocalSigner,
     pub certificate: Certificate,
     failing: AtomicBool,
+    /// The time its tokens state (now, unless a forger's).
+    dated: Option<std::time::SystemTime>,
 }
 
 impl MemoryTsa {
@@ -38,7 +40,7 @@ impl MemoryTsa {
             Some(root_certificate),
             TSA_SUBJECT,
             &key.public_key_der(),
-            Profile::Seal,
+            Profile::Timestamping,
             std::time::Duration::from_secs(3 * 365 * 24 * 3600),
         )
         .await;
@@ -49,7 +51,58 @@ impl MemoryTsa {
             key,
             certificate,
             failing: AtomicBool::new(false),
+            dated: None,
         }
+    }
+
+    /// A forger's TSA: a self-made root named like `genuine`'s issuer issues a certificate
+    /// with `genuine`'s name, and its tokens say `dated`.
+    pub async fn forged_like(genuine: &Certificate, dated: std::time::SystemTime) -> Self {
+        let root = LocalSigner::random();
+        let issuer = genuine.tbs_certificate.issuer.to_string();
+        let root_certificate = seal::issue_certificate(
+            &root,
+            None,
+            &issuer,
+            &root.public_key_der(),
+            Profile::Root,
+            std::time::Duration::from_secs(365 * 24 * 3600),
+        )
+        .await;
+        let Ok(root_certificate) = root_certificate else {
+            panic!("the forger's root is made");
+        };
+        let key = LocalSigner::random();
+        let certificate = seal::issue_certificate(
+            &root,
+            Some(&root_certificate),
+            &genuine.tbs_certificate.subject.to_string(),
+            &key.public_key_der(),
+            Profile::Timestamping,
+            std::time::Duration::from_secs(365 * 24 * 3600),
+        )
+        .await;
+        let Ok(certificate) = certificate else {
+            panic!("the forger's TSA certificate is made");
+        };
+        Self {
+            key,
+            certificate,
+            failing: AtomicBool::new(false),
+            dated: Some(dated),
+        }
+    }
+
+    /// A token (a CMS ContentInfo, DER) over `signature`, as a seal's timestamp carries it.
+    pub async fn token_over(&self, signature: &[u8]) -> Result<Vec<u8>, der::Error> {
+        let request = crate::timestamp::request(signature, &[0x40, 1, 2, 3, 4, 5, 6, 7])
+            .map_err(|_| der::Error::from(der::ErrorKind::Failed))?;
+        let reply = self.reply(&request).await?;
+        let reply = TimeStampResp::from_der(&reply)?;
+        reply
+            .time_stamp_token
+            .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?
+            .to_der()
     }
 
     /// From now on it is unreachable (or reachable again).
@@ -64,7 +117,9 @@ impl MemoryTsa {
             policy: const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1"),
             message_imprint: request.message_imprint,
             serial_number: Int::new(&rand::random::<[u8; 8]>().map(|b| (b & 0x7F) | 0x40))?,
-            gen_time: GeneralizedTime::from_system_time(std::time::SystemTime::now())?,
+            gen_time: GeneralizedTime::from_system_time(
+                self.dated.unwrap_or_else(std::time::SystemTime::now),
+            )?,
             accuracy: None,
             ordering: false,
             nonce: request.nonce,
@@ -157,4 +212,28 @@ impl TimestampAuthority for MemoryTsa {
             "nothing published at {url}"
         )))
     }
+}
+
+/// `cms` (a seal's CMS, DER) with its timestamp token replaced by `token`: what a forger can
+/// do without the seal key, since unsigned attributes lie outside the signature.
+pub fn with_token(cms: &[u8], token: &[u8]) -> Result<Vec<u8>, der::Error> {
+    let mut reader = der::SliceReader::new(cms)?;
+    let content = <ContentInfo as der::Decode>::decode(&mut reader)?;
+    let mut signed = content.content.decode_as::<SignedData>()?;
+    let mut signers: Vec<SignerInfo> = signed.signer_infos.0.into_vec();
+    let signer = signers
+        .first_mut()
+        .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
+    let mut attributes = SetOfVec::new();
+    attributes.insert(x509_cert::attr::Attribute {
+        oid: crate::timestamp::ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+        values: SetOfVec::try_from(vec![Any::from_der(token)?])?,
+    })?;
+    signer.unsigned_attrs = Some(attributes);
+    signed.signer_infos = SignerInfos(SetOfVec::try_from(signers)?);
+    ContentInfo {
+        content_type: content.content_type,
+        content: Any::encode_from(&signed)?,
+    }
+    .to_der()
 }

@@ -159,14 +159,6 @@ pub struct Presented {
     pub expires: DateTime<Utc>,
 }
 
-impl Presented {
-    /// Whether `list` (the verified status list its `status.uri` names) marks the credential
-    /// revoked; `None` when it names no list.
-    pub fn revoked_in(&self, list: &crate::statement::status_list::StatusList) -> Option<bool> {
-        self.status.as_ref().map(|s| list.is_revoked(s.idx))
-    }
-}
-
 fn json_part(part: &str) -> Option<Value> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
 }

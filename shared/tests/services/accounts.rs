@@ -10,7 +10,8 @@ use cazier_shared::ports::{AccountStore, Clock, SessionStore};
 use cazier_shared::services::accounts::{
     ConfirmDto, ConfirmError, LoginDto, LoginError, RegisterDto, RegisterError, Registered,
     SessionError, LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT_PER_ADDRESS,
-    LOGIN_FAILURE_LIMIT_PER_DAY, REGISTRATIONS_PER_EMAIL,
+    LOGIN_FAILURE_LIMIT_PER_DAY, REGISTRATIONS_PER_EMAIL, TOTP_FAILURE_LIMIT,
+    TOTP_FAILURE_LIMIT_PER_DAY,
 };
 use cazier_shared::services::operators::create_operator;
 use cazier_shared::testing::Memory;
@@ -56,7 +57,7 @@ fn code_mailed_to(memory: &Memory, email: &str) -> Option<String> {
 /// Registers and confirms: the account.
 async fn registered(memory: &Memory, email: &str, cnp: &str) -> Registered {
     let service = memory.account_service().unwrap();
-    service
+    let sent = service
         .register(registration(email, cnp), "198.51.100.1")
         .await
         .expect("registration accepted");
@@ -64,7 +65,7 @@ async fn registered(memory: &Memory, email: &str, cnp: &str) -> Registered {
     service
         .confirm(
             ConfirmDto {
-                email: email.into(),
+                registration_id: sent.registration_id,
                 code,
             },
             "198.51.100.1",
@@ -136,7 +137,7 @@ async fn the_account_exists_only_once_the_emailed_code_comes_back() {
     let created = service
         .confirm(
             ConfirmDto {
-                email: "ANA@example.ro".into(),
+                registration_id: sent.registration_id.clone(),
                 code: code.to_lowercase().replace('-', " "),
             },
             "a",
@@ -160,7 +161,7 @@ async fn the_account_exists_only_once_the_emailed_code_comes_back() {
         service
             .confirm(
                 ConfirmDto {
-                    email: "ana@example.ro".into(),
+                    registration_id: sent.registration_id,
                     code
                 },
                 "a"
@@ -198,10 +199,73 @@ async fn registration_says_the_same_whatever_is_known_and_never_locks_the_owner_
 }
 
 #[tokio::test]
+async fn a_strangers_registration_of_the_same_address_hijacks_nothing() {
+    let memory = memory().await;
+    let service = memory.account_service().unwrap();
+    let owner = service
+        .register(registration("owner@example.ro", &new_cnp()), "owner-ip")
+        .await
+        .unwrap();
+    let owners_code = code_mailed_to(&memory, "owner@example.ro").unwrap();
+    // Mallory registers the owner's address with her password and data, from elsewhere.
+    let mut hers = registration("owner@example.ro", &new_cnp());
+    hers.password = "mallory's own password".into();
+    let mallory = service.register(hers, "mallory-ip").await.unwrap();
+    let mallorys_code = code_mailed_to(&memory, "owner@example.ro").unwrap();
+    assert_ne!(owner.registration_id, mallory.registration_id);
+    // The owner types the newest code in the mailbox (Mallory's): it is not theirs.
+    let confirm = |registration_id: &str, code: &str| ConfirmDto {
+        registration_id: registration_id.into(),
+        code: code.into(),
+    };
+    assert!(matches!(
+        service
+            .confirm(confirm(&owner.registration_id, &mallorys_code), "owner-ip")
+            .await,
+        Err(ConfirmError::InvalidCode)
+    ));
+    // Mallory cannot spend the owner's tries: she does not have their registration id.
+    assert!(matches!(
+        service
+            .confirm(
+                confirm(&mallory.registration_id, &owners_code),
+                "mallory-ip"
+            )
+            .await,
+        Err(ConfirmError::InvalidCode)
+    ));
+    // The owner's own code still works, and the account is the owner's.
+    let created = service
+        .confirm(confirm(&owner.registration_id, &owners_code), "owner-ip")
+        .await
+        .unwrap();
+    let account = memory
+        .accounts
+        .get(&created.account_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cazier_shared::crypto::verify_password(
+        PASSWORD,
+        &account.password_hash
+    ));
+    // Mallory's registration can no longer become an account for the address.
+    assert!(matches!(
+        service
+            .confirm(
+                confirm(&mallory.registration_id, &mallorys_code),
+                "mallory-ip"
+            )
+            .await,
+        Err(ConfirmError::AccountExists)
+    ));
+}
+
+#[tokio::test]
 async fn five_wrong_codes_spend_a_registration_even_in_parallel() {
     let memory = memory().await;
     let service = std::sync::Arc::new(memory.account_service().unwrap());
-    service
+    let sent = service
         .register(registration("g@example.ro", &new_cnp()), "a")
         .await
         .unwrap();
@@ -209,9 +273,10 @@ async fn five_wrong_codes_spend_a_registration_even_in_parallel() {
     let guesses: Vec<_> = (0..20)
         .map(|n| {
             let service = service.clone();
+            let registration_id = sent.registration_id.clone();
             tokio::spawn(async move {
                 let dto = ConfirmDto {
-                    email: "g@example.ro".into(),
+                    registration_id,
                     code: format!("ZZZZ-ZZ{n:02}"),
                 };
                 service.confirm(dto, "bot").await
@@ -228,7 +293,7 @@ async fn five_wrong_codes_spend_a_registration_even_in_parallel() {
     let late = service
         .confirm(
             ConfirmDto {
-                email: "g@example.ro".into(),
+                registration_id: sent.registration_id.clone(),
                 code: right,
             },
             "a",
@@ -243,7 +308,7 @@ async fn five_wrong_codes_spend_a_registration_even_in_parallel() {
 async fn a_code_expires_after_thirty_minutes() {
     let memory = memory().await;
     let service = memory.account_service().unwrap();
-    service
+    let sent = service
         .register(registration("late@example.ro", &new_cnp()), "a")
         .await
         .unwrap();
@@ -253,7 +318,7 @@ async fn a_code_expires_after_thirty_minutes() {
         service
             .confirm(
                 ConfirmDto {
-                    email: "late@example.ro".into(),
+                    registration_id: sent.registration_id,
                     code
                 },
                 "a"
@@ -610,6 +675,86 @@ async fn an_operator_signs_in_with_the_current_code_once() {
         .login_second_factor(&ticket, &next, None)
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn second_factor_codes_cannot_be_guessed_without_end() {
+    let memory = memory().await;
+    let service = memory.account_service().unwrap();
+    let secret = operator_with_totp(&memory, "guessed@politia.ro").await;
+    // Early in a UTC day, so that the day's window holds the whole test.
+    let now = memory.clock.now();
+    let next_day = (now + chrono::Duration::days(1))
+        .date_naive()
+        .and_hms_opt(1, 0, 0)
+        .unwrap()
+        .and_utc();
+    memory.clock.advance(next_day - now);
+    let api = SessionChannel::Portal;
+    let ticket = || async {
+        match service
+            .login(login("guessed@politia.ro", "operator-password"), "x", api)
+            .await
+        {
+            Err(LoginError::SecondFactorRequired { ticket }) => ticket,
+            other => panic!("a second factor is asked for: {other:?}"),
+        }
+    };
+    let now = memory.clock.now().timestamp();
+    let right = secret.code_at(TotpSecret::step_at(now));
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    // The password is known: the second page is where guessing would go on (it did: 70
+    // wrong codes in a row, none refused).
+    for _ in 0..TOTP_FAILURE_LIMIT {
+        let t = ticket().await;
+        assert!(matches!(
+            service.login_second_factor(&t, wrong, None).await,
+            Err(LoginError::InvalidCredentials)
+        ));
+    }
+    let t = ticket().await;
+    assert!(matches!(
+        service.login_second_factor(&t, &right, None).await,
+        Err(LoginError::Throttled { .. })
+    ));
+    // The API's one-request sign-in counts against the same limit.
+    let with_code = LoginDto {
+        totp: Some(right.clone()),
+        ..login("guessed@politia.ro", "operator-password")
+    };
+    assert!(matches!(
+        service.login(with_code, "y", SessionChannel::Api).await,
+        Err(LoginError::Throttled { .. })
+    ));
+    // Fifteen minutes on the operator signs in; at most 20 wrong codes a day in all.
+    memory.clock.advance(chrono::Duration::minutes(15));
+    let now = memory.clock.now().timestamp();
+    let t = ticket().await;
+    service
+        .login_second_factor(&t, &secret.code_at(TotpSecret::step_at(now)), None)
+        .await
+        .unwrap();
+    let mut refused_at = None;
+    for n in 0..40 {
+        if n % TOTP_FAILURE_LIMIT == 0 {
+            memory.clock.advance(chrono::Duration::minutes(15));
+        }
+        let t = ticket().await;
+        if let Err(LoginError::Throttled { .. }) =
+            service.login_second_factor(&t, wrong, None).await
+        {
+            refused_at = Some(n);
+            break;
+        }
+    }
+    assert_eq!(
+        refused_at,
+        Some(TOTP_FAILURE_LIMIT_PER_DAY - TOTP_FAILURE_LIMIT)
+    );
 }
 
 #[tokio::test]

@@ -117,8 +117,27 @@ async fn the_api_completes_only_what_its_token_started_through_the_api() {
         service
             .complete(&owner, CompleteDto { assertion: signed })
             .await,
-        Err(GhiseulError::InvalidAssertion)
+        Err(GhiseulError::StartedElsewhere)
     ));
+    // Started by another token of the same account (another session): neither.
+    let other_session = Principal {
+        token_hash: "another session".into(),
+        ..owner.clone()
+    };
+    let by_other_session = service.start(&other_session, None).await.unwrap();
+    let signed = assertion(
+        &m,
+        &state_of(&by_other_session),
+        &cnp,
+        ("Ștefănescu", "Ana-Maria"),
+    );
+    assert!(matches!(
+        service
+            .complete(&owner, CompleteDto { assertion: signed })
+            .await,
+        Err(GhiseulError::StartedElsewhere)
+    ));
+    assert_eq!(status(&m, &owner).await, AccountStatus::PendingValidation);
     // Started by another account's token: neither.
     let other = pending(&m, &new_cnp()).await;
     let theirs = service.start(&other, None).await.unwrap();

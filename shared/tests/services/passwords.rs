@@ -5,7 +5,7 @@
 use crate::common::{memory, new_cnp, stored_citizen};
 use cazier_shared::crypto::sha256_hex;
 use cazier_shared::domain::{AuditEventKind, AuditSubject, SessionChannel};
-use cazier_shared::ports::{AuditLog, SessionStore};
+use cazier_shared::ports::{AuditLog, Clock, SessionStore};
 use cazier_shared::services::accounts::LoginDto;
 use cazier_shared::services::passwords::{
     ChangePasswordDto, ChangePasswordError, ResetDto, ResetError, ResetRequestDto,
@@ -199,6 +199,121 @@ async fn a_reset_link_works_once_within_thirty_minutes() {
                 .await,
             Err(ResetError::InvalidLink)
         ));
+    }
+}
+
+#[tokio::test]
+async fn a_reset_or_a_change_ends_every_older_link_and_remembered_device() {
+    let memory = memory().await;
+    let passwords = memory.password_service().unwrap();
+    let (account, email) = with_password(&memory).await;
+    // A device that signed in with the old password.
+    let device = memory
+        .account_service()
+        .unwrap()
+        .login(
+            LoginDto {
+                email: email.clone(),
+                password: "old password 12".into(),
+                device_token: None,
+                totp: None,
+            },
+            "a",
+            SessionChannel::Api,
+        )
+        .await
+        .unwrap()
+        .device_token;
+    let ask = |source: &'static str| {
+        let passwords = &passwords;
+        let email = email.clone();
+        async move {
+            passwords
+                .request_reset(ResetRequestDto { email }, source)
+                .await
+                .unwrap()
+        }
+    };
+    let mut links = Vec::new();
+    for source in ["a", "b", "c"] {
+        ask(source).await;
+        links.push(link_token(&memory, &email).unwrap());
+    }
+    let reset = |token: &str, password: &str| ResetDto {
+        token: token.into(),
+        new_password: password.into(),
+    };
+    passwords
+        .reset(reset(&links[0], "first new password"))
+        .await
+        .unwrap();
+    // The second link was for the password that no longer is.
+    assert!(!passwords.reset_link_works(&links[1]).await.unwrap());
+    assert!(matches!(
+        passwords
+            .reset(reset(&links[1], "second new password"))
+            .await,
+        Err(ResetError::InvalidLink)
+    ));
+    assert!(sign_in(&memory, &email, "first new password")
+        .await
+        .is_some());
+    // A change signed in ends the third as well.
+    let principal = cazier_shared::domain::Principal {
+        account_id: account.account_id.clone(),
+        role: cazier_shared::domain::Role::Citizen,
+        token_hash: "t".into(),
+    };
+    ask("d").await;
+    let fourth = link_token(&memory, &email).unwrap();
+    passwords
+        .change(
+            &principal,
+            ChangePasswordDto {
+                current_password: "first new password".into(),
+                new_password: "changed password 1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    for link in [&links[2], &fourth] {
+        assert!(matches!(
+            passwords.reset(reset(link, "stolen-link password")).await,
+            Err(ResetError::InvalidLink)
+        ));
+    }
+    // The device that knew the old password is a stranger now.
+    let device_hash = sha256_hex(device.as_bytes());
+    assert_eq!(
+        memory
+            .sessions
+            .device_account(&device_hash, memory.clock.now())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn a_reset_request_takes_as_long_for_an_unknown_address() {
+    let memory = memory().await;
+    let passwords = memory.password_service().unwrap();
+    let (_, email) = with_password(&memory).await;
+    let floor = cazier_shared::services::MAIL_ANSWER_FLOOR;
+    for (address, source) in [(email.as_str(), "a"), ("nobody@example.ro", "b")] {
+        let started = std::time::Instant::now();
+        passwords
+            .request_reset(
+                ResetRequestDto {
+                    email: address.into(),
+                },
+                source,
+            )
+            .await
+            .unwrap();
+        let took = started.elapsed();
+        assert!(took >= floor, "{address}: {took:?}");
+        assert!(took < floor * 2, "{address}: {took:?}");
     }
 }
 

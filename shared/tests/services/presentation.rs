@@ -406,3 +406,31 @@ async fn requests_expire_are_throttled_and_take_one_line_of_organisation() {
     // Another verifier is not held up.
     service.start(None, "10.0.0.6").await.unwrap();
 }
+
+/// A list past its validity says nothing: the employer reads "revocation not checked", never
+/// VALID.
+#[tokio::test]
+async fn an_out_of_date_list_gives_revocation_not_checked_never_valid() {
+    let (memory, _, credential, wallet) = holder_with_wallet().await;
+    // The daily job has not run for three days (a list is valid for two).
+    memory.clock.advance(chrono::Duration::days(3));
+    let service = memory.presentation_service().unwrap();
+    let started = service.start(None, "10.0.0.9").await.unwrap();
+    let token = vp_token(
+        &credential,
+        &["has_entries"],
+        &wallet,
+        request_field(&started, "client_id"),
+        request_field(&started, "nonce"),
+        memory.clock.now().timestamp(),
+    );
+    let outcome = service
+        .respond(Some(request_field(&started, "state")), Some(&token), None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcome, Outcome::Verified { status, .. } if status == "REVOCATION_NOT_CHECKED"),
+        "{outcome:?}"
+    );
+    assert!(!outcome.valid_without_entries());
+}

@@ -19,6 +19,7 @@ fn person() -> Statement {
         issued_at: Utc.with_ymd_and_hms(2026, 12, 2, 10, 30, 0).unwrap(),
         valid_until: NaiveDate::from_ymd_opt(2027, 6, 2).unwrap(),
         has_entries: false,
+        status_index: Some(5_123_456),
     }
 }
 

@@ -1,11 +1,12 @@
 //! The revocation status list (IETF Token Status List): the draft's own example, a signed list
-//! that verifies and tells revoked numbers, and lists that are forged, altered, stale or not
-//! lists at all.
+//! of fixed size that verifies and tells revoked indexes, lists that are forged, altered,
+//! stale, of another year, too short or not lists at all, and a zip bomb.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cazier_shared::domain::CertificateNumber;
-use cazier_shared::statement::status_list::{self, ListRefusal, StatusList};
+use cazier_shared::domain::{LEGACY_STATUS_INDEXES, STATUS_LIST_BITS};
+use cazier_shared::statement::status_list::{self, ListRefusal, ListStatus, StatusList, Unlisted};
 use cazier_shared::statement::{key_id, TrustedKey};
 use cazier_shared::testing::LocalSigner;
 use chrono::{Duration, TimeZone, Utc};
@@ -27,14 +28,20 @@ fn bits_are_in_the_drafts_order() {
     for i in revoked {
         ours.revoke(i);
     }
-    assert_eq!(ours, drafts);
     for i in 0..16 {
-        assert_eq!(drafts.is_revoked(i), revoked.contains(&i), "index {i}");
+        assert_eq!(drafts.status(i), Some(revoked.contains(&i)), "index {i}");
+        assert_eq!(ours.status(i), Some(revoked.contains(&i)), "index {i}");
     }
-    assert!(
-        !drafts.is_revoked(1_000_000),
-        "beyond the list: not revoked"
-    );
+    // Beyond a (short) list nothing can be said: never "not revoked".
+    assert_eq!(drafts.status(16), None);
+    // Ours covers every index that can be drawn, and nothing beyond.
+    assert_eq!(ours.bits(), STATUS_LIST_BITS);
+    assert_eq!(ours.status(STATUS_LIST_BITS - 1), Some(false));
+    assert_eq!(ours.status(STATUS_LIST_BITS), None);
+    for _ in 0..1000 {
+        let drawn = cazier_shared::domain::random_status_index();
+        assert!((LEGACY_STATUS_INDEXES..STATUS_LIST_BITS).contains(&drawn));
+    }
     assert_eq!(
         CertificateNumber::new(2026, 1234).year_and_sequence(),
         (2026, 1234)
@@ -48,11 +55,29 @@ async fn a_signed_list_verifies_and_forgeries_stale_or_broken_lists_do_not() {
     let mut list = StatusList::new();
     list.revoke(1234);
     let uri = "https://cazier.example.ro/v1/status-lists/2026";
-    let token = status_list::sign(&list, uri, at, 86_400, &kid, &signer)
+    let token = status_list::sign(&list, uri, at, 86_400, &kid, &[b"seal".to_vec()], &signer)
         .await
         .unwrap();
+    // Compressed, a year's list with a revocation is small.
+    assert!(token.len() < 4096, "{} bytes", token.len());
     let read = status_list::verify(&token, &trusted, at + Duration::hours(1)).unwrap();
-    assert!(read.is_revoked(1234) && !read.is_revoked(1233));
+    assert_eq!(read.status_of(uri, 1234), Ok(ListStatus::Revoked));
+    assert_eq!(read.status_of(uri, 1233), Ok(ListStatus::NotRevoked));
+    assert_eq!(read.issued_at, at);
+    // The list of 2026 says nothing of a certificate of 2025.
+    assert!(matches!(
+        read.status_in_year(2025, 1234),
+        Err(Unlisted::OtherList(..))
+    ));
+    assert_eq!(read.status_in_year(2026, 1234), Ok(ListStatus::Revoked));
+    // The header carries the seal's certificate (x5c), the root left out.
+    let header: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["x5c"].as_array().map(Vec::len), Some(1));
 
     // A day later it is stale: a verifier must say it could not check revocation.
     assert!(matches!(
@@ -76,7 +101,7 @@ async fn a_signed_list_verifies_and_forgeries_stale_or_broken_lists_do_not() {
     );
     // Signed by another key, under the seal's kid or its own.
     let (impostor, impostor_kid, _) = seal();
-    let forged = status_list::sign(&StatusList::new(), uri, at, 86_400, &kid, &impostor)
+    let forged = status_list::sign(&StatusList::new(), uri, at, 86_400, &kid, &[], &impostor)
         .await
         .unwrap();
     assert_eq!(
@@ -89,6 +114,7 @@ async fn a_signed_list_verifies_and_forgeries_stale_or_broken_lists_do_not() {
         at,
         86_400,
         &impostor_kid,
+        &[],
         &impostor,
     )
     .await
@@ -97,6 +123,20 @@ async fn a_signed_list_verifies_and_forgeries_stale_or_broken_lists_do_not() {
         status_list::verify(&foreign, &trusted, at),
         Err(ListRefusal::UnknownKey)
     );
+    // A list of another service's making but this seal's (another `sub`): not this year's.
+    let elsewhere = status_list::sign(
+        &list,
+        "https://evil.example/2026",
+        at,
+        86_400,
+        &kid,
+        &[],
+        &signer,
+    )
+    .await
+    .unwrap();
+    let read = status_list::verify(&elsewhere, &trusted, at).unwrap();
+    assert!(read.status_of(uri, 1234).is_err());
     for broken in ["", "a.b", "a.b.c.d", &token[..token.len() / 2]] {
         assert!(
             status_list::verify(broken, &trusted, at).is_err(),
@@ -113,7 +153,7 @@ async fn a_revocation_shows_in_the_published_list_of_its_year() {
     let (certificate, _, _) = crate::common::issued(&memory).await;
     let (other, _, _) = crate::common::issued(&memory).await;
     let service = memory.status_list_service().unwrap();
-    let (year, sequence) = certificate.number.year_and_sequence();
+    let (year, _) = certificate.number.year_and_sequence();
     let verification = memory.verification_service().unwrap();
     assert_eq!(
         verification.status_list(year).await.unwrap(),
@@ -143,8 +183,15 @@ async fn a_revocation_shows_in_the_published_list_of_its_year() {
         .unwrap();
     let trusted = cazier_shared::statement::trusted_in(chain.certificates());
     let list = status_list::verify(&token, &trusted, memory.clock.now()).unwrap();
-    assert!(list.is_revoked(sequence));
-    assert!(!list.is_revoked(other.number.year_and_sequence().1));
+    // The bit is at the index drawn at issue, which is not the number's sequence.
+    let index = certificate.status_index.expect("drawn at issue");
+    assert!(index >= LEGACY_STATUS_INDEXES);
+    assert_eq!(list.status_in_year(year, index), Ok(ListStatus::Revoked));
+    assert_eq!(
+        list.status_in_year(year, other.status_index()),
+        Ok(ListStatus::NotRevoked)
+    );
+    assert_ne!(index, other.status_index(), "unique within the year");
     let claims: serde_json::Value = serde_json::from_slice(
         &URL_SAFE_NO_PAD
             .decode(token.split('.').nth(1).unwrap())
@@ -155,4 +202,39 @@ async fn a_revocation_shows_in_the_published_list_of_its_year() {
         .as_str()
         .unwrap()
         .ends_with(&format!("/v1/status-lists/{year}")));
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_refused_quickly() {
+    let (signer, kid, trusted) = seal();
+    let at = Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap();
+    let token = status_list::sign(
+        &StatusList::new(),
+        "https://cazier.example.ro/v1/status-lists/2026",
+        at,
+        86_400,
+        &kid,
+        &[],
+        &signer,
+    )
+    .await
+    .unwrap();
+    // 100 MB of zeros compress to about 100 KB: the claims say so, signed by the seal.
+    let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0u8; 100 << 20], 9);
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["status_list"]["lst"] = URL_SAFE_NO_PAD.encode(&bomb).into();
+    let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let signed = format!("{}.{body}", parts[0]);
+    use cazier_shared::ports::Signer;
+    let der = signer.sign(signed.as_bytes()).await.unwrap();
+    let signature = p256::ecdsa::Signature::from_der(&der).unwrap();
+    let token = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()));
+    let started = std::time::Instant::now();
+    assert_eq!(
+        status_list::verify(&token, &trusted, at),
+        Err(ListRefusal::Malformed)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }

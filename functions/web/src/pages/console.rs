@@ -3,7 +3,7 @@
 
 use crate::context::Ctx;
 use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
-use cazier_shared::domain::{FieldError, IdDocument};
+use cazier_shared::domain::{AccountStatus, FieldError, IdDocument};
 use cazier_shared::services::validation::{CounterLookup, CounterValidation};
 use chrono_tz::Europe::Bucharest;
 use maud::html;
@@ -100,6 +100,10 @@ pub fn validate(
                 tr { th scope="row" { (t.birth_place) } td { (optional(&citizen.birth_place)) } }
             }
         }
+        @if citizen.status == AccountStatus::Validated {
+            // Nothing to do: said before the clerk asks for the document.
+            p.lead { strong { (t.already_validated) } }
+        } @else {
         h2 { (t.in_hand) }
         form method="post" action=(action) novalidate {
             (csrf_field(ctx))
@@ -111,6 +115,7 @@ pub fn validate(
                 (Input { autocomplete: "off", ..Input::new("first_name", t.first_name, first) }.render(ctx, errors))
             }
             button.primary type="submit" { (t.validate_submit) }
+        }
         }
         p { a href="/ghiseu" { (t.next_citizen) } }
     };

@@ -9,7 +9,7 @@ use cazier_shared::services::online::AwaitingConfirmation;
 use maud::html;
 
 pub fn confirm(ctx: &mut Ctx, email: &str, errors: &[FieldError], problem: Option<&str>) -> String {
-    let (t, i) = (ctx.t(), ctx.lang.i());
+    let i = ctx.lang.i();
     let body = html! {
         (error_summary(ctx, errors, problem))
         h1 { (i.confirm_title) }
@@ -19,7 +19,6 @@ pub fn confirm(ctx: &mut Ctx, email: &str, errors: &[FieldError], problem: Optio
         p { (i.confirm_rules) }
         form method="post" action="/cont/confirmare" novalidate {
             (csrf_field(ctx))
-            (Input { kind: "email", autocomplete: "email", ..Input::new("email", t.email, email) }.render(ctx, errors))
             (Input { hint: Some(i.confirm_code_hint), class: "short", autocomplete: "one-time-code", ..Input::new("confirmation_code", i.confirm_code, "") }.render(ctx, errors))
             button.primary type="submit" { (i.confirm_submit) }
         }

@@ -6,6 +6,7 @@ use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, Input};
 use cazier_shared::domain::{FieldError, PresentationOutcome};
 use cazier_shared::services::presentation::Started;
+use cazier_shared::services::presentation::{NOT_CHECKED, VALID};
 use cazier_shared::services::wallet::Offer;
 use maud::{html, Markup, PreEscaped};
 use serde_json::Value;
@@ -146,7 +147,9 @@ pub fn result(ctx: &mut Ctx, outcome: &PresentationOutcome) -> String {
         @match outcome {
             PresentationOutcome::Verified { status, certificate_number, claims } => {
                 div role="status" {
-                    @if status != "VALID" {
+                    @if status == NOT_CHECKED {
+                        p { span.tag.off { (w.not_checked) } }
+                    } @else if status != VALID {
                         p { span.tag.bad { (w.revoked) } }
                     } @else if outcome.valid_without_entries() {
                         p { span.tag { (w.valid_no_entries) } }

@@ -145,7 +145,7 @@ impl DynamoAccounts {
             Some(_) => {
                 let sealed: SealedPerson =
                     self.privacy.open_json(get_b(item, "person")?, pk).await?;
-                let name = |v: &str| Name::parse(v).map_err(|_| corrupt("person"));
+                let name = |v: &str| Name::parse_label(v).map_err(|_| corrupt("person"));
                 let opt = |v: &Option<String>| v.as_deref().map(name).transpose();
                 Some(Person {
                     cnp: Cnp::parse(&sealed.cnp).map_err(|_| corrupt("person"))?,

@@ -5,8 +5,8 @@ use super::audit::audit_put;
 use super::conditional;
 use super::keys::{CERTIFICATES_BY_ACCOUNT_INDEX, CERTIFICATES_BY_VALID_UNTIL_INDEX};
 use super::{
-    blob, corrupt, get_b, get_item, get_parsed, get_s, get_time, keys, opt_parsed, opt_time, put,
-    query_all, s, sealing_adapter, time, transact, Item,
+    blob, corrupt, get_b, get_item, get_parsed, get_s, get_time, keys, n, opt_parsed, opt_time,
+    opt_u64, put, query_all, s, sealing_adapter, time, transact, Item,
 };
 use crate::domain::{
     AccountId, AuditEvent, Certificate, CertificateNumber, Cnp, Cui, Purpose, RecordEntry,
@@ -72,6 +72,9 @@ impl DynamoCertificates {
         if let Some(t) = c.revoked_at {
             item.insert("revoked_at".into(), time(t));
         }
+        if let Some(i) = c.status_index {
+            item.insert("status_index".into(), n(i));
+        }
         Ok(item)
     }
 
@@ -104,6 +107,7 @@ impl DynamoCertificates {
                 .map(|b| b.as_ref().to_vec())
                 .unwrap_or_default(),
             revoked_at: opt_time(item, "revoked_at")?,
+            status_index: opt_u64(item, "status_index")?,
         })
     }
 }
@@ -137,6 +141,12 @@ impl CertificateStore for DynamoCertificates {
         audit: &AuditEvent,
     ) -> StoreResult<RevokeOutcome> {
         let pk = keys::certificate(number);
+        // Its bit in the status list: the index drawn at issue (the sequence for older ones).
+        let Some(item) = get_item(&self.client, &self.table, &pk).await? else {
+            return Ok(RevokeOutcome::NotFound);
+        };
+        let (year, sequence) = number.year_and_sequence();
+        let index: u64 = opt_u64(&item, "status_index")?.unwrap_or(sequence);
         let update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(&pk))
@@ -146,12 +156,13 @@ impl CertificateStore for DynamoCertificates {
             .expression_attribute_values(":reason", s(reason))
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let (year, sequence) = number.year_and_sequence();
+        // The year's revoked indexes (the attribute kept its first name, `numbers`: the
+        // sequences of older certificates are their indexes).
         let listed = Update::builder()
             .table_name(&self.table)
             .key("pk", s(keys::revoked_numbers(year)))
             .update_expression("ADD numbers :n")
-            .expression_attribute_values(":n", AttributeValue::Ns(vec![sequence.to_string()]))
+            .expression_attribute_values(":n", AttributeValue::Ns(vec![index.to_string()]))
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let items = vec![

@@ -11,7 +11,8 @@ pub const CERTIFICATES_BY_ACCOUNT_INDEX: &str = "by_account";
 pub const CERTIFICATES_BY_VALID_UNTIL_INDEX: &str = "by_valid_until";
 pub const SHARES_BY_ACCOUNT_INDEX: &str = "shares_by_account";
 pub const SESSIONS_BY_ACCOUNT_INDEX: &str = "sessions_by_account";
-/// The attribute only session items carry: the account, the index's key.
+/// The attribute only sessions and remembered devices carry: the account, the index's key
+/// (ending an account's sessions forgets its devices too).
 pub const SESSION_ACCOUNT: &str = "session_account";
 
 // Accounts table: the account, and one guard per unique value pointing at it.
@@ -53,8 +54,8 @@ pub fn ticket(secret_hash: &str) -> String {
     format!("TICKET#{secret_hash}")
 }
 /// A registration awaiting its code, by the hash of the address.
-pub fn registration(email_hash: &str) -> String {
-    format!("REGISTRATION#{email_hash}")
+pub fn registration(registration_hash: &str) -> String {
+    format!("REGISTRATION#{registration_hash}")
 }
 /// An identity proven online awaiting confirmation, by the hash of the browser's binding.
 pub fn proven(binding_hash: &str) -> String {
@@ -109,6 +110,10 @@ pub fn revoked_numbers(year: i32) -> String {
 /// A share code's item, by the keyed hash of the code.
 pub fn share(code_hash: &str) -> String {
     format!("SHARE#{code_hash}")
+}
+/// The guard of a status-list index: which certificate of the year holds it.
+pub fn status_index(year: i32, index: u64) -> String {
+    format!("STATUS_INDEX#{year}#{index}")
 }
 pub fn sequence(year: i32) -> String {
     format!("SEQUENCE#{year}")

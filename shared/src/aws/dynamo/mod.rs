@@ -71,6 +71,18 @@ fn opt_parsed<T>(
         .transpose()
 }
 
+/// An optional number attribute; `Corrupt` when present but not a `u64`.
+fn opt_u64(item: &Item, name: &str) -> StoreResult<Option<u64>> {
+    item.get(name)
+        .map(|v| {
+            v.as_n()
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| corrupt(name))
+        })
+        .transpose()
+}
+
 fn get_time(item: &Item, name: &str) -> StoreResult<DateTime<Utc>> {
     opt_time(item, name)?.ok_or_else(|| corrupt(name))
 }

@@ -1,5 +1,5 @@
 //! The sessions table's sealed pending items: registrations awaiting their e-mailed code
-//! (`REGISTRATION#<hash of the address>`: the account-to-be, its civil-status data sealed)
+//! (`REGISTRATION#<hash of the registration id>`: the account-to-be, its civil-status data sealed)
 //! and identities proven online awaiting their holder's confirmation (`PROVEN#<hash of the
 //! browser's binding>`: the names sealed). Both expire through `ttl` and are refused past
 //! `expires_at`.
@@ -9,7 +9,6 @@ use super::{
     private_adapter, s, time, Item,
 };
 use crate::aws::unavailable;
-use crate::crypto::sha256_hex;
 use crate::domain::{AccountId, Cnp, Email, IdDocument, Name, Person, ValidationMethod};
 use crate::ports::{
     PendingRegistration, ProvenIdentities, ProvenIdentity, Registrations, StoreResult,
@@ -51,12 +50,8 @@ struct SealedNames {
     first_name: String,
 }
 
-fn registration_key(email: &Email) -> String {
-    keys::registration(&sha256_hex(email.as_str().as_bytes()))
-}
-
 fn name(v: &str) -> StoreResult<Name> {
-    Name::parse(v).map_err(|_| corrupt("a sealed name"))
+    Name::parse_label(v).map_err(|_| corrupt("a sealed name"))
 }
 
 impl DynamoPending {
@@ -102,8 +97,12 @@ impl DynamoPending {
 
 #[async_trait]
 impl Registrations for DynamoPending {
-    async fn put_registration(&self, pending: &PendingRegistration) -> StoreResult<()> {
-        let pk = registration_key(&pending.email);
+    async fn put_registration(
+        &self,
+        registration_hash: &str,
+        pending: &PendingRegistration,
+    ) -> StoreResult<()> {
+        let pk = keys::registration(registration_hash);
         let p = &pending.person;
         let text = |n: &Option<Name>| n.as_ref().map(|n| n.as_str().to_owned());
         let sealed = SealedRegistration {
@@ -134,14 +133,14 @@ impl Registrations for DynamoPending {
 
     async fn try_registration(
         &self,
-        email: &Email,
+        registration_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<PendingRegistration>> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(registration_key(email)))
+            .key("pk", s(keys::registration(registration_hash)))
             .update_expression("ADD tries :one")
             .condition_expression("attribute_exists(pk) AND expires_at > :now")
             .expression_attribute_values(":one", n(1))
@@ -155,12 +154,16 @@ impl Registrations for DynamoPending {
         }
     }
 
-    async fn take_registration(&self, email: &Email, code_hash: &str) -> StoreResult<bool> {
+    async fn take_registration(
+        &self,
+        registration_hash: &str,
+        code_hash: &str,
+    ) -> StoreResult<bool> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", s(registration_key(email)))
+            .key("pk", s(keys::registration(registration_hash)))
             .condition_expression("code_hash = :h")
             .expression_attribute_values(":h", s(code_hash))
             .send()

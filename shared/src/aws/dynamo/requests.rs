@@ -4,13 +4,13 @@
 use super::keys::{NOTICE_MARK, PENDING_MARK, PENDING_REQUESTS_INDEX};
 use super::{
     conditional, dynamo_adapter, epoch_ttl, get_item, get_parsed, get_s, get_time, keys, n,
-    opt_parsed, opt_s, opt_time, put, s, time, transact_checked, update, Item,
+    opt_parsed, opt_s, opt_time, opt_u64, put, s, time, transact_checked, update, Item,
 };
 use crate::aws::unavailable;
 use crate::crypto::sha256_hex;
 use crate::domain::{
-    AccountId, CertificateNumber, CertificateRequest, Cui, Purpose, RejectionCode, RequestId,
-    RequestStatus,
+    random_status_index, AccountId, CertificateNumber, CertificateRequest, Cui, Purpose,
+    RejectionCode, RequestId, RequestStatus,
 };
 use crate::ports::{RequestStore, StoreError, StoreResult, SubmitOutcome};
 use async_trait::async_trait;
@@ -55,6 +55,9 @@ impl DynamoRequests {
         if let Some(t) = r.issued_at {
             item.insert("issued_at".into(), time(t));
         }
+        if let Some(i) = r.status_index {
+            item.insert("status_index".into(), n(i));
+        }
         if let Some(c) = &r.rejection_code {
             item.insert("rejection_code".into(), s(c.as_str()));
         }
@@ -74,6 +77,7 @@ impl DynamoRequests {
             created_at: get_time(item, "created_at")?,
             certificate_number: opt_parsed(item, "certificate_number", CertificateNumber::parse)?,
             issued_at: opt_time(item, "issued_at")?,
+            status_index: opt_u64(item, "status_index")?,
             rejection_code: opt_parsed(item, "rejection_code", RejectionCode::parse)?,
             notice_due: opt_s(item, "pending") == Some(NOTICE_MARK),
         })
@@ -193,6 +197,7 @@ impl RequestStore for DynamoRequests {
                 None => 0,
             };
             let number = CertificateNumber::new(year, taken + 1);
+            let index = random_status_index();
             // The counter moves from the value read to the next one, and the request takes that
             // number, or neither happens.
             let counter = update(
@@ -212,16 +217,32 @@ impl RequestStore for DynamoRequests {
             let binding = update(
                 &self.table,
                 &keys::request(request_id),
-                "SET certificate_number = :n, issued_at = :t",
+                "SET certificate_number = :n, issued_at = :t, status_index = :i",
                 "attribute_exists(pk) AND attribute_not_exists(certificate_number)",
                 None,
-                [(":n", s(number.as_str())), (":t", time(issued_at))].into_iter(),
+                [
+                    (":n", s(number.as_str())),
+                    (":t", time(issued_at)),
+                    (":i", n(index)),
+                ]
+                .into_iter(),
             )?;
-            match transact_checked(&self.client, vec![counter, binding]).await? {
+            // The index is the year's once: a guard names the number that holds it (and is
+            // how a verifier given only the index finds the certificate).
+            let guard = put(
+                &self.table,
+                Item::from([
+                    ("pk".into(), s(keys::status_index(year, index))),
+                    ("certificate_number".into(), s(number.as_str())),
+                ]),
+                Some("attribute_not_exists(pk)"),
+            )?;
+            match transact_checked(&self.client, vec![counter, binding, guard]).await? {
                 Ok(()) => {
                     return Ok(CertificateRequest {
                         certificate_number: Some(number),
                         issued_at: Some(issued_at),
+                        status_index: Some(index),
                         ..request
                     })
                 }
@@ -229,6 +250,10 @@ impl RequestStore for DynamoRequests {
                 Err(failed) => {
                     if failed.get(1) == Some(&true) {
                         request = self.get(request_id).await?.ok_or(StoreError::Conflict)?;
+                        continue;
+                    }
+                    // The drawn index was another certificate's: draw again at once.
+                    if failed.get(2) == Some(&true) && failed.first() != Some(&true) {
                         continue;
                     }
                     let pause = 5 * (attempt + 1) as u64 + rand::random::<u64>() % 10;
@@ -239,6 +264,19 @@ impl RequestStore for DynamoRequests {
         Err(StoreError::Unavailable(
             "the year's number sequence stayed contended".into(),
         ))
+    }
+
+    async fn number_at_status_index(
+        &self,
+        year: i32,
+        index: u64,
+    ) -> StoreResult<Option<CertificateNumber>> {
+        let Some(item) =
+            get_item(&self.client, &self.table, &keys::status_index(year, index)).await?
+        else {
+            return Ok(None);
+        };
+        opt_parsed(&item, "certificate_number", CertificateNumber::parse)
     }
 
     async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool> {

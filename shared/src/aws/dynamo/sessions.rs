@@ -159,7 +159,9 @@ impl SessionStore for DynamoSessions {
         account_id: &AccountId,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.put_owned(keys::device(device_hash), account_id, expires_at, &[])
+        // In the account's index: a password change forgets the devices that knew the old one.
+        let indexed = [(keys::SESSION_ACCOUNT, account_id.as_str())];
+        self.put_owned(keys::device(device_hash), account_id, expires_at, &indexed)
             .await
     }
 

@@ -19,12 +19,23 @@ impl AccountTickets for DynamoSessions {
         ticket: &AccountTicket,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let (kind, account_id, channel) = match ticket {
-            AccountTicket::PasswordReset { account_id } => ("RESET", account_id, None),
+        let (kind, account_id, extra) = match ticket {
+            AccountTicket::PasswordReset {
+                account_id,
+                password_stamp,
+            } => (
+                "RESET",
+                account_id,
+                Some(("stamp", password_stamp.as_str())),
+            ),
             AccountTicket::SecondFactor {
                 account_id,
                 channel,
-            } => ("SECOND_FACTOR", account_id, Some(channel)),
+            } => (
+                "SECOND_FACTOR",
+                account_id,
+                Some(("channel", channel.as_str())),
+            ),
             AccountTicket::CounterLookup { account_id } => ("LOOKUP", account_id, None),
         };
         let mut put = self
@@ -36,8 +47,8 @@ impl AccountTickets for DynamoSessions {
             .item("account_id", s(account_id.as_str()))
             .item("expires_at", time(expires_at))
             .item("ttl", epoch_ttl(expires_at));
-        if let Some(channel) = channel {
-            put = put.item("channel", s(channel.as_str()));
+        if let Some((name, value)) = extra {
+            put = put.item(name, s(value));
         }
         put.send().await.map_err(unavailable)?;
         Ok(())
@@ -83,7 +94,11 @@ impl AccountTickets for DynamoSessions {
 fn ticket_of(item: &Item) -> StoreResult<AccountTicket> {
     let account_id = AccountId::from(get_s(item, "account_id")?);
     Ok(match get_s(item, "kind")? {
-        "RESET" => AccountTicket::PasswordReset { account_id },
+        "RESET" => AccountTicket::PasswordReset {
+            account_id,
+            // A link sent before stamps existed matches no password: it is spent.
+            password_stamp: super::opt_s(item, "stamp").unwrap_or_default().to_owned(),
+        },
         "SECOND_FACTOR" => AccountTicket::SecondFactor {
             account_id,
             channel: SessionChannel::parse(get_s(item, "channel")?)
