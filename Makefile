@@ -27,7 +27,7 @@ test: lint
 
 # The deployment build ops run: `sam build` (cargo-lambda, zig) for ARCH (the template's default,
 # arm64, needs the aarch64-unknown-linux-gnu Rust target; CI builds x86_64), each function's
-# zip checked against the 4 MB budget, and checkov on the template (infra/package/build.sh).
+# zip checked against the 6 MB budget, and checkov on the template (infra/package/build.sh).
 ARCH ?= arm64
 package: venv
 	bash infra/package/build.sh $(ARCH)
