@@ -35,7 +35,9 @@ PRICE = {
 # 2026-12-02 on this machine; see docs/COST.md for the runs.
 CPU_MS = {
     "register": 15.6,  # login bench, registration: one argon2id hash (19 MiB, t=2)
+    "confirm": 0.02,  # not benched: a hash of the code, one decryption, a store write
     "sign in": 16.3,  # login bench, verify
+    "look up": 0.02,  # not benched: a keyed hash of the code, one decryption
     "validate at a counter": 0.02,  # not benched: one decryption and JSON, as a verification
     "submit": 0.0055,  # throughput bench, POST /v1/certificate-requests: 182,000/s
     "issue": 0.41,  # certificate bench: render + seal preparation, no entries
@@ -121,6 +123,8 @@ def step_cost(name, step, polls=1):
         c["Logs"] += LOG_BYTES / 1e9 * PRICE["logs_gb"]
     if name.startswith("8"):
         c["SES"] = PRICE["ses_email"]  # the notice that the certificate is ready
+    if name.startswith("1"):
+        c["SES"] = PRICE["ses_email"]  # the confirmation code
     return {k: v * polls for k, v in c.items()}
 
 
