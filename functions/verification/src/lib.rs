@@ -142,10 +142,11 @@ impl Endpoints for Verification {
                     header::CONTENT_TYPE,
                     cazier_shared::services::status::CONTENT_TYPE,
                 );
+                // A revocation must reach verifiers at once: a minute's caching at most.
                 Ok(with_header(
                     response,
                     header::CACHE_CONTROL,
-                    "public, max-age=300",
+                    "public, max-age=60",
                 ))
             }
             Handler::Page => {

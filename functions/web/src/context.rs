@@ -45,10 +45,12 @@ pub enum Flash {
     /// A page needed the session and it had ended (after an hour, or signed out elsewhere).
     SessionEnded,
     SignedOut,
+    /// A form was sent with a token of an older page: shown again, fresh.
+    FormExpired,
 }
 
 impl Flash {
-    const ALL: [Flash; 8] = [
+    const ALL: [Flash; 9] = [
         Flash::AccountCreated,
         Flash::PasswordChanged,
         Flash::PasswordReset,
@@ -57,6 +59,7 @@ impl Flash {
         Flash::ValidationCancelled,
         Flash::SessionEnded,
         Flash::SignedOut,
+        Flash::FormExpired,
     ];
 
     fn code(self) -> &'static str {
@@ -69,6 +72,7 @@ impl Flash {
             Flash::ValidationCancelled => "validation-cancelled",
             Flash::SessionEnded => "session-ended",
             Flash::SignedOut => "signed-out",
+            Flash::FormExpired => "form-expired",
         }
     }
 
@@ -141,8 +145,11 @@ pub struct Ctx {
     pub reset: Option<String>,
     /// The page a sign-in should lead back to (set when a page asked for one), as sent.
     return_to: Option<String>,
-    /// A GET (a page that can be shown again after signing in).
-    pub reading: bool,
+    /// A page that can be shown again after signing in: a GET, or a form's POST to the path
+    /// of its own page (set by the router).
+    pub returnable: bool,
+    /// The page shows an error summary (its title then starts with "Error:").
+    pub errors_shown: std::sync::atomic::AtomicBool,
     /// Cookies to set or clear with the answer.
     set_cookies: Vec<String>,
 }
@@ -182,7 +189,8 @@ impl Ctx {
             second_factor: cookie(req, SECOND_FACTOR_COOKIE).map(str::to_owned),
             reset: cookie(req, RESET_COOKIE).map(str::to_owned),
             return_to: cookie(req, RETURN_COOKIE).map(str::to_owned),
-            reading: req.method() == lambda_http::http::Method::GET,
+            returnable: req.method() == lambda_http::http::Method::GET,
+            errors_shown: std::sync::atomic::AtomicBool::new(false),
             set_cookies: Vec::new(),
         }
     }
@@ -221,8 +229,12 @@ impl Ctx {
     /// Starts a session: the cookie lives as long as the session; the device cookie, as long
     /// as the device is remembered.
     pub fn sign_in(&mut self, token: &str, max_age_secs: i64, device: &str, device_secs: i64) {
+        // The cookie outlives the session by a day: a page asked for after the session ended
+        // can tell "your session ended" from "you never signed in" (the token alone opens
+        // nothing once the session is gone).
+        let cookie_secs = max_age_secs + 86_400;
         self.set_cookies.push(format!(
-            "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_secs}; Secure; HttpOnly; SameSite=Lax"
+            "{SESSION_COOKIE}={token}; Path=/; Max-Age={cookie_secs}; Secure; HttpOnly; SameSite=Lax"
         ));
         self.set_cookies.push(format!(
             "{DEVICE_COOKIE}={device}; Path=/; Max-Age={device_secs}; Secure; HttpOnly; SameSite=Lax"
@@ -262,7 +274,7 @@ impl Ctx {
 
     /// Remembers this page (a GET) for after the sign-in it is sent to.
     pub fn return_after_sign_in(&mut self) {
-        if self.reading && is_local_page(&self.path) {
+        if self.returnable && is_local_page(&self.path) {
             let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&self.path);
             self.set_cookie(RETURN_COOKIE, &value, 15 * 60, false);
         }

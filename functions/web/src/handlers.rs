@@ -167,7 +167,16 @@ impl WebFunction {
                 );
                 return Ok(ctx.page(StatusCode::OK, html));
             }
-            Err(CounterValidationError::Invalid(errors)) => errors,
+            // Said to the clerk, of the document in hand (not to a citizen typing their own).
+            Err(CounterValidationError::Invalid(errors)) => errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.code == "INVALID_NAME" {
+                        e.code = "DOCUMENT_NAME";
+                    }
+                    e
+                })
+                .collect(),
             Err(CounterValidationError::DocumentMismatch) => {
                 vec![FieldError::new("id_document", "DOCUMENT_MISMATCH", "")]
             }

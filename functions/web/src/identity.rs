@@ -76,7 +76,7 @@ impl WebFunction {
             ctx,
             i.confirm_elsewhere_title,
             i.confirm_elsewhere,
-            Some(("/cont/nou", i.confirm_again)),
+            Some(("/cont/nou", i.confirm_again_here)),
         );
         ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html)
     }
@@ -102,6 +102,17 @@ impl WebFunction {
                 vec![FieldError::new("confirmation_code", "INVALID_CODE", "")],
                 None,
             ),
+            Err(ConfirmError::TriesSpent) => {
+                // The code is dead: no form to retype it into.
+                ctx.set_cookie(REGISTRATION_COOKIE, "", 0, false);
+                let html = notices::notice(
+                    ctx,
+                    i.tries_spent_title,
+                    i.tries_spent,
+                    Some(("/cont/nou", i.confirm_again_here)),
+                );
+                return Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html));
+            }
             Err(ConfirmError::AccountExists) => {
                 (StatusCode::CONFLICT, Vec::new(), Some(i.account_exists))
             }
@@ -114,8 +125,14 @@ impl WebFunction {
 
     /// "Too many attempts, try later".
     pub(crate) fn throttled(&self, ctx: &mut Ctx) -> lambda_http::Response<lambda_http::Body> {
-        let t = ctx.t();
-        let html = notices::notice(ctx, t.throttled_title, t.throttled, None);
+        let (t, i) = (ctx.t(), ctx.lang.i());
+        // Someone else's guessing may be what stopped this sign-in: the way back is a reset.
+        let html = notices::notice(
+            ctx,
+            t.throttled_title,
+            t.throttled,
+            Some(("/parola/uitata", i.forgot_link)),
+        );
         ctx.page(StatusCode::TOO_MANY_REQUESTS, html)
     }
 

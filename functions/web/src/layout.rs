@@ -43,7 +43,10 @@ pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " – " (t.service) }
+                title {
+                    @if ctx.errors_shown.load(std::sync::atomic::Ordering::Relaxed) { (t.error_prefix) " " }
+                    (title) " – " (t.service)
+                }
                 @if let Some(seconds) = refresh { meta http-equiv="refresh" content=(seconds); }
                 style { (PreEscaped(STYLE)) }
             }
@@ -105,9 +108,16 @@ pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option
 /// The error summary at the top of a form: each error links to its field.
 pub fn error_summary(ctx: &Ctx, errors: &[FieldError], extra: Option<&str>) -> Markup {
     let t = ctx.t();
+    let shown = !errors.is_empty() || extra.is_some();
+    if shown {
+        // The page's title says so too (GOV.UK: "Error: …").
+        ctx.errors_shown
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     html! {
-        @if !errors.is_empty() || extra.is_some() {
-            div.summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
+        @if shown {
+            // Focused on load, so that screen readers and keyboards start at the problems.
+            div.summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" autofocus {
                 h2 #error-summary-title { (t.error_summary) }
                 ul {
                     @if let Some(message) = extra { li { (message) } }
@@ -139,6 +149,8 @@ pub struct Input<'a> {
     pub hint: Option<&'a str>,
     pub autocomplete: &'a str,
     pub class: &'a str,
+    /// The phone keyboard to show (`numeric` for a CNP or a document number).
+    pub inputmode: Option<&'a str>,
 }
 
 impl<'a> Input<'a> {
@@ -151,6 +163,7 @@ impl<'a> Input<'a> {
             hint: None,
             autocomplete: "off",
             class: "",
+            inputmode: None,
         }
     }
 
@@ -172,7 +185,7 @@ impl<'a> Input<'a> {
                 @if let Some(hint) = self.hint { span.hint #(hint_id) { (hint) } }
                 @if let Some(e) = error { span.field-error #(error_id) { (ctx.lang.field_error(e.code)) } }
                 input #(id) name=(self.name) type=(self.kind) value=(self.value)
-                    class=(self.class) autocomplete=(self.autocomplete)
+                    class=(self.class) autocomplete=(self.autocomplete) inputmode=[self.inputmode]
                     aria-describedby=[(!described.is_empty()).then(|| described.join(" "))]
                     aria-invalid=[error.map(|_| "true")];
             }

@@ -492,6 +492,10 @@ impl WebFunction {
             }
             _ => {}
         }
+        // A form's POST to its own page's path can be returned to (as a GET) after signing in.
+        let get_key = key.replacen("POST ", "GET ", 1);
+        let has_page = ROUTES.iter().any(|r| r.key == get_key);
+        ctx.returnable |= has_page;
         let form = if key.starts_with("POST ") {
             let form = FormData::parse(req).ok_or(Refusal::BadForm)?;
             let signed_elsewhere = matches!(route.handler, Handler::GhiseulReturn);
@@ -503,6 +507,12 @@ impl WebFunction {
             }
             if !signed_elsewhere && !ctx.csrf_ok(form.get(CSRF_FIELD)) {
                 tracing::warn!(route = %key, "form without a valid CSRF token refused");
+                // Back to the form's own page, fresh, with a word of why (nothing was done).
+                if has_page && form.get(CSRF_FIELD).is_some() {
+                    ctx.flash_next(Flash::FormExpired);
+                    let path = ctx.path.clone();
+                    return Ok(ctx.redirect(&path));
+                }
                 return Err(Refusal::ExpiredForm);
             }
             Some(form)
@@ -523,6 +533,9 @@ impl WebFunction {
             Handler::ConfirmForm => self.confirm_form(ctx),
             Handler::Confirm => self.confirm(ctx, req, form.ok_or(Refusal::BadForm)?).await,
             Handler::SignInForm => {
+                if let Some(role) = ctx.principal.as_ref().map(|p| p.role) {
+                    return Ok(ctx.redirect(home_of(role)));
+                }
                 let email = identity::registered_email(ctx);
                 let html = forms::sign_in(ctx, &email, None);
                 Ok(ctx.page(StatusCode::OK, html))

@@ -95,6 +95,8 @@ async fn every_verifier_gives_the_same_answer() {
         .to_string_lossy()
         .into_owned();
     let now = chrono::Utc::now();
+    // What cazier-verify prints, for the report.
+    let mut printed = Vec::new();
     let mut table = vec![format!(
         "{:<42} {:<12} {:<12} {:<12} {:<12} expected",
         "case", "library", "cli", "page/online", "wallet"
@@ -162,6 +164,9 @@ async fn every_verifier_gives_the_same_answer() {
             Ok(a) if a.result == DocumentResult::Valid => "VALID",
             _ => "INVALID",
         };
+        if case.contains("genuine-b-lt") || case.contains("forged-timestamp") {
+            printed.push(format!("$ cazier-verify --trust trust.pem <{case}>\n{out}"));
+        }
         let row = [
             library.to_owned(),
             cli_verdict(&out),
@@ -255,6 +260,9 @@ async fn every_verifier_gives_the_same_answer() {
             &list_path,
             &pdf_path,
         ]);
+        printed.push(format!(
+            "$ cazier-verify --trust trust.pem --status-list <{case}> certificate.pdf\n{out}"
+        ));
         let by_page = page(&html, &keys_path, &genuine, Some(&list_path));
         // The wallet verifier reads the published list: this case's, in its place.
         memory
@@ -313,7 +321,7 @@ async fn every_verifier_gives_the_same_answer() {
         assert!(row.iter().all(|r| r == expected), "{case}: {row:?}\n{out}");
     }
 
-    let report = table.join("\n");
+    let report = format!("{}\n\n{}", table.join("\n"), printed.join("\n"));
     println!("{report}");
     let out = cazier_e2e::workspace_root().join("target/forgery");
     std::fs::create_dir_all(&out).unwrap();

@@ -67,6 +67,12 @@ impl From<ConfirmError> for ApiError {
                          get a new one."
                     .into(),
             },
+            ConfirmError::TriesSpent => ApiError::Unprocessable {
+                code: "INVALID_CODE",
+                detail: "That was the fifth wrong code: this registration's code no longer \
+                         works; register again to get a new one."
+                    .into(),
+            },
             ConfirmError::AccountExists => ApiError::Conflict {
                 code: "ACCOUNT_EXISTS",
                 detail: "This e-mail address has an account already; sign in, or reset its \

@@ -249,9 +249,13 @@ pub enum RegisterError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfirmError {
-    /// Wrong, expired, spent or for another address: one answer for all.
+    /// Wrong, expired, used or another registration's: one answer for all.
     #[error("invalid code")]
     InvalidCode,
+    /// Wrong, and the registration's last try (or later): the code is dead, say so (the
+    /// registration id shows it is the registering client asking).
+    #[error("no tries left")]
+    TriesSpent,
     /// The address got an account meanwhile (the code proved it is the caller's).
     #[error("an account with this e-mail address exists")]
     AccountExists,
@@ -437,7 +441,11 @@ impl AccountService {
             || !constant_time_eq(pending.code_hash.as_bytes(), code_hash.as_bytes())
         {
             tracing::warn!(tries = pending.tries, "wrong confirmation code");
-            return Err(ConfirmError::InvalidCode);
+            return Err(if pending.tries >= CODE_TRIES {
+                ConfirmError::TriesSpent
+            } else {
+                ConfirmError::InvalidCode
+            });
         }
         if !self
             .registrations

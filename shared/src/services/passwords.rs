@@ -107,6 +107,13 @@ impl PasswordService {
     ) -> Result<(), ChangePasswordError> {
         let now = self.clock.now();
         let password = new_password(&dto.new_password).map_err(ChangePasswordError::Invalid)?;
+        if dto.new_password == dto.current_password {
+            return Err(ChangePasswordError::Invalid(vec![FieldError::new(
+                "new_password",
+                "SAME_PASSWORD",
+                "the new password must differ from the current one",
+            )]));
+        }
         let account = self
             .accounts
             .get(&principal.account_id)

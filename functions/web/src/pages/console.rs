@@ -88,6 +88,10 @@ pub fn validate(
     let body = html! {
         (error_summary(ctx, errors, None))
         h1 { (citizen.last_name) " " (citizen.first_name) }
+        @if citizen.status == AccountStatus::Validated {
+            // Nothing to do: said first, before the details and before any document.
+            div.notice role="status" { p { strong { (t.already_validated) } } }
+        }
         h2 { (t.registered_title) }
         table {
             tbody {
@@ -100,10 +104,7 @@ pub fn validate(
                 tr { th scope="row" { (t.birth_place) } td { (optional(&citizen.birth_place)) } }
             }
         }
-        @if citizen.status == AccountStatus::Validated {
-            // Nothing to do: said before the clerk asks for the document.
-            p.lead { strong { (t.already_validated) } }
-        } @else {
+        @if citizen.status != AccountStatus::Validated {
         h2 { (t.in_hand) }
         form method="post" action=(action) novalidate {
             (csrf_field(ctx))

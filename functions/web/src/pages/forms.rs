@@ -63,7 +63,7 @@ pub fn register(
             (csrf_field(ctx))
             (Input { kind: "email", autocomplete: "email", ..Input::new("email", t.email, &typed.email) }.render(ctx, errors))
             (Input { kind: "password", autocomplete: "new-password", hint: Some(t.password_hint), ..Input::new("password", t.password, "") }.render(ctx, errors))
-            (Input { hint: Some(t.cnp_hint), class: "short", ..Input::new("cnp", t.cnp, &typed.cnp) }.render(ctx, errors))
+            (Input { hint: Some(t.cnp_hint), class: "short", inputmode: Some("numeric"), ..Input::new("cnp", t.cnp, &typed.cnp) }.render(ctx, errors))
             (Input { autocomplete: "family-name", ..Input::new("last_name", t.last_name, &typed.last_name) }.render(ctx, errors))
             (Input { autocomplete: "given-name", ..Input::new("first_name", t.first_name, &typed.first_name) }.render(ctx, errors))
             (Input::new("father_first_name", &father, &typed.father_first_name).render(ctx, errors))
