@@ -62,9 +62,15 @@ fn message(from: &str, n: &Notice) -> String {
     // The subject may have diacritics: an RFC 2047 encoded word.
     use base64::Engine;
     let subject = base64::engine::general_purpose::STANDARD.encode(n.subject.as_bytes());
+    // A date and a unique id, as RFC 5322 asks (mail filters distrust messages without).
+    let date = chrono::Utc::now().to_rfc2822();
+    let domain = from.rsplit_once('@').map_or("cazier.local", |(_, d)| d);
+    let id = hex::encode(rand::random::<[u8; 16]>());
     format!(
-        "From: {from}\r\nTo: {}\r\nSubject: =?UTF-8?B?{subject}?=\r\nMIME-Version: 1.0\r\n\
+        "From: {}\r\nTo: {}\r\nSubject: =?UTF-8?B?{subject}?=\r\nDate: {date}\r\n\
+         Message-ID: <{id}@{domain}>\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}.\r\n",
+        crate::domain::notice::sender(from),
         n.to.as_str()
     )
 }
@@ -121,6 +127,9 @@ mod tests {
         let m = message("no-reply@cazier.test", &n);
         assert!(m.contains("\r\n..starts with a dot\r\n"));
         assert!(m.contains("Subject: =?UTF-8?B?"));
+        assert!(m.starts_with("From: \"Cazier judiciar online\" <no-reply@cazier.test>\r\n"));
+        assert!(m.contains("\r\nDate: ") && m.contains("\r\nMessage-ID: <"));
+        assert!(m.contains("@cazier.test>\r\n"));
         assert!(m.ends_with("\r\n.\r\n"));
     }
 }

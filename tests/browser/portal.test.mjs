@@ -98,6 +98,17 @@ for (const lang of ["ro", "en"]) {
     await page.goto(`${BASE}/`);
     assert.equal(await page.getAttribute("html", "lang"), lang);
     await audit(page, `${lang}-01-home`);
+    // The start page says what the service is, and its footer leads to help, privacy,
+    // cookies and accessibility.
+    assert.match(await page.textContent("main"), lang === "ro" ? /Gratuit/ : /Free/);
+    for (const path of ["/ajutor", "/confidentialitate", "/cookie-uri", "/accesibilitate"]) {
+      assert.equal(await page.locator(`footer a[href="${path}"]`).count(), 1, path);
+    }
+    for (const path of ["/ajutor", "/confidentialitate", "/cookie-uri", "/accesibilitate", "/nu-exista"]) {
+      await page.goto(`${BASE}${path}`);
+      await audit(page, `${lang}-01${path.replaceAll("/", "-")}`);
+    }
+    await page.goto(`${BASE}/`);
 
     await tabTo(page, 'a[href="/cont/nou"].primary');
     await page.keyboard.press("Enter");
@@ -116,7 +127,8 @@ for (const lang of ["ro", "en"]) {
     await audit(page, `${lang}-03-register-errors`);
 
     // Then right: every field by keyboard.
-    const fields = [["#email", email], ["#password", PASSWORD], ["#cnp", newCnp()],
+    const cnp = newCnp();
+    const fields = [["#email", email], ["#password", PASSWORD], ["#cnp", cnp],
       ["#last_name", "Ştefănescu"], ["#first_name", "Ana-Maria"], ["#series", "RX"], ["#number", "123456"]];
     for (const [selector, value] of fields) {
       await tabTo(page, selector);
@@ -198,15 +210,38 @@ for (const lang of ["ro", "en"]) {
     const checker = await context.newPage();
     await checker.route("**/v1/**", (route) => route.abort()); // offline: no API at all
     await checker.goto(`${BASE}${qrText}`);
-    await checker.waitForSelector("#statement-result.VALID");
-    assert.match(await checker.textContent("#statement-result"), /Could not be checked/, "offline: revocation unknown, and said");
-    assert.ok((await checker.textContent("#statement-result")).includes(qrText.split("number=")[1].slice(0, 16)));
+    await checker.waitForSelector("#statement-result.VALID[data-revocation=unknown]");
+    const offline = await checker.textContent("#statement-result");
+    assert.match(offline, lang === "ro" ? /Nu a putut fi verificată/ : /Could not be checked/, "offline: revocation unknown, and said");
+    assert.ok(offline.includes(qrText.split("number=")[1].slice(0, 16)));
+    assert.match(offline, /\d\d\.\d\d\.\d{4}/, "dates as dd.mm.yyyy");
+    assert.ok(!offline.includes("ANGAJARE"), "the purpose's name, not its code");
     await audit(checker, `${lang}-09b-offline-statement-valid`);
     // Online, the page also checks the year's signed revocation list.
     const online = await context.newPage();
     await online.goto(`${BASE}${qrText}`);
-    await online.waitForSelector("#statement-result.VALID");
-    assert.match(await online.textContent("#statement-result"), /Not revoked as of \d\d\.\d\d\.\d{4}, \d\d:\d\d, Romanian time/);
+    await online.waitForSelector("#statement-result.VALID[data-revocation=not-revoked]");
+    assert.match(await online.textContent("#statement-result"),
+      lang === "ro" ? /Nerevocat la \d\d\.\d\d\.\d{4} \d\d:\d\d, ora României/ : /Not revoked as of \d\d\.\d\d\.\d{4} \d\d:\d\d, Romanian time/);
+    // On a phone and on a desk: nothing wider than the screen, labels above values.
+    for (const width of [360, 1280]) {
+      await online.setViewportSize({ width, height: 900 });
+      const overflow = await online.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `/verificare scrolls sideways at ${width} px`);
+      await online.screenshot({ path: `${SHOTS}/verificare-${lang}-${width}.png`, fullPage: true });
+    }
+    // The number and CNP, typed: the answer comes from the service, as a page (no script needed).
+    await online.fill("#identifier", "1234567890123");
+    await online.click("#by-number button");
+    await online.waitForSelector(".summary");
+    assert.match(await online.title(), lang === "ro" ? /^Eroare:/ : /^Error:/);
+    await audit(online, `${lang}-09d-verify-number-error`);
+    await online.fill("#identifier", cnp);
+    await online.click("#by-number button");
+    await online.waitForSelector("#number-result.VALID");
+    await audit(online, `${lang}-09e-verify-number-valid`);
+    await online.setViewportSize({ width: 360, height: 900 });
+    await online.screenshot({ path: `${SHOTS}/verificare-${lang}-360-number.png`, fullPage: true });
     await online.close();
     const at = qrText.length - 20;
     const altered = qrText.slice(0, at) + (qrText[at] === "A" ? "B" : "A") + qrText.slice(at + 1);
@@ -218,14 +253,20 @@ for (const lang of ["ro", "en"]) {
 
     await page.goto(`${BASE}/certificate`);
     await audit(page, `${lang}-10-certificates`);
+    await page.click('a[href$="/mentiuni"]');
+    await page.waitForURL("**/mentiuni");
+    assert.match(await page.textContent("main"), lang === "ro" ? /nu sunteți înscris/ : /no entries/);
+    await audit(page, `${lang}-10a-contents`);
+    await page.goto(`${BASE}/certificate`);
 
-    // Who checked it: nobody yet; then someone tries its number with a wrong CNP.
+    // Who checked it: the check by number and CNP on the verification page (the QR code's
+    // statement, checked in the browser, is not seen); then someone tries a wrong CNP.
     const checksLink = page.locator('a[href$="/verificari"]');
     const checksPath = await checksLink.getAttribute("href");
     await checksLink.click();
     await page.waitForURL(`**${checksPath}`);
-    assert.ok(!(await page.$("table")), "no checks yet");
-    await audit(page, `${lang}-10b-checks-none`);
+    assert.equal(await page.locator("tbody tr").count(), 1, "the verification page's check");
+    await audit(page, `${lang}-10b-checks-one`);
     const number = checksPath.split("/")[2];
     const tried = await fetch(`${BASE}/v1/verifications`, {
       method: "POST",
@@ -234,7 +275,7 @@ for (const lang of ["ro", "en"]) {
     });
     assert.equal(tried.status, 200);
     await page.reload();
-    assert.equal(await page.locator("tbody tr").count(), 1, "the attempt is listed");
+    assert.equal(await page.locator("tbody tr").count(), 2, "the attempt is listed");
     await audit(page, `${lang}-10c-checks`);
 
     // A share code: made for this certificate, used by an employer in another browser, revoked.
@@ -419,7 +460,7 @@ test("pages work under their Content-Security-Policy and at 320 px (and 200 % zo
     const page = await context.newPage();
     const violations = [];
     page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
-    for (const path of ["/", "/cont/nou", "/cont/confirmare", "/autentificare", "/parola/uitata", "/cod", "/verificare/portofel"]) {
+    for (const path of ["/", "/cont/nou", "/cont/confirmare", "/autentificare", "/parola/uitata", "/cod", "/verificare", "/verificare/portofel", "/ajutor", "/confidentialitate", "/cookie-uri", "/accesibilitate"]) {
       await page.goto(`${BASE}${path}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${path} scrolls sideways at ${width} px`);

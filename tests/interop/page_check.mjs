@@ -1,19 +1,19 @@
-// The verification page's own script (functions/verification/src/page.html), run in Node as a
+// The verification page's own script (functions/web/src/verify.js), run in Node as a
 // browser would run it offline: the QR statement checked with the seal keys the page carries,
 // then the year's status list (given here instead of fetched). Prints one JSON line:
 // {"result": VALID|EXPIRED|INVALID, "reason", "revocation": revoked|not-revoked|not-checked}.
-// usage: node page_check.mjs <page.html> <seal-keys.json> <statement text> [list.jwt]
+// usage: node page_check.mjs <verify.js> <seal-keys.json> <statement text> [list.jwt]
 import fs from "node:fs";
 import vm from "node:vm";
 
 const [page, keysFile, statement, listFile] = process.argv.slice(2);
-const html = fs.readFileSync(page, "utf8");
-const script = html.split("<script>")[1].split("</script>")[0];
-const keys = fs.readFileSync(keysFile, "utf8");
+const script = fs.readFileSync(page, "utf8");
+// The page's data block: the keys, and (unused here) its words.
+const data = `{"keys": ${fs.readFileSync(keysFile, "utf8")}, "texts": {}, "purposes": {}}`;
 const list = listFile ? fs.readFileSync(listFile, "utf8") : null;
 const element = (id) => ({
   id, value: "", hidden: true, files: [],
-  textContent: id === "seal-keys" ? keys : "",
+  textContent: id === "page-data" ? data : "",
   addEventListener() {}, replaceChildren() {}, append() {},
 });
 const context = vm.createContext({

@@ -64,31 +64,44 @@ impl Browser {
     }
 
     pub fn send(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Reply {
+        let body = form.map(|f| {
+            f.iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+                .into_bytes()
+        });
+        let typed = body.map(|b| ("application/x-www-form-urlencoded".to_owned(), b));
+        self.send_body(method, path, typed)
+    }
+
+    /// Sends a request with this browser's cookies and `body` (its content type, its bytes),
+    /// and keeps the cookies the answer sets.
+    pub fn send_body(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<(String, Vec<u8>)>,
+    ) -> Reply {
         let cookie = self
             .cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join("; ");
-        let body = form.map(|f| {
-            f.iter()
-                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                .collect::<Vec<_>>()
-                .join("&")
-        });
         let mut headers = vec![("accept-language", self.language)];
         if !cookie.is_empty() {
             headers.push(("cookie", &cookie));
         }
-        if body.is_some() {
-            headers.push(("content-type", "application/x-www-form-urlencoded"));
+        if let Some((content_type, _)) = &body {
+            headers.push(("content-type", content_type));
         }
         let reply = self.client.raw(
             method,
             path,
             None,
             &headers,
-            body.as_deref().map(str::as_bytes),
+            body.as_ref().map(|(_, b)| b.as_slice()),
         );
         for set in &reply.cookies {
             let (pair, _) = set.split_once(';').unwrap_or((set, ""));
@@ -100,6 +113,25 @@ impl Browser {
             }
         }
         reply
+    }
+
+    /// Opens `page`, then sends its file form (`multipart/form-data`, as a browser does) with
+    /// its CSRF token and `file` as the field `field`.
+    pub fn upload(&mut self, page: &str, action: &str, field: &str, file: &[u8]) -> Reply {
+        let form = self.get(page);
+        assert_eq!(form.status, 200, "{page}");
+        let token = csrf_of(&html(&form));
+        let boundary = "----cazierTestBoundary7MA4YWxk";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"c.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.send_body("POST", action, Some((content_type, body)))
     }
 
     pub fn get(&mut self, path: &str) -> Reply {

@@ -418,9 +418,33 @@ fn every_route_rejects_bad_input_and_stores_nothing() {
     client
         .get("/v1/nothing-here", None)
         .problem(404, "NOT_FOUND");
+    // A method no route has goes to the API's $default route, as API Gateway sends it: under
+    // /v1 a problem, never a page.
     client
         .call("PUT", "/v1/accounts", None, Some(json!({})))
-        .problem(405, "METHOD_NOT_ALLOWED");
+        .problem(404, "NOT_FOUND");
+    // Browsers get pages: 404 for an unknown address, 405 (with Allow) for a page's path
+    // asked the wrong way, in the visitor's language.
+    let unknown = client.raw(
+        "GET",
+        "/nu-exista",
+        None,
+        &[("accept-language", "en")],
+        None,
+    );
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        unknown.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(String::from_utf8_lossy(&unknown.body).contains("<title>Page not found"));
+    let wrong_method = client.raw("POST", "/cont", None, &[], Some(b"x=1"));
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.header("allow"), Some("GET"));
+    assert_eq!(
+        wrong_method.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
 
     assert_eq!(
         counts(stack),

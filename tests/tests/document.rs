@@ -723,24 +723,35 @@ fn unreadable_documents_get_a_clear_4xx() {
 fn the_verification_page_is_served_locked_down() {
     let stack = stack();
     let client = Client::new(&stack.base_url);
-    let page = client.get("/verificare?number=CJ-2026-00000001", None);
+    let page = client.get("/verificare?number=CJ-2026-00000001&lang=ro", None);
     assert_eq!(page.status, 200);
     assert_eq!(
         page.header("content-type"),
         Some("text/html; charset=utf-8")
     );
     let html = String::from_utf8(page.body.clone()).unwrap();
-    assert!(html.contains("Verificarea certificatului de cazier judiciar"));
-    assert!(html.contains("Criminal record certificate check"));
-    assert!(
-        html.contains("\"/v1/verifications\"") && html.contains("\"/v1/verifications/document\"")
-    );
+    // The portal's page: its header and footer, one language, the number from the QR code.
+    assert!(html.contains("Verificați un certificat de cazier judiciar"));
+    assert!(html.contains("class=\"brand\""));
+    assert!(html.contains("value=\"CJ-2026-00000001\""));
+    // Every check is a POST: nothing typed reaches a URL.
+    assert!(!html.contains("method=\"get\""), "{html}");
+    for action in [
+        "/verificare",
+        "/verificare/document",
+        "/verificare/declaratie",
+    ] {
+        assert!(
+            html.contains(&format!("method=\"post\" action=\"{action}\"")),
+            "{action}"
+        );
+    }
     let policy = page
         .header("content-security-policy")
         .expect("a CSP")
         .to_owned();
     assert!(policy.starts_with("default-src 'none'"), "{policy}");
-    // The inline script is allowed by its hash, and nothing else may run.
+    // The one inline script is allowed by its hash, and nothing else may run.
     let script = html
         .split_once("<script>")
         .unwrap()
@@ -757,4 +768,150 @@ fn the_verification_page_is_served_locked_down() {
     );
     assert!(!policy.contains("unsafe-inline"), "{policy}");
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+}
+
+/// The QR code's text in an issued PDF (its link's fragment).
+fn statement_in(pdf: &[u8]) -> String {
+    let text = String::from_utf8_lossy(pdf);
+    let at = text.find("#CZ1:").expect("the QR code's link") + 1;
+    text[at..].split(')').next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_verification_page_answers_each_check_in_plain_words_without_javascript() {
+    use cazier_e2e::portal::{html, Browser};
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let (number, pdf) = issued_pdf(&client, &citizen);
+    let page = format!("/verificare?number={number}");
+    let mut browser = Browser::new("ro");
+
+    // By number and CNP: the answer in words, the purpose's name, Romanian dates.
+    let found = browser.submit(
+        &page,
+        "/verificare",
+        &[
+            ("certificate_number", &number),
+            ("identifier", &citizen.cnp),
+        ],
+    );
+    assert_eq!(found.status, 200);
+    assert_eq!(found.header("cache-control"), Some("no-store"));
+    let text = html(&found);
+    assert!(
+        text.contains("Valabil — fără mențiuni în cazierul judiciar"),
+        "{text}"
+    );
+    assert!(text.contains("Emigrare"), "the purpose's name");
+    assert!(!text.contains("EMIGRARE<"), "no purpose code shown");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Bucharest)
+        .format("%d.%m.%Y")
+        .to_string();
+    assert!(text.contains(&today), "the issue date as dd.mm.yyyy");
+    assert!(text.contains("<details>"), "technical details folded away");
+
+    // A wrong CNP says "not found" and nothing about the certificate.
+    let other = random_cnp();
+    let missing = browser.submit(
+        &page,
+        "/verificare",
+        &[("certificate_number", &number), ("identifier", &other)],
+    );
+    let text = html(&missing);
+    assert!(text.contains("Nu am găsit certificatul"));
+    assert!(!text.contains("Emigrare<"));
+
+    // A CNP with a wrong check digit is told so, as a field error, and checks nothing.
+    let mut wrong = citizen.cnp.clone().into_bytes();
+    wrong[12] = if wrong[12] == b'9' {
+        b'0'
+    } else {
+        wrong[12] + 1
+    };
+    let wrong = String::from_utf8(wrong).unwrap();
+    let refused = browser.submit(
+        &page,
+        "/verificare",
+        &[("certificate_number", &number), ("identifier", &wrong)],
+    );
+    assert_eq!(refused.status, 422);
+    let text = html(&refused);
+    assert!(text.contains("<title>Eroare:"), "the title says error");
+    assert!(text.contains("cifra de control"), "{text}");
+    assert!(
+        text.contains(&format!("value=\"{wrong}\"")),
+        "the typed value kept"
+    );
+    let empty = browser.submit(
+        &page,
+        "/verificare",
+        &[("certificate_number", ""), ("identifier", "")],
+    );
+    assert_eq!(empty.status, 422);
+    let text = html(&empty);
+    assert!(text.contains("Introduceți seria și numărul certificatului"));
+    assert!(text.contains("Introduceți CNP-ul titularului"));
+
+    // The PDF, as a file form: genuine; one byte changed: tampered.
+    let genuine = browser.upload(&page, "/verificare/document", "document", &pdf);
+    assert_eq!(genuine.status, 200);
+    assert!(html(&genuine).contains("Documentul este cel emis de acest serviciu, nemodificat"));
+    let mut changed = pdf.clone();
+    let at = offset_of(&changed, b"(cazier)") + 6;
+    changed[at] = b's';
+    let tampered = browser.upload(&page, "/verificare/document", "document", &changed);
+    assert!(html(&tampered).contains("Documentul a fost modificat după emitere"));
+    let not_pdf = browser.upload(&page, "/verificare/document", "document", b"hello");
+    assert_eq!(not_pdf.status, 422);
+    assert!(html(&not_pdf).contains("Fișierul ales nu este un PDF"));
+
+    // The QR code's text, checked by the service when the page has no script.
+    let statement = statement_in(&pdf);
+    let checked = browser.submit(
+        &page,
+        "/verificare/declaratie",
+        &[("statement", &statement)],
+    );
+    let text = html(&checked);
+    assert!(text.contains("data-result=\"VALID\""), "{text}");
+    assert!(text.contains("Valabil — fără mențiuni"));
+    let at = statement.len() - 20;
+    let mut altered = statement.clone().into_bytes();
+    altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    let forged = browser.submit(&page, "/verificare/declaratie", &[("statement", &altered)]);
+    let text = html(&forged);
+    assert!(text.contains("data-result=\"INVALID\""), "{text}");
+
+    // Revoked since: said in words, by the number and by the QR text alike.
+    assert!(stack.revoke(&number));
+    let revoked = browser.submit(
+        &page,
+        "/verificare",
+        &[
+            ("certificate_number", &number),
+            ("identifier", &citizen.cnp),
+        ],
+    );
+    assert!(html(&revoked).contains("Revocat: nu îl acceptați"));
+    let revoked = browser.submit(
+        &page,
+        "/verificare/declaratie",
+        &[("statement", &statement)],
+    );
+    assert!(html(&revoked).contains("data-result=\"REVOKED\""));
+
+    // In English, on request.
+    let mut english = Browser::new("en");
+    let found = english.submit(
+        &page,
+        "/verificare",
+        &[
+            ("certificate_number", &number),
+            ("identifier", &citizen.cnp),
+        ],
+    );
+    assert!(html(&found).contains("Revoked: do not accept it"));
 }

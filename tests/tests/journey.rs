@@ -318,4 +318,35 @@ fn entries_are_listed_on_the_certificate() {
     ] {
         assert!(text.contains(expected), "{expected:?} missing:\n{text}");
     }
+
+    // The holder's own page says what it contains, in plain words, with what to do.
+    use cazier_e2e::portal::{html, Browser};
+    let mut browser = Browser::signed_in("ro", &citizen.email);
+    let contents = browser.get(&format!("/certificate/{number}/mentiuni"));
+    assert_eq!(contents.status, 200);
+    let page = html(&contents);
+    for expected in [
+        "Certificatul arată o mențiune din cazierul judiciar.",
+        "Judecătoria Sectorului 1",
+        "1234/2019, 14.05.2019",
+        "conducere fără permis",
+        "Reabilitarea",
+        "Dacă o mențiune este greșită",
+        "asistență juridică gratuită",
+    ] {
+        assert!(page.contains(expected), "{expected:?} missing:\n{page}");
+    }
+    // Before a share code is made: what the other side will see, and the way to read it.
+    let codes = html(&browser.get(&format!("/certificate/{number}/coduri")));
+    assert!(codes.contains("Cine îl primește vede că există mențiuni"));
+    assert!(codes.contains(&format!("/certificate/{number}/mentiuni")));
+    // Nobody else opens it.
+    let other = Citizen::validated(&client);
+    let mut stranger = Browser::signed_in("ro", &other.email);
+    assert_eq!(
+        stranger
+            .get(&format!("/certificate/{number}/mentiuni"))
+            .status,
+        404
+    );
 }

@@ -1,9 +1,6 @@
 //! Public verification: `POST /v1/verifications`, `POST /v1/verifications/document`, the seal's
-//! chain (`GET /v1/trust/certificates`), the page the QR codes open (`GET /verificare`), and
-//! the revocation status lists (`GET /v1/status-lists/{year}`), certificates opened by share codes (`POST /v1/shared-certificate`, `POST /v1/shared-certificate/pdf`:
+//! chain (`GET /v1/trust/certificates`) and the revocation status lists (`GET /v1/status-lists/{year}`), certificates opened by share codes (`POST /v1/shared-certificate`, `POST /v1/shared-certificate/pdf`:
 //! the code in the body, never in a URL).
-
-mod page;
 
 use async_trait::async_trait;
 
@@ -24,7 +21,6 @@ use lambda_http::{Body, Response};
 pub enum Handler {
     ByNumber,
     Document,
-    Page,
     TrustChain,
     SharedStatus,
     SharedDocument,
@@ -62,11 +58,6 @@ impl Endpoints for Verification {
             key: "POST /v1/verifications/document",
             access: Access::Public,
             handler: Handler::Document,
-        },
-        Route {
-            key: "GET /verificare",
-            access: Access::Public,
-            handler: Handler::Page,
         },
         Route {
             key: "GET /v1/trust/certificates",
@@ -148,18 +139,6 @@ impl Endpoints for Verification {
                     header::CACHE_CONTROL,
                     "public, max-age=60",
                 ))
-            }
-            Handler::Page => {
-                // Without the keys (no chain installed yet, or S3 down) the page still checks
-                // online; its offline check then says the seal is unknown.
-                let keys = match self.service.statement_keys().await {
-                    Ok(keys) => keys,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "verification page without seal keys");
-                        Vec::new()
-                    }
-                };
-                Ok(page::response(&keys))
             }
             Handler::TrustChain => {
                 let pem = self.service.trust_chain_pem().await?;

@@ -152,6 +152,8 @@ pub struct Ctx {
     pub errors_shown: std::sync::atomic::AtomicBool,
     /// Cookies to set or clear with the answer.
     set_cookies: Vec<String>,
+    /// What the policy adds for the page's inline script, if it has one.
+    script_policy: Option<String>,
 }
 
 impl Ctx {
@@ -192,6 +194,7 @@ impl Ctx {
             returnable: req.method() == lambda_http::http::Method::GET,
             errors_shown: std::sync::atomic::AtomicBool::new(false),
             set_cookies: Vec::new(),
+            script_policy: None,
         }
     }
 
@@ -332,9 +335,18 @@ impl Ctx {
         response
     }
 
+    /// Allows this page's one inline script (by its hash) in its policy.
+    pub fn allow_script(&mut self, script: &str) {
+        self.script_policy = Some(crate::layout::script_policy(script));
+    }
+
     /// An HTML page.
     pub fn page(&mut self, status: StatusCode, html: String) -> Response<Body> {
-        let mut response = cazier_shared::http::html_response(html, &self.csp, "no-store");
+        let csp = match &self.script_policy {
+            Some(extra) => format!("{}{extra}", self.csp),
+            None => self.csp.to_string(),
+        };
+        let mut response = cazier_shared::http::html_response(html, &csp, "no-store");
         *response.status_mut() = status;
         self.finish(response)
     }
@@ -366,22 +378,40 @@ impl Ctx {
     }
 }
 
-/// The fields of a submitted form (`application/x-www-form-urlencoded`, at most 16 KiB).
-pub struct FormData(Vec<(String, String)>);
+/// The fields of a submitted form: `application/x-www-form-urlencoded` (at most 16 KiB), or
+/// `multipart/form-data` with one file (the verification page's PDF; at most 8 MiB).
+pub struct FormData {
+    fields: Vec<(String, String)>,
+    /// The file of a multipart form, if one was chosen.
+    pub file: Option<Vec<u8>>,
+}
 
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
+pub const MAX_MULTIPART_BYTES: usize = 8 * 1024 * 1024;
 
 impl FormData {
     pub fn parse(req: &Request) -> Option<Self> {
         let bytes = cazier_shared::http::body_bytes(req);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if let Some(boundary) = multipart_boundary(content_type) {
+            if bytes.len() > MAX_MULTIPART_BYTES {
+                return None;
+            }
+            return parse_multipart(bytes, boundary.as_bytes());
+        }
         if bytes.len() > MAX_FORM_BYTES {
             return None;
         }
-        serde_urlencoded::from_bytes(bytes).ok().map(FormData)
+        let fields = serde_urlencoded::from_bytes(bytes).ok()?;
+        Some(FormData { fields, file: None })
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.fields
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
@@ -401,9 +431,104 @@ impl FormData {
     }
 }
 
+/// The boundary of a `multipart/form-data` content type (RFC 7578), if it is one.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let mut parts = content_type.split(';');
+    let essence = parts.next()?.trim();
+    if !essence.eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    parts
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .filter(|b| !b.is_empty() && b.len() <= 70)
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|at| at + from)
+}
+
+/// The parts of a multipart body: text fields, and at most one file (the part with a
+/// `filename`). Anything malformed: `None`.
+fn parse_multipart(body: &[u8], boundary: &[u8]) -> Option<FormData> {
+    let delimiter = [b"--", boundary].concat();
+    let mut form = FormData {
+        fields: Vec::new(),
+        file: None,
+    };
+    let mut at = find(body, &delimiter, 0)? + delimiter.len();
+    loop {
+        if body.get(at..at + 2)? == b"--" {
+            return Some(form);
+        }
+        if body.get(at..at + 2)? != b"\r\n" {
+            return None;
+        }
+        let headers_end = find(body, b"\r\n\r\n", at + 2)?;
+        let headers = std::str::from_utf8(&body[at + 2..headers_end]).ok()?;
+        let content_start = headers_end + 4;
+        let next = find(
+            body,
+            &[b"\r\n", delimiter.as_slice()].concat(),
+            content_start,
+        )?;
+        let content = &body[content_start..next];
+        let disposition = headers
+            .split("\r\n")
+            .find_map(|h| {
+                h.split_once(':')
+                    .filter(|(k, _)| k.trim().eq_ignore_ascii_case("content-disposition"))
+            })
+            .map(|(_, v)| v)?;
+        let param = |name: &str| {
+            disposition.split(';').find_map(|p| {
+                let (k, v) = p.trim().split_once('=')?;
+                (k.trim() == name).then(|| v.trim().trim_matches('"').to_owned())
+            })
+        };
+        let name = param("name")?;
+        if param("filename").is_some() {
+            if form.file.is_some() {
+                return None;
+            }
+            // An empty file input sends an empty part: no file chosen.
+            form.file = (!content.is_empty()).then(|| content.to_vec());
+        } else {
+            let value = String::from_utf8(content.to_vec()).ok()?;
+            if form.fields.len() >= 16 || value.len() > MAX_FORM_BYTES {
+                return None;
+            }
+            form.fields.push((name, value));
+        }
+        at = next + 2 + delimiter.len();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multipart_form_gives_its_fields_and_its_file() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntoken\r\n\
+--XyZ\r\nContent-Disposition: form-data; name=\"document\"; filename=\"a.pdf\"\r\n\
+Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n--X\r\n--XyZ--\r\n";
+        let form = parse_multipart(body, b"XyZ").expect("parses");
+        assert_eq!(form.get("csrf"), Some("token"));
+        assert_eq!(form.file.as_deref(), Some(&b"%PDF-1.7\r\n--X"[..]));
+        assert_eq!(
+            multipart_boundary("multipart/form-data; boundary=\"XyZ\"").as_deref(),
+            Some("XyZ")
+        );
+        // Cut short, or a second file: refused.
+        assert!(parse_multipart(&body[..body.len() - 12], b"XyZ").is_none());
+        assert!(multipart_boundary("application/x-www-form-urlencoded").is_none());
+    }
 
     #[test]
     fn csrf_tokens_are_bound_to_their_secret() {

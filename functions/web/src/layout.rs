@@ -11,6 +11,13 @@ use std::sync::OnceLock;
 
 const STYLE: &str = include_str!("style.css");
 
+/// What a page's policy adds for its one inline script: the script by its hash, and fetches
+/// from this origin.
+pub fn script_policy(script: &str) -> String {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script));
+    format!("; script-src 'sha256-{hash}'; connect-src 'self'")
+}
+
 /// The pages' policy. `form_targets`: other origins a form may lead to (the identity
 /// providers' sign-in pages, where the validation start forms redirect; browsers apply
 /// `form-action` to those redirects).
@@ -30,8 +37,37 @@ pub fn page(ctx: &mut Ctx, title: &str, body: Markup) -> String {
     page_refreshing(ctx, title, body, None)
 }
 
-/// A whole page that the browser loads again after `refresh` seconds (no script needed).
-pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option<u32>) -> String {
+/// A whole page that the browser replaces after `refresh`'s seconds by its address (no
+/// script needed).
+pub fn page_refreshing(
+    ctx: &mut Ctx,
+    title: &str,
+    body: Markup,
+    refresh: Option<(u32, String)>,
+) -> String {
+    shell(ctx, title, body, refresh, None)
+}
+
+/// A whole page with one inline script (allowed by its hash alone, and to fetch from this
+/// origin) and the JSON data it reads (`#page-data`, data and never run).
+pub fn page_with_script(
+    ctx: &mut Ctx,
+    title: &str,
+    body: Markup,
+    script: &'static str,
+    data: &str,
+) -> String {
+    ctx.allow_script(script);
+    shell(ctx, title, body, None, Some((script, data)))
+}
+
+fn shell(
+    ctx: &mut Ctx,
+    title: &str,
+    body: Markup,
+    refresh: Option<(u32, String)>,
+    script: Option<(&str, &str)>,
+) -> String {
     let t = ctx.t();
     let signed_in = ctx.principal.as_ref().map(|p| p.role);
     let sign_out_csrf = signed_in.map(|_| ctx.csrf());
@@ -47,11 +83,12 @@ pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option
                     @if ctx.errors_shown.load(std::sync::atomic::Ordering::Relaxed) { (t.error_prefix) " " }
                     (title) " – " (t.service)
                 }
-                @if let Some(seconds) = refresh { meta http-equiv="refresh" content=(seconds); }
+                @if let Some((seconds, to)) = &refresh { meta http-equiv="refresh" content={(seconds) "; url=" (to)}; }
                 style { (PreEscaped(STYLE)) }
             }
             body {
                 a.skip href="#main" { (t.skip) }
+                div.official { div.bar { (ctx.lang.info().official) } }
                 header {
                     div.bar {
                         a.brand href="/" { (t.service) small { (t.ministry) } }
@@ -97,7 +134,16 @@ pub fn page_refreshing(ctx: &mut Ctx, title: &str, body: Markup, refresh: Option
                 footer {
                     div.bar {
                         p { (t.footer) " " a href="/verificare" { (t.verify_link) } " · " a href="/cod" { (ctx.lang.s().use_title) } " · " a href="/verificare/portofel" { (ctx.lang.w().verify_link) } }
+                        ul.footer-links {
+                            @for (info, label) in crate::i18n_info::Info::ALL.iter().zip(ctx.lang.info().footer_links) {
+                                li { a href=(info.path()) { (label) } }
+                            }
+                        }
                     }
+                }
+                @if let Some((code, data)) = script {
+                    script type="application/json" #page-data { (PreEscaped(data)) }
+                    script { (PreEscaped(code)) }
                 }
             }
         }

@@ -9,14 +9,18 @@
 mod context;
 mod handlers;
 mod i18n;
+mod i18n_entries;
 mod i18n_identity;
+mod i18n_info;
 mod i18n_shares;
+mod i18n_verify;
 mod i18n_wallet;
 mod identity;
 mod layout;
 mod online;
 mod pages;
 mod sharing;
+mod verify;
 mod wallet;
 
 pub use i18n::Lang;
@@ -37,6 +41,7 @@ use cazier_shared::services::requests::{OwnedError, RequestService};
 use cazier_shared::services::roeid::RoeidService;
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::validation::ValidationService;
+use cazier_shared::services::verification::VerificationService;
 use cazier_shared::services::wallet::WalletService;
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
@@ -49,7 +54,10 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Handler {
+    /// API Gateway's `$default` route: whatever no route matches.
+    Unmatched,
     Home,
+    Info(i18n_info::Info),
     RegisterForm,
     Register,
     ConfirmForm,
@@ -74,6 +82,7 @@ pub enum Handler {
     Certificates,
     Pdf,
     Checks,
+    Contents,
     ShareCodes,
     CreateShare,
     RevokeShare,
@@ -84,6 +93,10 @@ pub enum Handler {
     AskWalletForm,
     AskWallet,
     WalletResult,
+    VerifyPage,
+    VerifyNumber,
+    VerifyDocument,
+    VerifyStatement,
     GhiseulStart,
     GhiseulReturn,
     RoeidStart,
@@ -100,6 +113,33 @@ pub const ROUTES: &[Route<Handler>] = &[
         key: "GET /",
         access: Access::Public,
         handler: Handler::Home,
+    },
+    // Whatever no route of any function matches: an HTML page for browsers, a problem for API
+    // paths.
+    Route {
+        key: "$default",
+        access: Access::Public,
+        handler: Handler::Unmatched,
+    },
+    Route {
+        key: "GET /ajutor",
+        access: Access::Public,
+        handler: Handler::Info(i18n_info::Info::Help),
+    },
+    Route {
+        key: "GET /confidentialitate",
+        access: Access::Public,
+        handler: Handler::Info(i18n_info::Info::Privacy),
+    },
+    Route {
+        key: "GET /cookie-uri",
+        access: Access::Public,
+        handler: Handler::Info(i18n_info::Info::Cookies),
+    },
+    Route {
+        key: "GET /accesibilitate",
+        access: Access::Public,
+        handler: Handler::Info(i18n_info::Info::Accessibility),
     },
     Route {
         key: "GET /cont/nou",
@@ -214,6 +254,11 @@ pub const ROUTES: &[Route<Handler>] = &[
         handler: Handler::Checks,
     },
     Route {
+        key: "GET /certificate/{certificate_number}/mentiuni",
+        access: Access::Citizen,
+        handler: Handler::Contents,
+    },
+    Route {
         key: "GET /certificate/{certificate_number}/coduri",
         access: Access::Citizen,
         handler: Handler::ShareCodes,
@@ -227,6 +272,27 @@ pub const ROUTES: &[Route<Handler>] = &[
         key: "POST /certificate/{certificate_number}/coduri/{share_id}/revocare",
         access: Access::Citizen,
         handler: Handler::RevokeShare,
+    },
+    // The page every QR code opens: public, each check a POST (no CNP in a URL).
+    Route {
+        key: "GET /verificare",
+        access: Access::Public,
+        handler: Handler::VerifyPage,
+    },
+    Route {
+        key: "POST /verificare",
+        access: Access::Public,
+        handler: Handler::VerifyNumber,
+    },
+    Route {
+        key: "POST /verificare/document",
+        access: Access::Public,
+        handler: Handler::VerifyDocument,
+    },
+    Route {
+        key: "POST /verificare/declaratie",
+        access: Access::Public,
+        handler: Handler::VerifyStatement,
     },
     // A third party with a share code: public, the code in the form body only.
     Route {
@@ -332,6 +398,7 @@ pub struct WebFunction {
     shares: ShareService,
     wallet: WalletService,
     presentations: PresentationService,
+    verification: VerificationService,
     counter: ValidationService,
     ghiseul: GhiseulService,
     roeid: RoeidService,
@@ -363,6 +430,7 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         shares: ports.share_service()?,
         wallet: ports.wallet_service()?,
         presentations: ports.presentation_service()?,
+        verification: ports.verification_service()?,
         counter: ports.validation_service()?,
         ghiseul,
         roeid,
@@ -376,12 +444,65 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
     })
 }
 
+/// One value of the request's query string.
+pub(crate) fn query_value(req: &Request, name: &str) -> Option<String> {
+    req.uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == name))
+        .map(|(_, v)| v)
+}
+
 /// Where a role's pages start: clerks' console, citizens' account.
 pub(crate) fn home_of(role: Role) -> &'static str {
     match role {
         Role::Operator => "/ghiseu",
         Role::Citizen => "/cont",
     }
+}
+
+/// Paths that are the API's, not pages: what no route matches there is a JSON problem.
+const API_PREFIXES: &[&str] = &["/v1/", "/oid4vp/", "/oid4vci/", "/.well-known/"];
+
+/// A request no route matched: a problem for the API's paths; for pages, 405 (with `Allow`)
+/// when the portal has the path for another method, else the HTML 404 page.
+fn unmatched(ctx: &mut Ctx) -> Response<Body> {
+    let path = ctx.path.clone();
+    if API_PREFIXES.iter().any(|p| path.starts_with(p)) {
+        return cazier_shared::http::ApiError::NotFound.into_response();
+    }
+    let allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter_map(|r| r.key.split_once(' '))
+        .filter(|(_, template)| path_fits(template, &path))
+        .map(|(method, _)| method)
+        .collect();
+    if allowed.is_empty() {
+        return refuse(ctx, Refusal::NotFound);
+    }
+    let t = ctx.t();
+    let html = notices::notice(
+        ctx,
+        t.not_allowed_title,
+        t.not_allowed,
+        Some(("/", t.service)),
+    );
+    let mut response = ctx.page(StatusCode::METHOD_NOT_ALLOWED, html);
+    if let Ok(v) = lambda_http::http::HeaderValue::from_str(&allowed.join(", ")) {
+        response
+            .headers_mut()
+            .insert(lambda_http::http::header::ALLOW, v);
+    }
+    response
+}
+
+/// Whether a route's path template (`/cereri/{request_id}`) fits a path.
+fn path_fits(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
 }
 
 /// Why a page could not be shown as asked.
@@ -521,8 +642,13 @@ impl WebFunction {
         };
         let form = form.as_ref();
         match route.handler {
+            Handler::Unmatched => Ok(unmatched(ctx)),
             Handler::Home => {
-                let html = notices::home(ctx);
+                let html = pages::info::start(ctx);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
+            Handler::Info(which) => {
+                let html = pages::info::info(ctx, which);
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Handler::RegisterForm => {
@@ -594,7 +720,10 @@ impl WebFunction {
                     .map(RequestId::from)
                     .ok_or(Refusal::NotFound)?;
                 let request = self.requests.get(&principal, &id).await?;
-                let html = account::status(ctx, &request);
+                let refreshed = query_value(req, "reincarcat")
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .unwrap_or(0);
+                let html = account::status(ctx, &request, refreshed);
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Handler::Certificates => {
@@ -610,6 +739,13 @@ impl WebFunction {
                 let html = account::checks(ctx, &checks);
                 Ok(ctx.page(StatusCode::OK, html))
             }
+            Handler::Contents => {
+                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+                let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+                let contents = self.requests.contents(&principal, &number).await?;
+                let html = pages::entries::contents(ctx, &contents);
+                Ok(ctx.page(StatusCode::OK, html))
+            }
             Handler::ShareCodes => {
                 let shown = Default::default();
                 self.share_codes(ctx, req, StatusCode::OK, shown).await
@@ -622,6 +758,19 @@ impl WebFunction {
             Handler::ShareForm => {
                 let html = pages::shares::use_form(ctx, ("", ""), &[], None);
                 Ok(ctx.page(StatusCode::OK, html))
+            }
+            Handler::VerifyPage => self.verify_page(ctx, req).await,
+            Handler::VerifyNumber => {
+                self.verify_number(ctx, req, form.ok_or(Refusal::BadForm)?)
+                    .await
+            }
+            Handler::VerifyDocument => {
+                self.verify_document(ctx, req, form.ok_or(Refusal::BadForm)?)
+                    .await
+            }
+            Handler::VerifyStatement => {
+                self.verify_statement(ctx, req, form.ok_or(Refusal::BadForm)?)
+                    .await
             }
             Handler::UseShare => {
                 self.use_share(ctx, req, form.ok_or(Refusal::BadForm)?)

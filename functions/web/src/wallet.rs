@@ -18,7 +18,13 @@ impl WebFunction {
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
         match self.wallet.offer(&principal, &number).await {
             Ok(offer) => {
-                let html = wallet::offer(ctx, &number, &offer);
+                let has_entries = self
+                    .requests
+                    .list_certificates(&principal)
+                    .await?
+                    .iter()
+                    .any(|c| c.certificate_number.as_str() == number && c.has_entries);
+                let html = wallet::offer(ctx, &number, &offer, has_entries);
                 Ok(ctx.page(StatusCode::CREATED, html))
             }
             Err(OfferError::NotFound) => Err(Refusal::NotFound),

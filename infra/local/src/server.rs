@@ -84,10 +84,18 @@ impl Router {
             .iter()
             .filter_map(|(r, f)| matches(&r.path, &path).map(|p| (r, f, p)))
             .collect();
+        // No route for the method and path: the `$default` route if there is one, as API
+        // Gateway does.
+        let fallback = self
+            .routes
+            .iter()
+            .find(|(r, _)| r.path == crate::template::DEFAULT_ROUTE)
+            .map(|(r, f)| (r, f, HashMap::new()));
         let Some((route, function, params)) = candidates
             .iter()
             .find(|(r, _, _)| r.method == parts.method.as_str())
             .cloned()
+            .or(fallback)
         else {
             let error = if candidates.is_empty() {
                 ApiError::NotFound
@@ -128,7 +136,7 @@ impl Router {
             Body::Binary(bytes.to_vec())
         };
         let mut context = ApiGatewayV2httpRequestContext::default();
-        context.route_key = Some(format!("{} {}", route.method, route.path));
+        context.route_key = Some(route.key());
         context.stage = Some("$default".into());
         context.request_id = Some(uuid::Uuid::new_v4().to_string());
         context.http.method = parts.method.clone();
@@ -141,7 +149,7 @@ impl Router {
         request = request.with_raw_http_path(path.clone());
         let response = function.serve(request).await;
         tracing::debug!(
-            route = %format!("{} {}", route.method, route.path),
+            route = %route.key(),
             status = response.status().as_u16(),
             ms = started.elapsed().as_millis() as u64,
             "request"

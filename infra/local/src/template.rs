@@ -18,6 +18,20 @@ pub struct Route {
     pub function: String,
 }
 
+/// The path of the route that takes what no other route matches.
+pub const DEFAULT_ROUTE: &str = "$default";
+
+impl Route {
+    /// API Gateway's route key: `GET /v1/purposes`, or `$default`.
+    pub fn key(&self) -> String {
+        if self.path == DEFAULT_ROUTE {
+            DEFAULT_ROUTE.to_owned()
+        } else {
+            format!("{} {}", self.method, self.path)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct StreamSource {
     pub function: String,
@@ -146,12 +160,22 @@ impl Template {
             .collect()
     }
 
+    /// Every HTTP route; the `$default` route, if one is declared, as `ANY $default`.
     pub fn routes(&self) -> Vec<Route> {
         self.events()
             .into_iter()
             .filter(|(_, e)| e.get("Type").and_then(Value::as_str) == Some("HttpApi"))
             .filter_map(|(function, e)| {
                 let p = e.get("Properties")?;
+                // An event without a path and method is the API's `$default` route: whatever
+                // no other route matches (SAM's rule).
+                if p.get("Path").is_none() && p.get("Method").is_none() {
+                    return Some(Route {
+                        method: "ANY".into(),
+                        path: DEFAULT_ROUTE.into(),
+                        function,
+                    });
+                }
                 Some(Route {
                     method: p.get("Method")?.as_str()?.to_ascii_uppercase(),
                     path: p.get("Path")?.as_str()?.to_owned(),
@@ -347,7 +371,7 @@ mod access_tests {
                 .routes()
                 .iter()
                 .filter(|r| r.function == function.logical_id)
-                .map(|r| format!("{} {}", r.method, r.path))
+                .map(|r| r.key())
                 .collect();
             let mut in_code: Vec<String> = declared
                 .iter()

@@ -91,7 +91,7 @@ async fn every_verifier_gives_the_same_answer() {
     let jwks: Vec<Value> = trust.keys.iter().map(|k| k.jwk()).collect();
     let keys_path = write("keys.json", Value::from(jwks).to_string().as_bytes());
     let html = cazier_e2e::workspace_root()
-        .join("functions/verification/src/page.html")
+        .join("functions/web/src/verify.js")
         .to_string_lossy()
         .into_owned();
     let now = chrono::Utc::now();

@@ -38,7 +38,7 @@ impl Mailer for SesMailer {
             .build();
         self.client
             .send_email()
-            .from_email_address(&self.from)
+            .from_email_address(crate::domain::notice::sender(&self.from))
             .destination(
                 Destination::builder()
                     .to_addresses(notice.to.as_str())

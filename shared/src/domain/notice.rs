@@ -1,11 +1,19 @@
 //! The e-mails the service sends: short, in Romanian and English, with a link to the portal.
 //! Never a CNP, a name, a record entry or the certificate itself: an inbox is not a safe.
 
-use super::{CertificateNumber, ConfirmationCode, Email, RequestId};
+use super::{bucharest_date, CertificateNumber, CertificateRequest, ConfirmationCode, Email};
 
 /// The last lines of every account e-mail: how to tell it from a phishing one.
 const NEVER_ASKED: &str = "Nu vă cerem niciodată parola sau datele cardului prin e-mail. \
      We never ask for your password or card details by e-mail.";
+
+/// The name the messages come from, beside the sender's address.
+pub const SENDER_NAME: &str = "Cazier judiciar online";
+
+/// The `From` of every message: the service's name and its address.
+pub fn sender(address: &str) -> String {
+    format!("\"{SENDER_NAME}\" <{address}>")
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -15,32 +23,51 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// The request ended with a certificate.
-    pub fn issued(to: &Email, portal: &str, request: &RequestId) -> Self {
-        let link = format!("{}/cereri/{request}", portal.trim_end_matches('/'));
+    /// The request ended with a certificate: which request (its purpose and day, the
+    /// certificate's number), and where to download it.
+    pub fn issued(to: &Email, portal: &str, request: &CertificateRequest) -> Self {
+        let link = format!(
+            "{}/cereri/{}",
+            portal.trim_end_matches('/'),
+            request.request_id
+        );
+        let (purpose_ro, purpose_en) = (request.purpose.label_ro(), request.purpose.label_en());
+        let day = bucharest_date(request.created_at).format("%d.%m.%Y");
+        let number = request
+            .certificate_number
+            .as_ref()
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default();
         Self {
             to: to.clone(),
             subject: "Certificatul de cazier este gata / Your certificate is ready".into(),
             text: format!(
-                "Certificatul de cazier judiciar cerut este gata. Autentificați-vă pentru a-l descărca:\n\
-                 {link}\n\n\
-                 The criminal record certificate you asked for is ready. Sign in to download it:\n\
-                 {link}\n"
+                "Certificatul de cazier judiciar{number} cerut pe {day}, scopul „{purpose_ro}”, \
+                 este gata. Autentificați-vă pentru a-l descărca:\n{link}\n\n\
+                 The criminal record certificate{number} you asked for on {day}, purpose \
+                 \"{purpose_en}\", is ready. Sign in to download it:\n{link}\n\n{NEVER_ASKED}\n"
             ),
         }
     }
 
     /// The request ended without a certificate; the reason is on the portal.
-    pub fn rejected(to: &Email, portal: &str, request: &RequestId) -> Self {
-        let link = format!("{}/cereri/{request}", portal.trim_end_matches('/'));
+    pub fn rejected(to: &Email, portal: &str, request: &CertificateRequest) -> Self {
+        let link = format!(
+            "{}/cereri/{}",
+            portal.trim_end_matches('/'),
+            request.request_id
+        );
+        let (purpose_ro, purpose_en) = (request.purpose.label_ro(), request.purpose.label_en());
+        let day = bucharest_date(request.created_at).format("%d.%m.%Y");
         Self {
             to: to.clone(),
             subject: "Cererea de cazier nu a fost soluționată online / Your request was not completed online".into(),
             text: format!(
-                "Cererea de certificat de cazier judiciar nu a putut fi soluționată online. \
-                 Motivul și ce puteți face sunt aici:\n{link}\n\n\
-                 Your criminal record certificate request could not be completed online. \
-                 The reason and what you can do are here:\n{link}\n"
+                "Cererea de certificat de cazier judiciar din {day}, scopul „{purpose_ro}”, nu a \
+                 putut fi soluționată online. Motivul și ce puteți face sunt aici:\n{link}\n\n\
+                 Your criminal record certificate request of {day}, purpose \"{purpose_en}\", \
+                 could not be completed online. The reason and what you can do are here:\n\
+                 {link}\n\n{NEVER_ASKED}\n"
             ),
         }
     }
@@ -128,8 +155,46 @@ impl Notice {
                 "Certificatul de cazier judiciar {number} expiră în {days} zile. Dacă aveți nevoie \
                  în continuare de el, puteți cere unul nou:\n{link}\n\n\
                  Criminal record certificate {number} expires in {days} days. If you still need \
-                 one, you can ask for a new one:\n{link}\n"
+                 one, you can ask for a new one:\n{link}\n\n{NEVER_ASKED}\n"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AccountId, Purpose, RequestId, RequestStatus};
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_issue_notice_names_the_request_and_how_to_tell_it_from_phishing() {
+        let request = CertificateRequest {
+            request_id: RequestId::from("r-7"),
+            account_id: AccountId::from("a-1"),
+            company: None,
+            purpose: Purpose::Viza,
+            status: RequestStatus::Issued,
+            // 22:30 UTC is the next day in Bucharest.
+            created_at: chrono::Utc
+                .with_ymd_and_hms(2026, 12, 5, 22, 30, 0)
+                .unwrap(),
+            certificate_number: CertificateNumber::parse("CJ-2026-00000042"),
+            issued_at: None,
+            status_index: None,
+            rejection_code: None,
+            notice_due: true,
+        };
+        let to = Email::parse("a@example.ro").unwrap();
+        let n = Notice::issued(&to, "https://cazier.test/", &request);
+        assert!(n
+            .text
+            .contains("CJ-2026-00000042 cerut pe 06.12.2026, scopul „Obținere viză”"));
+        assert!(n.text.contains("purpose \"Visa\""), "{}", n.text);
+        assert!(n.text.contains("https://cazier.test/cereri/r-7"));
+        assert!(n.text.contains("Nu vă cerem niciodată parola"));
+        let n = Notice::rejected(&to, "https://cazier.test", &request);
+        assert!(n.text.contains("din 06.12.2026") && n.text.contains(NEVER_ASKED));
+        assert_eq!(sender("x@y.ro"), "\"Cazier judiciar online\" <x@y.ro>");
     }
 }

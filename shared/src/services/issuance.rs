@@ -204,9 +204,9 @@ impl IssuanceService {
             return Ok(Notified::NotDue);
         };
         let notice = if issued {
-            Notice::issued(&account.email, &self.portal_url, request_id)
+            Notice::issued(&account.email, &self.portal_url, &request)
         } else {
-            Notice::rejected(&account.email, &self.portal_url, request_id)
+            Notice::rejected(&account.email, &self.portal_url, &request)
         };
         match self.mailer.send(&notice).await {
             Ok(()) => {

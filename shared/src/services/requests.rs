@@ -5,7 +5,7 @@ use super::{as_rfc3339, unavailable_from_ports, Unavailable};
 use crate::domain::form::present;
 use crate::domain::{
     bucharest_date, AccountStatus, CertificateNumber, CertificateRequest, CertificateStatus, Cui,
-    FieldError, Principal, Purpose, RejectionCode, RequestId, RequestStatus,
+    FieldError, Principal, Purpose, RecordEntry, RejectionCode, RequestId, RequestStatus,
 };
 use crate::ports::{
     AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, RequestStore, StoreError,
@@ -100,6 +100,19 @@ pub struct CertificateSummary {
     pub valid_until: NaiveDate,
     pub status: CertificateStatus,
     pub has_entries: bool,
+}
+
+/// What one of the holder's certificates says: whether it lists entries, and which (as
+/// printed on it).
+#[derive(Debug)]
+pub struct Contents {
+    pub number: CertificateNumber,
+    pub status: CertificateStatus,
+    pub valid_until: NaiveDate,
+    pub has_entries: bool,
+    /// Empty for certificates issued before the entries were kept beside them (their PDF
+    /// says them).
+    pub entries: Vec<RecordEntry>,
 }
 
 /// A certificate's signed PDF.
@@ -297,6 +310,29 @@ impl RequestService {
                 has_entries: c.has_entries,
             })
             .collect())
+    }
+
+    /// What one of the caller's certificates says (the page the holder reads before sharing
+    /// it). `number` is as the caller typed it.
+    pub async fn contents(
+        &self,
+        principal: &Principal,
+        number: &str,
+    ) -> Result<Contents, OwnedError> {
+        let number = CertificateNumber::parse(number).ok_or(OwnedError::NotFound)?;
+        let certificate = self
+            .certificates
+            .get(&number)
+            .await?
+            .filter(|c| c.account_id == principal.account_id)
+            .ok_or(OwnedError::NotFound)?;
+        Ok(Contents {
+            status: certificate.status(self.clock.now()),
+            valid_until: certificate.valid_until,
+            has_entries: certificate.has_entries,
+            entries: certificate.entries,
+            number,
+        })
     }
 
     /// The signed PDF of one of the caller's certificates. `number` is as the caller typed it.

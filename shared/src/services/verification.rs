@@ -5,14 +5,14 @@ use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::constant_time_eq;
 use crate::domain::form::present;
 use crate::domain::{
-    AuditEvent, Certificate, CertificateNumber, Cnp, Cui, DocumentResult, FieldError,
-    VerificationResult,
+    AuditEvent, Certificate, CertificateNumber, CertificateStatus, Cnp, Cui, DocumentResult,
+    FieldError, VerificationResult,
 };
 use crate::pdf::pades::{read_signed, ReadError};
 use crate::ports::{AuditLog, CertificateStore, Clock, Throttle};
 use crate::seal::{check_cms, CmsCheck, SealError};
 use crate::services::trust::ChainSource;
-use crate::statement::TrustedKey;
+use crate::statement::{TrustedKey, Verdict};
 use chrono::{DateTime, NaiveDate, Utc};
 use der::Encode;
 use serde::{Deserialize, Serialize};
@@ -52,6 +52,8 @@ pub struct VerificationAnswer {
     pub valid_until: Option<NaiveDate>,
     pub purpose: Option<&'static str>,
     pub holder_name: Option<String>,
+    /// Whether it lists record entries (as its QR statement and PDF say).
+    pub has_entries: Option<bool>,
     pub document_sha256: Option<String>,
 }
 
@@ -72,6 +74,7 @@ impl VerificationAnswer {
             valid_until: None,
             purpose: None,
             holder_name: None,
+            has_entries: None,
             document_sha256: None,
         }
     }
@@ -84,6 +87,7 @@ impl VerificationAnswer {
             valid_until: Some(c.valid_until),
             purpose: Some(c.purpose.code()),
             holder_name: Some(c.holder_name.clone()),
+            has_entries: Some(c.has_entries),
             document_sha256: Some(c.document_sha256.clone()),
         }
     }
@@ -162,6 +166,13 @@ impl From<SealError> for DocumentVerifyError {
     }
 }
 
+/// A statement checked by the service: the seal's verdict, and whether it was revoked.
+#[derive(Debug)]
+pub struct StatementCheck {
+    pub verdict: Verdict,
+    pub revoked: bool,
+}
+
 pub struct VerificationService {
     pub certificates: Arc<dyn CertificateStore>,
     pub audit: Arc<dyn AuditLog>,
@@ -211,6 +222,32 @@ impl VerificationService {
         Ok(crate::statement::trusted_in(
             self.chain.get().await?.certificates(),
         ))
+    }
+
+    /// A QR code's text checked here rather than in the verifier's browser (the page without
+    /// JavaScript): the seal's verdict on the statement and, for a genuine one, whether our
+    /// records say it was revoked since. Counted like every verification; nothing of the
+    /// record beyond what the statement itself says is given.
+    pub async fn check_statement(
+        &self,
+        text: &str,
+        client: &str,
+    ) -> Result<StatementCheck, VerifyError> {
+        self.throttle(client)
+            .await?
+            .map_err(|retry_after_secs| VerifyError::Throttled { retry_after_secs })?;
+        let now = self.clock.now();
+        let keys = self.statement_keys().await?;
+        let verdict = crate::statement::verify(text, &keys, now);
+        let revoked = match &verdict {
+            Verdict::Valid(s) | Verdict::Expired(s) => self
+                .certificates
+                .get(&s.number)
+                .await?
+                .is_some_and(|c| c.status(now) == CertificateStatus::Revoked),
+            Verdict::Invalid(_) => false,
+        };
+        Ok(StatementCheck { verdict, revoked })
     }
 
     /// `POST /v1/verifications/document`: is this PDF a certificate we issued, unchanged, and

@@ -129,7 +129,12 @@ pub fn new_request(ctx: &mut Ctx, chosen: Option<&str>, errors: &[FieldError]) -
     page(ctx, t.request_title, body)
 }
 
-pub fn status(ctx: &mut Ctx, request: &RequestView) -> String {
+/// How many times the status page reloads itself while the certificate is being made (two
+/// seconds apart, about a minute), before it stops and offers a button (WCAG 2.2.1).
+pub const STATUS_REFRESHES: u32 = 30;
+
+/// The request's status; `refreshed`: how many times the page has reloaded itself so far.
+pub fn status(ctx: &mut Ctx, request: &RequestView, refreshed: u32) -> String {
     let t = ctx.t();
     let lang = ctx.lang;
     let purpose = Purpose::parse(request.purpose)
@@ -140,12 +145,18 @@ pub fn status(ctx: &mut Ctx, request: &RequestView) -> String {
         p { (t.purpose) ": " strong { (purpose) } }
         div role="status" {
             @match request.status {
+                RequestStatus::Pending if refreshed >= STATUS_REFRESHES => div.panel {
+                    p { strong { (t.req_pending) } }
+                    p { (t.req_still_pending) }
+                    p { a.primary href={"/cereri/" (request.request_id.as_str())} { (t.check_again) } }
+                },
                 RequestStatus::Pending => div.panel { p { strong { (t.req_pending) } } p { (t.req_pending_hint) } },
                 RequestStatus::Issued => div.notice {
                     p { strong { (t.req_issued) } }
                     @if let Some(n) = &request.certificate_number {
                         p { (t.number) ": " (n.as_str()) }
                         p { a.primary href={"/certificate/" (n.as_str()) "/pdf"} download { (t.download) } }
+                        p { a href={"/certificate/" (n.as_str()) "/mentiuni"} { (ctx.lang.e().title) } }
                     }
                 },
                 RequestStatus::Rejected => div.warn {
@@ -155,9 +166,23 @@ pub fn status(ctx: &mut Ctx, request: &RequestView) -> String {
             }
         }
     };
-    // While it is being made, the browser itself asks again in a few seconds (no script).
-    let refresh = (request.status == RequestStatus::Pending).then_some(2);
-    page_refreshing(ctx, t.status_title, body, refresh)
+    // While it is being made, the browser itself asks again in a few seconds (no script),
+    // a bounded number of times; the title says the outcome.
+    let refresh =
+        (request.status == RequestStatus::Pending && refreshed < STATUS_REFRESHES).then(|| {
+            let next = format!(
+                "/cereri/{}?reincarcat={}",
+                request.request_id.as_str(),
+                refreshed + 1
+            );
+            (2, next)
+        });
+    let title = match request.status {
+        RequestStatus::Pending => t.status_title,
+        RequestStatus::Issued => t.issued_title,
+        RequestStatus::Rejected => t.rejected_title,
+    };
+    page_refreshing(ctx, title, body, refresh)
 }
 
 pub(crate) fn status_tag(ctx: &Ctx, status: CertificateStatus) -> Markup {
@@ -201,6 +226,10 @@ pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
                                 br;
                                 a href={"/certificate/" (c.certificate_number.as_str()) "/coduri"} {
                                     (ctx.lang.s().link) span.skip { " " (c.certificate_number.as_str()) }
+                                }
+                                br;
+                                a href={"/certificate/" (c.certificate_number.as_str()) "/mentiuni"} {
+                                    (ctx.lang.e().link) span.skip { " " (c.certificate_number.as_str()) }
                                 }
                                 br;
                                 a href={"/certificate/" (c.certificate_number.as_str()) "/verificari"} {
@@ -281,4 +310,53 @@ pub(crate) fn bucharest_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&chrono_tz::Europe::Bucharest)
         .format("%d.%m.%Y %H:%M")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cazier_shared::domain::RequestId;
+
+    fn view(status: RequestStatus) -> RequestView {
+        RequestView {
+            request_id: RequestId::from("r-1".to_owned()),
+            status,
+            purpose: "ANGAJARE",
+            created_at: chrono::Utc::now(),
+            certificate_number: None,
+            rejection_code: None,
+        }
+    }
+
+    fn render(status: RequestStatus, refreshed: u32) -> String {
+        let req = lambda_http::http::Request::builder()
+            .uri("/cereri/r-1")
+            .body(lambda_http::Body::Empty)
+            .unwrap();
+        let mut ctx = Ctx::new(&req, "default-src 'none'".into());
+        status_page(&mut ctx, &view(status), refreshed)
+    }
+
+    use super::status as status_page;
+
+    #[test]
+    fn the_status_page_reloads_itself_a_bounded_number_of_times_then_offers_a_button() {
+        let first = render(RequestStatus::Pending, 0);
+        assert!(
+            first.contains(r#"content="2; url=/cereri/r-1?reincarcat=1""#),
+            "{first}"
+        );
+        let last = render(RequestStatus::Pending, STATUS_REFRESHES - 1);
+        assert!(last.contains(&format!("reincarcat={STATUS_REFRESHES}")));
+        let stopped = render(RequestStatus::Pending, STATUS_REFRESHES);
+        assert!(!stopped.contains("http-equiv=\"refresh\""), "{stopped}");
+        assert!(
+            stopped.contains(r#"href="/cereri/r-1""#),
+            "a button to look again"
+        );
+        // The outcome is in the title, for the tab and for screen readers.
+        let issued = render(RequestStatus::Issued, 3);
+        assert!(!issued.contains("http-equiv=\"refresh\""));
+        assert!(issued.contains("<title>Certificat eliberat"), "{issued}");
+    }
 }

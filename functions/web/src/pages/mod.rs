@@ -2,8 +2,11 @@
 
 pub mod account;
 pub mod console;
+pub mod entries;
 pub mod forms;
 pub mod identity;
+pub mod info;
 pub mod notices;
 pub mod shares;
+pub mod verify;
 pub mod wallet;

@@ -35,6 +35,7 @@ pub fn codes(
         (error_summary(ctx, shown.errors, shown.problem))
         h1 { (s.title) }
         p { strong { (number) } " " (super::account::status_tag(ctx, certificate.status)) }
+        @if certificate.has_entries { (super::entries::before_sharing(ctx, number)) }
         p { (s.intro) }
         @if let Some(created) = shown.created {
             div.notice role="status" {

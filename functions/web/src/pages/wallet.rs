@@ -50,12 +50,15 @@ pub fn qr_svg(text: &str, label: &str) -> Markup {
 }
 
 /// The holder's offer: the QR code, the same-phone link, the transaction code.
-pub fn offer(ctx: &mut Ctx, number: &str, offer: &Offer) -> String {
+/// The offer for the holder's wallet; `has_entries`: the certificate lists entries (said
+/// before it goes into the wallet).
+pub fn offer(ctx: &mut Ctx, number: &str, offer: &Offer, has_entries: bool) -> String {
     let w = ctx.lang.w();
     let t = ctx.t();
     let body = html! {
         h1 { (w.add_title) }
         p { strong { (number) } }
+        @if has_entries { (super::entries::before_sharing(ctx, number)) }
         ol {
             @for step in w.add_steps { li { (step) } }
         }

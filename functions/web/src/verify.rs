@@ -1,0 +1,297 @@
+//! The verification page's handlers: `GET /verificare` and its three forms, each a POST
+//! (nothing personal in a URL). The page answers in the portal's layout, in one language.
+
+use crate::context::{Ctx, FormData};
+use crate::pages::{notices, verify};
+use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::domain::{CertificateNumber, Cnp, CnpError, Cui, FieldError, Purpose};
+use cazier_shared::http::source_ip;
+use cazier_shared::services::verification::{
+    DocumentVerifyError, VerifyDto, VerifyError, MAX_PDF_BYTES,
+};
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::Request;
+use serde_json::json;
+use verify::{Shown, Typed};
+
+/// Which of the page's forms was sent.
+enum Sent {
+    Number(VerifyDto),
+    Document(Vec<u8>),
+    Statement(String),
+}
+
+impl WebFunction {
+    /// `GET /verificare` (`?number=` prefills the number, as the QR code's address does).
+    pub(crate) async fn verify_page(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let number = crate::query_value(req, "number")
+            .filter(|v| v.len() <= 32)
+            .unwrap_or_default();
+        let typed = Typed {
+            number,
+            ..Typed::default()
+        };
+        self.verify_answer(ctx, &typed, Shown::Nothing, &[], StatusCode::OK)
+            .await
+    }
+
+    /// `POST /verificare`: by number and the holder's CNP (or the company's CUI).
+    pub(crate) async fn verify_number(
+        &self,
+        ctx: &mut Ctx,
+        req: &Request,
+        form: &FormData,
+    ) -> Answer {
+        let typed = Typed {
+            number: form.text("certificate_number").trim().to_owned(),
+            identifier: form.text("identifier").trim().to_owned(),
+            ..Typed::default()
+        };
+        match number_form(&typed) {
+            Ok(dto) => self.check(ctx, req, &typed, Sent::Number(dto)).await,
+            Err(errors) => self.form_errors(ctx, &typed, errors).await,
+        }
+    }
+
+    /// `POST /verificare/document`: the PDF, as a multipart form.
+    pub(crate) async fn verify_document(
+        &self,
+        ctx: &mut Ctx,
+        req: &Request,
+        form: &FormData,
+    ) -> Answer {
+        let typed = Typed::default();
+        let problem = match &form.file {
+            None => Some("PDF_REQUIRED"),
+            Some(pdf) if pdf.len() > MAX_PDF_BYTES => Some("PDF_TOO_LARGE"),
+            Some(pdf) if !pdf.starts_with(b"%PDF-") => Some("NOT_A_PDF"),
+            Some(_) => None,
+        };
+        match (problem, &form.file) {
+            (None, Some(pdf)) => {
+                self.check(ctx, req, &typed, Sent::Document(pdf.clone()))
+                    .await
+            }
+            (code, _) => {
+                let errors = vec![FieldError::new(
+                    "document",
+                    code.unwrap_or("PDF_REQUIRED"),
+                    "",
+                )];
+                self.form_errors(ctx, &typed, errors).await
+            }
+        }
+    }
+
+    /// `POST /verificare/declaratie`: the QR code's text checked by the service (the page
+    /// does it in the browser when it can).
+    pub(crate) async fn verify_statement(
+        &self,
+        ctx: &mut Ctx,
+        req: &Request,
+        form: &FormData,
+    ) -> Answer {
+        let typed = Typed {
+            statement: form.text("statement").trim().to_owned(),
+            ..Typed::default()
+        };
+        if typed.statement.is_empty() {
+            let errors = vec![FieldError::new("statement", "STATEMENT_REQUIRED", "")];
+            return self.form_errors(ctx, &typed, errors).await;
+        }
+        let text = typed.statement.clone();
+        self.check(ctx, req, &typed, Sent::Statement(text)).await
+    }
+
+    async fn check(&self, ctx: &mut Ctx, req: &Request, typed: &Typed, sent: Sent) -> Answer {
+        let client = source_ip(req);
+        let outcome = match sent {
+            Sent::Number(dto) => match self.verification.verify(dto, &client).await {
+                Ok(answer) => {
+                    return self
+                        .verify_answer(ctx, typed, Shown::Number(&answer), &[], StatusCode::OK)
+                        .await
+                }
+                Err(e) => e,
+            },
+            Sent::Statement(text) => {
+                match self.verification.check_statement(&text, &client).await {
+                    Ok(check) => {
+                        return self
+                            .verify_answer(
+                                ctx,
+                                typed,
+                                Shown::Statement(&check),
+                                &[],
+                                StatusCode::OK,
+                            )
+                            .await
+                    }
+                    Err(e) => e,
+                }
+            }
+            Sent::Document(pdf) => {
+                let declared = Some("application/pdf");
+                match self
+                    .verification
+                    .verify_document(&pdf, declared, &client)
+                    .await
+                {
+                    Ok(answer) => {
+                        return self
+                            .verify_answer(
+                                ctx,
+                                typed,
+                                Shown::Document(&answer),
+                                &[],
+                                StatusCode::OK,
+                            )
+                            .await
+                    }
+                    Err(DocumentVerifyError::Throttled { retry_after_secs }) => {
+                        VerifyError::Throttled { retry_after_secs }
+                    }
+                    Err(DocumentVerifyError::Unavailable(e)) => return Err(e.into()),
+                    Err(_) => {
+                        let errors = vec![FieldError::new("document", "NOT_A_PDF", "")];
+                        return self.form_errors(ctx, typed, errors).await;
+                    }
+                }
+            }
+        };
+        match outcome {
+            VerifyError::Throttled { retry_after_secs } => {
+                let t = ctx.t();
+                let html = notices::notice(
+                    ctx,
+                    t.throttled_title,
+                    t.throttled,
+                    Some(("/verificare", ctx.lang.v().another)),
+                );
+                let mut response = ctx.page(StatusCode::TOO_MANY_REQUESTS, html);
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                Ok(response)
+            }
+            VerifyError::Invalid(errors) => self.form_errors(ctx, typed, errors).await,
+            VerifyError::Malformed(_) => Err(Refusal::BadForm),
+            VerifyError::Unavailable(e) => Err(e.into()),
+        }
+    }
+
+    async fn form_errors(&self, ctx: &mut Ctx, typed: &Typed, errors: Vec<FieldError>) -> Answer {
+        self.verify_answer(
+            ctx,
+            typed,
+            Shown::Nothing,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await
+    }
+
+    /// The page, with the seal keys and words its script needs.
+    async fn verify_answer(
+        &self,
+        ctx: &mut Ctx,
+        typed: &Typed,
+        shown: Shown<'_>,
+        errors: &[FieldError],
+        status: StatusCode,
+    ) -> Answer {
+        // Without the keys (no chain installed yet, or S3 down) the page still checks by
+        // number and by file; its script then says the seal is unknown.
+        let keys = match self.verification.statement_keys().await {
+            Ok(keys) => keys,
+            Err(e) => {
+                tracing::warn!(error = %e, "verification page without seal keys");
+                Vec::new()
+            }
+        };
+        let data = script_data(ctx, &keys);
+        let trust_url = format!("{}/v1/trust/certificates", self.portal);
+        let html = verify::page(ctx, typed, shown, errors, &data, &trust_url);
+        Ok(ctx.page(status, html))
+    }
+}
+
+/// The number form's fields, parsed, or what is wrong with them.
+fn number_form(typed: &Typed) -> Result<VerifyDto, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let number = typed.number.to_ascii_uppercase();
+    if number.is_empty() {
+        errors.push(FieldError::new("certificate_number", "NUMBER_REQUIRED", ""));
+    } else if CertificateNumber::parse(&number).is_none() {
+        errors.push(FieldError::new(
+            "certificate_number",
+            "INVALID_CERTIFICATE_NUMBER",
+            "",
+        ));
+    }
+    let identifier: String = typed
+        .identifier
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let (mut cnp, mut cui) = (None, None);
+    if identifier.is_empty() {
+        errors.push(FieldError::new("identifier", "IDENTIFIER_REQUIRED", ""));
+    } else if identifier.len() >= 11 {
+        // Longer than any CUI: meant as a CNP.
+        match Cnp::parse(&identifier) {
+            Ok(_) => cnp = Some(identifier),
+            Err(e) => errors.push(FieldError::new("identifier", cnp_code(&e), "")),
+        }
+    } else {
+        match Cui::parse(&identifier) {
+            Ok(_) => cui = Some(identifier),
+            Err(_) => errors.push(FieldError::new("identifier", "INVALID_CUI", "")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(VerifyDto {
+        certificate_number: number,
+        cnp,
+        cui,
+    })
+}
+
+/// The field-error code that says what is wrong with a typed CNP.
+fn cnp_code(e: &CnpError) -> &'static str {
+    match e {
+        CnpError::Format => "CNP_FORMAT",
+        CnpError::BirthDate => "CNP_BIRTH_DATE",
+        CnpError::Checksum => "CNP_CHECK_DIGIT",
+        CnpError::Sex | CnpError::County | CnpError::Serial => "CNP_NOT_VALID",
+    }
+}
+
+/// What the page's script reads: the seal keys (JWK) and its words in the page's language.
+fn script_data(ctx: &Ctx, keys: &[cazier_shared::statement::TrustedKey]) -> String {
+    let (v, t) = (ctx.lang.v(), ctx.t());
+    let purposes: serde_json::Map<String, serde_json::Value> = Purpose::ALL
+        .iter()
+        .map(|p| (p.code().to_owned(), json!(ctx.lang.purpose(*p))))
+        .collect();
+    let data = json!({
+        "keys": keys.iter().map(cazier_shared::statement::TrustedKey::jwk).collect::<Vec<_>>(),
+        "purposes": purposes,
+        "texts": {
+            "valid_clear": v.valid_clear, "valid_entries": v.valid_entries,
+            "expired": v.expired, "revoked": v.revoked, "revoked_advice": v.revoked_advice,
+            "entries_advice": v.entries_advice, "invalid": v.invalid,
+            "number": t.number, "holder": v.holder, "born": v.born, "purpose": v.purpose,
+            "issued": v.issued, "valid_until": v.valid_until, "entries": v.entries,
+            "entries_none": v.entries_none, "entries_some": v.entries_some,
+            "revocation": v.revocation, "revocation_unknown": v.revocation_unknown,
+            "revocation_as_of": v.revocation_as_of, "technical": v.technical,
+            "checked_here": v.checked_here, "seal_key": v.seal_key,
+            "NoStatement": v.no_statement, "UnknownKey": v.unknown_key,
+            "BadSignature": v.bad_signature, "Malformed": v.malformed,
+        },
+    });
+    verify::script_json(&data).into_string()
+}
