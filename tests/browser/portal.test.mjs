@@ -68,19 +68,36 @@ async function validateAtCounter(code, lang) {
   await page.click("button.primary");
   await page.waitForURL("**/ghiseu/cont/*");
   await audit(page, `${lang}-c2-registered`);
-  // A document that is not the registered one is refused, and said so.
+  // The checklist (photo, original and not expired, CNP, names) must be ticked.
+  await page.fill("#series", "RX");
+  await page.fill("#number", "123456");
+  await page.click("button.primary");
+  await page.waitForSelector(".summary");
+  assert.equal(await page.locator("#checked").count(), 1);
+  await audit(page, `${lang}-c2b-checklist`);
+  await page.check("#checked");
+  // A document that is not the registered one is refused, said so with the words to say,
+  // and is no dead end: the CNP read off it records a newer document of the same person.
   await page.fill("#series", "XY");
   await page.fill("#number", "999999");
   await page.click("button.primary");
-  await page.waitForSelector(".summary");
+  await page.waitForSelector(".warn #document_cnp, #document_cnp");
+  assert.equal(await page.locator(".warn").count(), 1);
   await audit(page, `${lang}-c3-mismatch`);
+  // Someone else's card (another CNP): refused.
+  await page.fill("#document_cnp", newCnp());
+  await page.click("button.primary");
+  await page.waitForSelector("#document_cnp-error");
+  await audit(page, `${lang}-c3b-other-person`);
   await page.fill("#series", "RX");
   await page.fill("#number", "123456");
+  await page.fill("#document_cnp", "");
   await page.click("button.primary");
   await page.waitForSelector('a.primary[href="/ghiseu"]');
   await audit(page, `${lang}-c4-validated`);
   await page.goto(`${BASE}/ghiseu`);
   assert.ok((await page.locator("tbody tr").count()) >= 1, "today's validations list it");
+  assert.doesNotMatch(await page.textContent("tbody"), /[0-9a-f]{8}-[0-9a-f]{4}-/, "names, not account ids");
   // The clerk cannot open a citizen's page.
   const refused = await page.goto(`${BASE}/cont`);
   assert.equal(refused.status(), 403);
@@ -210,7 +227,8 @@ for (const lang of ["ro", "en"]) {
     const checker = await context.newPage();
     await checker.route("**/v1/**", (route) => route.abort()); // offline: no API at all
     await checker.goto(`${BASE}${qrText}`);
-    await checker.waitForSelector("#statement-result.VALID[data-revocation=unknown]");
+    // Genuine, but revocation unknown offline: said in amber, not green.
+    await checker.waitForSelector("#statement-result.VALID.unchecked[data-revocation=unknown]");
     const offline = await checker.textContent("#statement-result");
     assert.match(offline, lang === "ro" ? /Nu a putut fi verificată/ : /Could not be checked/, "offline: revocation unknown, and said");
     assert.ok(offline.includes(qrText.split("number=")[1].slice(0, 16)));

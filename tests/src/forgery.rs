@@ -666,6 +666,27 @@ pub async fn forged_timestamp(issued: &Issued) -> Forgery {
             .await;
     let token = forger.token_over(&signature).await.expect("a token");
     let cms = cazier_shared::testing::tsa::with_token(&signed.cms, &token).expect("re-encoded");
+    Forgery {
+        name: "forged-timestamp-2020",
+        genuine: false,
+        bytes: with_seal_cms(pdf, &cms),
+    }
+}
+
+/// The genuine file with its seal's timestamp taken out: no date at all, the signed bytes
+/// untouched (found by the attack on issue 23's build: `cazier-verify` said VALID).
+pub fn timestamp_removed(issued: &Issued) -> Forgery {
+    let signed = cazier_shared::pdf::pades::read_signed(&issued.pdf).expect("a sealed file");
+    let cms = cazier_shared::testing::tsa::without_token(&signed.cms).expect("re-encoded");
+    Forgery {
+        name: "timestamp-removed",
+        genuine: false,
+        bytes: with_seal_cms(&issued.pdf, &cms),
+    }
+}
+
+/// `pdf` with `cms` written into its seal's `/Contents` placeholder (zero-padded).
+fn with_seal_cms(pdf: &[u8], cms: &[u8]) -> Vec<u8> {
     // The signature's /Contents: the gap of the /ByteRange [0 a b c], `<hex…>`.
     let at = memmem::find(pdf, b"/ByteRange [").expect("a /ByteRange") + 12;
     let numbers: Vec<usize> = String::from_utf8_lossy(&pdf[at..at + 60])
@@ -685,11 +706,7 @@ pub async fn forged_timestamp(issued: &Issued) -> Forgery {
         "the forged CMS fits the placeholder"
     );
     hex.resize(end - start, b'0');
-    let mut bytes = pdf.clone();
+    let mut bytes = pdf.to_vec();
     bytes[start..end].copy_from_slice(&hex);
-    Forgery {
-        name: "forged-timestamp-2020",
-        genuine: false,
-        bytes,
-    }
+    bytes
 }

@@ -734,6 +734,10 @@ fn the_verification_page_is_served_locked_down() {
     assert!(html.contains("Verificați un certificat de cazier judiciar"));
     assert!(html.contains("class=\"brand\""));
     assert!(html.contains("value=\"CJ-2026-00000001\""));
+    // Opened from a QR code by a browser without JavaScript: what is missing, said.
+    assert!(html.contains(
+        "Pentru a verifica certificatul CJ-2026-00000001, introduceți mai jos CNP-ul titularului."
+    ));
     // Every check is a POST: nothing typed reaches a URL.
     assert!(!html.contains("method=\"get\""), "{html}");
     for action in [
@@ -803,6 +807,10 @@ fn the_verification_page_answers_each_check_in_plain_words_without_javascript() 
         text.contains("Valabil — fără mențiuni în cazierul judiciar"),
         "{text}"
     );
+    assert!(
+        text.contains("<title>Valabil — fără mențiuni"),
+        "the outcome is the title"
+    );
     assert!(text.contains("Emigrare"), "the purpose's name");
     assert!(!text.contains("EMIGRARE<"), "no purpose code shown");
     let today = chrono::Utc::now()
@@ -857,7 +865,11 @@ fn the_verification_page_answers_each_check_in_plain_words_without_javascript() 
     // The PDF, as a file form: genuine; one byte changed: tampered.
     let genuine = browser.upload(&page, "/verificare/document", "document", &pdf);
     assert_eq!(genuine.status, 200);
-    assert!(html(&genuine).contains("Documentul este cel emis de acest serviciu, nemodificat"));
+    assert!(html(&genuine).contains("documentul este cel emis de acest serviciu, nemodificat"));
+    assert!(
+        html(&genuine).contains("<title>Valabil — documentul"),
+        "the outcome is the title"
+    );
     let mut changed = pdf.clone();
     let at = offset_of(&changed, b"(cazier)") + 6;
     changed[at] = b's';

@@ -512,6 +512,21 @@ fn every_answer_carries_hsts() {
             "{method} {path} ({}): {hsts:?}",
             r.status
         );
+        // Personal data may be in any answer: no proxy or history keeps it, no type sniffing
+        // (found by the attack on issue 23's build: JSON answers had neither).
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{method} {path}"
+        );
+        // (The purposes list is public and the same for all: it chooses its own caching.)
+        if path != "/v1/purposes" {
+            assert_eq!(
+                r.header("cache-control"),
+                Some("no-store"),
+                "{method} {path}"
+            );
+        }
     }
 }
 

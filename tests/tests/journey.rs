@@ -338,7 +338,7 @@ fn entries_are_listed_on_the_certificate() {
     }
     // Before a share code is made: what the other side will see, and the way to read it.
     let codes = html(&browser.get(&format!("/certificate/{number}/coduri")));
-    assert!(codes.contains("Cine îl primește vede că există mențiuni"));
+    assert!(codes.contains("poate descărca certificatul și vede toate mențiunile"));
     assert!(codes.contains(&format!("/certificate/{number}/mentiuni")));
     // Nobody else opens it.
     let other = Citizen::validated(&client);

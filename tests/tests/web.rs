@@ -405,17 +405,22 @@ fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
     assert_eq!(past.status, 422);
     let page = html(&past);
     assert!(page.contains("href=\"#expires_on\"") && page.contains("Alegeți azi"));
+    // Post/redirect/get: the code is shown on the page the creation leads to, once.
     let created = holder.submit(&codes_path, &codes_path, &[("expires_on", "")]);
-    assert_eq!(created.status, 201, "{}", html(&created));
+    assert_eq!(created.status, 303, "{}", html(&created));
+    assert_eq!(location(&created), codes_path);
+    let created = holder.get(&codes_path);
     let page = html(&created);
     let code_at = page.find("class=\"code\"").expect("the new code, large");
-    let code: String = page[code_at..]
+    // Its groups are spans (kept whole on a narrow screen): the text without the tags.
+    let element = &page[code_at..page[code_at..].find("</p>").unwrap() + code_at];
+    let code: String = element
         .split('>')
-        .nth(1)
-        .unwrap_or_default()
-        .chars()
-        .take(15)
-        .collect();
+        .skip(1)
+        .map(|part| part.split('<').next().unwrap_or_default())
+        .collect::<String>()
+        .trim()
+        .to_owned();
     assert_eq!(code.len(), 15, "ABCD-EFGH-JKMNP: {code}");
     assert!(page.contains("Activ") && page.contains("href=\"/cod\""));
     let listed = api.get("/v1/certificates", Some(&owner.token)).json();

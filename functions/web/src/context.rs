@@ -30,6 +30,10 @@ pub const RETURN_COOKIE: &str = "__Host-return";
 pub const SECOND_FACTOR_COOKIE: &str = "__Host-second-factor";
 /// A password-reset link's secret, moved out of the address bar, 30 minutes.
 pub const RESET_COOKIE: &str = "__Host-reset";
+/// A share code just made, for the page the creation redirects to: `<share id>.<code>`, read
+/// once (post/redirect/get: a reload makes no second code and shows none).
+pub const NEW_CODE_COOKIE: &str = "__Host-new-code";
+
 /// A one-time message for the next page (a [`Flash`] code).
 pub const FLASH_COOKIE: &str = "__Host-flash";
 
@@ -138,6 +142,8 @@ pub struct Ctx {
     new_pre_session: Option<String>,
     /// The message the previous answer left for this page, if any (shown once).
     pub flash: Option<Flash>,
+    /// A share code just made (see [`NEW_CODE_COOKIE`]), as sent.
+    pub new_code: Option<String>,
     /// The validation-binding, registration, second-factor and reset cookies, as sent.
     pub flow: Option<String>,
     pub registration: Option<String>,
@@ -186,6 +192,7 @@ impl Ctx {
             pre_session: cookie(req, PRE_SESSION_COOKIE).map(str::to_owned),
             new_pre_session: None,
             flash: cookie(req, FLASH_COOKIE).and_then(Flash::parse),
+            new_code: cookie(req, NEW_CODE_COOKIE).map(str::to_owned),
             flow: cookie(req, FLOW_COOKIE).map(str::to_owned),
             registration: cookie(req, REGISTRATION_COOKIE).map(str::to_owned),
             second_factor: cookie(req, SECOND_FACTOR_COOKIE).map(str::to_owned),

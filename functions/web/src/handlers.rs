@@ -137,6 +137,9 @@ impl WebFunction {
             form.text("number"),
         );
         let names = (form.text("last_name"), form.text("first_name"));
+        // The checklist is ticked, and (once the document differed) the CNP read off it.
+        let checked = form.get("checked") == Some("yes");
+        let mut document_cnp = form.get("document_cnp").map(|v| v.trim().to_owned());
         let dto = CounterValidationDto {
             id_document: IdDocumentDto {
                 series: (kind != "PASSPORT").then(|| series.trim().to_owned()),
@@ -147,9 +150,16 @@ impl WebFunction {
             // emptied is an error, not "keep the old name".
             last_name: Some(names.0.clone()),
             first_name: Some(names.1.clone()),
+            document_cnp: document_cnp.clone().filter(|v| !v.is_empty()),
         };
         let t = ctx.t();
-        let errors = match self.counter.validate(&principal, id, dto).await {
+        let outcome = if checked {
+            self.counter.validate(&principal, id, dto).await
+        } else {
+            let unticked = FieldError::new("checked", "CHECKLIST_NOT_CONFIRMED", "");
+            Err(CounterValidationError::Invalid(vec![unticked]))
+        };
+        let errors = match outcome {
             Ok(view) => {
                 // Whom the clerk validated, as the certificate will name them.
                 let who = format!(
@@ -178,8 +188,15 @@ impl WebFunction {
                 })
                 .collect(),
             Err(CounterValidationError::DocumentMismatch) => {
+                // The way on: the CNP read off the document in hand records it.
+                document_cnp.get_or_insert_with(String::new);
                 vec![FieldError::new("id_document", "DOCUMENT_MISMATCH", "")]
             }
+            Err(CounterValidationError::DocumentOfAnotherPerson) => vec![FieldError::new(
+                "document_cnp",
+                "DOCUMENT_OF_ANOTHER_PERSON",
+                "",
+            )],
             Err(CounterValidationError::AlreadyValidated) => {
                 let html = notices::notice(
                     ctx,
@@ -214,6 +231,8 @@ impl WebFunction {
         let typed = console::Typed {
             document: (&kind, &series, &number),
             names: (&names.0, &names.1),
+            checked,
+            document_cnp: document_cnp.as_deref(),
         };
         let html = console::validate(ctx, &citizen, typed, &errors);
         Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))

@@ -47,7 +47,7 @@ static RO: EntriesTexts = EntriesTexts {
     some: "Certificatul arată {n} mențiuni din cazierul judiciar.",
     one: "Certificatul arată o mențiune din cazierul judiciar.",
     some_unlisted: "Certificatul arată mențiuni din cazierul judiciar; le găsiți în PDF.",
-    who_sees: "Cine primește certificatul (PDF) vede mențiunile. Cine îl verifică după număr, cu un cod de partajare sau din portofel vede doar că există mențiuni, nu ce conțin.",
+    who_sees: "Cine primește certificatul (PDF) sau un cod de partajare (cu care îl poate descărca) vede toate mențiunile. Cine îl verifică după număr și CNP sau din portofel vede doar că există mențiuni, nu ce conțin.",
     entry: "Mențiunea",
     court: "Instanța",
     decision: "Hotărârea",
@@ -63,7 +63,7 @@ static RO: EntriesTexts = EntriesTexts {
     contest: "Mergeți la orice unitate de poliție care eliberează certificate de cazier judiciar, cu actul de identitate și, dacă le aveți, hotărârile în cauză, și cereți îndreptarea. Până atunci, nu partajați certificatul; după îndreptare, cereți unul nou.",
     support_title: "Sprijin",
     support: "Un avocat vă poate ajuta; dacă nu vă permiteți unul, cereți asistență juridică gratuită la baroul din județul dumneavoastră. Serviciul de probațiune vă poate îndruma după executarea unei pedepse.",
-    before_sharing: "Acest certificat arată mențiuni din cazierul judiciar. Cine îl primește vede că există mențiuni.",
+    before_sharing: "Acest certificat arată mențiuni din cazierul judiciar. Cine primește un cod de partajare poate descărca certificatul și vede toate mențiunile.",
     review: "Citiți ce conține, înainte de a-l partaja",
 };
 
@@ -74,7 +74,7 @@ static EN: EntriesTexts = EntriesTexts {
     some: "The certificate lists {n} entries from the criminal record.",
     one: "The certificate lists one entry from the criminal record.",
     some_unlisted: "The certificate lists entries from the criminal record; they are in the PDF.",
-    who_sees: "Whoever receives the certificate (the PDF) sees the entries. Whoever checks it by number, with a share code or from a wallet sees only that there are entries, not what they say.",
+    who_sees: "Whoever receives the certificate (the PDF) or a share code (with which they can download it) sees every entry. Whoever checks it by number and CNP or from a wallet sees only that there are entries, not what they say.",
     entry: "Entry",
     court: "Court",
     decision: "Decision",
@@ -90,6 +90,6 @@ static EN: EntriesTexts = EntriesTexts {
     contest: "Go to any police unit that issues criminal record certificates with your identity document and, if you have them, the decisions concerned, and ask for the correction. Until then, do not share the certificate; once corrected, ask for a new one.",
     support_title: "Support",
     support: "A lawyer can help you; if you cannot afford one, ask your county's bar for free legal aid. The probation service can guide you after a sentence.",
-    before_sharing: "This certificate lists entries from the criminal record. Whoever gets it sees that there are entries.",
+    before_sharing: "This certificate lists entries from the criminal record. Whoever gets a share code can download the certificate and sees every entry.",
     review: "Read what it contains before you share it",
 };

@@ -76,6 +76,18 @@ pub struct IdentityTexts {
     pub lookup_first: &'static str,
     pub document_names: &'static str,
     pub document_names_hint: &'static str,
+    pub checklist: &'static str,
+    pub checklist_items: [&'static str; 4],
+    pub checklist_confirm: &'static str,
+    pub err_checklist: &'static str,
+    pub document_differs_title: &'static str,
+    /// "{registered}" is replaced by the registered document.
+    pub document_differs: &'static str,
+    pub document_differs_say: &'static str,
+    pub document_cnp: &'static str,
+    pub document_cnp_hint: &'static str,
+    pub err_other_person: &'static str,
+    pub who: &'static str,
 }
 
 impl Lang {
@@ -159,6 +171,22 @@ const RO: IdentityTexts = IdentityTexts {
     lookup_first: "Un cont se deschide doar după căutarea după codul de ghișeu pe care cetățeanul îl arată, în aceeași sesiune, cu cel mult 15 minute înainte.",
     document_names: "Numele din actul de identitate",
     document_names_hint: "Corectați scrierea dacă diferă de cea din act (diacritice, toate prenumele): certificatele poartă numele așa.",
+    checklist: "Înainte de validare, verificați",
+    checklist_items: [
+        "fotografia din act este a persoanei din fața dumneavoastră;",
+        "actul este original (nu o copie) și nu este expirat;",
+        "CNP-ul din act este cel de mai sus;",
+        "numele din act sunt scrise ca mai jos.",
+    ],
+    checklist_confirm: "Am verificat toate acestea",
+    err_checklist: "Bifați că ați verificat actul și persoana",
+    document_differs_title: "Actul prezentat nu este cel din cont",
+    document_differs: "În cont este înscris {registered}. Dacă actul din mână este un act mai nou al aceleiași persoane (cartea de identitate reînnoită sau pașaportul), introduceți CNP-ul tipărit pe el și validați din nou: actul va fi înscris în cont. Dacă CNP-ul diferă, nu validați.",
+    document_differs_say: "Spuneți cetățeanului: „În cont ați trecut alt act decât cel pe care mi l-ați dat. Dacă este actul dumneavoastră nou, îl înscriu acum.”",
+    document_cnp: "CNP-ul de pe actul din mână",
+    document_cnp_hint: "13 cifre, citite de pe act.",
+    err_other_person: "CNP-ul de pe act nu este al acestui cont: actul este al altei persoane. Nu validați.",
+    who: "Cetățeanul",
 };
 
 const EN: IdentityTexts = IdentityTexts {
@@ -233,4 +261,20 @@ const EN: IdentityTexts = IdentityTexts {
     lookup_first: "An account opens only after a lookup by the counter code the citizen shows, in the same session, at most 15 minutes before.",
     document_names: "Names on the identity document",
     document_names_hint: "Correct the spelling if it differs from the document (diacritics, every given name): certificates carry the names like this.",
+    checklist: "Before you validate, check that",
+    checklist_items: [
+        "the photo on the document is of the person in front of you;",
+        "the document is an original (not a copy) and has not expired;",
+        "the CNP on the document is the one above;",
+        "the names on the document are spelled as below.",
+    ],
+    checklist_confirm: "I have checked all of these",
+    err_checklist: "Tick that you checked the document and the person",
+    document_differs_title: "The document shown is not the one on the account",
+    document_differs: "The account has {registered}. If the document in your hand is a newer document of the same person (a renewed identity card, or their passport), enter the CNP printed on it and validate again: it will be recorded on the account. If the CNP differs, do not validate.",
+    document_differs_say: "Tell the citizen: \"Your account names another document than the one you gave me. If this is your new document, I will record it now.\"",
+    document_cnp: "The CNP on the document in hand",
+    document_cnp_hint: "13 digits, read off the document.",
+    err_other_person: "The CNP on the document is not this account's: the document is another person's. Do not validate.",
+    who: "Citizen",
 };

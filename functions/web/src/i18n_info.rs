@@ -97,7 +97,7 @@ impl Lang {
 static RO: InfoTexts = InfoTexts {
     start: InfoPage {
         title: "Obțineți online certificatul de cazier judiciar",
-        lead: "Gratuit, în câteva secunde. Certificatul poartă sigiliul electronic al Ministerului Afacerilor Interne și are aceeași valoare ca cel eliberat la ghișeu.",
+        lead: "Gratuit. După ce v-ați dovedit o dată identitatea, certificatul este gata în câteva secunde; poartă sigiliul electronic al Ministerului Afacerilor Interne și are aceeași valoare ca cel eliberat la ghișeu.",
         sections: &[
             list("Cine poate folosi serviciul", &[
                 "Orice persoană cu cod numeric personal (CNP) românesc, pentru propriul certificat.",
@@ -110,7 +110,7 @@ static RO: InfoTexts = InfoTexts {
             ]),
             list("Cum funcționează", &[
                 "Vă creați contul și confirmați adresa de e-mail cu codul primit.",
-                "Vă dovediți identitatea, o singură dată.",
+                "Vă dovediți identitatea, o singură dată: imediat online, sau la un ghișeu. Un cont a cărui identitate nu este dovedită în 30 de zile se șterge.",
                 "Alegeți scopul certificatului; îl descărcați în câteva secunde, ca PDF semnat.",
             ]),
             text("Cât este valabil", &[
@@ -158,9 +158,9 @@ static RO: InfoTexts = InfoTexts {
                 "Ministerul Afacerilor Interne, prin Inspectoratul General al Poliției Române, care ține cazierul judiciar (Legea nr. 290/2004), este operatorul datelor. Responsabilul cu protecția datelor: dpo@mai.gov.ro.",
             ]),
             list("Ce păstrăm", &[
-                "Contul: adresa de e-mail, parola (doar o amprentă care nu poate fi întoarsă în parolă), CNP-ul, numele, prenumele părinților, locul nașterii și actul de identitate, criptate.",
+                "Contul: adresa de e-mail; parola, doar ca amprentă care nu poate fi întoarsă în parolă; CNP-ul, numele, prenumele părinților, locul nașterii și actul de identitate, criptate.",
                 "Cererile și certificatele eliberate, cu mențiunile tipărite pe ele.",
-                "Jurnalul verificărilor certificatelor dumneavoastră: când, pe ce cale și cu ce rezultat (nu cine).",
+                "Jurnalul verificărilor certificatelor dumneavoastră: când, pe ce cale și cu ce rezultat; nu cine verifică, în afara organizației pe care o declară cine folosește un cod de partajare sau portofelul.",
                 "Jurnalul de securitate: autentificări, validări și consultări ale datelor de către funcționari.",
             ]),
             list("De ce și în temeiul cărui act", &[
@@ -217,7 +217,7 @@ static RO: InfoTexts = InfoTexts {
 static EN: InfoTexts = InfoTexts {
     start: InfoPage {
         title: "Get your criminal record certificate online",
-        lead: "Free, in seconds. The certificate carries the electronic seal of the Ministry of Internal Affairs and is worth the same as one from a counter.",
+        lead: "Free. Once you have proved who you are, the certificate is ready in seconds; it carries the electronic seal of the Ministry of Internal Affairs and is worth the same as one from a counter.",
         sections: &[
             list("Who can use this service", &[
                 "Anyone with a Romanian personal numeric code (CNP), for their own certificate.",
@@ -230,7 +230,7 @@ static EN: InfoTexts = InfoTexts {
             ]),
             list("How it works", &[
                 "Create your account and confirm your e-mail address with the code we send.",
-                "Prove who you are, once.",
+                "Prove who you are, once: at once online, or at a counter. An account whose holder has not proved who they are within 30 days is deleted.",
                 "Choose the certificate's purpose; download it in seconds, as a sealed PDF.",
             ]),
             text("How long it is valid", &[
@@ -278,9 +278,9 @@ static EN: InfoTexts = InfoTexts {
                 "The Ministry of Internal Affairs, through the General Inspectorate of the Romanian Police, which keeps the criminal record (Law 290/2004), is the controller. Data protection officer: dpo@mai.gov.ro.",
             ]),
             list("What we keep", &[
-                "Your account: e-mail address, password (only a fingerprint that cannot be turned back into it), CNP, names, parents' first names, place of birth and identity document, encrypted.",
+                "Your account: your e-mail address; your password, only as a fingerprint that cannot be turned back into it; your CNP, names, parents' first names, place of birth and identity document, encrypted.",
                 "Your requests and the certificates issued, with the entries printed on them.",
-                "The log of checks of your certificates: when, how and with what answer (not who).",
+                "The log of checks of your certificates: when, how and with what answer; not who checks, apart from the organisation someone using a share code or a wallet declares.",
                 "The security log: sign-ins, validations and clerks' views of your data.",
             ]),
             list("Why, and under which law", &[

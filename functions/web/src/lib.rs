@@ -817,6 +817,8 @@ impl WebFunction {
                 let typed = console::Typed {
                     document: ("CI", "", ""),
                     names: ("", ""),
+                    checked: false,
+                    document_cnp: None,
                 };
                 let html = console::validate(ctx, &citizen, typed, &[]);
                 Ok(ctx.page(StatusCode::OK, html))

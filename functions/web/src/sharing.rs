@@ -1,13 +1,15 @@
 //! The portal's share-code handlers: the holder makes, lists and revokes codes for one of their
 //! certificates; a third party uses one (the code travels in form bodies, never in a URL).
 
-use crate::context::{Ctx, FormData};
+use crate::context::{Ctx, FormData, NEW_CODE_COOKIE};
 use crate::pages::notices;
 use crate::pages::shares::{self, CodesPage};
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::domain::{CertificateNumber, FieldError, ShareId};
 use cazier_shared::http::{path_param, source_ip};
-use cazier_shared::services::shares::{AccessDto, AccessError, CreateShareDto, ShareError};
+use cazier_shared::services::shares::{
+    AccessDto, AccessError, CreateShareDto, CreatedShare, ShareError,
+};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
 
@@ -39,8 +41,25 @@ impl WebFunction {
             .into_iter()
             .filter(|s| s.certificate_number == certificate.certificate_number)
             .collect();
+        // The code the creation just made, shown once after its redirect (never again: the
+        // code itself is not kept).
+        let kept = ctx.new_code.take();
+        if kept.is_some() {
+            ctx.set_cookie(NEW_CODE_COOKIE, "", 0, false);
+        }
+        let just_made = kept.and_then(|kept| {
+            let (id, code) = kept.split_once('.')?;
+            let share = codes.iter().find(|s| s.share_id.as_str() == id)?;
+            Some(CreatedShare {
+                share_id: share.share_id.clone(),
+                code: code.to_owned(),
+                certificate_number: share.certificate_number.clone(),
+                expires_at: share.expires_at,
+            })
+        });
         let shown = CodesPage {
             origin: &self.portal,
+            created: shown.created.or(just_made.as_ref()),
             ..shown
         };
         let html = shares::codes(ctx, &certificate, &codes, shown);
@@ -63,13 +82,14 @@ impl WebFunction {
         let s = ctx.lang.s();
         let (errors, problem, status) = match self.shares.create(&principal, &number, dto).await {
             Ok(created) => {
-                // Shown this once: a reload of this page makes no new code only if the browser
-                // asks first, so the page says to copy it now.
-                let shown = CodesPage {
-                    created: Some(&created),
-                    ..Default::default()
-                };
-                return self.share_codes(ctx, req, StatusCode::CREATED, shown).await;
+                // Post/redirect/get: the codes page shows it once; a reload makes no new code.
+                let kept = format!("{}.{}", created.share_id.as_str(), created.code);
+                ctx.set_cookie(NEW_CODE_COOKIE, &kept, 300, false);
+                let to = format!(
+                    "/certificate/{}/coduri",
+                    created.certificate_number.as_str()
+                );
+                return Ok(ctx.redirect(&to));
             }
             Err(ShareError::Invalid(errors)) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
             Err(ShareError::CertificateNotValid) => {

@@ -196,7 +196,7 @@ async function showStatement(text) {
   try {
     s = await checkStatement(text);
   } catch (e) {
-    show("INVALID", false, T.invalid, T[e.reason] || T.Malformed, [], null);
+    show("INVALID", false, T.invalid, `${T[e.reason] || T.Malformed} ${T.invalid_advice}`, [], null);
     return;
   }
   const revocation = await revocationOf(s.number, s.index);
@@ -206,6 +206,7 @@ async function showStatement(text) {
   let code = s.result, heading, advice = null, good = false;
   if (revocation?.revoked) { code = "REVOKED"; heading = T.revoked; advice = T.revoked_advice; }
   else if (code === "EXPIRED") heading = T.expired;
+  else if (!revocation) { heading = T.authentic_unchecked; advice = T.unchecked_advice; good = true; }
   else if (s.entries) { heading = T.valid_entries; advice = T.entries_advice; good = true; }
   else { heading = T.valid_clear; good = true; }
   const rows = [[T.number, s.number], [T.holder, s.holder]];
@@ -219,6 +220,9 @@ async function showStatement(text) {
   }
   const box = show(code, good, heading, advice, rows, T.checked_here);
   box.dataset.revocation = !revocation ? "unknown" : revocation.revoked ? "revoked" : "not-revoked";
+  // Genuine, but not known not to be revoked: said in amber, not in green.
+  if (!revocation && code === "VALID") box.classList.add("unchecked");
+  document.title = `${heading} – ${document.title.split(" – ").pop()}`;
 }
 if (location.hash.includes("CZ1:")) showStatement(location.hash);
 document.getElementById("by-statement").addEventListener("submit", (event) => {

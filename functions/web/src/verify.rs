@@ -219,7 +219,13 @@ impl WebFunction {
 /// The number form's fields, parsed, or what is wrong with them.
 fn number_form(typed: &Typed) -> Result<VerifyDto, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let number = typed.number.to_ascii_uppercase();
+    // As read off paper: `cj 2026 4` is `CJ-2026-4`.
+    let number = typed
+        .number
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
+        .to_ascii_uppercase();
     if number.is_empty() {
         errors.push(FieldError::new("certificate_number", "NUMBER_REQUIRED", ""));
     } else if CertificateNumber::parse(&number).is_none() {
@@ -289,6 +295,8 @@ fn script_data(ctx: &Ctx, keys: &[cazier_shared::statement::TrustedKey]) -> Stri
             "revocation": v.revocation, "revocation_unknown": v.revocation_unknown,
             "revocation_as_of": v.revocation_as_of, "technical": v.technical,
             "checked_here": v.checked_here, "seal_key": v.seal_key,
+            "authentic_unchecked": v.authentic_unchecked, "unchecked_advice": v.unchecked_advice,
+            "invalid_advice": v.invalid_advice,
             "NoStatement": v.no_statement, "UnknownKey": v.unknown_key,
             "BadSignature": v.bad_signature, "Malformed": v.malformed,
         },

@@ -4,7 +4,9 @@
 //! refuse; any file we accept pyHanko accepts too; the genuine files are accepted by all.
 //! The table of verdicts is printed (and written to target/forgery/verdicts.txt).
 
-use cazier_e2e::forgery::{corpus, forged_timestamp, issued_in_memory, many_updates};
+use cazier_e2e::forgery::{
+    corpus, forged_timestamp, issued_in_memory, many_updates, timestamp_removed,
+};
 use cazier_shared::domain::DocumentResult;
 use cazier_shared::pdf::pades::read_signed;
 use cazier_shared::statement::{verify_pdf, TrustFile, Verdict};
@@ -58,6 +60,7 @@ async fn every_forgery_is_refused_by_us_and_whatever_pyhanko_refuses_we_refuse()
     let some_certificate = chain[0].to_der().unwrap();
     let mut files = corpus(&issued.pdf, signed_len, &some_certificate);
     files.push(forged_timestamp(&issued).await);
+    files.push(timestamp_removed(&issued));
     assert!(files.len() >= 25, "{} files", files.len());
 
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 //! read the same in every column. The table is printed and written to
 //! target/forgery/same-answers.txt.
 
-use cazier_e2e::forgery::{corpus, forged_timestamp, issued_in_memory};
+use cazier_e2e::forgery::{corpus, forged_timestamp, issued_in_memory, timestamp_removed};
 use cazier_shared::domain::{DocumentResult, PresentationOutcome, Principal, Role};
 use cazier_shared::pdf::pades::read_signed;
 use cazier_shared::ports::BlobStore;
@@ -153,6 +153,8 @@ async fn every_verifier_gives_the_same_answer() {
         .collect();
     let stamp = forged_timestamp(&issued).await;
     pdfs.push((format!("pdf, {}", stamp.name), stamp.bytes, "INVALID"));
+    let removed = timestamp_removed(&issued);
+    pdfs.push((format!("pdf, {}", removed.name), removed.bytes, "INVALID"));
     for (case, bytes, expected) in &pdfs {
         let library = verdict(&verify_pdf(bytes, &trust, now));
         let path = write("case.pdf", bytes);

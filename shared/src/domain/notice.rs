@@ -23,8 +23,8 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// The request ended with a certificate: which request (its purpose and day, the
-    /// certificate's number), and where to download it.
+    /// The request ended with a certificate: which request (its purpose and day; not the
+    /// certificate's number, which with a CNP checks it), and where to download it.
     pub fn issued(to: &Email, portal: &str, request: &CertificateRequest) -> Self {
         let link = format!(
             "{}/cereri/{}",
@@ -33,18 +33,13 @@ impl Notice {
         );
         let (purpose_ro, purpose_en) = (request.purpose.label_ro(), request.purpose.label_en());
         let day = bucharest_date(request.created_at).format("%d.%m.%Y");
-        let number = request
-            .certificate_number
-            .as_ref()
-            .map(|n| format!(" {n}"))
-            .unwrap_or_default();
         Self {
             to: to.clone(),
             subject: "Certificatul de cazier este gata / Your certificate is ready".into(),
             text: format!(
-                "Certificatul de cazier judiciar{number} cerut pe {day}, scopul „{purpose_ro}”, \
-                 este gata. Autentificați-vă pentru a-l descărca:\n{link}\n\n\
-                 The criminal record certificate{number} you asked for on {day}, purpose \
+                "Certificatul de cazier judiciar cerut pe {day}, scopul „{purpose_ro}”, este \
+                 gata. Autentificați-vă pentru a-l descărca:\n{link}\n\n\
+                 The criminal record certificate you asked for on {day}, purpose \
                  \"{purpose_en}\", is ready. Sign in to download it:\n{link}\n\n{NEVER_ASKED}\n"
             ),
         }
@@ -189,7 +184,8 @@ mod tests {
         let n = Notice::issued(&to, "https://cazier.test/", &request);
         assert!(n
             .text
-            .contains("CJ-2026-00000042 cerut pe 06.12.2026, scopul „Obținere viză”"));
+            .contains("cerut pe 06.12.2026, scopul „Obținere viză”"));
+        assert!(!n.text.contains("CJ-2026"), "no number in an inbox");
         assert!(n.text.contains("purpose \"Visa\""), "{}", n.text);
         assert!(n.text.contains("https://cazier.test/cereri/r-7"));
         assert!(n.text.contains("Nu vă cerem niciodată parola"));

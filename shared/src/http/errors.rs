@@ -223,6 +223,10 @@ impl From<CounterValidationError> for ApiError {
                          account."
                     .into(),
             },
+            CounterValidationError::DocumentOfAnotherPerson => ApiError::Unprocessable {
+                code: "DOCUMENT_OF_ANOTHER_PERSON",
+                detail: "The CNP on the document in hand is not this account's.".into(),
+            },
             CounterValidationError::AlreadyValidated => already_validated(),
             CounterValidationError::NotLookedUp => not_looked_up(),
             CounterValidationError::CnpAlreadyValidated => cnp_already_validated(),

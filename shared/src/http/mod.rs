@@ -71,12 +71,22 @@ pub fn html_response(html: String, csp: &str, cache_control: &'static str) -> Re
 /// never talks to it over plain HTTP, so nobody on the path can strip TLS from a sign-in.
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
 
-/// Adds the headers every answer carries, whatever produced it.
+/// Adds the headers every answer carries, whatever produced it: HSTS, `nosniff`, and
+/// `Cache-Control: no-store` unless the answer chose its own caching (answers carry personal
+/// data by default: no proxy or history may keep them).
 pub fn with_transport_security(mut response: Response<Body>) -> Response<Body> {
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
     );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
 

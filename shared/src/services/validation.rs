@@ -10,7 +10,8 @@ use crate::crypto::sha256_hex;
 use crate::domain::form::present;
 use crate::domain::{
     bucharest_date, Account, AccountId, AccountStatus, AuditEvent, AuditEventKind, AuditSubject,
-    CounterCode, FieldError, Form, IdDocument, Name, Principal, Role, Validation, ValidationMethod,
+    Cnp, CounterCode, FieldError, Form, IdDocument, Name, Principal, Role, Validation,
+    ValidationMethod,
 };
 use crate::ports::{
     AccountStore, AccountTicket, AccountTickets, AuditLog, Clock, StoreError, ValidateOutcome,
@@ -38,6 +39,11 @@ pub struct CounterValidationDto {
     pub last_name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub first_name: Option<String>,
+    /// The CNP as the clerk reads it off the document in hand. Given, a document other than
+    /// the registered one (a renewed card, the passport instead of the card) is recorded as
+    /// the account's, provided it is this person's: the CNP must be the account's.
+    #[serde(default, deserialize_with = "present")]
+    pub document_cnp: Option<String>,
 }
 
 /// What the clerk sees after a lookup: the registered data to compare with the document.
@@ -82,6 +88,9 @@ pub enum CounterValidationError {
     NotLookedUp,
     #[error("the document does not match the registered one")]
     DocumentMismatch,
+    /// The document in hand carries another CNP than the account's: another person's.
+    #[error("the document in hand is another person's")]
+    DocumentOfAnotherPerson,
     #[error("validated already")]
     AlreadyValidated,
     /// Another validated account holds this CNP.
@@ -107,6 +116,9 @@ pub struct ValidationService {
 pub struct CounterValidation {
     pub at: DateTime<Utc>,
     pub account_id: AccountId,
+    /// Whom, as the clerk's list shows them: the given name and the family name's initial
+    /// (enough to tell the day's citizens apart, not a view of their record).
+    pub who: Option<String>,
 }
 
 fn lookup_of(account: &Account) -> Option<CounterLookup> {
@@ -259,15 +271,28 @@ impl ValidationService {
             .audit
             .history(&AuditSubject::Operator(principal.account_id.clone()))
             .await?;
-        let mut made: Vec<_> = history
+        let mut made = Vec::new();
+        for e in history
             .into_iter()
             .filter(|e| e.event == AuditEventKind::Validated && bucharest_date(e.at) == today)
-            .map(|e| CounterValidation {
+            .rev()
+        {
+            let account_id = AccountId::from(e.id);
+            let who = self
+                .accounts
+                .get(&account_id)
+                .await?
+                .and_then(|a| a.person)
+                .map(|p| {
+                    let initial: String = p.last_name.as_str().chars().take(1).collect();
+                    format!("{} {initial}.", p.first_name.as_str())
+                });
+            made.push(CounterValidation {
                 at: e.at,
-                account_id: AccountId::from(e.id),
-            })
-            .collect();
-        made.reverse();
+                account_id,
+                who,
+            });
+        }
         Ok(made)
     }
 
@@ -293,6 +318,10 @@ impl ValidationService {
         };
         let last_name = name("last_name", &dto.last_name);
         let first_name = name("first_name", &dto.first_name);
+        let document_cnp = dto
+            .document_cnp
+            .as_deref()
+            .map(|v| form.take("document_cnp", "INVALID_CNP", Cnp::parse(v)));
         form.finish().map_err(CounterValidationError::Invalid)?;
         let typed = typed.ok_or(CounterValidationError::Invalid(Vec::new()))?;
         if *account_id == operator.account_id {
@@ -310,7 +339,18 @@ impl ValidationService {
             .as_mut()
             .ok_or(CounterValidationError::NotFound)?;
         if person.id_document != typed {
-            return Err(CounterValidationError::DocumentMismatch);
+            // Another document than the registered one is recorded only when the clerk read
+            // this person's CNP off it.
+            match document_cnp {
+                None | Some(None) => return Err(CounterValidationError::DocumentMismatch),
+                Some(Some(cnp)) if cnp != person.cnp => {
+                    return Err(CounterValidationError::DocumentOfAnotherPerson)
+                }
+                Some(Some(_)) => {
+                    tracing::info!(account_id = %account_id, "document in hand recorded");
+                    person.id_document = typed;
+                }
+            }
         }
         // The clerk reads the names off the document: that spelling is the one sealed.
         if let Some(Some(last)) = last_name {

@@ -20,6 +20,10 @@ use std::sync::Arc;
 
 /// Verifications allowed per client address per minute.
 pub const VERIFICATIONS_PER_MINUTE: u32 = 30;
+/// Checks by number allowed per certificate per day, whoever asks: a certificate is checked a
+/// few times; guessing its holder's CNP (the QR code gives the birth date, leaving about 10^5
+/// candidates) from many addresses would take years.
+pub const CHECKS_PER_CERTIFICATE_PER_DAY: u32 = 200;
 /// The largest PDF accepted for verification (certificates are about 23 KB).
 pub const MAX_PDF_BYTES: usize = 5 * 1024 * 1024;
 
@@ -403,6 +407,17 @@ impl VerificationService {
         let Some(number) = CertificateNumber::parse(&dto.certificate_number) else {
             return Ok(VerificationAnswer::not_found());
         };
+        // Counted before the comparison, for the certificate whoever asks.
+        let key = format!("verify-number:{}", number.as_str());
+        super::throttled(
+            &*self.throttle,
+            &key,
+            CHECKS_PER_CERTIFICATE_PER_DAY,
+            86_400,
+            now,
+        )
+        .await?
+        .map_err(|retry_after_secs| VerifyError::Throttled { retry_after_secs })?;
         let certificate = self.certificates.get(&number).await?;
         let result = match certificate {
             Some(c)

@@ -247,6 +247,11 @@ pub enum Refusal {
          after sealing"
     )]
     UntrustedTimestamp,
+    #[error(
+        "the seal carries no timestamp, which every seal of this service has: it was taken out \
+         after sealing"
+    )]
+    MissingTimestamp,
 }
 
 /// Verifies `text` (a whole verification URL, or the `CZ1:` text alone) against `trusted`.

@@ -39,10 +39,13 @@ pub fn verify_pdf(pdf: &[u8], trust: &TrustFile, now: DateTime<Utc>) -> Verdict 
     }
     // The token lies outside the signed bytes: one not from a trusted authority was put there
     // by someone else (a forger's date printed as fact before).
-    if trust.names_timestamping_authority()
-        && seal_time(&signed.cms, &trust.certificates) == SealTime::Untrusted
-    {
-        return Verdict::Invalid(Refusal::UntrustedTimestamp);
+    // Every seal the service makes is timestamped: one without a token had it taken out.
+    if trust.names_timestamping_authority() {
+        match seal_time(&signed.cms, &trust.certificates) {
+            SealTime::Trusted { .. } => {}
+            SealTime::Untrusted => return Verdict::Invalid(Refusal::UntrustedTimestamp),
+            SealTime::Absent => return Verdict::Invalid(Refusal::MissingTimestamp),
+        }
     }
     let Some(statement) = statement_text(sealed) else {
         return Verdict::Invalid(Refusal::NoStatement);

@@ -217,6 +217,16 @@ impl TimestampAuthority for MemoryTsa {
 /// `cms` (a seal's CMS, DER) with its timestamp token replaced by `token`: what a forger can
 /// do without the seal key, since unsigned attributes lie outside the signature.
 pub fn with_token(cms: &[u8], token: &[u8]) -> Result<Vec<u8>, der::Error> {
+    with_unsigned(cms, Some(token))
+}
+
+/// `cms` with its timestamp token taken out (no unsigned attributes left): the other thing a
+/// forger can do without the seal key.
+pub fn without_token(cms: &[u8]) -> Result<Vec<u8>, der::Error> {
+    with_unsigned(cms, None)
+}
+
+fn with_unsigned(cms: &[u8], token: Option<&[u8]>) -> Result<Vec<u8>, der::Error> {
     let mut reader = der::SliceReader::new(cms)?;
     let content = <ContentInfo as der::Decode>::decode(&mut reader)?;
     let mut signed = content.content.decode_as::<SignedData>()?;
@@ -224,12 +234,17 @@ pub fn with_token(cms: &[u8], token: &[u8]) -> Result<Vec<u8>, der::Error> {
     let signer = signers
         .first_mut()
         .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
-    let mut attributes = SetOfVec::new();
-    attributes.insert(x509_cert::attr::Attribute {
-        oid: crate::timestamp::ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
-        values: SetOfVec::try_from(vec![Any::from_der(token)?])?,
-    })?;
-    signer.unsigned_attrs = Some(attributes);
+    signer.unsigned_attrs = match token {
+        Some(token) => {
+            let mut attributes = SetOfVec::new();
+            attributes.insert(x509_cert::attr::Attribute {
+                oid: crate::timestamp::ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+                values: SetOfVec::try_from(vec![Any::from_der(token)?])?,
+            })?;
+            Some(attributes)
+        }
+        None => None,
+    };
     signed.signer_infos = SignerInfos(SetOfVec::try_from(signers)?);
     ContentInfo {
         content_type: content.content_type,

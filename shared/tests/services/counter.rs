@@ -331,3 +331,46 @@ async fn a_clerk_cannot_validate_themself_nor_an_unknown_account_nor_once_disabl
         Err(LookupError::NoOperator)
     ));
 }
+
+/// A renewed identity card: the clerk records the document in hand, but only with the CNP
+/// read off it, and only when that CNP is the account's.
+#[tokio::test]
+async fn a_new_document_is_recorded_only_with_the_holders_cnp_read_off_it() {
+    let memory = memory().await;
+    let clerk = principal_of(&operator(&memory).await);
+    let citizen = pending_citizen(&memory).await;
+    let service = memory.validation_service().unwrap();
+    let id = &citizen.account_id;
+    service.lookup(&clerk, code_of(&citizen)).await.unwrap();
+    let renewed = |cnp: &str| -> CounterValidationDto {
+        serde_json::from_value(json!({
+            "id_document": {"type": "CI", "series": "XT", "number": "654321"},
+            "document_cnp": cnp,
+        }))
+        .unwrap()
+    };
+    // Someone else's card: refused, nothing changes.
+    let stranger = new_cnp();
+    assert!(matches!(
+        service.validate(&clerk, id, renewed(&stranger)).await,
+        Err(CounterValidationError::DocumentOfAnotherPerson)
+    ));
+    // A CNP mistyped: a field error, nothing changes.
+    assert!(matches!(
+        service.validate(&clerk, id, renewed("123")).await,
+        Err(CounterValidationError::Invalid(e)) if e[0].field == "document_cnp"
+    ));
+    let stored = memory.accounts.get(id).await.unwrap().unwrap();
+    assert_eq!(stored.status, AccountStatus::PendingValidation);
+    assert_eq!(
+        stored.person.as_ref().unwrap().id_document,
+        citizen.person.as_ref().unwrap().id_document
+    );
+    // The holder's own new card: validated, and it is now the account's document.
+    let own = citizen.person.as_ref().unwrap().cnp.as_string();
+    let view = service.validate(&clerk, id, renewed(&own)).await.unwrap();
+    assert_eq!(view.status, AccountStatus::Validated);
+    let stored = memory.accounts.get(id).await.unwrap().unwrap();
+    let document = serde_json::to_value(&stored.person.unwrap().id_document).unwrap();
+    assert_eq!(document["number"], "654321");
+}

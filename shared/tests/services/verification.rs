@@ -7,7 +7,7 @@ use cazier_shared::ports::{AuditLog, Clock};
 use cazier_shared::services::revocation::revoke;
 use cazier_shared::services::verification::{
     DocumentVerifyError, SignatureCheck, VerificationAnswer, VerifyDto, VerifyError,
-    VERIFICATIONS_PER_MINUTE,
+    CHECKS_PER_CERTIFICATE_PER_DAY, VERIFICATIONS_PER_MINUTE,
 };
 use cazier_shared::wiring::ServiceGraphs;
 
@@ -250,6 +250,37 @@ async fn each_client_gets_thirty_verifications_a_minute() {
         service.verify(both, "other").await,
         Err(VerifyError::Malformed(_))
     ));
+}
+
+/// Found by the attack on issue 23's build: from many addresses, a holder's CNP could be
+/// guessed for a known number (the QR code gives the birth date). Each certificate takes a
+/// bounded number of checks by number a day, whoever asks; other certificates are untouched.
+#[tokio::test]
+async fn a_certificate_takes_a_bounded_number_of_checks_by_number_a_day() {
+    let memory = memory().await;
+    let (certificate, cnp, _) = issued(&memory).await;
+    let service = memory.verification_service().unwrap();
+    let number = certificate.number.as_str();
+    for i in 0..CHECKS_PER_CERTIFICATE_PER_DAY {
+        // Each guess from its own address: the per-address limit never applies.
+        let answer = service
+            .verify(
+                by(number, &new_cnp()),
+                &format!("10.0.{}.{}", i / 200, i % 200),
+            )
+            .await;
+        assert_eq!(answer.unwrap().result, VerificationResult::NotFound);
+    }
+    match service.verify(by(number, &cnp), "10.9.9.9").await {
+        Err(VerifyError::Throttled { retry_after_secs }) => {
+            assert!((1..=86_400).contains(&retry_after_secs))
+        }
+        other => panic!("expected the certificate's daily limit, got {other:?}"),
+    }
+    let other = service
+        .verify(by("CJ-2026-00009999", &cnp), "10.9.9.9")
+        .await;
+    assert!(other.is_ok(), "another number is not limited");
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

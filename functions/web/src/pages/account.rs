@@ -129,9 +129,12 @@ pub fn new_request(ctx: &mut Ctx, chosen: Option<&str>, errors: &[FieldError]) -
     page(ctx, t.request_title, body)
 }
 
-/// How many times the status page reloads itself while the certificate is being made (two
-/// seconds apart, about a minute), before it stops and offers a button (WCAG 2.2.1).
-pub const STATUS_REFRESHES: u32 = 30;
+/// How many times the status page reloads itself while the certificate is being made (five
+/// seconds apart, a minute), before it stops and offers a button; a link stops it at once
+/// (WCAG 2.2.1).
+pub const STATUS_REFRESHES: u32 = 12;
+/// Seconds between two reloads.
+const STATUS_REFRESH_SECS: u32 = 5;
 
 /// The request's status; `refreshed`: how many times the page has reloaded itself so far.
 pub fn status(ctx: &mut Ctx, request: &RequestView, refreshed: u32) -> String {
@@ -150,7 +153,11 @@ pub fn status(ctx: &mut Ctx, request: &RequestView, refreshed: u32) -> String {
                     p { (t.req_still_pending) }
                     p { a.primary href={"/cereri/" (request.request_id.as_str())} { (t.check_again) } }
                 },
-                RequestStatus::Pending => div.panel { p { strong { (t.req_pending) } } p { (t.req_pending_hint) } },
+                RequestStatus::Pending => div.panel {
+                    p { strong { (t.req_pending) } }
+                    p { (t.req_pending_hint) }
+                    p { a href={"/cereri/" (request.request_id.as_str()) "?reincarcat=" (STATUS_REFRESHES)} { (t.stop_refreshing) } }
+                },
                 RequestStatus::Issued => div.notice {
                     p { strong { (t.req_issued) } }
                     @if let Some(n) = &request.certificate_number {
@@ -175,7 +182,7 @@ pub fn status(ctx: &mut Ctx, request: &RequestView, refreshed: u32) -> String {
                 request.request_id.as_str(),
                 refreshed + 1
             );
-            (2, next)
+            (STATUS_REFRESH_SECS, next)
         });
     let title = match request.status {
         RequestStatus::Pending => t.status_title,
@@ -343,7 +350,7 @@ mod tests {
     fn the_status_page_reloads_itself_a_bounded_number_of_times_then_offers_a_button() {
         let first = render(RequestStatus::Pending, 0);
         assert!(
-            first.contains(r#"content="2; url=/cereri/r-1?reincarcat=1""#),
+            first.contains(r#"content="5; url=/cereri/r-1?reincarcat=1""#),
             "{first}"
         );
         let last = render(RequestStatus::Pending, STATUS_REFRESHES - 1);

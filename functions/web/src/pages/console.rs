@@ -28,12 +28,12 @@ pub fn lookup(
             p { (t.none_today) }
         } @else {
             table {
-                thead { tr { th scope="col" { (t.time) } th scope="col" { (t.account_id) } } }
+                thead { tr { th scope="col" { (t.time) } th scope="col" { (ctx.lang.i().who) } } }
                 tbody {
                     @for v in today {
                         tr {
                             td data-label=(t.time) { (v.at.with_timezone(&Bucharest).format("%H:%M")) }
-                            td data-label=(t.account_id) { (v.account_id.as_str()) }
+                            td data-label=(ctx.lang.i().who) { (v.who.as_deref().unwrap_or("—")) }
                         }
                     }
                 }
@@ -60,10 +60,14 @@ fn document_text(d: &IdDocument) -> String {
         .unwrap_or_default()
 }
 
-/// What the clerk typed: the document in hand, and the names as read off it.
+/// What the clerk typed: the document in hand, the names as read off it, the checklist
+/// ticked, and (after a mismatch) the CNP read off the document.
 pub struct Typed<'a> {
     pub document: (&'a str, &'a str, &'a str),
     pub names: (&'a str, &'a str),
+    pub checked: bool,
+    /// `Some` once the document in hand was found to differ from the registered one.
+    pub document_cnp: Option<&'a str>,
 }
 
 /// The registered details beside the form for the document in hand.
@@ -106,14 +110,37 @@ pub fn validate(
         }
         @if citizen.status != AccountStatus::Validated {
         h2 { (t.in_hand) }
+        @if typed.document_cnp.is_some() {
+            // Not a dead end: a newer document of the same person is recorded.
+            div.warn role="status" {
+                h3 { (i.document_differs_title) }
+                p { (i.document_differs.replace("{registered}", &document_text(&citizen.id_document))) }
+                p { (i.document_differs_say) }
+            }
+        }
         form method="post" action=(action) novalidate {
             (csrf_field(ctx))
             (document_fields(ctx, typed.document, Some(t.in_hand_hint), document_error))
+            @if let Some(cnp) = typed.document_cnp {
+                (Input { hint: Some(i.document_cnp_hint), inputmode: Some("numeric"), class: "medium", ..Input::new("document_cnp", i.document_cnp, cnp) }.render(ctx, errors))
+            }
             fieldset {
                 legend { (i.document_names) }
                 span.hint { (i.document_names_hint) }
                 (Input { autocomplete: "off", ..Input::new("last_name", t.last_name, last) }.render(ctx, errors))
                 (Input { autocomplete: "off", ..Input::new("first_name", t.first_name, first) }.render(ctx, errors))
+            }
+            @let checklist_error = errors.iter().any(|e| e.field == "checked");
+            div.field.has-error[checklist_error] #checked-field {
+                fieldset aria-describedby=[checklist_error.then_some("checked-error")] {
+                    legend { (i.checklist) }
+                    ul { @for item in i.checklist_items { li { (item) } } }
+                    @if checklist_error { span.field-error #checked-error { (i.err_checklist) } }
+                    div.choice {
+                        input #checked type="checkbox" name="checked" value="yes" checked[typed.checked];
+                        label for="checked" { (i.checklist_confirm) }
+                    }
+                }
             }
             button.primary type="submit" { (t.validate_submit) }
         }

@@ -48,7 +48,7 @@ pub fn contents(ctx: &mut Ctx, c: &Contents) -> String {
 pub fn before_sharing(ctx: &Ctx, number: &str) -> Markup {
     let e = ctx.lang.e();
     html! {
-        div.warn {
+        div.panel {
             p { (e.before_sharing) }
             p { a href={"/certificate/" (number) "/mentiuni"} { (e.review) } }
         }

@@ -40,7 +40,13 @@ pub fn codes(
         @if let Some(created) = shown.created {
             div.notice role="status" {
                 h2 { (s.created_title) }
-                p.code aria-label=(super::account::spelled(&created.code)) { (created.code) }
+                // Broken only between its groups on a narrow screen.
+                p.code aria-label=(super::account::spelled(&created.code)) {
+                    @for (i, group) in created.code.split('-').enumerate() {
+                        @if i > 0 { "-" }
+                        span { (group) }
+                    }
+                }
                 p { (s.works_until) ": " (last_bucharest_day(created.expires_at).format("%d.%m.%Y")) }
                 p { (s.created_copy) }
                 p { (s.created_where) " " a href="/cod" { (shown.origin) "/cod" } "." }

@@ -53,8 +53,9 @@ pub fn page(
     let number_errors = field_errors(&["certificate_number", "identifier"]);
     let document_errors = field_errors(&["document"]);
     let statement_errors = field_errors(&["statement"]);
-    let result = match shown {
-        Shown::Nothing => html! {},
+    let nothing_shown = matches!(shown, Shown::Nothing);
+    let (result, heading) = match shown {
+        Shown::Nothing => (html! {}, None),
         Shown::Number(a) => number_result(ctx, a),
         Shown::Document(a) => document_result(ctx, a),
         Shown::Statement(c) => statement_result(ctx, c),
@@ -64,10 +65,18 @@ pub fn page(
         h1 { (v.title) }
         p.lead { (v.lead) }
         p { strong { (v.free) } }
+        p { (v.share_code) " " a href="/cod" { (v.share_code_link) } }
         (result)
         // Filled by the script when the address carries a QR code's statement.
         div #statement-slot {}
-        noscript { p.hint { (v.no_script) } }
+        @if nothing_shown {
+            noscript {
+                div.panel {
+                    @if typed.number.is_empty() { p { (v.no_script) } }
+                    @else { p { (v.no_script_number.replace("{number}", &typed.number)) } }
+                }
+            }
+        }
         h2 #by-number-title { (v.by_number) }
         form #by-number method="post" action="/verificare" novalidate aria-labelledby="by-number-title" {
             (csrf_field(ctx))
@@ -88,9 +97,11 @@ pub fn page(
             button.primary type="submit" { (v.check_statement) }
         }
         h2 { (v.offline_title) }
-        p { (v.offline_text) " " code.wrap { (trust_url) } }
+        p { (v.offline_text) " " a href=(trust_url) { (v.trust_link) } "." }
     };
-    page_with_script(ctx, v.title, body, SCRIPT, script_data)
+    // The outcome is the title, for the tab and for screen readers.
+    let title = heading.unwrap_or(v.title);
+    page_with_script(ctx, title, body, SCRIPT, script_data)
 }
 
 /// A result box: its heading (the answer in words), what to do, the facts, and the
@@ -138,7 +149,7 @@ fn purpose_name(ctx: &Ctx, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-fn number_result(ctx: &Ctx, a: &VerificationAnswer) -> Markup {
+fn number_result(ctx: &Ctx, a: &VerificationAnswer) -> (Markup, Option<&'static str>) {
     let v = ctx.lang.v();
     let entries = a.has_entries.unwrap_or(false);
     let (heading, advice, good) = match a.result {
@@ -175,7 +186,7 @@ fn number_result(ctx: &Ctx, a: &VerificationAnswer) -> Markup {
         .document_sha256
         .as_ref()
         .map(|hash| facts(&[(v.document_hash, hash.clone())]));
-    ResultBox {
+    let shown = ResultBox {
         id: "number-result",
         code: a.result.as_str(),
         good,
@@ -184,13 +195,14 @@ fn number_result(ctx: &Ctx, a: &VerificationAnswer) -> Markup {
         facts: found.then(|| facts(&rows)),
         technical,
     }
-    .render(v)
+    .render(v);
+    (shown, Some(heading))
 }
 
-fn document_result(ctx: &Ctx, a: &DocumentAnswer) -> Markup {
+fn document_result(ctx: &Ctx, a: &DocumentAnswer) -> (Markup, Option<&'static str>) {
     let v = ctx.lang.v();
     let (heading, advice, good) = match a.result {
-        DocumentResult::Valid => (v.doc_genuine, None, true),
+        DocumentResult::Valid => (v.doc_genuine, Some(v.doc_compare), true),
         DocumentResult::Expired => (v.expired, None, false),
         DocumentResult::Revoked => (v.revoked, Some(v.revoked_advice), false),
         DocumentResult::Tampered => (v.tampered, Some(v.tampered_advice), false),
@@ -207,7 +219,7 @@ fn document_result(ctx: &Ctx, a: &DocumentAnswer) -> Markup {
         SignatureCheck::Valid => v.signature_valid,
         SignatureCheck::Invalid => v.signature_invalid,
     };
-    ResultBox {
+    let shown = ResultBox {
         id: "document-result",
         code: a.result.as_str(),
         good,
@@ -216,10 +228,11 @@ fn document_result(ctx: &Ctx, a: &DocumentAnswer) -> Markup {
         facts: (!rows.is_empty()).then(|| facts(&rows)),
         technical: Some(facts(&[(v.signature, signature.to_owned())])),
     }
-    .render(v)
+    .render(v);
+    (shown, Some(heading))
 }
 
-fn statement_result(ctx: &Ctx, c: &StatementCheck) -> Markup {
+fn statement_result(ctx: &Ctx, c: &StatementCheck) -> (Markup, Option<&'static str>) {
     let v = ctx.lang.v();
     let (statement, expired) = match &c.verdict {
         Verdict::Valid(s) => (s, false),
@@ -231,16 +244,17 @@ fn statement_result(ctx: &Ctx, c: &StatementCheck) -> Markup {
                 Refusal::BadSignature => v.bad_signature,
                 _ => v.malformed,
             };
-            return ResultBox {
+            let shown = ResultBox {
                 id: "statement-result",
                 code: "INVALID",
                 good: false,
                 heading: v.invalid,
                 advice: Some(why),
-                facts: None,
+                facts: Some(html! { p { (v.invalid_advice) } }),
                 technical: None,
             }
             .render(v);
+            return (shown, Some(v.invalid));
         }
     };
     let (code, heading, advice, good) = if c.revoked {
@@ -271,7 +285,7 @@ fn statement_result(ctx: &Ctx, c: &StatementCheck) -> Markup {
     if !c.revoked {
         rows.push((v.revocation, v.revocation_records.to_owned()));
     }
-    ResultBox {
+    let shown = ResultBox {
         id: "statement-result",
         code,
         good,
@@ -280,7 +294,8 @@ fn statement_result(ctx: &Ctx, c: &StatementCheck) -> Markup {
         facts: Some(facts(&rows)),
         technical: Some(html! { p { (v.checked_by_server) } }),
     }
-    .render(v)
+    .render(v);
+    (shown, Some(heading))
 }
 
 /// Keeps a string safe inside a `<script type="application/json">` block.
