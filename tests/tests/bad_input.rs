@@ -419,10 +419,10 @@ fn every_route_rejects_bad_input_and_stores_nothing() {
         .get("/v1/nothing-here", None)
         .problem(404, "NOT_FOUND");
     // A method no route has goes to the API's $default route, as API Gateway sends it: under
-    // /v1 a problem, never a page.
-    client
-        .call("PUT", "/v1/accounts", None, Some(json!({})))
-        .problem(404, "NOT_FOUND");
+    // /v1 a problem (405, with Allow), never a page.
+    let put = client.call("PUT", "/v1/accounts", None, Some(json!({})));
+    assert_eq!(put.header("allow"), Some("POST"));
+    put.problem(405, "METHOD_NOT_ALLOWED");
     // Browsers get pages: 404 for an unknown address, 405 (with Allow) for a page's path
     // asked the wrong way, in the visitor's language.
     let unknown = client.raw(

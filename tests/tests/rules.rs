@@ -328,6 +328,48 @@ fn a_legal_representative_obtains_the_company_certificate() {
         "the certificate is about the company"
     );
 
+    // Through the portal: the representative asks for the company on the request page; a
+    // stranger is told beside the CUI field, and nothing is asked.
+    use cazier_e2e::portal::{html, location, Browser};
+    let mut stranger_browser = Browser::signed_in("ro", &stranger.email);
+    let refused = stranger_browser.submit(
+        "/cereri/noua",
+        "/cereri/noua",
+        &[
+            ("purpose", "ANGAJARE"),
+            ("subject", "LEGAL_PERSON"),
+            ("subject.cui", &cui),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    let page = html(&refused);
+    assert!(page.contains("href=\"#subject_cui\"") && page.contains("reprezentant legal"));
+    let mut browser = Browser::signed_in("ro", &representative.email);
+    let form = html(&browser.get("/cereri/noua"));
+    assert!(
+        form.contains("Ce va apărea pe certificat")
+            && form.contains("Ion (declarat de dumneavoastră)")
+    );
+    let asked = browser.submit(
+        "/cereri/noua",
+        "/cereri/noua",
+        &[
+            ("purpose", "ANGAJARE"),
+            ("subject", "LEGAL_PERSON"),
+            ("subject.cui", &cui),
+        ],
+    );
+    assert_eq!(asked.status, 303, "{}", html(&asked));
+    let request_id = location(&asked).trim_start_matches("/cereri/").to_owned();
+    let by_portal = wait_final(&client, &representative.token, &request_id);
+    assert_eq!(by_portal["status"], "ISSUED", "{by_portal}");
+    let portal_number = by_portal["certificate_number"].as_str().unwrap().to_owned();
+    let text = pdf_text(&download_pdf(&client, &representative, &portal_number));
+    assert!(
+        text.contains("Transilvania Construcții SRL"),
+        "the company's certificate"
+    );
+
     // Verified by the company's CUI; the representative's CNP does not find it.
     let by_cui = client
         .post(

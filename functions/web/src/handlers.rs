@@ -3,14 +3,15 @@
 
 use crate::context::{Ctx, FormData};
 use crate::identity::remember_registration;
-use crate::pages::{account, console, forms, notices};
+use crate::pages::{console, forms, notices, request};
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::domain::{AccountId, FieldError, SessionChannel};
 use cazier_shared::http::source_ip;
 use cazier_shared::services::accounts::{
-    IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, DEVICE_TTL, SESSION_TTL,
+    IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, SessionError, DEVICE_TTL,
+    SESSION_TTL,
 };
-use cazier_shared::services::requests::{SubmitDto, SubmitError};
+use cazier_shared::services::requests::{SubjectDto, SubmitDto, SubmitError};
 use cazier_shared::services::validation::{
     CounterValidationDto, CounterValidationError, LookupDto, LookupError,
 };
@@ -238,19 +239,55 @@ impl WebFunction {
         Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
     }
 
+    /// The request page, with what the certificate will print of the citizen.
+    pub(crate) async fn request_form(
+        &self,
+        ctx: &mut Ctx,
+        chosen: &request::Chosen,
+        errors: &[FieldError],
+    ) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let printed = match self.accounts.printed_details(&principal).await {
+            Ok(printed) => printed,
+            Err(SessionError::Unavailable(e)) => return Err(e.into()),
+            Err(_) => return Err(Refusal::SignInFirst),
+        };
+        let html = request::new_request(ctx, chosen, errors, printed.as_ref());
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        Ok(ctx.page(status, html))
+    }
+
     pub(crate) async fn submit(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
         let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-        let purpose = form.text("purpose");
+        let chosen = request::Chosen {
+            purpose: form.text("purpose"),
+            subject: form.text("subject"),
+            cui: form.text("subject.cui").trim().to_owned(),
+        };
+        // For a company: its CUI (an empty one is said as missing).
+        let subject = (chosen.subject == "LEGAL_PERSON").then(|| SubjectDto {
+            kind: chosen.subject.clone(),
+            cui: (!chosen.cui.is_empty()).then(|| chosen.cui.clone()),
+        });
         let dto = SubmitDto {
-            purpose: purpose.clone(),
-            subject: None,
+            purpose: chosen.purpose.clone(),
+            subject,
         };
         let t = ctx.t();
         match self.requests.submit(&principal, dto, None).await {
             Ok(submitted) => Ok(ctx.redirect(&format!("/cereri/{}", submitted.request_id))),
-            Err(SubmitError::Invalid(errors)) => {
-                let html = account::new_request(ctx, Some(&purpose), &errors);
-                Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
+            Err(SubmitError::Invalid(errors)) => self.request_form(ctx, &chosen, &errors).await,
+            Err(SubmitError::NotLegalRepresentative) => {
+                let errors = [FieldError::new(
+                    "subject.cui",
+                    "NOT_LEGAL_REPRESENTATIVE",
+                    "",
+                )];
+                self.request_form(ctx, &chosen, &errors).await
             }
             Err(SubmitError::DailyLimit { earlier }) => {
                 let href = format!("/cereri/{earlier}");
@@ -272,9 +309,7 @@ impl WebFunction {
                 Ok(ctx.page(StatusCode::FORBIDDEN, html))
             }
             Err(SubmitError::NoAccount) => Err(Refusal::SignInFirst),
-            Err(SubmitError::NotLegalRepresentative | SubmitError::BadIdempotencyKey) => {
-                Err(Refusal::BadForm)
-            }
+            Err(SubmitError::BadIdempotencyKey) => Err(Refusal::BadForm),
             Err(SubmitError::Unavailable(e)) => Err(e.into()),
         }
     }

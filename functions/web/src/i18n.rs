@@ -95,6 +95,8 @@ impl Lang {
             "SHARE_NOT_FOUND" => self.s().wrong_code,
             "INVALID_CODE" => self.i().err_code,
             "WRONG_PASSWORD" => self.i().err_wrong_password,
+            "MISSING_CUI" => self.r().err_missing_cui,
+            "NOT_LEGAL_REPRESENTATIVE" => self.r().err_not_representative,
             "NUMBER_REQUIRED" => self.v().err_number_empty,
             "INVALID_CERTIFICATE_NUMBER" => self.v().err_number_format,
             "IDENTIFIER_REQUIRED" => self.v().err_identifier_empty,

@@ -12,6 +12,7 @@ mod i18n;
 mod i18n_entries;
 mod i18n_identity;
 mod i18n_info;
+mod i18n_request;
 mod i18n_shares;
 mod i18n_verify;
 mod i18n_wallet;
@@ -464,19 +465,19 @@ pub(crate) fn home_of(role: Role) -> &'static str {
 /// Paths that are the API's, not pages: what no route matches there is a JSON problem.
 const API_PREFIXES: &[&str] = &["/v1/", "/oid4vp/", "/oid4vci/", "/.well-known/"];
 
-/// A request no route matched: a problem for the API's paths; for pages, 405 (with `Allow`)
-/// when the portal has the path for another method, else the HTML 404 page.
+/// A request no route matched (API Gateway's `$default`): for a path the API has with other
+/// methods, 405 with `Allow`; else 404. Under the API's paths a problem, elsewhere a page.
 fn unmatched(ctx: &mut Ctx) -> Response<Body> {
     let path = ctx.path.clone();
+    let allowed = cazier_shared::http::routes::allowed_methods(&path).join(", ");
     if API_PREFIXES.iter().any(|p| path.starts_with(p)) {
-        return cazier_shared::http::ApiError::NotFound.into_response();
+        let error = if allowed.is_empty() {
+            cazier_shared::http::ApiError::NotFound
+        } else {
+            cazier_shared::http::ApiError::MethodNotAllowed { allow: allowed }
+        };
+        return error.into_response();
     }
-    let allowed: Vec<&str> = ROUTES
-        .iter()
-        .filter_map(|r| r.key.split_once(' '))
-        .filter(|(_, template)| path_fits(template, &path))
-        .map(|(method, _)| method)
-        .collect();
     if allowed.is_empty() {
         return refuse(ctx, Refusal::NotFound);
     }
@@ -488,21 +489,12 @@ fn unmatched(ctx: &mut Ctx) -> Response<Body> {
         Some(("/", t.service)),
     );
     let mut response = ctx.page(StatusCode::METHOD_NOT_ALLOWED, html);
-    if let Ok(v) = lambda_http::http::HeaderValue::from_str(&allowed.join(", ")) {
+    if let Ok(v) = lambda_http::http::HeaderValue::from_str(&allowed) {
         response
             .headers_mut()
             .insert(lambda_http::http::header::ALLOW, v);
     }
     response
-}
-
-/// Whether a route's path template (`/cereri/{request_id}`) fits a path.
-fn path_fits(template: &str, path: &str) -> bool {
-    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
-    t.len() == p.len()
-        && t.iter()
-            .zip(&p)
-            .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
 }
 
 /// Why a page could not be shown as asked.
@@ -709,10 +701,7 @@ impl WebFunction {
                 let html = account::account(ctx, &me, code.as_deref(), awaiting);
                 Ok(ctx.page(StatusCode::OK, html))
             }
-            Handler::RequestForm => {
-                let html = account::new_request(ctx, None, &[]);
-                Ok(ctx.page(StatusCode::OK, html))
-            }
+            Handler::RequestForm => self.request_form(ctx, &Default::default(), &[]).await,
             Handler::Request => self.submit(ctx, form.ok_or(Refusal::BadForm)?).await,
             Handler::Status => {
                 let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;

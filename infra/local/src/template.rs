@@ -388,5 +388,19 @@ mod access_tests {
                 "{code_uri} is not in template.yaml"
             );
         }
+        // The whole API's routes, as the `$default` route's 405 answers know them.
+        let mut in_template: Vec<String> = template
+            .routes()
+            .iter()
+            .filter(|r| r.path != super::DEFAULT_ROUTE)
+            .map(|r| r.key())
+            .collect();
+        let mut listed: Vec<String> = cazier_shared::http::routes::API_ROUTES
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        in_template.sort();
+        listed.sort();
+        assert_eq!(listed, in_template, "shared/src/http/routes.rs");
     }
 }

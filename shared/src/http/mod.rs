@@ -3,6 +3,7 @@
 
 mod errors;
 mod problem;
+pub mod routes;
 
 pub use crate::domain::{FieldError, Principal};
 pub use crate::services::verification::MAX_PDF_BYTES;

@@ -163,6 +163,17 @@ pub struct ValidationView {
     pub validated_at: DateTime<Utc>,
 }
 
+/// A citizen's particulars as their certificates print them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintedDetails {
+    pub holder_name: String,
+    pub cnp_masked: String,
+    /// As declared at registration (the certificate says so).
+    pub father_first_name: Option<String>,
+    pub mother_first_name: Option<String>,
+    pub birth_place: Option<String>,
+}
+
 /// An account as its holder (and the validation routes) see it. The CNP only masked.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AccountView {
@@ -775,6 +786,22 @@ impl AccountService {
 
     pub async fn me(&self, principal: &Principal) -> Result<AccountView, SessionError> {
         Ok(AccountView::from(&self.own(principal).await?))
+    }
+
+    /// What a certificate for the caller prints of them (shown before the first request).
+    pub async fn printed_details(
+        &self,
+        principal: &Principal,
+    ) -> Result<Option<PrintedDetails>, SessionError> {
+        let account = self.own(principal).await?;
+        let text = |n: &Option<Name>| n.as_ref().map(|n| n.as_str().to_owned());
+        Ok(account.person.map(|p| PrintedDetails {
+            holder_name: format!("{} {}", p.last_name.as_str(), p.first_name.as_str()),
+            cnp_masked: p.cnp.masked(),
+            father_first_name: text(&p.father_first_name),
+            mother_first_name: text(&p.mother_first_name),
+            birth_place: text(&p.birth_place),
+        }))
     }
 
     async fn own(&self, principal: &Principal) -> Result<Account, SessionError> {

@@ -2,10 +2,9 @@
 //! status, the certificates.
 
 use crate::context::Ctx;
-use crate::layout::{csrf_field, error_summary, page, page_refreshing};
+use crate::layout::{csrf_field, page, page_refreshing};
 use cazier_shared::domain::{
-    bucharest_date, AccountStatus, CertificateStatus, FieldError, Purpose, RequestStatus,
-    ValidationMethod,
+    bucharest_date, AccountStatus, CertificateStatus, Purpose, RequestStatus, ValidationMethod,
 };
 use cazier_shared::services::accounts::AccountView;
 use cazier_shared::services::checks::{CheckChannel, Checks};
@@ -98,35 +97,6 @@ pub(crate) fn spelled(code: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-pub fn new_request(ctx: &mut Ctx, chosen: Option<&str>, errors: &[FieldError]) -> String {
-    let t = ctx.t();
-    let lang = ctx.lang;
-    let error = errors.first();
-    let body = html! {
-        (error_summary(ctx, errors, None))
-        h1 { (t.request_title) }
-        form method="post" action="/cereri/noua" novalidate {
-            (csrf_field(ctx))
-            div.field.has-error[error.is_some()] #purpose tabindex="-1" {
-                fieldset aria-describedby="purpose-hint" {
-                    legend { (t.purpose) }
-                    span.hint #purpose-hint { (t.request_lead) }
-                    @if let Some(e) = error { span.field-error { (lang.field_error(e.code)) } }
-                    @for p in Purpose::ALL {
-                        div.choice {
-                            input #{"purpose-" (p.code())} type="radio" name="purpose" value=(p.code())
-                                checked[chosen == Some(p.code())];
-                            label for={"purpose-" (p.code())} { (lang.purpose(p)) }
-                        }
-                    }
-                }
-            }
-            button.primary type="submit" { (t.submit_request) }
-        }
-    };
-    page(ctx, t.request_title, body)
 }
 
 /// How many times the status page reloads itself while the certificate is being made (five

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod identity;
 pub mod info;
 pub mod notices;
+pub mod request;
 pub mod shares;
 pub mod verify;
 pub mod wallet;
