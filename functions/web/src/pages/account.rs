@@ -154,6 +154,21 @@ pub fn status(ctx: &mut Ctx, request: &RequestView, refreshed: u32) -> String {
             );
             (STATUS_REFRESH_SECS, next)
         });
+    let issued_next = request
+        .certificate_number
+        .as_ref()
+        .filter(|_| request.status == RequestStatus::Issued)
+        .map(|n| {
+            html! {
+                h2 { (t.what_next) }
+                ul {
+                    li { (t.next_valid) }
+                    li { a href={"/certificate/" (n.as_str()) "/coduri"} { (t.next_share) } }
+                    li { (t.next_check) " " a href="/verificare" { (t.verify_link) } }
+                }
+            }
+        });
+    let body = html! { (body) @if let Some(next) = issued_next { (next) } };
     let title = match request.status {
         RequestStatus::Pending => t.status_title,
         RequestStatus::Issued => t.issued_title,
@@ -300,7 +315,9 @@ mod tests {
             status,
             purpose: "ANGAJARE",
             created_at: chrono::Utc::now(),
-            certificate_number: None,
+            certificate_number: (status == RequestStatus::Issued)
+                .then(|| cazier_shared::domain::CertificateNumber::parse("CJ-2026-00000001"))
+                .flatten(),
             rejection_code: None,
         }
     }
@@ -335,5 +352,10 @@ mod tests {
         let issued = render(RequestStatus::Issued, 3);
         assert!(!issued.contains("http-equiv=\"refresh\""));
         assert!(issued.contains("<title>Certificat eliberat"), "{issued}");
+        // What next: validity, a share code, how others check it.
+        assert!(
+            issued.contains("Ce urmează")
+                && issued.contains("/certificate/CJ-2026-00000001/coduri")
+        );
     }
 }
