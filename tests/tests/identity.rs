@@ -2,6 +2,7 @@
 //! a name nobody proved, registration that tells who exists or locks a CNP, passwords, the
 //! clerk's access (lookup first, audited views, disable, second factor with pyotp), tokens
 //! used on the wrong channel, and HSTS on every answer.
+//! (Long on purpose: issue 21's attacks, one test each, on one stack.)
 
 use cazier_e2e::portal::*;
 use cazier_e2e::*;

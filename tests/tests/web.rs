@@ -1,5 +1,6 @@
 //! The citizen portal over HTTP, as a browser without JavaScript uses it: forms, cookies,
 //! redirects, CSRF, languages, and the whole journey to a downloaded certificate.
+//! (Over 500 lines: the portal over HTTP without JavaScript, one journey per test, on one stack.)
 
 use cazier_e2e::portal::*;
 use cazier_e2e::*;

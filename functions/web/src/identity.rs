@@ -1,6 +1,8 @@
 //! The portal's handlers for who someone is: confirming a registration's e-mailed code, the
 //! operators' second factor, changing and resetting passwords, and the holder's confirmation
 //! of an identity proven online.
+//! (Just over 400 lines: registration, confirmation, sign-in, second factor and passwords read best
+//! as one flow; issue 24 splits the portal by feature.)
 
 use crate::context::{
     Ctx, Flash, FormData, REGISTRATION_COOKIE, RESET_COOKIE, SECOND_FACTOR_COOKIE,

@@ -7,12 +7,20 @@ use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::domain::{CertificateNumber, Cnp, CnpError, Cui, FieldError, Purpose};
 use cazier_shared::http::source_ip;
 use cazier_shared::services::verification::{
-    DocumentVerifyError, VerifyDto, VerifyError, MAX_PDF_BYTES,
+    DocumentAnswer, DocumentVerifyError, StatementCheck, VerificationAnswer, VerifyDto,
+    VerifyError, MAX_PDF_BYTES,
 };
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
 use serde_json::json;
 use verify::{Shown, Typed};
+
+/// What the service answered, owned (the page borrows it as [`Shown`]).
+enum Answered {
+    Number(VerificationAnswer),
+    Document(DocumentAnswer),
+    Statement(StatementCheck),
+}
 
 /// Which of the page's forms was sent.
 enum Sent {
@@ -105,59 +113,42 @@ impl WebFunction {
 
     async fn check(&self, ctx: &mut Ctx, req: &Request, typed: &Typed, sent: Sent) -> Answer {
         let client = source_ip(req);
+        let service = &self.verification;
         let outcome = match sent {
-            Sent::Number(dto) => match self.verification.verify(dto, &client).await {
-                Ok(answer) => {
-                    return self
-                        .verify_answer(ctx, typed, Shown::Number(&answer), &[], StatusCode::OK)
-                        .await
-                }
-                Err(e) => e,
-            },
-            Sent::Statement(text) => {
-                match self.verification.check_statement(&text, &client).await {
-                    Ok(check) => {
-                        return self
-                            .verify_answer(
-                                ctx,
-                                typed,
-                                Shown::Statement(&check),
-                                &[],
-                                StatusCode::OK,
-                            )
-                            .await
-                    }
-                    Err(e) => e,
-                }
-            }
+            Sent::Number(dto) => service.verify(dto, &client).await.map(Answered::Number),
+            Sent::Statement(text) => service
+                .check_statement(&text, &client)
+                .await
+                .map(Answered::Statement),
             Sent::Document(pdf) => {
-                let declared = Some("application/pdf");
-                match self
-                    .verification
-                    .verify_document(&pdf, declared, &client)
+                match service
+                    .verify_document(&pdf, Some("application/pdf"), &client)
                     .await
                 {
-                    Ok(answer) => {
-                        return self
-                            .verify_answer(
-                                ctx,
-                                typed,
-                                Shown::Document(&answer),
-                                &[],
-                                StatusCode::OK,
-                            )
-                            .await
-                    }
+                    Ok(answer) => Ok(Answered::Document(answer)),
                     Err(DocumentVerifyError::Throttled { retry_after_secs }) => {
-                        VerifyError::Throttled { retry_after_secs }
+                        Err(VerifyError::Throttled { retry_after_secs })
                     }
-                    Err(DocumentVerifyError::Unavailable(e)) => return Err(e.into()),
+                    Err(DocumentVerifyError::Unavailable(e)) => Err(VerifyError::Unavailable(e)),
                     Err(_) => {
                         let errors = vec![FieldError::new("document", "NOT_A_PDF", "")];
                         return self.form_errors(ctx, typed, errors).await;
                     }
                 }
             }
+        };
+        let outcome = match outcome {
+            Ok(answered) => {
+                let shown = match &answered {
+                    Answered::Number(a) => Shown::Number(a),
+                    Answered::Document(a) => Shown::Document(a),
+                    Answered::Statement(c) => Shown::Statement(c),
+                };
+                return self
+                    .verify_answer(ctx, typed, shown, &[], StatusCode::OK)
+                    .await;
+            }
+            Err(e) => e,
         };
         match outcome {
             VerifyError::Throttled { retry_after_secs } => {

@@ -20,10 +20,9 @@ impl WebFunction {
             Ok(offer) => {
                 let has_entries = self
                     .requests
-                    .list_certificates(&principal)
+                    .contents(&principal, &number)
                     .await?
-                    .iter()
-                    .any(|c| c.certificate_number.as_str() == number && c.has_entries);
+                    .has_entries;
                 let html = wallet::offer(ctx, &number, &offer, has_entries);
                 Ok(ctx.page(StatusCode::CREATED, html))
             }

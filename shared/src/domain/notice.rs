@@ -22,17 +22,41 @@ pub struct Notice {
     pub text: String,
 }
 
+/// How an e-mail names a request: its page, its purpose in both languages, its day.
+struct Named {
+    link: String,
+    purpose_ro: &'static str,
+    purpose_en: &'static str,
+    day: String,
+}
+
+impl Named {
+    fn of(portal: &str, request: &CertificateRequest) -> Self {
+        Named {
+            link: format!(
+                "{}/cereri/{}",
+                portal.trim_end_matches('/'),
+                request.request_id
+            ),
+            purpose_ro: request.purpose.label_ro(),
+            purpose_en: request.purpose.label_en(),
+            day: bucharest_date(request.created_at)
+                .format("%d.%m.%Y")
+                .to_string(),
+        }
+    }
+}
+
 impl Notice {
     /// The request ended with a certificate: which request (its purpose and day; not the
     /// certificate's number, which with a CNP checks it), and where to download it.
     pub fn issued(to: &Email, portal: &str, request: &CertificateRequest) -> Self {
-        let link = format!(
-            "{}/cereri/{}",
-            portal.trim_end_matches('/'),
-            request.request_id
-        );
-        let (purpose_ro, purpose_en) = (request.purpose.label_ro(), request.purpose.label_en());
-        let day = bucharest_date(request.created_at).format("%d.%m.%Y");
+        let Named {
+            link,
+            purpose_ro,
+            purpose_en,
+            day,
+        } = Named::of(portal, request);
         Self {
             to: to.clone(),
             subject: "Certificatul de cazier este gata / Your certificate is ready".into(),
@@ -47,13 +71,12 @@ impl Notice {
 
     /// The request ended without a certificate; the reason is on the portal.
     pub fn rejected(to: &Email, portal: &str, request: &CertificateRequest) -> Self {
-        let link = format!(
-            "{}/cereri/{}",
-            portal.trim_end_matches('/'),
-            request.request_id
-        );
-        let (purpose_ro, purpose_en) = (request.purpose.label_ro(), request.purpose.label_en());
-        let day = bucharest_date(request.created_at).format("%d.%m.%Y");
+        let Named {
+            link,
+            purpose_ro,
+            purpose_en,
+            day,
+        } = Named::of(portal, request);
         Self {
             to: to.clone(),
             subject: "Cererea de cazier nu a fost soluționată online / Your request was not completed online".into(),

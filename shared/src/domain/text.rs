@@ -1,4 +1,5 @@
 //! Small value types parsed at the edge: e-mail, password, names, identity documents, codes.
+//! (Long on purpose: names, places and labels share one character policy and its table of tests.)
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};

@@ -15,6 +15,8 @@
 //! A redefined page, font, ToUnicode map, image, annotation, form or action, an object
 //! nobody references, a second update, an xref stream, a `/Prev` that loops: each refused, with
 //! the reason.
+//! (Long on purpose: one strict reader of what may follow a seal, rule by rule, with a test for
+//! each.)
 
 use der::Decode;
 

@@ -1,6 +1,8 @@
 //! Registration (confirmed by an e-mailed code), sessions and the citizen's own account.
 //! Registration never says whether an address or a CNP is known: it always answers that a
 //! code was sent, and the account exists only once the code comes back.
+//! (Over 800 lines: registration, sign-in, sessions and devices share the account's rules;
+//! splitting it by operation is part of issue 24.)
 
 use super::{as_rfc3339, retry_after, throttled, unavailable_from_ports, Unavailable};
 use crate::crypto::{

@@ -4,8 +4,9 @@
 use super::{as_rfc3339, unavailable_from_ports, Unavailable};
 use crate::domain::form::present;
 use crate::domain::{
-    bucharest_date, AccountStatus, CertificateNumber, CertificateRequest, CertificateStatus, Cui,
-    FieldError, Principal, Purpose, RecordEntry, RejectionCode, RequestId, RequestStatus,
+    bucharest_date, AccountStatus, Certificate, CertificateNumber, CertificateRequest,
+    CertificateStatus, Cui, FieldError, Principal, Purpose, RecordEntry, RejectionCode, RequestId,
+    RequestStatus,
 };
 use crate::ports::{
     AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, RequestStore, StoreError,
@@ -312,6 +313,17 @@ impl RequestService {
             .collect())
     }
 
+    /// One of the caller's certificates, by the number as typed; someone else's or none: the
+    /// same `NotFound`.
+    async fn owned(&self, principal: &Principal, number: &str) -> Result<Certificate, OwnedError> {
+        let number = CertificateNumber::parse(number).ok_or(OwnedError::NotFound)?;
+        self.certificates
+            .get(&number)
+            .await?
+            .filter(|c| c.account_id == principal.account_id)
+            .ok_or(OwnedError::NotFound)
+    }
+
     /// What one of the caller's certificates says (the page the holder reads before sharing
     /// it). `number` is as the caller typed it.
     pub async fn contents(
@@ -319,13 +331,8 @@ impl RequestService {
         principal: &Principal,
         number: &str,
     ) -> Result<Contents, OwnedError> {
-        let number = CertificateNumber::parse(number).ok_or(OwnedError::NotFound)?;
-        let certificate = self
-            .certificates
-            .get(&number)
-            .await?
-            .filter(|c| c.account_id == principal.account_id)
-            .ok_or(OwnedError::NotFound)?;
+        let certificate = self.owned(principal, number).await?;
+        let number = certificate.number.clone();
         Ok(Contents {
             status: certificate.status(self.clock.now()),
             valid_until: certificate.valid_until,
@@ -341,13 +348,8 @@ impl RequestService {
         principal: &Principal,
         number: &str,
     ) -> Result<Document, OwnedError> {
-        let number = CertificateNumber::parse(number).ok_or(OwnedError::NotFound)?;
-        let certificate = self
-            .certificates
-            .get(&number)
-            .await?
-            .filter(|c| c.account_id == principal.account_id)
-            .ok_or(OwnedError::NotFound)?;
+        let certificate = self.owned(principal, number).await?;
+        let number = certificate.number.clone();
         let pdf = self
             .blobs
             .get(&certificate.document_key)

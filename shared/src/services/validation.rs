@@ -3,6 +3,8 @@
 //! only accounts they looked up by their code in the same session a short time before, and
 //! every view is in the audit trail. Also what every validation route shares: the names from
 //! the evidence, and one validated account per CNP.
+//! (Over 400 lines: the counter's lookup, views and validation, and the shared step that marks an
+//! account validated.)
 
 use super::accounts::{AccountView, IdDocumentDto};
 use super::{unavailable_from_ports, Unavailable};

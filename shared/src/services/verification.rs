@@ -1,5 +1,7 @@
 //! Public verification of a certificate: by its number and the holder's CNP (or the company's
 //! CUI), or by the PDF file itself.
+//! (Over 400 lines: the three public checks, by number, by PDF and by QR statement, share their
+//! throttles and answers.)
 
 use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::constant_time_eq;

@@ -1,6 +1,7 @@
 //! Registration (confirmed by an e-mailed code, the same answer whatever is known), sign-in
 //! throttling that holds under concurrency, sessions and their channels, and the operators'
 //! second factor.
+//! (Long on purpose: one test per account rule, on one in-memory graph.)
 
 use crate::common::{memory, new_cnp};
 use cazier_shared::domain::{

@@ -1,6 +1,7 @@
 //! ROeID / CEI sign-in: a citizen is validated only by an ID token that the provider issued for
 //! this sign-in (state, nonce, PKCE), for our client, in time, about the same person (CNP and
 //! names), coming back to the browser that started, and confirmed there by its holder.
+//! (Over 400 lines: the ROeID flow's attacks, one test each.)
 
 use crate::common::{citizen, memory, new_cnp};
 use cazier_shared::domain::{AccountStatus, Principal, Role, ValidationMethod};

@@ -3,6 +3,8 @@
 //! and counter code from creation, the CNP from validation (one validated account per CNP).
 //! An unvalidated account and its guards carry `expires_at` and the TTL attribute: they go
 //! away unless validated, and a guard of an expired account may be taken over.
+//! (Over 400 lines: one table's adapter, its item mapping and its conditional transactions belong
+//! together.)
 
 use super::audit::audit_put;
 use super::{
