@@ -61,6 +61,8 @@ pub enum ValidateOutcome {
     AlreadyValidated,
     /// Another validated account holds the CNP (nothing written).
     CnpTaken,
+    /// The holder changed their declared data since they were loaded (nothing written).
+    DetailsChanged,
 }
 
 /// A change ops or the holder make to an account's access.
@@ -101,6 +103,10 @@ pub trait AccountStore: Send + Sync {
     /// Records that the TOTP step was used, if it is later than any used before: a code
     /// works once. False when it was used (or an earlier one was).
     async fn use_totp_step(&self, account_id: &AccountId, step: i64) -> StoreResult<bool>;
+    /// Replaces an unvalidated citizen's declared data with `account.person` and bumps its
+    /// `details_version`, provided the stored account is still unvalidated and at
+    /// `account.details_version`; appends `audit`. False otherwise (nothing written).
+    async fn change_declared(&self, account: &Account, audit: &AuditEvent) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -143,7 +149,11 @@ pub enum AccountTicket {
     },
     /// A clerk looked the citizen up by the counter code (keyed by the clerk's session and
     /// the account): for a short while the clerk may open and validate that account.
-    CounterLookup { account_id: AccountId },
+    CounterLookup {
+        account_id: AccountId,
+        /// The version of the declared data the clerk was shown.
+        details_version: u32,
+    },
 }
 
 #[async_trait]
@@ -216,6 +226,8 @@ pub struct ProvenIdentity {
     /// The names as the evidence spells them (they will replace the typed ones).
     pub last_name: Name,
     pub first_name: Name,
+    /// The version of the account's declared data the evidence was compared with.
+    pub details_version: u32,
     pub expires_at: DateTime<Utc>,
 }
 

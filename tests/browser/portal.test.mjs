@@ -180,6 +180,17 @@ for (const lang of ["ro", "en"]) {
     assert.match(code, /^[0-9A-Z]{8}$/);
     await audit(page, `${lang}-04-account-pending`);
 
+    // What the certificate will print, shown back and corrected before validation.
+    await page.goto(`${BASE}/cont/date`);
+    await audit(page, `${lang}-04b-details`);
+    await tabTo(page, "#father_first_name");
+    await page.keyboard.type("Ion");
+    await tabTo(page, "form[action='/cont/date'] button.primary");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('[role="status"]');
+    assert.ok((await page.textContent("dl.facts")).includes("Ion"), "the correction is shown");
+    await audit(page, `${lang}-04c-details-saved`);
+
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === "__Host-cazier");
     assert.ok(session?.httpOnly && session.secure && session.sameSite === "Lax", JSON.stringify(session));
@@ -501,6 +512,10 @@ test("pages work under their Content-Security-Policy and at 320 px (and 200 % zo
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `/cont scrolls sideways at ${width} px`);
     await page.screenshot({ path: `${SHOTS}/narrow-${width}-${locale}-cont.png`, fullPage: true });
+    await page.goto(`${BASE}/cont/date`);
+    const detailsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(detailsOverflow <= 0, `/cont/date scrolls sideways at ${width} px`);
+    await page.screenshot({ path: `${SHOTS}/narrow-${width}-${locale}-cont-date.png`, fullPage: true });
     assert.deepEqual(violations, []);
     await context.close();
   }

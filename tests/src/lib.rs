@@ -970,6 +970,7 @@ pub fn citizen_account(cnp: &str) -> cazier_shared::domain::Account {
         expires_at: None,
         disabled: false,
         totp: None,
+        details_version: 0,
     }
 }
 

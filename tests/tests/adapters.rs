@@ -107,6 +107,68 @@ fn accounts_are_unique_by_email_and_counter_code_and_cnp_once_validated() {
     });
 }
 
+/// The holder's corrections before validation: each bumps the version; a validation or a
+/// correction made from an older version (a clerk's lookup, a proven identity, another
+/// window) writes nothing; after validation nothing can be corrected.
+#[test]
+fn declared_data_change_only_before_validation_and_only_from_the_version_seen() {
+    let stack = stack();
+    let accounts = stack.accounts();
+    stack.runtime.block_on(async {
+        let now = chrono::Utc::now();
+        let mut seen = citizen_account(&random_cnp());
+        seen.status = AccountStatus::PendingValidation;
+        seen.expires_at = Some(now + UNVALIDATED_ACCOUNT_TTL);
+        accounts.create(&seen, now).await.unwrap();
+        let audit = AuditEvent::details_changed(&seen.account_id, "cnp", now);
+
+        let mut corrected = seen.clone();
+        let other_cnp = Cnp::parse(&random_cnp()).unwrap();
+        corrected.person.as_mut().unwrap().cnp = other_cnp.clone();
+        assert!(accounts.change_declared(&corrected, &audit).await.unwrap());
+        let stored = accounts.get(&seen.account_id).await.unwrap().unwrap();
+        assert_eq!(stored.details_version, 1);
+        assert_eq!(stored.person.as_ref().unwrap().cnp, other_cnp);
+        // Another window's change from version 0 is refused.
+        assert!(!accounts.change_declared(&corrected, &audit).await.unwrap());
+
+        let validation = Validation {
+            method: ValidationMethod::Counter,
+            validated_at: now,
+            operator_id: None,
+            operator_unit: None,
+        };
+        let events = AuditEvent::validated(&seen.account_id, &validation);
+        assert_eq!(
+            accounts
+                .mark_validated(&seen, &validation, &events)
+                .await
+                .unwrap(),
+            ValidateOutcome::DetailsChanged,
+            "the data the clerk saw are not the data stored"
+        );
+        assert_eq!(
+            accounts
+                .get(&seen.account_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            AccountStatus::PendingValidation
+        );
+        assert_eq!(
+            accounts
+                .mark_validated(&stored, &validation, &events)
+                .await
+                .unwrap(),
+            ValidateOutcome::Validated
+        );
+        assert!(!accounts.change_declared(&stored, &audit).await.unwrap());
+        let validated = accounts.get(&seen.account_id).await.unwrap().unwrap();
+        assert_eq!(validated.person.as_ref().unwrap().cnp, other_cnp);
+    });
+}
+
 #[test]
 fn an_expired_unvalidated_account_gives_up_its_email_and_a_stale_cnp_guard_is_replaced() {
     let stack = stack();
@@ -297,12 +359,14 @@ fn tickets_registrations_and_proven_identities_are_single_use_and_expire() {
             method: ValidationMethod::Ghiseul,
             last_name: Name::parse("POPESCU").unwrap(),
             first_name: Name::parse("ION").unwrap(),
+            details_version: 3,
             expires_at: now + chrono::Duration::minutes(10),
         };
         let binding = format!("b-{}", uuid::Uuid::new_v4());
         pending.put_proven(&binding, &proven).await.unwrap();
         let seen = pending.peek_proven(&binding, now).await.unwrap().unwrap();
         assert_eq!(seen.last_name.as_str(), "POPESCU");
+        assert_eq!(seen.details_version, 3, "the version compared is kept");
         assert!(pending
             .peek_proven(&binding, later)
             .await

@@ -500,3 +500,80 @@ fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
     let mut stranger = Browser::signed_in("ro-RO", &other.email);
     assert_eq!(stranger.get(&codes_path).status, 404);
 }
+
+/// A citizen who typed their CNP wrong corrects it on "your details" before validation; a
+/// clerk who looked the account up before the change cannot validate it (409 DETAILS_CHANGED)
+/// until they look it up again; once validated, the details are no longer changeable.
+#[test]
+fn declared_details_are_corrected_before_validation_and_only_what_the_clerk_saw_is_validated() {
+    let mut browser = Browser::new("en-GB,en;q=0.9");
+    let (email, typo, cnp) = (unique_email(), random_cnp(), random_cnp());
+    browser.register(&registration(&email, &typo), CITIZEN_PASSWORD);
+    let account = html(&browser.get("/cont"));
+    assert!(
+        account.contains("href=\"/cont/date\""),
+        "linked from the account"
+    );
+    let details = html(&browser.get("/cont/date"));
+    assert!(
+        details.contains(&format!("value=\"{typo}\"")),
+        "the form holds what is registered"
+    );
+    assert!(details.contains("Câmpulung Moldovenesc") && details.contains("not declared"));
+
+    let api = Client::new(&stack().base_url);
+    let operator = api.operator_token();
+    let code_at = account.find("class=\"code\"").expect("the counter code");
+    let code: String = account[code_at..]
+        .split('>')
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take(8)
+        .collect();
+    let found = api.post(
+        "/v1/operator/lookups",
+        Some(&operator),
+        json!({"counter_code": code}),
+    );
+    assert_eq!(found.status, 200);
+    let id = found.json()["account_id"].as_str().unwrap().to_owned();
+
+    // A wrong check digit is refused beside its field; nothing changes.
+    let mut fields = registration(&email, &cnp);
+    fields.retain(|(k, _)| !matches!(*k, "email" | "password"));
+    let mut bad = fields.clone();
+    bad[0] = ("cnp", "1234567890123");
+    let refused = browser.submit("/cont/date", "/cont/date", &bad);
+    assert_eq!(refused.status, 422);
+    assert!(html(&refused).contains("href=\"#cnp\""));
+    let saved = browser.submit("/cont/date", "/cont/date", &fields);
+    assert_eq!(location(&saved), "/cont/date");
+    let details = html(&browser.get("/cont/date"));
+    assert!(details.contains("role=\"status\"") && details.contains(&format!("value=\"{cnp}\"")));
+
+    let validation = format!("/v1/operator/accounts/{id}/validation");
+    let document = json!({"id_document": {"type": "CI", "series": "RX", "number": "123456"}});
+    api.post(&validation, Some(&operator), document.clone())
+        .problem(409, "DETAILS_CHANGED");
+    let again = api.post(
+        "/v1/operator/lookups",
+        Some(&operator),
+        json!({"counter_code": code}),
+    );
+    assert_eq!(
+        again.json()["cnp"],
+        cnp,
+        "the clerk now sees the corrected CNP"
+    );
+    let validated = api.post(&validation, Some(&operator), document);
+    assert_eq!(validated.status, 200);
+
+    let details = html(&browser.get("/cont/date"));
+    assert!(
+        !details.contains("action=\"/cont/date\""),
+        "no form once validated"
+    );
+    let late = browser.submit("/cont", "/cont/date", &fields);
+    assert_eq!(late.status, 409);
+}

@@ -54,10 +54,12 @@ pub enum Flash {
     SignedOut,
     /// A form was sent with a token of an older page: shown again, fresh.
     FormExpired,
+    /// The citizen corrected their declared data.
+    DetailsSaved,
 }
 
 impl Flash {
-    const ALL: [Flash; 9] = [
+    const ALL: [Flash; 10] = [
         Flash::AccountCreated,
         Flash::PasswordChanged,
         Flash::PasswordReset,
@@ -67,6 +69,7 @@ impl Flash {
         Flash::SessionEnded,
         Flash::SignedOut,
         Flash::FormExpired,
+        Flash::DetailsSaved,
     ];
 
     fn code(self) -> &'static str {
@@ -80,6 +83,7 @@ impl Flash {
             Flash::SessionEnded => "session-ended",
             Flash::SignedOut => "signed-out",
             Flash::FormExpired => "form-expired",
+            Flash::DetailsSaved => "details-saved",
         }
     }
 

@@ -221,6 +221,16 @@ impl WebFunction {
                 );
                 return Ok(ctx.page(StatusCode::CONFLICT, html));
             }
+            Err(CounterValidationError::DetailsChanged) => {
+                let d = ctx.lang.d();
+                let html = notices::notice(
+                    ctx,
+                    d.changed_title,
+                    d.changed_clerk,
+                    Some(("/ghiseu", d.look_up_again)),
+                );
+                return Ok(ctx.page(StatusCode::CONFLICT, html));
+            }
             Err(CounterValidationError::NoOperator) => return Err(Refusal::SignInFirst),
             Err(CounterValidationError::Unavailable(e)) => return Err(e.into()),
         };

@@ -127,6 +127,7 @@ impl Lang {
             Flash::SessionEnded => i.flash_session_ended,
             Flash::SignedOut => i.flash_signed_out,
             Flash::FormExpired => i.flash_form_expired,
+            Flash::DetailsSaved => self.d().saved,
         }
     }
 

@@ -409,6 +409,16 @@ impl WebFunction {
                 );
                 Ok(ctx.page(StatusCode::CONFLICT, html))
             }
+            Err(ConfirmValidationError::DetailsChanged) => {
+                let (d, t) = (ctx.lang.d(), ctx.t());
+                let html = notices::notice(
+                    ctx,
+                    d.changed_title,
+                    d.changed_citizen,
+                    Some(("/cont", t.nav_account)),
+                );
+                Ok(ctx.page(StatusCode::CONFLICT, html))
+            }
             Err(ConfirmValidationError::Unavailable(e)) => Err(e.into()),
         }
     }

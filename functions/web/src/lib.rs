@@ -7,8 +7,10 @@
 //! best whole.)
 
 mod context;
+mod declared;
 mod handlers;
 mod i18n;
+mod i18n_declared;
 mod i18n_entries;
 mod i18n_identity;
 mod i18n_info;
@@ -69,6 +71,8 @@ pub enum Handler {
     SecondFactor,
     SignOut,
     Account,
+    DeclaredForm,
+    ChangeDeclared,
     ChangePasswordForm,
     ChangePassword,
     ForgotForm,
@@ -182,6 +186,17 @@ pub const ROUTES: &[Route<Handler>] = &[
         key: "POST /autentificare/cod",
         access: Access::Public,
         handler: Handler::SecondFactor,
+    },
+    // What the citizen declared, as certificates print it; corrected until validation.
+    Route {
+        key: "GET /cont/date",
+        access: Access::Citizen,
+        handler: Handler::DeclaredForm,
+    },
+    Route {
+        key: "POST /cont/date",
+        access: Access::Citizen,
+        handler: Handler::ChangeDeclared,
     },
     Route {
         key: "GET /cont/parola",
@@ -661,6 +676,11 @@ impl WebFunction {
             Handler::SignIn => self.sign_in(ctx, req, form.ok_or(Refusal::BadForm)?).await,
             Handler::SecondFactorForm => self.second_factor_form(ctx),
             Handler::SecondFactor => self.second_factor(ctx, form.ok_or(Refusal::BadForm)?).await,
+            Handler::DeclaredForm => self.declared_page(ctx).await,
+            Handler::ChangeDeclared => {
+                self.change_declared(ctx, form.ok_or(Refusal::BadForm)?)
+                    .await
+            }
             Handler::ChangePasswordForm => self.change_password_form(ctx),
             Handler::ChangePassword => {
                 self.change_password(ctx, req, form.ok_or(Refusal::BadForm)?)

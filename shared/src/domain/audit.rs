@@ -140,6 +140,17 @@ impl AuditEvent {
         }
     }
 
+    /// The holder changed their declared data (which fields, never their values).
+    pub fn details_changed(account_id: &AccountId, fields: &str, at: DateTime<Utc>) -> Self {
+        Self {
+            subject: AuditSubject::Account(account_id.clone()),
+            at,
+            event: AuditEventKind::DetailsChanged,
+            id: uuid::Uuid::new_v4().to_string(),
+            details: details([("fields", fields)]),
+        }
+    }
+
     /// Ops changed the account's access (`what`: disabled, enabled, second factor enrolled).
     pub fn access_changed(account_id: &AccountId, what: &str, by: &str, at: DateTime<Utc>) -> Self {
         Self {

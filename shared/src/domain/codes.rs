@@ -145,6 +145,8 @@ string_enum!(
         PasswordChanged = "PASSWORD_CHANGED",
         /// Ops disabled or enabled an account, or enrolled its second factor.
         AccessChanged = "ACCESS_CHANGED",
+        /// The holder changed their declared data before validation (never the data).
+        DetailsChanged = "DETAILS_CHANGED",
     }
 );
 

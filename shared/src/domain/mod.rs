@@ -92,6 +92,10 @@ pub struct Account {
     pub disabled: bool,
     /// Operators: the secret of their second factor (TOTP, RFC 6238), once enrolled.
     pub totp: Option<TotpSecret>,
+    /// How many times the holder changed their declared data before validation. A clerk's
+    /// lookup and an identity proof name the version they compared; a validation of any other
+    /// version is refused, so nobody validates data they have not seen.
+    pub details_version: u32,
 }
 
 /// How long an account may wait for validation before it is deleted: time to visit a counter.

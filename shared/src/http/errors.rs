@@ -230,6 +230,13 @@ impl From<CounterValidationError> for ApiError {
             CounterValidationError::AlreadyValidated => already_validated(),
             CounterValidationError::NotLookedUp => not_looked_up(),
             CounterValidationError::CnpAlreadyValidated => cnp_already_validated(),
+            CounterValidationError::DetailsChanged => ApiError::Conflict {
+                code: "DETAILS_CHANGED",
+                detail: "The citizen changed their declared data after your lookup: look them up \
+                         again and compare what is registered now."
+                    .into(),
+                extra: None,
+            },
             CounterValidationError::NoOperator => ApiError::Unauthenticated,
             CounterValidationError::Unavailable(e) => e.into(),
         }

@@ -31,6 +31,8 @@ pub const API_ROUTES: &[&str] = &[
     "GET /cont",
     "GET /cont/confirmare",
     "POST /cont/confirmare",
+    "GET /cont/date",
+    "POST /cont/date",
     "POST /cont/ghiseul",
     "POST /cont/ghiseul/raspuns",
     "GET /cont/nou",

@@ -4,6 +4,7 @@
 //! (Over 800 lines: registration, sign-in, sessions and devices share the account's rules;
 //! splitting it by operation is part of issue 24.)
 
+use super::declared::DeclaredDto;
 use super::{as_rfc3339, retry_after, throttled, unavailable_from_ports, Unavailable};
 use crate::crypto::{
     constant_time_eq, hash_password, new_token, sha256_hex, verify_password,
@@ -63,7 +64,7 @@ pub const HOUR_SECS: u64 = 3600;
 /// How long a sign-in waits for the operator's TOTP code after the right password.
 pub const SECOND_FACTOR_TTL: Duration = Duration::minutes(5);
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdDocumentDto {
     #[serde(rename = "type")]
@@ -122,7 +123,22 @@ pub struct LoginDto {
     pub totp: Option<String>,
 }
 
-fn parse_person(dto: &RegisterDto, form: &mut Form) -> Option<Person> {
+impl RegisterDto {
+    /// The civil-status part of the registration.
+    fn declared(&self) -> DeclaredDto {
+        DeclaredDto {
+            cnp: self.cnp.clone(),
+            last_name: self.last_name.clone(),
+            first_name: self.first_name.clone(),
+            father_first_name: self.father_first_name.clone(),
+            mother_first_name: self.mother_first_name.clone(),
+            birth_place: self.birth_place.clone(),
+            id_document: self.id_document.clone(),
+        }
+    }
+}
+
+pub(super) fn parse_person(dto: &DeclaredDto, form: &mut Form) -> Option<Person> {
     // A CNP is often typed in groups ("1 900101 ..."): the spaces mean nothing.
     let typed_cnp: String = dto.cnp.chars().filter(|c| *c != ' ').collect();
     let cnp = form.take("cnp", "INVALID_CNP", Cnp::parse(&typed_cnp));
@@ -364,7 +380,7 @@ impl AccountService {
             "INVALID_PASSWORD",
             Password::parse(&dto.password),
         );
-        let person = parse_person(&dto, &mut form);
+        let person = parse_person(&dto.declared(), &mut form);
         form.finish().map_err(RegisterError::Invalid)?;
         let (Some(email), Some(password), Some(person)) = (email, password, person) else {
             return Err(Unavailable::Internal("a form without errors lacks a field".into()).into());
@@ -504,6 +520,7 @@ impl AccountService {
                 expires_at: Some(now + UNVALIDATED_ACCOUNT_TTL),
                 disabled: false,
                 totp: None,
+                details_version: 0,
             };
             match self.accounts.create(&account, now).await? {
                 CreateOutcome::Created => return Ok(account),
@@ -806,7 +823,7 @@ impl AccountService {
         }))
     }
 
-    async fn own(&self, principal: &Principal) -> Result<Account, SessionError> {
+    pub(super) async fn own(&self, principal: &Principal) -> Result<Account, SessionError> {
         let now = self.clock.now();
         self.accounts
             .get(&principal.account_id)

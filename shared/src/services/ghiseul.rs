@@ -86,6 +86,9 @@ impl From<ValidateError> for GhiseulError {
         match e {
             ValidateError::AlreadyValidated => Self::AlreadyValidated,
             ValidateError::CnpTaken => Self::CnpAlreadyValidated,
+            // Changed between the comparison and the write: the evidence proves nothing of the
+            // new data.
+            ValidateError::DetailsChanged => Self::InvalidAssertion,
             ValidateError::Unavailable(e) => Self::Unavailable(e),
         }
     }
@@ -228,6 +231,7 @@ impl GhiseulService {
             method: ValidationMethod::Ghiseul,
             last_name: person.last_name.clone(),
             first_name: person.first_name.clone(),
+            details_version: account.details_version,
             expires_at: now + PROVEN_TTL,
         };
         let key = started.binding_hash.unwrap_or_default();

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod checks;
+pub mod declared;
 pub mod ghiseul;
 pub mod issuance;
 pub mod ltv;

@@ -46,6 +46,9 @@ pub enum ConfirmValidationError {
     AlreadyValidated,
     #[error("the CNP has a validated account")]
     CnpAlreadyValidated,
+    /// The holder changed their declared data after the evidence was compared with them.
+    #[error("the declared data changed since the identity was proven")]
+    DetailsChanged,
     #[error(transparent)]
     Unavailable(Unavailable),
 }
@@ -106,6 +109,12 @@ impl ProvenService {
         if account.status == AccountStatus::Validated {
             return Err(ConfirmValidationError::AlreadyValidated);
         }
+        if account.details_version != proven.details_version {
+            // The evidence was compared with other data (another CNP, say) than the account
+            // holds now: it proves nothing about these.
+            tracing::warn!(account_id = %account.account_id, "declared data changed since the identity was proven");
+            return Err(ConfirmValidationError::DetailsChanged);
+        }
         if let Some(person) = account.person.as_mut() {
             person.last_name = proven.last_name;
             person.first_name = proven.first_name;
@@ -115,6 +124,7 @@ impl ProvenService {
             .map_err(|e| match e {
                 ValidateError::AlreadyValidated => ConfirmValidationError::AlreadyValidated,
                 ValidateError::CnpTaken => ConfirmValidationError::CnpAlreadyValidated,
+                ValidateError::DetailsChanged => ConfirmValidationError::DetailsChanged,
                 ValidateError::Unavailable(e) => ConfirmValidationError::Unavailable(e),
             })
     }

@@ -74,6 +74,7 @@ pub async fn create_operator(
         expires_at: None,
         disabled: false,
         totp: totp.clone(),
+        details_version: 0,
     };
     match accounts.create(&account, now).await? {
         CreateOutcome::Created => Ok(CreatedOperator {

@@ -223,6 +223,7 @@ impl RoeidService {
             method: ValidationMethod::Roeid,
             last_name: person.last_name.clone(),
             first_name: person.first_name.clone(),
+            details_version: account.details_version,
             expires_at: now + PROVEN_TTL,
         };
         self.proven

@@ -98,6 +98,10 @@ pub enum CounterValidationError {
     /// Another validated account holds this CNP.
     #[error("the CNP has a validated account")]
     CnpAlreadyValidated,
+    /// The citizen changed their declared data after the clerk's lookup: the clerk must look
+    /// them up again and compare what is there now.
+    #[error("the citizen's data changed since the lookup")]
+    DetailsChanged,
     #[error("no such operator")]
     NoOperator,
     #[error(transparent)]
@@ -211,6 +215,7 @@ impl ValidationService {
         let found = lookup_of(&account).ok_or(LookupError::NotFound)?;
         let ticket = AccountTicket::CounterLookup {
             account_id: account.account_id.clone(),
+            details_version: account.details_version,
         };
         self.tickets
             .put_ticket(
@@ -225,19 +230,24 @@ impl ValidationService {
         Ok(found)
     }
 
-    /// Whether this clerk's session looked the account up lately.
+    /// The version of the declared data this clerk's session was shown when it looked the
+    /// account up lately; `None` without such a lookup.
     async fn looked_up(
         &self,
         principal: &Principal,
         account_id: &AccountId,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<u32>, StoreError> {
         let ticket = self
             .tickets
             .peek_ticket(&lookup_key(principal, account_id), self.clock.now())
             .await?;
-        Ok(
-            matches!(ticket, Some(AccountTicket::CounterLookup { account_id: a }) if a == *account_id),
-        )
+        Ok(match ticket {
+            Some(AccountTicket::CounterLookup {
+                account_id: a,
+                details_version,
+            }) if a == *account_id => Some(details_version),
+            _ => None,
+        })
     }
 
     /// A citizen's registered data by account id (the clerk's page after a lookup).
@@ -250,14 +260,19 @@ impl ValidationService {
             .operator(principal)
             .await?
             .ok_or(LookupError::NoOperator)?;
-        if !self.looked_up(principal, account_id).await? {
+        let Some(seen) = self.looked_up(principal, account_id).await? else {
             tracing::warn!(operator = %principal.account_id, "account opened without a lookup");
             return Err(LookupError::NotLookedUp);
-        }
+        };
         let account = self
             .citizen(account_id)
             .await?
             .ok_or(LookupError::NotFound)?;
+        if account.details_version != seen {
+            // The citizen changed their data after the lookup: the clerk looks them up again.
+            tracing::warn!(operator = %principal.account_id, account_id = %account_id, "declared data changed since the lookup");
+            return Err(LookupError::NotLookedUp);
+        }
         let found = lookup_of(&account).ok_or(LookupError::NotFound)?;
         self.record_view(&operator, account_id, "OPENED").await?;
         Ok(found)
@@ -329,13 +344,18 @@ impl ValidationService {
         if *account_id == operator.account_id {
             return Err(CounterValidationError::OwnAccount);
         }
-        if !self.looked_up(principal, account_id).await? {
+        let Some(seen) = self.looked_up(principal, account_id).await? else {
             return Err(CounterValidationError::NotLookedUp);
-        }
+        };
         let mut account = self
             .citizen(account_id)
             .await?
             .ok_or(CounterValidationError::NotFound)?;
+        if account.details_version != seen {
+            // Only the data the clerk was shown may be validated.
+            tracing::warn!(operator = %principal.account_id, account_id = %account_id, "declared data changed since the lookup");
+            return Err(CounterValidationError::DetailsChanged);
+        }
         let person = account
             .person
             .as_mut()
@@ -372,6 +392,7 @@ impl ValidationService {
             .map_err(|e| match e {
                 ValidateError::AlreadyValidated => CounterValidationError::AlreadyValidated,
                 ValidateError::CnpTaken => CounterValidationError::CnpAlreadyValidated,
+                ValidateError::DetailsChanged => CounterValidationError::DetailsChanged,
                 ValidateError::Unavailable(e) => e.into(),
             })?;
         tracing::info!(
@@ -391,6 +412,8 @@ pub(super) enum ValidateError {
     AlreadyValidated,
     #[error("another validated account holds the CNP")]
     CnpTaken,
+    #[error("the declared data changed since they were compared")]
+    DetailsChanged,
     #[error(transparent)]
     Unavailable(#[from] Unavailable),
 }
@@ -435,6 +458,10 @@ pub(super) async fn mark_validated(
         ValidateOutcome::CnpTaken => {
             tracing::warn!(account_id = %account.account_id, "CNP validated on another account");
             return Err(ValidateError::CnpTaken);
+        }
+        ValidateOutcome::DetailsChanged => {
+            tracing::warn!(account_id = %account.account_id, "declared data changed before validation");
+            return Err(ValidateError::DetailsChanged);
         }
     }
     crate::telemetry::count(

@@ -68,6 +68,7 @@ pub fn sample_citizen(cnp: &str) -> crate::domain::Account {
         expires_at: None,
         disabled: false,
         totp: None,
+        details_version: 0,
     }
 }
 

@@ -151,12 +151,15 @@ impl AccountStore for MemoryAccounts {
     ) -> StoreResult<ValidateOutcome> {
         let mut s = lock(&self.state);
         let id = account.account_id.clone();
-        let pending = s
+        let Some(stored) = s
             .accounts
             .get(&id)
-            .is_some_and(|a| a.status == AccountStatus::PendingValidation);
-        if !pending {
+            .filter(|a| a.status == AccountStatus::PendingValidation)
+        else {
             return Ok(ValidateOutcome::AlreadyValidated);
+        };
+        if stored.details_version != account.details_version {
+            return Ok(ValidateOutcome::DetailsChanged);
         }
         let cnp = account.person.as_ref().map(|p| p.cnp.clone());
         if let Some(cnp) = &cnp {
@@ -199,6 +202,20 @@ impl AccountStore for MemoryAccounts {
         if matches!(change, AccessChange::Totp(_)) {
             s.totp_steps.remove(account_id);
         }
+        self.audit.append_all(std::slice::from_ref(audit));
+        Ok(true)
+    }
+
+    async fn change_declared(&self, account: &Account, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut s = lock(&self.state);
+        let Some(stored) = s.accounts.get_mut(&account.account_id).filter(|a| {
+            a.status == AccountStatus::PendingValidation
+                && a.details_version == account.details_version
+        }) else {
+            return Ok(false);
+        };
+        stored.person = account.person.clone();
+        stored.details_version += 1;
         self.audit.append_all(std::slice::from_ref(audit));
         Ok(true)
     }

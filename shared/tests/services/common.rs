@@ -82,6 +82,7 @@ pub fn citizen(cnp: &str, validated: bool) -> Account {
         expires_at: None,
         disabled: false,
         totp: None,
+        details_version: 0,
     }
 }
 

@@ -30,6 +30,7 @@ async fn operator(memory: &Memory) -> Account {
         expires_at: None,
         disabled: false,
         totp: None,
+        details_version: 0,
     };
     memory
         .accounts

@@ -6,6 +6,7 @@ mod accounts;
 mod checks;
 mod common;
 mod counter;
+mod declared;
 mod ghiseul;
 mod http_edge;
 mod issuance;

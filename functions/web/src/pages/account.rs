@@ -52,6 +52,14 @@ pub fn account(
                 }
             }
         }
+        @if me.cnp_masked.is_some() {
+            p {
+                a href="/cont/date" {
+                    @if me.status == AccountStatus::Validated { (ctx.lang.d().link_validated) }
+                    @else { (ctx.lang.d().link_pending) }
+                }
+            }
+        }
         p { a href="/cont/parola" { (i.change_link) } }
         @if me.status == AccountStatus::Validated {
             p { a.primary href="/cereri/noua" { (t.nav_request) } }

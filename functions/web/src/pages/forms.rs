@@ -7,7 +7,7 @@ use cazier_shared::domain::FieldError;
 use maud::html;
 
 /// What was typed in the registration form (never the password: it is not sent back).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Registration {
     pub email: String,
     pub cnp: String,

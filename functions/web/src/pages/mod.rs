@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod console;
+pub mod declared;
 pub mod entries;
 pub mod forms;
 pub mod identity;

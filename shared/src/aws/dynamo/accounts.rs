@@ -9,7 +9,7 @@
 use super::audit::audit_put;
 use super::{
     blob, corrupt, epoch_ttl, from_json, get_b, get_item, get_s, get_time, json_attr, keys, n,
-    opt_s, opt_time, s, sealing_adapter, time, transact_checked, Item,
+    opt_s, opt_time, s, sealing_adapter, time, transact_checked, version_of, Item,
 };
 use crate::domain::{
     Account, AccountId, AccountStatus, AuditEvent, Cnp, CounterCode, Email, IdDocument, Name,
@@ -130,6 +130,9 @@ impl DynamoAccounts {
         if a.disabled {
             item.insert("disabled".into(), AttributeValue::Bool(true));
         }
+        if a.details_version > 0 {
+            item.insert("details_version".into(), n(a.details_version));
+        }
         if let Some(secret) = &a.totp {
             let sealed = self
                 .privacy
@@ -189,6 +192,7 @@ impl DynamoAccounts {
                 .copied()
                 .unwrap_or(false),
             totp,
+            details_version: version_of(item),
         })
     }
 
@@ -245,9 +249,13 @@ impl DynamoAccounts {
             .update_expression(
                 "SET #status = :validated, validation = :v, person = :p REMOVE expires_at, #ttl",
             )
-            .condition_expression("attribute_exists(pk) AND #status = :pending")
+            .condition_expression(format!(
+                "attribute_exists(pk) AND #status = :pending AND {}",
+                version_is(account.details_version)
+            ))
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":version", n(account.details_version))
             .expression_attribute_values(":validated", s(AccountStatus::Validated.as_str()))
             .expression_attribute_values(":pending", s(AccountStatus::PendingValidation.as_str()))
             .expression_attribute_values(":v", json_attr(validation))
@@ -277,6 +285,16 @@ impl DynamoAccounts {
             items.push(audit_put(&self.audit_table, event)?);
         }
         Ok(items)
+    }
+}
+
+/// The condition that the stored declared data are at `version` (absent is 0); the
+/// expression's `:version` is that number.
+fn version_is(version: u32) -> &'static str {
+    if version == 0 {
+        "(attribute_not_exists(details_version) OR details_version = :version)"
+    } else {
+        "details_version = :version"
     }
 }
 
@@ -349,7 +367,13 @@ impl AccountStore for DynamoAccounts {
                 Err(failed) => failed,
             };
             if failed.first() == Some(&true) {
-                return Ok(ValidateOutcome::AlreadyValidated);
+                let stored = self.get(&account.account_id).await?;
+                return Ok(match stored {
+                    Some(a) if a.status == AccountStatus::PendingValidation => {
+                        ValidateOutcome::DetailsChanged
+                    }
+                    _ => ValidateOutcome::AlreadyValidated,
+                });
             }
             if failed.get(1) != Some(&true) {
                 // A guard of the e-mail or the code points elsewhere: not this account's to
@@ -400,6 +424,34 @@ impl AccountStore for DynamoAccounts {
             TransactWriteItem::builder()
                 .update(update.build().map_err(build_err)?)
                 .build(),
+            audit_put(&self.audit_table, audit)?,
+        ];
+        Ok(transact_checked(&self.client, items).await?.is_ok())
+    }
+
+    async fn change_declared(&self, account: &Account, audit: &AuditEvent) -> StoreResult<bool> {
+        let pk = keys::account(&account.account_id);
+        let person = account
+            .person
+            .as_ref()
+            .ok_or_else(|| corrupt("a citizen without civil-status data"))?;
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .update_expression("SET person = :p, details_version = :next")
+            .condition_expression(format!(
+                "attribute_exists(pk) AND #status = :pending AND {}",
+                version_is(account.details_version)
+            ))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s(AccountStatus::PendingValidation.as_str()))
+            .expression_attribute_values(":version", n(account.details_version))
+            .expression_attribute_values(":next", n(account.details_version + 1))
+            .expression_attribute_values(":p", self.sealed_person(person, &pk)?)
+            .build()
+            .map_err(build_err)?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
             audit_put(&self.audit_table, audit)?,
         ];
         Ok(transact_checked(&self.client, items).await?.is_ok())

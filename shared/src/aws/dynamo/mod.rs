@@ -37,6 +37,14 @@ fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
+/// An item's `details_version` (see [`crate::domain::Account::details_version`]); 0 if absent.
+fn version_of(item: &Item) -> u32 {
+    item.get("details_version")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }

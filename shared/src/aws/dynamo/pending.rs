@@ -6,7 +6,7 @@
 
 use super::{
     blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, n,
-    private_adapter, s, time, Item,
+    private_adapter, s, time, version_of, Item,
 };
 use crate::aws::unavailable;
 use crate::domain::{AccountId, Cnp, Email, IdDocument, Name, Person, ValidationMethod};
@@ -90,6 +90,7 @@ impl DynamoPending {
                 .ok_or_else(|| corrupt("a proven identity's method"))?,
             last_name: name(&sealed.last_name)?,
             first_name: name(&sealed.first_name)?,
+            details_version: version_of(item),
             expires_at: get_time(item, "expires_at")?,
         })
     }
@@ -187,6 +188,7 @@ impl ProvenIdentities for DynamoPending {
             .item("pk", s(pk))
             .item("account_id", s(proven.account_id.as_str()))
             .item("method", s(proven.method.as_str()))
+            .item("details_version", n(proven.details_version))
             .item("expires_at", time(proven.expires_at))
             .item("ttl", epoch_ttl(proven.expires_at))
             .send()

@@ -19,6 +19,7 @@ impl AccountTickets for DynamoSessions {
         ticket: &AccountTicket,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let version;
         let (kind, account_id, extra) = match ticket {
             AccountTicket::PasswordReset {
                 account_id,
@@ -36,7 +37,17 @@ impl AccountTickets for DynamoSessions {
                 account_id,
                 Some(("channel", channel.as_str())),
             ),
-            AccountTicket::CounterLookup { account_id } => ("LOOKUP", account_id, None),
+            AccountTicket::CounterLookup {
+                account_id,
+                details_version,
+            } => {
+                version = details_version.to_string();
+                (
+                    "LOOKUP",
+                    account_id,
+                    Some(("details_version", version.as_str())),
+                )
+            }
         };
         let mut put = self
             .client
@@ -104,7 +115,12 @@ fn ticket_of(item: &Item) -> StoreResult<AccountTicket> {
             channel: SessionChannel::parse(get_s(item, "channel")?)
                 .ok_or_else(|| corrupt("a ticket's channel"))?,
         },
-        "LOOKUP" => AccountTicket::CounterLookup { account_id },
+        "LOOKUP" => AccountTicket::CounterLookup {
+            account_id,
+            details_version: super::opt_s(item, "details_version")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        },
         _ => return Err(corrupt("a ticket's kind")),
     })
 }

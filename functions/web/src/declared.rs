@@ -1,0 +1,76 @@
+//! "Your details": the citizen's declared data shown back (GET /cont/date) and corrected
+//! until validation (POST /cont/date, then back to the page with a message).
+
+use crate::context::{Ctx, Flash, FormData};
+use crate::pages::{declared, forms, notices};
+use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::services::accounts::IdDocumentDto;
+use cazier_shared::services::declared::{ChangeDeclaredError, DeclaredDto};
+use lambda_http::http::StatusCode;
+
+impl WebFunction {
+    pub(crate) async fn declared_page(&self, ctx: &mut Ctx) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let found = self
+            .accounts
+            .declared(&principal)
+            .await
+            .map_err(|_| Refusal::SignInFirst)?
+            .ok_or(Refusal::NotFound)?;
+        let html = declared::declared(ctx, &found, None, &[], None);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    pub(crate) async fn change_declared(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let typed = forms::Registration::from_form(form);
+        let dto = DeclaredDto {
+            cnp: typed.cnp.trim().to_owned(),
+            last_name: typed.last_name.clone(),
+            first_name: typed.first_name.clone(),
+            father_first_name: form.optional("father_first_name"),
+            mother_first_name: form.optional("mother_first_name"),
+            birth_place: form.optional("birth_place"),
+            id_document: IdDocumentDto {
+                series: (typed.document != "PASSPORT").then(|| typed.series.trim().to_owned()),
+                kind: typed.document.clone(),
+                number: typed.number.trim().to_owned(),
+            },
+        };
+        let d = ctx.lang.d();
+        let (status, errors, problem, keep_typed) =
+            match self.accounts.change_declared(&principal, dto).await {
+                Ok(()) => {
+                    ctx.flash_next(Flash::DetailsSaved);
+                    return Ok(ctx.redirect("/cont/date"));
+                }
+                Err(ChangeDeclaredError::Invalid(errors)) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, errors, None, true)
+                }
+                // Shown what is registered now, to compare before trying again.
+                Err(ChangeDeclaredError::Conflict) => {
+                    (StatusCode::CONFLICT, Vec::new(), Some(d.conflict), false)
+                }
+                Err(ChangeDeclaredError::Validated) => {
+                    let html = notices::notice(
+                        ctx,
+                        d.validated_title,
+                        d.lead_validated,
+                        Some(("/cont/date", d.link_validated)),
+                    );
+                    return Ok(ctx.page(StatusCode::CONFLICT, html));
+                }
+                Err(ChangeDeclaredError::NoAccount) => return Err(Refusal::SignInFirst),
+                Err(ChangeDeclaredError::Unavailable(e)) => return Err(e.into()),
+            };
+        let found = self
+            .accounts
+            .declared(&principal)
+            .await
+            .map_err(|_| Refusal::SignInFirst)?
+            .ok_or(Refusal::NotFound)?;
+        let shown = keep_typed.then_some(&typed);
+        let html = declared::declared(ctx, &found, shown, &errors, problem);
+        Ok(ctx.page(status, html))
+    }
+}
