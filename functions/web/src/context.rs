@@ -56,10 +56,12 @@ pub enum Flash {
     FormExpired,
     /// The citizen corrected their declared data.
     DetailsSaved,
+    /// A clerk validated a citizen's account (the console lists whom).
+    CounterValidated,
 }
 
 impl Flash {
-    const ALL: [Flash; 10] = [
+    const ALL: [Flash; 11] = [
         Flash::AccountCreated,
         Flash::PasswordChanged,
         Flash::PasswordReset,
@@ -70,6 +72,7 @@ impl Flash {
         Flash::SignedOut,
         Flash::FormExpired,
         Flash::DetailsSaved,
+        Flash::CounterValidated,
     ];
 
     fn code(self) -> &'static str {
@@ -84,6 +87,7 @@ impl Flash {
             Flash::SignedOut => "signed-out",
             Flash::FormExpired => "form-expired",
             Flash::DetailsSaved => "details-saved",
+            Flash::CounterValidated => "counter-validated",
         }
     }
 

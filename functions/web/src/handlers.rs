@@ -1,7 +1,7 @@
 //! The portal's form handlers: each calls one service operation and maps its outcome to a
 //! page or a redirect.
 
-use crate::context::{Ctx, FormData};
+use crate::context::{Ctx, Flash, FormData};
 use crate::identity::remember_registration;
 use crate::pages::{console, forms, notices, request};
 use crate::{Answer, Refusal, WebFunction};
@@ -161,22 +161,11 @@ impl WebFunction {
             Err(CounterValidationError::Invalid(vec![unticked]))
         };
         let errors = match outcome {
-            Ok(view) => {
-                // Whom the clerk validated, as the certificate will name them.
-                let who = format!(
-                    "{} {}, CNP {}. {}",
-                    view.last_name.as_deref().unwrap_or_default(),
-                    view.first_name.as_deref().unwrap_or_default(),
-                    view.cnp_masked.as_deref().unwrap_or_default(),
-                    t.validated_text
-                );
-                let html = notices::notice(
-                    ctx,
-                    t.validated_title,
-                    &who,
-                    Some(("/ghiseu", t.next_citizen)),
-                );
-                return Ok(ctx.page(StatusCode::OK, html));
+            Ok(_) => {
+                // Post/redirect/get: the console, its list of today's validations naming
+                // whom (newest first), and the message once; a reload validates nothing.
+                ctx.flash_next(Flash::CounterValidated);
+                return Ok(ctx.redirect("/ghiseu"));
             }
             // Said to the clerk, of the document in hand (not to a citizen typing their own).
             Err(CounterValidationError::Invalid(errors)) => errors

@@ -128,6 +128,7 @@ impl Lang {
             Flash::SignedOut => i.flash_signed_out,
             Flash::FormExpired => i.flash_form_expired,
             Flash::DetailsSaved => self.d().saved,
+            Flash::CounterValidated => self.t().validated_flash,
         }
     }
 
@@ -310,6 +311,7 @@ pub struct Texts {
     pub mismatch: &'static str,
     pub validated_title: &'static str,
     pub validated_text: &'static str,
+    pub validated_flash: &'static str,
     pub already_validated: &'static str,
     pub today_title: &'static str,
     pub none_today: &'static str,
@@ -476,6 +478,7 @@ pub const RO: Texts = Texts {
     mismatch: "Actul prezentat nu este cel înscris în cont: dacă este un act mai nou al aceleiași persoane, introduceți CNP-ul de pe el.",
     validated_title: "Contul a fost validat",
     validated_text: "Cetățeanul poate cere acum certificate online. Validarea este înregistrată pe numele dumneavoastră.",
+    validated_flash: "Contul a fost validat (primul din lista de azi, mai jos). Cetățeanul poate cere acum certificate online; validarea este înregistrată pe numele dumneavoastră.",
     already_validated: "Contul este deja validat.",
     today_title: "Validările mele de azi",
     none_today: "Nicio validare azi.",
@@ -642,6 +645,7 @@ pub const EN: Texts = Texts {
     mismatch: "The document shown is not the one registered: if it is a newer document of the same person, enter the CNP printed on it.",
     validated_title: "The account is validated",
     validated_text: "The citizen can now request certificates online. The validation is recorded under your name.",
+    validated_flash: "The account is validated (first in today's list, below). The citizen can now request certificates online; the validation is recorded under your name.",
     already_validated: "The account is validated already.",
     today_title: "My validations today",
     none_today: "No validations today.",
