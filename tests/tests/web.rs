@@ -272,6 +272,11 @@ fn private_pages_ask_to_sign_in_and_wrong_sign_ins_say_why() {
     // A citizen who is not validated yet is told how to validate before asking.
     let (email, cnp) = (unique_email(), random_cnp());
     browser.register(&registration(&email, &cnp), CITIZEN_PASSWORD);
+    let page = html(&browser.get("/cereri/noua"));
+    assert!(
+        !page.contains("action=\"/cereri/noua\"") && page.contains("ghiseul.ro"),
+        "no form that cannot be sent; the ways to validate instead"
+    );
     let refused = browser.submit("/cereri/noua", "/cereri/noua", &[("purpose", "STUDII")]);
     assert_eq!(refused.status, 403);
     assert!(html(&refused).contains("href=\"/cont\""));
@@ -543,10 +548,23 @@ fn declared_details_are_corrected_before_validation_and_only_what_the_clerk_saw_
     let mut fields = registration(&email, &cnp);
     fields.retain(|(k, _)| !matches!(*k, "email" | "password"));
     let mut bad = fields.clone();
-    bad[0] = ("cnp", "1234567890123");
+    let last = if cnp.ends_with('0') { "1" } else { "0" };
+    let wrong_digit = format!("{}{last}", &cnp[..12]);
+    bad[0] = ("cnp", &wrong_digit);
     let refused = browser.submit("/cont/date", "/cont/date", &bad);
     assert_eq!(refused.status, 422);
-    assert!(html(&refused).contains("href=\"#cnp\""));
+    let page = html(&refused);
+    assert!(
+        page.contains("href=\"#cnp\"") && page.contains("check digit"),
+        "says what is wrong"
+    );
+    let mut empty = fields.clone();
+    empty[1] = ("last_name", "");
+    let page = html(&browser.submit("/cont/date", "/cont/date", &empty));
+    assert!(
+        page.contains("This field is required"),
+        "an empty name is said missing"
+    );
     let saved = browser.submit("/cont/date", "/cont/date", &fields);
     assert_eq!(location(&saved), "/cont/date");
     let details = html(&browser.get("/cont/date"));

@@ -38,31 +38,37 @@ impl WebFunction {
             },
         };
         let d = ctx.lang.d();
-        let (status, errors, problem, keep_typed) =
-            match self.accounts.change_declared(&principal, dto).await {
-                Ok(()) => {
-                    ctx.flash_next(Flash::DetailsSaved);
-                    return Ok(ctx.redirect("/cont/date"));
-                }
-                Err(ChangeDeclaredError::Invalid(errors)) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, errors, None, true)
-                }
-                // Shown what is registered now, to compare before trying again.
-                Err(ChangeDeclaredError::Conflict) => {
-                    (StatusCode::CONFLICT, Vec::new(), Some(d.conflict), false)
-                }
-                Err(ChangeDeclaredError::Validated) => {
-                    let html = notices::notice(
-                        ctx,
-                        d.validated_title,
-                        d.lead_validated,
-                        Some(("/cont/date", d.link_validated)),
-                    );
-                    return Ok(ctx.page(StatusCode::CONFLICT, html));
-                }
-                Err(ChangeDeclaredError::NoAccount) => return Err(Refusal::SignInFirst),
-                Err(ChangeDeclaredError::Unavailable(e)) => return Err(e.into()),
-            };
+        let (status, errors, problem, keep_typed) = match self
+            .accounts
+            .change_declared(&principal, dto)
+            .await
+        {
+            Ok(()) => {
+                ctx.flash_next(Flash::DetailsSaved);
+                return Ok(ctx.redirect("/cont/date"));
+            }
+            Err(ChangeDeclaredError::Invalid(errors)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                crate::verify::precise_cnp_errors(forms::missing_said(errors, form), &typed.cnp),
+                None,
+                true,
+            ),
+            // Shown what is registered now, to compare before trying again.
+            Err(ChangeDeclaredError::Conflict) => {
+                (StatusCode::CONFLICT, Vec::new(), Some(d.conflict), false)
+            }
+            Err(ChangeDeclaredError::Validated) => {
+                let html = notices::notice(
+                    ctx,
+                    d.validated_title,
+                    d.lead_validated,
+                    Some(("/cont/date", d.link_validated)),
+                );
+                return Ok(ctx.page(StatusCode::CONFLICT, html));
+            }
+            Err(ChangeDeclaredError::NoAccount) => return Err(Refusal::SignInFirst),
+            Err(ChangeDeclaredError::Unavailable(e)) => return Err(e.into()),
+        };
         let found = self
             .accounts
             .declared(&principal)

@@ -52,7 +52,10 @@ impl WebFunction {
                 remember_registration(ctx, &typed.email, Some(&sent.registration_id));
                 return Ok(ctx.redirect("/cont/confirmare"));
             }
-            Err(RegisterError::Invalid(errors)) => errors,
+            Err(RegisterError::Invalid(errors)) => {
+                let errors = forms::missing_said(errors, form);
+                crate::verify::precise_cnp_errors(errors, &typed.cnp)
+            }
             Err(RegisterError::Throttled { .. }) => return Ok(self.throttled(ctx)),
             Err(RegisterError::Unavailable(e)) => return Err(e.into()),
         };
@@ -246,6 +249,28 @@ impl WebFunction {
         errors: &[FieldError],
     ) -> Answer {
         let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let (me, _) = self
+            .accounts
+            .portal_account(&principal)
+            .await
+            .map_err(|_| Refusal::SignInFirst)?;
+        if me.status != cazier_shared::domain::AccountStatus::Validated {
+            // No form that cannot be sent: the way to validate first.
+            let t = ctx.t();
+            let html = notices::notice(
+                ctx,
+                t.not_validated_title,
+                t.not_validated,
+                Some(("/cont", t.nav_account)),
+            );
+            // Shown for a form sent anyway too: refused, whatever it held.
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            return Ok(ctx.page(status, html));
+        }
         let printed = match self.accounts.printed_details(&principal).await {
             Ok(printed) => printed,
             Err(SessionError::Unavailable(e)) => return Err(e.into()),

@@ -256,8 +256,20 @@ fn number_form(typed: &Typed) -> Result<VerifyDto, Vec<FieldError>> {
     })
 }
 
+/// A registration's or correction's "invalid CNP" said precisely (format, birth date, check
+/// digit), as on the verification page: the typed value is read again here, at the edge.
+pub(crate) fn precise_cnp_errors(mut errors: Vec<FieldError>, typed: &str) -> Vec<FieldError> {
+    let digits: String = typed.chars().filter(|c| *c != ' ').collect();
+    for e in errors.iter_mut().filter(|e| e.field == "cnp") {
+        if let Err(why) = Cnp::parse(&digits) {
+            e.code = cnp_code(&why);
+        }
+    }
+    errors
+}
+
 /// The field-error code that says what is wrong with a typed CNP.
-fn cnp_code(e: &CnpError) -> &'static str {
+pub(crate) fn cnp_code(e: &CnpError) -> &'static str {
     match e {
         CnpError::Format => "CNP_FORMAT",
         CnpError::BirthDate => "CNP_BIRTH_DATE",

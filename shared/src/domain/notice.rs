@@ -161,6 +161,24 @@ impl Notice {
         }
     }
 
+    /// The holder's declared data were corrected (which, never their values): someone with the
+    /// session could otherwise change them unseen.
+    pub fn details_changed(to: &Email, portal: &str) -> Self {
+        let link = format!("{}/cont/date", portal.trim_end_matches('/'));
+        Self {
+            to: to.clone(),
+            subject: "Datele contului au fost modificate / Your details were changed".into(),
+            text: format!(
+                "Datele declarate în contul de cazier judiciar (cele care apar pe certificat) au \
+                 fost modificate. Le puteți vedea aici:\n{link}\n\
+                 Dacă nu ați fost dumneavoastră, schimbați parola și verificați datele.\n\n\
+                 The details declared in your criminal record account (those your certificate \
+                 prints) were changed. See them here:\n{link}\n\
+                 If it was not you, change your password and check them.\n\n{NEVER_ASKED}\n"
+            ),
+        }
+    }
+
     /// A certificate stops being valid in 14 days.
     pub fn expiring(to: &Email, portal: &str, number: &CertificateNumber, days: i64) -> Self {
         let link = format!("{}/certificate", portal.trim_end_matches('/'));

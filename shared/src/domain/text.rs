@@ -188,6 +188,21 @@ fn is_latin_letter(c: char) -> bool {
     }
 }
 
+/// Whether the combining accents left after NFC each sit alone on a letter: stacked accents
+/// and the overlay marks (a stroke through a letter) would print a name that no document
+/// spells, yet look like it to a clerk.
+fn accents_on_letters(text: &str) -> bool {
+    let mut after_letter = false;
+    for c in text.chars() {
+        let mark = (0x300..=0x36F).contains(&(c as u32));
+        if mark && (!after_letter || (0x334..=0x338).contains(&(c as u32))) {
+            return false;
+        }
+        after_letter = !mark && c.is_alphabetic();
+    }
+    true
+}
+
 impl Name {
     /// A person's name (surname, given names, a parent's given name).
     pub fn parse(input: &str) -> Result<Self, TextError> {
@@ -196,6 +211,7 @@ impl Name {
             .0
             .chars()
             .all(|c| is_latin_letter(c) || " -'’.".contains(c))
+            || !accents_on_letters(&name.0)
         {
             return Err(TextError::NameCharacters);
         }
@@ -210,6 +226,7 @@ impl Name {
             .0
             .chars()
             .all(|c| is_latin_letter(c) || c.is_ascii_digit() || " -'’.,".contains(c))
+            || !accents_on_letters(&place.0)
         {
             return Err(TextError::PlaceCharacters);
         }
@@ -514,6 +531,29 @@ mod tests {
         assert_eq!(
             Name::parse("Ana\nPop").unwrap_err(),
             TextError::ControlCharacters
+        );
+    }
+
+    #[test]
+    fn an_accent_sits_alone_on_a_letter() {
+        // Composed by NFC, or one mark that has no composed form: printed as typed.
+        assert_eq!(Name::parse("Ana\u{0301}").unwrap().as_str(), "Aná");
+        assert!(Name::parse("Pop\u{0306}").is_ok());
+        for odd in [
+            "Ana\u{0301}\u{0301}\u{0301}", // stacked accents
+            "Ana\u{0335}",                 // a stroke through the letter
+            "\u{0301}Ana",                 // an accent on nothing
+            "Ana \u{0301}",                // on a space
+        ] {
+            assert_eq!(
+                Name::parse(odd).unwrap_err(),
+                TextError::NameCharacters,
+                "{odd:?}"
+            );
+        }
+        assert_eq!(
+            Name::parse_place("Cluj\u{0301}\u{0301}").unwrap_err(),
+            TextError::PlaceCharacters
         );
     }
 

@@ -5,6 +5,7 @@
 use super::accounts::{parse_person, AccountService, IdDocumentDto, SessionError};
 use super::{unavailable_from_ports, Unavailable};
 use crate::domain::form::{present, Form};
+use crate::domain::notice::Notice;
 use crate::domain::{AccountStatus, AuditEvent, FieldError, Person};
 use serde::Deserialize;
 
@@ -99,6 +100,11 @@ impl AccountService {
             return Err(ChangeDeclaredError::Conflict);
         }
         tracing::info!(account_id = %account.account_id, fields = %fields, "declared data changed");
+        // Told by e-mail: the change is made; a failed notice is logged, not the change undone.
+        let notice = Notice::details_changed(&account.email, &self.portal_url);
+        if let Err(e) = self.mailer.send(&notice).await {
+            tracing::warn!(account_id = %account.account_id, error = %e, "details-changed notice not sent");
+        }
         Ok(())
     }
 }

@@ -97,6 +97,13 @@ async fn details_are_corrected_until_validation_and_each_change_is_audited_witho
     assert_eq!(change.details["fields"], "cnp,father_first_name");
     let written = format!("{:?}", change.details);
     assert!(!written.contains(&typo_fixed) && !written.contains("Ion"));
+    // The holder is told by e-mail, without the values.
+    let mails = memory.mailer.sent();
+    let told = mails
+        .iter()
+        .find(|m| m.to == account.email && m.text.contains("/cont/date"))
+        .expect("a notice of the change");
+    assert!(!told.text.contains(&typo_fixed) && !told.text.contains("Ion"));
 
     // Validated, the data are the evidence's: no more changes.
     let validation = cazier_shared::domain::Validation {

@@ -38,6 +38,17 @@ impl Registration {
     }
 }
 
+/// A field left empty is told so ("this field is required"), not that its value is wrong.
+pub fn missing_said(mut errors: Vec<FieldError>, form: &FormData) -> Vec<FieldError> {
+    for e in errors.iter_mut() {
+        let said_wrong = matches!(e.code, "INVALID_NAME" | "INVALID_CNP" | "INVALID_EMAIL");
+        if said_wrong && form.text(e.field.as_str()).trim().is_empty() {
+            e.code = "REQUIRED";
+        }
+    }
+    errors
+}
+
 pub fn register(
     ctx: &mut Ctx,
     typed: &Registration,
@@ -62,7 +73,7 @@ pub fn register(
         form method="post" action="/cont/nou" novalidate {
             (csrf_field(ctx))
             (Input { kind: "email", autocomplete: "email", ..Input::new("email", t.email, &typed.email) }.render(ctx, errors))
-            (Input { kind: "password", autocomplete: "new-password", hint: Some(t.password_hint), ..Input::new("password", t.password, "") }.render(ctx, errors))
+            (Input { kind: "password", autocomplete: "new-password", hint: Some(if errors.is_empty() && problem.is_none() { t.password_hint } else { t.password_again }), ..Input::new("password", t.password, "") }.render(ctx, errors))
             (Input { hint: Some(t.cnp_hint), class: "short", inputmode: Some("numeric"), ..Input::new("cnp", t.cnp, &typed.cnp) }.render(ctx, errors))
             (Input { autocomplete: "family-name", ..Input::new("last_name", t.last_name, &typed.last_name) }.render(ctx, errors))
             (Input { autocomplete: "given-name", ..Input::new("first_name", t.first_name, &typed.first_name) }.render(ctx, errors))
