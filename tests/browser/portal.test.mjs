@@ -326,6 +326,11 @@ for (const lang of ["ro", "en"]) {
     await third.click("button.primary");
     await third.waitForSelector("main table");
     assert.ok((await third.textContent("main")).includes(number));
+    // Post/redirect/get: a page of its own, the code in no URL; a reload shows it again.
+    assert.match(third.url(), /\/cod\/rezultat$/);
+    assert.ok(!third.url().includes(shareCode.slice(0, 4)));
+    await third.reload();
+    await third.waitForSelector("main table");
     await audit(third, `${lang}-10g-shared-certificate`);
     const [pdf] = await Promise.all([third.waitForEvent("download"), third.click("button.primary")]);
     assert.match(pdf.suggestedFilename(), /^cazier-CJ-\d{4}-\d{8}\.pdf$/);

@@ -387,6 +387,18 @@ fn the_roeid_routes_refuse_forged_starts_and_answers() {
 }
 
 /// The first value of `name=` after `from` in a page (`value="…"`, `action="…"`).
+/// A third party sends a share code: post/redirect/get, the code in no URL.
+fn use_code(browser: &mut Browser, code: &str, organisation: &str) -> Reply {
+    let sent = browser.submit(
+        "/cod",
+        "/cod",
+        &[("code", code), ("organisation", organisation)],
+    );
+    assert_eq!(location(&sent), "/cod/rezultat");
+    assert!(!location(&sent).contains(code));
+    browser.get("/cod/rezultat")
+}
+
 fn attribute_after<'a>(page: &'a str, from: &str, name: &str) -> &'a str {
     let at = page.find(from).expect(from);
     let rest = &page[at..];
@@ -449,11 +461,7 @@ fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
     // A third party types it (any case, no hyphens) and names themselves.
     let mut employer = Browser::new("en-GB");
     let typed = code.replace('-', "").to_lowercase();
-    let seen = employer.submit(
-        "/cod",
-        "/cod",
-        &[("code", &typed), ("organisation", "Dunărea SA")],
-    );
+    let seen = use_code(&mut employer, &typed, "Dunărea SA");
     assert_eq!(seen.status, 200, "{}", html(&seen));
     let page = html(&seen);
     assert!(page.contains(&number) && page.contains("Valid") && page.contains("No entries"));
@@ -474,11 +482,7 @@ fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
     let pdf = employer.send("POST", "/cod/pdf", Some(&fields));
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
     assert_eq!(pdf.body, download_pdf(&api, &owner, &number));
-    let wrong = employer.submit(
-        "/cod",
-        "/cod",
-        &[("code", "AAAA-AAAA-AAAAA"), ("organisation", "")],
-    );
+    let wrong = use_code(&mut employer, "AAAA-AAAA-AAAAA", "");
     assert_eq!(wrong.status, 404);
     assert!(html(&wrong).contains("The code does not work"));
 
@@ -497,8 +501,11 @@ fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
     let revoked = holder.send("POST", &action, Some(&[("csrf", &token)]));
     assert_eq!(location(&revoked), codes_path);
     assert!(html(&holder.get(&codes_path)).contains("Revocat"));
-    let after = employer.submit("/cod", "/cod", &[("code", &code), ("organisation", "")]);
+    let after = use_code(&mut employer, &code, "");
     assert_eq!(after.status, 404);
+    // The result page without a code sent from this browser: back to the form.
+    let mut nobody = Browser::new("en-GB");
+    assert_eq!(location(&nobody.get("/cod/rezultat")), "/cod");
 
     // Nobody else sees or makes this certificate's codes.
     let other = Citizen::validated(&api);

@@ -93,6 +93,7 @@ pub enum Handler {
     RevokeShare,
     ShareForm,
     UseShare,
+    ShareResult,
     SharedPdf,
     WalletOffer,
     AskWalletForm,
@@ -320,6 +321,11 @@ pub const ROUTES: &[Route<Handler>] = &[
         key: "POST /cod",
         access: Access::Public,
         handler: Handler::UseShare,
+    },
+    Route {
+        key: "GET /cod/rezultat",
+        access: Access::Public,
+        handler: Handler::ShareResult,
     },
     Route {
         key: "POST /cod/pdf",
@@ -781,10 +787,8 @@ impl WebFunction {
                 self.verify_statement(ctx, req, form.ok_or(Refusal::BadForm)?)
                     .await
             }
-            Handler::UseShare => {
-                self.use_share(ctx, req, form.ok_or(Refusal::BadForm)?)
-                    .await
-            }
+            Handler::UseShare => self.send_share(ctx, form.ok_or(Refusal::BadForm)?),
+            Handler::ShareResult => self.share_result(ctx, req).await,
             Handler::SharedPdf => {
                 self.shared_pdf(ctx, req, form.ok_or(Refusal::BadForm)?)
                     .await

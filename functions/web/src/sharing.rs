@@ -1,10 +1,11 @@
 //! The portal's share-code handlers: the holder makes, lists and revokes codes for one of their
 //! certificates; a third party uses one (the code travels in form bodies, never in a URL).
 
-use crate::context::{Ctx, FormData, NEW_CODE_COOKIE};
+use crate::context::{cookie, Ctx, FormData, NEW_CODE_COOKIE};
 use crate::pages::notices;
 use crate::pages::shares::{self, CodesPage};
 use crate::{Answer, Refusal, WebFunction};
+use base64::Engine;
 use cazier_shared::domain::{CertificateNumber, FieldError, ShareId};
 use cazier_shared::http::{path_param, source_ip};
 use cazier_shared::services::shares::{
@@ -12,6 +13,9 @@ use cazier_shared::services::shares::{
 };
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
+
+/// The share code (and organisation) a third party sent, until its result page is shown.
+const SHARED_CODE_COOKIE: &str = "__Host-shared-code";
 
 /// The field error a wrong, expired or revoked code shows (one answer for all three).
 const SHARE_NOT_FOUND: &str = "SHARE_NOT_FOUND";
@@ -123,15 +127,40 @@ impl WebFunction {
         }
     }
 
-    /// A third party's code: the certificate's status and particulars.
-    pub(crate) async fn use_share(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        let (code, organisation) = (form.text("code"), form.text("organisation"));
-        match self.shares.access(&access_dto(form), &source_ip(req)).await {
+    /// A third party's code, sent: kept for a few minutes in a cookie of this browser, then
+    /// the result page (post/redirect/get: reload and Back work, the code stays out of URLs).
+    pub(crate) fn send_share(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+        let typed = format!("{}\n{}", form.text("code"), form.text("organisation"));
+        let kept = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(typed);
+        ctx.set_cookie(SHARED_CODE_COOKIE, &kept, 600, false);
+        Ok(ctx.redirect("/cod/rezultat"))
+    }
+
+    /// The result of the code this browser sent: each view is an access the holder sees.
+    pub(crate) async fn share_result(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let typed = cookie(req, SHARED_CODE_COOKIE)
+            .and_then(|v| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(v)
+                    .ok()
+            })
+            .and_then(|v| String::from_utf8(v).ok());
+        let Some((code, organisation)) = typed.as_deref().and_then(|t| t.split_once('\n')) else {
+            return Ok(ctx.redirect("/cod"));
+        };
+        let dto = AccessDto {
+            code: code.to_owned(),
+            organisation: (!organisation.trim().is_empty()).then(|| organisation.to_owned()),
+        };
+        match self.shares.access(&dto, &source_ip(req)).await {
             Ok(certificate) => {
-                let html = shares::shared(ctx, &certificate, (&code, &organisation));
+                let html = shares::shared(ctx, &certificate, (code, organisation));
                 Ok(ctx.page(StatusCode::OK, html))
             }
-            Err(e) => self.access_refused(ctx, e, (&code, &organisation)),
+            Err(e) => {
+                ctx.set_cookie(SHARED_CODE_COOKIE, "", 0, false);
+                self.access_refused(ctx, e, (code, organisation))
+            }
         }
     }
 

@@ -26,6 +26,7 @@ pub const API_ROUTES: &[&str] = &[
     "GET /certificate/{certificate_number}/verificari",
     "GET /cod",
     "POST /cod",
+    "GET /cod/rezultat",
     "POST /cod/pdf",
     "GET /confidentialitate",
     "GET /cont",
