@@ -352,6 +352,8 @@ for (const lang of ["ro", "en"]) {
     await page.waitForSelector("svg.qr");
     const txCode = (await page.textContent("p.code")).trim();
     assert.match(txCode, /^[0-9]{6}$/);
+    await page.reload();
+    assert.equal((await page.textContent("p.code")).trim(), txCode, "a reload shows the same offer");
     const offer = await scanQr(page, `${lang}-10j-add-to-wallet`);
     assert.equal(offer, await page.getAttribute('a[href^="openid-credential-offer://"]', "href"));
     await audit(page, `${lang}-10j-add-to-wallet`);

@@ -415,6 +415,24 @@ fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
     let codes_path = format!("/certificate/{number}/coduri");
     let mut holder = Browser::signed_in("ro-RO", &owner.email);
     assert!(html(&holder.get("/certificate")).contains(&format!("href=\"{codes_path}\"")));
+
+    // "Add to wallet": post/redirect/get; a reload shows the same offer and makes no other.
+    let offer_path = format!("/certificate/{number}/portofel");
+    let made = holder.submit("/certificate", &offer_path, &[]);
+    assert_eq!(location(&made), offer_path);
+    let shown = html(&holder.get(&offer_path));
+    assert!(shown.contains("openid-credential-offer://"), "{shown}");
+    assert_eq!(
+        html(&holder.get(&offer_path)),
+        shown,
+        "the same offer again"
+    );
+    let mut elsewhere = Browser::signed_in("ro-RO", &owner.email);
+    assert_eq!(
+        location(&elsewhere.get(&offer_path)),
+        "/certificate",
+        "another browser has no offer to show"
+    );
     let empty = html(&holder.get(&codes_path));
     assert!(empty.contains("Nu ați creat încă niciun cod"), "{empty}");
 

@@ -111,6 +111,11 @@ fn is_local_page(path: &str) -> bool {
 
 /// The value of one cookie of the request.
 pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    cookie_up_to(req, name, 256)
+}
+
+/// The value of one cookie that holds more (a wallet offer's link), at most `max` bytes.
+pub fn cookie_up_to<'a>(req: &'a Request, name: &str, max: usize) -> Option<&'a str> {
     req.headers()
         .get_all(header::COOKIE)
         .iter()
@@ -119,7 +124,7 @@ pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty() && v.len() <= 256)
+        .filter(|v| !v.is_empty() && v.len() <= max)
 }
 
 fn random_token() -> String {

@@ -96,6 +96,7 @@ pub enum Handler {
     ShareResult,
     SharedPdf,
     WalletOffer,
+    WalletOfferPage,
     AskWalletForm,
     AskWallet,
     WalletResult,
@@ -336,6 +337,11 @@ pub const ROUTES: &[Route<Handler>] = &[
         key: "POST /certificate/{certificate_number}/portofel",
         access: Access::Citizen,
         handler: Handler::WalletOffer,
+    },
+    Route {
+        key: "GET /certificate/{certificate_number}/portofel",
+        access: Access::Citizen,
+        handler: Handler::WalletOfferPage,
     },
     // An employer asking a holder's wallet: public; the transaction secret in form bodies only.
     Route {
@@ -794,6 +800,7 @@ impl WebFunction {
                     .await
             }
             Handler::WalletOffer => self.wallet_offer(ctx, req).await,
+            Handler::WalletOfferPage => self.wallet_offer_page(ctx, req).await,
             Handler::AskWalletForm => {
                 let html = pages::wallet::ask_form(ctx, "", &[]);
                 Ok(ctx.page(StatusCode::OK, html))

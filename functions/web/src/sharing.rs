@@ -1,7 +1,7 @@
 //! The portal's share-code handlers: the holder makes, lists and revokes codes for one of their
 //! certificates; a third party uses one (the code travels in form bodies, never in a URL).
 
-use crate::context::{cookie, Ctx, FormData, NEW_CODE_COOKIE};
+use crate::context::{cookie_up_to, Ctx, FormData, NEW_CODE_COOKIE};
 use crate::pages::notices;
 use crate::pages::shares::{self, CodesPage};
 use crate::{Answer, Refusal, WebFunction};
@@ -138,7 +138,7 @@ impl WebFunction {
 
     /// The result of the code this browser sent: each view is an access the holder sees.
     pub(crate) async fn share_result(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let typed = cookie(req, SHARED_CODE_COOKIE)
+        let typed = cookie_up_to(req, SHARED_CODE_COOKIE, 2000)
             .and_then(|v| {
                 base64::engine::general_purpose::URL_SAFE_NO_PAD
                     .decode(v)

@@ -2,7 +2,11 @@
 //! their valid certificates), and an employer's request to a holder's wallet (OpenID4VP) and
 //! its outcome. The employer's transaction secret travels in form bodies only.
 
-use crate::context::{Ctx, FormData};
+use crate::context::{cookie_up_to, Ctx, FormData};
+use base64::Engine;
+
+/// The wallet offer this browser made (certificate, link, transaction code), until it expires.
+const WALLET_OFFER_COOKIE: &str = "__Host-wallet-offer";
 use crate::pages::{notices, wallet};
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::http::{path_param, source_ip};
@@ -12,19 +16,21 @@ use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
 
 impl WebFunction {
-    /// "Add to wallet": the offer's QR code and transaction code, shown this once.
+    /// "Add to wallet": an offer is made, kept in a cookie of this browser for as long as it
+    /// works (at most ten minutes), and shown after a redirect: a reload shows the same
+    /// offer, it makes no other.
     pub(crate) async fn wallet_offer(&self, ctx: &mut Ctx, req: &Request) -> Answer {
         let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
         match self.wallet.offer(&principal, &number).await {
             Ok(offer) => {
-                let has_entries = self
-                    .requests
-                    .contents(&principal, &number)
-                    .await?
-                    .has_entries;
-                let html = wallet::offer(ctx, &number, &offer, has_entries);
-                Ok(ctx.page(StatusCode::CREATED, html))
+                let kept = format!(
+                    "{number}\n{}\n{}",
+                    offer.credential_offer_uri, offer.tx_code
+                );
+                let kept = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(kept);
+                ctx.set_cookie(WALLET_OFFER_COOKIE, &kept, offer.expires_in.min(600), false);
+                Ok(ctx.redirect(&format!("/certificate/{number}/portofel")))
             }
             Err(OfferError::NotFound) => Err(Refusal::NotFound),
             Err(OfferError::NotValid(_)) => {
@@ -35,6 +41,37 @@ impl WebFunction {
             }
             Err(OfferError::Unavailable(e)) => Err(e.into()),
         }
+    }
+
+    /// The offer this browser just made for the certificate, while it works.
+    pub(crate) async fn wallet_offer_page(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let kept = cookie_up_to(req, WALLET_OFFER_COOKIE, 3000)
+            .and_then(|v| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(v)
+                    .ok()
+            })
+            .and_then(|v| String::from_utf8(v).ok())
+            .unwrap_or_default();
+        let mut parts = kept.splitn(3, '\n');
+        let (Some(made_for), Some(uri), Some(tx_code)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Ok(ctx.redirect("/certificate"));
+        };
+        if made_for != number {
+            return Ok(ctx.redirect("/certificate"));
+        }
+        // The holder's own certificate (the contents say whether to warn about entries).
+        let has_entries = self
+            .requests
+            .contents(&principal, &number)
+            .await?
+            .has_entries;
+        let shown = wallet::ShownOffer { uri, tx_code };
+        let html = wallet::offer(ctx, &number, &shown, has_entries);
+        Ok(ctx.page(StatusCode::OK, html))
     }
 
     /// The employer's request: the QR code for the holder's wallet.

@@ -22,6 +22,7 @@ pub const API_ROUTES: &[&str] = &[
     "POST /certificate/{certificate_number}/coduri/{share_id}/revocare",
     "GET /certificate/{certificate_number}/mentiuni",
     "GET /certificate/{certificate_number}/pdf",
+    "GET /certificate/{certificate_number}/portofel",
     "POST /certificate/{certificate_number}/portofel",
     "GET /certificate/{certificate_number}/verificari",
     "GET /cod",

@@ -7,7 +7,6 @@ use crate::layout::{csrf_field, error_summary, page, Input};
 use cazier_shared::domain::{FieldError, PresentationOutcome};
 use cazier_shared::services::presentation::Started;
 use cazier_shared::services::presentation::{NOT_CHECKED, VALID};
-use cazier_shared::services::wallet::Offer;
 use maud::{html, Markup, PreEscaped};
 use serde_json::Value;
 
@@ -52,7 +51,13 @@ pub fn qr_svg(text: &str, label: &str) -> Markup {
 /// The holder's offer: the QR code, the same-phone link, the transaction code.
 /// The offer for the holder's wallet; `has_entries`: the certificate lists entries (said
 /// before it goes into the wallet).
-pub fn offer(ctx: &mut Ctx, number: &str, offer: &Offer, has_entries: bool) -> String {
+/// The offer as the page shows it: the link (and QR code) and the transaction code.
+pub struct ShownOffer<'a> {
+    pub uri: &'a str,
+    pub tx_code: &'a str,
+}
+
+pub fn offer(ctx: &mut Ctx, number: &str, offer: &ShownOffer, has_entries: bool) -> String {
     let w = ctx.lang.w();
     let t = ctx.t();
     let body = html! {
@@ -62,10 +67,10 @@ pub fn offer(ctx: &mut Ctx, number: &str, offer: &Offer, has_entries: bool) -> S
         ol {
             @for step in w.add_steps { li { (step) } }
         }
-        (qr_svg(&offer.credential_offer_uri, w.offer_qr))
-        p { a href=(offer.credential_offer_uri) { (w.same_phone) } }
+        (qr_svg(offer.uri, w.offer_qr))
+        p { a href=(offer.uri) { (w.same_phone) } }
         h2 { (w.tx_code) }
-        p.code aria-label=(super::account::spelled(&offer.tx_code)) { (offer.tx_code) }
+        p.code aria-label=(super::account::spelled(offer.tx_code)) { (offer.tx_code) }
         p { a href="/certificate" { (t.back_to_certificates) } }
     };
     page(ctx, w.add_title, body)
