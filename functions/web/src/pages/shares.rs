@@ -148,7 +148,7 @@ pub fn shared(ctx: &mut Ctx, certificate: &SharedCertificate, typed: (&str, &str
                 tr { th scope="row" { (t.issued_on) } td { (bucharest_date(certificate.issued_at).format("%d.%m.%Y")) } }
                 tr { th scope="row" { (t.valid_until) } td { (certificate.valid_until.format("%d.%m.%Y")) } }
                 tr { th scope="row" { (s.entries) } td { (if certificate.has_entries { s.has_entries } else { s.no_entries }) } }
-                tr { th scope="row" { (s.works_until) } td { (last_bucharest_day(certificate.share_expires_at).format("%d.%m.%Y")) } }
+                tr { th scope="row" { (s.code_works_until) } td { (last_bucharest_day(certificate.share_expires_at).format("%d.%m.%Y")) } }
             }
         }
         @if certificate.status == CertificateStatus::Valid {
