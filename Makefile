@@ -19,11 +19,20 @@ lint: venv
 
 # Unit, adapter (moto through the real SDK) and end-to-end tests (HTTP against a local stack
 # that the tests start themselves on free ports: a running `make up` does not disturb them).
+# Built once, then run in two lanes: the Chromium walk and the OpenAPI fuzzing (the two
+# longest, mostly waiting on Chromium and schemathesis) beside all the others.
+SLOW_TESTS := the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone \
+  the_api_does_what_its_openapi_file_says
 test: lint
 	@mkdir -p target
-	cargo test --workspace 2>&1 | tee target/test-output.log
-	@awk '/^test result:/ { p += $$4; f += $$6; i += $$8 } \
-	  END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, i }' target/test-output.log
+	cargo test --workspace --no-run
+	@( cargo test -p cazier-e2e --test browser --test fuzz > target/test-slow.log 2>&1; \
+	  echo $$? > target/test-slow.rc ) & \
+	cargo test --workspace -- $(foreach t,$(SLOW_TESTS),--skip $(t)) 2>&1 | tee target/test-output.log; \
+	rest=$$?; wait; cat target/test-slow.log; cat target/test-slow.log >> target/test-output.log; \
+	awk '/^test result:/ { p += $$4; f += $$6; i += $$8 } \
+	  END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, i }' target/test-output.log; \
+	test "$$rest" = 0 && test "$$(cat target/test-slow.rc)" = 0
 
 # The deployment build ops run: `sam build` (cargo-lambda, zig) for ARCH (the template's default,
 # arm64, needs the aarch64-unknown-linux-gnu Rust target; CI builds x86_64), each function's

@@ -720,9 +720,9 @@ impl WebFunction {
             }
             Handler::Account => {
                 let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let (me, code) = self
+                let (me, code, declared) = self
                     .accounts
-                    .portal_account(&principal)
+                    .account_page(&principal)
                     .await
                     .map_err(|_| Refusal::SignInFirst)?;
                 let awaiting = self
@@ -730,7 +730,7 @@ impl WebFunction {
                     .awaiting(&principal, ctx.flow.as_deref())
                     .await?
                     .is_some();
-                let html = account::account(ctx, &me, code.as_deref(), awaiting);
+                let html = account::account(ctx, &me, code.as_deref(), awaiting, declared.as_ref());
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Handler::RequestForm => self.request_form(ctx, &Default::default(), &[]).await,

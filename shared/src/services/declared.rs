@@ -2,7 +2,7 @@
 //! identity document): shown back to them and changeable until the account is validated. After
 //! validation the data are the evidence's; a renewed document is recorded by a clerk.
 
-use super::accounts::{parse_person, AccountService, IdDocumentDto, SessionError};
+use super::accounts::{parse_person, AccountService, AccountView, IdDocumentDto, SessionError};
 use super::{unavailable_from_ports, Unavailable};
 use crate::domain::form::{present, Form};
 use crate::domain::notice::Notice;
@@ -69,6 +69,25 @@ impl AccountService {
         let account = self.own(principal).await?;
         let changeable = account.status == AccountStatus::PendingValidation;
         Ok(account.person.map(|person| Declared { person, changeable }))
+    }
+
+    /// The account page's view: the account, its counter code while unvalidated, and the
+    /// declared data, from one read.
+    pub async fn account_page(
+        &self,
+        principal: &crate::domain::Principal,
+    ) -> Result<(AccountView, Option<String>, Option<Declared>), SessionError> {
+        let account = self.own(principal).await?;
+        let pending = account.status == AccountStatus::PendingValidation;
+        let code = pending
+            .then(|| account.counter_code.as_ref().map(|c| c.as_str().to_owned()))
+            .flatten();
+        let view = AccountView::from(&account);
+        let declared = account.person.map(|person| Declared {
+            person,
+            changeable: pending,
+        });
+        Ok((view, code, declared))
     }
 
     /// Replaces the caller's declared data, before validation only. The change makes any

@@ -8,6 +8,7 @@ use cazier_shared::domain::{
 };
 use cazier_shared::services::accounts::AccountView;
 use cazier_shared::services::checks::{CheckChannel, Checks};
+use cazier_shared::services::declared::Declared;
 use cazier_shared::services::requests::{CertificateSummary, RequestView};
 use maud::{html, Markup};
 
@@ -16,6 +17,7 @@ pub fn account(
     me: &AccountView,
     counter_code: Option<&str>,
     awaiting_confirmation: bool,
+    declared: Option<&Declared>,
 ) -> String {
     let (t, i) = (ctx.t(), ctx.lang.i());
     let name = format!(
@@ -52,13 +54,16 @@ pub fn account(
                 }
             }
         }
-        @if me.cnp_masked.is_some() {
-            p {
-                a href="/cont/date" {
-                    @if me.status == AccountStatus::Validated { (ctx.lang.d().link_validated) }
-                    @else { (ctx.lang.d().link_pending) }
-                }
+        @if let Some(declared) = declared.filter(|d| d.changeable) {
+            // Check your answers: what will be printed, before anyone validates it.
+            section.panel aria-labelledby="declared-title" {
+                h2 #declared-title { (ctx.lang.d().check_title) }
+                p { (ctx.lang.d().check_lead) }
+                (super::declared::facts(ctx, &declared.person))
+                p { a href="/cont/date#change" { (ctx.lang.d().change_title) } }
             }
+        } @else if me.cnp_masked.is_some() {
+            p { a href="/cont/date" { (ctx.lang.d().link_validated) } }
         }
         p { a href="/cont/parola" { (i.change_link) } }
         @if me.status == AccountStatus::Validated {

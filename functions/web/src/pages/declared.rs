@@ -6,7 +6,7 @@ use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
 use crate::pages::forms::Registration;
 use cazier_shared::domain::{FieldError, IdDocument, Name, Person};
 use cazier_shared::services::declared::Declared;
-use maud::html;
+use maud::{html, Markup};
 
 /// The form's values as registered (the CNP whole: this page is its holder's only).
 pub fn registered(person: &Person) -> Registration {
@@ -33,15 +33,9 @@ pub fn registered(person: &Person) -> Registration {
     }
 }
 
-pub fn declared(
-    ctx: &mut Ctx,
-    declared: &Declared,
-    typed: Option<&Registration>,
-    errors: &[FieldError],
-    problem: Option<&str>,
-) -> String {
+/// The declared data as certificates print them (the CNP masked).
+pub fn facts(ctx: &Ctx, p: &Person) -> Markup {
     let (t, d) = (ctx.t(), ctx.lang.d());
-    let p = &declared.person;
     let or_none = |n: &Option<Name>| {
         n.as_ref()
             .map(|n| n.as_str().to_owned())
@@ -51,6 +45,27 @@ pub fn declared(
         IdDocument::Ci { series, number } => format!("{} {series} {number}", t.id_ci),
         IdDocument::Passport { number } => format!("{} {number}", t.id_passport),
     };
+    html! {
+        dl.facts {
+            div { dt { (t.last_name) " / " (t.first_name) } dd { (p.full_name()) } }
+            div { dt { "CNP" } dd { (p.cnp.masked()) } }
+            div { dt { (t.father_first_name) } dd { (or_none(&p.father_first_name)) } }
+            div { dt { (t.mother_first_name) } dd { (or_none(&p.mother_first_name)) } }
+            div { dt { (t.birth_place) } dd { (or_none(&p.birth_place)) } }
+            div { dt { (t.id_document) } dd { (document) } }
+        }
+    }
+}
+
+pub fn declared(
+    ctx: &mut Ctx,
+    declared: &Declared,
+    typed: Option<&Registration>,
+    errors: &[FieldError],
+    problem: Option<&str>,
+) -> String {
+    let (t, d) = (ctx.t(), ctx.lang.d());
+    let p = &declared.person;
     let values = typed.cloned().unwrap_or_else(|| registered(p));
     let optional = |label: &str| format!("{label} {}", t.optional);
     let (father, mother, place) = (
@@ -66,14 +81,7 @@ pub fn declared(
         (error_summary(ctx, errors, problem))
         h1 { (d.title) }
         p.lead { @if declared.changeable { (d.lead_pending) } @else { (d.lead_validated) } }
-        dl.facts {
-            div { dt { (t.last_name) " / " (t.first_name) } dd { (p.full_name()) } }
-            div { dt { "CNP" } dd { (p.cnp.masked()) } }
-            div { dt { (t.father_first_name) } dd { (or_none(&p.father_first_name)) } }
-            div { dt { (t.mother_first_name) } dd { (or_none(&p.mother_first_name)) } }
-            div { dt { (t.birth_place) } dd { (or_none(&p.birth_place)) } }
-            div { dt { (t.id_document) } dd { (document) } }
-        }
+        (facts(ctx, p))
         @if declared.changeable {
             h2 #change { (d.change_title) }
             p { (d.change_lead) }
