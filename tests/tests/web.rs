@@ -541,8 +541,9 @@ fn declared_details_are_corrected_before_validation_and_only_what_the_clerk_saw_
     browser.register(&registration(&email, &typo), CITIZEN_PASSWORD);
     let account = html(&browser.get("/cont"));
     assert!(
-        account.contains("href=\"/cont/date\""),
-        "linked from the account"
+        account.contains("Check what your certificate will print")
+            && account.contains("href=\"/cont/date#change\""),
+        "shown back on the account page, with the way to correct it"
     );
     let details = html(&browser.get("/cont/date"));
     assert!(
