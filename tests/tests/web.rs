@@ -502,6 +502,9 @@ fn a_holder_shares_a_certificate_through_the_portal_and_revokes_it() {
     assert_eq!(pdf.body, download_pdf(&api, &owner, &number));
     let wrong = use_code(&mut employer, "AAAA-AAAA-AAAAA", "");
     assert_eq!(wrong.status, 404);
+    let huge = "A".repeat(3000);
+    let hostile = employer.submit("/cod", "/cod", &[("code", &huge), ("organisation", "")]);
+    assert_eq!(hostile.status, 400, "nothing that size is kept in a cookie");
     assert!(html(&wrong).contains("The code does not work"));
 
     // The holder sees who used it, then revokes it: it stops working at once.
@@ -620,4 +623,76 @@ fn declared_details_are_corrected_before_validation_and_only_what_the_clerk_saw_
     );
     let late = browser.submit("/cont", "/cont/date", &fields);
     assert_eq!(late.status, 409);
+}
+
+/// At the console: the citizen changes their details after the clerk opened the account; the
+/// clerk's validation is refused with the details now registered beside the form (no code to
+/// retype), the checklist unticked; validated once compared again.
+#[test]
+fn the_clerk_is_shown_details_changed_since_opening_the_account_and_validates_them_after_comparing()
+{
+    let mut citizen = Browser::new("en-GB,en;q=0.9");
+    let (email, cnp, corrected) = (unique_email(), random_cnp(), random_cnp());
+    citizen.register(&registration(&email, &cnp), CITIZEN_PASSWORD);
+    let account = html(&citizen.get("/cont"));
+    let code_at = account.find("class=\"code\"").expect("the counter code");
+    let code: String = account[code_at..]
+        .split('>')
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take(8)
+        .collect();
+
+    let mut clerk = Browser::new("en-GB,en;q=0.9");
+    let signed = clerk.submit(
+        "/autentificare",
+        "/autentificare",
+        &[("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)],
+    );
+    assert_eq!(location(&signed), "/ghiseu");
+    let found = clerk.submit("/ghiseu", "/ghiseu", &[("counter_code", &code)]);
+    let opened = location(&found).to_owned();
+    assert!(opened.starts_with("/ghiseu/cont/"), "{opened}");
+    let shown = html(&clerk.get(&opened));
+    assert!(shown.contains(&cnp));
+    let token = csrf_of(&shown);
+
+    let mut fields = registration(&email, &corrected);
+    fields.retain(|(k, _)| !matches!(*k, "email" | "password"));
+    assert_eq!(
+        location(&citizen.submit("/cont/date", "/cont/date", &fields)),
+        "/cont/date"
+    );
+
+    // The clerk sends the form of the page they had open.
+    let form = [
+        ("csrf", token.as_str()),
+        ("id_document", "CI"),
+        ("series", "RX"),
+        ("number", "123456"),
+        ("last_name", "Ștefănescu"),
+        ("first_name", "Ana-Maria"),
+        ("checked", "yes"),
+    ];
+    let refused = clerk.send("POST", &opened, Some(&form));
+    assert_eq!(refused.status, 409);
+    let page = html(&refused);
+    assert!(
+        page.contains(&corrected),
+        "the details now registered, in view"
+    );
+    assert!(page.contains("changed their details") && page.contains("href=\"#checked\""));
+    let checkbox = page[page.find("id=\"checked\"").expect("the checklist")..]
+        .split('>')
+        .next()
+        .unwrap_or_default();
+    assert!(!checkbox.contains(" checked"), "to tick again: {checkbox}");
+    let validated = clerk.send("POST", &opened, Some(&form));
+    assert_eq!(location(&validated), "/ghiseu");
+    let me = html(&citizen.get("/cont/date"));
+    assert!(
+        !me.contains("action=\"/cont/date\""),
+        "validated, with the corrected CNP"
+    );
 }

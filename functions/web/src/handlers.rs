@@ -214,13 +214,22 @@ impl WebFunction {
                 return Ok(ctx.page(StatusCode::CONFLICT, html));
             }
             Err(CounterValidationError::DetailsChanged) => {
-                let d = ctx.lang.d();
-                let html = notices::notice(
-                    ctx,
-                    d.changed_title,
-                    d.changed_clerk,
-                    Some(("/ghiseu", d.look_up_again)),
-                );
+                // The form again, beside what is registered now: the names as now registered,
+                // the checklist to tick again after comparing.
+                let citizen = self
+                    .counter
+                    .registered(&principal, id)
+                    .await
+                    .map_err(lookup_refusal)?;
+                let names = (citizen.last_name.clone(), citizen.first_name.clone());
+                let typed = console::Typed {
+                    document: (&kind, &series, &number),
+                    names: (&names.0, &names.1),
+                    checked: false,
+                    document_cnp: document_cnp.as_deref(),
+                };
+                let changed = [FieldError::new("checked", "DETAILS_CHANGED", "")];
+                let html = console::validate(ctx, &citizen, typed, &changed);
                 return Ok(ctx.page(StatusCode::CONFLICT, html));
             }
             Err(CounterValidationError::NoOperator) => return Err(Refusal::SignInFirst),

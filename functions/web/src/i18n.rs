@@ -88,6 +88,7 @@ impl Lang {
             "DOCUMENT_MISMATCH" => t.mismatch,
             "DOCUMENT_OF_ANOTHER_PERSON" => self.i().err_other_person,
             "CHECKLIST_NOT_CONFIRMED" => self.i().err_checklist,
+            "DETAILS_CHANGED" => self.d().changed_clerk,
             "INVALID_DATE" => self.s().err_date,
             "IN_THE_PAST" => self.s().err_past,
             "AFTER_CERTIFICATE" => self.s().err_after_certificate,

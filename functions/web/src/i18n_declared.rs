@@ -23,7 +23,6 @@ pub struct DeclaredTexts {
     pub changed_title: &'static str,
     pub changed_citizen: &'static str,
     pub changed_clerk: &'static str,
-    pub look_up_again: &'static str,
 }
 
 impl Lang {
@@ -54,8 +53,7 @@ static RO: DeclaredTexts = DeclaredTexts {
     validated_title: "Contul este deja validat",
     changed_title: "Datele s-au schimbat",
     changed_citizen: "Datele contului s-au schimbat după ce v-ați identificat, deci identificarea nu mai este valabilă. Validați din nou contul.",
-    changed_clerk: "Cetățeanul și-a modificat datele după căutarea dumneavoastră. Căutați din nou codul de ghișeu și comparați datele de acum cu actul.",
-    look_up_again: "Căutați din nou",
+    changed_clerk: "Cetățeanul și-a modificat datele după ce ați deschis contul. Mai jos sunt datele de acum: comparați-le din nou cu actul, apoi bifați.",
 };
 
 static EN: DeclaredTexts = DeclaredTexts {
@@ -77,6 +75,5 @@ static EN: DeclaredTexts = DeclaredTexts {
     validated_title: "The account is validated already",
     changed_title: "The details changed",
     changed_citizen: "Your account's details changed after you proved your identity, so that proof no longer counts. Validate your account again.",
-    changed_clerk: "The citizen changed their details after your lookup. Look the counter code up again and compare the details now registered with the document.",
-    look_up_again: "Look up again",
+    changed_clerk: "The citizen changed their details after you opened the account. Below are the details now registered: compare them with the document again, then tick.",
 };

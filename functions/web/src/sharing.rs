@@ -16,6 +16,7 @@ use lambda_http::Request;
 
 /// The share code (and organisation) a third party sent, until its result page is shown.
 const SHARED_CODE_COOKIE: &str = "__Host-shared-code";
+const SHARED_CODE_COOKIE_MAX: usize = 2000;
 
 /// The field error a wrong, expired or revoked code shows (one answer for all three).
 const SHARE_NOT_FOUND: &str = "SHARE_NOT_FOUND";
@@ -132,13 +133,18 @@ impl WebFunction {
     pub(crate) fn send_share(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
         let typed = format!("{}\n{}", form.text("code"), form.text("organisation"));
         let kept = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(typed);
+        // A code has 15 characters and an organisation at most 100: anything near this bound
+        // is no use of the form, and no cookie carries it.
+        if kept.len() > SHARED_CODE_COOKIE_MAX {
+            return Err(Refusal::BadForm);
+        }
         ctx.set_cookie(SHARED_CODE_COOKIE, &kept, 600, false);
         Ok(ctx.redirect("/cod/rezultat"))
     }
 
     /// The result of the code this browser sent: each view is an access the holder sees.
     pub(crate) async fn share_result(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let typed = cookie_up_to(req, SHARED_CODE_COOKIE, 2000)
+        let typed = cookie_up_to(req, SHARED_CODE_COOKIE, SHARED_CODE_COOKIE_MAX)
             .and_then(|v| {
                 base64::engine::general_purpose::URL_SAFE_NO_PAD
                     .decode(v)

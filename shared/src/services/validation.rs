@@ -250,7 +250,9 @@ impl ValidationService {
         })
     }
 
-    /// A citizen's registered data by account id (the clerk's page after a lookup).
+    /// A citizen's registered data by account id (the clerk's page after a lookup, opened
+    /// again after a refusal for changed data): what the clerk is shown now is what this
+    /// session may validate from now on.
     pub async fn registered(
         &self,
         principal: &Principal,
@@ -268,12 +270,21 @@ impl ValidationService {
             .citizen(account_id)
             .await?
             .ok_or(LookupError::NotFound)?;
-        if account.details_version != seen {
-            // The citizen changed their data after the lookup: the clerk looks them up again.
-            tracing::warn!(operator = %principal.account_id, account_id = %account_id, "declared data changed since the lookup");
-            return Err(LookupError::NotLookedUp);
-        }
         let found = lookup_of(&account).ok_or(LookupError::NotFound)?;
+        if account.details_version != seen {
+            // The citizen (at the desk) changed their data since: the clerk sees these now.
+            let ticket = AccountTicket::CounterLookup {
+                account_id: account.account_id.clone(),
+                details_version: account.details_version,
+            };
+            self.tickets
+                .put_ticket(
+                    &lookup_key(principal, account_id),
+                    &ticket,
+                    self.clock.now() + LOOKUP_TTL,
+                )
+                .await?;
+        }
         self.record_view(&operator, account_id, "OPENED").await?;
         Ok(found)
     }

@@ -165,10 +165,6 @@ async fn a_clerk_cannot_validate_data_changed_after_the_lookup() {
             .await,
         Err(CounterValidationError::DetailsChanged)
     ));
-    assert!(matches!(
-        counter.registered(&clerk, &account.account_id).await,
-        Err(LookupError::NotLookedUp)
-    ));
     let stored = memory
         .accounts
         .get(&account.account_id)
@@ -177,8 +173,12 @@ async fn a_clerk_cannot_validate_data_changed_after_the_lookup() {
         .unwrap();
     assert_eq!(stored.status, AccountStatus::PendingValidation);
 
-    // Looked up again, the clerk is shown the new CNP and decides with it in view.
-    let shown = counter.lookup(&clerk, code()).await.unwrap();
+    // Opened again (or looked up again), the clerk is shown the new CNP and decides with it
+    // in view.
+    let shown = counter
+        .registered(&clerk, &account.account_id)
+        .await
+        .unwrap();
     assert_eq!(shown.cnp, victim);
     counter
         .validate(&clerk, &account.account_id, passport())
@@ -224,4 +224,49 @@ async fn an_online_proof_does_not_validate_data_changed_after_it() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.status, AccountStatus::PendingValidation);
+}
+
+/// The clerk's way on after such a refusal: only the session that looked the account up may
+/// open it again, and then validates what it is shown now.
+#[tokio::test]
+async fn the_clerk_who_looked_the_account_up_may_open_it_again_and_validate_what_is_shown() {
+    let memory = memory().await;
+    let accounts = memory.account_service().unwrap();
+    let counter = memory.validation_service().unwrap();
+    let clerk_session = clerk(&memory).await;
+    let stranger = cazier_shared::domain::Principal {
+        token_hash: "another clerk's session".into(),
+        ..clerk(&memory).await
+    };
+    let clerk = clerk_session;
+    let account = pending(&memory).await;
+    assert!(matches!(
+        counter.registered(&clerk, &account.account_id).await,
+        Err(LookupError::NotLookedUp)
+    ));
+    let code = LookupDto {
+        counter_code: account.counter_code.as_ref().unwrap().as_str().to_owned(),
+    };
+    counter.lookup(&clerk, code).await.unwrap();
+    let corrected = new_cnp();
+    accounts
+        .change_declared(&principal_of(&account), declared(&corrected, None))
+        .await
+        .unwrap();
+    assert!(matches!(
+        counter.registered(&stranger, &account.account_id).await,
+        Err(LookupError::NotLookedUp)
+    ));
+    let shown = counter
+        .registered(&clerk, &account.account_id)
+        .await
+        .unwrap();
+    assert_eq!(shown.cnp, corrected);
+    let passport =
+        serde_json::from_value(json!({"id_document": {"type": "PASSPORT", "number": "055123456"}}))
+            .unwrap();
+    counter
+        .validate(&clerk, &account.account_id, passport)
+        .await
+        .unwrap();
 }
