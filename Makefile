@@ -19,25 +19,21 @@ lint: venv
 
 # Unit, adapter (moto through the real SDK) and end-to-end tests (HTTP against a local stack
 # that the tests start themselves on free ports: a running `make up` does not disturb them).
-# Built once, then run in three lanes: the Chromium walk, the OpenAPI fuzzing (the two
-# longest, mostly waiting on Chromium and schemathesis) and all the others. Each lane names
-# the whole workspace, so that all three use the one build (same features, nothing rebuilt).
+# Built once, then run in two lanes: the Chromium walk and the OpenAPI fuzzing (the two
+# longest, mostly waiting on Chromium and schemathesis) beside all the others. Both lanes
+# name the whole workspace, so that they use the one build (same features, nothing rebuilt).
 SLOW_TESTS := the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone \
   the_api_does_what_its_openapi_file_says
 test: lint
 	@mkdir -p target
 	cargo test --workspace --no-run
-	@for lane in browser fuzz; do \
-	  ( cargo test --workspace --test $$lane > target/test-$$lane.log 2>&1; \
-	    echo $$? > target/test-$$lane.rc ) & \
-	done; \
+	@( cargo test --workspace --test browser --test fuzz > target/test-slow.log 2>&1; \
+	  echo $$? > target/test-slow.rc ) & \
 	cargo test --workspace -- $(foreach t,$(SLOW_TESTS),--skip $(t)) 2>&1 | tee target/test-output.log; \
-	rest=$$?; wait; \
-	for lane in browser fuzz; do cat target/test-$$lane.log | tee -a target/test-output.log; done; \
+	rest=$$?; wait; cat target/test-slow.log | tee -a target/test-output.log; \
 	awk '/^test result:/ { p += $$4; f += $$6; i += $$8 } \
 	  END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, i }' target/test-output.log; \
-	test "$$rest" = 0 && test "$$(cat target/test-browser.rc)" = 0 && \
-	  test "$$(cat target/test-fuzz.rc)" = 0
+	test "$$rest" = 0 && test "$$(cat target/test-slow.rc)" = 0
 
 # The deployment build ops run: `sam build` (cargo-lambda, zig) for ARCH (the template's default,
 # arm64, needs the aarch64-unknown-linux-gnu Rust target; CI builds x86_64), each function's
