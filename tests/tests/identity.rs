@@ -3,6 +3,7 @@
 //! clerk's access (lookup first, audited views, disable, second factor with pyotp), tokens
 //! used on the wrong channel, and HSTS on every answer.
 //! (Long on purpose: issue 21's attacks, one test each, on one stack.)
+//! (Over 600 lines: each attack beside its control, on one stack.)
 
 use cazier_e2e::portal::*;
 use cazier_e2e::*;

@@ -4,8 +4,7 @@
 use crate::context::{Ctx, Flash, FormData};
 use crate::pages::{declared, forms, notices};
 use crate::{Answer, Refusal, WebFunction};
-use cazier_shared::services::accounts::IdDocumentDto;
-use cazier_shared::services::declared::{ChangeDeclaredError, DeclaredDto};
+use cazier_shared::services::declared::ChangeDeclaredError;
 use lambda_http::http::StatusCode;
 
 impl WebFunction {
@@ -24,19 +23,7 @@ impl WebFunction {
     pub(crate) async fn change_declared(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
         let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
         let typed = forms::Registration::from_form(form);
-        let dto = DeclaredDto {
-            cnp: typed.cnp.trim().to_owned(),
-            last_name: typed.last_name.clone(),
-            first_name: typed.first_name.clone(),
-            father_first_name: form.optional("father_first_name"),
-            mother_first_name: form.optional("mother_first_name"),
-            birth_place: form.optional("birth_place"),
-            id_document: IdDocumentDto {
-                series: (typed.document != "PASSPORT").then(|| typed.series.trim().to_owned()),
-                kind: typed.document.clone(),
-                number: typed.number.trim().to_owned(),
-            },
-        };
+        let dto = forms::declared_dto(&typed, form);
         let d = ctx.lang.d();
         let (status, errors, problem, keep_typed) = match self
             .accounts

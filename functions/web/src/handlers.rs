@@ -31,22 +31,11 @@ pub(crate) fn lookup_refusal(e: LookupError) -> Refusal {
 impl WebFunction {
     pub(crate) async fn register(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
         let typed = forms::Registration::from_form(form);
-        let document = form.text("id_document");
-        let dto = RegisterDto {
-            email: typed.email.clone(),
-            password: form.text("password"),
-            cnp: typed.cnp.trim().to_owned(),
-            last_name: typed.last_name.clone(),
-            first_name: typed.first_name.clone(),
-            father_first_name: form.optional("father_first_name"),
-            mother_first_name: form.optional("mother_first_name"),
-            birth_place: form.optional("birth_place"),
-            id_document: IdDocumentDto {
-                series: (document != "PASSPORT").then(|| typed.series.trim().to_owned()),
-                kind: document,
-                number: typed.number.trim().to_owned(),
-            },
-        };
+        let dto = RegisterDto::new(
+            typed.email.clone(),
+            form.text("password"),
+            forms::declared_dto(&typed, form),
+        );
         let errors = match self.accounts.register(dto, &source_ip(req)).await {
             Ok(sent) => {
                 remember_registration(ctx, &typed.email, Some(&sent.registration_id));

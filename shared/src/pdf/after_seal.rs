@@ -17,6 +17,7 @@
 //! the reason.
 //! (Long on purpose: one strict reader of what may follow a seal, rule by rule, with a test for
 //! each.)
+//! (Over 400 lines: the whitelist and its reader belong together; most of it is tests.)
 
 use der::Decode;
 

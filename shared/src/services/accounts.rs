@@ -124,6 +124,22 @@ pub struct LoginDto {
 }
 
 impl RegisterDto {
+    /// A registration from its address, password and civil-status part (the fields are
+    /// flat on the wire: serde's `flatten` does not go with `deny_unknown_fields`).
+    pub fn new(email: String, password: String, d: DeclaredDto) -> Self {
+        Self {
+            email,
+            password,
+            cnp: d.cnp,
+            last_name: d.last_name,
+            first_name: d.first_name,
+            father_first_name: d.father_first_name,
+            mother_first_name: d.mother_first_name,
+            birth_place: d.birth_place,
+            id_document: d.id_document,
+        }
+    }
+
     /// The civil-status part of the registration.
     fn declared(&self) -> DeclaredDto {
         DeclaredDto {

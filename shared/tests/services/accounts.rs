@@ -2,6 +2,8 @@
 //! throttling that holds under concurrency, sessions and their channels, and the operators'
 //! second factor.
 //! (Long on purpose: one test per account rule, on one in-memory graph.)
+//! (Over 800 lines: one test per registration and sign-in rule, on shared fixtures; issue 24
+//! splits them by feature.)
 
 use crate::common::{memory, new_cnp};
 use cazier_shared::domain::{

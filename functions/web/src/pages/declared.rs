@@ -2,8 +2,8 @@
 //! account is validated) a form to correct it, filled in with what is registered.
 
 use crate::context::Ctx;
-use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
-use crate::pages::forms::Registration;
+use crate::layout::{csrf_field, error_summary, page};
+use crate::pages::forms::{person_fields, Registration};
 use cazier_shared::domain::{FieldError, IdDocument, Name, Person};
 use cazier_shared::services::declared::Declared;
 use maud::{html, Markup};
@@ -67,16 +67,6 @@ pub fn declared(
     let (t, d) = (ctx.t(), ctx.lang.d());
     let p = &declared.person;
     let values = typed.cloned().unwrap_or_else(|| registered(p));
-    let optional = |label: &str| format!("{label} {}", t.optional);
-    let (father, mother, place) = (
-        optional(t.father_first_name),
-        optional(t.mother_first_name),
-        optional(t.birth_place),
-    );
-    let document_error = errors
-        .iter()
-        .any(|e| e.field == "id_document")
-        .then(|| ctx.lang.field_error("INVALID_ID_DOCUMENT"));
     let body = html! {
         (error_summary(ctx, errors, problem))
         h1 { (d.title) }
@@ -87,13 +77,7 @@ pub fn declared(
             p { (d.change_lead) }
             form method="post" action="/cont/date" novalidate {
                 (csrf_field(ctx))
-                (Input { hint: Some(t.cnp_hint), class: "short", inputmode: Some("numeric"), ..Input::new("cnp", t.cnp, &values.cnp) }.render(ctx, errors))
-                (Input { autocomplete: "family-name", ..Input::new("last_name", t.last_name, &values.last_name) }.render(ctx, errors))
-                (Input { autocomplete: "given-name", ..Input::new("first_name", t.first_name, &values.first_name) }.render(ctx, errors))
-                (Input::new("father_first_name", &father, &values.father_first_name).render(ctx, errors))
-                (Input::new("mother_first_name", &mother, &values.mother_first_name).render(ctx, errors))
-                (Input::new("birth_place", &place, &values.birth_place).render(ctx, errors))
-                (document_fields(ctx, (&values.document, &values.series, &values.number), None, document_error))
+                (person_fields(ctx, &values, errors))
                 div.actions {
                     button.primary type="submit" { (d.save) }
                     a href="/cont" { (d.cancel) }

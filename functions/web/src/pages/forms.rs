@@ -4,7 +4,9 @@
 use crate::context::{Ctx, FormData};
 use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
 use cazier_shared::domain::FieldError;
-use maud::html;
+use cazier_shared::services::accounts::IdDocumentDto;
+use cazier_shared::services::declared::DeclaredDto;
+use maud::{html, Markup};
 
 /// What was typed in the registration form (never the password: it is not sent back).
 #[derive(Default, Clone)]
@@ -49,12 +51,9 @@ pub fn missing_said(mut errors: Vec<FieldError>, form: &FormData) -> Vec<FieldEr
     errors
 }
 
-pub fn register(
-    ctx: &mut Ctx,
-    typed: &Registration,
-    errors: &[FieldError],
-    problem: Option<&str>,
-) -> String {
+/// The civil-status fields a citizen types (registering, or correcting them): CNP, names,
+/// parents' names, place of birth, the identity document.
+pub fn person_fields(ctx: &Ctx, typed: &Registration, errors: &[FieldError]) -> Markup {
     let t = ctx.t();
     let optional = |label: &str| format!("{label} {}", t.optional);
     let (father, mother, place) = (
@@ -66,6 +65,41 @@ pub fn register(
         .iter()
         .any(|e| e.field == "id_document")
         .then(|| ctx.lang.field_error("INVALID_ID_DOCUMENT"));
+    html! {
+        (Input { hint: Some(t.cnp_hint), class: "short", inputmode: Some("numeric"), ..Input::new("cnp", t.cnp, &typed.cnp) }.render(ctx, errors))
+        (Input { autocomplete: "family-name", ..Input::new("last_name", t.last_name, &typed.last_name) }.render(ctx, errors))
+        (Input { autocomplete: "given-name", ..Input::new("first_name", t.first_name, &typed.first_name) }.render(ctx, errors))
+        (Input::new("father_first_name", &father, &typed.father_first_name).render(ctx, errors))
+        (Input::new("mother_first_name", &mother, &typed.mother_first_name).render(ctx, errors))
+        (Input::new("birth_place", &place, &typed.birth_place).render(ctx, errors))
+        (document_fields(ctx, (&typed.document, &typed.series, &typed.number), None, document_error))
+    }
+}
+
+/// The civil-status part of the form as the services take it.
+pub fn declared_dto(typed: &Registration, form: &FormData) -> DeclaredDto {
+    DeclaredDto {
+        cnp: typed.cnp.trim().to_owned(),
+        last_name: typed.last_name.clone(),
+        first_name: typed.first_name.clone(),
+        father_first_name: form.optional("father_first_name"),
+        mother_first_name: form.optional("mother_first_name"),
+        birth_place: form.optional("birth_place"),
+        id_document: IdDocumentDto {
+            series: (typed.document != "PASSPORT").then(|| typed.series.trim().to_owned()),
+            kind: typed.document.clone(),
+            number: typed.number.trim().to_owned(),
+        },
+    }
+}
+
+pub fn register(
+    ctx: &mut Ctx,
+    typed: &Registration,
+    errors: &[FieldError],
+    problem: Option<&str>,
+) -> String {
+    let t = ctx.t();
     let body = html! {
         (error_summary(ctx, errors, problem))
         h1 { (t.register_title) }
@@ -74,13 +108,7 @@ pub fn register(
             (csrf_field(ctx))
             (Input { kind: "email", autocomplete: "email", ..Input::new("email", t.email, &typed.email) }.render(ctx, errors))
             (Input { kind: "password", autocomplete: "new-password", hint: Some(if errors.is_empty() && problem.is_none() { t.password_hint } else { t.password_again }), ..Input::new("password", t.password, "") }.render(ctx, errors))
-            (Input { hint: Some(t.cnp_hint), class: "short", inputmode: Some("numeric"), ..Input::new("cnp", t.cnp, &typed.cnp) }.render(ctx, errors))
-            (Input { autocomplete: "family-name", ..Input::new("last_name", t.last_name, &typed.last_name) }.render(ctx, errors))
-            (Input { autocomplete: "given-name", ..Input::new("first_name", t.first_name, &typed.first_name) }.render(ctx, errors))
-            (Input::new("father_first_name", &father, &typed.father_first_name).render(ctx, errors))
-            (Input::new("mother_first_name", &mother, &typed.mother_first_name).render(ctx, errors))
-            (Input::new("birth_place", &place, &typed.birth_place).render(ctx, errors))
-            (document_fields(ctx, (&typed.document, &typed.series, &typed.number), None, document_error))
+            (person_fields(ctx, typed, errors))
             button.primary type="submit" { (t.create_account) }
         }
         p { a href="/autentificare" { (t.have_account) } }
