@@ -952,7 +952,7 @@ fn presentation_outcomes_are_sealed_and_expire() {
     let now = chrono::Utc::now();
     let key = format!("tx-{}", uuid::Uuid::new_v4());
     let verified = PresentationOutcome::Verified {
-        status: "VALID".into(),
+        status: PresentationStatus::Valid,
         certificate_number: "CJ-2026-00000007".into(),
         claims: serde_json::Map::from_iter([(
             "holder_name".to_owned(),

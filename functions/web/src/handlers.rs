@@ -5,7 +5,7 @@ use crate::context::{Ctx, Flash, FormData};
 use crate::identity::remember_registration;
 use crate::pages::{console, forms, notices, request};
 use crate::{Answer, Refusal, WebFunction};
-use cazier_shared::domain::{AccountId, FieldError, SessionChannel};
+use cazier_shared::domain::{AccountId, FieldCode, FieldError, SessionChannel};
 use cazier_shared::http::source_ip;
 use cazier_shared::services::accounts::{
     IdDocumentDto, LoginDto, LoginError, RegisterDto, RegisterError, SessionError, DEVICE_TTL,
@@ -114,7 +114,9 @@ impl WebFunction {
         let errors = match self.counter.lookup(&principal, dto).await {
             Ok(found) => return Ok(ctx.redirect(&format!("/ghiseu/cont/{}", found.account_id))),
             Err(LookupError::Invalid(errors)) => errors,
-            Err(LookupError::NotFound) => vec![FieldError::new("counter_code", "NOT_FOUND", "")],
+            Err(LookupError::NotFound) => {
+                vec![FieldError::new("counter_code", FieldCode::NotFound, "")]
+            }
             Err(e) => return Err(lookup_refusal(e)),
         };
         let today = self.counter.validations_today(&principal).await?;
@@ -149,7 +151,7 @@ impl WebFunction {
         let outcome = if checked {
             self.counter.validate(&principal, id, dto).await
         } else {
-            let unticked = FieldError::new("checked", "CHECKLIST_NOT_CONFIRMED", "");
+            let unticked = FieldError::new("checked", FieldCode::ChecklistNotConfirmed, "");
             Err(CounterValidationError::Invalid(vec![unticked]))
         };
         let errors = match outcome {
@@ -163,8 +165,8 @@ impl WebFunction {
             Err(CounterValidationError::Invalid(errors)) => errors
                 .into_iter()
                 .map(|mut e| {
-                    if e.code == "INVALID_NAME" {
-                        e.code = "DOCUMENT_NAME";
+                    if e.code == FieldCode::InvalidName {
+                        e.code = FieldCode::DocumentName;
                     }
                     e
                 })
@@ -172,11 +174,15 @@ impl WebFunction {
             Err(CounterValidationError::DocumentMismatch) => {
                 // The way on: the CNP read off the document in hand records it.
                 document_cnp.get_or_insert_with(String::new);
-                vec![FieldError::new("id_document", "DOCUMENT_MISMATCH", "")]
+                vec![FieldError::new(
+                    "id_document",
+                    FieldCode::DocumentMismatch,
+                    "",
+                )]
             }
             Err(CounterValidationError::DocumentOfAnotherPerson) => vec![FieldError::new(
                 "document_cnp",
-                "DOCUMENT_OF_ANOTHER_PERSON",
+                FieldCode::DocumentOfAnotherPerson,
                 "",
             )],
             Err(CounterValidationError::AlreadyValidated) => {
@@ -217,7 +223,7 @@ impl WebFunction {
                     checked: false,
                     document_cnp: document_cnp.as_deref(),
                 };
-                let changed = [FieldError::new("checked", "DETAILS_CHANGED", "")];
+                let changed = [FieldError::new("checked", FieldCode::DetailsChanged, "")];
                 let html = console::validate(ctx, &citizen, typed, &changed);
                 return Ok(ctx.page(StatusCode::CONFLICT, html));
             }
@@ -306,7 +312,7 @@ impl WebFunction {
             Err(SubmitError::NotLegalRepresentative) => {
                 let errors = [FieldError::new(
                     "subject.cui",
-                    "NOT_LEGAL_REPRESENTATIVE",
+                    FieldCode::NotLegalRepresentative,
                     "",
                 )];
                 self.request_form(ctx, &chosen, &errors).await

@@ -11,7 +11,7 @@ use crate::pages::{identity, notices};
 use crate::{Answer, Refusal, WebFunction};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cazier_shared::domain::{FieldError, Role};
+use cazier_shared::domain::{FieldCode, FieldError, Role};
 use cazier_shared::http::source_ip;
 use cazier_shared::services::accounts::{
     ConfirmDto, ConfirmError, LoginError, DEVICE_TTL, REGISTRATION_TTL, SECOND_FACTOR_TTL,
@@ -101,7 +101,11 @@ impl WebFunction {
             }
             Err(ConfirmError::InvalidCode) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                vec![FieldError::new("confirmation_code", "INVALID_CODE", "")],
+                vec![FieldError::new(
+                    "confirmation_code",
+                    FieldCode::InvalidCode,
+                    "",
+                )],
                 None,
             ),
             Err(ConfirmError::TriesSpent) => {
@@ -235,7 +239,11 @@ impl WebFunction {
             }
             Err(ChangePasswordError::Invalid(errors)) => errors,
             Err(ChangePasswordError::WrongPassword) => {
-                vec![FieldError::new("current_password", "WRONG_PASSWORD", "")]
+                vec![FieldError::new(
+                    "current_password",
+                    FieldCode::WrongPassword,
+                    "",
+                )]
             }
             Err(ChangePasswordError::Throttled { .. }) => return Ok(self.throttled(ctx)),
             Err(ChangePasswordError::NoAccount) => return Err(Refusal::SignInFirst),

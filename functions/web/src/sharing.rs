@@ -6,7 +6,7 @@ use crate::pages::notices;
 use crate::pages::shares::{self, CodesPage};
 use crate::{Answer, Refusal, WebFunction};
 use base64::Engine;
-use cazier_shared::domain::{CertificateNumber, FieldError, ShareId};
+use cazier_shared::domain::{CertificateNumber, FieldCode, FieldError, ShareId};
 use cazier_shared::http::{path_param, source_ip};
 use cazier_shared::services::shares::{
     AccessDto, AccessError, CreateShareDto, CreatedShare, ShareError,
@@ -19,7 +19,7 @@ const SHARED_CODE_COOKIE: &str = "__Host-shared-code";
 const SHARED_CODE_COOKIE_MAX: usize = 2000;
 
 /// The field error a wrong, expired or revoked code shows (one answer for all three).
-const SHARE_NOT_FOUND: &str = "SHARE_NOT_FOUND";
+const SHARE_NOT_FOUND: FieldCode = FieldCode::ShareNotFound;
 
 impl WebFunction {
     /// The holder's codes for one of their certificates.

@@ -4,7 +4,9 @@
 use crate::context::{Ctx, FormData};
 use crate::pages::{notices, verify};
 use crate::{Answer, Refusal, WebFunction};
-use cazier_shared::domain::{CertificateNumber, Cnp, CnpError, Cui, FieldError, Purpose};
+use cazier_shared::domain::{
+    CertificateNumber, Cnp, CnpError, Cui, FieldCode, FieldError, Purpose,
+};
 use cazier_shared::http::source_ip;
 use cazier_shared::services::verification::{
     DocumentAnswer, DocumentVerifyError, StatementCheck, VerificationAnswer, VerifyDto,
@@ -70,9 +72,9 @@ impl WebFunction {
     ) -> Answer {
         let typed = Typed::default();
         let problem = match &form.file {
-            None => Some("PDF_REQUIRED"),
-            Some(pdf) if pdf.len() > MAX_PDF_BYTES => Some("PDF_TOO_LARGE"),
-            Some(pdf) if !pdf.starts_with(b"%PDF-") => Some("NOT_A_PDF"),
+            None => Some(FieldCode::PdfRequired),
+            Some(pdf) if pdf.len() > MAX_PDF_BYTES => Some(FieldCode::PdfTooLarge),
+            Some(pdf) if !pdf.starts_with(b"%PDF-") => Some(FieldCode::NotAPdf),
             Some(_) => None,
         };
         match (problem, &form.file) {
@@ -83,7 +85,7 @@ impl WebFunction {
             (code, _) => {
                 let errors = vec![FieldError::new(
                     "document",
-                    code.unwrap_or("PDF_REQUIRED"),
+                    code.unwrap_or(FieldCode::PdfRequired),
                     "",
                 )];
                 self.form_errors(ctx, &typed, errors).await
@@ -104,7 +106,11 @@ impl WebFunction {
             ..Typed::default()
         };
         if typed.statement.is_empty() {
-            let errors = vec![FieldError::new("statement", "STATEMENT_REQUIRED", "")];
+            let errors = vec![FieldError::new(
+                "statement",
+                FieldCode::StatementRequired,
+                "",
+            )];
             return self.form_errors(ctx, &typed, errors).await;
         }
         let text = typed.statement.clone();
@@ -131,7 +137,7 @@ impl WebFunction {
                     }
                     Err(DocumentVerifyError::Unavailable(e)) => Err(VerifyError::Unavailable(e)),
                     Err(_) => {
-                        let errors = vec![FieldError::new("document", "NOT_A_PDF", "")];
+                        let errors = vec![FieldError::new("document", FieldCode::NotAPdf, "")];
                         return self.form_errors(ctx, typed, errors).await;
                     }
                 }
@@ -218,11 +224,15 @@ fn number_form(typed: &Typed) -> Result<VerifyDto, Vec<FieldError>> {
         .join("-")
         .to_ascii_uppercase();
     if number.is_empty() {
-        errors.push(FieldError::new("certificate_number", "NUMBER_REQUIRED", ""));
+        errors.push(FieldError::new(
+            "certificate_number",
+            FieldCode::NumberRequired,
+            "",
+        ));
     } else if CertificateNumber::parse(&number).is_none() {
         errors.push(FieldError::new(
             "certificate_number",
-            "INVALID_CERTIFICATE_NUMBER",
+            FieldCode::InvalidCertificateNumber,
             "",
         ));
     }
@@ -233,7 +243,11 @@ fn number_form(typed: &Typed) -> Result<VerifyDto, Vec<FieldError>> {
         .collect();
     let (mut cnp, mut cui) = (None, None);
     if identifier.is_empty() {
-        errors.push(FieldError::new("identifier", "IDENTIFIER_REQUIRED", ""));
+        errors.push(FieldError::new(
+            "identifier",
+            FieldCode::IdentifierRequired,
+            "",
+        ));
     } else if identifier.len() >= 11 {
         // Longer than any CUI: meant as a CNP.
         match Cnp::parse(&identifier) {
@@ -243,7 +257,7 @@ fn number_form(typed: &Typed) -> Result<VerifyDto, Vec<FieldError>> {
     } else {
         match Cui::parse(&identifier) {
             Ok(_) => cui = Some(identifier),
-            Err(_) => errors.push(FieldError::new("identifier", "INVALID_CUI", "")),
+            Err(_) => errors.push(FieldError::new("identifier", FieldCode::InvalidCui, "")),
         }
     }
     if !errors.is_empty() {
@@ -269,12 +283,12 @@ pub(crate) fn precise_cnp_errors(mut errors: Vec<FieldError>, typed: &str) -> Ve
 }
 
 /// The field-error code that says what is wrong with a typed CNP.
-pub(crate) fn cnp_code(e: &CnpError) -> &'static str {
+pub(crate) fn cnp_code(e: &CnpError) -> FieldCode {
     match e {
-        CnpError::Format => "CNP_FORMAT",
-        CnpError::BirthDate => "CNP_BIRTH_DATE",
-        CnpError::Checksum => "CNP_CHECK_DIGIT",
-        CnpError::Sex | CnpError::County | CnpError::Serial => "CNP_NOT_VALID",
+        CnpError::Format => FieldCode::CnpFormat,
+        CnpError::BirthDate => FieldCode::CnpBirthDate,
+        CnpError::Checksum => FieldCode::CnpCheckDigit,
+        CnpError::Sex | CnpError::County | CnpError::Serial => FieldCode::CnpNotValid,
     }
 }
 

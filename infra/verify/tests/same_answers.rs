@@ -6,7 +6,9 @@
 //! target/forgery/same-answers.txt.
 
 use cazier_e2e::forgery::{corpus, forged_timestamp, issued_in_memory, timestamp_removed};
-use cazier_shared::domain::{DocumentResult, PresentationOutcome, Principal, Role};
+use cazier_shared::domain::{
+    DocumentResult, PresentationOutcome, PresentationStatus, Principal, Role,
+};
 use cazier_shared::pdf::pades::read_signed;
 use cazier_shared::ports::BlobStore;
 use cazier_shared::services::status::blob_key;
@@ -300,11 +302,11 @@ async fn every_verifier_gives_the_same_answer() {
             .await
             .unwrap();
         let wallet = match &outcome {
-            PresentationOutcome::Verified { status, .. } if status == "VALID" => "not-revoked",
-            PresentationOutcome::Verified { status, .. } if status == "REVOKED" => "revoked",
-            PresentationOutcome::Verified { status, .. } if status == "REVOCATION_NOT_CHECKED" => {
-                "not-checked"
-            }
+            PresentationOutcome::Verified { status, .. } => match status {
+                PresentationStatus::Valid => "not-revoked",
+                PresentationStatus::Revoked => "revoked",
+                PresentationStatus::RevocationNotChecked => "not-checked",
+            },
             other => panic!("{case}: the wallet verifier says {other:?}"),
         };
         let row = [

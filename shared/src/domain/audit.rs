@@ -2,8 +2,8 @@
 //! domain; the storage adapter only writes what it is given. Never a CNP, a name or an entry.
 
 use super::{
-    AccountId, AuditEventKind, Certificate, CertificateNumber, DocumentResult, Validation,
-    VerificationResult,
+    AccountId, AuditEventKind, Certificate, CertificateNumber, CheckResult, DocumentResult,
+    PresentationStatus, Validation, VerificationResult,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -183,7 +183,7 @@ impl AuditEvent {
             at,
             event: AuditEventKind::Verified,
             id: uuid::Uuid::new_v4().to_string(),
-            details: details([("result", result.as_str())]),
+            details: details([("result", CheckResult::from(result).as_str())]),
         }
     }
 
@@ -197,7 +197,7 @@ impl AuditEvent {
             at,
             event: AuditEventKind::DocumentVerified,
             id: uuid::Uuid::new_v4().to_string(),
-            details: details([("result", result.as_str())]),
+            details: details([("result", CheckResult::from(result).as_str())]),
         }
     }
 
@@ -210,29 +210,29 @@ impl AuditEvent {
         at: DateTime<Utc>,
     ) -> Self {
         let kind = AuditEventKind::SharedAccessed;
-        Self::checked_by(kind, number, status.as_str(), organisation, at)
+        Self::checked_by(kind, number, status.into(), organisation, at)
     }
 
-    /// A presentation from a wallet: `result` as the verifier saw it (`VALID`, `REVOKED`).
+    /// A presentation from a wallet: its status as the verifier saw it.
     pub fn wallet_presented(
         number: &CertificateNumber,
-        result: &str,
+        result: PresentationStatus,
         organisation: Option<&str>,
         at: DateTime<Utc>,
     ) -> Self {
         let kind = AuditEventKind::WalletPresented;
-        Self::checked_by(kind, number, result, organisation, at)
+        Self::checked_by(kind, number, result.into(), organisation, at)
     }
 
     /// A check by a third party who may have said who they are.
     fn checked_by(
         event: AuditEventKind,
         number: &CertificateNumber,
-        result: &str,
+        result: CheckResult,
         organisation: Option<&str>,
         at: DateTime<Utc>,
     ) -> Self {
-        let mut details = details([("result", result)]);
+        let mut details = details([("result", result.as_str())]);
         if let Some(organisation) = organisation {
             details.insert("organisation".into(), organisation.into());
         }

@@ -174,6 +174,119 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// Why one field of a form or request body was refused: the API's `errors[].code` and the
+    /// key of the portal's text for it (matched exhaustively there: a new code needs its text).
+    FieldCode {
+        Required = "REQUIRED",
+        InvalidEmail = "INVALID_EMAIL",
+        InvalidPassword = "INVALID_PASSWORD",
+        SamePassword = "SAME_PASSWORD",
+        WrongPassword = "WRONG_PASSWORD",
+        InvalidCnp = "INVALID_CNP",
+        /// The portal's precise CNP errors (the API says `INVALID_CNP` with a message).
+        CnpFormat = "CNP_FORMAT",
+        CnpBirthDate = "CNP_BIRTH_DATE",
+        CnpCheckDigit = "CNP_CHECK_DIGIT",
+        CnpNotValid = "CNP_NOT_VALID",
+        InvalidName = "INVALID_NAME",
+        InvalidPlace = "INVALID_PLACE",
+        InvalidIdDocument = "INVALID_ID_DOCUMENT",
+        DocumentName = "DOCUMENT_NAME",
+        DocumentMismatch = "DOCUMENT_MISMATCH",
+        DocumentOfAnotherPerson = "DOCUMENT_OF_ANOTHER_PERSON",
+        ChecklistNotConfirmed = "CHECKLIST_NOT_CONFIRMED",
+        DetailsChanged = "DETAILS_CHANGED",
+        InvalidCounterCode = "INVALID_COUNTER_CODE",
+        InvalidCode = "INVALID_CODE",
+        NotFound = "NOT_FOUND",
+        UnknownPurpose = "UNKNOWN_PURPOSE",
+        UnknownSubjectType = "UNKNOWN_SUBJECT_TYPE",
+        MissingCui = "MISSING_CUI",
+        UnexpectedCui = "UNEXPECTED_CUI",
+        InvalidCui = "INVALID_CUI",
+        NotLegalRepresentative = "NOT_LEGAL_REPRESENTATIVE",
+        InvalidDate = "INVALID_DATE",
+        InThePast = "IN_THE_PAST",
+        AfterCertificate = "AFTER_CERTIFICATE",
+        TooLong = "TOO_LONG",
+        InvalidCharacters = "INVALID_CHARACTERS",
+        ShareNotFound = "SHARE_NOT_FOUND",
+        NumberRequired = "NUMBER_REQUIRED",
+        InvalidCertificateNumber = "INVALID_CERTIFICATE_NUMBER",
+        IdentifierRequired = "IDENTIFIER_REQUIRED",
+        PdfRequired = "PDF_REQUIRED",
+        NotAPdf = "NOT_A_PDF",
+        PdfTooLarge = "PDF_TOO_LARGE",
+        StatementRequired = "STATEMENT_REQUIRED",
+    }
+);
+
+string_enum!(
+    /// A wallet presentation's status, as its verifier sees it.
+    PresentationStatus {
+        /// Not revoked, per a current status list of its year.
+        Valid = "VALID",
+        Revoked = "REVOKED",
+        /// No current list of its year covers it: revocation could not be checked (never
+        /// said to be valid).
+        RevocationNotChecked = "REVOCATION_NOT_CHECKED",
+    }
+);
+
+string_enum!(
+    /// The answer a verifier got, by whichever channel: what the holder's "who checked" list
+    /// shows and the audit trail records.
+    CheckResult {
+        Valid = "VALID",
+        Expired = "EXPIRED",
+        Revoked = "REVOKED",
+        NotFound = "NOT_FOUND",
+        Tampered = "TAMPERED",
+        NotIssuedHere = "NOT_ISSUED_HERE",
+        RevocationNotChecked = "REVOCATION_NOT_CHECKED",
+    }
+);
+
+impl From<VerificationResult> for CheckResult {
+    fn from(r: VerificationResult) -> Self {
+        match r {
+            VerificationResult::Valid => Self::Valid,
+            VerificationResult::Expired => Self::Expired,
+            VerificationResult::Revoked => Self::Revoked,
+            VerificationResult::NotFound => Self::NotFound,
+        }
+    }
+}
+
+impl From<DocumentResult> for CheckResult {
+    fn from(r: DocumentResult) -> Self {
+        match r {
+            DocumentResult::Valid => Self::Valid,
+            DocumentResult::Expired => Self::Expired,
+            DocumentResult::Revoked => Self::Revoked,
+            DocumentResult::Tampered => Self::Tampered,
+            DocumentResult::NotIssuedHere => Self::NotIssuedHere,
+        }
+    }
+}
+
+impl From<CertificateStatus> for CheckResult {
+    fn from(s: CertificateStatus) -> Self {
+        VerificationResult::from(s).into()
+    }
+}
+
+impl From<PresentationStatus> for CheckResult {
+    fn from(s: PresentationStatus) -> Self {
+        match s {
+            PresentationStatus::Valid => Self::Valid,
+            PresentationStatus::Revoked => Self::Revoked,
+            PresentationStatus::RevocationNotChecked => Self::RevocationNotChecked,
+        }
+    }
+}
+
 impl From<CertificateStatus> for VerificationResult {
     fn from(s: CertificateStatus) -> Self {
         match s {
@@ -222,6 +335,9 @@ mod tests {
         round_trips(AuditEventKind::ALL);
         round_trips(VerificationResult::ALL);
         round_trips(DocumentResult::ALL);
+        round_trips(FieldCode::ALL);
+        round_trips(PresentationStatus::ALL);
+        round_trips(CheckResult::ALL);
         assert_eq!(Role::parse("citizen"), None, "codes are case-sensitive");
         assert!(serde_json::from_str::<RequestStatus>("\"DONE\"").is_err());
     }

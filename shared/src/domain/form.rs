@@ -3,16 +3,18 @@
 
 use serde::Serialize;
 
+use super::codes::FieldCode;
+
 /// One invalid field: where, a stable code, and a message a person can act on.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub code: &'static str,
+    pub code: FieldCode,
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: &'static str, message: impl ToString) -> Self {
+    pub fn new(field: impl Into<String>, code: FieldCode, message: impl ToString) -> Self {
         Self {
             field: field.into(),
             code,
@@ -40,7 +42,7 @@ impl Form {
     pub fn take<T, E: std::fmt::Display>(
         &mut self,
         field: &str,
-        code: &'static str,
+        code: FieldCode,
         r: Result<T, E>,
     ) -> Option<T> {
         r.map_err(|e| self.0.push(FieldError::new(field, code, e)))
@@ -68,12 +70,21 @@ mod tests {
     #[test]
     fn collects_every_error_in_order() {
         let mut form = Form::default();
-        assert_eq!(form.take("a", "BAD_A", Err::<(), _>("no")), None);
-        assert_eq!(form.take("b", "BAD_B", Ok::<_, String>(2)), Some(2));
-        form.push(FieldError::new("c", "BAD_C", "also no"));
+        assert_eq!(
+            form.take("a", FieldCode::InvalidName, Err::<(), _>("no")),
+            None
+        );
+        assert_eq!(
+            form.take("b", FieldCode::InvalidCnp, Ok::<_, String>(2)),
+            Some(2)
+        );
+        form.push(FieldError::new("c", FieldCode::Required, "also no"));
         let errors = form.finish().unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
-        assert_eq!(fields, [("a", "BAD_A"), ("c", "BAD_C")]);
+        assert_eq!(
+            fields,
+            [("a", FieldCode::InvalidName), ("c", FieldCode::Required)]
+        );
         assert!(Form::default().finish().is_ok());
     }
 }

@@ -17,8 +17,9 @@ pub mod totp;
 
 pub use audit::{AuditEvent, AuditSubject};
 pub use codes::{
-    AccountStatus, AuditEventKind, CertificateStatus, DocumentResult, RejectionCode, RequestStatus,
-    Role, SessionChannel, ShareStatus, ValidationMethod, VerificationResult,
+    AccountStatus, AuditEventKind, CertificateStatus, CheckResult, DocumentResult, FieldCode,
+    PresentationStatus, RejectionCode, RequestStatus, Role, SessionChannel, ShareStatus,
+    ValidationMethod, VerificationResult,
 };
 pub use form::{FieldError, Form};
 pub use ids::{AccountId, RequestId, ShareId};

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::codes::PresentationStatus;
+
 /// Where a presentation request stands, as its verifier sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "SCREAMING_SNAKE_CASE")]
@@ -13,7 +15,7 @@ pub enum PresentationOutcome {
     /// A genuine presentation by the holder: the certificate's status (`VALID` or `REVOKED`)
     /// in the published list, and the claims the holder disclosed.
     Verified {
-        status: String,
+        status: PresentationStatus,
         certificate_number: String,
         claims: Map<String, Value>,
     },
@@ -27,6 +29,6 @@ impl PresentationOutcome {
     /// "Valid, no entries": what the request is for.
     pub fn valid_without_entries(&self) -> bool {
         matches!(self, Self::Verified { status, claims, .. }
-            if status == "VALID" && claims.get("has_entries") == Some(&Value::Bool(false)))
+            if *status == PresentationStatus::Valid && claims.get("has_entries") == Some(&Value::Bool(false)))
     }
 }

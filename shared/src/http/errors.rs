@@ -3,6 +3,7 @@
 //! issue 24 moves them beside their routes.)
 
 use super::ApiError;
+use crate::domain::FieldCode;
 use crate::services::accounts::{ConfirmError, LoginError, RegisterError, SessionError};
 use crate::services::ghiseul::GhiseulError;
 use crate::services::passwords::{ChangePasswordError, ResetError};
@@ -122,7 +123,7 @@ impl From<ChangePasswordError> for ApiError {
             ChangePasswordError::Invalid(errors) => ApiError::Invalid(errors),
             ChangePasswordError::WrongPassword => ApiError::invalid(
                 "current_password",
-                "WRONG_PASSWORD",
+                FieldCode::WrongPassword,
                 "The current password is wrong.",
             ),
             ChangePasswordError::Throttled { retry_after_secs } => {

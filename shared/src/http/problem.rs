@@ -1,7 +1,7 @@
 //! Every answer other than success, and its one mapping to an RFC 9457 problem document.
 
 use super::json_response;
-use crate::domain::FieldError;
+use crate::domain::{FieldCode, FieldError};
 use crate::services::Unavailable;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
@@ -54,7 +54,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn invalid(field: &str, code: &'static str, message: impl ToString) -> Self {
+    pub fn invalid(field: &str, code: FieldCode, message: impl ToString) -> Self {
         ApiError::Invalid(vec![FieldError::new(field, code, message)])
     }
 
@@ -85,7 +85,7 @@ impl ApiError {
             ),
             ApiError::Invalid(errors) => (
                 422,
-                errors.first().map_or("INVALID_VALUE", |e| e.code),
+                errors.first().map_or("INVALID_VALUE", |e| e.code.as_str()),
                 "Invalid values",
                 errors
                     .iter()

@@ -13,8 +13,8 @@ use crate::crypto::{
 use crate::domain::form::present;
 use crate::domain::{
     bucharest_date, Account, AccountId, AccountStatus, Cnp, ConfirmationCode, CounterCode, Email,
-    FieldError, Form, IdDocument, Name, Notice, Password, Person, Principal, Role, SessionChannel,
-    TotpSecret, ValidationMethod, UNVALIDATED_ACCOUNT_TTL,
+    FieldCode, FieldError, Form, IdDocument, Name, Notice, Password, Person, Principal, Role,
+    SessionChannel, TotpSecret, ValidationMethod, UNVALIDATED_ACCOUNT_TTL,
 };
 use crate::ports::{
     AccountStore, AccountTicket, AccountTickets, Clock, CreateOutcome, Mailer, PendingRegistration,
@@ -79,7 +79,7 @@ impl IdDocumentDto {
         // Typed as printed on the card, often with spaces ("RX 123 456").
         let number: String = self.number.chars().filter(|c| *c != ' ').collect();
         IdDocument::parse(&self.kind, self.series.as_deref(), &number)
-            .map_err(|e| FieldError::new(field, "INVALID_ID_DOCUMENT", e))
+            .map_err(|e| FieldError::new(field, FieldCode::InvalidIdDocument, e))
     }
 }
 
@@ -157,8 +157,8 @@ impl RegisterDto {
 pub(super) fn parse_person(dto: &DeclaredDto, form: &mut Form) -> Option<Person> {
     // A CNP is often typed in groups ("1 900101 ..."): the spaces mean nothing.
     let typed_cnp: String = dto.cnp.chars().filter(|c| *c != ' ').collect();
-    let cnp = form.take("cnp", "INVALID_CNP", Cnp::parse(&typed_cnp));
-    let mut name = |field: &str, v: &str| form.take(field, "INVALID_NAME", Name::parse(v));
+    let cnp = form.take("cnp", FieldCode::InvalidCnp, Cnp::parse(&typed_cnp));
+    let mut name = |field: &str, v: &str| form.take(field, FieldCode::InvalidName, Name::parse(v));
     let last_name = name("last_name", &dto.last_name);
     let first_name = name("first_name", &dto.first_name);
     let father = dto
@@ -172,7 +172,7 @@ pub(super) fn parse_person(dto: &DeclaredDto, form: &mut Form) -> Option<Person>
     let place = dto
         .birth_place
         .as_deref()
-        .map(|v| form.take("birth_place", "INVALID_PLACE", Name::parse_place(v)));
+        .map(|v| form.take("birth_place", FieldCode::InvalidPlace, Name::parse_place(v)));
     let id_document = dto
         .id_document
         .parse("id_document")
@@ -390,10 +390,10 @@ impl AccountService {
         source: &str,
     ) -> Result<ConfirmationSent, RegisterError> {
         let mut form = Form::default();
-        let email = form.take("email", "INVALID_EMAIL", Email::parse(&dto.email));
+        let email = form.take("email", FieldCode::InvalidEmail, Email::parse(&dto.email));
         let password = form.take(
             "password",
-            "INVALID_PASSWORD",
+            FieldCode::InvalidPassword,
             Password::parse(&dto.password),
         );
         let person = parse_person(&dto.declared(), &mut form);

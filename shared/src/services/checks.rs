@@ -4,7 +4,7 @@
 
 use super::as_rfc3339;
 use super::requests::OwnedError;
-use crate::domain::{AuditEventKind, AuditSubject, CertificateNumber, Principal};
+use crate::domain::{AuditEventKind, AuditSubject, CertificateNumber, CheckResult, Principal};
 use crate::ports::{AuditLog, CertificateStore};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -30,8 +30,8 @@ pub struct Check {
     #[serde(with = "as_rfc3339")]
     pub at: DateTime<Utc>,
     pub channel: CheckChannel,
-    /// The answer the verifier got (`VALID`, `EXPIRED`, `REVOKED`, …).
-    pub result: String,
+    /// The answer the verifier got.
+    pub result: CheckResult,
     /// Who the verifier said they were (with a share code or a wallet request), if they did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation: Option<String>,
@@ -72,10 +72,12 @@ impl CheckService {
                     AuditEventKind::WalletPresented => CheckChannel::Wallet,
                     _ => return None,
                 };
+                // Written from a `CheckResult` (`AuditEvent::verified` and its siblings).
+                let result = CheckResult::parse(event.details.get("result")?)?;
                 Some(Check {
                     at: event.at,
                     channel,
-                    result: event.details.get("result").cloned().unwrap_or_default(),
+                    result,
                     organisation: event.details.get("organisation").cloned(),
                 })
             })

@@ -5,7 +5,7 @@ use super::accounts::{hash_off_thread, password_matches, HOUR_SECS};
 use super::{answer_no_sooner, throttled, unavailable_from_ports, Unavailable, MAIL_ANSWER_FLOOR};
 use crate::crypto::{new_token, sha256_hex};
 use crate::domain::{
-    Account, AccountId, AuditEvent, Email, FieldError, Notice, Password, Principal, Role,
+    Account, AccountId, AuditEvent, Email, FieldCode, FieldError, Notice, Password, Principal, Role,
 };
 use crate::ports::{
     AccessChange, AccountStore, AccountTicket, AccountTickets, Clock, Mailer, SessionStore,
@@ -94,7 +94,13 @@ fn usable(account: &Account, stamp: &str, now: chrono::DateTime<chrono::Utc>) ->
 }
 
 fn new_password(typed: &str) -> Result<Password, Vec<FieldError>> {
-    Password::parse(typed).map_err(|e| vec![FieldError::new("new_password", "INVALID_PASSWORD", e)])
+    Password::parse(typed).map_err(|e| {
+        vec![FieldError::new(
+            "new_password",
+            FieldCode::InvalidPassword,
+            e,
+        )]
+    })
 }
 
 impl PasswordService {
@@ -110,7 +116,7 @@ impl PasswordService {
         if dto.new_password == dto.current_password {
             return Err(ChangePasswordError::Invalid(vec![FieldError::new(
                 "new_password",
-                "SAME_PASSWORD",
+                FieldCode::SamePassword,
                 "the new password must differ from the current one",
             )]));
         }
@@ -143,8 +149,9 @@ impl PasswordService {
     ) -> Result<(), ResetError> {
         let started = tokio::time::Instant::now();
         let now = self.clock.now();
-        let email = Email::parse(&dto.email)
-            .map_err(|e| ResetError::Invalid(vec![FieldError::new("email", "INVALID_EMAIL", e)]))?;
+        let email = Email::parse(&dto.email).map_err(|e| {
+            ResetError::Invalid(vec![FieldError::new("email", FieldCode::InvalidEmail, e)])
+        })?;
         for (key, limit) in [
             (format!("reset-from:{source}"), RESETS_PER_ADDRESS),
             (

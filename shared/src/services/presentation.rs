@@ -10,7 +10,9 @@
 //! (Just over 400 lines: one OpenID4VP verifier, request to outcome.)
 
 use crate::crypto::{new_token, sha256_hex};
-use crate::domain::{AuditEvent, CertificateNumber, FieldError, PresentationOutcome as Outcome};
+use crate::domain::{
+    AuditEvent, CertificateNumber, FieldError, PresentationOutcome as Outcome, PresentationStatus,
+};
 use crate::ports::{
     AuditLog, BlobStore, Clock, PresentationResults, Signer, Throttle, WalletGrant, WalletGrants,
 };
@@ -339,11 +341,11 @@ impl PresentationService {
             Err(e) => return Err(Unavailable::Internal(format!("status list {year}: {e}"))),
         };
         let status = match checked {
-            Ok(ListStatus::Revoked) => REVOKED,
-            Ok(ListStatus::NotRevoked) => VALID,
+            Ok(ListStatus::Revoked) => PresentationStatus::Revoked,
+            Ok(ListStatus::NotRevoked) => PresentationStatus::Valid,
             Err(why) => {
                 tracing::warn!(year, reason = %why, "revocation could not be checked");
-                NOT_CHECKED
+                PresentationStatus::RevocationNotChecked
             }
         };
         self.audit
@@ -355,7 +357,7 @@ impl PresentationService {
             ))
             .await?;
         Ok(Outcome::Verified {
-            status: status.to_owned(),
+            status,
             certificate_number: number.as_str().to_owned(),
             claims: presented.disclosed,
         })
@@ -390,12 +392,6 @@ impl PresentationService {
         Ok(self.requests.number_at_status_index(year, index).await?)
     }
 }
-
-/// A presentation's status: the credential is not revoked per a current list of its year.
-pub const VALID: &str = "VALID";
-pub const REVOKED: &str = "REVOKED";
-/// No current list of its year covers it: revocation could not be checked (never "VALID").
-pub const NOT_CHECKED: &str = "REVOCATION_NOT_CHECKED";
 
 /// `x509_hash:` and the seal certificate's SHA-256 (OpenID4VP 1.0, section 5.9.3): the
 /// wallet checks it against the request object's `x5c`.

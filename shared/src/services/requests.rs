@@ -5,8 +5,8 @@ use super::{as_rfc3339, unavailable_from_ports, Unavailable};
 use crate::domain::form::present;
 use crate::domain::{
     bucharest_date, AccountStatus, Certificate, CertificateNumber, CertificateRequest,
-    CertificateStatus, Cui, FieldError, Principal, Purpose, RecordEntry, RejectionCode, RequestId,
-    RequestStatus,
+    CertificateStatus, Cui, FieldCode, FieldError, Principal, Purpose, RecordEntry, RejectionCode,
+    RequestId, RequestStatus,
 };
 use crate::ports::{
     AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, RequestStore, StoreError,
@@ -153,7 +153,7 @@ pub enum OwnedError {
 
 unavailable_from_ports!(SubmitError, OwnedError);
 
-fn invalid(field: &str, code: &'static str, message: impl ToString) -> SubmitError {
+fn invalid(field: &str, code: FieldCode, message: impl ToString) -> SubmitError {
     SubmitError::Invalid(vec![FieldError::new(field, code, message)])
 }
 
@@ -166,20 +166,20 @@ fn parse_subject(subject: Option<SubjectDto>) -> Result<Option<Cui>, SubmitError
         ("SELF", None) => Ok(None),
         ("LEGAL_PERSON", Some(cui)) => Cui::parse(&cui)
             .map(Some)
-            .map_err(|e| invalid("subject.cui", "INVALID_CUI", e)),
+            .map_err(|e| invalid("subject.cui", FieldCode::InvalidCui, e)),
         ("LEGAL_PERSON", None) => Err(invalid(
             "subject.cui",
-            "MISSING_CUI",
+            FieldCode::MissingCui,
             "a legal person is named by its CUI",
         )),
         ("SELF", Some(_)) => Err(invalid(
             "subject.cui",
-            "UNEXPECTED_CUI",
+            FieldCode::UnexpectedCui,
             "a CUI is given only for LEGAL_PERSON",
         )),
         _ => Err(invalid(
             "subject.type",
-            "UNKNOWN_SUBJECT_TYPE",
+            FieldCode::UnknownSubjectType,
             "subject.type is SELF or LEGAL_PERSON",
         )),
     }
@@ -209,7 +209,7 @@ impl RequestService {
         let purpose = Purpose::parse(&dto.purpose).ok_or_else(|| {
             invalid(
                 "purpose",
-                "UNKNOWN_PURPOSE",
+                FieldCode::UnknownPurpose,
                 "unknown purpose; see GET /v1/purposes",
             )
         })?;

@@ -9,7 +9,7 @@
 use super::{as_rfc3339, throttled, unavailable_from_ports, Unavailable};
 use crate::domain::{
     bucharest_date, end_of_bucharest_day, AuditEvent, Certificate, CertificateNumber,
-    CertificateStatus, FieldError, Principal, Share, ShareCode, ShareId, ShareStatus,
+    CertificateStatus, FieldCode, FieldError, Principal, Share, ShareCode, ShareId, ShareStatus,
 };
 use crate::ports::{
     AuditLog, BlobStore, CertificateStore, Clock, ShareStore, StoreError, Throttle,
@@ -138,17 +138,17 @@ impl ShareService {
         let last_day = match dto.expires_on.as_deref() {
             None => certificate.valid_until,
             Some(text) => {
-                let invalid = |code: &'static str, message: &str| {
+                let invalid = |code: FieldCode, message: &str| {
                     ShareError::Invalid(vec![FieldError::new("expires_on", code, message)])
                 };
                 let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .map_err(|_| invalid("INVALID_DATE", "a date as YYYY-MM-DD"))?;
+                    .map_err(|_| invalid(FieldCode::InvalidDate, "a date as YYYY-MM-DD"))?;
                 if day < bucharest_date(now) {
-                    return Err(invalid("IN_THE_PAST", "today or later"));
+                    return Err(invalid(FieldCode::InThePast, "today or later"));
                 }
                 if day > certificate.valid_until {
                     return Err(invalid(
-                        "AFTER_CERTIFICATE",
+                        FieldCode::AfterCertificate,
                         "at the latest the certificate's last valid day",
                     ));
                 }
@@ -331,12 +331,12 @@ pub(crate) fn declared_organisation(text: Option<&str>) -> Result<Option<String>
         return Ok(None);
     };
     let invalid =
-        |code: &'static str, message: &str| vec![FieldError::new("organisation", code, message)];
+        |code: FieldCode, message: &str| vec![FieldError::new("organisation", code, message)];
     if text.chars().count() > MAX_ORGANISATION_CHARS {
-        return Err(invalid("TOO_LONG", "at most 100 characters"));
+        return Err(invalid(FieldCode::TooLong, "at most 100 characters"));
     }
     if text.chars().any(char::is_control) {
-        return Err(invalid("INVALID_CHARACTERS", "one line of text"));
+        return Err(invalid(FieldCode::InvalidCharacters, "one line of text"));
     }
     Ok(Some(text.to_owned()))
 }

@@ -12,7 +12,7 @@ use crate::crypto::sha256_hex;
 use crate::domain::form::present;
 use crate::domain::{
     bucharest_date, Account, AccountId, AccountStatus, AuditEvent, AuditEventKind, AuditSubject,
-    Cnp, CounterCode, FieldError, Form, IdDocument, Name, Principal, Role, Validation,
+    Cnp, CounterCode, FieldCode, FieldError, Form, IdDocument, Name, Principal, Role, Validation,
     ValidationMethod,
 };
 use crate::ports::{
@@ -201,7 +201,7 @@ impl ValidationService {
         let code = CounterCode::parse(&dto.counter_code).ok_or_else(|| {
             LookupError::Invalid(vec![FieldError::new(
                 "counter_code",
-                "INVALID_COUNTER_CODE",
+                FieldCode::InvalidCounterCode,
                 "a counter code is 8 letters and digits",
             )])
         })?;
@@ -342,14 +342,14 @@ impl ValidationService {
             .ok();
         let mut name = |field: &str, v: &Option<String>| {
             v.as_deref()
-                .map(|v| form.take(field, "INVALID_NAME", Name::parse(v)))
+                .map(|v| form.take(field, FieldCode::InvalidName, Name::parse(v)))
         };
         let last_name = name("last_name", &dto.last_name);
         let first_name = name("first_name", &dto.first_name);
         let document_cnp = dto
             .document_cnp
             .as_deref()
-            .map(|v| form.take("document_cnp", "INVALID_CNP", Cnp::parse(v)));
+            .map(|v| form.take("document_cnp", FieldCode::InvalidCnp, Cnp::parse(v)));
         form.finish().map_err(CounterValidationError::Invalid)?;
         let typed = typed.ok_or(CounterValidationError::Invalid(Vec::new()))?;
         if *account_id == operator.account_id {

@@ -8,7 +8,7 @@ use crate::crypto::constant_time_eq;
 use crate::domain::form::present;
 use crate::domain::{
     AuditEvent, Certificate, CertificateNumber, CertificateStatus, Cnp, Cui, DocumentResult,
-    FieldError, VerificationResult,
+    FieldCode, FieldError, VerificationResult,
 };
 use crate::pdf::pades::{read_signed, ReadError};
 use crate::ports::{AuditLog, CertificateStore, Clock, Throttle};
@@ -390,10 +390,10 @@ impl VerificationService {
         let now = self.clock.now();
         let claimed = match (&dto.cnp, &dto.cui) {
             (Some(cnp), None) => Claimed::Person(Cnp::parse(cnp).map_err(|e| {
-                VerifyError::Invalid(vec![FieldError::new("cnp", "INVALID_CNP", e)])
+                VerifyError::Invalid(vec![FieldError::new("cnp", FieldCode::InvalidCnp, e)])
             })?),
             (None, Some(cui)) => Claimed::Company(Cui::parse(cui).map_err(|e| {
-                VerifyError::Invalid(vec![FieldError::new("cui", "INVALID_CUI", e)])
+                VerifyError::Invalid(vec![FieldError::new("cui", FieldCode::InvalidCui, e)])
             })?),
             (None, None) => {
                 return Err(VerifyError::Malformed(

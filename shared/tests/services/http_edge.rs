@@ -2,7 +2,7 @@
 //! and route tables applied before any body is read.
 
 use crate::common::{memory, stored_citizen};
-use cazier_shared::domain::{Principal, Role, SessionChannel};
+use cazier_shared::domain::{FieldCode, Principal, Role, SessionChannel};
 use cazier_shared::http::{authorize, parse_json, Access, ApiError, Caller, Route};
 use cazier_shared::services::accounts::{ConfirmError, LoginDto, LoginError, RegisterError};
 use cazier_shared::services::ghiseul::GhiseulError;
@@ -152,8 +152,8 @@ fn throttling_and_outages_say_when_to_come_back_and_nothing_else() {
 #[test]
 fn invalid_fields_are_all_listed() {
     let errors = vec![
-        cazier_shared::domain::FieldError::new("cnp", "INVALID_CNP", "bad"),
-        cazier_shared::domain::FieldError::new("email", "INVALID_EMAIL", "bad"),
+        cazier_shared::domain::FieldError::new("cnp", FieldCode::InvalidCnp, "bad"),
+        cazier_shared::domain::FieldError::new("email", FieldCode::InvalidEmail, "bad"),
     ];
     let (status, body, _) = problem(ApiError::from(RegisterError::Invalid(errors)).into_response());
     assert_eq!(status, 422);

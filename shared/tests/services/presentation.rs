@@ -8,7 +8,9 @@ use crate::common::memory;
 use crate::wallet_issuance::{holder_of_a_certificate, wallet_credential};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cazier_shared::domain::{FieldError, PresentationOutcome as Outcome};
+use cazier_shared::domain::{
+    CheckResult, FieldCode, FieldError, PresentationOutcome as Outcome, PresentationStatus,
+};
 use cazier_shared::ports::{BlobStore, CertificateStore, Clock};
 use cazier_shared::services::checks::CheckChannel;
 use cazier_shared::services::presentation::{
@@ -195,7 +197,7 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         .unwrap();
     let check = &checks.checks[0];
     assert_eq!(check.channel, CheckChannel::Wallet);
-    assert_eq!(check.result, "VALID");
+    assert_eq!(check.result, CheckResult::Valid);
     assert_eq!(check.organisation.as_deref(), Some("Dunărea SA"));
 
     // Another secret reads nothing.
@@ -325,7 +327,9 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
         .respond(Some(state), Some(&token), None)
         .await
         .unwrap();
-    assert!(matches!(&outcome, Outcome::Verified { status, .. } if status == "REVOKED"));
+    assert!(
+        matches!(&outcome, Outcome::Verified { status, .. } if *status == PresentationStatus::Revoked)
+    );
     assert!(!outcome.valid_without_entries());
 }
 
@@ -394,7 +398,7 @@ async fn requests_expire_are_throttled_and_take_one_line_of_organisation() {
 
     let invalid = service.start(Some("Dunărea\nSA"), "10.0.0.4").await;
     assert!(
-        matches!(invalid, Err(StartError::Invalid(e)) if e == vec![FieldError::new("organisation", "INVALID_CHARACTERS", "one line of text")])
+        matches!(invalid, Err(StartError::Invalid(e)) if e == vec![FieldError::new("organisation", FieldCode::InvalidCharacters, "one line of text")])
     );
     for _ in 0..10 {
         service.start(None, "10.0.0.5").await.unwrap();
@@ -429,7 +433,7 @@ async fn an_out_of_date_list_gives_revocation_not_checked_never_valid() {
         .await
         .unwrap();
     assert!(
-        matches!(&outcome, Outcome::Verified { status, .. } if status == "REVOCATION_NOT_CHECKED"),
+        matches!(&outcome, Outcome::Verified { status, .. } if *status == PresentationStatus::RevocationNotChecked),
         "{outcome:?}"
     );
     assert!(!outcome.valid_without_entries());

@@ -4,7 +4,7 @@
 use crate::common::{
     bucharest, citizen, memory, new_cnp, principal_of, stored_citizen, valid_cui, wrong_cui,
 };
-use cazier_shared::domain::{Company, Cui, RequestStatus};
+use cazier_shared::domain::{Company, Cui, FieldCode, RequestStatus};
 use cazier_shared::ports::{AccountStore, CompanyStore};
 use cazier_shared::services::requests::{OwnedError, SubmitDto, SubmitError};
 use cazier_shared::wiring::ServiceGraphs;
@@ -98,7 +98,7 @@ async fn only_validated_citizens_with_a_known_purpose_may_ask() {
     ));
     let (_, citizen) = stored_citizen(&memory).await;
     match service.submit(&citizen, purpose("studii"), None).await {
-        Err(SubmitError::Invalid(errors)) => assert_eq!(errors[0].code, "UNKNOWN_PURPOSE"),
+        Err(SubmitError::Invalid(errors)) => assert_eq!(errors[0].code, FieldCode::UnknownPurpose),
         other => panic!("expected an unknown purpose, got {other:?}"),
     }
     let bad_subjects = [
@@ -116,7 +116,7 @@ async fn only_validated_citizens_with_a_known_purpose_may_ask() {
     for (subject, code) in bad_subjects {
         let dto = serde_json::from_value(json!({"purpose": "STUDII", "subject": subject})).unwrap();
         match service.submit(&citizen, dto, None).await {
-            Err(SubmitError::Invalid(errors)) => assert_eq!(errors[0].code, code),
+            Err(SubmitError::Invalid(errors)) => assert_eq!(errors[0].code.as_str(), code),
             other => panic!("expected {code}, got {other:?}"),
         }
     }

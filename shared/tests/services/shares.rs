@@ -175,7 +175,7 @@ async fn codes_are_for_valid_certificates_of_ones_own_until_their_last_day_at_mo
         ("31.12.2026".into(), "INVALID_DATE"),
     ] {
         match shares.create(&holder, number, until(&day)).await {
-            Err(ShareError::Invalid(errors)) => assert_eq!(errors[0].code, code, "{day}"),
+            Err(ShareError::Invalid(errors)) => assert_eq!(errors[0].code.as_str(), code, "{day}"),
             other => panic!("{day}: {other:?}"),
         }
     }

@@ -4,7 +4,8 @@
 use crate::context::Ctx;
 use crate::layout::{csrf_field, page, page_refreshing};
 use cazier_shared::domain::{
-    bucharest_date, AccountStatus, CertificateStatus, Purpose, RequestStatus, ValidationMethod,
+    bucharest_date, AccountStatus, CertificateStatus, CheckResult, Purpose, RequestStatus,
+    ValidationMethod,
 };
 use cazier_shared::services::accounts::AccountView;
 use cazier_shared::services::checks::{CheckChannel, Checks};
@@ -261,13 +262,14 @@ pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
 /// "Who checked my certificate": when, how and with what answer; never who.
 pub fn checks(ctx: &mut Ctx, checks: &Checks) -> String {
     let t = ctx.t();
-    let answer = |result: &str| match result {
-        "VALID" => t.cert_valid,
-        "EXPIRED" => t.cert_expired,
-        "REVOKED" => t.cert_revoked,
-        "NOT_FOUND" => t.check_not_found,
-        "TAMPERED" => t.check_tampered,
-        _ => t.check_not_issued_here,
+    let answer = |result: CheckResult| match result {
+        CheckResult::Valid => t.cert_valid,
+        CheckResult::Expired => t.cert_expired,
+        CheckResult::Revoked => t.cert_revoked,
+        CheckResult::NotFound => t.check_not_found,
+        CheckResult::Tampered => t.check_tampered,
+        CheckResult::NotIssuedHere => t.check_not_issued_here,
+        CheckResult::RevocationNotChecked => t.check_not_checked,
     };
     let body = html! {
         h1 { (t.checks_title) }
@@ -299,7 +301,7 @@ pub fn checks(ctx: &mut Ctx, checks: &Checks) -> String {
                                     },
                                 }
                             }
-                            td data-label=(t.check_result) { (answer(&c.result)) }
+                            td data-label=(t.check_result) { (answer(c.result)) }
                         }
                     }
                 }

@@ -3,7 +3,7 @@
 
 use crate::context::{Ctx, FormData};
 use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
-use cazier_shared::domain::FieldError;
+use cazier_shared::domain::{FieldCode, FieldError};
 use cazier_shared::services::accounts::IdDocumentDto;
 use cazier_shared::services::declared::DeclaredDto;
 use maud::{html, Markup};
@@ -43,9 +43,12 @@ impl Registration {
 /// A field left empty is told so ("this field is required"), not that its value is wrong.
 pub fn missing_said(mut errors: Vec<FieldError>, form: &FormData) -> Vec<FieldError> {
     for e in errors.iter_mut() {
-        let said_wrong = matches!(e.code, "INVALID_NAME" | "INVALID_CNP" | "INVALID_EMAIL");
+        let said_wrong = matches!(
+            e.code,
+            FieldCode::InvalidName | FieldCode::InvalidCnp | FieldCode::InvalidEmail
+        );
         if said_wrong && form.text(e.field.as_str()).trim().is_empty() {
-            e.code = "REQUIRED";
+            e.code = FieldCode::Required;
         }
     }
     errors
@@ -64,7 +67,7 @@ pub fn person_fields(ctx: &Ctx, typed: &Registration, errors: &[FieldError]) -> 
     let document_error = errors
         .iter()
         .any(|e| e.field == "id_document")
-        .then(|| ctx.lang.field_error("INVALID_ID_DOCUMENT"));
+        .then(|| ctx.lang.field_error(FieldCode::InvalidIdDocument));
     html! {
         (Input { hint: Some(t.cnp_hint), class: "short", inputmode: Some("numeric"), ..Input::new("cnp", t.cnp, &typed.cnp) }.render(ctx, errors))
         (Input { autocomplete: "family-name", ..Input::new("last_name", t.last_name, &typed.last_name) }.render(ctx, errors))

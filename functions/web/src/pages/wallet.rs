@@ -4,9 +4,8 @@
 
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, Input};
-use cazier_shared::domain::{FieldError, PresentationOutcome};
+use cazier_shared::domain::{FieldError, PresentationOutcome, PresentationStatus};
 use cazier_shared::services::presentation::Started;
-use cazier_shared::services::presentation::{NOT_CHECKED, VALID};
 use maud::{html, Markup, PreEscaped};
 use serde_json::Value;
 
@@ -155,14 +154,15 @@ pub fn result(ctx: &mut Ctx, outcome: &PresentationOutcome) -> String {
         @match outcome {
             PresentationOutcome::Verified { status, certificate_number, claims } => {
                 div role="status" {
-                    @if status == NOT_CHECKED {
-                        p { span.tag.off { (w.not_checked) } }
-                    } @else if status != VALID {
-                        p { span.tag.bad { (w.revoked) } }
-                    } @else if outcome.valid_without_entries() {
-                        p { span.tag { (w.valid_no_entries) } }
-                    } @else {
-                        p { span.tag.off { (w.valid_with_entries) } }
+                    @match status {
+                        PresentationStatus::RevocationNotChecked => {
+                            p { span.tag.off { (w.not_checked) } }
+                        }
+                        PresentationStatus::Revoked => p { span.tag.bad { (w.revoked) } },
+                        PresentationStatus::Valid if outcome.valid_without_entries() => {
+                            p { span.tag { (w.valid_no_entries) } }
+                        }
+                        PresentationStatus::Valid => p { span.tag.off { (w.valid_with_entries) } },
                     }
                 }
                 table { tbody {
