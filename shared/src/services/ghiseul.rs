@@ -5,11 +5,11 @@
 //! or in the browser (portal) that started it.
 
 use super::accounts::AccountView;
-use super::online::{api_binding_hash, binding_hash, PROVEN_TTL};
+use super::online::{self, api_binding_hash, binding_hash, NotPending, PROVEN_TTL};
 use super::validation::{validate_online, with_evidence_names, ValidateError};
 use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::{constant_time_eq, new_token, sha256_hex};
-use crate::domain::{Account, AccountStatus, Principal, ValidationMethod};
+use crate::domain::{Account, Principal, ValidationMethod};
 use crate::identity::{query_value, verify, Claims, Issuer, CLOCK_SKEW_SECS};
 use crate::ports::{
     AccountStore, Clock, IdentityNonces, ProvenIdentities, ProvenIdentity, StartedValidation,
@@ -113,16 +113,13 @@ impl GhiseulService {
         account_id: &crate::domain::AccountId,
     ) -> Result<Account, GhiseulError> {
         let now = self.clock.now();
-        let account = self
-            .accounts
-            .get(account_id)
-            .await?
-            .filter(|a| !a.expired(now))
-            .ok_or(GhiseulError::NoAccount)?;
-        if account.status == AccountStatus::Validated {
-            return Err(GhiseulError::AlreadyValidated);
-        }
-        Ok(account)
+        online::pending_account(&*self.accounts, account_id, now)
+            .await
+            .map_err(|e| match e {
+                NotPending::NoAccount => GhiseulError::NoAccount,
+                NotPending::AlreadyValidated => GhiseulError::AlreadyValidated,
+                NotPending::Unavailable(e) => GhiseulError::Unavailable(e),
+            })
     }
 
     /// Starts a validation. `return_to`: where ghiseul.ro posts the assertion back (the

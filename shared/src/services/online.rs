@@ -6,9 +6,9 @@ use super::accounts::AccountView;
 use super::validation::{validate_online, ValidateError};
 use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::sha256_hex;
-use crate::domain::{AccountStatus, Principal, ValidationMethod};
+use crate::domain::{Account, AccountId, AccountStatus, Principal, ValidationMethod};
 use crate::ports::{AccountStore, Clock, ProvenIdentities, ProvenIdentity};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
 /// How long a proven identity waits for its holder's confirmation.
@@ -23,6 +23,33 @@ pub fn binding_hash(binding: &str) -> String {
 /// account (or any browser) cannot complete it.
 pub fn api_binding_hash(principal: &crate::domain::Principal) -> String {
     sha256_hex(format!("validation-api\n{}", principal.token_hash).as_bytes())
+}
+
+/// Why an account cannot start or finish an online validation (ghiseul.ro, ROeID).
+#[derive(Debug)]
+pub(crate) enum NotPending {
+    /// The session outlived its account.
+    NoAccount,
+    AlreadyValidated,
+    Unavailable(Unavailable),
+}
+
+/// The account an online validation is for: live and not yet validated.
+pub(crate) async fn pending_account(
+    accounts: &dyn AccountStore,
+    id: &AccountId,
+    now: DateTime<Utc>,
+) -> Result<Account, NotPending> {
+    let account = accounts
+        .get(id)
+        .await
+        .map_err(|e| NotPending::Unavailable(e.into()))?
+        .filter(|a| !a.expired(now))
+        .ok_or(NotPending::NoAccount)?;
+    if account.status == AccountStatus::Validated {
+        return Err(NotPending::AlreadyValidated);
+    }
+    Ok(account)
 }
 
 /// What the holder is asked to confirm.

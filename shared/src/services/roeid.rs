@@ -4,11 +4,11 @@
 //! authorization code that we redeem for an ID token whose CNP and names must be the
 //! account's. The holder then confirms on the portal ([`super::online::ProvenService`]).
 
-use super::online::{binding_hash, PROVEN_TTL};
+use super::online::{self, binding_hash, NotPending, PROVEN_TTL};
 use super::validation::with_evidence_names;
 use super::{unavailable_from_ports, Unavailable};
 use crate::crypto::{constant_time_eq, new_token, sha256_hex};
-use crate::domain::{Account, AccountStatus, Principal, ValidationMethod};
+use crate::domain::{Account, Principal, ValidationMethod};
 use crate::identity::Issuer;
 use crate::oidc::{authorize_url, verify_id_token, PROVIDER};
 use crate::ports::{
@@ -93,16 +93,13 @@ impl RoeidService {
 
     async fn pending_account(&self, principal: &Principal) -> Result<Account, RoeidError> {
         let now = self.clock.now();
-        let account = self
-            .accounts
-            .get(&principal.account_id)
-            .await?
-            .filter(|a| !a.expired(now))
-            .ok_or(RoeidError::NoAccount)?;
-        if account.status == AccountStatus::Validated {
-            return Err(RoeidError::AlreadyValidated);
-        }
-        Ok(account)
+        online::pending_account(&*self.accounts, &principal.account_id, now)
+            .await
+            .map_err(|e| match e {
+                NotPending::NoAccount => RoeidError::NoAccount,
+                NotPending::AlreadyValidated => RoeidError::AlreadyValidated,
+                NotPending::Unavailable(e) => RoeidError::Unavailable(e),
+            })
     }
 
     /// Starts a sign-in: the URL to send the browser to, and the binding secret the browser
