@@ -50,7 +50,7 @@ fn main() {
         idx: 5_000_042,
     };
     let holder = SigningKey::random(&mut rand::rngs::OsRng);
-    let holder_jwk = sd_jwt::public_jwk(holder.verifying_key());
+    let holder_jwk = cazier_shared::jose::public_jwk(holder.verifying_key());
     let expires = now + chrono::Duration::days(180);
     let issue = || {
         runtime.block_on(sd_jwt::issue(

@@ -63,25 +63,6 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A compact JWS (`header.claims.signature`, ES256) signed through `signer` (KMS answers DER;
-/// JWS wants the raw `r‖s`). One call to the signer.
-pub async fn sign_es256_jws(
-    header: &serde_json::Value,
-    claims: &serde_json::Value,
-    signer: &dyn crate::ports::Signer,
-) -> Result<String, crate::ports::SignError> {
-    let b64 = |v: &serde_json::Value| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-    };
-    let signing_input = format!("{}.{}", b64(header), b64(claims));
-    let der = signer.sign(signing_input.as_bytes()).await?;
-    let signature = p256::ecdsa::Signature::from_der(&der).map_err(|_| {
-        crate::ports::SignError::Unavailable("the signer gave no ECDSA signature".into())
-    })?;
-    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature.to_bytes());
-    Ok(format!("{signing_input}.{signature}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,9 @@
 //! verified against the provider's configured JWKS. (Over 400 lines with its tests: the
 //! forged-assertion cases belong beside the checks they attack.)
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use crate::jose::{self, Jws, JwsError};
 use chrono::{DateTime, Utc};
-use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -134,19 +133,8 @@ pub fn query_value(v: &str) -> String {
 }
 
 fn verifying_key(jwk: &Jwk) -> Result<VerifyingKey, &'static str> {
-    if jwk.kty != "EC" || jwk.crv != "P-256" {
-        return Err("only EC P-256 keys are accepted");
-    }
-    let x = URL_SAFE_NO_PAD.decode(&jwk.x).map_err(|_| "bad x")?;
-    let y = URL_SAFE_NO_PAD.decode(&jwk.y).map_err(|_| "bad y")?;
-    if x.len() != 32 || y.len() != 32 {
-        return Err("bad coordinates");
-    }
-    let mut sec1 = Vec::with_capacity(65);
-    sec1.push(4);
-    sec1.extend_from_slice(&x);
-    sec1.extend_from_slice(&y);
-    VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| "not a point on P-256")
+    let jwk = serde_json::json!({"kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y});
+    jose::jwk_key(&jwk).ok_or("not an EC P-256 key")
 }
 
 /// What a verified assertion says.
@@ -190,78 +178,38 @@ pub enum AssertionError {
     Claim,
 }
 
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
+impl From<JwsError> for AssertionError {
+    fn from(e: JwsError) -> Self {
+        match e {
+            JwsError::Format => Self::Format,
+            JwsError::Algorithm => Self::Algorithm,
+            JwsError::Signature => Self::Signature,
+        }
+    }
 }
 
-fn decode_json<T: serde::de::DeserializeOwned>(part: &str) -> Result<T, AssertionError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| AssertionError::Format)?;
-    serde_json::from_slice(&bytes).map_err(|_| AssertionError::Format)
+/// A provider's compact JWS taken apart: its size, shape and algorithm (ES256) checked.
+pub(crate) fn split(token: &str) -> Result<Jws<'_>, AssertionError> {
+    if token.len() > MAX_ASSERTION_BYTES {
+        return Err(AssertionError::Format);
+    }
+    Ok(Jws::parse(token)?)
 }
 
-/// A compact JWS taken apart: nothing is checked but its shape and its algorithm (ES256).
-pub(crate) struct Jws<'a> {
-    header: Header,
-    signing_input: &'a str,
-    payload: &'a str,
-    signature: &'a str,
-}
-
-impl<'a> Jws<'a> {
-    pub(crate) fn split(token: &'a str) -> Result<Self, AssertionError> {
-        if token.len() > MAX_ASSERTION_BYTES {
-            return Err(AssertionError::Format);
-        }
-        let (signing_input, signature) = token.rsplit_once('.').ok_or(AssertionError::Format)?;
-        let (h, payload) = signing_input
-            .split_once('.')
-            .ok_or(AssertionError::Format)?;
-        if payload.contains('.') {
-            return Err(AssertionError::Format);
-        }
-        let header: Header = decode_json(h)?;
-        if header.alg != "ES256" {
-            return Err(AssertionError::Algorithm);
-        }
-        Ok(Jws {
-            header,
-            signing_input,
-            payload,
-            signature,
-        })
+/// Checks the signature with the issuer's key named by `kid` (or its only key).
+pub(crate) fn verify_signature(jws: &Jws, issuer: &Issuer) -> Result<(), AssertionError> {
+    let jwk = match jws.header_str("kid") {
+        Some(kid) => issuer
+            .jwks
+            .keys
+            .iter()
+            .find(|k| k.kid.as_deref() == Some(kid)),
+        None if issuer.jwks.keys.len() == 1 => issuer.jwks.keys.first(),
+        None => None,
     }
-
-    /// The payload, unverified: only to find which issuer to verify against.
-    pub(crate) fn claims<T: serde::de::DeserializeOwned>(&self) -> Result<T, AssertionError> {
-        decode_json(self.payload)
-    }
-
-    /// Checks the signature with the issuer's key named by `kid` (or its only key).
-    pub(crate) fn verify_signature(&self, issuer: &Issuer) -> Result<(), AssertionError> {
-        let jwk = match &self.header.kid {
-            Some(kid) => issuer
-                .jwks
-                .keys
-                .iter()
-                .find(|k| k.kid.as_deref() == Some(kid.as_str())),
-            None if issuer.jwks.keys.len() == 1 => issuer.jwks.keys.first(),
-            None => None,
-        }
-        .ok_or(AssertionError::Key)?;
-        let key = verifying_key(jwk).map_err(|_| AssertionError::Key)?;
-        let signature_bytes = URL_SAFE_NO_PAD
-            .decode(self.signature)
-            .map_err(|_| AssertionError::Signature)?;
-        let signature =
-            Signature::from_slice(&signature_bytes).map_err(|_| AssertionError::Signature)?;
-        key.verify(self.signing_input.as_bytes(), &signature)
-            .map_err(|_| AssertionError::Signature)
-    }
+    .ok_or(AssertionError::Key)?;
+    let key = verifying_key(jwk).map_err(|_| AssertionError::Key)?;
+    Ok(jws.verify(&key)?)
 }
 
 /// Whether `aud` (a string or a list) names us.
@@ -280,13 +228,13 @@ pub fn verify(
     issuers: &[Issuer],
     now: DateTime<Utc>,
 ) -> Result<Claims, AssertionError> {
-    let jws = Jws::split(assertion)?;
-    let claims: Claims = jws.claims()?;
+    let jws = split(assertion)?;
+    let claims: Claims = jws.payload()?;
     let issuer = issuers
         .iter()
         .find(|i| i.issuer == claims.iss && i.provider != crate::oidc::PROVIDER)
         .ok_or(AssertionError::Issuer)?;
-    jws.verify_signature(issuer)?;
+    verify_signature(&jws, issuer)?;
     // Us alone: an assertion meant for several parties could have been shown to another
     // first (ghiseul.ro's assertions have no `azp` to say which party asked).
     let several = claims.aud.as_array().is_some_and(|a| a.len() > 1);
@@ -315,19 +263,21 @@ pub fn verify(
 pub fn sign(claims: &Value, key_pem: &str, kid: &str) -> Result<String, String> {
     use p256::pkcs8::DecodePrivateKey;
     let key = SigningKey::from_pkcs8_pem(key_pem).map_err(|e| e.to_string())?;
-    let header = serde_json::json!({"alg": "ES256", "typ": "JWT", "kid": kid});
-    let h = URL_SAFE_NO_PAD.encode(header.to_string());
-    let p = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signature: Signature = key.sign(format!("{h}.{p}").as_bytes());
-    Ok(format!(
-        "{h}.{p}.{}",
-        URL_SAFE_NO_PAD.encode(signature.to_bytes())
-    ))
+    let header = serde_json::json!({"alg": jose::ES256, "typ": "JWT", "kid": kid});
+    let input = format!(
+        "{}.{}",
+        jose::b64(header.to_string()),
+        jose::b64(claims.to_string())
+    );
+    let signature: Signature = key.sign(input.as_bytes());
+    Ok(format!("{input}.{}", jose::b64(signature.to_bytes())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
     use serde_json::json;
 
     const DEV_KEY: &str = include_str!("../../infra/local/ghiseul-dev-key.pem");

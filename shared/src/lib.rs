@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod identity;
+pub mod jose;
 pub mod oidc;
 pub mod outbound;
 pub mod pdf;

@@ -4,7 +4,8 @@
 
 use crate::crypto::constant_time_eq;
 use crate::identity::{
-    audience_includes, query_value, AssertionError, Issuer, Jws, CLOCK_SKEW_SECS,
+    audience_includes, query_value, split, verify_signature, AssertionError, Issuer,
+    CLOCK_SKEW_SECS,
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -68,9 +69,9 @@ pub fn verify_id_token(
     nonce: &str,
     now: DateTime<Utc>,
 ) -> Result<IdClaims, AssertionError> {
-    let jws = Jws::split(token)?;
-    jws.verify_signature(issuer)?;
-    let claims: Value = jws.claims()?;
+    let jws = split(token)?;
+    verify_signature(&jws, issuer)?;
+    let claims: Value = jws.payload()?;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     if text("iss") != Some(issuer.issuer.as_str()) {
         return Err(AssertionError::Issuer);

@@ -6,9 +6,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cazier_e2e::wallets::{independent_wallet_credential, wallet_stack};
 use cazier_e2e::*;
+use cazier_shared::jose::public_jwk;
 use cazier_shared::statement::trusted_keys;
 use cazier_shared::testing::wallet::present;
-use cazier_shared::wallet::sd_jwt::{public_jwk, verify_presentation};
+use cazier_shared::wallet::sd_jwt::verify_presentation;
 use chrono::Utc;
 use serde_json::{json, Value};
 

@@ -4,10 +4,11 @@
 //! a key-binding JWT that our verifier accepts (and refuses for another verifier).
 
 use cazier_e2e::workspace_root;
+use cazier_shared::jose::public_jwk;
 use cazier_shared::services::trust;
 use cazier_shared::statement::{seal_key_id, trusted_keys};
 use cazier_shared::wallet::sd_jwt::{
-    issue, public_jwk, verify_presentation, CredentialFacts, PresentationRefusal, StatusReference,
+    issue, verify_presentation, CredentialFacts, PresentationRefusal, StatusReference,
 };
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};

@@ -9,6 +9,7 @@ use cazier_e2e::forgery::{corpus, forged_timestamp, issued_in_memory, timestamp_
 use cazier_shared::domain::{
     DocumentResult, PresentationOutcome, PresentationStatus, Principal, Role,
 };
+use cazier_shared::jose::public_jwk;
 use cazier_shared::pdf::pades::read_signed;
 use cazier_shared::ports::BlobStore;
 use cazier_shared::services::status::blob_key;
@@ -16,7 +17,6 @@ use cazier_shared::services::wallet::{CONFIGURATION_ID, PRE_AUTHORIZED_GRANT};
 use cazier_shared::statement::status_list::{self, ListStatus, StatusList};
 use cazier_shared::statement::{verify, verify_pdf, TrustFile, Verdict};
 use cazier_shared::testing::wallet::{jws, present};
-use cazier_shared::wallet::sd_jwt::public_jwk;
 use cazier_shared::wiring::ServiceGraphs;
 use der::Encode;
 use p256::ecdsa::SigningKey;

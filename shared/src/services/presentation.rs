@@ -220,12 +220,12 @@ impl PresentationService {
         };
         let chain = self.chain.get().await.map_err(Unavailable::from)?;
         let x5c: Vec<String> = chain.ders().iter().map(|d| STANDARD.encode(d)).collect();
-        let header = json!({"alg": "ES256", "typ": "oauth-authz-req+jwt", "x5c": x5c});
+        let header = json!({"alg": crate::jose::ES256, "typ": "oauth-authz-req+jwt", "x5c": x5c});
         let mut claims = self.request(&client_id_of(&chain), state, &nonce);
         // RFC 9101 with OpenID4VP 1.0, section 5: the audience a wallet expects, and when.
         claims["aud"] = json!("https://self-issued.me/v2");
         claims["iat"] = json!(now.timestamp());
-        let jwt = crate::crypto::sign_es256_jws(&header, &claims, &*self.signer)
+        let jwt = crate::jose::sign(&header, &claims, &*self.signer)
             .await
             .map_err(Unavailable::from)?;
         Ok(jwt)

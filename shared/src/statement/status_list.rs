@@ -7,12 +7,11 @@
 
 use super::TrustedKey;
 use crate::domain::STATUS_LIST_BITS;
+use crate::jose::{self, Jws};
 use crate::ports::{SignError, Signer};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::Signature;
 use serde_json::{json, Value};
 
 /// The JWT's media type (`typ` header), as the draft registers it.
@@ -96,7 +95,7 @@ pub async fn sign(
 ) -> Result<String, SignError> {
     let chain: Vec<String> = x5c.iter().map(|der| STANDARD.encode(der)).collect();
     let header = json!({
-        "alg": "ES256",
+        "alg": jose::ES256,
         "typ": TYP,
         "kid": URL_SAFE_NO_PAD.encode(kid),
         "x5c": chain,
@@ -108,7 +107,7 @@ pub async fn sign(
         "ttl": valid_for_secs,
         "status_list": {"bits": 1, "lst": list.encoded()},
     });
-    crate::crypto::sign_es256_jws(&header, &claims, signer).await
+    crate::jose::sign(&header, &claims, signer).await
 }
 
 /// Why a status list is not used.
@@ -183,36 +182,21 @@ pub fn verify(
     if token.len() > 2 * MAX_LIST_BYTES {
         return Err(ListRefusal::Malformed);
     }
-    let mut parts = token.trim().split('.');
-    let (Some(header), Some(claims), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(ListRefusal::Malformed);
-    };
-    let json = |part: &str| -> Option<Value> {
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
-    };
-    let head = json(header).ok_or(ListRefusal::Malformed)?;
-    if head["alg"] != "ES256" || head["typ"] != TYP {
+    let jws = Jws::parse(token.trim()).map_err(|_| ListRefusal::Malformed)?;
+    if jws.header_str("typ") != Some(TYP) {
         return Err(ListRefusal::Malformed);
     }
-    let kid = head["kid"]
-        .as_str()
+    let kid = jws
+        .header_str("kid")
         .and_then(|k| URL_SAFE_NO_PAD.decode(k).ok())
         .ok_or(ListRefusal::Malformed)?;
     let key = trusted
         .iter()
         .find(|k| k.kid[..] == kid[..])
         .ok_or(ListRefusal::UnknownKey)?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .ok()
-        .and_then(|s| Signature::from_slice(&s).ok())
-        .ok_or(ListRefusal::BadSignature)?;
-    key.key
-        .verify(format!("{header}.{claims}").as_bytes(), &signature)
+    jws.verify(&key.key)
         .map_err(|_| ListRefusal::BadSignature)?;
-    let body = json(claims).ok_or(ListRefusal::Malformed)?;
+    let body: Value = jws.payload().map_err(|_| ListRefusal::Malformed)?;
     let time = |name: &str| {
         body[name]
             .as_i64()

@@ -1,11 +1,8 @@
 //! OpenID4VCI 1.0 proof of possession (section 8.2.1.1, `jwt` proof type): the wallet signs,
 //! with the key the credential will be bound to, a JWT for this issuer and one of its nonces.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use crate::jose::{jwk_key, Jws, JwsError};
 use chrono::{DateTime, Utc};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::Signature;
 use serde_json::Value;
 
 /// The proof JWT's media type.
@@ -38,35 +35,22 @@ pub struct Proven {
     pub nonce: String,
 }
 
-fn part(p: &str) -> Option<Value> {
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
-}
-
 /// Checks `jwt` for issuer `aud` at `now`.
 pub fn check(jwt: &str, aud: &str, now: DateTime<Utc>) -> Result<Proven, ProofRefusal> {
-    let mut parts = jwt.trim().split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(ProofRefusal::Malformed);
-    };
-    let header = part(h).ok_or(ProofRefusal::Malformed)?;
-    let claims = part(p).ok_or(ProofRefusal::Malformed)?;
-    if header["typ"] != PROOF_TYP || header["alg"] != "ES256" || header.get("kid").is_some() {
+    let jws = Jws::parse(jwt.trim()).map_err(|e| match e {
+        JwsError::Algorithm => ProofRefusal::WrongHeader,
+        _ => ProofRefusal::Malformed,
+    })?;
+    if jws.header_str("typ") != Some(PROOF_TYP) || jws.header("kid").is_some() {
         return Err(ProofRefusal::WrongHeader);
     }
-    let jwk = header["jwk"].clone();
+    let jwk = jws.header("jwk").cloned().unwrap_or_default();
     if jwk.get("d").is_some() {
         return Err(ProofRefusal::WrongHeader);
     }
-    let key = super::sd_jwt::jwk_key(&jwk).ok_or(ProofRefusal::WrongHeader)?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()
-        .and_then(|s| Signature::from_slice(&s).ok())
-        .ok_or(ProofRefusal::BadSignature)?;
-    key.verify(format!("{h}.{p}").as_bytes(), &signature)
-        .map_err(|_| ProofRefusal::BadSignature)?;
+    let key = jwk_key(&jwk).ok_or(ProofRefusal::WrongHeader)?;
+    jws.verify(&key).map_err(|_| ProofRefusal::BadSignature)?;
+    let claims: Value = jws.payload().map_err(|_| ProofRefusal::Malformed)?;
     let audience_ok = match &claims["aud"] {
         Value::String(a) => a == aud,
         Value::Array(list) => list.iter().any(|a| a == aud),

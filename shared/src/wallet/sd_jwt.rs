@@ -5,13 +5,12 @@
 //! chooses to show. A presentation ends with a key-binding JWT (`kb+jwt`) by the holder's key,
 //! for one verifier (`aud`) and one request (`nonce`). Format: `docs/WALLET.md`.
 
+use crate::jose::{self, b64, jwk_key, Jws};
 use crate::ports::{SignError, Signer};
 use crate::statement::TrustedKey;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -44,10 +43,6 @@ pub struct CredentialFacts {
 pub struct StatusReference {
     pub uri: String,
     pub idx: u64,
-}
-
-fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn digest(disclosure: &str) -> String {
@@ -100,7 +95,7 @@ pub async fn issue(
     // Sorted: the order of the digests tells nothing about the order of the claims.
     digests.sort();
     let header = json!({
-        "alg": "ES256",
+        "alg": jose::ES256,
         "typ": TYP,
         "kid": b64(kid),
         "x5c": chain.iter().map(|c| STANDARD.encode(c)).collect::<Vec<_>>(),
@@ -115,7 +110,7 @@ pub async fn issue(
         "_sd_alg": "sha-256",
         "_sd": digests,
     });
-    let mut out = crate::crypto::sign_es256_jws(&header, &payload, signer).await?;
+    let mut out = jose::sign(&header, &payload, signer).await?;
     for d in disclosures {
         out.push('~');
         out.push_str(&d);
@@ -163,40 +158,6 @@ fn json_part(part: &str) -> Option<Value> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
 }
 
-/// Verifies a compact JWS with `key`; its header and payload.
-fn verify_jws(jws: &str, key: &VerifyingKey) -> Option<(Value, Value)> {
-    let mut parts = jws.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    let signature = Signature::from_slice(&URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
-    key.verify(format!("{h}.{p}").as_bytes(), &signature).ok()?;
-    Some((json_part(h)?, json_part(p)?))
-}
-
-/// A P-256 public key as a JWK (`kty`, `crv`, `x`, `y`): what `cnf.jwk` and proofs carry.
-pub fn public_jwk(key: &VerifyingKey) -> Value {
-    let point = key.to_encoded_point(false);
-    let coordinate = |c: Option<&p256::FieldBytes>| c.map(b64).unwrap_or_default();
-    json!({"kty": "EC", "crv": "P-256", "x": coordinate(point.x()), "y": coordinate(point.y())})
-}
-
-pub(crate) fn jwk_key(jwk: &Value) -> Option<VerifyingKey> {
-    if jwk["kty"] != "EC" || jwk["crv"] != "P-256" {
-        return None;
-    }
-    let coordinate = |name: &str| -> Option<Vec<u8>> {
-        let bytes = URL_SAFE_NO_PAD.decode(jwk[name].as_str()?).ok()?;
-        (bytes.len() == 32).then_some(bytes)
-    };
-    let mut point = vec![4u8];
-    point.extend(coordinate("x")?);
-    point.extend(coordinate("y")?);
-    VerifyingKey::from_sec1_bytes(&point).ok()
-}
-
 /// Verifies a presentation for verifier `aud` and request `nonce`: the issuer's signature by
 /// a trusted seal key, the type and expiry, each disclosure one of the credential's (none
 /// twice), and the holder's key-binding JWT over exactly these disclosures.
@@ -213,22 +174,20 @@ pub fn verify_presentation(
         return Err(R::Malformed);
     };
     let (issuer_jwt, disclosures) = rest.split_first().ok_or(R::Malformed)?;
-    let header = json_part(issuer_jwt.split('.').next().unwrap_or_default()).ok_or(R::Malformed)?;
-    if header["alg"] != "ES256" {
-        return Err(R::Malformed);
-    }
-    if header["typ"] != TYP {
+    let issuer_jws = Jws::parse(issuer_jwt).map_err(|_| R::Malformed)?;
+    if issuer_jws.header_str("typ") != Some(TYP) {
         return Err(R::WrongType);
     }
-    let kid = header["kid"]
-        .as_str()
+    let kid = issuer_jws
+        .header_str("kid")
         .and_then(|k| URL_SAFE_NO_PAD.decode(k).ok())
         .ok_or(R::Malformed)?;
     let key = trusted
         .iter()
         .find(|k| k.kid[..] == kid[..])
         .ok_or(R::UnknownIssuer)?;
-    let (_, payload) = verify_jws(issuer_jwt, &key.key).ok_or(R::BadSignature)?;
+    issuer_jws.verify(&key.key).map_err(|_| R::BadSignature)?;
+    let payload: Value = issuer_jws.payload().map_err(|_| R::Malformed)?;
     if payload["vct"] != VCT || payload["_sd_alg"] != "sha-256" {
         return Err(R::WrongType);
     }
@@ -271,10 +230,12 @@ pub fn verify_presentation(
         return Err(R::NoKeyBinding);
     }
     let holder = jwk_key(&payload["cnf"]["jwk"]).ok_or(R::Malformed)?;
-    let (kb_header, kb) = verify_jws(kb_jwt, &holder).ok_or(R::BadKeyBinding)?;
-    if kb_header["typ"] != KB_TYP || kb_header["alg"] != "ES256" {
+    let kb_jws = Jws::parse(kb_jwt).map_err(|_| R::BadKeyBinding)?;
+    kb_jws.verify(&holder).map_err(|_| R::BadKeyBinding)?;
+    if kb_jws.header_str("typ") != Some(KB_TYP) {
         return Err(R::BadKeyBinding);
     }
+    let kb: Value = kb_jws.payload().map_err(|_| R::BadKeyBinding)?;
     if kb["aud"] != aud || kb["nonce"] != nonce {
         return Err(R::WrongAudienceOrNonce);
     }

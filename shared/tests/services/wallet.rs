@@ -4,11 +4,11 @@
 use crate::common::memory;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use cazier_shared::jose::public_jwk;
 use cazier_shared::services::trust;
 use cazier_shared::statement::{seal_key_id, trusted_keys};
 use cazier_shared::wallet::sd_jwt::{
-    issue, public_jwk, verify_presentation, CredentialFacts, PresentationRefusal as R,
-    StatusReference,
+    issue, verify_presentation, CredentialFacts, PresentationRefusal as R, StatusReference,
 };
 use chrono::{Duration, TimeZone, Utc};
 use p256::ecdsa::SigningKey;
