@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::{RequestId, ShareId};
 use cazier_shared::http::{
-    empty_response, header_str, json_response, parse_json, path_param, with_header, Access,
-    ApiError, Route,
+    certificate_pdf, empty_response, header_str, json_response, parse_json, path_param,
+    with_header, Access, ApiError, Route,
 };
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::services::checks::CheckService;
@@ -16,7 +16,6 @@ use cazier_shared::services::requests::{purposes, Document, RequestService};
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Response};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Handler {
@@ -174,15 +173,7 @@ impl Endpoints for Requests {
                 let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
                 let Document { number, pdf } =
                     self.service.document(caller.principal()?, &number).await?;
-                let mut response = Response::new(Body::Binary(pdf));
-                response = with_header(response, header::CONTENT_TYPE, "application/pdf");
-                response = with_header(response, header::CACHE_CONTROL, "private, no-store");
-                let disposition = format!("attachment; filename=\"cazier-{number}.pdf\"");
-                Ok(with_header(
-                    response,
-                    header::CONTENT_DISPOSITION,
-                    &disposition,
-                ))
+                Ok(certificate_pdf(&number, pdf, "private, no-store"))
             }
         }
     }

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use cazier_shared::config::ConfigError;
 use cazier_shared::http::{
-    body_bytes, header_str, json_response, parse_json, path_param, source_ip, with_header, Access,
-    ApiError, Route,
+    body_bytes, certificate_pdf, header_str, json_response, parse_json, path_param, source_ip,
+    with_header, Access, ApiError, Route,
 };
 use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
 use cazier_shared::seal::CHAIN_CONTENT_TYPE;
@@ -108,15 +108,7 @@ impl Endpoints for Verification {
             Handler::SharedDocument => {
                 let dto = parse_json(&req, false)?;
                 let (number, pdf) = self.shares.document(&dto, &source_ip(&req)).await?;
-                let mut response = Response::new(Body::Binary(pdf));
-                response = with_header(response, header::CONTENT_TYPE, "application/pdf");
-                response = with_header(response, header::CACHE_CONTROL, "no-store");
-                let disposition = format!("attachment; filename=\"cazier-{number}.pdf\"");
-                Ok(with_header(
-                    response,
-                    header::CONTENT_DISPOSITION,
-                    &disposition,
-                ))
+                Ok(certificate_pdf(&number, pdf, "no-store"))
             }
             Handler::StatusList => {
                 let year = path_param(&req, "year")

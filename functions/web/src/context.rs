@@ -9,6 +9,7 @@ use crate::i18n::Lang;
 use base64::Engine;
 use cazier_shared::crypto::constant_time_eq;
 use cazier_shared::domain::Principal;
+use cazier_shared::http::attachment;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use sha2::{Digest, Sha256};
@@ -391,13 +392,7 @@ impl Ctx {
         content_type: &'static str,
         name: &str,
     ) -> Response<Body> {
-        let mut response = Response::new(Body::Binary(bytes));
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-            headers.insert(header::CONTENT_DISPOSITION, v);
-        }
-        self.finish(response)
+        self.finish(attachment(bytes, content_type, name, "no-store"))
     }
 }
 

@@ -42,6 +42,35 @@ pub fn with_header(
     response
 }
 
+/// A file to download (`Content-Disposition: attachment`) under `filename`, cached as
+/// `cache_control` says (personal data: never by a shared cache).
+pub fn attachment(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    filename: &str,
+    cache_control: &'static str,
+) -> Response<Body> {
+    let mut response = Response::new(Body::Binary(bytes));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    with_header(response, header::CONTENT_DISPOSITION, &disposition)
+}
+
+/// A certificate's PDF, to download as `cazier-<number>.pdf`.
+pub fn certificate_pdf(
+    number: &impl std::fmt::Display,
+    pdf: Vec<u8>,
+    cache_control: &'static str,
+) -> Response<Body> {
+    let filename = format!("cazier-{number}.pdf");
+    attachment(pdf, "application/pdf", &filename, cache_control)
+}
+
 /// An HTML page with its Content-Security-Policy and the headers every page carries.
 pub fn html_response(html: String, csp: &str, cache_control: &'static str) -> Response<Body> {
     let mut response = Response::new(Body::Text(html));
