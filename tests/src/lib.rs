@@ -948,30 +948,10 @@ pub fn wait_final(client: &Client, token: &str, request_id: &str) -> Value {
 
 /// A validated citizen account, stored directly (no HTTP), for adapter and service tests.
 pub fn citizen_account(cnp: &str) -> cazier_shared::domain::Account {
-    use cazier_shared::domain::*;
-    Account {
-        account_id: AccountId::random(),
-        email: Email::parse(&unique_email()).expect("email"),
-        role: Role::Citizen,
-        status: AccountStatus::Validated,
-        password_hash: "not used".into(),
-        created_at: chrono::Utc::now(),
-        person: Some(Person {
-            cnp: Cnp::parse(cnp).expect("cnp"),
-            last_name: Name::parse("Popescu").expect("name"),
-            first_name: Name::parse("Ion").expect("name"),
-            father_first_name: None,
-            mother_first_name: None,
-            birth_place: None,
-            id_document: IdDocument::parse("PASSPORT", None, "055123456").expect("passport"),
-        }),
-        counter_code: Some(CounterCode::random()),
-        validation: None,
-        unit: None,
-        expires_at: None,
-        disabled: false,
-        totp: None,
-        details_version: 0,
+    let email = cazier_shared::domain::Email::parse(&unique_email()).expect("email");
+    cazier_shared::domain::Account {
+        email,
+        ..cazier_shared::testing::sample_citizen(cnp)
     }
 }
 
@@ -1032,15 +1012,6 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     let _ = std::fs::remove_file(&path);
     assert!(out.status.success(), "pdftotext failed");
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A clock that always says the same instant.
-pub struct FixedClock(pub chrono::DateTime<chrono::Utc>);
-
-impl cazier_shared::ports::Clock for FixedClock {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0
-    }
 }
 
 /// An entry as ops would load it.

@@ -6,6 +6,7 @@
 
 use cazier_e2e::meter::{cost, Index, StepCost};
 use cazier_e2e::*;
+use cazier_shared::testing::TestClock;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
@@ -171,8 +172,8 @@ fn journey(
     steps.insert(
         "8 e-mail a citizen who left (the sweep)",
         metered(stack, indexes, || {
-            let later = FixedClock(chrono::Utc::now() + chrono::Duration::minutes(10));
-            let sweep = issuance_service(stack, std::sync::Arc::new(later));
+            let later = TestClock::at(chrono::Utc::now() + chrono::Duration::minutes(10));
+            let sweep = issuance_service(stack, later);
             let report = stack.runtime.block_on(sweep.sweep()).expect("sweep");
             assert_eq!(report.notices, 1, "{report:?}");
         }),

@@ -9,9 +9,9 @@ use cazier_shared::domain::{
 use cazier_shared::ports::SystemClock;
 use cazier_shared::services::revocation::revoke;
 use cazier_shared::services::verification::SignatureCheck;
+use cazier_shared::testing::TestClock;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::json;
-use std::sync::Arc;
 
 fn document_result(client: &Client, pdf: &[u8]) -> serde_json::Value {
     let r = verify_document(client, pdf);
@@ -105,12 +105,12 @@ fn validity_ends_after_six_months_everywhere() {
         cui: None,
     };
     stack.runtime.block_on(async {
-        let still = verification_service(stack, Arc::new(FixedClock(last_minute)));
+        let still = verification_service(stack, TestClock::at(last_minute));
         assert_eq!(
             still.verify(dto(), "rules-1").await.unwrap().result,
             VerificationResult::Valid
         );
-        let later = verification_service(stack, Arc::new(FixedClock(next_day)));
+        let later = verification_service(stack, TestClock::at(next_day));
         assert_eq!(
             later.verify(dto(), "rules-1").await.unwrap().result,
             VerificationResult::Expired
@@ -121,7 +121,7 @@ fn validity_ends_after_six_months_everywhere() {
             .unwrap();
         assert_eq!(document.result, DocumentResult::Expired, "{document:?}");
         assert_eq!(document.signature, SignatureCheck::Valid);
-        let listing = request_service(stack, Arc::new(FixedClock(next_day)))
+        let listing = request_service(stack, TestClock::at(next_day))
             .list_certificates(&citizen_principal(&citizen.account_id))
             .await
             .unwrap();

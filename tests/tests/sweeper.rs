@@ -3,8 +3,8 @@
 
 use cazier_e2e::*;
 use cazier_shared::domain::*;
+use cazier_shared::testing::TestClock;
 use chrono::{Duration, Utc};
-use std::sync::Arc;
 
 /// A request whose account does not exist (yet): generation fails until it does.
 async fn orphan_request(stack: &TestStack) -> CertificateRequest {
@@ -20,16 +20,13 @@ fn no_request_stays_pending() {
     stack.runtime.block_on(async {
         // 1. Generation fails (no account): the request waits, and young ones are left alone.
         let stuck = orphan_request(stack).await;
-        let now = issuance_service(stack, Arc::new(FixedClock(Utc::now())));
+        let now = issuance_service(stack, TestClock::at(Utc::now()));
         assert_eq!(
             now.sweep().await.unwrap().failed,
             0,
             "younger than 2 minutes: the stream's"
         );
-        let later = issuance_service(
-            stack,
-            Arc::new(FixedClock(Utc::now() + Duration::minutes(3))),
-        );
+        let later = issuance_service(stack, TestClock::at(Utc::now() + Duration::minutes(3)));
         let report = later.sweep().await.unwrap();
         assert_eq!(report.failed, 1, "{report:?}");
         assert_eq!(
@@ -65,10 +62,7 @@ fn no_request_stays_pending() {
 
         // 3. A cause that does not go away: after a day the citizen gets a reason.
         let hopeless = orphan_request(stack).await;
-        let next_day = issuance_service(
-            stack,
-            Arc::new(FixedClock(Utc::now() + Duration::hours(25))),
-        );
+        let next_day = issuance_service(stack, TestClock::at(Utc::now() + Duration::hours(25)));
         let report = next_day.sweep().await.unwrap();
         assert_eq!(report.rejected, 1, "{report:?}");
         let rejected = requests.get(&hopeless.request_id).await.unwrap().unwrap();

@@ -4,6 +4,7 @@
 
 use cazier_e2e::portal::*;
 use cazier_e2e::*;
+use cazier_shared::testing::TestClock;
 use serde_json::json;
 
 fn registration<'a>(email: &'a str, cnp: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -165,8 +166,8 @@ fn a_citizen_gets_a_certificate_through_the_portal() {
     // a link to the portal and nothing personal.
     let left = browser.submit("/cereri/noua", "/cereri/noua", &[("purpose", "VIZA")]);
     let left_path = location(&left).to_owned();
-    let later = FixedClock(chrono::Utc::now() + chrono::Duration::minutes(10));
-    let sweep = issuance_service(stack(), std::sync::Arc::new(later));
+    let later = TestClock::at(chrono::Utc::now() + chrono::Duration::minutes(10));
+    let sweep = issuance_service(stack(), later);
     stack().runtime.block_on(sweep.sweep()).expect("sweep");
     // The notices (the registration's code went to the same address before).
     let mails: Vec<String> = stack()

@@ -14,17 +14,49 @@ use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
+/// Single-use or short-lived values by key, each with its expiry: a value read at or after it
+/// is not there (as with DynamoDB, whose TTL deletes late).
+struct Expiring<T>(HashMap<String, (T, DateTime<Utc>)>);
+
+impl<T> Default for Expiring<T> {
+    fn default() -> Self {
+        Self(HashMap::new())
+    }
+}
+
+impl<T: Clone> Expiring<T> {
+    fn put(&mut self, key: &str, value: &T, expires_at: DateTime<Utc>) {
+        self.0.insert(key.to_owned(), (value.clone(), expires_at));
+    }
+
+    /// The live value, left in place.
+    fn peek(&self, key: &str, now: DateTime<Utc>) -> Option<T> {
+        self.0
+            .get(key)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(value, _)| value.clone())
+    }
+
+    /// The live value, removed (an expired one is removed too, and not returned).
+    fn take(&mut self, key: &str, now: DateTime<Utc>) -> Option<T> {
+        self.0
+            .remove(key)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(value, _)| value)
+    }
+}
+
 #[derive(Default)]
 struct SessionsState {
     sessions: HashMap<String, Session>,
-    devices: HashMap<String, (AccountId, DateTime<Utc>)>,
+    devices: Expiring<AccountId>,
     counters: HashMap<(String, i64), u32>,
-    states: HashMap<String, (StartedValidation, DateTime<Utc>)>,
+    states: Expiring<StartedValidation>,
     challenges: HashMap<String, (AccountId, DateTime<Utc>, SignInChallenge)>,
     assertions: HashSet<String>,
-    wallet_grants: HashMap<String, (crate::ports::WalletGrant, DateTime<Utc>)>,
-    presentations: HashMap<String, (crate::domain::PresentationOutcome, DateTime<Utc>)>,
-    tickets: HashMap<String, (AccountTicket, DateTime<Utc>)>,
+    wallet_grants: Expiring<crate::ports::WalletGrant>,
+    presentations: Expiring<crate::domain::PresentationOutcome>,
+    tickets: Expiring<AccountTicket>,
     registrations: HashMap<String, PendingRegistration>,
     proven: HashMap<String, ProvenIdentity>,
 }
@@ -59,7 +91,7 @@ impl SessionStore for MemorySessions {
         let mut s = lock(&self.0);
         s.sessions
             .retain(|_, session| session.account_id != *account_id);
-        s.devices.retain(|_, (owner, _)| owner != account_id);
+        s.devices.0.retain(|_, (owner, _)| owner != account_id);
         Ok(())
     }
 
@@ -71,7 +103,7 @@ impl SessionStore for MemorySessions {
     ) -> StoreResult<()> {
         lock(&self.0)
             .devices
-            .insert(device_hash.to_owned(), (account_id.clone(), expires_at));
+            .put(device_hash, account_id, expires_at);
         Ok(())
     }
 
@@ -80,11 +112,7 @@ impl SessionStore for MemorySessions {
         device_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<AccountId>> {
-        Ok(lock(&self.0)
-            .devices
-            .get(device_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(id, _)| id.clone()))
+        Ok(lock(&self.0).devices.peek(device_hash, now))
     }
 }
 
@@ -118,9 +146,7 @@ impl IdentityNonces for MemorySessions {
         started: &StartedValidation,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        lock(&self.0)
-            .states
-            .insert(state_hash.to_owned(), (started.clone(), expires_at));
+        lock(&self.0).states.put(state_hash, started, expires_at);
         Ok(())
     }
 
@@ -133,15 +159,14 @@ impl IdentityNonces for MemorySessions {
         let mut s = lock(&self.0);
         let theirs = s
             .states
+            .0
             .get(state_hash)
             .is_some_and(|(started, _)| owner.is_none_or(|o| *o == started.account_id));
-        if !theirs {
-            return Ok(None);
-        }
-        match s.states.remove(state_hash) {
-            Some((started, expires)) if expires > now => Ok(Some(started)),
-            _ => Ok(None),
-        }
+        Ok(if theirs {
+            s.states.take(state_hash, now)
+        } else {
+            None
+        })
     }
 
     async fn remember_assertion(
@@ -196,7 +221,7 @@ impl crate::ports::WalletGrants for MemorySessions {
     ) -> StoreResult<()> {
         lock(&self.0)
             .wallet_grants
-            .insert(secret_hash.to_owned(), (grant.clone(), expires_at));
+            .put(secret_hash, grant, expires_at);
         Ok(())
     }
 
@@ -205,11 +230,7 @@ impl crate::ports::WalletGrants for MemorySessions {
         secret_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<crate::ports::WalletGrant>> {
-        Ok(lock(&self.0)
-            .wallet_grants
-            .remove(secret_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(grant, _)| grant))
+        Ok(lock(&self.0).wallet_grants.take(secret_hash, now))
     }
 
     async fn peek_grant(
@@ -217,11 +238,7 @@ impl crate::ports::WalletGrants for MemorySessions {
         secret_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<crate::ports::WalletGrant>> {
-        Ok(lock(&self.0)
-            .wallet_grants
-            .get(secret_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(grant, _)| grant.clone()))
+        Ok(lock(&self.0).wallet_grants.peek(secret_hash, now))
     }
 }
 
@@ -235,7 +252,7 @@ impl crate::ports::PresentationResults for MemorySessions {
     ) -> StoreResult<()> {
         lock(&self.0)
             .presentations
-            .insert(transaction_hash.to_owned(), (outcome.clone(), expires_at));
+            .put(transaction_hash, outcome, expires_at);
         Ok(())
     }
 
@@ -244,11 +261,7 @@ impl crate::ports::PresentationResults for MemorySessions {
         transaction_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<crate::domain::PresentationOutcome>> {
-        Ok(lock(&self.0)
-            .presentations
-            .get(transaction_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(state, _)| state.clone()))
+        Ok(lock(&self.0).presentations.peek(transaction_hash, now))
     }
 }
 
@@ -260,9 +273,7 @@ impl AccountTickets for MemorySessions {
         ticket: &AccountTicket,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        lock(&self.0)
-            .tickets
-            .insert(secret_hash.to_owned(), (ticket.clone(), expires_at));
+        lock(&self.0).tickets.put(secret_hash, ticket, expires_at);
         Ok(())
     }
 
@@ -271,11 +282,7 @@ impl AccountTickets for MemorySessions {
         secret_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<AccountTicket>> {
-        Ok(lock(&self.0)
-            .tickets
-            .remove(secret_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(ticket, _)| ticket))
+        Ok(lock(&self.0).tickets.take(secret_hash, now))
     }
 
     async fn peek_ticket(
@@ -283,11 +290,7 @@ impl AccountTickets for MemorySessions {
         secret_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<AccountTicket>> {
-        Ok(lock(&self.0)
-            .tickets
-            .get(secret_hash)
-            .filter(|(_, expires)| *expires > now)
-            .map(|(ticket, _)| ticket.clone()))
+        Ok(lock(&self.0).tickets.peek(secret_hash, now))
     }
 }
 

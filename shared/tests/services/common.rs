@@ -2,10 +2,7 @@
 
 use cazier_shared::domain::cnp::control_digit;
 use cazier_shared::domain::RequestId;
-use cazier_shared::domain::{
-    Account, AccountId, AccountStatus, Certificate, Cnp, CounterCode, Email, IdDocument, Name,
-    Person, Principal, Role,
-};
+use cazier_shared::domain::{Account, AccountStatus, Certificate, IdDocument, Name, Principal};
 use cazier_shared::ports::{AccountStore, BlobStore};
 use cazier_shared::services::issuance::Outcome;
 use cazier_shared::services::verification::VerifyDto;
@@ -54,36 +51,17 @@ pub fn passport() -> IdDocument {
     IdDocument::parse("PASSPORT", None, "055123456").expect("passport")
 }
 
-/// A citizen account with its CNP, validated or not.
+/// A citizen account with its CNP, validated or not, created this morning and born in
+/// Câmpulung Moldovenesc.
 pub fn citizen(cnp: &str, validated: bool) -> Account {
-    Account {
-        account_id: AccountId::random(),
-        email: Email::parse(&format!("{}@example.ro", AccountId::random())).expect("email"),
-        role: Role::Citizen,
-        status: if validated {
-            AccountStatus::Validated
-        } else {
-            AccountStatus::PendingValidation
-        },
-        password_hash: "not used".into(),
-        created_at: morning(),
-        person: Some(Person {
-            cnp: Cnp::parse(cnp).expect("cnp"),
-            last_name: Name::parse("Ștefănescu").expect("name"),
-            first_name: Name::parse("Ana-Maria").expect("name"),
-            father_first_name: None,
-            mother_first_name: None,
-            birth_place: Some(Name::parse("Câmpulung Moldovenesc").expect("name")),
-            id_document: passport(),
-        }),
-        counter_code: Some(CounterCode::random()),
-        validation: None,
-        unit: None,
-        expires_at: None,
-        disabled: false,
-        totp: None,
-        details_version: 0,
+    let mut account = cazier_shared::testing::sample_citizen(cnp);
+    account.created_at = morning();
+    if !validated {
+        account.status = AccountStatus::PendingValidation;
     }
+    let person = account.person.as_mut().expect("a valid CNP");
+    person.birth_place = Some(Name::parse("Câmpulung Moldovenesc").expect("name"));
+    account
 }
 
 pub fn principal_of(account: &Account) -> Principal {
