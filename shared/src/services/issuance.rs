@@ -6,8 +6,8 @@ use super::sealing::Sealer;
 pub use super::trust::ChainSource;
 use crate::crypto::sha256_hex;
 use crate::domain::{
-    valid_until, AuditEvent, Certificate, CertificateNumber, Notice, RecordSubject, RejectionCode,
-    RequestId, RequestStatus,
+    valid_until, AuditEvent, Certificate, CertificateNumber, CertificateRequest, Company, Notice,
+    Person, Purpose, RecordEntry, RecordSubject, RejectionCode, RequestId, RequestStatus,
 };
 use crate::pdf::{CertificateContent, CompanyHolder, Holder, RenderError};
 use crate::ports::{
@@ -17,8 +17,49 @@ use crate::ports::{
 use crate::seal::SealError;
 use crate::statement::{self, Statement};
 use crate::timestamp::TimestampError;
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::sync::Arc;
+
+/// What one certificate says, gathered once: the QR statement, the PDF and the stored record
+/// all read it.
+struct Facts<'a> {
+    number: CertificateNumber,
+    issued_at: DateTime<Utc>,
+    valid_until: NaiveDate,
+    purpose: Purpose,
+    /// The requester: the holder, or the representative of `company`.
+    person: &'a Person,
+    company: Option<Company>,
+    /// Not rehabilitated.
+    entries: Vec<RecordEntry>,
+    status_index: Option<u64>,
+}
+
+impl Facts<'_> {
+    fn holder_name(&self) -> String {
+        match &self.company {
+            None => self.person.full_name(),
+            Some(c) => c.name.clone(),
+        }
+    }
+
+    fn has_entries(&self) -> bool {
+        !self.entries.is_empty()
+    }
+
+    fn statement(&self) -> Statement {
+        Statement {
+            number: self.number.clone(),
+            holder_name: self.holder_name(),
+            birth_date: self.company.is_none().then(|| self.person.cnp.birth_date()),
+            purpose: self.purpose,
+            issued_at: self.issued_at,
+            valid_until: self.valid_until,
+            has_entries: self.has_entries(),
+            status_index: self.status_index,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -285,83 +326,17 @@ impl IssuanceService {
             return Err(StoreError::Corrupt("request without its number".into()).into());
         };
         if self.certificates.get(&number).await?.is_none() {
-            let valid_until = valid_until(issued_at);
-            let chain = self.chain.get().await?;
-            let company_holder = company.as_ref().map(|c| CompanyHolder {
-                name: c.name.clone(),
-                cui: c.cui.to_string(),
-                trade_register_number: c.trade_register_number.clone(),
-            });
-            let verification_url = format!("{}?number={}", self.verification_page, number.as_str());
-            // The QR code's signed statement, for verification offline: the seal's first
-            // signature of this certificate (the document's is the second).
-            let statement = Statement {
+            let facts = Facts {
                 number: number.clone(),
-                holder_name: match &company {
-                    None => person.full_name(),
-                    Some(c) => c.name.clone(),
-                },
-                birth_date: company.is_none().then(|| person.cnp.birth_date()),
-                purpose: request.purpose,
                 issued_at,
-                valid_until,
-                has_entries: !entries.is_empty(),
+                valid_until: valid_until(issued_at),
+                purpose: request.purpose,
+                person,
+                company,
+                entries,
                 status_index: request.status_index,
             };
-            let kid = statement::seal_key_id(&chain)?;
-            let signed = statement::sign(&statement, &kid, &*self.signer).await?;
-            let qr_text = format!("{verification_url}#{signed}");
-            let content = CertificateContent {
-                number: &number,
-                issued_at,
-                valid_until,
-                issuing_unit: &self.issuing_unit,
-                holder: match &company_holder {
-                    None => Holder::Person(person),
-                    Some(c) => Holder::Company(c),
-                },
-                purpose: request.purpose,
-                entries: &entries,
-                verification_url: &verification_url,
-                qr_text: &qr_text,
-            };
-            let (pdf, signature) = self.sealer.seal(&content, &chain).await?;
-            let document_sha256 = sha256_hex(&pdf);
-            // A key per attempt: a concurrent attempt never overwrites the recorded document.
-            let document_key = format!(
-                "certificates/{}/{}.pdf",
-                number.as_str(),
-                uuid::Uuid::new_v4()
-            );
-            self.blobs
-                .put(&document_key, pdf, "application/pdf")
-                .await?;
-            let certificate = Certificate {
-                number: number.clone(),
-                request_id: request_id.clone(),
-                account_id: account.account_id.clone(),
-                purpose: request.purpose,
-                issued_at,
-                valid_until,
-                holder_cnp: person.cnp.clone(),
-                holder_name: match &company {
-                    None => person.full_name(),
-                    Some(c) => c.name.clone(),
-                },
-                company: company.as_ref().map(|c| c.cui.clone()),
-                has_entries: !entries.is_empty(),
-                entries: entries.clone(),
-                document_key,
-                document_sha256,
-                signature,
-                revoked_at: None,
-                status_index: request.status_index,
-            };
-            let audit = AuditEvent::issued(&certificate);
-            match self.certificates.put(&certificate, &audit).await {
-                Ok(()) | Err(StoreError::Conflict) => {}
-                Err(e) => return Err(e.into()),
-            }
+            self.seal_and_record(&facts, &request).await?;
         }
         if self.requests.mark_issued(request_id).await? {
             crate::telemetry::count(crate::telemetry::metrics::CERTIFICATES_ISSUED, None);
@@ -372,5 +347,78 @@ impl IssuanceService {
             );
         }
         Ok(Outcome::Issued(number))
+    }
+
+    /// Signs the QR statement, renders and seals the PDF, stores it, and records the
+    /// certificate (a concurrent attempt that recorded first wins; its document stays).
+    async fn seal_and_record(
+        &self,
+        facts: &Facts<'_>,
+        request: &CertificateRequest,
+    ) -> Result<(), IssueError> {
+        let chain = self.chain.get().await?;
+        let verification_url = format!(
+            "{}?number={}",
+            self.verification_page,
+            facts.number.as_str()
+        );
+        // The QR code's signed statement, for verification offline: the seal's first
+        // signature of this certificate (the document's is the second).
+        let kid = statement::seal_key_id(&chain)?;
+        let signed = statement::sign(&facts.statement(), &kid, &*self.signer).await?;
+        let qr_text = format!("{verification_url}#{signed}");
+        let company_holder = facts.company.as_ref().map(|c| CompanyHolder {
+            name: c.name.clone(),
+            cui: c.cui.to_string(),
+            trade_register_number: c.trade_register_number.clone(),
+        });
+        let content = CertificateContent {
+            number: &facts.number,
+            issued_at: facts.issued_at,
+            valid_until: facts.valid_until,
+            issuing_unit: &self.issuing_unit,
+            holder: match &company_holder {
+                None => Holder::Person(facts.person),
+                Some(c) => Holder::Company(c),
+            },
+            purpose: facts.purpose,
+            entries: &facts.entries,
+            verification_url: &verification_url,
+            qr_text: &qr_text,
+        };
+        let (pdf, signature) = self.sealer.seal(&content, &chain).await?;
+        let document_sha256 = sha256_hex(&pdf);
+        // A key per attempt: a concurrent attempt never overwrites the recorded document.
+        let document_key = format!(
+            "certificates/{}/{}.pdf",
+            facts.number.as_str(),
+            uuid::Uuid::new_v4()
+        );
+        self.blobs
+            .put(&document_key, pdf, "application/pdf")
+            .await?;
+        let certificate = Certificate {
+            number: facts.number.clone(),
+            request_id: request.request_id.clone(),
+            account_id: request.account_id.clone(),
+            purpose: facts.purpose,
+            issued_at: facts.issued_at,
+            valid_until: facts.valid_until,
+            holder_cnp: facts.person.cnp.clone(),
+            holder_name: facts.holder_name(),
+            company: facts.company.as_ref().map(|c| c.cui.clone()),
+            has_entries: facts.has_entries(),
+            entries: facts.entries.clone(),
+            document_key,
+            document_sha256,
+            signature,
+            revoked_at: None,
+            status_index: facts.status_index,
+        };
+        let audit = AuditEvent::issued(&certificate);
+        match self.certificates.put(&certificate, &audit).await {
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 }
