@@ -342,10 +342,12 @@ async fn wallet_credential(
 ) -> String {
     let service = memory.wallet_service().unwrap();
     let offer = service.offer(holder, number).await.unwrap();
-    let code = offer.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = offer
+        .credential_offer
+        .grants
+        .pre_authorized_code
+        .code
+        .clone();
     let token = service
         .token(
             Some(PRE_AUTHORIZED_GRANT),

@@ -21,9 +21,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+use crate::wallet::metadata::{AuthorizationServerMetadata, CredentialOffer, IssuerMetadata};
 /// The one credential configuration offered.
-pub const CONFIGURATION_ID: &str = "cazier_sd_jwt_vc";
-pub const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+pub use crate::wallet::metadata::{CONFIGURATION_ID, PRE_AUTHORIZED_GRANT};
 /// How long an offer, an access token and a nonce live.
 pub const SECRET_LIFETIME: Duration = Duration::minutes(5);
 const TX_CODE_DIGITS: usize = 6;
@@ -48,7 +48,7 @@ pub struct WalletService {
 #[derive(Debug, Serialize)]
 pub struct Offer {
     /// The credential offer object (OpenID4VCI 1.0, section 4.1.1).
-    pub credential_offer: Value,
+    pub credential_offer: CredentialOffer,
     /// `openid-credential-offer://?credential_offer=…`, for the QR code or the link.
     pub credential_offer_uri: String,
     /// Typed into the wallet; never inside the offer.
@@ -165,63 +165,13 @@ impl WalletService {
     }
 
     /// The credential issuer metadata (OpenID4VCI 1.0, section 12.2).
-    pub fn issuer_metadata(&self) -> Value {
-        let issuer = &self.issuer_url;
-        let display = |ro: &str, en: &str| json!([{"name": ro, "locale": "ro-RO"}, {"name": en, "locale": "en"}]);
-        let claims: Vec<Value> = [
-            (
-                "certificate_number",
-                "Număr certificat",
-                "Certificate number",
-            ),
-            ("issuance_date", "Data eliberării", "Date of issue"),
-            ("expiry_date", "Valabil până la", "Valid until"),
-            ("purpose", "Scopul", "Purpose"),
-            (
-                "has_entries",
-                "Are înscrieri în cazierul judiciar",
-                "Has criminal-record entries",
-            ),
-            ("holder_name", "Titular", "Holder"),
-            ("birth_date", "Data nașterii", "Date of birth"),
-            ("entries", "Mențiuni", "Entries"),
-        ]
-        .iter()
-        .map(|(claim, ro, en)| json!({"path": [claim], "display": display(ro, en)}))
-        .collect();
-        json!({
-            "credential_issuer": issuer,
-            "credential_endpoint": format!("{issuer}/oid4vci/credential"),
-            "nonce_endpoint": format!("{issuer}/oid4vci/nonce"),
-            "display": display("Cazier judiciar (MAI)", "Criminal record certificate (Romania)"),
-            "credential_configurations_supported": {
-                CONFIGURATION_ID: {
-                    "format": "dc+sd-jwt",
-                    "vct": sd_jwt::VCT,
-                    "cryptographic_binding_methods_supported": ["jwk"],
-                    "credential_signing_alg_values_supported": ["ES256"],
-                    "proof_types_supported": {
-                        "jwt": {"proof_signing_alg_values_supported": ["ES256"]}
-                    },
-                    "credential_metadata": {
-                        "display": display("Certificat de cazier judiciar", "Criminal record certificate"),
-                        "claims": claims,
-                    },
-                }
-            },
-        })
+    pub fn issuer_metadata(&self) -> IssuerMetadata {
+        IssuerMetadata::new(&self.issuer_url)
     }
 
     /// The authorization server metadata (RFC 8414) of the pre-authorized code flow.
-    pub fn authorization_server_metadata(&self) -> Value {
-        let issuer = &self.issuer_url;
-        json!({
-            "issuer": issuer,
-            "token_endpoint": format!("{issuer}/oid4vci/token"),
-            "grant_types_supported": [PRE_AUTHORIZED_GRANT],
-            "pre-authorized_grant_anonymous_access_supported": true,
-            "token_endpoint_auth_methods_supported": ["none"],
-        })
+    pub fn authorization_server_metadata(&self) -> AuthorizationServerMetadata {
+        AuthorizationServerMetadata::new(&self.issuer_url)
     }
 
     /// The holder's "add to wallet" for one of their valid certificates.
@@ -249,23 +199,9 @@ impl WalletService {
                 now + SECRET_LIFETIME,
             )
             .await?;
-        let offer = json!({
-            "credential_issuer": self.issuer_url,
-            "credential_configuration_ids": [CONFIGURATION_ID],
-            "grants": {PRE_AUTHORIZED_GRANT: {
-                "pre-authorized_code": code,
-                "tx_code": {
-                    "input_mode": "numeric",
-                    "length": TX_CODE_DIGITS,
-                    "description": "Codul afișat lângă codul QR / The code shown beside the QR code",
-                },
-            }},
-        });
+        let offer = CredentialOffer::pre_authorized(&self.issuer_url, code, TX_CODE_DIGITS);
         Ok(Offer {
-            credential_offer_uri: format!(
-                "openid-credential-offer://?credential_offer={}",
-                crate::identity::query_value(&offer.to_string())
-            ),
+            credential_offer_uri: offer.uri(),
             credential_offer: offer,
             tx_code,
             expires_in: SECRET_LIFETIME.num_seconds(),
