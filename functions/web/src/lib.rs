@@ -2,13 +2,15 @@
 //! services as the JSON API, outside `/v1`. Sessions are `__Host-` cookies holding the same
 //! opaque token as an API session; every form carries a CSRF token bound to the session (or,
 //! before signing in, to a pre-session cookie). Works without JavaScript; no script at all.
-//! This file: the route table and the dispatch; form handlers are in `handlers.rs`,
-//! `sharing.rs` and `wallet.rs`. (Over 600 lines: the route table is one list that reads
-//! best whole.)
+//! This file: the route table, the admission (session, access, CSRF) and the dispatch. The
+//! handlers are grouped by feature: `registration.rs`, `identity.rs` (codes, passwords, second
+//! factor), `account.rs`, `online.rs` (ghiseul.ro, ROeID), `requests.rs`, `sharing.rs`,
+//! `wallet.rs`, `verify.rs` and `counter.rs`; their views in `pages/`, their texts in
+//! `i18n*.rs`. (Over 600 lines: the route table is one list that reads best whole.)
 
+mod account;
 mod context;
-mod declared;
-mod handlers;
+mod counter;
 mod i18n;
 mod i18n_declared;
 mod i18n_entries;
@@ -22,6 +24,8 @@ mod identity;
 mod layout;
 mod online;
 mod pages;
+mod registration;
+mod requests;
 mod sharing;
 mod verify;
 mod wallet;
@@ -30,7 +34,7 @@ pub use i18n::Lang;
 
 use async_trait::async_trait;
 use cazier_shared::config::ConfigError;
-use cazier_shared::domain::{AccountId, RequestId, Role, SessionChannel};
+use cazier_shared::domain::{AccountId, Role, SessionChannel};
 use cazier_shared::http::{path_param, route_key, session_principal, Access, Route};
 use cazier_shared::ports::{Clock, SessionStore};
 use cazier_shared::runtime::HttpFunction;
@@ -49,10 +53,9 @@ use cazier_shared::services::wallet::WalletService;
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use context::{Ctx, Flash, FormData, CSRF_FIELD};
-use handlers::lookup_refusal;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use pages::{account, console, forms, notices};
+use pages::{forms, notices};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy)]
@@ -553,6 +556,13 @@ impl From<OwnedError> for Refusal {
 
 type Answer = Result<Response<Body>, Refusal>;
 
+/// What `admit` decided: a handler to run (with the POST's form), or an answer already (a
+/// redirect for a signed-in visitor of the sign-in form, or a form whose token expired).
+enum Admission {
+    Go(Handler, Option<FormData>),
+    Answered(Response<Body>),
+}
+
 #[async_trait]
 impl HttpFunction for WebFunction {
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -609,6 +619,15 @@ fn refuse(ctx: &mut Ctx, refusal: Refusal) -> Response<Body> {
 
 impl WebFunction {
     async fn answer(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        match self.admit(ctx, req).await? {
+            Admission::Answered(response) => Ok(response),
+            Admission::Go(handler, form) => self.dispatch(ctx, req, handler, form.as_ref()).await,
+        }
+    }
+
+    /// Who is asking (the session), whether they may (the route's access), and for a form,
+    /// its CSRF token: what every route goes through before its handler.
+    async fn admit(&self, ctx: &mut Ctx, req: &Request) -> Result<Admission, Refusal> {
         let key = route_key(req);
         let route = ROUTES
             .iter()
@@ -642,7 +661,7 @@ impl WebFunction {
             // A sign-in form left open in another tab, once signed in: nothing to do.
             if matches!(route.handler, Handler::SignIn) {
                 if let Some(role) = ctx.principal.as_ref().map(|p| p.role) {
-                    return Ok(ctx.redirect(home_of(role)));
+                    return Ok(Admission::Answered(ctx.redirect(home_of(role))));
                 }
             }
             if !signed_elsewhere && !ctx.csrf_ok(form.get(CSRF_FIELD)) {
@@ -651,7 +670,7 @@ impl WebFunction {
                 if has_page && form.get(CSRF_FIELD).is_some() {
                     ctx.flash_next(Flash::FormExpired);
                     let path = ctx.path.clone();
-                    return Ok(ctx.redirect(&path));
+                    return Ok(Admission::Answered(ctx.redirect(&path)));
                 }
                 return Err(Refusal::ExpiredForm);
             }
@@ -659,8 +678,18 @@ impl WebFunction {
         } else {
             None
         };
-        let form = form.as_ref();
-        match route.handler {
+        Ok(Admission::Go(route.handler, form))
+    }
+
+    /// The route's handler, with the form of a POST.
+    async fn dispatch(
+        &self,
+        ctx: &mut Ctx,
+        req: &Request,
+        handler: Handler,
+        form: Option<&FormData>,
+    ) -> Answer {
+        match handler {
             Handler::Unmatched => Ok(unmatched(ctx)),
             Handler::Home => {
                 let html = pages::info::start(ctx);
@@ -707,66 +736,14 @@ impl WebFunction {
                 self.proven_decision(ctx, form.ok_or(Refusal::BadForm)?)
                     .await
             }
-            Handler::SignOut => {
-                if let Some(principal) = &ctx.principal {
-                    self.accounts
-                        .logout(principal)
-                        .await
-                        .map_err(|e| Refusal::Unavailable(e.to_string()))?;
-                }
-                ctx.sign_out();
-                ctx.flash_next(Flash::SignedOut);
-                Ok(ctx.redirect("/"))
-            }
-            Handler::Account => {
-                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let (me, code, declared) = self
-                    .accounts
-                    .account_page(&principal)
-                    .await
-                    .map_err(|_| Refusal::SignInFirst)?;
-                let awaiting = self
-                    .proven
-                    .awaiting(&principal, ctx.flow.as_deref())
-                    .await?
-                    .is_some();
-                let html = account::account(ctx, &me, code.as_deref(), awaiting, declared.as_ref());
-                Ok(ctx.page(StatusCode::OK, html))
-            }
+            Handler::SignOut => self.sign_out(ctx).await,
+            Handler::Account => self.account_home(ctx).await,
             Handler::RequestForm => self.request_form(ctx, &Default::default(), &[]).await,
             Handler::Request => self.submit(ctx, form.ok_or(Refusal::BadForm)?).await,
-            Handler::Status => {
-                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let id = path_param(req, "request_id")
-                    .map(RequestId::from)
-                    .ok_or(Refusal::NotFound)?;
-                let request = self.requests.get(&principal, &id).await?;
-                let refreshed = query_value(req, "reincarcat")
-                    .and_then(|n| n.parse::<u32>().ok())
-                    .unwrap_or(0);
-                let html = account::status(ctx, &request, refreshed);
-                Ok(ctx.page(StatusCode::OK, html))
-            }
-            Handler::Certificates => {
-                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let list = self.requests.list_certificates(&principal).await?;
-                let html = account::certificates(ctx, &list);
-                Ok(ctx.page(StatusCode::OK, html))
-            }
-            Handler::Checks => {
-                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
-                let checks = self.checks.checks(&principal, &number).await?;
-                let html = account::checks(ctx, &checks);
-                Ok(ctx.page(StatusCode::OK, html))
-            }
-            Handler::Contents => {
-                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
-                let contents = self.requests.contents(&principal, &number).await?;
-                let html = pages::entries::contents(ctx, &contents);
-                Ok(ctx.page(StatusCode::OK, html))
-            }
+            Handler::Status => self.request_status(ctx, req).await,
+            Handler::Certificates => self.certificates(ctx).await,
+            Handler::Checks => self.checks(ctx, req).await,
+            Handler::Contents => self.contents(ctx, req).await,
             Handler::ShareCodes => {
                 let shown = Default::default();
                 self.share_codes(ctx, req, StatusCode::OK, shown).await
@@ -817,45 +794,16 @@ impl WebFunction {
             }
             Handler::RoeidStart => self.roeid_start(ctx).await,
             Handler::RoeidReturn => self.roeid_return(ctx, req).await,
-            Handler::Console => {
-                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let today = self.counter.validations_today(&principal).await?;
-                let html = console::lookup(ctx, "", &[], &today);
-                Ok(ctx.page(StatusCode::OK, html))
-            }
+            Handler::Console => self.console(ctx).await,
             Handler::Lookup => self.lookup(ctx, form.ok_or(Refusal::BadForm)?).await,
-            Handler::Registered => {
-                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let id = path_param(req, "account_id")
-                    .map(AccountId::from)
-                    .ok_or(Refusal::NotFound)?;
-                let citizen = self
-                    .counter
-                    .registered(&principal, &id)
-                    .await
-                    .map_err(lookup_refusal)?;
-                let typed = console::Typed {
-                    document: ("CI", "", ""),
-                    names: ("", ""),
-                    checked: false,
-                    document_cnp: None,
-                };
-                let html = console::validate(ctx, &citizen, typed, &[]);
-                Ok(ctx.page(StatusCode::OK, html))
-            }
+            Handler::Registered => self.registered(ctx, req).await,
             Handler::Validate => {
                 let id = path_param(req, "account_id")
                     .map(AccountId::from)
                     .ok_or(Refusal::NotFound)?;
                 self.validate(ctx, &id, form.ok_or(Refusal::BadForm)?).await
             }
-            Handler::Pdf => {
-                let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-                let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
-                let document = self.requests.document(&principal, &number).await?;
-                let name = format!("cazier-{}.pdf", document.number);
-                Ok(ctx.file(document.pdf, "application/pdf", &name))
-            }
+            Handler::Pdf => self.certificate_pdf(ctx, req).await,
         }
     }
 }

@@ -1,13 +1,31 @@
-//! "Your details": the citizen's declared data shown back (GET /cont/date) and corrected
-//! until validation (POST /cont/date, then back to the page with a message).
+//! The citizen's account: its page (`GET /cont`: its state, the counter code, what
+//! certificates will print) and "your details", the declared data shown back (`GET /cont/date`)
+//! and corrected until validation (`POST /cont/date`, then back to the page with a message).
 
 use crate::context::{Ctx, Flash, FormData};
-use crate::pages::{declared, forms, notices};
+use crate::pages::{account, declared, forms, notices};
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::services::declared::ChangeDeclaredError;
 use lambda_http::http::StatusCode;
 
 impl WebFunction {
+    /// The account page: its state, the counter code, what certificates will print.
+    pub(crate) async fn account_home(&self, ctx: &mut Ctx) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let (me, code, declared) = self
+            .accounts
+            .account_page(&principal)
+            .await
+            .map_err(|_| Refusal::SignInFirst)?;
+        let awaiting = self
+            .proven
+            .awaiting(&principal, ctx.flow.as_deref())
+            .await?
+            .is_some();
+        let html = account::account(ctx, &me, code.as_deref(), awaiting, declared.as_ref());
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
     pub(crate) async fn declared_page(&self, ctx: &mut Ctx) -> Answer {
         let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
         let found = self

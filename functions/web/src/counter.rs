@@ -1,0 +1,196 @@
+//! The counter clerk's console: today's validations and the lookup by the citizen's code
+//! (`/ghiseu`), the citizen's registered data beside the document typed from their card, and
+//! the validation (`/ghiseu/cont/{account_id}`).
+
+use crate::context::{Ctx, Flash, FormData};
+use crate::pages::{console, notices};
+use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::domain::{AccountId, FieldCode, FieldError};
+use cazier_shared::http::path_param;
+use cazier_shared::services::accounts::IdDocumentDto;
+use cazier_shared::services::validation::{
+    CounterValidationDto, CounterValidationError, LookupDto, LookupError,
+};
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+
+/// What a clerk's failed lookup shows.
+pub(crate) fn lookup_refusal(e: LookupError) -> Refusal {
+    match e {
+        LookupError::NotFound | LookupError::Invalid(_) => Refusal::NotFound,
+        LookupError::NotLookedUp => Refusal::LookupFirst,
+        LookupError::NoOperator => Refusal::SignInFirst,
+        LookupError::Unavailable(e) => e.into(),
+    }
+}
+
+impl WebFunction {
+    /// The console: the lookup form and today's validations.
+    pub(crate) async fn console(&self, ctx: &mut Ctx) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let today = self.counter.validations_today(&principal).await?;
+        let html = console::lookup(ctx, "", &[], &today);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    pub(crate) async fn lookup(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let typed = form.text("counter_code");
+        let dto = LookupDto {
+            counter_code: typed.clone(),
+        };
+        let errors = match self.counter.lookup(&principal, dto).await {
+            Ok(found) => return Ok(ctx.redirect(&format!("/ghiseu/cont/{}", found.account_id))),
+            Err(LookupError::Invalid(errors)) => errors,
+            Err(LookupError::NotFound) => {
+                vec![FieldError::new("counter_code", FieldCode::NotFound, "")]
+            }
+            Err(e) => return Err(lookup_refusal(e)),
+        };
+        let today = self.counter.validations_today(&principal).await?;
+        let html = console::lookup(ctx, &typed, &errors, &today);
+        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
+    }
+
+    /// A citizen found by their code: their registered data and the validation form.
+    pub(crate) async fn registered(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let id = path_param(req, "account_id")
+            .map(AccountId::from)
+            .ok_or(Refusal::NotFound)?;
+        let citizen = self
+            .counter
+            .registered(&principal, &id)
+            .await
+            .map_err(lookup_refusal)?;
+        let typed = console::Typed {
+            document: ("CI", "", ""),
+            names: ("", ""),
+            checked: false,
+            document_cnp: None,
+        };
+        let html = console::validate(ctx, &citizen, typed, &[]);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    pub(crate) async fn validate(&self, ctx: &mut Ctx, id: &AccountId, form: &FormData) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let (kind, series, number) = (
+            form.text("id_document"),
+            form.text("series"),
+            form.text("number"),
+        );
+        let names = (form.text("last_name"), form.text("first_name"));
+        // The checklist is ticked, and (once the document differed) the CNP read off it.
+        let checked = form.get("checked") == Some("yes");
+        let mut document_cnp = form.get("document_cnp").map(|v| v.trim().to_owned());
+        let dto = CounterValidationDto {
+            id_document: IdDocumentDto {
+                series: (kind != "PASSPORT").then(|| series.trim().to_owned()),
+                kind: kind.clone(),
+                number: number.trim().to_owned(),
+            },
+            // The form always carries both (filled in with the registered spelling): one
+            // emptied is an error, not "keep the old name".
+            last_name: Some(names.0.clone()),
+            first_name: Some(names.1.clone()),
+            document_cnp: document_cnp.clone().filter(|v| !v.is_empty()),
+        };
+        let t = ctx.t();
+        let outcome = if checked {
+            self.counter.validate(&principal, id, dto).await
+        } else {
+            let unticked = FieldError::new("checked", FieldCode::ChecklistNotConfirmed, "");
+            Err(CounterValidationError::Invalid(vec![unticked]))
+        };
+        let errors = match outcome {
+            Ok(_) => {
+                // Post/redirect/get: the console, its list of today's validations naming
+                // whom (newest first), and the message once; a reload validates nothing.
+                ctx.flash_next(Flash::CounterValidated);
+                return Ok(ctx.redirect("/ghiseu"));
+            }
+            // Said to the clerk, of the document in hand (not to a citizen typing their own).
+            Err(CounterValidationError::Invalid(errors)) => errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.code == FieldCode::InvalidName {
+                        e.code = FieldCode::DocumentName;
+                    }
+                    e
+                })
+                .collect(),
+            Err(CounterValidationError::DocumentMismatch) => {
+                // The way on: the CNP read off the document in hand records it.
+                document_cnp.get_or_insert_with(String::new);
+                vec![FieldError::new(
+                    "id_document",
+                    FieldCode::DocumentMismatch,
+                    "",
+                )]
+            }
+            Err(CounterValidationError::DocumentOfAnotherPerson) => vec![FieldError::new(
+                "document_cnp",
+                FieldCode::DocumentOfAnotherPerson,
+                "",
+            )],
+            Err(CounterValidationError::AlreadyValidated) => {
+                let html = notices::notice(
+                    ctx,
+                    t.validated_title,
+                    t.already_validated,
+                    Some(("/ghiseu", t.next_citizen)),
+                );
+                return Ok(ctx.page(StatusCode::CONFLICT, html));
+            }
+            Err(CounterValidationError::NotFound | CounterValidationError::OwnAccount) => {
+                return Err(Refusal::NotFound)
+            }
+            Err(CounterValidationError::NotLookedUp) => return Err(Refusal::LookupFirst),
+            Err(CounterValidationError::CnpAlreadyValidated) => {
+                let i = ctx.lang.i();
+                let html = notices::notice(
+                    ctx,
+                    i.cnp_taken_title,
+                    i.cnp_taken,
+                    Some(("/ghiseu", t.next_citizen)),
+                );
+                return Ok(ctx.page(StatusCode::CONFLICT, html));
+            }
+            Err(CounterValidationError::DetailsChanged) => {
+                // The form again, beside what is registered now: the names as now registered,
+                // the checklist to tick again after comparing.
+                let citizen = self
+                    .counter
+                    .registered(&principal, id)
+                    .await
+                    .map_err(lookup_refusal)?;
+                let names = (citizen.last_name.clone(), citizen.first_name.clone());
+                let typed = console::Typed {
+                    document: (&kind, &series, &number),
+                    names: (&names.0, &names.1),
+                    checked: false,
+                    document_cnp: document_cnp.as_deref(),
+                };
+                let changed = [FieldError::new("checked", FieldCode::DetailsChanged, "")];
+                let html = console::validate(ctx, &citizen, typed, &changed);
+                return Ok(ctx.page(StatusCode::CONFLICT, html));
+            }
+            Err(CounterValidationError::NoOperator) => return Err(Refusal::SignInFirst),
+            Err(CounterValidationError::Unavailable(e)) => return Err(e.into()),
+        };
+        let citizen = self
+            .counter
+            .registered(&principal, id)
+            .await
+            .map_err(lookup_refusal)?;
+        let typed = console::Typed {
+            document: (&kind, &series, &number),
+            names: (&names.0, &names.1),
+            checked,
+            document_cnp: document_cnp.as_deref(),
+        };
+        let html = console::validate(ctx, &citizen, typed, &errors);
+        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
+    }
+}

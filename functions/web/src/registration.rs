@@ -1,0 +1,105 @@
+//! Registration, signing in (with the operators' second factor, in `identity.rs`) and
+//! signing out.
+
+use crate::context::{Ctx, Flash, FormData};
+use crate::identity::remember_registration;
+use crate::pages::forms;
+use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::domain::SessionChannel;
+use cazier_shared::http::source_ip;
+use cazier_shared::services::accounts::{
+    LoginDto, LoginError, RegisterDto, RegisterError, DEVICE_TTL, SESSION_TTL,
+};
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+
+impl WebFunction {
+    pub(crate) async fn register(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
+        let typed = forms::Registration::from_form(form);
+        let dto = RegisterDto::new(
+            typed.email.clone(),
+            form.text("password"),
+            forms::declared_dto(&typed, form),
+        );
+        let errors = match self.accounts.register(dto, &source_ip(req)).await {
+            Ok(sent) => {
+                remember_registration(ctx, &typed.email, Some(&sent.registration_id));
+                return Ok(ctx.redirect("/cont/confirmare"));
+            }
+            Err(RegisterError::Invalid(errors)) => {
+                let errors = forms::missing_said(errors, form);
+                crate::verify::precise_cnp_errors(errors, &typed.cnp)
+            }
+            Err(RegisterError::Throttled { .. }) => return Ok(self.throttled(ctx)),
+            Err(RegisterError::Unavailable(e)) => return Err(e.into()),
+        };
+        let html = forms::register(ctx, &typed, &errors, None);
+        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
+    }
+
+    pub(crate) async fn sign_in(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
+        self.start_session(
+            ctx,
+            &form.text("email"),
+            &form.text("password"),
+            &source_ip(req),
+        )
+        .await
+    }
+
+    /// Signs in (also right after a password change) and goes to the account page, or to the
+    /// second-factor page for an operator.
+    pub(crate) async fn start_session(
+        &self,
+        ctx: &mut Ctx,
+        email: &str,
+        password: &str,
+        source: &str,
+    ) -> Answer {
+        let dto = LoginDto {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            device_token: ctx.device.clone(),
+            totp: None,
+        };
+        match self
+            .accounts
+            .login(dto, source, SessionChannel::Portal)
+            .await
+        {
+            Ok(session) => {
+                ctx.sign_in(
+                    &session.token,
+                    SESSION_TTL.num_seconds(),
+                    &session.device_token,
+                    DEVICE_TTL.num_seconds(),
+                );
+                // Back to the page that asked for the sign-in, or clerks to their console
+                // and citizens to their account.
+                let to = ctx
+                    .take_return(session.role)
+                    .unwrap_or_else(|| crate::home_of(session.role).to_owned());
+                Ok(ctx.redirect(&to))
+            }
+            Err(LoginError::InvalidCredentials) => {
+                let problem = ctx.t().bad_credentials;
+                let html = forms::sign_in(ctx, email, Some(problem));
+                Ok(ctx.page(StatusCode::UNAUTHORIZED, html))
+            }
+            Err(other) => self.sign_in_refused(ctx, other),
+        }
+    }
+
+    /// Ends the session, here and on the server.
+    pub(crate) async fn sign_out(&self, ctx: &mut Ctx) -> Answer {
+        if let Some(principal) = &ctx.principal {
+            self.accounts
+                .logout(principal)
+                .await
+                .map_err(|e| Refusal::Unavailable(e.to_string()))?;
+        }
+        ctx.sign_out();
+        ctx.flash_next(Flash::SignedOut);
+        Ok(ctx.redirect("/"))
+    }
+}

@@ -1,0 +1,160 @@
+//! The citizen's requests and certificates: the request form and its submission, a request's
+//! status, the list of certificates, each one's contents, PDF and "who checked" list.
+
+use crate::context::{Ctx, FormData};
+use crate::pages::{self, account, notices, request};
+use crate::{query_value, Answer, Refusal, WebFunction};
+use cazier_shared::domain::{FieldCode, FieldError, RequestId};
+use cazier_shared::http::path_param;
+use cazier_shared::services::accounts::SessionError;
+use cazier_shared::services::requests::{SubjectDto, SubmitDto, SubmitError};
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+
+impl WebFunction {
+    /// The request page, with what the certificate will print of the citizen.
+    pub(crate) async fn request_form(
+        &self,
+        ctx: &mut Ctx,
+        chosen: &request::Chosen,
+        errors: &[FieldError],
+    ) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let (me, _) = self
+            .accounts
+            .portal_account(&principal)
+            .await
+            .map_err(|_| Refusal::SignInFirst)?;
+        if me.status != cazier_shared::domain::AccountStatus::Validated {
+            // No form that cannot be sent: the way to validate first.
+            let t = ctx.t();
+            let html = notices::notice(
+                ctx,
+                t.not_validated_title,
+                t.not_validated,
+                Some(("/cont", t.nav_account)),
+            );
+            // Shown for a form sent anyway too: refused, whatever it held.
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            return Ok(ctx.page(status, html));
+        }
+        let printed = match self.accounts.printed_details(&principal).await {
+            Ok(printed) => printed,
+            Err(SessionError::Unavailable(e)) => return Err(e.into()),
+            Err(_) => return Err(Refusal::SignInFirst),
+        };
+        let html = request::new_request(ctx, chosen, errors, printed.as_ref());
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        Ok(ctx.page(status, html))
+    }
+
+    pub(crate) async fn submit(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let chosen = request::Chosen {
+            purpose: form.text("purpose"),
+            subject: form.text("subject"),
+            cui: form.text("subject.cui").trim().to_owned(),
+        };
+        // For a company: its CUI (an empty one is said as missing).
+        let subject = (chosen.subject == "LEGAL_PERSON").then(|| SubjectDto {
+            kind: chosen.subject.clone(),
+            cui: (!chosen.cui.is_empty()).then(|| chosen.cui.clone()),
+        });
+        let dto = SubmitDto {
+            purpose: chosen.purpose.clone(),
+            subject,
+        };
+        let t = ctx.t();
+        match self.requests.submit(&principal, dto, None).await {
+            Ok(submitted) => Ok(ctx.redirect(&format!("/cereri/{}", submitted.request_id))),
+            Err(SubmitError::Invalid(errors)) => self.request_form(ctx, &chosen, &errors).await,
+            Err(SubmitError::NotLegalRepresentative) => {
+                let errors = [FieldError::new(
+                    "subject.cui",
+                    FieldCode::NotLegalRepresentative,
+                    "",
+                )];
+                self.request_form(ctx, &chosen, &errors).await
+            }
+            Err(SubmitError::DailyLimit { earlier }) => {
+                let href = format!("/cereri/{earlier}");
+                let html = notices::notice(
+                    ctx,
+                    t.daily_limit_title,
+                    t.daily_limit,
+                    Some((&href, t.see_earlier)),
+                );
+                Ok(ctx.page(StatusCode::CONFLICT, html))
+            }
+            Err(SubmitError::NotValidated) => {
+                let html = notices::notice(
+                    ctx,
+                    t.not_validated_title,
+                    t.not_validated,
+                    Some(("/cont", t.nav_account)),
+                );
+                Ok(ctx.page(StatusCode::FORBIDDEN, html))
+            }
+            Err(SubmitError::NoAccount) => Err(Refusal::SignInFirst),
+            Err(SubmitError::BadIdempotencyKey) => Err(Refusal::BadForm),
+            Err(SubmitError::Unavailable(e)) => Err(e.into()),
+        }
+    }
+
+    /// One of the citizen's requests, where it stands.
+    pub(crate) async fn request_status(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let id = path_param(req, "request_id")
+            .map(RequestId::from)
+            .ok_or(Refusal::NotFound)?;
+        let request = self.requests.get(&principal, &id).await?;
+        let refreshed = query_value(req, "reincarcat")
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0);
+        let html = account::status(ctx, &request, refreshed);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    /// The citizen's certificates.
+    pub(crate) async fn certificates(&self, ctx: &mut Ctx) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let list = self.requests.list_certificates(&principal).await?;
+        let html = account::certificates(ctx, &list);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    /// "Who checked my certificate".
+    pub(crate) async fn checks(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let checks = self.checks.checks(&principal, &number).await?;
+        let html = account::checks(ctx, &checks);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    /// What one certificate says, entries included.
+    pub(crate) async fn contents(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let contents = self.requests.contents(&principal, &number).await?;
+        let html = pages::entries::contents(ctx, &contents);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    /// The certificate's PDF, to download.
+    pub(crate) async fn certificate_pdf(&self, ctx: &mut Ctx, req: &Request) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let document = self.requests.document(&principal, &number).await?;
+        let name = format!("cazier-{}.pdf", document.number);
+        Ok(ctx.file(document.pdf, "application/pdf", &name))
+    }
+}
