@@ -213,10 +213,55 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         .with_context(|| format!("creating {}", opts.state_dir.display()))?;
     let sdk = local_sdk_config(&opts.aws_endpoint, &opts.region).await;
     let template = Template::load(&opts.template)?;
-    let physical = provision::provision(&sdk, &template, &opts.stage)
+    let mut physical = provision::provision(&sdk, &template, &opts.stage)
         .await
         .context("provisioning the template's resources on the local endpoint")?;
+    let parameters = parameters(&template, &opts)?;
+    without_local_counterpart(&template, &mut physical);
+    let resolver = Resolver {
+        parameters: &parameters,
+        physical: &physical,
+        region: &opts.region,
+        account_id: LOCAL_ACCOUNT_ID,
+    };
+    let functions = build_functions(&template, &resolver, &sdk, &opts).await?;
 
+    let (stop, stop_rx) = watch::channel(false);
+    let mut tasks = deliver_streams(&template, &physical, &functions, &sdk, &opts, &stop_rx)?;
+    tasks.extend(run_schedules(&template, &functions, &stop_rx)?);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{}", opts.port))?;
+    let addr = listener.local_addr()?;
+    if let Some(task) = serve_dev_ghiseul(&opts, addr, &stop_rx).await? {
+        tasks.push(task);
+    }
+    let router = Arc::new(server::Router {
+        routes: routes(&template, &functions)?,
+    });
+    tasks.push(tokio::spawn(server::serve(listener, router, stop_rx)));
+
+    let mut outputs: HashMap<String, String> = template.outputs(&resolver)?.into_iter().collect();
+    outputs.insert("ApiUrl".into(), format!("http://{addr}"));
+    outputs.insert("LocalAwsEndpointUrl".into(), opts.aws_endpoint.clone());
+    outputs.insert("LocalRegion".into(), opts.region.clone());
+    write_outputs(&opts, &outputs, &functions.sam_env)?;
+    if let Some((email, password, unit)) = &opts.seed_operator {
+        seed_operator(&sdk, &outputs, email, password, unit).await?;
+    }
+    init_trust(&sdk, &outputs, &opts.state_dir).await?;
+    Ok(RunningStack {
+        addr,
+        outputs,
+        sdk,
+        stop,
+        tasks,
+    })
+}
+
+/// The template's parameters: their defaults, the stage, and the options' values (each must
+/// be a parameter of the template).
+fn parameters(template: &Template, opts: &StackOptions) -> Result<HashMap<String, String>> {
     let mut parameters = template.parameter_defaults();
     parameters.insert("Stage".into(), opts.stage.clone());
     let names = template.parameter_names();
@@ -226,8 +271,11 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         }
         parameters.insert(k.clone(), v.clone());
     }
-    // Resources that have no local counterpart resolve to their logical id.
-    let mut physical = physical;
+    Ok(parameters)
+}
+
+/// Resources that have no local counterpart resolve to their logical id.
+fn without_local_counterpart(template: &Template, physical: &mut template::Physical) {
     for (id, _) in [
         "AWS::SQS::Queue",
         "AWS::Serverless::HttpApi",
@@ -245,17 +293,27 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
             .insert((id.clone(), "Arn".into()), format!("arn:local:{id}"));
         physical.refs.entry(id.clone()).or_insert(id);
     }
-    let resolver = Resolver {
-        parameters: &parameters,
-        physical: &physical,
-        region: &opts.region,
-        account_id: LOCAL_ACCOUNT_ID,
-    };
+}
 
-    let (stop, stop_rx) = watch::channel(false);
-    let mut http: HashMap<String, Arc<dyn HttpFunction>> = HashMap::new();
-    let mut streams: HashMap<String, Arc<cazier_generator::GeneratorFunction>> = HashMap::new();
-    let mut sam_env = serde_json::Map::new();
+/// The template's functions, each built from its own resolved environment.
+struct Functions {
+    http: HashMap<String, Arc<dyn HttpFunction>>,
+    streams: HashMap<String, Arc<cazier_generator::GeneratorFunction>>,
+    /// Each function's environment as `sam local` takes it (`--env-vars`).
+    sam_env: serde_json::Map<String, serde_json::Value>,
+}
+
+async fn build_functions(
+    template: &Template,
+    resolver: &Resolver<'_>,
+    sdk: &aws_config::SdkConfig,
+    opts: &StackOptions,
+) -> Result<Functions> {
+    let mut functions = Functions {
+        http: HashMap::new(),
+        streams: HashMap::new(),
+        sam_env: serde_json::Map::new(),
+    };
     for function in template.functions() {
         let mut env = HashMap::new();
         for (k, v) in &function.environment {
@@ -276,27 +334,47 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
             opts.aws_endpoint
                 .replace("127.0.0.1", "host.docker.internal"),
         );
-        sam_env.insert(function.logical_id.clone(), json!(for_sam));
+        let id = function.logical_id.clone();
+        functions.sam_env.insert(id.clone(), json!(for_sam));
         match build(&function.code_uri, sdk.clone(), Env::from_map(env)).await? {
-            Built::Http(f) => {
-                http.insert(function.logical_id.clone(), f);
-            }
-            Built::Stream(f) => {
-                streams.insert(function.logical_id.clone(), f);
-            }
-        }
+            Built::Http(f) => functions.http.insert(id, f).map(|_| ()),
+            Built::Stream(f) => functions.streams.insert(id, f).map(|_| ()),
+        };
     }
+    Ok(functions)
+}
 
-    let mut routes = Vec::new();
-    for route in template.routes() {
-        let f = http
-            .get(&route.function)
-            .ok_or_else(|| anyhow!("route {} {} has no HTTP function", route.method, route.path))?;
-        routes.push((route, Arc::clone(f)));
-    }
+/// Each route of the template with the function that answers it.
+fn routes(
+    template: &Template,
+    functions: &Functions,
+) -> Result<Vec<(template::Route, Arc<dyn HttpFunction>)>> {
+    template
+        .routes()
+        .into_iter()
+        .map(|route| {
+            let f = functions.http.get(&route.function).ok_or_else(|| {
+                anyhow!("route {} {} has no HTTP function", route.method, route.path)
+            })?;
+            let f = Arc::clone(f);
+            Ok((route, f))
+        })
+        .collect()
+}
+
+/// A task per stream event source, delivering its table's records to its function.
+fn deliver_streams(
+    template: &Template,
+    physical: &template::Physical,
+    functions: &Functions,
+    sdk: &aws_config::SdkConfig,
+    opts: &StackOptions,
+    stop: &watch::Receiver<bool>,
+) -> Result<Vec<JoinHandle<()>>> {
     let mut tasks = Vec::new();
     for source in template.stream_sources() {
-        let function = streams
+        let function = functions
+            .streams
             .get(&source.function)
             .ok_or_else(|| anyhow!("stream of {} has no stream function", source.table))?;
         let stream_arn = physical
@@ -310,15 +388,25 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
             function: Arc::clone(function),
             failures_file: opts.state_dir.join("failed-stream-records.jsonl"),
         };
-        tasks.push(tokio::spawn(delivery.run(sdk.clone(), stop_rx.clone())));
+        tasks.push(tokio::spawn(delivery.run(sdk.clone(), stop.clone())));
     }
+    Ok(tasks)
+}
 
+/// A task per schedule event, calling its function at its rate.
+fn run_schedules(
+    template: &Template,
+    functions: &Functions,
+    stop: &watch::Receiver<bool>,
+) -> Result<Vec<JoinHandle<()>>> {
+    let mut tasks = Vec::new();
     for (function_id, period, input) in template.schedules() {
-        let function = streams
+        let function = functions
+            .streams
             .get(&function_id)
             .cloned()
             .ok_or_else(|| anyhow!("schedule of {function_id}: no such local function"))?;
-        let mut stop = stop_rx.clone();
+        let mut stop = stop.clone();
         tasks.push(tokio::spawn(async move {
             let mut ticks = tokio::time::interval(period);
             ticks.tick().await; // the first tick is immediate; the schedule's is not
@@ -334,75 +422,69 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
             }
         }));
     }
+    Ok(tasks)
+}
 
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
-        .await
-        .with_context(|| format!("binding 127.0.0.1:{}", opts.port))?;
-    let addr = listener.local_addr()?;
-    // The development ghiseul.ro (never deployed): the portal's online validation locally,
-    // on an origin of its own (another site than the portal's, as the real one is).
-    if let (Some(port), Some(root)) = (opts.ghiseul_port, opts.template.parent()) {
-        let key = root.join("infra/local/ghiseul-dev-key.pem");
-        let pem =
-            std::fs::read_to_string(&key).with_context(|| format!("reading {}", key.display()))?;
-        let portal = format!("http://127.0.0.1:{}", addr.port());
-        let dev: Arc<dyn HttpFunction> = Arc::new(dev_ghiseul::DevGhiseul::new(pem, portal));
-        let routes = [
-            ("GET", dev_ghiseul::AUTHORIZE_PATH),
-            ("POST", dev_ghiseul::CONFIRM_PATH),
-        ]
-        .into_iter()
-        .map(|(method, path)| {
-            let route = template::Route {
-                method: method.into(),
-                path: path.into(),
-                function: "DevGhiseul".into(),
-            };
-            (route, dev.clone())
-        })
-        .collect();
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .with_context(|| format!("binding 127.0.0.1:{port} for the development ghiseul.ro"))?;
-        let router = Arc::new(server::Router { routes });
-        tasks.push(tokio::spawn(server::serve(
-            listener,
-            router,
-            stop_rx.clone(),
-        )));
-    }
-    let router = Arc::new(server::Router { routes });
-    tasks.push(tokio::spawn(server::serve(listener, router, stop_rx)));
-
-    let mut outputs: HashMap<String, String> = template.outputs(&resolver)?.into_iter().collect();
-    outputs.insert("ApiUrl".into(), format!("http://{addr}"));
-    outputs.insert("LocalAwsEndpointUrl".into(), opts.aws_endpoint.clone());
-    outputs.insert("LocalRegion".into(), opts.region.clone());
-    // The same shape as `sam list stack-outputs --output json`, so the admin tool reads both.
-    let listed: Vec<_> = {
-        let mut keys: Vec<_> = outputs.keys().cloned().collect();
-        keys.sort();
-        keys.into_iter()
-            .map(|k| json!({"OutputKey": k, "OutputValue": outputs[&k]}))
-            .collect()
+/// The development ghiseul.ro (never deployed): the portal's online validation locally, on
+/// an origin of its own (another site than the portal's, as the real one is).
+async fn serve_dev_ghiseul(
+    opts: &StackOptions,
+    portal: SocketAddr,
+    stop: &watch::Receiver<bool>,
+) -> Result<Option<JoinHandle<()>>> {
+    let (Some(port), Some(root)) = (opts.ghiseul_port, opts.template.parent()) else {
+        return Ok(None);
     };
+    let key = root.join("infra/local/ghiseul-dev-key.pem");
+    let pem =
+        std::fs::read_to_string(&key).with_context(|| format!("reading {}", key.display()))?;
+    let portal = format!("http://127.0.0.1:{}", portal.port());
+    let dev: Arc<dyn HttpFunction> = Arc::new(dev_ghiseul::DevGhiseul::new(pem, portal));
+    let routes = [
+        ("GET", dev_ghiseul::AUTHORIZE_PATH),
+        ("POST", dev_ghiseul::CONFIRM_PATH),
+    ]
+    .into_iter()
+    .map(|(method, path)| {
+        let route = template::Route {
+            method: method.into(),
+            path: path.into(),
+            function: "DevGhiseul".into(),
+        };
+        (route, dev.clone())
+    })
+    .collect();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{port} for the development ghiseul.ro"))?;
+    let router = Arc::new(server::Router { routes });
+    Ok(Some(tokio::spawn(server::serve(
+        listener,
+        router,
+        stop.clone(),
+    ))))
+}
+
+/// The stack's outputs in the shape of `sam list stack-outputs --output json` (so the admin
+/// tool reads both), and the functions' environments for `sam local`.
+fn write_outputs(
+    opts: &StackOptions,
+    outputs: &HashMap<String, String>,
+    sam_env: &serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
+    let mut keys: Vec<_> = outputs.keys().cloned().collect();
+    keys.sort();
+    let listed: Vec<_> = keys
+        .into_iter()
+        .map(|k| json!({"OutputKey": k, "OutputValue": outputs[&k]}))
+        .collect();
     std::fs::write(
         opts.state_dir.join("stack-outputs.json"),
         serde_json::to_string_pretty(&listed)?,
     )?;
-    if let Some((email, password, unit)) = &opts.seed_operator {
-        seed_operator(&sdk, &outputs, email, password, unit).await?;
-    }
-    init_trust(&sdk, &outputs, &opts.state_dir).await?;
     std::fs::write(
         opts.state_dir.join("sam-env.json"),
-        serde_json::to_string_pretty(&sam_env)?,
+        serde_json::to_string_pretty(sam_env)?,
     )?;
-    Ok(RunningStack {
-        addr,
-        outputs,
-        sdk,
-        stop,
-        tasks,
-    })
+    Ok(())
 }
