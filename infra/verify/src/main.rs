@@ -8,10 +8,10 @@
 //! Exit status: 0 valid, 1 expired, 2 invalid (a timestamp no trusted authority signed
 //! included) or revoked, 3 the command itself failed.
 
-use cazier_shared::pdf::pades::read_signed;
-use cazier_shared::statement::status_list::{self, ListStatus, VerifiedList};
-use cazier_shared::statement::{verify, verify_pdf, Statement, TrustFile, Verdict};
-use cazier_shared::timestamp::{seal_time, SealTime};
+use cazier_formats::pdf::pades::read_signed;
+use cazier_formats::statement::status_list::{self, ListStatus, VerifiedList};
+use cazier_formats::statement::{verify, verify_pdf, Statement, TrustFile, Verdict};
+use cazier_formats::timestamp::{seal_time, SealTime};
 use std::io::Read;
 use std::process::ExitCode;
 

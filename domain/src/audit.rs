@@ -205,7 +205,7 @@ impl AuditEvent {
     /// they were (never their address).
     pub fn shared_accessed(
         number: &CertificateNumber,
-        status: crate::domain::CertificateStatus,
+        status: crate::CertificateStatus,
         organisation: Option<&str>,
         at: DateTime<Utc>,
     ) -> Self {

@@ -215,7 +215,7 @@ impl CredentialOffer {
         let json = serde_json::to_string(self).unwrap_or_default();
         format!(
             "openid-credential-offer://?credential_offer={}",
-            crate::identity::query_value(&json)
+            cazier_domain::url::query_value(&json)
         )
     }
 }

@@ -56,7 +56,7 @@ pub(crate) fn ecdsa_sha256() -> AlgorithmIdentifierOwned {
     }
 }
 
-pub(crate) fn sha256_algorithm() -> AlgorithmIdentifierOwned {
+pub fn sha256_algorithm() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid: rfc5912::ID_SHA_256,
         parameters: None,
@@ -384,10 +384,7 @@ struct SigningCertificateV2 {
     certs: Vec<EssCertIdV2>,
 }
 
-pub(crate) fn attribute(
-    oid: const_oid::ObjectIdentifier,
-    value: Any,
-) -> Result<Attribute, SealError> {
+pub fn attribute(oid: const_oid::ObjectIdentifier, value: Any) -> Result<Attribute, SealError> {
     let mut values = SetOfVec::new();
     values.insert(value)?;
     Ok(Attribute { oid, values })

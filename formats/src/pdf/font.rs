@@ -91,7 +91,7 @@ impl Face {
 include!("common_letters.rs");
 include!(concat!(env!("OUT_DIR"), "/common_subset.rs"));
 
-/// The common letters' subset font file, compressed (`shared/build.rs`).
+/// The common letters' subset font file, compressed (`formats/build.rs`).
 static COMMON_SUBSET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/common-subset.zlib"));
 
 /// The subset font, its widths and ToUnicode map, ready to write.
@@ -350,7 +350,7 @@ mod tests {
         assert_eq!(built.len(), COMMON_SUBSET_LENGTH);
         assert!(
             built == expected,
-            "shared/build.rs and font.rs number the glyphs alike"
+            "formats/build.rs and font.rs number the glyphs alike"
         );
     }
 

@@ -46,23 +46,7 @@ pub const ID_CT_TST_INFO: ObjectIdentifier =
 pub const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
 
-#[derive(Debug, thiserror::Error)]
-pub enum TimestampError {
-    /// The authority could not be reached or answered with an error: try again later.
-    #[error("timestamping authority unavailable: {0}")]
-    Unavailable(String),
-    /// It answered, but not with a token we can put in a certificate.
-    #[error("timestamp refused: {0}")]
-    Invalid(String),
-    #[error("timestamping authority misconfigured: {0}")]
-    Config(String),
-}
-
-impl From<der::Error> for TimestampError {
-    fn from(e: der::Error) -> Self {
-        TimestampError::Invalid(format!("encoding: {e}"))
-    }
-}
+pub use crate::ports::TimestampError;
 
 /// A checked timestamp token: its DER (a CMS ContentInfo) and the time it proves.
 #[derive(Debug, Clone)]

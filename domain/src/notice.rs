@@ -200,7 +200,7 @@ impl Notice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AccountId, Purpose, RequestId, RequestStatus};
+    use crate::{AccountId, Purpose, RequestId, RequestStatus};
     use chrono::TimeZone;
 
     #[test]

@@ -50,7 +50,7 @@ impl TotpSecret {
 
     /// The `otpauth://` URI an authenticator app scans (Key Uri Format).
     pub fn otpauth_uri(&self, issuer: &str, account: &str) -> String {
-        let enc = crate::identity::query_value;
+        let enc = crate::url::query_value;
         format!(
             "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits=6&period=30",
             enc(issuer),

@@ -2,7 +2,7 @@
 //! `crate::aws`; tests may implement them in memory. (Over 500 lines on purpose: every
 //! port in one place, so that what the services depend on reads as one list.)
 
-use crate::domain::{
+use crate::{
     Account, AccountId, AuditEvent, AuditSubject, Certificate, CertificateNumber,
     CertificateRequest, Cnp, Company, CounterCode, Cui, Email, Name, Notice, Person,
     PresentationOutcome, RecordEntry, RecordSubject, RejectionCode, RequestId, Role,
@@ -137,7 +137,7 @@ pub trait SessionStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountTicket {
     /// An e-mailed password-reset link, for the password the account had when it was sent
-    /// (see [`crate::domain::Account::password_stamp`]): any change of password ends it.
+    /// (see [`crate::Account::password_stamp`]): any change of password ends it.
     PasswordReset {
         account_id: AccountId,
         password_stamp: String,
@@ -285,7 +285,7 @@ pub trait RequestStore: Send + Sync {
     /// the request as stored afterwards (with the number bound by whoever got there first).
     /// A number is never taken without being bound, so the year's numbers have no gaps, under
     /// concurrent or repeated attempts alike. With the number, a status-list index drawn at
-    /// random ([`crate::domain::random_status_index`]) that no other number of the year has.
+    /// random ([`crate::random_status_index`]) that no other number of the year has.
     /// `request` is the request as the caller last read it (a stale copy only costs a retry).
     async fn bind_next_number(
         &self,
@@ -294,7 +294,7 @@ pub trait RequestStore: Send + Sync {
         issued_at: DateTime<Utc>,
     ) -> StoreResult<CertificateRequest>;
     /// The number of the certificate of `year` that holds status-list index `index`, if any
-    /// was drawn for one (indexes below [`crate::domain::LEGACY_STATUS_INDEXES`] are the
+    /// was drawn for one (indexes below [`crate::LEGACY_STATUS_INDEXES`] are the
     /// sequences of older certificates, found by their number).
     async fn number_at_status_index(
         &self,
@@ -551,13 +551,9 @@ pub trait PresentationResults: Send + Sync {
 #[async_trait]
 pub trait TimestampAuthority: Send + Sync {
     /// Sends a timestamp request (DER) to `url` and returns the reply (DER).
-    async fn exchange(
-        &self,
-        url: &str,
-        request: &[u8],
-    ) -> Result<Vec<u8>, crate::timestamp::TimestampError>;
+    async fn exchange(&self, url: &str, request: &[u8]) -> Result<Vec<u8>, TimestampError>;
     /// Fetches a published file (a CRL) from `url`.
-    async fn fetch(&self, url: &str) -> Result<Vec<u8>, crate::timestamp::TimestampError>;
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, TimestampError>;
 }
 
 /// An OpenID Connect provider's token endpoint (over HTTPS deployed; the local stack's
@@ -609,4 +605,22 @@ pub trait ShareStore: Send + Sync {
         share_id: &ShareId,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TimestampError {
+    /// The authority could not be reached or answered with an error: try again later.
+    #[error("timestamping authority unavailable: {0}")]
+    Unavailable(String),
+    /// It answered, but not with a token we can put in a certificate.
+    #[error("timestamp refused: {0}")]
+    Invalid(String),
+    #[error("timestamping authority misconfigured: {0}")]
+    Config(String),
+}
+
+impl From<der::Error> for TimestampError {
+    fn from(e: der::Error) -> Self {
+        TimestampError::Invalid(format!("encoding: {e}"))
+    }
 }

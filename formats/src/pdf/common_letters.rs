@@ -1,4 +1,4 @@
-// Included by `shared/build.rs`, which subsets the font to these characters and compresses it
+// Included by `formats/build.rs`, which subsets the font to these characters and compresses it
 // at build time, and by `font.rs`, which numbers their glyphs the same way at run time.
 
 /// Characters almost every certificate is written with: ASCII, Romanian (with the comma and

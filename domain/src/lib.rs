@@ -1,19 +1,22 @@
-//! Domain types. Each is parsed once at the edge; past it, an invalid value cannot exist.
-//! (Over 400 lines: the domain's core types in one place; issue 24 moves the domain into its own
-//! crate and splits it there.)
+//! The domain: its types, each parsed once at the edge (past it, an invalid value cannot
+//! exist), its codes, and the ports its services need (`ports`). No AWS, no HTTP, no wire
+//! format. (Over 400 lines: the domain's core types in one place.)
 
 pub mod audit;
 pub mod cnp;
 pub mod codes;
+pub mod crypto;
 pub mod cui;
 pub mod form;
 pub mod ids;
 pub mod notice;
+pub mod ports;
 pub mod presentation;
 pub mod share;
 pub mod status_index;
 pub mod text;
 pub mod totp;
+pub mod url;
 
 pub use audit::{AuditEvent, AuditSubject};
 pub use codes::{
