@@ -10,6 +10,9 @@ use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The provider kind in `IDENTITY_ISSUERS` for ROeID / CEI (OpenID Connect, [`crate::oidc`]).
+pub const ROEID_PROVIDER: &str = "roeid";
+
 /// Longest allowed assertion lifetime (`exp - iat`).
 pub const MAX_LIFETIME_SECS: i64 = 600;
 /// Clock difference tolerated between the issuer and us.
@@ -73,7 +76,7 @@ pub fn parse_issuers(json: &str) -> Result<Vec<Issuer>, String> {
         for key in &issuer.jwks.keys {
             verifying_key(key).map_err(|e| format!("{}: {e}", issuer.issuer))?;
         }
-        if issuer.provider == crate::oidc::PROVIDER {
+        if issuer.provider == ROEID_PROVIDER {
             let token_url = issuer.token_url.as_deref().ok_or_else(|| {
                 format!(
                     "{}: an OpenID Connect issuer needs token_url",
@@ -222,7 +225,7 @@ pub fn verify(
     let claims: Claims = jws.payload()?;
     let issuer = issuers
         .iter()
-        .find(|i| i.issuer == claims.iss && i.provider != crate::oidc::PROVIDER)
+        .find(|i| i.issuer == claims.iss && i.provider != ROEID_PROVIDER)
         .ok_or(AssertionError::Issuer)?;
     verify_signature(&jws, issuer)?;
     // Us alone: an assertion meant for several parties could have been shown to another

@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The provider kind in `IDENTITY_ISSUERS` for ROeID / CEI.
-pub const PROVIDER: &str = "roeid";
+pub use crate::identity::ROEID_PROVIDER as PROVIDER;
 /// Longest ID-token lifetime accepted (`exp - iat`): the token is used at once.
 pub const MAX_ID_TOKEN_LIFETIME_SECS: i64 = 3600;
 

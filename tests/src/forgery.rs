@@ -23,7 +23,7 @@ pub struct Issued {
     pub chain: String,
 }
 
-/// Issues one certificate (purpose STUDII, for Popescu Ion) in memory.
+/// Issues one certificate (purpose STUDII, for Ștefănescu Ana-Maria) in memory.
 pub async fn issued_in_memory() -> Issued {
     let memory = Memory::new(chrono::Utc::now()).await;
     let account = crate::citizen_account(&crate::random_cnp());

@@ -4,7 +4,8 @@
 //! (Over 800 lines: registration, sign-in, sessions and devices share the account's rules;
 //! splitting it by operation is part of issue 24.)
 
-use super::declared::DeclaredDto;
+pub use super::person::IdDocumentDto;
+use super::person::{parse_person, DeclaredDto};
 use super::{as_rfc3339, retry_after, throttled, unavailable_from_ports, Unavailable};
 use crate::crypto::{
     constant_time_eq, hash_password, new_token, sha256_hex, verify_password,
@@ -12,9 +13,9 @@ use crate::crypto::{
 };
 use crate::domain::form::present;
 use crate::domain::{
-    bucharest_date, Account, AccountId, AccountStatus, Cnp, ConfirmationCode, CounterCode, Email,
-    FieldCode, FieldError, Form, IdDocument, Name, Notice, Password, Person, Principal, Role,
-    SessionChannel, TotpSecret, ValidationMethod, UNVALIDATED_ACCOUNT_TTL,
+    bucharest_date, Account, AccountId, AccountStatus, ConfirmationCode, CounterCode, Email,
+    FieldCode, FieldError, Form, Name, Notice, Password, Principal, Role, SessionChannel,
+    TotpSecret, ValidationMethod, UNVALIDATED_ACCOUNT_TTL,
 };
 use crate::ports::{
     AccountStore, AccountTicket, AccountTickets, Clock, CreateOutcome, Mailer, PendingRegistration,
@@ -63,25 +64,6 @@ pub const CONFIRMATION_FAILURES_PER_ADDRESS: u32 = 100;
 pub const HOUR_SECS: u64 = 3600;
 /// How long a sign-in waits for the operator's TOTP code after the right password.
 pub const SECOND_FACTOR_TTL: Duration = Duration::minutes(5);
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdDocumentDto {
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default, deserialize_with = "present")]
-    pub series: Option<String>,
-    pub number: String,
-}
-
-impl IdDocumentDto {
-    pub fn parse(&self, field: &str) -> Result<IdDocument, FieldError> {
-        // Typed as printed on the card, often with spaces ("RX 123 456").
-        let number: String = self.number.chars().filter(|c| *c != ' ').collect();
-        IdDocument::parse(&self.kind, self.series.as_deref(), &number)
-            .map_err(|e| FieldError::new(field, FieldCode::InvalidIdDocument, e))
-    }
-}
 
 /// What a citizen registers with, as typed.
 #[derive(Debug, Deserialize)]
@@ -152,41 +134,6 @@ impl RegisterDto {
             id_document: self.id_document.clone(),
         }
     }
-}
-
-pub(super) fn parse_person(dto: &DeclaredDto, form: &mut Form) -> Option<Person> {
-    // A CNP is often typed in groups ("1 900101 ..."): the spaces mean nothing.
-    let typed_cnp: String = dto.cnp.chars().filter(|c| *c != ' ').collect();
-    let cnp = form.take("cnp", FieldCode::InvalidCnp, Cnp::parse(&typed_cnp));
-    let mut name = |field: &str, v: &str| form.take(field, FieldCode::InvalidName, Name::parse(v));
-    let last_name = name("last_name", &dto.last_name);
-    let first_name = name("first_name", &dto.first_name);
-    let father = dto
-        .father_first_name
-        .as_deref()
-        .map(|v| name("father_first_name", v));
-    let mother = dto
-        .mother_first_name
-        .as_deref()
-        .map(|v| name("mother_first_name", v));
-    let place = dto
-        .birth_place
-        .as_deref()
-        .map(|v| form.take("birth_place", FieldCode::InvalidPlace, Name::parse_place(v)));
-    let id_document = dto
-        .id_document
-        .parse("id_document")
-        .map_err(|e| form.push(e))
-        .ok();
-    Some(Person {
-        cnp: cnp?,
-        last_name: last_name?,
-        first_name: first_name?,
-        father_first_name: father.map(|f| f.ok_or(())).transpose().ok()?,
-        mother_first_name: mother.map(|f| f.ok_or(())).transpose().ok()?,
-        birth_place: place.map(|f| f.ok_or(())).transpose().ok()?,
-        id_document: id_document?,
-    })
 }
 
 /// How an account was validated, as its holder sees it.

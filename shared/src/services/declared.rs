@@ -2,28 +2,13 @@
 //! identity document): shown back to them and changeable until the account is validated. After
 //! validation the data are the evidence's; a renewed document is recorded by a clerk.
 
-use super::accounts::{parse_person, AccountService, AccountView, IdDocumentDto, SessionError};
+use super::accounts::{AccountService, AccountView, SessionError};
+use super::person::parse_person;
+pub use super::person::DeclaredDto;
 use super::{unavailable_from_ports, Unavailable};
-use crate::domain::form::{present, Form};
+use crate::domain::form::Form;
 use crate::domain::notice::Notice;
 use crate::domain::{AccountStatus, AuditEvent, FieldError, Person};
-use serde::Deserialize;
-
-/// The civil-status data as typed (at registration, or when the holder corrects them).
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeclaredDto {
-    pub cnp: String,
-    pub last_name: String,
-    pub first_name: String,
-    #[serde(default, deserialize_with = "present")]
-    pub father_first_name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub mother_first_name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub birth_place: Option<String>,
-    pub id_document: IdDocumentDto,
-}
 
 /// The holder's declared data, and whether they may still change them.
 /// Not `Debug`: personal data stay out of logs.

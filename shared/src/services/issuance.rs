@@ -1,22 +1,20 @@
 //! Certificate generation, driven by the requests stream. Safe under at-least-once delivery and
 //! concurrent workers: one request gets at most one certificate number and one certificate.
 
-use super::ltv::LtvError;
-use super::sealing::Sealer;
+use super::sealing::{Sealer, SealingError};
 pub use super::trust::ChainSource;
 use crate::crypto::sha256_hex;
 use crate::domain::{
     valid_until, AuditEvent, Certificate, CertificateNumber, CertificateRequest, Company, Notice,
     Person, Purpose, RecordEntry, RecordSubject, RejectionCode, RequestId, RequestStatus,
 };
-use crate::pdf::{CertificateContent, CompanyHolder, Holder, RenderError};
+use crate::pdf::{CertificateContent, CompanyHolder, Holder};
 use crate::ports::{
     AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, Mailer, RecordStore,
     RequestStore, SignError, Signer, StoreError,
 };
 use crate::seal::SealError;
 use crate::statement::{self, Statement};
-use crate::timestamp::TimestampError;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::sync::Arc;
 
@@ -75,16 +73,21 @@ pub enum IssueError {
     Store(#[from] StoreError),
     #[error("request {0} refers to an account that does not exist")]
     MissingAccount(RequestId),
-    #[error("rendering the certificate: {0}")]
-    Render(#[from] RenderError),
-    #[error("sealing the certificate: {0}")]
-    Seal(#[from] SealError),
-    #[error("signing the certificate: {0}")]
-    Signer(#[from] SignError),
-    #[error("timestamping the seal: {0}")]
-    Timestamp(#[from] TimestampError),
-    #[error("gathering the validation material: {0}")]
-    Ltv(#[from] LtvError),
+    #[error(transparent)]
+    Sealing(#[from] SealingError),
+}
+
+/// The QR statement's signature and the seal's chain fail as the sealing does.
+impl From<SealError> for IssueError {
+    fn from(e: SealError) -> Self {
+        Self::Sealing(e.into())
+    }
+}
+
+impl From<SignError> for IssueError {
+    fn from(e: SignError) -> Self {
+        Self::Sealing(e.into())
+    }
 }
 
 /// How long before the root's CRL runs out the daily job starts warning.

@@ -12,6 +12,7 @@ pub mod notices;
 pub mod online;
 pub mod operators;
 pub mod passwords;
+pub mod person;
 pub mod presentation;
 pub mod requests;
 pub mod revocation;

@@ -2,11 +2,10 @@
 //! token over it (B-T), then the chains and current CRLs appended in a DSS (B-LT). Made once
 //! per cold start; it remembers how large the TSA's tokens are.
 
-use super::issuance::IssueError;
-use super::ltv::ValidationSource;
-use crate::pdf::{dss, render, CertificateContent};
-use crate::ports::Signer;
-use crate::seal::{self, TrustChain};
+use super::ltv::{LtvError, ValidationSource};
+use crate::pdf::{dss, render, CertificateContent, RenderError};
+use crate::ports::{SignError, Signer};
+use crate::seal::{self, SealError, TrustChain};
 use crate::timestamp::{TimestampError, Timestamps};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -17,6 +16,21 @@ use std::sync::Arc;
 /// the local P-256 TSA, a little over 1 KB with RSA-4096). A token that does not fit is asked
 /// for again with room for it.
 const TOKEN_ROOM_BEYOND_CERTIFICATE: usize = 1024;
+
+/// Why a certificate could not be sealed.
+#[derive(Debug, thiserror::Error)]
+pub enum SealingError {
+    #[error("rendering the certificate: {0}")]
+    Render(#[from] RenderError),
+    #[error("sealing the certificate: {0}")]
+    Seal(#[from] SealError),
+    #[error("signing the certificate: {0}")]
+    Signer(#[from] SignError),
+    #[error("timestamping the seal: {0}")]
+    Timestamp(#[from] TimestampError),
+    #[error("gathering the validation material: {0}")]
+    Ltv(#[from] LtvError),
+}
 
 pub struct Sealer {
     signer: Arc<dyn Signer>,
@@ -46,7 +60,7 @@ impl Sealer {
         &self,
         content: &CertificateContent<'_>,
         chain: &TrustChain,
-    ) -> Result<(Vec<u8>, Vec<u8>), IssueError> {
+    ) -> Result<(Vec<u8>, Vec<u8>), SealingError> {
         let material = self.validation.material(chain).await?;
         let first_guess = der::Encode::encoded_len(self.timestamps.signer())
             .ok()
@@ -72,7 +86,7 @@ impl Sealer {
             let pdf = dss::append(prepared.embed(&cms)?, &material)?;
             return Ok((pdf, signature));
         }
-        Err(IssueError::Timestamp(TimestampError::Invalid(
+        Err(SealingError::Timestamp(TimestampError::Invalid(
             "the timestamp token keeps growing".into(),
         )))
     }

@@ -8,6 +8,7 @@ use cazier_shared::pdf::dss;
 use cazier_shared::pdf::pades::read_signed;
 use cazier_shared::ports::{BlobStore, Clock, RequestStore, TimestampAuthority};
 use cazier_shared::services::issuance::IssueError;
+use cazier_shared::services::sealing::SealingError;
 use cazier_shared::services::trust;
 use cazier_shared::timestamp::{self, check_reply, TimestampError};
 use cazier_shared::wiring::ServiceGraphs;
@@ -160,7 +161,10 @@ async fn without_the_tsa_or_a_current_crl_nothing_is_issued_and_the_request_wait
     memory.tsa.set_failing(true);
     let error = service.issue(&id).await.unwrap_err();
     assert!(
-        matches!(error, IssueError::Timestamp(TimestampError::Unavailable(_))),
+        matches!(
+            error,
+            IssueError::Sealing(SealingError::Timestamp(TimestampError::Unavailable(_)))
+        ),
         "{error}"
     );
     let request = memory.requests.get(&id).await.unwrap().unwrap();
@@ -178,7 +182,10 @@ async fn without_the_tsa_or_a_current_crl_nothing_is_issued_and_the_request_wait
         .advance(trust::ROOT_CRL_VALIDITY + chrono::Duration::days(1));
     let fresh = memory.issuance_service().unwrap();
     let error = fresh.issue(&id).await.unwrap_err();
-    assert!(matches!(error, IssueError::Ltv(_)), "{error}");
+    assert!(
+        matches!(error, IssueError::Sealing(SealingError::Ltv(_))),
+        "{error}"
+    );
 
     // Ops publish the next CRL; the retry issues it.
     let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
