@@ -19,14 +19,22 @@ lint: venv
 
 # Unit, adapter (moto through the real SDK) and end-to-end tests (HTTP against a local stack
 # that the tests start themselves on free ports: a running `make up` does not disturb them).
-# Built once, then run in two lanes: the Chromium walk and the OpenAPI fuzzing (the two
-# longest, mostly waiting on Chromium and schemathesis) beside all the others. Both lanes
-# name the whole workspace, so that they use the one build (same features, nothing rebuilt).
+# What `lint` checks, with the Python and npm tools installed meanwhile (bootstrap.sh waits
+# on the network, clippy and the build on the CPU); then built once, and run in two lanes: the
+# Chromium walk and the OpenAPI fuzzing (the two longest, mostly waiting on Chromium and
+# schemathesis) beside all the others. Both lanes name the whole workspace, so that they use
+# the one build (same features, nothing rebuilt).
 SLOW_TESTS := the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone \
   the_api_does_what_its_openapi_file_says
-test: lint
+test:
 	@mkdir -p target
-	cargo test --workspace --no-run
+	@( bash infra/local/bootstrap.sh > target/bootstrap.log 2>&1; echo $$? > target/bootstrap.rc ) & \
+	cargo fmt --all -- --check && \
+	  cargo clippy --workspace --all-targets -- -D warnings && \
+	  cargo test --workspace --no-run; \
+	built=$$?; wait; cat target/bootstrap.log; \
+	test "$$built" = 0 && test "$$(cat target/bootstrap.rc)" = 0
+	.venv/bin/sam validate --lint --region eu-central-1 --template template.yaml
 	@( cargo test --workspace --test browser --test fuzz > target/test-slow.log 2>&1; \
 	  echo $$? > target/test-slow.rc ) & \
 	cargo test --workspace -- $(foreach t,$(SLOW_TESTS),--skip $(t)) 2>&1 | tee target/test-output.log; \
