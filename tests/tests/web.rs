@@ -107,16 +107,7 @@ fn a_citizen_gets_a_certificate_through_the_portal() {
         page.contains("Ștefănescu"),
         "cedilla normalised to comma-below"
     );
-    let code_at = page
-        .find("class=\"code\"")
-        .expect("the counter code, large");
-    let code: String = page[code_at..]
-        .split('>')
-        .nth(1)
-        .unwrap_or_default()
-        .chars()
-        .take(8)
-        .collect();
+    let code = counter_code_on(&page);
 
     // The portal's cookie is no API token.
     let cookie_token = session
@@ -389,6 +380,18 @@ fn the_roeid_routes_refuse_forged_starts_and_answers() {
 
 /// The first value of `name=` after `from` in a page (`value="…"`, `action="…"`).
 /// A third party sends a share code: post/redirect/get, the code in no URL.
+/// The counter code the account page shows, large (its 8 characters).
+fn counter_code_on(page: &str) -> String {
+    let code_at = page.find("class=\"code\"").expect("the counter code");
+    page[code_at..]
+        .split('>')
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take(8)
+        .collect()
+}
+
 fn use_code(browser: &mut Browser, code: &str, organisation: &str) -> Reply {
     let sent = browser.submit(
         "/cod",
@@ -558,14 +561,7 @@ fn declared_details_are_corrected_before_validation_and_only_what_the_clerk_saw_
 
     let api = Client::new(&stack().base_url);
     let operator = api.operator_token();
-    let code_at = account.find("class=\"code\"").expect("the counter code");
-    let code: String = account[code_at..]
-        .split('>')
-        .nth(1)
-        .unwrap_or_default()
-        .chars()
-        .take(8)
-        .collect();
+    let code = counter_code_on(&account);
     let found = api.post(
         "/v1/operator/lookups",
         Some(&operator),
@@ -636,14 +632,7 @@ fn the_clerk_is_shown_details_changed_since_opening_the_account_and_validates_th
     let (email, cnp, corrected) = (unique_email(), random_cnp(), random_cnp());
     citizen.register(&registration(&email, &cnp), CITIZEN_PASSWORD);
     let account = html(&citizen.get("/cont"));
-    let code_at = account.find("class=\"code\"").expect("the counter code");
-    let code: String = account[code_at..]
-        .split('>')
-        .nth(1)
-        .unwrap_or_default()
-        .chars()
-        .take(8)
-        .collect();
+    let code = counter_code_on(&account);
 
     let mut clerk = Browser::new("en-GB,en;q=0.9");
     let signed = clerk.submit(

@@ -15,9 +15,8 @@
 //! A redefined page, font, ToUnicode map, image, annotation, form or action, an object
 //! nobody references, a second update, an xref stream, a `/Prev` that loops: each refused, with
 //! the reason.
-//! (Long on purpose: one strict reader of what may follow a seal, rule by rule, with a test for
-//! each.)
-//! (Over 400 lines: the whitelist and its reader belong together; most of it is tests.)
+//! (Over 400 lines on purpose: one strict reader of what may follow a seal, rule by rule, with
+//! a test for each; the whitelist and its reader belong together.)
 
 use der::Decode;
 

@@ -5,7 +5,8 @@
 use crate::context::{Ctx, Flash, FormData};
 use crate::pages::{account, declared, forms, notices};
 use crate::{Answer, Refusal, WebFunction};
-use cazier_shared::services::declared::ChangeDeclaredError;
+use cazier_shared::domain::Principal;
+use cazier_shared::services::declared::{ChangeDeclaredError, Declared};
 use lambda_http::http::StatusCode;
 
 impl WebFunction {
@@ -26,14 +27,18 @@ impl WebFunction {
         Ok(ctx.page(StatusCode::OK, html))
     }
 
-    pub(crate) async fn declared_page(&self, ctx: &mut Ctx) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
-        let found = self
-            .accounts
-            .declared(&principal)
+    /// The holder's declared data (a session whose account is gone signs in again).
+    async fn declared_of(&self, principal: &Principal) -> Result<Declared, Refusal> {
+        self.accounts
+            .declared(principal)
             .await
             .map_err(|_| Refusal::SignInFirst)?
-            .ok_or(Refusal::NotFound)?;
+            .ok_or(Refusal::NotFound)
+    }
+
+    pub(crate) async fn declared_page(&self, ctx: &mut Ctx) -> Answer {
+        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+        let found = self.declared_of(&principal).await?;
         let html = declared::declared(ctx, &found, None, &[], None);
         Ok(ctx.page(StatusCode::OK, html))
     }
@@ -74,12 +79,7 @@ impl WebFunction {
             Err(ChangeDeclaredError::NoAccount) => return Err(Refusal::SignInFirst),
             Err(ChangeDeclaredError::Unavailable(e)) => return Err(e.into()),
         };
-        let found = self
-            .accounts
-            .declared(&principal)
-            .await
-            .map_err(|_| Refusal::SignInFirst)?
-            .ok_or(Refusal::NotFound)?;
+        let found = self.declared_of(&principal).await?;
         let shown = keep_typed.then_some(&typed);
         let html = declared::declared(ctx, &found, shown, &errors, problem);
         Ok(ctx.page(status, html))

@@ -10,6 +10,7 @@ use base64::Engine;
 use cazier_shared::crypto::constant_time_eq;
 use cazier_shared::domain::Principal;
 use cazier_shared::http::attachment;
+use cazier_shared::services::accounts::{DEVICE_TTL, SESSION_TTL};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use sha2::{Digest, Sha256};
@@ -255,7 +256,10 @@ impl Ctx {
 
     /// Starts a session: the cookie lives as long as the session; the device cookie, as long
     /// as the device is remembered.
-    pub fn sign_in(&mut self, token: &str, max_age_secs: i64, device: &str, device_secs: i64) {
+    /// Opens the portal session (`token`) and remembers the device, for as long as the
+    /// services keep both (`SESSION_TTL`, `DEVICE_TTL`).
+    pub fn sign_in(&mut self, token: &str, device: &str) {
+        let (max_age_secs, device_secs) = (SESSION_TTL.num_seconds(), DEVICE_TTL.num_seconds());
         // The cookie outlives the session by a day: a page asked for after the session ended
         // can tell "your session ended" from "you never signed in" (the token alone opens
         // nothing once the session is gone).

@@ -14,8 +14,7 @@ use base64::Engine;
 use cazier_shared::domain::{FieldCode, FieldError, Role};
 use cazier_shared::http::source_ip;
 use cazier_shared::services::accounts::{
-    ConfirmDto, ConfirmError, LoginError, DEVICE_TTL, REGISTRATION_TTL, SECOND_FACTOR_TTL,
-    SESSION_TTL,
+    ConfirmDto, ConfirmError, LoginError, REGISTRATION_TTL, SECOND_FACTOR_TTL,
 };
 use cazier_shared::services::online::ConfirmValidationError;
 use cazier_shared::services::passwords::{
@@ -185,12 +184,7 @@ impl WebFunction {
             .await;
         match outcome {
             Ok(session) => {
-                ctx.sign_in(
-                    &session.token,
-                    SESSION_TTL.num_seconds(),
-                    &session.device_token,
-                    DEVICE_TTL.num_seconds(),
-                );
+                ctx.sign_in(&session.token, &session.device_token);
                 Ok(ctx.redirect(match session.role {
                     Role::Operator => "/ghiseu",
                     Role::Citizen => "/cont",

@@ -7,9 +7,7 @@ use crate::pages::forms;
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::domain::SessionChannel;
 use cazier_shared::http::source_ip;
-use cazier_shared::services::accounts::{
-    LoginDto, LoginError, RegisterDto, RegisterError, DEVICE_TTL, SESSION_TTL,
-};
+use cazier_shared::services::accounts::{LoginDto, LoginError, RegisterDto, RegisterError};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
@@ -68,12 +66,7 @@ impl WebFunction {
             .await
         {
             Ok(session) => {
-                ctx.sign_in(
-                    &session.token,
-                    SESSION_TTL.num_seconds(),
-                    &session.device_token,
-                    DEVICE_TTL.num_seconds(),
-                );
+                ctx.sign_in(&session.token, &session.device_token);
                 // Back to the page that asked for the sign-in, or clerks to their console
                 // and citizens to their account.
                 let to = ctx

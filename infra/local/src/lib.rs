@@ -1,6 +1,7 @@
 //! The local stack: provisions on moto what `template.yaml` defines, then serves every HTTP
 //! route of the template with the real handlers in-process and delivers the requests table's
 //! stream to the generator. Used by `make up` (the `cazier-local` binary) and by the tests.
+//! (Over 400 lines: `start` and its steps read top to bottom, with the stack's own tests.)
 
 mod dev_ghiseul;
 pub mod provision;
