@@ -3,12 +3,15 @@
 
 use crate::aws::wiring::Wiring;
 use crate::config::{ConfigError, Env};
-use crate::http::{authorize, respond, ApiError, Caller, Route};
+use crate::domain::Principal;
+use crate::http::{authorize, respond, ApiError, Route};
 use crate::ports::{Clock, SessionStore};
 use crate::wiring::PortSource;
 use async_trait::async_trait;
 use lambda_http::{service_fn, Body, Request, Response};
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// An API function: answers every request, errors included, with an HTTP response.
@@ -23,24 +26,20 @@ pub trait HttpFunction: Send + Sync + 'static {
     }
 }
 
-/// One authorised request, as an API function's endpoints receive it.
-pub struct Call<H> {
-    pub handler: H,
-    pub caller: Caller,
-    pub req: Request,
-}
-
 /// What an endpoint answers; an error becomes a problem document.
 pub type Answer = Result<Response<Body>, ApiError>;
 
-/// What differs between API functions: their route table and how they answer.
-#[async_trait]
-pub trait Endpoints: Send + Sync + 'static {
-    type Handler: Copy + Send + Sync + 'static;
-    /// The function's routes, who may call them, and which handler answers.
-    const ROUTES: &'static [Route<Self::Handler>];
+/// An answer still being worked out, borrowing the endpoints.
+pub type Pending<'a> = Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
 
-    async fn answer(&self, call: Call<Self::Handler>) -> Answer;
+/// A route's handler as its table binds it (see [`crate::api_routes!`]): the endpoints, the
+/// principal the route's access admitted (none for a public route), the request.
+pub type Handle<E> = for<'a> fn(&'a E, Option<Principal>, Request) -> Pending<'a>;
+
+/// What differs between API functions: their route table, written with [`crate::api_routes!`].
+pub trait Endpoints: Send + Sync + Sized + 'static {
+    /// The function's routes, who may call them, and which handler answers.
+    const ROUTES: &'static [Route<Handle<Self>>];
 }
 
 /// An API function: its endpoints behind the authorisation every function shares. Each route
@@ -66,14 +65,7 @@ impl<E: Endpoints> HttpFunction for ApiFunction<E> {
     async fn handle(&self, req: Request) -> Response<Body> {
         let authorised = authorize(E::ROUTES, &req, &*self.sessions, &*self.clock).await;
         respond(match authorised {
-            Ok((handler, caller)) => {
-                let call = Call {
-                    handler,
-                    caller,
-                    req,
-                };
-                self.endpoints.answer(call).await
-            }
+            Ok((handler, principal)) => handler(&self.endpoints, principal, req).await,
             Err(e) => Err(e),
         })
     }

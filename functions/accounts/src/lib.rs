@@ -3,30 +3,18 @@
 //! `DELETE /v1/sessions/current`, `GET /v1/accounts/me`; passwords: `POST
 //! /v1/accounts/me/password`, `POST /v1/password-resets` and `.../confirmation`.
 
-use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::SessionChannel;
-use cazier_shared::http::{empty_response, json_response, parse_json, source_ip, Access, Route};
-use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
+use cazier_shared::http::{empty_response, json_response, parse_json, source_ip, Authenticated};
+use cazier_shared::runtime::{Answer, ApiFunction};
 use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::passwords::PasswordService;
 use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::http::StatusCode;
+use lambda_http::Request;
 
-#[derive(Debug, Clone, Copy)]
-pub enum Handler {
-    Register,
-    Confirm,
-    Login,
-    Logout,
-    Me,
-    ChangePassword,
-    RequestReset,
-    Reset,
-}
-
-/// The function's services, reached through the routes of its `Endpoints` table.
+/// The function's services, reached through the routes of its table.
 pub struct Accounts {
     service: AccountService,
     passwords: PasswordService,
@@ -43,108 +31,69 @@ pub fn function(wiring: &Wiring) -> Result<ApiFunction<Accounts>, ConfigError> {
     )
 }
 
-#[async_trait]
-impl Endpoints for Accounts {
-    type Handler = Handler;
-    /// This function's routes and who may call them.
-    const ROUTES: &'static [Route<Handler>] = &[
-        Route {
-            key: "POST /v1/accounts",
-            access: Access::Public,
-            handler: Handler::Register,
-        },
-        Route {
-            key: "POST /v1/accounts/confirmation",
-            access: Access::Public,
-            handler: Handler::Confirm,
-        },
-        Route {
-            key: "POST /v1/sessions",
-            access: Access::Public,
-            handler: Handler::Login,
-        },
-        Route {
-            key: "DELETE /v1/sessions/current",
-            access: Access::Authenticated,
-            handler: Handler::Logout,
-        },
-        Route {
-            key: "GET /v1/accounts/me",
-            access: Access::Authenticated,
-            handler: Handler::Me,
-        },
-        Route {
-            key: "POST /v1/accounts/me/password",
-            access: Access::Authenticated,
-            handler: Handler::ChangePassword,
-        },
-        Route {
-            key: "POST /v1/password-resets",
-            access: Access::Public,
-            handler: Handler::RequestReset,
-        },
-        Route {
-            key: "POST /v1/password-resets/confirmation",
-            access: Access::Public,
-            handler: Handler::Reset,
-        },
-    ];
+cazier_shared::api_routes!(Accounts {
+    POST "/v1/accounts" Public => register,
+    POST "/v1/accounts/confirmation" Public => confirm,
+    POST "/v1/sessions" Public => login,
+    DELETE "/v1/sessions/current" Authenticated => logout,
+    GET "/v1/accounts/me" Authenticated => me,
+    POST "/v1/accounts/me/password" Authenticated => change_password,
+    POST "/v1/password-resets" Public => request_reset,
+    POST "/v1/password-resets/confirmation" Public => reset,
+});
 
-    async fn answer(&self, call: Call<Handler>) -> Answer {
-        let (caller, req) = (call.caller, call.req);
-        match call.handler {
-            Handler::Register => {
-                let sent = self
-                    .service
-                    .register(parse_json(&req, false)?, &source_ip(&req))
-                    .await?;
-                Ok(json_response(StatusCode::ACCEPTED, &sent))
-            }
-            Handler::Confirm => {
-                let created = self
-                    .service
-                    .confirm(parse_json(&req, false)?, &source_ip(&req))
-                    .await?;
-                Ok(json_response(StatusCode::CREATED, &created))
-            }
-            Handler::Login => {
-                let session = self
-                    .service
-                    .login(
-                        parse_json(&req, false)?,
-                        &source_ip(&req),
-                        SessionChannel::Api,
-                    )
-                    .await?;
-                Ok(json_response(StatusCode::CREATED, &session))
-            }
-            Handler::ChangePassword => {
-                self.passwords
-                    .change(caller.principal()?, parse_json(&req, false)?)
-                    .await?;
-                Ok(empty_response(StatusCode::NO_CONTENT))
-            }
-            Handler::RequestReset => {
-                self.passwords
-                    .request_reset(parse_json(&req, false)?, &source_ip(&req))
-                    .await?;
-                Ok(json_response(
-                    StatusCode::ACCEPTED,
-                    &serde_json::json!({"status": "RESET_SENT"}),
-                ))
-            }
-            Handler::Reset => {
-                self.passwords.reset(parse_json(&req, false)?).await?;
-                Ok(empty_response(StatusCode::NO_CONTENT))
-            }
-            Handler::Logout => {
-                self.service.logout(caller.principal()?).await?;
-                Ok(empty_response(StatusCode::NO_CONTENT))
-            }
-            Handler::Me => Ok(json_response(
-                StatusCode::OK,
-                &self.service.me(caller.principal()?).await?,
-            )),
-        }
+impl Accounts {
+    async fn register(&self, req: Request) -> Answer {
+        let sent = self
+            .service
+            .register(parse_json(&req, false)?, &source_ip(&req))
+            .await?;
+        Ok(json_response(StatusCode::ACCEPTED, &sent))
+    }
+
+    async fn confirm(&self, req: Request) -> Answer {
+        let created = self
+            .service
+            .confirm(parse_json(&req, false)?, &source_ip(&req))
+            .await?;
+        Ok(json_response(StatusCode::CREATED, &created))
+    }
+
+    async fn login(&self, req: Request) -> Answer {
+        let dto = parse_json(&req, false)?;
+        let session = self
+            .service
+            .login(dto, &source_ip(&req), SessionChannel::Api)
+            .await?;
+        Ok(json_response(StatusCode::CREATED, &session))
+    }
+
+    async fn logout(&self, who: Authenticated, _req: Request) -> Answer {
+        self.service.logout(&who).await?;
+        Ok(empty_response(StatusCode::NO_CONTENT))
+    }
+
+    async fn me(&self, who: Authenticated, _req: Request) -> Answer {
+        Ok(json_response(StatusCode::OK, &self.service.me(&who).await?))
+    }
+
+    async fn change_password(&self, who: Authenticated, req: Request) -> Answer {
+        self.passwords
+            .change(&who, parse_json(&req, false)?)
+            .await?;
+        Ok(empty_response(StatusCode::NO_CONTENT))
+    }
+
+    async fn request_reset(&self, req: Request) -> Answer {
+        self.passwords
+            .request_reset(parse_json(&req, false)?, &source_ip(&req))
+            .await?;
+        let sent = serde_json::json!({"status": "RESET_SENT"});
+        Ok(json_response(StatusCode::ACCEPTED, &sent))
+    }
+
+    async fn reset(&self, req: Request) -> Answer {
+        self.passwords.reset(parse_json(&req, false)?).await?;
+        Ok(empty_response(StatusCode::NO_CONTENT))
     }
 }

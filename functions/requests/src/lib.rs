@@ -2,35 +2,21 @@
 //! `GET /v1/certificate-requests/{request_id}`, `GET /v1/certificates`,
 //! `GET /v1/certificates/{certificate_number}/pdf`, `GET /v1/certificates/{certificate_number}/checks`.
 
-use async_trait::async_trait;
-
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::{RequestId, ShareId};
 use cazier_shared::http::{
     certificate_pdf, empty_response, header_str, json_response, parse_json, path_param,
-    with_header, Access, ApiError, Route,
+    with_header, ApiError, Citizen,
 };
-use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
+use cazier_shared::runtime::{Answer, ApiFunction};
 use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::requests::{purposes, Document, RequestService};
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
+use lambda_http::Request;
 
-#[derive(Debug, Clone, Copy)]
-pub enum Handler {
-    Purposes,
-    Submit,
-    Status,
-    Certificates,
-    Pdf,
-    Checks,
-    CreateShare,
-    Shares,
-    RevokeShare,
-}
-
-/// The function's services, reached through the routes of its `Endpoints` table.
+/// The function's services, reached through the routes of its table.
 pub struct Requests {
     service: RequestService,
     checks: CheckService,
@@ -49,132 +35,96 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Requests>, Confi
     )
 }
 
-#[async_trait]
-impl Endpoints for Requests {
-    type Handler = Handler;
-    /// This function's routes and who may call them.
-    const ROUTES: &'static [Route<Handler>] = &[
-        Route {
-            key: "GET /v1/purposes",
-            access: Access::Public,
-            handler: Handler::Purposes,
-        },
-        Route {
-            key: "POST /v1/certificate-requests",
-            access: Access::Citizen,
-            handler: Handler::Submit,
-        },
-        Route {
-            key: "GET /v1/certificate-requests/{request_id}",
-            access: Access::Citizen,
-            handler: Handler::Status,
-        },
-        Route {
-            key: "GET /v1/certificates",
-            access: Access::Citizen,
-            handler: Handler::Certificates,
-        },
-        Route {
-            key: "GET /v1/certificates/{certificate_number}/pdf",
-            access: Access::Citizen,
-            handler: Handler::Pdf,
-        },
-        Route {
-            key: "GET /v1/certificates/{certificate_number}/checks",
-            access: Access::Citizen,
-            handler: Handler::Checks,
-        },
-        Route {
-            key: "POST /v1/certificates/{certificate_number}/shares",
-            access: Access::Citizen,
-            handler: Handler::CreateShare,
-        },
-        Route {
-            key: "GET /v1/shares",
-            access: Access::Citizen,
-            handler: Handler::Shares,
-        },
-        Route {
-            key: "DELETE /v1/shares/{share_id}",
-            access: Access::Citizen,
-            handler: Handler::RevokeShare,
-        },
-    ];
+cazier_shared::api_routes!(Requests {
+    GET "/v1/purposes" Public => purposes,
+    POST "/v1/certificate-requests" Citizen => submit,
+    GET "/v1/certificate-requests/{request_id}" Citizen => status,
+    GET "/v1/certificates" Citizen => certificates,
+    GET "/v1/certificates/{certificate_number}/pdf" Citizen => pdf,
+    GET "/v1/certificates/{certificate_number}/checks" Citizen => checks,
+    POST "/v1/certificates/{certificate_number}/shares" Citizen => create_share,
+    GET "/v1/shares" Citizen => shares,
+    DELETE "/v1/shares/{share_id}" Citizen => revoke_share,
+});
 
-    async fn answer(&self, call: Call<Handler>) -> Answer {
-        let (caller, req) = (call.caller, call.req);
-        match call.handler {
-            Handler::Purposes => Ok(with_header(
-                json_response(StatusCode::OK, &purposes()),
-                header::CACHE_CONTROL,
-                "public, max-age=3600",
-            )),
-            Handler::Submit => {
-                let submitted = self
-                    .service
-                    .submit(
-                        caller.principal()?,
-                        parse_json(&req, false)?,
-                        header_str(&req, "idempotency-key"),
-                    )
-                    .await?;
-                Ok(json_response(StatusCode::ACCEPTED, &submitted))
-            }
-            Handler::Status => {
-                let id = path_param(&req, "request_id")
-                    .map(RequestId::from)
-                    .ok_or(ApiError::NotFound)?;
-                Ok(json_response(
-                    StatusCode::OK,
-                    &self.service.get(caller.principal()?, &id).await?,
-                ))
-            }
-            Handler::Certificates => Ok(json_response(
-                StatusCode::OK,
-                &self.service.list_certificates(caller.principal()?).await?,
-            )),
-            Handler::Checks => {
-                let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
-                let checks = self.checks.checks(caller.principal()?, &number).await?;
-                let response = json_response(StatusCode::OK, &checks);
-                Ok(with_header(
-                    response,
-                    header::CACHE_CONTROL,
-                    "private, no-store",
-                ))
-            }
-            Handler::CreateShare => {
-                let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
-                let dto = parse_json(&req, true)?;
-                let created = self
-                    .shares
-                    .create(caller.principal()?, &number, dto)
-                    .await?;
-                let response = json_response(StatusCode::CREATED, &created);
-                Ok(with_header(response, header::CACHE_CONTROL, "no-store"))
-            }
-            Handler::Shares => {
-                let list = self.shares.list(caller.principal()?).await?;
-                let response = json_response(StatusCode::OK, &list);
-                Ok(with_header(
-                    response,
-                    header::CACHE_CONTROL,
-                    "private, no-store",
-                ))
-            }
-            Handler::RevokeShare => {
-                let id = path_param(&req, "share_id")
-                    .map(ShareId::from)
-                    .ok_or(ApiError::NotFound)?;
-                self.shares.revoke(caller.principal()?, &id).await?;
-                Ok(empty_response(StatusCode::NO_CONTENT))
-            }
-            Handler::Pdf => {
-                let number = path_param(&req, "certificate_number").ok_or(ApiError::NotFound)?;
-                let Document { number, pdf } =
-                    self.service.document(caller.principal()?, &number).await?;
-                Ok(certificate_pdf(&number, pdf, "private, no-store"))
-            }
-        }
+/// The certificate number a route's path names.
+fn certificate_number(req: &Request) -> Result<String, ApiError> {
+    path_param(req, "certificate_number").ok_or(ApiError::NotFound)
+}
+
+impl Requests {
+    async fn purposes(&self, _req: Request) -> Answer {
+        let response = json_response(StatusCode::OK, &purposes());
+        Ok(with_header(
+            response,
+            header::CACHE_CONTROL,
+            "public, max-age=3600",
+        ))
+    }
+
+    async fn submit(&self, who: Citizen, req: Request) -> Answer {
+        let dto = parse_json(&req, false)?;
+        let key = header_str(&req, "idempotency-key");
+        let submitted = self.service.submit(&who, dto, key).await?;
+        Ok(json_response(StatusCode::ACCEPTED, &submitted))
+    }
+
+    async fn status(&self, who: Citizen, req: Request) -> Answer {
+        let id = path_param(&req, "request_id")
+            .map(RequestId::from)
+            .ok_or(ApiError::NotFound)?;
+        Ok(json_response(
+            StatusCode::OK,
+            &self.service.get(&who, &id).await?,
+        ))
+    }
+
+    async fn certificates(&self, who: Citizen, _req: Request) -> Answer {
+        let list = self.service.list_certificates(&who).await?;
+        Ok(json_response(StatusCode::OK, &list))
+    }
+
+    async fn checks(&self, who: Citizen, req: Request) -> Answer {
+        let checks = self.checks.checks(&who, &certificate_number(&req)?).await?;
+        let response = json_response(StatusCode::OK, &checks);
+        Ok(with_header(
+            response,
+            header::CACHE_CONTROL,
+            "private, no-store",
+        ))
+    }
+
+    async fn create_share(&self, who: Citizen, req: Request) -> Answer {
+        let number = certificate_number(&req)?;
+        let created = self
+            .shares
+            .create(&who, &number, parse_json(&req, true)?)
+            .await?;
+        let response = json_response(StatusCode::CREATED, &created);
+        Ok(with_header(response, header::CACHE_CONTROL, "no-store"))
+    }
+
+    async fn shares(&self, who: Citizen, _req: Request) -> Answer {
+        let list = self.shares.list(&who).await?;
+        let response = json_response(StatusCode::OK, &list);
+        Ok(with_header(
+            response,
+            header::CACHE_CONTROL,
+            "private, no-store",
+        ))
+    }
+
+    async fn revoke_share(&self, who: Citizen, req: Request) -> Answer {
+        let id = path_param(&req, "share_id")
+            .map(ShareId::from)
+            .ok_or(ApiError::NotFound)?;
+        self.shares.revoke(&who, &id).await?;
+        Ok(empty_response(StatusCode::NO_CONTENT))
+    }
+
+    async fn pdf(&self, who: Citizen, req: Request) -> Answer {
+        let number = certificate_number(&req)?;
+        let Document { number, pdf } = self.service.document(&who, &number).await?;
+        Ok(certificate_pdf(&number, pdf, "private, no-store"))
     }
 }

@@ -2,26 +2,18 @@
 //! `.../ghiseul/complete`), or at a police counter (`POST /v1/operator/lookups`,
 //! `POST /v1/operator/accounts/{account_id}/validation`).
 
-use async_trait::async_trait;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::AccountId;
-use cazier_shared::http::{json_response, parse_json, path_param, Access, ApiError, Route};
-use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
+use cazier_shared::http::{json_response, parse_json, path_param, ApiError, Citizen, Operator};
+use cazier_shared::runtime::{Answer, ApiFunction};
 use cazier_shared::services::ghiseul::{GhiseulService, StartDto};
 use cazier_shared::services::validation::ValidationService;
 use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::http::StatusCode;
+use lambda_http::Request;
 
-#[derive(Debug, Clone, Copy)]
-pub enum Handler {
-    GhiseulStart,
-    GhiseulComplete,
-    CounterLookup,
-    CounterValidate,
-}
-
-/// The function's services, reached through the routes of its `Endpoints` table.
+/// The function's services, reached through the routes of its table.
 pub struct Validation {
     counter: ValidationService,
     ghiseul: GhiseulService,
@@ -38,66 +30,40 @@ pub fn function(wiring: &Wiring) -> Result<ApiFunction<Validation>, ConfigError>
     )
 }
 
-#[async_trait]
-impl Endpoints for Validation {
-    type Handler = Handler;
-    /// This function's routes and who may call them.
-    const ROUTES: &'static [Route<Handler>] = &[
-        Route {
-            key: "POST /v1/accounts/me/validations/ghiseul",
-            access: Access::Citizen,
-            handler: Handler::GhiseulStart,
-        },
-        Route {
-            key: "POST /v1/accounts/me/validations/ghiseul/complete",
-            access: Access::Citizen,
-            handler: Handler::GhiseulComplete,
-        },
-        Route {
-            key: "POST /v1/operator/lookups",
-            access: Access::Operator,
-            handler: Handler::CounterLookup,
-        },
-        Route {
-            key: "POST /v1/operator/accounts/{account_id}/validation",
-            access: Access::Operator,
-            handler: Handler::CounterValidate,
-        },
-    ];
+cazier_shared::api_routes!(Validation {
+    POST "/v1/accounts/me/validations/ghiseul" Citizen => ghiseul_start,
+    POST "/v1/accounts/me/validations/ghiseul/complete" Citizen => ghiseul_complete,
+    POST "/v1/operator/lookups" Operator => counter_lookup,
+    POST "/v1/operator/accounts/{account_id}/validation" Operator => counter_validate,
+});
 
-    async fn answer(&self, call: Call<Handler>) -> Answer {
-        let (caller, req) = (call.caller, call.req);
-        let principal = caller.principal()?;
-        match call.handler {
-            Handler::GhiseulStart => {
-                let StartDto {} = parse_json(&req, true)?;
-                let started = self.ghiseul.start(principal, None).await?;
-                Ok(json_response(StatusCode::CREATED, &started))
-            }
-            Handler::GhiseulComplete => {
-                let account = self
-                    .ghiseul
-                    .complete(principal, parse_json(&req, false)?)
-                    .await?;
-                Ok(json_response(StatusCode::OK, &account))
-            }
-            Handler::CounterLookup => {
-                let found = self
-                    .counter
-                    .lookup(principal, parse_json(&req, false)?)
-                    .await?;
-                Ok(json_response(StatusCode::OK, &found))
-            }
-            Handler::CounterValidate => {
-                let account_id = path_param(&req, "account_id")
-                    .map(AccountId::from)
-                    .ok_or(ApiError::NotFound)?;
-                let account = self
-                    .counter
-                    .validate(principal, &account_id, parse_json(&req, false)?)
-                    .await?;
-                Ok(json_response(StatusCode::OK, &account))
-            }
-        }
+impl Validation {
+    async fn ghiseul_start(&self, who: Citizen, req: Request) -> Answer {
+        let StartDto {} = parse_json(&req, true)?;
+        let started = self.ghiseul.start(&who, None).await?;
+        Ok(json_response(StatusCode::CREATED, &started))
+    }
+
+    async fn ghiseul_complete(&self, who: Citizen, req: Request) -> Answer {
+        let dto = parse_json(&req, false)?;
+        let account = self.ghiseul.complete(&who, dto).await?;
+        Ok(json_response(StatusCode::OK, &account))
+    }
+
+    async fn counter_lookup(&self, clerk: Operator, req: Request) -> Answer {
+        let found = self
+            .counter
+            .lookup(&clerk, parse_json(&req, false)?)
+            .await?;
+        Ok(json_response(StatusCode::OK, &found))
+    }
+
+    async fn counter_validate(&self, clerk: Operator, req: Request) -> Answer {
+        let account_id = path_param(&req, "account_id")
+            .map(AccountId::from)
+            .ok_or(ApiError::NotFound)?;
+        let dto = parse_json(&req, false)?;
+        let account = self.counter.validate(&clerk, &account_id, dto).await?;
+        Ok(json_response(StatusCode::OK, &account))
     }
 }

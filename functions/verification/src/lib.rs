@@ -2,32 +2,20 @@
 //! chain (`GET /v1/trust/certificates`) and the revocation status lists (`GET /v1/status-lists/{year}`), certificates opened by share codes (`POST /v1/shared-certificate`, `POST /v1/shared-certificate/pdf`:
 //! the code in the body, never in a URL).
 
-use async_trait::async_trait;
-
 use cazier_shared::config::ConfigError;
 use cazier_shared::http::{
     body_bytes, certificate_pdf, header_str, json_response, parse_json, path_param, source_ip,
-    with_header, Access, ApiError, Route,
+    with_header, ApiError,
 };
-use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
+use cazier_shared::runtime::{Answer, ApiFunction};
 use cazier_shared::seal::CHAIN_CONTENT_TYPE;
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::verification::VerificationService;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Response};
+use lambda_http::{Body, Request, Response};
 
-#[derive(Debug, Clone, Copy)]
-pub enum Handler {
-    ByNumber,
-    Document,
-    TrustChain,
-    SharedStatus,
-    SharedDocument,
-    StatusList,
-}
-
-/// The function's services, reached through the routes of its `Endpoints` table.
+/// The function's services, reached through the routes of its table.
 pub struct Verification {
     service: VerificationService,
     shares: ShareService,
@@ -44,107 +32,80 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Verification>, C
     )
 }
 
-#[async_trait]
-impl Endpoints for Verification {
-    type Handler = Handler;
-    /// This function's routes and who may call them.
-    const ROUTES: &'static [Route<Handler>] = &[
-        Route {
-            key: "POST /v1/verifications",
-            access: Access::Public,
-            handler: Handler::ByNumber,
-        },
-        Route {
-            key: "POST /v1/verifications/document",
-            access: Access::Public,
-            handler: Handler::Document,
-        },
-        Route {
-            key: "GET /v1/trust/certificates",
-            access: Access::Public,
-            handler: Handler::TrustChain,
-        },
-        Route {
-            key: "GET /v1/status-lists/{year}",
-            access: Access::Public,
-            handler: Handler::StatusList,
-        },
-        Route {
-            key: "POST /v1/shared-certificate",
-            access: Access::Public,
-            handler: Handler::SharedStatus,
-        },
-        Route {
-            key: "POST /v1/shared-certificate/pdf",
-            access: Access::Public,
-            handler: Handler::SharedDocument,
-        },
-    ];
+cazier_shared::api_routes!(Verification {
+    POST "/v1/verifications" Public => by_number,
+    POST "/v1/verifications/document" Public => document,
+    GET "/v1/trust/certificates" Public => trust_chain,
+    GET "/v1/status-lists/{year}" Public => status_list,
+    POST "/v1/shared-certificate" Public => shared_status,
+    POST "/v1/shared-certificate/pdf" Public => shared_document,
+});
 
-    async fn answer(&self, call: Call<Handler>) -> Answer {
-        let req = call.req;
-        match call.handler {
-            Handler::ByNumber => {
-                let answer = self
-                    .service
-                    .verify(parse_json(&req, false)?, &source_ip(&req))
-                    .await?;
-                Ok(json_response(StatusCode::OK, &answer))
-            }
-            Handler::Document => {
-                let content_type = header_str(&req, header::CONTENT_TYPE.as_str());
-                let answer = self
-                    .service
-                    .verify_document(body_bytes(&req), content_type, &source_ip(&req))
-                    .await?;
-                Ok(json_response(StatusCode::OK, &answer))
-            }
-            Handler::SharedStatus => {
-                let dto = parse_json(&req, false)?;
-                let shared = self.shares.access(&dto, &source_ip(&req)).await?;
-                let response = json_response(StatusCode::OK, &shared);
-                Ok(with_header(response, header::CACHE_CONTROL, "no-store"))
-            }
-            Handler::SharedDocument => {
-                let dto = parse_json(&req, false)?;
-                let (number, pdf) = self.shares.document(&dto, &source_ip(&req)).await?;
-                Ok(certificate_pdf(&number, pdf, "no-store"))
-            }
-            Handler::StatusList => {
-                let year = path_param(&req, "year")
-                    .filter(|y| y.len() == 4)
-                    .and_then(|y| y.parse::<i32>().ok())
-                    .ok_or(ApiError::NotFound)?;
-                let token = self
-                    .service
-                    .status_list(year)
-                    .await?
-                    .ok_or(ApiError::NotFound)?;
-                let response = with_header(
-                    Response::new(Body::Text(token)),
-                    header::CONTENT_TYPE,
-                    cazier_shared::services::status::CONTENT_TYPE,
-                );
-                // A revocation must reach verifiers at once: a minute's caching at most.
-                Ok(with_header(
-                    response,
-                    header::CACHE_CONTROL,
-                    "public, max-age=60",
-                ))
-            }
-            Handler::TrustChain => {
-                let pem = self.service.trust_chain_pem().await?;
-                let response = with_header(
-                    Response::new(Body::Text(pem)),
-                    header::CONTENT_TYPE,
-                    CHAIN_CONTENT_TYPE,
-                );
-                Ok(with_header(
-                    response,
-                    header::CACHE_CONTROL,
-                    "public, max-age=3600",
-                ))
-            }
-        }
+impl Verification {
+    async fn by_number(&self, req: Request) -> Answer {
+        let answer = self
+            .service
+            .verify(parse_json(&req, false)?, &source_ip(&req))
+            .await?;
+        Ok(json_response(StatusCode::OK, &answer))
+    }
+
+    async fn document(&self, req: Request) -> Answer {
+        let content_type = header_str(&req, header::CONTENT_TYPE.as_str());
+        let answer = self
+            .service
+            .verify_document(body_bytes(&req), content_type, &source_ip(&req))
+            .await?;
+        Ok(json_response(StatusCode::OK, &answer))
+    }
+
+    async fn shared_status(&self, req: Request) -> Answer {
+        let dto = parse_json(&req, false)?;
+        let shared = self.shares.access(&dto, &source_ip(&req)).await?;
+        let response = json_response(StatusCode::OK, &shared);
+        Ok(with_header(response, header::CACHE_CONTROL, "no-store"))
+    }
+
+    async fn shared_document(&self, req: Request) -> Answer {
+        let dto = parse_json(&req, false)?;
+        let (number, pdf) = self.shares.document(&dto, &source_ip(&req)).await?;
+        Ok(certificate_pdf(&number, pdf, "no-store"))
+    }
+
+    async fn status_list(&self, req: Request) -> Answer {
+        let year = path_param(&req, "year")
+            .filter(|y| y.len() == 4)
+            .and_then(|y| y.parse::<i32>().ok())
+            .ok_or(ApiError::NotFound)?;
+        let token = self
+            .service
+            .status_list(year)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let response = with_header(
+            Response::new(Body::Text(token)),
+            header::CONTENT_TYPE,
+            cazier_shared::services::status::CONTENT_TYPE,
+        );
+        // A revocation must reach verifiers at once: a minute's caching at most.
+        Ok(with_header(
+            response,
+            header::CACHE_CONTROL,
+            "public, max-age=60",
+        ))
+    }
+
+    async fn trust_chain(&self, _req: Request) -> Answer {
+        let pem = self.service.trust_chain_pem().await?;
+        let response = with_header(
+            Response::new(Body::Text(pem)),
+            header::CONTENT_TYPE,
+            CHAIN_CONTENT_TYPE,
+        );
+        Ok(with_header(
+            response,
+            header::CACHE_CONTROL,
+            "public, max-age=3600",
+        ))
     }
 }

@@ -6,20 +6,19 @@
 //! (`POST /oid4vp/response`). The OAuth endpoints answer errors as RFC 6749 / OpenID4VCI JSON
 //! (`{"error": …}`), mapped here once; the others answer problem documents.
 
-use async_trait::async_trait;
 use cazier_shared::config::ConfigError;
 use cazier_shared::http::{
-    body_bytes, header_str, json_response, parse_json, path_param, source_ip, with_header, Access,
-    ApiError, Route,
+    body_bytes, header_str, json_response, parse_json, path_param, source_ip, with_header,
+    ApiError, Citizen,
 };
-use cazier_shared::runtime::{Answer, ApiFunction, Call, Endpoints};
+use cazier_shared::runtime::{Answer, ApiFunction};
 use cazier_shared::services::presentation::{
     PresentationService, RequestObjectError, RespondError,
 };
 use cazier_shared::services::wallet::{CredentialError, TokenError, WalletService};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -27,20 +26,6 @@ use serde_json::json;
 const MAX_FORM_BYTES: usize = 4 * 1024;
 /// A wallet's response: one presentation of about 3.5 KB, URL-encoded.
 const MAX_RESPONSE_BYTES: usize = 32 * 1024;
-
-#[derive(Debug, Clone, Copy)]
-pub enum Handler {
-    IssuerMetadata,
-    AuthorizationServerMetadata,
-    Offer,
-    Token,
-    Nonce,
-    Credential,
-    StartPresentation,
-    RequestObject,
-    PresentationOutcome,
-    PresentationResponse,
-}
 
 pub struct Wallet {
     service: WalletService,
@@ -206,178 +191,126 @@ fn credential_error(e: CredentialError) -> Answer {
     })
 }
 
-#[async_trait]
-impl Endpoints for Wallet {
-    type Handler = Handler;
-    const ROUTES: &'static [Route<Handler>] = &[
-        Route {
-            key: "GET /.well-known/openid-credential-issuer",
-            access: Access::Public,
-            handler: Handler::IssuerMetadata,
-        },
-        Route {
-            key: "GET /.well-known/oauth-authorization-server",
-            access: Access::Public,
-            handler: Handler::AuthorizationServerMetadata,
-        },
-        Route {
-            key: "POST /v1/certificates/{certificate_number}/wallet-offer",
-            access: Access::Citizen,
-            handler: Handler::Offer,
-        },
-        Route {
-            key: "POST /oid4vci/token",
-            access: Access::Public,
-            handler: Handler::Token,
-        },
-        Route {
-            key: "POST /oid4vci/nonce",
-            access: Access::Public,
-            handler: Handler::Nonce,
-        },
-        // Public to the API's session check: the bearer is an OpenID4VCI access token, which
-        // the service checks.
-        Route {
-            key: "POST /oid4vci/credential",
-            access: Access::Public,
-            handler: Handler::Credential,
-        },
-        Route {
-            key: "POST /v1/presentation-requests",
-            access: Access::Public,
-            handler: Handler::StartPresentation,
-        },
-        // What the wallet fetches from the QR code's link: the signed request.
-        Route {
-            key: "GET /oid4vp/requests/{request_id}",
-            access: Access::Public,
-            handler: Handler::RequestObject,
-        },
-        // The transaction secret travels in the body, never in a URL.
-        Route {
-            key: "POST /v1/presentation-requests/outcome",
-            access: Access::Public,
-            handler: Handler::PresentationOutcome,
-        },
-        Route {
-            key: "POST /oid4vp/response",
-            access: Access::Public,
-            handler: Handler::PresentationResponse,
-        },
-    ];
+// `/oid4vci/credential` is public to the session check: its bearer is an OpenID4VCI access
+// token, which the service checks. The request object is what a wallet fetches from the QR
+// code's link; the transaction secret of an outcome travels in the body, never in a URL.
+cazier_shared::api_routes!(Wallet {
+    GET "/.well-known/openid-credential-issuer" Public => issuer_metadata,
+    GET "/.well-known/oauth-authorization-server" Public => authorization_server_metadata,
+    POST "/v1/certificates/{certificate_number}/wallet-offer" Citizen => offer,
+    POST "/oid4vci/token" Public => token,
+    POST "/oid4vci/nonce" Public => nonce,
+    POST "/oid4vci/credential" Public => credential,
+    POST "/v1/presentation-requests" Public => start_presentation,
+    GET "/oid4vp/requests/{request_id}" Public => request_object,
+    POST "/v1/presentation-requests/outcome" Public => presentation_outcome,
+    POST "/oid4vp/response" Public => presentation_response,
+});
 
-    async fn answer(&self, call: Call<Handler>) -> Answer {
-        let req = call.req;
-        match call.handler {
-            Handler::IssuerMetadata => Ok(json_response(
-                StatusCode::OK,
-                &self.service.issuer_metadata(),
-            )),
-            Handler::AuthorizationServerMetadata => Ok(json_response(
-                StatusCode::OK,
-                &self.service.authorization_server_metadata(),
-            )),
-            Handler::Offer => {
-                let number = path_param(&req, "certificate_number").unwrap_or_default();
-                let offer = self
-                    .service
-                    .offer(call.caller.principal()?, &number)
-                    .await?;
-                Ok(no_store(json_response(StatusCode::CREATED, &offer)))
-            }
-            Handler::Token => {
-                let form = match form(&req, MAX_FORM_BYTES)? {
-                    Ok(form) => form,
-                    Err(answer) => return Ok(answer),
-                };
-                match self
-                    .service
-                    .token(
-                        field(&form, "grant_type"),
-                        field(&form, "pre-authorized_code"),
-                        field(&form, "tx_code"),
-                    )
-                    .await
-                {
-                    Ok(answer) => Ok(no_store(json_response(StatusCode::OK, &answer))),
-                    Err(e) => token_error(e),
-                }
-            }
-            Handler::Nonce => {
-                let nonce = self.service.nonce(&source_ip(&req)).await?;
-                Ok(no_store(json_response(
-                    StatusCode::OK,
-                    &json!({"c_nonce": nonce}),
-                )))
-            }
-            Handler::Credential => {
-                let token = header_str(&req, header::AUTHORIZATION.as_str())
-                    .and_then(|h| h.strip_prefix("Bearer "))
-                    .map(str::trim)
-                    .unwrap_or_default()
-                    .to_owned();
-                let request: CredentialRequest = parse_json(&req, false)?;
-                let result = self
-                    .service
-                    .credential(
-                        &token,
-                        request.credential_configuration_id.as_deref(),
-                        request.proof(),
-                    )
-                    .await;
-                match result {
-                    Ok(credential) => Ok(no_store(json_response(
-                        StatusCode::OK,
-                        &json!({"credentials": [{"credential": credential}]}),
-                    ))),
-                    Err(e) => credential_error(e),
-                }
-            }
-            Handler::StartPresentation => {
-                let body: StartRequest = parse_json(&req, true)?;
-                let started = self
-                    .presentations
-                    .start(body.organisation.as_deref(), &source_ip(&req))
-                    .await?;
-                Ok(no_store(json_response(StatusCode::CREATED, &started)))
-            }
-            Handler::RequestObject => {
-                let id = path_param(&req, "request_id").unwrap_or_default();
-                let jwt = self
-                    .presentations
-                    .request_object(&id)
-                    .await
-                    .map_err(|e| match e {
-                        RequestObjectError::NotFound => ApiError::NotFound,
-                        RequestObjectError::Unavailable(e) => ApiError::Unavailable(e),
-                    })?;
-                let response = with_header(
-                    Response::new(Body::Text(jwt)),
-                    header::CONTENT_TYPE,
-                    "application/oauth-authz-req+jwt",
-                );
-                Ok(no_store(response))
-            }
-            Handler::PresentationOutcome => {
-                let body: OutcomeRequest = parse_json(&req, false)?;
-                let outcome = self.presentations.outcome(&body.transaction).await?;
-                Ok(no_store(json_response(StatusCode::OK, &outcome)))
-            }
-            Handler::PresentationResponse => {
-                let form = match form(&req, MAX_RESPONSE_BYTES)? {
-                    Ok(form) => form,
-                    Err(answer) => return Ok(answer),
-                };
-                let result = self
-                    .presentations
-                    .respond(
-                        field(&form, "state"),
-                        field(&form, "vp_token"),
-                        field(&form, "error"),
-                    )
-                    .await;
-                response_answer(result.map(|_| ()))
-            }
+impl Wallet {
+    async fn issuer_metadata(&self, _req: Request) -> Answer {
+        let metadata = self.service.issuer_metadata();
+        Ok(json_response(StatusCode::OK, &metadata))
+    }
+
+    async fn authorization_server_metadata(&self, _req: Request) -> Answer {
+        let metadata = self.service.authorization_server_metadata();
+        Ok(json_response(StatusCode::OK, &metadata))
+    }
+
+    async fn offer(&self, who: Citizen, req: Request) -> Answer {
+        let number = path_param(&req, "certificate_number").unwrap_or_default();
+        let offer = self.service.offer(&who, &number).await?;
+        Ok(no_store(json_response(StatusCode::CREATED, &offer)))
+    }
+
+    async fn token(&self, req: Request) -> Answer {
+        let form = match form(&req, MAX_FORM_BYTES)? {
+            Ok(form) => form,
+            Err(answer) => return Ok(answer),
+        };
+        let (grant, code, tx_code) = (
+            field(&form, "grant_type"),
+            field(&form, "pre-authorized_code"),
+            field(&form, "tx_code"),
+        );
+        match self.service.token(grant, code, tx_code).await {
+            Ok(answer) => Ok(no_store(json_response(StatusCode::OK, &answer))),
+            Err(e) => token_error(e),
         }
+    }
+
+    async fn nonce(&self, req: Request) -> Answer {
+        let nonce = self.service.nonce(&source_ip(&req)).await?;
+        let body = json!({"c_nonce": nonce});
+        Ok(no_store(json_response(StatusCode::OK, &body)))
+    }
+
+    async fn credential(&self, req: Request) -> Answer {
+        let token = header_str(&req, header::AUTHORIZATION.as_str())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned();
+        let request: CredentialRequest = parse_json(&req, false)?;
+        let configuration = request.credential_configuration_id.as_deref();
+        let result = self
+            .service
+            .credential(&token, configuration, request.proof())
+            .await;
+        match result {
+            Ok(credential) => Ok(no_store(json_response(
+                StatusCode::OK,
+                &json!({"credentials": [{"credential": credential}]}),
+            ))),
+            Err(e) => credential_error(e),
+        }
+    }
+
+    async fn start_presentation(&self, req: Request) -> Answer {
+        let body: StartRequest = parse_json(&req, true)?;
+        let started = self
+            .presentations
+            .start(body.organisation.as_deref(), &source_ip(&req))
+            .await?;
+        Ok(no_store(json_response(StatusCode::CREATED, &started)))
+    }
+
+    async fn request_object(&self, req: Request) -> Answer {
+        let id = path_param(&req, "request_id").unwrap_or_default();
+        let jwt = self
+            .presentations
+            .request_object(&id)
+            .await
+            .map_err(|e| match e {
+                RequestObjectError::NotFound => ApiError::NotFound,
+                RequestObjectError::Unavailable(e) => ApiError::Unavailable(e),
+            })?;
+        let response = with_header(
+            Response::new(Body::Text(jwt)),
+            header::CONTENT_TYPE,
+            "application/oauth-authz-req+jwt",
+        );
+        Ok(no_store(response))
+    }
+
+    async fn presentation_outcome(&self, req: Request) -> Answer {
+        let body: OutcomeRequest = parse_json(&req, false)?;
+        let outcome = self.presentations.outcome(&body.transaction).await?;
+        Ok(no_store(json_response(StatusCode::OK, &outcome)))
+    }
+
+    async fn presentation_response(&self, req: Request) -> Answer {
+        let form = match form(&req, MAX_RESPONSE_BYTES)? {
+            Ok(form) => form,
+            Err(answer) => return Ok(answer),
+        };
+        let (state, vp_token, error) = (
+            field(&form, "state"),
+            field(&form, "vp_token"),
+            field(&form, "error"),
+        );
+        let result = self.presentations.respond(state, vp_token, error).await;
+        response_answer(result.map(|_| ()))
     }
 }

@@ -6,13 +6,19 @@ use crate::context::{Ctx, Flash, FormData};
 use crate::pages::{account, declared, forms, notices};
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::domain::Principal;
+use cazier_shared::http::Citizen;
 use cazier_shared::services::declared::{ChangeDeclaredError, Declared};
 use lambda_http::http::StatusCode;
+use lambda_http::Request;
 
 impl WebFunction {
     /// The account page: its state, the counter code, what certificates will print.
-    pub(crate) async fn account_home(&self, ctx: &mut Ctx) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn account_home(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+    ) -> Answer {
         let (me, code, declared) = self
             .accounts
             .account_page(&principal)
@@ -36,15 +42,24 @@ impl WebFunction {
             .ok_or(Refusal::NotFound)
     }
 
-    pub(crate) async fn declared_page(&self, ctx: &mut Ctx) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn declared_page(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+    ) -> Answer {
         let found = self.declared_of(&principal).await?;
         let html = declared::declared(ctx, &found, None, &[], None);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
-    pub(crate) async fn change_declared(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn change_declared(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+        form: &FormData,
+    ) -> Answer {
         let typed = forms::Registration::from_form(form);
         let dto = forms::declared_dto(&typed, form);
         let d = ctx.lang.d();

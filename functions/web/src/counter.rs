@@ -6,7 +6,7 @@ use crate::context::{Ctx, Flash, FormData};
 use crate::pages::{console, notices};
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::domain::{AccountId, FieldCode, FieldError};
-use cazier_shared::http::path_param;
+use cazier_shared::http::{path_param, Operator};
 use cazier_shared::services::accounts::IdDocumentDto;
 use cazier_shared::services::validation::{
     CounterValidationDto, CounterValidationError, LookupDto, LookupError,
@@ -26,15 +26,24 @@ pub(crate) fn lookup_refusal(e: LookupError) -> Refusal {
 
 impl WebFunction {
     /// The console: the lookup form and today's validations.
-    pub(crate) async fn console(&self, ctx: &mut Ctx) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn console(
+        &self,
+        ctx: &mut Ctx,
+        principal: Operator,
+        _req: &Request,
+    ) -> Answer {
         let today = self.counter.validations_today(&principal).await?;
         let html = console::lookup(ctx, "", &[], &today);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
-    pub(crate) async fn lookup(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn lookup(
+        &self,
+        ctx: &mut Ctx,
+        principal: Operator,
+        _req: &Request,
+        form: &FormData,
+    ) -> Answer {
         let typed = form.text("counter_code");
         let dto = LookupDto {
             counter_code: typed.clone(),
@@ -53,8 +62,12 @@ impl WebFunction {
     }
 
     /// A citizen found by their code: their registered data and the validation form.
-    pub(crate) async fn registered(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn registered(
+        &self,
+        ctx: &mut Ctx,
+        principal: Operator,
+        req: &Request,
+    ) -> Answer {
         let id = path_param(req, "account_id")
             .map(AccountId::from)
             .ok_or(Refusal::NotFound)?;
@@ -73,8 +86,16 @@ impl WebFunction {
         Ok(ctx.page(StatusCode::OK, html))
     }
 
-    pub(crate) async fn validate(&self, ctx: &mut Ctx, id: &AccountId, form: &FormData) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn validate(
+        &self,
+        ctx: &mut Ctx,
+        principal: Operator,
+        req: &Request,
+        form: &FormData,
+    ) -> Answer {
+        let id = &path_param(req, "account_id")
+            .map(AccountId::from)
+            .ok_or(Refusal::NotFound)?;
         let (kind, series, number) = (
             form.text("id_document"),
             form.text("series"),

@@ -12,7 +12,7 @@ use crate::{Answer, Refusal, WebFunction};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cazier_shared::domain::{FieldCode, FieldError, Role};
-use cazier_shared::http::source_ip;
+use cazier_shared::http::{source_ip, Authenticated, Citizen};
 use cazier_shared::services::accounts::{
     ConfirmDto, ConfirmError, LoginError, REGISTRATION_TTL, SECOND_FACTOR_TTL,
 };
@@ -61,7 +61,7 @@ pub(crate) fn registered_email(ctx: &Ctx) -> String {
 }
 
 impl WebFunction {
-    pub(crate) fn confirm_form(&self, ctx: &mut Ctx) -> Answer {
+    pub(crate) async fn confirm_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
         let (email, awaited) = registration(ctx);
         if awaited.is_none() {
             return Ok(self.no_registration_here(ctx));
@@ -164,7 +164,7 @@ impl WebFunction {
         Ok(ctx.page(StatusCode::FORBIDDEN, html))
     }
 
-    pub(crate) fn second_factor_form(&self, ctx: &mut Ctx) -> Answer {
+    pub(crate) async fn second_factor_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
         if ctx.second_factor.is_none() {
             return Ok(ctx.redirect("/autentificare"));
         }
@@ -172,7 +172,12 @@ impl WebFunction {
         Ok(ctx.page(StatusCode::OK, html))
     }
 
-    pub(crate) async fn second_factor(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+    pub(crate) async fn second_factor(
+        &self,
+        ctx: &mut Ctx,
+        _req: &Request,
+        form: &FormData,
+    ) -> Answer {
         let Some(ticket) = ctx.second_factor.clone() else {
             return Ok(ctx.redirect("/autentificare"));
         };
@@ -199,7 +204,12 @@ impl WebFunction {
         }
     }
 
-    pub(crate) fn change_password_form(&self, ctx: &mut Ctx) -> Answer {
+    pub(crate) async fn change_password_form(
+        &self,
+        ctx: &mut Ctx,
+        _signed_in: Authenticated,
+        _req: &Request,
+    ) -> Answer {
         let html = identity::change_password(ctx, &[]);
         Ok(ctx.page(StatusCode::OK, html))
     }
@@ -209,10 +219,10 @@ impl WebFunction {
     pub(crate) async fn change_password(
         &self,
         ctx: &mut Ctx,
+        principal: Authenticated,
         req: &Request,
         form: &FormData,
     ) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
         let email = self
             .accounts
             .me(&principal)
@@ -247,7 +257,7 @@ impl WebFunction {
         Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
     }
 
-    pub(crate) fn forgot_form(&self, ctx: &mut Ctx) -> Answer {
+    pub(crate) async fn forgot_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
         if ctx.take_flash() == Some(Flash::ResetSent) {
             let i = ctx.lang.i();
             let t = ctx.t();
@@ -319,7 +329,7 @@ impl WebFunction {
         Ok(ctx.page(StatusCode::OK, html))
     }
 
-    pub(crate) async fn reset(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+    pub(crate) async fn reset(&self, ctx: &mut Ctx, _req: &Request, form: &FormData) -> Answer {
         let Some(token) = ctx.reset.clone() else {
             return self.reset_expired(ctx, StatusCode::UNPROCESSABLE_ENTITY);
         };
@@ -348,8 +358,12 @@ impl WebFunction {
     }
 
     /// What ghiseul.ro or ROeID proved, shown for confirmation in the browser that started.
-    pub(crate) async fn proven_page(&self, ctx: &mut Ctx) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn proven_page(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+    ) -> Answer {
         match self
             .proven
             .awaiting(&principal, ctx.flow.as_deref())
@@ -374,8 +388,13 @@ impl WebFunction {
         Ok(ctx.page(status, html))
     }
 
-    pub(crate) async fn proven_decision(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn proven_decision(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+        form: &FormData,
+    ) -> Answer {
         let binding = ctx.flow.clone();
         let outcome = match form.text("decision").as_str() {
             "confirm" => self

@@ -4,9 +4,10 @@
 //! where that cookie comes back, and then only up to the holder's confirmation
 //! (`/cont/validare`, in `identity.rs`).
 
-use crate::context::{Ctx, FLOW_COOKIE};
+use crate::context::{Ctx, FormData, FLOW_COOKIE};
 use crate::pages::notices;
 use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::http::Citizen;
 use cazier_shared::services::ghiseul::GhiseulError;
 use cazier_shared::services::roeid::{Callback, RoeidError};
 use lambda_http::http::StatusCode;
@@ -43,8 +44,13 @@ impl WebFunction {
         ctx.set_cookie(FLOW_COOKIE, binding, lifetime, true);
     }
 
-    pub(crate) async fn ghiseul_start(&self, ctx: &mut Ctx) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn ghiseul_start(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+        _form: &FormData,
+    ) -> Answer {
         let back = format!("{}/cont/ghiseul/raspuns", self.portal);
         match self.ghiseul.start(&principal, Some(&back)).await {
             Ok(started) => {
@@ -69,51 +75,62 @@ impl WebFunction {
 
     /// ghiseul.ro's form post back (cross-site: the binding cookie comes, the session does
     /// not). What it proved waits for the holder's confirmation.
-    pub(crate) async fn ghiseul_return(&self, ctx: &mut Ctx, assertion: &str) -> Answer {
+    pub(crate) async fn ghiseul_return(
+        &self,
+        ctx: &mut Ctx,
+        _req: &Request,
+        form: &FormData,
+    ) -> Answer {
+        let assertion = form.text("assertion");
         let (t, i) = (ctx.t(), ctx.lang.i());
         let binding = ctx.flow.clone();
-        let (status, title, text) = match self.ghiseul.returned(assertion, binding.as_deref()).await
-        {
-            Ok(()) => return Ok(ctx.redirect("/cont/validare")),
-            Err(GhiseulError::AlreadyValidated) => (
-                StatusCode::CONFLICT,
-                t.validated_online_title,
-                t.already_validated,
-            ),
-            Err(GhiseulError::StartedElsewhere) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                i.elsewhere_title,
-                i.elsewhere,
-            ),
-            Err(GhiseulError::NameMismatch) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                i.mismatch_title,
-                i.mismatch,
-            ),
-            Err(GhiseulError::OtherPerson) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                t.ghiseul_other_person_title,
-                t.ghiseul_other_person,
-            ),
-            Err(GhiseulError::CnpAlreadyValidated) => {
-                (StatusCode::CONFLICT, i.cnp_taken_title, i.cnp_taken)
-            }
-            Err(GhiseulError::Unavailable(e)) => return Err(e.into()),
-            Err(
-                GhiseulError::InvalidAssertion
-                | GhiseulError::NoAccount
-                | GhiseulError::NotConfigured,
-            ) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                t.online_failed_title,
-                t.online_failed,
-            ),
-        };
+        let (status, title, text) =
+            match self.ghiseul.returned(&assertion, binding.as_deref()).await {
+                Ok(()) => return Ok(ctx.redirect("/cont/validare")),
+                Err(GhiseulError::AlreadyValidated) => (
+                    StatusCode::CONFLICT,
+                    t.validated_online_title,
+                    t.already_validated,
+                ),
+                Err(GhiseulError::StartedElsewhere) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    i.elsewhere_title,
+                    i.elsewhere,
+                ),
+                Err(GhiseulError::NameMismatch) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    i.mismatch_title,
+                    i.mismatch,
+                ),
+                Err(GhiseulError::OtherPerson) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    t.ghiseul_other_person_title,
+                    t.ghiseul_other_person,
+                ),
+                Err(GhiseulError::CnpAlreadyValidated) => {
+                    (StatusCode::CONFLICT, i.cnp_taken_title, i.cnp_taken)
+                }
+                Err(GhiseulError::Unavailable(e)) => return Err(e.into()),
+                Err(
+                    GhiseulError::InvalidAssertion
+                    | GhiseulError::NoAccount
+                    | GhiseulError::NotConfigured,
+                ) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    t.online_failed_title,
+                    t.online_failed,
+                ),
+            };
         Self::online_outcome(ctx, status, title, text)
     }
 
-    pub(crate) async fn roeid_start(&self, ctx: &mut Ctx) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn roeid_start(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+        _form: &FormData,
+    ) -> Answer {
         match self.roeid.start(&principal, &self.roeid_return_uri()).await {
             Ok((url, binding)) => {
                 Self::bind_browser(ctx, &binding);
@@ -133,8 +150,12 @@ impl WebFunction {
         }
     }
 
-    pub(crate) async fn roeid_return(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn roeid_return(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        req: &Request,
+    ) -> Answer {
         let mut callback = Callback::default();
         let pairs = req
             .uri()

@@ -6,7 +6,7 @@ use crate::identity::remember_registration;
 use crate::pages::forms;
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::domain::SessionChannel;
-use cazier_shared::http::source_ip;
+use cazier_shared::http::{source_ip, Authenticated};
 use cazier_shared::services::accounts::{LoginDto, LoginError, RegisterDto, RegisterError};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
@@ -84,13 +84,17 @@ impl WebFunction {
     }
 
     /// Ends the session, here and on the server.
-    pub(crate) async fn sign_out(&self, ctx: &mut Ctx) -> Answer {
-        if let Some(principal) = &ctx.principal {
-            self.accounts
-                .logout(principal)
-                .await
-                .map_err(|e| Refusal::Unavailable(e.to_string()))?;
-        }
+    pub(crate) async fn sign_out(
+        &self,
+        ctx: &mut Ctx,
+        principal: Authenticated,
+        _req: &Request,
+        _form: &FormData,
+    ) -> Answer {
+        self.accounts
+            .logout(&principal)
+            .await
+            .map_err(|e| Refusal::Unavailable(e.to_string()))?;
         ctx.sign_out();
         ctx.flash_next(Flash::SignedOut);
         Ok(ctx.redirect("/"))

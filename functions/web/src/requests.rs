@@ -4,25 +4,36 @@
 use crate::context::{Ctx, FormData};
 use crate::pages::{self, account, notices, request};
 use crate::{query_value, Answer, Refusal, WebFunction};
+use cazier_shared::domain::Principal;
 use cazier_shared::domain::{FieldCode, FieldError, RequestId};
-use cazier_shared::http::path_param;
+use cazier_shared::http::{path_param, Citizen};
 use cazier_shared::services::accounts::SessionError;
 use cazier_shared::services::requests::{SubjectDto, SubmitDto, SubmitError};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
 impl WebFunction {
-    /// The request page, with what the certificate will print of the citizen.
-    pub(crate) async fn request_form(
+    pub(crate) async fn request_page(
         &self,
         ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+    ) -> Answer {
+        self.request_form(ctx, &principal, &Default::default(), &[])
+            .await
+    }
+
+    /// The request page, with what the certificate will print of the citizen.
+    async fn request_form(
+        &self,
+        ctx: &mut Ctx,
+        principal: &Principal,
         chosen: &request::Chosen,
         errors: &[FieldError],
     ) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
         let (me, _) = self
             .accounts
-            .portal_account(&principal)
+            .portal_account(principal)
             .await
             .map_err(|_| Refusal::SignInFirst)?;
         if me.status != cazier_shared::domain::AccountStatus::Validated {
@@ -42,7 +53,7 @@ impl WebFunction {
             };
             return Ok(ctx.page(status, html));
         }
-        let printed = match self.accounts.printed_details(&principal).await {
+        let printed = match self.accounts.printed_details(principal).await {
             Ok(printed) => printed,
             Err(SessionError::Unavailable(e)) => return Err(e.into()),
             Err(_) => return Err(Refusal::SignInFirst),
@@ -56,8 +67,13 @@ impl WebFunction {
         Ok(ctx.page(status, html))
     }
 
-    pub(crate) async fn submit(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn submit(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+        form: &FormData,
+    ) -> Answer {
         let chosen = request::Chosen {
             purpose: form.text("purpose"),
             subject: form.text("subject"),
@@ -75,14 +91,16 @@ impl WebFunction {
         let t = ctx.t();
         match self.requests.submit(&principal, dto, None).await {
             Ok(submitted) => Ok(ctx.redirect(&format!("/cereri/{}", submitted.request_id))),
-            Err(SubmitError::Invalid(errors)) => self.request_form(ctx, &chosen, &errors).await,
+            Err(SubmitError::Invalid(errors)) => {
+                self.request_form(ctx, &principal, &chosen, &errors).await
+            }
             Err(SubmitError::NotLegalRepresentative) => {
                 let errors = [FieldError::new(
                     "subject.cui",
                     FieldCode::NotLegalRepresentative,
                     "",
                 )];
-                self.request_form(ctx, &chosen, &errors).await
+                self.request_form(ctx, &principal, &chosen, &errors).await
             }
             Err(SubmitError::DailyLimit { earlier }) => {
                 let href = format!("/cereri/{earlier}");
@@ -110,8 +128,12 @@ impl WebFunction {
     }
 
     /// One of the citizen's requests, where it stands.
-    pub(crate) async fn request_status(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn request_status(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        req: &Request,
+    ) -> Answer {
         let id = path_param(req, "request_id")
             .map(RequestId::from)
             .ok_or(Refusal::NotFound)?;
@@ -124,16 +146,19 @@ impl WebFunction {
     }
 
     /// The citizen's certificates.
-    pub(crate) async fn certificates(&self, ctx: &mut Ctx) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn certificates(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        _req: &Request,
+    ) -> Answer {
         let list = self.requests.list_certificates(&principal).await?;
         let html = account::certificates(ctx, &list);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
     /// "Who checked my certificate".
-    pub(crate) async fn checks(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn checks(&self, ctx: &mut Ctx, principal: Citizen, req: &Request) -> Answer {
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
         let checks = self.checks.checks(&principal, &number).await?;
         let html = account::checks(ctx, &checks);
@@ -141,8 +166,12 @@ impl WebFunction {
     }
 
     /// What one certificate says, entries included.
-    pub(crate) async fn contents(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn contents(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        req: &Request,
+    ) -> Answer {
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
         let contents = self.requests.contents(&principal, &number).await?;
         let html = pages::entries::contents(ctx, &contents);
@@ -150,8 +179,12 @@ impl WebFunction {
     }
 
     /// The certificate's PDF, to download.
-    pub(crate) async fn certificate_pdf(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn certificate_pdf(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        req: &Request,
+    ) -> Answer {
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
         let document = self.requests.document(&principal, &number).await?;
         let name = format!("cazier-{}.pdf", document.number);

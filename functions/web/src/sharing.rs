@@ -6,8 +6,9 @@ use crate::pages::notices;
 use crate::pages::shares::{self, CodesPage};
 use crate::{Answer, Refusal, WebFunction};
 use base64::Engine;
+use cazier_shared::domain::Principal;
 use cazier_shared::domain::{CertificateNumber, FieldCode, FieldError, ShareId};
-use cazier_shared::http::{path_param, source_ip};
+use cazier_shared::http::{path_param, source_ip, Citizen};
 use cazier_shared::services::shares::{
     AccessDto, AccessError, CreateShareDto, CreatedShare, ShareError,
 };
@@ -22,26 +23,37 @@ const SHARED_CODE_COOKIE_MAX: usize = 2000;
 const SHARE_NOT_FOUND: FieldCode = FieldCode::ShareNotFound;
 
 impl WebFunction {
-    /// The holder's codes for one of their certificates.
-    pub(crate) async fn share_codes(
+    pub(crate) async fn share_codes_page(
         &self,
         ctx: &mut Ctx,
+        principal: Citizen,
+        req: &Request,
+    ) -> Answer {
+        let shown = CodesPage::default();
+        self.share_codes(ctx, &principal, req, StatusCode::OK, shown)
+            .await
+    }
+
+    /// The holder's codes for one of their certificates.
+    async fn share_codes(
+        &self,
+        ctx: &mut Ctx,
+        principal: &Principal,
         req: &Request,
         status: StatusCode,
         shown: CodesPage<'_>,
     ) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
         let certificate = self
             .requests
-            .list_certificates(&principal)
+            .list_certificates(principal)
             .await?
             .into_iter()
             .find(|c| c.certificate_number.as_str() == number)
             .ok_or(Refusal::NotFound)?;
         let codes: Vec<_> = self
             .shares
-            .list(&principal)
+            .list(principal)
             .await?
             .into_iter()
             .filter(|s| s.certificate_number == certificate.certificate_number)
@@ -74,10 +86,10 @@ impl WebFunction {
     pub(crate) async fn create_share(
         &self,
         ctx: &mut Ctx,
+        principal: Citizen,
         req: &Request,
         form: &FormData,
     ) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
         let typed = form.text("expires_on");
         // An empty date field means "until the certificate expires".
@@ -110,11 +122,16 @@ impl WebFunction {
             problem,
             ..Default::default()
         };
-        self.share_codes(ctx, req, status, shown).await
+        self.share_codes(ctx, &principal, req, status, shown).await
     }
 
-    pub(crate) async fn revoke_share(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn revoke_share(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        req: &Request,
+        _form: &FormData,
+    ) -> Answer {
         let number = path_param(req, "certificate_number")
             .and_then(|n| CertificateNumber::parse(&n))
             .ok_or(Refusal::NotFound)?;
@@ -130,7 +147,12 @@ impl WebFunction {
 
     /// A third party's code, sent: kept for a few minutes in a cookie of this browser, then
     /// the result page (post/redirect/get: reload and Back work, the code stays out of URLs).
-    pub(crate) fn send_share(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+    pub(crate) async fn send_share(
+        &self,
+        ctx: &mut Ctx,
+        _req: &Request,
+        form: &FormData,
+    ) -> Answer {
         let typed = format!("{}\n{}", form.text("code"), form.text("organisation"));
         let kept = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(typed);
         // A code has 15 characters and an organisation at most 100: anything near this bound

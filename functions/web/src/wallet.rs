@@ -9,7 +9,7 @@ use base64::Engine;
 const WALLET_OFFER_COOKIE: &str = "__Host-wallet-offer";
 use crate::pages::{notices, wallet};
 use crate::{Answer, Refusal, WebFunction};
-use cazier_shared::http::{path_param, source_ip};
+use cazier_shared::http::{path_param, source_ip, Citizen};
 use cazier_shared::services::presentation::{OutcomeError, StartError};
 use cazier_shared::services::wallet::OfferError;
 use lambda_http::http::{header, HeaderValue, StatusCode};
@@ -19,8 +19,13 @@ impl WebFunction {
     /// "Add to wallet": an offer is made, kept in a cookie of this browser for as long as it
     /// works (at most ten minutes), and shown after a redirect: a reload shows the same
     /// offer, it makes no other.
-    pub(crate) async fn wallet_offer(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn wallet_offer(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        req: &Request,
+        _form: &FormData,
+    ) -> Answer {
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
         match self.wallet.offer(&principal, &number).await {
             Ok(offer) => {
@@ -44,8 +49,12 @@ impl WebFunction {
     }
 
     /// The offer this browser just made for the certificate, while it works.
-    pub(crate) async fn wallet_offer_page(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let principal = ctx.principal.clone().ok_or(Refusal::SignInFirst)?;
+    pub(crate) async fn wallet_offer_page(
+        &self,
+        ctx: &mut Ctx,
+        principal: Citizen,
+        req: &Request,
+    ) -> Answer {
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
         let kept = cookie_up_to(req, WALLET_OFFER_COOKIE, 3000)
             .and_then(|v| {
@@ -104,7 +113,12 @@ impl WebFunction {
     }
 
     /// What the wallet answered, for the holder of the transaction secret.
-    pub(crate) async fn wallet_result(&self, ctx: &mut Ctx, form: &FormData) -> Answer {
+    pub(crate) async fn wallet_result(
+        &self,
+        ctx: &mut Ctx,
+        _req: &Request,
+        form: &FormData,
+    ) -> Answer {
         let transaction = form.text("transaction");
         match self.presentations.outcome(&transaction).await {
             Ok(cazier_shared::domain::PresentationOutcome::Pending) => {

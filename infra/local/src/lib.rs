@@ -14,7 +14,6 @@ pub use dev_ghiseul::DEV_ORIGIN as DEV_GHISEUL_ORIGIN;
 use anyhow::{anyhow, bail, Context, Result};
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::Env;
-use cazier_shared::http::{Access, Route};
 use cazier_shared::runtime::Endpoints;
 use cazier_shared::runtime::HttpFunction;
 use cazier_shared::wiring::PortSource;
@@ -120,31 +119,25 @@ async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<B
     })
 }
 
-/// Each HTTP function's route table (key and access rule), by `CodeUri`: what the template's
-/// routes are checked against.
-pub fn declared_routes() -> Vec<(&'static str, Vec<(&'static str, Access)>)> {
-    fn table<H>(routes: &[Route<H>]) -> Vec<(&'static str, Access)> {
-        routes.iter().map(|r| (r.key, r.access)).collect()
+/// Each HTTP function's route keys, from its table, by `CodeUri`: what the template's routes
+/// are checked against.
+pub fn declared_routes() -> Vec<(&'static str, Vec<&'static str>)> {
+    fn table<E: Endpoints>() -> Vec<&'static str> {
+        E::ROUTES.iter().map(|r| r.key).collect()
     }
     vec![
-        (
-            "functions/accounts",
-            table(cazier_accounts::Accounts::ROUTES),
-        ),
+        ("functions/accounts", table::<cazier_accounts::Accounts>()),
         (
             "functions/validation",
-            table(cazier_validation::Validation::ROUTES),
+            table::<cazier_validation::Validation>(),
         ),
-        (
-            "functions/requests",
-            table(cazier_requests::Requests::ROUTES),
-        ),
+        ("functions/requests", table::<cazier_requests::Requests>()),
         (
             "functions/verification",
-            table(cazier_verification::Verification::ROUTES),
+            table::<cazier_verification::Verification>(),
         ),
-        ("functions/web", table(cazier_web::ROUTES)),
-        ("functions/wallet", table(cazier_wallet::Wallet::ROUTES)),
+        ("functions/web", cazier_web::route_keys()),
+        ("functions/wallet", table::<cazier_wallet::Wallet>()),
     ]
 }
 

@@ -378,7 +378,7 @@ mod access_tests {
             let mut in_code: Vec<String> = declared
                 .iter()
                 .find(|(code_uri, _)| *code_uri == function.code_uri)
-                .map(|(_, routes)| routes.iter().map(|(k, _)| k.to_string()).collect())
+                .map(|(_, routes)| routes.iter().map(|k| k.to_string()).collect())
                 .unwrap_or_default();
             in_template.sort();
             in_code.sort();

@@ -20,6 +20,18 @@ impl From<Unavailable> for ApiError {
     }
 }
 
+impl From<super::Denied> for ApiError {
+    fn from(denied: super::Denied) -> Self {
+        match denied {
+            super::Denied::SignInFirst => ApiError::Unauthenticated,
+            super::Denied::ForRole(role) => ApiError::Forbidden {
+                code: "FORBIDDEN_ROLE",
+                detail: format!("This operation is for {} accounts.", role.as_str()),
+            },
+        }
+    }
+}
+
 fn already_validated() -> ApiError {
     ApiError::Conflict {
         code: "ALREADY_VALIDATED",

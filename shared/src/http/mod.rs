@@ -1,16 +1,18 @@
 //! The HTTP edge shared by every API function: strict JSON bodies, RFC 9457 problem responses,
 //! bearer-token authentication.
 
+pub mod access;
 mod errors;
 mod problem;
 pub mod routes;
 
 pub use crate::domain::{FieldError, Principal};
 pub use crate::services::verification::MAX_PDF_BYTES;
+pub use access::{Access, Admit, Authenticated, Citizen, Denied, Operator};
 pub use problem::{ApiError, UNAVAILABLE_RETRY_AFTER_SECS};
 
 use crate::crypto::sha256_hex;
-use crate::domain::{Role, SessionChannel};
+use crate::domain::SessionChannel;
 use crate::ports::{Clock, SessionStore};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -216,20 +218,10 @@ pub async fn session_principal(
     })
 }
 
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Public,
-    /// Any signed-in account.
-    Authenticated,
-    Citizen,
-    Operator,
-}
-
 /// One route of a function: the key API Gateway matches (`POST /v1/accounts`, with the
 /// template's `{param}` names), who may call it, and the handler that answers it. Each function
-/// declares its table once; the authorisation rules are the union of those tables, and a test
-/// checks them against `template.yaml` both ways.
+/// declares its table once (with `api_routes!`, or the portal's `pages!`), one line a route; a
+/// test checks the tables against `template.yaml` both ways.
 #[derive(Debug, Clone, Copy)]
 pub struct Route<H> {
     pub key: &'static str,
@@ -237,65 +229,28 @@ pub struct Route<H> {
     pub handler: H,
 }
 
-/// The caller, as far as the route needs one.
-pub enum Caller {
-    Anonymous,
-    Signed(Principal),
-}
-
-impl Caller {
-    /// The signed-in principal; routes that are not public always have one.
-    pub fn principal(&self) -> Result<&Principal, ApiError> {
-        match self {
-            Caller::Signed(p) => Ok(p),
-            Caller::Anonymous => Err(ApiError::Unauthenticated),
-        }
-    }
-}
-
-/// Finds the request's route in `routes` and applies its access rule: authentication (401),
-/// then role (403), before any body is read. A route missing from the table is refused (404),
-/// so a new route is closed until it is declared.
+/// Finds the request's route in `routes`, authenticates the caller if the route needs a
+/// session (401) and applies its access rule (403), before any body is read. A route missing
+/// from the table is refused (404), so a new route is closed until it is declared.
 pub async fn authorize<H: Copy>(
     routes: &[Route<H>],
     req: &Request,
     sessions: &dyn SessionStore,
     clock: &dyn Clock,
-) -> Result<(H, Caller), ApiError> {
+) -> Result<(H, Option<Principal>), ApiError> {
     let key = route_key(req);
     let route = routes
         .iter()
         .find(|r| r.key == key)
         .ok_or(ApiError::NotFound)?;
-    if route.access == Access::Public {
-        return Ok((route.handler, Caller::Anonymous));
-    }
-    let principal = authenticate(req, sessions, clock).await?;
-    match route.access {
-        Access::Citizen => principal.require(Role::Citizen)?,
-        Access::Operator => principal.require(Role::Operator)?,
-        Access::Authenticated | Access::Public => {}
-    }
-    Ok((route.handler, Caller::Signed(principal)))
+    let principal = match route.access.needs_session() {
+        true => Some(authenticate(req, sessions, clock).await?),
+        false => None,
+    };
+    route.access.check(principal.as_ref())?;
+    Ok((route.handler, principal))
 }
 
-/// A role check, as a method of the principal.
-trait RequireRole {
-    fn require(&self, role: Role) -> Result<(), ApiError>;
-}
-
-impl RequireRole for Principal {
-    fn require(&self, role: Role) -> Result<(), ApiError> {
-        if self.role == role {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden {
-                code: "FORBIDDEN_ROLE",
-                detail: format!("This operation is for {} accounts.", role.as_str()),
-            })
-        }
-    }
-}
 pub fn path_param(req: &Request, name: &str) -> Option<String> {
     req.path_parameters().first(name).map(str::to_owned)
 }

@@ -1,103 +1,43 @@
-//! Every route of the HTTP API, across its functions, as API Gateway keys. The `$default`
-//! route (whatever no route matches, a wrong method included) needs them to answer 405 with
-//! `Allow` rather than 404; `infra/local`'s template test keeps the list equal to the routes
-//! of `template.yaml`.
+//! Routes, each written once. A function's table is one line a route (method, path, access,
+//! handler) given to [`api_routes!`], which makes the table that dispatch and authorisation
+//! read, and binds each handler with the principal its access names, by type. The whole API's
+//! route keys are read from `template.yaml` when the crate is built (`build.rs`): the
+//! `$default` route needs them to answer 405 with `Allow` rather than 404.
 
-pub const API_ROUTES: &[&str] = &[
-    "GET /",
-    "GET /.well-known/oauth-authorization-server",
-    "GET /.well-known/openid-credential-issuer",
-    "GET /accesibilitate",
-    "GET /ajutor",
-    "GET /autentificare",
-    "POST /autentificare",
-    "GET /autentificare/cod",
-    "POST /autentificare/cod",
-    "GET /cereri/noua",
-    "POST /cereri/noua",
-    "GET /cereri/{request_id}",
-    "GET /certificate",
-    "GET /certificate/{certificate_number}/coduri",
-    "POST /certificate/{certificate_number}/coduri",
-    "POST /certificate/{certificate_number}/coduri/{share_id}/revocare",
-    "GET /certificate/{certificate_number}/mentiuni",
-    "GET /certificate/{certificate_number}/pdf",
-    "GET /certificate/{certificate_number}/portofel",
-    "POST /certificate/{certificate_number}/portofel",
-    "GET /certificate/{certificate_number}/verificari",
-    "GET /cod",
-    "POST /cod",
-    "GET /cod/rezultat",
-    "POST /cod/pdf",
-    "GET /confidentialitate",
-    "GET /cont",
-    "GET /cont/confirmare",
-    "POST /cont/confirmare",
-    "GET /cont/date",
-    "POST /cont/date",
-    "POST /cont/ghiseul",
-    "POST /cont/ghiseul/raspuns",
-    "GET /cont/nou",
-    "POST /cont/nou",
-    "GET /cont/parola",
-    "POST /cont/parola",
-    "POST /cont/roeid",
-    "GET /cont/roeid/raspuns",
-    "GET /cont/validare",
-    "POST /cont/validare",
-    "GET /cookie-uri",
-    "GET /ghiseu",
-    "POST /ghiseu",
-    "GET /ghiseu/cont/{account_id}",
-    "POST /ghiseu/cont/{account_id}",
-    "POST /iesire",
-    "POST /oid4vci/credential",
-    "POST /oid4vci/nonce",
-    "POST /oid4vci/token",
-    "GET /oid4vp/requests/{request_id}",
-    "POST /oid4vp/response",
-    "GET /parola/noua",
-    "POST /parola/noua",
-    "GET /parola/uitata",
-    "POST /parola/uitata",
-    "POST /v1/accounts",
-    "POST /v1/accounts/confirmation",
-    "GET /v1/accounts/me",
-    "POST /v1/accounts/me/password",
-    "POST /v1/accounts/me/validations/ghiseul",
-    "POST /v1/accounts/me/validations/ghiseul/complete",
-    "POST /v1/certificate-requests",
-    "GET /v1/certificate-requests/{request_id}",
-    "GET /v1/certificates",
-    "GET /v1/certificates/{certificate_number}/checks",
-    "GET /v1/certificates/{certificate_number}/pdf",
-    "POST /v1/certificates/{certificate_number}/shares",
-    "POST /v1/certificates/{certificate_number}/wallet-offer",
-    "POST /v1/operator/accounts/{account_id}/validation",
-    "POST /v1/operator/lookups",
-    "POST /v1/password-resets",
-    "POST /v1/password-resets/confirmation",
-    "POST /v1/presentation-requests",
-    "POST /v1/presentation-requests/outcome",
-    "GET /v1/purposes",
-    "POST /v1/sessions",
-    "DELETE /v1/sessions/current",
-    "POST /v1/shared-certificate",
-    "POST /v1/shared-certificate/pdf",
-    "GET /v1/shares",
-    "DELETE /v1/shares/{share_id}",
-    "GET /v1/status-lists/{year}",
-    "GET /v1/trust/certificates",
-    "POST /v1/verifications",
-    "POST /v1/verifications/document",
-    "GET /verificare",
-    "POST /verificare",
-    "POST /verificare/declaratie",
-    "POST /verificare/document",
-    "GET /verificare/portofel",
-    "POST /verificare/portofel",
-    "POST /verificare/portofel/rezultat",
-];
+include!(concat!(env!("OUT_DIR"), "/api_routes.rs"));
+
+/// An API function's route table, one line a route: `METHOD "/path" Access => handler,`.
+/// A `Public` route's handler is `async fn(&self, Request) -> Answer`; any other's receives the
+/// admitted principal first: `async fn(&self, who: Citizen, Request) -> Answer` (the type is
+/// the access's name: `Authenticated`, `Citizen`, `Operator`).
+#[macro_export]
+macro_rules! api_routes {
+    ($endpoints:ty { $($method:ident $path:literal $access:ident => $handler:ident,)+ }) => {
+        impl $crate::runtime::Endpoints for $endpoints {
+            const ROUTES: &'static [$crate::http::Route<$crate::runtime::Handle<Self>>] = &[$(
+                $crate::http::Route {
+                    key: concat!(stringify!($method), " ", $path),
+                    access: $crate::http::Access::$access,
+                    handler: |endpoints, principal, req| {
+                        $crate::api_routes!(@bind $access, endpoints, principal, req, $handler)
+                    },
+                },
+            )+];
+        }
+    };
+    (@bind Public, $endpoints:ident, $principal:ident, $req:ident, $handler:ident) => {{
+        let _ = $principal;
+        ::std::boxed::Box::pin($endpoints.$handler($req))
+    }};
+    (@bind $access:ident, $endpoints:ident, $principal:ident, $req:ident, $handler:ident) => {
+        ::std::boxed::Box::pin(async move {
+            match <$crate::http::$access as $crate::http::Admit>::admit($principal) {
+                Ok(who) => $endpoints.$handler(who, $req).await,
+                Err(denied) => Err(denied.into()),
+            }
+        })
+    };
+}
 
 /// The methods `path` has routes for (`GET /cereri/{request_id}` fits `/cereri/abc`).
 pub fn allowed_methods(path: &str) -> Vec<&'static str> {

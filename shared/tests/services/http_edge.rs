@@ -2,8 +2,9 @@
 //! and route tables applied before any body is read.
 
 use crate::common::{memory, stored_citizen};
-use cazier_shared::domain::{FieldCode, Principal, Role, SessionChannel};
-use cazier_shared::http::{authorize, parse_json, Access, ApiError, Caller, Route};
+use cazier_shared::domain::{FieldCode, Role, SessionChannel};
+use cazier_shared::http::{json_response, parse_json, ApiError, Citizen, Operator};
+use cazier_shared::runtime::{Answer, ApiFunction, HttpFunction};
 use cazier_shared::services::accounts::{ConfirmError, LoginDto, LoginError, RegisterError};
 use cazier_shared::services::ghiseul::GhiseulError;
 use cazier_shared::services::passwords::ResetError;
@@ -12,6 +13,7 @@ use cazier_shared::services::validation::CounterValidationError;
 use cazier_shared::services::verification::DocumentVerifyError;
 use cazier_shared::services::Unavailable;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+use lambda_http::http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::Value;
@@ -208,26 +210,31 @@ fn bodies_are_parsed_strictly() {
     assert_eq!(e.into_response().status().as_u16(), 413);
 }
 
-const ROUTES: &[Route<u8>] = &[
-    Route {
-        key: "GET /open",
-        access: Access::Public,
-        handler: 1,
-    },
-    Route {
-        key: "GET /mine",
-        access: Access::Citizen,
-        handler: 2,
-    },
-    Route {
-        key: "GET /counter",
-        access: Access::Operator,
-        handler: 3,
-    },
-];
+/// A function of three routes whose handlers say who they were given.
+struct Probe;
+
+cazier_shared::api_routes!(Probe {
+    GET "/open" Public => open,
+    GET "/mine" Citizen => mine,
+    GET "/counter" Operator => counter,
+});
+
+impl Probe {
+    async fn open(&self, _req: Request) -> Answer {
+        Ok(json_response(StatusCode::OK, &"anyone"))
+    }
+
+    async fn mine(&self, who: Citizen, _req: Request) -> Answer {
+        Ok(json_response(StatusCode::OK, &who.account_id))
+    }
+
+    async fn counter(&self, clerk: Operator, _req: Request) -> Answer {
+        Ok(json_response(StatusCode::OK, &clerk.account_id))
+    }
+}
 
 #[tokio::test]
-async fn routes_are_authorised_from_their_table_before_anything_else() {
+async fn routes_are_authorised_from_their_table_and_handlers_get_the_principal_by_type() {
     let memory = memory().await;
     let (account, _) = stored_citizen(&memory).await;
     let token = "a-session-token";
@@ -240,32 +247,28 @@ async fn routes_are_authorised_from_their_table_before_anything_else() {
         )
         .await;
     let bearer = format!("Bearer {token}");
-    let status = |result: Result<(u8, Caller), ApiError>| match result {
-        Ok((handler, _)) => u16::from(handler),
-        Err(e) => e.into_response().status().as_u16(),
-    };
+    let function = ApiFunction::new(Probe, &memory).expect("the probe function");
     let call = |route: &str, auth: Option<&str>| {
         let headers: Vec<(&str, &str)> = auth.map(|a| ("authorization", a)).into_iter().collect();
-        request(route, &headers, "")
+        let req = request(route, &headers, "");
+        let function = &function;
+        async move {
+            let response = function.handle(req).await;
+            let status = response.status().as_u16();
+            let body = match response.body() {
+                Body::Text(text) => text.clone(),
+                _ => String::new(),
+            };
+            (status, body)
+        }
     };
-    let (sessions, clock) = (&*memory.sessions, &*memory.clock);
-    let check =
-        |req: Request| async move { status(authorize(ROUTES, &req, sessions, clock).await) };
-    assert_eq!(check(call("GET /open", None)).await, 1);
-    assert_eq!(check(call("GET /mine", None)).await, 401);
-    assert_eq!(check(call("GET /mine", Some("Bearer nope"))).await, 401);
-    assert_eq!(check(call("GET /mine", Some(&bearer))).await, 2);
-    assert_eq!(check(call("GET /counter", Some(&bearer))).await, 403);
-    assert_eq!(check(call("GET /unlisted", Some(&bearer))).await, 404);
+    assert_eq!(call("GET /open", None).await, (200, "\"anyone\"".into()));
+    assert_eq!(call("GET /mine", None).await.0, 401);
+    assert_eq!(call("GET /mine", Some("Bearer nope")).await.0, 401);
+    let mine = call("GET /mine", Some(&bearer)).await;
+    assert_eq!(mine, (200, format!("{:?}", account.account_id.as_str())));
+    assert_eq!(call("GET /counter", Some(&bearer)).await.0, 403);
+    assert_eq!(call("GET /unlisted", Some(&bearer)).await.0, 404);
     memory.clock.advance(chrono::Duration::hours(2));
-    assert_eq!(
-        check(call("GET /mine", Some(&bearer))).await,
-        401,
-        "expired"
-    );
-    let _ = Principal {
-        account_id: account.account_id,
-        role: Role::Citizen,
-        token_hash: String::new(),
-    };
+    assert_eq!(call("GET /mine", Some(&bearer)).await.0, 401, "expired");
 }

@@ -1,0 +1,195 @@
+//! The portal's routes, one line each: method, path, who may open it, and the handler. The
+//! `pages!` table is what admission (session, access, CSRF) and dispatch read, and what
+//! `infra/local` checks against `template.yaml`. A handler's arguments follow from its line:
+//! the page's context; the principal the access admits, by type (`Authenticated`, `Citizen`,
+//! `Operator`; none for `Public`, `SignedOut` and `Provider`); the request; and for a POST,
+//! its form.
+
+use crate::context::{Ctx, FormData};
+use crate::i18n_info::Info;
+use crate::pages::{self, forms};
+use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::http::{Access, Admit, Authenticated, Citizen, Operator, Route};
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A page's handler, as its line binds it.
+pub type Handle = for<'a> fn(
+    &'a WebFunction,
+    &'a mut Ctx,
+    &'a Request,
+    Option<&'a FormData>,
+) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
+
+/// The portal's route keys (`GET /cont`), and the `$default` route it answers too: what
+/// `infra/local` checks against `template.yaml`.
+pub fn route_keys() -> Vec<&'static str> {
+    let keys = ROUTES.iter().map(|r| r.key);
+    keys.chain([DEFAULT_ROUTE]).collect()
+}
+
+/// API Gateway's `$default` route (no method, no path): whatever no route of any function
+/// matches; an HTML page for browsers, a problem under the API's paths.
+pub const DEFAULT_ROUTE: &str = "$default";
+
+macro_rules! pages {
+    ($($method:ident $path:literal $access:ident => $handler:ident $(($($arg:expr),*))?,)+) => {
+        /// The portal's routes and who may open them (signed-in visitors are found by their
+        /// session cookie).
+        pub(crate) const ROUTES: &[Route<Handle>] = &[$(
+            Route {
+                key: concat!(stringify!($method), " ", $path),
+                access: Access::$access,
+                handler: |web, ctx, req, form| {
+                    Box::pin(async move {
+                        pages!(@bind $method $access, web, ctx, req, form, $handler [$($($arg),*)?])
+                    })
+                },
+            },
+        )+];
+    };
+    (@bind GET Public, $web:ident, $ctx:ident, $req:ident, $form:ident, $h:ident [$($arg:expr),*]) => {{
+        let _ = $form;
+        $web.$h($ctx, $req $(, $arg)*).await
+    }};
+    (@bind GET SignedOut, $web:ident, $ctx:ident, $req:ident, $form:ident, $h:ident [$($arg:expr),*]) => {{
+        let _ = $form;
+        $web.$h($ctx, $req $(, $arg)*).await
+    }};
+    (@bind POST Public, $web:ident, $ctx:ident, $req:ident, $form:ident, $h:ident []) => {
+        pages!(@open_form $web, $ctx, $req, $form, $h)
+    };
+    (@bind POST SignedOut, $web:ident, $ctx:ident, $req:ident, $form:ident, $h:ident []) => {
+        pages!(@open_form $web, $ctx, $req, $form, $h)
+    };
+    (@bind POST Provider, $web:ident, $ctx:ident, $req:ident, $form:ident, $h:ident []) => {
+        pages!(@open_form $web, $ctx, $req, $form, $h)
+    };
+    (@bind GET $access:ident, $web:ident, $ctx:ident, $req:ident, $form:ident, $h:ident []) => {{
+        let _ = $form;
+        match <$access as Admit>::admit($ctx.principal.clone()) {
+            Ok(who) => $web.$h($ctx, who, $req).await,
+            Err(denied) => Err(denied.into()),
+        }
+    }};
+    (@bind POST $access:ident, $web:ident, $ctx:ident, $req:ident, $form:ident, $h:ident []) => {
+        match (<$access as Admit>::admit($ctx.principal.clone()), $form) {
+            (Ok(who), Some(form)) => $web.$h($ctx, who, $req, form).await,
+            (Err(denied), _) => Err(denied.into()),
+            (Ok(_), None) => Err(Refusal::BadForm),
+        }
+    };
+    (@open_form $web:ident, $ctx:ident, $req:ident, $form:ident, $h:ident) => {
+        match $form {
+            Some(form) => $web.$h($ctx, $req, form).await,
+            None => Err(Refusal::BadForm),
+        }
+    };
+}
+
+pages! {
+    GET "/" Public => home,
+    GET "/ajutor" Public => info(Info::Help),
+    GET "/confidentialitate" Public => info(Info::Privacy),
+    GET "/cookie-uri" Public => info(Info::Cookies),
+    GET "/accesibilitate" Public => info(Info::Accessibility),
+    GET "/cont/nou" Public => register_form,
+    POST "/cont/nou" Public => register,
+    GET "/cont/confirmare" Public => confirm_form,
+    POST "/cont/confirmare" Public => confirm,
+    GET "/autentificare" SignedOut => sign_in_form,
+    POST "/autentificare" SignedOut => sign_in,
+    // An operator's second factor, after the right password (a ticket in a cookie).
+    GET "/autentificare/cod" Public => second_factor_form,
+    POST "/autentificare/cod" Public => second_factor,
+    // What the citizen declared, as certificates print it; corrected until validation.
+    GET "/cont/date" Citizen => declared_page,
+    POST "/cont/date" Citizen => change_declared,
+    GET "/cont/parola" Authenticated => change_password_form,
+    POST "/cont/parola" Authenticated => change_password,
+    GET "/parola/uitata" Public => forgot_form,
+    POST "/parola/uitata" Public => forgot,
+    // The e-mailed reset link opens this (its secret moves into a cookie at once).
+    GET "/parola/noua" Public => reset_form,
+    POST "/parola/noua" Public => reset,
+    POST "/iesire" Authenticated => sign_out,
+    GET "/cont" Citizen => account_home,
+    GET "/cereri/noua" Citizen => request_page,
+    POST "/cereri/noua" Citizen => submit,
+    GET "/cereri/{request_id}" Citizen => request_status,
+    GET "/certificate" Citizen => certificates,
+    GET "/certificate/{certificate_number}/pdf" Citizen => certificate_pdf,
+    GET "/certificate/{certificate_number}/verificari" Citizen => checks,
+    GET "/certificate/{certificate_number}/mentiuni" Citizen => contents,
+    GET "/certificate/{certificate_number}/coduri" Citizen => share_codes_page,
+    POST "/certificate/{certificate_number}/coduri" Citizen => create_share,
+    POST "/certificate/{certificate_number}/coduri/{share_id}/revocare" Citizen => revoke_share,
+    // The page every QR code opens: public, each check a POST (no CNP in a URL).
+    GET "/verificare" Public => verify_page,
+    POST "/verificare" Public => verify_number,
+    POST "/verificare/document" Public => verify_document,
+    POST "/verificare/declaratie" Public => verify_statement,
+    // A third party with a share code: public, the code in the form body only.
+    GET "/cod" Public => share_form,
+    POST "/cod" Public => send_share,
+    GET "/cod/rezultat" Public => share_result,
+    POST "/cod/pdf" Public => shared_pdf,
+    POST "/certificate/{certificate_number}/portofel" Citizen => wallet_offer,
+    GET "/certificate/{certificate_number}/portofel" Citizen => wallet_offer_page,
+    // An employer asking a holder's wallet: public; the transaction secret in form bodies only.
+    GET "/verificare/portofel" Public => ask_wallet_form,
+    POST "/verificare/portofel" Public => ask_wallet,
+    POST "/verificare/portofel/rezultat" Public => wallet_result,
+    POST "/cont/ghiseul" Citizen => ghiseul_start,
+    // ghiseul.ro posts the assertion back from its own site: no session cookie comes with it;
+    // the signed assertion (whose nonce is the single-use state) and the browser's binding
+    // cookie (SameSite=None) are what it is checked by, and it changes nothing by itself.
+    POST "/cont/ghiseul/raspuns" Provider => ghiseul_return,
+    POST "/cont/roeid" Citizen => roeid_start,
+    // What ghiseul.ro or ROeID proved, confirmed by the holder in the browser that started.
+    GET "/cont/validare" Citizen => proven_page,
+    POST "/cont/validare" Citizen => proven_decision,
+    // The provider redirects the browser back (a top-level GET, so the Lax session cookie comes
+    // with it); the state must be the one this session started.
+    GET "/cont/roeid/raspuns" Citizen => roeid_return,
+    GET "/ghiseu" Operator => console,
+    POST "/ghiseu" Operator => lookup,
+    GET "/ghiseu/cont/{account_id}" Operator => registered,
+    POST "/ghiseu/cont/{account_id}" Operator => validate,
+}
+
+/// The pages that are only a template: no service behind them.
+impl WebFunction {
+    async fn home(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
+        let html = pages::info::start(ctx);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    async fn info(&self, ctx: &mut Ctx, _req: &Request, which: Info) -> Answer {
+        let html = pages::info::info(ctx, which);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    async fn register_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
+        let html = forms::register(ctx, &Default::default(), &[], None);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    async fn sign_in_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
+        let email = crate::identity::registered_email(ctx);
+        let html = forms::sign_in(ctx, &email, None);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    async fn share_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
+        let html = pages::shares::use_form(ctx, ("", ""), &[], None);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    async fn ask_wallet_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
+        let html = pages::wallet::ask_form(ctx, "", &[]);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+}
