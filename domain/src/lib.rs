@@ -10,6 +10,7 @@ pub mod cui;
 pub mod form;
 pub mod ids;
 pub mod notice;
+pub mod page;
 pub mod ports;
 pub mod presentation;
 pub mod share;
@@ -27,6 +28,7 @@ pub use codes::{
 pub use form::{FieldError, Form};
 pub use ids::{AccountId, RequestId, ShareId};
 pub use notice::Notice;
+pub use page::Page;
 pub use presentation::PresentationOutcome;
 pub use share::Share;
 pub use status_index::{random_status_index, LEGACY_STATUS_INDEXES, STATUS_LIST_BITS};

@@ -1,7 +1,7 @@
 //! The e-mails the service sends: short, in Romanian and English, with a link to the portal.
 //! Never a CNP, a name, a record entry or the certificate itself: an inbox is not a safe.
 
-use super::{bucharest_date, CertificateNumber, CertificateRequest, ConfirmationCode, Email};
+use super::{bucharest_date, CertificateNumber, CertificateRequest, ConfirmationCode, Email, Page};
 
 /// The last lines of every account e-mail: how to tell it from a phishing one.
 const NEVER_ASKED: &str = "Nu vă cerem niciodată parola sau datele cardului prin e-mail. \
@@ -33,11 +33,7 @@ struct Named {
 impl Named {
     fn of(portal: &str, request: &CertificateRequest) -> Self {
         Named {
-            link: format!(
-                "{}/cereri/{}",
-                portal.trim_end_matches('/'),
-                request.request_id
-            ),
+            link: Page::Request(request.request_id.clone()).at(portal),
             purpose_ro: request.purpose.label_ro(),
             purpose_en: request.purpose.label_en(),
             day: bucharest_date(request.created_at)
@@ -164,7 +160,7 @@ impl Notice {
     /// The holder's declared data were corrected (which, never their values): someone with the
     /// session could otherwise change them unseen.
     pub fn details_changed(to: &Email, portal: &str) -> Self {
-        let link = format!("{}/cont/date", portal.trim_end_matches('/'));
+        let link = Page::Declared.at(portal);
         Self {
             to: to.clone(),
             subject: "Datele contului au fost modificate / Your details were changed".into(),
@@ -181,7 +177,7 @@ impl Notice {
 
     /// A certificate stops being valid in 14 days.
     pub fn expiring(to: &Email, portal: &str, number: &CertificateNumber, days: i64) -> Self {
-        let link = format!("{}/certificate", portal.trim_end_matches('/'));
+        let link = Page::Certificates.at(portal);
         Self {
             to: to.clone(),
             subject: format!(

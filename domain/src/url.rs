@@ -1,6 +1,6 @@
 //! URLs built by hand: the one encoding the service needs.
 
-/// Percent-encodes a query value (unreserved characters kept).
+/// Percent-encodes a query value or a path segment (unreserved characters kept).
 pub fn query_value(v: &str) -> String {
     v.bytes()
         .map(|b| match b {

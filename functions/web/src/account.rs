@@ -5,6 +5,7 @@
 use crate::context::{Ctx, Flash, FormData};
 use crate::pages::{account, declared, forms, notices};
 use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
 use cazier_shared::http::Citizen;
 use cazier_shared::services::declared::{ChangeDeclaredError, Declared};
@@ -70,7 +71,7 @@ impl WebFunction {
         {
             Ok(()) => {
                 ctx.flash_next(Flash::DetailsSaved);
-                return Ok(ctx.redirect("/cont/date"));
+                return Ok(ctx.redirect(Page::Declared));
             }
             Err(ChangeDeclaredError::Invalid(errors)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -87,7 +88,7 @@ impl WebFunction {
                     ctx,
                     d.validated_title,
                     d.lead_validated,
-                    Some(("/cont/date", d.link_validated)),
+                    Some((Page::Declared, d.link_validated)),
                 );
                 return Ok(ctx.page(StatusCode::CONFLICT, html));
             }

@@ -8,6 +8,7 @@
 use crate::i18n::Lang;
 use base64::Engine;
 use cazier_shared::crypto::constant_time_eq;
+use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
 use cazier_shared::http::attachment;
 use cazier_shared::services::accounts::{DEVICE_TTL, SESSION_TTL};
@@ -106,9 +107,10 @@ fn is_local_page(path: &str) -> bool {
         && path
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
-        && !path.starts_with("/autentificare")
-        && !path.ends_with("/raspuns")
-        && path != "/"
+        && !path.starts_with(Page::SignIn.template())
+        && path != Page::RoeidReturn.template()
+        && path != Page::GhiseulReturn.template()
+        && path != Page::Home.template()
 }
 
 /// The value of one cookie of the request.
@@ -320,7 +322,7 @@ impl Ctx {
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .filter(|p| is_local_page(p))?;
-        let clerks = path.starts_with("/ghiseu");
+        let clerks = path.starts_with(Page::Console.template());
         (clerks == (role == cazier_shared::domain::Role::Operator)).then_some(path)
     }
 
@@ -380,7 +382,20 @@ impl Ctx {
     }
 
     /// 303 See Other: after a form, the browser fetches the next page with GET.
-    pub fn redirect(&mut self, to: &str) -> Response<Body> {
+    /// A redirect (303) to one of the portal's pages.
+    pub fn redirect(&mut self, to: Page) -> Response<Body> {
+        self.redirect_to_path(&to.to_string())
+    }
+
+    /// A redirect to an identity provider's sign-in page, at the address its service built
+    /// from the configured provider.
+    pub fn redirect_to_provider(&mut self, url: &str) -> Response<Body> {
+        self.redirect_to_path(url)
+    }
+
+    /// A redirect to a path this request brought (its own, or the one kept to return to after
+    /// signing in): never a page named by anyone else.
+    pub fn redirect_to_path(&mut self, to: &str) -> Response<Body> {
         let mut response = Response::new(Body::Empty);
         *response.status_mut() = StatusCode::SEE_OTHER;
         if let Ok(v) = HeaderValue::from_str(to) {

@@ -5,6 +5,7 @@
 use crate::context::{Ctx, Flash, FormData};
 use crate::pages::{console, notices};
 use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{AccountId, FieldCode, FieldError};
 use cazier_shared::http::{path_param, Operator};
 use cazier_shared::services::accounts::IdDocumentDto;
@@ -49,7 +50,7 @@ impl WebFunction {
             counter_code: typed.clone(),
         };
         let errors = match self.counter.lookup(&principal, dto).await {
-            Ok(found) => return Ok(ctx.redirect(&format!("/ghiseu/cont/{}", found.account_id))),
+            Ok(found) => return Ok(ctx.redirect(Page::Registered(found.account_id))),
             Err(LookupError::Invalid(errors)) => errors,
             Err(LookupError::NotFound) => {
                 vec![FieldError::new("counter_code", FieldCode::NotFound, "")]
@@ -129,7 +130,7 @@ impl WebFunction {
                 // Post/redirect/get: the console, its list of today's validations naming
                 // whom (newest first), and the message once; a reload validates nothing.
                 ctx.flash_next(Flash::CounterValidated);
-                return Ok(ctx.redirect("/ghiseu"));
+                return Ok(ctx.redirect(Page::Console));
             }
             // Said to the clerk, of the document in hand (not to a citizen typing their own).
             Err(CounterValidationError::Invalid(errors)) => errors
@@ -160,7 +161,7 @@ impl WebFunction {
                     ctx,
                     t.validated_title,
                     t.already_validated,
-                    Some(("/ghiseu", t.next_citizen)),
+                    Some((Page::Console, t.next_citizen)),
                 );
                 return Ok(ctx.page(StatusCode::CONFLICT, html));
             }
@@ -174,7 +175,7 @@ impl WebFunction {
                     ctx,
                     i.cnp_taken_title,
                     i.cnp_taken,
-                    Some(("/ghiseu", t.next_citizen)),
+                    Some((Page::Console, t.next_citizen)),
                 );
                 return Ok(ctx.page(StatusCode::CONFLICT, html));
             }

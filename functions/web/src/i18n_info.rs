@@ -3,6 +3,7 @@
 //! lays them out.
 
 use crate::i18n::Lang;
+use cazier_shared::domain::Page;
 
 /// A section of an information page: a heading and its paragraphs (or list items).
 pub struct Section {
@@ -52,12 +53,12 @@ impl Info {
         Info::Accessibility,
     ];
 
-    pub const fn path(self) -> &'static str {
+    pub fn page(self) -> Page {
         match self {
-            Info::Help => "/ajutor",
-            Info::Privacy => "/confidentialitate",
-            Info::Cookies => "/cookie-uri",
-            Info::Accessibility => "/accesibilitate",
+            Info::Help => Page::Help,
+            Info::Privacy => Page::Privacy,
+            Info::Cookies => Page::Cookies,
+            Info::Accessibility => Page::Accessibility,
         }
     }
 }

@@ -11,7 +11,8 @@ use crate::pages::{identity, notices};
 use crate::{Answer, Refusal, WebFunction};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cazier_shared::domain::{FieldCode, FieldError, Role};
+use cazier_shared::domain::Page;
+use cazier_shared::domain::{FieldCode, FieldError};
 use cazier_shared::http::{source_ip, Authenticated, Citizen};
 use cazier_shared::services::accounts::{
     ConfirmDto, ConfirmError, LoginError, REGISTRATION_TTL, SECOND_FACTOR_TTL,
@@ -77,7 +78,7 @@ impl WebFunction {
             ctx,
             i.confirm_elsewhere_title,
             i.confirm_elsewhere,
-            Some(("/cont/nou", i.confirm_again_here)),
+            Some((Page::Register, i.confirm_again_here)),
         );
         ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html)
     }
@@ -96,7 +97,7 @@ impl WebFunction {
             Ok(_) => {
                 remember_registration(ctx, &email, None);
                 ctx.flash_next(Flash::AccountCreated);
-                return Ok(ctx.redirect("/autentificare"));
+                return Ok(ctx.redirect(Page::SignIn));
             }
             Err(ConfirmError::InvalidCode) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -114,7 +115,7 @@ impl WebFunction {
                     ctx,
                     i.tries_spent_title,
                     i.tries_spent,
-                    Some(("/cont/nou", i.confirm_again_here)),
+                    Some((Page::Register, i.confirm_again_here)),
                 );
                 return Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html));
             }
@@ -136,7 +137,7 @@ impl WebFunction {
             ctx,
             t.throttled_title,
             t.throttled,
-            Some(("/parola/uitata", i.forgot_link)),
+            Some((Page::ForgotPassword, i.forgot_link)),
         );
         ctx.page(StatusCode::TOO_MANY_REQUESTS, html)
     }
@@ -152,7 +153,7 @@ impl WebFunction {
                     SECOND_FACTOR_TTL.num_seconds(),
                     false,
                 );
-                return Ok(ctx.redirect("/autentificare/cod"));
+                return Ok(ctx.redirect(Page::SecondFactor));
             }
             LoginError::Throttled { .. } => return Ok(self.throttled(ctx)),
             LoginError::Disabled => (i.disabled_title, i.disabled),
@@ -166,7 +167,7 @@ impl WebFunction {
 
     pub(crate) async fn second_factor_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
         if ctx.second_factor.is_none() {
-            return Ok(ctx.redirect("/autentificare"));
+            return Ok(ctx.redirect(Page::SignIn));
         }
         let html = identity::second_factor(ctx, &[]);
         Ok(ctx.page(StatusCode::OK, html))
@@ -179,7 +180,7 @@ impl WebFunction {
         form: &FormData,
     ) -> Answer {
         let Some(ticket) = ctx.second_factor.clone() else {
-            return Ok(ctx.redirect("/autentificare"));
+            return Ok(ctx.redirect(Page::SignIn));
         };
         // The ticket works once, whatever the code.
         ctx.set_cookie(SECOND_FACTOR_COOKIE, "", 0, false);
@@ -190,10 +191,7 @@ impl WebFunction {
         match outcome {
             Ok(session) => {
                 ctx.sign_in(&session.token, &session.device_token);
-                Ok(ctx.redirect(match session.role {
-                    Role::Operator => "/ghiseu",
-                    Role::Citizen => "/cont",
-                }))
+                Ok(ctx.redirect(crate::home_of(session.role)))
             }
             Err(LoginError::InvalidCredentials) => {
                 let problem = ctx.lang.i().second_factor_wrong;
@@ -265,7 +263,7 @@ impl WebFunction {
                 ctx,
                 i.forgot_sent_title,
                 i.forgot_sent,
-                Some(("/autentificare", t.nav_sign_in)),
+                Some((Page::SignIn, t.nav_sign_in)),
             );
             return Ok(ctx.page(StatusCode::OK, html));
         }
@@ -281,7 +279,7 @@ impl WebFunction {
         match self.passwords.request_reset(dto, &source_ip(req)).await {
             Ok(()) => {
                 ctx.flash_next(Flash::ResetSent);
-                Ok(ctx.redirect("/parola/uitata"))
+                Ok(ctx.redirect(Page::ForgotPassword))
             }
             Err(ResetError::Invalid(errors)) => {
                 let html = identity::forgot(ctx, &email, &errors);
@@ -300,7 +298,7 @@ impl WebFunction {
             ctx,
             i.reset_expired_title,
             i.reset_expired,
-            Some(("/parola/uitata", i.reset_again)),
+            Some((Page::ForgotPassword, i.reset_again)),
         );
         Ok(ctx.page(status, html))
     }
@@ -320,7 +318,7 @@ impl WebFunction {
                 return self.reset_expired(ctx, StatusCode::OK);
             }
             ctx.set_cookie(RESET_COOKIE, &token, RESET_TTL.num_seconds(), false);
-            return Ok(ctx.redirect("/parola/noua"));
+            return Ok(ctx.redirect(Page::NewPassword));
         }
         if ctx.reset.is_none() {
             return self.reset_expired(ctx, StatusCode::OK);
@@ -343,7 +341,7 @@ impl WebFunction {
                 // Signed out everywhere, this browser included.
                 ctx.sign_out();
                 ctx.flash_next(Flash::PasswordReset);
-                Ok(ctx.redirect("/autentificare"))
+                Ok(ctx.redirect(Page::SignIn))
             }
             Err(ResetError::Invalid(errors)) => {
                 let html = identity::reset(ctx, &errors);
@@ -383,7 +381,7 @@ impl WebFunction {
             ctx,
             i.nothing_pending_title,
             i.nothing_pending,
-            Some(("/cont", t.nav_account)),
+            Some((Page::Account, t.nav_account)),
         );
         Ok(ctx.page(status, html))
     }
@@ -414,19 +412,19 @@ impl WebFunction {
             Ok(flash) => {
                 ctx.set_cookie(crate::context::FLOW_COOKIE, "", 0, true);
                 ctx.flash_next(flash);
-                Ok(ctx.redirect("/cont"))
+                Ok(ctx.redirect(Page::Account))
             }
             Err(ConfirmValidationError::NothingPending) => {
                 self.nothing_pending(ctx, StatusCode::UNPROCESSABLE_ENTITY)
             }
-            Err(ConfirmValidationError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
+            Err(ConfirmValidationError::AlreadyValidated) => Ok(ctx.redirect(Page::Account)),
             Err(ConfirmValidationError::CnpAlreadyValidated) => {
                 let t = ctx.t();
                 let html = notices::notice(
                     ctx,
                     i.cnp_taken_title,
                     i.cnp_taken,
-                    Some(("/cont", t.nav_account)),
+                    Some((Page::Account, t.nav_account)),
                 );
                 Ok(ctx.page(StatusCode::CONFLICT, html))
             }
@@ -436,7 +434,7 @@ impl WebFunction {
                     ctx,
                     d.changed_title,
                     d.changed_citizen,
-                    Some(("/cont", t.nav_account)),
+                    Some((Page::Account, t.nav_account)),
                 );
                 Ok(ctx.page(StatusCode::CONFLICT, html))
             }

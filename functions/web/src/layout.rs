@@ -4,6 +4,7 @@
 
 use crate::context::{Ctx, CSRF_FIELD};
 use base64::Engine;
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{FieldError, Role};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use sha2::{Digest, Sha256};
@@ -91,26 +92,26 @@ fn shell(
                 div.official { div.bar { (ctx.lang.info().official) } }
                 header {
                     div.bar {
-                        a.brand href="/" { (t.service) small { (t.ministry) } }
+                        a.brand href=(Page::Home) { (t.service) small { (t.ministry) } }
                         nav aria-label=(t.service) {
                             ul {
                                 @match signed_in {
                                     Some(Role::Citizen) => {
-                                        li { a href="/cont" { (t.nav_account) } }
-                                        li { a href="/cereri/noua" { (t.nav_request) } }
-                                        li { a href="/certificate" { (t.nav_certificates) } }
+                                        li { a href=(Page::Account) { (t.nav_account) } }
+                                        li { a href=(Page::NewRequest) { (t.nav_request) } }
+                                        li { a href=(Page::Certificates) { (t.nav_certificates) } }
                                     }
                                     Some(Role::Operator) => {
-                                        li { a href="/ghiseu" { (t.nav_console) } }
+                                        li { a href=(Page::Console) { (t.nav_console) } }
                                     }
                                     None => {
-                                        li { a href="/autentificare" { (t.nav_sign_in) } }
-                                        li { a href="/cont/nou" { (t.nav_register) } }
+                                        li { a href=(Page::SignIn) { (t.nav_sign_in) } }
+                                        li { a href=(Page::Register) { (t.nav_register) } }
                                     }
                                 }
                                 @if let Some(csrf) = &sign_out_csrf {
                                     li {
-                                        form method="post" action="/iesire" {
+                                        form method="post" action=(Page::SignOut) {
                                             input type="hidden" name=(CSRF_FIELD) value=(csrf);
                                             button.linkbtn type="submit" { (t.sign_out) }
                                         }
@@ -133,10 +134,10 @@ fn shell(
                 }
                 footer {
                     div.bar {
-                        p { (t.footer) " " a href="/verificare" { (t.verify_link) } " · " a href="/cod" { (ctx.lang.s().use_title) } " · " a href="/verificare/portofel" { (ctx.lang.w().verify_link) } }
+                        p { (t.footer) " " a href=(Page::Verify) { (t.verify_link) } " · " a href=(Page::UseShare) { (ctx.lang.s().use_title) } " · " a href=(Page::AskWallet) { (ctx.lang.w().verify_link) } }
                         ul.footer-links {
                             @for (info, label) in crate::i18n_info::Info::ALL.iter().zip(ctx.lang.info().footer_links) {
-                                li { a href=(info.path()) { (label) } }
+                                li { a href=(info.page()) { (label) } }
                             }
                         }
                     }

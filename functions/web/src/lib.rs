@@ -31,6 +31,7 @@ mod sharing;
 mod verify;
 mod wallet;
 
+use cazier_shared::domain::Page;
 pub use i18n::Lang;
 pub use routes::route_keys;
 use routes::{DEFAULT_ROUTE, ROUTES};
@@ -127,10 +128,10 @@ pub(crate) fn query_value(req: &Request, name: &str) -> Option<String> {
 }
 
 /// Where a role's pages start: clerks' console, citizens' account.
-pub(crate) fn home_of(role: Role) -> &'static str {
+pub(crate) fn home_of(role: Role) -> Page {
     match role {
-        Role::Operator => "/ghiseu",
-        Role::Citizen => "/cont",
+        Role::Operator => Page::Console,
+        Role::Citizen => Page::Account,
     }
 }
 
@@ -158,7 +159,7 @@ fn unmatched(ctx: &mut Ctx) -> Response<Body> {
         ctx,
         t.not_allowed_title,
         t.not_allowed,
-        Some(("/", t.service)),
+        Some((Page::Home, t.service)),
     );
     let mut response = ctx.page(StatusCode::METHOD_NOT_ALLOWED, html);
     if let Ok(v) = lambda_http::http::HeaderValue::from_str(&allowed) {
@@ -236,7 +237,7 @@ fn refuse(ctx: &mut Ctx, refusal: Refusal) -> Response<Body> {
                 ctx.flash_next(Flash::SessionEnded);
             }
             ctx.return_after_sign_in();
-            return ctx.redirect("/autentificare");
+            return ctx.redirect(Page::SignIn);
         }
         Refusal::Forbidden => (StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden),
         Refusal::LookupFirst => {
@@ -317,7 +318,7 @@ impl WebFunction {
                 if has_page && form.get(CSRF_FIELD).is_some() {
                     ctx.flash_next(Flash::FormExpired);
                     let path = ctx.path.clone();
-                    return Ok(Admission::Answered(ctx.redirect(&path)));
+                    return Ok(Admission::Answered(ctx.redirect_to_path(&path)));
                 }
                 return Err(Refusal::ExpiredForm);
             }

@@ -7,6 +7,7 @@
 use crate::context::{Ctx, FormData, FLOW_COOKIE};
 use crate::pages::notices;
 use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::domain::Page;
 use cazier_shared::http::Citizen;
 use cazier_shared::services::ghiseul::GhiseulError;
 use cazier_shared::services::roeid::{Callback, RoeidError};
@@ -16,7 +17,7 @@ use lambda_http::Request;
 impl WebFunction {
     /// The portal page the provider sends the browser back to (registered with the provider).
     fn roeid_return_uri(&self) -> String {
-        format!("{}/cont/roeid/raspuns", self.portal)
+        Page::RoeidReturn.at(&self.portal)
     }
 
     /// "Online validation is not available": the deployment has no such provider.
@@ -26,7 +27,7 @@ impl WebFunction {
             ctx,
             t.online_unavailable_title,
             t.online_unavailable,
-            Some(("/cont", t.nav_account)),
+            Some((Page::Account, t.nav_account)),
         );
         Ok(ctx.page(StatusCode::SERVICE_UNAVAILABLE, html))
     }
@@ -34,7 +35,7 @@ impl WebFunction {
     /// The outcome page of an online validation, with the way back to the account.
     fn online_outcome(ctx: &mut Ctx, status: StatusCode, title: &str, text: &str) -> Answer {
         let t = ctx.t();
-        let html = notices::notice(ctx, title, text, Some(("/cont", t.nav_account)));
+        let html = notices::notice(ctx, title, text, Some((Page::Account, t.nav_account)));
         Ok(ctx.page(status, html))
     }
 
@@ -51,15 +52,15 @@ impl WebFunction {
         _req: &Request,
         _form: &FormData,
     ) -> Answer {
-        let back = format!("{}/cont/ghiseul/raspuns", self.portal);
+        let back = Page::GhiseulReturn.at(&self.portal);
         match self.ghiseul.start(&principal, Some(&back)).await {
             Ok(started) => {
                 if let Some(binding) = &started.browser_binding {
                     Self::bind_browser(ctx, binding);
                 }
-                Ok(ctx.redirect(&started.authorize_url))
+                Ok(ctx.redirect_to_provider(&started.authorize_url))
             }
-            Err(GhiseulError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
+            Err(GhiseulError::AlreadyValidated) => Ok(ctx.redirect(Page::Account)),
             Err(GhiseulError::NotConfigured) => Self::online_unavailable(ctx),
             Err(GhiseulError::NoAccount) => Err(Refusal::SignInFirst),
             Err(
@@ -86,7 +87,7 @@ impl WebFunction {
         let binding = ctx.flow.clone();
         let (status, title, text) =
             match self.ghiseul.returned(&assertion, binding.as_deref()).await {
-                Ok(()) => return Ok(ctx.redirect("/cont/validare")),
+                Ok(()) => return Ok(ctx.redirect(Page::Proven)),
                 Err(GhiseulError::AlreadyValidated) => (
                     StatusCode::CONFLICT,
                     t.validated_online_title,
@@ -134,9 +135,9 @@ impl WebFunction {
         match self.roeid.start(&principal, &self.roeid_return_uri()).await {
             Ok((url, binding)) => {
                 Self::bind_browser(ctx, &binding);
-                Ok(ctx.redirect(&url))
+                Ok(ctx.redirect_to_provider(&url))
             }
-            Err(RoeidError::AlreadyValidated) => Ok(ctx.redirect("/cont")),
+            Err(RoeidError::AlreadyValidated) => Ok(ctx.redirect(Page::Account)),
             Err(RoeidError::NotConfigured) => Self::online_unavailable(ctx),
             Err(RoeidError::NoAccount) => Err(Refusal::SignInFirst),
             Err(RoeidError::Unavailable(e)) => Err(e.into()),
@@ -187,7 +188,7 @@ impl WebFunction {
             )
             .await;
         let (status, title, text) = match outcome {
-            Ok(()) => return Ok(ctx.redirect("/cont/validare")),
+            Ok(()) => return Ok(ctx.redirect(Page::Proven)),
             Err(RoeidError::AlreadyValidated) => (
                 StatusCode::CONFLICT,
                 t.validated_online_title,

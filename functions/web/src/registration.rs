@@ -5,6 +5,7 @@ use crate::context::{Ctx, Flash, FormData};
 use crate::identity::remember_registration;
 use crate::pages::forms;
 use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::SessionChannel;
 use cazier_shared::http::{source_ip, Authenticated};
 use cazier_shared::services::accounts::{LoginDto, LoginError, RegisterDto, RegisterError};
@@ -22,7 +23,7 @@ impl WebFunction {
         let errors = match self.accounts.register(dto, &source_ip(req)).await {
             Ok(sent) => {
                 remember_registration(ctx, &typed.email, Some(&sent.registration_id));
-                return Ok(ctx.redirect("/cont/confirmare"));
+                return Ok(ctx.redirect(Page::Confirm));
             }
             Err(RegisterError::Invalid(errors)) => {
                 let errors = forms::missing_said(errors, form);
@@ -69,10 +70,10 @@ impl WebFunction {
                 ctx.sign_in(&session.token, &session.device_token);
                 // Back to the page that asked for the sign-in, or clerks to their console
                 // and citizens to their account.
-                let to = ctx
-                    .take_return(session.role)
-                    .unwrap_or_else(|| crate::home_of(session.role).to_owned());
-                Ok(ctx.redirect(&to))
+                match ctx.take_return(session.role) {
+                    Some(path) => Ok(ctx.redirect_to_path(&path)),
+                    None => Ok(ctx.redirect(crate::home_of(session.role))),
+                }
             }
             Err(LoginError::InvalidCredentials) => {
                 let problem = ctx.t().bad_credentials;
@@ -97,6 +98,6 @@ impl WebFunction {
             .map_err(|e| Refusal::Unavailable(e.to_string()))?;
         ctx.sign_out();
         ctx.flash_next(Flash::SignedOut);
-        Ok(ctx.redirect("/"))
+        Ok(ctx.redirect(Page::Home))
     }
 }

@@ -4,6 +4,7 @@
 use crate::context::{Ctx, FormData};
 use crate::pages::{self, account, notices, request};
 use crate::{query_value, Answer, Refusal, WebFunction};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
 use cazier_shared::domain::{FieldCode, FieldError, RequestId};
 use cazier_shared::http::{path_param, Citizen};
@@ -43,7 +44,7 @@ impl WebFunction {
                 ctx,
                 t.not_validated_title,
                 t.not_validated,
-                Some(("/cont", t.nav_account)),
+                Some((Page::Account, t.nav_account)),
             );
             // Shown for a form sent anyway too: refused, whatever it held.
             let status = if errors.is_empty() {
@@ -90,7 +91,7 @@ impl WebFunction {
         };
         let t = ctx.t();
         match self.requests.submit(&principal, dto, None).await {
-            Ok(submitted) => Ok(ctx.redirect(&format!("/cereri/{}", submitted.request_id))),
+            Ok(submitted) => Ok(ctx.redirect(Page::Request(submitted.request_id))),
             Err(SubmitError::Invalid(errors)) => {
                 self.request_form(ctx, &principal, &chosen, &errors).await
             }
@@ -103,12 +104,11 @@ impl WebFunction {
                 self.request_form(ctx, &principal, &chosen, &errors).await
             }
             Err(SubmitError::DailyLimit { earlier }) => {
-                let href = format!("/cereri/{earlier}");
                 let html = notices::notice(
                     ctx,
                     t.daily_limit_title,
                     t.daily_limit,
-                    Some((&href, t.see_earlier)),
+                    Some((Page::Request(earlier), t.see_earlier)),
                 );
                 Ok(ctx.page(StatusCode::CONFLICT, html))
             }
@@ -117,7 +117,7 @@ impl WebFunction {
                     ctx,
                     t.not_validated_title,
                     t.not_validated,
-                    Some(("/cont", t.nav_account)),
+                    Some((Page::Account, t.nav_account)),
                 );
                 Ok(ctx.page(StatusCode::FORBIDDEN, html))
             }

@@ -193,3 +193,85 @@ impl WebFunction {
         Ok(ctx.page(StatusCode::OK, html))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cazier_shared::domain::{CertificateNumber, Page};
+    use std::collections::BTreeSet;
+
+    /// One of each page. The match has no wildcard: a new page does not compile until it is
+    /// listed here, and then the test below wants its route.
+    fn every_page() -> Vec<Page> {
+        let n = CertificateNumber::new(2026, 1);
+        let pages = vec![
+            Page::Home,
+            Page::Help,
+            Page::Privacy,
+            Page::Cookies,
+            Page::Accessibility,
+            Page::Register,
+            Page::Confirm,
+            Page::SignIn,
+            Page::SecondFactor,
+            Page::ForgotPassword,
+            Page::NewPassword,
+            Page::SignOut,
+            Page::Account,
+            Page::Declared,
+            Page::ChangePassword,
+            Page::Proven,
+            Page::GhiseulStart,
+            Page::GhiseulReturn,
+            Page::RoeidStart,
+            Page::RoeidReturn,
+            Page::NewRequest,
+            Page::Request("r".into()),
+            Page::Certificates,
+            Page::CertificatePdf(n.clone()),
+            Page::Checks(n.clone()),
+            Page::Contents(n.clone()),
+            Page::ShareCodes(n.clone()),
+            Page::RevokeShare(n.clone(), "s".into()),
+            Page::WalletOffer(n),
+            Page::Verify,
+            Page::VerifyDocument,
+            Page::VerifyStatement,
+            Page::UseShare,
+            Page::ShareResult,
+            Page::SharedPdf,
+            Page::AskWallet,
+            Page::WalletResult,
+            Page::Console,
+            Page::Registered("a".into()),
+        ];
+        for page in &pages {
+            match page {
+                Page::Home | Page::Help | Page::Privacy | Page::Cookies | Page::Accessibility => {}
+                Page::Register | Page::Confirm | Page::SignIn | Page::SecondFactor => {}
+                Page::ForgotPassword | Page::NewPassword | Page::SignOut => {}
+                Page::Account | Page::Declared | Page::ChangePassword | Page::Proven => {}
+                Page::GhiseulStart | Page::GhiseulReturn | Page::RoeidStart => {}
+                Page::RoeidReturn | Page::NewRequest | Page::Request(_) => {}
+                Page::Certificates | Page::CertificatePdf(_) | Page::Checks(_) => {}
+                Page::Contents(_) | Page::ShareCodes(_) | Page::RevokeShare(..) => {}
+                Page::WalletOffer(_) | Page::Verify | Page::VerifyDocument => {}
+                Page::VerifyStatement | Page::UseShare | Page::ShareResult => {}
+                Page::SharedPdf | Page::AskWallet | Page::WalletResult => {}
+                Page::Console | Page::Registered(_) => {}
+            }
+        }
+        pages
+    }
+
+    #[test]
+    fn every_page_is_a_route_and_every_route_a_page() {
+        let routed: BTreeSet<&str> = ROUTES
+            .iter()
+            .filter_map(|r| r.key.split_once(' '))
+            .map(|(_, path)| path)
+            .collect();
+        let pages: BTreeSet<&str> = every_page().iter().map(Page::template).collect();
+        assert_eq!(pages, routed);
+    }
+}

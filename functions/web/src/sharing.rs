@@ -6,6 +6,7 @@ use crate::pages::notices;
 use crate::pages::shares::{self, CodesPage};
 use crate::{Answer, Refusal, WebFunction};
 use base64::Engine;
+use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
 use cazier_shared::domain::{CertificateNumber, FieldCode, FieldError, ShareId};
 use cazier_shared::http::{path_param, source_ip, Citizen};
@@ -102,11 +103,7 @@ impl WebFunction {
                 // Post/redirect/get: the codes page shows it once; a reload makes no new code.
                 let kept = format!("{}.{}", created.share_id.as_str(), created.code);
                 ctx.set_cookie(NEW_CODE_COOKIE, &kept, 300, false);
-                let to = format!(
-                    "/certificate/{}/coduri",
-                    created.certificate_number.as_str()
-                );
-                return Ok(ctx.redirect(&to));
+                return Ok(ctx.redirect(Page::ShareCodes(created.certificate_number)));
             }
             Err(ShareError::Invalid(errors)) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
             Err(ShareError::CertificateNotValid) => {
@@ -139,7 +136,7 @@ impl WebFunction {
             .map(ShareId::from)
             .ok_or(Refusal::NotFound)?;
         match self.shares.revoke(&principal, &id).await {
-            Ok(()) => Ok(ctx.redirect(&format!("/certificate/{}/coduri", number.as_str()))),
+            Ok(()) => Ok(ctx.redirect(Page::ShareCodes(number))),
             Err(ShareError::Unavailable(e)) => Err(e.into()),
             Err(_) => Err(Refusal::NotFound),
         }
@@ -161,7 +158,7 @@ impl WebFunction {
             return Err(Refusal::BadForm);
         }
         ctx.set_cookie(SHARED_CODE_COOKIE, &kept, 600, false);
-        Ok(ctx.redirect("/cod/rezultat"))
+        Ok(ctx.redirect(Page::ShareResult))
     }
 
     /// The result of the code this browser sent: each view is an access the holder sees.
@@ -174,7 +171,7 @@ impl WebFunction {
             })
             .and_then(|v| String::from_utf8(v).ok());
         let Some((code, organisation)) = typed.as_deref().and_then(|t| t.split_once('\n')) else {
-            return Ok(ctx.redirect("/cod"));
+            return Ok(ctx.redirect(Page::UseShare));
         };
         let dto = AccessDto {
             code: code.to_owned(),
@@ -221,7 +218,7 @@ impl WebFunction {
                     ctx,
                     s.result_title,
                     s.no_download,
-                    Some(("/cod", s.another)),
+                    Some((Page::UseShare, s.another)),
                 );
                 return Ok(ctx.page(StatusCode::CONFLICT, html));
             }

@@ -4,6 +4,7 @@
 use crate::context::{Ctx, FormData};
 use crate::pages::{notices, verify};
 use crate::{Answer, Refusal, WebFunction};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{
     CertificateNumber, Cnp, CnpError, Cui, FieldCode, FieldError, Purpose,
 };
@@ -163,7 +164,7 @@ impl WebFunction {
                     ctx,
                     t.throttled_title,
                     t.throttled,
-                    Some(("/verificare", ctx.lang.v().another)),
+                    Some((Page::Verify, ctx.lang.v().another)),
                 );
                 let mut response = ctx.page(StatusCode::TOO_MANY_REQUESTS, html);
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {

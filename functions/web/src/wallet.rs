@@ -4,6 +4,7 @@
 
 use crate::context::{cookie_up_to, Ctx, FormData};
 use base64::Engine;
+use cazier_shared::domain::{CertificateNumber, Page};
 
 /// The wallet offer this browser made (certificate, link, transaction code), until it expires.
 const WALLET_OFFER_COOKIE: &str = "__Host-wallet-offer";
@@ -26,8 +27,10 @@ impl WebFunction {
         req: &Request,
         _form: &FormData,
     ) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
-        match self.wallet.offer(&principal, &number).await {
+        let number = path_param(req, "certificate_number")
+            .and_then(|n| CertificateNumber::parse(&n))
+            .ok_or(Refusal::NotFound)?;
+        match self.wallet.offer(&principal, number.as_str()).await {
             Ok(offer) => {
                 let kept = format!(
                     "{number}\n{}\n{}",
@@ -35,12 +38,12 @@ impl WebFunction {
                 );
                 let kept = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(kept);
                 ctx.set_cookie(WALLET_OFFER_COOKIE, &kept, offer.expires_in.min(600), false);
-                Ok(ctx.redirect(&format!("/certificate/{number}/portofel")))
+                Ok(ctx.redirect(Page::WalletOffer(number)))
             }
             Err(OfferError::NotFound) => Err(Refusal::NotFound),
             Err(OfferError::NotValid(_)) => {
                 let (w, t) = (ctx.lang.w(), ctx.t());
-                let next = Some(("/certificate", t.back_to_certificates));
+                let next = Some((Page::Certificates, t.back_to_certificates));
                 let html = notices::notice(ctx, w.add_title, w.add_not_valid, next);
                 Ok(ctx.page(StatusCode::CONFLICT, html))
             }
@@ -55,7 +58,9 @@ impl WebFunction {
         principal: Citizen,
         req: &Request,
     ) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let number = path_param(req, "certificate_number")
+            .and_then(|n| CertificateNumber::parse(&n))
+            .ok_or(Refusal::NotFound)?;
         let kept = cookie_up_to(req, WALLET_OFFER_COOKIE, 3000)
             .and_then(|v| {
                 base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -67,15 +72,15 @@ impl WebFunction {
         let mut parts = kept.splitn(3, '\n');
         let (Some(made_for), Some(uri), Some(tx_code)) = (parts.next(), parts.next(), parts.next())
         else {
-            return Ok(ctx.redirect("/certificate"));
+            return Ok(ctx.redirect(Page::Certificates));
         };
-        if made_for != number {
-            return Ok(ctx.redirect("/certificate"));
+        if made_for != number.as_str() {
+            return Ok(ctx.redirect(Page::Certificates));
         }
         // The holder's own certificate (the contents say whether to warn about entries).
         let has_entries = self
             .requests
-            .contents(&principal, &number)
+            .contents(&principal, number.as_str())
             .await?
             .has_entries;
         let shown = wallet::ShownOffer { uri, tx_code };
@@ -138,7 +143,7 @@ impl WebFunction {
             }
             Err(OutcomeError::NotFound) => {
                 let w = ctx.lang.w();
-                let next = Some(("/verificare/portofel", w.another));
+                let next = Some((Page::AskWallet, w.another));
                 let html = notices::notice(ctx, w.result_title, w.expired, next);
                 Ok(ctx.page(StatusCode::NOT_FOUND, html))
             }

@@ -3,6 +3,7 @@
 
 use crate::context::Ctx;
 use crate::layout::{csrf_field, page, page_refreshing};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{
     bucharest_date, AccountStatus, CertificateStatus, CheckResult, Purpose, RequestStatus,
     ValidationMethod,
@@ -29,7 +30,7 @@ pub fn account(
     let body = html! {
         h1 { (t.account_title) }
         @if awaiting_confirmation {
-            div.notice { p { a href="/cont/validare" { (i.awaiting_link) } } }
+            div.notice { p { a href=(Page::Proven) { (i.awaiting_link) } } }
         }
         table {
             tbody {
@@ -61,14 +62,14 @@ pub fn account(
                 h2 #declared-title { (ctx.lang.d().check_title) }
                 p { (ctx.lang.d().check_lead) }
                 (super::declared::facts(ctx, &declared.person))
-                p { a href="/cont/date#change" { (ctx.lang.d().change_title) } }
+                p { a href={(Page::Declared) "#change"} { (ctx.lang.d().change_title) } }
             }
         } @else if me.cnp_masked.is_some() {
-            p { a href="/cont/date" { (ctx.lang.d().link_validated) } }
+            p { a href=(Page::Declared) { (ctx.lang.d().link_validated) } }
         }
-        p { a href="/cont/parola" { (i.change_link) } }
+        p { a href=(Page::ChangePassword) { (i.change_link) } }
         @if me.status == AccountStatus::Validated {
-            p { a.primary href="/cereri/noua" { (t.nav_request) } }
+            p { a.primary href=(Page::NewRequest) { (t.nav_request) } }
         } @else {
             @if let Some(day) = me.validate_before {
                 p { (i.validate_before) " " strong { (day.format("%d.%m.%Y")) } " " (i.validate_before_after) }
@@ -85,11 +86,11 @@ pub fn account(
             h2 { (t.validate_online) }
             p { (t.validate_online_how) }
             div.actions {
-                form method="post" action="/cont/ghiseul" {
+                form method="post" action=(Page::GhiseulStart) {
                     (csrf_field(ctx))
                     button.primary type="submit" { (t.validate_ghiseul) }
                 }
-                form method="post" action="/cont/roeid" {
+                form method="post" action=(Page::RoeidStart) {
                     (csrf_field(ctx))
                     button.primary type="submit" { (t.validate_roeid) }
                 }
@@ -135,19 +136,19 @@ pub fn status(ctx: &mut Ctx, request: &RequestView, refreshed: u32) -> String {
                 RequestStatus::Pending if refreshed >= STATUS_REFRESHES => div.panel {
                     p { strong { (t.req_pending) } }
                     p { (t.req_still_pending) }
-                    p { a.primary href={"/cereri/" (request.request_id.as_str())} { (t.check_again) } }
+                    p { a.primary href=(Page::Request(request.request_id.clone())) { (t.check_again) } }
                 },
                 RequestStatus::Pending => div.panel {
                     p { strong { (t.req_pending) } }
                     p { (t.req_pending_hint) }
-                    p { a href={"/cereri/" (request.request_id.as_str()) "?reincarcat=" (STATUS_REFRESHES)} { (t.stop_refreshing) } }
+                    p { a href={(Page::Request(request.request_id.clone())) "?reincarcat=" (STATUS_REFRESHES)} { (t.stop_refreshing) } }
                 },
                 RequestStatus::Issued => div.notice {
                     p { strong { (t.req_issued) } }
                     @if let Some(n) = &request.certificate_number {
                         p { (t.number) ": " (n.as_str()) }
-                        p { a.primary href={"/certificate/" (n.as_str()) "/pdf"} download { (t.download) } }
-                        p { a href={"/certificate/" (n.as_str()) "/mentiuni"} { (ctx.lang.e().title) } }
+                        p { a.primary href=(Page::CertificatePdf(n.clone())) download { (t.download) } }
+                        p { a href=(Page::Contents(n.clone())) { (ctx.lang.e().title) } }
                     }
                 },
                 RequestStatus::Rejected => div.warn {
@@ -161,11 +162,8 @@ pub fn status(ctx: &mut Ctx, request: &RequestView, refreshed: u32) -> String {
     // a bounded number of times; the title says the outcome.
     let refresh =
         (request.status == RequestStatus::Pending && refreshed < STATUS_REFRESHES).then(|| {
-            let next = format!(
-                "/cereri/{}?reincarcat={}",
-                request.request_id.as_str(),
-                refreshed + 1
-            );
+            let page = Page::Request(request.request_id.clone());
+            let next = format!("{page}?reincarcat={}", refreshed + 1);
             (STATUS_REFRESH_SECS, next)
         });
     let issued_next = request
@@ -177,8 +175,8 @@ pub fn status(ctx: &mut Ctx, request: &RequestView, refreshed: u32) -> String {
                 h2 { (t.what_next) }
                 ul {
                     li { (t.next_valid) }
-                    li { a href={"/certificate/" (n.as_str()) "/coduri"} { (t.next_share) } }
-                    li { (t.next_check) " " a href="/verificare" { (t.verify_link) } }
+                    li { a href=(Page::ShareCodes(n.clone())) { (t.next_share) } }
+                    li { (t.next_check) " " a href=(Page::Verify) { (t.verify_link) } }
                 }
             }
         });
@@ -209,7 +207,7 @@ pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
         h1 { (t.certificates_title) }
         @if list.is_empty() {
             p { (t.no_certificates) }
-            p { a.primary href="/cereri/noua" { (t.nav_request) } }
+            p { a.primary href=(Page::NewRequest) { (t.nav_request) } }
         } @else {
             table {
                 thead { tr {
@@ -226,23 +224,23 @@ pub fn certificates(ctx: &mut Ctx, list: &[CertificateSummary]) -> String {
                             td data-label=(t.valid_until) { (c.valid_until.format("%d.%m.%Y")) }
                             td data-label=(t.cert_status) { (status_tag(ctx, c.status)) }
                             td {
-                                a href={"/certificate/" (c.certificate_number.as_str()) "/pdf"} download {
+                                a href=(Page::CertificatePdf(c.certificate_number.clone())) download {
                                     (t.download) span.skip { " " (c.certificate_number.as_str()) }
                                 }
                                 br;
-                                a href={"/certificate/" (c.certificate_number.as_str()) "/coduri"} {
+                                a href=(Page::ShareCodes(c.certificate_number.clone())) {
                                     (ctx.lang.s().link) span.skip { " " (c.certificate_number.as_str()) }
                                 }
                                 br;
-                                a href={"/certificate/" (c.certificate_number.as_str()) "/mentiuni"} {
+                                a href=(Page::Contents(c.certificate_number.clone())) {
                                     (ctx.lang.e().link) span.skip { " " (c.certificate_number.as_str()) }
                                 }
                                 br;
-                                a href={"/certificate/" (c.certificate_number.as_str()) "/verificari"} {
+                                a href=(Page::Checks(c.certificate_number.clone())) {
                                     (t.checks_link) span.skip { " " (c.certificate_number.as_str()) }
                                 }
                                 @if c.status == CertificateStatus::Valid {
-                                    form method="post" action={"/certificate/" (c.certificate_number.as_str()) "/portofel"} {
+                                    form method="post" action=(Page::WalletOffer(c.certificate_number.clone())) {
                                         (csrf_field(ctx))
                                         button.secondary type="submit" {
                                             (ctx.lang.w().add) span.skip { " " (c.certificate_number.as_str()) }
@@ -307,7 +305,7 @@ pub fn checks(ctx: &mut Ctx, checks: &Checks) -> String {
                 }
             }
         }
-        p { a href="/certificate" { (t.back_to_certificates) } }
+        p { a href=(Page::Certificates) { (t.back_to_certificates) } }
     };
     page(ctx, t.checks_title, body)
 }

@@ -3,6 +3,7 @@
 
 use crate::context::Ctx;
 use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{AccountStatus, FieldError, IdDocument};
 use cazier_shared::services::validation::{CounterLookup, CounterValidation};
 use chrono_tz::Europe::Bucharest;
@@ -18,7 +19,7 @@ pub fn lookup(
     let body = html! {
         (error_summary(ctx, errors, None))
         h1 { (t.console_title) }
-        form method="post" action="/ghiseu" novalidate {
+        form method="post" action=(Page::Console) novalidate {
             (csrf_field(ctx))
             (Input { hint: Some(t.console_lead), class: "short", ..Input::new("counter_code", t.counter_code, typed) }.render(ctx, errors))
             button.primary type="submit" { (t.lookup_submit) }
@@ -78,7 +79,7 @@ pub fn validate(
     errors: &[FieldError],
 ) -> String {
     let (t, i) = (ctx.t(), ctx.lang.i());
-    let action = format!("/ghiseu/cont/{}", citizen.account_id);
+    let action = Page::Registered(citizen.account_id.clone());
     let document_error = errors
         .iter()
         .find(|e| e.field == "id_document")
@@ -145,7 +146,7 @@ pub fn validate(
             button.primary type="submit" { (t.validate_submit) }
         }
         }
-        p { a href="/ghiseu" { (t.next_citizen) } }
+        p { a href=(Page::Console) { (t.next_citizen) } }
     };
     page(ctx, t.console_title, body)
 }

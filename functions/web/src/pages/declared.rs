@@ -4,6 +4,7 @@
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page};
 use crate::pages::forms::{person_fields, Registration};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{FieldError, IdDocument, Name, Person};
 use cazier_shared::services::declared::Declared;
 use maud::{html, Markup};
@@ -75,17 +76,17 @@ pub fn declared(
         @if declared.changeable {
             h2 #change { (d.change_title) }
             p { (d.change_lead) }
-            form method="post" action="/cont/date" novalidate {
+            form method="post" action=(Page::Declared) novalidate {
                 (csrf_field(ctx))
                 (person_fields(ctx, &values, errors))
                 div.actions {
                     button.primary type="submit" { (d.save) }
-                    a href="/cont" { (d.cancel) }
+                    a href=(Page::Account) { (d.cancel) }
                 }
             }
         } @else {
             p { (d.new_document) }
-            p { a href="/cont" { (t.nav_account) } }
+            p { a href=(Page::Account) { (t.nav_account) } }
         }
     };
     page(ctx, d.title, body)

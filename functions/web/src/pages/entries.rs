@@ -4,6 +4,7 @@
 
 use crate::context::Ctx;
 use crate::layout::page;
+use cazier_shared::domain::{CertificateNumber, Page};
 use cazier_shared::services::requests::Contents;
 use maud::{html, Markup};
 
@@ -38,19 +39,19 @@ pub fn contents(ctx: &mut Ctx, c: &Contents) -> String {
             h2 { (e.contest_title) } p { (e.contest) }
             h2 { (e.support_title) } p { (e.support) }
         }
-        p { a href="/certificate" { (t.back_to_certificates) } }
+        p { a href=(Page::Certificates) { (t.back_to_certificates) } }
     };
     page(ctx, e.title, body)
 }
 
 /// Before a certificate with entries is shared or put in a wallet: what the other side will
 /// see, and a link to read it first.
-pub fn before_sharing(ctx: &Ctx, number: &str) -> Markup {
+pub fn before_sharing(ctx: &Ctx, number: &CertificateNumber) -> Markup {
     let e = ctx.lang.e();
     html! {
         div.panel {
             p { (e.before_sharing) }
-            p { a href={"/certificate/" (number) "/mentiuni"} { (e.review) } }
+            p { a href=(Page::Contents(number.clone())) { (e.review) } }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::context::{Ctx, FormData};
 use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{FieldCode, FieldError};
 use cazier_shared::services::accounts::IdDocumentDto;
 use cazier_shared::services::declared::DeclaredDto;
@@ -107,14 +108,14 @@ pub fn register(
         (error_summary(ctx, errors, problem))
         h1 { (t.register_title) }
         p.lead { (t.register_lead) }
-        form method="post" action="/cont/nou" novalidate {
+        form method="post" action=(Page::Register) novalidate {
             (csrf_field(ctx))
             (Input { kind: "email", autocomplete: "email", ..Input::new("email", t.email, &typed.email) }.render(ctx, errors))
             (Input { kind: "password", autocomplete: "new-password", hint: Some(if errors.is_empty() && problem.is_none() { t.password_hint } else { t.password_again }), ..Input::new("password", t.password, "") }.render(ctx, errors))
             (person_fields(ctx, typed, errors))
             button.primary type="submit" { (t.create_account) }
         }
-        p { a href="/autentificare" { (t.have_account) } }
+        p { a href=(Page::SignIn) { (t.have_account) } }
     };
     page(ctx, t.register_title, body)
 }
@@ -129,14 +130,14 @@ pub fn sign_in(ctx: &mut Ctx, email: &str, problem: Option<&str>) -> String {
             }
         }
         h1 { (t.sign_in_title) }
-        form method="post" action="/autentificare" novalidate {
+        form method="post" action=(Page::SignIn) novalidate {
             (csrf_field(ctx))
             (Input { kind: "email", autocomplete: "username", ..Input::new("email", t.email, email) }.render(ctx, &[]))
             (Input { kind: "password", autocomplete: "current-password", ..Input::new("password", t.password, "") }.render(ctx, &[]))
             button.primary type="submit" { (t.sign_in) }
         }
-        p { a href="/parola/uitata" { (ctx.lang.i().forgot_link) } }
-        p { a href="/cont/nou" { (t.no_account) } }
+        p { a href=(Page::ForgotPassword) { (ctx.lang.i().forgot_link) } }
+        p { a href=(Page::Register) { (t.no_account) } }
     };
     page(ctx, t.sign_in_title, body)
 }

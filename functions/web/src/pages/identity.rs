@@ -4,6 +4,7 @@
 
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, Input};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{FieldError, ValidationMethod};
 use cazier_shared::services::online::AwaitingConfirmation;
 use maud::html;
@@ -17,12 +18,12 @@ pub fn confirm(ctx: &mut Ctx, email: &str, errors: &[FieldError], problem: Optio
             p.lead { (i.confirm_sent_to) " " strong { (email) } "." }
         }
         p { (i.confirm_rules) }
-        form method="post" action="/cont/confirmare" novalidate {
+        form method="post" action=(Page::Confirm) novalidate {
             (csrf_field(ctx))
             (Input { hint: Some(i.confirm_code_hint), class: "short", autocomplete: "one-time-code", ..Input::new("confirmation_code", i.confirm_code, "") }.render(ctx, errors))
             button.primary type="submit" { (i.confirm_submit) }
         }
-        p { a href="/cont/nou" { (i.confirm_again) } }
+        p { a href=(Page::Register) { (i.confirm_again) } }
     };
     page(ctx, i.confirm_title, body)
 }
@@ -33,7 +34,7 @@ pub fn second_factor(ctx: &mut Ctx, errors: &[FieldError]) -> String {
         (error_summary(ctx, errors, None))
         h1 { (i.second_factor_title) }
         p { (i.second_factor_lead) }
-        form method="post" action="/autentificare/cod" novalidate {
+        form method="post" action=(Page::SecondFactor) novalidate {
             (csrf_field(ctx))
             (Input { class: "short", autocomplete: "one-time-code", kind: "text", ..Input::new("totp", i.second_factor_code, "") }.render(ctx, errors))
             button.primary type="submit" { (i.second_factor_submit) }
@@ -47,13 +48,13 @@ pub fn change_password(ctx: &mut Ctx, errors: &[FieldError]) -> String {
     let body = html! {
         (error_summary(ctx, errors, None))
         h1 { (i.change_title) }
-        form method="post" action="/cont/parola" novalidate {
+        form method="post" action=(Page::ChangePassword) novalidate {
             (csrf_field(ctx))
             (Input { kind: "password", autocomplete: "current-password", ..Input::new("current_password", i.current_password, "") }.render(ctx, errors))
             (Input { kind: "password", autocomplete: "new-password", hint: Some(t.password_hint), ..Input::new("new_password", i.new_password, "") }.render(ctx, errors))
             button.primary type="submit" { (i.change_submit) }
         }
-        p { a href="/cont" { (t.nav_account) } }
+        p { a href=(Page::Account) { (t.nav_account) } }
     };
     page(ctx, i.change_title, body)
 }
@@ -64,7 +65,7 @@ pub fn forgot(ctx: &mut Ctx, email: &str, errors: &[FieldError]) -> String {
         (error_summary(ctx, errors, None))
         h1 { (i.forgot_title) }
         p { (i.forgot_lead) }
-        form method="post" action="/parola/uitata" novalidate {
+        form method="post" action=(Page::ForgotPassword) novalidate {
             (csrf_field(ctx))
             (Input { kind: "email", autocomplete: "email", ..Input::new("email", t.email, email) }.render(ctx, errors))
             button.primary type="submit" { (i.forgot_submit) }
@@ -78,7 +79,7 @@ pub fn reset(ctx: &mut Ctx, errors: &[FieldError]) -> String {
     let body = html! {
         (error_summary(ctx, errors, None))
         h1 { (i.reset_title) }
-        form method="post" action="/parola/noua" novalidate {
+        form method="post" action=(Page::NewPassword) novalidate {
             (csrf_field(ctx))
             (Input { kind: "password", autocomplete: "new-password", hint: Some(t.password_hint), ..Input::new("new_password", i.new_password, "") }.render(ctx, errors))
             button.primary type="submit" { (i.reset_submit) }
@@ -107,18 +108,18 @@ pub fn proven(ctx: &mut Ctx, awaiting: &AwaitingConfirmation) -> String {
         }
         p { (i.proven_carry) }
         div.actions {
-            form method="post" action="/cont/validare" {
+            form method="post" action=(Page::Proven) {
                 (csrf_field(ctx))
                 input type="hidden" name="decision" value="confirm";
                 button.primary type="submit" { (i.proven_yes) }
             }
-            form method="post" action="/cont/validare" {
+            form method="post" action=(Page::Proven) {
                 (csrf_field(ctx))
                 input type="hidden" name="decision" value="cancel";
                 button.secondary type="submit" { (i.proven_no) }
             }
         }
-        p { a href="/cont" { (t.nav_account) } }
+        p { a href=(Page::Account) { (t.nav_account) } }
     };
     page(ctx, i.proven_title, body)
 }

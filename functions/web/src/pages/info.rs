@@ -4,6 +4,7 @@
 use crate::context::Ctx;
 use crate::i18n_info::{Info, InfoPage};
 use crate::layout::page;
+use cazier_shared::domain::Page;
 use maud::{html, Markup};
 
 fn sections(content: &InfoPage) -> Markup {
@@ -26,10 +27,10 @@ pub fn start(ctx: &mut Ctx) -> String {
     let body = html! {
         h1 { (content.title) }
         p.lead { (content.lead) }
-        p { a.primary href="/cont/nou" { (i.start_now) } }
-        p { a href="/autentificare" { (t.have_account) } }
+        p { a.primary href=(Page::Register) { (i.start_now) } }
+        p { a href=(Page::SignIn) { (t.have_account) } }
         (sections(content))
-        p { a.primary href="/cont/nou" { (i.start_now) } }
+        p { a.primary href=(Page::Register) { (i.start_now) } }
     };
     page(ctx, content.title, body)
 }

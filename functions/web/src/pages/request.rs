@@ -3,6 +3,7 @@
 
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, Input};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{FieldError, Purpose};
 use cazier_shared::services::accounts::PrintedDetails;
 use maud::html;
@@ -33,7 +34,7 @@ pub fn new_request(
     let body = html! {
         (error_summary(ctx, errors, None))
         h1 { (t.request_title) }
-        form method="post" action="/cereri/noua" novalidate {
+        form method="post" action=(Page::NewRequest) novalidate {
             (csrf_field(ctx))
             div.field.has-error[purpose_error.is_some()] #purpose tabindex="-1" {
                 fieldset aria-describedby="purpose-hint" {

@@ -3,6 +3,7 @@
 
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, Input};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{
     bucharest_date, last_bucharest_day, CertificateStatus, FieldError, Purpose, ShareStatus,
 };
@@ -29,8 +30,7 @@ pub fn codes(
     shown: CodesPage,
 ) -> String {
     let (t, s) = (ctx.t(), ctx.lang.s());
-    let number = certificate.certificate_number.as_str();
-    let base = format!("/certificate/{number}/coduri");
+    let number = &certificate.certificate_number;
     let body = html! {
         (error_summary(ctx, shown.errors, shown.problem))
         h1 { (s.title) }
@@ -49,7 +49,7 @@ pub fn codes(
                 }
                 p { (s.works_until) ": " (last_bucharest_day(created.expires_at).format("%d.%m.%Y")) }
                 p { (s.created_copy) }
-                p { (s.created_where) " " a href="/cod" { (shown.origin) "/cod" } "." }
+                p { (s.created_where) " " a href=(Page::UseShare) { (Page::UseShare.at(shown.origin)) } "." }
             }
         }
         @if shares.is_empty() {
@@ -68,7 +68,7 @@ pub fn codes(
                             td data-label=(t.cert_status) { (share_tag(ctx, share.status)) }
                             td {
                                 @if share.status == ShareStatus::Active {
-                                    form method="post" action={(base) "/" (share.share_id) "/revocare"} {
+                                    form method="post" action=(Page::RevokeShare(number.clone(), share.share_id.clone())) {
                                         (csrf_field(ctx))
                                         button.secondary type="submit" {
                                             (s.revoke) span.skip { " " (super::account::bucharest_time(share.created_at)) }
@@ -83,7 +83,7 @@ pub fn codes(
         }
         @if certificate.status == CertificateStatus::Valid {
             h2 { (s.new_title) }
-            form method="post" action=(base) novalidate {
+            form method="post" action=(Page::ShareCodes(number.clone())) novalidate {
                 (csrf_field(ctx))
                 (Input { kind: "date", hint: Some(s.expires_on_hint), ..Input::new("expires_on", s.expires_on, shown.typed_expiry) }.render(ctx, shown.errors))
                 button.primary type="submit" { (s.create) }
@@ -91,7 +91,7 @@ pub fn codes(
         } @else {
             p { (s.not_valid) }
         }
-        p { a href="/certificate" { (t.back_to_certificates) } }
+        p { a href=(Page::Certificates) { (t.back_to_certificates) } }
     };
     page(ctx, s.title, body)
 }
@@ -120,7 +120,7 @@ pub fn use_form(
         (error_summary(ctx, errors, problem))
         h1 { (s.use_title) }
         p.lead { (s.use_lead) }
-        form method="post" action="/cod" novalidate {
+        form method="post" action=(Page::UseShare) novalidate {
             (csrf_field(ctx))
             (Input { hint: Some(s.code_hint), autocomplete: "off", ..Input::new("code", s.code, code) }.render(ctx, errors))
             (Input { hint: Some(s.organisation_hint), autocomplete: "organization", ..Input::new("organisation", s.organisation, organisation) }.render(ctx, errors))
@@ -152,7 +152,7 @@ pub fn shared(ctx: &mut Ctx, certificate: &SharedCertificate, typed: (&str, &str
             }
         }
         @if certificate.status == CertificateStatus::Valid {
-            form method="post" action="/cod/pdf" {
+            form method="post" action=(Page::SharedPdf) {
                 (csrf_field(ctx))
                 input type="hidden" name="code" value=(code);
                 input type="hidden" name="organisation" value=(organisation);
@@ -161,7 +161,7 @@ pub fn shared(ctx: &mut Ctx, certificate: &SharedCertificate, typed: (&str, &str
         } @else {
             p { (s.no_download) }
         }
-        p { a href="/cod" { (s.another) } }
+        p { a href=(Page::UseShare) { (s.another) } }
     };
     page(ctx, s.result_title, body)
 }

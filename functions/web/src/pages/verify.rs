@@ -5,6 +5,7 @@
 
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page_with_script, Input};
+use cazier_shared::domain::Page;
 use cazier_shared::domain::{
     bucharest_date, DocumentResult, FieldError, Purpose, VerificationResult,
 };
@@ -65,7 +66,7 @@ pub fn page(
         h1 { (v.title) }
         p.lead { (v.lead) }
         p { strong { (v.free) } }
-        p { (v.share_code) " " a href="/cod" { (v.share_code_link) } }
+        p { (v.share_code) " " a href=(Page::UseShare) { (v.share_code_link) } }
         (result)
         // Filled by the script when the address carries a QR code's statement.
         div #statement-slot {}
@@ -78,20 +79,20 @@ pub fn page(
             }
         }
         h2 #by-number-title { (v.by_number) }
-        form #by-number method="post" action="/verificare" novalidate aria-labelledby="by-number-title" {
+        form #by-number method="post" action=(Page::Verify) novalidate aria-labelledby="by-number-title" {
             (csrf_field(ctx))
             (Input { class: "medium", hint: Some(v.number_hint), ..Input::new("certificate_number", v.number, &typed.number) }.render(ctx, &number_errors))
             (Input { class: "medium", hint: Some(v.identifier_hint), inputmode: Some("numeric"), ..Input::new("identifier", v.identifier, &typed.identifier) }.render(ctx, &number_errors))
             button.primary type="submit" { (v.check) }
         }
         h2 #by-document-title { (v.by_document) }
-        form #by-document method="post" action="/verificare/document" enctype="multipart/form-data" novalidate aria-labelledby="by-document-title" {
+        form #by-document method="post" action=(Page::VerifyDocument) enctype="multipart/form-data" novalidate aria-labelledby="by-document-title" {
             (csrf_field(ctx))
             (Input { kind: "file", hint: Some(v.document_hint), ..Input::new("document", v.document, "") }.render(ctx, &document_errors))
             button.primary type="submit" { (v.check_document) }
         }
         h2 #by-statement-title { (v.by_statement) }
-        form #by-statement method="post" action="/verificare/declaratie" novalidate aria-labelledby="by-statement-title" {
+        form #by-statement method="post" action=(Page::VerifyStatement) novalidate aria-labelledby="by-statement-title" {
             (csrf_field(ctx))
             (Input { hint: Some(v.statement_hint), ..Input::new("statement", v.statement, &typed.statement) }.render(ctx, &statement_errors))
             button.primary type="submit" { (v.check_statement) }

@@ -4,6 +4,7 @@
 
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, Input};
+use cazier_shared::domain::{CertificateNumber, Page};
 use cazier_shared::domain::{FieldError, PresentationOutcome, PresentationStatus};
 use cazier_shared::services::presentation::Started;
 use maud::{html, Markup, PreEscaped};
@@ -56,7 +57,12 @@ pub struct ShownOffer<'a> {
     pub tx_code: &'a str,
 }
 
-pub fn offer(ctx: &mut Ctx, number: &str, offer: &ShownOffer, has_entries: bool) -> String {
+pub fn offer(
+    ctx: &mut Ctx,
+    number: &CertificateNumber,
+    offer: &ShownOffer,
+    has_entries: bool,
+) -> String {
     let w = ctx.lang.w();
     let t = ctx.t();
     let body = html! {
@@ -70,7 +76,7 @@ pub fn offer(ctx: &mut Ctx, number: &str, offer: &ShownOffer, has_entries: bool)
         p { a href=(offer.uri) { (w.same_phone) } }
         h2 { (w.tx_code) }
         p.code aria-label=(super::account::spelled(offer.tx_code)) { (offer.tx_code) }
-        p { a href="/certificate" { (t.back_to_certificates) } }
+        p { a href=(Page::Certificates) { (t.back_to_certificates) } }
     };
     page(ctx, w.add_title, body)
 }
@@ -83,7 +89,7 @@ pub fn ask_form(ctx: &mut Ctx, organisation: &str, errors: &[FieldError]) -> Str
         h1 { (w.verify_title) }
         p.lead { (w.verify_lead) }
         p { (w.asks_for) }
-        form method="post" action="/verificare/portofel" novalidate {
+        form method="post" action=(Page::AskWallet) novalidate {
             (csrf_field(ctx))
             (Input { hint: Some(w.organisation_hint), autocomplete: "organization", ..Input::new("organisation", s.organisation, organisation) }.render(ctx, errors))
             button.primary type="submit" { (w.ask) }
@@ -99,7 +105,7 @@ fn request_panel(ctx: &mut Ctx, transaction: &str, link: &str) -> Markup {
     html! {
         (qr_svg(link, w.request_qr))
         p { a href=(link) { (w.same_phone) } }
-        form method="post" action="/verificare/portofel/rezultat" {
+        form method="post" action=(Page::WalletResult) {
             (csrf_field(ctx))
             input type="hidden" name="transaction" value=(transaction);
             input type="hidden" name="request" value=(link);
@@ -188,7 +194,7 @@ pub fn result(ctx: &mut Ctx, outcome: &PresentationOutcome) -> String {
             }
             PresentationOutcome::Pending => {}
         }
-        p { a.primary href="/verificare/portofel" { (w.another) } }
+        p { a.primary href=(Page::AskWallet) { (w.another) } }
     };
     page(ctx, w.result_title, body)
 }
