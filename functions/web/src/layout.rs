@@ -136,7 +136,7 @@ fn shell(
                     div.bar {
                         p { (t.footer) " " a href=(Page::Verify) { (t.verify_link) } " · " a href=(Page::UseShare) { (ctx.lang.s().use_title) } " · " a href=(Page::AskWallet) { (ctx.lang.w().verify_link) } }
                         ul.footer-links {
-                            @for (info, label) in crate::i18n_info::Info::ALL.iter().zip(ctx.lang.info().footer_links) {
+                            @for (info, label) in crate::info::text::Info::ALL.iter().zip(ctx.lang.info().footer_links) {
                                 li { a href=(info.page()) { (label) } }
                             }
                         }

@@ -3,31 +3,25 @@
 //! opaque token as an API session; every form carries a CSRF token bound to the session (or,
 //! before signing in, to a pre-session cookie). Works without JavaScript; no script at all.
 //! This file: the function, the admission (session, access, CSRF) and the refusals; the route
-//! table, one line a route, is `routes.rs`. The handlers are grouped by feature: `registration.rs`, `identity.rs` (codes, passwords, second
-//! factor), `account.rs`, `online.rs` (ghiseul.ro, ROeID), `requests.rs`, `sharing.rs`,
-//! `wallet.rs`, `verify.rs` and `counter.rs`; their views in `pages/`, their texts in
-//! `i18n*.rs`.
+//! table, one line a route, is `routes.rs`. Each feature is a folder (`info`, `identity`,
+//! `account`, `requests`, `certificates`, `shares`, `wallet`, `counter`, `verify`): its
+//! handlers in `mod.rs` on a struct holding only the services they use, its pages in
+//! `view.rs`, its texts in `text.rs`. What every page shares: `context.rs` (the request's
+//! cookies, session, language), `layout.rs`, `forms.rs`, `notices.rs`, `i18n.rs`.
 
 mod account;
+mod certificates;
 mod context;
 mod counter;
+mod forms;
 mod i18n;
-mod i18n_declared;
-mod i18n_entries;
-mod i18n_identity;
-mod i18n_info;
-mod i18n_request;
-mod i18n_shares;
-mod i18n_verify;
-mod i18n_wallet;
 mod identity;
+mod info;
 mod layout;
-mod online;
-mod pages;
-mod registration;
+mod notices;
 mod requests;
 mod routes;
-mod sharing;
+mod shares;
 mod verify;
 mod wallet;
 
@@ -42,46 +36,30 @@ use cazier_shared::domain::{Role, SessionChannel};
 use cazier_shared::http::{route_key, session_principal, Access, Denied};
 use cazier_shared::ports::{Clock, SessionStore};
 use cazier_shared::runtime::HttpFunction;
-use cazier_shared::services::accounts::AccountService;
-use cazier_shared::services::checks::CheckService;
-use cazier_shared::services::ghiseul::GhiseulService;
-use cazier_shared::services::online::ProvenService;
-use cazier_shared::services::passwords::PasswordService;
-use cazier_shared::services::presentation::PresentationService;
-use cazier_shared::services::requests::{OwnedError, RequestService};
-use cazier_shared::services::roeid::RoeidService;
-use cazier_shared::services::shares::ShareService;
-use cazier_shared::services::validation::ValidationService;
-use cazier_shared::services::verification::VerificationService;
-use cazier_shared::services::wallet::WalletService;
+use cazier_shared::services::requests::OwnedError;
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use context::{Ctx, Flash, FormData, CSRF_FIELD};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use pages::notices;
 use routes::Handle;
 use std::sync::Arc;
 
+/// The portal: its features, each holding only the services its pages use, and what
+/// admission needs (sessions, the clock) and every page carries (its CSP).
 pub struct WebFunction {
-    accounts: AccountService,
-    passwords: PasswordService,
-    proven: ProvenService,
-    requests: RequestService,
-    checks: CheckService,
-    shares: ShareService,
-    wallet: WalletService,
-    presentations: PresentationService,
-    verification: VerificationService,
-    counter: ValidationService,
-    ghiseul: GhiseulService,
-    roeid: RoeidService,
+    info: info::Information,
+    identity: identity::Identity,
+    account: account::Account,
+    requests: requests::Requests,
+    certificates: certificates::Certificates,
+    shares: shares::Shares,
+    wallet: wallet::Wallet,
+    counter: counter::Counter,
+    verify: verify::Verify,
     sessions: Arc<dyn SessionStore>,
     csp: Arc<str>,
     clock: Arc<dyn Clock>,
-    /// The portal's configured address: the providers' way back is built on it, never on
-    /// the Host a request names.
-    portal: Arc<str>,
 }
 
 /// The function, built once per cold start from the wiring (or, in tests and benchmarks, any
@@ -95,26 +73,54 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         .flatten()
         .collect();
     let csp = layout::content_security_policy(&providers).into();
+    // The portal's configured address: the providers' way back and the addresses pages show
+    // are built on it, never on the Host a request names.
+    let portal: Arc<str> = ports
+        .setting(cazier_shared::config::vars::PORTAL_URL)?
+        .trim_end_matches('/')
+        .into();
     Ok(WebFunction {
-        accounts: ports.account_service()?,
-        passwords: ports.password_service()?,
-        proven: ports.proven_service()?,
-        requests: ports.request_service()?,
-        checks: ports.check_service()?,
-        shares: ports.share_service()?,
-        wallet: ports.wallet_service()?,
-        presentations: ports.presentation_service()?,
-        verification: ports.verification_service()?,
-        counter: ports.validation_service()?,
-        ghiseul,
-        roeid,
+        info: info::Information,
+        identity: identity::Identity {
+            accounts: ports.account_service()?,
+            passwords: ports.password_service()?,
+            proven: ports.proven_service()?,
+            ghiseul,
+            roeid,
+            portal: portal.clone(),
+        },
+        account: account::Account {
+            accounts: ports.account_service()?,
+            proven: ports.proven_service()?,
+        },
+        requests: requests::Requests {
+            accounts: ports.account_service()?,
+            requests: ports.request_service()?,
+        },
+        certificates: certificates::Certificates {
+            requests: ports.request_service()?,
+            checks: ports.check_service()?,
+        },
+        shares: shares::Shares {
+            requests: ports.request_service()?,
+            shares: ports.share_service()?,
+            portal: portal.clone(),
+        },
+        wallet: wallet::Wallet {
+            wallet: ports.wallet_service()?,
+            presentations: ports.presentation_service()?,
+            requests: ports.request_service()?,
+        },
+        counter: counter::Counter {
+            counter: ports.validation_service()?,
+        },
+        verify: verify::Verify {
+            verification: ports.verification_service()?,
+            portal,
+        },
         sessions: ports.sessions()?,
         csp,
         clock: ports.clock(),
-        portal: ports
-            .setting(cazier_shared::config::vars::PORTAL_URL)?
-            .trim_end_matches('/')
-            .into(),
     })
 }
 

@@ -6,11 +6,9 @@
 //! its form.
 
 use crate::context::{Ctx, FormData};
-use crate::i18n_info::Info;
-use crate::pages::{self, forms};
+use crate::info::text::Info;
 use crate::{Answer, Refusal, WebFunction};
 use cazier_shared::http::{Access, Admit, Authenticated, Citizen, Operator, Route};
-use lambda_http::http::StatusCode;
 use lambda_http::Request;
 use std::future::Future;
 use std::pin::Pin;
@@ -35,7 +33,7 @@ pub fn route_keys() -> Vec<&'static str> {
 pub const DEFAULT_ROUTE: &str = "$default";
 
 macro_rules! pages {
-    ($($method:ident $path:literal $access:ident => $handler:ident $(($($arg:expr),*))?,)+) => {
+    ($($method:ident $path:literal $access:ident => $feature:ident . $handler:ident $(($($arg:expr),*))?,)+) => {
         /// The portal's routes and who may open them (signed-in visitors are found by their
         /// session cookie).
         pub(crate) const ROUTES: &[Route<Handle>] = &[$(
@@ -44,7 +42,8 @@ macro_rules! pages {
                 access: Access::$access,
                 handler: |web, ctx, req, form| {
                     Box::pin(async move {
-                        pages!(@bind $method $access, web, ctx, req, form, $handler [$($($arg),*)?])
+                        let feature = &web.$feature;
+                        pages!(@bind $method $access, feature, ctx, req, form, $handler [$($($arg),*)?])
                     })
                 },
             },
@@ -90,108 +89,74 @@ macro_rules! pages {
 }
 
 pages! {
-    GET "/" Public => home,
-    GET "/ajutor" Public => info(Info::Help),
-    GET "/confidentialitate" Public => info(Info::Privacy),
-    GET "/cookie-uri" Public => info(Info::Cookies),
-    GET "/accesibilitate" Public => info(Info::Accessibility),
-    GET "/cont/nou" Public => register_form,
-    POST "/cont/nou" Public => register,
-    GET "/cont/confirmare" Public => confirm_form,
-    POST "/cont/confirmare" Public => confirm,
-    GET "/autentificare" SignedOut => sign_in_form,
-    POST "/autentificare" SignedOut => sign_in,
+    GET "/" Public => info.home,
+    GET "/ajutor" Public => info.info(Info::Help),
+    GET "/confidentialitate" Public => info.info(Info::Privacy),
+    GET "/cookie-uri" Public => info.info(Info::Cookies),
+    GET "/accesibilitate" Public => info.info(Info::Accessibility),
+    GET "/cont/nou" Public => identity.register_form,
+    POST "/cont/nou" Public => identity.register,
+    GET "/cont/confirmare" Public => identity.confirm_form,
+    POST "/cont/confirmare" Public => identity.confirm,
+    GET "/autentificare" SignedOut => identity.sign_in_form,
+    POST "/autentificare" SignedOut => identity.sign_in,
     // An operator's second factor, after the right password (a ticket in a cookie).
-    GET "/autentificare/cod" Public => second_factor_form,
-    POST "/autentificare/cod" Public => second_factor,
+    GET "/autentificare/cod" Public => identity.second_factor_form,
+    POST "/autentificare/cod" Public => identity.second_factor,
     // What the citizen declared, as certificates print it; corrected until validation.
-    GET "/cont/date" Citizen => declared_page,
-    POST "/cont/date" Citizen => change_declared,
-    GET "/cont/parola" Authenticated => change_password_form,
-    POST "/cont/parola" Authenticated => change_password,
-    GET "/parola/uitata" Public => forgot_form,
-    POST "/parola/uitata" Public => forgot,
+    GET "/cont/date" Citizen => account.declared_page,
+    POST "/cont/date" Citizen => account.change_declared,
+    GET "/cont/parola" Authenticated => identity.change_password_form,
+    POST "/cont/parola" Authenticated => identity.change_password,
+    GET "/parola/uitata" Public => identity.forgot_form,
+    POST "/parola/uitata" Public => identity.forgot,
     // The e-mailed reset link opens this (its secret moves into a cookie at once).
-    GET "/parola/noua" Public => reset_form,
-    POST "/parola/noua" Public => reset,
-    POST "/iesire" Authenticated => sign_out,
-    GET "/cont" Citizen => account_home,
-    GET "/cereri/noua" Citizen => request_page,
-    POST "/cereri/noua" Citizen => submit,
-    GET "/cereri/{request_id}" Citizen => request_status,
-    GET "/certificate" Citizen => certificates,
-    GET "/certificate/{certificate_number}/pdf" Citizen => certificate_pdf,
-    GET "/certificate/{certificate_number}/verificari" Citizen => checks,
-    GET "/certificate/{certificate_number}/mentiuni" Citizen => contents,
-    GET "/certificate/{certificate_number}/coduri" Citizen => share_codes_page,
-    POST "/certificate/{certificate_number}/coduri" Citizen => create_share,
-    POST "/certificate/{certificate_number}/coduri/{share_id}/revocare" Citizen => revoke_share,
+    GET "/parola/noua" Public => identity.reset_form,
+    POST "/parola/noua" Public => identity.reset,
+    POST "/iesire" Authenticated => identity.sign_out,
+    GET "/cont" Citizen => account.account_home,
+    GET "/cereri/noua" Citizen => requests.request_page,
+    POST "/cereri/noua" Citizen => requests.submit,
+    GET "/cereri/{request_id}" Citizen => requests.request_status,
+    GET "/certificate" Citizen => certificates.list,
+    GET "/certificate/{certificate_number}/pdf" Citizen => certificates.pdf,
+    GET "/certificate/{certificate_number}/verificari" Citizen => certificates.checks,
+    GET "/certificate/{certificate_number}/mentiuni" Citizen => certificates.contents,
+    GET "/certificate/{certificate_number}/coduri" Citizen => shares.share_codes_page,
+    POST "/certificate/{certificate_number}/coduri" Citizen => shares.create_share,
+    POST "/certificate/{certificate_number}/coduri/{share_id}/revocare" Citizen => shares.revoke_share,
     // The page every QR code opens: public, each check a POST (no CNP in a URL).
-    GET "/verificare" Public => verify_page,
-    POST "/verificare" Public => verify_number,
-    POST "/verificare/document" Public => verify_document,
-    POST "/verificare/declaratie" Public => verify_statement,
+    GET "/verificare" Public => verify.verify_page,
+    POST "/verificare" Public => verify.verify_number,
+    POST "/verificare/document" Public => verify.verify_document,
+    POST "/verificare/declaratie" Public => verify.verify_statement,
     // A third party with a share code: public, the code in the form body only.
-    GET "/cod" Public => share_form,
-    POST "/cod" Public => send_share,
-    GET "/cod/rezultat" Public => share_result,
-    POST "/cod/pdf" Public => shared_pdf,
-    POST "/certificate/{certificate_number}/portofel" Citizen => wallet_offer,
-    GET "/certificate/{certificate_number}/portofel" Citizen => wallet_offer_page,
+    GET "/cod" Public => shares.share_form,
+    POST "/cod" Public => shares.send_share,
+    GET "/cod/rezultat" Public => shares.share_result,
+    POST "/cod/pdf" Public => shares.shared_pdf,
+    POST "/certificate/{certificate_number}/portofel" Citizen => wallet.wallet_offer,
+    GET "/certificate/{certificate_number}/portofel" Citizen => wallet.wallet_offer_page,
     // An employer asking a holder's wallet: public; the transaction secret in form bodies only.
-    GET "/verificare/portofel" Public => ask_wallet_form,
-    POST "/verificare/portofel" Public => ask_wallet,
-    POST "/verificare/portofel/rezultat" Public => wallet_result,
-    POST "/cont/ghiseul" Citizen => ghiseul_start,
+    GET "/verificare/portofel" Public => wallet.ask_wallet_form,
+    POST "/verificare/portofel" Public => wallet.ask_wallet,
+    POST "/verificare/portofel/rezultat" Public => wallet.wallet_result,
+    POST "/cont/ghiseul" Citizen => identity.ghiseul_start,
     // ghiseul.ro posts the assertion back from its own site: no session cookie comes with it;
     // the signed assertion (whose nonce is the single-use state) and the browser's binding
     // cookie (SameSite=None) are what it is checked by, and it changes nothing by itself.
-    POST "/cont/ghiseul/raspuns" Provider => ghiseul_return,
-    POST "/cont/roeid" Citizen => roeid_start,
+    POST "/cont/ghiseul/raspuns" Provider => identity.ghiseul_return,
+    POST "/cont/roeid" Citizen => identity.roeid_start,
     // What ghiseul.ro or ROeID proved, confirmed by the holder in the browser that started.
-    GET "/cont/validare" Citizen => proven_page,
-    POST "/cont/validare" Citizen => proven_decision,
+    GET "/cont/validare" Citizen => identity.proven_page,
+    POST "/cont/validare" Citizen => identity.proven_decision,
     // The provider redirects the browser back (a top-level GET, so the Lax session cookie comes
     // with it); the state must be the one this session started.
-    GET "/cont/roeid/raspuns" Citizen => roeid_return,
-    GET "/ghiseu" Operator => console,
-    POST "/ghiseu" Operator => lookup,
-    GET "/ghiseu/cont/{account_id}" Operator => registered,
-    POST "/ghiseu/cont/{account_id}" Operator => validate,
-}
-
-/// The pages that are only a template: no service behind them.
-impl WebFunction {
-    async fn home(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
-        let html = pages::info::start(ctx);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    async fn info(&self, ctx: &mut Ctx, _req: &Request, which: Info) -> Answer {
-        let html = pages::info::info(ctx, which);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    async fn register_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
-        let html = forms::register(ctx, &Default::default(), &[], None);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    async fn sign_in_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
-        let email = crate::identity::registered_email(ctx);
-        let html = forms::sign_in(ctx, &email, None);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    async fn share_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
-        let html = pages::shares::use_form(ctx, ("", ""), &[], None);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    async fn ask_wallet_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
-        let html = pages::wallet::ask_form(ctx, "", &[]);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
+    GET "/cont/roeid/raspuns" Citizen => identity.roeid_return,
+    GET "/ghiseu" Operator => counter.console,
+    POST "/ghiseu" Operator => counter.lookup,
+    GET "/ghiseu/cont/{account_id}" Operator => counter.registered,
+    POST "/ghiseu/cont/{account_id}" Operator => counter.validate,
 }
 
 #[cfg(test)]

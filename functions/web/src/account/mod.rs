@@ -2,17 +2,28 @@
 //! certificates will print) and "your details", the declared data shown back (`GET /cont/date`)
 //! and corrected until validation (`POST /cont/date`, then back to the page with a message).
 
+pub(crate) mod text;
+pub(crate) mod view;
+
 use crate::context::{Ctx, Flash, FormData};
-use crate::pages::{account, declared, forms, notices};
-use crate::{Answer, Refusal, WebFunction};
+use crate::{forms, notices};
+use crate::{Answer, Refusal};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
 use cazier_shared::http::Citizen;
+use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::declared::{ChangeDeclaredError, Declared};
+use cazier_shared::services::online::ProvenService;
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
-impl WebFunction {
+/// What the account pages use.
+pub(crate) struct Account {
+    pub(crate) accounts: AccountService,
+    pub(crate) proven: ProvenService,
+}
+
+impl Account {
     /// The account page: its state, the counter code, what certificates will print.
     pub(crate) async fn account_home(
         &self,
@@ -30,7 +41,7 @@ impl WebFunction {
             .awaiting(&principal, ctx.flow.as_deref())
             .await?
             .is_some();
-        let html = account::account(ctx, &me, code.as_deref(), awaiting, declared.as_ref());
+        let html = view::account(ctx, &me, code.as_deref(), awaiting, declared.as_ref());
         Ok(ctx.page(StatusCode::OK, html))
     }
 
@@ -50,7 +61,7 @@ impl WebFunction {
         _req: &Request,
     ) -> Answer {
         let found = self.declared_of(&principal).await?;
-        let html = declared::declared(ctx, &found, None, &[], None);
+        let html = view::declared(ctx, &found, None, &[], None);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
@@ -97,7 +108,7 @@ impl WebFunction {
         };
         let found = self.declared_of(&principal).await?;
         let shown = keep_typed.then_some(&typed);
-        let html = declared::declared(ctx, &found, shown, &errors, problem);
+        let html = view::declared(ctx, &found, shown, &errors, problem);
         Ok(ctx.page(status, html))
     }
 }

@@ -1,8 +1,8 @@
 //! The start page and the information pages (help and contact, privacy, cookies,
-//! accessibility): text from `i18n_info.rs`, laid out as GOV.UK content pages.
+//! accessibility): text from `text.rs`, laid out as GOV.UK content pages.
 
 use crate::context::Ctx;
-use crate::i18n_info::{Info, InfoPage};
+use crate::info::text::{Info, InfoPage};
 use crate::layout::page;
 use cazier_shared::domain::Page;
 use maud::{html, Markup};

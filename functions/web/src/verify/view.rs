@@ -118,7 +118,7 @@ struct ResultBox<'a> {
 }
 
 impl ResultBox<'_> {
-    fn render(self, v: &crate::i18n_verify::VerifyTexts) -> Markup {
+    fn render(self, v: &crate::verify::text::VerifyTexts) -> Markup {
         html! {
             section #(self.id) .result.(self.code).bad[!self.good] role="status" data-result=(self.code) tabindex="-1" autofocus {
                 h2 { (self.heading) }

@@ -1,20 +1,26 @@
 //! The portal's share-code handlers: the holder makes, lists and revokes codes for one of their
 //! certificates; a third party uses one (the code travels in form bodies, never in a URL).
 
+pub(crate) mod text;
+pub(crate) mod view;
+
 use crate::context::{cookie_up_to, Ctx, FormData, NEW_CODE_COOKIE};
-use crate::pages::notices;
-use crate::pages::shares::{self, CodesPage};
-use crate::{Answer, Refusal, WebFunction};
+use crate::notices;
+use crate::{Answer, Refusal};
 use base64::Engine;
 use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
 use cazier_shared::domain::{CertificateNumber, FieldCode, FieldError, ShareId};
 use cazier_shared::http::{path_param, source_ip, Citizen};
+use cazier_shared::services::requests::RequestService;
+use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::shares::{
     AccessDto, AccessError, CreateShareDto, CreatedShare, ShareError,
 };
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
+use std::sync::Arc;
+use view::CodesPage;
 
 /// The share code (and organisation) a third party sent, until its result page is shown.
 const SHARED_CODE_COOKIE: &str = "__Host-shared-code";
@@ -23,7 +29,14 @@ const SHARED_CODE_COOKIE_MAX: usize = 2000;
 /// The field error a wrong, expired or revoked code shows (one answer for all three).
 const SHARE_NOT_FOUND: FieldCode = FieldCode::ShareNotFound;
 
-impl WebFunction {
+/// What the share-code pages use.
+pub(crate) struct Shares {
+    pub(crate) requests: RequestService,
+    pub(crate) shares: ShareService,
+    pub(crate) portal: Arc<str>,
+}
+
+impl Shares {
     pub(crate) async fn share_codes_page(
         &self,
         ctx: &mut Ctx,
@@ -80,7 +93,7 @@ impl WebFunction {
             created: shown.created.or(just_made.as_ref()),
             ..shown
         };
-        let html = shares::codes(ctx, &certificate, &codes, shown);
+        let html = view::codes(ctx, &certificate, &codes, shown);
         Ok(ctx.page(status, html))
     }
 
@@ -179,7 +192,7 @@ impl WebFunction {
         };
         match self.shares.access(&dto, &source_ip(req)).await {
             Ok(certificate) => {
-                let html = shares::shared(ctx, &certificate, (code, organisation));
+                let html = view::shared(ctx, &certificate, (code, organisation));
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Err(e) => {
@@ -232,7 +245,7 @@ impl WebFunction {
             }
             AccessError::Unavailable(e) => return Err(e.into()),
         };
-        let html = shares::use_form(ctx, typed, &errors, None);
+        let html = view::use_form(ctx, typed, &errors, None);
         Ok(ctx.page(status, html))
     }
 }
@@ -241,5 +254,12 @@ fn access_dto(form: &FormData) -> AccessDto {
     AccessDto {
         code: form.text("code"),
         organisation: form.optional("organisation"),
+    }
+}
+
+impl Shares {
+    pub(crate) async fn share_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
+        let html = view::use_form(ctx, ("", ""), &[], None);
+        Ok(ctx.page(StatusCode::OK, html))
     }
 }

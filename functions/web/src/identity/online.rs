@@ -4,9 +4,10 @@
 //! where that cookie comes back, and then only up to the holder's confirmation
 //! (`/cont/validare`, in `identity.rs`).
 
+use super::Identity;
 use crate::context::{Ctx, FormData, FLOW_COOKIE};
-use crate::pages::notices;
-use crate::{Answer, Refusal, WebFunction};
+use crate::notices;
+use crate::{Answer, Refusal};
 use cazier_shared::domain::Page;
 use cazier_shared::http::Citizen;
 use cazier_shared::services::ghiseul::GhiseulError;
@@ -14,7 +15,7 @@ use cazier_shared::services::roeid::{Callback, RoeidError};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
-impl WebFunction {
+impl Identity {
     /// The portal page the provider sends the browser back to (registered with the provider).
     fn roeid_return_uri(&self) -> String {
         Page::RoeidReturn.at(&self.portal)

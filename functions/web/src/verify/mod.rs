@@ -1,14 +1,18 @@
 //! The verification page's handlers: `GET /verificare` and its three forms, each a POST
 //! (nothing personal in a URL). The page answers in the portal's layout, in one language.
 
+pub(crate) mod text;
+pub(crate) mod view;
+
 use crate::context::{Ctx, FormData};
-use crate::pages::{notices, verify};
-use crate::{Answer, Refusal, WebFunction};
+use crate::notices;
+use crate::{Answer, Refusal};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::{
     CertificateNumber, Cnp, CnpError, Cui, FieldCode, FieldError, Purpose,
 };
 use cazier_shared::http::source_ip;
+use cazier_shared::services::verification::VerificationService;
 use cazier_shared::services::verification::{
     DocumentAnswer, DocumentVerifyError, StatementCheck, VerificationAnswer, VerifyDto,
     VerifyError, MAX_PDF_BYTES,
@@ -16,7 +20,8 @@ use cazier_shared::services::verification::{
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
 use serde_json::json;
-use verify::{Shown, Typed};
+use std::sync::Arc;
+use view::{Shown, Typed};
 
 /// What the service answered, owned (the page borrows it as [`Shown`]).
 enum Answered {
@@ -32,7 +37,13 @@ enum Sent {
     Statement(String),
 }
 
-impl WebFunction {
+/// What the verification page uses.
+pub(crate) struct Verify {
+    pub(crate) verification: VerificationService,
+    pub(crate) portal: Arc<str>,
+}
+
+impl Verify {
     /// `GET /verificare` (`?number=` prefills the number, as the QR code's address does).
     pub(crate) async fn verify_page(&self, ctx: &mut Ctx, req: &Request) -> Answer {
         let number = crate::query_value(req, "number")
@@ -209,7 +220,7 @@ impl WebFunction {
         };
         let data = script_data(ctx, &keys);
         let trust_url = format!("{}/v1/trust/certificates", self.portal);
-        let html = verify::page(ctx, typed, shown, errors, &data, &trust_url);
+        let html = view::page(ctx, typed, shown, errors, &data, &trust_url);
         Ok(ctx.page(status, html))
     }
 }
@@ -319,5 +330,5 @@ fn script_data(ctx: &Ctx, keys: &[cazier_shared::statement::TrustedKey]) -> Stri
             "BadSignature": v.bad_signature, "Malformed": v.malformed,
         },
     });
-    verify::script_json(&data).into_string()
+    view::script_json(&data).into_string()
 }

@@ -68,14 +68,14 @@ pub fn offer(
     let body = html! {
         h1 { (w.add_title) }
         p { strong { (number) } }
-        @if has_entries { (super::entries::before_sharing(ctx, number)) }
+        @if has_entries { (crate::certificates::entries::before_sharing(ctx, number)) }
         ol {
             @for step in w.add_steps { li { (step) } }
         }
         (qr_svg(offer.uri, w.offer_qr))
         p { a href=(offer.uri) { (w.same_phone) } }
         h2 { (w.tx_code) }
-        p.code aria-label=(super::account::spelled(offer.tx_code)) { (offer.tx_code) }
+        p.code aria-label=(crate::account::view::spelled(offer.tx_code)) { (offer.tx_code) }
         p { a href=(Page::Certificates) { (t.back_to_certificates) } }
     };
     page(ctx, w.add_title, body)

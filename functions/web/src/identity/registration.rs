@@ -1,10 +1,11 @@
 //! Registration, signing in (with the operators' second factor, in `identity.rs`) and
 //! signing out.
 
+use super::Identity;
 use crate::context::{Ctx, Flash, FormData};
+use crate::forms;
 use crate::identity::remember_registration;
-use crate::pages::forms;
-use crate::{Answer, Refusal, WebFunction};
+use crate::{Answer, Refusal};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::SessionChannel;
 use cazier_shared::http::{source_ip, Authenticated};
@@ -12,7 +13,7 @@ use cazier_shared::services::accounts::{LoginDto, LoginError, RegisterDto, Regis
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
-impl WebFunction {
+impl Identity {
     pub(crate) async fn register(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
         let typed = forms::Registration::from_form(form);
         let dto = RegisterDto::new(
@@ -99,5 +100,18 @@ impl WebFunction {
         ctx.sign_out();
         ctx.flash_next(Flash::SignedOut);
         Ok(ctx.redirect(Page::Home))
+    }
+}
+
+impl Identity {
+    pub(crate) async fn register_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
+        let html = forms::register(ctx, &Default::default(), &[], None);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    pub(crate) async fn sign_in_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
+        let email = super::registered_email(ctx);
+        let html = forms::sign_in(ctx, &email, None);
+        Ok(ctx.page(StatusCode::OK, html))
     }
 }

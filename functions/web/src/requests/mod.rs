@@ -1,19 +1,30 @@
-//! The citizen's requests and certificates: the request form and its submission, a request's
-//! status, the list of certificates, each one's contents, PDF and "who checked" list.
+//! The citizen's requests: the request form, its submission, and the request's status (the
+//! page that follows it until the certificate is made).
+
+pub(crate) mod text;
+pub(crate) mod view;
 
 use crate::context::{Ctx, FormData};
-use crate::pages::{self, account, notices, request};
-use crate::{query_value, Answer, Refusal, WebFunction};
+use crate::notices;
+use crate::{query_value, Answer, Refusal};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
 use cazier_shared::domain::{FieldCode, FieldError, RequestId};
 use cazier_shared::http::{path_param, Citizen};
+use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::accounts::SessionError;
+use cazier_shared::services::requests::RequestService;
 use cazier_shared::services::requests::{SubjectDto, SubmitDto, SubmitError};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
-impl WebFunction {
+/// What the request pages use.
+pub(crate) struct Requests {
+    pub(crate) accounts: AccountService,
+    pub(crate) requests: RequestService,
+}
+
+impl Requests {
     pub(crate) async fn request_page(
         &self,
         ctx: &mut Ctx,
@@ -29,7 +40,7 @@ impl WebFunction {
         &self,
         ctx: &mut Ctx,
         principal: &Principal,
-        chosen: &request::Chosen,
+        chosen: &view::Chosen,
         errors: &[FieldError],
     ) -> Answer {
         let (me, _) = self
@@ -59,7 +70,7 @@ impl WebFunction {
             Err(SessionError::Unavailable(e)) => return Err(e.into()),
             Err(_) => return Err(Refusal::SignInFirst),
         };
-        let html = request::new_request(ctx, chosen, errors, printed.as_ref());
+        let html = view::new_request(ctx, chosen, errors, printed.as_ref());
         let status = if errors.is_empty() {
             StatusCode::OK
         } else {
@@ -75,7 +86,7 @@ impl WebFunction {
         _req: &Request,
         form: &FormData,
     ) -> Answer {
-        let chosen = request::Chosen {
+        let chosen = view::Chosen {
             purpose: form.text("purpose"),
             subject: form.text("subject"),
             cui: form.text("subject.cui").trim().to_owned(),
@@ -141,53 +152,7 @@ impl WebFunction {
         let refreshed = query_value(req, "reincarcat")
             .and_then(|n| n.parse::<u32>().ok())
             .unwrap_or(0);
-        let html = account::status(ctx, &request, refreshed);
+        let html = view::status(ctx, &request, refreshed);
         Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    /// The citizen's certificates.
-    pub(crate) async fn certificates(
-        &self,
-        ctx: &mut Ctx,
-        principal: Citizen,
-        _req: &Request,
-    ) -> Answer {
-        let list = self.requests.list_certificates(&principal).await?;
-        let html = account::certificates(ctx, &list);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    /// "Who checked my certificate".
-    pub(crate) async fn checks(&self, ctx: &mut Ctx, principal: Citizen, req: &Request) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
-        let checks = self.checks.checks(&principal, &number).await?;
-        let html = account::checks(ctx, &checks);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    /// What one certificate says, entries included.
-    pub(crate) async fn contents(
-        &self,
-        ctx: &mut Ctx,
-        principal: Citizen,
-        req: &Request,
-    ) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
-        let contents = self.requests.contents(&principal, &number).await?;
-        let html = pages::entries::contents(ctx, &contents);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    /// The certificate's PDF, to download.
-    pub(crate) async fn certificate_pdf(
-        &self,
-        ctx: &mut Ctx,
-        principal: Citizen,
-        req: &Request,
-    ) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
-        let document = self.requests.document(&principal, &number).await?;
-        let name = format!("cazier-{}.pdf", document.number);
-        Ok(ctx.file(document.pdf, "application/pdf", &name))
     }
 }

@@ -2,13 +2,16 @@
 //! (`/ghiseu`), the citizen's registered data beside the document typed from their card, and
 //! the validation (`/ghiseu/cont/{account_id}`).
 
+pub(crate) mod view;
+
 use crate::context::{Ctx, Flash, FormData};
-use crate::pages::{console, notices};
-use crate::{Answer, Refusal, WebFunction};
+use crate::notices;
+use crate::{Answer, Refusal};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::{AccountId, FieldCode, FieldError};
 use cazier_shared::http::{path_param, Operator};
 use cazier_shared::services::accounts::IdDocumentDto;
+use cazier_shared::services::validation::ValidationService;
 use cazier_shared::services::validation::{
     CounterValidationDto, CounterValidationError, LookupDto, LookupError,
 };
@@ -25,7 +28,12 @@ pub(crate) fn lookup_refusal(e: LookupError) -> Refusal {
     }
 }
 
-impl WebFunction {
+/// What the counter console uses.
+pub(crate) struct Counter {
+    pub(crate) counter: ValidationService,
+}
+
+impl Counter {
     /// The console: the lookup form and today's validations.
     pub(crate) async fn console(
         &self,
@@ -34,7 +42,7 @@ impl WebFunction {
         _req: &Request,
     ) -> Answer {
         let today = self.counter.validations_today(&principal).await?;
-        let html = console::lookup(ctx, "", &[], &today);
+        let html = view::lookup(ctx, "", &[], &today);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
@@ -58,7 +66,7 @@ impl WebFunction {
             Err(e) => return Err(lookup_refusal(e)),
         };
         let today = self.counter.validations_today(&principal).await?;
-        let html = console::lookup(ctx, &typed, &errors, &today);
+        let html = view::lookup(ctx, &typed, &errors, &today);
         Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
     }
 
@@ -77,13 +85,13 @@ impl WebFunction {
             .registered(&principal, &id)
             .await
             .map_err(lookup_refusal)?;
-        let typed = console::Typed {
+        let typed = view::Typed {
             document: ("CI", "", ""),
             names: ("", ""),
             checked: false,
             document_cnp: None,
         };
-        let html = console::validate(ctx, &citizen, typed, &[]);
+        let html = view::validate(ctx, &citizen, typed, &[]);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
@@ -188,14 +196,14 @@ impl WebFunction {
                     .await
                     .map_err(lookup_refusal)?;
                 let names = (citizen.last_name.clone(), citizen.first_name.clone());
-                let typed = console::Typed {
+                let typed = view::Typed {
                     document: (&kind, &series, &number),
                     names: (&names.0, &names.1),
                     checked: false,
                     document_cnp: document_cnp.as_deref(),
                 };
                 let changed = [FieldError::new("checked", FieldCode::DetailsChanged, "")];
-                let html = console::validate(ctx, &citizen, typed, &changed);
+                let html = view::validate(ctx, &citizen, typed, &changed);
                 return Ok(ctx.page(StatusCode::CONFLICT, html));
             }
             Err(CounterValidationError::NoOperator) => return Err(Refusal::SignInFirst),
@@ -206,13 +214,13 @@ impl WebFunction {
             .registered(&principal, id)
             .await
             .map_err(lookup_refusal)?;
-        let typed = console::Typed {
+        let typed = view::Typed {
             document: (&kind, &series, &number),
             names: (&names.0, &names.1),
             checked,
             document_cnp: document_cnp.as_deref(),
         };
-        let html = console::validate(ctx, &citizen, typed, &errors);
+        let html = view::validate(ctx, &citizen, typed, &errors);
         Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
     }
 }

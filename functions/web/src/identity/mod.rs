@@ -1,28 +1,33 @@
 //! The portal's handlers for who someone is: confirming a registration's e-mailed code, the
 //! operators' second factor, changing and resetting passwords, and the holder's confirmation
 //! of an identity proven online.
-//! (Just over 400 lines: registration, confirmation, sign-in, second factor and passwords read best
-//! as one flow; issue 24 splits the portal by feature.)
 
-use crate::context::{
-    Ctx, Flash, FormData, REGISTRATION_COOKIE, RESET_COOKIE, SECOND_FACTOR_COOKIE,
-};
-use crate::pages::{identity, notices};
-use crate::{Answer, Refusal, WebFunction};
+pub(crate) mod online;
+pub(crate) mod passwords;
+pub(crate) mod registration;
+pub(crate) mod text;
+pub(crate) mod view;
+
+use crate::context::{Ctx, Flash, FormData, REGISTRATION_COOKIE, SECOND_FACTOR_COOKIE};
+use crate::notices;
+use crate::{Answer, Refusal};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cazier_shared::domain::Page;
 use cazier_shared::domain::{FieldCode, FieldError};
-use cazier_shared::http::{source_ip, Authenticated, Citizen};
+use cazier_shared::http::{source_ip, Citizen};
+use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::accounts::{
     ConfirmDto, ConfirmError, LoginError, REGISTRATION_TTL, SECOND_FACTOR_TTL,
 };
+use cazier_shared::services::ghiseul::GhiseulService;
 use cazier_shared::services::online::ConfirmValidationError;
-use cazier_shared::services::passwords::{
-    ChangePasswordDto, ChangePasswordError, ResetDto, ResetError, ResetRequestDto, RESET_TTL,
-};
+use cazier_shared::services::online::ProvenService;
+use cazier_shared::services::passwords::PasswordService;
+use cazier_shared::services::roeid::RoeidService;
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
+use std::sync::Arc;
 
 /// The registration cookie: `<address, encoded>` once confirmed (to fill in the sign-in
 /// form), `<address>.<registration id>` while the code is awaited: only this browser can
@@ -61,13 +66,23 @@ pub(crate) fn registered_email(ctx: &Ctx) -> String {
     registration(ctx).0
 }
 
-impl WebFunction {
+/// What the identity pages use: registration, sign-in, passwords, and validation through ghiseul.ro or ROeID.
+pub(crate) struct Identity {
+    pub(crate) accounts: AccountService,
+    pub(crate) passwords: PasswordService,
+    pub(crate) proven: ProvenService,
+    pub(crate) ghiseul: GhiseulService,
+    pub(crate) roeid: RoeidService,
+    pub(crate) portal: Arc<str>,
+}
+
+impl Identity {
     pub(crate) async fn confirm_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
         let (email, awaited) = registration(ctx);
         if awaited.is_none() {
             return Ok(self.no_registration_here(ctx));
         }
-        let html = identity::confirm(ctx, &email, &[], None);
+        let html = view::confirm(ctx, &email, &[], None);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
@@ -125,7 +140,7 @@ impl WebFunction {
             Err(ConfirmError::Throttled { .. }) => return Ok(self.throttled(ctx)),
             Err(ConfirmError::Unavailable(e)) => return Err(e.into()),
         };
-        let html = identity::confirm(ctx, &email, &errors, problem);
+        let html = view::confirm(ctx, &email, &errors, problem);
         Ok(ctx.page(status, html))
     }
 
@@ -169,7 +184,7 @@ impl WebFunction {
         if ctx.second_factor.is_none() {
             return Ok(ctx.redirect(Page::SignIn));
         }
-        let html = identity::second_factor(ctx, &[]);
+        let html = view::second_factor(ctx, &[]);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
@@ -195,163 +210,10 @@ impl WebFunction {
             }
             Err(LoginError::InvalidCredentials) => {
                 let problem = ctx.lang.i().second_factor_wrong;
-                let html = crate::pages::forms::sign_in(ctx, "", Some(problem));
+                let html = crate::forms::sign_in(ctx, "", Some(problem));
                 Ok(ctx.page(StatusCode::UNAUTHORIZED, html))
             }
             Err(other) => self.sign_in_refused(ctx, other),
-        }
-    }
-
-    pub(crate) async fn change_password_form(
-        &self,
-        ctx: &mut Ctx,
-        _signed_in: Authenticated,
-        _req: &Request,
-    ) -> Answer {
-        let html = identity::change_password(ctx, &[]);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    /// Changes the password; every session ends, so this browser signs in again with the new
-    /// one (the others stay signed out).
-    pub(crate) async fn change_password(
-        &self,
-        ctx: &mut Ctx,
-        principal: Authenticated,
-        req: &Request,
-        form: &FormData,
-    ) -> Answer {
-        let email = self
-            .accounts
-            .me(&principal)
-            .await
-            .map_err(|_| Refusal::SignInFirst)?
-            .email;
-        let new_password = form.text("new_password");
-        let dto = ChangePasswordDto {
-            current_password: form.text("current_password"),
-            new_password: new_password.clone(),
-        };
-        let errors = match self.passwords.change(&principal, dto).await {
-            Ok(()) => {
-                ctx.flash_next(Flash::PasswordChanged);
-                return self
-                    .start_session(ctx, &email, &new_password, &source_ip(req))
-                    .await;
-            }
-            Err(ChangePasswordError::Invalid(errors)) => errors,
-            Err(ChangePasswordError::WrongPassword) => {
-                vec![FieldError::new(
-                    "current_password",
-                    FieldCode::WrongPassword,
-                    "",
-                )]
-            }
-            Err(ChangePasswordError::Throttled { .. }) => return Ok(self.throttled(ctx)),
-            Err(ChangePasswordError::NoAccount) => return Err(Refusal::SignInFirst),
-            Err(ChangePasswordError::Unavailable(e)) => return Err(e.into()),
-        };
-        let html = identity::change_password(ctx, &errors);
-        Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
-    }
-
-    pub(crate) async fn forgot_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
-        if ctx.take_flash() == Some(Flash::ResetSent) {
-            let i = ctx.lang.i();
-            let t = ctx.t();
-            let html = notices::notice(
-                ctx,
-                i.forgot_sent_title,
-                i.forgot_sent,
-                Some((Page::SignIn, t.nav_sign_in)),
-            );
-            return Ok(ctx.page(StatusCode::OK, html));
-        }
-        let html = identity::forgot(ctx, "", &[]);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    pub(crate) async fn forgot(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        let email = form.text("email");
-        let dto = ResetRequestDto {
-            email: email.clone(),
-        };
-        match self.passwords.request_reset(dto, &source_ip(req)).await {
-            Ok(()) => {
-                ctx.flash_next(Flash::ResetSent);
-                Ok(ctx.redirect(Page::ForgotPassword))
-            }
-            Err(ResetError::Invalid(errors)) => {
-                let html = identity::forgot(ctx, &email, &errors);
-                Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
-            }
-            Err(ResetError::Throttled { .. }) => Ok(self.throttled(ctx)),
-            Err(ResetError::InvalidLink) => Err(Refusal::BadForm),
-            Err(ResetError::Unavailable(e)) => Err(e.into()),
-        }
-    }
-
-    fn reset_expired(&self, ctx: &mut Ctx, status: StatusCode) -> Answer {
-        let i = ctx.lang.i();
-        ctx.set_cookie(RESET_COOKIE, "", 0, false);
-        let html = notices::notice(
-            ctx,
-            i.reset_expired_title,
-            i.reset_expired,
-            Some((Page::ForgotPassword, i.reset_again)),
-        );
-        Ok(ctx.page(status, html))
-    }
-
-    /// The e-mailed link: its secret moves from the address bar into a cookie at once (so
-    /// it is not left in the history or in a referrer), then the form.
-    pub(crate) async fn reset_form(&self, ctx: &mut Ctx, req: &Request) -> Answer {
-        let from_link = req
-            .uri()
-            .query()
-            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
-            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "cod"))
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_empty() && v.len() <= 128);
-        if let Some(token) = from_link {
-            if !self.passwords.reset_link_works(&token).await? {
-                return self.reset_expired(ctx, StatusCode::OK);
-            }
-            ctx.set_cookie(RESET_COOKIE, &token, RESET_TTL.num_seconds(), false);
-            return Ok(ctx.redirect(Page::NewPassword));
-        }
-        if ctx.reset.is_none() {
-            return self.reset_expired(ctx, StatusCode::OK);
-        }
-        let html = identity::reset(ctx, &[]);
-        Ok(ctx.page(StatusCode::OK, html))
-    }
-
-    pub(crate) async fn reset(&self, ctx: &mut Ctx, _req: &Request, form: &FormData) -> Answer {
-        let Some(token) = ctx.reset.clone() else {
-            return self.reset_expired(ctx, StatusCode::UNPROCESSABLE_ENTITY);
-        };
-        let dto = ResetDto {
-            token,
-            new_password: form.text("new_password"),
-        };
-        match self.passwords.reset(dto).await {
-            Ok(_) => {
-                ctx.set_cookie(RESET_COOKIE, "", 0, false);
-                // Signed out everywhere, this browser included.
-                ctx.sign_out();
-                ctx.flash_next(Flash::PasswordReset);
-                Ok(ctx.redirect(Page::SignIn))
-            }
-            Err(ResetError::Invalid(errors)) => {
-                let html = identity::reset(ctx, &errors);
-                Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
-            }
-            Err(ResetError::InvalidLink) => {
-                self.reset_expired(ctx, StatusCode::UNPROCESSABLE_ENTITY)
-            }
-            Err(ResetError::Throttled { .. }) => Ok(self.throttled(ctx)),
-            Err(ResetError::Unavailable(e)) => Err(e.into()),
         }
     }
 
@@ -368,7 +230,7 @@ impl WebFunction {
             .await?
         {
             Some(awaiting) => {
-                let html = identity::proven(ctx, &awaiting);
+                let html = view::proven(ctx, &awaiting);
                 Ok(ctx.page(StatusCode::OK, html))
             }
             None => self.nothing_pending(ctx, StatusCode::OK),

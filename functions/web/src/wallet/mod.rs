@@ -2,21 +2,34 @@
 //! their valid certificates), and an employer's request to a holder's wallet (OpenID4VP) and
 //! its outcome. The employer's transaction secret travels in form bodies only.
 
+pub(crate) mod text;
+pub(crate) mod view;
+
 use crate::context::{cookie_up_to, Ctx, FormData};
 use base64::Engine;
 use cazier_shared::domain::{CertificateNumber, Page};
+use cazier_shared::services::presentation::PresentationService;
+use cazier_shared::services::requests::RequestService;
+use cazier_shared::services::wallet::WalletService;
 
 /// The wallet offer this browser made (certificate, link, transaction code), until it expires.
 const WALLET_OFFER_COOKIE: &str = "__Host-wallet-offer";
-use crate::pages::{notices, wallet};
-use crate::{Answer, Refusal, WebFunction};
+use crate::notices;
+use crate::{Answer, Refusal};
 use cazier_shared::http::{path_param, source_ip, Citizen};
 use cazier_shared::services::presentation::{OutcomeError, StartError};
 use cazier_shared::services::wallet::OfferError;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
 
-impl WebFunction {
+/// What the wallet pages use.
+pub(crate) struct Wallet {
+    pub(crate) wallet: WalletService,
+    pub(crate) presentations: PresentationService,
+    pub(crate) requests: RequestService,
+}
+
+impl Wallet {
     /// "Add to wallet": an offer is made, kept in a cookie of this browser for as long as it
     /// works (at most ten minutes), and shown after a redirect: a reload shows the same
     /// offer, it makes no other.
@@ -83,8 +96,8 @@ impl WebFunction {
             .contents(&principal, number.as_str())
             .await?
             .has_entries;
-        let shown = wallet::ShownOffer { uri, tx_code };
-        let html = wallet::offer(ctx, &number, &shown, has_entries);
+        let shown = view::ShownOffer { uri, tx_code };
+        let html = view::offer(ctx, &number, &shown, has_entries);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
@@ -97,11 +110,11 @@ impl WebFunction {
             .await
         {
             Ok(started) => {
-                let html = wallet::scan(ctx, &started);
+                let html = view::scan(ctx, &started);
                 Ok(ctx.page(StatusCode::CREATED, html))
             }
             Err(StartError::Invalid(errors)) => {
-                let html = wallet::ask_form(ctx, &organisation, &errors);
+                let html = view::ask_form(ctx, &organisation, &errors);
                 Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
             }
             Err(StartError::Throttled { retry_after }) => {
@@ -134,11 +147,11 @@ impl WebFunction {
                 } else {
                     String::new()
                 };
-                let html = wallet::pending(ctx, &transaction, &request);
+                let html = view::pending(ctx, &transaction, &request);
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Ok(outcome) => {
-                let html = wallet::result(ctx, &outcome);
+                let html = view::result(ctx, &outcome);
                 Ok(ctx.page(StatusCode::OK, html))
             }
             Err(OutcomeError::NotFound) => {
@@ -149,5 +162,12 @@ impl WebFunction {
             }
             Err(OutcomeError::Unavailable(e)) => Err(e.into()),
         }
+    }
+}
+
+impl Wallet {
+    pub(crate) async fn ask_wallet_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
+        let html = view::ask_form(ctx, "", &[]);
+        Ok(ctx.page(StatusCode::OK, html))
     }
 }

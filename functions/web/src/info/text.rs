@@ -1,5 +1,5 @@
 //! The start page's content and the information pages linked from every footer (help and
-//! contact, privacy, cookies, accessibility), in both languages. Text only: `pages/info.rs`
+//! contact, privacy, cookies, accessibility), in both languages. Text only: `view.rs`
 //! lays them out.
 
 use crate::i18n::Lang;

@@ -16,7 +16,7 @@ pub fn contents(ctx: &mut Ctx, c: &Contents) -> String {
     };
     let body = html! {
         h1 { (e.title) }
-        p { strong { (c.number.as_str()) } " · " (crate::pages::account::status_tag(ctx, c.status)) }
+        p { strong { (c.number.as_str()) } " · " (crate::certificates::view::status_tag(ctx, c.status)) }
         @if !c.has_entries {
             p.lead { (e.none) }
         } @else {

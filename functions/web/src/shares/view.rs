@@ -34,14 +34,14 @@ pub fn codes(
     let body = html! {
         (error_summary(ctx, shown.errors, shown.problem))
         h1 { (s.title) }
-        p { strong { (number) } " " (super::account::status_tag(ctx, certificate.status)) }
-        @if certificate.has_entries { (super::entries::before_sharing(ctx, number)) }
+        p { strong { (number) } " " (crate::certificates::view::status_tag(ctx, certificate.status)) }
+        @if certificate.has_entries { (crate::certificates::entries::before_sharing(ctx, number)) }
         p { (s.intro) }
         @if let Some(created) = shown.created {
             div.notice role="status" {
                 h2 { (s.created_title) }
                 // Broken only between its groups on a narrow screen.
-                p.code aria-label=(super::account::spelled(&created.code)) {
+                p.code aria-label=(crate::account::view::spelled(&created.code)) {
                     @for (i, group) in created.code.split('-').enumerate() {
                         @if i > 0 { "-" }
                         span { (group) }
@@ -63,7 +63,7 @@ pub fn codes(
                 tbody {
                     @for share in shares {
                         tr {
-                            td data-label=(s.created_at) { (super::account::bucharest_time(share.created_at)) }
+                            td data-label=(s.created_at) { (crate::certificates::view::bucharest_time(share.created_at)) }
                             td data-label=(s.works_until) { (last_bucharest_day(share.expires_at).format("%d.%m.%Y")) }
                             td data-label=(t.cert_status) { (share_tag(ctx, share.status)) }
                             td {
@@ -71,7 +71,7 @@ pub fn codes(
                                     form method="post" action=(Page::RevokeShare(number.clone(), share.share_id.clone())) {
                                         (csrf_field(ctx))
                                         button.secondary type="submit" {
-                                            (s.revoke) span.skip { " " (super::account::bucharest_time(share.created_at)) }
+                                            (s.revoke) span.skip { " " (crate::certificates::view::bucharest_time(share.created_at)) }
                                         }
                                     }
                                 }
@@ -138,7 +138,7 @@ pub fn shared(ctx: &mut Ctx, certificate: &SharedCertificate, typed: (&str, &str
     let body = html! {
         h1 { (s.result_title) }
         div role="status" {
-            p { (super::account::status_tag(ctx, certificate.status)) }
+            p { (crate::certificates::view::status_tag(ctx, certificate.status)) }
         }
         table {
             tbody {
