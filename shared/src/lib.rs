@@ -1,16 +1,15 @@
-//! cazier's common library: the AWS adapters, the HTTP edge, the identity providers' clients
-//! and the domain services that the Lambda functions, the local server and the admin tool
-//! share. The domain's types and ports (`cazier-domain`) and the formats (`cazier-formats`)
+//! cazier's common library: the domain services, the AWS adapters, the identity providers'
+//! clients and the one wiring that the Lambda functions, the local server and the admin tool
+//! share (the HTTP edge and the runtime are `cazier-edge`, above this crate). The domain's types and ports (`cazier-domain`) and the formats (`cazier-formats`)
 //! are crates of their own, re-exported here under their old paths.
 
 pub mod aws;
 pub mod config;
-pub mod http;
 pub mod identity;
 pub mod oidc;
 pub mod outbound;
 pub mod privacy;
-pub mod runtime;
+pub mod process;
 pub mod services;
 pub mod smtp;
 pub mod telemetry;

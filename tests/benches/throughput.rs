@@ -4,9 +4,9 @@
 //! `POST /v1/certificate-requests` (requests function) and `POST /v1/verifications` by number
 //! and CNP (verification function). Run: `make bench`.
 
+use cazier_edge::runtime::HttpFunction;
 use cazier_shared::domain::Role;
 use cazier_shared::ports::AccountStore;
-use cazier_shared::runtime::HttpFunction;
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;

@@ -218,6 +218,17 @@ fn forms_without_their_csrf_token_change_nothing() {
         Some(&[("csrf", &stolen), ("purpose", "STUDII")]),
     );
     assert_eq!((sent.status, location(&sent)), (303, "/cereri/noua"));
+    // Found by this round's attack: a `text/plain` post (one any site can make without a
+    // preflight) was read as a form. With this session's own token it is still refused.
+    let token = csrf_of(&html(&browser.get("/cont/date")));
+    let body = format!("csrf={token}&last_name=Altul");
+    let plain = browser.send_body(
+        "POST",
+        "/cont/date",
+        Some(("text/plain".to_owned(), body.into_bytes())),
+    );
+    assert_eq!(plain.status, 400);
+    assert!(!html(&browser.get("/cont/date")).contains("Altul"));
 }
 
 #[test]
@@ -277,6 +288,27 @@ fn private_pages_ask_to_sign_in_and_wrong_sign_ins_say_why() {
     // The clerk console is not for citizens.
     assert_eq!(browser.get("/ghiseu").status, 403);
     assert_eq!(browser.get("/ghiseu/cont/x").status, 403);
+}
+
+/// Found by a walk-through: a clerk's only way to change their password was to type its
+/// address, and that page (like any citizen page a clerk opened) led to the citizens' account,
+/// a 403.
+#[test]
+fn a_clerk_finds_their_password_page_and_every_way_back_leads_to_the_console() {
+    let mut clerk = Browser::new("ro");
+    let signed = clerk.submit(
+        "/autentificare",
+        "/autentificare",
+        &[("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)],
+    );
+    assert_eq!(location(&signed), "/ghiseu");
+    let console = html(&clerk.get("/ghiseu"));
+    assert!(console.contains("href=\"/cont/parola\""), "{console}");
+    let password = html(&clerk.get("/cont/parola"));
+    assert!(password.contains("href=\"/ghiseu\"") && !password.contains("href=\"/cont\""));
+    let refused = clerk.get("/cont");
+    assert_eq!(refused.status, 403);
+    assert!(html(&refused).contains("href=\"/ghiseu\""));
 }
 
 /// Found by this round's walk-through: an ended session sent people to the sign-in page with
@@ -646,6 +678,12 @@ fn the_clerk_is_shown_details_changed_since_opening_the_account_and_validates_th
     assert!(opened.starts_with("/ghiseu/cont/"), "{opened}");
     let shown = html(&clerk.get(&opened));
     assert!(shown.contains(&cnp));
+    // The registered document as people read it, not as the API codes it.
+    assert!(shown.contains("Identity card "), "{shown}");
+    assert!(
+        !shown.contains(">CI RX 123456<"),
+        "the registered document in words"
+    );
     let token = csrf_of(&shown);
 
     let mut fields = registration(&email, &corrected);

@@ -3,11 +3,11 @@
 //! `DELETE /v1/sessions/current`, `GET /v1/accounts/me`; passwords: `POST
 //! /v1/accounts/me/password`, `POST /v1/password-resets` and `.../confirmation`.
 
+use cazier_edge::http::{empty_response, json_response, parse_json, source_ip, Authenticated};
+use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::SessionChannel;
-use cazier_shared::http::{empty_response, json_response, parse_json, source_ip, Authenticated};
-use cazier_shared::runtime::{Answer, ApiFunction};
 use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::passwords::PasswordService;
 use cazier_shared::wiring::ServiceGraphs;
@@ -31,7 +31,7 @@ pub fn function(wiring: &Wiring) -> Result<ApiFunction<Accounts>, ConfigError> {
     )
 }
 
-cazier_shared::api_routes!(Accounts {
+cazier_edge::api_routes!(Accounts {
     POST "/v1/accounts" Public => register,
     POST "/v1/accounts/confirmation" Public => confirm,
     POST "/v1/sessions" Public => login,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let wiring = cazier_shared::runtime::wiring_from_process().await;
+    let wiring = cazier_shared::process::wiring_from_process().await;
     let function = Arc::new(GeneratorFunction::new(&wiring)?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let function = Arc::clone(&function);

@@ -2,13 +2,13 @@
 //! `GET /v1/certificate-requests/{request_id}`, `GET /v1/certificates`,
 //! `GET /v1/certificates/{certificate_number}/pdf`, `GET /v1/certificates/{certificate_number}/checks`.
 
-use cazier_shared::config::ConfigError;
-use cazier_shared::domain::{RequestId, ShareId};
-use cazier_shared::http::{
+use cazier_edge::http::{
     certificate_pdf, empty_response, header_str, json_response, parse_json, path_param,
     with_header, ApiError, Citizen,
 };
-use cazier_shared::runtime::{Answer, ApiFunction};
+use cazier_edge::runtime::{Answer, ApiFunction};
+use cazier_shared::config::ConfigError;
+use cazier_shared::domain::{RequestId, ShareId};
 use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::requests::{purposes, Document, RequestService};
 use cazier_shared::services::shares::ShareService;
@@ -35,7 +35,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Requests>, Confi
     )
 }
 
-cazier_shared::api_routes!(Requests {
+cazier_edge::api_routes!(Requests {
     GET "/v1/purposes" Public => purposes,
     POST "/v1/certificate-requests" Citizen => submit,
     GET "/v1/certificate-requests/{request_id}" Citizen => status,

@@ -2,11 +2,11 @@
 //! `.../ghiseul/complete`), or at a police counter (`POST /v1/operator/lookups`,
 //! `POST /v1/operator/accounts/{account_id}/validation`).
 
+use cazier_edge::http::{json_response, parse_json, path_param, ApiError, Citizen, Operator};
+use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::AccountId;
-use cazier_shared::http::{json_response, parse_json, path_param, ApiError, Citizen, Operator};
-use cazier_shared::runtime::{Answer, ApiFunction};
 use cazier_shared::services::ghiseul::{GhiseulService, StartDto};
 use cazier_shared::services::validation::ValidationService;
 use cazier_shared::wiring::ServiceGraphs;
@@ -30,7 +30,7 @@ pub fn function(wiring: &Wiring) -> Result<ApiFunction<Validation>, ConfigError>
     )
 }
 
-cazier_shared::api_routes!(Validation {
+cazier_edge::api_routes!(Validation {
     POST "/v1/accounts/me/validations/ghiseul" Citizen => ghiseul_start,
     POST "/v1/accounts/me/validations/ghiseul/complete" Citizen => ghiseul_complete,
     POST "/v1/operator/lookups" Operator => counter_lookup,

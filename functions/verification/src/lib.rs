@@ -2,12 +2,12 @@
 //! chain (`GET /v1/trust/certificates`) and the revocation status lists (`GET /v1/status-lists/{year}`), certificates opened by share codes (`POST /v1/shared-certificate`, `POST /v1/shared-certificate/pdf`:
 //! the code in the body, never in a URL).
 
-use cazier_shared::config::ConfigError;
-use cazier_shared::http::{
+use cazier_edge::http::{
     body_bytes, certificate_pdf, header_str, json_response, parse_json, path_param, source_ip,
     with_header, ApiError,
 };
-use cazier_shared::runtime::{Answer, ApiFunction};
+use cazier_edge::runtime::{Answer, ApiFunction};
+use cazier_shared::config::ConfigError;
 use cazier_shared::seal::CHAIN_CONTENT_TYPE;
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::verification::VerificationService;
@@ -32,7 +32,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Verification>, C
     )
 }
 
-cazier_shared::api_routes!(Verification {
+cazier_edge::api_routes!(Verification {
     POST "/v1/verifications" Public => by_number,
     POST "/v1/verifications/document" Public => document,
     GET "/v1/trust/certificates" Public => trust_chain,

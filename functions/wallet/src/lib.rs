@@ -6,12 +6,12 @@
 //! (`POST /oid4vp/response`). The OAuth endpoints answer errors as RFC 6749 / OpenID4VCI JSON
 //! (`{"error": …}`), mapped here once; the others answer problem documents.
 
-use cazier_shared::config::ConfigError;
-use cazier_shared::http::{
+use cazier_edge::http::{
     body_bytes, header_str, json_response, parse_json, path_param, source_ip, with_header,
     ApiError, Citizen,
 };
-use cazier_shared::runtime::{Answer, ApiFunction};
+use cazier_edge::runtime::{Answer, ApiFunction};
+use cazier_shared::config::ConfigError;
 use cazier_shared::services::presentation::{
     PresentationService, RequestObjectError, RespondError,
 };
@@ -194,7 +194,7 @@ fn credential_error(e: CredentialError) -> Answer {
 // `/oid4vci/credential` is public to the session check: its bearer is an OpenID4VCI access
 // token, which the service checks. The request object is what a wallet fetches from the QR
 // code's link; the transaction secret of an outcome travels in the body, never in a URL.
-cazier_shared::api_routes!(Wallet {
+cazier_edge::api_routes!(Wallet {
     GET "/.well-known/openid-credential-issuer" Public => issuer_metadata,
     GET "/.well-known/oauth-authorization-server" Public => authorization_server_metadata,
     POST "/v1/certificates/{certificate_number}/wallet-offer" Citizen => offer,

@@ -2,9 +2,9 @@
 //! lookup, services, rendering, headers) with the in-memory ports, and each page's size.
 //! Network and DynamoDB round trips are not in it. Run: `make bench`.
 
+use cazier_edge::runtime::HttpFunction;
 use cazier_shared::domain::{AccountStatus, Role};
 use cazier_shared::ports::AccountStore;
-use cazier_shared::runtime::HttpFunction;
 use cazier_shared::testing::Memory;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;

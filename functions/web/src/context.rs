@@ -7,10 +7,10 @@
 
 use crate::i18n::Lang;
 use base64::Engine;
+use cazier_edge::http::{attachment, routes};
 use cazier_shared::crypto::constant_time_eq;
 use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
-use cazier_shared::http::attachment;
 use cazier_shared::services::accounts::{DEVICE_TTL, SESSION_TTL};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -333,9 +333,28 @@ impl Ctx {
         self.principal = None;
     }
 
-    /// This page's address in the other language.
+    /// This page's address in the other language: the page itself if it can be opened again
+    /// as it is, else the nearest page above it (a form's answer switches to the form; a
+    /// provider's way back, whose state was single-use, to the account).
     pub fn other_lang_href(&self) -> String {
-        format!("{}?lang={}", self.path, self.lang.other().code())
+        format!("{}?lang={}", self.reopenable(), self.lang.other().code())
+    }
+
+    fn reopenable(&self) -> String {
+        let returns = [Page::RoeidReturn.template(), Page::GhiseulReturn.template()];
+        if returns.contains(&self.path.as_str()) {
+            return Page::Account.to_string();
+        }
+        let mut path = self.path.as_str();
+        loop {
+            if routes::allowed_methods(path).contains(&"GET") {
+                return path.to_owned();
+            }
+            match path.rsplit_once('/') {
+                Some((up, _)) if !up.is_empty() => path = up,
+                _ => return Page::Home.to_string(),
+            }
+        }
     }
 
     fn finish(&mut self, mut response: Response<Body>) -> Response<Body> {
@@ -376,7 +395,7 @@ impl Ctx {
             Some(extra) => format!("{}{extra}", self.csp),
             None => self.csp.to_string(),
         };
-        let mut response = cazier_shared::http::html_response(html, &csp, "no-store");
+        let mut response = cazier_edge::http::html_response(html, &csp, "no-store");
         *response.status_mut() = status;
         self.finish(response)
     }
@@ -428,7 +447,7 @@ pub const MAX_MULTIPART_BYTES: usize = 8 * 1024 * 1024;
 
 impl FormData {
     pub fn parse(req: &Request) -> Option<Self> {
-        let bytes = cazier_shared::http::body_bytes(req);
+        let bytes = cazier_edge::http::body_bytes(req);
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -440,7 +459,12 @@ impl FormData {
             }
             return parse_multipart(bytes, boundary.as_bytes());
         }
-        if bytes.len() > MAX_FORM_BYTES {
+        // What an HTML form sends, and nothing else: a `text/plain` post (which any site may
+        // make without asking) is no form of ours, whatever it holds.
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            || bytes.len() > MAX_FORM_BYTES
+        {
             return None;
         }
         let fields = serde_urlencoded::from_bytes(bytes).ok()?;
@@ -549,6 +573,33 @@ fn parse_multipart(body: &[u8], boundary: &[u8]) -> Option<FormData> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn switch_on(path: &str) -> String {
+        let req = lambda_http::http::Request::builder()
+            .uri(path)
+            .body(Body::Empty)
+            .expect("a request")
+            .with_raw_http_path(path);
+        Ctx::new(&req, "default-src 'none'".into()).other_lang_href()
+    }
+
+    #[test]
+    fn the_language_switch_opens_a_page_that_can_be_opened_again() {
+        // A page switches to itself; a form's answer (a POST) to its form, not to a 405.
+        assert_eq!(switch_on("/cont/date"), "/cont/date?lang=en");
+        assert_eq!(switch_on("/cereri/r-1"), "/cereri/r-1?lang=en");
+        assert_eq!(switch_on("/verificare/document"), "/verificare?lang=en");
+        assert_eq!(switch_on("/verificare/declaratie"), "/verificare?lang=en");
+        assert_eq!(
+            switch_on("/verificare/portofel/rezultat"),
+            "/verificare/portofel?lang=en"
+        );
+        assert_eq!(switch_on("/cod/pdf"), "/cod?lang=en");
+        // A provider's way back carried a single-use state: the account instead.
+        assert_eq!(switch_on("/cont/roeid/raspuns"), "/cont?lang=en");
+        assert_eq!(switch_on("/cont/ghiseul/raspuns"), "/cont?lang=en");
+        assert_eq!(switch_on("/iesire"), "/?lang=en");
+    }
 
     #[test]
     fn a_multipart_form_gives_its_fields_and_its_file() {

@@ -103,6 +103,7 @@ fn shell(
                                     }
                                     Some(Role::Operator) => {
                                         li { a href=(Page::Console) { (t.nav_console) } }
+                                        li { a href=(Page::ChangePassword) { (t.nav_password) } }
                                     }
                                     None => {
                                         li { a href=(Page::SignIn) { (t.nav_sign_in) } }

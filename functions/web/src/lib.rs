@@ -31,11 +31,11 @@ pub use routes::route_keys;
 use routes::{DEFAULT_ROUTE, ROUTES};
 
 use async_trait::async_trait;
+use cazier_edge::http::{route_key, session_principal, Access, Denied};
+use cazier_edge::runtime::HttpFunction;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::{Role, SessionChannel};
-use cazier_shared::http::{route_key, session_principal, Access, Denied};
 use cazier_shared::ports::{Clock, SessionStore};
-use cazier_shared::runtime::HttpFunction;
 use cazier_shared::services::requests::OwnedError;
 use cazier_shared::services::Unavailable;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
@@ -141,6 +141,16 @@ pub(crate) fn home_of(role: Role) -> Page {
     }
 }
 
+/// The signed-in person's start page and its name in the header: the account for citizens,
+/// the console for clerks.
+pub(crate) fn home_link(ctx: &Ctx) -> Option<(Page, &'static str)> {
+    let t = ctx.t();
+    ctx.principal.as_ref().map(|p| match p.role {
+        Role::Operator => (Page::Console, t.nav_console),
+        Role::Citizen => (Page::Account, t.nav_account),
+    })
+}
+
 /// Paths that are the API's, not pages: what no route matches there is a JSON problem.
 const API_PREFIXES: &[&str] = &["/v1/", "/oid4vp/", "/oid4vci/", "/.well-known/"];
 
@@ -148,12 +158,12 @@ const API_PREFIXES: &[&str] = &["/v1/", "/oid4vp/", "/oid4vci/", "/.well-known/"
 /// methods, 405 with `Allow`; else 404. Under the API's paths a problem, elsewhere a page.
 fn unmatched(ctx: &mut Ctx) -> Response<Body> {
     let path = ctx.path.clone();
-    let allowed = cazier_shared::http::routes::allowed_methods(&path).join(", ");
+    let allowed = cazier_edge::http::routes::allowed_methods(&path).join(", ");
     if API_PREFIXES.iter().any(|p| path.starts_with(p)) {
         let error = if allowed.is_empty() {
-            cazier_shared::http::ApiError::NotFound
+            cazier_edge::http::ApiError::NotFound
         } else {
-            cazier_shared::http::ApiError::MethodNotAllowed { allow: allowed }
+            cazier_edge::http::ApiError::MethodNotAllowed { allow: allowed }
         };
         return error.into_response();
     }
@@ -262,11 +272,13 @@ fn refuse(ctx: &mut Ctx, refusal: Refusal) -> Response<Body> {
             )
         }
     };
-    let html = notices::notice(ctx, title, text, None);
+    // Someone signed in who may not open this page: the way to their own start page.
+    let next = home_link(ctx).filter(|_| status == StatusCode::FORBIDDEN);
+    let html = notices::notice(ctx, title, text, next);
     let mut response = ctx.page(status, html);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         // As the API says it: a dependency is down, try again shortly.
-        let after = cazier_shared::http::UNAVAILABLE_RETRY_AFTER_SECS;
+        let after = cazier_edge::http::UNAVAILABLE_RETRY_AFTER_SECS;
         if let Ok(v) = lambda_http::http::HeaderValue::from_str(&after.to_string()) {
             response
                 .headers_mut()

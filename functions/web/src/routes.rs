@@ -8,7 +8,7 @@
 use crate::context::{Ctx, FormData};
 use crate::info::text::Info;
 use crate::{Answer, Refusal, WebFunction};
-use cazier_shared::http::{Access, Admit, Authenticated, Citizen, Operator, Route};
+use cazier_edge::http::{Access, Admit, Authenticated, Citizen, Operator, Route};
 use lambda_http::Request;
 use std::future::Future;
 use std::pin::Pin;

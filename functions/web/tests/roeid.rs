@@ -3,10 +3,10 @@
 //! started, the holder's confirmation), the same redirect in another browser, and what the
 //! citizen sees when the provider is down.
 
+use cazier_edge::runtime::HttpFunction;
 use cazier_shared::crypto::sha256_hex;
 use cazier_shared::domain::{AccountStatus, Role, SessionChannel};
 use cazier_shared::ports::{AccountStore, Clock, Session, SessionStore};
-use cazier_shared::runtime::HttpFunction;
 use cazier_shared::testing::Memory;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;

@@ -7,7 +7,7 @@
 //! key (`ghiseul-dev-key.pem`, trusted through `dev-issuers.json`) back to the portal.
 
 use async_trait::async_trait;
-use cazier_shared::runtime::HttpFunction;
+use cazier_edge::runtime::HttpFunction;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use maud::{html, Markup, DOCTYPE};
@@ -96,7 +96,7 @@ impl HttpFunction for DevGhiseul {
                 },
             );
         }
-        let body = String::from_utf8_lossy(cazier_shared::http::body_bytes(&req)).into_owned();
+        let body = String::from_utf8_lossy(cazier_edge::http::body_bytes(&req)).into_owned();
         let form = fields(&body);
         let Some(back) = safe_return(field(&form, "redirect_uri"), &self.portal_origin) else {
             let mut refused = page(

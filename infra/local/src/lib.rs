@@ -12,10 +12,10 @@ pub mod template;
 pub use dev_ghiseul::DEV_ORIGIN as DEV_GHISEUL_ORIGIN;
 
 use anyhow::{anyhow, bail, Context, Result};
+use cazier_edge::runtime::Endpoints;
+use cazier_edge::runtime::HttpFunction;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::Env;
-use cazier_shared::runtime::Endpoints;
-use cazier_shared::runtime::HttpFunction;
 use cazier_shared::wiring::PortSource;
 use serde_json::json;
 use std::collections::HashMap;

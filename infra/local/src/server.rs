@@ -3,8 +3,8 @@
 
 use crate::template::Route;
 use bytes::Bytes;
-use cazier_shared::http::ApiError;
-use cazier_shared::runtime::HttpFunction;
+use cazier_edge::http::ApiError;
+use cazier_edge::runtime::HttpFunction;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;

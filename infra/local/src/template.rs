@@ -397,12 +397,12 @@ mod access_tests {
             .filter(|r| r.path != super::DEFAULT_ROUTE)
             .map(|r| r.key())
             .collect();
-        let mut listed: Vec<String> = cazier_shared::http::routes::API_ROUTES
+        let mut listed: Vec<String> = cazier_edge::http::routes::API_ROUTES
             .iter()
             .map(|k| k.to_string())
             .collect();
         in_template.sort();
         listed.sort();
-        assert_eq!(listed, in_template, "shared/src/http/routes.rs");
+        assert_eq!(listed, in_template, "edge/build.rs");
     }
 }

@@ -8,7 +8,6 @@ mod common;
 mod counter;
 mod declared;
 mod ghiseul;
-mod http_edge;
 mod issuance;
 mod notices;
 mod passwords;

@@ -37,6 +37,15 @@ pub fn registered(person: &Person) -> Registration {
 }
 
 /// The declared data as certificates print them (the CNP masked).
+/// An identity document as people read it: "Carte de identitate RX 123456", "Pașaport …".
+pub fn document_label(ctx: &Ctx, document: &IdDocument) -> String {
+    let t = ctx.t();
+    match document {
+        IdDocument::Ci { series, number } => format!("{} {series} {number}", t.id_ci),
+        IdDocument::Passport { number } => format!("{} {number}", t.id_passport),
+    }
+}
+
 pub fn facts(ctx: &Ctx, p: &Person) -> Markup {
     let (t, d) = (ctx.t(), ctx.lang.d());
     let or_none = |n: &Option<Name>| {
@@ -44,10 +53,7 @@ pub fn facts(ctx: &Ctx, p: &Person) -> Markup {
             .map(|n| n.as_str().to_owned())
             .unwrap_or_else(|| format!("— ({})", d.not_declared))
     };
-    let document = match &p.id_document {
-        IdDocument::Ci { series, number } => format!("{} {series} {number}", t.id_ci),
-        IdDocument::Passport { number } => format!("{} {number}", t.id_passport),
-    };
+    let document = document_label(ctx, &p.id_document);
     html! {
         dl.facts {
             div { dt { (t.last_name) " / " (t.first_name) } dd { (p.full_name()) } }

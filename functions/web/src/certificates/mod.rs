@@ -6,7 +6,7 @@ pub(crate) mod view;
 
 use crate::context::Ctx;
 use crate::{Answer, Refusal};
-use cazier_shared::http::{path_param, Citizen};
+use cazier_edge::http::{path_param, Citizen};
 use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::requests::RequestService;
 use lambda_http::http::StatusCode;

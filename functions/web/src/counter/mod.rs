@@ -7,9 +7,9 @@ pub(crate) mod view;
 use crate::context::{Ctx, Flash, FormData};
 use crate::notices;
 use crate::{Answer, Refusal};
+use cazier_edge::http::{path_param, Operator};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::{AccountId, FieldCode, FieldError};
-use cazier_shared::http::{path_param, Operator};
 use cazier_shared::services::accounts::IdDocumentDto;
 use cazier_shared::services::validation::ValidationService;
 use cazier_shared::services::validation::{

@@ -1,10 +1,11 @@
 //! The clerk console: find a citizen by counter code, compare the registered details with the
 //! document in hand, validate; and the clerk's validations of the day (from the audit trail).
 
+use crate::account::view::document_label;
 use crate::context::Ctx;
 use crate::layout::{csrf_field, document_fields, error_summary, page, Input};
 use cazier_shared::domain::Page;
-use cazier_shared::domain::{AccountStatus, FieldError, IdDocument};
+use cazier_shared::domain::{AccountStatus, FieldError};
 use cazier_shared::services::validation::{CounterLookup, CounterValidation};
 use chrono_tz::Europe::Bucharest;
 use maud::html;
@@ -42,23 +43,6 @@ pub fn lookup(
         }
     };
     page(ctx, t.console_title, body)
-}
-
-fn document_text(d: &IdDocument) -> String {
-    serde_json::to_value(d)
-        .ok()
-        .map(|v| {
-            [
-                v["type"].as_str(),
-                v["series"].as_str(),
-                v["number"].as_str(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ")
-        })
-        .unwrap_or_default()
 }
 
 /// What the clerk typed: the document in hand, the names as read off it, the checklist
@@ -103,7 +87,7 @@ pub fn validate(
                 tr { th scope="row" { (t.last_name) } td { (citizen.last_name) } }
                 tr { th scope="row" { (t.first_name) } td { (citizen.first_name) } }
                 tr { th scope="row" { "CNP" } td { (citizen.cnp) } }
-                tr { th scope="row" { (t.id_document) } td { (document_text(&citizen.id_document)) } }
+                tr { th scope="row" { (t.id_document) } td { (document_label(ctx, &citizen.id_document)) } }
                 tr { th scope="row" { (t.father_first_name) } td { (optional(&citizen.father_first_name)) } }
                 tr { th scope="row" { (t.mother_first_name) } td { (optional(&citizen.mother_first_name)) } }
                 tr { th scope="row" { (t.birth_place) } td { (optional(&citizen.birth_place)) } }
@@ -115,7 +99,7 @@ pub fn validate(
             // Not a dead end: a newer document of the same person is recorded.
             div.warn role="status" {
                 h3 { (i.document_differs_title) }
-                p { (i.document_differs.replace("{registered}", &document_text(&citizen.id_document))) }
+                p { (i.document_differs.replace("{registered}", &document_label(ctx, &citizen.id_document))) }
                 p { (i.document_differs_say) }
             }
         }

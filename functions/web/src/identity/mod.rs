@@ -13,9 +13,9 @@ use crate::notices;
 use crate::{Answer, Refusal};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use cazier_edge::http::{source_ip, Citizen};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::{FieldCode, FieldError};
-use cazier_shared::http::{source_ip, Citizen};
 use cazier_shared::services::accounts::AccountService;
 use cazier_shared::services::accounts::{
     ConfirmDto, ConfirmError, LoginError, REGISTRATION_TTL, SECOND_FACTOR_TTL,

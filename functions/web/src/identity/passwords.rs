@@ -4,9 +4,9 @@
 use crate::context::{Ctx, Flash, FormData, RESET_COOKIE};
 use crate::notices;
 use crate::{Answer, Refusal};
+use cazier_edge::http::{source_ip, Authenticated};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::{FieldCode, FieldError};
-use cazier_shared::http::{source_ip, Authenticated};
 use cazier_shared::services::passwords::{
     ChangePasswordDto, ChangePasswordError, ResetDto, ResetError, ResetRequestDto, RESET_TTL,
 };

@@ -54,7 +54,9 @@ pub fn change_password(ctx: &mut Ctx, errors: &[FieldError]) -> String {
             (Input { kind: "password", autocomplete: "new-password", hint: Some(t.password_hint), ..Input::new("new_password", i.new_password, "") }.render(ctx, errors))
             button.primary type="submit" { (i.change_submit) }
         }
-        p { a href=(Page::Account) { (t.nav_account) } }
+        @if let Some((home, label)) = crate::home_link(ctx) {
+            p { a href=(home) { (label) } }
+        }
     };
     page(ctx, i.change_title, body)
 }

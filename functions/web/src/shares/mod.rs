@@ -8,10 +8,10 @@ use crate::context::{cookie_up_to, Ctx, FormData, NEW_CODE_COOKIE};
 use crate::notices;
 use crate::{Answer, Refusal};
 use base64::Engine;
+use cazier_edge::http::{path_param, source_ip, Citizen};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
 use cazier_shared::domain::{CertificateNumber, FieldCode, FieldError, ShareId};
-use cazier_shared::http::{path_param, source_ip, Citizen};
 use cazier_shared::services::requests::RequestService;
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::shares::{

@@ -40,7 +40,8 @@ pub fn codes(
         @if let Some(created) = shown.created {
             div.notice role="status" {
                 h2 { (s.created_title) }
-                // Broken only between its groups on a narrow screen.
+                // On one line even on a phone (a smaller font there): a hyphen at a line's end would
+                // read as part of the code.
                 p.code aria-label=(crate::account::view::spelled(&created.code)) {
                     @for (i, group) in created.code.split('-').enumerate() {
                         @if i > 0 { "-" }

@@ -7,11 +7,11 @@ pub(crate) mod view;
 use crate::context::{Ctx, FormData};
 use crate::notices;
 use crate::{Answer, Refusal};
+use cazier_edge::http::source_ip;
 use cazier_shared::domain::Page;
 use cazier_shared::domain::{
     CertificateNumber, Cnp, CnpError, Cui, FieldCode, FieldError, Purpose,
 };
-use cazier_shared::http::source_ip;
 use cazier_shared::services::verification::VerificationService;
 use cazier_shared::services::verification::{
     DocumentAnswer, DocumentVerifyError, StatementCheck, VerificationAnswer, VerifyDto,

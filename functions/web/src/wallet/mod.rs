@@ -16,7 +16,7 @@ use cazier_shared::services::wallet::WalletService;
 const WALLET_OFFER_COOKIE: &str = "__Host-wallet-offer";
 use crate::notices;
 use crate::{Answer, Refusal};
-use cazier_shared::http::{path_param, source_ip, Citizen};
+use cazier_edge::http::{path_param, source_ip, Citizen};
 use cazier_shared::services::presentation::{OutcomeError, StartError};
 use cazier_shared::services::wallet::OfferError;
 use lambda_http::http::{header, HeaderValue, StatusCode};

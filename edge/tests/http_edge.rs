@@ -1,10 +1,9 @@
 //! The HTTP edge: each operation error's one mapping to a problem answer, strict JSON bodies,
 //! and route tables applied before any body is read.
 
-use crate::common::{memory, stored_citizen};
-use cazier_shared::domain::{FieldCode, Role, SessionChannel};
-use cazier_shared::http::{json_response, parse_json, ApiError, Citizen, Operator};
-use cazier_shared::runtime::{Answer, ApiFunction, HttpFunction};
+use cazier_edge::http::{json_response, parse_json, ApiError, Citizen, Operator};
+use cazier_edge::runtime::{Answer, ApiFunction, HttpFunction};
+use cazier_shared::domain::{AccountId, FieldCode, Role, SessionChannel};
 use cazier_shared::services::accounts::{ConfirmError, LoginDto, LoginError, RegisterError};
 use cazier_shared::services::ghiseul::GhiseulError;
 use cazier_shared::services::passwords::ResetError;
@@ -12,6 +11,7 @@ use cazier_shared::services::requests::SubmitError;
 use cazier_shared::services::validation::CounterValidationError;
 use cazier_shared::services::verification::DocumentVerifyError;
 use cazier_shared::services::Unavailable;
+use cazier_shared::testing::Memory;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::http::StatusCode;
 use lambda_http::request::RequestContext;
@@ -213,7 +213,7 @@ fn bodies_are_parsed_strictly() {
 /// A function of three routes whose handlers say who they were given.
 struct Probe;
 
-cazier_shared::api_routes!(Probe {
+cazier_edge::api_routes!(Probe {
     GET "/open" Public => open,
     GET "/mine" Citizen => mine,
     GET "/counter" Operator => counter,
@@ -235,16 +235,11 @@ impl Probe {
 
 #[tokio::test]
 async fn routes_are_authorised_from_their_table_and_handlers_get_the_principal_by_type() {
-    let memory = memory().await;
-    let (account, _) = stored_citizen(&memory).await;
+    let memory = Memory::new(chrono::Utc::now()).await;
+    let account_id = AccountId::random();
     let token = "a-session-token";
     memory
-        .session_for(
-            &account.account_id,
-            Role::Citizen,
-            token,
-            SessionChannel::Api,
-        )
+        .session_for(&account_id, Role::Citizen, token, SessionChannel::Api)
         .await;
     let bearer = format!("Bearer {token}");
     let function = ApiFunction::new(Probe, &memory).expect("the probe function");
@@ -266,7 +261,7 @@ async fn routes_are_authorised_from_their_table_and_handlers_get_the_principal_b
     assert_eq!(call("GET /mine", None).await.0, 401);
     assert_eq!(call("GET /mine", Some("Bearer nope")).await.0, 401);
     let mine = call("GET /mine", Some(&bearer)).await;
-    assert_eq!(mine, (200, format!("{:?}", account.account_id.as_str())));
+    assert_eq!(mine, (200, format!("{:?}", account_id.as_str())));
     assert_eq!(call("GET /counter", Some(&bearer)).await.0, 403);
     assert_eq!(call("GET /unlisted", Some(&bearer)).await.0, 404);
     memory.clock.advance(chrono::Duration::hours(2));

@@ -1,13 +1,14 @@
-//! What every function's `main` does: logs, SDK clients, keys and configuration once (through
+//! What every HTTP function's `main` does: build the function once per cold start (through
 //! the one [`Wiring`]), then serve. A configuration error stops the cold start.
 
 use crate::aws::wiring::Wiring;
-use crate::config::{ConfigError, Env};
+use crate::config::ConfigError;
 use crate::domain::Principal;
 use crate::http::{authorize, respond, ApiError, Route};
 use crate::ports::{Clock, SessionStore};
 use crate::wiring::PortSource;
 use async_trait::async_trait;
+use cazier_shared::process::{exit_with, wiring_from_process};
 use lambda_http::{service_fn, Body, Request, Response};
 use std::convert::Infallible;
 use std::future::Future;
@@ -69,28 +70,6 @@ impl<E: Endpoints> HttpFunction for ApiFunction<E> {
             Err(e) => Err(e),
         })
     }
-}
-
-/// The wiring of this process's environment, or the end of the cold start.
-pub async fn wiring_from_process() -> Wiring {
-    crate::telemetry::init();
-    let sdk = crate::aws::lambda_sdk_config();
-    let started = std::time::Instant::now();
-    match Wiring::load(sdk, Env::from_process()).await {
-        Ok(wiring) => {
-            // The cold start's deliberate round trips (two KMS calls, concurrent), timed apart
-            // from the rest of the start (the cold-start benchmark subtracts them).
-            let round_trips_us = started.elapsed().as_micros() as u64;
-            tracing::info!(round_trips_us, "cold start: personal-data keys loaded");
-            wiring
-        }
-        Err(e) => exit_with(e),
-    }
-}
-
-fn exit_with(e: ConfigError) -> ! {
-    tracing::error!(error = %e, "configuration error");
-    std::process::exit(1);
 }
 
 /// Builds the function from the process environment once per cold start and serves requests.
