@@ -3,22 +3,24 @@
 //! share (the HTTP edge and the runtime are `cazier-edge`, above this crate). The domain's types and ports (`cazier-domain`) and the formats (`cazier-formats`)
 //! are crates of their own, re-exported here under their old paths.
 
-pub mod aws;
+/// The AWS adapters (crate `cazier-aws`), and the wiring that builds the services on them.
+pub mod aws {
+    pub use cazier_aws::*;
+    pub mod wiring;
+}
 pub mod config;
-pub mod identity;
-pub mod oidc;
 pub mod outbound;
-pub mod privacy;
 pub mod process;
-pub mod services;
 pub mod smtp;
-pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod token_client;
 pub mod tsa_client;
 pub mod wiring;
 
+pub use cazier_aws::privacy;
 pub use cazier_domain as domain;
 pub use cazier_domain::{crypto, ports};
 pub use cazier_formats::{crl, jose, pdf, seal, statement, timestamp, wallet};
+pub use cazier_services as services;
+pub use cazier_services::{identity, oidc, telemetry};

@@ -1,6 +1,18 @@
 //! Domain services: what the functions do, written against the ports. They know nothing of
-//! HTTP, HTML or DynamoDB: each operation takes plain input and returns a typed outcome or its
-//! own error enum; the edges (JSON API, admin tool) map those once.
+//! HTTP, HTML or DynamoDB, and this crate (`cazier-services`) cannot reach them: it depends on
+//! the domain and the formats only. Each operation takes plain input and returns a typed
+//! outcome or its own error enum; the edges (JSON API, admin tool) map those once. Beside the
+//! services: the identity providers' protocols (`identity`: ghiseul.ro's signed assertions;
+//! `oidc`: ROeID's OpenID Connect) and the metrics they count (`telemetry`).
+
+// The layers below, under the paths these modules name them by.
+pub(crate) use cazier_domain as domain;
+pub(crate) use cazier_domain::{crypto, ports};
+pub(crate) use cazier_formats::{crl, jose, pdf, seal, statement, timestamp};
+
+pub mod identity;
+pub mod oidc;
+pub mod telemetry;
 
 pub mod accounts;
 pub mod checks;
@@ -56,8 +68,8 @@ macro_rules! unavailable_from_ports {
                 Self::Unavailable(e.into())
             }
         }
-        impl From<$crate::services::Unavailable> for $error {
-            fn from(e: $crate::services::Unavailable) -> Self {
+        impl From<$crate::Unavailable> for $error {
+            fn from(e: $crate::Unavailable) -> Self {
                 Self::Unavailable(e)
             }
         }

@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn index_names_are_the_templates() {
-        let template = include_str!("../../../../template.yaml");
+        let template = include_str!("../../../template.yaml");
         for index in [
             PENDING_REQUESTS_INDEX,
             CERTIFICATES_BY_ACCOUNT_INDEX,

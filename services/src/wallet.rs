@@ -12,18 +12,20 @@ use crate::domain::{AccountId, Certificate, CertificateNumber, CertificateStatus
 use crate::ports::{
     CertificateStore, Clock, SignError, Signer, StoreError, Throttle, WalletGrant, WalletGrants,
 };
-use crate::services::trust::ChainSource;
-use crate::services::{unavailable_from_ports, Unavailable};
-use crate::wallet::proof::{self, ProofRefusal};
-use crate::wallet::sd_jwt::{self, CredentialFacts, StatusReference};
+use crate::trust::ChainSource;
+use crate::{unavailable_from_ports, Unavailable};
+use cazier_formats::wallet::proof::{self, ProofRefusal};
+use cazier_formats::wallet::sd_jwt::{self, CredentialFacts, StatusReference};
 use chrono::Duration;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-use crate::wallet::metadata::{AuthorizationServerMetadata, CredentialOffer, IssuerMetadata};
+use cazier_formats::wallet::metadata::{
+    AuthorizationServerMetadata, CredentialOffer, IssuerMetadata,
+};
 /// The one credential configuration offered.
-pub use crate::wallet::metadata::{CONFIGURATION_ID, PRE_AUTHORIZED_GRANT};
+pub use cazier_formats::wallet::metadata::{CONFIGURATION_ID, PRE_AUTHORIZED_GRANT};
 /// How long an offer, an access token and a nonce live.
 pub const SECRET_LIFETIME: Duration = Duration::minutes(5);
 const TX_CODE_DIGITS: usize = 6;
@@ -260,7 +262,7 @@ impl WalletService {
         let now = self.clock.now();
         let key = format!("nonce:{client}");
         if let Err(retry_after) =
-            crate::services::throttled(&*self.throttle, &key, NONCES_PER_MINUTE, 60, now).await?
+            crate::throttled(&*self.throttle, &key, NONCES_PER_MINUTE, 60, now).await?
         {
             return Err(NonceError::Throttled { retry_after });
         }

@@ -17,12 +17,12 @@ use crate::ports::{
     AuditLog, BlobStore, Clock, PresentationResults, Signer, Throttle, WalletGrant, WalletGrants,
 };
 use crate::seal::TrustChain;
-use crate::services::trust::ChainSource;
-use crate::services::{status, throttled, unavailable_from_ports, Unavailable};
 use crate::statement::status_list::{self, ListStatus};
-use crate::wallet::sd_jwt::{self, Presented};
+use crate::trust::ChainSource;
+use crate::{status, throttled, unavailable_from_ports, Unavailable};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
+use cazier_formats::wallet::sd_jwt::{self, Presented};
 use chrono::Duration;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -160,8 +160,8 @@ impl PresentationService {
         organisation: Option<&str>,
         client: &str,
     ) -> Result<Started, StartError> {
-        let organisation = crate::services::shares::declared_organisation(organisation)
-            .map_err(StartError::Invalid)?;
+        let organisation =
+            crate::shares::declared_organisation(organisation).map_err(StartError::Invalid)?;
         let now = self.clock.now();
         if let Err(retry_after) = throttled(
             &*self.throttle,
@@ -368,7 +368,7 @@ impl PresentationService {
     fn reference_of<'a>(
         &self,
         presented: &'a Presented,
-    ) -> Option<(&'a crate::wallet::sd_jwt::StatusReference, i32)> {
+    ) -> Option<(&'a cazier_formats::wallet::sd_jwt::StatusReference, i32)> {
         let reference = presented.status.as_ref()?;
         let year: i32 = reference
             .uri

@@ -4,9 +4,9 @@
 
 use super::sessions::DynamoSessions;
 use super::{conditional, corrupt, epoch_ttl, get_item, get_s, get_time, keys, s, time, Item};
-use crate::aws::unavailable;
 use crate::domain::{AccountId, SessionChannel};
 use crate::ports::{AccountTicket, AccountTickets, StoreResult};
+use crate::unavailable;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};

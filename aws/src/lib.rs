@@ -1,11 +1,17 @@
-//! AWS adapters behind the ports: DynamoDB, S3, KMS. Clients are built once per cold start.
+//! AWS adapters behind the ports: DynamoDB, S3, KMS, SES, and personal data's encryption at
+//! rest and keyed hashes (`privacy`). Clients are built once per cold start. On the domain
+//! only: the services, the wiring and the HTTP edge sit above this crate.
+
+// The domain, under the paths these modules name it by.
+pub(crate) use cazier_domain as domain;
+pub(crate) use cazier_domain::{crypto, ports};
 
 pub mod dynamo;
 pub mod kms;
+pub mod privacy;
 pub mod s3;
 pub mod ses;
 pub mod stats;
-pub mod wiring;
 
 use crate::ports::StoreError;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};

@@ -7,11 +7,11 @@ use super::{
     blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, opt_s,
     private_adapter, s, time, Item,
 };
-use crate::aws::unavailable;
 use crate::domain::AccountId;
 use crate::domain::PresentationOutcome;
 use crate::ports::{PresentationResults, StoreResult, WalletGrant, WalletGrants};
 use crate::privacy::Privacy;
+use crate::unavailable;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;

@@ -6,13 +6,13 @@ use super::{
     conditional, dynamo_adapter, epoch_ttl, get_item, get_parsed, get_s, get_time, keys, n,
     opt_parsed, opt_s, opt_time, opt_u64, put, s, time, transact_checked, update, Item,
 };
-use crate::aws::unavailable;
 use crate::crypto::sha256_hex;
 use crate::domain::{
     random_status_index, AccountId, CertificateNumber, CertificateRequest, Cui, Purpose,
     RejectionCode, RequestId, RequestStatus,
 };
 use crate::ports::{RequestStore, StoreError, StoreResult, SubmitOutcome};
+use crate::unavailable;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, NaiveDate, Utc};

@@ -8,13 +8,13 @@ use super::{
     conditional, corrupt, dynamo_adapter, epoch_ttl, get_item, get_s, get_time, keys, n, opt_s,
     query_all, s, time,
 };
-use crate::aws::unavailable;
 use crate::crypto::sha256_hex;
 use crate::domain::{AccountId, Role, SessionChannel};
 use crate::ports::{
     IdentityNonces, Session, SessionStore, SignInChallenge, StartedValidation, StoreResult,
     Throttle,
 };
+use crate::unavailable;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;

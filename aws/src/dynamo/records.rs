@@ -6,10 +6,10 @@
 
 use super::keys::{COMPANY_PROFILE, ENTRY};
 use super::{blob, conditional, get_b, get_s, keys, private_adapter, query_all, s, Item};
-use crate::aws::unavailable;
 use crate::domain::{Cnp, Company, Cui, RecordEntry, RecordSubject};
 use crate::ports::{CompanyStore, RecordStore, StoreError, StoreResult};
 use crate::privacy::Privacy;
+use crate::unavailable;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, WriteRequest};
 use aws_sdk_dynamodb::Client;

@@ -23,9 +23,7 @@ pub fn init() {
 /// The CloudWatch namespace of the service's metrics (`cazier/<stage>` on AWS).
 fn namespace() -> &'static str {
     static NAMESPACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    NAMESPACE.get_or_init(|| {
-        std::env::var(crate::config::vars::METRICS_NAMESPACE).unwrap_or_else(|_| "cazier".into())
-    })
+    NAMESPACE.get_or_init(|| std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "cazier".into()))
 }
 
 /// One CloudWatch metric event in the embedded metric format: a JSON line on standard output,

@@ -13,8 +13,8 @@ use crate::domain::{
 use crate::pdf::pades::{read_signed, ReadError};
 use crate::ports::{AuditLog, CertificateStore, Clock, Throttle};
 use crate::seal::{check_cms, CmsCheck, SealError};
-use crate::services::trust::ChainSource;
 use crate::statement::{TrustedKey, Verdict};
+use crate::trust::ChainSource;
 use chrono::{DateTime, NaiveDate, Utc};
 use der::Encode;
 use serde::{Deserialize, Serialize};

@@ -8,12 +8,12 @@ use super::{
     blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, n,
     private_adapter, s, time, version_of, Item,
 };
-use crate::aws::unavailable;
 use crate::domain::{AccountId, Cnp, Email, IdDocument, Name, Person, ValidationMethod};
 use crate::ports::{
     PendingRegistration, ProvenIdentities, ProvenIdentity, Registrations, StoreResult,
 };
 use crate::privacy::Privacy;
+use crate::unavailable;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
