@@ -483,12 +483,13 @@ impl FormData {
         self.get(name).unwrap_or("").to_owned()
     }
 
-    /// An optional field: absent or blank is `None`.
-    pub fn optional(&self, name: &str) -> Option<String> {
-        self.get(name)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
+    /// The form as its typed struct (`#[serde(default)]` fields: what a browser leaves out is
+    /// empty). Fields the struct does not name (the CSRF token) are ignored; a field sent
+    /// twice is no form of ours.
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Refusal> {
+        let encoded =
+            serde_urlencoded::to_string(&self.fields).map_err(|_| crate::Refusal::BadForm)?;
+        serde_urlencoded::from_str(&encoded).map_err(|_| crate::Refusal::BadForm)
     }
 }
 

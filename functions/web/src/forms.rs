@@ -10,7 +10,8 @@ use cazier_shared::services::declared::DeclaredDto;
 use maud::{html, Markup};
 
 /// What was typed in the registration form (never the password: it is not sent back).
-#[derive(Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
 pub struct Registration {
     pub email: String,
     pub cnp: String,
@@ -19,26 +20,10 @@ pub struct Registration {
     pub father_first_name: String,
     pub mother_first_name: String,
     pub birth_place: String,
+    #[serde(rename = "id_document")]
     pub document: String,
     pub series: String,
     pub number: String,
-}
-
-impl Registration {
-    pub fn from_form(form: &FormData) -> Self {
-        Registration {
-            email: form.text("email"),
-            cnp: form.text("cnp"),
-            last_name: form.text("last_name"),
-            first_name: form.text("first_name"),
-            father_first_name: form.text("father_first_name"),
-            mother_first_name: form.text("mother_first_name"),
-            birth_place: form.text("birth_place"),
-            document: form.text("id_document"),
-            series: form.text("series"),
-            number: form.text("number"),
-        }
-    }
 }
 
 /// A field left empty is told so ("this field is required"), not that its value is wrong.
@@ -81,14 +66,15 @@ pub fn person_fields(ctx: &Ctx, typed: &Registration, errors: &[FieldError]) -> 
 }
 
 /// The civil-status part of the form as the services take it.
-pub fn declared_dto(typed: &Registration, form: &FormData) -> DeclaredDto {
+pub fn declared_dto(typed: &Registration) -> DeclaredDto {
+    let optional = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     DeclaredDto {
         cnp: typed.cnp.trim().to_owned(),
         last_name: typed.last_name.clone(),
         first_name: typed.first_name.clone(),
-        father_first_name: form.optional("father_first_name"),
-        mother_first_name: form.optional("mother_first_name"),
-        birth_place: form.optional("birth_place"),
+        father_first_name: optional(&typed.father_first_name),
+        mother_first_name: optional(&typed.mother_first_name),
+        birth_place: optional(&typed.birth_place),
         id_document: IdDocumentDto {
             series: (typed.document != "PASSPORT").then(|| typed.series.trim().to_owned()),
             kind: typed.document.clone(),

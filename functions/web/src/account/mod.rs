@@ -72,8 +72,8 @@ impl Account {
         _req: &Request,
         form: &FormData,
     ) -> Answer {
-        let typed = forms::Registration::from_form(form);
-        let dto = forms::declared_dto(&typed, form);
+        let typed: forms::Registration = form.read()?;
+        let dto = forms::declared_dto(&typed);
         let d = ctx.lang.d();
         let (status, errors, problem, keep_typed) = match self
             .accounts

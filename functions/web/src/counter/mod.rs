@@ -18,6 +18,27 @@ use cazier_shared::services::validation::{
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// The clerk's lookup: the code the citizen shows.
+struct LookupForm {
+    counter_code: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// The document in hand, the names read off it, the checklist, and (after a mismatch) the
+/// CNP read off the document: absent fields are not the same as empty ones here.
+struct ValidationForm {
+    id_document: String,
+    series: String,
+    number: String,
+    last_name: String,
+    first_name: String,
+    checked: Option<String>,
+    document_cnp: Option<String>,
+}
+
 /// What a clerk's failed lookup shows.
 pub(crate) fn lookup_refusal(e: LookupError) -> Refusal {
     match e {
@@ -53,7 +74,9 @@ impl Counter {
         _req: &Request,
         form: &FormData,
     ) -> Answer {
-        let typed = form.text("counter_code");
+        let LookupForm {
+            counter_code: typed,
+        } = form.read()?;
         let dto = LookupDto {
             counter_code: typed.clone(),
         };
@@ -105,15 +128,19 @@ impl Counter {
         let id = &path_param(req, "account_id")
             .map(AccountId::from)
             .ok_or(Refusal::NotFound)?;
-        let (kind, series, number) = (
-            form.text("id_document"),
-            form.text("series"),
-            form.text("number"),
-        );
-        let names = (form.text("last_name"), form.text("first_name"));
+        let ValidationForm {
+            id_document: kind,
+            series,
+            number,
+            last_name,
+            first_name,
+            checked,
+            document_cnp,
+        } = form.read()?;
+        let names = (last_name, first_name);
         // The checklist is ticked, and (once the document differed) the CNP read off it.
-        let checked = form.get("checked") == Some("yes");
-        let mut document_cnp = form.get("document_cnp").map(|v| v.trim().to_owned());
+        let checked = checked.as_deref() == Some("yes");
+        let mut document_cnp = document_cnp.map(|v| v.trim().to_owned());
         let dto = CounterValidationDto {
             id_document: IdDocumentDto {
                 series: (kind != "PASSPORT").then(|| series.trim().to_owned()),

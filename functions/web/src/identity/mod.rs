@@ -29,6 +29,33 @@ use lambda_http::http::StatusCode;
 use lambda_http::Request;
 use std::sync::Arc;
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// The e-mailed code that confirms a registration.
+struct CodeForm {
+    confirmation_code: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// An operator's second factor: the code their authenticator app shows.
+struct SecondFactorForm {
+    totp: String,
+}
+
+/// What the holder decides about an identity proven online.
+#[derive(Debug, serde::Deserialize)]
+struct DecisionForm {
+    decision: Decision,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Decision {
+    Confirm,
+    Cancel,
+}
+
 /// The registration cookie: `<address, encoded>` once confirmed (to fill in the sign-in
 /// form), `<address>.<registration id>` while the code is awaited: only this browser can
 /// confirm what it registered.
@@ -103,9 +130,10 @@ impl Identity {
         let Some(registration_id) = awaited else {
             return Ok(self.no_registration_here(ctx));
         };
+        let CodeForm { confirmation_code } = form.read()?;
         let dto = ConfirmDto {
             registration_id,
-            code: form.text("confirmation_code"),
+            code: confirmation_code,
         };
         let i = ctx.lang.i();
         let (status, errors, problem) = match self.accounts.confirm(dto, &source_ip(req)).await {
@@ -199,9 +227,10 @@ impl Identity {
         };
         // The ticket works once, whatever the code.
         ctx.set_cookie(SECOND_FACTOR_COOKIE, "", 0, false);
+        let SecondFactorForm { totp } = form.read()?;
         let outcome = self
             .accounts
-            .login_second_factor(&ticket, &form.text("totp"), ctx.device.clone())
+            .login_second_factor(&ticket, &totp, ctx.device.clone())
             .await;
         match outcome {
             Ok(session) => {
@@ -256,18 +285,18 @@ impl Identity {
         form: &FormData,
     ) -> Answer {
         let binding = ctx.flow.clone();
-        let outcome = match form.text("decision").as_str() {
-            "confirm" => self
+        let DecisionForm { decision } = form.read()?;
+        let outcome = match decision {
+            Decision::Confirm => self
                 .proven
                 .confirm(&principal, binding.as_deref())
                 .await
                 .map(|_| Flash::Validated),
-            "cancel" => self
+            Decision::Cancel => self
                 .proven
                 .cancel(&principal, binding.as_deref())
                 .await
                 .map(|_| Flash::ValidationCancelled),
-            _ => return Err(Refusal::BadForm),
         };
         let i = ctx.lang.i();
         match outcome {

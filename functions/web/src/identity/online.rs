@@ -15,6 +15,13 @@ use cazier_shared::services::roeid::{Callback, RoeidError};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// What ghiseul.ro's page posts back: its signed assertion.
+struct AssertionForm {
+    assertion: String,
+}
+
 impl Identity {
     /// The portal page the provider sends the browser back to (registered with the provider).
     fn roeid_return_uri(&self) -> String {
@@ -83,7 +90,7 @@ impl Identity {
         _req: &Request,
         form: &FormData,
     ) -> Answer {
-        let assertion = form.text("assertion");
+        let AssertionForm { assertion } = form.read()?;
         let (t, i) = (ctx.t(), ctx.lang.i());
         let binding = ctx.flow.clone();
         let (status, title, text) =

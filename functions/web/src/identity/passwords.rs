@@ -15,6 +15,27 @@ use lambda_http::Request;
 
 use super::{view, Identity};
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ChangePasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// "Forgot my password": the account's address.
+struct EmailForm {
+    email: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// A new password, set with the e-mailed link's secret (kept in a cookie).
+struct NewPasswordForm {
+    new_password: String,
+}
+
 impl Identity {
     pub(crate) async fn change_password_form(
         &self,
@@ -41,9 +62,12 @@ impl Identity {
             .await
             .map_err(|_| Refusal::SignInFirst)?
             .email;
-        let new_password = form.text("new_password");
+        let ChangePasswordForm {
+            current_password,
+            new_password,
+        } = form.read()?;
         let dto = ChangePasswordDto {
-            current_password: form.text("current_password"),
+            current_password,
             new_password: new_password.clone(),
         };
         let errors = match self.passwords.change(&principal, dto).await {
@@ -86,7 +110,7 @@ impl Identity {
     }
 
     pub(crate) async fn forgot(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        let email = form.text("email");
+        let EmailForm { email } = form.read()?;
         let dto = ResetRequestDto {
             email: email.clone(),
         };
@@ -145,9 +169,10 @@ impl Identity {
         let Some(token) = ctx.reset.clone() else {
             return self.reset_expired(ctx, StatusCode::UNPROCESSABLE_ENTITY);
         };
+        let NewPasswordForm { new_password } = form.read()?;
         let dto = ResetDto {
             token,
-            new_password: form.text("new_password"),
+            new_password,
         };
         match self.passwords.reset(dto).await {
             Ok(_) => {

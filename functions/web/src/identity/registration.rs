@@ -13,14 +13,19 @@ use cazier_shared::services::accounts::{LoginDto, LoginError, RegisterDto, Regis
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// The sign-in form (and the registration form's password, never typed back into a page).
+struct SignInForm {
+    email: String,
+    password: String,
+}
+
 impl Identity {
     pub(crate) async fn register(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        let typed = forms::Registration::from_form(form);
-        let dto = RegisterDto::new(
-            typed.email.clone(),
-            form.text("password"),
-            forms::declared_dto(&typed, form),
-        );
+        let typed: forms::Registration = form.read()?;
+        let SignInForm { password, .. } = form.read()?;
+        let dto = RegisterDto::new(typed.email.clone(), password, forms::declared_dto(&typed));
         let errors = match self.accounts.register(dto, &source_ip(req)).await {
             Ok(sent) => {
                 remember_registration(ctx, &typed.email, Some(&sent.registration_id));
@@ -38,13 +43,9 @@ impl Identity {
     }
 
     pub(crate) async fn sign_in(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        self.start_session(
-            ctx,
-            &form.text("email"),
-            &form.text("password"),
-            &source_ip(req),
-        )
-        .await
+        let SignInForm { email, password } = form.read()?;
+        self.start_session(ctx, &email, &password, &source_ip(req))
+            .await
     }
 
     /// Signs in (also right after a password change) and goes to the account page, or to the

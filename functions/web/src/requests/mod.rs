@@ -86,11 +86,8 @@ impl Requests {
         _req: &Request,
         form: &FormData,
     ) -> Answer {
-        let chosen = view::Chosen {
-            purpose: form.text("purpose"),
-            subject: form.text("subject"),
-            cui: form.text("subject.cui").trim().to_owned(),
-        };
+        let mut chosen: view::Chosen = form.read()?;
+        chosen.cui = chosen.cui.trim().to_owned();
         // For a company: its CUI (an empty one is said as missing).
         let subject = (chosen.subject == "LEGAL_PERSON").then(|| SubjectDto {
             kind: chosen.subject.clone(),

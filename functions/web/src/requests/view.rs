@@ -11,12 +11,14 @@ use cazier_shared::services::accounts::PrintedDetails;
 use cazier_shared::services::requests::RequestView;
 use maud::html;
 
-/// What the citizen chose, shown again with errors.
-#[derive(Default)]
+/// What the citizen chose, as the form sends it and as it is shown again with errors.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct Chosen {
     pub purpose: String,
     /// `SELF` or `LEGAL_PERSON`.
     pub subject: String,
+    #[serde(rename = "subject.cui")]
     pub cui: String,
 }
 

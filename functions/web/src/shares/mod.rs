@@ -22,6 +22,21 @@ use lambda_http::Request;
 use std::sync::Arc;
 use view::CodesPage;
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// A new code's last day (empty: until the certificate expires).
+struct ExpiryForm {
+    expires_on: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// A third party's share code, and who they are.
+struct CodeForm {
+    code: String,
+    organisation: String,
+}
+
 /// The share code (and organisation) a third party sent, until its result page is shown.
 const SHARED_CODE_COOKIE: &str = "__Host-shared-code";
 const SHARED_CODE_COOKIE_MAX: usize = 2000;
@@ -105,10 +120,10 @@ impl Shares {
         form: &FormData,
     ) -> Answer {
         let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
-        let typed = form.text("expires_on");
+        let ExpiryForm { expires_on: typed } = form.read()?;
         // An empty date field means "until the certificate expires".
         let dto = CreateShareDto {
-            expires_on: form.optional("expires_on"),
+            expires_on: Some(typed.trim().to_owned()).filter(|v| !v.is_empty()),
         };
         let s = ctx.lang.s();
         let (errors, problem, status) = match self.shares.create(&principal, &number, dto).await {
@@ -163,7 +178,8 @@ impl Shares {
         _req: &Request,
         form: &FormData,
     ) -> Answer {
-        let typed = format!("{}\n{}", form.text("code"), form.text("organisation"));
+        let CodeForm { code, organisation } = form.read()?;
+        let typed = format!("{code}\n{organisation}");
         let kept = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(typed);
         // A code has 15 characters and an organisation at most 100: anything near this bound
         // is no use of the form, and no cookie carries it.
@@ -204,10 +220,10 @@ impl Shares {
 
     /// A third party's download of the certificate a code opens.
     pub(crate) async fn shared_pdf(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        let (code, organisation) = (form.text("code"), form.text("organisation"));
+        let CodeForm { code, organisation } = form.read()?;
         match self
             .shares
-            .document(&access_dto(form), &source_ip(req))
+            .document(&access_dto(&code, &organisation), &source_ip(req))
             .await
         {
             Ok((number, pdf)) => {
@@ -250,10 +266,10 @@ impl Shares {
     }
 }
 
-fn access_dto(form: &FormData) -> AccessDto {
+fn access_dto(code: &str, organisation: &str) -> AccessDto {
     AccessDto {
-        code: form.text("code"),
-        organisation: form.optional("organisation"),
+        code: code.to_owned(),
+        organisation: Some(organisation.trim().to_owned()).filter(|o| !o.is_empty()),
     }
 }
 

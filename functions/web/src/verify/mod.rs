@@ -23,6 +23,21 @@ use serde_json::json;
 use std::sync::Arc;
 use view::{Shown, Typed};
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// A check by number and the holder's CNP (or the company's CUI).
+struct NumberForm {
+    certificate_number: String,
+    identifier: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// A check of the QR code's text.
+struct StatementForm {
+    statement: String,
+}
+
 /// What the service answered, owned (the page borrows it as [`Shown`]).
 enum Answered {
     Number(VerificationAnswer),
@@ -64,9 +79,13 @@ impl Verify {
         req: &Request,
         form: &FormData,
     ) -> Answer {
+        let NumberForm {
+            certificate_number,
+            identifier,
+        } = form.read()?;
         let typed = Typed {
-            number: form.text("certificate_number").trim().to_owned(),
-            identifier: form.text("identifier").trim().to_owned(),
+            number: certificate_number.trim().to_owned(),
+            identifier: identifier.trim().to_owned(),
             ..Typed::default()
         };
         match number_form(&typed) {
@@ -113,8 +132,9 @@ impl Verify {
         req: &Request,
         form: &FormData,
     ) -> Answer {
+        let StatementForm { statement } = form.read()?;
         let typed = Typed {
-            statement: form.text("statement").trim().to_owned(),
+            statement: statement.trim().to_owned(),
             ..Typed::default()
         };
         if typed.statement.is_empty() {

@@ -22,6 +22,22 @@ use cazier_shared::services::wallet::OfferError;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// The employer's request to a wallet: who is asking.
+struct AskForm {
+    organisation: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+/// The employer's "show the result": the transaction's secret, and the request as their page
+/// showed it (to scan again while it waits).
+struct ResultForm {
+    transaction: String,
+    request: String,
+}
+
 /// What the wallet pages use.
 pub(crate) struct Wallet {
     pub(crate) wallet: WalletService,
@@ -103,7 +119,7 @@ impl Wallet {
 
     /// The employer's request: the QR code for the holder's wallet.
     pub(crate) async fn ask_wallet(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        let organisation = form.text("organisation");
+        let AskForm { organisation } = form.read()?;
         match self
             .presentations
             .start(Some(&organisation), &source_ip(req))
@@ -137,11 +153,13 @@ impl Wallet {
         _req: &Request,
         form: &FormData,
     ) -> Answer {
-        let transaction = form.text("transaction");
+        let ResultForm {
+            transaction,
+            request,
+        } = form.read()?;
         match self.presentations.outcome(&transaction).await {
             Ok(cazier_shared::domain::PresentationOutcome::Pending) => {
                 // The request as the employer's own page showed it, for scanning again.
-                let request = form.text("request");
                 let request = if request.starts_with("openid4vp://?") {
                     request
                 } else {
