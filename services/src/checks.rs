@@ -50,12 +50,15 @@ pub struct CheckService {
 }
 
 impl CheckService {
-    /// The checks of one of the caller's certificates, newest first. `number` is as typed;
-    /// someone else's certificate is not found, as one that does not exist.
-    pub async fn checks(&self, principal: &Principal, number: &str) -> Result<Checks, OwnedError> {
-        let number = CertificateNumber::parse(number).ok_or(OwnedError::NotFound)?;
+    /// The checks of one of the caller's certificates, newest first; someone else's
+    /// certificate is not found, as one that does not exist.
+    pub async fn checks(
+        &self,
+        principal: &Principal,
+        number: &CertificateNumber,
+    ) -> Result<Checks, OwnedError> {
         self.certificates
-            .get(&number)
+            .get(number)
             .await?
             .filter(|c| c.account_id == principal.account_id)
             .ok_or(OwnedError::NotFound)?;
@@ -84,7 +87,7 @@ impl CheckService {
             .collect();
         checks.sort_by_key(|c| std::cmp::Reverse(c.at));
         Ok(Checks {
-            certificate_number: number,
+            certificate_number: number.clone(),
             checks,
         })
     }

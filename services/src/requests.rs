@@ -313,23 +313,25 @@ impl RequestService {
             .collect())
     }
 
-    /// One of the caller's certificates, by the number as typed; someone else's or none: the
-    /// same `NotFound`.
-    async fn owned(&self, principal: &Principal, number: &str) -> Result<Certificate, OwnedError> {
-        let number = CertificateNumber::parse(number).ok_or(OwnedError::NotFound)?;
+    /// One of the caller's certificates; someone else's or none: the same `NotFound`.
+    async fn owned(
+        &self,
+        principal: &Principal,
+        number: &CertificateNumber,
+    ) -> Result<Certificate, OwnedError> {
         self.certificates
-            .get(&number)
+            .get(number)
             .await?
             .filter(|c| c.account_id == principal.account_id)
             .ok_or(OwnedError::NotFound)
     }
 
     /// What one of the caller's certificates says (the page the holder reads before sharing
-    /// it). `number` is as the caller typed it.
+    /// it).
     pub async fn contents(
         &self,
         principal: &Principal,
-        number: &str,
+        number: &CertificateNumber,
     ) -> Result<Contents, OwnedError> {
         let certificate = self.owned(principal, number).await?;
         let number = certificate.number.clone();
@@ -342,11 +344,11 @@ impl RequestService {
         })
     }
 
-    /// The signed PDF of one of the caller's certificates. `number` is as the caller typed it.
+    /// The signed PDF of one of the caller's certificates.
     pub async fn document(
         &self,
         principal: &Principal,
-        number: &str,
+        number: &CertificateNumber,
     ) -> Result<Document, OwnedError> {
         let certificate = self.owned(principal, number).await?;
         let number = certificate.number.clone();

@@ -127,7 +127,7 @@ impl ShareService {
     pub async fn create(
         &self,
         principal: &Principal,
-        number: &str,
+        number: &CertificateNumber,
         dto: CreateShareDto,
     ) -> Result<CreatedShare, ShareError> {
         let certificate = self.owned(principal, number).await?;
@@ -314,10 +314,13 @@ impl ShareService {
         Ok((certificate, share))
     }
 
-    async fn owned(&self, principal: &Principal, number: &str) -> Result<Certificate, ShareError> {
-        let number = CertificateNumber::parse(number).ok_or(ShareError::NotFound)?;
+    async fn owned(
+        &self,
+        principal: &Principal,
+        number: &CertificateNumber,
+    ) -> Result<Certificate, ShareError> {
         self.certificates
-            .get(&number)
+            .get(number)
             .await?
             .filter(|c| c.account_id == principal.account_id)
             .ok_or(ShareError::NotFound)

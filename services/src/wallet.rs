@@ -177,10 +177,13 @@ impl WalletService {
     }
 
     /// The holder's "add to wallet" for one of their valid certificates.
-    pub async fn offer(&self, holder: &Principal, number: &str) -> Result<Offer, OfferError> {
-        let number = CertificateNumber::parse(number).ok_or(OfferError::NotFound)?;
+    pub async fn offer(
+        &self,
+        holder: &Principal,
+        number: &CertificateNumber,
+    ) -> Result<Offer, OfferError> {
         let certificate = self
-            .holders_certificate(&holder.account_id, &number)
+            .holders_certificate(&holder.account_id, number)
             .await?
             .ok_or(OfferError::NotFound)?;
         let now = self.clock.now();
@@ -195,7 +198,7 @@ impl WalletService {
                 &sha256_hex(code.as_bytes()),
                 &WalletGrant::PreAuthorizedCode {
                     account_id: holder.account_id.clone(),
-                    number,
+                    number: number.clone(),
                     tx_code_hash: sha256_hex(tx_code.as_bytes()),
                 },
                 now + SECRET_LIFETIME,

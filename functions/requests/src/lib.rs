@@ -8,7 +8,7 @@ use cazier_edge::http::{
 };
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
-use cazier_shared::domain::{RequestId, ShareId};
+use cazier_shared::domain::{CertificateNumber, RequestId, ShareId};
 use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::requests::{purposes, Document, RequestService};
 use cazier_shared::services::shares::ShareService;
@@ -47,9 +47,12 @@ cazier_edge::api_routes!(Requests {
     DELETE "/v1/shares/{share_id}" Citizen => revoke_share,
 });
 
-/// The certificate number a route's path names.
-fn certificate_number(req: &Request) -> Result<String, ApiError> {
-    path_param(req, "certificate_number").ok_or(ApiError::NotFound)
+/// The certificate a route's path names, parsed: a malformed number is not found, as an
+/// unknown one is.
+fn certificate_number(req: &Request) -> Result<CertificateNumber, ApiError> {
+    path_param(req, "certificate_number")
+        .and_then(|n| CertificateNumber::parse(&n))
+        .ok_or(ApiError::NotFound)
 }
 
 impl Requests {

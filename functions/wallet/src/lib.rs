@@ -12,6 +12,7 @@ use cazier_edge::http::{
 };
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
+use cazier_shared::domain::CertificateNumber;
 use cazier_shared::services::presentation::{
     PresentationService, RequestObjectError, RespondError,
 };
@@ -219,7 +220,9 @@ impl Wallet {
     }
 
     async fn offer(&self, who: Citizen, req: Request) -> Answer {
-        let number = path_param(&req, "certificate_number").unwrap_or_default();
+        let number = path_param(&req, "certificate_number")
+            .and_then(|n| CertificateNumber::parse(&n))
+            .ok_or(ApiError::NotFound)?;
         let offer = self.service.offer(&who, &number).await?;
         Ok(no_store(json_response(StatusCode::CREATED, &offer)))
     }

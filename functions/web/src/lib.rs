@@ -34,7 +34,7 @@ use async_trait::async_trait;
 use cazier_edge::http::{route_key, session_principal, Access, Denied};
 use cazier_edge::runtime::HttpFunction;
 use cazier_shared::config::ConfigError;
-use cazier_shared::domain::{Role, SessionChannel};
+use cazier_shared::domain::{CertificateNumber, Role, SessionChannel};
 use cazier_shared::ports::{Clock, SessionStore};
 use cazier_shared::services::requests::OwnedError;
 use cazier_shared::services::Unavailable;
@@ -131,6 +131,14 @@ pub(crate) fn query_value(req: &Request, name: &str) -> Option<String> {
         .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == name))
         .map(|(_, v)| v)
+}
+
+/// The certificate a page's path names, parsed: a malformed number is no page (404), as an
+/// unknown one is.
+pub(crate) fn certificate_number(req: &Request) -> Result<CertificateNumber, Refusal> {
+    cazier_edge::http::path_param(req, "certificate_number")
+        .and_then(|n| CertificateNumber::parse(&n))
+        .ok_or(Refusal::NotFound)
 }
 
 /// Where a role's pages start: clerks' console, citizens' account.

@@ -193,8 +193,7 @@ async fn every_verifier_gives_the_same_answer() {
         token_hash: "session".into(),
     };
     let wallet_key = SigningKey::random(&mut rand::rngs::OsRng);
-    let credential =
-        wallet_credential(memory, &holder, certificate.number.as_str(), &wallet_key).await;
+    let credential = wallet_credential(memory, &holder, &certificate.number, &wallet_key).await;
     let lists = memory.status_list_service().unwrap();
     let list_of = |year: i32| {
         let online = memory.verification_service().unwrap();
@@ -337,7 +336,7 @@ async fn every_verifier_gives_the_same_answer() {
 async fn wallet_credential(
     memory: &cazier_shared::testing::Memory,
     holder: &Principal,
-    number: &str,
+    number: &cazier_shared::domain::CertificateNumber,
     wallet: &SigningKey,
 ) -> String {
     let service = memory.wallet_service().unwrap();

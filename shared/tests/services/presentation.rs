@@ -8,6 +8,7 @@ use crate::common::memory;
 use crate::wallet_issuance::{holder_of_a_certificate, wallet_credential};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use cazier_shared::domain::CertificateNumber;
 use cazier_shared::domain::{
     CheckResult, FieldCode, FieldError, PresentationOutcome as Outcome, PresentationStatus,
 };
@@ -71,7 +72,7 @@ async fn holder_with_wallet() -> (Memory, String, String, SigningKey) {
     let (memory, certificate, holder) = holder_of_a_certificate().await;
     let wallet = SigningKey::random(&mut rand::rngs::OsRng);
     let number = certificate.number.as_str().to_owned();
-    let credential = wallet_credential(&memory, &holder, &number, &wallet).await;
+    let credential = wallet_credential(&memory, &holder, &certificate.number, &wallet).await;
     publish_this_years_list(&memory).await;
     (memory, number, credential, wallet)
 }
@@ -192,7 +193,10 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
     let checks = memory
         .check_service()
         .unwrap()
-        .checks(&owner(&memory, &number).await, &number)
+        .checks(
+            &owner(&memory, &number).await,
+            &CertificateNumber::parse(&number).unwrap(),
+        )
         .await
         .unwrap();
     let check = &checks.checks[0];

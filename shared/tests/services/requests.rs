@@ -4,6 +4,7 @@
 use crate::common::{
     bucharest, citizen, memory, new_cnp, principal_of, stored_citizen, valid_cui, wrong_cui,
 };
+use cazier_shared::domain::CertificateNumber;
 use cazier_shared::domain::{Company, Cui, FieldCode, RequestStatus};
 use cazier_shared::ports::{AccountStore, CompanyStore};
 use cazier_shared::services::requests::{OwnedError, SubmitDto, SubmitError};
@@ -176,11 +177,9 @@ async fn someone_elses_request_and_certificate_are_not_found() {
         Err(OwnedError::NotFound)
     ));
     assert!(matches!(
-        service.document(&other, "CJ-2026-00000001").await,
-        Err(OwnedError::NotFound)
-    ));
-    assert!(matches!(
-        service.document(&owner, "not a number").await,
+        service
+            .document(&other, &CertificateNumber::new(2026, 1))
+            .await,
         Err(OwnedError::NotFound)
     ));
     assert!(service.list_certificates(&other).await.unwrap().is_empty());

@@ -7,6 +7,7 @@ use crate::common::{issued, memory};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cazier_shared::domain::Certificate;
+use cazier_shared::domain::CertificateNumber;
 use cazier_shared::domain::{Principal, Role};
 use cazier_shared::jose::public_jwk;
 use cazier_shared::ports::Clock;
@@ -68,7 +69,7 @@ fn proof(key: &SigningKey, aud: &str, nonce: &str, iat: i64) -> String {
 pub(crate) async fn wallet_credential(
     memory: &Memory,
     holder: &Principal,
-    number: &str,
+    number: &CertificateNumber,
     wallet: &SigningKey,
 ) -> String {
     let service = memory.wallet_service().unwrap();
@@ -97,7 +98,7 @@ pub(crate) async fn wallet_credential(
 async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
     let (memory, certificate, holder) = holder_of_a_certificate().await;
     let service = memory.wallet_service().unwrap();
-    let number = certificate.number.as_str();
+    let number = &certificate.number;
     let now = memory.clock.now();
     let issuer = "https://cazier.test";
 
@@ -111,7 +112,9 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
         Err(OfferError::NotFound)
     ));
     assert!(matches!(
-        service.offer(&holder, "CJ-2026-99999999").await,
+        service
+            .offer(&holder, &CertificateNumber::new(2026, 99_999_999))
+            .await,
         Err(OfferError::NotFound)
     ));
 
@@ -225,7 +228,7 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
     );
     let shown =
         verify_presentation(&presented, &trusted, "https://employer.example", "n1", now).unwrap();
-    assert_eq!(shown.disclosed["certificate_number"], number);
+    assert_eq!(shown.disclosed["certificate_number"], number.as_str());
     assert_eq!(
         shown.disclosed["holder_name"],
         certificate.holder_name.as_str()
@@ -245,7 +248,7 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
 async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
     let (memory, certificate, holder) = holder_of_a_certificate().await;
     let service = memory.wallet_service().unwrap();
-    let number = certificate.number.as_str();
+    let number = &certificate.number;
     let issuer = "https://cazier.test";
     let now = memory.clock.now().timestamp();
     let access = || async {
@@ -359,7 +362,7 @@ async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
     // Offers and tokens last five minutes.
     let (memory2, c2, h2) = holder_of_a_certificate().await;
     let s2 = memory2.wallet_service().unwrap();
-    let offer = s2.offer(&h2, c2.number.as_str()).await.unwrap();
+    let offer = s2.offer(&h2, &c2.number).await.unwrap();
     let code = code_of(&offer);
     memory2.clock.advance(Duration::minutes(6));
     assert!(matches!(
@@ -405,8 +408,7 @@ async fn the_entries_printed_on_the_certificate_are_one_disclosable_claim() {
     );
 
     let wallet = SigningKey::random(&mut rand::rngs::OsRng);
-    let credential =
-        wallet_credential(&memory, &citizen, certificate.number.as_str(), &wallet).await;
+    let credential = wallet_credential(&memory, &citizen, &certificate.number, &wallet).await;
     let disclosed: Vec<Value> = credential
         .trim_end_matches('~')
         .split('~')

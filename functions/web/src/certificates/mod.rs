@@ -5,8 +5,8 @@ pub(crate) mod text;
 pub(crate) mod view;
 
 use crate::context::Ctx;
-use crate::{Answer, Refusal};
-use cazier_edge::http::{path_param, Citizen};
+use crate::Answer;
+use cazier_edge::http::Citizen;
 use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::requests::RequestService;
 use lambda_http::http::StatusCode;
@@ -28,7 +28,7 @@ impl Certificates {
 
     /// "Who checked my certificate".
     pub(crate) async fn checks(&self, ctx: &mut Ctx, principal: Citizen, req: &Request) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let number = crate::certificate_number(req)?;
         let checks = self.checks.checks(&principal, &number).await?;
         let html = view::checks(ctx, &checks);
         Ok(ctx.page(StatusCode::OK, html))
@@ -41,7 +41,7 @@ impl Certificates {
         principal: Citizen,
         req: &Request,
     ) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let number = crate::certificate_number(req)?;
         let contents = self.requests.contents(&principal, &number).await?;
         let html = entries::contents(ctx, &contents);
         Ok(ctx.page(StatusCode::OK, html))
@@ -49,7 +49,7 @@ impl Certificates {
 
     /// The certificate's PDF, to download.
     pub(crate) async fn pdf(&self, ctx: &mut Ctx, principal: Citizen, req: &Request) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let number = crate::certificate_number(req)?;
         let document = self.requests.document(&principal, &number).await?;
         let name = format!("cazier-{}.pdf", document.number);
         Ok(ctx.file(document.pdf, "application/pdf", &name))

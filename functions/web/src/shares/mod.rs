@@ -11,7 +11,7 @@ use base64::Engine;
 use cazier_edge::http::{path_param, source_ip, Citizen};
 use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
-use cazier_shared::domain::{CertificateNumber, FieldCode, FieldError, ShareId};
+use cazier_shared::domain::{FieldCode, FieldError, ShareId};
 use cazier_shared::services::requests::RequestService;
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::shares::{
@@ -72,13 +72,13 @@ impl Shares {
         status: StatusCode,
         shown: CodesPage<'_>,
     ) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let number = crate::certificate_number(req)?;
         let certificate = self
             .requests
             .list_certificates(principal)
             .await?
             .into_iter()
-            .find(|c| c.certificate_number.as_str() == number)
+            .find(|c| c.certificate_number == number)
             .ok_or(Refusal::NotFound)?;
         let codes: Vec<_> = self
             .shares
@@ -119,7 +119,7 @@ impl Shares {
         req: &Request,
         form: &FormData,
     ) -> Answer {
-        let number = path_param(req, "certificate_number").ok_or(Refusal::NotFound)?;
+        let number = crate::certificate_number(req)?;
         let ExpiryForm { expires_on: typed } = form.read()?;
         // An empty date field means "until the certificate expires".
         let dto = CreateShareDto {
@@ -157,9 +157,7 @@ impl Shares {
         req: &Request,
         _form: &FormData,
     ) -> Answer {
-        let number = path_param(req, "certificate_number")
-            .and_then(|n| CertificateNumber::parse(&n))
-            .ok_or(Refusal::NotFound)?;
+        let number = crate::certificate_number(req)?;
         let id = path_param(req, "share_id")
             .map(ShareId::from)
             .ok_or(Refusal::NotFound)?;

@@ -7,7 +7,7 @@ pub(crate) mod view;
 
 use crate::context::{cookie_up_to, Ctx, FormData};
 use base64::Engine;
-use cazier_shared::domain::{CertificateNumber, Page};
+use cazier_shared::domain::Page;
 use cazier_shared::services::presentation::PresentationService;
 use cazier_shared::services::requests::RequestService;
 use cazier_shared::services::wallet::WalletService;
@@ -16,7 +16,7 @@ use cazier_shared::services::wallet::WalletService;
 const WALLET_OFFER_COOKIE: &str = "__Host-wallet-offer";
 use crate::notices;
 use crate::{Answer, Refusal};
-use cazier_edge::http::{path_param, source_ip, Citizen};
+use cazier_edge::http::{source_ip, Citizen};
 use cazier_shared::services::presentation::{OutcomeError, StartError};
 use cazier_shared::services::wallet::OfferError;
 use lambda_http::http::{header, HeaderValue, StatusCode};
@@ -56,10 +56,8 @@ impl Wallet {
         req: &Request,
         _form: &FormData,
     ) -> Answer {
-        let number = path_param(req, "certificate_number")
-            .and_then(|n| CertificateNumber::parse(&n))
-            .ok_or(Refusal::NotFound)?;
-        match self.wallet.offer(&principal, number.as_str()).await {
+        let number = crate::certificate_number(req)?;
+        match self.wallet.offer(&principal, &number).await {
             Ok(offer) => {
                 let kept = format!(
                     "{number}\n{}\n{}",
@@ -87,9 +85,7 @@ impl Wallet {
         principal: Citizen,
         req: &Request,
     ) -> Answer {
-        let number = path_param(req, "certificate_number")
-            .and_then(|n| CertificateNumber::parse(&n))
-            .ok_or(Refusal::NotFound)?;
+        let number = crate::certificate_number(req)?;
         let kept = cookie_up_to(req, WALLET_OFFER_COOKIE, 3000)
             .and_then(|v| {
                 base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -109,7 +105,7 @@ impl Wallet {
         // The holder's own certificate (the contents say whether to warn about entries).
         let has_entries = self
             .requests
-            .contents(&principal, number.as_str())
+            .contents(&principal, &number)
             .await?
             .has_entries;
         let shown = view::ShownOffer { uri, tx_code };
