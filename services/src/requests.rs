@@ -157,6 +157,48 @@ fn invalid(field: &str, code: FieldCode, message: impl ToString) -> SubmitError 
     SubmitError::Invalid(vec![FieldError::new(field, code, message)])
 }
 
+/// What a request asks for, as the domain reads it: the purpose, and the company it is for
+/// (none: the citizen's own certificate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub purpose: Purpose,
+    pub company: Option<Cui>,
+}
+
+impl SubmitDto {
+    /// The request as the domain reads it, or its wrong fields: what an edge parses before it
+    /// calls [`RequestService::submit`].
+    pub fn try_into_domain(self) -> Result<Submission, SubmitError> {
+        let purpose = Purpose::parse(&self.purpose).ok_or_else(|| {
+            invalid(
+                "purpose",
+                FieldCode::UnknownPurpose,
+                "unknown purpose; see GET /v1/purposes",
+            )
+        })?;
+        let company = parse_subject(self.subject)?;
+        Ok(Submission { purpose, company })
+    }
+}
+
+/// A client's `Idempotency-Key`: 1 to 128 characters. The same key from the same citizen
+/// answers the request it first made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(text: &str) -> Result<Self, SubmitError> {
+        match text.chars().count() {
+            1..=MAX_IDEMPOTENCY_KEY_CHARS => Ok(Self(text.to_owned())),
+            _ => Err(SubmitError::BadIdempotencyKey),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The company a request is for, if any.
 fn parse_subject(subject: Option<SubjectDto>) -> Result<Option<Cui>, SubmitError> {
     let Some(subject) = subject else {
@@ -195,25 +237,14 @@ pub struct RequestService {
 }
 
 impl RequestService {
+    /// A request for the citizen (or a company they represent), once a day per purpose.
     pub async fn submit(
         &self,
         principal: &Principal,
-        dto: SubmitDto,
-        idempotency_key: Option<&str>,
+        submission: Submission,
+        idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<Submitted, SubmitError> {
-        if idempotency_key
-            .is_some_and(|k| k.is_empty() || k.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS)
-        {
-            return Err(SubmitError::BadIdempotencyKey);
-        }
-        let purpose = Purpose::parse(&dto.purpose).ok_or_else(|| {
-            invalid(
-                "purpose",
-                FieldCode::UnknownPurpose,
-                "unknown purpose; see GET /v1/purposes",
-            )
-        })?;
-        let company = parse_subject(dto.subject)?;
+        let Submission { purpose, company } = submission;
         let account = self
             .accounts
             .get(&principal.account_id)
@@ -250,7 +281,11 @@ impl RequestService {
         };
         match self
             .requests
-            .submit(&request, bucharest_date(now), idempotency_key)
+            .submit(
+                &request,
+                bucharest_date(now),
+                idempotency_key.map(IdempotencyKey::as_str),
+            )
             .await?
         {
             SubmitOutcome::Created => {

@@ -31,6 +31,20 @@ pub struct LookupDto {
     pub counter_code: String,
 }
 
+impl LookupDto {
+    /// The code as the domain reads it, or why it is not one: what an edge parses before it
+    /// calls [`ValidationService::lookup`].
+    pub fn try_into_domain(self) -> Result<CounterCode, LookupError> {
+        CounterCode::parse(&self.counter_code).ok_or_else(|| {
+            LookupError::Invalid(vec![FieldError::new(
+                "counter_code",
+                FieldCode::InvalidCounterCode,
+                "a counter code is 8 letters and digits",
+            )])
+        })
+    }
+}
+
 /// The document in hand, and (optionally) the names as the clerk reads them on it: they then
 /// replace the spelling the citizen typed.
 #[derive(Debug, Deserialize)]
@@ -192,23 +206,16 @@ impl ValidationService {
     pub async fn lookup(
         &self,
         principal: &Principal,
-        dto: LookupDto,
+        code: &CounterCode,
     ) -> Result<CounterLookup, LookupError> {
         let operator = self
             .operator(principal)
             .await?
             .ok_or(LookupError::NoOperator)?;
-        let code = CounterCode::parse(&dto.counter_code).ok_or_else(|| {
-            LookupError::Invalid(vec![FieldError::new(
-                "counter_code",
-                FieldCode::InvalidCounterCode,
-                "a counter code is 8 letters and digits",
-            )])
-        })?;
         let now = self.clock.now();
         let account = self
             .accounts
-            .find_by_counter_code(&code)
+            .find_by_counter_code(code)
             .await?
             .filter(|a| a.role == Role::Citizen && !a.expired(now))
             .ok_or(LookupError::NotFound)?;

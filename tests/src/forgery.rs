@@ -37,11 +37,14 @@ pub async fn issued_in_memory() -> Issued {
         role: account.role,
         token_hash: "session".into(),
     };
-    let dto = serde_json::from_value(serde_json::json!({"purpose": "STUDII"})).expect("a dto");
+    let submission = cazier_shared::services::requests::Submission {
+        purpose: cazier_shared::domain::Purpose::Studii,
+        company: None,
+    };
     let id = memory
         .request_service()
         .expect("wired")
-        .submit(&principal, dto, None)
+        .submit(&principal, submission, None)
         .await
         .expect("submitted")
         .request_id;

@@ -10,7 +10,9 @@ use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::{CertificateNumber, RequestId, ShareId};
 use cazier_shared::services::checks::CheckService;
-use cazier_shared::services::requests::{purposes, Document, RequestService};
+use cazier_shared::services::requests::{
+    purposes, Document, IdempotencyKey, RequestService, SubmitDto,
+};
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
@@ -66,9 +68,14 @@ impl Requests {
     }
 
     async fn submit(&self, who: Citizen, req: Request) -> Answer {
-        let dto = parse_json(&req, false)?;
-        let key = header_str(&req, "idempotency-key");
-        let submitted = self.service.submit(&who, dto, key).await?;
+        let dto: SubmitDto = parse_json(&req, false)?;
+        let key = header_str(&req, "idempotency-key")
+            .map(IdempotencyKey::parse)
+            .transpose()?;
+        let submitted = self
+            .service
+            .submit(&who, dto.try_into_domain()?, key.as_ref())
+            .await?;
         Ok(json_response(StatusCode::ACCEPTED, &submitted))
     }
 

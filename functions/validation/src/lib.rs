@@ -8,7 +8,7 @@ use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::AccountId;
 use cazier_shared::services::ghiseul::{GhiseulService, StartDto};
-use cazier_shared::services::validation::ValidationService;
+use cazier_shared::services::validation::{LookupDto, ValidationService};
 use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
@@ -51,10 +51,8 @@ impl Validation {
     }
 
     async fn counter_lookup(&self, clerk: Operator, req: Request) -> Answer {
-        let found = self
-            .counter
-            .lookup(&clerk, parse_json(&req, false)?)
-            .await?;
+        let dto: LookupDto = parse_json(&req, false)?;
+        let found = self.counter.lookup(&clerk, &dto.try_into_domain()?).await?;
         Ok(json_response(StatusCode::OK, &found))
     }
 

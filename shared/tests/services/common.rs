@@ -74,11 +74,13 @@ pub fn principal_of(account: &Account) -> Principal {
 
 /// Submits a request (`body` as the API takes it) for the citizen; its id.
 pub async fn submit(memory: &Memory, citizen: &Principal, body: serde_json::Value) -> RequestId {
-    let dto = serde_json::from_value(body).expect("a request body");
+    let dto: cazier_shared::services::requests::SubmitDto =
+        serde_json::from_value(body).expect("a request body");
+    let submission = dto.try_into_domain().expect("a valid request");
     memory
         .request_service()
         .expect("wired")
-        .submit(citizen, dto, None)
+        .submit(citizen, submission, None)
         .await
         .expect("submitted")
         .request_id

@@ -10,7 +10,7 @@ use cazier_shared::domain::{
 use cazier_shared::ports::{AccountStore, AuditLog, ProvenIdentities, ProvenIdentity};
 use cazier_shared::services::declared::{ChangeDeclaredError, DeclaredDto};
 use cazier_shared::services::online::{binding_hash, ConfirmValidationError};
-use cazier_shared::services::validation::{CounterValidationError, LookupDto, LookupError};
+use cazier_shared::services::validation::{CounterValidationError, LookupError};
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use serde_json::json;
@@ -145,10 +145,8 @@ async fn a_clerk_cannot_validate_data_changed_after_the_lookup() {
     let clerk = clerk(&memory).await;
     let account = pending(&memory).await;
     let holder = principal_of(&account);
-    let code = || LookupDto {
-        counter_code: account.counter_code.as_ref().unwrap().as_str().to_owned(),
-    };
-    counter.lookup(&clerk, code()).await.unwrap();
+    let code = || account.counter_code.clone().unwrap();
+    counter.lookup(&clerk, &code()).await.unwrap();
 
     let victim = new_cnp();
     accounts
@@ -244,10 +242,8 @@ async fn the_clerk_who_looked_the_account_up_may_open_it_again_and_validate_what
         counter.registered(&clerk, &account.account_id).await,
         Err(LookupError::NotLookedUp)
     ));
-    let code = LookupDto {
-        counter_code: account.counter_code.as_ref().unwrap().as_str().to_owned(),
-    };
-    counter.lookup(&clerk, code).await.unwrap();
+    let code = account.counter_code.clone().unwrap();
+    counter.lookup(&clerk, &code).await.unwrap();
     let corrected = new_cnp();
     accounts
         .change_declared(&principal_of(&account), declared(&corrected, None))

@@ -7,19 +7,29 @@ use crate::common::{
 use cazier_shared::domain::CertificateNumber;
 use cazier_shared::domain::{Company, Cui, FieldCode, RequestStatus};
 use cazier_shared::ports::{AccountStore, CompanyStore};
-use cazier_shared::services::requests::{OwnedError, SubmitDto, SubmitError};
+use cazier_shared::services::requests::{
+    IdempotencyKey, OwnedError, Submission, SubmitDto, SubmitError,
+};
 use cazier_shared::wiring::ServiceGraphs;
 use serde_json::json;
 
-fn purpose(code: &str) -> SubmitDto {
-    serde_json::from_value(json!({ "purpose": code })).unwrap()
+/// A request body as the API takes it.
+fn body(value: serde_json::Value) -> SubmitDto {
+    serde_json::from_value(value).unwrap()
 }
 
-fn for_company(cui: &str) -> SubmitDto {
-    serde_json::from_value(json!({
-        "purpose": "ANGAJARE", "subject": {"type": "LEGAL_PERSON", "cui": cui}
-    }))
-    .unwrap()
+fn purpose(code: &str) -> Submission {
+    body(json!({ "purpose": code })).try_into_domain().unwrap()
+}
+
+fn for_company(cui: &str) -> Submission {
+    body(json!({"purpose": "ANGAJARE", "subject": {"type": "LEGAL_PERSON", "cui": cui}}))
+        .try_into_domain()
+        .unwrap()
+}
+
+fn key(text: &str) -> IdempotencyKey {
+    IdempotencyKey::parse(text).unwrap()
 }
 
 #[tokio::test]
@@ -59,24 +69,22 @@ async fn the_same_idempotency_key_returns_the_same_request() {
     let (_, citizen) = stored_citizen(&memory).await;
     let service = memory.request_service().unwrap();
     let first = service
-        .submit(&citizen, purpose("EMIGRARE"), Some("retry-1"))
+        .submit(&citizen, purpose("EMIGRARE"), Some(&key("retry-1")))
         .await
         .unwrap();
     let again = service
-        .submit(&citizen, purpose("EMIGRARE"), Some("retry-1"))
+        .submit(&citizen, purpose("EMIGRARE"), Some(&key("retry-1")))
         .await
         .unwrap();
     assert_eq!(again, first, "a replay, not a daily-limit conflict");
     for bad in ["", &"k".repeat(129)] {
         assert!(matches!(
-            service
-                .submit(&citizen, purpose("EMIGRARE"), Some(bad))
-                .await,
+            IdempotencyKey::parse(bad),
             Err(SubmitError::BadIdempotencyKey)
         ));
     }
     assert!(service
-        .submit(&citizen, purpose("ADOPTIE"), Some(&"k".repeat(128)))
+        .submit(&citizen, purpose("ADOPTIE"), Some(&key(&"k".repeat(128))))
         .await
         .is_ok());
 }
@@ -97,8 +105,8 @@ async fn only_validated_citizens_with_a_known_purpose_may_ask() {
             .await,
         Err(SubmitError::NotValidated)
     ));
-    let (_, citizen) = stored_citizen(&memory).await;
-    match service.submit(&citizen, purpose("studii"), None).await {
+    // What the edges parse before the service is called.
+    match body(json!({ "purpose": "studii" })).try_into_domain() {
         Err(SubmitError::Invalid(errors)) => assert_eq!(errors[0].code, FieldCode::UnknownPurpose),
         other => panic!("expected an unknown purpose, got {other:?}"),
     }
@@ -115,8 +123,7 @@ async fn only_validated_citizens_with_a_known_purpose_may_ask() {
         (json!({"type": "ALIEN"}), "UNKNOWN_SUBJECT_TYPE"),
     ];
     for (subject, code) in bad_subjects {
-        let dto = serde_json::from_value(json!({"purpose": "STUDII", "subject": subject})).unwrap();
-        match service.submit(&citizen, dto, None).await {
+        match body(json!({"purpose": "STUDII", "subject": subject})).try_into_domain() {
             Err(SubmitError::Invalid(errors)) => assert_eq!(errors[0].code.as_str(), code),
             other => panic!("expected {code}, got {other:?}"),
         }

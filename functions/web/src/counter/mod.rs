@@ -80,7 +80,11 @@ impl Counter {
         let dto = LookupDto {
             counter_code: typed.clone(),
         };
-        let errors = match self.counter.lookup(&principal, dto).await {
+        let found = match dto.try_into_domain() {
+            Ok(code) => self.counter.lookup(&principal, &code).await,
+            Err(refused) => Err(refused),
+        };
+        let errors = match found {
             Ok(found) => return Ok(ctx.redirect(Page::Registered(found.account_id))),
             Err(LookupError::Invalid(errors)) => errors,
             Err(LookupError::NotFound) => {

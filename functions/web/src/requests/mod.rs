@@ -98,7 +98,11 @@ impl Requests {
             subject,
         };
         let t = ctx.t();
-        match self.requests.submit(&principal, dto, None).await {
+        let submitted = match dto.try_into_domain() {
+            Ok(submission) => self.requests.submit(&principal, submission, None).await,
+            Err(refused) => Err(refused),
+        };
+        match submitted {
             Ok(submitted) => Ok(ctx.redirect(Page::Request(submitted.request_id))),
             Err(SubmitError::Invalid(errors)) => {
                 self.request_form(ctx, &principal, &chosen, &errors).await
