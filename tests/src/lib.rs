@@ -729,6 +729,21 @@ pub fn random_cnp() -> String {
     )
 }
 
+/// Waits, if need be, until at least `needed` seconds remain in the current fixed throttle
+/// window of `window_secs` (windows start at multiples of it since the epoch, as the
+/// throttles count them): a test that fills a window and then expects a refusal must not see
+/// the window end halfway.
+pub fn clear_of_window_end(window_secs: u64, needed: Duration) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let into = Duration::from_millis((now.as_millis() % (u128::from(window_secs) * 1000)) as u64);
+    let left = Duration::from_secs(window_secs).saturating_sub(into);
+    if left < needed {
+        std::thread::sleep(left + Duration::from_secs(1));
+    }
+}
+
 pub fn unique_email() -> String {
     format!("citizen-{}@example.ro", uuid::Uuid::new_v4().simple())
 }
