@@ -291,6 +291,8 @@ pub enum SessionError {
 
 unavailable_from_ports!(RegisterError, ConfirmError, LoginError, SessionError);
 
+/// Cheap to clone: its ports are shared (the portal's features share one).
+#[derive(Clone)]
 pub struct AccountService {
     pub accounts: Arc<dyn AccountStore>,
     pub sessions: Arc<dyn SessionStore>,

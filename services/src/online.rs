@@ -82,6 +82,7 @@ pub enum ConfirmValidationError {
 
 unavailable_from_ports!(ConfirmValidationError);
 
+#[derive(Clone)]
 pub struct ProvenService {
     pub accounts: Arc<dyn AccountStore>,
     pub proven: Arc<dyn ProvenIdentities>,

@@ -227,6 +227,7 @@ fn parse_subject(subject: Option<SubjectDto>) -> Result<Option<Cui>, SubmitError
     }
 }
 
+#[derive(Clone)]
 pub struct RequestService {
     pub accounts: Arc<dyn AccountStore>,
     pub requests: Arc<dyn RequestStore>,

@@ -1,6 +1,6 @@
 //! The one place where each operation's error becomes an HTTP answer.
 //! (Over 400 lines: one `From` per operation's error enum, each mapping every variant once;
-//! issue 24 moves them beside their routes.)
+//! kept together so the contract's statuses and codes can be read and compared in one place.)
 
 use super::ApiError;
 use crate::domain::FieldCode;

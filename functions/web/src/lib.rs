@@ -79,37 +79,43 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         .setting(cazier_shared::config::vars::PORTAL_URL)?
         .trim_end_matches('/')
         .into();
+    // Built once and shared by the features that use them (their ports are `Arc`s).
+    let (accounts, proven, requests) = (
+        ports.account_service()?,
+        ports.proven_service()?,
+        ports.request_service()?,
+    );
     Ok(WebFunction {
         info: info::Information,
         identity: identity::Identity {
-            accounts: ports.account_service()?,
+            accounts: accounts.clone(),
             passwords: ports.password_service()?,
-            proven: ports.proven_service()?,
+            proven: proven.clone(),
             ghiseul,
             roeid,
             portal: portal.clone(),
         },
         account: account::Account {
-            accounts: ports.account_service()?,
-            proven: ports.proven_service()?,
+            accounts: accounts.clone(),
+            proven,
         },
         requests: requests::Requests {
-            accounts: ports.account_service()?,
-            requests: ports.request_service()?,
+            accounts,
+            requests: requests.clone(),
         },
         certificates: certificates::Certificates {
-            requests: ports.request_service()?,
+            requests: requests.clone(),
             checks: ports.check_service()?,
         },
         shares: shares::Shares {
-            requests: ports.request_service()?,
+            requests: requests.clone(),
             shares: ports.share_service()?,
             portal: portal.clone(),
         },
         wallet: wallet::Wallet {
             wallet: ports.wallet_service()?,
             presentations: ports.presentation_service()?,
-            requests: ports.request_service()?,
+            requests,
         },
         counter: counter::Counter {
             counter: ports.validation_service()?,
@@ -153,9 +159,12 @@ pub(crate) fn home_of(role: Role) -> Page {
 /// the console for clerks.
 pub(crate) fn home_link(ctx: &Ctx) -> Option<(Page, &'static str)> {
     let t = ctx.t();
-    ctx.principal.as_ref().map(|p| match p.role {
-        Role::Operator => (Page::Console, t.nav_console),
-        Role::Citizen => (Page::Account, t.nav_account),
+    ctx.principal.as_ref().map(|p| {
+        let label = match p.role {
+            Role::Operator => t.nav_console,
+            Role::Citizen => t.nav_account,
+        };
+        (home_of(p.role), label)
     })
 }
 
