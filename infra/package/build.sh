@@ -37,6 +37,21 @@ packages=()
 for manifest in functions/*/Cargo.toml; do
   packages+=(-p "$(sed -n 's/^name = "\(.*\)"$/\1/p' "$manifest" | head -1)")
 done
+# Each function alone must resolve the features the seven resolve together: a crate whose
+# features differ is compiled again, with everything above it, by that function's own build.
+tree() { cargo tree -q --target "$target" -e normal,build -f '{p} [{f}]' --prefix none "$@" | sed 's/ (\*)$//' | sort -u; }
+together=$(tree "${packages[@]}")
+for ((i = 1; i < ${#packages[@]}; i += 2)); do
+  differing=$(comm -23 <(tree -p "${packages[i]}") <(echo "$together"))
+  if [ -n "$differing" ]; then
+    echo "${packages[i]} alone resolves other features than the seven functions together;" \
+         "sam build would compile these (and what depends on them) again:" >&2
+    echo "$differing" >&2
+    echo "declare the missing features in shared/Cargo.toml (see its aws_lambda_events line)" >&2
+    exit 1
+  fi
+done
+
 arch_flag=()
 if [ "$arch" = arm64 ]; then arch_flag=(--arm64); fi
 started=$(date +%s)
