@@ -1,25 +1,26 @@
-//! Registration (confirmed by an e-mailed code), sessions and the citizen's own account.
-//! Registration never says whether an address or a CNP is known: it always answers that a
-//! code was sent, and the account exists only once the code comes back.
-//! (Over 800 lines: registration, sign-in, sessions and devices share the account's rules;
-//! splitting it by operation is part of issue 24.)
+//! Sign-in (with operators' second factor), sessions, devices and the citizen's own account.
+//! Registration is in `registration.rs`, the declared data in `declared.rs`.
+//! (Over 400 lines: sign-in's three throttles, the second factor and the devices share one
+//! set of rules; each function is short.)
 
-pub use super::person::IdDocumentDto;
-use super::person::{parse_person, DeclaredDto};
-use super::{as_rfc3339, retry_after, throttled, unavailable_from_ports, Unavailable};
+// Registration's types, where the edges have always found them.
+pub use super::registration::{
+    ConfirmDto, ConfirmError, Confirmation, ConfirmationSent, IdDocumentDto, RegisterDto,
+    RegisterError, Registered, Registration, CODE_TRIES, CONFIRMATION_FAILURES_PER_ADDRESS,
+    REGISTRATIONS_PER_ADDRESS, REGISTRATIONS_PER_EMAIL, REGISTRATION_TTL,
+};
+use super::{as_rfc3339, retry_after, unavailable_from_ports, Unavailable};
 use crate::crypto::{
-    constant_time_eq, hash_password, new_token, sha256_hex, verify_password,
-    verify_password_against_nothing,
+    hash_password, new_token, sha256_hex, verify_password, verify_password_against_nothing,
 };
 use crate::domain::form::present;
 use crate::domain::{
-    bucharest_date, Account, AccountId, AccountStatus, ConfirmationCode, CounterCode, Email,
-    FieldCode, FieldError, Form, Name, Notice, Password, Principal, Role, SessionChannel,
-    TotpSecret, ValidationMethod, UNVALIDATED_ACCOUNT_TTL,
+    bucharest_date, Account, AccountId, AccountStatus, Email, Name, Password, Principal, Role,
+    SessionChannel, TotpSecret, ValidationMethod,
 };
 use crate::ports::{
-    AccountStore, AccountTicket, AccountTickets, Clock, CreateOutcome, Mailer, PendingRegistration,
-    Registrations, Session, SessionStore, Throttle,
+    AccountStore, AccountTicket, AccountTickets, Clock, Mailer, Registrations, Session,
+    SessionStore, Throttle,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -48,48 +49,9 @@ pub const TOTP_FAILURE_LIMIT_PER_DAY: u32 = 20;
 /// How long a device that signed in is remembered (it then passes the e-mail-wide and
 /// address-wide limits, so nobody else's guessing can lock its owner out).
 pub const DEVICE_TTL: Duration = Duration::days(90);
-/// How long the e-mailed code of a registration works.
-pub const REGISTRATION_TTL: Duration = Duration::minutes(30);
-/// Codes that may be tried against one registration; the fifth wrong one spends it.
-pub const CODE_TRIES: u32 = 5;
-/// Registrations from one source address per hour. Generous: mobile networks put thousands
-/// of phones behind one address, and a registration reveals nothing (the e-mail limit below
-/// is what stops a mailbox being flooded).
-pub const REGISTRATIONS_PER_ADDRESS: u32 = 200;
-/// Registrations (so e-mails) for one mailbox from one source address per hour: nobody can
-/// flood a mailbox from one place, and nobody elsewhere can use up its owner's tries.
-pub const REGISTRATIONS_PER_EMAIL: u32 = 5;
-/// Wrong confirmation codes from one source address per hour.
-pub const CONFIRMATION_FAILURES_PER_ADDRESS: u32 = 100;
 pub const HOUR_SECS: u64 = 3600;
 /// How long a sign-in waits for the operator's TOTP code after the right password.
 pub const SECOND_FACTOR_TTL: Duration = Duration::minutes(5);
-
-/// What a citizen registers with, as typed.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterDto {
-    pub email: String,
-    pub password: String,
-    pub cnp: String,
-    pub last_name: String,
-    pub first_name: String,
-    #[serde(default, deserialize_with = "present")]
-    pub father_first_name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub mother_first_name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub birth_place: Option<String>,
-    pub id_document: IdDocumentDto,
-}
-
-/// The e-mailed code, as typed, for the registration whose id the registering client got.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfirmDto {
-    pub registration_id: String,
-    pub code: String,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,37 +65,6 @@ pub struct LoginDto {
     /// Operators enrolled in a second factor: the current code of their authenticator app.
     #[serde(default, deserialize_with = "present")]
     pub totp: Option<String>,
-}
-
-impl RegisterDto {
-    /// A registration from its address, password and civil-status part (the fields are
-    /// flat on the wire: serde's `flatten` does not go with `deny_unknown_fields`).
-    pub fn new(email: String, password: String, d: DeclaredDto) -> Self {
-        Self {
-            email,
-            password,
-            cnp: d.cnp,
-            last_name: d.last_name,
-            first_name: d.first_name,
-            father_first_name: d.father_first_name,
-            mother_first_name: d.mother_first_name,
-            birth_place: d.birth_place,
-            id_document: d.id_document,
-        }
-    }
-
-    /// The civil-status part of the registration.
-    fn declared(&self) -> DeclaredDto {
-        DeclaredDto {
-            cnp: self.cnp.clone(),
-            last_name: self.last_name.clone(),
-            first_name: self.first_name.clone(),
-            father_first_name: self.father_first_name.clone(),
-            mother_first_name: self.mother_first_name.clone(),
-            birth_place: self.birth_place.clone(),
-            id_document: self.id_document.clone(),
-        }
-    }
 }
 
 /// How an account was validated, as its holder sees it.
@@ -188,35 +119,8 @@ impl From<&Account> for AccountView {
 }
 
 /// The last Bucharest day an account expiring at `at` still exists.
-fn last_day_before(at: DateTime<Utc>) -> NaiveDate {
+pub(super) fn last_day_before(at: DateTime<Utc>) -> NaiveDate {
     bucharest_date(at - Duration::seconds(1))
-}
-
-/// Registration's answer: the same whatever was known before. The id binds the code to the
-/// client that registered: only it can confirm, so someone else registering the same address
-/// (a code the owner might type) confirms nothing of theirs, and cannot spend their tries.
-#[derive(Debug, Serialize)]
-pub struct ConfirmationSent {
-    pub status: &'static str,
-    pub registration_id: String,
-}
-
-impl ConfirmationSent {
-    fn new(registration_id: String) -> Self {
-        Self {
-            status: "CONFIRMATION_SENT",
-            registration_id,
-        }
-    }
-}
-
-/// The account a confirmed registration became.
-#[derive(Debug, Serialize)]
-pub struct Registered {
-    pub account_id: AccountId,
-    pub status: AccountStatus,
-    pub counter_code: String,
-    pub validate_before: NaiveDate,
 }
 
 #[derive(Debug, Serialize)]
@@ -227,34 +131,6 @@ pub struct SessionCreated {
     pub role: Role,
     /// Proves, at the next sign-in, that this device signed in before (kept 90 days).
     pub device_token: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RegisterError {
-    #[error("invalid fields")]
-    Invalid(Vec<FieldError>),
-    #[error("throttled")]
-    Throttled { retry_after_secs: u64 },
-    #[error(transparent)]
-    Unavailable(Unavailable),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfirmError {
-    /// Wrong, expired, used or another registration's: one answer for all.
-    #[error("invalid code")]
-    InvalidCode,
-    /// Wrong, and the registration's last try (or later): the code is dead, say so (the
-    /// registration id shows it is the registering client asking).
-    #[error("no tries left")]
-    TriesSpent,
-    /// The address got an account meanwhile (the code proved it is the caller's).
-    #[error("an account with this e-mail address exists")]
-    AccountExists,
-    #[error("throttled")]
-    Throttled { retry_after_secs: u64 },
-    #[error(transparent)]
-    Unavailable(Unavailable),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -289,7 +165,7 @@ pub enum SessionError {
     Unavailable(Unavailable),
 }
 
-unavailable_from_ports!(RegisterError, ConfirmError, LoginError, SessionError);
+unavailable_from_ports!(LoginError, SessionError);
 
 /// Cheap to clone: its ports are shared (the portal's features share one).
 #[derive(Clone)]
@@ -331,171 +207,6 @@ pub(super) async fn password_matches(password: String, account: Option<&Account>
 }
 
 impl AccountService {
-    /// Starts a registration: e-mails a code to a new address, or tells an address that has an
-    /// account so. The answer is the same either way, and so is the work done.
-    pub async fn register(
-        &self,
-        dto: RegisterDto,
-        source: &str,
-    ) -> Result<ConfirmationSent, RegisterError> {
-        let mut form = Form::default();
-        let email = form.take("email", FieldCode::InvalidEmail, Email::parse(&dto.email));
-        let password = form.take(
-            "password",
-            FieldCode::InvalidPassword,
-            Password::parse(&dto.password),
-        );
-        let person = parse_person(&dto.declared(), &mut form);
-        form.finish().map_err(RegisterError::Invalid)?;
-        let (Some(email), Some(password), Some(person)) = (email, password, person) else {
-            return Err(Unavailable::Internal("a form without errors lacks a field".into()).into());
-        };
-        let now = self.clock.now();
-        for (key, limit) in [
-            (format!("register-from:{source}"), REGISTRATIONS_PER_ADDRESS),
-            (
-                format!("register-to:{}|{source}", email.as_str()),
-                REGISTRATIONS_PER_EMAIL,
-            ),
-        ] {
-            if let Err(retry_after_secs) =
-                throttled(&*self.throttle, &key, limit, HOUR_SECS, now).await?
-            {
-                return Err(RegisterError::Throttled { retry_after_secs });
-            }
-        }
-        let password_hash = hash_off_thread(password).await?;
-        let existing = self
-            .accounts
-            .find_by_email(&email)
-            .await?
-            .filter(|a| !a.expired(now));
-        // A known address gets an id too, stored nowhere: the answers look alike.
-        let registration_id = new_token();
-        let notice = if existing.is_some() {
-            Notice::already_registered(&email, &self.portal_url)
-        } else {
-            let code = ConfirmationCode::random();
-            self.registrations
-                .put_registration(
-                    &sha256_hex(registration_id.as_bytes()),
-                    &PendingRegistration {
-                        email: email.clone(),
-                        password_hash,
-                        person,
-                        code_hash: sha256_hex(code.as_str().as_bytes()),
-                        tries: 0,
-                        expires_at: now + REGISTRATION_TTL,
-                    },
-                )
-                .await?;
-            Notice::confirmation_code(&email, &code, REGISTRATION_TTL.num_minutes())
-        };
-        self.mailer
-            .send(&notice)
-            .await
-            .map_err(|e| Unavailable::Internal(e.to_string()))?;
-        tracing::info!(known = existing.is_some(), "registration e-mail sent");
-        Ok(ConfirmationSent::new(registration_id))
-    }
-
-    /// Confirms a registration with its e-mailed code: the account now exists. Each try is
-    /// counted before the code is compared, so parallel guesses get five tries in all.
-    pub async fn confirm(&self, dto: ConfirmDto, source: &str) -> Result<Registered, ConfirmError> {
-        let now = self.clock.now();
-        let failures = format!("confirm-from:{source}");
-        if let Err(retry_after_secs) = throttled(
-            &*self.throttle,
-            &failures,
-            CONFIRMATION_FAILURES_PER_ADDRESS,
-            HOUR_SECS,
-            now,
-        )
-        .await?
-        {
-            self.throttle.refund(&failures, HOUR_SECS, now).await?;
-            return Err(ConfirmError::Throttled { retry_after_secs });
-        }
-        let Some(code) = ConfirmationCode::parse(&dto.code) else {
-            return Err(ConfirmError::InvalidCode);
-        };
-        if dto.registration_id.is_empty() || dto.registration_id.len() > 128 {
-            return Err(ConfirmError::InvalidCode);
-        }
-        let registration = sha256_hex(dto.registration_id.as_bytes());
-        let Some(pending) = self
-            .registrations
-            .try_registration(&registration, now)
-            .await?
-        else {
-            return Err(ConfirmError::InvalidCode);
-        };
-        let code_hash = sha256_hex(code.as_str().as_bytes());
-        if pending.tries > CODE_TRIES
-            || !constant_time_eq(pending.code_hash.as_bytes(), code_hash.as_bytes())
-        {
-            tracing::warn!(tries = pending.tries, "wrong confirmation code");
-            return Err(if pending.tries >= CODE_TRIES {
-                ConfirmError::TriesSpent
-            } else {
-                ConfirmError::InvalidCode
-            });
-        }
-        if !self
-            .registrations
-            .take_registration(&registration, &code_hash)
-            .await?
-        {
-            return Err(ConfirmError::InvalidCode);
-        }
-        self.throttle.refund(&failures, HOUR_SECS, now).await?;
-        let account = self.create_account(pending, now).await?;
-        crate::telemetry::count(crate::telemetry::metrics::ACCOUNTS_CREATED, None);
-        tracing::info!(account_id = %account.account_id, "account created");
-        Ok(Registered {
-            account_id: account.account_id.clone(),
-            status: AccountStatus::PendingValidation,
-            counter_code: account
-                .counter_code
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_default(),
-            validate_before: last_day_before(now + UNVALIDATED_ACCOUNT_TTL),
-        })
-    }
-
-    /// Stores the confirmed registration as an account. A fresh counter code collides with an
-    /// existing one about once in 10^12 draws; a conflict is retried with a new code.
-    async fn create_account(
-        &self,
-        pending: PendingRegistration,
-        now: DateTime<Utc>,
-    ) -> Result<Account, ConfirmError> {
-        for _ in 0..3 {
-            let account = Account {
-                account_id: AccountId::random(),
-                email: pending.email.clone(),
-                role: Role::Citizen,
-                status: AccountStatus::PendingValidation,
-                password_hash: pending.password_hash.clone(),
-                created_at: now,
-                person: Some(pending.person.clone()),
-                counter_code: Some(CounterCode::random()),
-                validation: None,
-                unit: None,
-                expires_at: Some(now + UNVALIDATED_ACCOUNT_TTL),
-                disabled: false,
-                totp: None,
-                details_version: 0,
-            };
-            match self.accounts.create(&account, now).await? {
-                CreateOutcome::Created => return Ok(account),
-                CreateOutcome::Taken => return Err(ConfirmError::AccountExists),
-                CreateOutcome::CounterCodeTaken => continue,
-            }
-        }
-        Err(Unavailable::Internal("no free counter code after 3 draws".into()).into())
-    }
-
     /// Logs in. Failures are counted per e-mail and address together, per address, and per
     /// e-mail over a day. A device that signed in to the account before is held only to the
     /// first: guessing from elsewhere cannot lock its owner out.

@@ -3,10 +3,8 @@
 //! validation the data are the evidence's; a renewed document is recorded by a clerk.
 
 use super::accounts::{AccountService, AccountView, SessionError};
-use super::person::parse_person;
 pub use super::person::DeclaredDto;
 use super::{unavailable_from_ports, Unavailable};
-use crate::domain::form::Form;
 use crate::domain::notice::Notice;
 use crate::domain::{AccountStatus, AuditEvent, FieldError, Person};
 
@@ -80,13 +78,8 @@ impl AccountService {
     pub async fn change_declared(
         &self,
         principal: &crate::domain::Principal,
-        dto: DeclaredDto,
+        person: Person,
     ) -> Result<(), ChangeDeclaredError> {
-        let mut form = Form::default();
-        let person = parse_person(&dto, &mut form);
-        form.finish().map_err(ChangeDeclaredError::Invalid)?;
-        let person = person
-            .ok_or_else(|| Unavailable::Internal("a form without errors lacks a field".into()))?;
         let mut account = self.own(principal).await?;
         if account.status != AccountStatus::PendingValidation {
             return Err(ChangeDeclaredError::Validated);

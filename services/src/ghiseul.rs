@@ -174,12 +174,12 @@ impl GhiseulService {
     pub async fn complete(
         &self,
         principal: &Principal,
-        dto: CompleteDto,
+        assertion: &str,
     ) -> Result<AccountView, GhiseulError> {
         let account = self.pending_account(&principal.account_id).await?;
         let now = self.clock.now();
         // Everything that needs no state first: a refused assertion spends nothing.
-        let claims = self.signed_claims(dto.assertion.trim(), now)?;
+        let claims = self.signed_claims(assertion.trim(), now)?;
         let spelled = Self::same_person(&claims, &account)?;
         let started = self
             .take_state(&claims, Some(&account.account_id), now)

@@ -26,6 +26,7 @@ pub mod operators;
 pub mod passwords;
 pub mod person;
 pub mod presentation;
+pub mod registration;
 pub mod requests;
 pub mod revocation;
 pub mod roeid;

@@ -75,6 +75,59 @@ pub enum ResetError {
 
 unavailable_from_ports!(ChangePasswordError, ResetError);
 
+/// A change of password as the domain reads it: the current one as typed (only compared),
+/// and a new one that differs from it and follows the rules.
+pub struct PasswordChange {
+    current: String,
+    new: Password,
+}
+
+impl ChangePasswordDto {
+    pub fn try_into_domain(self) -> Result<PasswordChange, ChangePasswordError> {
+        let new = new_password(&self.new_password).map_err(ChangePasswordError::Invalid)?;
+        if self.new_password == self.current_password {
+            return Err(ChangePasswordError::Invalid(vec![FieldError::new(
+                "new_password",
+                FieldCode::SamePassword,
+                "the new password must differ from the current one",
+            )]));
+        }
+        Ok(PasswordChange {
+            current: self.current_password,
+            new,
+        })
+    }
+}
+
+impl ResetRequestDto {
+    /// The address a reset link is asked for.
+    pub fn try_into_domain(self) -> Result<Email, ResetError> {
+        Email::parse(&self.email).map_err(|e| {
+            ResetError::Invalid(vec![FieldError::new("email", FieldCode::InvalidEmail, e)])
+        })
+    }
+}
+
+/// A reset as the domain reads it: the link's secret (of a sane length) and a new password
+/// that follows the rules.
+pub struct PasswordReset {
+    token: String,
+    new: Password,
+}
+
+impl ResetDto {
+    pub fn try_into_domain(self) -> Result<PasswordReset, ResetError> {
+        let new = new_password(&self.new_password).map_err(ResetError::Invalid)?;
+        if self.token.is_empty() || self.token.len() > 128 {
+            return Err(ResetError::InvalidLink);
+        }
+        Ok(PasswordReset {
+            token: self.token,
+            new,
+        })
+    }
+}
+
 pub struct PasswordService {
     pub accounts: Arc<dyn AccountStore>,
     pub sessions: Arc<dyn SessionStore>,
@@ -109,17 +162,9 @@ impl PasswordService {
     pub async fn change(
         &self,
         principal: &Principal,
-        dto: ChangePasswordDto,
+        change: PasswordChange,
     ) -> Result<(), ChangePasswordError> {
         let now = self.clock.now();
-        let password = new_password(&dto.new_password).map_err(ChangePasswordError::Invalid)?;
-        if dto.new_password == dto.current_password {
-            return Err(ChangePasswordError::Invalid(vec![FieldError::new(
-                "new_password",
-                FieldCode::SamePassword,
-                "the new password must differ from the current one",
-            )]));
-        }
         let account = self
             .accounts
             .get(&principal.account_id)
@@ -132,26 +177,19 @@ impl PasswordService {
         {
             return Err(ChangePasswordError::Throttled { retry_after_secs });
         }
-        if !password_matches(dto.current_password, Some(&account)).await {
+        if !password_matches(change.current, Some(&account)).await {
             return Err(ChangePasswordError::WrongPassword);
         }
         self.throttle.refund(&key, HOUR_SECS, now).await?;
-        self.replace(&account, password, "holder").await?;
+        self.replace(&account, change.new, "holder").await?;
         Ok(())
     }
 
     /// E-mails a reset link if the address has a citizen account. The answer is the same
     /// either way (operators' passwords are reset by ops, `cazier-admin operator`).
-    pub async fn request_reset(
-        &self,
-        dto: ResetRequestDto,
-        source: &str,
-    ) -> Result<(), ResetError> {
+    pub async fn request_reset(&self, email: Email, source: &str) -> Result<(), ResetError> {
         let started = tokio::time::Instant::now();
         let now = self.clock.now();
-        let email = Email::parse(&dto.email).map_err(|e| {
-            ResetError::Invalid(vec![FieldError::new("email", FieldCode::InvalidEmail, e)])
-        })?;
         for (key, limit) in [
             (format!("reset-from:{source}"), RESETS_PER_ADDRESS),
             (
@@ -219,18 +257,14 @@ impl PasswordService {
 
     /// Sets the new password of the link's account; the link is spent. A new password that
     /// is refused leaves the link working.
-    pub async fn reset(&self, dto: ResetDto) -> Result<AccountId, ResetError> {
+    pub async fn reset(&self, reset: PasswordReset) -> Result<AccountId, ResetError> {
         let now = self.clock.now();
-        let password = new_password(&dto.new_password).map_err(ResetError::Invalid)?;
-        if dto.token.is_empty() || dto.token.len() > 128 {
-            return Err(ResetError::InvalidLink);
-        }
         let Some(AccountTicket::PasswordReset {
             account_id,
             password_stamp,
         }) = self
             .tickets
-            .take_ticket(&sha256_hex(dto.token.as_bytes()), now)
+            .take_ticket(&sha256_hex(reset.token.as_bytes()), now)
             .await?
         else {
             return Err(ResetError::InvalidLink);
@@ -241,7 +275,7 @@ impl PasswordService {
             .await?
             .filter(|a| usable(a, &password_stamp, now))
             .ok_or(ResetError::InvalidLink)?;
-        self.replace(&account, password, "reset link").await?;
+        self.replace(&account, reset.new, "reset link").await?;
         Ok(account_id)
     }
 

@@ -40,6 +40,17 @@ impl IdDocumentDto {
     }
 }
 
+impl DeclaredDto {
+    /// The typed data as the domain reads them, or every wrong field: what an edge parses
+    /// before it calls the service.
+    pub fn try_into_domain(self) -> Result<Person, Vec<FieldError>> {
+        let mut form = Form::default();
+        let person = parse_person(&self, &mut form);
+        form.finish()?;
+        person.ok_or_else(Vec::new)
+    }
+}
+
 /// The typed data as a `Person`, or `None` with each wrong field noted in `form`.
 pub(super) fn parse_person(dto: &DeclaredDto, form: &mut Form) -> Option<Person> {
     // A CNP is often typed in groups ("1 900101 ..."): the spaces mean nothing.

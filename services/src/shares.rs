@@ -33,6 +33,24 @@ pub struct CreateShareDto {
     pub expires_on: Option<String>,
 }
 
+impl CreateShareDto {
+    /// The last day asked for, as a date (whether the certificate allows it is the
+    /// service's to say).
+    pub fn try_into_domain(self) -> Result<Option<NaiveDate>, ShareError> {
+        self.expires_on
+            .map(|text| {
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+                    ShareError::Invalid(vec![FieldError::new(
+                        "expires_on",
+                        FieldCode::InvalidDate,
+                        "a date as YYYY-MM-DD",
+                    )])
+                })
+            })
+            .transpose()
+    }
+}
+
 /// A new code, shown to its holder this once.
 #[derive(Debug, Serialize)]
 pub struct CreatedShare {
@@ -63,6 +81,24 @@ pub struct AccessDto {
     /// Who the third party says they are; shown to the holder.
     #[serde(default)]
     pub organisation: Option<String>,
+}
+
+/// A third party's use of a code, as the domain reads it.
+pub struct ShareAccess {
+    pub code: ShareCode,
+    /// Who they say they are (trimmed, one line), shown to the holder.
+    pub organisation: Option<String>,
+}
+
+impl AccessDto {
+    /// A code of the right shape (anything else cannot match: not found) and a declared
+    /// organisation that fits.
+    pub fn try_into_domain(self) -> Result<ShareAccess, AccessError> {
+        let organisation =
+            declared_organisation(self.organisation.as_deref()).map_err(AccessError::Invalid)?;
+        let code = ShareCode::parse(&self.code).ok_or(AccessError::NotFound)?;
+        Ok(ShareAccess { code, organisation })
+    }
 }
 
 /// What a code shows a third party.
@@ -128,21 +164,19 @@ impl ShareService {
         &self,
         principal: &Principal,
         number: &CertificateNumber,
-        dto: CreateShareDto,
+        last_day: Option<NaiveDate>,
     ) -> Result<CreatedShare, ShareError> {
         let certificate = self.owned(principal, number).await?;
         let now = self.clock.now();
         if certificate.status(now) != CertificateStatus::Valid {
             return Err(ShareError::CertificateNotValid);
         }
-        let last_day = match dto.expires_on.as_deref() {
+        let last_day = match last_day {
             None => certificate.valid_until,
-            Some(text) => {
+            Some(day) => {
                 let invalid = |code: FieldCode, message: &str| {
                     ShareError::Invalid(vec![FieldError::new("expires_on", code, message)])
                 };
-                let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .map_err(|_| invalid(FieldCode::InvalidDate, "a date as YYYY-MM-DD"))?;
                 if day < bucharest_date(now) {
                     return Err(invalid(FieldCode::InThePast, "today or later"));
                 }
@@ -242,10 +276,10 @@ impl ShareService {
     /// What the code shows a third party; `client` names them for the throttle only.
     pub async fn access(
         &self,
-        dto: &AccessDto,
+        access: &ShareAccess,
         client: &str,
     ) -> Result<SharedCertificate, AccessError> {
-        let (certificate, share) = self.open(dto, client).await?;
+        let (certificate, share) = self.open(access, client).await?;
         let now = self.clock.now();
         Ok(SharedCertificate {
             status: certificate.status(now),
@@ -262,10 +296,10 @@ impl ShareService {
     /// The signed PDF, while the certificate is valid.
     pub async fn document(
         &self,
-        dto: &AccessDto,
+        access: &ShareAccess,
         client: &str,
     ) -> Result<(CertificateNumber, Vec<u8>), AccessError> {
-        let (certificate, _) = self.open(dto, client).await?;
+        let (certificate, _) = self.open(access, client).await?;
         if certificate.status(self.clock.now()) != CertificateStatus::Valid {
             return Err(AccessError::CertificateNotValid);
         }
@@ -280,7 +314,7 @@ impl ShareService {
     /// Throttles, finds the active share and its certificate, and records the use.
     async fn open(
         &self,
-        dto: &AccessDto,
+        access: &ShareAccess,
         client: &str,
     ) -> Result<(Certificate, Share), AccessError> {
         let now = self.clock.now();
@@ -290,12 +324,9 @@ impl ShareService {
         {
             return Err(AccessError::Throttled { retry_after });
         }
-        let organisation =
-            declared_organisation(dto.organisation.as_deref()).map_err(AccessError::Invalid)?;
-        let code = ShareCode::parse(&dto.code).ok_or(AccessError::NotFound)?;
         let share = self
             .shares
-            .find(&code)
+            .find(&access.code)
             .await?
             .filter(|s| s.status(now) == ShareStatus::Active)
             .ok_or(AccessError::NotFound)?;
@@ -307,7 +338,7 @@ impl ShareService {
         let event = AuditEvent::shared_accessed(
             &certificate.number,
             certificate.status(now),
-            organisation.as_deref(),
+            access.organisation.as_deref(),
             now,
         );
         self.audit.record(&event).await?;

@@ -62,6 +62,42 @@ pub struct CounterValidationDto {
     pub document_cnp: Option<String>,
 }
 
+/// What the clerk read off the document in hand, as the domain reads it.
+pub struct DocumentRead {
+    pub id_document: IdDocument,
+    pub last_name: Option<Name>,
+    pub first_name: Option<Name>,
+    pub document_cnp: Option<Cnp>,
+}
+
+impl CounterValidationDto {
+    /// The clerk's reading, or every wrong field: what an edge parses before it calls
+    /// [`ValidationService::validate`].
+    pub fn try_into_domain(self) -> Result<DocumentRead, CounterValidationError> {
+        let mut form = Form::default();
+        let id_document = self
+            .id_document
+            .parse("id_document")
+            .map_err(|e| form.push(e))
+            .ok();
+        let mut name = |field: &str, v: Option<String>| {
+            v.and_then(|v| form.take(field, FieldCode::InvalidName, Name::parse(&v)))
+        };
+        let last_name = name("last_name", self.last_name);
+        let first_name = name("first_name", self.first_name);
+        let document_cnp = self
+            .document_cnp
+            .and_then(|v| form.take("document_cnp", FieldCode::InvalidCnp, Cnp::parse(&v)));
+        form.finish().map_err(CounterValidationError::Invalid)?;
+        Ok(DocumentRead {
+            id_document: id_document.ok_or(CounterValidationError::Invalid(Vec::new()))?,
+            last_name,
+            first_name,
+            document_cnp,
+        })
+    }
+}
+
 /// What the clerk sees after a lookup: the registered data to compare with the document.
 #[derive(Debug, Serialize)]
 pub struct CounterLookup {
@@ -335,30 +371,18 @@ impl ValidationService {
         &self,
         principal: &Principal,
         account_id: &AccountId,
-        dto: CounterValidationDto,
+        read: DocumentRead,
     ) -> Result<AccountView, CounterValidationError> {
         let operator = self
             .operator(principal)
             .await?
             .ok_or(CounterValidationError::NoOperator)?;
-        let mut form = Form::default();
-        let typed = dto
-            .id_document
-            .parse("id_document")
-            .map_err(|e| form.push(e))
-            .ok();
-        let mut name = |field: &str, v: &Option<String>| {
-            v.as_deref()
-                .map(|v| form.take(field, FieldCode::InvalidName, Name::parse(v)))
-        };
-        let last_name = name("last_name", &dto.last_name);
-        let first_name = name("first_name", &dto.first_name);
-        let document_cnp = dto
-            .document_cnp
-            .as_deref()
-            .map(|v| form.take("document_cnp", FieldCode::InvalidCnp, Cnp::parse(v)));
-        form.finish().map_err(CounterValidationError::Invalid)?;
-        let typed = typed.ok_or(CounterValidationError::Invalid(Vec::new()))?;
+        let DocumentRead {
+            id_document: typed,
+            last_name,
+            first_name,
+            document_cnp,
+        } = read;
         if *account_id == operator.account_id {
             return Err(CounterValidationError::OwnAccount);
         }
@@ -382,21 +406,21 @@ impl ValidationService {
             // Another document than the registered one is recorded only when the clerk read
             // this person's CNP off it.
             match document_cnp {
-                None | Some(None) => return Err(CounterValidationError::DocumentMismatch),
-                Some(Some(cnp)) if cnp != person.cnp => {
+                None => return Err(CounterValidationError::DocumentMismatch),
+                Some(cnp) if cnp != person.cnp => {
                     return Err(CounterValidationError::DocumentOfAnotherPerson)
                 }
-                Some(Some(_)) => {
+                Some(_) => {
                     tracing::info!(account_id = %account_id, "document in hand recorded");
                     person.id_document = typed;
                 }
             }
         }
         // The clerk reads the names off the document: that spelling is the one sealed.
-        if let Some(Some(last)) = last_name {
+        if let Some(last) = last_name {
             person.last_name = last;
         }
-        if let Some(Some(first)) = first_name {
+        if let Some(first) = first_name {
             person.first_name = first;
         }
         let validation = Validation {

@@ -41,8 +41,43 @@ pub struct VerifyDto {
     pub cui: Option<String>,
 }
 
+/// A check by number as the domain reads it: the number (none: it cannot be one, and is
+/// answered as not found, like any unknown number) and whose certificate it is said to be.
+pub struct VerifyQuery {
+    pub number: Option<CertificateNumber>,
+    pub claimed: Claimed,
+}
+
+impl VerifyDto {
+    /// The check, or what is wrong with the fields (a CNP or a CUI, exactly one).
+    pub fn try_into_domain(self) -> Result<VerifyQuery, VerifyError> {
+        let claimed = match (self.cnp, self.cui) {
+            (Some(cnp), None) => Claimed::Person(Cnp::parse(&cnp).map_err(|e| {
+                VerifyError::Invalid(vec![FieldError::new("cnp", FieldCode::InvalidCnp, e)])
+            })?),
+            (None, Some(cui)) => Claimed::Company(Cui::parse(&cui).map_err(|e| {
+                VerifyError::Invalid(vec![FieldError::new("cui", FieldCode::InvalidCui, e)])
+            })?),
+            (None, None) => {
+                return Err(VerifyError::Malformed(
+                    "missing field `cnp` (or `cui`, for a legal person's certificate)",
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(VerifyError::Malformed(
+                    "give either `cnp` or `cui`, not both",
+                ))
+            }
+        };
+        Ok(VerifyQuery {
+            number: CertificateNumber::parse(&self.certificate_number),
+            claimed,
+        })
+    }
+}
+
 /// What the verifier says the certificate is about.
-enum Claimed {
+pub enum Claimed {
     Person(Cnp),
     Company(Cui),
 }
@@ -381,32 +416,15 @@ impl VerificationService {
 
     pub async fn verify(
         &self,
-        dto: VerifyDto,
+        query: VerifyQuery,
         client: &str,
     ) -> Result<VerificationAnswer, VerifyError> {
         self.throttle(client)
             .await?
             .map_err(|retry_after_secs| VerifyError::Throttled { retry_after_secs })?;
         let now = self.clock.now();
-        let claimed = match (&dto.cnp, &dto.cui) {
-            (Some(cnp), None) => Claimed::Person(Cnp::parse(cnp).map_err(|e| {
-                VerifyError::Invalid(vec![FieldError::new("cnp", FieldCode::InvalidCnp, e)])
-            })?),
-            (None, Some(cui)) => Claimed::Company(Cui::parse(cui).map_err(|e| {
-                VerifyError::Invalid(vec![FieldError::new("cui", FieldCode::InvalidCui, e)])
-            })?),
-            (None, None) => {
-                return Err(VerifyError::Malformed(
-                    "missing field `cnp` (or `cui`, for a legal person's certificate)",
-                ))
-            }
-            (Some(_), Some(_)) => {
-                return Err(VerifyError::Malformed(
-                    "give either `cnp` or `cui`, not both",
-                ))
-            }
-        };
-        let Some(number) = CertificateNumber::parse(&dto.certificate_number) else {
+        let VerifyQuery { number, claimed } = query;
+        let Some(number) = number else {
             return Ok(VerificationAnswer::not_found());
         };
         // Counted before the comparison, for the certificate whoever asks.

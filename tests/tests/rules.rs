@@ -99,10 +99,14 @@ fn validity_ends_after_six_months_everywhere() {
         .unwrap()
         .with_timezone(&Utc);
     let next_day = last_minute + Duration::minutes(2);
-    let dto = || cazier_shared::services::verification::VerifyDto {
-        certificate_number: number.clone(),
-        cnp: Some(citizen.cnp.clone()),
-        cui: None,
+    let dto = || {
+        cazier_shared::services::verification::VerifyDto {
+            certificate_number: number.clone(),
+            cnp: Some(citizen.cnp.clone()),
+            cui: None,
+        }
+        .try_into_domain()
+        .expect("a well-formed check")
     };
     stack.runtime.block_on(async {
         let still = verification_service(stack, TestClock::at(last_minute));

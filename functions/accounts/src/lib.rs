@@ -8,8 +8,10 @@ use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::SessionChannel;
-use cazier_shared::services::accounts::AccountService;
-use cazier_shared::services::passwords::PasswordService;
+use cazier_shared::services::accounts::{AccountService, ConfirmDto, RegisterDto};
+use cazier_shared::services::passwords::{
+    ChangePasswordDto, PasswordService, ResetDto, ResetRequestDto,
+};
 use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
@@ -44,17 +46,19 @@ cazier_edge::api_routes!(Accounts {
 
 impl Accounts {
     async fn register(&self, req: Request) -> Answer {
+        let dto: RegisterDto = parse_json(&req, false)?;
         let sent = self
             .service
-            .register(parse_json(&req, false)?, &source_ip(&req))
+            .register(dto.try_into_domain()?, &source_ip(&req))
             .await?;
         Ok(json_response(StatusCode::ACCEPTED, &sent))
     }
 
     async fn confirm(&self, req: Request) -> Answer {
+        let dto: ConfirmDto = parse_json(&req, false)?;
         let created = self
             .service
-            .confirm(parse_json(&req, false)?, &source_ip(&req))
+            .confirm(dto.try_into_domain()?, &source_ip(&req))
             .await?;
         Ok(json_response(StatusCode::CREATED, &created))
     }
@@ -78,22 +82,23 @@ impl Accounts {
     }
 
     async fn change_password(&self, who: Authenticated, req: Request) -> Answer {
-        self.passwords
-            .change(&who, parse_json(&req, false)?)
-            .await?;
+        let dto: ChangePasswordDto = parse_json(&req, false)?;
+        self.passwords.change(&who, dto.try_into_domain()?).await?;
         Ok(empty_response(StatusCode::NO_CONTENT))
     }
 
     async fn request_reset(&self, req: Request) -> Answer {
+        let dto: ResetRequestDto = parse_json(&req, false)?;
         self.passwords
-            .request_reset(parse_json(&req, false)?, &source_ip(&req))
+            .request_reset(dto.try_into_domain()?, &source_ip(&req))
             .await?;
         let sent = serde_json::json!({"status": "RESET_SENT"});
         Ok(json_response(StatusCode::ACCEPTED, &sent))
     }
 
     async fn reset(&self, req: Request) -> Answer {
-        self.passwords.reset(parse_json(&req, false)?).await?;
+        let dto: ResetDto = parse_json(&req, false)?;
+        self.passwords.reset(dto.try_into_domain()?).await?;
         Ok(empty_response(StatusCode::NO_CONTENT))
     }
 }

@@ -13,7 +13,7 @@ use cazier_shared::services::checks::CheckService;
 use cazier_shared::services::requests::{
     purposes, Document, IdempotencyKey, RequestService, SubmitDto,
 };
-use cazier_shared::services::shares::ShareService;
+use cazier_shared::services::shares::{CreateShareDto, ShareService};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::Request;
@@ -106,9 +106,10 @@ impl Requests {
 
     async fn create_share(&self, who: Citizen, req: Request) -> Answer {
         let number = certificate_number(&req)?;
+        let dto: CreateShareDto = parse_json(&req, true)?;
         let created = self
             .shares
-            .create(&who, &number, parse_json(&req, true)?)
+            .create(&who, &number, dto.try_into_domain()?)
             .await?;
         let response = json_response(StatusCode::CREATED, &created);
         Ok(with_header(response, header::CACHE_CONTROL, "no-store"))

@@ -7,8 +7,8 @@ use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::AccountId;
-use cazier_shared::services::ghiseul::{GhiseulService, StartDto};
-use cazier_shared::services::validation::{LookupDto, ValidationService};
+use cazier_shared::services::ghiseul::{CompleteDto, GhiseulService, StartDto};
+use cazier_shared::services::validation::{CounterValidationDto, LookupDto, ValidationService};
 use cazier_shared::wiring::ServiceGraphs;
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
@@ -45,8 +45,8 @@ impl Validation {
     }
 
     async fn ghiseul_complete(&self, who: Citizen, req: Request) -> Answer {
-        let dto = parse_json(&req, false)?;
-        let account = self.ghiseul.complete(&who, dto).await?;
+        let dto: CompleteDto = parse_json(&req, false)?;
+        let account = self.ghiseul.complete(&who, &dto.assertion).await?;
         Ok(json_response(StatusCode::OK, &account))
     }
 
@@ -60,8 +60,9 @@ impl Validation {
         let account_id = path_param(&req, "account_id")
             .map(AccountId::from)
             .ok_or(ApiError::NotFound)?;
-        let dto = parse_json(&req, false)?;
-        let account = self.counter.validate(&clerk, &account_id, dto).await?;
+        let dto: CounterValidationDto = parse_json(&req, false)?;
+        let read = dto.try_into_domain()?;
+        let account = self.counter.validate(&clerk, &account_id, read).await?;
         Ok(json_response(StatusCode::OK, &account))
     }
 }

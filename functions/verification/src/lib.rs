@@ -9,8 +9,8 @@ use cazier_edge::http::{
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::seal::CHAIN_CONTENT_TYPE;
-use cazier_shared::services::shares::ShareService;
-use cazier_shared::services::verification::VerificationService;
+use cazier_shared::services::shares::{AccessDto, ShareService};
+use cazier_shared::services::verification::{VerificationService, VerifyDto};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -43,9 +43,10 @@ cazier_edge::api_routes!(Verification {
 
 impl Verification {
     async fn by_number(&self, req: Request) -> Answer {
+        let dto: VerifyDto = parse_json(&req, false)?;
         let answer = self
             .service
-            .verify(parse_json(&req, false)?, &source_ip(&req))
+            .verify(dto.try_into_domain()?, &source_ip(&req))
             .await?;
         Ok(json_response(StatusCode::OK, &answer))
     }
@@ -60,15 +61,19 @@ impl Verification {
     }
 
     async fn shared_status(&self, req: Request) -> Answer {
-        let dto = parse_json(&req, false)?;
-        let shared = self.shares.access(&dto, &source_ip(&req)).await?;
+        let dto: AccessDto = parse_json(&req, false)?;
+        let shared = self
+            .shares
+            .access(&dto.try_into_domain()?, &source_ip(&req))
+            .await?;
         let response = json_response(StatusCode::OK, &shared);
         Ok(with_header(response, header::CACHE_CONTROL, "no-store"))
     }
 
     async fn shared_document(&self, req: Request) -> Answer {
-        let dto = parse_json(&req, false)?;
-        let (number, pdf) = self.shares.document(&dto, &source_ip(&req)).await?;
+        let dto: AccessDto = parse_json(&req, false)?;
+        let access = dto.try_into_domain()?;
+        let (number, pdf) = self.shares.document(&access, &source_ip(&req)).await?;
         Ok(certificate_pdf(&number, pdf, "no-store"))
     }
 

@@ -12,7 +12,7 @@ use cazier_shared::domain::{
 use cazier_shared::ports::{AccountStore, Clock, SessionStore};
 use cazier_shared::services::accounts::{
     ConfirmDto, ConfirmError, LoginDto, LoginError, RegisterDto, RegisterError, Registered,
-    SessionError, LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT_PER_ADDRESS,
+    Registration, SessionError, LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT_PER_ADDRESS,
     LOGIN_FAILURE_LIMIT_PER_DAY, REGISTRATIONS_PER_EMAIL, TOTP_FAILURE_LIMIT,
     TOTP_FAILURE_LIMIT_PER_DAY,
 };
@@ -23,13 +23,20 @@ use serde_json::json;
 
 const PASSWORD: &str = "at least 12 characters";
 
-fn registration(email: &str, cnp: &str) -> RegisterDto {
+fn registration_dto(email: &str, cnp: &str) -> RegisterDto {
     serde_json::from_value(json!({
         "email": email, "password": PASSWORD, "cnp": cnp,
         "last_name": "Popescu", "first_name": "Ana-Maria", "birth_place": "Constanţa",
         "id_document": {"type": "CI", "series": "RX", "number": "123456"}
     }))
     .expect("a registration")
+}
+
+/// A registration, parsed as the API parses it.
+fn registration(email: &str, cnp: &str) -> Registration {
+    registration_dto(email, cnp)
+        .try_into_domain()
+        .expect("a valid registration")
 }
 
 fn login(email: &str, password: &str) -> LoginDto {
@@ -70,7 +77,9 @@ async fn registered(memory: &Memory, email: &str, cnp: &str) -> Registered {
             ConfirmDto {
                 registration_id: sent.registration_id,
                 code,
-            },
+            }
+            .try_into_domain()
+            .expect("a well-formed code"),
             "198.51.100.1",
         )
         .await
@@ -80,7 +89,6 @@ async fn registered(memory: &Memory, email: &str, cnp: &str) -> Registered {
 #[tokio::test]
 async fn every_wrong_field_is_reported_at_once_and_nothing_is_stored_or_sent() {
     let memory = memory().await;
-    let service = memory.account_service().unwrap();
     let dto: RegisterDto = serde_json::from_value(json!({
         "email": "not-an-address", "password": "short", "cnp": "1234567890123",
         "last_name": "", "first_name": "Ana\u{7}",
@@ -88,7 +96,7 @@ async fn every_wrong_field_is_reported_at_once_and_nothing_is_stored_or_sent() {
         "id_document": {"type": "CI", "series": "R1", "number": "12"}
     }))
     .unwrap();
-    let Err(RegisterError::Invalid(errors)) = service.register(dto, "a").await else {
+    let Err(RegisterError::Invalid(errors)) = dto.try_into_domain() else {
         panic!("expected the fields to be refused");
     };
     let fields: Vec<_> = errors
@@ -145,7 +153,9 @@ async fn the_account_exists_only_once_the_emailed_code_comes_back() {
             ConfirmDto {
                 registration_id: sent.registration_id.clone(),
                 code: code.to_lowercase().replace('-', " "),
-            },
+            }
+            .try_into_domain()
+            .expect("a well-formed code"),
             "a",
         )
         .await
@@ -169,7 +179,9 @@ async fn the_account_exists_only_once_the_emailed_code_comes_back() {
                 ConfirmDto {
                     registration_id: sent.registration_id,
                     code
-                },
+                }
+                .try_into_domain()
+                .expect("a well-formed code"),
                 "a"
             )
             .await,
@@ -214,15 +226,20 @@ async fn a_strangers_registration_of_the_same_address_hijacks_nothing() {
         .unwrap();
     let owners_code = code_mailed_to(&memory, "owner@example.ro").unwrap();
     // Mallory registers the owner's address with her password and data, from elsewhere.
-    let mut hers = registration("owner@example.ro", &new_cnp());
+    let mut hers = registration_dto("owner@example.ro", &new_cnp());
     hers.password = "mallory's own password".into();
+    let hers = hers.try_into_domain().expect("a valid registration");
     let mallory = service.register(hers, "mallory-ip").await.unwrap();
     let mallorys_code = code_mailed_to(&memory, "owner@example.ro").unwrap();
     assert_ne!(owner.registration_id, mallory.registration_id);
     // The owner types the newest code in the mailbox (Mallory's): it is not theirs.
-    let confirm = |registration_id: &str, code: &str| ConfirmDto {
-        registration_id: registration_id.into(),
-        code: code.into(),
+    let confirm = |registration_id: &str, code: &str| {
+        ConfirmDto {
+            registration_id: registration_id.into(),
+            code: code.into(),
+        }
+        .try_into_domain()
+        .expect("a well-formed code")
     };
     assert!(matches!(
         service
@@ -285,7 +302,8 @@ async fn five_wrong_codes_spend_a_registration_even_in_parallel() {
                     registration_id,
                     code: format!("ZZZZ-ZZ{n:02}"),
                 };
-                service.confirm(dto, "bot").await
+                let confirmation = dto.try_into_domain().expect("a well-formed code");
+                service.confirm(confirmation, "bot").await
             })
         })
         .collect();
@@ -305,7 +323,9 @@ async fn five_wrong_codes_spend_a_registration_even_in_parallel() {
             ConfirmDto {
                 registration_id: sent.registration_id.clone(),
                 code: right,
-            },
+            }
+            .try_into_domain()
+            .expect("a well-formed code"),
             "a",
         )
         .await;
@@ -330,7 +350,9 @@ async fn a_code_expires_after_thirty_minutes() {
                 ConfirmDto {
                     registration_id: sent.registration_id,
                     code
-                },
+                }
+                .try_into_domain()
+                .expect("a well-formed code"),
                 "a"
             )
             .await,

@@ -5,7 +5,7 @@ use cazier_shared::domain::RequestId;
 use cazier_shared::domain::{Account, AccountStatus, Certificate, IdDocument, Name, Principal};
 use cazier_shared::ports::{AccountStore, BlobStore};
 use cazier_shared::services::issuance::Outcome;
-use cazier_shared::services::verification::VerifyDto;
+use cazier_shared::services::verification::{VerifyDto, VerifyQuery};
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::{DateTime, TimeZone, Utc};
@@ -132,10 +132,17 @@ pub async fn issued(memory: &Memory) -> (Certificate, String, Vec<u8>) {
 }
 
 /// A verification by number and CNP, as the API takes it.
-pub fn by(number: &str, cnp: &str) -> VerifyDto {
+pub fn by_dto(number: &str, cnp: &str) -> VerifyDto {
     VerifyDto {
         certificate_number: number.into(),
         cnp: Some(cnp.into()),
         cui: None,
     }
+}
+
+/// A verification by number and CNP, parsed as the API parses it.
+pub fn by(number: &str, cnp: &str) -> VerifyQuery {
+    by_dto(number, cnp)
+        .try_into_domain()
+        .expect("a well-formed check")
 }

@@ -3,6 +3,7 @@
 //! the clerk reads off the document are the ones sealed; one validated account per CNP.
 
 use crate::common::{citizen, memory, new_cnp, passport, principal_of};
+use crate::edge;
 use cazier_shared::domain::CounterCode;
 use cazier_shared::domain::{
     Account, AccountId, AccountStatus, AuditEventKind, AuditSubject, Email, IdDocument, Principal,
@@ -121,7 +122,7 @@ async fn an_account_opens_only_after_a_lookup_by_its_code_in_the_same_session() 
         Err(LookupError::NotLookedUp)
     ));
     assert!(matches!(
-        service.validate(&clerk, id, right()).await,
+        edge::validate(&service, &clerk, id, right()).await,
         Err(CounterValidationError::NotLookedUp)
     ));
     service.lookup(&clerk, &code_of(&citizen)).await.unwrap();
@@ -132,7 +133,7 @@ async fn an_account_opens_only_after_a_lookup_by_its_code_in_the_same_session() 
         Err(LookupError::NotLookedUp)
     ));
     assert!(matches!(
-        service.validate(&other_session(&clerk), id, right()).await,
+        edge::validate(&service, &other_session(&clerk), id, right()).await,
         Err(CounterValidationError::NotLookedUp)
     ));
     // For a short while.
@@ -140,7 +141,7 @@ async fn an_account_opens_only_after_a_lookup_by_its_code_in_the_same_session() 
         .clock
         .advance(LOOKUP_TTL + chrono::Duration::seconds(1));
     assert!(matches!(
-        service.validate(&clerk, id, right()).await,
+        edge::validate(&service, &clerk, id, right()).await,
         Err(CounterValidationError::NotLookedUp)
     ));
     let stored = memory.accounts.get(id).await.unwrap().unwrap();
@@ -160,13 +161,13 @@ async fn validation_checks_the_document_once_and_every_view_is_audited() {
 
     let wrong = document(json!({"type": "PASSPORT", "number": "055999999"}));
     assert!(matches!(
-        service.validate(&clerk, id, wrong).await,
+        edge::validate(&service, &clerk, id, wrong).await,
         Err(CounterValidationError::DocumentMismatch)
     ));
-    let view = service.validate(&clerk, id, right()).await.unwrap();
+    let view = edge::validate(&service, &clerk, id, right()).await.unwrap();
     assert_eq!(view.status, AccountStatus::Validated);
     assert!(matches!(
-        service.validate(&clerk, id, right()).await,
+        edge::validate(&service, &clerk, id, right()).await,
         Err(CounterValidationError::AlreadyValidated)
     ));
 
@@ -223,7 +224,7 @@ async fn the_names_read_off_the_document_are_the_ones_sealed() {
     }))
     .unwrap();
     assert!(matches!(
-        service.validate(&clerk, &citizen.account_id, bidi).await,
+        edge::validate(&service, &clerk, &citizen.account_id, bidi).await,
         Err(CounterValidationError::Invalid(_))
     ));
     let dto = serde_json::from_value(json!({
@@ -231,8 +232,7 @@ async fn the_names_read_off_the_document_are_the_ones_sealed() {
         "last_name": "Ștefănescu-Pop", "first_name": "Ana Maria"
     }))
     .unwrap();
-    service
-        .validate(&clerk, &citizen.account_id, dto)
+    edge::validate(&service, &clerk, &citizen.account_id, dto)
         .await
         .unwrap();
     let stored = memory
@@ -264,15 +264,12 @@ async fn a_cnp_is_validated_on_one_account_only() {
             .unwrap();
     }
     service.lookup(&clerk, &code_of(&owner)).await.unwrap();
-    service
-        .validate(&clerk, &owner.account_id, right())
+    edge::validate(&service, &clerk, &owner.account_id, right())
         .await
         .unwrap();
     service.lookup(&clerk, &code_of(&squatter)).await.unwrap();
     assert!(matches!(
-        service
-            .validate(&clerk, &squatter.account_id, right())
-            .await,
+        edge::validate(&service, &clerk, &squatter.account_id, right()).await,
         Err(CounterValidationError::CnpAlreadyValidated)
     ));
 }
@@ -284,18 +281,16 @@ async fn a_clerk_cannot_validate_themself_nor_an_unknown_account_nor_once_disabl
     let clerk = principal_of(&clerk_account);
     let service = memory.validation_service().unwrap();
     assert!(matches!(
-        service
-            .validate(&clerk, &clerk_account.account_id, right())
-            .await,
+        edge::validate(&service, &clerk, &clerk_account.account_id, right()).await,
         Err(CounterValidationError::OwnAccount)
     ));
     assert!(matches!(
-        service.validate(&clerk, &"unknown".into(), right()).await,
+        edge::validate(&service, &clerk, &"unknown".into(), right()).await,
         Err(CounterValidationError::NotLookedUp)
     ));
     let bad = document(json!({"type": "CI", "series": "1", "number": "x"}));
     assert!(matches!(
-        service.validate(&clerk, &"unknown".into(), bad).await,
+        edge::validate(&service, &clerk, &"unknown".into(), bad).await,
         Err(CounterValidationError::Invalid(_))
     ));
     assert!(IdDocument::parse("CI", Some("RX"), "123456").is_ok());
@@ -318,7 +313,7 @@ async fn a_clerk_cannot_validate_themself_nor_an_unknown_account_nor_once_disabl
         .await
         .unwrap();
     assert!(matches!(
-        service.validate(&clerk, &citizen.account_id, right()).await,
+        edge::validate(&service, &clerk, &citizen.account_id, right()).await,
         Err(CounterValidationError::NoOperator)
     ));
     assert!(matches!(
@@ -347,12 +342,12 @@ async fn a_new_document_is_recorded_only_with_the_holders_cnp_read_off_it() {
     // Someone else's card: refused, nothing changes.
     let stranger = new_cnp();
     assert!(matches!(
-        service.validate(&clerk, id, renewed(&stranger)).await,
+        edge::validate(&service, &clerk, id, renewed(&stranger)).await,
         Err(CounterValidationError::DocumentOfAnotherPerson)
     ));
     // A CNP mistyped: a field error, nothing changes.
     assert!(matches!(
-        service.validate(&clerk, id, renewed("123")).await,
+        edge::validate(&service, &clerk, id, renewed("123")).await,
         Err(CounterValidationError::Invalid(e)) if e[0].field == "document_cnp"
     ));
     let stored = memory.accounts.get(id).await.unwrap().unwrap();
@@ -363,7 +358,9 @@ async fn a_new_document_is_recorded_only_with_the_holders_cnp_read_off_it() {
     );
     // The holder's own new card: validated, and it is now the account's document.
     let own = citizen.person.as_ref().unwrap().cnp.as_string();
-    let view = service.validate(&clerk, id, renewed(&own)).await.unwrap();
+    let view = edge::validate(&service, &clerk, id, renewed(&own))
+        .await
+        .unwrap();
     assert_eq!(view.status, AccountStatus::Validated);
     let stored = memory.accounts.get(id).await.unwrap().unwrap();
     let document = serde_json::to_value(&stored.person.unwrap().id_document).unwrap();

@@ -3,6 +3,7 @@
 //! a clerk's lookup or an online proof made before a change no longer validates.
 
 use crate::common::{citizen, memory, new_cnp, principal_of};
+use crate::edge;
 use cazier_shared::domain::{
     Account, AccountId, AccountStatus, AuditEventKind, AuditSubject, Cnp, Email, Name, Role,
     ValidationMethod,
@@ -69,13 +70,12 @@ async fn details_are_corrected_until_validation_and_each_change_is_audited_witho
     // A wrong check digit changes nothing.
     let mut bad = new_cnp();
     bad.replace_range(12.., if bad.ends_with('0') { "1" } else { "0" });
-    match service.change_declared(&holder, declared(&bad, None)).await {
+    match edge::change_declared(&service, &holder, declared(&bad, None)).await {
         Err(ChangeDeclaredError::Invalid(errors)) => assert_eq!(errors[0].field, "cnp"),
         other => panic!("a bad CNP was taken: {:?}", other.err()),
     }
     let typo_fixed = new_cnp();
-    service
-        .change_declared(&holder, declared(&typo_fixed, Some("Ion")))
+    edge::change_declared(&service, &holder, declared(&typo_fixed, Some("Ion")))
         .await
         .unwrap();
     let shown = service.declared(&holder).await.unwrap().unwrap();
@@ -125,9 +125,7 @@ async fn details_are_corrected_until_validation_and_each_change_is_audited_witho
         .await
         .unwrap();
     assert!(matches!(
-        service
-            .change_declared(&holder, declared(&new_cnp(), None))
-            .await,
+        edge::change_declared(&service, &holder, declared(&new_cnp(), None)).await,
         Err(ChangeDeclaredError::Validated)
     ));
     assert!(!service.declared(&holder).await.unwrap().unwrap().changeable);
@@ -149,8 +147,7 @@ async fn a_clerk_cannot_validate_data_changed_after_the_lookup() {
     counter.lookup(&clerk, &code()).await.unwrap();
 
     let victim = new_cnp();
-    accounts
-        .change_declared(&holder, declared(&victim, None))
+    edge::change_declared(&accounts, &holder, declared(&victim, None))
         .await
         .unwrap();
     let passport = || {
@@ -158,9 +155,7 @@ async fn a_clerk_cannot_validate_data_changed_after_the_lookup() {
             .unwrap()
     };
     assert!(matches!(
-        counter
-            .validate(&clerk, &account.account_id, passport())
-            .await,
+        edge::validate(&counter, &clerk, &account.account_id, passport()).await,
         Err(CounterValidationError::DetailsChanged)
     ));
     let stored = memory
@@ -178,8 +173,7 @@ async fn a_clerk_cannot_validate_data_changed_after_the_lookup() {
         .await
         .unwrap();
     assert_eq!(shown.cnp, victim);
-    counter
-        .validate(&clerk, &account.account_id, passport())
+    edge::validate(&counter, &clerk, &account.account_id, passport())
         .await
         .unwrap();
 }
@@ -207,8 +201,7 @@ async fn an_online_proof_does_not_validate_data_changed_after_it() {
         .put_proven(&binding_hash("browser"), &proven)
         .await
         .unwrap();
-    accounts
-        .change_declared(&holder, declared(&new_cnp(), None))
+    edge::change_declared(&accounts, &holder, declared(&new_cnp(), None))
         .await
         .unwrap();
     assert!(matches!(
@@ -245,10 +238,13 @@ async fn the_clerk_who_looked_the_account_up_may_open_it_again_and_validate_what
     let code = account.counter_code.clone().unwrap();
     counter.lookup(&clerk, &code).await.unwrap();
     let corrected = new_cnp();
-    accounts
-        .change_declared(&principal_of(&account), declared(&corrected, None))
-        .await
-        .unwrap();
+    edge::change_declared(
+        &accounts,
+        &principal_of(&account),
+        declared(&corrected, None),
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         counter.registered(&stranger, &account.account_id).await,
         Err(LookupError::NotLookedUp)
@@ -261,8 +257,7 @@ async fn the_clerk_who_looked_the_account_up_may_open_it_again_and_validate_what
     let passport =
         serde_json::from_value(json!({"id_document": {"type": "PASSPORT", "number": "055123456"}}))
             .unwrap();
-    counter
-        .validate(&clerk, &account.account_id, passport)
+    edge::validate(&counter, &clerk, &account.account_id, passport)
         .await
         .unwrap();
 }

@@ -6,7 +6,7 @@
 use crate::common::{citizen, memory, new_cnp, principal_of};
 use cazier_shared::domain::{AccountStatus, Principal};
 use cazier_shared::ports::{AccountStore, Clock};
-use cazier_shared::services::ghiseul::{CompleteDto, GhiseulError, Started};
+use cazier_shared::services::ghiseul::{GhiseulError, Started};
 use cazier_shared::testing::{sign_ghiseul_assertion, Memory};
 use cazier_shared::wiring::ServiceGraphs;
 use serde_json::{json, Value};
@@ -73,10 +73,7 @@ async fn a_link_sent_to_the_victim_validates_nothing() {
         .returned(&victors, binding.as_deref())
         .await
         .is_err());
-    assert!(service
-        .complete(&mallory, CompleteDto { assertion: victors })
-        .await
-        .is_err());
+    assert!(service.complete(&mallory, &victors).await.is_err());
     assert_eq!(status(&m, &mallory).await, AccountStatus::PendingValidation);
 }
 
@@ -114,9 +111,7 @@ async fn the_api_completes_only_what_its_token_started_through_the_api() {
         ("Ștefănescu", "Ana-Maria"),
     );
     assert!(matches!(
-        service
-            .complete(&owner, CompleteDto { assertion: signed })
-            .await,
+        service.complete(&owner, &signed).await,
         Err(GhiseulError::StartedElsewhere)
     ));
     // Started by another token of the same account (another session): neither.
@@ -132,9 +127,7 @@ async fn the_api_completes_only_what_its_token_started_through_the_api() {
         ("Ștefănescu", "Ana-Maria"),
     );
     assert!(matches!(
-        service
-            .complete(&owner, CompleteDto { assertion: signed })
-            .await,
+        service.complete(&owner, &signed).await,
         Err(GhiseulError::StartedElsewhere)
     ));
     assert_eq!(status(&m, &owner).await, AccountStatus::PendingValidation);
@@ -143,19 +136,14 @@ async fn the_api_completes_only_what_its_token_started_through_the_api() {
     let theirs = service.start(&other, None).await.unwrap();
     let signed = assertion(&m, &state_of(&theirs), &cnp, ("Ștefănescu", "Ana-Maria"));
     assert!(matches!(
-        service
-            .complete(&owner, CompleteDto { assertion: signed })
-            .await,
+        service.complete(&owner, &signed).await,
         Err(GhiseulError::InvalidAssertion)
     ));
     // Its own: validated at once (the client is the holder's app).
     let mine = service.start(&owner, None).await.unwrap();
     assert!(mine.browser_binding.is_none());
     let signed = assertion(&m, &state_of(&mine), &cnp, ("Ștefănescu", "Ana Maria"));
-    let view = service
-        .complete(&owner, CompleteDto { assertion: signed })
-        .await
-        .unwrap();
+    let view = service.complete(&owner, &signed).await.unwrap();
     assert_eq!(view.status, AccountStatus::Validated);
 }
 
@@ -170,9 +158,7 @@ async fn a_name_nobody_proved_is_never_sealed() {
         let signed = assertion(&m, &state_of(&started), &cnp, names);
         assert!(
             matches!(
-                service
-                    .complete(&owner, CompleteDto { assertion: signed })
-                    .await,
+                service.complete(&owner, &signed).await,
                 Err(GhiseulError::NameMismatch)
             ),
             "{names:?}"
@@ -187,10 +173,7 @@ async fn a_name_nobody_proved_is_never_sealed() {
         &cnp,
         ("Ștefănescu\u{200B}", "Ana-Maria"),
     );
-    assert!(service
-        .complete(&owner, CompleteDto { assertion: signed })
-        .await
-        .is_err());
+    assert!(service.complete(&owner, &signed).await.is_err());
 }
 
 #[tokio::test]
@@ -204,11 +187,7 @@ async fn the_first_validated_account_takes_the_cnp() {
     for who in [&first, &second] {
         let started = service.start(who, None).await.unwrap();
         let signed = assertion(&m, &state_of(&started), &cnp, ("Ștefănescu", "Ana-Maria"));
-        outcomes.push(
-            service
-                .complete(who, CompleteDto { assertion: signed })
-                .await,
-        );
+        outcomes.push(service.complete(who, &signed).await);
     }
     assert!(outcomes[0].is_ok());
     assert!(matches!(

@@ -7,6 +7,7 @@ mod checks;
 mod common;
 mod counter;
 mod declared;
+mod edge;
 mod ghiseul;
 mod issuance;
 mod notices;

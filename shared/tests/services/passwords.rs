@@ -3,6 +3,7 @@
 //! or not the address has an account.
 
 use crate::common::{memory, new_cnp, stored_citizen};
+use crate::edge;
 use cazier_shared::crypto::sha256_hex;
 use cazier_shared::domain::{AuditEventKind, AuditSubject, SessionChannel};
 use cazier_shared::ports::{AuditLog, Clock, SessionStore};
@@ -87,7 +88,7 @@ async fn a_change_needs_the_current_password_and_ends_every_session() {
         new_password: "new password 123".into(),
     };
     assert!(matches!(
-        passwords.change(&principal, wrong).await,
+        edge::change_password(&passwords, &principal, wrong).await,
         Err(ChangePasswordError::WrongPassword)
     ));
     let short = ChangePasswordDto {
@@ -95,14 +96,16 @@ async fn a_change_needs_the_current_password_and_ends_every_session() {
         new_password: "short".into(),
     };
     assert!(matches!(
-        passwords.change(&principal, short).await,
+        edge::change_password(&passwords, &principal, short).await,
         Err(ChangePasswordError::Invalid(_))
     ));
     let right = ChangePasswordDto {
         current_password: "old password 12".into(),
         new_password: "new password 123".into(),
     };
-    passwords.change(&principal, right).await.unwrap();
+    edge::change_password(&passwords, &principal, right)
+        .await
+        .unwrap();
     for token in &tokens {
         assert!(memory
             .sessions
@@ -132,15 +135,15 @@ async fn a_reset_link_works_once_within_thirty_minutes() {
     let passwords = memory.password_service().unwrap();
     let (_, email) = with_password(&memory).await;
     let session = sign_in(&memory, &email, "old password 12").await.unwrap();
-    passwords
-        .request_reset(
-            ResetRequestDto {
-                email: email.clone(),
-            },
-            "a",
-        )
-        .await
-        .unwrap();
+    edge::request_reset(
+        &passwords,
+        ResetRequestDto {
+            email: email.clone(),
+        },
+        "a",
+    )
+    .await
+    .unwrap();
     let token = link_token(&memory, &email).expect("a link was e-mailed");
     assert!(passwords.reset_link_works(&token).await.unwrap());
     // A refused new password keeps the link working.
@@ -149,16 +152,16 @@ async fn a_reset_link_works_once_within_thirty_minutes() {
         new_password: "short".into(),
     };
     assert!(matches!(
-        passwords.reset(short).await,
+        edge::reset(&passwords, short).await,
         Err(ResetError::Invalid(_))
     ));
     let reset = || ResetDto {
         token: token.clone(),
         new_password: "reset password 1".into(),
     };
-    passwords.reset(reset()).await.unwrap();
+    edge::reset(&passwords, reset()).await.unwrap();
     assert!(matches!(
-        passwords.reset(reset()).await,
+        edge::reset(&passwords, reset()).await,
         Err(ResetError::InvalidLink)
     ));
     assert!(memory
@@ -169,34 +172,38 @@ async fn a_reset_link_works_once_within_thirty_minutes() {
         .is_none());
     assert!(sign_in(&memory, &email, "reset password 1").await.is_some());
     // A link asked for now and used after 30 minutes: refused.
-    passwords
-        .request_reset(
-            ResetRequestDto {
-                email: email.clone(),
-            },
-            "b",
-        )
-        .await
-        .unwrap();
+    edge::request_reset(
+        &passwords,
+        ResetRequestDto {
+            email: email.clone(),
+        },
+        "b",
+    )
+    .await
+    .unwrap();
     let late = link_token(&memory, &email).unwrap();
     memory.clock.advance(chrono::Duration::minutes(31));
     assert!(matches!(
-        passwords
-            .reset(ResetDto {
+        edge::reset(
+            &passwords,
+            ResetDto {
                 token: late,
                 new_password: "late password 1".into()
-            })
-            .await,
+            }
+        )
+        .await,
         Err(ResetError::InvalidLink)
     ));
     for forged in ["", "x", &"y".repeat(500)] {
         assert!(matches!(
-            passwords
-                .reset(ResetDto {
+            edge::reset(
+                &passwords,
+                ResetDto {
                     token: forged.into(),
                     new_password: "forged password".into()
-                })
-                .await,
+                }
+            )
+            .await,
             Err(ResetError::InvalidLink)
         ));
     }
@@ -228,8 +235,7 @@ async fn a_reset_or_a_change_ends_every_older_link_and_remembered_device() {
         let passwords = &passwords;
         let email = email.clone();
         async move {
-            passwords
-                .request_reset(ResetRequestDto { email }, source)
+            edge::request_reset(passwords, ResetRequestDto { email }, source)
                 .await
                 .unwrap()
         }
@@ -243,16 +249,13 @@ async fn a_reset_or_a_change_ends_every_older_link_and_remembered_device() {
         token: token.into(),
         new_password: password.into(),
     };
-    passwords
-        .reset(reset(&links[0], "first new password"))
+    edge::reset(&passwords, reset(&links[0], "first new password"))
         .await
         .unwrap();
     // The second link was for the password that no longer is.
     assert!(!passwords.reset_link_works(&links[1]).await.unwrap());
     assert!(matches!(
-        passwords
-            .reset(reset(&links[1], "second new password"))
-            .await,
+        edge::reset(&passwords, reset(&links[1], "second new password")).await,
         Err(ResetError::InvalidLink)
     ));
     assert!(sign_in(&memory, &email, "first new password")
@@ -266,19 +269,19 @@ async fn a_reset_or_a_change_ends_every_older_link_and_remembered_device() {
     };
     ask("d").await;
     let fourth = link_token(&memory, &email).unwrap();
-    passwords
-        .change(
-            &principal,
-            ChangePasswordDto {
-                current_password: "first new password".into(),
-                new_password: "changed password 1".into(),
-            },
-        )
-        .await
-        .unwrap();
+    edge::change_password(
+        &passwords,
+        &principal,
+        ChangePasswordDto {
+            current_password: "first new password".into(),
+            new_password: "changed password 1".into(),
+        },
+    )
+    .await
+    .unwrap();
     for link in [&links[2], &fourth] {
         assert!(matches!(
-            passwords.reset(reset(link, "stolen-link password")).await,
+            edge::reset(&passwords, reset(link, "stolen-link password")).await,
             Err(ResetError::InvalidLink)
         ));
     }
@@ -302,15 +305,15 @@ async fn a_reset_request_takes_as_long_for_an_unknown_address() {
     let floor = cazier_shared::services::MAIL_ANSWER_FLOOR;
     for (address, source) in [(email.as_str(), "a"), ("nobody@example.ro", "b")] {
         let started = std::time::Instant::now();
-        passwords
-            .request_reset(
-                ResetRequestDto {
-                    email: address.into(),
-                },
-                source,
-            )
-            .await
-            .unwrap();
+        edge::request_reset(
+            &passwords,
+            ResetRequestDto {
+                email: address.into(),
+            },
+            source,
+        )
+        .await
+        .unwrap();
         let took = started.elapsed();
         assert!(took >= floor, "{address}: {took:?}");
         assert!(took < floor * 2, "{address}: {took:?}");
@@ -321,25 +324,25 @@ async fn a_reset_request_takes_as_long_for_an_unknown_address() {
 async fn a_reset_request_says_the_same_for_an_unknown_address() {
     let memory = memory().await;
     let passwords = memory.password_service().unwrap();
-    passwords
-        .request_reset(
-            ResetRequestDto {
-                email: "nobody@example.ro".into(),
-            },
-            "a",
-        )
-        .await
-        .unwrap();
+    edge::request_reset(
+        &passwords,
+        ResetRequestDto {
+            email: "nobody@example.ro".into(),
+        },
+        "a",
+    )
+    .await
+    .unwrap();
     assert!(memory.mailer.sent().is_empty());
     assert!(matches!(
-        passwords
-            .request_reset(
-                ResetRequestDto {
-                    email: "nope".into()
-                },
-                "a"
-            )
-            .await,
+        edge::request_reset(
+            &passwords,
+            ResetRequestDto {
+                email: "nope".into()
+            },
+            "a"
+        )
+        .await,
         Err(ResetError::Invalid(_))
     ));
 }

@@ -75,11 +75,11 @@ impl Account {
         let typed: forms::Registration = form.read()?;
         let dto = forms::declared_dto(&typed);
         let d = ctx.lang.d();
-        let (status, errors, problem, keep_typed) = match self
-            .accounts
-            .change_declared(&principal, dto)
-            .await
-        {
+        let changed = match dto.try_into_domain() {
+            Ok(person) => self.accounts.change_declared(&principal, person).await,
+            Err(errors) => Err(ChangeDeclaredError::Invalid(errors)),
+        };
+        let (status, errors, problem, keep_typed) = match changed {
             Ok(()) => {
                 ctx.flash_next(Flash::DetailsSaved);
                 return Ok(ctx.redirect(Page::Declared));

@@ -159,7 +159,10 @@ impl Counter {
         };
         let t = ctx.t();
         let outcome = if checked {
-            self.counter.validate(&principal, id, dto).await
+            match dto.try_into_domain() {
+                Ok(read) => self.counter.validate(&principal, id, read).await,
+                Err(refused) => Err(refused),
+            }
         } else {
             let unticked = FieldError::new("checked", FieldCode::ChecklistNotConfirmed, "");
             Err(CounterValidationError::Invalid(vec![unticked]))

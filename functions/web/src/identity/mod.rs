@@ -136,7 +136,11 @@ impl Identity {
             code: confirmation_code,
         };
         let i = ctx.lang.i();
-        let (status, errors, problem) = match self.accounts.confirm(dto, &source_ip(req)).await {
+        let confirmed = match dto.try_into_domain() {
+            Ok(confirmation) => self.accounts.confirm(confirmation, &source_ip(req)).await,
+            Err(refused) => Err(refused),
+        };
+        let (status, errors, problem) = match confirmed {
             Ok(_) => {
                 remember_registration(ctx, &email, None);
                 ctx.flash_next(Flash::AccountCreated);

@@ -70,7 +70,11 @@ impl Identity {
             current_password,
             new_password: new_password.clone(),
         };
-        let errors = match self.passwords.change(&principal, dto).await {
+        let changed = match dto.try_into_domain() {
+            Ok(change) => self.passwords.change(&principal, change).await,
+            Err(refused) => Err(refused),
+        };
+        let errors = match changed {
             Ok(()) => {
                 ctx.flash_next(Flash::PasswordChanged);
                 return self
@@ -114,7 +118,11 @@ impl Identity {
         let dto = ResetRequestDto {
             email: email.clone(),
         };
-        match self.passwords.request_reset(dto, &source_ip(req)).await {
+        let asked = match dto.try_into_domain() {
+            Ok(email) => self.passwords.request_reset(email, &source_ip(req)).await,
+            Err(refused) => Err(refused),
+        };
+        match asked {
             Ok(()) => {
                 ctx.flash_next(Flash::ResetSent);
                 Ok(ctx.redirect(Page::ForgotPassword))
@@ -174,7 +182,11 @@ impl Identity {
             token,
             new_password,
         };
-        match self.passwords.reset(dto).await {
+        let reset = match dto.try_into_domain() {
+            Ok(reset) => self.passwords.reset(reset).await,
+            Err(refused) => Err(refused),
+        };
+        match reset {
             Ok(_) => {
                 ctx.set_cookie(RESET_COOKIE, "", 0, false);
                 // Signed out everywhere, this browser included.

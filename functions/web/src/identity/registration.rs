@@ -26,7 +26,11 @@ impl Identity {
         let typed: forms::Registration = form.read()?;
         let SignInForm { password, .. } = form.read()?;
         let dto = RegisterDto::new(typed.email.clone(), password, forms::declared_dto(&typed));
-        let errors = match self.accounts.register(dto, &source_ip(req)).await {
+        let registered = match dto.try_into_domain() {
+            Ok(registration) => self.accounts.register(registration, &source_ip(req)).await,
+            Err(refused) => Err(refused),
+        };
+        let errors = match registered {
             Ok(sent) => {
                 remember_registration(ctx, &typed.email, Some(&sent.registration_id));
                 return Ok(ctx.redirect(Page::Confirm));

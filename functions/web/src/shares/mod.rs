@@ -15,7 +15,7 @@ use cazier_shared::domain::{FieldCode, FieldError, ShareId};
 use cazier_shared::services::requests::RequestService;
 use cazier_shared::services::shares::ShareService;
 use cazier_shared::services::shares::{
-    AccessDto, AccessError, CreateShareDto, CreatedShare, ShareError,
+    AccessDto, AccessError, CreateShareDto, CreatedShare, ShareAccess, ShareError,
 };
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
@@ -126,7 +126,11 @@ impl Shares {
             expires_on: Some(typed.trim().to_owned()).filter(|v| !v.is_empty()),
         };
         let s = ctx.lang.s();
-        let (errors, problem, status) = match self.shares.create(&principal, &number, dto).await {
+        let created = match dto.try_into_domain() {
+            Ok(last_day) => self.shares.create(&principal, &number, last_day).await,
+            Err(refused) => Err(refused),
+        };
+        let (errors, problem, status) = match created {
             Ok(created) => {
                 // Post/redirect/get: the codes page shows it once; a reload makes no new code.
                 let kept = format!("{}.{}", created.share_id.as_str(), created.code);
@@ -200,11 +204,11 @@ impl Shares {
         let Some((code, organisation)) = typed.as_deref().and_then(|t| t.split_once('\n')) else {
             return Ok(ctx.redirect(Page::UseShare));
         };
-        let dto = AccessDto {
-            code: code.to_owned(),
-            organisation: (!organisation.trim().is_empty()).then(|| organisation.to_owned()),
+        let shown = match share_access(code, organisation) {
+            Ok(access) => self.shares.access(&access, &source_ip(req)).await,
+            Err(refused) => Err(refused),
         };
-        match self.shares.access(&dto, &source_ip(req)).await {
+        match shown {
             Ok(certificate) => {
                 let html = view::shared(ctx, &certificate, (code, organisation));
                 Ok(ctx.page(StatusCode::OK, html))
@@ -219,11 +223,11 @@ impl Shares {
     /// A third party's download of the certificate a code opens.
     pub(crate) async fn shared_pdf(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
         let CodeForm { code, organisation } = form.read()?;
-        match self
-            .shares
-            .document(&access_dto(&code, &organisation), &source_ip(req))
-            .await
-        {
+        let document = match share_access(&code, &organisation) {
+            Ok(access) => self.shares.document(&access, &source_ip(req)).await,
+            Err(refused) => Err(refused),
+        };
+        match document {
             Ok((number, pdf)) => {
                 let name = format!("cazier-{}.pdf", number.as_str());
                 Ok(ctx.file(pdf, "application/pdf", &name))
@@ -264,11 +268,13 @@ impl Shares {
     }
 }
 
-fn access_dto(code: &str, organisation: &str) -> AccessDto {
+/// The code and organisation as typed, parsed as the API parses them.
+fn share_access(code: &str, organisation: &str) -> Result<ShareAccess, AccessError> {
     AccessDto {
         code: code.to_owned(),
         organisation: Some(organisation.trim().to_owned()).filter(|o| !o.is_empty()),
     }
+    .try_into_domain()
 }
 
 impl Shares {

@@ -14,8 +14,8 @@ use cazier_shared::domain::{
 };
 use cazier_shared::services::verification::VerificationService;
 use cazier_shared::services::verification::{
-    DocumentAnswer, DocumentVerifyError, StatementCheck, VerificationAnswer, VerifyDto,
-    VerifyError, MAX_PDF_BYTES,
+    Claimed, DocumentAnswer, DocumentVerifyError, StatementCheck, VerificationAnswer, VerifyError,
+    VerifyQuery, MAX_PDF_BYTES,
 };
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
@@ -47,7 +47,7 @@ enum Answered {
 
 /// Which of the page's forms was sent.
 enum Sent {
-    Number(VerifyDto),
+    Number(VerifyQuery),
     Document(Vec<u8>),
     Statement(String),
 }
@@ -246,7 +246,7 @@ impl Verify {
 }
 
 /// The number form's fields, parsed, or what is wrong with them.
-fn number_form(typed: &Typed) -> Result<VerifyDto, Vec<FieldError>> {
+fn number_form(typed: &Typed) -> Result<VerifyQuery, Vec<FieldError>> {
     let mut errors = Vec::new();
     // As read off paper: `cj 2026 4` is `CJ-2026-4`.
     let number = typed
@@ -255,13 +255,14 @@ fn number_form(typed: &Typed) -> Result<VerifyDto, Vec<FieldError>> {
         .collect::<Vec<_>>()
         .join("-")
         .to_ascii_uppercase();
+    let parsed = CertificateNumber::parse(&number);
     if number.is_empty() {
         errors.push(FieldError::new(
             "certificate_number",
             FieldCode::NumberRequired,
             "",
         ));
-    } else if CertificateNumber::parse(&number).is_none() {
+    } else if parsed.is_none() {
         errors.push(FieldError::new(
             "certificate_number",
             FieldCode::InvalidCertificateNumber,
@@ -273,33 +274,32 @@ fn number_form(typed: &Typed) -> Result<VerifyDto, Vec<FieldError>> {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    let (mut cnp, mut cui) = (None, None);
-    if identifier.is_empty() {
+    let claimed = if identifier.is_empty() {
         errors.push(FieldError::new(
             "identifier",
             FieldCode::IdentifierRequired,
             "",
         ));
+        None
     } else if identifier.len() >= 11 {
         // Longer than any CUI: meant as a CNP.
-        match Cnp::parse(&identifier) {
-            Ok(_) => cnp = Some(identifier),
-            Err(e) => errors.push(FieldError::new("identifier", cnp_code(&e), "")),
-        }
+        Cnp::parse(&identifier)
+            .map(Claimed::Person)
+            .map_err(|e| errors.push(FieldError::new("identifier", cnp_code(&e), "")))
+            .ok()
     } else {
-        match Cui::parse(&identifier) {
-            Ok(_) => cui = Some(identifier),
-            Err(_) => errors.push(FieldError::new("identifier", FieldCode::InvalidCui, "")),
-        }
+        Cui::parse(&identifier)
+            .map(Claimed::Company)
+            .map_err(|_| errors.push(FieldError::new("identifier", FieldCode::InvalidCui, "")))
+            .ok()
+    };
+    match (parsed, claimed) {
+        (Some(number), Some(claimed)) if errors.is_empty() => Ok(VerifyQuery {
+            number: Some(number),
+            claimed,
+        }),
+        _ => Err(errors),
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(VerifyDto {
-        certificate_number: number,
-        cnp,
-        cui,
-    })
 }
 
 /// A registration's or correction's "invalid CNP" said precisely (format, birth date, check
