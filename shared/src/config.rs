@@ -1,7 +1,8 @@
 //! Function configuration, read once per cold start from the environment (or, for the local
 //! server, from the environment `template.yaml` gives each function).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -17,17 +18,30 @@ pub enum ConfigError {
     MissingOutput(&'static str),
 }
 
-/// A function's environment variables.
+/// A function's environment variables, and the names its code asked for (given or not):
+/// the local stack compares those with what `template.yaml` gives each function.
 #[derive(Debug, Clone, Default)]
-pub struct Env(HashMap<String, String>);
+pub struct Env {
+    vars: HashMap<String, String>,
+    asked: Arc<Mutex<BTreeSet<String>>>,
+}
+
+/// Read from the process by the telemetry (logs and metrics), not through [`Env`].
+pub const PROCESS_VARS: &[&str] = &["RUST_LOG", vars::METRICS_NAMESPACE];
+
+/// Asked for through [`Env::get`] and given only where they apply: `template.yaml` need not.
+pub const OPTIONAL_VARS: &[&str] = &[vars::MAIL_SMTP_ADDRESS];
 
 impl Env {
     pub fn from_process() -> Self {
-        Self(std::env::vars().collect())
+        Self::from_map(std::env::vars().collect())
     }
 
-    pub fn from_map(map: HashMap<String, String>) -> Self {
-        Self(map)
+    pub fn from_map(vars: HashMap<String, String>) -> Self {
+        Self {
+            vars,
+            asked: Arc::default(),
+        }
     }
 
     /// The resource settings a deployed stack's outputs name (see [`RESOURCES`]), as the
@@ -48,25 +62,35 @@ impl Env {
                 env.insert(var.to_string(), v.clone());
             }
         }
-        Ok(Self(env))
+        Ok(Self::from_map(env))
     }
 
     /// The same environment with one more variable (a template parameter a function gets).
     pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.0.insert(name.to_owned(), value.into());
+        self.vars.insert(name.to_owned(), value.into());
         self
     }
 
     pub fn require(&self, name: &'static str) -> Result<String, ConfigError> {
-        self.0
-            .get(name)
-            .filter(|v| !v.is_empty())
-            .cloned()
-            .ok_or(ConfigError::Missing(name))
+        self.get(name).ok_or(ConfigError::Missing(name))
     }
 
     pub fn get(&self, name: &str) -> Option<String> {
-        self.0.get(name).filter(|v| !v.is_empty()).cloned()
+        self.asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_owned());
+        self.vars.get(name).filter(|v| !v.is_empty()).cloned()
+    }
+
+    /// The names given.
+    pub fn given(&self) -> BTreeSet<String> {
+        self.vars.keys().cloned().collect()
+    }
+
+    /// The names asked for so far, by this environment and its clones.
+    pub fn asked(&self) -> BTreeSet<String> {
+        self.asked.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

@@ -355,6 +355,12 @@ pub struct TestStack {
 
 impl TestStack {
     pub fn start(parameters: &[(&str, &str)]) -> TestStack {
+        Self::start_from(&workspace_root().join("template.yaml"), parameters)
+            .expect("local stack starts")
+    }
+
+    /// A stack of another template (a test's altered copy), or why it did not start.
+    pub fn start_from(template: &Path, parameters: &[(&str, &str)]) -> anyhow::Result<TestStack> {
         if std::env::var_os("CAZIER_TEST_LOG").is_some() {
             cazier_shared::telemetry::init();
         }
@@ -401,24 +407,22 @@ impl TestStack {
             .enable_all()
             .build()
             .expect("runtime");
-        let stack = runtime
-            .block_on(cazier_local::start(cazier_local::StackOptions {
-                template: workspace_root().join("template.yaml"),
-                aws_endpoint: moto.endpoint.clone(),
-                region: "eu-central-1".into(),
-                stage: "test".into(),
-                port,
-                state_dir: state_dir.clone(),
-                parameters: parameters.into_iter().collect(),
-                seed_operator: Some((
-                    OPERATOR_EMAIL.into(),
-                    OPERATOR_PASSWORD.into(),
-                    OPERATOR_UNIT.into(),
-                )),
-                mail_sink: Some(mail.address.clone()),
-                ghiseul_port: Some(ghiseul_port),
-            }))
-            .expect("local stack starts");
+        let stack = runtime.block_on(cazier_local::start(cazier_local::StackOptions {
+            template: template.to_owned(),
+            aws_endpoint: moto.endpoint.clone(),
+            region: "eu-central-1".into(),
+            stage: "test".into(),
+            port,
+            state_dir: state_dir.clone(),
+            parameters: parameters.into_iter().collect(),
+            seed_operator: Some((
+                OPERATOR_EMAIL.into(),
+                OPERATOR_PASSWORD.into(),
+                OPERATOR_UNIT.into(),
+            )),
+            mail_sink: Some(mail.address.clone()),
+            ghiseul_port: Some(ghiseul_port),
+        }))?;
         let wiring = runtime
             .block_on(Wiring::from_outputs(stack.sdk.clone(), &stack.outputs))
             .expect("the stack's outputs wire")
@@ -440,7 +444,7 @@ impl TestStack {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(stack.base_url(), mail.maildir.clone());
-        TestStack {
+        Ok(TestStack {
             base_url: stack.base_url(),
             ghiseul_origin,
             outputs: stack.outputs.clone(),
@@ -453,7 +457,7 @@ impl TestStack {
             state_dir,
             wiring,
             _running: stack,
-        }
+        })
     }
 
     /// The personal-data keys, loaded once at start (as a function's cold start does).

@@ -1,5 +1,6 @@
 //! Pilot mode (IssueWithEntries=false, as in 2023): certificates that would list entries are
 //! not issued online; the citizen is told to visit a counter. Its own stack, with the parameter.
+//! And stacks of altered templates, which must not start.
 
 use cazier_e2e::*;
 
@@ -31,4 +32,45 @@ fn entries_send_the_citizen_to_a_counter() {
         clean.request_and_wait(&client, "ANGAJARE")["status"],
         "ISSUED"
     );
+}
+
+/// Each function's environment in `template.yaml` and what its code reads agree, or the stack
+/// does not start (issue 25): a variable given that nothing reads (here a misspelt one) is a
+/// setting that does nothing once deployed, and one a function needs and is not given fails
+/// its cold start there. Both are said with the function's and the variable's names.
+#[test]
+fn a_template_whose_environment_and_code_disagree_does_not_start() {
+    let template = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    let function = template
+        .find("\n  VerificationFunction:")
+        .expect("the function");
+    let needed = "          SHARES_TABLE: !Ref SharesTable\n";
+    let at = function + template[function..].find(needed).expect("its shares table");
+    let dir = std::env::temp_dir().join(format!("cazier-template-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "misspelt",
+            format!(
+                "{}          SHARES_TABEL: !Ref SharesTable\n{}",
+                &template[..at],
+                &template[at..]
+            ),
+            "template.yaml gives VerificationFunction environment variables its code never reads: SHARES_TABEL",
+        ),
+        (
+            "missing",
+            format!("{}{}", &template[..at], &template[at + needed.len()..]),
+            "missing environment variable SHARES_TABLE",
+        ),
+    ];
+    for (name, altered, said) in cases {
+        let path = dir.join(format!("{name}.yaml"));
+        std::fs::write(&path, altered).unwrap();
+        match TestStack::start_from(&path, &[]) {
+            Ok(_) => panic!("{name}: the stack started"),
+            Err(e) => assert!(format!("{e:#}").contains(said), "{name}: {e:#}"),
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -330,12 +330,46 @@ async fn build_functions(
         );
         let id = function.logical_id.clone();
         functions.sam_env.insert(id.clone(), json!(for_sam));
-        match build(&function.code_uri, sdk.clone(), Env::from_map(env)).await? {
+        let env = Env::from_map(env);
+        let built = build(&function.code_uri, sdk.clone(), env.clone()).await?;
+        environment_drift(&id, &env)?;
+        match built {
             Built::Http(f) => functions.http.insert(id, f).map(|_| ()),
             Built::Stream(f) => functions.streams.insert(id, f).map(|_| ()),
         };
     }
     Ok(functions)
+}
+
+/// What the template gives a function and what its cold start asked for must agree: a
+/// variable given and never read is a setting that does nothing (a typo, or one left
+/// behind); one read and not given fails the deployed function, or is silently done without.
+fn environment_drift(function: &str, env: &Env) -> Result<()> {
+    use cazier_shared::config::{OPTIONAL_VARS, PROCESS_VARS};
+    let (given, asked) = (env.given(), env.asked());
+    let unread: Vec<&str> = given
+        .iter()
+        .map(String::as_str)
+        .filter(|v| !asked.contains(*v) && !PROCESS_VARS.contains(v) && !OPTIONAL_VARS.contains(v))
+        .collect();
+    let not_given: Vec<&str> = asked
+        .iter()
+        .map(String::as_str)
+        .filter(|v| !given.contains(*v) && !OPTIONAL_VARS.contains(v))
+        .collect();
+    if !unread.is_empty() {
+        bail!(
+            "template.yaml gives {function} environment variables its code never reads: {}",
+            unread.join(", ")
+        );
+    }
+    if !not_given.is_empty() {
+        bail!(
+            "{function} reads environment variables template.yaml does not give it: {}",
+            not_given.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Each route of the template with the function that answers it.
