@@ -46,8 +46,6 @@ pub struct PresentationService {
     pub chain: Arc<ChainSource>,
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
-    /// Signs the request objects (the seal key, whose certificate the client id names).
-    pub signer: Arc<dyn Signer>,
     /// Our response endpoint (`…/oid4vp/response`).
     pub response_uri: String,
     /// Where the request objects are fetched (`…/oid4vp/requests`).
@@ -125,33 +123,7 @@ impl PresentationService {
 
     /// The authorization request for one `state` and `nonce`.
     fn request(&self, client_id: &str, state: &str, nonce: &str) -> Value {
-        json!({
-            "response_type": "vp_token",
-            "client_id": client_id,
-            "response_uri": self.response_uri,
-            "response_mode": "direct_post",
-            "nonce": nonce,
-            "state": state,
-            "dcql_query": Self::dcql_query(),
-            "client_metadata": {"vp_formats_supported": {"dc+sd-jwt": {
-                "sd-jwt_alg_values": ["ES256"],
-                "kb-jwt_alg_values": ["ES256"],
-            }}},
-        })
-    }
-
-    /// The DCQL query: one SD-JWT VC of our type, with the [`REQUESTED_CLAIMS`].
-    fn dcql_query() -> Value {
-        let claims: Vec<Value> = REQUESTED_CLAIMS
-            .iter()
-            .map(|c| json!({"path": [c]}))
-            .collect();
-        json!({"credentials": [{
-            "id": QUERY_ID,
-            "format": "dc+sd-jwt",
-            "meta": {"vct_values": [sd_jwt::VCT]},
-            "claims": claims,
-        }]})
+        authorization_request(&self.response_uri, client_id, state, nonce)
     }
 
     /// A new request for `client` (throttled), on behalf of the declared organisation.
@@ -204,31 +176,6 @@ impl PresentationService {
             authorization_request: self.request(&client_id, &state, &nonce),
             expires_in: REQUEST_LIFETIME.num_seconds(),
         })
-    }
-
-    /// The request object the wallet fetches from the link's `request_uri`: the request as
-    /// a JWT (`typ oauth-authz-req+jwt`) signed by the seal key, `x5c` its chain. Fetched as
-    /// often as the wallet likes until it answers or the request expires.
-    pub async fn request_object(&self, state: &str) -> Result<String, RequestObjectError> {
-        let now = self.clock.now();
-        let Some(WalletGrant::PresentationRequest { nonce, .. }) = self
-            .grants
-            .peek_grant(&sha256_hex(state.as_bytes()), now)
-            .await?
-        else {
-            return Err(RequestObjectError::NotFound);
-        };
-        let chain = self.chain.get().await.map_err(Unavailable::from)?;
-        let x5c: Vec<String> = chain.ders().iter().map(|d| STANDARD.encode(d)).collect();
-        let header = json!({"alg": crate::jose::ES256, "typ": "oauth-authz-req+jwt", "x5c": x5c});
-        let mut claims = self.request(&client_id_of(&chain), state, &nonce);
-        // RFC 9101 with OpenID4VP 1.0, section 5: the audience a wallet expects, and when.
-        claims["aud"] = json!("https://self-issued.me/v2");
-        claims["iat"] = json!(now.timestamp());
-        let jwt = crate::jose::sign(&header, &claims, &*self.signer)
-            .await
-            .map_err(Unavailable::from)?;
-        Ok(jwt)
     }
 
     /// Where the request stands, for the holder of its transaction secret.
@@ -411,4 +358,76 @@ fn presentation_in(vp_token: &str) -> Option<String> {
         Value::Array(items) if items.len() == 1 => items[0].as_str().map(str::to_owned),
         _ => None,
     }
+}
+
+/// Signs the request objects wallets fetch, with the seal key: only the function that serves
+/// them holds its signer (the portal starts requests and reads outcomes without one, and its
+/// role has no `kms:Sign`).
+pub struct RequestObjects {
+    pub grants: Arc<dyn WalletGrants>,
+    pub chain: Arc<ChainSource>,
+    pub clock: Arc<dyn Clock>,
+    /// The seal key, whose certificate the client id names.
+    pub signer: Arc<dyn Signer>,
+    /// Our response endpoint (`…/oid4vp/response`), as in the request the link started.
+    pub response_uri: String,
+}
+
+impl RequestObjects {
+    /// The request object the wallet fetches from the link's `request_uri`: the request as
+    /// a JWT (`typ oauth-authz-req+jwt`) signed by the seal key, `x5c` its chain. Fetched as
+    /// often as the wallet likes until it answers or the request expires.
+    pub async fn request_object(&self, state: &str) -> Result<String, RequestObjectError> {
+        let now = self.clock.now();
+        let Some(WalletGrant::PresentationRequest { nonce, .. }) = self
+            .grants
+            .peek_grant(&sha256_hex(state.as_bytes()), now)
+            .await?
+        else {
+            return Err(RequestObjectError::NotFound);
+        };
+        let chain = self.chain.get().await.map_err(Unavailable::from)?;
+        let x5c: Vec<String> = chain.ders().iter().map(|d| STANDARD.encode(d)).collect();
+        let header = json!({"alg": crate::jose::ES256, "typ": "oauth-authz-req+jwt", "x5c": x5c});
+        let mut claims =
+            authorization_request(&self.response_uri, &client_id_of(&chain), state, &nonce);
+        // RFC 9101 with OpenID4VP 1.0, section 5: the audience a wallet expects, and when.
+        claims["aud"] = json!("https://self-issued.me/v2");
+        claims["iat"] = json!(now.timestamp());
+        let jwt = crate::jose::sign(&header, &claims, &*self.signer)
+            .await
+            .map_err(Unavailable::from)?;
+        Ok(jwt)
+    }
+}
+
+/// The authorization request for one `state` and `nonce`, answered at `response_uri`.
+fn authorization_request(response_uri: &str, client_id: &str, state: &str, nonce: &str) -> Value {
+    json!({
+        "response_type": "vp_token",
+        "client_id": client_id,
+        "response_uri": response_uri,
+        "response_mode": "direct_post",
+        "nonce": nonce,
+        "state": state,
+        "dcql_query": dcql_query(),
+        "client_metadata": {"vp_formats_supported": {"dc+sd-jwt": {
+            "sd-jwt_alg_values": ["ES256"],
+            "kb-jwt_alg_values": ["ES256"],
+        }}},
+    })
+}
+
+/// The DCQL query: one SD-JWT VC of our type, with the [`REQUESTED_CLAIMS`].
+fn dcql_query() -> Value {
+    let claims: Vec<Value> = REQUESTED_CLAIMS
+        .iter()
+        .map(|c| json!({"path": [c]}))
+        .collect();
+    json!({"credentials": [{
+        "id": QUERY_ID,
+        "format": "dc+sd-jwt",
+        "meta": {"vct_values": [sd_jwt::VCT]},
+        "claims": claims,
+    }]})
 }

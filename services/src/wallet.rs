@@ -46,6 +46,58 @@ pub struct WalletService {
     pub status_lists_url: String,
 }
 
+/// "Add to wallet": the holder's offers of their certificates. Holds no signer: the portal
+/// makes offers, and only the wallet function, which issues the credential, signs (the
+/// portal's role has no `kms:Sign`).
+pub struct WalletOffers {
+    pub certificates: Arc<dyn CertificateStore>,
+    pub grants: Arc<dyn WalletGrants>,
+    pub clock: Arc<dyn Clock>,
+    /// The credential issuer identifier, named in the offer.
+    pub issuer_url: String,
+}
+
+impl WalletOffers {
+    /// The holder's "add to wallet" for one of their valid certificates.
+    pub async fn offer(
+        &self,
+        holder: &Principal,
+        number: &CertificateNumber,
+    ) -> Result<Offer, OfferError> {
+        let certificate = self
+            .certificates
+            .get(number)
+            .await?
+            .filter(|c| c.account_id == holder.account_id)
+            .ok_or(OfferError::NotFound)?;
+        let now = self.clock.now();
+        match certificate.status(now) {
+            CertificateStatus::Valid => {}
+            other => return Err(OfferError::NotValid(other)),
+        }
+        let code = new_token();
+        let tx_code = tx_code();
+        self.grants
+            .put_grant(
+                &sha256_hex(code.as_bytes()),
+                &WalletGrant::PreAuthorizedCode {
+                    account_id: holder.account_id.clone(),
+                    number: number.clone(),
+                    tx_code_hash: sha256_hex(tx_code.as_bytes()),
+                },
+                now + SECRET_LIFETIME,
+            )
+            .await?;
+        let offer = CredentialOffer::pre_authorized(&self.issuer_url, code, TX_CODE_DIGITS);
+        Ok(Offer {
+            credential_offer_uri: offer.uri(),
+            credential_offer: offer,
+            tx_code,
+            expires_in: SECRET_LIFETIME.num_seconds(),
+        })
+    }
+}
+
 /// A new offer, shown to its holder this once.
 #[derive(Debug, Serialize)]
 pub struct Offer {
@@ -182,35 +234,17 @@ impl WalletService {
         holder: &Principal,
         number: &CertificateNumber,
     ) -> Result<Offer, OfferError> {
-        let certificate = self
-            .holders_certificate(&holder.account_id, number)
-            .await?
-            .ok_or(OfferError::NotFound)?;
-        let now = self.clock.now();
-        match certificate.status(now) {
-            CertificateStatus::Valid => {}
-            other => return Err(OfferError::NotValid(other)),
+        self.offers().offer(holder, number).await
+    }
+
+    /// Its offers, as the portal makes them.
+    fn offers(&self) -> WalletOffers {
+        WalletOffers {
+            certificates: self.certificates.clone(),
+            grants: self.grants.clone(),
+            clock: self.clock.clone(),
+            issuer_url: self.issuer_url.clone(),
         }
-        let code = new_token();
-        let tx_code = tx_code();
-        self.grants
-            .put_grant(
-                &sha256_hex(code.as_bytes()),
-                &WalletGrant::PreAuthorizedCode {
-                    account_id: holder.account_id.clone(),
-                    number: number.clone(),
-                    tx_code_hash: sha256_hex(tx_code.as_bytes()),
-                },
-                now + SECRET_LIFETIME,
-            )
-            .await?;
-        let offer = CredentialOffer::pre_authorized(&self.issuer_url, code, TX_CODE_DIGITS);
-        Ok(Offer {
-            credential_offer_uri: offer.uri(),
-            credential_offer: offer,
-            tx_code,
-            expires_in: SECRET_LIFETIME.num_seconds(),
-        })
     }
 
     /// The token endpoint: a pre-authorized code and its transaction code for an access token.

@@ -260,6 +260,19 @@ pub trait ServiceGraphs: PortSource {
         })
     }
 
+    /// "Add to wallet" offers, without the seal key's signer (the portal).
+    fn wallet_offers(&self) -> Result<crate::services::wallet::WalletOffers, ConfigError> {
+        Ok(crate::services::wallet::WalletOffers {
+            certificates: self.certificates()?,
+            grants: self.sessions()?,
+            clock: self.clock(),
+            issuer_url: self
+                .setting(vars::PORTAL_URL)?
+                .trim_end_matches('/')
+                .to_owned(),
+        })
+    }
+
     /// OpenID4VP verification of certificates from wallets; the response endpoint is under
     /// the portal's (API's) address.
     fn presentation_service(
@@ -275,13 +288,27 @@ pub trait ServiceGraphs: PortSource {
             chain: self.chain()?,
             audit: self.audit()?,
             clock: self.clock(),
-            signer: self.signer()?,
             response_uri: format!("{}/oid4vp/response", portal.trim_end_matches('/')),
             requests_url: format!("{}/oid4vp/requests", portal.trim_end_matches('/')),
             status_lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),
             requests: self.requests()?,
+        })
+    }
+
+    /// The request objects of wallet presentations, signed with the seal key (the wallet
+    /// function only).
+    fn request_objects(
+        &self,
+    ) -> Result<crate::services::presentation::RequestObjects, ConfigError> {
+        let portal = self.setting(vars::PORTAL_URL)?;
+        Ok(crate::services::presentation::RequestObjects {
+            grants: self.sessions()?,
+            chain: self.chain()?,
+            clock: self.clock(),
+            signer: self.signer()?,
+            response_uri: format!("{}/oid4vp/response", portal.trim_end_matches('/')),
         })
     }
 

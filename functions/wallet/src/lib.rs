@@ -14,7 +14,7 @@ use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::CertificateNumber;
 use cazier_shared::services::presentation::{
-    PresentationService, RequestObjectError, RespondError,
+    PresentationService, RequestObjectError, RequestObjects, RespondError,
 };
 use cazier_shared::services::wallet::{CredentialError, TokenError, WalletService};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
@@ -31,6 +31,7 @@ const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 pub struct Wallet {
     service: WalletService,
     presentations: PresentationService,
+    request_objects: RequestObjects,
 }
 
 /// The function, built from the wiring once per cold start.
@@ -39,6 +40,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Wallet>, ConfigE
         Wallet {
             service: ports.wallet_service()?,
             presentations: ports.presentation_service()?,
+            request_objects: ports.request_objects()?,
         },
         ports,
     )
@@ -282,7 +284,7 @@ impl Wallet {
     async fn request_object(&self, req: Request) -> Answer {
         let id = path_param(&req, "request_id").unwrap_or_default();
         let jwt = self
-            .presentations
+            .request_objects
             .request_object(&id)
             .await
             .map_err(|e| match e {

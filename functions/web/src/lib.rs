@@ -113,7 +113,7 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
             portal: portal.clone(),
         },
         wallet: wallet::Wallet {
-            wallet: ports.wallet_service()?,
+            wallet: ports.wallet_offers()?,
             presentations: ports.presentation_service()?,
             requests,
         },

@@ -5,6 +5,7 @@
 
 mod dev_ghiseul;
 pub mod provision;
+mod roles;
 pub mod server;
 pub mod streams;
 pub mod template;

@@ -10,7 +10,7 @@ use base64::Engine;
 use cazier_shared::domain::Page;
 use cazier_shared::services::presentation::PresentationService;
 use cazier_shared::services::requests::RequestService;
-use cazier_shared::services::wallet::WalletService;
+use cazier_shared::services::wallet::WalletOffers;
 
 /// The wallet offer this browser made (certificate, link, transaction code), until it expires.
 const WALLET_OFFER_COOKIE: &str = "__Host-wallet-offer";
@@ -40,7 +40,7 @@ struct ResultForm {
 
 /// What the wallet pages use.
 pub(crate) struct Wallet {
-    pub(crate) wallet: WalletService,
+    pub(crate) wallet: WalletOffers,
     pub(crate) presentations: PresentationService,
     pub(crate) requests: RequestService,
 }
