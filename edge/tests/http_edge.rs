@@ -176,6 +176,12 @@ fn bodies_are_parsed_strictly() {
             400,
         ),
         (&json[..], "{not json", 400),
+        // A field sent twice (the attack on issue 24's build had the last one kept).
+        (
+            &json[..],
+            r#"{"email":"x","email":"a@b.ro","password":"p"}"#,
+            400,
+        ),
         (
             &[("content-type", "text/plain")][..],
             r#"{"email":"a","password":"p"}"#,

@@ -84,7 +84,20 @@ pub struct PasswordChange {
 
 impl ChangePasswordDto {
     pub fn try_into_domain(self) -> Result<PasswordChange, ChangePasswordError> {
-        let new = new_password(&self.new_password).map_err(ChangePasswordError::Invalid)?;
+        // Nothing typed is not a wrong password: said as such, and not counted as a try.
+        let mut errors = Vec::new();
+        if self.current_password.is_empty() {
+            errors.push(FieldError::new(
+                "current_password",
+                FieldCode::Required,
+                "the current password",
+            ));
+        }
+        let new = new_password(&self.new_password).map_err(|mut e| errors.append(&mut e));
+        let new = match new {
+            Ok(new) if errors.is_empty() => new,
+            _ => return Err(ChangePasswordError::Invalid(errors)),
+        };
         if self.new_password == self.current_password {
             return Err(ChangePasswordError::Invalid(vec![FieldError::new(
                 "new_password",

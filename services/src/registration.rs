@@ -228,25 +228,27 @@ impl AccountService {
             .find_by_email(&email)
             .await?
             .filter(|a| !a.expired(now));
-        // A known address gets an id too, stored nowhere: the answers look alike.
+        // A known address gets a registration too, whose code is sent nowhere: it counts its
+        // tries and runs out like any other, so neither the answers nor the work tell the
+        // two apart (found by the attack on issue 24's build: five wrong codes told).
         let registration_id = new_token();
+        let code = ConfirmationCode::random();
+        self.registrations
+            .put_registration(
+                &sha256_hex(registration_id.as_bytes()),
+                &PendingRegistration {
+                    email: email.clone(),
+                    password_hash,
+                    person,
+                    code_hash: sha256_hex(code.as_str().as_bytes()),
+                    tries: 0,
+                    expires_at: now + REGISTRATION_TTL,
+                },
+            )
+            .await?;
         let notice = if existing.is_some() {
             Notice::already_registered(&email, &self.portal_url)
         } else {
-            let code = ConfirmationCode::random();
-            self.registrations
-                .put_registration(
-                    &sha256_hex(registration_id.as_bytes()),
-                    &PendingRegistration {
-                        email: email.clone(),
-                        password_hash,
-                        person,
-                        code_hash: sha256_hex(code.as_str().as_bytes()),
-                        tries: 0,
-                        expires_at: now + REGISTRATION_TTL,
-                    },
-                )
-                .await?;
             Notice::confirmation_code(&email, &code, REGISTRATION_TTL.num_minutes())
         };
         self.mailer

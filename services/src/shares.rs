@@ -39,13 +39,24 @@ impl CreateShareDto {
     pub fn try_into_domain(self) -> Result<Option<NaiveDate>, ShareError> {
         self.expires_on
             .map(|text| {
-                NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
-                    ShareError::Invalid(vec![FieldError::new(
-                        "expires_on",
-                        FieldCode::InvalidDate,
-                        "a date as YYYY-MM-DD",
-                    )])
-                })
+                // Exactly `YYYY-MM-DD`, as the contract says (chrono alone also takes
+                // `2027-1-1`, ` 2027-01-01` and `+2027-01-01`).
+                let shaped = text.len() == 10
+                    && text.bytes().enumerate().all(|(i, b)| match i {
+                        4 | 7 => b == b'-',
+                        _ => b.is_ascii_digit(),
+                    });
+                shaped
+                    .then(|| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok())
+                    .flatten()
+                    .ok_or(())
+                    .map_err(|_| {
+                        ShareError::Invalid(vec![FieldError::new(
+                            "expires_on",
+                            FieldCode::InvalidDate,
+                            "a date as YYYY-MM-DD",
+                        )])
+                    })
             })
             .transpose()
     }
@@ -369,8 +380,16 @@ pub(crate) fn declared_organisation(text: Option<&str>) -> Result<Option<String>
     if text.chars().count() > MAX_ORGANISATION_CHARS {
         return Err(invalid(FieldCode::TooLong, "at most 100 characters"));
     }
-    if text.chars().any(char::is_control) {
-        return Err(invalid(FieldCode::InvalidCharacters, "one line of text"));
+    // Shown to the holder as who looked: nothing that prints as nothing or reorders the
+    // text ("A\u{202E}evil"), as in names.
+    if text
+        .chars()
+        .any(|c| c.is_control() || crate::domain::text::is_hidden(c))
+    {
+        return Err(invalid(
+            FieldCode::InvalidCharacters,
+            "one line of visible text, without direction marks",
+        ));
     }
     Ok(Some(text.to_owned()))
 }

@@ -402,19 +402,19 @@ impl ValidationService {
             .person
             .as_mut()
             .ok_or(CounterValidationError::NotFound)?;
+        // A CNP read off the document in hand that is not this person's: whatever the
+        // document, it is someone else's.
+        if document_cnp.as_ref().is_some_and(|cnp| *cnp != person.cnp) {
+            return Err(CounterValidationError::DocumentOfAnotherPerson);
+        }
         if person.id_document != typed {
             // Another document than the registered one is recorded only when the clerk read
             // this person's CNP off it.
-            match document_cnp {
-                None => return Err(CounterValidationError::DocumentMismatch),
-                Some(cnp) if cnp != person.cnp => {
-                    return Err(CounterValidationError::DocumentOfAnotherPerson)
-                }
-                Some(_) => {
-                    tracing::info!(account_id = %account_id, "document in hand recorded");
-                    person.id_document = typed;
-                }
+            if document_cnp.is_none() {
+                return Err(CounterValidationError::DocumentMismatch);
             }
+            tracing::info!(account_id = %account_id, "document in hand recorded");
+            person.id_document = typed;
         }
         // The clerk reads the names off the document: that spelling is the one sealed.
         if let Some(last) = last_name {

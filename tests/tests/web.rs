@@ -271,6 +271,18 @@ fn private_pages_ask_to_sign_in_and_wrong_sign_ins_say_why() {
     assert_eq!(wrong.status, 401);
     assert!(html(&wrong).contains("Adresa de e-mail sau parola este greșită"));
     assert!(html(&wrong).contains("value=\"nobody@example.ro\""));
+    // Nothing typed is asked for at its field (the walk of issue 24's build was told the
+    // address or password was wrong), with the error summary and title as on other forms.
+    let empty = browser.submit(
+        "/autentificare",
+        "/autentificare",
+        &[("email", " "), ("password", "")],
+    );
+    assert_eq!(empty.status, 422);
+    let page = html(&empty);
+    assert!(page.contains("<title>Eroare:"), "{page}");
+    assert!(page.contains("href=\"#email\"") && page.contains("href=\"#password\""));
+    assert!(!page.contains("Adresa de e-mail sau parola este greșită"));
 
     // A citizen who is not validated yet is told how to validate before asking.
     let (email, cnp) = (unique_email(), random_cnp());

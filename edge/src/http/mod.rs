@@ -159,17 +159,23 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request, empty_ok: bool) -> Result<
     } else {
         bytes
     };
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::Malformed(format!("The body is not valid JSON: {e}.")))?;
+    let not_json =
+        |e: serde_json::Error| ApiError::Malformed(format!("The body is not valid JSON: {e}."));
     // Every body of the API is an object; serde would also read a struct from an array.
-    if !value.is_object() {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        serde_json::from_slice::<serde_json::Value>(bytes).map_err(not_json)?;
         return Err(ApiError::Malformed(
             "The body must be a JSON object.".into(),
         ));
     }
-    // serde's message names the field and the expected type, never internals.
-    T::deserialize(value).map_err(|e| {
-        ApiError::Malformed(format!("The body does not have the expected fields: {e}."))
+    // Read straight into the type, so that a field sent twice is refused ("duplicate
+    // field"), not the last one kept. serde's message names the field and the expected
+    // type, never internals.
+    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            ApiError::Malformed(format!("The body does not have the expected fields: {e}."))
+        }
+        _ => not_json(e),
     })
 }
 

@@ -106,20 +106,17 @@ pub fn register(
     page(ctx, t.register_title, body)
 }
 
-pub fn sign_in(ctx: &mut Ctx, email: &str, problem: Option<&str>) -> String {
+/// The sign-in form: a field left empty is said at its field; a refused sign-in as one
+/// problem for both (which of the two was wrong is never said).
+pub fn sign_in(ctx: &mut Ctx, email: &str, errors: &[FieldError], problem: Option<&str>) -> String {
     let t = ctx.t();
     let body = html! {
-        @if let Some(problem) = problem {
-            div.summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
-                h2 #error-summary-title { (t.error_summary) }
-                ul { li { a href="#email" { (problem) } } }
-            }
-        }
+        (error_summary(ctx, errors, problem))
         h1 { (t.sign_in_title) }
         form method="post" action=(Page::SignIn) novalidate {
             (csrf_field(ctx))
-            (Input { kind: "email", autocomplete: "username", ..Input::new("email", t.email, email) }.render(ctx, &[]))
-            (Input { kind: "password", autocomplete: "current-password", ..Input::new("password", t.password, "") }.render(ctx, &[]))
+            (Input { kind: "email", autocomplete: "username", ..Input::new("email", t.email, email) }.render(ctx, errors))
+            (Input { kind: "password", autocomplete: "current-password", ..Input::new("password", t.password, "") }.render(ctx, errors))
             button.primary type="submit" { (t.sign_in) }
         }
         p { a href=(Page::ForgotPassword) { (ctx.lang.i().forgot_link) } }

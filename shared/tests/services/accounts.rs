@@ -848,3 +848,34 @@ async fn an_operator_without_a_second_factor_is_refused_where_one_is_required() 
         .await
         .is_ok());
 }
+
+/// Found by the attack on issue 24's build: five wrong codes told whether an address had an
+/// account (its registration was stored nowhere, so its tries never ran out and the fifth
+/// said nothing new). Both kinds now count their tries and run out alike.
+#[tokio::test]
+async fn wrong_codes_run_out_alike_whether_or_not_the_address_has_an_account() {
+    let memory = memory().await;
+    let service = memory.account_service().unwrap();
+    registered(&memory, "known@example.ro", &new_cnp()).await;
+    let mut answers = Vec::new();
+    for email in ["known@example.ro", "unknown@example.ro"] {
+        let sent = service
+            .register(registration(email, &new_cnp()), "a")
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        for n in 0..6 {
+            let confirmation = ConfirmDto {
+                registration_id: sent.registration_id.clone(),
+                code: format!("ZZZZ-ZZ{n:02}"),
+            }
+            .try_into_domain()
+            .expect("a well-formed code");
+            let answer = service.confirm(confirmation, "a").await;
+            seen.push(format!("{:?}", answer.err()));
+        }
+        answers.push(seen);
+    }
+    assert_eq!(answers[0], answers[1], "known, then unknown");
+    assert_eq!(answers[0][5], "Some(TriesSpent)");
+}

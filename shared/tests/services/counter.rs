@@ -345,6 +345,19 @@ async fn a_new_document_is_recorded_only_with_the_holders_cnp_read_off_it() {
         edge::validate(&service, &clerk, id, renewed(&stranger)).await,
         Err(CounterValidationError::DocumentOfAnotherPerson)
     ));
+    // The registered document, with someone else's CNP read off it (found by the attack on
+    // issue 24's build: the CNP was compared only for another document): refused too.
+    let registered_with = |cnp: &str| -> CounterValidationDto {
+        serde_json::from_value(json!({
+            "id_document": {"type": "PASSPORT", "number": "055123456"},
+            "document_cnp": cnp,
+        }))
+        .unwrap()
+    };
+    assert!(matches!(
+        edge::validate(&service, &clerk, id, registered_with(&stranger)).await,
+        Err(CounterValidationError::DocumentOfAnotherPerson)
+    ));
     // A CNP mistyped: a field error, nothing changes.
     assert!(matches!(
         edge::validate(&service, &clerk, id, renewed("123")).await,

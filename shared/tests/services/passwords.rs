@@ -99,6 +99,25 @@ async fn a_change_needs_the_current_password_and_ends_every_session() {
         edge::change_password(&passwords, &principal, short).await,
         Err(ChangePasswordError::Invalid(_))
     ));
+    // Nothing typed for the current one (the walk of issue 24's build was told it was wrong):
+    // said as required, with the new one's error beside it.
+    let empty = ChangePasswordDto {
+        current_password: String::new(),
+        new_password: "short".into(),
+    };
+    match empty.try_into_domain() {
+        Err(ChangePasswordError::Invalid(errors)) => assert_eq!(
+            errors
+                .iter()
+                .map(|e| (e.field.as_str(), e.code.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("current_password", "REQUIRED"),
+                ("new_password", "INVALID_PASSWORD")
+            ]
+        ),
+        _ => panic!("an empty current password was taken"),
+    }
     let right = ChangePasswordDto {
         current_password: "old password 12".into(),
         new_password: "new password 123".into(),

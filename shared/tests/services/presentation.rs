@@ -125,8 +125,21 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
 
     // The request object: the same request, signed by the seal key, its chain in x5c, for
     // wallets (aud), fetched as often as the wallet likes until it answers.
-    let jwt = service.request_object(state).await.unwrap();
-    assert!(service.request_object(state).await.is_ok(), "fetched again");
+    let jwt = memory
+        .request_objects()
+        .unwrap()
+        .request_object(state)
+        .await
+        .unwrap();
+    assert!(
+        memory
+            .request_objects()
+            .unwrap()
+            .request_object(state)
+            .await
+            .is_ok(),
+        "fetched again"
+    );
     let (header, claims) = verified_jws(&jwt, &chain);
     assert_eq!(header["typ"], "oauth-authz-req+jwt");
     assert_eq!(
@@ -157,7 +170,11 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         .unwrap();
     assert!(
         matches!(
-            service.request_object(state).await,
+            memory
+                .request_objects()
+                .unwrap()
+                .request_object(state)
+                .await,
             Err(RequestObjectError::NotFound)
         ),
         "answered: no longer served"
@@ -402,7 +419,7 @@ async fn requests_expire_are_throttled_and_take_one_line_of_organisation() {
 
     let invalid = service.start(Some("Dunărea\nSA"), "10.0.0.4").await;
     assert!(
-        matches!(invalid, Err(StartError::Invalid(e)) if e == vec![FieldError::new("organisation", FieldCode::InvalidCharacters, "one line of text")])
+        matches!(invalid, Err(StartError::Invalid(e)) if e == vec![FieldError::new("organisation", FieldCode::InvalidCharacters, "one line of visible text, without direction marks")])
     );
     for _ in 0..10 {
         service.start(None, "10.0.0.5").await.unwrap();

@@ -237,17 +237,35 @@ async fn guessing_is_throttled_per_client_and_declarations_are_one_short_line() 
     memory.clock.advance(Duration::minutes(1));
     assert!(not_found(&memory, "ABCD-EFGH-JKMNP", "guesser").await);
 
-    for organisation in ["x".repeat(101), "Dunărea\nSA".into()] {
+    // Found by the attack on issue 24's build: direction marks and zero-width characters
+    // would let a verifier's name print as another's in the holder's log.
+    for organisation in [
+        "x".repeat(101),
+        "Dunărea\nSA".into(),
+        "A\u{202E}evil".into(),
+        "Banca\u{200B}".into(),
+    ] {
         assert!(matches!(
             access_dto("ABCD-EFGH-JKMNP", Some(&organisation)).try_into_domain(),
             Err(AccessError::Invalid(_))
         ));
     }
-    let typed_date = CreateShareDto {
-        expires_on: Some("31.12.2026".into()),
-    };
-    match typed_date.try_into_domain() {
-        Err(ShareError::Invalid(errors)) => assert_eq!(errors[0].code.as_str(), "INVALID_DATE"),
-        other => panic!("31.12.2026: {other:?}"),
+    // Only `YYYY-MM-DD` (the attack on issue 24's build had `2027-1-1` and others accepted).
+    for typed in [
+        "31.12.2026",
+        "2027-1-1",
+        " 2027-01-01",
+        "+2027-01-01",
+        "2027-02-30",
+    ] {
+        let dto = CreateShareDto {
+            expires_on: Some(typed.into()),
+        };
+        match dto.try_into_domain() {
+            Err(ShareError::Invalid(errors)) => {
+                assert_eq!(errors[0].code.as_str(), "INVALID_DATE", "{typed}")
+            }
+            other => panic!("{typed}: {other:?}"),
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::notices;
 use crate::{Answer, Refusal};
 use cazier_edge::http::{path_param, Operator};
 use cazier_shared::domain::Page;
-use cazier_shared::domain::{AccountId, FieldCode, FieldError};
+use cazier_shared::domain::{AccountId, Cnp, FieldCode, FieldError};
 use cazier_shared::services::accounts::IdDocumentDto;
 use cazier_shared::services::validation::ValidationService;
 use cazier_shared::services::validation::{
@@ -180,6 +180,14 @@ impl Counter {
                 .map(|mut e| {
                     if e.code == FieldCode::InvalidName {
                         e.code = FieldCode::DocumentName;
+                    }
+                    // What is wrong with the CNP read off the document, as precisely as the
+                    // citizen's own pages say it.
+                    if e.field == "document_cnp" {
+                        let typed = document_cnp.as_deref().unwrap_or_default();
+                        if let Err(why) = Cnp::parse(typed.trim()) {
+                            e.code = crate::verify::cnp_code(&why);
+                        }
                     }
                     e
                 })

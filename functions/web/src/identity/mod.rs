@@ -243,7 +243,7 @@ impl Identity {
             }
             Err(LoginError::InvalidCredentials) => {
                 let problem = ctx.lang.i().second_factor_wrong;
-                let html = crate::forms::sign_in(ctx, "", Some(problem));
+                let html = crate::forms::sign_in(ctx, "", &[], Some(problem));
                 Ok(ctx.page(StatusCode::UNAUTHORIZED, html))
             }
             Err(other) => self.sign_in_refused(ctx, other),

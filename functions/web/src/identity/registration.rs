@@ -8,7 +8,7 @@ use crate::identity::remember_registration;
 use crate::{Answer, Refusal};
 use cazier_edge::http::{source_ip, Authenticated};
 use cazier_shared::domain::Page;
-use cazier_shared::domain::SessionChannel;
+use cazier_shared::domain::{FieldCode, FieldError, SessionChannel};
 use cazier_shared::services::accounts::{LoginDto, LoginError, RegisterDto, RegisterError};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
@@ -48,6 +48,16 @@ impl Identity {
 
     pub(crate) async fn sign_in(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
         let SignInForm { email, password } = form.read()?;
+        // Nothing typed is asked for at its field, and costs no try.
+        let missing: Vec<FieldError> = [("email", email.trim()), ("password", password.as_str())]
+            .into_iter()
+            .filter(|(_, typed)| typed.is_empty())
+            .map(|(field, _)| FieldError::new(field, FieldCode::Required, ""))
+            .collect();
+        if !missing.is_empty() {
+            let html = forms::sign_in(ctx, &email, &missing, None);
+            return Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html));
+        }
         self.start_session(ctx, &email, &password, &source_ip(req))
             .await
     }
@@ -83,7 +93,7 @@ impl Identity {
             }
             Err(LoginError::InvalidCredentials) => {
                 let problem = ctx.t().bad_credentials;
-                let html = forms::sign_in(ctx, email, Some(problem));
+                let html = forms::sign_in(ctx, email, &[], Some(problem));
                 Ok(ctx.page(StatusCode::UNAUTHORIZED, html))
             }
             Err(other) => self.sign_in_refused(ctx, other),
@@ -116,7 +126,7 @@ impl Identity {
 
     pub(crate) async fn sign_in_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
         let email = super::registered_email(ctx);
-        let html = forms::sign_in(ctx, &email, None);
+        let html = forms::sign_in(ctx, &email, &[], None);
         Ok(ctx.page(StatusCode::OK, html))
     }
 }

@@ -268,8 +268,13 @@ impl Shares {
     }
 }
 
-/// The code and organisation as typed, parsed as the API parses them.
+/// The code and organisation as typed, parsed as the API parses them; a code left empty is
+/// asked for (not "wrong, expired or revoked").
 fn share_access(code: &str, organisation: &str) -> Result<ShareAccess, AccessError> {
+    if code.trim().is_empty() {
+        let required = FieldError::new("code", FieldCode::Required, "");
+        return Err(AccessError::Invalid(vec![required]));
+    }
     AccessDto {
         code: code.to_owned(),
         organisation: Some(organisation.trim().to_owned()).filter(|o| !o.is_empty()),
