@@ -74,3 +74,39 @@ fn a_template_whose_environment_and_code_disagree_does_not_start() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The functions CloudFormation will run, as SAM's own translator makes them from the
+/// template, are the ones this stack ran, each with the same environment variable names and
+/// a role of the template's own (issue 25, item 6, in part).
+#[test]
+fn cloudformation_will_run_the_functions_the_local_stack_ran() {
+    let stack = TestStack::start(&[]);
+    let ran = stack.state_dir.join("sam-env.json");
+    let check = |env: &std::path::Path| {
+        std::process::Command::new(workspace_root().join(".venv/bin/python"))
+            .arg(workspace_root().join("infra/package/translated.py"))
+            .arg(workspace_root().join("template.yaml"))
+            .arg(env)
+            .output()
+            .expect("python from .venv")
+    };
+    let same = check(&ran);
+    assert!(
+        same.status.success(),
+        "{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
+    // A variable the local stack gave and CloudFormation would not is said, with its function.
+    let mut env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ran).unwrap()).unwrap();
+    env["VerificationFunction"]["UNDEPLOYED_SETTING"] = "x".into();
+    let altered = stack.state_dir.join("sam-env-altered.json");
+    std::fs::write(&altered, env.to_string()).unwrap();
+    let differs = check(&altered);
+    assert!(!differs.status.success());
+    let said = String::from_utf8_lossy(&differs.stderr);
+    assert!(
+        said.contains("VerificationFunction") && said.contains("UNDEPLOYED_SETTING"),
+        "{said}"
+    );
+}
