@@ -33,9 +33,7 @@ pub struct IdDocumentDto {
 
 impl IdDocumentDto {
     pub fn parse(&self, field: &str) -> Result<IdDocument, FieldError> {
-        // Typed as printed on the card, often with spaces ("RX 123 456").
-        let number: String = self.number.chars().filter(|c| *c != ' ').collect();
-        IdDocument::parse(&self.kind, self.series.as_deref(), &number)
+        IdDocument::parse(&self.kind, self.series.as_deref(), &self.number)
             .map_err(|e| FieldError::new(field, FieldCode::InvalidIdDocument, e))
     }
 }
@@ -53,9 +51,7 @@ impl DeclaredDto {
 
 /// The typed data as a `Person`, or `None` with each wrong field noted in `form`.
 pub(super) fn parse_person(dto: &DeclaredDto, form: &mut Form) -> Option<Person> {
-    // A CNP is often typed in groups ("1 900101 ..."): the spaces mean nothing.
-    let typed_cnp: String = dto.cnp.chars().filter(|c| *c != ' ').collect();
-    let cnp = form.take("cnp", FieldCode::InvalidCnp, Cnp::parse(&typed_cnp));
+    let cnp = form.take("cnp", FieldCode::InvalidCnp, Cnp::parse(&dto.cnp));
     let mut name = |field: &str, v: &str| form.take(field, FieldCode::InvalidName, Name::parse(v));
     let last_name = name("last_name", &dto.last_name);
     let first_name = name("first_name", &dto.first_name);

@@ -66,10 +66,13 @@ pub fn person_fields(ctx: &Ctx, typed: &Registration, errors: &[FieldError]) -> 
 }
 
 /// The civil-status part of the form as the services take it.
+/// The civil-status part of the form as the API takes it. A CNP and a document number are
+/// often typed in groups, as printed ("1 900101 ...", "123 456"): the spaces mean nothing
+/// here (the API, whose schema has no spaces, refuses them).
 pub fn declared_dto(typed: &Registration) -> DeclaredDto {
     let optional = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     DeclaredDto {
-        cnp: typed.cnp.trim().to_owned(),
+        cnp: without_spaces(&typed.cnp),
         last_name: typed.last_name.clone(),
         first_name: typed.first_name.clone(),
         father_first_name: optional(&typed.father_first_name),
@@ -78,9 +81,14 @@ pub fn declared_dto(typed: &Registration) -> DeclaredDto {
         id_document: IdDocumentDto {
             series: (typed.document != "PASSPORT").then(|| typed.series.trim().to_owned()),
             kind: typed.document.clone(),
-            number: typed.number.trim().to_owned(),
+            number: without_spaces(&typed.number),
         },
     }
+}
+
+/// The text without any space (typed in groups, or pasted with a tab or a no-break space).
+pub fn without_spaces(typed: &str) -> String {
+    typed.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 pub fn register(

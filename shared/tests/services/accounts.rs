@@ -879,3 +879,27 @@ async fn wrong_codes_run_out_alike_whether_or_not_the_address_has_an_account() {
     assert_eq!(answers[0], answers[1], "known, then unknown");
     assert_eq!(answers[0][5], "Some(TriesSpent)");
 }
+
+/// The API takes a CNP and a document number as its schema says, without spaces (the attack
+/// on issue 24's build found them taken against the schema); the portal removes the spaces
+/// of a number typed in groups before it sends it.
+#[test]
+fn the_api_takes_a_cnp_and_a_document_number_without_spaces() {
+    let cnp = new_cnp();
+    let spaced_cnp = format!("{} {}", &cnp[..1], &cnp[1..]);
+    for (cnp, number, field) in [
+        (spaced_cnp.as_str(), "123456", "cnp"),
+        (cnp.as_str(), "123 456", "id_document"),
+    ] {
+        let dto: RegisterDto = serde_json::from_value(json!({
+            "email": "a@example.ro", "password": PASSWORD, "cnp": cnp,
+            "last_name": "Popescu", "first_name": "Ana",
+            "id_document": {"type": "CI", "series": "RX", "number": number}
+        }))
+        .unwrap();
+        match dto.try_into_domain() {
+            Err(RegisterError::Invalid(errors)) => assert_eq!(errors[0].field, field),
+            _ => panic!("{field} with a space was taken"),
+        }
+    }
+}

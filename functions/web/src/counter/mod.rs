@@ -144,12 +144,13 @@ impl Counter {
         let names = (last_name, first_name);
         // The checklist is ticked, and (once the document differed) the CNP read off it.
         let checked = checked.as_deref() == Some("yes");
-        let mut document_cnp = document_cnp.map(|v| v.trim().to_owned());
+        // Read off the document as printed, in groups: the spaces mean nothing.
+        let mut document_cnp = document_cnp.map(|v| crate::forms::without_spaces(&v));
         let dto = CounterValidationDto {
             id_document: IdDocumentDto {
                 series: (kind != "PASSPORT").then(|| series.trim().to_owned()),
                 kind: kind.clone(),
-                number: number.trim().to_owned(),
+                number: crate::forms::without_spaces(&number),
             },
             // The form always carries both (filled in with the registered spelling): one
             // emptied is an error, not "keep the old name".
@@ -185,7 +186,7 @@ impl Counter {
                     // citizen's own pages say it.
                     if e.field == "document_cnp" {
                         let typed = document_cnp.as_deref().unwrap_or_default();
-                        if let Err(why) = Cnp::parse(typed.trim()) {
+                        if let Err(why) = Cnp::parse(typed) {
                             e.code = crate::verify::cnp_code(&why);
                         }
                     }

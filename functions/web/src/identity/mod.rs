@@ -109,7 +109,7 @@ impl Identity {
         if awaited.is_none() {
             return Ok(self.no_registration_here(ctx));
         }
-        let html = view::confirm(ctx, &email, &[], None);
+        let html = view::confirm(ctx, &email, "", &[], None);
         Ok(ctx.page(StatusCode::OK, html))
     }
 
@@ -133,7 +133,7 @@ impl Identity {
         let CodeForm { confirmation_code } = form.read()?;
         let dto = ConfirmDto {
             registration_id,
-            code: confirmation_code,
+            code: confirmation_code.clone(),
         };
         let i = ctx.lang.i();
         let confirmed = match dto.try_into_domain() {
@@ -172,7 +172,7 @@ impl Identity {
             Err(ConfirmError::Throttled { .. }) => return Ok(self.throttled(ctx)),
             Err(ConfirmError::Unavailable(e)) => return Err(e.into()),
         };
-        let html = view::confirm(ctx, &email, &errors, problem);
+        let html = view::confirm(ctx, &email, &confirmation_code, &errors, problem);
         Ok(ctx.page(status, html))
     }
 

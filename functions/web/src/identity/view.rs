@@ -9,7 +9,14 @@ use cazier_shared::domain::{FieldError, ValidationMethod};
 use cazier_shared::services::online::AwaitingConfirmation;
 use maud::html;
 
-pub fn confirm(ctx: &mut Ctx, email: &str, errors: &[FieldError], problem: Option<&str>) -> String {
+/// The e-mailed code's form; after a refusal it shows the code as typed, to spot the typo in.
+pub fn confirm(
+    ctx: &mut Ctx,
+    email: &str,
+    typed: &str,
+    errors: &[FieldError],
+    problem: Option<&str>,
+) -> String {
     let i = ctx.lang.i();
     let body = html! {
         (error_summary(ctx, errors, problem))
@@ -20,7 +27,7 @@ pub fn confirm(ctx: &mut Ctx, email: &str, errors: &[FieldError], problem: Optio
         p { (i.confirm_rules) }
         form method="post" action=(Page::Confirm) novalidate {
             (csrf_field(ctx))
-            (Input { hint: Some(i.confirm_code_hint), class: "short", autocomplete: "one-time-code", ..Input::new("confirmation_code", i.confirm_code, "") }.render(ctx, errors))
+            (Input { hint: Some(i.confirm_code_hint), class: "short", autocomplete: "one-time-code", ..Input::new("confirmation_code", i.confirm_code, typed) }.render(ctx, errors))
             button.primary type="submit" { (i.confirm_submit) }
         }
         p { a href=(Page::Register) { (i.confirm_again) } }

@@ -305,7 +305,7 @@ fn number_form(typed: &Typed) -> Result<VerifyQuery, Vec<FieldError>> {
 /// A registration's or correction's "invalid CNP" said precisely (format, birth date, check
 /// digit), as on the verification page: the typed value is read again here, at the edge.
 pub(crate) fn precise_cnp_errors(mut errors: Vec<FieldError>, typed: &str) -> Vec<FieldError> {
-    let digits: String = typed.chars().filter(|c| *c != ' ').collect();
+    let digits = crate::forms::without_spaces(typed);
     for e in errors.iter_mut().filter(|e| e.field == "cnp") {
         if let Err(why) = Cnp::parse(&digits) {
             e.code = cnp_code(&why);
