@@ -18,13 +18,7 @@ if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
   exit 2
 fi
 
-stamp=.venv-package/.installed
-if [ ! -f "$stamp" ] || [ infra/package/requirements.txt -nt "$stamp" ]; then
-  echo "creating .venv-package with the pinned build tools (cargo-lambda, zig, checkov)"
-  python3 -m venv .venv-package
-  .venv-package/bin/pip install -q --disable-pip-version-check -r infra/package/requirements.txt
-  touch "$stamp"
-fi
+bash infra/package/tools.sh
 # cargo-lambda and its zig (python -m ziglang) come from .venv-package; sam from .venv.
 export PATH="$PWD/.venv-package/bin:$PATH"
 export SAM_CLI_TELEMETRY=0
