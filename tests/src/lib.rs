@@ -1,8 +1,8 @@
 //! Test harness: a moto server, an SMTP sink, the ROeID stand-in (oidc-provider) and a local
 //! stack per test binary, on free ports, a small HTTP client for the public contract, and the
 //! helpers the end-to-end tests share.
-//! (Long on purpose: the one harness of every test binary.)
-//! (Over 1,000 lines: the one harness every end-to-end binary links; issue 24 splits it.)
+//! (Over 1,000 lines, on purpose: the one harness every end-to-end binary links. Splitting it
+//! into modules, the stack, the clients and the fixtures, is proposed work.)
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
