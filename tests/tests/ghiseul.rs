@@ -97,14 +97,6 @@ fn every_attack_is_refused_and_changes_nothing() {
             cazier_shared::identity::sign(&base, &other_key, "ghiseul-dev-1").unwrap(),
         ),
         (
-            "alg none",
-            format!(
-                "{}.{}.",
-                URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
-                parts[1]
-            ),
-        ),
-        (
             "alg HS256",
             format!(
                 "{}.{}.{}",
@@ -156,9 +148,34 @@ fn every_attack_is_refused_and_changes_nothing() {
             "unknown key id",
             cazier_shared::identity::sign(&base, &dev_issuer_key(), "rotated-away").unwrap(),
         ),
-        ("not a JWS", "garbage".to_owned()),
-        ("oversized", "a".repeat(20_000)),
     ];
+    // What the schema refuses (not three non-empty base64url parts, over 16,384 characters) is
+    // a 400 before any check; an unsigned `alg: none` token has an empty third part.
+    let malformed = [
+        (
+            "alg none",
+            format!(
+                "{}.{}.",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+                parts[1]
+            ),
+        ),
+        ("not a JWS", "garbage".to_owned()),
+        (
+            "oversized",
+            format!("{}.{}.{}", "a".repeat(10_000), parts[1], "a".repeat(10_000)),
+        ),
+    ];
+    for (what, assertion) in &malformed {
+        let r = complete(&client, &citizen, assertion);
+        assert_eq!(
+            r.status,
+            400,
+            "{what}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        r.problem(400, "MALFORMED_REQUEST");
+    }
     for (what, assertion) in &attacks {
         let r = complete(&client, &citizen, assertion);
         assert_eq!(

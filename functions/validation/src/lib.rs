@@ -46,6 +46,13 @@ impl Validation {
 
     async fn ghiseul_complete(&self, who: Citizen, req: Request) -> Answer {
         let dto: CompleteDto = parse_json(&req, false)?;
+        // What the schema says of it (a compact JWS, at most 16,384 characters) is a 400; what
+        // only its checks can tell, a 422.
+        if !compact_jws_shaped(&dto.assertion) {
+            return Err(ApiError::Malformed(
+                "`assertion` must be a compact JWS: three base64url parts, at most 16,384 characters.".into(),
+            ));
+        }
         let account = self.ghiseul.complete(&who, &dto.assertion).await?;
         Ok(json_response(StatusCode::OK, &account))
     }
@@ -65,4 +72,15 @@ impl Validation {
         let account = self.counter.validate(&clerk, &account_id, read).await?;
         Ok(json_response(StatusCode::OK, &account))
     }
+}
+
+/// The assertion's form as `openapi.yaml` gives it.
+fn compact_jws_shaped(text: &str) -> bool {
+    let base64url = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    text.len() <= 16_384 && text.split('.').count() == 3 && text.split('.').all(base64url)
 }
