@@ -7,7 +7,8 @@
 //! the published status list), record the check in the holder's "who checked" log, and keep
 //! the outcome for the verifier until the request expires, under the secret's hash (the
 //! adapter seals it: it names the holder). The `state` the wallet sees does not open it.
-//! (Just over 400 lines: one OpenID4VP verifier, request to outcome.)
+//! (Just over 400 lines: one OpenID4VP verifier, request to outcome, and the signer of its
+//! request objects, which only the wallet function holds.)
 
 use crate::crypto::{new_token, sha256_hex};
 use crate::domain::{

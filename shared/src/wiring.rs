@@ -240,6 +240,15 @@ pub trait ServiceGraphs: PortSource {
         })
     }
 
+    /// The portal's (API's) address, without a final `/`: the wallet issuer's identifier and
+    /// the base of the OpenID4VP endpoints.
+    fn portal_url(&self) -> Result<String, ConfigError> {
+        Ok(self
+            .setting(vars::PORTAL_URL)?
+            .trim_end_matches('/')
+            .to_owned())
+    }
+
     /// OpenID4VCI issuance into wallets; the issuer identifier is the portal's (API's) address.
     fn wallet_service(&self) -> Result<crate::services::wallet::WalletService, ConfigError> {
         let grants: Arc<dyn WalletGrants> = self.sessions()?;
@@ -250,10 +259,7 @@ pub trait ServiceGraphs: PortSource {
             signer: self.signer()?,
             chain: self.chain()?,
             clock: self.clock(),
-            issuer_url: self
-                .setting(vars::PORTAL_URL)?
-                .trim_end_matches('/')
-                .to_owned(),
+            issuer_url: self.portal_url()?,
             status_lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),
@@ -266,10 +272,7 @@ pub trait ServiceGraphs: PortSource {
             certificates: self.certificates()?,
             grants: self.sessions()?,
             clock: self.clock(),
-            issuer_url: self
-                .setting(vars::PORTAL_URL)?
-                .trim_end_matches('/')
-                .to_owned(),
+            issuer_url: self.portal_url()?,
         })
     }
 
@@ -279,7 +282,7 @@ pub trait ServiceGraphs: PortSource {
         &self,
     ) -> Result<crate::services::presentation::PresentationService, ConfigError> {
         let grants: Arc<dyn WalletGrants> = self.sessions()?;
-        let portal = self.setting(vars::PORTAL_URL)?;
+        let portal = self.portal_url()?;
         Ok(crate::services::presentation::PresentationService {
             grants,
             results: self.presentations()?,
@@ -288,8 +291,8 @@ pub trait ServiceGraphs: PortSource {
             chain: self.chain()?,
             audit: self.audit()?,
             clock: self.clock(),
-            response_uri: format!("{}/oid4vp/response", portal.trim_end_matches('/')),
-            requests_url: format!("{}/oid4vp/requests", portal.trim_end_matches('/')),
+            response_uri: format!("{portal}/oid4vp/response"),
+            requests_url: format!("{portal}/oid4vp/requests"),
             status_lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),
@@ -302,13 +305,13 @@ pub trait ServiceGraphs: PortSource {
     fn request_objects(
         &self,
     ) -> Result<crate::services::presentation::RequestObjects, ConfigError> {
-        let portal = self.setting(vars::PORTAL_URL)?;
+        let portal = self.portal_url()?;
         Ok(crate::services::presentation::RequestObjects {
             grants: self.sessions()?,
             chain: self.chain()?,
             clock: self.clock(),
             signer: self.signer()?,
-            response_uri: format!("{}/oid4vp/response", portal.trim_end_matches('/')),
+            response_uri: format!("{portal}/oid4vp/response"),
         })
     }
 

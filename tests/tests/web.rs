@@ -282,6 +282,10 @@ fn private_pages_ask_to_sign_in_and_wrong_sign_ins_say_why() {
     let page = html(&empty);
     assert!(page.contains("<title>Eroare:"), "{page}");
     assert!(page.contains("href=\"#email\"") && page.contains("href=\"#password\""));
+    assert!(
+        page.contains("Adresa de e-mail: ") && page.contains("Parola: "),
+        "{page}"
+    );
     assert!(!page.contains("Adresa de e-mail sau parola este greșită"));
 
     // A citizen who is not validated yet is told how to validate before asking.

@@ -138,6 +138,8 @@ impl Lang {
     pub fn field_label(self, field: &str) -> Option<&'static str> {
         let t = self.t();
         Some(match field {
+            "email" => t.email,
+            "password" => t.password,
             "last_name" => t.last_name,
             "first_name" => t.first_name,
             "father_first_name" => t.father_first_name,

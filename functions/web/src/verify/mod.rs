@@ -269,11 +269,7 @@ fn number_form(typed: &Typed) -> Result<VerifyQuery, Vec<FieldError>> {
             "",
         ));
     }
-    let identifier: String = typed
-        .identifier
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let identifier = crate::forms::without_spaces(&typed.identifier);
     let claimed = if identifier.is_empty() {
         errors.push(FieldError::new(
             "identifier",
