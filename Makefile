@@ -18,7 +18,9 @@ lint: venv
 	.venv/bin/sam validate --lint --region eu-central-1 --template template.yaml
 
 # Unit, adapter (moto through the real SDK) and end-to-end tests (HTTP against a local stack
-# that the tests start themselves on free ports: a running `make up` does not disturb them).
+# that the tests start themselves on free ports: a running `make up` does not disturb them),
+# the stack running each function as processes of its binary (built here, so that the tests
+# do not build them again: CAZIER_FUNCTIONS_BUILT).
 # What `lint` checks, with the Python and npm tools installed meanwhile (bootstrap.sh waits
 # on the network, clippy and the build on the CPU); then built once, and run in two lanes: the
 # Chromium walk and the OpenAPI fuzzing (the two longest, mostly waiting on Chromium and
@@ -26,12 +28,14 @@ lint: venv
 # the one build (same features, nothing rebuilt).
 SLOW_TESTS := the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone \
   the_api_does_what_its_openapi_file_says
+test: export CAZIER_FUNCTIONS_BUILT := 1
 test:
 	@mkdir -p target
 	@( bash infra/local/bootstrap.sh > target/bootstrap.log 2>&1; echo $$? > target/bootstrap.rc ) & \
 	cargo fmt --all -- --check && \
 	  cargo clippy --workspace --all-targets -- -D warnings && \
-	  cargo test --workspace --no-run; \
+	  cargo test --workspace --no-run && \
+	  cargo build --workspace --bins; \
 	built=$$?; wait; cat target/bootstrap.log; \
 	test "$$built" = 0 && test "$$(cat target/bootstrap.rc)" = 0
 	.venv/bin/sam validate --lint --region eu-central-1 --template template.yaml

@@ -19,8 +19,10 @@ TSA_PORT="${TSA_PORT:-4020}"
 STATE_DIR=.local
 
 bash infra/local/bootstrap.sh
-echo "building the local server and the admin tool…"
-cargo build -q -p cazier-local -p cazier-admin
+echo "building the local server, the functions and the admin tool…"
+# The whole workspace's binaries, with the features the tests build them with (nothing built
+# twice): each function runs as processes of its own binary.
+cargo build -q --workspace --bins
 
 for port in "$MOTO_PORT" "$API_PORT" "$MAIL_PORT" "$ROEID_PORT" "$GHISEUL_PORT" "$TSA_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

@@ -335,6 +335,47 @@ impl RoeidProvider {
     }
 }
 
+/// The functions as Lambda runs them: processes of their binaries (`target/debug`), built
+/// here once per test program unless the caller built them (`make test` sets
+/// `CAZIER_FUNCTIONS_BUILT`), so that a test never runs a stale function.
+fn functions_as_processes() -> cazier_local::Runner {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        if std::env::var_os("CAZIER_FUNCTIONS_BUILT").is_some() {
+            return;
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // The profile this program was built with (target/<dir>/deps/…): the functions too.
+        let profile = match cazier_local::Runner::beside_this_program() {
+            Ok(cazier_local::Runner::Processes { binaries, .. }) => {
+                binaries.file_name().and_then(|d| d.to_str()).map(|d| {
+                    if d == "debug" {
+                        "dev".to_owned()
+                    } else {
+                        d.to_owned()
+                    }
+                })
+            }
+            _ => None,
+        }
+        .unwrap_or_else(|| "dev".into());
+        let status = std::process::Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "--workspace",
+                "--bins",
+                "--profile",
+                &profile,
+            ])
+            .current_dir(workspace_root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "the functions' binaries do not build");
+    });
+    cazier_local::Runner::beside_this_program().expect("the functions' binaries are found")
+}
+
 pub struct TestStack {
     pub base_url: String,
     /// Where the development ghiseul.ro answers (`http://localhost:<port>`).
@@ -422,6 +463,7 @@ impl TestStack {
             )),
             mail_sink: Some(mail.address.clone()),
             ghiseul_port: Some(ghiseul_port),
+            runner: functions_as_processes(),
         }))?;
         let wiring = runtime
             .block_on(Wiring::from_outputs(stack.sdk.clone(), &stack.outputs))
@@ -458,6 +500,11 @@ impl TestStack {
             wiring,
             _running: stack,
         })
+    }
+
+    /// How many processes (cold starts) a function of the template has had.
+    pub fn cold_starts(&self, function: &str) -> Option<u32> {
+        self._running.cold_starts(function)
     }
 
     /// The personal-data keys, loaded once at start (as a function's cold start does).

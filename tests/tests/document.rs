@@ -693,8 +693,17 @@ fn unreadable_documents_get_a_clear_4xx() {
     verify_document(&client, &pdf[..pdf.len() / 2]).problem(400, "TRUNCATED_PDF");
     verify_document(&client, &pdf[..pdf.len() - 7]).problem(400, "TRUNCATED_PDF");
     let mut huge = pdf.clone();
-    huge.resize(5 * 1024 * 1024 + 1, b' ');
+    huge.resize(
+        cazier_shared::services::verification::MAX_PDF_BYTES + 1,
+        b' ',
+    );
     verify_document(&client, &huge).problem(413, "PAYLOAD_TOO_LARGE");
+    // Larger still, the event would pass Lambda's 6 MB: API Gateway answers itself, as
+    // deployed (the function never sees it).
+    huge.resize(5 * 1024 * 1024, b' ');
+    let refused = verify_document(&client, &huge);
+    assert_eq!(refused.status, 413);
+    assert_eq!(refused.json()["message"], "Request Entity Too Large");
     client
         .raw(
             "POST",

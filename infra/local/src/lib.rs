@@ -1,9 +1,12 @@
-//! The local stack: provisions on moto what `template.yaml` defines, then serves every HTTP
-//! route of the template with the real handlers in-process and delivers the requests table's
-//! stream to the generator. Used by `make up` (the `cazier-local` binary) and by the tests.
+//! The local stack: provisions on moto what `template.yaml` defines, then runs each function as
+//! Lambda does (its own processes of its binary, with the template's environment, fed JSON
+//! events through a Runtime API: `lambda/`), serves every HTTP route of the template, delivers
+//! the requests table's stream and runs the schedules. Used by `make up` (the `cazier-local`
+//! binary) and by the tests.
 //! (Over 400 lines: `start` and its steps read top to bottom, with the stack's own tests.)
 
 mod dev_ghiseul;
+pub mod lambda;
 pub mod provision;
 mod roles;
 pub mod server;
@@ -11,6 +14,7 @@ pub mod streams;
 pub mod template;
 
 pub use dev_ghiseul::DEV_ORIGIN as DEV_GHISEUL_ORIGIN;
+pub use lambda::Runner;
 
 use anyhow::{anyhow, bail, Context, Result};
 use cazier_edge::runtime::Endpoints;
@@ -47,6 +51,8 @@ pub struct StackOptions {
     /// Where the development ghiseul.ro listens (its own origin, `http://localhost:<port>`,
     /// as the issuers parameter names it); `None`: not served.
     pub ghiseul_port: Option<u16>,
+    /// Processes (as on Lambda) or in-process.
+    pub runner: Runner,
 }
 
 pub struct RunningStack {
@@ -56,9 +62,15 @@ pub struct RunningStack {
     pub sdk: aws_config::SdkConfig,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    runtime_api: Option<Arc<lambda::runtime_api::RuntimeApi>>,
 }
 
 impl RunningStack {
+    /// How many processes (cold starts) a function has had; `None` in-process.
+    pub fn cold_starts(&self, function: &str) -> Option<u32> {
+        Some(self.runtime_api.as_ref()?.pool(function)?.cold_starts())
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -219,11 +231,10 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         region: &opts.region,
         account_id: LOCAL_ACCOUNT_ID,
     };
-    let functions = build_functions(&template, &resolver, &sdk, &opts).await?;
-
     let (stop, stop_rx) = watch::channel(false);
+    let functions = build_functions(&template, &resolver, &sdk, &opts, &stop_rx).await?;
     let mut tasks = deliver_streams(&template, &physical, &functions, &sdk, &opts, &stop_rx)?;
-    tasks.extend(run_schedules(&template, &functions, &stop_rx)?);
+    tasks.extend(run_schedules(&template, &functions, &opts, &stop_rx)?);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{}", opts.port))?;
@@ -233,6 +244,7 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
     }
     let router = Arc::new(server::Router {
         routes: routes(&template, &functions)?,
+        account_id: LOCAL_ACCOUNT_ID.into(),
     });
     tasks.push(tokio::spawn(server::serve(listener, router, stop_rx)));
 
@@ -251,6 +263,7 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         sdk,
         stop,
         tasks,
+        runtime_api: functions.runtime_api,
     })
 }
 
@@ -292,23 +305,33 @@ fn without_local_counterpart(template: &Template, physical: &mut template::Physi
 
 /// The template's functions, each built from its own resolved environment.
 struct Functions {
-    http: HashMap<String, Arc<dyn HttpFunction>>,
-    streams: HashMap<String, Arc<cazier_generator::GeneratorFunction>>,
+    http: HashMap<String, server::Target>,
+    events: HashMap<String, Arc<dyn lambda::Invoke>>,
     /// Each function's environment as `sam local` takes it (`--env-vars`).
     sam_env: serde_json::Map<String, serde_json::Value>,
+    runtime_api: Option<Arc<lambda::runtime_api::RuntimeApi>>,
 }
 
+/// Builds every function in-process from its environment (which also shows what its cold
+/// start reads: [`environment_drift`]); with [`Runner::Processes`], then serves them as
+/// processes of their binaries behind the Runtime API.
 async fn build_functions(
     template: &Template,
     resolver: &Resolver<'_>,
     sdk: &aws_config::SdkConfig,
     opts: &StackOptions,
+    stop: &watch::Receiver<bool>,
 ) -> Result<Functions> {
     let mut functions = Functions {
         http: HashMap::new(),
-        streams: HashMap::new(),
+        events: HashMap::new(),
         sam_env: serde_json::Map::new(),
+        runtime_api: None,
     };
+    let mut built = Vec::new();
+    let mut specs = Vec::new();
+    let logs = opts.state_dir.join("logs");
+    std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
     for function in template.functions() {
         let mut env = HashMap::new();
         for (k, v) in &function.environment {
@@ -331,15 +354,90 @@ async fn build_functions(
         );
         let id = function.logical_id.clone();
         functions.sam_env.insert(id.clone(), json!(for_sam));
+        let vars = env.clone();
         let env = Env::from_map(env);
-        let built = build(&function.code_uri, sdk.clone(), env.clone()).await?;
+        let handler = build(&function.code_uri, sdk.clone(), env.clone()).await?;
         environment_drift(&id, &env)?;
-        match built {
-            Built::Http(f) => functions.http.insert(id, f).map(|_| ()),
-            Built::Stream(f) => functions.streams.insert(id, f).map(|_| ()),
-        };
+        if let Runner::Processes {
+            binaries,
+            max_processes,
+        } = &opts.runner
+        {
+            let root = opts.template.parent().unwrap_or(std::path::Path::new("."));
+            specs.push(lambda::FunctionSpec {
+                name: id.clone(),
+                binary: lambda::binary_of(root, &function.code_uri, binaries)?,
+                environment: lambda_environment(&function, &vars, opts),
+                timeout: std::time::Duration::from_secs(function.timeout_secs),
+                memory_mb: function.memory_mb,
+                log: logs.join(format!("{id}.log")),
+                max_processes: *max_processes,
+            });
+        }
+        built.push((id, handler));
+    }
+    if !specs.is_empty() {
+        functions.runtime_api = Some(lambda::runtime_api::RuntimeApi::start(
+            specs,
+            &opts.region,
+            LOCAL_ACCOUNT_ID,
+            stop.clone(),
+        ));
+    }
+    for (id, handler) in built {
+        let pool = functions.runtime_api.as_ref().and_then(|api| api.pool(&id));
+        match (handler, pool) {
+            (Built::Http(_), Some(pool)) => {
+                functions.http.insert(id, server::Target::Process(pool));
+            }
+            (Built::Http(f), None) => {
+                functions.http.insert(id, server::Target::InProcess(f));
+            }
+            (Built::Stream(_), Some(pool)) => {
+                functions.events.insert(id, Arc::new(pool));
+            }
+            (Built::Stream(f), None) => {
+                functions
+                    .events
+                    .insert(id, Arc::new(lambda::InProcessEvents(f)));
+            }
+        }
     }
     Ok(functions)
+}
+
+/// A function process's environment, as Lambda sets it: the template's variables (resolved)
+/// and the runtime's own; locally also where AWS is (moto). Nothing of this program's own.
+fn lambda_environment(
+    function: &template::Function,
+    env: &HashMap<String, String>,
+    opts: &StackOptions,
+) -> Vec<(String, String)> {
+    let name = &function.logical_id;
+    let mut all: Vec<(String, String)> = env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (k, v) in [
+        ("AWS_LAMBDA_FUNCTION_NAME", name.clone()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            function.memory_mb.to_string(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".into()),
+        ("AWS_REGION", opts.region.clone()),
+        ("AWS_DEFAULT_REGION", opts.region.clone()),
+        // The function's own credentials (moto records who called).
+        ("AWS_ACCESS_KEY_ID", format!("local-{name}")),
+        ("AWS_SECRET_ACCESS_KEY", "local".into()),
+        ("AWS_ENDPOINT_URL", opts.aws_endpoint.clone()),
+        ("TZ", ":UTC".into()),
+        ("LANG", "en_US.UTF-8".into()),
+        ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
+    ] {
+        all.push((k.into(), v));
+    }
+    all
 }
 
 /// What the template gives a function and what its cold start asked for must agree: a
@@ -377,7 +475,7 @@ fn environment_drift(function: &str, env: &Env) -> Result<()> {
 fn routes(
     template: &Template,
     functions: &Functions,
-) -> Result<Vec<(template::Route, Arc<dyn HttpFunction>)>> {
+) -> Result<Vec<(template::Route, server::Target)>> {
     template
         .routes()
         .into_iter()
@@ -385,8 +483,7 @@ fn routes(
             let f = functions.http.get(&route.function).ok_or_else(|| {
                 anyhow!("route {} {} has no HTTP function", route.method, route.path)
             })?;
-            let f = Arc::clone(f);
-            Ok((route, f))
+            Ok((route, f.clone()))
         })
         .collect()
 }
@@ -403,7 +500,7 @@ fn deliver_streams(
     let mut tasks = Vec::new();
     for source in template.stream_sources() {
         let function = functions
-            .streams
+            .events
             .get(&source.function)
             .ok_or_else(|| anyhow!("stream of {} has no stream function", source.table))?;
         let stream_arn = physical
@@ -422,28 +519,38 @@ fn deliver_streams(
     Ok(tasks)
 }
 
-/// A task per schedule event, calling its function at its rate.
+/// A task per schedule event, invoking its function at its rate with EventBridge's event
+/// (or the rule's `Input`).
 fn run_schedules(
     template: &Template,
     functions: &Functions,
+    opts: &StackOptions,
     stop: &watch::Receiver<bool>,
 ) -> Result<Vec<JoinHandle<()>>> {
     let mut tasks = Vec::new();
-    for (function_id, period, input) in template.schedules() {
+    for schedule in template.schedules() {
         let function = functions
-            .streams
-            .get(&function_id)
+            .events
+            .get(&schedule.function)
             .cloned()
-            .ok_or_else(|| anyhow!("schedule of {function_id}: no such local function"))?;
+            .ok_or_else(|| anyhow!("schedule of {}: no such local function", schedule.function))?;
         let mut stop = stop.clone();
+        let region = opts.region.clone();
         tasks.push(tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(period);
+            let mut ticks = tokio::time::interval(schedule.period);
             ticks.tick().await; // the first tick is immediate; the schedule's is not
             loop {
                 tokio::select! {
                     _ = ticks.tick() => {
-                        if let Err(e) = function.handle_any(input.clone()).await {
-                            tracing::error!(error = %e, "scheduled job failed");
+                        let event = lambda::events::scheduled(
+                            &schedule.name,
+                            schedule.input.as_ref(),
+                            &region,
+                            LOCAL_ACCOUNT_ID,
+                            chrono::Utc::now(),
+                        );
+                        if let Err(e) = function.invoke(&event).await {
+                            tracing::error!(schedule = %schedule.name, error = %e, "scheduled job failed");
                         }
                     }
                     _ = stop.changed() => return,
@@ -469,6 +576,7 @@ async fn serve_dev_ghiseul(
         std::fs::read_to_string(&key).with_context(|| format!("reading {}", key.display()))?;
     let portal = format!("http://127.0.0.1:{}", portal.port());
     let dev: Arc<dyn HttpFunction> = Arc::new(dev_ghiseul::DevGhiseul::new(pem, portal));
+    let dev = server::Target::InProcess(dev);
     let routes = [
         ("GET", dev_ghiseul::AUTHORIZE_PATH),
         ("POST", dev_ghiseul::CONFIRM_PATH),
@@ -486,7 +594,10 @@ async fn serve_dev_ghiseul(
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{port} for the development ghiseul.ro"))?;
-    let router = Arc::new(server::Router { routes });
+    let router = Arc::new(server::Router {
+        routes,
+        account_id: LOCAL_ACCOUNT_ID.into(),
+    });
     Ok(Some(tokio::spawn(server::serve(
         listener,
         router,

@@ -1,7 +1,7 @@
 //! `cazier-local`: the local API server of `make up`.
 
 use anyhow::{Context, Result};
-use cazier_local::{start, StackOptions};
+use cazier_local::{start, Runner, StackOptions};
 use clap::Parser;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -42,6 +42,16 @@ struct Args {
     /// one infra/local/dev-issuers.json names).
     #[arg(long, default_value_t = 4030)]
     ghiseul_port: u16,
+    /// Where the functions' binaries are (each runs as its own processes, as on Lambda);
+    /// by default beside this program (`target/debug`: `cargo build --workspace --bins`).
+    #[arg(long, conflicts_with = "in_process")]
+    functions_from: Option<PathBuf>,
+    /// At most this many processes per function at once.
+    #[arg(long, default_value_t = cazier_local::lambda::DEFAULT_MAX_PROCESSES)]
+    max_processes: usize,
+    /// Call the handlers in-process instead (no JSON events, no processes).
+    #[arg(long)]
+    in_process: bool,
 }
 
 fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -63,6 +73,20 @@ async fn main() -> Result<()> {
         (None, None, None) => None,
         _ => anyhow::bail!("--operator-email, --operator-password and --operator-unit go together"),
     };
+    let runner = match (args.in_process, args.functions_from) {
+        (true, _) => Runner::InProcess,
+        (false, Some(binaries)) => Runner::Processes {
+            binaries,
+            max_processes: args.max_processes,
+        },
+        (false, None) => match Runner::beside_this_program()? {
+            Runner::Processes { binaries, .. } => Runner::Processes {
+                binaries,
+                max_processes: args.max_processes,
+            },
+            in_process => in_process,
+        },
+    };
     let stack = start(StackOptions {
         template: args.template,
         aws_endpoint: args.aws_endpoint.clone(),
@@ -74,6 +98,7 @@ async fn main() -> Result<()> {
         seed_operator: seed_operator.clone(),
         mail_sink: args.mail_sink.clone(),
         ghiseul_port: Some(args.ghiseul_port),
+        runner,
     })
     .await
     .context("starting the local stack")?;
@@ -90,6 +115,10 @@ async fn main() -> Result<()> {
         args.state_dir.join("sam-env.json").display()
     );
     println!("  portal:         {}/", stack.base_url());
+    println!(
+        "  function logs:  {}",
+        args.state_dir.join("logs/<Function>.log").display()
+    );
     if let Some(sink) = &args.mail_sink {
         println!(
             "  e-mail (SMTP):  {sink}, kept in {}",

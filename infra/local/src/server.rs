@@ -1,6 +1,12 @@
-//! The local API Gateway: serves the template's HTTP routes by calling the functions in-process,
-//! with the route key, path parameters and source address that API Gateway would pass.
+//! The local API Gateway: serves the template's HTTP routes, each call turned into the HTTP API
+//! payload 2.0 event API Gateway sends (route key, path parameters, source address, cookies)
+//! and the function's answer back into a response, as API Gateway does. The function runs as
+//! its own process ([`Target::Process`]), or in-process with the same event
+//! ([`Target::InProcess`]: the development ghiseul.ro, and the in-process mode).
 
+use crate::lambda::events::{self, HttpCall};
+use crate::lambda::runtime_api::Pool;
+use crate::lambda::FunctionError;
 use crate::template::Route;
 use bytes::Bytes;
 use cazier_edge::http::ApiError;
@@ -9,10 +15,10 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::StatusCode;
 use hyper_util::rt::TokioIo;
-use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, RequestExt};
+use lambda_http::request::LambdaRequest;
+use lambda_http::Body;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -23,8 +29,17 @@ use tokio::sync::watch;
 /// API Gateway's own payload limit (HTTP APIs): 10 MB.
 const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
 
+/// What answers a route.
+#[derive(Clone)]
+pub enum Target {
+    InProcess(Arc<dyn HttpFunction>),
+    Process(Arc<Pool>),
+}
+
 pub struct Router {
-    pub routes: Vec<(Route, Arc<dyn HttpFunction>)>,
+    pub routes: Vec<(Route, Target)>,
+    /// For `requestContext.accountId`.
+    pub account_id: String,
 }
 
 fn matches(template: &str, path: &str) -> Option<HashMap<String, String>> {
@@ -58,13 +73,6 @@ fn to_hyper(response: lambda_http::Response<Body>) -> hyper::Response<Full<Bytes
     hyper::Response::from_parts(parts, Full::new(bytes))
 }
 
-fn is_text(content_type: Option<&str>) -> bool {
-    content_type.is_none_or(|ct| {
-        let ct = ct.to_ascii_lowercase();
-        ct.starts_with("text/") || ct.contains("json") || ct.contains("xml")
-    })
-}
-
 impl Router {
     async fn handle(
         &self,
@@ -72,12 +80,7 @@ impl Router {
         req: hyper::Request<Incoming>,
     ) -> hyper::Response<Full<Bytes>> {
         let started = std::time::Instant::now();
-        let (mut parts, body) = req.into_parts();
-        // API Gateway tells the function the scheme the client used; locally it is plain HTTP.
-        parts
-            .headers
-            .entry("x-forwarded-proto")
-            .or_insert(hyper::header::HeaderValue::from_static("http"));
+        let (parts, body) = req.into_parts();
         let path = parts.uri.path().to_owned();
         let candidates: Vec<_> = self
             .routes
@@ -121,41 +124,76 @@ impl Router {
                 )
             }
         };
-        let content_type = parts
-            .headers
-            .get(hyper::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        let body = if bytes.is_empty() {
-            Body::Empty
-        } else if is_text(content_type) {
-            match String::from_utf8(bytes.to_vec()) {
-                Ok(text) => Body::Text(text),
-                Err(e) => Body::Binary(e.into_bytes()),
-            }
-        } else {
-            Body::Binary(bytes.to_vec())
+        let call = HttpCall {
+            route,
+            path_parameters: params,
+            peer,
+            parts: &parts,
+            body: &bytes,
+            request_id: uuid::Uuid::new_v4().to_string(),
+            account_id: &self.account_id,
         };
-        let mut context = ApiGatewayV2httpRequestContext::default();
-        context.route_key = Some(route.key());
-        context.stage = Some("$default".into());
-        context.request_id = Some(uuid::Uuid::new_v4().to_string());
-        context.http.method = parts.method.clone();
-        context.http.path = Some(path.clone());
-        context.http.source_ip = Some(peer.ip().to_string());
-        let mut request = lambda_http::http::Request::from_parts(parts, body)
-            .with_path_parameters(params)
-            .with_request_context(RequestContext::ApiGatewayV2(context));
-        // lambda_http keeps the raw path beside the URI, as API Gateway sends it.
-        request = request.with_raw_http_path(path.clone());
-        let response = function.serve(request).await;
+        let event = events::http_request(&call, chrono::Utc::now());
+        let response = match function {
+            Target::InProcess(function) => in_process(function, event).await,
+            Target::Process(pool) => match pool.invoke(&event).await {
+                Ok(answer) => events::http_response(answer).unwrap_or_else(|e| {
+                    tracing::error!(route = %route.key(), why = %e.0, "malformed function answer");
+                    gateway_error(StatusCode::INTERNAL_SERVER_ERROR)
+                }),
+                Err(e) => {
+                    tracing::error!(route = %route.key(), error = %e, "invocation failed");
+                    gateway_error(match e {
+                        FunctionError::TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
+                        FunctionError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                        _ => StatusCode::INTERNAL_SERVER_ERROR,
+                    })
+                }
+            },
+        };
         tracing::debug!(
             route = %route.key(),
             status = response.status().as_u16(),
             ms = started.elapsed().as_millis() as u64,
             "request"
         );
-        to_hyper(response)
+        response
     }
+}
+
+/// The handler called in-process, with the request lambda_http makes of the same event.
+async fn in_process(
+    function: &Arc<dyn HttpFunction>,
+    event: serde_json::Value,
+) -> hyper::Response<Full<Bytes>> {
+    match serde_json::from_value::<LambdaRequest>(event) {
+        Ok(request) => to_hyper(
+            function
+                .serve(lambda_http::http::Request::from(request))
+                .await,
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "the event does not parse as lambda_http's request");
+            gateway_error(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+/// What API Gateway itself answers when the function gives no usable answer.
+fn gateway_error(status: StatusCode) -> hyper::Response<Full<Bytes>> {
+    let text = match status {
+        StatusCode::SERVICE_UNAVAILABLE => "Service Unavailable",
+        StatusCode::PAYLOAD_TOO_LARGE => "Request Entity Too Large",
+        _ => "Internal Server Error",
+    };
+    let body = serde_json::json!({ "message": text }).to_string();
+    let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 pub async fn serve(listener: TcpListener, router: Arc<Router>, mut stop: watch::Receiver<bool>) {

@@ -1,15 +1,17 @@
 //! Delivers DynamoDB stream records to stream-triggered functions, as Lambda's event source
-//! mapping does: in order, in batches, retrying from the first failed record, and after the
-//! retry limit setting the record aside (in a file standing in for the on-failure queue).
+//! mapping does: only the records the filter criteria match, in order, in batches (a JSON
+//! `{"Records": […]}` event); a batch whose invocation fails is split in two
+//! (`BisectBatchOnFunctionError`), a reported item failure is retried from that record
+//! (`ReportBatchItemFailures`), and after the retry limit the record is set aside (in a file
+//! standing in for the on-failure queue).
 
+use crate::lambda::Invoke;
 use crate::template::StreamSource;
 use anyhow::{Context, Result};
-use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use base64::Engine;
-use cazier_generator::GeneratorFunction;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,7 +69,7 @@ fn lambda_record(r: &Record, source_arn: &str, region: &str) -> Value {
 pub struct StreamDelivery {
     pub source: StreamSource,
     pub stream_arn: String,
-    pub function: Arc<GeneratorFunction>,
+    pub function: Arc<dyn Invoke>,
     pub failures_file: PathBuf,
 }
 
@@ -152,33 +154,50 @@ impl StreamDelivery {
         }
     }
 
-    async fn deliver(&self, mut batch: Vec<Value>) {
-        let mut attempts = 0u32;
-        while !batch.is_empty() {
-            let event: Event = match serde_json::from_value(json!({ "Records": batch })) {
-                Ok(e) => e,
+    async fn deliver(&self, batch: Vec<Value>) {
+        let batch: Vec<Value> = batch
+            .into_iter()
+            .filter(|r| {
+                self.source.filters.is_empty() || self.source.filters.iter().any(|f| matches(f, r))
+            })
+            .collect();
+        // Batches still to deliver, with the attempts each has had.
+        let mut pending: VecDeque<(Vec<Value>, u32)> = VecDeque::from([(batch, 0)]);
+        while let Some((mut batch, attempts)) = pending.pop_front() {
+            if batch.is_empty() {
+                continue;
+            }
+            let failed_at = match self.function.invoke(&json!({ "Records": batch })).await {
+                Ok(answer) => {
+                    let first = answer["batchItemFailures"][0]["itemIdentifier"]
+                        .as_str()
+                        .map(str::to_owned);
+                    match first.and_then(|id| {
+                        batch.iter().position(|r| {
+                            r["dynamodb"]["SequenceNumber"].as_str() == Some(id.as_str())
+                        })
+                    }) {
+                        Some(index) => index,
+                        None => continue,
+                    }
+                }
                 Err(e) => {
-                    tracing::error!(error = %e, "stream records do not parse as a Lambda event");
-                    self.set_aside(&batch, "unparseable");
-                    return;
+                    tracing::warn!(function = %self.source.function, records = batch.len(), error = %e, "stream batch failed");
+                    if self.source.bisect_on_error && batch.len() > 1 {
+                        let second = batch.split_off(batch.len() / 2);
+                        pending.push_front((second, attempts + 1));
+                        pending.push_front((batch, attempts + 1));
+                        continue;
+                    }
+                    0
                 }
             };
-            let response = self.function.handle_event(event).await;
-            let failed_at = response.batch_item_failures.first().and_then(|f| {
-                let id = f.item_identifier.as_deref()?;
-                batch
-                    .iter()
-                    .position(|r| r["dynamodb"]["SequenceNumber"].as_str() == Some(id))
-            });
-            let Some(index) = failed_at else { return };
-            attempts += 1;
-            if attempts > self.source.max_retries {
-                self.set_aside(&batch[index..=index], "retries exhausted");
-                batch.drain(..=index);
-                attempts = 0;
+            if attempts + 1 > self.source.max_retries {
+                self.set_aside(&batch[failed_at..=failed_at], "retries exhausted");
+                pending.push_front((batch.split_off(failed_at + 1), 0));
             } else {
-                batch.drain(..index);
-                tokio::time::sleep(Duration::from_millis(100 * u64::from(attempts))).await;
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(attempts + 1))).await;
+                pending.push_front((batch.split_off(failed_at), attempts + 1));
             }
         }
     }
@@ -203,5 +222,42 @@ impl StreamDelivery {
                 let _ = writeln!(file, "{line}");
             }
         }
+    }
+}
+
+/// Whether a record matches a filter pattern of Lambda's event filtering: every key of the
+/// pattern is in the record, an object recursing, a list naming the values allowed. (Only
+/// exact values: the template's patterns use no `prefix`, `exists` or `numeric` rules, and
+/// such a rule matches nothing here, so that a new one is seen failing rather than passing.)
+fn matches(pattern: &Value, record: &Value) -> bool {
+    match pattern {
+        Value::Object(fields) => fields
+            .iter()
+            .all(|(k, p)| record.get(k).is_some_and(|r| matches(p, r))),
+        Value::Array(allowed) => allowed.iter().any(|a| !a.is_object() && a == record),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+    use serde_json::json;
+
+    #[test]
+    fn filter_patterns_match_as_lambda_does() {
+        let pattern = json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["REQUEST"]}}}});
+        let record = |event: &str, kind: &str| json!({"eventName": event, "dynamodb": {"NewImage": {"kind": {"S": kind}, "id": {"S": "x"}}}});
+        assert!(matches(&pattern, &record("INSERT", "REQUEST")));
+        assert!(!matches(&pattern, &record("MODIFY", "REQUEST")));
+        assert!(!matches(&pattern, &record("INSERT", "CERTIFICATE")));
+        assert!(!matches(
+            &pattern,
+            &json!({"eventName": "INSERT", "dynamodb": {}})
+        ));
+        assert!(!matches(
+            &json!({"eventName": [{"prefix": "IN"}]}),
+            &record("INSERT", "REQUEST")
+        ));
     }
 }

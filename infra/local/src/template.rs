@@ -40,6 +40,21 @@ pub struct StreamSource {
     pub table: String,
     pub batch_size: usize,
     pub max_retries: u32,
+    /// `BisectBatchOnFunctionError`: a batch whose invocation fails is retried in halves.
+    pub bisect_on_error: bool,
+    /// `FilterCriteria`' patterns (JSON): a record is delivered if one matches, or if none
+    /// is given.
+    pub filters: Vec<serde_json::Value>,
+}
+
+/// A scheduled event: its function, its name in the template, its period, and the `Input`
+/// it sends instead of EventBridge's event, if any.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub function: String,
+    pub name: String,
+    pub period: std::time::Duration,
+    pub input: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +62,9 @@ pub struct Function {
     pub logical_id: String,
     pub code_uri: String,
     pub environment: BTreeMap<String, Value>,
+    /// `Timeout` (seconds) and `MemorySize` (MB), the function's or the globals'.
+    pub timeout_secs: u64,
+    pub memory_mb: u64,
 }
 
 /// The physical values of deployed resources: what `!Ref` gives and what `!GetAtt` may ask.
@@ -122,9 +140,17 @@ impl Template {
             .and_then(|e| e.get("Variables"))
             .and_then(|v| serde_yaml::from_value(v.clone()).ok())
             .unwrap_or_default();
+        let global = |name: &str| {
+            self.root
+                .get("Globals")
+                .and_then(|g| g.get("Function"))
+                .and_then(|f| f.get(name))
+                .and_then(Value::as_u64)
+        };
         self.resources_of("AWS::Serverless::Function")
             .into_iter()
             .map(|(id, props)| {
+                let own = |name: &str| props.get(name).and_then(Value::as_u64).or(global(name));
                 let mut environment = globals.clone();
                 if let Some(vars) = props
                     .get("Environment")
@@ -142,7 +168,29 @@ impl Template {
                         .trim_end_matches('/')
                         .to_owned(),
                     environment,
+                    // Lambda's defaults when neither the function nor the globals say.
+                    timeout_secs: own("Timeout").unwrap_or(3),
+                    memory_mb: own("MemorySize").unwrap_or(128),
                 }
+            })
+            .collect()
+    }
+
+    /// Every function's events: (function, event name, event).
+    fn named_events(&self) -> Vec<(String, String, Value)> {
+        self.resources_of("AWS::Serverless::Function")
+            .into_iter()
+            .flat_map(|(id, props)| {
+                props
+                    .get("Events")
+                    .and_then(Value::as_mapping)
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |(name, e)| {
+                        let name = name.as_str().unwrap_or_default().to_owned();
+                        (id.clone(), name, e)
+                    })
             })
             .collect()
     }
@@ -200,34 +248,52 @@ impl Template {
                     }
                     _ => return None,
                 };
+                let filters = p
+                    .get("FilterCriteria")
+                    .and_then(|c| c.get("Filters"))
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.get("Pattern")?.as_str())
+                    .filter_map(|pattern| serde_json::from_str(pattern).ok())
+                    .collect();
                 Some(StreamSource {
                     function,
                     table,
                     batch_size: p.get("BatchSize").and_then(Value::as_u64).unwrap_or(100) as usize,
+                    // Lambda's default for streams: retry until the record expires; a day.
                     max_retries: p
                         .get("MaximumRetryAttempts")
                         .and_then(Value::as_u64)
-                        .unwrap_or(3) as u32,
+                        .unwrap_or(10_000) as u32,
+                    bisect_on_error: p
+                        .get("BisectBatchOnFunctionError")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    filters,
                 })
             })
             .collect()
     }
 
-    /// Scheduled events: (function, period) from `Schedule: rate(N minutes)`.
-    /// Each schedule: its function, its period, and the event it sends (`Input`, or `{}`).
-    pub fn schedules(&self) -> Vec<(String, std::time::Duration, serde_json::Value)> {
-        self.events()
+    /// Each `Schedule: rate(…)` event of a function.
+    pub fn schedules(&self) -> Vec<Schedule> {
+        self.named_events()
             .into_iter()
-            .filter(|(_, e)| e.get("Type").and_then(Value::as_str) == Some("Schedule"))
-            .filter_map(|(function, e)| {
+            .filter(|(_, _, e)| e.get("Type").and_then(Value::as_str) == Some("Schedule"))
+            .filter_map(|(function, name, e)| {
                 let properties = e.get("Properties")?;
                 let rate = properties.get("Schedule")?.as_str()?;
                 let input = properties
                     .get("Input")
                     .and_then(Value::as_str)
-                    .and_then(|i| serde_json::from_str(i).ok())
-                    .unwrap_or_else(|| serde_json::json!({}));
-                Some((function, parse_rate(rate)?, input))
+                    .and_then(|i| serde_json::from_str(i).ok());
+                Some(Schedule {
+                    function,
+                    name,
+                    period: parse_rate(rate)?,
+                    input,
+                })
             })
             .collect()
     }

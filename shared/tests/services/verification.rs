@@ -212,7 +212,7 @@ async fn what_is_not_a_signed_pdf_is_refused_with_a_reason() {
             .await,
         Err(DocumentVerifyError::NotDeclaredPdf)
     ));
-    let huge = vec![b' '; 5 * 1024 * 1024 + 1];
+    let huge = vec![b' '; cazier_shared::services::verification::MAX_PDF_BYTES + 1];
     assert!(matches!(
         service
             .verify_document(&huge, Some("application/pdf"), "v")
