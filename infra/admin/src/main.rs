@@ -4,7 +4,9 @@
 //! deployed stack (AWS credentials and region from the usual environment or profile), or by
 //! default `.local/stack-outputs.json`, written by `make up` for the local stack.
 
+mod alarms;
 mod import;
+mod metric_math;
 mod operators;
 mod records;
 mod trust;
@@ -114,6 +116,17 @@ enum DevCommand {
         #[arg(long, default_value_t = 300)]
         expires_in: i64,
     },
+    /// The template's CloudWatch alarms, evaluated now on the local stack's logs (the
+    /// functions' EMF metrics, the API's access log, the stream's set-aside records).
+    Alarms {
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+        #[arg(long, default_value = ".local/logs")]
+        logs: PathBuf,
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The stack the tool works on: its services, wired from its outputs like the functions'.
@@ -189,7 +202,10 @@ fn dev_assertion(command: DevCommand) -> Result<String> {
         key,
         issuers,
         expires_in,
-    } = command;
+    } = command
+    else {
+        bail!("not an assertion");
+    };
     let cnp = Cnp::parse(&cnp).map_err(|e| anyhow!("invalid --cnp: {e}"))?;
     let issuers = cazier_shared::identity::parse_issuers(
         &std::fs::read_to_string(&issuers)
@@ -219,6 +235,31 @@ fn dev_assertion(command: DevCommand) -> Result<String> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Dev {
+            command:
+                DevCommand::Alarms {
+                    template,
+                    logs,
+                    json,
+                },
+        } => {
+            let states =
+                alarms::evaluate_all(&template, &logs, chrono::Utc::now().timestamp_millis())?;
+            if json {
+                println!("{}", serde_json::Value::Array(states));
+            } else {
+                for s in states {
+                    println!(
+                        "{:<18} {:<28} {} (threshold {}, {})",
+                        s["state"].as_str().unwrap_or_default(),
+                        s["alarm"].as_str().unwrap_or_default(),
+                        s["value"],
+                        s["threshold"],
+                        s["comparison"].as_str().unwrap_or_default()
+                    );
+                }
+            }
+        }
         Command::Dev { command } => println!("{}", dev_assertion(command)?),
         Command::Trust { command } => {
             trust::run(command, &Stack::load(&cli.outputs).await?).await?

@@ -245,6 +245,12 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
     let router = Arc::new(server::Router {
         routes: routes(&template, &functions)?,
         account_id: LOCAL_ACCOUNT_ID.into(),
+        access_log: template
+            .access_log_format()
+            .map(|format| server::AccessLog {
+                format,
+                file: opts.state_dir.join("logs/HttpApi.log"),
+            }),
     });
     tasks.push(tokio::spawn(server::serve(listener, router, stop_rx)));
 
@@ -597,6 +603,7 @@ async fn serve_dev_ghiseul(
     let router = Arc::new(server::Router {
         routes,
         account_id: LOCAL_ACCOUNT_ID.into(),
+        access_log: None,
     });
     Ok(Some(tokio::spawn(server::serve(
         listener,

@@ -40,6 +40,44 @@ pub struct Router {
     pub routes: Vec<(Route, Target)>,
     /// For `requestContext.accountId`.
     pub account_id: String,
+    /// The API's access log, as the template's `AccessLogSettings` write it.
+    pub access_log: Option<AccessLog>,
+}
+
+/// `AccessLogSettings`: its format (`$context.…` variables), and the file standing in for its
+/// log group (`<state>/logs/HttpApi.log`).
+pub struct AccessLog {
+    pub format: String,
+    pub file: std::path::PathBuf,
+}
+
+impl AccessLog {
+    fn write(&self, context: &[(&str, String)]) {
+        use std::io::Write;
+        // Longest names first: `$context.status` is a prefix of none, but
+        // `$context.integrationStatus` must not be read as `$context.integration` + "Status".
+        let mut names: Vec<&(&str, String)> = context.iter().collect();
+        names.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+        let mut line = self.format.clone();
+        for (name, value) in names {
+            line = line.replace(&format!("$context.{name}"), value);
+        }
+        // A variable API Gateway has and this gateway does not is "-", as API Gateway writes
+        // one without a value.
+        while let Some(at) = line.find("$context.") {
+            let end = line[at + 9..]
+                .find(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+                .map_or(line.len(), |e| at + 9 + e);
+            line.replace_range(at..end, "-");
+        }
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.file)
+        {
+            let _ = writeln!(file, "{line}");
+        }
+    }
 }
 
 fn matches(template: &str, path: &str) -> Option<HashMap<String, String>> {
@@ -124,25 +162,31 @@ impl Router {
                 )
             }
         };
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let received = chrono::Utc::now();
         let call = HttpCall {
             route,
             path_parameters: params,
             peer,
             parts: &parts,
             body: &bytes,
-            request_id: uuid::Uuid::new_v4().to_string(),
+            request_id: request_id.clone(),
             account_id: &self.account_id,
         };
         let event = events::http_request(&call, chrono::Utc::now());
+        let integration_started = std::time::Instant::now();
+        let mut integration_error = String::from("-");
         let response = match function {
             Target::InProcess(function) => in_process(function, event).await,
             Target::Process(pool) => match pool.invoke(&event).await {
                 Ok(answer) => events::http_response(answer).unwrap_or_else(|e| {
                     tracing::error!(route = %route.key(), why = %e.0, "malformed function answer");
+                    integration_error = "malformed Lambda proxy response".into();
                     gateway_error(StatusCode::INTERNAL_SERVER_ERROR)
                 }),
                 Err(e) => {
                     tracing::error!(route = %route.key(), error = %e, "invocation failed");
+                    integration_error = e.to_string();
                     gateway_error(match e {
                         FunctionError::TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
                         FunctionError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -151,6 +195,22 @@ impl Router {
                 }
             },
         };
+        if let Some(log) = &self.access_log {
+            let status = response.status().as_u16().to_string();
+            log.write(&[
+                ("requestId", request_id),
+                ("requestTimeEpoch", received.timestamp_millis().to_string()),
+                ("routeKey", route.key()),
+                ("status", status.clone()),
+                ("responseLatency", started.elapsed().as_millis().to_string()),
+                (
+                    "integrationLatency",
+                    integration_started.elapsed().as_millis().to_string(),
+                ),
+                ("integrationStatus", status),
+                ("integrationErrorMessage", integration_error),
+            ]);
+        }
         tracing::debug!(
             route = %route.key(),
             status = response.status().as_u16(),

@@ -108,6 +108,21 @@ impl Template {
             .collect()
     }
 
+    /// The HTTP API's access log format (`AccessLogSettings.Format`): `$context.…` variables
+    /// in JSON, one line per request.
+    pub fn access_log_format(&self) -> Option<String> {
+        self.resources_of("AWS::Serverless::HttpApi")
+            .into_iter()
+            .find_map(|(_, p)| {
+                Some(
+                    p.get("AccessLogSettings")?
+                        .get("Format")?
+                        .as_str()?
+                        .to_owned(),
+                )
+            })
+    }
+
     /// Every parameter, with or without a default.
     pub fn parameter_names(&self) -> Vec<String> {
         self.section("Parameters")
