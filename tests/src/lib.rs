@@ -302,7 +302,7 @@ impl LocalTsa {
 /// The ROeID / CEI stand-in: the `oidc-provider` package (npm) as configured by
 /// `infra/local/oidc/server.mjs`. Its dev sign-in page takes a CNP as the login.
 pub struct RoeidProvider {
-    /// Where it answers, e.g. `http://127.0.0.1:41234` (its issuer identifier too).
+    /// Where it answers, e.g. `http://localhost:41234` (its issuer identifier too).
     pub origin: String,
     _helper: Helper,
 }
@@ -310,7 +310,7 @@ pub struct RoeidProvider {
 impl RoeidProvider {
     /// The origin `infra/local/dev-issuers.json` names (what `make up` uses); the tests run
     /// the provider on a free port and put it in its place.
-    pub const DEV_ORIGIN: &'static str = "http://127.0.0.1:4010";
+    pub const DEV_ORIGIN: &'static str = "http://localhost:4010";
 
     pub fn start(state_dir: &Path) -> RoeidProvider {
         let server = workspace_root().join("infra/local/oidc/server.mjs");
@@ -329,7 +329,8 @@ impl RoeidProvider {
             &state_dir.join("roeid.log"),
         );
         RoeidProvider {
-            origin: format!("http://127.0.0.1:{port}"),
+            // Its own site (localhost), not the portal's (127.0.0.1), as the real one is.
+            origin: format!("http://localhost:{port}"),
             _helper: helper,
         }
     }

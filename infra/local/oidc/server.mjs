@@ -4,7 +4,11 @@
 // population register would: `CNP/Surname/Given names` (just `CNP`: the register's names are
 // "Test ROeID"), so a tester signs in "as" a citizen by typing their data.
 //
-//   node server.mjs --port 4010 [--host 127.0.0.1]
+//   node server.mjs --port 4010 [--host 127.0.0.1] [--public-host localhost]
+//
+// It listens on --host and names itself (its issuer) by --public-host: `localhost`, another
+// site than the portal's `127.0.0.1`, as the real ROeID is, so that the browser treats the way
+// there and back as cross-site (SameSite cookies, CSP `form-action`) as it will in production.
 //
 // Prints `listening <issuer>` once it accepts connections.
 import { readFileSync } from 'node:fs';
@@ -12,9 +16,13 @@ import { parseArgs } from 'node:util';
 import Provider from 'oidc-provider';
 
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '4010' }, host: { type: 'string', default: '127.0.0.1' } },
+  options: {
+    port: { type: 'string', default: '4010' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'public-host': { type: 'string', default: 'localhost' },
+  },
 });
-const issuer = `http://${values.host}:${values.port}`;
+const issuer = `http://${values['public-host']}:${values.port}`;
 const jwks = JSON.parse(readFileSync(new URL('./roeid-dev-jwks.json', import.meta.url)));
 
 // Any ID card holder: the login is `CNP/Surname/Given names` (the portal compares all three).

@@ -335,7 +335,7 @@ async fn build_functions(
         runtime_api: None,
     };
     let mut built = Vec::new();
-    let mut specs = Vec::new();
+    let mut processes = Vec::new();
     let logs = opts.state_dir.join("logs");
     std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
     for function in template.functions() {
@@ -364,23 +364,29 @@ async fn build_functions(
         let env = Env::from_map(env);
         let handler = build(&function.code_uri, sdk.clone(), env.clone()).await?;
         environment_drift(&id, &env)?;
-        if let Runner::Processes {
-            binaries,
-            max_processes,
-        } = &opts.runner
-        {
-            let root = opts.template.parent().unwrap_or(std::path::Path::new("."));
+        processes.push((function, vars));
+        built.push((id, handler));
+    }
+    // The binaries once every function's environment is known to agree with its code.
+    let mut specs = Vec::new();
+    if let Runner::Processes {
+        binaries,
+        max_processes,
+    } = &opts.runner
+    {
+        let root = opts.template.parent().unwrap_or(std::path::Path::new("."));
+        for (function, vars) in processes {
+            let id = function.logical_id.clone();
             specs.push(lambda::FunctionSpec {
-                name: id.clone(),
                 binary: lambda::binary_of(root, &function.code_uri, binaries)?,
                 environment: lambda_environment(&function, &vars, opts),
                 timeout: std::time::Duration::from_secs(function.timeout_secs),
                 memory_mb: function.memory_mb,
                 log: logs.join(format!("{id}.log")),
                 max_processes: *max_processes,
+                name: id,
             });
         }
-        built.push((id, handler));
     }
     if !specs.is_empty() {
         functions.runtime_api = Some(lambda::runtime_api::RuntimeApi::start(
