@@ -30,7 +30,7 @@ fn read_lines(path: &Path) -> Vec<Json> {
         .collect()
 }
 
-fn collect(logs: &Path) -> Result<Metrics> {
+fn collect(logs: &Path, now_ms: i64) -> Result<Metrics> {
     let mut metrics = Metrics::new();
     let files = std::fs::read_dir(logs).with_context(|| format!("reading {}", logs.display()))?;
     for file in files.flatten() {
@@ -116,7 +116,7 @@ fn collect(logs: &Path) -> Result<Metrics> {
         ))
         .or_default()
         .push(Point {
-            at_ms: chrono::Utc::now().timestamp_millis(),
+            at_ms: now_ms,
             value: failed as f64,
             dimensions: HashMap::new(),
         });
@@ -186,7 +186,7 @@ pub fn evaluate_all(template: &Path, logs: &Path, now_ms: i64) -> Result<Vec<Jso
         &std::fs::read_to_string(template)
             .with_context(|| format!("reading {}", template.display()))?,
     )?;
-    let metrics = collect(logs)?;
+    let metrics = collect(logs, now_ms)?;
     let mut states = Vec::new();
     let resources = root
         .get("Resources")

@@ -1,6 +1,7 @@
 //! The template's alarms tried on a local stack (issue 25, item 4): faults injected in moto
 //! make the functions fail as they would on AWS, their logs carry what CloudWatch would read,
-//! and `cazier-admin dev alarms` says which alarms would fire.
+//! and `cazier-admin dev alarms` says which alarms would fire: every one that faults can
+//! trigger (RootCrlExpiring comes from the daily job only).
 
 use cazier_e2e::*;
 use serde_json::{json, Value};
@@ -83,4 +84,33 @@ fn faults_in_dependencies_fire_the_alarms_ops_would_be_paged_by() {
     );
     // Nothing was set aside: the queue's alarm stays quiet.
     assert_eq!(state(&after_dynamo, "FailureQueueDepthAlarm"), "OK");
+
+    // The seal key failing past the stream's ten retries: the record is set aside (the
+    // on-failure queue), and that queue's alarm fires; the sweep will issue it later.
+    stack.moto.inject(json!([
+        {"service": "kms", "action": "Sign", "error": "KMSInternalException", "count": 33}
+    ]));
+    let submitted = client.post(
+        "/v1/certificate-requests",
+        Some(&citizen.token),
+        json!({"purpose": "VIZA"}),
+    );
+    assert_eq!(
+        submitted.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&submitted.body)
+    );
+    let set_aside = stack.state_dir.join("failed-stream-records.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::fs::read_to_string(&set_aside).map_or(true, |t| !t.ends_with('\n')) {
+        assert!(std::time::Instant::now() < deadline, "no record set aside");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let after_retries = alarms(&stack);
+    assert_eq!(
+        state(&after_retries, "FailureQueueDepthAlarm"),
+        "ALARM",
+        "{after_retries}"
+    );
 }
