@@ -11,7 +11,9 @@
    every iterator it ever made, and the local server asks for two each time it polls a stream.
 
 And a fault injector for the tests, in front of moto: `POST /_cazier/faults` with a JSON list
-of rules makes the next matching calls fail as AWS fails (see `_FaultInjector`).
+of rules makes the next matching calls fail as AWS fails (see `_FaultInjector`); and each
+function's role, enforced on the calls signed with its key (`POST /_cazier/roles`, see
+`roles_enforced.py`).
 
 Usage: python infra/local/moto_server.py [moto_server arguments]
 """
@@ -42,6 +44,8 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.server import main
 from werkzeug.serving import WSGIRequestHandler
+
+from roles_enforced import RoleEnforcer
 
 _lock = threading.RLock()
 
@@ -355,6 +359,7 @@ class _CountingWriter:
 
 
 _meter = _Meter()
+_roles = RoleEnforcer()
 
 
 def _with_faults(run_wsgi):
@@ -377,18 +382,39 @@ def _with_faults(run_wsgi):
                     _meter.calls = []
                 listing = json.dumps(_meter.calls or []).encode()
             return _answer(self, 200, "application/json", listing)
+        if self.path.startswith("/_cazier/roles"):
+            body = _read_body(self)
+            if self.command == "POST":
+                _roles.set(json.loads(body or b"{}"))
+            return _answer(self, 200, "application/json", json.dumps(_roles.listing()).encode())
+        authorization = self.headers.get("Authorization") or ""
+        body = None
+        plain = "chunked" not in (self.headers.get("Transfer-Encoding") or "")
+        if _roles.enforced(authorization):
+            if plain and self.headers.get("X-Amz-Target"):
+                body = _read_body(self)
+            refused = _roles.refusal(authorization, self.headers, self.command, self.path, body)
+            if refused:
+                if body is None:
+                    _read_body(self)
+                return _answer(self, *refused)
         if not _faults.rules and _meter.calls is None:
+            if body is not None:
+                original = self.rfile
+                self.rfile = io.BufferedReader(io.BytesIO(body))
+                try:
+                    return run_wsgi(self)
+                finally:
+                    self.rfile = original
             return run_wsgi(self)
-        scope = _FaultInjector.SCOPE.search(self.headers.get("Authorization") or "")
+        scope = _FaultInjector.SCOPE.search(authorization)
         service = scope.group(1) if scope else None
         target = self.headers.get("X-Amz-Target") or ""
         action = target.rsplit(".", 1)[-1] if target else self.command
         if target.startswith("DynamoDBStreams"):
             service = "dynamodbstreams"
-        body = None
-        plain = "chunked" not in (self.headers.get("Transfer-Encoding") or "")
         metered = _meter.calls is not None and service == "dynamodb"
-        if plain and (metered or _faults.needs_body(service)):
+        if body is None and plain and (metered or _faults.needs_body(service)):
             body = _read_body(self)
         rule = _faults.take(service, action, body)
         if rule and rule.get("reset"):

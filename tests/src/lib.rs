@@ -465,6 +465,7 @@ impl TestStack {
             mail_sink: Some(mail.address.clone()),
             ghiseul_port: Some(ghiseul_port),
             runner: functions_as_processes(),
+            sources: workspace_root(),
         }))?;
         let wiring = runtime
             .block_on(Wiring::from_outputs(stack.sdk.clone(), &stack.outputs))

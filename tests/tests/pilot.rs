@@ -110,3 +110,47 @@ fn cloudformation_will_run_the_functions_the_local_stack_ran() {
         "{said}"
     );
 }
+
+/// Each function's processes sign with credentials of their own, and the local AWS enforces
+/// that function's role from the template (issue 25, item 2): a grant taken out of a copy of
+/// the template fails exactly the route that needs it, with a 503 to the caller and AWS's
+/// `AccessDeniedException` in that function's log, as it would after `sam deploy`.
+#[test]
+fn a_grant_missing_from_the_template_fails_its_route_as_after_deploy() {
+    let template = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    let role = template.find("\n  VerificationRole:").expect("the role");
+    let grant = "              - Sid: CertificatesTable\n                Effect: Allow\n                Action: [dynamodb:GetItem]\n                Resource: !GetAtt CertificatesTable.Arn\n";
+    let at = role
+        + template[role..]
+            .find(grant)
+            .expect("its certificates grant");
+    let dir = std::env::temp_dir().join(format!("cazier-template-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("template.yaml");
+    let altered = format!("{}{}", &template[..at], &template[at + grant.len()..]);
+    std::fs::write(&path, altered).unwrap();
+    let stack = TestStack::start_from(&path, &[]).expect("the stack starts");
+    let client = Client::new(&stack.base_url);
+
+    let body = serde_json::json!({"certificate_number": "CJ-2026-00000001", "cnp": random_cnp()});
+    let refused = client.post("/v1/verifications", None, body);
+    refused.problem(503, "SERVICE_UNAVAILABLE");
+    assert!(refused.header("retry-after").is_some());
+    let log = std::fs::read_to_string(stack.state_dir.join("logs/VerificationFunction.log"))
+        .expect("the function's log");
+    assert!(
+        log.contains("AccessDeniedException")
+            && log.contains("dynamodb:GetItem")
+            && log.contains("table/"),
+        "{log}"
+    );
+    // Its other routes, which need no such grant, still answer.
+    assert_eq!(client.get("/v1/trust/certificates", None).status, 200);
+    // And only that function is refused: the same table is read by the requests function.
+    let citizen = Citizen::validated(&client);
+    assert_eq!(
+        client.get("/v1/certificates", Some(&citizen.token)).status,
+        200
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -6,6 +6,7 @@
 //! (Over 400 lines: `start` and its steps read top to bottom, with the stack's own tests.)
 
 mod dev_ghiseul;
+mod iam;
 pub mod lambda;
 pub mod provision;
 mod roles;
@@ -53,6 +54,9 @@ pub struct StackOptions {
     pub ghiseul_port: Option<u16>,
     /// Processes (as on Lambda) or in-process.
     pub runner: Runner,
+    /// Where the template's `CodeUri`s and the development keys are: the template's directory,
+    /// unless a test's altered copy of it lives elsewhere.
+    pub sources: PathBuf,
 }
 
 pub struct RunningStack {
@@ -374,9 +378,18 @@ async fn build_functions(
         max_processes,
     } = &opts.runner
     {
-        let root = opts.template.parent().unwrap_or(std::path::Path::new("."));
+        let root = &opts.sources;
+        let mut roles = serde_json::Map::new();
         for (function, vars) in processes {
             let id = function.logical_id.clone();
+            let role = function
+                .role
+                .as_deref()
+                .ok_or_else(|| anyhow!("{id} has no role of the template's own"))?;
+            roles.insert(
+                iam::access_key(&id),
+                json!({"role": role, "statements": iam::statements(template, role, resolver)?}),
+            );
             specs.push(lambda::FunctionSpec {
                 binary: lambda::binary_of(root, &function.code_uri, binaries)?,
                 environment: lambda_environment(&function, &vars, opts),
@@ -387,6 +400,9 @@ async fn build_functions(
                 name: id,
             });
         }
+        iam::enforce(&opts.aws_endpoint, &serde_json::Value::Object(roles))
+            .await
+            .context("enforcing the functions' roles")?;
     }
     if !specs.is_empty() {
         functions.runtime_api = Some(lambda::runtime_api::RuntimeApi::start(
@@ -439,8 +455,8 @@ fn lambda_environment(
         ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".into()),
         ("AWS_REGION", opts.region.clone()),
         ("AWS_DEFAULT_REGION", opts.region.clone()),
-        // The function's own credentials (moto records who called).
-        ("AWS_ACCESS_KEY_ID", format!("local-{name}")),
+        // The function's own credentials: its role is enforced on what they sign (iam.rs).
+        ("AWS_ACCESS_KEY_ID", iam::access_key(name)),
         ("AWS_SECRET_ACCESS_KEY", "local".into()),
         ("AWS_ENDPOINT_URL", opts.aws_endpoint.clone()),
         ("TZ", ":UTC".into()),
@@ -580,7 +596,7 @@ async fn serve_dev_ghiseul(
     portal: SocketAddr,
     stop: &watch::Receiver<bool>,
 ) -> Result<Option<JoinHandle<()>>> {
-    let (Some(port), Some(root)) = (opts.ghiseul_port, opts.template.parent()) else {
+    let (Some(port), root) = (opts.ghiseul_port, &opts.sources) else {
         return Ok(None);
     };
     let key = root.join("infra/local/ghiseul-dev-key.pem");

@@ -87,6 +87,11 @@ async fn main() -> Result<()> {
             in_process => in_process,
         },
     };
+    let sources = args
+        .template
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
     let stack = start(StackOptions {
         template: args.template,
         aws_endpoint: args.aws_endpoint.clone(),
@@ -99,6 +104,7 @@ async fn main() -> Result<()> {
         mail_sink: args.mail_sink.clone(),
         ghiseul_port: Some(args.ghiseul_port),
         runner,
+        sources,
     })
     .await
     .context("starting the local stack")?;

@@ -75,7 +75,8 @@ impl AccessLog {
             .append(true)
             .open(&self.file)
         {
-            let _ = writeln!(file, "{line}");
+            // One write per line: appends from concurrent writers stay whole lines.
+            let _ = file.write_all(format!("{line}\n").as_bytes());
         }
     }
 }

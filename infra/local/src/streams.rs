@@ -219,7 +219,7 @@ impl StreamDelivery {
             for r in records {
                 // Keys and sequence number only: enough to re-drive, no personal data.
                 let line = json!({"why": why, "keys": r["dynamodb"]["Keys"], "sequence_number": r["dynamodb"]["SequenceNumber"]});
-                let _ = writeln!(file, "{line}");
+                let _ = file.write_all(format!("{line}\n").as_bytes());
             }
         }
     }

@@ -65,6 +65,8 @@ pub struct Function {
     /// `Timeout` (seconds) and `MemorySize` (MB), the function's or the globals'.
     pub timeout_secs: u64,
     pub memory_mb: u64,
+    /// The logical id of its role (`Role: !GetAtt <id>.Arn`).
+    pub role: Option<String>,
 }
 
 /// The physical values of deployed resources: what `!Ref` gives and what `!GetAtt` may ask.
@@ -186,6 +188,14 @@ impl Template {
                     // Lambda's defaults when neither the function nor the globals say.
                     timeout_secs: own("Timeout").unwrap_or(3),
                     memory_mb: own("MemorySize").unwrap_or(128),
+                    role: match props.get("Role") {
+                        Some(Value::Tagged(t)) if tag_is(t, "GetAtt") => t
+                            .value
+                            .as_str()
+                            .and_then(|p| p.split('.').next())
+                            .map(str::to_owned),
+                        _ => None,
+                    },
                 }
             })
             .collect()

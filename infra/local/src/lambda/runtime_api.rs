@@ -285,7 +285,8 @@ impl Pool {
             .append(true)
             .open(&self.spec.log)
         {
-            let _ = writeln!(file, "{line}");
+            // One write per line: appends from concurrent writers stay whole lines.
+            let _ = file.write_all(format!("{line}\n").as_bytes());
         }
     }
 
