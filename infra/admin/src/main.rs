@@ -249,11 +249,14 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("{}", serde_json::Value::Array(states));
             } else {
                 for s in states {
+                    let value = match s["value"].as_f64() {
+                        Some(v) => v.to_string(),
+                        None => "no data".into(),
+                    };
                     println!(
-                        "{:<18} {:<28} {} (threshold {}, {})",
+                        "{:<18} {:<28} {value} (threshold {}, {})",
                         s["state"].as_str().unwrap_or_default(),
                         s["alarm"].as_str().unwrap_or_default(),
-                        s["value"],
                         s["threshold"],
                         s["comparison"].as_str().unwrap_or_default()
                     );

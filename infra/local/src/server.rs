@@ -188,8 +188,9 @@ impl Router {
                 Err(e) => {
                     tracing::error!(route = %route.key(), error = %e, "invocation failed");
                     integration_error = e.to_string();
+                    // Lambda reports a timeout, a crash or an unhandled error as the
+                    // function's error, which API Gateway answers with 500.
                     gateway_error(match e {
-                        FunctionError::TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
                         FunctionError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                         _ => StatusCode::INTERNAL_SERVER_ERROR,
                     })
@@ -243,7 +244,6 @@ async fn in_process(
 /// What API Gateway itself answers when the function gives no usable answer.
 fn gateway_error(status: StatusCode) -> hyper::Response<Full<Bytes>> {
     let text = match status {
-        StatusCode::SERVICE_UNAVAILABLE => "Service Unavailable",
         StatusCode::PAYLOAD_TOO_LARGE => "Request Entity Too Large",
         _ => "Internal Server Error",
     };
