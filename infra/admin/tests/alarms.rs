@@ -49,10 +49,11 @@ fn faults_in_dependencies_fire_the_alarms_ops_would_be_paged_by() {
         assert_eq!(state(&before, alarm), "OK", "{alarm}: {before}");
     }
 
-    // The seal key failing for six generations: each is retried from the stream, counted in
+    // The seal key refusing six generations (an error the SDK does not retry, so each
+    // generation fails at once): each is retried from the stream, counted in
     // GenerationFailures (five in five minutes page ops), and the certificate still issued.
     stack.moto.inject(json!([
-        {"service": "kms", "action": "Sign", "error": "KMSInternalException", "count": 18}
+        {"service": "kms", "action": "Sign", "error": "AccessDeniedException", "count": 6}
     ]));
     let issued = citizen.request_and_wait(&client, "STUDII");
     assert_eq!(issued["status"], "ISSUED", "{issued}");
@@ -63,12 +64,12 @@ fn faults_in_dependencies_fire_the_alarms_ops_would_be_paged_by() {
         "{after_kms}"
     );
 
-    // DynamoDB refusing reads for ten calls: those answer 503, the rest 200; over 1% of at
-    // least 20 requests is the 5xx alarm.
+    // DynamoDB refusing ten reads (not retried): those requests answer 503, the rest 200;
+    // over 1% of at least 20 requests is the 5xx alarm.
     stack
         .moto
         .inject(json!([{"service": "dynamodb", "action": "GetItem",
-        "error": "ProvisionedThroughputExceededException", "count": 30}]));
+        "error": "AccessDeniedException", "count": 10}]));
     let statuses: Vec<u16> = (0..25)
         .map(|_| client.get("/v1/accounts/me", Some(&citizen.token)).status)
         .collect();
@@ -88,7 +89,7 @@ fn faults_in_dependencies_fire_the_alarms_ops_would_be_paged_by() {
     // The seal key failing past the stream's ten retries: the record is set aside (the
     // on-failure queue), and that queue's alarm fires; the sweep will issue it later.
     stack.moto.inject(json!([
-        {"service": "kms", "action": "Sign", "error": "KMSInternalException", "count": 33}
+        {"service": "kms", "action": "Sign", "error": "AccessDeniedException", "count": 11}
     ]));
     let submitted = client.post(
         "/v1/certificate-requests",

@@ -1,5 +1,6 @@
 //! Delivers DynamoDB stream records to stream-triggered functions, as Lambda's event source
-//! mapping does: only the records the filter criteria match, in order, in batches (a JSON
+//! mapping does: only the records the filter criteria match, in order per item, in batches
+//! (up to `ParallelizationFactor` at once; a JSON
 //! `{"Records": […]}` event); a batch whose invocation fails is split in two
 //! (`BisectBatchOnFunctionError`), a reported item failure is retried from that record
 //! (`ReportBatchItemFailures`), and after the retry limit the record is set aside (in a file
@@ -143,7 +144,7 @@ impl StreamDelivery {
                     .iter()
                     .map(|r| lambda_record(r, &self.stream_arn, &region))
                     .collect();
-                self.deliver(batch).await;
+                self.deliver_in_parallel(batch).await;
             }
             if !delivered {
                 tokio::select! {
@@ -152,6 +153,25 @@ impl StreamDelivery {
                 }
             }
         }
+    }
+
+    /// `ParallelizationFactor`: the batch split by item key into that many, delivered at
+    /// once; records of one key stay in order, in one of them. (By the whole key: the
+    /// partition key where, as for the requests table, there is no sort key.)
+    async fn deliver_in_parallel(&self, batch: Vec<Value>) {
+        use std::hash::{Hash, Hasher};
+        let factor = self.source.parallelization.max(1);
+        let mut groups: Vec<Vec<Value>> = vec![Vec::new(); factor];
+        for record in batch {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            record["dynamodb"]["Keys"].to_string().hash(&mut hasher);
+            groups[(hasher.finish() % factor as u64) as usize].push(record);
+        }
+        let deliveries = groups
+            .into_iter()
+            .filter(|g| !g.is_empty())
+            .map(|g| self.deliver(g));
+        futures::future::join_all(deliveries).await;
     }
 
     async fn deliver(&self, batch: Vec<Value>) {

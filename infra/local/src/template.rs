@@ -42,6 +42,8 @@ pub struct StreamSource {
     pub max_retries: u32,
     /// `BisectBatchOnFunctionError`: a batch whose invocation fails is retried in halves.
     pub bisect_on_error: bool,
+    /// `ParallelizationFactor`: batches of one shard delivered at once, by item key.
+    pub parallelization: usize,
     /// `FilterCriteria`' patterns (JSON): a record is delivered if one matches, or if none
     /// is given.
     pub filters: Vec<serde_json::Value>,
@@ -295,6 +297,11 @@ impl Template {
                         .get("BisectBatchOnFunctionError")
                         .and_then(Value::as_bool)
                         .unwrap_or(false),
+                    parallelization: p
+                        .get("ParallelizationFactor")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(1)
+                        .clamp(1, 10) as usize,
                     filters,
                 })
             })
