@@ -1,8 +1,8 @@
 //! Each function's role grants exactly the resources its environment names: no table, bucket
 //! or key the function is told about without a grant (an `AccessDenied` at the first request
-//! after `sam deploy`, which moto, not enforcing IAM here, would never show), and no grant on
-//! one it is not told about (privilege it cannot use). Read from `template.yaml` as written;
-//! which actions each grant allows is the template's comments' and the review's to judge.
+//! after `sam deploy`; the enforced roles, `iam.rs`, show it only on a route a test walks),
+//! and no grant on one it is not told about (privilege it cannot use, which enforcement never
+//! shows). Read from `template.yaml` as written.
 
 #[cfg(test)]
 mod tests {
