@@ -49,7 +49,7 @@ struct Args {
     /// At most this many processes per function at once.
     #[arg(long, default_value_t = cazier_local::lambda::DEFAULT_MAX_PROCESSES)]
     max_processes: usize,
-    /// Call the handlers in-process instead (no JSON events, no processes).
+    /// Call the handlers in-process instead (the same JSON events, no processes).
     #[arg(long)]
     in_process: bool,
 }

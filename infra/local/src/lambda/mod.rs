@@ -18,7 +18,7 @@ pub enum Runner {
         binaries: PathBuf,
         max_processes: usize,
     },
-    /// The handlers called in-process: no JSON events, no processes.
+    /// The handlers called in-process with the same JSON events: no processes.
     InProcess,
 }
 
