@@ -362,6 +362,18 @@ _meter = _Meter()
 _roles = RoleEnforcer()
 
 
+def _run_with_body(handler, run_wsgi, body):
+    """Runs moto on the request, its body given back if it was read here (None: not read)."""
+    if body is None:
+        return run_wsgi(handler)
+    original = handler.rfile
+    handler.rfile = io.BufferedReader(io.BytesIO(body))
+    try:
+        return run_wsgi(handler)
+    finally:
+        handler.rfile = original
+
+
 def _with_faults(run_wsgi):
     def wrapper(self):
         if self.path.startswith("/_cazier/faults"):
@@ -399,14 +411,7 @@ def _with_faults(run_wsgi):
                     _read_body(self)
                 return _answer(self, *refused)
         if not _faults.rules and _meter.calls is None:
-            if body is not None:
-                original = self.rfile
-                self.rfile = io.BufferedReader(io.BytesIO(body))
-                try:
-                    return run_wsgi(self)
-                finally:
-                    self.rfile = original
-            return run_wsgi(self)
+            return _run_with_body(self, run_wsgi, body)
         scope = _FaultInjector.SCOPE.search(authorization)
         service = scope.group(1) if scope else None
         target = self.headers.get("X-Amz-Target") or ""
@@ -433,14 +438,7 @@ def _with_faults(run_wsgi):
             time.sleep(float(rule["delay_s"]))
         if _meter.calls is not None:
             return _meter.record(self, run_wsgi, service, action, body)
-        if body is not None:
-            original = self.rfile
-            self.rfile = io.BufferedReader(io.BytesIO(body))
-            try:
-                return run_wsgi(self)
-            finally:
-                self.rfile = original
-        return run_wsgi(self)
+        return _run_with_body(self, run_wsgi, body)
 
     return wrapper
 

@@ -9,6 +9,8 @@
 //! adapter seals it: it names the holder). The `state` the wallet sees does not open it.
 //! (Just over 400 lines: one OpenID4VP verifier, request to outcome, and the signer of its
 //! request objects, which only the wallet function holds.)
+//! (Over 400 lines: the verifier's three steps, request, wallet response and outcome, share
+//! one request's state and checks; issue 26 will split it with the encrypted responses.)
 
 use crate::crypto::{new_token, sha256_hex};
 use crate::domain::{

@@ -257,16 +257,30 @@ fn gateway_error(status: StatusCode) -> hyper::Response<Full<Bytes>> {
     response
 }
 
-pub async fn serve(listener: TcpListener, router: Arc<Router>, mut stop: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, router: Arc<Router>, stop: watch::Receiver<bool>) {
+    let answer = move |peer, req| {
+        let router = Arc::clone(&router);
+        async move { router.handle(peer, req).await }
+    };
+    serve_http(listener, answer, stop).await;
+}
+
+/// Serves HTTP/1 connections on `listener`, each request answered by `answer` (given the
+/// peer's address), until `stop` changes: the gateway's and the Runtime API's one loop.
+pub async fn serve_http<A, F>(listener: TcpListener, answer: A, mut stop: watch::Receiver<bool>)
+where
+    A: Fn(SocketAddr, hyper::Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = hyper::Response<Full<Bytes>>> + Send + 'static,
+{
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
-                let router = Arc::clone(&router);
+                let answer = answer.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
-                        let router = Arc::clone(&router);
-                        async move { Ok::<_, Infallible>(router.handle(peer, req).await) }
+                        let reply = answer(peer, req);
+                        async move { Ok::<_, Infallible>(reply.await) }
                     });
                     let _ = http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)

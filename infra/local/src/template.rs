@@ -1,7 +1,8 @@
 //! Reads `template.yaml`: resources, parameters, each function's environment, HTTP routes and
 //! stream sources, and resolves the intrinsic functions the template uses (!Ref, !GetAtt, !Sub).
-//! (Just over 400 lines: the template reader and the test that keeps every function's routes, and
-//! the whole API's, equal to it.)
+//! (Over 500 lines: the template reader, what the local stack needs of each function (routes,
+//! events, timeouts, roles, the access log), and the test that keeps every function's routes,
+//! and the whole API's, equal to it.)
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_yaml::value::TaggedValue;
@@ -222,18 +223,11 @@ impl Template {
             .collect()
     }
 
+    /// Every function's events: (function, event).
     fn events(&self) -> Vec<(String, Value)> {
-        self.resources_of("AWS::Serverless::Function")
+        self.named_events()
             .into_iter()
-            .flat_map(|(id, props)| {
-                props
-                    .get("Events")
-                    .and_then(Value::as_mapping)
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(move |(_, e)| (id.clone(), e))
-            })
+            .map(|(function, _, event)| (function, event))
             .collect()
     }
 

@@ -17,13 +17,9 @@ use bytes::Bytes;
 use chrono::Utc;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::io::Write;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -443,23 +439,15 @@ impl RuntimeApi {
 }
 
 impl Pool {
-    /// Process `id`'s Runtime API, until the process ends.
+    /// Process `id`'s Runtime API, until the process ends (its task is aborted) or the stack
+    /// stops.
     async fn serve(self: Arc<Self>, id: u32, listener: TcpListener) {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
+        let stop = self.stop.clone();
+        let answer = move |_, req| {
             let pool = Arc::clone(&self);
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let pool = Arc::clone(&pool);
-                    async move { Ok::<_, Infallible>(pool.handle(id, req).await) }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+            async move { pool.handle(id, req).await }
+        };
+        crate::server::serve_http(listener, answer, stop).await;
     }
 
     async fn handle(self: &Arc<Self>, id: u32, req: Request<Incoming>) -> Response<Full<Bytes>> {
