@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The deployment build ops run: `sam build` (SAM's rust-cargolambda method: cargo-lambda, with
 # zig as the linker) for the architecture given (arm64 by default, as deployed; CI builds
-# x86_64, the only Rust target its machines have). Then each function's zip, as `sam deploy`
-# uploads it, is checked against the 6 MB budget, and checkov checks the template.
+# x86_64, the only Rust target its machines have). Then the built template is held against
+# what the local stack runs, each function's zip, as `sam deploy` uploads it, is checked
+# against the 6 MB budget, and checkov checks the template.
 # Usage: infra/package/build.sh [arm64|x86_64]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -56,6 +57,20 @@ started=$(date +%s)
 .venv/bin/sam build --beta-features --template template.yaml --build-dir .aws-sam/build \
   --parameter-overrides "Architecture=$arch"
 echo "sam build ($arch): $(( $(date +%s) - started )) s"
+
+# The template `sam build` made, as CloudFormation will run it (SAM's translator), against what
+# the local stack runs from the same template: functions, environments, roles and their
+# grants, routes, the stream mapping and the schedules (infra/package/translated.py). The
+# local stack's reader is the debug build `make test` made (the whole workspace's features).
+cargo build -q --workspace --bin cazier-local
+target/debug/cazier-local --template template.yaml --describe target/local-ran.json
+.venv/bin/python infra/package/translated.py .aws-sam/build/template.yaml target/local-ran.json
+for function in $(.venv/bin/python -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["functions"]))' target/local-ran.json); do
+  if [ ! -x ".aws-sam/build/$function/bootstrap" ]; then
+    echo "sam build made no bootstrap for $function, which the local stack runs" >&2
+    exit 1
+  fi
+done
 
 # The zips `sam deploy` makes (deflate), one per function, against the budget.
 limit=6000000

@@ -76,17 +76,18 @@ fn a_template_whose_environment_and_code_disagree_does_not_start() {
 }
 
 /// The functions CloudFormation will run, as SAM's own translator makes them from the
-/// template, are the ones this stack ran, each with the same environment variable names and
-/// a role of the template's own (issue 25, item 6, in part).
+/// template, are the ones this stack ran: the same environment variable names, timeouts,
+/// memory and roles (the template's own, with the same grants), routes, stream mapping and
+/// schedules (issue 25, item 6; `make package` holds `sam build`'s template to the same).
 #[test]
 fn cloudformation_will_run_the_functions_the_local_stack_ran() {
     let stack = TestStack::start(&[]);
-    let ran = stack.state_dir.join("sam-env.json");
-    let check = |env: &std::path::Path| {
+    let ran = stack.state_dir.join("ran.json");
+    let check = |record: &std::path::Path| {
         std::process::Command::new(workspace_root().join(".venv/bin/python"))
             .arg(workspace_root().join("infra/package/translated.py"))
             .arg(workspace_root().join("template.yaml"))
-            .arg(env)
+            .arg(record)
             .output()
             .expect("python from .venv")
     };
@@ -96,19 +97,43 @@ fn cloudformation_will_run_the_functions_the_local_stack_ran() {
         "{}",
         String::from_utf8_lossy(&same.stderr)
     );
-    // A variable the local stack gave and CloudFormation would not is said, with its function.
-    let mut env: serde_json::Value =
+    // What the local stack ran and CloudFormation would not is said, with where.
+    let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&ran).unwrap()).unwrap();
-    env["VerificationFunction"]["UNDEPLOYED_SETTING"] = "x".into();
-    let altered = stack.state_dir.join("sam-env-altered.json");
-    std::fs::write(&altered, env.to_string()).unwrap();
-    let differs = check(&altered);
-    assert!(!differs.status.success());
-    let said = String::from_utf8_lossy(&differs.stderr);
-    assert!(
-        said.contains("VerificationFunction") && said.contains("UNDEPLOYED_SETTING"),
-        "{said}"
-    );
+    let cases: [(&str, fn(&mut serde_json::Value), &str); 3] = [
+        (
+            "a variable",
+            |r| {
+                r["functions"]["VerificationFunction"]["environment"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push("UNDEPLOYED_SETTING".into())
+            },
+            "VerificationFunction: deployed with [] that the local stack did not give, and without ['UNDEPLOYED_SETTING']",
+        ),
+        (
+            "a grant",
+            |r| {
+                r["roles"]["VerificationRole"].as_array_mut().unwrap().pop();
+            },
+            "VerificationRole: deployed grants",
+        ),
+        (
+            "a batch size",
+            |r| r["streams"][0]["batch_size"] = 1.into(),
+            "streams: deployed",
+        ),
+    ];
+    for (name, alter, said) in cases {
+        let mut altered = record.clone();
+        alter(&mut altered);
+        let path = stack.state_dir.join("ran-altered.json");
+        std::fs::write(&path, altered.to_string()).unwrap();
+        let differs = check(&path);
+        assert!(!differs.status.success(), "{name}");
+        let told = String::from_utf8_lossy(&differs.stderr);
+        assert!(told.contains(said), "{name}: {told}");
+    }
 }
 
 /// Each function's processes sign with credentials of their own, and the local AWS enforces

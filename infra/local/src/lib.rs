@@ -9,6 +9,7 @@ mod dev_ghiseul;
 mod iam;
 pub mod lambda;
 pub mod provision;
+pub mod ran;
 mod roles;
 pub mod server;
 pub mod streams;
@@ -263,6 +264,7 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
     outputs.insert("LocalAwsEndpointUrl".into(), opts.aws_endpoint.clone());
     outputs.insert("LocalRegion".into(), opts.region.clone());
     write_outputs(&opts, &outputs, &functions.sam_env)?;
+    ran::write(&template, &opts.sources, &opts.state_dir.join("ran.json"))?;
     if let Some((email, password, unit)) = &opts.seed_operator {
         seed_operator(&sdk, &outputs, email, password, unit).await?;
     }

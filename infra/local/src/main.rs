@@ -52,6 +52,11 @@ struct Args {
     /// Call the handlers in-process instead (the same JSON events, no processes).
     #[arg(long)]
     in_process: bool,
+    /// Write what a stack from this template would run (functions, roles, routes, streams,
+    /// schedules) to this file, and start nothing: `make package` holds it against SAM's
+    /// translation (infra/package/translated.py).
+    #[arg(long, value_name = "FILE")]
+    describe: Option<PathBuf>,
 }
 
 fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -64,6 +69,15 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
 async fn main() -> Result<()> {
     cazier_shared::telemetry::init();
     let args = Args::parse();
+    let sources = args
+        .template
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    if let Some(path) = &args.describe {
+        let template = cazier_local::template::Template::load(&args.template)?;
+        return cazier_local::ran::write(&template, &sources, path);
+    }
     let seed_operator = match (
         args.operator_email,
         args.operator_password,
@@ -87,11 +101,6 @@ async fn main() -> Result<()> {
             in_process => in_process,
         },
     };
-    let sources = args
-        .template
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
     let stack = start(StackOptions {
         template: args.template,
         aws_endpoint: args.aws_endpoint.clone(),

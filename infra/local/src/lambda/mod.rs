@@ -78,17 +78,7 @@ pub enum FunctionError {
 /// The deployment binary of the function at `code_uri`: its package's binary, as
 /// cargo-lambda builds it into `bootstrap`.
 pub fn binary_of(root: &Path, code_uri: &str, binaries: &Path) -> Result<PathBuf> {
-    let manifest = root.join(code_uri).join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest)
-        .with_context(|| format!("reading {}", manifest.display()))?;
-    let name = text
-        .lines()
-        .skip_while(|l| l.trim() != "[package]")
-        .find_map(|l| {
-            let (k, v) = l.split_once('=')?;
-            (k.trim() == "name").then(|| v.trim().trim_matches('"').to_owned())
-        })
-        .with_context(|| format!("{} names no package", manifest.display()))?;
+    let name = package_of(root, code_uri)?;
     let binary = binaries.join(&name);
     if !binary.is_file() {
         bail!(
@@ -98,6 +88,20 @@ pub fn binary_of(root: &Path, code_uri: &str, binaries: &Path) -> Result<PathBuf
         );
     }
     Ok(binary)
+}
+
+/// The package (and binary) name of the function whose sources are at `code_uri`.
+pub fn package_of(root: &Path, code_uri: &str) -> Result<String> {
+    let manifest = root.join(code_uri).join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .with_context(|| format!("reading {}", manifest.display()))?;
+    text.lines()
+        .skip_while(|l| l.trim() != "[package]")
+        .find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == "name").then(|| v.trim().trim_matches('"').to_owned())
+        })
+        .with_context(|| format!("{} names no package", manifest.display()))
 }
 
 /// A function invoked with a JSON event (a stream batch, a schedule), its answer JSON.
