@@ -100,7 +100,8 @@ fn cloudformation_will_run_the_functions_the_local_stack_ran() {
     // What the local stack ran and CloudFormation would not is said, with where.
     let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&ran).unwrap()).unwrap();
-    let cases: [(&str, fn(&mut serde_json::Value), &str); 3] = [
+    type Alteration = fn(&mut serde_json::Value);
+    let cases: [(&str, Alteration, &str); 3] = [
         (
             "a variable",
             |r| {
