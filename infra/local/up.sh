@@ -19,10 +19,13 @@ TSA_PORT="${TSA_PORT:-4020}"
 STATE_DIR=.local
 
 bash infra/local/bootstrap.sh
-echo "building the local server, the functions and the admin tool…"
 # The whole workspace's binaries, with the features the tests build them with (nothing built
-# twice): each function runs as processes of its own binary.
-cargo build -q --workspace --bins
+# twice): each function runs as processes of its own binary. CAZIER_FUNCTIONS_BUILT=1 runs
+# the ones in target/debug as they are (as `make test` does once it built them).
+if [ -z "${CAZIER_FUNCTIONS_BUILT:-}" ]; then
+  echo "building the local server, the functions and the admin tool…"
+  cargo build -q --workspace --bins
+fi
 
 for port in "$MOTO_PORT" "$API_PORT" "$MAIL_PORT" "$ROEID_PORT" "$GHISEUL_PORT" "$TSA_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
