@@ -326,9 +326,11 @@ pub trait RequestStore: Send + Sync {
 
 #[async_trait]
 pub trait CertificateStore: Send + Sync {
-    /// Records an issued certificate and appends `audit`, atomically; `Conflict` if that number
-    /// is recorded already (then nothing is written).
-    async fn put(&self, certificate: &Certificate, audit: &[AuditEvent]) -> StoreResult<()>;
+    /// Records an issued certificate; `Conflict` if that number is recorded already (then
+    /// nothing is written). Its audit events are the caller's to append after it: they are
+    /// idempotent (keyed by the number), so a redelivery that finds the certificate appends
+    /// them again and a crash between the two loses nothing.
+    async fn put(&self, certificate: &Certificate) -> StoreResult<()>;
     async fn get(&self, number: &CertificateNumber) -> StoreResult<Option<Certificate>>;
     /// The account's certificates, newest first.
     async fn list_for_account(&self, account_id: &AccountId) -> StoreResult<Vec<Certificate>>;

@@ -12,7 +12,7 @@ use crate::domain::{
 };
 use crate::pdf::{CertificateContent, CompanyHolder, Holder};
 use crate::ports::{
-    AccountStore, BlobStore, CertificateStore, Clock, CompanyStore, Mailer, RecordStore,
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore, Mailer, RecordStore,
     RequestStore, SignError, Signer, StoreError,
 };
 use crate::seal::SealError;
@@ -131,6 +131,9 @@ pub struct IssuanceService {
     pub accounts: Arc<dyn AccountStore>,
     pub requests: Arc<dyn RequestStore>,
     pub certificates: Arc<dyn CertificateStore>,
+    /// The certificate's and the account's histories: each issue is appended after the
+    /// certificate is recorded (again by a redelivery: the events are idempotent).
+    pub audit: Arc<dyn AuditLog>,
     pub records: Arc<dyn RecordStore>,
     pub companies: Arc<dyn CompanyStore>,
     pub blobs: Arc<dyn BlobStore>,
@@ -330,18 +333,26 @@ impl IssuanceService {
         else {
             return Err(StoreError::Corrupt("request without its number".into()).into());
         };
-        if self.certificates.get(&number).await?.is_none() {
-            let facts = Facts {
-                number: number.clone(),
-                issued_at,
-                valid_until: valid_until(issued_at),
-                purpose: request.purpose,
-                person,
-                company,
-                entries,
-                status_index: request.status_index,
-            };
-            self.seal_and_record(&facts, &request).await?;
+        let certificate = match self.certificates.get(&number).await? {
+            Some(recorded) => recorded,
+            None => {
+                let facts = Facts {
+                    number: number.clone(),
+                    issued_at,
+                    valid_until: valid_until(issued_at),
+                    purpose: request.purpose,
+                    person,
+                    company,
+                    entries,
+                    status_index: request.status_index,
+                };
+                self.seal_and_record(&facts, &request).await?
+            }
+        };
+        // After the certificate, before the request ends: a crash between the two is repaired
+        // by the redelivery, which finds the certificate and appends the same events again.
+        for event in AuditEvent::issued(&certificate) {
+            self.audit.record(&event).await?;
         }
         if self.requests.mark_issued(request_id).await? {
             crate::telemetry::count(crate::telemetry::metrics::CERTIFICATES_ISSUED, None);
@@ -355,12 +366,13 @@ impl IssuanceService {
     }
 
     /// Signs the QR statement, renders and seals the PDF, stores it, and records the
-    /// certificate (a concurrent attempt that recorded first wins; its document stays).
+    /// certificate (a concurrent attempt that recorded first wins; its document stays): the
+    /// certificate recorded.
     async fn seal_and_record(
         &self,
         facts: &Facts<'_>,
         request: &CertificateRequest,
-    ) -> Result<(), IssueError> {
+    ) -> Result<Certificate, IssueError> {
         let chain = self.chain.get().await?;
         let verification_url = format!(
             "{}?number={}",
@@ -420,9 +432,15 @@ impl IssuanceService {
             revoked_at: None,
             status_index: facts.status_index,
         };
-        let audit = AuditEvent::issued(&certificate);
-        match self.certificates.put(&certificate, &audit).await {
-            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+        match self.certificates.put(&certificate).await {
+            Ok(()) => Ok(certificate),
+            Err(StoreError::Conflict) => self
+                .certificates
+                .get(&certificate.number)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::Corrupt("a certificate recorded and gone".into()).into()
+                }),
             Err(e) => Err(e.into()),
         }
     }

@@ -193,6 +193,7 @@ pub trait ServiceGraphs: PortSource {
             accounts: self.accounts()?,
             requests: self.requests()?,
             certificates: self.certificates()?,
+            audit: self.audit()?,
             records: records.clone(),
             companies: records,
             blobs: self.documents()?,

@@ -7,7 +7,7 @@ use cazier_shared::domain::{
     AuditEventKind, AuditSubject, Principal, RecordEntry, RecordSubject, RejectionCode, RequestId,
     RequestStatus,
 };
-use cazier_shared::ports::{AuditLog, RecordStore, RequestStore};
+use cazier_shared::ports::{AuditLog, RecordStore, RequestStore, StoreError, StoreResult};
 use cazier_shared::services::issuance::{Outcome, SweepReport};
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
@@ -68,6 +68,82 @@ async fn a_redelivered_request_yields_one_certificate_and_one_audit_entry() {
             .collect();
         assert_eq!(issued.len(), 1, "{subject:?}");
     }
+}
+
+/// The audit log refuses its next `failures` appends (an outage between the certificate's
+/// write and its audit's), then appends to the memory's.
+struct AuditDown {
+    failures: std::sync::atomic::AtomicUsize,
+    inner: std::sync::Arc<dyn AuditLog>,
+}
+
+#[async_trait::async_trait]
+impl AuditLog for AuditDown {
+    async fn record(&self, event: &cazier_shared::domain::AuditEvent) -> StoreResult<()> {
+        use std::sync::atomic::Ordering;
+        let left = self.failures.load(Ordering::SeqCst);
+        if left > 0 {
+            self.failures.store(left - 1, Ordering::SeqCst);
+            return Err(StoreError::Unavailable("the audit table is down".into()));
+        }
+        self.inner.record(event).await
+    }
+    async fn history(
+        &self,
+        subject: &AuditSubject,
+    ) -> StoreResult<Vec<cazier_shared::domain::AuditEvent>> {
+        self.inner.history(subject).await
+    }
+}
+
+/// The certificate is written before its audit events, not in one transaction with them
+/// (docs/COST.md): an outage between the two fails the delivery, and the redelivery finds
+/// the certificate, seals nothing again, appends the events once and ends the request.
+#[tokio::test]
+async fn an_audit_lost_after_the_certificate_is_appended_by_the_redelivery() {
+    let memory = memory().await;
+    let (account, citizen) = stored_citizen(&memory).await;
+    let id = submit(&memory, &citizen, "ANGAJARE").await;
+    let mut broken = memory.issuance_service().unwrap();
+    broken.audit = std::sync::Arc::new(AuditDown {
+        failures: 1.into(),
+        inner: memory.audit.clone(),
+    });
+    assert!(broken.issue(&id).await.is_err());
+    assert_eq!(
+        memory.certificates.all().len(),
+        1,
+        "the certificate is recorded"
+    );
+    let pending = memory.requests.get(&id).await.unwrap().unwrap();
+    assert_eq!(
+        pending.status,
+        RequestStatus::Pending,
+        "the request has not ended"
+    );
+
+    let service = memory.issuance_service().unwrap();
+    let Outcome::Issued(number) = service.issue(&id).await.unwrap() else {
+        panic!("issued by the redelivery");
+    };
+    assert_eq!(memory.certificates.all().len(), 1);
+    assert_eq!(memory.signer.signatures(), 2, "nothing sealed again");
+    for subject in [
+        AuditSubject::Certificate(number),
+        AuditSubject::Account(account.account_id.clone()),
+    ] {
+        let issued = memory
+            .audit
+            .history(&subject)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event == AuditEventKind::Issued)
+            .count();
+        assert_eq!(issued, 1, "{subject:?}");
+    }
+    let ended = memory.requests.get(&id).await.unwrap().unwrap();
+    assert_eq!(ended.status, RequestStatus::Issued);
 }
 
 #[tokio::test]
