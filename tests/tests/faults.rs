@@ -209,10 +209,10 @@ fn a_generator_that_fails_after_signing_issues_the_bound_number_once() {
     // The write that records the signed certificate fails on every attempt, after the PDF was
     // signed and stored: the invocation ends as a crash would, with the number bound to the
     // request but no certificate. Redelivered, the generator issues under that same number.
-    stack().moto.inject(
-        json!([{"service": "dynamodb", "action": "TransactWriteItems",
-        "contains": "document_sha256", "error": "InternalServerError", "count": 3}]),
-    );
+    stack()
+        .moto
+        .inject(json!([{"service": "dynamodb", "action": "PutItem",
+        "contains": "document_sha256", "error": "InternalServerError", "count": 3}]));
     let issued = issued_despite_the_faults(&client, &citizen, "PORT_ARMA");
     // Verifiable under that number, and the stats count one issuance.
     let number = issued["certificate_number"].as_str().unwrap_or("");
@@ -222,4 +222,32 @@ fn a_generator_that_fails_after_signing_issues_the_bound_number_once() {
         json!({"certificate_number": number, "cnp": citizen.cnp}),
     );
     assert_eq!(v.status, 200, "{}", String::from_utf8_lossy(&v.body));
+}
+
+/// The certificate is recorded, then its audit events (not one transaction: docs/COST.md).
+/// When the audit table fails after the certificate was written, the invocation fails; the
+/// redelivery finds the certificate, seals nothing again, appends the events and ends the
+/// request: one certificate, and its issue in the holder's history once.
+#[test]
+fn an_audit_write_that_fails_after_the_certificate_is_repaired_by_the_redelivery() {
+    let _turn = turn();
+    let client = Client::new(&stack().base_url);
+    let citizen = Citizen::validated(&client);
+    stack()
+        .moto
+        .inject(json!([{"service": "dynamodb", "action": "PutItem",
+        "contains": "\"ISSUED\"", "error": "InternalServerError", "count": 3}]));
+    let issued = issued_despite_the_faults(&client, &citizen, "STUDII");
+    let number = issued["certificate_number"].as_str().unwrap_or("?");
+    let number = cazier_shared::domain::CertificateNumber::parse(number).expect("a number");
+    let subject = cazier_shared::domain::AuditSubject::Certificate(number);
+    let history = stack()
+        .runtime
+        .block_on(stack().audit().history(&subject))
+        .expect("the certificate's history");
+    let issues = history
+        .iter()
+        .filter(|e| e.event == cazier_shared::domain::AuditEventKind::Issued)
+        .count();
+    assert_eq!(issues, 1, "{history:?}");
 }
