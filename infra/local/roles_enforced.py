@@ -58,8 +58,12 @@ class RoleEnforcer:
             service = "dynamodbstreams"
         try:
             asked = list(_asked(service, region, target, headers, method, path, body))
-        except (ValueError, KeyError, TypeError, StopIteration):
-            asked = []
+        except (ValueError, KeyError, TypeError, StopIteration, AttributeError):
+            # A call this enforcer cannot read is refused, never let through unchecked.
+            operation = target.rsplit(".", 1)[-1] or method
+            return _denied(service, role["role"], f"{service}:{operation}", "*")
+        if not asked:
+            return _denied(service, role["role"], f"{service}:{target or method}", "*")
         for action, resource in asked:
             if not _allowed(role["statements"], action, resource):
                 return _denied(service, role["role"], action, resource)
@@ -74,7 +78,15 @@ def _asked(service, region, target, headers, method, path, body):
         table = lambda name: f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{name}"
         per_item = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
                     "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
-        if operation in ("TransactWriteItems", "TransactGetItems"):
+        if operation in ("ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"):
+            statements = {"ExecuteStatement": lambda r: [r],
+                          "BatchExecuteStatement": lambda r: r["Statements"],
+                          "ExecuteTransaction": lambda r: r["TransactStatements"]}[operation]
+            for statement in statements(request):
+                yield _partiql(statement["Statement"], table)
+        elif operation in ("ListTables", "DescribeLimits", "DescribeEndpoints"):
+            yield f"dynamodb:{operation}", "*"
+        elif operation in ("TransactWriteItems", "TransactGetItems"):
             for entry in request["TransactItems"]:
                 kind, detail = next(iter(entry.items()))
                 yield f"dynamodb:{per_item[kind]}", table(detail["TableName"])
@@ -104,14 +116,32 @@ def _asked(service, region, target, headers, method, path, body):
             bucket, key = parts[0], (parts[1] if len(parts) > 1 else "")
         else:  # virtual-hosted: bucket.host
             bucket, key = host.split(".")[0], "/".join(parts)
-        if key:
+        query = path.split("?", 1)[1] if "?" in path else ""
+        subresources = {q.split("=")[0] for q in query.split("&") if q}
+        if subresources - {"x-id", "list-type", "prefix", "delimiter", "max-keys",
+                           "continuation-token", "start-after", "encoding-type"}:
+            # ?policy, ?acl, ?delete, ?tagging, … are actions of their own (none granted here).
+            yield f"s3:{method}:{','.join(sorted(subresources))}", f"arn:aws:s3:::{bucket}"
+        elif key:
             action = {"GET": "GetObject", "HEAD": "GetObject", "PUT": "PutObject",
-                      "DELETE": "DeleteObject", "POST": "PutObject"}[method]
+                      "DELETE": "DeleteObject"}[method]
             yield f"s3:{action}", f"arn:aws:s3:::{bucket}/{key}"
-        else:
+        elif method in ("GET", "HEAD"):
             yield "s3:ListBucket", f"arn:aws:s3:::{bucket}"
+        else:
+            yield f"s3:{method}Bucket", f"arn:aws:s3:::{bucket}"
     elif operation:
         yield f"{service}:{operation}", "*"
+
+
+def _partiql(statement, table):
+    """The action and table of one PartiQL statement (`dynamodb:PartiQLSelect` …)."""
+    match = re.match(r'\s*(SELECT|INSERT|UPDATE|DELETE)\b.*?\b(?:FROM|INTO|UPDATE)?\s*"([^"]+)"',
+                     statement, re.IGNORECASE | re.DOTALL)
+    if not match:
+        raise ValueError("a statement this enforcer cannot read")
+    verb, name = match.group(1).capitalize(), match.group(2).split(".")[0]
+    return f"dynamodb:PartiQL{verb}", table(name)
 
 
 def _key_arn(region, key_id):
@@ -180,6 +210,23 @@ def _self_test():
                       ("dynamodb:ConditionCheckItem", f"arn:aws:dynamodb:r:{ACCOUNT}:table/b")]
     objects = list(_asked("s3", "r", "", {"Host": "127.0.0.1:5000"}, "GET", "/docs/trust/chain.pem", b""))
     assert objects == [("s3:GetObject", "arn:aws:s3:::docs/trust/chain.pem")]
+    policy = list(_asked("s3", "r", "", {"Host": "127.0.0.1:5000"}, "GET", "/docs?policy", b""))
+    assert policy == [("s3:GET:policy", "arn:aws:s3:::docs")]
+    select = list(_asked("dynamodb", "r", "DynamoDB_20120810.ExecuteStatement", {}, "POST", "/",
+                         json.dumps({"Statement": 'SELECT * FROM "accounts" WHERE pk = ?'})))
+    assert select == [("dynamodb:PartiQLSelect", f"arn:aws:dynamodb:r:{ACCOUNT}:table/accounts")]
+    listing = list(_asked("dynamodb", "r", "DynamoDB_20120810.ListTables", {}, "POST", "/", "{}"))
+    assert listing == [("dynamodb:ListTables", "*")]
+    # What cannot be read is refused, not let through.
+    enforcer = RoleEnforcer()
+    enforcer.set({"local-F": {"role": "FRole", "statements": [
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": f"arn:aws:dynamodb:r:{ACCOUNT}:table/t"}]}})
+    auth = "AWS4-HMAC-SHA256 Credential=local-F/20261207/r/dynamodb/aws4_request, SignedHeaders=x"
+    assert enforcer.refusal(auth, {"X-Amz-Target": "DynamoDB_20120810.GetItem"}, "POST", "/", b"{}")
+    assert enforcer.refusal(auth, {"X-Amz-Target": "DynamoDB_20120810.ExecuteStatement"}, "POST",
+                            "/", json.dumps({"Statement": "EXISTS(SELECT 1)"}))
+    assert enforcer.refusal(auth, {"X-Amz-Target": "DynamoDB_20120810.GetItem"}, "POST", "/",
+                            json.dumps({"TableName": "t"})) is None
     print("ok")
 
 

@@ -70,3 +70,55 @@ fn binary_bodies_and_cookies_cross_as_api_gateway_carries_them() {
     assert_eq!(page.status, 200);
     assert!(!page.cookies.is_empty(), "the form's cookies are set");
 }
+
+/// One raw HTTP/1.1 request to the stack's gateway: the status line's code, or 0 when the
+/// connection closed without an answer.
+fn raw_status(request: &str) -> u16 {
+    use std::io::{Read, Write};
+    let address = stack().base_url.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer)
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A `Host` that is no address (the function would build its request's URL from it and fail)
+/// is refused by the gateway, never a function's 500; a client's `X-Forwarded-Proto` is
+/// replaced by the gateway's own (found by the attack on issue 25: both were 500s).
+#[test]
+fn a_host_or_scheme_the_client_makes_up_is_a_400_not_a_500() {
+    for host in ["a b", "a^b", "[::1", "a:99999999", "h/v1/x?cod=1#"] {
+        let status = raw_status(&format!(
+            "GET /v1/purposes HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(status, 400, "Host: {host}");
+    }
+    let status = raw_status(
+        "GET /v1/purposes HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-Proto: a b\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 200, "a made-up X-Forwarded-Proto");
+    let status =
+        raw_status("GET /v1/purposes HTTP/1.1\r\nHost: 127.0.0.1:9\r\nConnection: close\r\n\r\n");
+    assert_eq!(status, 200, "an address with a port");
+}
+
+/// A client that never finishes its headers is let go (it held the connection forever).
+#[test]
+fn a_connection_that_never_finishes_its_headers_is_closed() {
+    let started = std::time::Instant::now();
+    let status = raw_status("GET /v1/purposes HTTP/1.1\r\nHost: localhost\r\n");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(25),
+        "held for {:?}",
+        started.elapsed()
+    );
+    assert_ne!(status, 200);
+}

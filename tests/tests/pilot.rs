@@ -180,3 +180,53 @@ fn a_grant_missing_from_the_template_fails_its_route_as_after_deploy() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The enforcer refuses what a role does not grant however the call is put (found by the
+/// attack on issue 25: it let through calls it could not read, so the verification
+/// function's key read the accounts table with PartiQL). Its own rules are unit-tested by
+/// `python roles_enforced.py`.
+#[test]
+fn a_role_cannot_reach_another_table_through_partiql_or_listings() {
+    let checked = std::process::Command::new(workspace_root().join(".venv/bin/python"))
+        .arg(workspace_root().join("infra/local/roles_enforced.py"))
+        .output()
+        .expect("python from .venv");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let stack = stack();
+    let accounts = stack.outputs["AccountsTableName"].clone();
+    let verification = stack.runtime.block_on(async {
+        let config = cazier_shared::aws::config_loader()
+            .endpoint_url(&stack.moto.endpoint)
+            .region(aws_config::Region::new("eu-central-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local-VerificationFunction",
+                "local",
+                None,
+                None,
+                "test",
+            ))
+            .load()
+            .await;
+        aws_sdk_dynamodb::Client::new(&config)
+    });
+    let denied = |e: String| assert!(e.contains("AccessDenied"), "{e}");
+    stack.runtime.block_on(async {
+        let select = verification
+            .execute_statement()
+            .statement(format!("SELECT * FROM \"{accounts}\""))
+            .send()
+            .await;
+        denied(format!(
+            "{:?}",
+            select.expect_err("PartiQL on the accounts table")
+        ));
+        let listing = verification.list_tables().send().await;
+        denied(format!("{:?}", listing.expect_err("the account's tables")));
+        let scan = verification.scan().table_name(&accounts).send().await;
+        denied(format!("{:?}", scan.expect_err("a scan")));
+    });
+}

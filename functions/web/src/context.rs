@@ -176,6 +176,9 @@ pub struct Ctx {
     pub returnable: bool,
     /// The page shows an error summary (its title then starts with "Error:").
     pub errors_shown: std::sync::atomic::AtomicBool,
+    /// What the language switch carries of this page's query besides `lang` (encoded), so
+    /// that the other language shows the same thing (the verification page's number).
+    pub lang_query: Option<String>,
     /// Cookies to set or clear with the answer.
     set_cookies: Vec<String>,
     /// What the policy adds for the page's inline script, if it has one.
@@ -220,6 +223,7 @@ impl Ctx {
             return_to: cookie(req, RETURN_COOKIE).map(str::to_owned),
             returnable: req.method() == lambda_http::http::Method::GET,
             errors_shown: std::sync::atomic::AtomicBool::new(false),
+            lang_query: None,
             set_cookies: Vec::new(),
             script_policy: None,
         }
@@ -337,7 +341,16 @@ impl Ctx {
     /// as it is, else the nearest page above it (a form's answer switches to the form; a
     /// provider's way back, whose state was single-use, to the account).
     pub fn other_lang_href(&self) -> String {
-        format!("{}?lang={}", self.reopenable(), self.lang.other().code())
+        let carried = self
+            .lang_query
+            .as_ref()
+            .map(|q| format!("{q}&"))
+            .unwrap_or_default();
+        format!(
+            "{}?{carried}lang={}",
+            self.reopenable(),
+            self.lang.other().code()
+        )
     }
 
     fn reopenable(&self) -> String {

@@ -86,11 +86,15 @@ fn shell(
                 }
                 @if let Some((seconds, to)) = &refresh { meta http-equiv="refresh" content={(seconds) "; url=" (to)}; }
                 style { (PreEscaped(STYLE)) }
+                // No icon: without this, every page would make the browser ask for
+                // /favicon.ico (a request and a 404 each, billed).
+                link rel="icon" href="data:,";
             }
             body {
                 a.skip href="#main" { (t.skip) }
-                div.official { div.bar { (ctx.lang.info().official) } }
                 header {
+                    // Inside the banner landmark: no content outside a landmark.
+                    div.official { div.bar { (ctx.lang.info().official) } }
                     div.bar {
                         a.brand href=(Page::Home) { (t.service) small { (t.ministry) } }
                         nav aria-label=(t.service) {

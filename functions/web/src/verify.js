@@ -3,6 +3,11 @@
 // seal keys the page came with; then the year's revocation list, if it can be fetched.
 // Everything else on the page works without it.
 const DATA = JSON.parse(document.getElementById("page-data").textContent);
+// The language switch keeps the QR code's statement (the fragment, which the server never sees).
+const languageSwitch = document.querySelector("a[hreflang]");
+if (languageSwitch && location.hash) {
+  languageSwitch.href = languageSwitch.getAttribute("href").split("#")[0] + location.hash;
+}
 const SEAL_KEYS = DATA.keys;
 const T = DATA.texts;
 function fail(reason) { throw Object.assign(new Error(reason), { reason }); }

@@ -60,7 +60,11 @@ impl AccessLog {
         names.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
         let mut line = self.format.clone();
         for (name, value) in names {
-            line = line.replace(&format!("$context.{name}"), value);
+            // Escaped for the JSON line the format is (a function's error text may hold
+            // quotes or line breaks).
+            let escaped = serde_json::to_string(value).unwrap_or_default();
+            let escaped = escaped.trim_matches('"');
+            line = line.replace(&format!("$context.{name}"), escaped);
         }
         // A variable API Gateway has and this gateway does not is "-", as API Gateway writes
         // one without a value.
@@ -120,6 +124,11 @@ impl Router {
     ) -> hyper::Response<Full<Bytes>> {
         let started = std::time::Instant::now();
         let (parts, body) = req.into_parts();
+        if !host_is_an_authority(&parts.headers) {
+            // API Gateway is reached only under its own domain name; a Host that names none
+            // never gets to a function (which would read it as its request's address).
+            return gateway_error(StatusCode::BAD_REQUEST);
+        }
         let path = parts.uri.path().to_owned();
         let candidates: Vec<_> = self
             .routes
@@ -241,9 +250,33 @@ async fn in_process(
     }
 }
 
+/// Whether the request's `Host` (if any) is a host and port and nothing else, as a URL's
+/// authority: what the function makes its request's address of (`https://{host}{path}`).
+fn host_is_an_authority(headers: &hyper::HeaderMap) -> bool {
+    let Some(host) = headers.get(hyper::header::HOST) else {
+        return true;
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    match url::Url::parse(&format!("https://{host}/")) {
+        Ok(url) => {
+            url.host_str().is_some()
+                && url.path() == "/"
+                && url.query().is_none()
+                && url.fragment().is_none()
+                && url.username().is_empty()
+                && url.password().is_none()
+                && !host.contains(['/', '?', '#', '@', '\\'])
+        }
+        Err(_) => false,
+    }
+}
+
 /// What API Gateway itself answers when the function gives no usable answer.
 fn gateway_error(status: StatusCode) -> hyper::Response<Full<Bytes>> {
     let text = match status {
+        StatusCode::BAD_REQUEST => "Bad Request",
         StatusCode::PAYLOAD_TOO_LARGE => "Request Entity Too Large",
         _ => "Internal Server Error",
     };
@@ -256,6 +289,9 @@ fn gateway_error(status: StatusCode) -> hyper::Response<Full<Bytes>> {
     );
     response
 }
+
+/// How long a connection may take to send a request's headers.
+const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn serve(listener: TcpListener, router: Arc<Router>, stop: watch::Receiver<bool>) {
     let answer = move |peer, req| {
@@ -275,14 +311,22 @@ where
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else {
+                    // Out of file descriptors, say: wait for some to close, not spin.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                };
                 let answer = answer.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
                         let reply = answer(peer, req);
                         async move { Ok::<_, Infallible>(reply.await) }
                     });
+                    // A client that never finishes its headers is let go, as API Gateway's
+                    // front does.
                     let _ = http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT)
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
@@ -294,7 +338,28 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{matches, AccessLog};
+
+    /// A function's error text (quotes, line breaks) stays inside its JSON string.
+    #[test]
+    fn access_log_lines_stay_json_whatever_the_error_says() {
+        let file = std::env::temp_dir().join(format!("access-{}.log", uuid::Uuid::new_v4()));
+        let log = AccessLog {
+            format: r#"{"status":"$context.status","integrationError":"$context.integrationErrorMessage"}"#.into(),
+            file: file.clone(),
+        };
+        log.write(&[
+            ("status", "500".into()),
+            (
+                "integrationErrorMessage",
+                "panicked at \"x\"\nline two".into(),
+            ),
+        ]);
+        let line = std::fs::read_to_string(&file).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+        assert_eq!(parsed["integrationError"], "panicked at \"x\"\nline two");
+        std::fs::remove_file(file).ok();
+    }
 
     #[test]
     fn path_templates_match_segments() {

@@ -231,7 +231,7 @@ static EN: InfoTexts = InfoTexts {
             ]),
             list("How it works", &[
                 "Create your account and confirm your e-mail address with the code we send.",
-                "Prove who you are, once: at once online, or at a counter. An account whose holder has not proved who they are within 30 days is deleted.",
+                "Prove who you are, once: online straight away, or at a counter. An account whose holder has not proved who they are within 30 days is deleted.",
                 "Choose the certificate's purpose; download it in seconds, as a sealed PDF.",
             ]),
             text("How long it is valid", &[

@@ -64,6 +64,10 @@ impl Verify {
         let number = crate::query_value(req, "number")
             .filter(|v| v.len() <= 32)
             .unwrap_or_default();
+        if !number.is_empty() {
+            // The other language shows the same certificate (verify.js adds the fragment).
+            ctx.lang_query = serde_urlencoded::to_string([("number", &number)]).ok();
+        }
         let typed = Typed {
             number,
             ..Typed::default()

@@ -186,7 +186,7 @@ static RO: VerifyTexts = VerifyTexts {
 static EN: VerifyTexts = VerifyTexts {
     title: "Check a criminal record certificate",
     lead: "Find out whether a criminal record certificate was issued by this service, is unchanged and is still valid.",
-    free: "Checking is free. Never pay for it: sites that ask for money to check are not the Ministry of Internal Affairs'.",
+    free: "Checking is free. Never pay for it: sites that ask for money to check are not run by the Ministry of Internal Affairs.",
     by_number: "With the certificate's number and the holder's CNP",
     number: "Certificate series and number",
     number_hint: "Printed at the top of the certificate, for example CJ-2026-00000001.",

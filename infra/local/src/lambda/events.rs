@@ -64,9 +64,8 @@ pub fn http_request(call: &HttpCall<'_>, now: DateTime<Utc>) -> Value {
     }
     // What API Gateway adds: the client's address and scheme (plain HTTP locally).
     headers.insert("x-forwarded-for".into(), json!(call.peer.ip().to_string()));
-    headers
-        .entry("x-forwarded-proto")
-        .or_insert_with(|| json!("http"));
+    // Set, never taken from the client (the function builds its request's address with it).
+    headers.insert("x-forwarded-proto".into(), json!("http"));
     headers.insert(
         "x-forwarded-port".into(),
         json!(call.peer.port().to_string()),

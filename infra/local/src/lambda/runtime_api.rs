@@ -304,9 +304,20 @@ impl Pool {
         let mut stop = self.stop.clone();
         let received = {
             let mut waiting = self.waiting.lock().await;
-            tokio::select! {
-                i = waiting.recv() => i,
-                _ = stop.changed() => None,
+            loop {
+                let next = tokio::select! {
+                    i = waiting.recv() => i,
+                    _ = stop.changed() => None,
+                };
+                match next {
+                    // Its caller gave up waiting (and was answered with the timeout): the
+                    // event is not run after the fact.
+                    Some(gone) if gone.reply.is_closed() => {
+                        self.queued.fetch_sub(1, Ordering::SeqCst);
+                        tracing::warn!(function = %self.spec.name, "an event whose caller gave up was dropped");
+                    }
+                    other => break other,
+                }
             }
         };
         let Some(invocation) = received else {
