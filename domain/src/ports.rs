@@ -272,7 +272,10 @@ pub enum SubmitOutcome {
 
 #[async_trait]
 pub trait RequestStore: Send + Sync {
-    /// Stores a new request together with its daily-limit guard and idempotency key, atomically.
+    /// Stores a new request, once a day per subject and purpose: its id must be the day's
+    /// ([`crate::RequestId::of_the_day`]), so a second of the day is refused by its key
+    /// (`DailyLimit`, naming the first). With an idempotency key, the key's guard is written
+    /// with it, atomically, and a replay answers with the original.
     async fn submit(
         &self,
         request: &CertificateRequest,
@@ -304,21 +307,12 @@ pub trait RequestStore: Send + Sync {
     /// Ends a pending request as issued, its notice due; false if it was final already
     /// (nothing changed).
     async fn mark_issued(&self, request_id: &RequestId) -> StoreResult<bool>;
-    /// Ids of the requests still pending that were created before `cutoff`, oldest first.
-    async fn pending_before(
-        &self,
-        cutoff: DateTime<Utc>,
-        limit: i32,
-    ) -> StoreResult<Vec<RequestId>>;
     /// Ends a pending request as rejected, its notice due; false if it was final already.
     async fn mark_rejected(&self, request_id: &RequestId, code: RejectionCode)
         -> StoreResult<bool>;
-    /// Ids of the ended requests whose notice is due, created before `cutoff`, oldest first.
-    async fn notices_due_before(
-        &self,
-        cutoff: DateTime<Utc>,
-        limit: i32,
-    ) -> StoreResult<Vec<RequestId>>;
+    /// Ids of the requests created before `cutoff` that are still open: pending, or ended
+    /// with their notice due (the sweep reads each to tell which), oldest first.
+    async fn open_before(&self, cutoff: DateTime<Utc>, limit: i32) -> StoreResult<Vec<RequestId>>;
     /// The notice is no longer due (the holder saw the outcome, or was e-mailed); false if it
     /// was not due (nothing changed).
     async fn clear_notice(&self, request_id: &RequestId) -> StoreResult<bool>;

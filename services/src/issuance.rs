@@ -127,6 +127,16 @@ pub struct SweepReport {
     pub notices_failed: usize,
 }
 
+impl SweepReport {
+    fn count(&mut self, notified: Notified) {
+        match notified {
+            Notified::Sent => self.notices += 1,
+            Notified::Failed => self.notices_failed += 1,
+            Notified::NotDue => {}
+        }
+    }
+}
+
 pub struct IssuanceService {
     pub accounts: Arc<dyn AccountStore>,
     pub requests: Arc<dyn RequestStore>,
@@ -174,48 +184,68 @@ impl IssuanceService {
     pub async fn sweep(&self) -> Result<SweepReport, IssueError> {
         let now = self.clock.now();
         let mut report = SweepReport::default();
+        // One query for both kinds (one index entry per open request: docs/COST.md); each
+        // request read tells whether it is still pending or owes its holder a notice.
         for request_id in self
             .requests
-            .pending_before(now - SWEEP_MIN_AGE, SWEEP_BATCH)
+            .open_before(now - SWEEP_MIN_AGE.min(NOTICE_AFTER), SWEEP_BATCH)
             .await?
         {
-            match self.issue(&request_id).await {
-                Ok(Outcome::Issued(_)) => report.issued += 1,
-                Ok(Outcome::Rejected(_)) => report.rejected += 1,
-                Ok(Outcome::Skipped) => {}
-                Err(e) => {
-                    let created = self.requests.get(&request_id).await?.map(|r| r.created_at);
-                    if created.is_some_and(|c| now - c > GIVE_UP_AFTER) {
-                        tracing::error!(%request_id, error = %e, "generation failed for a day; rejecting");
-                        self.reject(&request_id, RejectionCode::GenerationFailed)
-                            .await?;
-                        report.rejected += 1;
-                    } else {
-                        tracing::warn!(%request_id, error = %e, "generation still failing; will retry");
-                        crate::telemetry::count(
-                            crate::telemetry::metrics::GENERATION_FAILURES,
-                            None,
-                        );
-                        report.failed += 1;
-                    }
-                }
-            }
-        }
-        for request_id in self
-            .requests
-            .notices_due_before(now - NOTICE_AFTER, SWEEP_BATCH)
-            .await?
-        {
-            match self.notify(&request_id).await? {
-                Notified::Sent => report.notices += 1,
-                Notified::Failed => report.notices_failed += 1,
-                Notified::NotDue => {}
+            let Some(request) = self.requests.get(&request_id).await? else {
+                continue;
+            };
+            let ended_now = request.status == RequestStatus::Pending
+                && request.created_at < now - SWEEP_MIN_AGE
+                && self.sweep_pending(&request, now, &mut report).await?;
+            let owed = if ended_now {
+                // Ended by this sweep, long after it was asked for: its holder is told now.
+                self.requests.get(&request_id).await?
+            } else {
+                Some(request).filter(|r| r.status != RequestStatus::Pending)
+            };
+            if let Some(owed) = owed.filter(|r| r.created_at < now - NOTICE_AFTER) {
+                report.count(self.notify(owed).await?);
             }
         }
         if report != SweepReport::default() {
             tracing::info!(?report, "sweep");
         }
         Ok(report)
+    }
+
+    /// Issues a request the stream left pending, or rejects it after a day of failures:
+    /// whether it ended.
+    async fn sweep_pending(
+        &self,
+        request: &CertificateRequest,
+        now: DateTime<Utc>,
+        report: &mut SweepReport,
+    ) -> Result<bool, IssueError> {
+        let request_id = &request.request_id;
+        Ok(match self.issue(request_id).await {
+            Ok(Outcome::Issued(_)) => {
+                report.issued += 1;
+                true
+            }
+            Ok(Outcome::Rejected(_)) => {
+                report.rejected += 1;
+                true
+            }
+            Ok(Outcome::Skipped) => false,
+            Err(e) if now - request.created_at > GIVE_UP_AFTER => {
+                tracing::error!(%request_id, error = %e, "generation failed for a day; rejecting");
+                self.reject(request_id, RejectionCode::GenerationFailed)
+                    .await?;
+                report.rejected += 1;
+                true
+            }
+            Err(e) => {
+                tracing::warn!(%request_id, error = %e, "generation still failing; will retry");
+                crate::telemetry::count(crate::telemetry::metrics::GENERATION_FAILURES, None);
+                report.failed += 1;
+                false
+            }
+        })
     }
 
     /// Ends a request with a reason the citizen sees.
@@ -237,10 +267,8 @@ impl IssuanceService {
     /// E-mails the holder of an ended request a link to it, unless they looked meanwhile.
     /// Cleared once sent; a failed send is retried at the next sweep, for a day. A send whose
     /// clearing fails goes again at the next sweep (at least once, in practice once).
-    async fn notify(&self, request_id: &RequestId) -> Result<Notified, IssueError> {
-        let Some(request) = self.requests.get(request_id).await? else {
-            return Ok(Notified::NotDue);
-        };
+    async fn notify(&self, request: CertificateRequest) -> Result<Notified, IssueError> {
+        let request_id = &request.request_id;
         let issued = match request.status {
             _ if !request.notice_due => return Ok(Notified::NotDue),
             RequestStatus::Pending => return Ok(Notified::NotDue),

@@ -268,7 +268,12 @@ impl RequestService {
         }
         let now = self.clock.now();
         let request = CertificateRequest {
-            request_id: RequestId::random(),
+            request_id: RequestId::of_the_day(
+                &account.account_id,
+                company.as_ref(),
+                purpose,
+                bucharest_date(now),
+            ),
             account_id: account.account_id.clone(),
             company,
             purpose,

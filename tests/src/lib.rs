@@ -1044,13 +1044,14 @@ pub async fn submit_request(
 ) -> cazier_shared::domain::CertificateRequest {
     use cazier_shared::domain::*;
     use cazier_shared::ports::SubmitOutcome;
+    let now = chrono::Utc::now();
     let request = CertificateRequest {
-        request_id: RequestId::random(),
+        request_id: RequestId::of_the_day(account_id, None, purpose, bucharest_date(now)),
         account_id: account_id.clone(),
         company: None,
         purpose,
         status: RequestStatus::Pending,
-        created_at: chrono::Utc::now(),
+        created_at: now,
         certificate_number: None,
         issued_at: None,
         status_index: None,

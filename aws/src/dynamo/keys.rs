@@ -2,8 +2,7 @@
 //! the index names. Every table has a string partition key `pk` (records and audit also a sort
 //! key `sk`); item kinds are told apart by the prefix of `pk`.
 
-use crate::domain::{AccountId, AuditSubject, CertificateNumber, Cui, Email, Purpose, RequestId};
-use chrono::NaiveDate;
+use crate::domain::{AccountId, AuditSubject, CertificateNumber, Cui, Email, RequestId};
 
 /// Index names, as `template.yaml` declares them (a test checks they match).
 pub const PENDING_REQUESTS_INDEX: &str = "pending_by_age";
@@ -69,7 +68,8 @@ pub fn presentation(transaction_hash: &str) -> String {
     format!("PRESENTATION#{transaction_hash}")
 }
 
-// Requests table: requests, and the daily-limit and idempotency guards.
+// Requests table: requests (each keyed by its day's id: the daily limit), and idempotency
+// guards.
 const REQUEST: &str = "REQUEST#";
 pub fn request(id: &RequestId) -> String {
     format!("{REQUEST}{id}")
@@ -77,22 +77,10 @@ pub fn request(id: &RequestId) -> String {
 pub fn request_id_of(pk: &str) -> Option<RequestId> {
     pk.strip_prefix(REQUEST).map(RequestId::from)
 }
-/// The value of the sparse `pending` attribute that puts a request in the pending index.
-pub const PENDING_MARK: &str = "PENDING";
-/// Its value once the request ended and the end-of-request notice is owed (same index, so the
-/// sweep finds these too; removed once the holder saw the outcome or was e-mailed).
-pub const NOTICE_MARK: &str = "NOTICE";
-pub fn daily_guard(
-    account: &AccountId,
-    company: Option<&Cui>,
-    purpose: Purpose,
-    day: NaiveDate,
-) -> String {
-    match company {
-        None => format!("DAILY#{account}#{}#{day}", purpose.code()),
-        Some(cui) => format!("DAILY#{account}#COMPANY#{cui}#{}#{day}", purpose.code()),
-    }
-}
+/// The value of the sparse `pending` attribute that puts a request in the `pending_by_age`
+/// index: set while it is pending, kept once it ended while the end-of-request notice is owed
+/// (its status tells which), removed once the holder saw the outcome or was e-mailed.
+pub const OPEN_MARK: &str = "PENDING";
 pub fn idempotency_guard(account: &AccountId, key_hash: &str) -> String {
     format!("IDEMPOTENCY#{account}#{key_hash}")
 }

@@ -1,7 +1,7 @@
 //! The requests table, whose stream drives generation: each request (kind REQUEST), and the
-//! guards that make one request a day per purpose and honour idempotency keys.
+//! guards that honour idempotency keys (one request a day per purpose: the id is the day's).
 
-use super::keys::{NOTICE_MARK, PENDING_MARK, PENDING_REQUESTS_INDEX};
+use super::keys::{OPEN_MARK, PENDING_REQUESTS_INDEX};
 use super::{
     conditional, dynamo_adapter, epoch_ttl, get_item, get_parsed, get_s, get_time, keys, n,
     opt_parsed, opt_s, opt_time, opt_u64, put, s, time, transact_checked, update, Item,
@@ -46,11 +46,10 @@ impl DynamoRequests {
         if let Some(c) = &r.certificate_number {
             item.insert("certificate_number".into(), s(c.as_str()));
         }
-        if r.status == RequestStatus::Pending {
-            // Puts the request in the sparse index the sweeper reads; removed when final.
-            item.insert("pending".into(), s(PENDING_MARK));
-        } else if r.notice_due {
-            item.insert("pending".into(), s(NOTICE_MARK));
+        if r.status == RequestStatus::Pending || r.notice_due {
+            // Puts the request in the sparse index the sweeper reads, while it is pending and
+            // then while its notice is due (the same entry: ending a request writes no index).
+            item.insert("pending".into(), s(OPEN_MARK));
         }
         if let Some(t) = r.issued_at {
             item.insert("issued_at".into(), time(t));
@@ -79,7 +78,8 @@ impl DynamoRequests {
             issued_at: opt_time(item, "issued_at")?,
             status_index: opt_u64(item, "status_index")?,
             rejection_code: opt_parsed(item, "rejection_code", RejectionCode::parse)?,
-            notice_due: opt_s(item, "pending") == Some(NOTICE_MARK),
+            notice_due: opt_s(item, "pending").is_some()
+                && get_s(item, "status")? != RequestStatus::Pending.as_str(),
         })
     }
 
@@ -103,15 +103,14 @@ impl DynamoRequests {
             .condition_expression("#status = :pending")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", s(RequestStatus::Pending.as_str()))
-            .expression_attribute_values(":final", s(status.as_str()))
-            .expression_attribute_values(":notice", s(NOTICE_MARK));
+            .expression_attribute_values(":final", s(status.as_str()));
+        // The request keeps its index entry (`pending`), now meaning its notice is due: the
+        // index is not written (docs/COST.md).
         update = match rejection {
             Some(code) => update
-                .update_expression(
-                    "SET #status = :final, rejection_code = :code, pending = :notice",
-                )
+                .update_expression("SET #status = :final, rejection_code = :code")
                 .expression_attribute_values(":code", s(code.as_str())),
-            None => update.update_expression("SET #status = :final, pending = :notice"),
+            None => update.update_expression("SET #status = :final"),
         };
         // Not written when already final (a redelivered stream record): nothing to do.
         Ok(conditional(update.send().await)?.is_some())
@@ -126,32 +125,51 @@ impl RequestStore for DynamoRequests {
         day: NaiveDate,
         idempotency_key: Option<&str>,
     ) -> StoreResult<SubmitOutcome> {
-        let expires = epoch_ttl(request.created_at + chrono::Duration::days(GUARD_TTL_DAYS));
-        let guard = |pk: &str| -> Item {
-            HashMap::from([
-                ("pk".into(), s(pk)),
-                ("request_id".into(), s(request.request_id.as_str())),
-                ("ttl".into(), expires.clone()),
-            ])
-        };
-        // One a day per purpose and per subject (the citizen, or each company they represent).
-        let daily_pk = keys::daily_guard(
+        // One a day per purpose and per subject (the citizen, or each company they represent):
+        // the request's id is the day's, so its key is the limit.
+        let of_the_day = RequestId::of_the_day(
             &request.account_id,
             request.company.as_ref(),
             request.purpose,
             day,
         );
+        if request.request_id != of_the_day {
+            return Err(StoreError::Corrupt(
+                "a request whose id is not its day's".into(),
+            ));
+        }
+        let absent = Some("attribute_not_exists(pk)");
         let idem_pk = idempotency_key
             .map(|k| keys::idempotency_guard(&request.account_id, &sha256_hex(k.as_bytes())));
-        let absent = Some("attribute_not_exists(pk)");
-        let mut items = vec![
-            put(&self.table, Self::to_item(request), absent)?,
-            put(&self.table, guard(&daily_pk), absent)?,
-        ];
-        if let Some(pk) = &idem_pk {
-            items.push(put(&self.table, guard(pk), absent)?);
-        }
-        if transact_checked(&self.client, items).await?.is_ok() {
+        let created = match &idem_pk {
+            // One plain conditional put: half the write units of a transaction (docs/COST.md).
+            None => {
+                let written = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(Self::to_item(request)))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .send()
+                    .await;
+                conditional(written)?.is_some()
+            }
+            Some(pk) => {
+                let expires =
+                    epoch_ttl(request.created_at + chrono::Duration::days(GUARD_TTL_DAYS));
+                let guard = HashMap::from([
+                    ("pk".into(), s(pk)),
+                    ("request_id".into(), s(request.request_id.as_str())),
+                    ("ttl".into(), expires),
+                ]);
+                let items = vec![
+                    put(&self.table, Self::to_item(request), absent)?,
+                    put(&self.table, guard, absent)?,
+                ];
+                transact_checked(&self.client, items).await?.is_ok()
+            }
+        };
+        if created {
             return Ok(SubmitOutcome::Created);
         }
         // A replay of the same key answers with the original request, whatever else happened.
@@ -161,8 +179,10 @@ impl RequestStore for DynamoRequests {
                 return Ok(SubmitOutcome::Replayed(original));
             }
         }
-        match self.guarded_request(&daily_pk).await? {
-            Some(request_id) => Ok(SubmitOutcome::DailyLimit { request_id }),
+        match self.get(&request.request_id).await? {
+            Some(_) => Ok(SubmitOutcome::DailyLimit {
+                request_id: request.request_id.clone(),
+            }),
             None => Err(StoreError::Conflict),
         }
     }
@@ -293,52 +313,14 @@ impl RequestStore for DynamoRequests {
             .await
     }
 
-    async fn pending_before(
-        &self,
-        cutoff: DateTime<Utc>,
-        limit: i32,
-    ) -> StoreResult<Vec<RequestId>> {
-        self.marked_before(PENDING_MARK, cutoff, limit).await
-    }
-
-    async fn notices_due_before(
-        &self,
-        cutoff: DateTime<Utc>,
-        limit: i32,
-    ) -> StoreResult<Vec<RequestId>> {
-        self.marked_before(NOTICE_MARK, cutoff, limit).await
-    }
-
-    async fn clear_notice(&self, request_id: &RequestId) -> StoreResult<bool> {
-        let cleared = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::request(request_id)))
-            .update_expression("REMOVE pending")
-            .condition_expression("pending = :notice")
-            .expression_attribute_values(":notice", s(NOTICE_MARK))
-            .send()
-            .await;
-        Ok(conditional(cleared)?.is_some())
-    }
-}
-
-impl DynamoRequests {
-    /// Requests whose `pending` attribute is `mark`, created before `cutoff`, oldest first.
-    async fn marked_before(
-        &self,
-        mark: &str,
-        cutoff: DateTime<Utc>,
-        limit: i32,
-    ) -> StoreResult<Vec<RequestId>> {
+    async fn open_before(&self, cutoff: DateTime<Utc>, limit: i32) -> StoreResult<Vec<RequestId>> {
         let out = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(PENDING_REQUESTS_INDEX)
             .key_condition_expression("pending = :p AND created_at < :cutoff")
-            .expression_attribute_values(":p", s(mark))
+            .expression_attribute_values(":p", s(OPEN_MARK))
             .expression_attribute_values(":cutoff", time(cutoff))
             .limit(limit)
             .send()
@@ -349,5 +331,20 @@ impl DynamoRequests {
             .iter()
             .filter_map(|i| keys::request_id_of(opt_s(i, "pk")?))
             .collect())
+    }
+
+    async fn clear_notice(&self, request_id: &RequestId) -> StoreResult<bool> {
+        let cleared = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::request(request_id)))
+            .update_expression("REMOVE pending")
+            .condition_expression("attribute_exists(pending) AND #status <> :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s(RequestStatus::Pending.as_str()))
+            .send()
+            .await;
+        Ok(conditional(cleared)?.is_some())
     }
 }

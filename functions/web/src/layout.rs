@@ -123,7 +123,7 @@ fn shell(
                                     }
                                 }
                                 li {
-                                    a href=(ctx.other_lang_href()) lang=(other.code()) hreflang=(other.code()) {
+                                    a #lang-switch href=(ctx.other_lang_href()) lang=(other.code()) hreflang=(other.code()) {
                                         (t.switch_to)
                                     }
                                 }

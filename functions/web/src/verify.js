@@ -3,11 +3,6 @@
 // seal keys the page came with; then the year's revocation list, if it can be fetched.
 // Everything else on the page works without it.
 const DATA = JSON.parse(document.getElementById("page-data").textContent);
-// The language switch keeps the QR code's statement (the fragment, which the server never sees).
-const languageSwitch = document.querySelector("a[hreflang]");
-if (languageSwitch && location.hash) {
-  languageSwitch.href = languageSwitch.getAttribute("href").split("#")[0] + location.hash;
-}
 const SEAL_KEYS = DATA.keys;
 const T = DATA.texts;
 function fail(reason) { throw Object.assign(new Error(reason), { reason }); }
@@ -230,6 +225,11 @@ async function showStatement(text) {
   document.title = `${heading} – ${document.title.split(" – ").pop()}`;
 }
 if (location.hash.includes("CZ1:")) showStatement(location.hash);
+// The language switch keeps the QR code's statement (the fragment, which the server never sees).
+const languageSwitch = document.getElementById("lang-switch");
+if (languageSwitch && location.hash) {
+  languageSwitch.href = languageSwitch.getAttribute("href").split("#")[0] + location.hash;
+}
 document.getElementById("by-statement").addEventListener("submit", (event) => {
   const text = document.getElementById("statement").value;
   if (!text.trim()) return; // the server says what is missing

@@ -57,15 +57,19 @@ impl RequestStore for MemoryRequests {
                 .ok_or(StoreError::Conflict)?;
             return Ok(SubmitOutcome::Replayed(original));
         }
-        let company = request.company.as_ref().map(Cui::to_string);
-        let daily = format!("{account}/{company:?}/{}/{day}", request.purpose.code());
-        if let Some(earlier) = s.guards.get(&daily) {
+        let of_the_day =
+            RequestId::of_the_day(account, request.company.as_ref(), request.purpose, day);
+        if request.request_id != of_the_day {
+            return Err(StoreError::Corrupt(
+                "a request whose id is not its day's".into(),
+            ));
+        }
+        if s.requests.contains_key(&of_the_day) {
             return Ok(SubmitOutcome::DailyLimit {
-                request_id: earlier.clone(),
+                request_id: of_the_day,
             });
         }
         let id = request.request_id.clone();
-        s.guards.insert(daily, id.clone());
         if let Some(k) = idem {
             s.guards.insert(k, id.clone());
         }
@@ -134,26 +138,6 @@ impl RequestStore for MemoryRequests {
         })
     }
 
-    async fn pending_before(
-        &self,
-        cutoff: DateTime<Utc>,
-        limit: i32,
-    ) -> StoreResult<Vec<RequestId>> {
-        let s = lock(&self.0);
-        let mut pending: Vec<_> = s
-            .requests
-            .values()
-            .filter(|r| r.status == RequestStatus::Pending && r.created_at < cutoff)
-            .collect();
-        pending.sort_by_key(|r| r.created_at);
-        let limit = usize::try_from(limit).unwrap_or(0);
-        Ok(pending
-            .into_iter()
-            .take(limit)
-            .map(|r| r.request_id.clone())
-            .collect())
-    }
-
     async fn mark_rejected(
         &self,
         request_id: &RequestId,
@@ -171,20 +155,17 @@ impl RequestStore for MemoryRequests {
         })
     }
 
-    async fn notices_due_before(
-        &self,
-        cutoff: DateTime<Utc>,
-        limit: i32,
-    ) -> StoreResult<Vec<RequestId>> {
+    async fn open_before(&self, cutoff: DateTime<Utc>, limit: i32) -> StoreResult<Vec<RequestId>> {
         let s = lock(&self.0);
-        let mut due: Vec<_> = s
+        let mut open: Vec<_> = s
             .requests
             .values()
-            .filter(|r| r.notice_due && r.created_at < cutoff)
+            .filter(|r| r.status == RequestStatus::Pending || r.notice_due)
+            .filter(|r| r.created_at < cutoff)
             .collect();
-        due.sort_by_key(|r| r.created_at);
+        open.sort_by_key(|r| r.created_at);
         let limit = usize::try_from(limit).unwrap_or(0);
-        Ok(due
+        Ok(open
             .into_iter()
             .take(limit)
             .map(|r| r.request_id.clone())
