@@ -62,6 +62,9 @@ pub struct AwaitingConfirmation {
     /// The names as the evidence spells them: what certificates will carry.
     pub last_name: String,
     pub first_name: String,
+    /// The names the holder gave when registering (last, first), when the evidence spells
+    /// them otherwise (diacritics lost, another order): said, never silently replaced.
+    pub declared: Option<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,12 +113,21 @@ impl ProvenService {
             .await?
             .filter(|a| a.status == AccountStatus::PendingValidation && !a.expired(now));
         Ok(account.and_then(|a| {
+            let person = a.person.as_ref()?;
+            let declared = (
+                person.last_name.as_str().to_owned(),
+                person.first_name.as_str().to_owned(),
+            );
+            let last_name = proven.last_name.as_str().to_owned();
+            let first_name = proven.first_name.as_str().to_owned();
+            let differs = declared != (last_name.clone(), first_name.clone());
             Some(AwaitingConfirmation {
                 method: proven.method,
                 email_masked: a.email.masked(),
-                cnp_masked: a.person.as_ref()?.cnp.masked(),
-                last_name: proven.last_name.as_str().to_owned(),
-                first_name: proven.first_name.as_str().to_owned(),
+                cnp_masked: person.cnp.masked(),
+                last_name,
+                first_name,
+                declared: differs.then_some(declared),
             })
         }))
     }

@@ -246,6 +246,19 @@ fn pages_speak_the_visitors_language_and_remember_a_switch() {
         html(&browser.get("/")).contains("<html lang=\"ro\""),
         "remembered"
     );
+    // The verification page the QR code opens keeps its certificate in the other language
+    // (the walk of issue 25 found the switch emptied the form).
+    let verify = html(&browser.get("/verificare?number=CJ-2026-00000001"));
+    assert!(
+        verify.contains("href=\"/verificare?number=CJ-2026-00000001&amp;lang=en\""),
+        "{verify}"
+    );
+    // No icon, and no 404 for it on every page: said once, kept a year.
+    let icon = browser.get("/favicon.ico");
+    assert_eq!(icon.status, 204);
+    assert!(icon
+        .header("cache-control")
+        .is_some_and(|c| c.contains("max-age=31536000")));
 }
 
 #[test]

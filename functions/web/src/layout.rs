@@ -86,9 +86,6 @@ fn shell(
                 }
                 @if let Some((seconds, to)) = &refresh { meta http-equiv="refresh" content={(seconds) "; url=" (to)}; }
                 style { (PreEscaped(STYLE)) }
-                // No icon: without this, every page would make the browser ask for
-                // /favicon.ico (a request and a 404 each, billed).
-                link rel="icon" href="data:,";
             }
             body {
                 a.skip href="#main" { (t.skip) }

@@ -175,6 +175,17 @@ const API_PREFIXES: &[&str] = &["/v1/", "/oid4vp/", "/oid4vci/", "/.well-known/"
 /// methods, 405 with `Allow`; else 404. Under the API's paths a problem, elsewhere a page.
 fn unmatched(ctx: &mut Ctx) -> Response<Body> {
     let path = ctx.path.clone();
+    if path == "/favicon.ico" {
+        // Browsers ask on every page: no icon, said once and kept for a year (not a 404 a
+        // page, each one a billed request and an error in the console).
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        response.headers_mut().insert(
+            lambda_http::http::header::CACHE_CONTROL,
+            lambda_http::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+        return response;
+    }
     let allowed = cazier_edge::http::routes::allowed_methods(&path).join(", ");
     if API_PREFIXES.iter().any(|p| path.starts_with(p)) {
         let error = if allowed.is_empty() {

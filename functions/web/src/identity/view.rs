@@ -113,7 +113,13 @@ pub fn proven(ctx: &mut Ctx, awaiting: &AwaitingConfirmation) -> String {
                 tr { th scope="row" { (i.proven_account) } td { (awaiting.email_masked) } }
                 tr { th scope="row" { "CNP" } td { (awaiting.cnp_masked) } }
                 tr { th scope="row" { (i.proven_name) } td { strong { (awaiting.last_name) " " (awaiting.first_name) } } }
+                @if let Some((last, first)) = &awaiting.declared {
+                    tr { th scope="row" { (i.proven_declared) } td { (last) " " (first) } }
+                }
             }
+        }
+        @if awaiting.declared.is_some() {
+            p.warn { (i.proven_differs) }
         }
         p { (i.proven_carry) }
         div.actions {
