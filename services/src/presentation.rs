@@ -7,10 +7,9 @@
 //! the published status list), record the check in the holder's "who checked" log, and keep
 //! the outcome for the verifier until the request expires, under the secret's hash (the
 //! adapter seals it: it names the holder). The `state` the wallet sees does not open it.
-//! (Just over 400 lines: one OpenID4VP verifier, request to outcome, and the signer of its
-//! request objects, which only the wallet function holds.)
 //! (Over 400 lines: the verifier's three steps, request, wallet response and outcome, share
-//! one request's state and checks; issue 26 will split it with the encrypted responses.)
+//! one request's state and checks, with the signer of its request objects, which only the
+//! wallet function holds; issue 26 will split it with the encrypted responses.)
 
 use crate::crypto::{new_token, sha256_hex};
 use crate::domain::{
@@ -26,7 +25,7 @@ use crate::{status, throttled, unavailable_from_ports, Unavailable};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use cazier_formats::wallet::sd_jwt::{self, Presented};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -374,21 +373,55 @@ pub struct RequestObjects {
     pub signer: Arc<dyn Signer>,
     /// Our response endpoint (`…/oid4vp/response`), as in the request the link started.
     pub response_uri: String,
+    /// What this instance signed already (one per cold start, shared by its invocations).
+    pub signed: SignedOnce,
+}
+
+/// Request objects this instance signed, by their state's hash, for as long as a request
+/// lives: a wallet (or anyone with the link) fetching one again costs no KMS `Sign`, the
+/// seal's key is not drained by fetches, and the grant is still read at each fetch (an expired
+/// or answered request is not served).
+#[derive(Default)]
+pub struct SignedOnce(std::sync::Mutex<std::collections::HashMap<String, (DateTime<Utc>, String)>>);
+
+impl SignedOnce {
+    /// At most this many kept (each a few KB); past it, the expired go, else all.
+    const MOST: usize = 10_000;
+
+    fn get(&self, key: &str, now: DateTime<Utc>) -> Option<String> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.get(key)
+            .filter(|(until, _)| *until > now)
+            .map(|(_, jwt)| jwt.clone())
+    }
+
+    fn keep(&self, key: String, jwt: String, now: DateTime<Utc>) {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= Self::MOST {
+            kept.retain(|_, (until, _)| *until > now);
+            if kept.len() >= Self::MOST {
+                kept.clear();
+            }
+        }
+        kept.insert(key, (now + REQUEST_LIFETIME, jwt));
+    }
 }
 
 impl RequestObjects {
     /// The request object the wallet fetches from the link's `request_uri`: the request as
     /// a JWT (`typ oauth-authz-req+jwt`) signed by the seal key, `x5c` its chain. Fetched as
-    /// often as the wallet likes until it answers or the request expires.
+    /// often as the wallet likes until it answers or the request expires; signed once.
     pub async fn request_object(&self, state: &str) -> Result<String, RequestObjectError> {
         let now = self.clock.now();
-        let Some(WalletGrant::PresentationRequest { nonce, .. }) = self
-            .grants
-            .peek_grant(&sha256_hex(state.as_bytes()), now)
-            .await?
+        let state_hash = sha256_hex(state.as_bytes());
+        let Some(WalletGrant::PresentationRequest { nonce, .. }) =
+            self.grants.peek_grant(&state_hash, now).await?
         else {
             return Err(RequestObjectError::NotFound);
         };
+        if let Some(signed) = self.signed.get(&state_hash, now) {
+            return Ok(signed);
+        }
         let chain = self.chain.get().await.map_err(Unavailable::from)?;
         let x5c: Vec<String> = chain.ders().iter().map(|d| STANDARD.encode(d)).collect();
         let header = json!({"alg": crate::jose::ES256, "typ": "oauth-authz-req+jwt", "x5c": x5c});
@@ -400,6 +433,7 @@ impl RequestObjects {
         let jwt = crate::jose::sign(&header, &claims, &*self.signer)
             .await
             .map_err(Unavailable::from)?;
+        self.signed.keep(state_hash, jwt.clone(), now);
         Ok(jwt)
     }
 }

@@ -313,6 +313,7 @@ pub trait ServiceGraphs: PortSource {
             clock: self.clock(),
             signer: self.signer()?,
             response_uri: format!("{portal}/oid4vp/response"),
+            signed: Default::default(),
         })
     }
 
