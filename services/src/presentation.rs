@@ -56,6 +56,8 @@ pub struct PresentationService {
     pub status_lists_url: String,
     /// Which certificate holds a status-list index (the index says nothing by itself).
     pub requests: Arc<dyn crate::ports::RequestStore>,
+    /// Our credential type (`…/credentials/cazier/1`): asked for, and checked.
+    pub vct: String,
 }
 
 /// A new request: the secret is the verifier's, the request goes to the wallet.
@@ -125,7 +127,7 @@ impl PresentationService {
 
     /// The authorization request for one `state` and `nonce`.
     fn request(&self, client_id: &str, state: &str, nonce: &str) -> Value {
-        authorization_request(&self.response_uri, client_id, state, nonce)
+        authorization_request(&self.response_uri, &self.vct, client_id, state, nonce)
     }
 
     /// A new request for `client` (throttled), on behalf of the declared organisation.
@@ -264,11 +266,17 @@ impl PresentationService {
         let chain = self.chain.get().await?;
         let trusted = crate::statement::trusted_in(chain.certificates());
         let client_id = client_id_of(&chain);
-        let presented: Presented =
-            match sd_jwt::verify_presentation(&presentation, &trusted, &client_id, nonce, now) {
-                Ok(p) => p,
-                Err(refusal) => return refused(refusal.to_string()),
-            };
+        let presented: Presented = match sd_jwt::verify_presentation(
+            &presentation,
+            &trusted,
+            &self.vct,
+            &client_id,
+            nonce,
+            now,
+        ) {
+            Ok(p) => p,
+            Err(refusal) => return refused(refusal.to_string()),
+        };
         let Some((reference, year)) = self.reference_of(&presented) else {
             return refused("the credential's status list is not this service's".into());
         };
@@ -373,6 +381,8 @@ pub struct RequestObjects {
     pub signer: Arc<dyn Signer>,
     /// Our response endpoint (`…/oid4vp/response`), as in the request the link started.
     pub response_uri: String,
+    /// Our credential type, as in the request the link started.
+    pub vct: String,
     /// What this instance signed already (one per cold start, shared by its invocations).
     pub signed: SignedOnce,
 }
@@ -423,10 +433,19 @@ impl RequestObjects {
             return Ok(signed);
         }
         let chain = self.chain.get().await.map_err(Unavailable::from)?;
-        let x5c: Vec<String> = chain.ders().iter().map(|d| STANDARD.encode(d)).collect();
+        let x5c: Vec<String> = chain
+            .x5c_ders()
+            .iter()
+            .map(|d| STANDARD.encode(d))
+            .collect();
         let header = json!({"alg": crate::jose::ES256, "typ": "oauth-authz-req+jwt", "x5c": x5c});
-        let mut claims =
-            authorization_request(&self.response_uri, &client_id_of(&chain), state, &nonce);
+        let mut claims = authorization_request(
+            &self.response_uri,
+            &self.vct,
+            &client_id_of(&chain),
+            state,
+            &nonce,
+        );
         // RFC 9101 with OpenID4VP 1.0, section 5: the audience a wallet expects, and when.
         claims["aud"] = json!("https://self-issued.me/v2");
         claims["iat"] = json!(now.timestamp());
@@ -439,7 +458,13 @@ impl RequestObjects {
 }
 
 /// The authorization request for one `state` and `nonce`, answered at `response_uri`.
-fn authorization_request(response_uri: &str, client_id: &str, state: &str, nonce: &str) -> Value {
+fn authorization_request(
+    response_uri: &str,
+    vct: &str,
+    client_id: &str,
+    state: &str,
+    nonce: &str,
+) -> Value {
     json!({
         "response_type": "vp_token",
         "client_id": client_id,
@@ -447,7 +472,7 @@ fn authorization_request(response_uri: &str, client_id: &str, state: &str, nonce
         "response_mode": "direct_post",
         "nonce": nonce,
         "state": state,
-        "dcql_query": dcql_query(),
+        "dcql_query": dcql_query(vct),
         "client_metadata": {"vp_formats_supported": {"dc+sd-jwt": {
             "sd-jwt_alg_values": ["ES256"],
             "kb-jwt_alg_values": ["ES256"],
@@ -455,8 +480,8 @@ fn authorization_request(response_uri: &str, client_id: &str, state: &str, nonce
     })
 }
 
-/// The DCQL query: one SD-JWT VC of our type, with the [`REQUESTED_CLAIMS`].
-fn dcql_query() -> Value {
+/// The DCQL query: one SD-JWT VC of our type (`vct`), with the [`REQUESTED_CLAIMS`].
+fn dcql_query(vct: &str) -> Value {
     let claims: Vec<Value> = REQUESTED_CLAIMS
         .iter()
         .map(|c| json!({"path": [c]}))
@@ -464,7 +489,7 @@ fn dcql_query() -> Value {
     json!({"credentials": [{
         "id": QUERY_ID,
         "format": "dc+sd-jwt",
-        "meta": {"vct_values": [sd_jwt::VCT]},
+        "meta": {"vct_values": [vct]},
         "claims": claims,
     }]})
 }

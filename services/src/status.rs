@@ -64,9 +64,7 @@ impl StatusListService {
         let chain = self.chain.get().await?;
         let kid = seal_key_id(&chain)?;
         let uri = list_uri(&self.lists_url, year);
-        // The chain without its root (the trust anchor verifiers hold already).
-        let ders = chain.ders();
-        let x5c = &ders[..ders.len().saturating_sub(1).max(1)];
+        let x5c = chain.x5c_ders();
         let token = status_list::sign(
             &list,
             &uri,

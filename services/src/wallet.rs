@@ -14,6 +14,7 @@ use crate::ports::{
 };
 use crate::trust::ChainSource;
 use crate::{unavailable_from_ports, Unavailable};
+pub use cazier_formats::wallet::credential_type::CredentialType;
 use cazier_formats::wallet::proof::{self, ProofRefusal};
 use cazier_formats::wallet::sd_jwt::{self, CredentialFacts, StatusReference};
 use chrono::Duration;
@@ -44,6 +45,8 @@ pub struct WalletService {
     pub issuer_url: String,
     /// Where the years' status lists are served (`…/v1/status-lists`).
     pub status_lists_url: String,
+    /// Our credential type under `issuer_url`, and its Type Metadata.
+    pub credential_type: CredentialType,
 }
 
 /// "Add to wallet": the holder's offers of their certificates. Holds no signer: the portal
@@ -315,8 +318,10 @@ impl WalletService {
     }
 
     /// The credential endpoint: one credential for the access token, bound to the key the
-    /// proof JWT proves. The token is spent whatever happens next, so a credential is issued
-    /// at most once per offer.
+    /// proof JWT proves. The request and its proof are checked, and the proof's nonce spent,
+    /// before the token: a wallet told `invalid_nonce` (or `invalid_proof`) retries with the
+    /// same token and a new nonce, as OpenID4VCI allows. The token is spent before the
+    /// credential is made, so a credential is issued at most once per offer.
     pub async fn credential(
         &self,
         access_token: &str,
@@ -324,13 +329,13 @@ impl WalletService {
         proof_jwt: Option<&str>,
     ) -> Result<String, CredentialError> {
         let now = self.clock.now();
-        let grant = self
-            .grants
-            .take_grant(&sha256_hex(access_token.as_bytes()), now)
-            .await?;
-        let Some(WalletGrant::AccessToken { account_id, number }) = grant else {
+        let token_hash = sha256_hex(access_token.as_bytes());
+        if !matches!(
+            self.grants.peek_grant(&token_hash, now).await?,
+            Some(WalletGrant::AccessToken { .. })
+        ) {
             return Err(CredentialError::InvalidToken);
-        };
+        }
         if configuration_id != Some(CONFIGURATION_ID) {
             return Err(CredentialError::InvalidRequest(
                 "credential_configuration_id must be cazier_sd_jwt_vc",
@@ -347,6 +352,11 @@ impl WalletService {
         if nonce != Some(WalletGrant::Nonce) {
             return Err(CredentialError::InvalidNonce);
         }
+        // Spent now: of two requests with the same token, one gets the credential.
+        let grant = self.grants.take_grant(&token_hash, now).await?;
+        let Some(WalletGrant::AccessToken { account_id, number }) = grant else {
+            return Err(CredentialError::InvalidToken);
+        };
         let certificate = self
             .holders_certificate(&account_id, &number)
             .await?
@@ -377,9 +387,10 @@ impl WalletService {
             &facts,
             &status,
             &self.issuer_url,
+            &self.credential_type,
             &proven.jwk,
             &kid,
-            chain.ders(),
+            chain.x5c_ders(),
             &*self.signer,
             crate::domain::end_of_bucharest_day(certificate.valid_until),
         )

@@ -52,14 +52,17 @@ fn main() {
     let holder = SigningKey::random(&mut rand::rngs::OsRng);
     let holder_jwk = cazier_shared::jose::public_jwk(holder.verifying_key());
     let expires = now + chrono::Duration::days(180);
+    let cazier_type =
+        cazier_shared::wallet::credential_type::CredentialType::of("https://cazier.example.ro");
     let issue = || {
         runtime.block_on(sd_jwt::issue(
             &facts,
             &status,
             "https://cazier.example.ro",
+            &cazier_type,
             &holder_jwk,
             &kid,
-            chain.ders(),
+            chain.x5c_ders(),
             &key,
             expires,
         ))
@@ -73,8 +76,15 @@ fn main() {
     let presentation = present(&credential, Some(&asked), &holder, aud, "n-0123456789", iat);
     let trusted = trusted_in(chain.certificates());
     let checking = median_us(1000, || {
-        sd_jwt::verify_presentation(&presentation, &trusted, aud, "n-0123456789", now)
-            .expect("verified")
+        sd_jwt::verify_presentation(
+            &presentation,
+            &trusted,
+            &cazier_type.vct,
+            aud,
+            "n-0123456789",
+            now,
+        )
+        .expect("verified")
     });
     let mut list = status_list::StatusList::new();
     for i in (0..100_000).step_by(97) {

@@ -264,6 +264,7 @@ pub trait ServiceGraphs: PortSource {
             status_lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),
+            credential_type: crate::services::wallet::CredentialType::of(&self.portal_url()?),
         })
     }
 
@@ -298,6 +299,7 @@ pub trait ServiceGraphs: PortSource {
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),
             requests: self.requests()?,
+            vct: crate::services::wallet::CredentialType::of(&portal).vct,
         })
     }
 
@@ -313,6 +315,7 @@ pub trait ServiceGraphs: PortSource {
             clock: self.clock(),
             signer: self.signer()?,
             response_uri: format!("{portal}/oid4vp/response"),
+            vct: crate::services::wallet::CredentialType::of(&portal).vct,
             signed: Default::default(),
         })
     }

@@ -9,9 +9,11 @@ use cazier_e2e::*;
 use cazier_shared::jose::public_jwk;
 use cazier_shared::statement::trusted_keys;
 use cazier_shared::testing::wallet::present;
+use cazier_shared::wallet::credential_type::CredentialType;
 use cazier_shared::wallet::sd_jwt::verify_presentation;
 use chrono::Utc;
 use serde_json::{json, Value};
+use sha2::Digest;
 
 /// A compact ES256 JWS by `key`.
 fn sign_jws(header: Value, claims: Value, key: &p256::ecdsa::SigningKey) -> String {
@@ -117,9 +119,46 @@ fn a_wallet_gets_the_certificate_over_openid4vci() {
         .as_str()
         .unwrap()
         .to_owned();
-    // Nothing issued twice for one access token.
+    // Nothing issued twice for one access token (with a fresh nonce: the spent one is an
+    // invalid_nonce, checked before the token).
+    let nonce = client.post("/oid4vci/nonce", None, json!({})).json()["c_nonce"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"credential_configuration_id": "cazier_sd_jwt_vc",
+        "proofs": {"jwt": [proof_jwt(&wallet_key, &issuer, &nonce)]}});
     let twice = client.post("/oid4vci/credential", Some(&access), body);
     assert_eq!(twice.status, 401);
+
+    // Its type is the service's own: the vct URL serves the SD-JWT VC Type Metadata whose
+    // hash the credential carries, also under .well-known/vct (issue 26).
+    let payload: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(credential.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let vct = payload["vct"].as_str().unwrap();
+    assert_eq!(vct, format!("{}/credentials/cazier/1", stack.base_url));
+    assert_eq!(
+        metadata["credential_configurations_supported"]["cazier_sd_jwt_vc"]["vct"],
+        vct
+    );
+    let served = client.get("/credentials/cazier/1", None);
+    assert_eq!(served.status, 200);
+    let well_known = client.get("/.well-known/vct/credentials/cazier/1", None);
+    assert_eq!(served.body, well_known.body);
+    let integrity = format!(
+        "sha256-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&served.body))
+    );
+    assert_eq!(payload["vct#integrity"], integrity);
+    let type_metadata: Value = serde_json::from_slice(&served.body).unwrap();
+    assert_eq!(type_metadata["vct"], vct);
+    assert_eq!(
+        type_metadata["display"][1]["name"],
+        "Criminal record certificate"
+    );
 
     // The credential, presented with the wallet's key, verifies against the published seal.
     let chain = String::from_utf8(client.get("/v1/trust/certificates", None).body).unwrap();
@@ -136,6 +175,7 @@ fn a_wallet_gets_the_certificate_over_openid4vci() {
     let shown = verify_presentation(
         &presented,
         &trusted,
+        &CredentialType::of(&stack.base_url).vct,
         "https://employer.example",
         "v1",
         Utc::now(),
@@ -217,6 +257,7 @@ fn an_independent_openid4vci_client_gets_the_certificate() {
     let shown = verify_presentation(
         &presented,
         &trusted_keys(&chain),
+        &CredentialType::of(&stack.base_url).vct,
         "https://employer.example",
         "v2",
         Utc::now(),

@@ -7,6 +7,7 @@ use cazier_e2e::workspace_root;
 use cazier_shared::jose::public_jwk;
 use cazier_shared::services::trust;
 use cazier_shared::statement::{seal_key_id, trusted_keys};
+use cazier_shared::wallet::credential_type::CredentialType;
 use cazier_shared::wallet::sd_jwt::{
     issue, verify_presentation, CredentialFacts, PresentationRefusal, StatusReference,
 };
@@ -53,10 +54,12 @@ async fn the_reference_wallet_reads_our_credential_and_presents_only_what_it_cho
         uri: "https://cazier.test/v1/status-lists/2026".into(),
         idx: 42,
     };
+    let cazier_type = CredentialType::of("https://cazier.test");
     let credential = issue(
         &facts,
         &status,
         "https://cazier.test",
+        &cazier_type,
         &holder_public,
         &kid,
         chain.ders(),
@@ -102,7 +105,8 @@ async fn the_reference_wallet_reads_our_credential_and_presents_only_what_it_cho
     assert!(ok, "{seen}");
     println!("the reference implementation verified the credential and read:\n{seen}");
     let seen: Value = serde_json::from_str(seen.lines().last().unwrap()).unwrap();
-    assert_eq!(seen["vct"], "urn:eu.europa.ec.eudi:cazier:1");
+    assert_eq!(seen["vct"], "https://cazier.test/credentials/cazier/1");
+    assert_eq!(seen["vct#integrity"], cazier_type.integrity.as_str());
     assert_eq!(seen["holder_name"], "Ștefănescu Ana-Maria");
     assert_eq!(seen["birth_date"], "1985-01-01");
     assert_eq!(seen["certificate_number"], "CJ-2026-00000042");
@@ -111,7 +115,15 @@ async fn the_reference_wallet_reads_our_credential_and_presents_only_what_it_cho
 
     // Its presentation, checked by ours: two claims shown, for this verifier and request.
     let trusted = trusted_keys(&chain.to_pem().unwrap());
-    let shown = verify_presentation(&presentation, &trusted, aud, nonce, Utc::now()).unwrap();
+    let shown = verify_presentation(
+        &presentation,
+        &trusted,
+        &cazier_type.vct,
+        aud,
+        nonce,
+        Utc::now(),
+    )
+    .unwrap();
     let names: Vec<&String> = shown.disclosed.keys().collect();
     assert_eq!(names, ["expiry_date", "has_entries"], "{shown:?}");
     assert_eq!(shown.disclosed["has_entries"], false);
@@ -124,6 +136,7 @@ async fn the_reference_wallet_reads_our_credential_and_presents_only_what_it_cho
         verify_presentation(
             &presentation,
             &trusted,
+            &cazier_type.vct,
             "https://other.example",
             nonce,
             Utc::now()

@@ -29,6 +29,13 @@ impl TrustChain {
         &self.ders
     }
 
+    /// What a JOSE `x5c` carries: the chain without its root, the trust anchor verifiers hold
+    /// already (HAIP 1.0; a root sent along proves nothing); the seal alone when it is the
+    /// only certificate.
+    pub fn x5c_ders(&self) -> &[Vec<u8>] {
+        &self.ders[..self.ders.len().saturating_sub(1).max(1)]
+    }
+
     pub fn from_pem(pem: &str) -> Result<Self, SealError> {
         Self::new(Certificate::load_pem_chain(pem.as_bytes())?)
     }

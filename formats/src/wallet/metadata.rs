@@ -58,7 +58,7 @@ pub struct CredentialMetadata {
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialConfiguration {
     pub format: &'static str,
-    pub vct: &'static str,
+    pub vct: String,
     pub cryptographic_binding_methods_supported: [&'static str; 1],
     pub credential_signing_alg_values_supported: [&'static str; 1],
     pub proof_types_supported: ProofTypes,
@@ -76,7 +76,7 @@ pub struct IssuerMetadata {
 }
 
 /// The claims a wallet may show, with their names.
-const CLAIMS: [(&str, &str, &str); 8] = [
+pub(crate) const CLAIMS: [(&str, &str, &str); 8] = [
     (
         "certificate_number",
         "Număr certificat",
@@ -99,7 +99,7 @@ impl IssuerMetadata {
     pub fn new(issuer: &str) -> Self {
         let configuration = CredentialConfiguration {
             format: sd_jwt::TYP,
-            vct: sd_jwt::VCT,
+            vct: super::credential_type::CredentialType::of(issuer).vct,
             cryptographic_binding_methods_supported: ["jwk"],
             credential_signing_alg_values_supported: [crate::jose::ES256],
             proof_types_supported: ProofTypes {
@@ -241,6 +241,7 @@ mod tests {
         let metadata = serde_json::to_value(IssuerMetadata::new("https://x")).unwrap();
         let configuration = &metadata["credential_configurations_supported"][CONFIGURATION_ID];
         assert_eq!(configuration["format"], "dc+sd-jwt");
+        assert_eq!(configuration["vct"], "https://x/credentials/cazier/1");
         assert_eq!(
             configuration["credential_metadata"]["claims"][0],
             json!({"path": ["certificate_number"], "display": [

@@ -8,14 +8,13 @@
 use crate::jose::{self, b64, jwk_key, Jws};
 use crate::ports::{SignError, Signer};
 use crate::statement::TrustedKey;
+use crate::wallet::credential_type::CredentialType;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-/// The credential type (`vct`).
-pub const VCT: &str = "urn:eu.europa.ec.eudi:cazier:1";
 /// The issuer-signed JWT's media type.
 pub const TYP: &str = "dc+sd-jwt";
 /// The key-binding JWT's media type.
@@ -58,13 +57,15 @@ fn disclose(name: &str, value: Value) -> (String, String) {
 }
 
 /// Issues the credential bound to `holder_jwk` (the wallet's public key, an EC P-256 JWK),
-/// signed through `signer` (the seal key; `chain` its certificates, DER, seal first). One call
-/// to the signer. Returns `<jwt>~<disclosure>~…~`.
+/// signed through `signer` (the seal key; `chain` its certificates for `x5c`, DER, seal first,
+/// the root left out), of our `credential_type` (its `vct` and the metadata's integrity). One
+/// call to the signer. Returns `<jwt>~<disclosure>~…~`.
 #[allow(clippy::too_many_arguments)]
 pub async fn issue(
     facts: &CredentialFacts,
     status: &StatusReference,
     issuer: &str,
+    credential_type: &CredentialType,
     holder_jwk: &Value,
     kid: &[u8],
     chain: &[Vec<u8>],
@@ -102,7 +103,8 @@ pub async fn issue(
     });
     let payload = json!({
         "iss": issuer,
-        "vct": VCT,
+        "vct": credential_type.vct,
+        "vct#integrity": credential_type.integrity,
         "iat": facts.issued_at.timestamp(),
         "exp": expires.timestamp(),
         "cnf": {"jwk": holder_jwk},
@@ -159,11 +161,12 @@ fn json_part(part: &str) -> Option<Value> {
 }
 
 /// Verifies a presentation for verifier `aud` and request `nonce`: the issuer's signature by
-/// a trusted seal key, the type and expiry, each disclosure one of the credential's (none
+/// a trusted seal key, the type (`vct`) and expiry, each disclosure one of the credential's (none
 /// twice), and the holder's key-binding JWT over exactly these disclosures.
 pub fn verify_presentation(
     presentation: &str,
     trusted: &[TrustedKey],
+    vct: &str,
     aud: &str,
     nonce: &str,
     now: DateTime<Utc>,
@@ -188,7 +191,7 @@ pub fn verify_presentation(
         .ok_or(R::UnknownIssuer)?;
     issuer_jws.verify(&key.key).map_err(|_| R::BadSignature)?;
     let payload: Value = issuer_jws.payload().map_err(|_| R::Malformed)?;
-    if payload["vct"] != VCT || payload["_sd_alg"] != "sha-256" {
+    if payload["vct"] != vct || payload["_sd_alg"] != "sha-256" {
         return Err(R::WrongType);
     }
     let expires = payload["exp"]

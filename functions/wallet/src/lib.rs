@@ -200,6 +200,8 @@ fn credential_error(e: CredentialError) -> Answer {
 cazier_edge::api_routes!(Wallet {
     GET "/.well-known/openid-credential-issuer" Public => issuer_metadata,
     GET "/.well-known/oauth-authorization-server" Public => authorization_server_metadata,
+    GET "/credentials/cazier/1" Public => type_metadata,
+    GET "/.well-known/vct/credentials/cazier/1" Public => type_metadata,
     POST "/v1/certificates/{certificate_number}/wallet-offer" Citizen => offer,
     POST "/oid4vci/token" Public => token,
     POST "/oid4vci/nonce" Public => nonce,
@@ -219,6 +221,24 @@ impl Wallet {
     async fn authorization_server_metadata(&self, _req: Request) -> Answer {
         let metadata = self.service.authorization_server_metadata();
         Ok(json_response(StatusCode::OK, &metadata))
+    }
+
+    /// The credential type's SD-JWT VC Type Metadata, at the `vct` itself and where the
+    /// draft's `.well-known/vct` rule puts it: the exact bytes whose hash every credential
+    /// carries (`vct#integrity`), so never re-serialised here.
+    async fn type_metadata(&self, _req: Request) -> Answer {
+        let metadata = &self.service.credential_type.metadata;
+        let mut response =
+            Response::new(Body::Text(String::from_utf8_lossy(metadata).into_owned()));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+        Ok(with_header(
+            response,
+            header::CACHE_CONTROL,
+            "public, max-age=86400",
+        ))
     }
 
     async fn offer(&self, who: Citizen, req: Request) -> Answer {

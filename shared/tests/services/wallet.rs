@@ -7,6 +7,7 @@ use base64::Engine;
 use cazier_shared::jose::public_jwk;
 use cazier_shared::services::trust;
 use cazier_shared::statement::{seal_key_id, trusted_keys};
+use cazier_shared::wallet::credential_type::CredentialType;
 use cazier_shared::wallet::sd_jwt::{
     issue, verify_presentation, CredentialFacts, PresentationRefusal as R, StatusReference,
 };
@@ -50,10 +51,13 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
         idx: 42,
     };
     let expires = Utc.with_ymd_and_hms(2026, 9, 10, 21, 0, 0).unwrap();
+    let cazier_type = CredentialType::of("https://cazier.test");
+    let vct = cazier_type.vct.as_str();
     let credential = issue(
         &facts(),
         &status,
         "https://cazier.test",
+        &cazier_type,
         &public_jwk(holder.verifying_key()),
         &kid,
         chain.ders(),
@@ -65,7 +69,7 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
     let trusted = trusted_keys(&chain.to_pem().unwrap());
     let now = Utc.with_ymd_and_hms(2026, 4, 1, 12, 0, 0).unwrap();
     let (aud, nonce) = ("https://employer.example", "n-0S6_WzA2Mj");
-    let verify = |p: &str| verify_presentation(p, &trusted, aud, nonce, now);
+    let verify = |p: &str| verify_presentation(p, &trusted, vct, aud, nonce, now);
 
     // "Valid, no entries": two disclosures, nothing about the birth date or the name.
     let minimal = present(
@@ -90,11 +94,11 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
 
     // The verifier and request it was made for, only.
     assert_eq!(
-        verify_presentation(&minimal, &trusted, "https://other.example", nonce, now),
+        verify_presentation(&minimal, &trusted, vct, "https://other.example", nonce, now),
         Err(R::WrongAudienceOrNonce)
     );
     assert_eq!(
-        verify_presentation(&minimal, &trusted, aud, "another-nonce", now),
+        verify_presentation(&minimal, &trusted, vct, aud, "another-nonce", now),
         Err(R::WrongAudienceOrNonce)
     );
     // A proof by another key than the credential's holder's.
@@ -149,6 +153,7 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
         verify_presentation(
             &minimal,
             &trusted,
+            vct,
             aud,
             nonce,
             expires + Duration::seconds(1)
@@ -159,7 +164,7 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
     let other_chain = trust::load(&*other.blobs).await.unwrap().unwrap();
     let foreign = trusted_keys(&other_chain.to_pem().unwrap());
     assert_eq!(
-        verify_presentation(&minimal, &foreign, aud, nonce, now),
+        verify_presentation(&minimal, &foreign, vct, aud, nonce, now),
         Err(R::UnknownIssuer)
     );
     assert_eq!(verify("garbage"), Err(R::Malformed));

@@ -226,8 +226,15 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
         "n1",
         iat,
     );
-    let shown =
-        verify_presentation(&presented, &trusted, "https://employer.example", "n1", now).unwrap();
+    let shown = verify_presentation(
+        &presented,
+        &trusted,
+        &service.credential_type.vct,
+        "https://employer.example",
+        "n1",
+        now,
+    )
+    .unwrap();
     assert_eq!(shown.disclosed["certificate_number"], number.as_str());
     assert_eq!(
         shown.disclosed["holder_name"],
@@ -242,6 +249,23 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
         status.uri,
         format!("https://cazier.test/v1/status-lists/{year}")
     );
+    // Its x5c: the seal's chain without the root (HAIP 1.0: the anchor is the verifier's).
+    let issuer_jwt = credential.split('~').next().unwrap();
+    let header: serde_json::Value = serde_json::from_slice(
+        &base64::engine::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            issuer_jwt.split('.').next().unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let x5c = header["x5c"].as_array().unwrap();
+    assert_eq!(x5c.len(), chain.certificates().len() - 1);
+    let root = base64::engine::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        chain.ders().last().unwrap(),
+    );
+    assert!(x5c.iter().all(|c| c != &serde_json::json!(root)));
 }
 
 #[tokio::test]
@@ -333,6 +357,37 @@ async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
         .credential(&access().await, Some("other"), None)
         .await;
     assert!(matches!(r, Err(CredentialError::InvalidRequest(_))));
+
+    // Told invalid_nonce, the wallet retries with the same token and a new nonce (issue 26:
+    // the token was spent by the refusal, and the holder had to start over from the portal);
+    // once the credential is made, the token is spent.
+    let token = access().await;
+    let r = service
+        .credential(
+            &token,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, issuer, "expired-or-made-up", now)),
+        )
+        .await;
+    assert!(matches!(r, Err(CredentialError::InvalidNonce)));
+    let fresh = service.nonce("wallet").await.unwrap();
+    assert!(service
+        .credential(
+            &token,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, issuer, &fresh, now))
+        )
+        .await
+        .is_ok());
+    let again = service.nonce("wallet").await.unwrap();
+    let r = service
+        .credential(
+            &token,
+            Some(CONFIGURATION_ID),
+            Some(&proof(&wallet, issuer, &again, now)),
+        )
+        .await;
+    assert!(matches!(r, Err(CredentialError::InvalidToken)), "spent");
 
     // An offer made, then the certificate revoked: no credential, and no new offer.
     let token = access().await;
