@@ -109,6 +109,13 @@ def _asked(service, region, target, headers, method, path, body):
 
             key_id = _deserialize_ciphertext_blob(base64.b64decode(request["CiphertextBlob"])).key_id
         yield f"kms:{operation}", _key_arn(region, key_id or "*")
+    elif service == "sqs":
+        request = json.loads(body or b"{}")
+        url = request.get("QueueUrl")
+        if url:
+            yield f"sqs:{operation}", f"arn:aws:sqs:{region}:{ACCOUNT}:{url.rstrip('/').rsplit('/', 1)[-1]}"
+        else:
+            yield f"sqs:{operation}", "*"
     elif service == "s3":
         host = (headers.get("Host") or "").split(":")[0]
         parts = path.split("?")[0].lstrip("/").split("/", 1)
@@ -215,6 +222,9 @@ def _self_test():
     select = list(_asked("dynamodb", "r", "DynamoDB_20120810.ExecuteStatement", {}, "POST", "/",
                          json.dumps({"Statement": 'SELECT * FROM "accounts" WHERE pk = ?'})))
     assert select == [("dynamodb:PartiQLSelect", f"arn:aws:dynamodb:r:{ACCOUNT}:table/accounts")]
+    sent = list(_asked("sqs", "r", "AmazonSQS.SendMessage", {}, "POST", "/",
+                       json.dumps({"QueueUrl": "http://127.0.0.1:5000/123/q", "MessageBody": "{}"})))
+    assert sent == [("sqs:SendMessage", f"arn:aws:sqs:r:{ACCOUNT}:q")]
     listing = list(_asked("dynamodb", "r", "DynamoDB_20120810.ListTables", {}, "POST", "/", "{}"))
     assert listing == [("dynamodb:ListTables", "*")]
     # What cannot be read is refused, not let through.

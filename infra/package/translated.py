@@ -175,7 +175,7 @@ def differences(deployed, ran):
         if d != r:
             problems.append(f"route {route}: to {d} deployed, to {r} locally")
     for stream in deployed["streams"]:
-        if not stream.pop("on_failure"):
+        if not stream["on_failure"]:
             problems.append(f"{stream['function']}'s stream: no queue for the records it sets aside")
     for kind in ("streams", "schedules"):
         canonical = lambda items: sorted(json.dumps(i, sort_keys=True) for i in items)  # noqa: E731

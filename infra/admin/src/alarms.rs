@@ -2,7 +2,7 @@
 //! logs as CloudWatch would evaluate them on the deployed stack's. The metrics come from where
 //! CloudWatch takes them: the functions' embedded-metric-format lines (`.local/logs/*.log`),
 //! API Gateway's access log (`HttpApi.log`: `Count`, `4xx`, `5xx`, `Latency`) and the stream's
-//! on-failure destination (`failed-stream-records.jsonl`: the queue's visible messages).
+//! on-failure queue on the local AWS (its visible messages, asked of SQS).
 
 use crate::metric_math::evaluate;
 use anyhow::{anyhow, bail, Context, Result};
@@ -103,12 +103,11 @@ fn collect(logs: &Path, now_ms: i64) -> Result<Metrics> {
             }
         }
     }
-    // The on-failure queue: each record set aside is a message still there.
-    let failed = logs
-        .parent()
-        .map(|state| state.join("failed-stream-records.jsonl"))
-        .map(|f| read_lines(&f).len())
-        .unwrap_or_default();
+    // The on-failure queue: its visible messages, as SQS counts them.
+    let failed = match logs.parent() {
+        Some(state) => failure_queue_depth(state)?,
+        None => 0,
+    };
     metrics
         .entry((
             "AWS/SQS".into(),
@@ -121,6 +120,52 @@ fn collect(logs: &Path, now_ms: i64) -> Result<Metrics> {
             dimensions: HashMap::new(),
         });
     Ok(metrics)
+}
+
+/// `ApproximateNumberOfMessages` of the stack's on-failure queue (its URL and the local AWS
+/// from `<state>/stack-outputs.json`); 0 when the stack names none.
+fn failure_queue_depth(state: &Path) -> Result<usize> {
+    use std::io::{Read, Write};
+    let outputs: Vec<Json> = serde_json::from_str(
+        &std::fs::read_to_string(state.join("stack-outputs.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let output = |key: &str| {
+        outputs
+            .iter()
+            .find(|o| o["OutputKey"] == key)
+            .and_then(|o| o["OutputValue"].as_str())
+            .map(str::to_owned)
+    };
+    let (Some(url), Some(endpoint)) = (
+        output("GeneratorFailureQueueUrl"),
+        output("LocalAwsEndpointUrl"),
+    ) else {
+        return Ok(0);
+    };
+    let region = output("LocalRegion").unwrap_or_else(|| "eu-central-1".into());
+    let address = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let body =
+        json!({"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages"]}).to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-amz-json-1.0\r\n\
+         X-Amz-Target: AmazonSQS.GetQueueAttributes\r\nAuthorization: AWS4-HMAC-SHA256 \
+         Credential=local/20260101/{region}/sqs/aws4_request, SignedHeaders=host, \
+         Signature=local\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = std::net::TcpStream::connect(address)
+        .with_context(|| format!("connecting to the local AWS at {address}"))?;
+    stream.write_all(request.as_bytes())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let payload = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let attributes: Json = serde_json::from_str(payload.trim())
+        .with_context(|| format!("the queue's attributes: {payload}"))?;
+    attributes["Attributes"]["ApproximateNumberOfMessages"]
+        .as_str()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| anyhow!("the queue's depth: {payload}"))
 }
 
 /// A string of the template, through `!Sub` / `!Ref` tags (their text).

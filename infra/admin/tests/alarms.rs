@@ -102,12 +102,34 @@ fn faults_in_dependencies_fire_the_alarms_ops_would_be_paged_by() {
         "{}",
         String::from_utf8_lossy(&submitted.body)
     );
-    let set_aside = stack.state_dir.join("failed-stream-records.jsonl");
+    // The batch's place in the stream reaches the on-failure queue (SQS, sent with the
+    // generator's role, as Lambda sends it): where, never what.
+    let url = stack.outputs["GeneratorFailureQueueUrl"].clone();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while std::fs::read_to_string(&set_aside).map_or(true, |t| !t.ends_with('\n')) {
+    let message = loop {
+        let received = stack
+            .runtime
+            .block_on(cazier_local::sqs::call(
+                &stack.moto.endpoint,
+                "eu-central-1",
+                "local",
+                "ReceiveMessage",
+                &json!({"QueueUrl": url, "VisibilityTimeout": 0}),
+            ))
+            .expect("the queue answers");
+        if let Some(body) = received["Messages"][0]["Body"].as_str() {
+            break serde_json::from_str::<Value>(body).expect("JSON");
+        }
         assert!(std::time::Instant::now() < deadline, "no record set aside");
         std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    };
+    assert_eq!(
+        message["requestContext"]["condition"],
+        "RetryAttemptsExhausted"
+    );
+    assert_eq!(message["DDBStreamBatchInfo"]["batchSize"], 1);
+    assert!(message["DDBStreamBatchInfo"]["startSequenceNumber"].is_string());
+    assert!(!message.to_string().contains(&citizen.cnp), "{message}");
     let after_retries = alarms(&stack);
     assert_eq!(
         state(&after_retries, "FailureQueueDepthAlarm"),

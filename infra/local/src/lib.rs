@@ -12,6 +12,7 @@ pub mod provision;
 pub mod ran;
 mod roles;
 pub mod server;
+pub mod sqs;
 pub mod streams;
 pub mod template;
 
@@ -297,7 +298,6 @@ fn parameters(template: &Template, opts: &StackOptions) -> Result<HashMap<String
 /// Resources that have no local counterpart resolve to their logical id.
 fn without_local_counterpart(template: &Template, physical: &mut template::Physical) {
     for (id, _) in [
-        "AWS::SQS::Queue",
         "AWS::Serverless::HttpApi",
         "AWS::Logs::LogGroup",
         "AWS::IAM::Role",
@@ -538,11 +538,32 @@ fn deliver_streams(
             .get(&(source.table.clone(), "StreamArn".into()))
             .cloned()
             .ok_or_else(|| anyhow!("table {} has no stream", source.table))?;
+        // Lambda sends what a mapping sets aside to its on-failure destination with the
+        // function's own role.
+        let on_failure = match &source.on_failure {
+            None => None,
+            Some(queue) => Some(streams::OnFailure {
+                queue: sqs::Queue {
+                    endpoint: opts.aws_endpoint.clone(),
+                    region: opts.region.clone(),
+                    url: physical
+                        .refs
+                        .get(queue)
+                        .cloned()
+                        .ok_or_else(|| anyhow!("on-failure destination {queue}: no queue"))?,
+                },
+                access_key: iam::access_key(&source.function),
+                function_arn: format!(
+                    "arn:aws:lambda:{}:{LOCAL_ACCOUNT_ID}:function:{}",
+                    opts.region, source.function
+                ),
+            }),
+        };
         let delivery = streams::StreamDelivery {
             source,
             stream_arn,
             function: Arc::clone(function),
-            failures_file: opts.state_dir.join("failed-stream-records.jsonl"),
+            on_failure,
         };
         tasks.push(tokio::spawn(delivery.run(sdk.clone(), stop.clone())));
     }

@@ -55,7 +55,36 @@ pub async fn provision(
     for (id, props) in template.resources_of("AWS::KMS::Key") {
         key(&kms, stage, id, &props, &mut physical).await?;
     }
+    for (id, _) in template.resources_of("AWS::SQS::Queue") {
+        queue(sdk, stage, id, &mut physical).await?;
+    }
     Ok(physical)
+}
+
+/// A queue (the stream's on-failure destination): `!Ref` its URL, `!GetAtt` its ARN and name.
+async fn queue(
+    sdk: &aws_config::SdkConfig,
+    stage: &str,
+    id: String,
+    physical: &mut Physical,
+) -> Result<()> {
+    let endpoint = sdk
+        .endpoint_url()
+        .ok_or_else(|| anyhow::anyhow!("no local endpoint for the queues"))?;
+    let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+    let name = format!("cazier-{stage}-{id}");
+    let queue = crate::sqs::Queue::create(endpoint, &region, &name)
+        .await
+        .with_context(|| format!("creating queue {name}"))?;
+    physical.attributes.insert(
+        (id.clone(), "Arn".into()),
+        format!("arn:aws:sqs:{region}:{}:{name}", crate::LOCAL_ACCOUNT_ID),
+    );
+    physical
+        .attributes
+        .insert((id.clone(), "QueueName".into()), name);
+    physical.refs.insert(id, queue.url);
+    Ok(())
 }
 
 async fn table(

@@ -50,6 +50,7 @@ pub fn record(template: &Template, sources: &Path) -> Result<Json> {
                 "bisect_on_error": s.bisect_on_error,
                 "parallelization": s.parallelization,
                 "filters": s.filters,
+                "on_failure": s.on_failure,
             })
         })
         .collect();

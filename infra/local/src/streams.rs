@@ -3,8 +3,9 @@
 //! (up to `ParallelizationFactor` at once; a JSON
 //! `{"Records": […]}` event); a batch whose invocation fails is split in two
 //! (`BisectBatchOnFunctionError`), a reported item failure is retried from that record
-//! (`ReportBatchItemFailures`), and after the retry limit the record is set aside (in a file
-//! standing in for the on-failure queue).
+//! (`ReportBatchItemFailures`), and after the retry limit the record is set aside: Lambda's
+//! on-failure record (where in the stream, not what) sent to the mapping's SQS queue with the
+//! function's role.
 
 use crate::lambda::Invoke;
 use crate::template::StreamSource;
@@ -13,7 +14,6 @@ use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -58,6 +58,9 @@ fn lambda_record(r: &Record, source_arn: &str, region: &str) -> Value {
         "awsRegion": region,
         "eventSourceARN": source_arn,
         "dynamodb": {
+            "ApproximateCreationDateTime": change
+                .and_then(|c| c.approximate_creation_date_time)
+                .map(|t| t.secs()),
             "Keys": change.and_then(|c| c.keys.as_ref()).map(item_json),
             "NewImage": change.and_then(|c| c.new_image.as_ref()).map(item_json),
             "SequenceNumber": change.and_then(|c| c.sequence_number.clone()),
@@ -71,7 +74,16 @@ pub struct StreamDelivery {
     pub source: StreamSource,
     pub stream_arn: String,
     pub function: Arc<dyn Invoke>,
-    pub failures_file: PathBuf,
+    /// The mapping's on-failure destination; without one, Lambda drops what it sets aside.
+    pub on_failure: Option<OnFailure>,
+}
+
+/// Where set-aside records are told, and as whom.
+pub struct OnFailure {
+    pub queue: crate::sqs::Queue,
+    /// The function's own access key: its role must allow `sqs:SendMessage` on the queue.
+    pub access_key: String,
+    pub function_arn: String,
 }
 
 impl StreamDelivery {
@@ -144,7 +156,7 @@ impl StreamDelivery {
                     .iter()
                     .map(|r| lambda_record(r, &self.stream_arn, &region))
                     .collect();
-                self.deliver_in_parallel(batch).await;
+                self.deliver_in_parallel(shard_id, batch).await;
             }
             if !delivered {
                 tokio::select! {
@@ -158,7 +170,7 @@ impl StreamDelivery {
     /// `ParallelizationFactor`: the batch split by item key into that many, delivered at
     /// once; records of one key stay in order, in one of them. (By the whole key: the
     /// partition key where, as for the requests table, there is no sort key.)
-    async fn deliver_in_parallel(&self, batch: Vec<Value>) {
+    async fn deliver_in_parallel(&self, shard_id: &str, batch: Vec<Value>) {
         use std::hash::{Hash, Hasher};
         let factor = self.source.parallelization.max(1);
         let mut groups: Vec<Vec<Value>> = vec![Vec::new(); factor];
@@ -170,11 +182,11 @@ impl StreamDelivery {
         let deliveries = groups
             .into_iter()
             .filter(|g| !g.is_empty())
-            .map(|g| self.deliver(g));
+            .map(|g| self.deliver(shard_id, g));
         futures::future::join_all(deliveries).await;
     }
 
-    async fn deliver(&self, batch: Vec<Value>) {
+    async fn deliver(&self, shard_id: &str, batch: Vec<Value>) {
         let batch: Vec<Value> = batch
             .into_iter()
             .filter(|r| {
@@ -213,7 +225,8 @@ impl StreamDelivery {
                 }
             };
             if attempts + 1 > self.source.max_retries {
-                self.set_aside(&batch[failed_at..=failed_at], "retries exhausted");
+                self.set_aside(shard_id, &batch[failed_at..=failed_at], attempts + 1)
+                    .await;
                 pending.push_front((batch.split_off(failed_at + 1), 0));
             } else {
                 tokio::time::sleep(Duration::from_millis(100 * u64::from(attempts + 1))).await;
@@ -222,25 +235,59 @@ impl StreamDelivery {
         }
     }
 
-    fn set_aside(&self, records: &[Value], why: &str) {
-        use std::io::Write;
-        tracing::error!(
-            function = %self.source.function,
-            count = records.len(),
-            why,
-            file = %self.failures_file.display(),
-            "stream records set aside (on-failure destination)"
-        );
-        if let Ok(mut file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.failures_file)
+    /// Lambda's on-failure record for a DynamoDB stream: the batch's place in the stream
+    /// (shard, first and last sequence numbers), never its content, sent to the queue.
+    async fn set_aside(&self, shard_id: &str, records: &[Value], invocations: u32) {
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return;
+        };
+        let arrival = |r: &Value| {
+            r["dynamodb"]["ApproximateCreationDateTime"]
+                .as_i64()
+                .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        };
+        let Some(on_failure) = &self.on_failure else {
+            tracing::error!(function = %self.source.function, count = records.len(), "stream records dropped after their retries (no on-failure destination)");
+            return;
+        };
+        let message = json!({
+            "requestContext": {
+                "requestId": uuid::Uuid::new_v4().to_string(),
+                "functionArn": on_failure.function_arn,
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": invocations,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": first["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": last["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": arrival(first),
+                "approximateArrivalOfLastRecord": arrival(last),
+                "batchSize": records.len(),
+                "streamArn": self.stream_arn,
+            },
+        });
+        match on_failure
+            .queue
+            .send(&on_failure.access_key, &message)
+            .await
         {
-            for r in records {
-                // Keys and sequence number only: enough to re-drive, no personal data.
-                let line = json!({"why": why, "keys": r["dynamodb"]["Keys"], "sequence_number": r["dynamodb"]["SequenceNumber"]});
-                let _ = file.write_all(format!("{line}\n").as_bytes());
-            }
+            Ok(()) => tracing::error!(
+                function = %self.source.function,
+                count = records.len(),
+                queue = %on_failure.queue.url,
+                "stream records set aside to the on-failure queue"
+            ),
+            Err(e) => tracing::error!(
+                function = %self.source.function,
+                count = records.len(),
+                error = %format!("{e:#}"),
+                "stream records dropped: the on-failure queue refused them"
+            ),
         }
     }
 }

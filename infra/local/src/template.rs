@@ -48,6 +48,8 @@ pub struct StreamSource {
     /// `FilterCriteria`' patterns (JSON): a record is delivered if one matches, or if none
     /// is given.
     pub filters: Vec<serde_json::Value>,
+    /// `DestinationConfig.OnFailure`: the queue (logical id) that gets what is set aside.
+    pub on_failure: Option<String>,
 }
 
 /// A scheduled event: its function, its name in the template, its period, and the `Input`
@@ -297,6 +299,18 @@ impl Template {
                         .unwrap_or(1)
                         .clamp(1, 10) as usize,
                     filters,
+                    on_failure: match p
+                        .get("DestinationConfig")
+                        .and_then(|d| d.get("OnFailure"))
+                        .and_then(|o| o.get("Destination"))
+                    {
+                        Some(Value::Tagged(t)) if tag_is(t, "GetAtt") => t
+                            .value
+                            .as_str()
+                            .and_then(|v| v.split('.').next())
+                            .map(str::to_owned),
+                        _ => None,
+                    },
                 })
             })
             .collect()
