@@ -7,8 +7,9 @@ use super::sealing::{Sealer, SealingError};
 pub use super::trust::ChainSource;
 use crate::crypto::sha256_hex;
 use crate::domain::{
-    valid_until, AuditEvent, Certificate, CertificateNumber, CertificateRequest, Company, Notice,
-    Person, Purpose, RecordEntry, RecordSubject, RejectionCode, RequestId, RequestStatus,
+    bucharest_date, valid_until, AuditEvent, Certificate, CertificateNumber, CertificateRequest,
+    Company, Notice, Person, Purpose, RecordEntry, RecordSubject, RejectionCode, RequestId,
+    RequestStatus,
 };
 use crate::pdf::{CertificateContent, CompanyHolder, Holder};
 use crate::ports::{
@@ -351,8 +352,10 @@ impl IssuanceService {
             (Some(_), Some(_)) => request,
             _ => {
                 let now = self.clock.now();
+                // The year printed on the document is Bucharest's: late on 31 December (UTC)
+                // it is already the next one (found by the attack on issue 25).
                 self.requests
-                    .bind_next_number(&request, now.year(), now)
+                    .bind_next_number(&request, bucharest_date(now).year(), now)
                     .await?
             }
         };

@@ -277,6 +277,17 @@ impl PresentationService {
             Ok(p) => p,
             Err(refusal) => return refused(refusal.to_string()),
         };
+        // The query asks for each of these: a presentation that withholds one does not answer
+        // it (withholding the holder's name, a company's clean certificate passed for a
+        // person's: found by the attack on issue 25).
+        if let Some(missing) = REQUESTED_CLAIMS
+            .iter()
+            .find(|claim| !presented.disclosed.contains_key(**claim))
+        {
+            return refused(format!(
+                "the presentation withholds {missing}, which the request asks for"
+            ));
+        }
         let Some((reference, year)) = self.reference_of(&presented) else {
             return refused("the credential's status list is not this service's".into());
         };

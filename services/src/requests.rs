@@ -136,6 +136,10 @@ pub enum SubmitError {
     NotLegalRepresentative,
     #[error("a request for this purpose was made today")]
     DailyLimit { earlier: RequestId },
+    /// The key was used for another request (another purpose or subject): answering with
+    /// that one would let the caller believe it asked for this.
+    #[error("the Idempotency-Key was used for another request")]
+    IdempotencyKeyReused,
     #[error("no such account")]
     NoAccount,
     #[error(transparent)]
@@ -300,6 +304,11 @@ impl RequestService {
                     request_id: request.request_id,
                     status: request.status,
                 })
+            }
+            SubmitOutcome::Replayed(original)
+                if original.purpose != request.purpose || original.company != request.company =>
+            {
+                Err(SubmitError::IdempotencyKeyReused)
             }
             SubmitOutcome::Replayed(original) => Ok(Submitted {
                 request_id: original.request_id,

@@ -255,6 +255,18 @@ fn idempotency_key_returns_the_same_request() {
     assert_eq!(first.json()["request_id"], second.json()["request_id"]);
     // Another key on the same day and purpose is a new request: the daily limit answers.
     submit("retry-2").problem(409, "DAILY_LIMIT");
+    // The same key for another purpose: refused, not answered with the first request.
+    let reused = client.raw(
+        "POST",
+        "/v1/certificate-requests",
+        Some(&citizen.token),
+        &[
+            ("content-type", "application/json"),
+            ("idempotency-key", "retry-1"),
+        ],
+        Some(br#"{"purpose": "EMIGRARE"}"#),
+    );
+    reused.problem(422, "IDEMPOTENCY_KEY_REUSED");
     // Another purpose is fine.
     let other = citizen.request_and_wait(&client, "VIZA");
     assert_eq!(other["status"], "ISSUED");

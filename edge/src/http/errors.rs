@@ -278,6 +278,12 @@ impl From<SubmitError> for ApiError {
                 detail: "A request for this purpose was already made today.".into(),
                 extra: Some(("request_id", json!(earlier))),
             },
+            SubmitError::IdempotencyKeyReused => ApiError::Unprocessable {
+                code: "IDEMPOTENCY_KEY_REUSED",
+                detail: "This Idempotency-Key was used for a request with another purpose or \
+                         subject; use a new key for a new request."
+                    .into(),
+            },
             SubmitError::NoAccount => ApiError::Unauthenticated,
             SubmitError::Unavailable(e) => e.into(),
         }

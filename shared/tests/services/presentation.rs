@@ -240,7 +240,7 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
     let service = memory.presentation_service().unwrap();
     let now = memory.clock.now().timestamp();
     let answer = |aud: &str, nonce: &str, key: &SigningKey| {
-        vp_token(&credential, &["has_entries"], key, aud, nonce, now)
+        vp_token(&credential, &REQUESTED_CLAIMS, key, aud, nonce, now)
     };
 
     // A proof for another request's nonce: refused, and the verifier is told why.
@@ -291,6 +291,22 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
             )
             .await,
         Err(RespondError::Refused(_))
+    ));
+
+    // A presentation that withholds what the request asks for (here whose certificate it
+    // is) does not answer it: refused (found by the attack on issue 25).
+    let sixth = service.start(None, "10.0.0.2").await.unwrap();
+    let token = vp_token(
+        &credential,
+        &["has_entries", "expiry_date"],
+        &wallet,
+        &client_id,
+        request_field(&sixth, "nonce"),
+        now,
+    );
+    assert!(matches!(
+        service.respond(Some(request_field(&sixth, "state")), Some(&token), None).await,
+        Err(RespondError::Refused(why)) if why.contains("withholds holder_name")
     ));
 
     // The holder declines.
@@ -364,7 +380,7 @@ async fn without_a_genuine_status_list_the_request_waits_for_the_wallet_to_try_a
         .unwrap();
     let token = vp_token(
         &credential,
-        &["has_entries"],
+        &REQUESTED_CLAIMS,
         &wallet,
         request_field(&started, "client_id"),
         request_field(&started, "nonce"),
@@ -438,7 +454,7 @@ async fn an_out_of_date_list_gives_revocation_not_checked_never_valid() {
     let started = service.start(None, "10.0.0.9").await.unwrap();
     let token = vp_token(
         &credential,
-        &["has_entries"],
+        &REQUESTED_CLAIMS,
         &wallet,
         request_field(&started, "client_id"),
         request_field(&started, "nonce"),

@@ -77,6 +77,14 @@ async fn the_same_idempotency_key_returns_the_same_request() {
         .await
         .unwrap();
     assert_eq!(again, first, "a replay, not a daily-limit conflict");
+    // The same key for another purpose is refused, not answered with the EMIGRARE request
+    // (the caller would believe it asked for a VIZA one: found by the attack on issue 25).
+    assert!(matches!(
+        service
+            .submit(&citizen, purpose("VIZA"), Some(&key("retry-1")))
+            .await,
+        Err(SubmitError::IdempotencyKeyReused)
+    ));
     for bad in ["", &"k".repeat(129)] {
         assert!(matches!(
             IdempotencyKey::parse(bad),

@@ -135,6 +135,8 @@ impl Requests {
             }
             Err(SubmitError::NoAccount) => Err(Refusal::SignInFirst),
             Err(SubmitError::BadIdempotencyKey) => Err(Refusal::BadForm),
+            // A form sent again after its choice was changed (the browser's back button).
+            Err(SubmitError::IdempotencyKeyReused) => Err(Refusal::ExpiredForm),
             Err(SubmitError::Unavailable(e)) => Err(e.into()),
         }
     }
