@@ -460,6 +460,8 @@ impl RequestObjects {
         // RFC 9101 with OpenID4VP 1.0, section 5: the audience a wallet expects, and when.
         claims["aud"] = json!("https://self-issued.me/v2");
         claims["iat"] = json!(now.timestamp());
+        // No later than its request (RFC 9101): a copy kept by a wallet is worth nothing after.
+        claims["exp"] = json!((now + REQUEST_LIFETIME).timestamp());
         let jwt = crate::jose::sign(&header, &claims, &*self.signer)
             .await
             .map_err(Unavailable::from)?;

@@ -425,3 +425,23 @@ async fn a_rejection_is_told_too_and_a_failed_send_fails_nothing() {
     assert_eq!(service.sweep().await.unwrap().notices_failed, 1);
     assert_eq!(service.sweep().await.unwrap(), SweepReport::default());
 }
+
+/// Late on 31 December (UTC) it is already 1 January in Bucharest: the certificate is dated
+/// and numbered in the new year (found by the attack on issue 25: the number took UTC's year).
+#[tokio::test]
+async fn a_certificate_issued_on_new_years_night_takes_bucharests_year() {
+    use chrono::TimeZone;
+    let memory = Memory::new(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 12, 31, 22, 30, 0)
+            .unwrap(),
+    )
+    .await;
+    let (_, citizen) = stored_citizen(&memory).await;
+    let id = submit(&memory, &citizen, "ANGAJARE").await;
+    let service = memory.issuance_service().unwrap();
+    let Outcome::Issued(number) = service.issue(&id).await.unwrap() else {
+        panic!("issued");
+    };
+    assert_eq!(number.as_str(), "CJ-2027-00000001");
+}

@@ -142,6 +142,11 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         "the chain without its root (HAIP: the anchor is the wallet's already)"
     );
     assert_eq!(claims["aud"], "https://self-issued.me/v2");
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        600,
+        "expires with its request"
+    );
     for (name, value) in request.as_object().unwrap() {
         assert_eq!(&claims[name], value, "{name}");
     }
