@@ -48,7 +48,7 @@ fn main() {
         r.moto_rss_mib.0, r.moto_rss_mib.1, r.moto_rss_mib.2
     );
     println!(
-        "CPU during the burst: moto {:.1} s; this process (local server, functions, clients) {:.1} s",
+        "CPU during the burst: moto {:.1} s; this process (local server and clients; each function runs as processes of its own, not counted) {:.1} s",
         r.moto_cpu_s, r.our_cpu_s
     );
     if r.problems.is_empty() {
