@@ -828,6 +828,10 @@ fn the_verification_page_answers_each_check_in_plain_words_without_javascript() 
         .to_string();
     assert!(text.contains(&today), "the issue date as dd.mm.yyyy");
     assert!(text.contains("<details>"), "technical details folded away");
+    assert!(
+        !text.contains(&citizen.cnp),
+        "the CNP is not left in the form once answered"
+    );
 
     // A wrong CNP says "not found" and nothing about the certificate.
     let other = random_cnp();

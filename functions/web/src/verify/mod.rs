@@ -186,8 +186,14 @@ impl Verify {
                     Answered::Document(a) => Shown::Document(a),
                     Answered::Statement(c) => Shown::Statement(c),
                 };
+                // Answered: the CNP is not left in the form for the next person at this
+                // screen (a counter's, a library's); the number stays, for another check.
+                let typed = Typed {
+                    identifier: String::new(),
+                    ..typed.clone()
+                };
                 return self
-                    .verify_answer(ctx, typed, shown, &[], StatusCode::OK)
+                    .verify_answer(ctx, &typed, shown, &[], StatusCode::OK)
                     .await;
             }
             Err(e) => e,

@@ -28,7 +28,7 @@ pub enum Shown<'a> {
 }
 
 /// What the verifier typed, shown again.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Typed {
     pub number: String,
     pub identifier: String,
