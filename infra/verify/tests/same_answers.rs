@@ -289,7 +289,7 @@ async fn every_verifier_gives_the_same_answer() {
         };
         let presentation = present(
             &credential,
-            Some(&["has_entries"]),
+            Some(&cazier_shared::services::presentation::REQUESTED_CLAIMS[..]),
             &wallet_key,
             &field("client_id"),
             &field("nonce"),
