@@ -1,5 +1,7 @@
 //! Purposes, certificate requests, the citizen's certificates and their documents.
 //! Who may call each operation is decided by the route tables; these check ownership.
+//! (Just over 400 lines: the submission's rules, the holder's reads of requests, certificates
+//! and documents, and their error enums, which the edges map once.)
 
 use super::{as_rfc3339, unavailable_from_ports, Unavailable};
 use crate::domain::form::present;

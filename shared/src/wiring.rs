@@ -253,6 +253,7 @@ pub trait ServiceGraphs: PortSource {
     /// OpenID4VCI issuance into wallets; the issuer identifier is the portal's (API's) address.
     fn wallet_service(&self) -> Result<crate::services::wallet::WalletService, ConfigError> {
         let grants: Arc<dyn WalletGrants> = self.sessions()?;
+        let portal = self.portal_url()?;
         Ok(crate::services::wallet::WalletService {
             certificates: self.certificates()?,
             grants,
@@ -260,11 +261,11 @@ pub trait ServiceGraphs: PortSource {
             signer: self.signer()?,
             chain: self.chain()?,
             clock: self.clock(),
-            issuer_url: self.portal_url()?,
+            credential_type: crate::services::wallet::CredentialType::of(&portal),
+            issuer_url: portal,
             status_lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),
-            credential_type: crate::services::wallet::CredentialType::of(&self.portal_url()?),
         })
     }
 

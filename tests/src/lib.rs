@@ -741,6 +741,21 @@ impl Client {
         self.call("POST", path, token, Some(body))
     }
 
+    /// `POST /v1/certificate-requests` for `purpose` with an `Idempotency-Key`.
+    pub fn submit_keyed(&self, token: &str, purpose: &str, key: &str) -> Reply {
+        let body = json!({ "purpose": purpose }).to_string();
+        self.raw(
+            "POST",
+            "/v1/certificate-requests",
+            Some(token),
+            &[
+                ("content-type", "application/json"),
+                ("idempotency-key", key),
+            ],
+            Some(body.as_bytes()),
+        )
+    }
+
     pub fn login(&self, email: &str, password: &str) -> String {
         let r = self.post(
             "/v1/sessions",

@@ -126,34 +126,19 @@ fn dynamodb_throttling_is_retried_unseen_and_answers_503_when_it_persists() {
     issued_despite_the_faults(&client, &citizen, "ANGAJARE");
 }
 
-/// A submission with an `Idempotency-Key`: the request and the key's guard in one transaction
-/// (without a key, a submission is one conditional put).
-fn submit_keyed(client: &Client, citizen: &Citizen, purpose: &str, key: &str) -> Reply {
-    let body = json!({"purpose": purpose}).to_string();
-    client.raw(
-        "POST",
-        "/v1/certificate-requests",
-        Some(&citizen.token),
-        &[
-            ("content-type", "application/json"),
-            ("idempotency-key", key),
-        ],
-        Some(body.as_bytes()),
-    )
-}
-
 #[test]
 fn a_transaction_conflict_is_tried_again_not_taken_for_a_refusal() {
     let _turn = turn();
     let client = Client::new(&stack().base_url);
     let citizen = Citizen::validated(&client);
-    // DynamoDB cancels the keyed submission's transaction twice for a conflict with another
+    // A keyed submission is the request and its key's guard in one transaction (without a
+    // key, one conditional put). DynamoDB cancels it twice for a conflict with another
     // one: not a daily limit, not a duplicate; the third try goes through.
     stack().moto.inject(
         json!([{"service": "dynamodb", "action": "TransactWriteItems",
         "error": "TransactionCanceledException", "count": 2}]),
     );
-    let r = submit_keyed(&client, &citizen, "STUDII", "conflict-1");
+    let r = client.submit_keyed(&citizen.token, "STUDII", "conflict-1");
     assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
     assert_all_used();
     let request_id = r.json()["request_id"].as_str().unwrap_or("").to_owned();
@@ -164,7 +149,7 @@ fn a_transaction_conflict_is_tried_again_not_taken_for_a_refusal() {
         json!([{"service": "dynamodb", "action": "TransactWriteItems",
         "error": "TransactionCanceledException", "count": 3}]),
     );
-    assert_unavailable(&submit_keyed(&client, &citizen, "EMIGRARE", "conflict-2"));
+    assert_unavailable(&client.submit_keyed(&citizen.token, "EMIGRARE", "conflict-2"));
     assert_all_used();
     // Nothing was recorded: the same purpose today is accepted, not refused as a repeat.
     let again = submit(&client, &citizen, "EMIGRARE");

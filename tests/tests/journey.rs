@@ -231,18 +231,7 @@ fn idempotency_key_returns_the_same_request() {
     let stack = stack();
     let client = Client::new(&stack.base_url);
     let citizen = Citizen::validated(&client);
-    let submit = |key: &str| {
-        client.raw(
-            "POST",
-            "/v1/certificate-requests",
-            Some(&citizen.token),
-            &[
-                ("content-type", "application/json"),
-                ("idempotency-key", key),
-            ],
-            Some(br#"{"purpose": "STUDII"}"#),
-        )
-    };
+    let submit = |key: &str| client.submit_keyed(&citizen.token, "STUDII", key);
     let first = submit("retry-1");
     assert_eq!(first.status, 202);
     let second = submit("retry-1");
@@ -256,16 +245,7 @@ fn idempotency_key_returns_the_same_request() {
     // Another key on the same day and purpose is a new request: the daily limit answers.
     submit("retry-2").problem(409, "DAILY_LIMIT");
     // The same key for another purpose: refused, not answered with the first request.
-    let reused = client.raw(
-        "POST",
-        "/v1/certificate-requests",
-        Some(&citizen.token),
-        &[
-            ("content-type", "application/json"),
-            ("idempotency-key", "retry-1"),
-        ],
-        Some(br#"{"purpose": "EMIGRARE"}"#),
-    );
+    let reused = client.submit_keyed(&citizen.token, "EMIGRARE", "retry-1");
     reused.problem(422, "IDEMPOTENCY_KEY_REUSED");
     // Another purpose is fine.
     let other = citizen.request_and_wait(&client, "VIZA");

@@ -78,52 +78,32 @@ pub fn write(template: &Template, sources: &Path, path: &Path) -> Result<()> {
 /// Each statement of the role's inline policies: its effect, actions, and the logical ids
 /// (resources and parameters) its `Resource` names.
 fn grants(template: &Template, role: &str) -> Result<Json> {
-    let (_, properties) = template
-        .resources_of("AWS::IAM::Role")
-        .into_iter()
-        .find(|(id, _)| id == role)
-        .with_context(|| format!("no role {role} in the template"))?;
     let mut statements = Vec::new();
-    for policy in properties
-        .get("Policies")
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
-    {
-        let listed = policy
-            .get("PolicyDocument")
-            .and_then(|d| d.get("Statement"));
-        let listed = match listed {
-            Some(Value::Sequence(s)) => s.clone(),
-            Some(one) => vec![one.clone()],
-            None => Vec::new(),
-        };
-        for statement in listed {
-            let strings = |key: &str| -> BTreeSet<String> {
-                match statement.get(key) {
-                    Some(Value::String(s)) => BTreeSet::from([s.clone()]),
-                    // Only the literal ones (`*`): a tagged item is a `!Sub` or `!GetAtt`.
-                    Some(Value::Sequence(items)) => items
-                        .iter()
-                        .filter_map(|i| match i {
-                            Value::String(s) => Some(s.clone()),
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => BTreeSet::new(),
-                }
-            };
-            let mut named = BTreeSet::new();
-            if let Some(resource) = statement.get("Resource") {
-                names(resource, &mut named);
+    for statement in template.role_statements(role)? {
+        let strings = |key: &str| -> BTreeSet<String> {
+            match statement.get(key) {
+                Some(Value::String(s)) => BTreeSet::from([s.clone()]),
+                // Only the literal ones (`*`): a tagged item is a `!Sub` or `!GetAtt`.
+                Some(Value::Sequence(items)) => items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Value::String(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => BTreeSet::new(),
             }
-            statements.push(json!({
-                "effect": statement.get("Effect").and_then(Value::as_str),
-                "actions": strings("Action"),
-                "resources": named,
-                "literal_resources": strings("Resource"),
-            }));
+        };
+        let mut named = BTreeSet::new();
+        if let Some(resource) = statement.get("Resource") {
+            names(resource, &mut named);
         }
+        statements.push(json!({
+            "effect": statement.get("Effect").and_then(Value::as_str),
+            "actions": strings("Action"),
+            "resources": named,
+            "literal_resources": strings("Resource"),
+        }));
     }
     Ok(Json::Array(statements))
 }

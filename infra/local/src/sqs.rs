@@ -1,5 +1,5 @@
 //! The on-failure queue on the local AWS: SQS's JSON protocol, spoken over one HTTP request
-//! per call (the local stack has no SQS client: three calls do not justify the SDK's build).
+//! per call ([`post`], also how the roles reach the enforcer) (the local stack has no SQS client: three calls do not justify the SDK's build).
 //! Calls are signed in name only, as moto reads them: the access key (the enforcer checks its
 //! role) and the credential scope (which service).
 
@@ -24,20 +24,49 @@ pub async fn call(
     operation: &str,
     body: &Value,
 ) -> Result<Value> {
+    let day = chrono::Utc::now().format("%Y%m%d");
+    let target = format!("AmazonSQS.{operation}");
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential={access_key}/{day}/{region}/sqs/aws4_request, \
+         SignedHeaders=host;x-amz-target, Signature=local"
+    );
+    let (status, payload) = post(
+        endpoint,
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("X-Amz-Target", &target),
+            ("Authorization", &authorization),
+        ],
+        &body.to_string(),
+    )
+    .await?;
+    if !(200..300).contains(&status) {
+        bail!("SQS {operation}: {status} {payload}");
+    }
+    Ok(serde_json::from_str(&payload).unwrap_or(Value::Null))
+}
+
+/// One HTTP/1.1 POST to the local AWS (moto, or the enforcer in front of it): its status
+/// and body. Also how the roles reach the enforcer (`iam.rs`).
+pub(crate) async fn post(
+    endpoint: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<(u16, String)> {
     let address = endpoint
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
-    let body = body.to_string();
-    let day = chrono::Utc::now().format("%Y%m%d");
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-amz-json-1.0\r\n\
-         X-Amz-Target: AmazonSQS.{operation}\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential={access_key}/{day}/{region}/sqs/aws4_request, \
-         SignedHeaders=host;x-amz-target, Signature=local\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    let mut request = format!("POST {path} HTTP/1.1\r\nHost: {address}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    );
+    ));
     let mut stream = tokio::net::TcpStream::connect(&address)
         .await
         .with_context(|| format!("connecting to {address}"))?;
@@ -47,8 +76,8 @@ pub async fn call(
     let answer = String::from_utf8_lossy(&answer);
     let (head, payload) = answer
         .split_once("\r\n\r\n")
-        .ok_or_else(|| anyhow!("SQS {operation}: no answer"))?;
-    let status: u16 = head
+        .ok_or_else(|| anyhow!("{address}{path}: no answer"))?;
+    let status = head
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
@@ -61,10 +90,7 @@ pub async fn call(
     } else {
         payload.to_owned()
     };
-    if !(200..300).contains(&status) {
-        bail!("SQS {operation}: {status} {payload}");
-    }
-    Ok(serde_json::from_str(&payload).unwrap_or(Value::Null))
+    Ok((status, payload))
 }
 
 /// A chunked body's data.

@@ -115,6 +115,37 @@ impl Template {
             .collect()
     }
 
+    /// The statements of the role's inline policies, as written (intrinsics unresolved): what
+    /// the local stack enforces (`iam.rs`) and records (`ran.rs`). Managed policies are
+    /// refused: they would not be enforced locally.
+    pub fn role_statements(&self, role: &str) -> Result<Vec<Value>> {
+        let (_, properties) = self
+            .resources_of("AWS::IAM::Role")
+            .into_iter()
+            .find(|(id, _)| id == role)
+            .ok_or_else(|| anyhow!("no role {role} in the template"))?;
+        if properties.get("ManagedPolicyArns").is_some() {
+            bail!("{role}: managed policies are not enforced locally; write the grants inline");
+        }
+        let mut all = Vec::new();
+        for policy in properties
+            .get("Policies")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            match policy
+                .get("PolicyDocument")
+                .and_then(|d| d.get("Statement"))
+            {
+                Some(Value::Sequence(statements)) => all.extend(statements.iter().cloned()),
+                Some(statement @ Value::Mapping(_)) => all.push(statement.clone()),
+                _ => bail!("{role}: a policy without statements"),
+            }
+        }
+        Ok(all)
+    }
+
     /// The HTTP API's access log format (`AccessLogSettings.Format`): `$context.…` variables
     /// in JSON, one line per request.
     pub fn access_log_format(&self) -> Option<String> {

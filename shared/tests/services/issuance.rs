@@ -1,5 +1,6 @@
 //! Generation: exactly once under redelivery and concurrency, pilot mode, rehabilitated
 //! entries, the sweeper and its give-up, companies that disappear.
+//! (Over 400 lines: each rule of generation beside the failure it survives, on one memory.)
 
 use crate::common::{memory, stored_citizen};
 use cazier_shared::config::vars;
