@@ -120,7 +120,10 @@ impl ProvenService {
             );
             let last_name = proven.last_name.as_str().to_owned();
             let first_name = proven.first_name.as_str().to_owned();
-            let differs = declared != (last_name.clone(), first_name.clone());
+            // Capitals, hyphens and spacing are how registers write names (ROeID's are in
+            // capitals): only other letters (lost diacritics, another name) are said.
+            let differs =
+                !same_letters(&declared.0, &last_name) || !same_letters(&declared.1, &first_name);
             Some(AwaitingConfirmation {
                 method: proven.method,
                 email_masked: a.email.masked(),
@@ -197,5 +200,29 @@ impl ProvenService {
             .await?
             .filter(|p| p.account_id == principal.account_id)
             .ok_or(ConfirmValidationError::NothingPending)
+    }
+}
+
+/// Whether two spellings of a name have the same letters, whatever their case, hyphens and
+/// spacing ("Ana-Maria" and "ANA MARIA" do; "Ștefănescu" and "Stefanescu" do not).
+fn same_letters(a: &str, b: &str) -> bool {
+    let letters = |s: &str| -> Vec<String> {
+        s.to_uppercase()
+            .split(|c: char| c == '-' || c.is_whitespace())
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    letters(a) == letters(b)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_differ_by_their_letters_not_by_case_or_hyphens() {
+        assert!(super::same_letters("Ana-Maria", "ANA MARIA"));
+        assert!(super::same_letters("Popa", "POPA"));
+        assert!(!super::same_letters("Ștefănescu", "STEFANESCU"));
+        assert!(!super::same_letters("Ion", "IOANA"));
     }
 }
