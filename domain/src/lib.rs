@@ -10,6 +10,7 @@ pub mod cui;
 pub mod form;
 pub mod ids;
 pub mod notice;
+pub mod organisation;
 pub mod page;
 pub mod ports;
 pub mod presentation;

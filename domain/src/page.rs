@@ -45,7 +45,6 @@ pub enum Page {
     ShareResult,
     SharedPdf,
     AskWallet,
-    WalletResult,
     /// The counter clerks' console.
     Console,
     /// A registered citizen, as a clerk opened them by their counter code.
@@ -92,7 +91,6 @@ impl Page {
             Page::ShareResult => "/cod/rezultat",
             Page::SharedPdf => "/cod/pdf",
             Page::AskWallet => "/verificare/portofel",
-            Page::WalletResult => "/verificare/portofel/rezultat",
             Page::Console => "/ghiseu",
             Page::Registered(_) => "/ghiseu/cont/{account_id}",
         }

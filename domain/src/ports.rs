@@ -2,6 +2,7 @@
 //! `crate::aws`; tests may implement them in memory. (Over 500 lines on purpose: every
 //! port in one place, so that what the services depend on reads as one list.)
 
+use crate::organisation::{Organisation, OrganisationStatus};
 use crate::{
     Account, AccountId, AuditEvent, AuditSubject, Certificate, CertificateNumber,
     CertificateRequest, Cnp, Company, CounterCode, Cui, Email, Name, Notice, Person,
@@ -493,10 +494,19 @@ pub enum WalletGrant {
     /// An OpenID4VP request awaiting the wallet's answer, under its `state`.
     PresentationRequest {
         nonce: String,
-        organisation: Option<String>,
+        /// The registered organisation that asks.
+        verifier: Cui,
+        /// Its registered name, as the holder's "who checked" shows it.
+        organisation: String,
+        /// Who the wallet was told asks (`x509_hash:` of its access certificate).
+        client_id: String,
         /// Where the answer goes: the hash of the verifier's transaction secret.
         transaction_hash: String,
     },
+    /// An organisation's access token (RFC 6749 client credentials): what it may do.
+    OrganisationToken { organisation: Cui, scope: String },
+    /// A client assertion's `jti` seen (RFC 7523): one use.
+    UsedAssertion,
 }
 
 /// The single-use, short-lived secrets of credential issuance, stored by their hashes.
@@ -521,6 +531,27 @@ pub trait WalletGrants: Send + Sync {
         secret_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<WalletGrant>>;
+    /// Remembers `grant` unless an unexpired grant is under `secret_hash` already: false
+    /// then (a `jti` seen before), and nothing is written.
+    async fn put_new_grant(
+        &self,
+        secret_hash: &str,
+        grant: &WalletGrant,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}
+
+/// The organisations ops register (a table of their own: few, read by CUI, listed by ops).
+#[async_trait]
+pub trait Organisations: Send + Sync {
+    /// Registers a new one; `Conflict` if its CUI is registered already.
+    async fn add(&self, organisation: &Organisation) -> StoreResult<()>;
+    async fn get(&self, cui: &Cui) -> StoreResult<Option<Organisation>>;
+    /// Every one, by CUI.
+    async fn list(&self) -> StoreResult<Vec<Organisation>>;
+    /// Sets its status; false if there is no such organisation.
+    async fn set_status(&self, cui: &Cui, status: OrganisationStatus) -> StoreResult<bool>;
 }
 
 /// The verifier's side of OpenID4VP: each request's outcome (pending at first, holding

@@ -23,6 +23,7 @@ pub mod ltv;
 pub mod notices;
 pub mod online;
 pub mod operators;
+pub mod organisations;
 pub mod passwords;
 pub mod person;
 pub mod presentation;

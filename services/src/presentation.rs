@@ -1,8 +1,11 @@
 //! Checking a certificate presented from a wallet, by OpenID4VP 1.0 (cross-device, response
-//! mode `direct_post`). A verifier (an employer's browser, or an institution's system) starts a
+//! mode `direct_post`). A registered organisation (authenticated by its access token) starts a
 //! request and gets a transaction secret, which only it holds, and a link to show the holder
-//! as a QR code. The link names us (`x509_hash:` of the seal certificate) and where to fetch
-//! the request: a JWT signed by the seal key, its chain in `x5c`, as EUDI wallets expect. The holder's wallet posts the presentation to our response endpoint
+//! as a QR code. The link names the organisation (`x509_hash:` of its relying-party access
+//! certificate) and where to fetch the request: a JWT signed with the organisation's access
+//! key, the certificate in `x5c` (the access CA, the wallet's anchor, left out), as EUDI
+//! wallets expect. Nobody else can make a wallet show the organisation, or the Ministry, as
+//! the one asking. The holder's wallet posts the presentation to our response endpoint
 //! with the request's `state`; we check it (issuer, key binding for this request, disclosures,
 //! the published status list), record the check in the holder's "who checked" log, and keep
 //! the outcome for the verifier until the request expires, under the secret's hash (the
@@ -12,13 +15,15 @@
 //! wallet function holds; issue 26 will split it with the encrypted responses.)
 
 use crate::crypto::{new_token, sha256_hex};
+use crate::domain::organisation::Organisation;
 use crate::domain::{
-    AuditEvent, CertificateNumber, FieldError, PresentationOutcome as Outcome, PresentationStatus,
+    AuditEvent, CertificateNumber, PresentationOutcome as Outcome, PresentationStatus,
 };
+use crate::organisations::AccessKey;
 use crate::ports::{
-    AuditLog, BlobStore, Clock, PresentationResults, Signer, Throttle, WalletGrant, WalletGrants,
+    AuditLog, BlobStore, Clock, Organisations, PresentationResults, Throttle, WalletGrant,
+    WalletGrants,
 };
-use crate::seal::TrustChain;
 use crate::statement::status_list::{self, ListStatus};
 use crate::trust::ChainSource;
 use crate::{status, throttled, unavailable_from_ports, Unavailable};
@@ -35,8 +40,8 @@ use std::sync::Arc;
 pub const QUERY_ID: &str = "cazier";
 /// How long a request waits for the wallet, and its outcome for the verifier.
 pub const REQUEST_LIFETIME: Duration = Duration::minutes(10);
-/// New requests per verifier (client address) a minute: each writes two items.
-const STARTS_PER_MINUTE: u32 = 10;
+/// New requests per organisation a minute: each writes two items.
+const STARTS_PER_MINUTE: u32 = 60;
 /// What the request asks the holder to disclose: "valid, no entries", and whose.
 pub const REQUESTED_CLAIMS: [&str; 3] = ["has_entries", "expiry_date", "holder_name"];
 
@@ -75,8 +80,6 @@ pub struct Started {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
     #[error("too many requests; retry in {retry_after}s")]
     Throttled { retry_after: u64 },
     #[error(transparent)]
@@ -120,28 +123,18 @@ pub enum RespondError {
 unavailable_from_ports!(StartError, RequestObjectError, OutcomeError, RespondError);
 
 impl PresentationService {
-    /// Who we are to wallets ([`client_id_of`] the seal's chain).
-    pub async fn client_id(&self) -> Result<String, Unavailable> {
-        Ok(client_id_of(&*self.chain.get().await?))
-    }
-
     /// The authorization request for one `state` and `nonce`.
     fn request(&self, client_id: &str, state: &str, nonce: &str) -> Value {
         authorization_request(&self.response_uri, &self.vct, client_id, state, nonce)
     }
 
-    /// A new request for `client` (throttled), on behalf of the declared organisation.
-    pub async fn start(
-        &self,
-        organisation: Option<&str>,
-        client: &str,
-    ) -> Result<Started, StartError> {
-        let organisation =
-            crate::shares::declared_organisation(organisation).map_err(StartError::Invalid)?;
+    /// A new request of `verifier`, a registered organisation the caller authenticated
+    /// (throttled per organisation).
+    pub async fn start(&self, verifier: &Organisation) -> Result<Started, StartError> {
         let now = self.clock.now();
         if let Err(retry_after) = throttled(
             &*self.throttle,
-            &format!("presentation:{client}"),
+            &format!("presentation:{}", verifier.cui),
             STARTS_PER_MINUTE,
             60,
             now,
@@ -156,18 +149,20 @@ impl PresentationService {
         self.results
             .put_presentation(&transaction_hash, &Outcome::Pending, expires)
             .await?;
+        let client_id = client_id_of(&verifier.access.certificate);
         self.grants
             .put_grant(
                 &sha256_hex(state.as_bytes()),
                 &WalletGrant::PresentationRequest {
                     nonce: nonce.clone(),
-                    organisation,
+                    verifier: verifier.cui.clone(),
+                    organisation: verifier.name.clone(),
+                    client_id: client_id.clone(),
                     transaction_hash,
                 },
                 expires,
             )
             .await?;
-        let client_id = self.client_id().await?;
         let request_uri = format!("{}/{state}", self.requests_url);
         let wallet_uri = format!(
             "openid4vp://?client_id={}&request_uri={}",
@@ -204,11 +199,16 @@ impl PresentationService {
         }
         let now = self.clock.now();
         let state_hash = sha256_hex(state.as_bytes());
-        let Some(WalletGrant::PresentationRequest {
+        let Some(request) = self.grants.take_grant(&state_hash, now).await? else {
+            return Err(RespondError::UnknownState);
+        };
+        let WalletGrant::PresentationRequest {
             nonce,
             organisation,
+            client_id,
             transaction_hash,
-        }) = self.grants.take_grant(&state_hash, now).await?
+            ..
+        } = &request
         else {
             return Err(RespondError::UnknownState);
         };
@@ -223,18 +223,13 @@ impl PresentationService {
             }),
             None => {
                 let token = vp_token.unwrap_or_default();
-                self.check(token, &nonce, organisation.as_deref()).await
+                self.check(token, nonce, client_id, organisation).await
             }
         };
         let outcome = match outcome {
             Ok(outcome) => outcome,
             // Nothing decided: the request waits for the wallet to try again.
             Err(unavailable) => {
-                let request = WalletGrant::PresentationRequest {
-                    nonce,
-                    organisation,
-                    transaction_hash,
-                };
                 self.grants
                     .put_grant(&state_hash, &request, now + REQUEST_LIFETIME)
                     .await?;
@@ -242,7 +237,7 @@ impl PresentationService {
             }
         };
         self.results
-            .put_presentation(&transaction_hash, &outcome, now + REQUEST_LIFETIME)
+            .put_presentation(transaction_hash, &outcome, now + REQUEST_LIFETIME)
             .await?;
         match outcome {
             Outcome::Refused { reason } => Err(RespondError::Refused(reason)),
@@ -256,7 +251,8 @@ impl PresentationService {
         &self,
         vp_token: &str,
         nonce: &str,
-        organisation: Option<&str>,
+        client_id: &str,
+        organisation: &str,
     ) -> Result<Outcome, Unavailable> {
         let refused = |reason: String| Ok(Outcome::Refused { reason });
         let Some(presentation) = presentation_in(vp_token) else {
@@ -265,12 +261,11 @@ impl PresentationService {
         let now = self.clock.now();
         let chain = self.chain.get().await?;
         let trusted = crate::statement::trusted_in(chain.certificates());
-        let client_id = client_id_of(&chain);
         let presented: Presented = match sd_jwt::verify_presentation(
             &presentation,
             &trusted,
             &self.vct,
-            &client_id,
+            client_id,
             nonce,
             now,
         ) {
@@ -320,7 +315,7 @@ impl PresentationService {
             .record(&AuditEvent::wallet_presented(
                 &number,
                 status,
-                organisation,
+                Some(organisation),
                 now,
             ))
             .await?;
@@ -361,12 +356,12 @@ impl PresentationService {
     }
 }
 
-/// `x509_hash:` and the seal certificate's SHA-256 (OpenID4VP 1.0, section 5.9.3): the
-/// wallet checks it against the request object's `x5c`.
-fn client_id_of(chain: &TrustChain) -> String {
+/// `x509_hash:` and the SHA-256 of the organisation's access certificate (DER; OpenID4VP
+/// 1.0, section 5.9.3): the wallet checks it against the request object's `x5c`.
+pub fn client_id_of(access_certificate: &[u8]) -> String {
     format!(
         "x509_hash:{}",
-        URL_SAFE_NO_PAD.encode(Sha256::digest(&chain.ders()[0]))
+        URL_SAFE_NO_PAD.encode(Sha256::digest(access_certificate))
     )
 }
 
@@ -381,15 +376,13 @@ fn presentation_in(vp_token: &str) -> Option<String> {
     }
 }
 
-/// Signs the request objects wallets fetch, with the seal key: only the function that serves
-/// them holds its signer (the portal starts requests and reads outcomes without one, and its
-/// role has no `kms:Sign`).
+/// Signs the request objects wallets fetch, each with its organisation's access key, held in
+/// memory (no KMS call): only the function that serves them reads those keys (the portal's
+/// role cannot).
 pub struct RequestObjects {
     pub grants: Arc<dyn WalletGrants>,
-    pub chain: Arc<ChainSource>,
+    pub organisations: Arc<dyn Organisations>,
     pub clock: Arc<dyn Clock>,
-    /// The seal key, whose certificate the client id names.
-    pub signer: Arc<dyn Signer>,
     /// Our response endpoint (`…/oid4vp/response`), as in the request the link started.
     pub response_uri: String,
     /// Our credential type, as in the request the link started.
@@ -430,39 +423,46 @@ impl SignedOnce {
 
 impl RequestObjects {
     /// The request object the wallet fetches from the link's `request_uri`: the request as
-    /// a JWT (`typ oauth-authz-req+jwt`) signed by the seal key, `x5c` its chain. Fetched as
-    /// often as the wallet likes until it answers or the request expires; signed once.
+    /// a JWT (`typ oauth-authz-req+jwt`) signed with the asking organisation's access key,
+    /// `x5c` its access certificate. Fetched as often as the wallet likes until it answers or
+    /// the request expires; signed once.
     pub async fn request_object(&self, state: &str) -> Result<String, RequestObjectError> {
         let now = self.clock.now();
         let state_hash = sha256_hex(state.as_bytes());
-        let Some(WalletGrant::PresentationRequest { nonce, .. }) =
-            self.grants.peek_grant(&state_hash, now).await?
+        let Some(WalletGrant::PresentationRequest {
+            nonce,
+            verifier,
+            client_id,
+            ..
+        }) = self.grants.peek_grant(&state_hash, now).await?
         else {
             return Err(RequestObjectError::NotFound);
         };
         if let Some(signed) = self.signed.get(&state_hash, now) {
             return Ok(signed);
         }
-        let chain = self.chain.get().await.map_err(Unavailable::from)?;
-        let x5c: Vec<String> = chain
-            .x5c_ders()
-            .iter()
-            .map(|d| STANDARD.encode(d))
-            .collect();
+        // Suspended since it asked: its requests are no longer served.
+        let organisation = self
+            .organisations
+            .get(&verifier)
+            .await?
+            .filter(Organisation::is_active)
+            .ok_or(RequestObjectError::NotFound)?;
+        let key = AccessKey::of(&organisation.access)?;
+        if client_id_of(&organisation.access.certificate) != client_id {
+            // Its certificate was renewed since: the link names the old one.
+            return Err(RequestObjectError::NotFound);
+        }
+        let x5c = [STANDARD.encode(&organisation.access.certificate)];
         let header = json!({"alg": crate::jose::ES256, "typ": "oauth-authz-req+jwt", "x5c": x5c});
-        let mut claims = authorization_request(
-            &self.response_uri,
-            &self.vct,
-            &client_id_of(&chain),
-            state,
-            &nonce,
-        );
+        let mut claims =
+            authorization_request(&self.response_uri, &self.vct, &client_id, state, &nonce);
         // RFC 9101 with OpenID4VP 1.0, section 5: the audience a wallet expects, and when.
         claims["aud"] = json!("https://self-issued.me/v2");
         claims["iat"] = json!(now.timestamp());
         // No later than its request (RFC 9101): a copy kept by a wallet is worth nothing after.
         claims["exp"] = json!((now + REQUEST_LIFETIME).timestamp());
-        let jwt = crate::jose::sign(&header, &claims, &*self.signer)
+        let jwt = crate::jose::sign(&header, &claims, &key)
             .await
             .map_err(Unavailable::from)?;
         self.signed.keep(state_hash, jwt.clone(), now);

@@ -261,6 +261,17 @@ impl VerificationService {
         Ok(pem)
     }
 
+    /// The access CA's certificate (PEM): what wallets trust for requests from registered
+    /// organisations. `None` until ops made it.
+    pub async fn access_ca_pem(&self) -> Result<Option<String>, Unavailable> {
+        let pem = self
+            .blobs
+            .get(crate::organisations::ACCESS_CA_KEY)
+            .await?
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        Ok(pem)
+    }
+
     /// The seal keys that sign the QR codes' statements, for verifiers offline.
     pub async fn statement_keys(&self) -> Result<Vec<TrustedKey>, Unavailable> {
         Ok(crate::statement::trusted_in(

@@ -110,6 +110,7 @@ pub mod vars {
     pub const IDENTITY_ISSUERS: &str = "IDENTITY_ISSUERS";
     pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
     pub const SHARES_TABLE: &str = "SHARES_TABLE";
+    pub const ORGANISATIONS_TABLE: &str = "ORGANISATIONS_TABLE";
     pub const VERIFICATION_PAGE_URL: &str = "VERIFICATION_PAGE_URL";
     pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
     /// The SES identity notices are sent from.
@@ -126,6 +127,8 @@ pub mod vars {
     pub const REQUIRE_OPERATOR_TOTP: &str = "REQUIRE_OPERATOR_TOTP";
     /// Not given to any function: only ops' tools sign with the trust root.
     pub const TRUST_ROOT_KEY_ID: &str = "TRUST_ROOT_KEY_ID";
+    /// The access CA's key: signs relying parties' access certificates (ops' tools only).
+    pub const ACCESS_CA_KEY_ID: &str = "ACCESS_CA_KEY_ID";
 }
 
 /// Every resource a function may be told about: its environment variable, and the output of
@@ -144,9 +147,11 @@ pub const RESOURCES: &[(&str, &str)] = &[
     (vars::RECORDS_TABLE, "RecordsTableName"),
     (vars::AUDIT_TABLE, "AuditTableName"),
     (vars::SHARES_TABLE, "SharesTableName"),
+    (vars::ORGANISATIONS_TABLE, "OrganisationsTableName"),
     (vars::DOCUMENTS_BUCKET, "DocumentsBucketName"),
     (vars::SIGNING_KEY_ID, "SigningKeyId"),
     (vars::TRUST_ROOT_KEY_ID, "TrustRootKeyId"),
+    (vars::ACCESS_CA_KEY_ID, "AccessCaKeyId"),
     (vars::DATA_KEY_ID, "DataKeyId"),
     (vars::LOOKUP_KEY_ID, "LookupKeyId"),
 ];

@@ -7,9 +7,9 @@ use crate::config::{vars, ConfigError};
 use crate::identity::Issuer;
 use crate::ports::{
     AccountStore, AccountTickets, AuditLog, BlobStore, CertificateStore, Clock, CompanyStore,
-    IdentityNonces, Mailer, PresentationResults, ProvenIdentities, RecordStore, Registrations,
-    RequestStore, SessionStore, ShareStore, Signer, Throttle, TimestampAuthority, TokenEndpoint,
-    WalletGrants,
+    IdentityNonces, Mailer, Organisations, PresentationResults, ProvenIdentities, RecordStore,
+    Registrations, RequestStore, SessionStore, ShareStore, Signer, Throttle, TimestampAuthority,
+    TokenEndpoint, WalletGrants,
 };
 use crate::services::accounts::AccountService;
 use crate::services::checks::CheckService;
@@ -65,6 +65,8 @@ pub trait PortSource {
     fn documents(&self) -> Result<Arc<dyn BlobStore>, ConfigError>;
     fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError>;
     fn shares(&self) -> Result<Arc<dyn ShareStore>, ConfigError>;
+    /// The registered organisations.
+    fn organisations(&self) -> Result<Arc<dyn Organisations>, ConfigError>;
     /// The seal key.
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError>;
     /// Where notices go out.
@@ -304,20 +306,43 @@ pub trait ServiceGraphs: PortSource {
         })
     }
 
-    /// The request objects of wallet presentations, signed with the seal key (the wallet
-    /// function only).
+    /// The request objects of wallet presentations, signed with each organisation's access
+    /// key (the wallet function only).
     fn request_objects(
         &self,
     ) -> Result<crate::services::presentation::RequestObjects, ConfigError> {
         let portal = self.portal_url()?;
         Ok(crate::services::presentation::RequestObjects {
             grants: self.sessions()?,
-            chain: self.chain()?,
+            organisations: self.organisations()?,
             clock: self.clock(),
-            signer: self.signer()?,
             response_uri: format!("{portal}/oid4vp/response"),
             vct: crate::services::wallet::CredentialType::of(&portal).vct,
             signed: Default::default(),
+        })
+    }
+
+    /// The organisations' token endpoint and bearer check.
+    fn organisation_auth(
+        &self,
+    ) -> Result<crate::services::organisations::OrganisationAuth, ConfigError> {
+        let portal = self.portal_url()?;
+        Ok(crate::services::organisations::OrganisationAuth {
+            organisations: self.organisations()?,
+            grants: self.sessions()?,
+            clock: self.clock(),
+            audiences: vec![format!("{portal}/oauth2/token"), portal],
+        })
+    }
+
+    /// What ops do to the register (the admin tool).
+    fn organisation_registry(
+        &self,
+    ) -> Result<crate::services::organisations::OrganisationRegistry, ConfigError> {
+        Ok(crate::services::organisations::OrganisationRegistry {
+            organisations: self.organisations()?,
+            blobs: self.documents()?,
+            clock: self.clock(),
         })
     }
 

@@ -57,3 +57,115 @@ pub fn independent_wallet_credential(client: &Client, citizen: &Citizen, number:
     )
     .unwrap_or_else(|e| panic!("the OpenID4VCI client failed:\n{e}"))
 }
+
+/// A registered organisation as the tests drive it: its CUI, and the private key of the JWKS
+/// it registered, with which it signs its client assertions (RFC 7523).
+pub struct Verifier {
+    pub cui: String,
+    pub name: String,
+    pub key: p256::ecdsa::SigningKey,
+    pub kid: String,
+}
+
+impl Verifier {
+    /// Registers `name` under a new CUI as `cazier-admin organisations add` does.
+    pub fn register(stack: &TestStack, name: &str) -> Verifier {
+        let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+        let verifier = Verifier {
+            cui: crate::random_cui(),
+            name: name.to_owned(),
+            kid: "k1".into(),
+            key,
+        };
+        use cazier_shared::wiring::ServiceGraphs;
+        let registry = stack.wiring.organisation_registry().expect("registry");
+        let ca_key = stack.wiring.access_ca_signer().expect("access CA key");
+        let new = cazier_shared::services::organisations::NewOrganisation {
+            cui: verifier.cui.clone(),
+            name: name.into(),
+            kind: "EMPLOYER".into(),
+            purposes: vec!["ANGAJARE".into()],
+            jwks: verifier.jwks().to_string(),
+        };
+        stack
+            .runtime
+            .block_on(registry.register(new, &*ca_key))
+            .expect("registered");
+        verifier
+    }
+
+    /// Its private key as a JWK (for an independent client library to sign with).
+    pub fn private_jwk(&self) -> Value {
+        let mut jwk = self.jwks()["keys"][0].clone();
+        jwk["d"] = json!(cazier_shared::jose::b64(self.key.to_bytes()));
+        jwk
+    }
+
+    /// The public JWKS it registers.
+    pub fn jwks(&self) -> Value {
+        let mut jwk = cazier_shared::jose::public_jwk(self.key.verifying_key());
+        jwk["kid"] = json!(self.kid);
+        json!({ "keys": [jwk] })
+    }
+
+    /// A fresh client assertion for `audience`, with `claims` over the usual ones.
+    pub fn assertion(&self, audience: &str, claims: Value) -> String {
+        use p256::ecdsa::signature::Signer as _;
+        let now = chrono::Utc::now().timestamp();
+        let mut body = json!({"iss": self.cui, "sub": self.cui, "aud": audience,
+            "iat": now, "exp": now + 120, "jti": uuid::Uuid::new_v4().to_string()});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), claims.as_object()) {
+            body.extend(extra.clone());
+        }
+        use cazier_shared::jose::b64;
+        let header = json!({"alg": "ES256", "typ": "JWT", "kid": self.kid});
+        let input = format!("{}.{}", b64(header.to_string()), b64(body.to_string()));
+        let signature: p256::ecdsa::Signature = self.key.sign(input.as_bytes());
+        format!("{input}.{}", b64(signature.to_bytes()))
+    }
+
+    /// The token endpoint's answer to `assertion`.
+    pub fn token_reply(client: &Client, assertion: &str) -> crate::Reply {
+        let body = format!(
+            "grant_type=client_credentials&client_assertion_type={}&client_assertion={assertion}",
+            "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+        );
+        client.raw(
+            "POST",
+            "/oauth2/token",
+            None,
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some(body.as_bytes()),
+        )
+    }
+
+    /// An access token, from a fresh assertion.
+    pub fn token(&self, client: &Client) -> String {
+        let assertion = self.assertion(&format!("{}/oauth2/token", client.base), json!({}));
+        let reply = Self::token_reply(client, &assertion);
+        assert_eq!(
+            reply.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        reply.json()["access_token"]
+            .as_str()
+            .expect("an access token")
+            .to_owned()
+    }
+
+    /// A new request to a wallet, as the organisation's system makes it.
+    pub fn ask(&self, client: &Client) -> Value {
+        let token = self.token(client);
+        let started = client.post("/v1/presentation-requests", Some(&token), json!({}));
+        assert_eq!(
+            started.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&started.body)
+        );
+        assert_eq!(started.header("cache-control"), Some("no-store"));
+        started.json()
+    }
+}

@@ -916,12 +916,20 @@ fn wallet_grants_are_taken_once_and_not_after_they_expire() {
             Some(WalletGrant::Nonce)
         );
 
-        for organisation in [Some("Dunărea SA".to_owned()), None] {
-            let request = WalletGrant::PresentationRequest {
+        let verifier = cazier_shared::domain::Cui::parse(&cazier_e2e::random_cui()).unwrap();
+        for request in [
+            WalletGrant::PresentationRequest {
                 nonce: "n".into(),
-                organisation,
+                verifier: verifier.clone(),
+                organisation: "Dunărea SA".into(),
+                client_id: "x509_hash:abc".into(),
                 transaction_hash: "t".into(),
-            };
+            },
+            WalletGrant::OrganisationToken {
+                organisation: verifier.clone(),
+                scope: "presentation".into(),
+            },
+        ] {
             let key = format!("state-{}", uuid::Uuid::new_v4());
             grants
                 .put_grant(&key, &request, now + chrono::Duration::minutes(10))
@@ -937,6 +945,84 @@ fn wallet_grants_are_taken_once_and_not_after_they_expire() {
             assert_eq!(grants.take_grant(&key, now).await.unwrap(), Some(request));
             assert_eq!(grants.peek_grant(&key, now).await.unwrap(), None);
         }
+
+        // A client assertion's jti: the first put wins, a second finds it, an expired one
+        // (not yet deleted by the TTL) does not count.
+        let key = format!("jti-{}", uuid::Uuid::new_v4());
+        let until = now + chrono::Duration::minutes(5);
+        let used = WalletGrant::UsedAssertion;
+        assert!(grants.put_new_grant(&key, &used, now, until).await.unwrap());
+        assert!(!grants.put_new_grant(&key, &used, now, until).await.unwrap());
+        let later = now + chrono::Duration::minutes(6);
+        assert!(grants
+            .put_new_grant(&key, &used, later, later + chrono::Duration::minutes(5))
+            .await
+            .unwrap());
+    });
+}
+
+/// The organisations register: one per CUI, listed, suspended; the access key sealed at rest
+/// (not in the item as it is), read back whole.
+#[test]
+fn organisations_are_registered_once_with_their_access_key_sealed() {
+    use cazier_shared::domain::organisation::{
+        AccessCredential, Organisation, OrganisationKind, OrganisationStatus,
+    };
+    let stack = stack();
+    let register = cazier_shared::wiring::PortSource::organisations(&stack.wiring).unwrap();
+    let cui = cazier_shared::domain::Cui::parse(&cazier_e2e::random_cui()).unwrap();
+    let organisation = Organisation {
+        cui: cui.clone(),
+        name: "Primăria Sectorului 3".into(),
+        kind: OrganisationKind::PublicInstitution,
+        purposes: vec![cazier_shared::domain::Purpose::Angajare],
+        jwks: r#"{"keys":[]}"#.into(),
+        status: OrganisationStatus::Active,
+        access: AccessCredential {
+            certificate: vec![0x30, 0x03, 0x02, 0x01, 0x01],
+            signing_key: b"the access key bytes".to_vec(),
+        },
+        registered_at: chrono::DateTime::from_timestamp(1_796_000_000, 0).unwrap(),
+    };
+    stack.runtime.block_on(async {
+        register.add(&organisation).await.unwrap();
+        assert!(matches!(
+            register.add(&organisation).await,
+            Err(cazier_shared::ports::StoreError::Conflict)
+        ));
+        assert_eq!(
+            register.get(&cui).await.unwrap(),
+            Some(organisation.clone())
+        );
+        assert!(register.list().await.unwrap().contains(&organisation));
+        assert!(register
+            .set_status(&cui, OrganisationStatus::Suspended)
+            .await
+            .unwrap());
+        let suspended = register.get(&cui).await.unwrap().unwrap();
+        assert_eq!(suspended.status, OrganisationStatus::Suspended);
+        let other = cazier_shared::domain::Cui::parse(&cazier_e2e::random_cui()).unwrap();
+        assert!(!register
+            .set_status(&other, OrganisationStatus::Active)
+            .await
+            .unwrap());
+        let item = aws_sdk_dynamodb::Client::new(&stack.sdk)
+            .get_item()
+            .table_name(stack.setting(cazier_shared::config::vars::ORGANISATIONS_TABLE))
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("ORGANISATION#{cui}")),
+            )
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the item");
+        let sealed = item["signing_key"].as_b().unwrap().as_ref();
+        assert!(
+            !String::from_utf8_lossy(sealed).contains("access key bytes"),
+            "sealed at rest"
+        );
     });
 }
 

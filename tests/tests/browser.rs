@@ -34,10 +34,14 @@ fn the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone() {
         ))
         .expect("operator created");
     let secret = created.totp.expect("enrolled").base32();
+    // The employer's system, registered: it asks wallets from the API with its own key.
+    let employer = cazier_e2e::wallets::Verifier::register(stack, "Dunărea Logistic SA");
+    let employer = serde_json::json!({"cui": employer.cui, "jwk": employer.private_jwk()});
     let output = Command::new("node")
         .current_dir(&root)
         .args(["--test", "--test-reporter=spec", "tests/browser/"])
         .env("CAZIER_BASE_URL", &stack.base_url)
+        .env("CAZIER_EMPLOYER", employer.to_string())
         .env("CAZIER_OPERATOR_EMAIL", OPERATOR_EMAIL)
         .env("CAZIER_OPERATOR_PASSWORD", OPERATOR_PASSWORD)
         .env("CAZIER_SCREENSHOTS", root.join("target/screenshots"))

@@ -16,6 +16,9 @@ fn the_api_does_what_its_openapi_file_says() {
     let citizen = Citizen::validated(&client);
     let logout = client.login(&citizen.email, CITIZEN_PASSWORD);
     let operator = client.operator_token();
+    // A registered organisation's token for the routes that ask wallets (five minutes: the
+    // run takes less).
+    let organisation = cazier_e2e::wallets::Verifier::register(stack, "Fuzz SRL").token(&client);
     let root = workspace_root();
     let seed = std::env::var("CAZIER_FUZZ_SEED").unwrap_or_else(|_| "20261122".into());
     let output = Command::new(root.join(".venv/bin/schemathesis"))
@@ -24,6 +27,7 @@ fn the_api_does_what_its_openapi_file_says() {
         .env("CAZIER_CITIZEN_TOKEN", &citizen.token)
         .env("CAZIER_OPERATOR_TOKEN", &operator)
         .env("CAZIER_LOGOUT_TOKEN", &logout)
+        .env("CAZIER_ORGANISATION_TOKEN", &organisation)
         .env("NO_COLOR", "1")
         .arg("--config-file")
         .arg(root.join("infra/local/schemathesis.toml"))

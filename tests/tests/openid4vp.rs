@@ -1,31 +1,16 @@
 //! The certificate out of a wallet over HTTP, by OpenID4VP 1.0 against the local stack. The
 //! wallet is made of independent libraries from npm: @openid4vc/openid4vci gets the
 //! credential, @openid4vc/openid4vp resolves our request and posts the response, and
-//! @sd-jwt/sd-jwt-vc makes the presentation and its key-binding JWT. An employer asks for
-//! "valid, no entries" and reads the outcome; the holder sees who checked; a replay, a
-//! revoked certificate and a holder who declines are each what the employer sees.
+//! @sd-jwt/sd-jwt-vc makes the presentation and its key-binding JWT. A registered employer
+//! (its access token from an RFC 7523 client assertion) asks for "valid, no entries" and reads
+//! the outcome; the wallet sees the employer's access certificate, not the Ministry's seal;
+//! the holder sees who checked; a replay, a revoked certificate and a holder who declines are
+//! each what the employer sees. Nobody unregistered can make a wallet ask.
 
-use cazier_e2e::wallets::{independent_wallet_credential, interop, wallet_stack};
+use cazier_e2e::wallets::{independent_wallet_credential, interop, wallet_stack, Verifier};
 use cazier_e2e::*;
 use chrono::Datelike;
 use serde_json::{json, Value};
-
-/// The employer's request, and its outcome once `wallet` has answered it.
-fn ask(client: &Client, organisation: &str) -> Value {
-    let started = client.post(
-        "/v1/presentation-requests",
-        None,
-        json!({"organisation": organisation}),
-    );
-    assert_eq!(
-        started.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&started.body)
-    );
-    assert_eq!(started.header("cache-control"), Some("no-store"));
-    started.json()
-}
 
 fn outcome(client: &Client, started: &Value) -> Value {
     let answer = client.post(
@@ -68,10 +53,12 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
     let number = request["certificate_number"].as_str().unwrap().to_owned();
     let wallet = independent_wallet_credential(&client, &citizen, &number);
     publish_this_years_list(stack);
-    // The wallet's trusted list of relying parties' CAs: our root.
-    let trusted = String::from_utf8(client.get("/v1/trust/certificates", None).body).unwrap();
+    // The wallet's trusted list of relying parties' CAs: our access CA, not the seal's root.
+    let trusted = String::from_utf8(client.get("/v1/trust/access-ca", None).body).unwrap();
+    let seal_root = String::from_utf8(client.get("/v1/trust/certificates", None).body).unwrap();
+    let employer = Verifier::register(stack, "Dunărea SA");
 
-    let started = ask(&client, "Dunărea SA");
+    let started = employer.ask(&client);
     assert_eq!(outcome(&client, &started)["state"], "PENDING");
     let link = started["wallet_uri"].as_str().unwrap();
     println!("OpenID4VP link (the QR code): {} characters", link.len());
@@ -83,6 +70,14 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
         distrust.lines().next().unwrap_or_default()
     );
     assert!(distrust.contains("verification of jwt"), "{distrust}");
+    // Nor does one that trusts only the seal's chain: the request is not signed as the
+    // Ministry.
+    let not_the_seal =
+        wallet_answers(link, &wallet, &seal_root, &[]).expect_err("not signed by the seal");
+    assert!(
+        not_the_seal.contains("verification of jwt"),
+        "{not_the_seal}"
+    );
 
     let answered = wallet_answers(link, &wallet, &trusted, &[])
         .unwrap_or_else(|e| panic!("the wallet failed:\n{e}"));
@@ -147,7 +142,8 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
     assert_eq!(other.status, 404);
 
     // The holder declines a request.
-    let declined = ask(&client, "Alt angajator SRL");
+    let other = Verifier::register(stack, "Alt angajator SRL");
+    let declined = other.ask(&client);
     let link = declined["wallet_uri"].as_str().unwrap();
     let said_no = wallet_answers(link, &wallet, &trusted, &["decline"]).unwrap();
     assert_eq!(said_no["status"], 200);
@@ -160,7 +156,7 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
     // Revoked, and the list republished: the employer sees REVOKED.
     assert!(stack.revoke(&number));
     publish_this_years_list(stack);
-    let after = ask(&client, "Dunărea SA");
+    let after = employer.ask(&client);
     let link = after["wallet_uri"].as_str().unwrap();
     let answered = wallet_answers(link, &wallet, &trusted, &[]).unwrap();
     assert_eq!(answered["status"], 200);
@@ -189,7 +185,7 @@ fn the_response_endpoint_refuses_what_is_not_an_answer_to_a_request() {
         (unknown.status, unknown.json()["error"].clone()),
         (400, json!("invalid_request"))
     );
-    let started = ask(&client, "");
+    let started = Verifier::register(stack, "Verificări SRL").ask(&client);
     let state = started["authorization_request"]["state"].as_str().unwrap();
     let forged = form(&format!(
         "state={state}&vp_token=%7B%22cazier%22%3A%5B%22e30.e30.AA~%22%5D%7D"
@@ -202,4 +198,319 @@ fn the_response_endpoint_refuses_what_is_not_an_answer_to_a_request() {
         (json_body.status, json_body.json()["code"].clone()),
         (400, json!("UNSUPPORTED_MEDIA_TYPE"))
     );
+}
+
+/// Issue 26's attack: anyone could make a wallet show the Ministry as the one asking. Now
+/// only a registered organisation, by its own key, gets a token, and its requests are signed
+/// as itself.
+#[test]
+fn only_a_registered_organisation_asks_a_wallet_and_only_as_itself() {
+    let stack = wallet_stack();
+    let client = Client::new(&stack.base_url);
+    let token_url = format!("{}/oauth2/token", client.base);
+    // Anonymous, as before: refused, and nothing is started.
+    let anonymous = client.post(
+        "/v1/presentation-requests",
+        None,
+        json!({"organisation": "Ministerul Afacerilor Interne"}),
+    );
+    assert_eq!(
+        (anonymous.status, anonymous.json()["code"].clone()),
+        (401, json!("INVALID_TOKEN"))
+    );
+    let employer = Verifier::register(stack, "Dunărea SA");
+    let token = employer.token(&client);
+    // A registered one cannot declare another name.
+    let declared = client.post(
+        "/v1/presentation-requests",
+        Some(&token),
+        json!({"organisation": "Ministerul Afacerilor Interne"}),
+    );
+    assert_eq!(declared.status, 400, "{}", declared.json());
+
+    // Its request object: signed with its access key, the access certificate alone in x5c
+    // (the access CA, the wallet's anchor, left out), naming it as registered; the client id
+    // is the certificate's hash.
+    let started = employer.ask(&client);
+    let state = started["authorization_request"]["state"].as_str().unwrap();
+    let path = &format!("/oid4vp/requests/{state}");
+    let jwt = String::from_utf8(client.get(path, None).body).unwrap();
+    let header: Value = serde_json::from_slice(
+        &base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            jwt.split('.').next().unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let x5c = header["x5c"].as_array().unwrap();
+    assert_eq!(x5c.len(), 1, "only the access certificate: {header}");
+    let der = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        x5c[0].as_str().unwrap(),
+    )
+    .unwrap();
+    let digest = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&der));
+    let hash = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, digest);
+    assert_eq!(
+        started["authorization_request"]["client_id"],
+        format!("x509_hash:{hash}")
+    );
+    // openssl (an outside validator) chains it to the access CA, and not to the seal's root.
+    let dir = stack.state_dir.join("access-check");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("access.der"), &der).unwrap();
+    std::fs::write(
+        dir.join("access-ca.pem"),
+        client.get("/v1/trust/access-ca", None).body,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("seal.pem"),
+        client.get("/v1/trust/certificates", None).body,
+    )
+    .unwrap();
+    let openssl = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("openssl runs")
+    };
+    let pem = openssl(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        "access.der",
+        "-out",
+        "access.pem",
+    ]);
+    assert!(pem.status.success());
+    let by_access_ca = openssl(&["verify", "-CAfile", "access-ca.pem", "access.pem"]);
+    assert!(
+        by_access_ca.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_access_ca.stderr)
+    );
+    let by_seal = openssl(&["verify", "-CAfile", "seal.pem", "access.pem"]);
+    assert!(
+        !by_seal.status.success(),
+        "the seal's chain does not vouch for it"
+    );
+    let subject = openssl(&[
+        "x509",
+        "-in",
+        "access.pem",
+        "-noout",
+        "-subject",
+        "-nameopt",
+        "utf8",
+    ]);
+    let subject = String::from_utf8_lossy(&subject.stdout).into_owned();
+    println!("the access certificate: {}", subject.trim());
+    assert!(subject.contains("O=Dunărea SA"), "{subject}");
+    assert!(
+        subject.contains(&format!("VATRO-{}", employer.cui)),
+        "{subject}"
+    );
+    // Fetched again and again: the same request, signed by the same certificate (each
+    // function instance signs it once, then serves it from memory).
+    let claims_of = |jwt: &str| -> Value {
+        let part = jwt.split('.').nth(1).unwrap();
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, part);
+        let mut claims: Value = serde_json::from_slice(&bytes.unwrap()).unwrap();
+        let object = claims.as_object_mut().unwrap();
+        object.remove("iat");
+        object.remove("exp");
+        claims
+    };
+    for _ in 0..20 {
+        let again = String::from_utf8(client.get(path, None).body).unwrap();
+        assert_eq!(claims_of(&again), claims_of(&jwt));
+        assert_eq!(
+            again.split('.').next(),
+            jwt.split('.').next(),
+            "the same x5c"
+        );
+    }
+
+    // Suspended: no token, the token it holds stops at once, its open request is not served.
+    stack
+        .runtime
+        .block_on(
+            cazier_shared::wiring::ServiceGraphs::organisation_registry(&stack.wiring)
+                .unwrap()
+                .set_status(
+                    &cazier_shared::domain::Cui::parse(&employer.cui).unwrap(),
+                    cazier_shared::domain::organisation::OrganisationStatus::Suspended,
+                ),
+        )
+        .unwrap();
+    let after = client.post("/v1/presentation-requests", Some(&token), json!({}));
+    assert_eq!(after.status, 401);
+    let fresh = Verifier::token_reply(&client, &employer.assertion(&token_url, json!({})));
+    assert_eq!(
+        (fresh.status, fresh.json()["error"].clone()),
+        (401, json!("invalid_client"))
+    );
+    let other = Verifier::register(stack, "Alt angajator SRL");
+    let open = other.ask(&client);
+    stack
+        .runtime
+        .block_on(
+            cazier_shared::wiring::ServiceGraphs::organisation_registry(&stack.wiring)
+                .unwrap()
+                .set_status(
+                    &cazier_shared::domain::Cui::parse(&other.cui).unwrap(),
+                    cazier_shared::domain::organisation::OrganisationStatus::Suspended,
+                ),
+        )
+        .unwrap();
+    let state = open["authorization_request"]["state"].as_str().unwrap();
+    assert_eq!(
+        client
+            .get(&format!("/oid4vp/requests/{state}"), None)
+            .status,
+        404
+    );
+}
+
+/// The token endpoint refuses every assertion that is not the client's own, fresh, for us,
+/// and used once (RFC 7523 section 3; RFC 6749 section 5.2 errors).
+#[test]
+fn the_token_endpoint_refuses_forged_replayed_and_foreign_assertions() {
+    let stack = wallet_stack();
+    let client = Client::new(&stack.base_url);
+    let token_url = format!("{}/oauth2/token", client.base);
+    let employer = Verifier::register(stack, "Carpați SRL");
+    let intruder = Verifier::register(stack, "Intrus SRL");
+    let refused = |assertion: &str| {
+        let reply = Verifier::token_reply(&client, assertion);
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+        (
+            reply.status,
+            reply.json()["error"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    let invalid_client = (401, "invalid_client".to_owned());
+
+    // Once: the same assertion again is refused, also when sent twenty times at once.
+    let once = employer.assertion(&token_url, json!({}));
+    assert_eq!(Verifier::token_reply(&client, &once).status, 200);
+    assert_eq!(refused(&once), invalid_client);
+    let racing = employer.assertion(&token_url, json!({}));
+    let winners = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..20)
+            .map(|_| scope.spawn(|| Verifier::token_reply(&client, &racing).status))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(|status| *status == 200)
+            .count()
+    });
+    assert_eq!(winners, 1, "one token per assertion");
+
+    // Another organisation's key, claiming to be this one.
+    let mut forged = Verifier {
+        cui: employer.cui.clone(),
+        name: employer.name.clone(),
+        key: intruder.key.clone(),
+        kid: "k1".into(),
+    };
+    assert_eq!(
+        refused(&forged.assertion(&token_url, json!({}))),
+        invalid_client
+    );
+    forged.kid = "other".into();
+    assert_eq!(
+        refused(&forged.assertion(&token_url, json!({}))),
+        invalid_client
+    );
+    // For another audience, expired, too long-lived, iss and sub apart.
+    let now = chrono::Utc::now().timestamp();
+    for claims in [
+        json!({"aud": "https://idp.example/token"}),
+        json!({"exp": now - 5}),
+        json!({"exp": now + 86_400}),
+        json!({"sub": intruder.cui}),
+    ] {
+        assert_eq!(
+            refused(&employer.assertion(&token_url, claims.clone())),
+            invalid_client,
+            "{claims}"
+        );
+    }
+    // Unknown client, none at all, another grant, a scope it may not have.
+    let unknown = Verifier {
+        cui: cazier_e2e::random_cui(),
+        name: "Nobody".into(),
+        key: employer.key.clone(),
+        kid: "k1".into(),
+    };
+    assert_eq!(
+        refused(&unknown.assertion(&token_url, json!({}))),
+        invalid_client
+    );
+    let bare = client.raw(
+        "POST",
+        "/oauth2/token",
+        None,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(b"grant_type=client_credentials&client_id=14399840"),
+    );
+    assert_eq!(
+        (bare.status, bare.json()["error"].clone()),
+        (401, json!("invalid_client"))
+    );
+    let password = client.raw(
+        "POST",
+        "/oauth2/token",
+        None,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(b"grant_type=password&username=a&password=b"),
+    );
+    assert_eq!(password.json()["error"], "unsupported_grant_type");
+    let assertion = employer.assertion(&token_url, json!({}));
+    let scoped = client.raw(
+        "POST",
+        "/oauth2/token",
+        None,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(format!("grant_type=client_credentials&scope=extract&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={assertion}").as_bytes()),
+    );
+    assert_eq!(scoped.json()["error"], "invalid_scope");
+}
+
+/// The institution's own OAuth library (Authlib, from PyPI) gets a token with a
+/// private_key_jwt assertion and asks a wallet.
+#[test]
+fn an_independent_oauth_client_authenticates_with_its_key_and_asks_a_wallet() {
+    let stack = wallet_stack();
+    let employer = Verifier::register(stack, "Instituția Prefectului Cluj");
+    let python = cazier_e2e::workspace_root().join(".venv/bin/python");
+    let out = std::process::Command::new(python)
+        .arg(cazier_e2e::workspace_root().join("tests/interop/org_client.py"))
+        .args([
+            &stack.base_url,
+            &employer.cui,
+            &employer.private_jwk().to_string(),
+        ])
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    println!("{answer}");
+    assert_eq!(answer["token"]["token_type"], "Bearer");
+    assert_eq!(answer["token"]["scope"], "presentation");
+    assert_eq!(answer["started_status"], 201);
+    assert!(answer["wallet_uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("openid4vp://?client_id=x509_hash"));
 }

@@ -4,8 +4,8 @@
 
 use super::sessions::DynamoSessions;
 use super::{
-    blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, opt_s,
-    private_adapter, s, time, Item,
+    blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, private_adapter,
+    s, time, Item,
 };
 use crate::domain::AccountId;
 use crate::domain::PresentationOutcome;
@@ -26,45 +26,28 @@ impl WalletGrants for DynamoSessions {
         grant: &WalletGrant,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(keys::wallet_grant(secret_hash)))
-            .item("expires_at", time(expires_at))
-            .item("ttl", epoch_ttl(expires_at));
-        put = match grant {
-            WalletGrant::PreAuthorizedCode {
-                account_id,
-                number,
-                tx_code_hash,
-            } => put
-                .item("kind", s("CODE"))
-                .item("account_id", s(account_id.as_str()))
-                .item("number", s(number.as_str()))
-                .item("tx_code_hash", s(tx_code_hash)),
-            WalletGrant::AccessToken { account_id, number } => put
-                .item("kind", s("TOKEN"))
-                .item("account_id", s(account_id.as_str()))
-                .item("number", s(number.as_str())),
-            WalletGrant::Nonce => put.item("kind", s("NONCE")),
-            WalletGrant::PresentationRequest {
-                nonce,
-                organisation,
-                transaction_hash,
-            } => {
-                let put = put
-                    .item("kind", s("VP_REQUEST"))
-                    .item("nonce", s(nonce))
-                    .item("transaction_hash", s(transaction_hash));
-                match organisation {
-                    Some(o) => put.item("organisation", s(o)),
-                    None => put,
-                }
-            }
-        };
-        put.send().await.map_err(unavailable)?;
+        self.grant_item(secret_hash, grant, expires_at)
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn put_new_grant(
+        &self,
+        secret_hash: &str,
+        grant: &WalletGrant,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        // An expired item the TTL has not deleted yet does not count.
+        let result = self
+            .grant_item(secret_hash, grant, expires_at)
+            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+            .expression_attribute_values(":now", time(now))
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
     }
 
     async fn take_grant(
@@ -105,6 +88,61 @@ impl WalletGrants for DynamoSessions {
     }
 }
 
+impl DynamoSessions {
+    /// The put of `grant` under `secret_hash`, unconditional until the caller adds one.
+    fn grant_item(
+        &self,
+        secret_hash: &str,
+        grant: &WalletGrant,
+        expires_at: DateTime<Utc>,
+    ) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::wallet_grant(secret_hash)))
+            .item("expires_at", time(expires_at))
+            .item("ttl", epoch_ttl(expires_at));
+        match grant {
+            WalletGrant::PreAuthorizedCode {
+                account_id,
+                number,
+                tx_code_hash,
+            } => put
+                .item("kind", s("CODE"))
+                .item("account_id", s(account_id.as_str()))
+                .item("number", s(number.as_str()))
+                .item("tx_code_hash", s(tx_code_hash)),
+            WalletGrant::AccessToken { account_id, number } => put
+                .item("kind", s("TOKEN"))
+                .item("account_id", s(account_id.as_str()))
+                .item("number", s(number.as_str())),
+            WalletGrant::Nonce => put.item("kind", s("NONCE")),
+            WalletGrant::PresentationRequest {
+                nonce,
+                verifier,
+                organisation,
+                client_id,
+                transaction_hash,
+            } => put
+                .item("kind", s("VP_REQUEST"))
+                .item("nonce", s(nonce))
+                .item("verifier", s(verifier.as_str()))
+                .item("organisation", s(organisation))
+                .item("client_id", s(client_id))
+                .item("transaction_hash", s(transaction_hash)),
+            WalletGrant::OrganisationToken {
+                organisation,
+                scope,
+            } => put
+                .item("kind", s("ORG_TOKEN"))
+                .item("verifier", s(organisation.as_str()))
+                .item("scope", s(scope)),
+            WalletGrant::UsedAssertion => put.item("kind", s("ASSERTION")),
+        }
+    }
+}
+
 /// A grant as its item holds it.
 fn grant_of(item: &Item) -> StoreResult<WalletGrant> {
     let number = || {
@@ -112,6 +150,10 @@ fn grant_of(item: &Item) -> StoreResult<WalletGrant> {
             .ok_or_else(|| corrupt("a wallet grant's certificate number"))
     };
     let account = || get_s(item, "account_id").map(AccountId::from);
+    let verifier = || {
+        crate::domain::Cui::parse(get_s(item, "verifier")?)
+            .map_err(|_| corrupt("a wallet grant's organisation"))
+    };
     Ok(match get_s(item, "kind")? {
         "CODE" => WalletGrant::PreAuthorizedCode {
             account_id: account()?,
@@ -125,9 +167,16 @@ fn grant_of(item: &Item) -> StoreResult<WalletGrant> {
         "NONCE" => WalletGrant::Nonce,
         "VP_REQUEST" => WalletGrant::PresentationRequest {
             nonce: get_s(item, "nonce")?.to_owned(),
-            organisation: opt_s(item, "organisation").map(str::to_owned),
+            verifier: verifier()?,
+            organisation: get_s(item, "organisation")?.to_owned(),
+            client_id: get_s(item, "client_id")?.to_owned(),
             transaction_hash: get_s(item, "transaction_hash")?.to_owned(),
         },
+        "ORG_TOKEN" => WalletGrant::OrganisationToken {
+            organisation: verifier()?,
+            scope: get_s(item, "scope")?.to_owned(),
+        },
+        "ASSERTION" => WalletGrant::UsedAssertion,
         _ => return Err(corrupt("a wallet grant's kind")),
     })
 }

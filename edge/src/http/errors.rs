@@ -404,11 +404,30 @@ impl From<crate::services::presentation::StartError> for ApiError {
     fn from(e: crate::services::presentation::StartError) -> Self {
         use crate::services::presentation::StartError;
         match e {
-            StartError::Invalid(errors) => ApiError::Invalid(errors),
             StartError::Throttled { retry_after } => ApiError::Throttled {
                 retry_after_secs: retry_after,
             },
             StartError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::organisations::ClientAuthError> for ApiError {
+    fn from(e: crate::services::organisations::ClientAuthError) -> Self {
+        use crate::services::organisations::ClientAuthError;
+        match e {
+            ClientAuthError::InvalidToken => ApiError::Unauthorized {
+                code: "INVALID_TOKEN",
+                detail: "Send an organisation's access token from POST /oauth2/token as \
+                         'Authorization: Bearer <token>'. Only registered organisations ask \
+                         wallets; others can ask the holder for a share code."
+                    .into(),
+            },
+            ClientAuthError::InsufficientScope => ApiError::Forbidden {
+                code: "INSUFFICIENT_SCOPE",
+                detail: "The access token's scope does not allow this.".into(),
+            },
+            ClientAuthError::Unavailable(e) => e.into(),
         }
     }
 }

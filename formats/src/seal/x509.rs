@@ -91,6 +91,8 @@ pub enum Profile {
     /// A timestamping authority (id-kp-timeStamping, critical, as RFC 3161 2.3 asks): the
     /// tests' stand-ins; production's TSA is a provider's.
     Timestamping,
+    /// A relying party's access certificate: signs its requests to wallets.
+    RelyingPartyAccess,
 }
 
 /// Makes a certificate for `subject_key` (DER SPKI), signed through `issuer_signer`.
@@ -141,7 +143,7 @@ pub async fn issue_certificate(
             },
             KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
         ),
-        Profile::Timestamping => (
+        Profile::Timestamping | Profile::RelyingPartyAccess => (
             BasicConstraints {
                 ca: false,
                 path_len_constraint: None,

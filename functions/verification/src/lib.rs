@@ -36,6 +36,7 @@ cazier_edge::api_routes!(Verification {
     POST "/v1/verifications" Public => by_number,
     POST "/v1/verifications/document" Public => document,
     GET "/v1/trust/certificates" Public => trust_chain,
+    GET "/v1/trust/access-ca" Public => access_ca,
     GET "/v1/status-lists/{year}" Public => status_list,
     POST "/v1/shared-certificate" Public => shared_status,
     POST "/v1/shared-certificate/pdf" Public => shared_document,
@@ -97,6 +98,25 @@ impl Verification {
             response,
             header::CACHE_CONTROL,
             "public, max-age=60",
+        ))
+    }
+
+    /// The access CA's certificate, for wallets' lists of trusted relying-party CAs.
+    async fn access_ca(&self, _req: Request) -> Answer {
+        let pem = self
+            .service
+            .access_ca_pem()
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let response = with_header(
+            Response::new(Body::Text(pem)),
+            header::CONTENT_TYPE,
+            CHAIN_CONTENT_TYPE,
+        );
+        Ok(with_header(
+            response,
+            header::CACHE_CONTROL,
+            "public, max-age=3600",
         ))
     }
 

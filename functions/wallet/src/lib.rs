@@ -1,8 +1,9 @@
 //! The certificate in EU Digital Identity Wallets. Into one, by OpenID4VCI 1.0 (pre-authorized
 //! code flow): the issuer's and authorization server's metadata, the holder's offer
 //! (`POST /v1/certificates/{certificate_number}/wallet-offer`), and the wallet's token, nonce and
-//! credential endpoints. Out of one, by OpenID4VP 1.0: a verifier's request
-//! (`POST /v1/presentation-requests`) and its outcome, and the wallet's response endpoint
+//! credential endpoints. Out of one, by OpenID4VP 1.0: a registered organisation's request
+//! (`POST /v1/presentation-requests`, with the access token it got at `POST /oauth2/token` by
+//! an RFC 7523 client assertion) and its outcome, and the wallet's response endpoint
 //! (`POST /oid4vp/response`). The OAuth endpoints answer errors as RFC 6749 / OpenID4VCI JSON
 //! (`{"error": …}`), mapped here once; the others answer problem documents.
 
@@ -13,6 +14,9 @@ use cazier_edge::http::{
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::CertificateNumber;
+use cazier_shared::services::organisations::{
+    ClientTokenError, OrganisationAuth, PRESENTATION_SCOPE,
+};
 use cazier_shared::services::presentation::{
     PresentationService, RequestObjectError, RequestObjects, RespondError,
 };
@@ -32,6 +36,7 @@ pub struct Wallet {
     service: WalletService,
     presentations: PresentationService,
     request_objects: RequestObjects,
+    organisations: OrganisationAuth,
 }
 
 /// The function, built from the wiring once per cold start.
@@ -41,6 +46,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Wallet>, ConfigE
             service: ports.wallet_service()?,
             presentations: ports.presentation_service()?,
             request_objects: ports.request_objects()?,
+            organisations: ports.organisation_auth()?,
         },
         ports,
     )
@@ -80,11 +86,10 @@ impl CredentialRequest {
     }
 }
 
+/// A request to a wallet names nothing: who asks is the token's organisation.
 #[derive(Debug, Deserialize)]
-struct StartRequest {
-    #[serde(default)]
-    organisation: Option<String>,
-}
+#[serde(deny_unknown_fields)]
+struct StartRequest {}
 
 #[derive(Debug, Deserialize)]
 struct OutcomeRequest {
@@ -170,6 +175,27 @@ fn token_error(e: TokenError) -> Answer {
     Ok(oauth_error(StatusCode::BAD_REQUEST, error, description))
 }
 
+/// The organisations' token endpoint refusals (RFC 6749 section 5.2): `invalid_client` is a
+/// 401 with `WWW-Authenticate`, as section 5.2 asks of a failed client authentication.
+fn client_token_error(e: ClientTokenError) -> Answer {
+    let description = e.to_string();
+    let (status, error) = match e {
+        ClientTokenError::Unavailable(e) => return Err(ApiError::Unavailable(e)),
+        ClientTokenError::UnsupportedGrantType => {
+            (StatusCode::BAD_REQUEST, "unsupported_grant_type")
+        }
+        ClientTokenError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+        ClientTokenError::InvalidScope => (StatusCode::BAD_REQUEST, "invalid_scope"),
+        ClientTokenError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
+    };
+    let response = oauth_error(status, error, &description);
+    Ok(if status == StatusCode::UNAUTHORIZED {
+        with_header(response, header::WWW_AUTHENTICATE, "Bearer")
+    } else {
+        response
+    })
+}
+
 fn credential_error(e: CredentialError) -> Answer {
     let description = e.to_string();
     let (status, error) = match e {
@@ -206,6 +232,7 @@ cazier_edge::api_routes!(Wallet {
     POST "/oid4vci/token" Public => token,
     POST "/oid4vci/nonce" Public => nonce,
     POST "/oid4vci/credential" Public => credential,
+    POST "/oauth2/token" Public => organisation_token,
     POST "/v1/presentation-requests" Public => start_presentation,
     GET "/oid4vp/requests/{request_id}" Public => request_object,
     POST "/v1/presentation-requests/outcome" Public => presentation_outcome,
@@ -292,12 +319,41 @@ impl Wallet {
         }
     }
 
+    async fn organisation_token(&self, req: Request) -> Answer {
+        let form = match form(&req, MAX_FORM_BYTES)? {
+            Ok(form) => form,
+            Err(answer) => return Ok(answer),
+        };
+        let result = self
+            .organisations
+            .token(
+                field(&form, "grant_type"),
+                field(&form, "client_id"),
+                field(&form, "client_assertion_type"),
+                field(&form, "client_assertion"),
+                field(&form, "scope"),
+            )
+            .await;
+        match result {
+            Ok(token) => Ok(no_store(json_response(StatusCode::OK, &token))),
+            Err(e) => client_token_error(e),
+        }
+    }
+
+    /// A registered organisation's request to a wallet; anonymous callers get a 401 (a
+    /// request in nobody's name would show the wallet whoever the caller declared).
     async fn start_presentation(&self, req: Request) -> Answer {
-        let body: StartRequest = parse_json(&req, true)?;
-        let started = self
-            .presentations
-            .start(body.organisation.as_deref(), &source_ip(&req))
+        let bearer = header_str(&req, header::AUTHORIZATION.as_str())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned();
+        let verifier = self
+            .organisations
+            .authenticate(&bearer, PRESENTATION_SCOPE)
             .await?;
+        let _: StartRequest = parse_json(&req, true)?;
+        let started = self.presentations.start(&verifier).await?;
         Ok(no_store(json_response(StatusCode::CREATED, &started)))
     }
 

@@ -114,7 +114,6 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         },
         wallet: wallet::Wallet {
             wallet: ports.wallet_offers()?,
-            presentations: ports.presentation_service()?,
             requests,
         },
         counter: counter::Counter {

@@ -137,10 +137,8 @@ pages! {
     POST "/cod/pdf" Public => shares.shared_pdf,
     POST "/certificate/{certificate_number}/portofel" Citizen => wallet.wallet_offer,
     GET "/certificate/{certificate_number}/portofel" Citizen => wallet.wallet_offer_page,
-    // An employer asking a holder's wallet: public; the transaction secret in form bodies only.
+    // Who may ask a holder's wallet, and what to do without registration.
     GET "/verificare/portofel" Public => wallet.ask_wallet_form,
-    POST "/verificare/portofel" Public => wallet.ask_wallet,
-    POST "/verificare/portofel/rezultat" Public => wallet.wallet_result,
     POST "/cont/ghiseul" Citizen => identity.ghiseul_start,
     // ghiseul.ro posts the assertion back from its own site: no session cookie comes with it;
     // the signed assertion (whose nonce is the single-use state) and the browser's binding
@@ -206,7 +204,6 @@ mod tests {
             Page::ShareResult,
             Page::SharedPdf,
             Page::AskWallet,
-            Page::WalletResult,
             Page::Console,
             Page::Registered("a".into()),
         ];
@@ -222,7 +219,7 @@ mod tests {
                 Page::Contents(_) | Page::ShareCodes(_) | Page::RevokeShare(..) => {}
                 Page::WalletOffer(_) | Page::Verify | Page::VerifyDocument => {}
                 Page::VerifyStatement | Page::UseShare | Page::ShareResult => {}
-                Page::SharedPdf | Page::AskWallet | Page::WalletResult => {}
+                Page::SharedPdf | Page::AskWallet => {}
                 Page::Console | Page::Registered(_) => {}
             }
         }

@@ -8,6 +8,7 @@ mod alarms;
 mod import;
 mod metric_math;
 mod operators;
+mod organisations;
 mod records;
 mod trust;
 
@@ -86,6 +87,11 @@ enum Command {
         /// Last day, YYYY-MM-DD (inclusive).
         #[arg(long)]
         to: String,
+    },
+    /// The organisations (relying parties) that may ask wallets, and their access CA.
+    Organisations {
+        #[command(subcommand)]
+        command: organisations::OrganisationsCommand,
     },
     /// The certificate chain of the seal that signs certificates.
     Trust {
@@ -264,6 +270,9 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Dev { command } => println!("{}", dev_assertion(command)?),
+        Command::Organisations { command } => {
+            organisations::run(command, &Stack::load(&cli.outputs).await?).await?
+        }
         Command::Trust { command } => {
             trust::run(command, &Stack::load(&cli.outputs).await?).await?
         }

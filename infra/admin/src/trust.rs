@@ -4,7 +4,7 @@ use crate::Stack;
 use anyhow::{anyhow, bail, Context, Result};
 use cazier_shared::seal::{self, TrustChain};
 use cazier_shared::services::trust;
-use cazier_shared::wiring::PortSource;
+use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -71,6 +71,22 @@ pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
                 let root = chain.root_pem().map_err(|e| anyhow!("{e}"))?;
                 std::fs::write(&path, root)
                     .with_context(|| format!("writing {}", path.display()))?;
+            }
+            // The access CA for wallets' requests, apart from the seal's chain.
+            let registry = stack.wiring.organisation_registry()?;
+            if registry
+                .access_ca()
+                .await
+                .map_err(|e| anyhow!("{e}"))?
+                .is_none()
+                || force
+            {
+                let ca_key = stack.wiring.access_ca_signer()?;
+                registry
+                    .init_access_ca(&*ca_key)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                println!("access CA made (served at GET /v1/trust/access-ca)");
             }
             println!("installed:");
             show(&chain);

@@ -24,7 +24,7 @@ use cazier_edge::runtime::Endpoints;
 use cazier_edge::runtime::HttpFunction;
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::Env;
-use cazier_shared::wiring::PortSource;
+use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use serde_json::json;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -218,6 +218,14 @@ async fn init_trust(
         .root_pem()
         .map_err(|e| anyhow!("encoding the root certificate: {e}"))?;
     std::fs::write(state_dir.join("trust-root.pem"), root)?;
+    // The access CA of the organisations that ask wallets (`organisations ca`).
+    let access_ca = wiring
+        .organisation_registry()?
+        .init_access_ca(&*wiring.access_ca_signer()?)
+        .await
+        .map_err(|e| anyhow!("creating the access CA: {e}"))?;
+    let pem = der::EncodePem::to_pem(&access_ca, der::pem::LineEnding::LF)?;
+    std::fs::write(state_dir.join("access-ca.pem"), pem)?;
     Ok(())
 }
 

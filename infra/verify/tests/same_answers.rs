@@ -277,10 +277,9 @@ async fn every_verifier_gives_the_same_answer() {
             )
             .await
             .unwrap();
-        let started = presentations
-            .start(None, &format!("employer-{n}"))
-            .await
-            .unwrap();
+        let employer =
+            cazier_shared::testing::organisations::sample_organisation(&format!("employer-{n}"));
+        let started = presentations.start(&employer).await.unwrap();
         let field = |name: &str| {
             started.authorization_request[name]
                 .as_str()

@@ -5,15 +5,16 @@
 //! live in `template.yaml` only.
 
 use super::dynamo::{
-    DynamoAccounts, DynamoAudit, DynamoCertificates, DynamoPending, DynamoPresentations,
-    DynamoRecords, DynamoRequests, DynamoSessions, DynamoShares,
+    DynamoAccounts, DynamoAudit, DynamoCertificates, DynamoOrganisations, DynamoPending,
+    DynamoPresentations, DynamoRecords, DynamoRequests, DynamoSessions, DynamoShares,
 };
 use super::kms::KmsSigner;
 use super::s3::S3Blobs;
 use crate::config::{vars, ConfigError, Env};
 use crate::ports::{
-    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, Mailer, PresentationResults,
-    RequestStore, ShareStore, Signer, SystemClock, TimestampAuthority, TokenEndpoint,
+    AccountStore, AuditLog, BlobStore, CertificateStore, Clock, Mailer, Organisations,
+    PresentationResults, RequestStore, ShareStore, Signer, SystemClock, TimestampAuthority,
+    TokenEndpoint,
 };
 use crate::privacy::Privacy;
 use crate::services::trust::ChainSource;
@@ -78,6 +79,14 @@ impl Wiring {
 
     pub fn privacy(&self) -> Arc<Privacy> {
         self.privacy.clone()
+    }
+
+    /// The access CA's key: signs relying parties' access certificates (ops' tools only).
+    pub fn access_ca_signer(&self) -> Result<Arc<KmsSigner>, ConfigError> {
+        Ok(Arc::new(KmsSigner::new(
+            &self.sdk,
+            self.env.require(vars::ACCESS_CA_KEY_ID)?,
+        )))
     }
 
     /// The trust root's key: signs the seal's certificate (ops' tools only).
@@ -165,6 +174,14 @@ impl PortSource for Wiring {
         Ok(Arc::new(DynamoShares::new(
             &self.sdk,
             self.env.require(vars::SHARES_TABLE)?,
+            self.privacy.clone(),
+        )))
+    }
+
+    fn organisations(&self) -> Result<Arc<dyn Organisations>, ConfigError> {
+        Ok(Arc::new(DynamoOrganisations::new(
+            &self.sdk,
+            self.env.require(vars::ORGANISATIONS_TABLE)?,
             self.privacy.clone(),
         )))
     }

@@ -4,6 +4,7 @@
 //! (Over 400 lines: the one in-memory port set and its builder; the stores are in submodules.)
 
 mod issuing;
+pub mod organisations;
 pub mod provider;
 mod sessions;
 mod shares;
@@ -221,6 +222,7 @@ pub struct Memory {
     pub blobs: Arc<MemoryBlobs>,
     pub audit: Arc<MemoryAudit>,
     pub shares: Arc<MemoryShares>,
+    pub organisations: Arc<organisations::MemoryOrganisations>,
     pub signer: Arc<LocalSigner>,
     pub root: Arc<LocalSigner>,
     pub clock: Arc<TestClock>,
@@ -306,6 +308,7 @@ impl Memory {
             blobs,
             audit,
             shares: Arc::default(),
+            organisations: Arc::default(),
             signer,
             root,
             clock: TestClock::at(now),
@@ -395,6 +398,10 @@ impl PortSource for Memory {
 
     fn shares(&self) -> Result<Arc<dyn ShareStore>, ConfigError> {
         Ok(self.shares.clone())
+    }
+
+    fn organisations(&self) -> Result<Arc<dyn crate::ports::Organisations>, ConfigError> {
+        Ok(self.organisations.clone())
     }
 
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {

@@ -240,6 +240,21 @@ impl crate::ports::WalletGrants for MemorySessions {
     ) -> StoreResult<Option<crate::ports::WalletGrant>> {
         Ok(lock(&self.0).wallet_grants.peek(secret_hash, now))
     }
+
+    async fn put_new_grant(
+        &self,
+        secret_hash: &str,
+        grant: &crate::ports::WalletGrant,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut state = lock(&self.0);
+        if state.wallet_grants.peek(secret_hash, now).is_some() {
+            return Ok(false);
+        }
+        state.wallet_grants.put(secret_hash, grant, expires_at);
+        Ok(true)
+    }
 }
 
 #[async_trait]

@@ -1,17 +1,17 @@
-//! OpenID4VP verification without AWS: a verifier's request, a wallet's presentation of a
-//! credential issued by OpenID4VCI, the outcome only the verifier's secret reads, the
-//! holder's "who checked" entry; replays, other requests' proofs, revoked certificates,
-//! declined requests and an unreadable status list each handled. (Over 400 lines: each rule
+//! OpenID4VP verification without AWS: a registered organisation's request, signed with its
+//! access key, a wallet's presentation of a credential issued by OpenID4VCI, the outcome only
+//! the verifier's secret reads, the holder's "who checked" entry; replays, other requests'
+//! proofs, revoked certificates, declined requests, suspended organisations and an
+//! unreadable status list each handled. (Over 400 lines: each rule
 //! of one protocol beside its refusals.)
 
 use crate::common::memory;
 use crate::wallet_issuance::{holder_of_a_certificate, wallet_credential};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use cazier_shared::domain::organisation::{Organisation, OrganisationStatus};
 use cazier_shared::domain::CertificateNumber;
-use cazier_shared::domain::{
-    CheckResult, FieldCode, FieldError, PresentationOutcome as Outcome, PresentationStatus,
-};
+use cazier_shared::domain::{CheckResult, PresentationOutcome as Outcome, PresentationStatus};
 use cazier_shared::ports::{BlobStore, CertificateStore, Clock};
 use cazier_shared::services::checks::CheckChannel;
 use cazier_shared::services::presentation::{
@@ -20,7 +20,6 @@ use cazier_shared::services::presentation::{
 use cazier_shared::services::revocation::revoke;
 use cazier_shared::services::status::blob_key;
 use cazier_shared::services::trust;
-use cazier_shared::statement::trusted_in;
 use cazier_shared::testing::wallet::present;
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
@@ -43,10 +42,14 @@ fn vp_token(
     json!({"cazier": [presentation]}).to_string()
 }
 
-/// A compact JWS verified with the seal's key: its header and claims.
-fn verified_jws(jws: &str, chain: &cazier_shared::seal::TrustChain) -> (Value, Value) {
+/// A compact JWS verified with the key `certificate` (DER) names: its header and claims.
+fn verified_jws(jws: &str, certificate: &[u8]) -> (Value, Value) {
+    use der::Decode;
     use p256::ecdsa::signature::Verifier;
-    let key = &trusted_in(chain.certificates())[0].key;
+    use p256::pkcs8::DecodePublicKey;
+    let certificate = x509_cert::Certificate::from_der(certificate).unwrap();
+    let spki = der::Encode::to_der(&certificate.tbs_certificate.subject_public_key_info).unwrap();
+    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).unwrap();
     let parts: Vec<&str> = jws.split('.').collect();
     let signature =
         p256::ecdsa::Signature::from_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap()).unwrap();
@@ -67,6 +70,29 @@ async fn publish_this_years_list(memory: &Memory) {
     lists.publish(year).await.unwrap();
 }
 
+/// `name`, registered with one key of its own, its access certificate from the access CA
+/// (the memory stack's root key stands in for the access CA's).
+async fn registered(memory: &Memory, name: &str) -> Organisation {
+    let registry = memory.organisation_registry().unwrap();
+    if registry.access_ca().await.unwrap().is_none() {
+        registry.init_access_ca(&*memory.root).await.unwrap();
+    }
+    let key = SigningKey::random(&mut rand::rngs::OsRng);
+    let mut jwk = cazier_shared::jose::public_jwk(key.verifying_key());
+    jwk["kid"] = json!("k1");
+    let new = cazier_shared::services::organisations::NewOrganisation {
+        cui: cazier_shared::testing::cui_from(rand::Rng::gen_range(
+            &mut rand::thread_rng(),
+            1_000_000..99_999_999,
+        )),
+        name: name.into(),
+        kind: "EMPLOYER".into(),
+        purposes: vec!["ANGAJARE".into()],
+        jwks: json!({ "keys": [jwk] }).to_string(),
+    };
+    registry.register(new, &*memory.root).await.unwrap()
+}
+
 /// A holder with a credential in a wallet (key `wallet`), and the year's list published.
 async fn holder_with_wallet() -> (Memory, String, String, SigningKey) {
     let (memory, certificate, holder) = holder_of_a_certificate().await;
@@ -81,10 +107,8 @@ async fn holder_with_wallet() -> (Memory, String, String, SigningKey) {
 async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked() {
     let (memory, number, credential, wallet) = holder_with_wallet().await;
     let service = memory.presentation_service().unwrap();
-    let started = service
-        .start(Some("  Dunărea SA "), "10.0.0.1")
-        .await
-        .unwrap();
+    let employer = registered(&memory, "Dunărea SA").await;
+    let started = service.start(&employer).await.unwrap();
 
     // The request: by value, DCQL for our credential type and the three claims, answered
     // by direct_post to our response endpoint, which is also the client id.
@@ -94,10 +118,15 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         request["response_uri"],
         "https://cazier.test/oid4vp/response"
     );
-    // We are named by the seal certificate's hash (x509_hash), which signs the request.
+    // The employer is named by its access certificate's hash (x509_hash), whose key signs
+    // the request: not the seal's.
+    let access = &employer.access.certificate;
+    let client_id = format!(
+        "x509_hash:{}",
+        URL_SAFE_NO_PAD.encode(Sha256::digest(access))
+    );
     let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
-    let seal = &chain.ders()[0];
-    let client_id = format!("x509_hash:{}", URL_SAFE_NO_PAD.encode(Sha256::digest(seal)));
+    assert_ne!(access, &chain.ders()[0]);
     assert_eq!(request["client_id"], client_id.as_str());
     let query = &request["dcql_query"]["credentials"][0];
     assert_eq!(
@@ -123,23 +152,24 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
     // The transaction secret is the verifier's alone: not in what the wallet sees.
     assert!(!started.wallet_uri.contains(&started.transaction));
 
-    // The request object: the same request, signed by the seal key, its chain in x5c, for
-    // wallets (aud), fetched as often as the wallet likes until it answers.
+    // The request object: the same request, signed with the employer's access key, its
+    // certificate in x5c, for wallets (aud), fetched as often as the wallet likes until it
+    // answers.
     let objects = memory.request_objects().unwrap();
     let signed_before = memory.signer.signatures();
     let jwt = objects.request_object(state).await.unwrap();
-    // Fetched a thousand times, signed once (issue 26: each fetch was a KMS `Sign` with the
-    // key the generator needs).
+    // Fetched a thousand times, the same object, and never a KMS `Sign` with the seal key
+    // the generator needs (issue 26: each fetch was one).
     for _ in 0..1_000 {
         assert_eq!(objects.request_object(state).await.unwrap(), jwt);
     }
-    assert_eq!(memory.signer.signatures() - signed_before, 1);
-    let (header, claims) = verified_jws(&jwt, &chain);
+    assert_eq!(memory.signer.signatures(), signed_before);
+    let (header, claims) = verified_jws(&jwt, access);
     assert_eq!(header["typ"], "oauth-authz-req+jwt");
     assert_eq!(
-        header["x5c"].as_array().unwrap().len(),
-        chain.certificates().len() - 1,
-        "the chain without its root (HAIP: the anchor is the wallet's already)"
+        header["x5c"],
+        json!([base64::engine::general_purpose::STANDARD.encode(access)]),
+        "the access certificate alone (HAIP: the access CA, the anchor, is the wallet's)"
     );
     assert_eq!(claims["aud"], "https://self-issued.me/v2");
     assert_eq!(
@@ -206,7 +236,7 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         Err(RespondError::UnknownState)
     ));
 
-    // The holder's "who checked": a wallet presentation, VALID, by the declared organisation.
+    // The holder's "who checked": a wallet presentation, VALID, by the registered organisation.
     let checks = memory
         .check_service()
         .unwrap()
@@ -243,14 +273,15 @@ async fn owner(memory: &Memory, number: &str) -> cazier_shared::domain::Principa
 async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifier_sees() {
     let (memory, number, credential, wallet) = holder_with_wallet().await;
     let service = memory.presentation_service().unwrap();
+    let employer = registered(&memory, "Dunărea SA").await;
     let now = memory.clock.now().timestamp();
     let answer = |aud: &str, nonce: &str, key: &SigningKey| {
         vp_token(&credential, &REQUESTED_CLAIMS, key, aud, nonce, now)
     };
 
     // A proof for another request's nonce: refused, and the verifier is told why.
-    let first = service.start(None, "10.0.0.2").await.unwrap();
-    let second = service.start(None, "10.0.0.2").await.unwrap();
+    let first = service.start(&employer).await.unwrap();
+    let second = service.start(&employer).await.unwrap();
     let client_id = request_field(&first, "client_id").to_owned();
     let other_nonce = request_field(&second, "nonce");
     let token = answer(&client_id, other_nonce, &wallet);
@@ -267,7 +298,7 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
     ));
 
     // Another audience; another holder's key; no presentation at all.
-    let third = service.start(None, "10.0.0.2").await.unwrap();
+    let third = service.start(&employer).await.unwrap();
     let token = answer(
         "https://elsewhere.example",
         request_field(&third, "nonce"),
@@ -280,13 +311,13 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
         Err(RespondError::Refused(_))
     ));
     let thief = SigningKey::random(&mut rand::rngs::OsRng);
-    let fourth = service.start(None, "10.0.0.2").await.unwrap();
+    let fourth = service.start(&employer).await.unwrap();
     let token = answer(&client_id, request_field(&fourth, "nonce"), &thief);
     assert!(matches!(
         service.respond(Some(request_field(&fourth, "state")), Some(&token), None).await,
         Err(RespondError::Refused(why)) if why.contains("does not verify")
     ));
-    let fifth = service.start(None, "10.0.0.2").await.unwrap();
+    let fifth = service.start(&employer).await.unwrap();
     assert!(matches!(
         service
             .respond(
@@ -300,7 +331,7 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
 
     // A presentation that withholds what the request asks for (here whose certificate it
     // is) does not answer it: refused (found by the attack on issue 25).
-    let sixth = service.start(None, "10.0.0.2").await.unwrap();
+    let sixth = service.start(&employer).await.unwrap();
     let token = vp_token(
         &credential,
         &["has_entries", "expiry_date"],
@@ -315,7 +346,7 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
     ));
 
     // The holder declines.
-    let declined = service.start(None, "10.0.0.2").await.unwrap();
+    let declined = service.start(&employer).await.unwrap();
     let outcome = service
         .respond(
             Some(request_field(&declined, "state")),
@@ -332,7 +363,7 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
     );
 
     // Neither a token nor an error, or no state: nothing taken.
-    let waiting = service.start(None, "10.0.0.2").await.unwrap();
+    let waiting = service.start(&employer).await.unwrap();
     let state = request_field(&waiting, "state");
     assert!(matches!(
         service.respond(Some(state), None, None).await,
@@ -374,7 +405,8 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
 async fn without_a_genuine_status_list_the_request_waits_for_the_wallet_to_try_again() {
     let (memory, _, credential, wallet) = holder_with_wallet().await;
     let service = memory.presentation_service().unwrap();
-    let started = service.start(None, "10.0.0.3").await.unwrap();
+    let employer = registered(&memory, "Dunărea SA").await;
+    let started = service.start(&employer).await.unwrap();
     let year = memory.clock.now().year();
     let list = memory.blobs.get(&blob_key(year)).await.unwrap().unwrap();
     // A list that does not verify (a bad deployment, a half-written object).
@@ -413,10 +445,11 @@ async fn without_a_genuine_status_list_the_request_waits_for_the_wallet_to_try_a
 }
 
 #[tokio::test]
-async fn requests_expire_are_throttled_and_take_one_line_of_organisation() {
+async fn requests_expire_are_throttled_per_organisation_and_end_with_its_suspension() {
     let memory = memory().await;
     let service = memory.presentation_service().unwrap();
-    let started = service.start(None, "10.0.0.4").await.unwrap();
+    let employer = registered(&memory, "Dunărea SA").await;
+    let started = service.start(&employer).await.unwrap();
     memory.clock.advance(chrono::Duration::minutes(11));
     assert!(matches!(
         service.outcome(&started.transaction).await,
@@ -433,19 +466,32 @@ async fn requests_expire_are_throttled_and_take_one_line_of_organisation() {
         Err(RespondError::UnknownState)
     ));
 
-    let invalid = service.start(Some("Dunărea\nSA"), "10.0.0.4").await;
-    assert!(
-        matches!(invalid, Err(StartError::Invalid(e)) if e == vec![FieldError::new("organisation", FieldCode::InvalidCharacters, "one line of visible text, without direction marks")])
-    );
-    for _ in 0..10 {
-        service.start(None, "10.0.0.5").await.unwrap();
+    let busy = registered(&memory, "Angajări Rapide SRL").await;
+    for _ in 0..60 {
+        service.start(&busy).await.unwrap();
     }
     assert!(matches!(
-        service.start(None, "10.0.0.5").await,
+        service.start(&busy).await,
         Err(StartError::Throttled { retry_after }) if retry_after > 0
     ));
-    // Another verifier is not held up.
-    service.start(None, "10.0.0.6").await.unwrap();
+    // Another organisation is not held up.
+    let open = service.start(&employer).await.unwrap();
+
+    // Suspended: its open request is no longer served to wallets.
+    memory
+        .organisation_registry()
+        .unwrap()
+        .set_status(&employer.cui, OrganisationStatus::Suspended)
+        .await
+        .unwrap();
+    assert!(matches!(
+        memory
+            .request_objects()
+            .unwrap()
+            .request_object(request_field(&open, "state"))
+            .await,
+        Err(RequestObjectError::NotFound)
+    ));
 }
 
 /// A list past its validity says nothing: the employer reads "revocation not checked", never
@@ -456,7 +502,10 @@ async fn an_out_of_date_list_gives_revocation_not_checked_never_valid() {
     // The daily job has not run for three days (a list is valid for two).
     memory.clock.advance(chrono::Duration::days(3));
     let service = memory.presentation_service().unwrap();
-    let started = service.start(None, "10.0.0.9").await.unwrap();
+    let started = service
+        .start(&registered(&memory, "Dunărea SA").await)
+        .await
+        .unwrap();
     let token = vp_token(
         &credential,
         &REQUESTED_CLAIMS,

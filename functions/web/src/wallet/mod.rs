@@ -1,6 +1,7 @@
 //! The portal's wallet handlers: the holder's "add to wallet" (an OpenID4VCI offer for one of
-//! their valid certificates), and an employer's request to a holder's wallet (OpenID4VP) and
-//! its outcome. The employer's transaction secret travels in form bodies only.
+//! their valid certificates), and the page that tells an employer who may ask a holder's
+//! wallet (registered organisations, from their systems: `POST /v1/presentation-requests`)
+//! and what to do without registration.
 
 pub(crate) mod text;
 pub(crate) mod view;
@@ -8,7 +9,6 @@ pub(crate) mod view;
 use crate::context::{cookie_up_to, Ctx, FormData};
 use base64::Engine;
 use cazier_shared::domain::Page;
-use cazier_shared::services::presentation::PresentationService;
 use cazier_shared::services::requests::RequestService;
 use cazier_shared::services::wallet::WalletOffers;
 
@@ -16,32 +16,14 @@ use cazier_shared::services::wallet::WalletOffers;
 const WALLET_OFFER_COOKIE: &str = "__Host-wallet-offer";
 use crate::notices;
 use crate::{Answer, Refusal};
-use cazier_edge::http::{source_ip, Citizen};
-use cazier_shared::services::presentation::{OutcomeError, StartError};
+use cazier_edge::http::Citizen;
 use cazier_shared::services::wallet::OfferError;
-use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::Request;
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-/// The employer's request to a wallet: who is asking.
-struct AskForm {
-    organisation: String,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-/// The employer's "show the result": the transaction's secret, and the request as their page
-/// showed it (to scan again while it waits).
-struct ResultForm {
-    transaction: String,
-    request: String,
-}
 
 /// What the wallet pages use.
 pub(crate) struct Wallet {
     pub(crate) wallet: WalletOffers,
-    pub(crate) presentations: PresentationService,
     pub(crate) requests: RequestService,
 }
 
@@ -112,76 +94,11 @@ impl Wallet {
         let html = view::offer(ctx, &number, &shown, has_entries);
         Ok(ctx.page(StatusCode::OK, html))
     }
-
-    /// The employer's request: the QR code for the holder's wallet.
-    pub(crate) async fn ask_wallet(&self, ctx: &mut Ctx, req: &Request, form: &FormData) -> Answer {
-        let AskForm { organisation } = form.read()?;
-        match self
-            .presentations
-            .start(Some(&organisation), &source_ip(req))
-            .await
-        {
-            Ok(started) => {
-                let html = view::scan(ctx, &started);
-                Ok(ctx.page(StatusCode::CREATED, html))
-            }
-            Err(StartError::Invalid(errors)) => {
-                let html = view::ask_form(ctx, &organisation, &errors);
-                Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, html))
-            }
-            Err(StartError::Throttled { retry_after }) => {
-                let t = ctx.t();
-                let html = notices::notice(ctx, t.throttled_title, t.throttled, None);
-                let mut response = ctx.page(StatusCode::TOO_MANY_REQUESTS, html);
-                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                Ok(response)
-            }
-            Err(StartError::Unavailable(e)) => Err(e.into()),
-        }
-    }
-
-    /// What the wallet answered, for the holder of the transaction secret.
-    pub(crate) async fn wallet_result(
-        &self,
-        ctx: &mut Ctx,
-        _req: &Request,
-        form: &FormData,
-    ) -> Answer {
-        let ResultForm {
-            transaction,
-            request,
-        } = form.read()?;
-        match self.presentations.outcome(&transaction).await {
-            Ok(cazier_shared::domain::PresentationOutcome::Pending) => {
-                // The request as the employer's own page showed it, for scanning again.
-                let request = if request.starts_with("openid4vp://?") {
-                    request
-                } else {
-                    String::new()
-                };
-                let html = view::pending(ctx, &transaction, &request);
-                Ok(ctx.page(StatusCode::OK, html))
-            }
-            Ok(outcome) => {
-                let html = view::result(ctx, &outcome);
-                Ok(ctx.page(StatusCode::OK, html))
-            }
-            Err(OutcomeError::NotFound) => {
-                let w = ctx.lang.w();
-                let next = Some((Page::AskWallet, w.another));
-                let html = notices::notice(ctx, w.result_title, w.expired, next);
-                Ok(ctx.page(StatusCode::NOT_FOUND, html))
-            }
-            Err(OutcomeError::Unavailable(e)) => Err(e.into()),
-        }
-    }
 }
 
 impl Wallet {
     pub(crate) async fn ask_wallet_form(&self, ctx: &mut Ctx, _req: &Request) -> Answer {
-        let html = view::ask_form(ctx, "", &[]);
+        let html = view::who_may_ask(ctx);
         Ok(ctx.page(StatusCode::OK, html))
     }
 }
