@@ -16,6 +16,7 @@ pub mod telemetry;
 
 pub mod accounts;
 pub mod checks;
+pub mod client_auth;
 pub mod declared;
 pub mod ghiseul;
 pub mod issuance;

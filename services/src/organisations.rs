@@ -1,34 +1,25 @@
 //! Registered organisations (relying parties): what ops do to them (`cazier-admin
-//! organisations`), and how they authenticate. Each registers its public keys (a JWKS) and
-//! gets short-lived access tokens at our token endpoint with an RFC 7523 client assertion
-//! (OAuth client credentials, `private_key_jwt`). Each also gets a relying-party access
+//! organisations`). Each registers its public keys (a JWKS), with which it gets access tokens
+//! (`client_auth.rs`). Each also gets a relying-party access
 //! certificate from our access CA (a KMS key of its own, apart from the seal's), for a key the
 //! service keeps for it: its requests to wallets are signed with that key, so a wallet shows
 //! the organisation's registered name, never the Ministry's and never a declared one.
 
-use crate::crypto::{constant_time_eq, new_token, sha256_hex};
 use crate::domain::organisation::{
     AccessCredential, Organisation, OrganisationKind, OrganisationStatus,
 };
 use crate::domain::{Cui, Purpose};
-use crate::ports::{BlobStore, Clock, Organisations, SignError, Signer, WalletGrant, WalletGrants};
+use crate::ports::{BlobStore, Clock, Organisations, SignError, Signer};
 use crate::seal::{self, Profile, SealError};
 use crate::{unavailable_from_ports, Unavailable};
-use cazier_formats::client_assertion::{self, ASSERTION_TYPE};
-use chrono::Duration;
 use der::{Decode, Encode};
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
-use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 use x509_cert::Certificate;
 
-/// What an access token lets an organisation do: ask wallets (OpenID4VP).
-pub const PRESENTATION_SCOPE: &str = "presentation";
-/// How long an access token works.
-pub const TOKEN_LIFETIME: Duration = Duration::minutes(5);
 /// Where the access CA's certificate is kept (documents bucket) and served from.
 pub const ACCESS_CA_KEY: &str = "trust/access-ca.pem";
 pub const ACCESS_CA_SUBJECT: &str =
@@ -49,34 +40,7 @@ pub enum RegisterError {
     Unavailable(Unavailable),
 }
 
-/// The token endpoint's refusals (RFC 6749 section 5.2 codes).
-#[derive(Debug, thiserror::Error)]
-pub enum ClientTokenError {
-    #[error("only the client_credentials grant is supported")]
-    UnsupportedGrantType,
-    #[error("{0}")]
-    InvalidRequest(&'static str),
-    /// Unknown, suspended, or its assertion refused: the description says which.
-    #[error("{0}")]
-    InvalidClient(String),
-    #[error("the scope is not one this client may have")]
-    InvalidScope,
-    #[error(transparent)]
-    Unavailable(Unavailable),
-}
-
-/// A bearer token that does not admit its holder (RFC 6750 codes).
-#[derive(Debug, thiserror::Error)]
-pub enum ClientAuthError {
-    #[error("the access token is missing, unknown or expired, or its organisation suspended")]
-    InvalidToken,
-    #[error("the access token's scope does not allow this")]
-    InsufficientScope,
-    #[error(transparent)]
-    Unavailable(Unavailable),
-}
-
-unavailable_from_ports!(RegisterError, ClientTokenError, ClientAuthError);
+unavailable_from_ports!(RegisterError);
 
 impl From<SealError> for RegisterError {
     fn from(e: SealError) -> Self {
@@ -92,15 +56,6 @@ pub struct NewOrganisation {
     pub kind: String,
     pub purposes: Vec<String>,
     pub jwks: String,
-}
-
-/// The token endpoint's answer (RFC 6749 section 5.1).
-#[derive(Debug, Serialize)]
-pub struct IssuedToken {
-    pub access_token: String,
-    pub token_type: &'static str,
-    pub expires_in: i64,
-    pub scope: String,
 }
 
 /// What ops do to the register.
@@ -271,137 +226,6 @@ fn public_jwks(typed: &str) -> Result<String, RegisterError> {
             "x": key["x"], "y": key["y"], "use": "sig", "alg": "ES256"}));
     }
     Ok(serde_json::json!({ "keys": public }).to_string())
-}
-
-/// The token endpoint and the bearer check of organisations' API calls.
-pub struct OrganisationAuth {
-    pub organisations: Arc<dyn Organisations>,
-    pub grants: Arc<dyn WalletGrants>,
-    pub clock: Arc<dyn Clock>,
-    /// The audiences an assertion may name: our token endpoint's URL and our issuer.
-    pub audiences: Vec<String>,
-}
-
-impl OrganisationAuth {
-    /// RFC 6749 section 4.4 with RFC 7523 client authentication: an access token for the
-    /// organisation whose registered key signed `assertion`. Each assertion works once.
-    pub async fn token(
-        &self,
-        grant_type: Option<&str>,
-        client_id: Option<&str>,
-        assertion_type: Option<&str>,
-        assertion: Option<&str>,
-        scope: Option<&str>,
-    ) -> Result<IssuedToken, ClientTokenError> {
-        if grant_type != Some("client_credentials") {
-            return Err(match grant_type {
-                None => ClientTokenError::InvalidRequest("grant_type is missing"),
-                Some(_) => ClientTokenError::UnsupportedGrantType,
-            });
-        }
-        let assertion = match (assertion_type, assertion) {
-            (Some(ASSERTION_TYPE), Some(a)) => a,
-            _ => {
-                return Err(ClientTokenError::InvalidClient(
-                    "authenticate with a private_key_jwt client assertion (RFC 7523)".into(),
-                ))
-            }
-        };
-        let now = self.clock.now();
-        // Whose assertion it says it is (checked below against that client's keys).
-        let claimed = cazier_formats::jose::Jws::parse(assertion)
-            .ok()
-            .and_then(|jws| jws.payload::<Value>().ok())
-            .and_then(|claims| claims["iss"].as_str().map(str::to_owned))
-            .and_then(|iss| Cui::parse(&iss).ok().filter(|c| c.as_str() == iss));
-        let unknown = || ClientTokenError::InvalidClient("unknown client".into());
-        let cui = claimed.ok_or_else(unknown)?;
-        if client_id.is_some_and(|id| id != cui.as_str()) {
-            return Err(ClientTokenError::InvalidClient(
-                "client_id is not the assertion's issuer".into(),
-            ));
-        }
-        let organisation = self.organisations.get(&cui).await?.ok_or_else(unknown)?;
-        if !organisation.is_active() {
-            return Err(ClientTokenError::InvalidClient(
-                "the client is suspended".into(),
-            ));
-        }
-        let jwks: Value = serde_json::from_str(&organisation.jwks)
-            .map_err(|_| Unavailable::Internal("a stored JWKS does not parse".into()))?;
-        let audiences: Vec<&str> = self.audiences.iter().map(String::as_str).collect();
-        let asserted = client_assertion::check(assertion, cui.as_str(), &jwks, &audiences, now)
-            .map_err(|refusal| ClientTokenError::InvalidClient(refusal.to_string()))?;
-        let scope = match scope.map(str::trim) {
-            None | Some("") => PRESENTATION_SCOPE,
-            Some(PRESENTATION_SCOPE) => PRESENTATION_SCOPE,
-            Some(_) => return Err(ClientTokenError::InvalidScope),
-        };
-        // Remembered until it could no longer pass the lifetime check.
-        let seen = sha256_hex(format!("assertion\n{cui}\n{}", asserted.jti).as_bytes());
-        let first = self
-            .grants
-            .put_new_grant(&seen, &WalletGrant::UsedAssertion, now, asserted.expires_at)
-            .await?;
-        if !first {
-            return Err(ClientTokenError::InvalidClient(
-                "the client assertion was used before (its jti)".into(),
-            ));
-        }
-        let access_token = new_token();
-        let grant = WalletGrant::OrganisationToken {
-            organisation: cui,
-            scope: scope.to_owned(),
-        };
-        self.grants
-            .put_grant(
-                &sha256_hex(access_token.as_bytes()),
-                &grant,
-                now + TOKEN_LIFETIME,
-            )
-            .await?;
-        Ok(IssuedToken {
-            access_token,
-            token_type: "Bearer",
-            expires_in: TOKEN_LIFETIME.num_seconds(),
-            scope: scope.to_owned(),
-        })
-    }
-
-    /// The active organisation a bearer token was issued to, if the token allows `scope`.
-    pub async fn authenticate(
-        &self,
-        bearer: &str,
-        scope: &str,
-    ) -> Result<Organisation, ClientAuthError> {
-        if bearer.is_empty() {
-            return Err(ClientAuthError::InvalidToken);
-        }
-        let now = self.clock.now();
-        let Some(WalletGrant::OrganisationToken {
-            organisation,
-            scope: granted,
-        }) = self
-            .grants
-            .peek_grant(&sha256_hex(bearer.as_bytes()), now)
-            .await?
-        else {
-            return Err(ClientAuthError::InvalidToken);
-        };
-        let organisation = self
-            .organisations
-            .get(&organisation)
-            .await?
-            .filter(Organisation::is_active)
-            .ok_or(ClientAuthError::InvalidToken)?;
-        if !granted
-            .split_whitespace()
-            .any(|s| constant_time_eq(s.as_bytes(), scope.as_bytes()))
-        {
-            return Err(ClientAuthError::InsufficientScope);
-        }
-        Ok(organisation)
-    }
 }
 
 /// An organisation's access key, held in memory by the function that signs its requests to

@@ -325,9 +325,9 @@ pub trait ServiceGraphs: PortSource {
     /// The organisations' token endpoint and bearer check.
     fn organisation_auth(
         &self,
-    ) -> Result<crate::services::organisations::OrganisationAuth, ConfigError> {
+    ) -> Result<crate::services::client_auth::OrganisationAuth, ConfigError> {
         let portal = self.portal_url()?;
-        Ok(crate::services::organisations::OrganisationAuth {
+        Ok(crate::services::client_auth::OrganisationAuth {
             organisations: self.organisations()?,
             grants: self.sessions()?,
             clock: self.clock(),

@@ -5,7 +5,8 @@
 //! (its access token from an RFC 7523 client assertion) asks for "valid, no entries" and reads
 //! the outcome; the wallet sees the employer's access certificate, not the Ministry's seal;
 //! the holder sees who checked; a replay, a revoked certificate and a holder who declines are
-//! each what the employer sees. Nobody unregistered can make a wallet ask.
+//! each what the employer sees. Nobody unregistered can make a wallet ask. (Over 400 lines:
+//! one protocol's journey beside the attacks on who may start it.)
 
 use cazier_e2e::wallets::{independent_wallet_credential, interop, wallet_stack, Verifier};
 use cazier_e2e::*;

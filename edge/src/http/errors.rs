@@ -412,9 +412,9 @@ impl From<crate::services::presentation::StartError> for ApiError {
     }
 }
 
-impl From<crate::services::organisations::ClientAuthError> for ApiError {
-    fn from(e: crate::services::organisations::ClientAuthError) -> Self {
-        use crate::services::organisations::ClientAuthError;
+impl From<crate::services::client_auth::ClientAuthError> for ApiError {
+    fn from(e: crate::services::client_auth::ClientAuthError) -> Self {
+        use crate::services::client_auth::ClientAuthError;
         match e {
             ClientAuthError::InvalidToken => ApiError::Unauthorized {
                 code: "INVALID_TOKEN",

@@ -14,7 +14,7 @@ use cazier_edge::http::{
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::CertificateNumber;
-use cazier_shared::services::organisations::{
+use cazier_shared::services::client_auth::{
     ClientTokenError, OrganisationAuth, PRESENTATION_SCOPE,
 };
 use cazier_shared::services::presentation::{
