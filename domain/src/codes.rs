@@ -219,6 +219,7 @@ string_enum!(
         NotAPdf = "NOT_A_PDF",
         PdfTooLarge = "PDF_TOO_LARGE",
         StatementRequired = "STATEMENT_REQUIRED",
+        InvalidRedirectUri = "INVALID_REDIRECT_URI",
     }
 );
 

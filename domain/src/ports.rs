@@ -502,6 +502,11 @@ pub enum WalletGrant {
         client_id: String,
         /// Where the answer goes: the hash of the verifier's transaction secret.
         transaction_hash: String,
+        /// The request's own key agreement key (P-256 scalar, base64url): the wallet encrypts
+        /// its response to it (`direct_post.jwt`).
+        response_key: String,
+        /// Same-device: where the holder's browser goes back to once answered.
+        redirect_uri: Option<String>,
     },
     /// An organisation's access token (RFC 6749 client credentials): what it may do.
     OrganisationToken { organisation: Cui, scope: String },
@@ -554,6 +559,14 @@ pub trait Organisations: Send + Sync {
     async fn set_status(&self, cui: &Cui, status: OrganisationStatus) -> StoreResult<bool>;
 }
 
+/// An OpenID4VP request's outcome as stored: with, for a same-device request answered, the
+/// hash of the response code its verifier must show to read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPresentation {
+    pub outcome: PresentationOutcome,
+    pub response_code_hash: Option<String>,
+}
+
 /// The verifier's side of OpenID4VP: each request's outcome (pending at first, holding
 /// personal data once answered), under the hash of the verifier's transaction secret, until
 /// it expires.
@@ -562,7 +575,7 @@ pub trait PresentationResults: Send + Sync {
     async fn put_presentation(
         &self,
         transaction_hash: &str,
-        outcome: &PresentationOutcome,
+        stored: &StoredPresentation,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// The outcome if unexpired; reading does not consume it.
@@ -570,7 +583,7 @@ pub trait PresentationResults: Send + Sync {
         &self,
         transaction_hash: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<PresentationOutcome>>;
+    ) -> StoreResult<Option<StoredPresentation>>;
 }
 
 /// A timestamping authority (RFC 3161 over HTTP, as TSAs serve it) and the files its PKI

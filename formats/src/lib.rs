@@ -7,6 +7,7 @@
 pub mod client_assertion;
 pub mod crl;
 pub mod jose;
+pub mod jwe;
 pub mod pdf;
 pub mod seal;
 pub mod statement;

@@ -9,14 +9,17 @@
 // x5c leaf, the leaf's issuer among the trusted CAs, and the client id prefix), resolves the
 // DCQL query, presents the
 // credential disclosing exactly the claims the query asks for, bound to the request's client
-// id and nonce, and posts the response to the request's response_uri; with "decline", posts
-// the error access_denied instead. Prints {"client_id", "client_prefix", "version", "asked",
-// "presentation_bytes", "status", "body"} as JSON;
+// id and nonce, encrypts the response to the request's own key (direct_post.jwt: ECDH-ES with
+// the A256GCM or A128GCM it offers, by panva's jose) and posts it to the request's
+// response_uri; with "decline", posts the error access_denied instead (in the clear, as
+// wallets may). Prints {"client_id", "client_prefix", "version", "asked",
+// "presentation_bytes", "response_mode", "response_bytes", "enc", "status", "body"} as JSON;
 // on failure, the library's error and exit status 1.
 import { X509Certificate, createHash, randomBytes, verify as verifySignature, webcrypto } from "node:crypto";
 import { Openid4vpClient } from "@openid4vc/openid4vp";
 import { setGlobalConfig } from "@openid4vc/utils";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
+import { CompactEncrypt, decodeProtectedHeader, importJWK } from "jose";
 
 const [requestUri, credential, holderJwk, trustedPem, mode] = process.argv.slice(2);
 // The wallet's trusted list of relying-party CAs: here the stack's own root.
@@ -52,8 +55,27 @@ const client = new Openid4vpClient({
       const signerJwk = leaf.publicKey.export({ format: "jwk" });
       return trusted && valid ? { verified: true, signerJwk } : { verified: false, signerJwk };
     },
+    // direct_post.jwt: the response encrypted to the verifier's key for this request.
+    encryptJwe: async (encryptor, data) => {
+      const key = await importJWK(encryptor.publicJwk, encryptor.alg);
+      const parameters = { apv: Buffer.from(encryptor.apv, "base64url") };
+      if (encryptor.apu) parameters.apu = Buffer.from(encryptor.apu, "base64url");
+      const jwe = await new CompactEncrypt(new TextEncoder().encode(data))
+        .setProtectedHeader({ alg: encryptor.alg, enc: encryptor.enc, kid: encryptor.publicJwk.kid })
+        .setKeyManagementParameters(parameters)
+        .encrypt(key);
+      return { jwe, encryptionJwk: encryptor.publicJwk };
+    },
   },
 });
+// What this wallet can encrypt with (HAIP: ECDH-ES on P-256, A128GCM and A256GCM).
+const jarm = {
+  encryption: {},
+  serverMetadata: {
+    authorization_encryption_alg_values_supported: ["ECDH-ES"],
+    authorization_encryption_enc_values_supported: ["A256GCM", "A128GCM"],
+  },
+};
 
 const sdjwt = new SDJwtVcInstance({
   hasher: (data, alg) => {
@@ -90,13 +112,16 @@ try {
     const created = await client.createOpenid4vpAuthorizationResponse({
       authorizationRequestPayload: request,
       authorizationResponsePayload: { vp_token: { [query.id]: [presentation] } },
+      jarm: request.response_mode === "direct_post.jwt" ? jarm : undefined,
     });
-    response = created.authorizationResponsePayload;
+    response = created;
   }
-  if (mode === "decline") response.state = request.state;
+  if (mode === "decline") response = { authorizationResponsePayload: { ...response, state: request.state } };
+  const responseJwt = response.jarm?.responseJwt;
   const submitted = await client.submitOpenid4vpAuthorizationResponse({
     authorizationRequestPayload: request,
-    authorizationResponsePayload: response,
+    authorizationResponsePayload: response.authorizationResponsePayload,
+    jarm: responseJwt ? { responseJwt } : undefined,
   });
   console.log(JSON.stringify({
     client_id: resolved.client.original?.clientId ?? request.client_id,
@@ -104,6 +129,9 @@ try {
     version: resolved.version,
     asked,
     presentation_bytes: presentationBytes,
+    response_mode: submitted.responseMode,
+    response_bytes: responseJwt?.length ?? 0,
+    enc: responseJwt ? decodeProtectedHeader(responseJwt).enc : null,
     status: submitted.response.status,
     body: await submitted.response.text(),
   }));

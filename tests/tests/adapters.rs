@@ -924,6 +924,8 @@ fn wallet_grants_are_taken_once_and_not_after_they_expire() {
                 organisation: "Dunărea SA".into(),
                 client_id: "x509_hash:abc".into(),
                 transaction_hash: "t".into(),
+                response_key: "k".into(),
+                redirect_uri: Some("https://a.ro/back".into()),
             },
             WalletGrant::OrganisationToken {
                 organisation: verifier.clone(),
@@ -1026,8 +1028,18 @@ fn organisations_are_registered_once_with_their_access_key_sealed() {
     });
 }
 
-/// OpenID4VP outcomes: read as often as asked until they expire, and sealed at rest (the
-/// holder's name is not in the item).
+fn stored(
+    outcome: PresentationOutcome,
+    code_hash: Option<&str>,
+) -> cazier_shared::ports::StoredPresentation {
+    cazier_shared::ports::StoredPresentation {
+        outcome,
+        response_code_hash: code_hash.map(str::to_owned),
+    }
+}
+
+/// OpenID4VP outcomes: read as often as asked until they expire (with a same-device
+/// request's response-code hash), and sealed at rest (the holder's name is not in the item).
 #[test]
 fn presentation_outcomes_are_sealed_and_expire() {
     let stack = stack();
@@ -1045,21 +1057,21 @@ fn presentation_outcomes_are_sealed_and_expire() {
     stack.runtime.block_on(async {
         let expires = now + chrono::Duration::minutes(10);
         outcomes
-            .put_presentation(&key, &PresentationOutcome::Pending, expires)
+            .put_presentation(&key, &stored(PresentationOutcome::Pending, None), expires)
             .await
             .unwrap();
         assert_eq!(
             outcomes.get_presentation(&key, now).await.unwrap(),
-            Some(PresentationOutcome::Pending)
+            Some(stored(PresentationOutcome::Pending, None))
         );
         outcomes
-            .put_presentation(&key, &verified, expires)
+            .put_presentation(&key, &stored(verified.clone(), Some("code-hash")), expires)
             .await
             .unwrap();
         for _ in 0..2 {
             assert_eq!(
                 outcomes.get_presentation(&key, now).await.unwrap(),
-                Some(verified.clone())
+                Some(stored(verified.clone(), Some("code-hash")))
             );
         }
         let later = now + chrono::Duration::minutes(11);

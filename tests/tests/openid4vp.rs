@@ -10,6 +10,7 @@
 
 use cazier_e2e::wallets::{independent_wallet_credential, interop, wallet_stack, Verifier};
 use cazier_e2e::*;
+use cazier_shared::testing::wallet::encrypted_response;
 use chrono::Datelike;
 use serde_json::{json, Value};
 
@@ -186,12 +187,44 @@ fn the_response_endpoint_refuses_what_is_not_an_answer_to_a_request() {
         (unknown.status, unknown.json()["error"].clone()),
         (400, json!("invalid_request"))
     );
-    let started = Verifier::register(stack, "Verificări SRL").ask(&client);
+    let verifier = Verifier::register(stack, "Verificări SRL");
+    let started = verifier.ask(&client);
     let state = started["authorization_request"]["state"].as_str().unwrap();
-    let forged = form(&format!(
+    let forged_token = r#"{"cazier":["e30.e30.AA~"]}"#;
+    // In the clear: refused, and the request is not spent (whoever posts cannot end it).
+    let plain = form(&format!(
         "state={state}&vp_token=%7B%22cazier%22%3A%5B%22e30.e30.AA~%22%5D%7D"
     ));
-    assert_eq!(forged.status, 400);
+    assert_eq!(plain.status, 400);
+    assert!(
+        plain.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("encrypted"),
+        "{}",
+        plain.json()
+    );
+    assert_eq!(outcome(&client, &started)["state"], "PENDING");
+    // Encrypted to another request's key, naming this one: refused, still waiting.
+    let other = verifier.ask(&client);
+    let to_other = encrypted_response(&other["authorization_request"], forged_token);
+    let mut parts: Vec<String> = to_other.split('.').map(str::to_owned).collect();
+    let mut header: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &parts[0])
+            .unwrap(),
+    )
+    .unwrap();
+    header["kid"] = json!(state);
+    parts[0] = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        header.to_string(),
+    );
+    let misdirected = form(&format!("response={}", parts.join(".")));
+    assert_eq!(misdirected.status, 400);
+    assert_eq!(outcome(&client, &started)["state"], "PENDING");
+    // Encrypted to it, a forgery: refused, and the verifier sees why.
+    let forged = encrypted_response(&started["authorization_request"], forged_token);
+    assert_eq!(form(&format!("response={forged}")).status, 400);
     let seen = outcome(&client, &started);
     assert_eq!(seen["state"], "REFUSED", "{seen}");
     let json_body = client.post("/oid4vp/response", None, json!({"state": state}));
@@ -514,4 +547,70 @@ fn an_independent_oauth_client_authenticates_with_its_key_and_asks_a_wallet() {
         .as_str()
         .unwrap()
         .starts_with("openid4vp://?client_id=x509_hash"));
+}
+
+/// Same-device, as on the holder's phone: the organisation's page starts the request with
+/// where to come back; the wallet (independent libraries) answers encrypted and is sent back
+/// with a response code; only the session with the transaction secret and that code reads
+/// the outcome.
+#[test]
+fn same_device_the_holders_browser_brings_back_the_code_that_shows_the_outcome() {
+    let stack = wallet_stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let request = citizen.request_and_wait(&client, "ANGAJARE");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+    let wallet = independent_wallet_credential(&client, &citizen, &number);
+    publish_this_years_list(stack);
+    let trusted = String::from_utf8(client.get("/v1/trust/access-ca", None).body).unwrap();
+    let employer = Verifier::register(stack, "Angajări Mobile SRL");
+    let token = employer.token(&client);
+    let bad = client.post(
+        "/v1/presentation-requests",
+        Some(&token),
+        json!({"redirect_uri": "http://angajari.example/back"}),
+    );
+    assert_eq!(
+        (bad.status, bad.json()["errors"][0]["code"].clone()),
+        (422, json!("INVALID_REDIRECT_URI"))
+    );
+    let started = client
+        .post(
+            "/v1/presentation-requests",
+            Some(&token),
+            json!({"redirect_uri": "https://angajari.example/verificare/gata"}),
+        )
+        .json();
+    let answered = wallet_answers(
+        started["wallet_uri"].as_str().unwrap(),
+        &wallet,
+        &trusted,
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("the wallet failed:\n{e}"));
+    assert_eq!(answered["status"], 200, "{answered}");
+    let body: Value = serde_json::from_str(answered["body"].as_str().unwrap()).unwrap();
+    let back = body["redirect_uri"]
+        .as_str()
+        .expect("where the holder goes");
+    let code = back
+        .strip_prefix("https://angajari.example/verificare/gata#response_code=")
+        .expect("the response code in the fragment");
+    let read = |code: Option<&str>| {
+        client.post(
+            "/v1/presentation-requests/outcome",
+            None,
+            json!({"transaction": started["transaction"], "response_code": code}),
+        )
+    };
+    for wrong in [None, Some("guessed")] {
+        let refused = read(wrong);
+        assert_eq!(
+            (refused.status, refused.json()["code"].clone()),
+            (403, json!("RESPONSE_CODE_REQUIRED"))
+        );
+    }
+    let shown = read(Some(code));
+    assert_eq!(shown.status, 200);
+    assert_eq!(shown.json()["status"], "VALID", "{}", shown.json());
 }

@@ -4,12 +4,13 @@
 
 use super::sessions::DynamoSessions;
 use super::{
-    blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, private_adapter,
-    s, time, Item,
+    blob, conditional, corrupt, epoch_ttl, get_b, get_item, get_s, get_time, keys, opt_s,
+    private_adapter, s, time, Item,
 };
 use crate::domain::AccountId;
-use crate::domain::PresentationOutcome;
-use crate::ports::{PresentationResults, StoreResult, WalletGrant, WalletGrants};
+use crate::ports::{
+    PresentationResults, StoreResult, StoredPresentation, WalletGrant, WalletGrants,
+};
 use crate::privacy::Privacy;
 use crate::unavailable;
 use async_trait::async_trait;
@@ -124,13 +125,22 @@ impl DynamoSessions {
                 organisation,
                 client_id,
                 transaction_hash,
-            } => put
-                .item("kind", s("VP_REQUEST"))
-                .item("nonce", s(nonce))
-                .item("verifier", s(verifier.as_str()))
-                .item("organisation", s(organisation))
-                .item("client_id", s(client_id))
-                .item("transaction_hash", s(transaction_hash)),
+                response_key,
+                redirect_uri,
+            } => {
+                let put = put
+                    .item("kind", s("VP_REQUEST"))
+                    .item("nonce", s(nonce))
+                    .item("verifier", s(verifier.as_str()))
+                    .item("organisation", s(organisation))
+                    .item("client_id", s(client_id))
+                    .item("transaction_hash", s(transaction_hash))
+                    .item("response_key", s(response_key));
+                match redirect_uri {
+                    Some(uri) => put.item("redirect_uri", s(uri)),
+                    None => put,
+                }
+            }
             WalletGrant::OrganisationToken {
                 organisation,
                 scope,
@@ -171,6 +181,8 @@ fn grant_of(item: &Item) -> StoreResult<WalletGrant> {
             organisation: get_s(item, "organisation")?.to_owned(),
             client_id: get_s(item, "client_id")?.to_owned(),
             transaction_hash: get_s(item, "transaction_hash")?.to_owned(),
+            response_key: get_s(item, "response_key")?.to_owned(),
+            redirect_uri: opt_s(item, "redirect_uri").map(str::to_owned),
         },
         "ORG_TOKEN" => WalletGrant::OrganisationToken {
             organisation: verifier()?,
@@ -197,21 +209,24 @@ impl PresentationResults for DynamoPresentations {
     async fn put_presentation(
         &self,
         transaction_hash: &str,
-        outcome: &PresentationOutcome,
+        stored: &StoredPresentation,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let pk = keys::presentation(transaction_hash);
-        let sealed = self.privacy.seal_json(outcome, &pk)?;
-        self.client
+        let sealed = self.privacy.seal_json(&stored.outcome, &pk)?;
+        let put = self
+            .client
             .put_item()
             .table_name(&self.table)
             .item("pk", s(&pk))
             .item("expires_at", time(expires_at))
             .item("ttl", epoch_ttl(expires_at))
-            .item("outcome", blob(sealed))
-            .send()
-            .await
-            .map_err(unavailable)?;
+            .item("outcome", blob(sealed));
+        let put = match &stored.response_code_hash {
+            Some(hash) => put.item("response_code_hash", s(hash)),
+            None => put,
+        };
+        put.send().await.map_err(unavailable)?;
         Ok(())
     }
 
@@ -219,7 +234,7 @@ impl PresentationResults for DynamoPresentations {
         &self,
         transaction_hash: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<PresentationOutcome>> {
+    ) -> StoreResult<Option<StoredPresentation>> {
         let pk = keys::presentation(transaction_hash);
         let Some(item) = get_item(&self.client, &self.table, &pk).await? else {
             return Ok(None);
@@ -228,10 +243,12 @@ impl PresentationResults for DynamoPresentations {
         if get_time(&item, "expires_at")? <= now {
             return Ok(None);
         }
-        Ok(Some(
-            self.privacy
+        Ok(Some(StoredPresentation {
+            outcome: self
+                .privacy
                 .open_json(get_b(&item, "outcome")?, &pk)
                 .await?,
-        ))
+            response_code_hash: opt_s(&item, "response_code_hash").map(str::to_owned),
+        }))
     }
 }

@@ -404,6 +404,7 @@ impl From<crate::services::presentation::StartError> for ApiError {
     fn from(e: crate::services::presentation::StartError) -> Self {
         use crate::services::presentation::StartError;
         match e {
+            StartError::Invalid(errors) => ApiError::Invalid(errors),
             StartError::Throttled { retry_after } => ApiError::Throttled {
                 retry_after_secs: retry_after,
             },
@@ -438,6 +439,13 @@ impl From<crate::services::presentation::OutcomeError> for ApiError {
         match e {
             // Unknown, expired, or never this caller's: the same answer.
             OutcomeError::NotFound => ApiError::NotFound,
+            OutcomeError::ResponseCodeRequired => ApiError::Forbidden {
+                code: "RESPONSE_CODE_REQUIRED",
+                detail: "This request was answered on the holder's phone: send the \
+                         response_code its redirect brought back to your page, with the \
+                         transaction of the session that started it."
+                    .into(),
+            },
             OutcomeError::Unavailable(e) => e.into(),
         }
     }

@@ -18,7 +18,8 @@ use cazier_shared::services::client_auth::{
     ClientTokenError, OrganisationAuth, PRESENTATION_SCOPE,
 };
 use cazier_shared::services::presentation::{
-    PresentationService, RequestObjectError, RequestObjects, RespondError,
+    Answered, PresentationService, RedirectUri, RequestObjectError, RequestObjects, RespondError,
+    WalletResponse,
 };
 use cazier_shared::services::wallet::{CredentialError, TokenError, WalletService};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
@@ -86,14 +87,21 @@ impl CredentialRequest {
     }
 }
 
-/// A request to a wallet names nothing: who asks is the token's organisation.
+/// A request to a wallet names no organisation (who asks is the token's); same-device, it
+/// names where the holder's browser goes back.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StartRequest {}
+struct StartRequest {
+    #[serde(default)]
+    redirect_uri: Option<String>,
+}
 
 #[derive(Debug, Deserialize)]
 struct OutcomeRequest {
     transaction: String,
+    /// Same-device: what the redirect brought back.
+    #[serde(default)]
+    response_code: Option<String>,
 }
 
 type Form = Vec<(String, String)>;
@@ -131,11 +139,18 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The response endpoint's answers: `{}` when taken (the cross-device flow sends the holder
-/// nowhere), an OAuth error otherwise.
-fn response_answer(result: Result<(), RespondError>) -> Answer {
+/// The response endpoint's answers: `{}` when taken cross-device (the holder goes nowhere),
+/// `{"redirect_uri"}` same-device, an OAuth error otherwise.
+fn response_answer(result: Result<Answered, RespondError>) -> Answer {
     let description = match result {
-        Ok(()) => return Ok(no_store(json_response(StatusCode::OK, &json!({})))),
+        Ok(Answered {
+            redirect_uri: Some(uri),
+            ..
+        }) => {
+            let body = json!({ "redirect_uri": uri });
+            return Ok(no_store(json_response(StatusCode::OK, &body)));
+        }
+        Ok(_) => return Ok(no_store(json_response(StatusCode::OK, &json!({})))),
         Err(RespondError::Unavailable(e)) => return Err(ApiError::Unavailable(e)),
         Err(e) => e.to_string(),
     };
@@ -352,8 +367,14 @@ impl Wallet {
             .organisations
             .authenticate(&bearer, PRESENTATION_SCOPE)
             .await?;
-        let _: StartRequest = parse_json(&req, true)?;
-        let started = self.presentations.start(&verifier).await?;
+        let body: StartRequest = parse_json(&req, true)?;
+        let same_device = body
+            .redirect_uri
+            .as_deref()
+            .map(RedirectUri::parse)
+            .transpose()
+            .map_err(|e| ApiError::Invalid(vec![e]))?;
+        let started = self.presentations.start(&verifier, same_device).await?;
         Ok(no_store(json_response(StatusCode::CREATED, &started)))
     }
 
@@ -377,7 +398,10 @@ impl Wallet {
 
     async fn presentation_outcome(&self, req: Request) -> Answer {
         let body: OutcomeRequest = parse_json(&req, false)?;
-        let outcome = self.presentations.outcome(&body.transaction).await?;
+        let outcome = self
+            .presentations
+            .outcome(&body.transaction, body.response_code.as_deref())
+            .await?;
         Ok(no_store(json_response(StatusCode::OK, &outcome)))
     }
 
@@ -386,12 +410,12 @@ impl Wallet {
             Ok(form) => form,
             Err(answer) => return Ok(answer),
         };
-        let (state, vp_token, error) = (
-            field(&form, "state"),
-            field(&form, "vp_token"),
-            field(&form, "error"),
-        );
-        let result = self.presentations.respond(state, vp_token, error).await;
-        response_answer(result.map(|_| ()))
+        let response = WalletResponse {
+            state: field(&form, "state"),
+            vp_token: field(&form, "vp_token"),
+            error: field(&form, "error"),
+            response: field(&form, "response"),
+        };
+        response_answer(self.presentations.respond(response).await)
     }
 }

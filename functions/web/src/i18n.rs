@@ -111,7 +111,10 @@ impl Lang {
             FieldCode::NotAPdf => self.v().err_document_not_pdf,
             FieldCode::PdfTooLarge => self.v().err_document_large,
             FieldCode::StatementRequired => self.v().err_statement_empty,
-            FieldCode::UnknownSubjectType | FieldCode::UnexpectedCui => t.err_generic,
+            // Codes only the API gives (no portal form has these fields).
+            FieldCode::UnknownSubjectType
+            | FieldCode::UnexpectedCui
+            | FieldCode::InvalidRedirectUri => t.err_generic,
         }
     }
 

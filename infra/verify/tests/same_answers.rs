@@ -279,7 +279,7 @@ async fn every_verifier_gives_the_same_answer() {
             .unwrap();
         let employer =
             cazier_shared::testing::organisations::sample_organisation(&format!("employer-{n}"));
-        let started = presentations.start(&employer).await.unwrap();
+        let started = presentations.start(&employer, None).await.unwrap();
         let field = |name: &str| {
             started.authorization_request[name]
                 .as_str()
@@ -295,10 +295,18 @@ async fn every_verifier_gives_the_same_answer() {
             chrono::Utc::now().timestamp(),
         );
         let vp_token = json!({"cazier": [presentation]}).to_string();
+        let response = cazier_shared::testing::wallet::encrypted_response(
+            &started.authorization_request,
+            &vp_token,
+        );
         let outcome = presentations
-            .respond(Some(&field("state")), Some(&vp_token), None)
+            .respond(cazier_shared::services::presentation::WalletResponse {
+                response: Some(&response),
+                ..Default::default()
+            })
             .await
-            .unwrap();
+            .unwrap()
+            .outcome;
         let wallet = match &outcome {
             PresentationOutcome::Verified { status, .. } => match status {
                 PresentationStatus::Valid => "not-revoked",

@@ -55,7 +55,7 @@ struct SessionsState {
     challenges: HashMap<String, (AccountId, DateTime<Utc>, SignInChallenge)>,
     assertions: HashSet<String>,
     wallet_grants: Expiring<crate::ports::WalletGrant>,
-    presentations: Expiring<crate::domain::PresentationOutcome>,
+    presentations: Expiring<crate::ports::StoredPresentation>,
     tickets: Expiring<AccountTicket>,
     registrations: HashMap<String, PendingRegistration>,
     proven: HashMap<String, ProvenIdentity>,
@@ -262,12 +262,12 @@ impl crate::ports::PresentationResults for MemorySessions {
     async fn put_presentation(
         &self,
         transaction_hash: &str,
-        outcome: &crate::domain::PresentationOutcome,
+        stored: &crate::ports::StoredPresentation,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         lock(&self.0)
             .presentations
-            .put(transaction_hash, outcome, expires_at);
+            .put(transaction_hash, stored, expires_at);
         Ok(())
     }
 
@@ -275,7 +275,7 @@ impl crate::ports::PresentationResults for MemorySessions {
         &self,
         transaction_hash: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<crate::domain::PresentationOutcome>> {
+    ) -> StoreResult<Option<crate::ports::StoredPresentation>> {
         Ok(lock(&self.0).presentations.peek(transaction_hash, now))
     }
 }

@@ -49,3 +49,24 @@ pub fn present(
     );
     format!("{presented}{kb}")
 }
+
+/// A wallet's `direct_post.jwt` answer to `authorization_request`: `vp_token` (the JSON
+/// object) and the request's `state`, encrypted to the request's own key (ECDH-ES, A256GCM).
+pub fn encrypted_response(authorization_request: &serde_json::Value, vp_token: &str) -> String {
+    let jwk = &authorization_request["client_metadata"]["jwks"]["keys"][0];
+    let Some(key) = crate::jose::jwk_key(jwk) else {
+        panic!("the request offers no encryption key: {authorization_request}")
+    };
+    let token: serde_json::Value = serde_json::from_str(vp_token).unwrap_or_default();
+    let payload = serde_json::json!({"vp_token": token, "state": authorization_request["state"]});
+    let kid = jwk["kid"].as_str().unwrap_or_default();
+    let nonce = authorization_request["nonce"].as_str().unwrap_or_default();
+    crate::jwe::encrypt(
+        payload.to_string().as_bytes(),
+        &p256::PublicKey::from(&key),
+        kid,
+        "A256GCM",
+        nonce.as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("encrypting: {e}"))
+}

@@ -11,16 +11,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cazier_shared::domain::organisation::{Organisation, OrganisationStatus};
 use cazier_shared::domain::CertificateNumber;
-use cazier_shared::domain::{CheckResult, PresentationOutcome as Outcome, PresentationStatus};
+use cazier_shared::domain::{
+    CheckResult, FieldCode, PresentationOutcome as Outcome, PresentationStatus,
+};
 use cazier_shared::ports::{BlobStore, CertificateStore, Clock};
 use cazier_shared::services::checks::CheckChannel;
 use cazier_shared::services::presentation::{
-    OutcomeError, RequestObjectError, RespondError, StartError, Started, REQUESTED_CLAIMS,
+    Answered, OutcomeError, PresentationService, RedirectUri, RequestObjectError, RespondError,
+    StartError, Started, WalletResponse, REQUESTED_CLAIMS,
 };
 use cazier_shared::services::revocation::revoke;
 use cazier_shared::services::status::blob_key;
 use cazier_shared::services::trust;
-use cazier_shared::testing::wallet::present;
+use cazier_shared::testing::wallet::{encrypted_response, present};
 use cazier_shared::testing::Memory;
 use cazier_shared::wiring::ServiceGraphs;
 use chrono::Datelike;
@@ -57,6 +60,45 @@ fn verified_jws(jws: &str, certificate: &[u8]) -> (Value, Value) {
         .expect("signed by the seal key");
     let json = |p: &str| serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap();
     (json(parts[0]), json(parts[1]))
+}
+
+/// The wallet's answer to `started`, encrypted to the request's own key as `direct_post.jwt`
+/// asks (the payload's `vp_token` the object itself, OpenID4VP 1.0).
+fn encrypted(started: &Started, vp_token: &str) -> String {
+    let jwk = &started.authorization_request["client_metadata"]["jwks"]["keys"][0];
+    assert_eq!(
+        (&jwk["use"], &jwk["alg"]),
+        (&json!("enc"), &json!("ECDH-ES"))
+    );
+    encrypted_response(&started.authorization_request, vp_token)
+}
+
+/// What the response endpoint does with `vp_token` for `started`, encrypted.
+async fn answer(
+    service: &PresentationService,
+    started: &Started,
+    vp_token: &str,
+) -> Result<Answered, RespondError> {
+    let jwe = encrypted(started, vp_token);
+    let response = WalletResponse {
+        response: Some(&jwe),
+        ..Default::default()
+    };
+    service.respond(response).await
+}
+
+/// A plain response (a decline, or what a wallet that does not encrypt sends).
+fn plain<'a>(
+    state: Option<&'a str>,
+    vp_token: Option<&'a str>,
+    error: Option<&'a str>,
+) -> WalletResponse<'a> {
+    WalletResponse {
+        state,
+        vp_token,
+        error,
+        response: None,
+    }
 }
 
 fn request_field<'a>(started: &'a Started, name: &str) -> &'a str {
@@ -108,12 +150,12 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
     let (memory, number, credential, wallet) = holder_with_wallet().await;
     let service = memory.presentation_service().unwrap();
     let employer = registered(&memory, "Dunărea SA").await;
-    let started = service.start(&employer).await.unwrap();
+    let started = service.start(&employer, None).await.unwrap();
 
-    // The request: by value, DCQL for our credential type and the three claims, answered
-    // by direct_post to our response endpoint, which is also the client id.
+    // The request: DCQL for our credential type and the three claims, answered encrypted
+    // (direct_post.jwt) at our response endpoint.
     let request = &started.authorization_request;
-    assert_eq!(request["response_mode"], "direct_post");
+    assert_eq!(request["response_mode"], "direct_post.jwt");
     assert_eq!(
         request["response_uri"],
         "https://cazier.test/oid4vp/response"
@@ -181,7 +223,7 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         assert_eq!(&claims[name], value, "{name}");
     }
     assert_eq!(
-        service.outcome(&started.transaction).await.unwrap(),
+        service.outcome(&started.transaction, None).await.unwrap(),
         Outcome::Pending
     );
 
@@ -194,10 +236,15 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         request_field(&started, "nonce"),
         now,
     );
-    let outcome = service
-        .respond(Some(state), Some(&token), None)
-        .await
-        .unwrap();
+    // In the clear, the presentation is refused and the request is not spent: whoever posts
+    // it cannot end the request the wallet will answer encrypted.
+    assert!(matches!(
+        service
+            .respond(plain(Some(state), Some(&token), None))
+            .await,
+        Err(RespondError::EncryptionRequired)
+    ));
+    let outcome = answer(&service, &started, &token).await.unwrap().outcome;
     assert!(
         matches!(
             memory
@@ -211,7 +258,7 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
     );
     assert!(outcome.valid_without_entries(), "{outcome:?}");
     assert_eq!(
-        service.outcome(&started.transaction).await.unwrap(),
+        service.outcome(&started.transaction, None).await.unwrap(),
         outcome
     );
     let Outcome::Verified {
@@ -232,7 +279,7 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
 
     // The same answer again: the request is spent.
     assert!(matches!(
-        service.respond(Some(state), Some(&token), None).await,
+        answer(&service, &started, &token).await,
         Err(RespondError::UnknownState)
     ));
 
@@ -253,7 +300,7 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
 
     // Another secret reads nothing.
     assert!(matches!(
-        service.outcome("not-the-secret").await,
+        service.outcome("not-the-secret", None).await,
         Err(OutcomeError::NotFound)
     ));
 }
@@ -275,63 +322,53 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
     let service = memory.presentation_service().unwrap();
     let employer = registered(&memory, "Dunărea SA").await;
     let now = memory.clock.now().timestamp();
-    let answer = |aud: &str, nonce: &str, key: &SigningKey| {
+    let token_for = |aud: &str, nonce: &str, key: &SigningKey| {
         vp_token(&credential, &REQUESTED_CLAIMS, key, aud, nonce, now)
     };
 
     // A proof for another request's nonce: refused, and the verifier is told why.
-    let first = service.start(&employer).await.unwrap();
-    let second = service.start(&employer).await.unwrap();
+    let first = service.start(&employer, None).await.unwrap();
+    let second = service.start(&employer, None).await.unwrap();
     let client_id = request_field(&first, "client_id").to_owned();
     let other_nonce = request_field(&second, "nonce");
-    let token = answer(&client_id, other_nonce, &wallet);
-    let r = service
-        .respond(Some(request_field(&first, "state")), Some(&token), None)
-        .await;
+    let token = token_for(&client_id, other_nonce, &wallet);
+    let r = answer(&service, &first, &token).await;
     assert!(
         matches!(&r, Err(RespondError::Refused(why)) if why.contains("another verifier")),
         "{r:?}"
     );
     assert!(matches!(
-        service.outcome(&first.transaction).await.unwrap(),
+        service.outcome(&first.transaction, None).await.unwrap(),
         Outcome::Refused { reason } if reason.contains("another verifier")
     ));
 
     // Another audience; another holder's key; no presentation at all.
-    let third = service.start(&employer).await.unwrap();
-    let token = answer(
+    let third = service.start(&employer, None).await.unwrap();
+    let token = token_for(
         "https://elsewhere.example",
         request_field(&third, "nonce"),
         &wallet,
     );
     assert!(matches!(
-        service
-            .respond(Some(request_field(&third, "state")), Some(&token), None)
-            .await,
+        answer(&service, &third, &token).await,
         Err(RespondError::Refused(_))
     ));
     let thief = SigningKey::random(&mut rand::rngs::OsRng);
-    let fourth = service.start(&employer).await.unwrap();
-    let token = answer(&client_id, request_field(&fourth, "nonce"), &thief);
+    let fourth = service.start(&employer, None).await.unwrap();
+    let token = token_for(&client_id, request_field(&fourth, "nonce"), &thief);
     assert!(matches!(
-        service.respond(Some(request_field(&fourth, "state")), Some(&token), None).await,
+        answer(&service, &fourth, &token).await,
         Err(RespondError::Refused(why)) if why.contains("does not verify")
     ));
-    let fifth = service.start(&employer).await.unwrap();
+    let fifth = service.start(&employer, None).await.unwrap();
     assert!(matches!(
-        service
-            .respond(
-                Some(request_field(&fifth, "state")),
-                Some("{\"other\": []}"),
-                None
-            )
-            .await,
+        answer(&service, &fifth, "{\"other\": []}").await,
         Err(RespondError::Refused(_))
     ));
 
     // A presentation that withholds what the request asks for (here whose certificate it
     // is) does not answer it: refused (found by the attack on issue 25).
-    let sixth = service.start(&employer).await.unwrap();
+    let sixth = service.start(&employer, None).await.unwrap();
     let token = vp_token(
         &credential,
         &["has_entries", "expiry_date"],
@@ -341,20 +378,21 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
         now,
     );
     assert!(matches!(
-        service.respond(Some(request_field(&sixth, "state")), Some(&token), None).await,
+        answer(&service, &sixth, &token).await,
         Err(RespondError::Refused(why)) if why.contains("withholds holder_name")
     ));
 
     // The holder declines.
-    let declined = service.start(&employer).await.unwrap();
+    let declined = service.start(&employer, None).await.unwrap();
     let outcome = service
-        .respond(
+        .respond(plain(
             Some(request_field(&declined, "state")),
             None,
             Some("access_denied"),
-        )
+        ))
         .await
-        .unwrap();
+        .unwrap()
+        .outcome;
     assert_eq!(
         outcome,
         Outcome::Declined {
@@ -363,18 +401,18 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
     );
 
     // Neither a token nor an error, or no state: nothing taken.
-    let waiting = service.start(&employer).await.unwrap();
+    let waiting = service.start(&employer, None).await.unwrap();
     let state = request_field(&waiting, "state");
     assert!(matches!(
-        service.respond(Some(state), None, None).await,
+        service.respond(plain(Some(state), None, None)).await,
         Err(RespondError::Malformed(_))
     ));
     assert!(matches!(
-        service.respond(None, Some("{}"), None).await,
+        service.respond(plain(None, Some("{}"), None)).await,
         Err(RespondError::Malformed(_))
     ));
     assert_eq!(
-        service.outcome(&waiting.transaction).await.unwrap(),
+        service.outcome(&waiting.transaction, None).await.unwrap(),
         Outcome::Pending
     );
 
@@ -390,11 +428,8 @@ async fn proofs_for_other_requests_and_revoked_certificates_are_what_the_verifie
     .await
     .unwrap();
     publish_this_years_list(&memory).await;
-    let token = answer(&client_id, request_field(&waiting, "nonce"), &wallet);
-    let outcome = service
-        .respond(Some(state), Some(&token), None)
-        .await
-        .unwrap();
+    let token = token_for(&client_id, request_field(&waiting, "nonce"), &wallet);
+    let outcome = answer(&service, &waiting, &token).await.unwrap().outcome;
     assert!(
         matches!(&outcome, Outcome::Verified { status, .. } if *status == PresentationStatus::Revoked)
     );
@@ -406,7 +441,7 @@ async fn without_a_genuine_status_list_the_request_waits_for_the_wallet_to_try_a
     let (memory, _, credential, wallet) = holder_with_wallet().await;
     let service = memory.presentation_service().unwrap();
     let employer = registered(&memory, "Dunărea SA").await;
-    let started = service.start(&employer).await.unwrap();
+    let started = service.start(&employer, None).await.unwrap();
     let year = memory.clock.now().year();
     let list = memory.blobs.get(&blob_key(year)).await.unwrap().unwrap();
     // A list that does not verify (a bad deployment, a half-written object).
@@ -423,13 +458,12 @@ async fn without_a_genuine_status_list_the_request_waits_for_the_wallet_to_try_a
         request_field(&started, "nonce"),
         memory.clock.now().timestamp(),
     );
-    let state = request_field(&started, "state");
     assert!(matches!(
-        service.respond(Some(state), Some(&token), None).await,
+        answer(&service, &started, &token).await,
         Err(RespondError::Unavailable(_))
     ));
     assert_eq!(
-        service.outcome(&started.transaction).await.unwrap(),
+        service.outcome(&started.transaction, None).await.unwrap(),
         Outcome::Pending
     );
     memory
@@ -437,10 +471,7 @@ async fn without_a_genuine_status_list_the_request_waits_for_the_wallet_to_try_a
         .put(&blob_key(year), list, "application/statuslist+jwt")
         .await
         .unwrap();
-    let outcome = service
-        .respond(Some(state), Some(&token), None)
-        .await
-        .unwrap();
+    let outcome = answer(&service, &started, &token).await.unwrap().outcome;
     assert!(outcome.valid_without_entries());
 }
 
@@ -449,33 +480,33 @@ async fn requests_expire_are_throttled_per_organisation_and_end_with_its_suspens
     let memory = memory().await;
     let service = memory.presentation_service().unwrap();
     let employer = registered(&memory, "Dunărea SA").await;
-    let started = service.start(&employer).await.unwrap();
+    let started = service.start(&employer, None).await.unwrap();
     memory.clock.advance(chrono::Duration::minutes(11));
     assert!(matches!(
-        service.outcome(&started.transaction).await,
+        service.outcome(&started.transaction, None).await,
         Err(OutcomeError::NotFound)
     ));
     assert!(matches!(
         service
-            .respond(
+            .respond(plain(
                 Some(request_field(&started, "state")),
                 None,
                 Some("access_denied")
-            )
+            ))
             .await,
         Err(RespondError::UnknownState)
     ));
 
     let busy = registered(&memory, "Angajări Rapide SRL").await;
     for _ in 0..60 {
-        service.start(&busy).await.unwrap();
+        service.start(&busy, None).await.unwrap();
     }
     assert!(matches!(
-        service.start(&busy).await,
+        service.start(&busy, None).await,
         Err(StartError::Throttled { retry_after }) if retry_after > 0
     ));
     // Another organisation is not held up.
-    let open = service.start(&employer).await.unwrap();
+    let open = service.start(&employer, None).await.unwrap();
 
     // Suspended: its open request is no longer served to wallets.
     memory
@@ -503,7 +534,7 @@ async fn an_out_of_date_list_gives_revocation_not_checked_never_valid() {
     memory.clock.advance(chrono::Duration::days(3));
     let service = memory.presentation_service().unwrap();
     let started = service
-        .start(&registered(&memory, "Dunărea SA").await)
+        .start(&registered(&memory, "Dunărea SA").await, None)
         .await
         .unwrap();
     let token = vp_token(
@@ -514,13 +545,169 @@ async fn an_out_of_date_list_gives_revocation_not_checked_never_valid() {
         request_field(&started, "nonce"),
         memory.clock.now().timestamp(),
     );
-    let outcome = service
-        .respond(Some(request_field(&started, "state")), Some(&token), None)
-        .await
-        .unwrap();
+    let outcome = answer(&service, &started, &token).await.unwrap().outcome;
     assert!(
         matches!(&outcome, Outcome::Verified { status, .. } if *status == PresentationStatus::RevocationNotChecked),
         "{outcome:?}"
     );
     assert!(!outcome.valid_without_entries());
+}
+
+/// `direct_post.jwt`: a response encrypted to another request's key, altered, or naming no
+/// request is refused, and the request it names keeps waiting for its wallet.
+#[tokio::test]
+async fn a_response_encrypted_to_another_requests_key_is_refused_and_spends_nothing() {
+    let (memory, _, credential, wallet) = holder_with_wallet().await;
+    let service = memory.presentation_service().unwrap();
+    let employer = registered(&memory, "Dunărea SA").await;
+    let (first, second) = (
+        service.start(&employer, None).await.unwrap(),
+        service.start(&employer, None).await.unwrap(),
+    );
+    let token = vp_token(
+        &credential,
+        &REQUESTED_CLAIMS,
+        &wallet,
+        request_field(&first, "client_id"),
+        request_field(&first, "nonce"),
+        memory.clock.now().timestamp(),
+    );
+    // Each request has a key of its own, named by its state.
+    let jwk = |s: &Started| s.authorization_request["client_metadata"]["jwks"]["keys"][0].clone();
+    assert_ne!(jwk(&first)["x"], jwk(&second)["x"]);
+    assert_eq!(jwk(&first)["kid"], request_field(&first, "state"));
+    assert_eq!(
+        first.authorization_request["response_mode"],
+        "direct_post.jwt"
+    );
+    // Encrypted to the second request's key, but naming the first.
+    let to_second = encrypted(&second, &json!({"cazier": ["x"]}).to_string());
+    let parts: Vec<&str> = to_second.split('.').collect();
+    let mut header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    header["kid"] = json!(request_field(&first, "state"));
+    let renamed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        parts[1..].join(".")
+    );
+    let response = WalletResponse {
+        response: Some(&renamed),
+        ..Default::default()
+    };
+    assert!(matches!(
+        service.respond(response).await,
+        Err(RespondError::Malformed(why)) if why.contains("does not decrypt")
+    ));
+    // Naming no request, or one unknown; a JWS instead of a JWE.
+    let unnamed = WalletResponse {
+        response: Some("eyJhbGciOiJFQ0RILUVTIn0..AAAAAAAAAAAAAAAA.AA.AAAAAAAAAAAAAAAAAAAAAA"),
+        ..Default::default()
+    };
+    assert!(service.respond(unnamed).await.is_err());
+    let jws = WalletResponse {
+        response: Some("e30.e30.AA"),
+        ..Default::default()
+    };
+    assert!(matches!(
+        service.respond(jws).await,
+        Err(RespondError::Malformed(_))
+    ));
+    // The first request still takes its own wallet's answer.
+    assert_eq!(
+        service.outcome(&first.transaction, None).await.unwrap(),
+        Outcome::Pending
+    );
+    let answered = answer(&service, &first, &token).await.unwrap();
+    assert!(answered.outcome.valid_without_entries());
+    assert_eq!(
+        answered.redirect_uri, None,
+        "cross-device: the holder goes nowhere"
+    );
+}
+
+/// Same-device: the holder's browser goes back to the organisation's page with a response
+/// code, and the outcome is shown only to the session that has both the transaction secret
+/// and that code (a code carried to another browser, another request's, opens nothing).
+#[tokio::test]
+async fn same_device_the_outcome_needs_the_response_code_the_holders_browser_brought_back() {
+    let (memory, _, credential, wallet) = holder_with_wallet().await;
+    let service = memory.presentation_service().unwrap();
+    let employer = registered(&memory, "Dunărea SA").await;
+    let back = RedirectUri::parse("https://angajari.dunarea.ro/verificare/gata?x=1").unwrap();
+    let (mine, other) = (
+        service.start(&employer, Some(back.clone())).await.unwrap(),
+        service.start(&employer, Some(back)).await.unwrap(),
+    );
+    // Before the answer there is nothing to hide: pending.
+    assert_eq!(
+        service.outcome(&mine.transaction, None).await.unwrap(),
+        Outcome::Pending
+    );
+    let token_of = |started: &Started| {
+        vp_token(
+            &credential,
+            &REQUESTED_CLAIMS,
+            &wallet,
+            request_field(started, "client_id"),
+            request_field(started, "nonce"),
+            memory.clock.now().timestamp(),
+        )
+    };
+    let answered = answer(&service, &mine, &token_of(&mine)).await.unwrap();
+    let redirect = answered
+        .redirect_uri
+        .expect("same-device: where the holder goes");
+    let code = redirect
+        .strip_prefix("https://angajari.dunarea.ro/verificare/gata?x=1#response_code=")
+        .expect("the code in the fragment");
+    let other_redirect = answer(&service, &other, &token_of(&other))
+        .await
+        .unwrap()
+        .redirect_uri
+        .unwrap();
+    let other_code = other_redirect.split("response_code=").nth(1).unwrap();
+    assert_ne!(code, other_code);
+    for wrong in [None, Some("guessed"), Some(other_code)] {
+        assert!(matches!(
+            service.outcome(&mine.transaction, wrong).await,
+            Err(OutcomeError::ResponseCodeRequired)
+        ));
+    }
+    let shown = service
+        .outcome(&mine.transaction, Some(code))
+        .await
+        .unwrap();
+    assert!(shown.valid_without_entries());
+    // The code without the secret opens nothing either.
+    assert!(matches!(
+        service.outcome(code, Some(code)).await,
+        Err(OutcomeError::NotFound)
+    ));
+}
+
+#[test]
+fn a_redirect_uri_is_an_https_page_of_the_organisation() {
+    for good in [
+        "https://angajari.dunarea.ro/gata",
+        "https://a.ro",
+        "http://127.0.0.1:8080/back",
+        "http://localhost/back?x=1",
+    ] {
+        assert!(RedirectUri::parse(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "http://angajari.dunarea.ro/gata",
+        "javascript:alert(1)",
+        "https://a.ro/#frag",
+        "https://",
+        "https://user@evil.example/",
+        "https://a.ro/ space",
+        "openid4vp://x",
+        &format!("https://a.ro/{}", "x".repeat(600)),
+        "http://127.0.0.1.evil.example/",
+    ] {
+        let refused = RedirectUri::parse(bad).unwrap_err();
+        assert_eq!(refused.code, FieldCode::InvalidRedirectUri, "{bad}");
+    }
 }

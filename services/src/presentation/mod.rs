@@ -1,39 +1,41 @@
-//! Checking a certificate presented from a wallet, by OpenID4VP 1.0 (cross-device, response
-//! mode `direct_post`). A registered organisation (authenticated by its access token) starts a
-//! request and gets a transaction secret, which only it holds, and a link to show the holder
-//! as a QR code. The link names the organisation (`x509_hash:` of its relying-party access
-//! certificate) and where to fetch the request: a JWT signed with the organisation's access
-//! key, the certificate in `x5c` (the access CA, the wallet's anchor, left out), as EUDI
-//! wallets expect. Nobody else can make a wallet show the organisation, or the Ministry, as
-//! the one asking. The holder's wallet posts the presentation to our response endpoint
-//! with the request's `state`; we check it (issuer, key binding for this request, disclosures,
-//! the published status list), record the check in the holder's "who checked" log, and keep
-//! the outcome for the verifier until the request expires, under the secret's hash (the
-//! adapter seals it: it names the holder). The `state` the wallet sees does not open it.
-//! (Over 400 lines: the verifier's three steps, request, wallet response and outcome, share
-//! one request's state and checks, with the signer of its request objects, which only the
-//! wallet function holds; issue 26 will split it with the encrypted responses.)
+//! Checking a certificate presented from a wallet, by OpenID4VP 1.0. A registered
+//! organisation (authenticated by its access token) starts a request and gets a transaction
+//! secret, which only it holds, and a link to show the holder as a QR code (cross-device) or
+//! a button on the holder's phone (same-device, with the organisation's `redirect_uri`). The
+//! link names the organisation (`x509_hash:` of its relying-party access certificate) and
+//! where to fetch the request (`request.rs`), signed with the organisation's access key:
+//! nobody else can make a wallet show the organisation, or the Ministry, as the one asking.
+//! The wallet encrypts its answer to the request's own key (`direct_post.jwt`; `response.rs`)
+//! and posts it to our response endpoint; we check it (issuer, key binding for this request,
+//! disclosures, the published status list), record the check in the holder's "who checked"
+//! log, and keep the outcome for the verifier until the request expires, under the secret's
+//! hash (the adapter seals it: it names the holder). Same-device, the holder's browser goes
+//! back with a response code, without which the outcome is not shown: the verifier's session
+//! that started the request is the one that reads it.
 
-use crate::crypto::{new_token, sha256_hex};
+mod request;
+mod response;
+
+pub use request::{client_id_of, RequestObjects, SignedOnce};
+pub use response::WalletResponse;
+
+use crate::crypto::{constant_time_eq, new_token, sha256_hex};
 use crate::domain::organisation::Organisation;
 use crate::domain::{
-    AuditEvent, CertificateNumber, PresentationOutcome as Outcome, PresentationStatus,
+    AuditEvent, CertificateNumber, FieldCode, FieldError, PresentationOutcome as Outcome,
+    PresentationStatus,
 };
-use crate::organisations::AccessKey;
 use crate::ports::{
-    AuditLog, BlobStore, Clock, Organisations, PresentationResults, Throttle, WalletGrant,
+    AuditLog, BlobStore, Clock, PresentationResults, StoredPresentation, Throttle, WalletGrant,
     WalletGrants,
 };
 use crate::statement::status_list::{self, ListStatus};
 use crate::trust::ChainSource;
 use crate::{status, throttled, unavailable_from_ports, Unavailable};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use base64::Engine;
 use cazier_formats::wallet::sd_jwt::{self, Presented};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde::Serialize;
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// The DCQL credential query's id: the key of the certificate in `vp_token`.
@@ -65,6 +67,46 @@ pub struct PresentationService {
     pub vct: String,
 }
 
+/// Where a same-device request sends the holder's browser back: the organisation's page, an
+/// `https` URL (or `http` on the loopback, for development), without a fragment (ours
+/// carries the response code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri(String);
+
+impl RedirectUri {
+    pub fn parse(typed: &str) -> Result<Self, FieldError> {
+        let invalid =
+            |why: &str| FieldError::new("redirect_uri", FieldCode::InvalidRedirectUri, why);
+        if typed.len() > 512 || typed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid("at most 512 characters, no spaces"));
+        }
+        if typed.contains('#') {
+            return Err(invalid("no fragment: the response code goes there"));
+        }
+        let rest = if let Some(rest) = typed.strip_prefix("https://") {
+            rest
+        } else if let Some(rest) = typed.strip_prefix("http://") {
+            let host = rest.split(['/', '?']).next().unwrap_or_default();
+            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+                return Err(invalid("an https address"));
+            }
+            rest
+        } else {
+            return Err(invalid("an https address"));
+        };
+        let host = rest.split(['/', '?']).next().unwrap_or_default();
+        if host.is_empty() || host.contains('@') {
+            return Err(invalid("an https address with a host and no user name"));
+        }
+        Ok(Self(typed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A new request: the secret is the verifier's, the request goes to the wallet.
 #[derive(Debug, Serialize)]
 pub struct Started {
@@ -78,8 +120,18 @@ pub struct Started {
     pub expires_in: i64,
 }
 
+/// What the response endpoint answers a wallet that answered a request.
+#[derive(Debug)]
+pub struct Answered {
+    pub outcome: Outcome,
+    /// Same-device: the organisation's page, with the response code in its fragment.
+    pub redirect_uri: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
     #[error("too many requests; retry in {retry_after}s")]
     Throttled { retry_after: u64 },
     #[error(transparent)]
@@ -100,6 +152,9 @@ pub enum OutcomeError {
     /// Unknown or expired transaction.
     #[error("no such request")]
     NotFound,
+    /// A same-device request was answered: its response code must come with the secret.
+    #[error("the response code is missing or is another request's")]
+    ResponseCodeRequired,
     #[error(transparent)]
     Unavailable(Unavailable),
 }
@@ -113,6 +168,9 @@ pub enum RespondError {
     /// The answer is not a response at all (nothing recorded).
     #[error("{0}")]
     Malformed(&'static str),
+    /// A presentation in the clear, to a request that asked for it encrypted.
+    #[error("this request takes its presentation encrypted (response_mode direct_post.jwt)")]
+    EncryptionRequired,
     /// The presentation failed a check; the verifier sees why.
     #[error("{0}")]
     Refused(String),
@@ -123,14 +181,13 @@ pub enum RespondError {
 unavailable_from_ports!(StartError, RequestObjectError, OutcomeError, RespondError);
 
 impl PresentationService {
-    /// The authorization request for one `state` and `nonce`.
-    fn request(&self, client_id: &str, state: &str, nonce: &str) -> Value {
-        authorization_request(&self.response_uri, &self.vct, client_id, state, nonce)
-    }
-
     /// A new request of `verifier`, a registered organisation the caller authenticated
-    /// (throttled per organisation).
-    pub async fn start(&self, verifier: &Organisation) -> Result<Started, StartError> {
+    /// (throttled per organisation); same-device when it gives where the holder goes back.
+    pub async fn start(
+        &self,
+        verifier: &Organisation,
+        same_device: Option<RedirectUri>,
+    ) -> Result<Started, StartError> {
         let now = self.clock.now();
         if let Err(retry_after) = throttled(
             &*self.throttle,
@@ -146,10 +203,23 @@ impl PresentationService {
         let (transaction, state, nonce) = (new_token(), new_token(), new_token());
         let transaction_hash = sha256_hex(transaction.as_bytes());
         let expires = now + REQUEST_LIFETIME;
+        let pending = StoredPresentation {
+            outcome: Outcome::Pending,
+            response_code_hash: None,
+        };
         self.results
-            .put_presentation(&transaction_hash, &Outcome::Pending, expires)
+            .put_presentation(&transaction_hash, &pending, expires)
             .await?;
         let client_id = client_id_of(&verifier.access.certificate);
+        let response_key = request::new_response_key();
+        let request = request::Request {
+            client_id: &client_id,
+            state: &state,
+            nonce: &nonce,
+            response_key: &response_key,
+        };
+        let authorization_request =
+            request::authorization_request(&self.response_uri, &self.vct, &request)?;
         self.grants
             .put_grant(
                 &sha256_hex(state.as_bytes()),
@@ -159,6 +229,8 @@ impl PresentationService {
                     organisation: verifier.name.clone(),
                     client_id: client_id.clone(),
                     transaction_hash,
+                    response_key,
+                    redirect_uri: same_device.map(|r| r.0),
                 },
                 expires,
             )
@@ -172,33 +244,38 @@ impl PresentationService {
         Ok(Started {
             transaction,
             wallet_uri,
-            authorization_request: self.request(&client_id, &state, &nonce),
+            authorization_request,
             expires_in: REQUEST_LIFETIME.num_seconds(),
         })
     }
 
-    /// Where the request stands, for the holder of its transaction secret.
-    pub async fn outcome(&self, transaction: &str) -> Result<Outcome, OutcomeError> {
-        self.results
+    /// Where the request stands, for the holder of its transaction secret (and, once a
+    /// same-device request is answered, of its response code).
+    pub async fn outcome(
+        &self,
+        transaction: &str,
+        response_code: Option<&str>,
+    ) -> Result<Outcome, OutcomeError> {
+        let stored = self
+            .results
             .get_presentation(&sha256_hex(transaction.as_bytes()), self.clock.now())
             .await?
-            .ok_or(OutcomeError::NotFound)
+            .ok_or(OutcomeError::NotFound)?;
+        if let Some(expected) = &stored.response_code_hash {
+            let given = response_code.map(|c| sha256_hex(c.as_bytes()));
+            if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
+                return Err(OutcomeError::ResponseCodeRequired);
+            }
+        }
+        Ok(stored.outcome)
     }
 
-    /// The response endpoint: the wallet's answer to the request `state` names, either a
-    /// `vp_token` or an `error`. One answer per request: the state is spent by the first.
-    pub async fn respond(
-        &self,
-        state: Option<&str>,
-        vp_token: Option<&str>,
-        error: Option<&str>,
-    ) -> Result<Outcome, RespondError> {
-        let state = state.ok_or(RespondError::Malformed("state is missing"))?;
-        if vp_token.is_none() && error.is_none() {
-            return Err(RespondError::Malformed("vp_token or error is required"));
-        }
+    /// The response endpoint: the wallet's answer to the request it names, a presentation
+    /// (encrypted) or an `error`. One answer per request: the state is spent by the first.
+    pub async fn respond(&self, response: WalletResponse<'_>) -> Result<Answered, RespondError> {
         let now = self.clock.now();
-        let state_hash = sha256_hex(state.as_bytes());
+        let said = response.read(&*self.grants, now).await?;
+        let state_hash = sha256_hex(said.state.as_bytes());
         let Some(request) = self.grants.take_grant(&state_hash, now).await? else {
             return Err(RespondError::UnknownState);
         };
@@ -207,22 +284,23 @@ impl PresentationService {
             organisation,
             client_id,
             transaction_hash,
+            redirect_uri,
             ..
         } = &request
         else {
             return Err(RespondError::UnknownState);
         };
-        let outcome = match error {
+        let outcome = match (&said.error, &said.vp_token) {
             // An error code is ASCII (RFC 6749); it is shown to the verifier, so kept short.
-            Some(error) => Ok(Outcome::Declined {
+            (Some(error), _) => Ok(Outcome::Declined {
                 error: error
                     .chars()
                     .filter(|c| c.is_ascii_graphic())
                     .take(64)
                     .collect(),
             }),
-            None => {
-                let token = vp_token.unwrap_or_default();
+            (None, token) => {
+                let token = token.as_deref().unwrap_or_default();
                 self.check(token, nonce, client_id, organisation).await
             }
         };
@@ -236,12 +314,26 @@ impl PresentationService {
                 return Err(RespondError::Unavailable(unavailable));
             }
         };
+        // Same-device: the holder's browser takes a response code back to the organisation,
+        // whose session shows it with the transaction secret.
+        let response_code = redirect_uri.as_ref().map(|_| new_token());
+        let stored = StoredPresentation {
+            outcome: outcome.clone(),
+            response_code_hash: response_code.as_ref().map(|c| sha256_hex(c.as_bytes())),
+        };
         self.results
-            .put_presentation(transaction_hash, &outcome, now + REQUEST_LIFETIME)
+            .put_presentation(transaction_hash, &stored, now + REQUEST_LIFETIME)
             .await?;
+        let redirect_uri = redirect_uri
+            .as_ref()
+            .zip(response_code)
+            .map(|(uri, code)| format!("{uri}#response_code={code}"));
         match outcome {
             Outcome::Refused { reason } => Err(RespondError::Refused(reason)),
-            other => Ok(other),
+            outcome => Ok(Answered {
+                outcome,
+                redirect_uri,
+            }),
         }
     }
 
@@ -356,15 +448,6 @@ impl PresentationService {
     }
 }
 
-/// `x509_hash:` and the SHA-256 of the organisation's access certificate (DER; OpenID4VP
-/// 1.0, section 5.9.3): the wallet checks it against the request object's `x5c`.
-pub fn client_id_of(access_certificate: &[u8]) -> String {
-    format!(
-        "x509_hash:{}",
-        URL_SAFE_NO_PAD.encode(Sha256::digest(access_certificate))
-    )
-}
-
 /// The one presentation of `vp_token`: OpenID4VP 1.0's `{"cazier": ["…"]}`, or the last
 /// drafts' `{"cazier": "…"}`.
 fn presentation_in(vp_token: &str) -> Option<String> {
@@ -374,135 +457,4 @@ fn presentation_in(vp_token: &str) -> Option<String> {
         Value::Array(items) if items.len() == 1 => items[0].as_str().map(str::to_owned),
         _ => None,
     }
-}
-
-/// Signs the request objects wallets fetch, each with its organisation's access key, held in
-/// memory (no KMS call): only the function that serves them reads those keys (the portal's
-/// role cannot).
-pub struct RequestObjects {
-    pub grants: Arc<dyn WalletGrants>,
-    pub organisations: Arc<dyn Organisations>,
-    pub clock: Arc<dyn Clock>,
-    /// Our response endpoint (`…/oid4vp/response`), as in the request the link started.
-    pub response_uri: String,
-    /// Our credential type, as in the request the link started.
-    pub vct: String,
-    /// What this instance signed already (one per cold start, shared by its invocations).
-    pub signed: SignedOnce,
-}
-
-/// Request objects this instance signed, by their state's hash, for as long as a request
-/// lives: a wallet (or anyone with the link) fetching one again costs no KMS `Sign`, the
-/// seal's key is not drained by fetches, and the grant is still read at each fetch (an expired
-/// or answered request is not served).
-#[derive(Default)]
-pub struct SignedOnce(std::sync::Mutex<std::collections::HashMap<String, (DateTime<Utc>, String)>>);
-
-impl SignedOnce {
-    /// At most this many kept (each a few KB); past it, the expired go, else all.
-    const MOST: usize = 10_000;
-
-    fn get(&self, key: &str, now: DateTime<Utc>) -> Option<String> {
-        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        kept.get(key)
-            .filter(|(until, _)| *until > now)
-            .map(|(_, jwt)| jwt.clone())
-    }
-
-    fn keep(&self, key: String, jwt: String, now: DateTime<Utc>) {
-        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() >= Self::MOST {
-            kept.retain(|_, (until, _)| *until > now);
-            if kept.len() >= Self::MOST {
-                kept.clear();
-            }
-        }
-        kept.insert(key, (now + REQUEST_LIFETIME, jwt));
-    }
-}
-
-impl RequestObjects {
-    /// The request object the wallet fetches from the link's `request_uri`: the request as
-    /// a JWT (`typ oauth-authz-req+jwt`) signed with the asking organisation's access key,
-    /// `x5c` its access certificate. Fetched as often as the wallet likes until it answers or
-    /// the request expires; signed once.
-    pub async fn request_object(&self, state: &str) -> Result<String, RequestObjectError> {
-        let now = self.clock.now();
-        let state_hash = sha256_hex(state.as_bytes());
-        let Some(WalletGrant::PresentationRequest {
-            nonce,
-            verifier,
-            client_id,
-            ..
-        }) = self.grants.peek_grant(&state_hash, now).await?
-        else {
-            return Err(RequestObjectError::NotFound);
-        };
-        if let Some(signed) = self.signed.get(&state_hash, now) {
-            return Ok(signed);
-        }
-        // Suspended since it asked: its requests are no longer served.
-        let organisation = self
-            .organisations
-            .get(&verifier)
-            .await?
-            .filter(Organisation::is_active)
-            .ok_or(RequestObjectError::NotFound)?;
-        let key = AccessKey::of(&organisation.access)?;
-        if client_id_of(&organisation.access.certificate) != client_id {
-            // Its certificate was renewed since: the link names the old one.
-            return Err(RequestObjectError::NotFound);
-        }
-        let x5c = [STANDARD.encode(&organisation.access.certificate)];
-        let header = json!({"alg": crate::jose::ES256, "typ": "oauth-authz-req+jwt", "x5c": x5c});
-        let mut claims =
-            authorization_request(&self.response_uri, &self.vct, &client_id, state, &nonce);
-        // RFC 9101 with OpenID4VP 1.0, section 5: the audience a wallet expects, and when.
-        claims["aud"] = json!("https://self-issued.me/v2");
-        claims["iat"] = json!(now.timestamp());
-        // No later than its request (RFC 9101): a copy kept by a wallet is worth nothing after.
-        claims["exp"] = json!((now + REQUEST_LIFETIME).timestamp());
-        let jwt = crate::jose::sign(&header, &claims, &key)
-            .await
-            .map_err(Unavailable::from)?;
-        self.signed.keep(state_hash, jwt.clone(), now);
-        Ok(jwt)
-    }
-}
-
-/// The authorization request for one `state` and `nonce`, answered at `response_uri`.
-fn authorization_request(
-    response_uri: &str,
-    vct: &str,
-    client_id: &str,
-    state: &str,
-    nonce: &str,
-) -> Value {
-    json!({
-        "response_type": "vp_token",
-        "client_id": client_id,
-        "response_uri": response_uri,
-        "response_mode": "direct_post",
-        "nonce": nonce,
-        "state": state,
-        "dcql_query": dcql_query(vct),
-        "client_metadata": {"vp_formats_supported": {"dc+sd-jwt": {
-            "sd-jwt_alg_values": ["ES256"],
-            "kb-jwt_alg_values": ["ES256"],
-        }}},
-    })
-}
-
-/// The DCQL query: one SD-JWT VC of our type (`vct`), with the [`REQUESTED_CLAIMS`].
-fn dcql_query(vct: &str) -> Value {
-    let claims: Vec<Value> = REQUESTED_CLAIMS
-        .iter()
-        .map(|c| json!({"path": [c]}))
-        .collect();
-    json!({"credentials": [{
-        "id": QUERY_ID,
-        "format": "dc+sd-jwt",
-        "meta": {"vct_values": [vct]},
-        "claims": claims,
-    }]})
 }
