@@ -75,6 +75,7 @@ CAZIER_OPERATOR_PASSWORD=operator-local-password ./target/debug/cazier-local \
   --operator-email operator@cazier.local \
   --operator-unit "Secția 1 Poliție București" \
   --parameter "IdentityIssuers=$(cat infra/local/dev-issuers.json)" \
+  --parameter "WalletProviderCertificates=$(cat infra/local/wallet-provider-dev.pem)" \
   --parameter "VerificationPageUrl=http://127.0.0.1:$API_PORT/verificare" \
   --parameter "PortalUrl=http://127.0.0.1:$API_PORT" \
   --parameter "TimestampAuthorityUrl=$tsa/cazier-tsa/tsa/tsa" \

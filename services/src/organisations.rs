@@ -233,6 +233,11 @@ fn public_jwks(typed: &str) -> Result<String, RegisterError> {
 pub struct AccessKey(SigningKey);
 
 impl AccessKey {
+    /// A key held in memory already (tests, and the test wallet provider).
+    pub fn from_key(key: SigningKey) -> Self {
+        Self(key)
+    }
+
     pub fn of(credential: &AccessCredential) -> Result<Self, Unavailable> {
         SigningKey::from_pkcs8_der(&credential.signing_key)
             .map(Self)

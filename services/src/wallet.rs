@@ -1,8 +1,9 @@
 //! Issuing the certificate into a wallet by OpenID4VCI 1.0, pre-authorized code flow with a
 //! transaction code: the holder asks for an offer (a QR code or deep link, and a 6-digit code
-//! shown beside it), the wallet redeems the offer's code with the transaction code for an
-//! access token, fetches a nonce, and asks for the credential with a proof of possession of
-//! its key. Every secret is random, single-use, short-lived and stored as its SHA-256; a
+//! shown beside it), the wallet, authenticated by its wallet provider's attestation, redeems
+//! the offer's code with the transaction code for an access token, fetches a nonce, and asks
+//! for the credential with a proof of possession of its key, which its provider attests is
+//! kept in secure storage. Every secret is random, single-use, short-lived and stored as its SHA-256; a
 //! wrong transaction code burns the offer. Nothing is issued twice for one offer.
 //! (Just over 400 lines: the metadata, the three endpoints and their errors are one protocol,
 //! read best together.)
@@ -14,6 +15,7 @@ use crate::ports::{
 };
 use crate::trust::ChainSource;
 use crate::{unavailable_from_ports, Unavailable};
+use cazier_formats::wallet::attestation::{AttestationRefusal, WalletProviders};
 pub use cazier_formats::wallet::credential_type::CredentialType;
 use cazier_formats::wallet::proof::{self, ProofRefusal};
 use cazier_formats::wallet::sd_jwt::{self, CredentialFacts, StatusReference};
@@ -47,6 +49,8 @@ pub struct WalletService {
     pub status_lists_url: String,
     /// Our credential type under `issuer_url`, and its Type Metadata.
     pub credential_type: CredentialType,
+    /// The wallet providers whose attestations (of wallet instances and of keys) we accept.
+    pub wallet_providers: Arc<WalletProviders>,
 }
 
 /// "Add to wallet": the holder's offers of their certificates. Holds no signer: the portal
@@ -132,11 +136,30 @@ pub struct TokenAnswer {
     pub expires_in: i64,
 }
 
-/// RFC 6749, 5.2.
+/// A token request as the wallet sent it: the form's fields and the attestation headers.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokenRequest<'a> {
+    pub grant_type: Option<&'a str>,
+    pub code: Option<&'a str>,
+    pub tx_code: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    /// `OAuth-Client-Attestation`: the Wallet Instance Attestation.
+    pub attestation: Option<&'a str>,
+    /// `OAuth-Client-Attestation-PoP`: its proof of possession.
+    pub attestation_pop: Option<&'a str>,
+}
+
+/// RFC 6749, 5.2, and OAuth 2.0 Attestation-Based Client Authentication.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("unsupported_grant_type")]
     UnsupportedGrantType,
+    /// No attestation, an untrusted or forged one, a replayed proof, another client's.
+    #[error("invalid_client: {0}")]
+    InvalidClient(String),
+    /// The attestation expired, or its proof is too old: the wallet gets a new one.
+    #[error("use_fresh_attestation")]
+    UseFreshAttestation,
     /// Unknown, used, expired code, or a wrong transaction code (which also burns the offer).
     #[error("invalid_grant")]
     InvalidGrant,
@@ -250,19 +273,18 @@ impl WalletService {
         }
     }
 
-    /// The token endpoint: a pre-authorized code and its transaction code for an access token.
-    pub async fn token(
-        &self,
-        grant_type: Option<&str>,
-        code: Option<&str>,
-        tx_code: Option<&str>,
-    ) -> Result<TokenAnswer, TokenError> {
-        if grant_type != Some(PRE_AUTHORIZED_GRANT) {
+    /// The token endpoint: a pre-authorized code and its transaction code for an access
+    /// token, for a wallet instance its trusted provider attests. The attestation is checked
+    /// before the code is spent: a wallet refused for it keeps its offer.
+    pub async fn token(&self, request: TokenRequest<'_>) -> Result<TokenAnswer, TokenError> {
+        if request.grant_type != Some(PRE_AUTHORIZED_GRANT) {
             return Err(TokenError::UnsupportedGrantType);
         }
-        let code = code.ok_or(TokenError::InvalidRequest("pre-authorized_code is missing"))?;
-        let tx_code = tx_code.ok_or(TokenError::InvalidRequest("tx_code is missing"))?;
         let now = self.clock.now();
+        self.admit(&request, now).await?;
+        let code =
+            (request.code).ok_or(TokenError::InvalidRequest("pre-authorized_code is missing"))?;
+        let tx_code = (request.tx_code).ok_or(TokenError::InvalidRequest("tx_code is missing"))?;
         let grant = self
             .grants
             .take_grant(&sha256_hex(code.as_bytes()), now)
@@ -294,6 +316,54 @@ impl WalletService {
             token_type: "Bearer",
             expires_in: SECRET_LIFETIME.num_seconds(),
         })
+    }
+
+    /// Attestation-Based Client Authentication: the wallet instance's attestation by a
+    /// provider we trust, its proof of possession for us, used once.
+    async fn admit(
+        &self,
+        request: &TokenRequest<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), TokenError> {
+        let (Some(attestation), Some(pop)) = (request.attestation, request.attestation_pop) else {
+            return Err(TokenError::InvalidClient(
+                "send the wallet's attestation (OAuth-Client-Attestation and -PoP headers)".into(),
+            ));
+        };
+        let attested = self
+            .wallet_providers
+            .check_client_attestation(attestation, pop, &self.issuer_url, now)
+            .map_err(|refusal| match refusal {
+                AttestationRefusal::NotFresh => TokenError::UseFreshAttestation,
+                other => TokenError::InvalidClient(other.to_string()),
+            })?;
+        if request.client_id.is_some_and(|id| id != attested.client_id) {
+            return Err(TokenError::InvalidClient(
+                "client_id is not the attested client's".into(),
+            ));
+        }
+        let seen = sha256_hex(
+            format!(
+                "attestation-pop\n{}\n{}",
+                attested.client_id, attested.pop_jti
+            )
+            .as_bytes(),
+        );
+        let first = self
+            .grants
+            .put_new_grant(
+                &seen,
+                &WalletGrant::UsedAssertion,
+                now,
+                attested.pop_usable_until,
+            )
+            .await?;
+        if !first {
+            return Err(TokenError::InvalidClient(
+                "the attestation's proof of possession was used before (its jti)".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The nonce endpoint: one `c_nonce` for one proof; `client` names the caller for the
@@ -345,6 +415,10 @@ impl WalletService {
             proof_jwt.ok_or(CredentialError::InvalidRequest("a jwt proof is required"))?;
         let proven = proof::check(proof_jwt, &self.issuer_url, now)
             .map_err(CredentialError::InvalidProof)?;
+        // The key must be one the wallet provider attests is kept in secure storage.
+        self.wallet_providers
+            .check_key_attestation(proven.key_attestation.as_deref(), &proven.jwk, now)
+            .map_err(|refusal| CredentialError::InvalidProof(refusal.into()))?;
         let nonce = self
             .grants
             .take_grant(&sha256_hex(proven.nonce.as_bytes()), now)

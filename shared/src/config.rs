@@ -125,6 +125,8 @@ pub mod vars {
     pub const TIMESTAMP_AUTHORITY_CERTIFICATES: &str = "TIMESTAMP_AUTHORITY_CERTIFICATES";
     /// `true`: operators without an enrolled second factor cannot sign in.
     pub const REQUIRE_OPERATOR_TOTP: &str = "REQUIRE_OPERATOR_TOTP";
+    /// The wallet providers' certificates (PEM) whose attestations the issuer accepts.
+    pub const WALLET_PROVIDER_CERTIFICATES: &str = "WALLET_PROVIDER_CERTIFICATES";
     /// Not given to any function: only ops' tools sign with the trust root.
     pub const TRUST_ROOT_KEY_ID: &str = "TRUST_ROOT_KEY_ID";
     /// The access CA's key: signs relying parties' access certificates (ops' tools only).

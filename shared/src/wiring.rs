@@ -268,6 +268,14 @@ pub trait ServiceGraphs: PortSource {
             status_lists_url: crate::services::status::lists_url(
                 &self.setting(vars::VERIFICATION_PAGE_URL)?,
             ),
+            wallet_providers: Arc::new(
+                crate::wallet::attestation::WalletProviders::from_pem(
+                    &self.setting(vars::WALLET_PROVIDER_CERTIFICATES)?,
+                )
+                .map_err(|e| {
+                    ConfigError::Invalid(vars::WALLET_PROVIDER_CERTIFICATES, e.to_string())
+                })?,
+            ),
         })
     }
 

@@ -429,8 +429,12 @@ impl TestStack {
                 (k.to_string(), v.replace("{base}", &base))
             })
             .collect();
+        let wallet_provider =
+            std::fs::read_to_string(workspace_root().join("infra/local/wallet-provider-dev.pem"))
+                .expect("the development wallet provider's certificate");
         for (name, value) in [
             ("PortalUrl", &base),
+            ("WalletProviderCertificates", &wallet_provider),
             ("TimestampAuthorityUrl", &tsa.url),
             ("TimestampAuthorityCertificates", &tsa.certificates_pem),
             ("RequireOperatorTotp", &"false".to_owned()),

@@ -9,6 +9,7 @@ use cazier_e2e::*;
 use cazier_shared::jose::public_jwk;
 use cazier_shared::statement::trusted_keys;
 use cazier_shared::testing::wallet::present;
+use cazier_shared::testing::wallet::TestWalletProvider;
 use cazier_shared::wallet::credential_type::CredentialType;
 use cazier_shared::wallet::sd_jwt::verify_presentation;
 use chrono::Utc;
@@ -20,10 +21,14 @@ fn sign_jws(header: Value, claims: Value, key: &p256::ecdsa::SigningKey) -> Stri
     cazier_shared::testing::wallet::jws(&header, &claims, key)
 }
 
-/// The wallet's proof of possession (OpenID4VCI 1.0, 8.2.1.1).
+/// The wallet's proof of possession (OpenID4VCI 1.0, 8.2.1.1), with its provider's key
+/// attestation (the key in a secure element).
 fn proof_jwt(key: &p256::ecdsa::SigningKey, aud: &str, nonce: &str) -> String {
+    let attested =
+        TestWalletProvider::dev().key_attestation(key.verifying_key(), &["iso_18045_high"]);
     sign_jws(
-        json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(key.verifying_key())}),
+        json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(key.verifying_key()),
+               "key_attestation": attested}),
         json!({"aud": aud, "iat": Utc::now().timestamp(), "nonce": nonce}),
         key,
     )
@@ -53,6 +58,16 @@ fn a_wallet_gets_the_certificate_over_openid4vci() {
         .as_str()
         .unwrap()
         .ends_with("/oid4vci/token"));
+    // Wallets authenticate with their provider's attestation (HAIP); the key too is attested.
+    assert_eq!(
+        server["token_endpoint_auth_methods_supported"],
+        json!(["attest_jwt_client_auth"])
+    );
+    assert_eq!(
+        metadata["credential_configurations_supported"]["cazier_sd_jwt_vc"]
+            ["proof_types_supported"]["jwt"]["key_attestations_required"]["key_storage"],
+        json!(["iso_18045_high", "iso_18045_moderate"])
+    );
 
     let path = format!("/v1/certificates/{number}/wallet-offer");
     assert_eq!(
@@ -70,16 +85,36 @@ fn a_wallet_gets_the_certificate_over_openid4vci() {
         .unwrap()
         .to_owned();
     let tx_code = offer["tx_code"].as_str().unwrap().to_owned();
-    let form = |body: &str| {
+    // The wallet instance, attested by the development wallet provider the stack trusts.
+    let server_issuer = server["issuer"].as_str().unwrap().to_owned();
+    let form_as = |body: &str, attested: bool| {
+        let (attestation, pop) =
+            TestWalletProvider::dev().attest_instance(&server_issuer, Utc::now().timestamp());
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        if attested {
+            headers.push(("oauth-client-attestation", attestation.as_str()));
+            headers.push(("oauth-client-attestation-pop", pop.as_str()));
+        }
         client.raw(
             "POST",
             "/oid4vci/token",
             None,
-            &[("content-type", "application/x-www-form-urlencoded")],
+            &headers,
             Some(body.as_bytes()),
         )
     };
+    let form = |body: &str| form_as(body, true);
     let grant = "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code";
+    // Without an attestation: 401 invalid_client, and the offer is not spent.
+    let anonymous = form_as(
+        &format!("grant_type={grant}&pre-authorized_code={code}&tx_code={tx_code}"),
+        false,
+    );
+    assert_eq!(
+        (anonymous.status, anonymous.json()["error"].clone()),
+        (401, json!("invalid_client"))
+    );
+    assert_eq!(anonymous.header("www-authenticate"), Some("Attestation"));
     let token = form(&format!(
         "grant_type={grant}&pre-authorized_code={code}&tx_code={tx_code}"
     ));
@@ -232,6 +267,32 @@ fn an_independent_openid4vci_client_gets_the_certificate() {
     let citizen = Citizen::validated(&client);
     let request = citizen.request_and_wait(&client, "STUDII");
     let number = request["certificate_number"].as_str().unwrap().to_owned();
+    // The same library without a wallet attestation: refused at the token endpoint.
+    let offer = client
+        .post(
+            &format!("/v1/certificates/{number}/wallet-offer"),
+            Some(&citizen.token),
+            json!({}),
+        )
+        .json();
+    let anonymous = cazier_e2e::wallets::interop(
+        "oid4vci_wallet.mjs",
+        &[
+            offer["credential_offer_uri"].as_str().unwrap(),
+            offer["tx_code"].as_str().unwrap(),
+            "no-attestation",
+        ],
+    )
+    .expect_err("no attestation, no token");
+    assert!(anonymous.contains("invalid_client"), "{anonymous}");
+    println!(
+        "without a wallet attestation: {}",
+        anonymous
+            .lines()
+            .find(|l| l.contains("invalid_client"))
+            .unwrap_or_default()
+    );
+    // With the development provider's attestations (the instance and the key).
     let got = independent_wallet_credential(&client, &citizen, &number);
     let credential = got["credential"].as_str().unwrap().to_owned();
     println!(

@@ -42,6 +42,13 @@ pub struct ClaimDescription {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProofType {
     pub proof_signing_alg_values_supported: [&'static str; 1],
+    /// The key attestation a proof must carry (OpenID4VCI 1.0, appendix D).
+    pub key_attestations_required: KeyAttestationsRequired,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyAttestationsRequired {
+    pub key_storage: [&'static str; 2],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -105,6 +112,9 @@ impl IssuerMetadata {
             proof_types_supported: ProofTypes {
                 jwt: ProofType {
                     proof_signing_alg_values_supported: [crate::jose::ES256],
+                    key_attestations_required: KeyAttestationsRequired {
+                        key_storage: super::attestation::ACCEPTED_KEY_STORAGE,
+                    },
                 },
             },
             credential_metadata: CredentialMetadata {
@@ -145,7 +155,10 @@ pub struct AuthorizationServerMetadata {
     pub grant_types_supported: [&'static str; 1],
     #[serde(rename = "pre-authorized_grant_anonymous_access_supported")]
     pub anonymous_access_supported: bool,
+    /// Wallets authenticate with their wallet provider's attestation (HAIP 1.0).
     pub token_endpoint_auth_methods_supported: [&'static str; 1],
+    pub client_attestation_signing_alg_values_supported: [&'static str; 1],
+    pub client_attestation_pop_signing_alg_values_supported: [&'static str; 1],
 }
 
 impl AuthorizationServerMetadata {
@@ -154,8 +167,10 @@ impl AuthorizationServerMetadata {
             issuer: issuer.to_owned(),
             token_endpoint: format!("{issuer}/oid4vci/token"),
             grant_types_supported: [PRE_AUTHORIZED_GRANT],
-            anonymous_access_supported: true,
-            token_endpoint_auth_methods_supported: ["none"],
+            anonymous_access_supported: false,
+            token_endpoint_auth_methods_supported: ["attest_jwt_client_auth"],
+            client_attestation_signing_alg_values_supported: [crate::jose::ES256],
+            client_attestation_pop_signing_alg_values_supported: [crate::jose::ES256],
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum ProofRefusal {
     Stale,
     #[error("the proof carries no nonce of ours")]
     NoNonce,
+    #[error("{0}")]
+    KeyAttestation(#[from] super::attestation::KeyAttestationRefusal),
 }
 
 /// A proof that verified: the wallet's key (public JWK) and the nonce it answers, which the
@@ -33,6 +35,9 @@ pub enum ProofRefusal {
 pub struct Proven {
     pub jwk: Value,
     pub nonce: String,
+    /// The wallet provider's key attestation of `jwk` (its header's `key_attestation`), for
+    /// the caller to check against the providers it trusts.
+    pub key_attestation: Option<String>,
 }
 
 /// Checks `jwt` for issuer `aud` at `now`.
@@ -67,5 +72,6 @@ pub fn check(jwt: &str, aud: &str, now: DateTime<Utc>) -> Result<Proven, ProofRe
     Ok(Proven {
         jwk: serde_json::json!({"kty": "EC", "crv": "P-256", "x": jwk["x"], "y": jwk["y"]}),
         nonce: nonce.to_owned(),
+        key_attestation: jws.header_str("key_attestation").map(str::to_owned),
     })
 }

@@ -7,6 +7,8 @@
 //! (`POST /oid4vp/response`). The OAuth endpoints answer errors as RFC 6749 / OpenID4VCI JSON
 //! (`{"error": …}`), mapped here once; the others answer problem documents.
 
+mod errors;
+
 use cazier_edge::http::{
     body_bytes, header_str, json_response, parse_json, path_param, source_ip, with_header,
     ApiError, Citizen,
@@ -14,15 +16,15 @@ use cazier_edge::http::{
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::CertificateNumber;
-use cazier_shared::services::client_auth::{
-    ClientTokenError, OrganisationAuth, PRESENTATION_SCOPE,
-};
+use cazier_shared::services::client_auth::{OrganisationAuth, PRESENTATION_SCOPE};
 use cazier_shared::services::presentation::{
-    Answered, PresentationService, RedirectUri, RequestObjectError, RequestObjects, RespondError,
-    WalletResponse,
+    PresentationService, RedirectUri, RequestObjectError, RequestObjects, WalletResponse,
 };
-use cazier_shared::services::wallet::{CredentialError, TokenError, WalletService};
+use cazier_shared::services::wallet::{TokenRequest, WalletService};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
+use errors::{
+    client_token_error, credential_error, no_store, oauth_error, response_answer, token_error,
+};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -139,102 +141,6 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The response endpoint's answers: `{}` when taken cross-device (the holder goes nowhere),
-/// `{"redirect_uri"}` same-device, an OAuth error otherwise.
-fn response_answer(result: Result<Answered, RespondError>) -> Answer {
-    let description = match result {
-        Ok(Answered {
-            redirect_uri: Some(uri),
-            ..
-        }) => {
-            let body = json!({ "redirect_uri": uri });
-            return Ok(no_store(json_response(StatusCode::OK, &body)));
-        }
-        Ok(_) => return Ok(no_store(json_response(StatusCode::OK, &json!({})))),
-        Err(RespondError::Unavailable(e)) => return Err(ApiError::Unavailable(e)),
-        Err(e) => e.to_string(),
-    };
-    Ok(oauth_error(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        &description,
-    ))
-}
-
-/// An OAuth error answer: `{"error", "error_description"}`, never cached.
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response<Body> {
-    let response = json_response(
-        status,
-        &json!({"error": error, "error_description": description}),
-    );
-    with_header(response, header::CACHE_CONTROL, "no-store")
-}
-
-fn no_store(response: Response<Body>) -> Response<Body> {
-    with_header(response, header::CACHE_CONTROL, "no-store")
-}
-
-fn token_error(e: TokenError) -> Answer {
-    let (error, description) = match e {
-        TokenError::UnsupportedGrantType => (
-            "unsupported_grant_type",
-            "Only the pre-authorized code grant is supported.",
-        ),
-        TokenError::InvalidGrant => (
-            "invalid_grant",
-            "The code is unknown, used or expired, or the transaction code is wrong (the offer is then spent: ask for a new one).",
-        ),
-        TokenError::InvalidRequest(what) => ("invalid_request", what),
-        TokenError::Unavailable(e) => return Err(ApiError::Unavailable(e)),
-    };
-    Ok(oauth_error(StatusCode::BAD_REQUEST, error, description))
-}
-
-/// The organisations' token endpoint refusals (RFC 6749 section 5.2): `invalid_client` is a
-/// 401 with `WWW-Authenticate`, as section 5.2 asks of a failed client authentication.
-fn client_token_error(e: ClientTokenError) -> Answer {
-    let description = e.to_string();
-    let (status, error) = match e {
-        ClientTokenError::Unavailable(e) => return Err(ApiError::Unavailable(e)),
-        ClientTokenError::UnsupportedGrantType => {
-            (StatusCode::BAD_REQUEST, "unsupported_grant_type")
-        }
-        ClientTokenError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
-        ClientTokenError::InvalidScope => (StatusCode::BAD_REQUEST, "invalid_scope"),
-        ClientTokenError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
-    };
-    let response = oauth_error(status, error, &description);
-    Ok(if status == StatusCode::UNAUTHORIZED {
-        with_header(response, header::WWW_AUTHENTICATE, "Bearer")
-    } else {
-        response
-    })
-}
-
-fn credential_error(e: CredentialError) -> Answer {
-    let description = e.to_string();
-    let (status, error) = match e {
-        CredentialError::Unavailable(e) => return Err(ApiError::Unavailable(e)),
-        CredentialError::InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token"),
-        CredentialError::InvalidProof(_) => (StatusCode::BAD_REQUEST, "invalid_proof"),
-        CredentialError::InvalidNonce => (StatusCode::BAD_REQUEST, "invalid_nonce"),
-        CredentialError::InvalidRequest(_) => {
-            (StatusCode::BAD_REQUEST, "invalid_credential_request")
-        }
-        CredentialError::Denied => (StatusCode::BAD_REQUEST, "credential_request_denied"),
-    };
-    let response = oauth_error(status, error, &description);
-    Ok(if status == StatusCode::UNAUTHORIZED {
-        with_header(
-            response,
-            header::WWW_AUTHENTICATE,
-            "Bearer error=\"invalid_token\"",
-        )
-    } else {
-        response
-    })
-}
-
 // `/oid4vci/credential` is public to the session check: its bearer is an OpenID4VCI access
 // token, which the service checks. The request object is what a wallet fetches from the QR
 // code's link; the transaction secret of an outcome travels in the body, never in a URL.
@@ -296,12 +202,15 @@ impl Wallet {
             Ok(form) => form,
             Err(answer) => return Ok(answer),
         };
-        let (grant, code, tx_code) = (
-            field(&form, "grant_type"),
-            field(&form, "pre-authorized_code"),
-            field(&form, "tx_code"),
-        );
-        match self.service.token(grant, code, tx_code).await {
+        let request = TokenRequest {
+            grant_type: field(&form, "grant_type"),
+            code: field(&form, "pre-authorized_code"),
+            tx_code: field(&form, "tx_code"),
+            client_id: field(&form, "client_id"),
+            attestation: header_str(&req, "oauth-client-attestation"),
+            attestation_pop: header_str(&req, "oauth-client-attestation-pop"),
+        };
+        match self.service.token(request).await {
             Ok(answer) => Ok(no_store(json_response(StatusCode::OK, &answer))),
             Err(e) => token_error(e),
         }

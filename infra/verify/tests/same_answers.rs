@@ -16,6 +16,7 @@ use cazier_shared::services::status::blob_key;
 use cazier_shared::services::wallet::{CONFIGURATION_ID, PRE_AUTHORIZED_GRANT};
 use cazier_shared::statement::status_list::{self, ListStatus, StatusList};
 use cazier_shared::statement::{verify, verify_pdf, TrustFile, Verdict};
+use cazier_shared::testing::wallet::TestWalletProvider;
 use cazier_shared::testing::wallet::{jws, present};
 use cazier_shared::wiring::ServiceGraphs;
 use der::Encode;
@@ -354,17 +355,18 @@ async fn wallet_credential(
         .pre_authorized_code
         .code
         .clone();
-    let token = service
-        .token(
-            Some(PRE_AUTHORIZED_GRANT),
-            Some(&code),
-            Some(&offer.tx_code),
-        )
-        .await
-        .unwrap();
+    let token = redeem(
+        &service,
+        Some(PRE_AUTHORIZED_GRANT),
+        Some(&code),
+        Some(&offer.tx_code),
+    )
+    .await
+    .unwrap();
     let nonce = service.nonce("wallet").await.unwrap();
     let proof = jws(
-        &json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(wallet.verifying_key())}),
+        &json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(wallet.verifying_key()),
+            "key_attestation": TestWalletProvider::dev().key_attestation(wallet.verifying_key(), &["iso_18045_high"])}),
         &json!({"aud": service.issuer_url, "iat": chrono::Utc::now().timestamp(), "nonce": nonce}),
         wallet,
     );
@@ -372,4 +374,27 @@ async fn wallet_credential(
         .credential(&token.access_token, Some(CONFIGURATION_ID), Some(&proof))
         .await
         .unwrap()
+}
+
+/// The token endpoint as an attested wallet calls it: a new instance attested by the
+/// development wallet provider, with a fresh proof of possession.
+async fn redeem(
+    service: &cazier_shared::services::wallet::WalletService,
+    grant_type: Option<&str>,
+    code: Option<&str>,
+    tx_code: Option<&str>,
+) -> Result<cazier_shared::services::wallet::TokenAnswer, cazier_shared::services::wallet::TokenError>
+{
+    let now = service.clock.now().timestamp();
+    let (attestation, pop) = TestWalletProvider::dev().attest_instance(&service.issuer_url, now);
+    service
+        .token(cazier_shared::services::wallet::TokenRequest {
+            grant_type,
+            code,
+            tx_code,
+            client_id: None,
+            attestation: Some(&attestation),
+            attestation_pop: Some(&pop),
+        })
+        .await
 }

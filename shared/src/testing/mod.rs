@@ -230,6 +230,8 @@ pub struct Memory {
     pub provider: Arc<MemoryProvider>,
     /// The timestamping authority, its certificate issued by the same root as the seal's.
     pub tsa: Arc<tsa::MemoryTsa>,
+    /// The wallet provider the issuer trusts (its attestations of wallets and keys).
+    pub wallet_provider: Arc<wallet::TestWalletProvider>,
     pub settings: HashMap<&'static str, String>,
     chain: Arc<ChainSource>,
 }
@@ -278,7 +280,9 @@ impl Memory {
         let tsa_pem = der::EncodePem::to_pem(&tsa.certificate, der::pem::LineEnding::LF)
             .unwrap_or_default()
             + &chain.root_pem().unwrap_or_default();
+        let wallet_provider = Arc::new(wallet::TestWalletProvider::dev());
         let settings = HashMap::from([
+            (vars::WALLET_PROVIDER_CERTIFICATES, wallet_provider.pem()),
             (vars::TIMESTAMP_AUTHORITY_URL, "memory:tsa".into()),
             (vars::TIMESTAMP_AUTHORITY_CERTIFICATES, tsa_pem),
             (
@@ -315,6 +319,7 @@ impl Memory {
             mailer: Arc::default(),
             provider: Arc::default(),
             tsa,
+            wallet_provider,
             settings,
         }
     }

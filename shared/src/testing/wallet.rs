@@ -70,3 +70,115 @@ pub fn encrypted_response(authorization_request: &serde_json::Value, vp_token: &
     )
     .unwrap_or_else(|e| panic!("encrypting: {e}"))
 }
+
+/// A wallet provider for the tests: it attests wallet instances (client attestations) and
+/// the keys they keep (key attestations), with its own key and self-signed certificate, the
+/// one the stack under test is told to trust.
+pub struct TestWalletProvider {
+    key: SigningKey,
+    /// Its certificate, DER.
+    pub certificate: Vec<u8>,
+}
+
+impl TestWalletProvider {
+    /// A provider nobody trusts: its own key, its certificate self-signed.
+    pub async fn untrusted() -> Self {
+        let key = SigningKey::random(&mut rand::rngs::OsRng);
+        let signer = crate::services::organisations::AccessKey::from_key(key.clone());
+        let spki = {
+            use p256::pkcs8::EncodePublicKey;
+            key.verifying_key()
+                .to_public_key_der()
+                .map(|d| d.as_bytes().to_vec())
+                .unwrap_or_default()
+        };
+        let certificate = crate::seal::issue_certificate(
+            &signer,
+            None,
+            "CN=cazier development wallet provider (never deployed),O=cazier development,C=RO",
+            &spki,
+            crate::seal::Profile::RelyingPartyAccess,
+            std::time::Duration::from_secs(365 * 24 * 3600),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("a provider's certificate: {e}"));
+        let certificate = der::Encode::to_der(&certificate).unwrap_or_default();
+        Self { key, certificate }
+    }
+
+    /// The development provider of the local stack, which the in-memory stacks trust too:
+    /// its key and certificate are committed in `infra/local/` (never deployed).
+    pub fn dev() -> Self {
+        Self::from_pem(
+            include_str!("../../../infra/local/wallet-provider-dev-key.pem"),
+            include_str!("../../../infra/local/wallet-provider-dev.pem"),
+        )
+    }
+
+    /// A new wallet instance's attestation and its proof of possession for `issuer`, made
+    /// at `now`, as a wallet sends them to the token endpoint (`OAuth-Client-Attestation` and
+    /// `-PoP`).
+    pub fn attest_instance(&self, issuer: &str, now: i64) -> (String, String) {
+        let instance = SigningKey::random(&mut rand::rngs::OsRng);
+        let attestation = self.client_attestation("cazier-test-wallet", &instance, now + 3600);
+        (
+            attestation,
+            attestation_pop(&instance, "cazier-test-wallet", issuer, now),
+        )
+    }
+
+    /// The development provider of the local stack (`infra/local/wallet-provider-dev*.pem`).
+    pub fn from_pem(key_pem: &str, certificate_pem: &str) -> Self {
+        use p256::pkcs8::DecodePrivateKey;
+        let key = SigningKey::from_pkcs8_pem(key_pem)
+            .unwrap_or_else(|e| panic!("the provider's key: {e}"));
+        let (_, certificate) = der::pem::decode_vec(certificate_pem.as_bytes())
+            .unwrap_or_else(|e| panic!("the provider's certificate: {e}"));
+        Self { key, certificate }
+    }
+
+    /// Its certificate as PEM: what the stack trusts (`WalletProviderCertificates`).
+    pub fn pem(&self) -> String {
+        der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &self.certificate)
+            .unwrap_or_default()
+    }
+
+    fn x5c(&self) -> Value {
+        json!([base64::engine::general_purpose::STANDARD.encode(&self.certificate)])
+    }
+
+    /// A Wallet Instance Attestation of `client_id`, its instance key `instance`, until
+    /// `exp` (seconds since the epoch).
+    pub fn client_attestation(&self, client_id: &str, instance: &SigningKey, exp: i64) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let header =
+            json!({"alg": "ES256", "typ": "oauth-client-attestation+jwt", "x5c": self.x5c()});
+        let claims = json!({"iss": "https://wallet-provider.cazier.test", "sub": client_id,
+            "iat": now, "exp": exp, "wallet_name": "cazier test wallet",
+            "cnf": {"jwk": crate::jose::public_jwk(instance.verifying_key())}});
+        jws(&header, &claims, &self.key)
+    }
+
+    /// A key attestation of `attested` kept in `storage` (e.g. `iso_18045_high`).
+    pub fn key_attestation(
+        &self,
+        attested: &p256::ecdsa::VerifyingKey,
+        storage: &[&str],
+    ) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let header = json!({"alg": "ES256", "typ": "key-attestation+jwt", "x5c": self.x5c()});
+        let claims = json!({"iat": now, "exp": now + 86_400,
+            "attested_keys": [crate::jose::public_jwk(attested)], "key_storage": storage,
+            "user_authentication": ["iso_18045_moderate"]});
+        jws(&header, &claims, &self.key)
+    }
+}
+
+/// A wallet instance's proof of possession of its attested key, for the authorization
+/// server `issuer`, made at `iat` with a fresh `jti`.
+pub fn attestation_pop(instance: &SigningKey, client_id: &str, issuer: &str, iat: i64) -> String {
+    let header = json!({"alg": "ES256", "typ": "oauth-client-attestation-pop+jwt"});
+    let claims = json!({"iss": client_id, "aud": issuer, "iat": iat, "exp": iat + 60,
+        "jti": crate::crypto::new_token()});
+    jws(&header, &claims, instance)
+}

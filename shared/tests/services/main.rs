@@ -22,4 +22,5 @@ mod status_list;
 mod timestamps;
 mod verification;
 mod wallet;
+mod wallet_attestation;
 mod wallet_issuance;

@@ -18,6 +18,7 @@ use cazier_shared::services::wallet::{
 };
 use cazier_shared::statement::trusted_keys;
 use cazier_shared::testing::wallet::present;
+use cazier_shared::testing::wallet::TestWalletProvider;
 use cazier_shared::testing::Memory;
 use cazier_shared::wallet::proof::ProofRefusal;
 use cazier_shared::wallet::sd_jwt::verify_presentation;
@@ -48,7 +49,7 @@ fn wire(offer: &Offer) -> serde_json::Value {
 }
 
 /// The pre-authorized code an offer carries.
-fn code_of(offer: &Offer) -> String {
+pub(crate) fn code_of(offer: &Offer) -> String {
     wire(offer)["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
         .as_str()
         .unwrap()
@@ -58,7 +59,8 @@ fn code_of(offer: &Offer) -> String {
 /// The wallet's proof of possession (OpenID4VCI 1.0, 8.2.1.1).
 fn proof(key: &SigningKey, aud: &str, nonce: &str, iat: i64) -> String {
     jws(
-        json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(key.verifying_key())}),
+        json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": public_jwk(key.verifying_key()),
+            "key_attestation": TestWalletProvider::dev().key_attestation(key.verifying_key(), &["iso_18045_high"])}),
         json!({"aud": aud, "iat": iat, "nonce": nonce}),
         key,
     )
@@ -74,14 +76,15 @@ pub(crate) async fn wallet_credential(
 ) -> String {
     let service = memory.wallet_service().unwrap();
     let offer = service.offer(holder, number).await.unwrap();
-    let token = service
-        .token(
-            Some(PRE_AUTHORIZED_GRANT),
-            Some(&code_of(&offer)),
-            Some(&offer.tx_code),
-        )
-        .await
-        .unwrap();
+    let code = code_of(&offer);
+    let token = redeem(
+        &service,
+        Some(PRE_AUTHORIZED_GRANT),
+        Some(&code),
+        Some(&offer.tx_code),
+    )
+    .await
+    .unwrap();
     let nonce = service.nonce("wallet").await.unwrap();
     let now = memory.clock.now().timestamp();
     service
@@ -142,49 +145,51 @@ async fn a_holder_adds_a_valid_certificate_to_a_wallet_once() {
         "000000"
     };
     assert!(matches!(
-        service
-            .token(Some(PRE_AUTHORIZED_GRANT), Some(&code), Some(wrong))
-            .await,
+        redeem(
+            &service,
+            Some(PRE_AUTHORIZED_GRANT),
+            Some(&code),
+            Some(wrong)
+        )
+        .await,
         Err(TokenError::InvalidGrant)
     ));
     assert!(matches!(
-        service
-            .token(
-                Some(PRE_AUTHORIZED_GRANT),
-                Some(&code),
-                Some(&offer.tx_code)
-            )
-            .await,
+        redeem(
+            &service,
+            Some(PRE_AUTHORIZED_GRANT),
+            Some(&code),
+            Some(&offer.tx_code)
+        )
+        .await,
         Err(TokenError::InvalidGrant)
     ));
     assert!(matches!(
-        service
-            .token(Some("authorization_code"), Some(&code), Some("1"))
-            .await,
+        redeem(&service, Some("authorization_code"), Some(&code), Some("1")).await,
         Err(TokenError::UnsupportedGrantType)
     ));
 
     // A fresh offer, redeemed once.
     let offer = service.offer(&holder, number).await.unwrap();
     let code = code_of(&offer);
-    let token = service
-        .token(
-            Some(PRE_AUTHORIZED_GRANT),
-            Some(&code),
-            Some(&offer.tx_code),
-        )
-        .await
-        .unwrap();
+    let token = redeem(
+        &service,
+        Some(PRE_AUTHORIZED_GRANT),
+        Some(&code),
+        Some(&offer.tx_code),
+    )
+    .await
+    .unwrap();
     assert_eq!(token.token_type, "Bearer");
     assert!(
         matches!(
-            service
-                .token(
-                    Some(PRE_AUTHORIZED_GRANT),
-                    Some(&code),
-                    Some(&offer.tx_code)
-                )
-                .await,
+            redeem(
+                &service,
+                Some(PRE_AUTHORIZED_GRANT),
+                Some(&code),
+                Some(&offer.tx_code)
+            )
+            .await,
             Err(TokenError::InvalidGrant)
         ),
         "a reused pre-authorized code"
@@ -278,15 +283,15 @@ async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
     let access = || async {
         let offer = service.offer(&holder, number).await.unwrap();
         let code = code_of(&offer);
-        service
-            .token(
-                Some(PRE_AUTHORIZED_GRANT),
-                Some(&code),
-                Some(&offer.tx_code),
-            )
-            .await
-            .unwrap()
-            .access_token
+        redeem(
+            &service,
+            Some(PRE_AUTHORIZED_GRANT),
+            Some(&code),
+            Some(&offer.tx_code),
+        )
+        .await
+        .unwrap()
+        .access_token
     };
     let wallet = SigningKey::random(&mut rand::rngs::OsRng);
     let other = SigningKey::random(&mut rand::rngs::OsRng);
@@ -421,7 +426,8 @@ async fn bad_proofs_and_nonces_and_a_revoked_certificate_get_no_credential() {
     let code = code_of(&offer);
     memory2.clock.advance(Duration::minutes(6));
     assert!(matches!(
-        s2.token(
+        redeem(
+            &s2,
             Some(PRE_AUTHORIZED_GRANT),
             Some(&code),
             Some(&offer.tx_code)
@@ -483,4 +489,27 @@ async fn the_entries_printed_on_the_certificate_are_one_disclosable_claim() {
     assert!(disclosed
         .iter()
         .any(|d| d[1] == "has_entries" && d[2] == true));
+}
+
+/// The token endpoint as an attested wallet calls it: a new instance attested by the
+/// development wallet provider, with a fresh proof of possession.
+async fn redeem(
+    service: &cazier_shared::services::wallet::WalletService,
+    grant_type: Option<&str>,
+    code: Option<&str>,
+    tx_code: Option<&str>,
+) -> Result<cazier_shared::services::wallet::TokenAnswer, cazier_shared::services::wallet::TokenError>
+{
+    let now = service.clock.now().timestamp();
+    let (attestation, pop) = TestWalletProvider::dev().attest_instance(&service.issuer_url, now);
+    service
+        .token(cazier_shared::services::wallet::TokenRequest {
+            grant_type,
+            code,
+            tx_code,
+            client_id: None,
+            attestation: Some(&attestation),
+            attestation_pop: Some(&pop),
+        })
+        .await
 }
