@@ -266,9 +266,14 @@ mod tests {
         );
         let server: Value =
             serde_json::to_value(AuthorizationServerMetadata::new("https://x")).unwrap();
+        // Wallets authenticate with their provider's attestation: no anonymous access.
         assert_eq!(
             server["pre-authorized_grant_anonymous_access_supported"],
-            true
+            false
+        );
+        assert_eq!(
+            server["token_endpoint_auth_methods_supported"],
+            json!(["attest_jwt_client_auth"])
         );
         assert_eq!(server["grant_types_supported"][0], PRE_AUTHORIZED_GRANT);
     }
