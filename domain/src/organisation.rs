@@ -80,6 +80,9 @@ pub struct Organisation {
     pub purposes: Vec<Purpose>,
     /// Its public keys, a JWKS (`{"keys": [...]}`, each an EC P-256 key with a `kid`).
     pub jwks: String,
+    /// The origins (`https://host[:port]`) of its pages, where a same-device request may send
+    /// the holder's browser back.
+    pub redirect_origins: Vec<String>,
     pub status: OrganisationStatus,
     pub access: AccessCredential,
     pub registered_at: DateTime<Utc>,

@@ -13,10 +13,10 @@ pub enum PresentationOutcome {
     /// The wallet has not answered yet.
     Pending,
     /// A genuine presentation by the holder: the certificate's status (`VALID` or `REVOKED`)
-    /// in the published list, and the claims the holder disclosed.
+    /// in the published list, and the claims the holder disclosed: nothing more (not the
+    /// certificate's number, which the holder did not disclose).
     Verified {
         status: PresentationStatus,
-        certificate_number: String,
         claims: Map<String, Value>,
     },
     /// A presentation that failed a check: why.

@@ -17,6 +17,9 @@ use std::sync::Arc;
 pub const PRESENTATION_SCOPE: &str = "presentation";
 /// How long an access token works.
 pub const TOKEN_LIFETIME: Duration = Duration::minutes(5);
+/// Tokens an organisation may ask for a minute (each writes two items); one per request to a
+/// wallet is plenty.
+const TOKENS_PER_MINUTE: u32 = 60;
 /// The token endpoint's refusals (RFC 6749 section 5.2 codes).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientTokenError {
@@ -29,6 +32,8 @@ pub enum ClientTokenError {
     InvalidClient(String),
     #[error("the scope is not one this client may have")]
     InvalidScope,
+    #[error("too many tokens; retry in {retry_after}s")]
+    Throttled { retry_after: u64 },
     #[error(transparent)]
     Unavailable(Unavailable),
 }
@@ -59,6 +64,7 @@ pub struct IssuedToken {
 pub struct OrganisationAuth {
     pub organisations: Arc<dyn Organisations>,
     pub grants: Arc<dyn WalletGrants>,
+    pub throttle: Arc<dyn crate::ports::Throttle>,
     pub clock: Arc<dyn Clock>,
     /// The audiences an assertion may name: our token endpoint's URL and our issuer.
     pub audiences: Vec<String>,
@@ -98,6 +104,18 @@ impl OrganisationAuth {
             .and_then(|iss| Cui::parse(&iss).ok().filter(|c| c.as_str() == iss));
         let unknown = || ClientTokenError::InvalidClient("unknown client".into());
         let cui = claimed.ok_or_else(unknown)?;
+        // Counted before the work, per client it claims to be.
+        if let Err(retry_after) = crate::throttled(
+            &*self.throttle,
+            &format!("org-token:{cui}"),
+            TOKENS_PER_MINUTE,
+            60,
+            now,
+        )
+        .await?
+        {
+            return Err(ClientTokenError::Throttled { retry_after });
+        }
         if client_id.is_some_and(|id| id != cui.as_str()) {
             return Err(ClientTokenError::InvalidClient(
                 "client_id is not the assertion's issuer".into(),

@@ -56,6 +56,8 @@ pub struct NewOrganisation {
     pub kind: String,
     pub purposes: Vec<String>,
     pub jwks: String,
+    /// Where its same-device requests may send holders back (`https://host[:port]`).
+    pub redirect_origins: Vec<String>,
 }
 
 /// What ops do to the register.
@@ -117,6 +119,19 @@ impl OrganisationRegistry {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let jwks = public_jwks(&new.jwks)?;
+        let redirect_origins = new
+            .redirect_origins
+            .iter()
+            .map(|o| {
+                crate::presentation::RedirectUri::origin_of(o)
+                    .filter(|origin| origin == o.trim_end_matches('/'))
+                    .ok_or_else(|| {
+                        RegisterError::Invalid(format!(
+                            "{o} is not an origin: https://host, with a port if not 443"
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let ca = self.access_ca().await?.ok_or(RegisterError::NoAccessCa)?;
         if self.organisations.get(&cui).await?.is_some() {
             return Err(RegisterError::Exists);
@@ -146,6 +161,7 @@ impl OrganisationRegistry {
             kind,
             purposes,
             jwks,
+            redirect_origins,
             status: OrganisationStatus::Active,
             access: AccessCredential {
                 certificate: certificate.to_der().map_err(SealError::from)?,

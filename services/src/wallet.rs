@@ -105,6 +105,15 @@ impl WalletOffers {
     }
 }
 
+impl WalletOffers {
+    /// Whether the offer whose pre-authorized code hashes to `code_hash` can still be
+    /// redeemed (not taken by a wallet, not burnt by a wrong transaction code, not expired).
+    pub async fn offer_open(&self, code_hash: &str) -> Result<bool, Unavailable> {
+        let grant = self.grants.peek_grant(code_hash, self.clock.now()).await?;
+        Ok(matches!(grant, Some(WalletGrant::PreAuthorizedCode { .. })))
+    }
+}
+
 /// A new offer, shown to its holder this once.
 #[derive(Debug, Serialize)]
 pub struct Offer {

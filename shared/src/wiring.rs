@@ -311,6 +311,7 @@ pub trait ServiceGraphs: PortSource {
             ),
             requests: self.requests()?,
             vct: crate::services::wallet::CredentialType::of(&portal).vct,
+            organisations: self.organisations()?,
         })
     }
 
@@ -338,6 +339,7 @@ pub trait ServiceGraphs: PortSource {
         Ok(crate::services::client_auth::OrganisationAuth {
             organisations: self.organisations()?,
             grants: self.sessions()?,
+            throttle: self.sessions()?,
             clock: self.clock(),
             audiences: vec![format!("{portal}/oauth2/token"), portal],
         })

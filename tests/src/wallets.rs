@@ -86,6 +86,7 @@ impl Verifier {
             kind: "EMPLOYER".into(),
             purposes: vec!["ANGAJARE".into()],
             jwks: verifier.jwks().to_string(),
+            redirect_origins: vec!["https://angajari.example".into()],
         };
         stack
             .runtime

@@ -979,6 +979,7 @@ fn organisations_are_registered_once_with_their_access_key_sealed() {
         kind: OrganisationKind::PublicInstitution,
         purposes: vec![cazier_shared::domain::Purpose::Angajare],
         jwks: r#"{"keys":[]}"#.into(),
+        redirect_origins: vec!["https://primaria3.ro".into()],
         status: OrganisationStatus::Active,
         access: AccessCredential {
             certificate: vec![0x30, 0x03, 0x02, 0x01, 0x01],
@@ -1048,7 +1049,6 @@ fn presentation_outcomes_are_sealed_and_expire() {
     let key = format!("tx-{}", uuid::Uuid::new_v4());
     let verified = PresentationOutcome::Verified {
         status: PresentationStatus::Valid,
-        certificate_number: "CJ-2026-00000007".into(),
         claims: serde_json::Map::from_iter([(
             "holder_name".to_owned(),
             serde_json::json!("Ionescu Maria"),

@@ -97,7 +97,9 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
     let seen = outcome(&client, &started);
     assert_eq!(seen["state"], "VERIFIED", "{seen}");
     assert_eq!(seen["status"], "VALID");
-    assert_eq!(seen["certificate_number"], number.as_str());
+    // What the holder disclosed, and not the certificate's number, which they did not.
+    assert!(seen.get("certificate_number").is_none(), "{seen}");
+    assert!(!seen.to_string().contains(&number), "{seen}");
     assert_eq!(seen["claims"]["has_entries"], false);
     assert!(seen["claims"]["holder_name"]
         .as_str()
@@ -515,6 +517,15 @@ fn the_token_endpoint_refuses_forged_replayed_and_foreign_assertions() {
         Some(format!("grant_type=client_credentials&scope=extract&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={assertion}").as_bytes()),
     );
     assert_eq!(scoped.json()["error"], "invalid_scope");
+
+    // Counted before the work: past sixty a minute, a 429 (found by the attack on issue 26:
+    // tokens were not counted at all). Twice the limit crosses at most one minute's edge.
+    let busy = Verifier::register(stack, "Grăbit SRL");
+    let throttled = (0..121)
+        .map(|_| Verifier::token_reply(&client, &busy.assertion(&token_url, json!({}))))
+        .find(|reply| reply.status == 429)
+        .expect("a 429 within twice the limit");
+    assert!(throttled.header("retry-after").is_some());
 }
 
 /// The institution's own OAuth library (Authlib, from PyPI) gets a token with a
@@ -565,15 +576,22 @@ fn same_device_the_holders_browser_brings_back_the_code_that_shows_the_outcome()
     let trusted = String::from_utf8(client.get("/v1/trust/access-ca", None).body).unwrap();
     let employer = Verifier::register(stack, "Angajări Mobile SRL");
     let token = employer.token(&client);
-    let bad = client.post(
-        "/v1/presentation-requests",
-        Some(&token),
-        json!({"redirect_uri": "http://angajari.example/back"}),
-    );
-    assert_eq!(
-        (bad.status, bad.json()["errors"][0]["code"].clone()),
-        (422, json!("INVALID_REDIRECT_URI"))
-    );
+    // Plain http, or another site than the organisation registered: refused.
+    for bad in [
+        "http://angajari.example/back",
+        "https://phishing.example/angajari",
+    ] {
+        let refused = client.post(
+            "/v1/presentation-requests",
+            Some(&token),
+            json!({ "redirect_uri": bad }),
+        );
+        assert_eq!(
+            (refused.status, refused.json()["errors"][0]["code"].clone()),
+            (422, json!("INVALID_REDIRECT_URI")),
+            "{bad}"
+        );
+    }
     let started = client
         .post(
             "/v1/presentation-requests",

@@ -444,7 +444,12 @@ fn the_roeid_routes_refuse_forged_starts_and_answers() {
 /// The counter code the account page shows, large (its 8 characters).
 fn counter_code_on(page: &str) -> String {
     let code_at = page.find("class=\"code\"").expect("the counter code");
-    page[code_at..]
+    // The code as shown (the spelled-out copy beside it is for screen readers).
+    let shown = code_at
+        + page[code_at..]
+            .find("aria-hidden")
+            .expect("the code as shown");
+    page[shown..]
         .split('>')
         .nth(1)
         .unwrap_or_default()

@@ -3,8 +3,8 @@
 //! public register ops keep. A few hundred items: `list` scans.
 
 use super::{
-    blob, conditional, corrupt, get_b, get_item, get_parsed, get_s, get_time, private_adapter, s,
-    time, Item,
+    blob, conditional, corrupt, get_b, get_item, get_parsed, get_s, get_time, opt_s,
+    private_adapter, s, time, Item,
 };
 use crate::domain::organisation::{
     AccessCredential, Organisation, OrganisationKind, OrganisationStatus,
@@ -41,6 +41,7 @@ impl DynamoOrganisations {
             ("kind".into(), s(o.kind.code())),
             ("purposes".into(), s(purposes.join(" "))),
             ("jwks".into(), s(&o.jwks)),
+            ("redirect_origins".into(), s(o.redirect_origins.join(" "))),
             ("status".into(), s(o.status.code())),
             ("certificate".into(), blob(o.access.certificate.clone())),
             (
@@ -66,6 +67,11 @@ impl DynamoOrganisations {
             kind: get_parsed(item, "kind", OrganisationKind::parse)?,
             purposes,
             jwks: get_s(item, "jwks")?.to_owned(),
+            redirect_origins: opt_s(item, "redirect_origins")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
             status: get_parsed(item, "status", OrganisationStatus::parse)?,
             access: AccessCredential {
                 certificate: get_b(item, "certificate")?.to_vec(),

@@ -100,18 +100,20 @@ impl WalletProviders {
         if !chain.iter().all(|c| current(c, now)) {
             return None;
         }
-        // Each certificate signed by the next; the last is an anchor, or signed by one.
+        // Each certificate signed by the next, a CA; the last is an anchor, or signed by one
+        // that is a CA. The leaf may sign (digitalSignature, when its key usage is stated).
         let linked = chain
             .windows(2)
-            .all(|pair| verify_certificate(&pair[0], &pair[1]).is_ok());
+            .all(|pair| is_ca(&pair[1]) && verify_certificate(&pair[0], &pair[1]).is_ok());
         let last = chain.last()?;
         let anchored = self.0.iter().any(|anchor| {
             anchor == last
                 || (last.tbs_certificate.issuer == anchor.tbs_certificate.subject
+                    && is_ca(anchor)
                     && verify_certificate(last, anchor).is_ok()
                     && current(anchor, now))
         });
-        if !(linked && anchored) {
+        if !(linked && anchored && may_sign(leaf)) {
             return None;
         }
         use p256::pkcs8::DecodePublicKey;
@@ -232,6 +234,42 @@ impl WalletProviders {
             return Err(KeyAttestationRefusal::WeakStorage);
         }
         Ok(storage)
+    }
+}
+
+/// The DER value of `certificate`'s extension `oid`, if it has one.
+fn extension<'a>(
+    certificate: &'a Certificate,
+    oid: &der::asn1::ObjectIdentifier,
+) -> Option<&'a [u8]> {
+    certificate
+        .tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| &e.extn_id == oid)
+        .map(|e| e.extn_value.as_bytes())
+}
+
+/// Whether `certificate` is a CA (basicConstraints `cA`): only a CA's signature links a chain.
+fn is_ca(certificate: &Certificate) -> bool {
+    use x509_cert::ext::pkix::BasicConstraints;
+    extension(
+        certificate,
+        &const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS,
+    )
+    .and_then(|der| BasicConstraints::from_der(der).ok())
+    .is_some_and(|b| b.ca)
+}
+
+/// Whether `certificate`'s key may sign a JWT: no key usage stated, or digitalSignature.
+fn may_sign(certificate: &Certificate) -> bool {
+    use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
+    match extension(certificate, &const_oid::db::rfc5280::ID_CE_KEY_USAGE) {
+        None => true,
+        Some(der) => {
+            KeyUsage::from_der(der).is_ok_and(|usage| usage.0.contains(KeyUsages::DigitalSignature))
+        }
     }
 }
 

@@ -87,6 +87,11 @@ pub(crate) fn client_token_error(e: ClientTokenError) -> Answer {
         }
         ClientTokenError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
         ClientTokenError::InvalidScope => (StatusCode::BAD_REQUEST, "invalid_scope"),
+        ClientTokenError::Throttled { retry_after } => {
+            return Err(ApiError::Throttled {
+                retry_after_secs: retry_after,
+            })
+        }
         ClientTokenError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
     };
     let response = oauth_error(status, error, &description);

@@ -39,6 +39,10 @@ pub enum OrganisationsCommand {
         /// A file with its public keys as a JWKS (EC P-256, each with a kid).
         #[arg(long)]
         jwks: PathBuf,
+        /// An origin of its pages (https://host[:port]), where same-device requests may send
+        /// holders back; repeat for more.
+        #[arg(long = "redirect-origin")]
+        redirect_origins: Vec<String>,
     },
     /// Lists the register.
     List,
@@ -78,6 +82,7 @@ pub async fn run(command: OrganisationsCommand, stack: &Stack) -> Result<()> {
             kind,
             purposes,
             jwks,
+            redirect_origins,
         } => {
             let jwks = std::fs::read_to_string(&jwks)
                 .with_context(|| format!("reading {}", jwks.display()))?;
@@ -88,6 +93,7 @@ pub async fn run(command: OrganisationsCommand, stack: &Stack) -> Result<()> {
                 kind,
                 purposes,
                 jwks,
+                redirect_origins,
             };
             let added = registry
                 .register(new, &*ca_key)

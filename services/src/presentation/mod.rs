@@ -65,45 +65,77 @@ pub struct PresentationService {
     pub requests: Arc<dyn crate::ports::RequestStore>,
     /// Our credential type (`…/credentials/cazier/1`): asked for, and checked.
     pub vct: String,
+    /// Who asked: a request of an organisation suspended since is answered no more.
+    pub organisations: Arc<dyn crate::ports::Organisations>,
 }
 
-/// Where a same-device request sends the holder's browser back: the organisation's page, an
-/// `https` URL (or `http` on the loopback, for development), without a fragment (ours
-/// carries the response code).
+/// Where a same-device request sends the holder's browser back: a page under one of the
+/// organisation's registered origins, `https` (or `http` on the loopback, for development),
+/// a plain host name and port, no user name, no backslash, no fragment (ours carries the
+/// response code).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RedirectUri(String);
+pub struct RedirectUri {
+    uri: String,
+    origin: String,
+}
 
 impl RedirectUri {
     pub fn parse(typed: &str) -> Result<Self, FieldError> {
         let invalid =
             |why: &str| FieldError::new("redirect_uri", FieldCode::InvalidRedirectUri, why);
-        if typed.len() > 512 || typed.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid("at most 512 characters, no spaces"));
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~/?=&%+:@!$'()*,;".contains(c);
+        if typed.len() > 512 || !typed.chars().all(allowed) {
+            return Err(invalid(
+                "at most 512 characters of a URL: no spaces, backslashes or fragment",
+            ));
         }
-        if typed.contains('#') {
-            return Err(invalid("no fragment: the response code goes there"));
-        }
-        let rest = if let Some(rest) = typed.strip_prefix("https://") {
-            rest
-        } else if let Some(rest) = typed.strip_prefix("http://") {
-            let host = rest.split(['/', '?']).next().unwrap_or_default();
-            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-            if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-                return Err(invalid("an https address"));
+        let origin = Self::origin_of(typed)
+            .ok_or_else(|| invalid("an https address: a host name (and port), no user name"))?;
+        Ok(Self {
+            uri: typed.to_owned(),
+            origin,
+        })
+    }
+
+    /// `scheme://host[:port]` of `typed`, if it is an https URL (or http on the loopback)
+    /// with a plain host name (letters, digits, hyphens, dots) and a port from 1 to 65535.
+    pub fn origin_of(typed: &str) -> Option<String> {
+        let (scheme, rest) = typed.split_once("://")?;
+        let authority = rest.split(['/', '?']).next()?;
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+                let number: u32 = port.parse().ok()?;
+                if !(1..=65535).contains(&number) {
+                    return None;
+                }
+                (host, Some(number))
             }
-            rest
-        } else {
-            return Err(invalid("an https address"));
+            Some(_) => return None,
+            None => (authority, None),
         };
-        let host = rest.split(['/', '?']).next().unwrap_or_default();
-        if host.is_empty() || host.contains('@') {
-            return Err(invalid("an https address with a host and no user name"));
+        let host = host.to_ascii_lowercase();
+        let plain = !host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost");
+        match scheme {
+            "https" if plain => {}
+            "http" if loopback => {}
+            _ => return None,
         }
-        Ok(Self(typed.to_owned()))
+        Some(match port {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.uri
     }
 }
 
@@ -188,6 +220,16 @@ impl PresentationService {
         verifier: &Organisation,
         same_device: Option<RedirectUri>,
     ) -> Result<Started, StartError> {
+        // Only to the organisation's own pages: no open redirect through our response.
+        if let Some(redirect) = &same_device {
+            if !verifier.redirect_origins.contains(&redirect.origin) {
+                return Err(StartError::Invalid(vec![FieldError::new(
+                    "redirect_uri",
+                    FieldCode::InvalidRedirectUri,
+                    "not under one of the organisation's registered addresses",
+                )]));
+            }
+        }
         let now = self.clock.now();
         if let Err(retry_after) = throttled(
             &*self.throttle,
@@ -230,7 +272,7 @@ impl PresentationService {
                     client_id: client_id.clone(),
                     transaction_hash,
                     response_key,
-                    redirect_uri: same_device.map(|r| r.0),
+                    redirect_uri: same_device.map(|r| r.uri),
                 },
                 expires,
             )
@@ -281,6 +323,7 @@ impl PresentationService {
         };
         let WalletGrant::PresentationRequest {
             nonce,
+            verifier,
             organisation,
             client_id,
             transaction_hash,
@@ -290,14 +333,16 @@ impl PresentationService {
         else {
             return Err(RespondError::UnknownState);
         };
+        // Suspended since it asked: the request ends here, nothing is checked or recorded.
+        let active = self.organisations.get(verifier).await?;
+        if !active.is_some_and(|o| o.is_active()) {
+            return Err(RespondError::UnknownState);
+        }
         let outcome = match (&said.error, &said.vp_token) {
-            // An error code is ASCII (RFC 6749); it is shown to the verifier, so kept short.
+            // Anyone with the link may decline (OpenID4VP lets a wallet answer unauthenticated):
+            // the verifier reads one of the specification's codes, never text a stranger wrote.
             (Some(error), _) => Ok(Outcome::Declined {
-                error: error
-                    .chars()
-                    .filter(|c| c.is_ascii_graphic())
-                    .take(64)
-                    .collect(),
+                error: declined_code(error).to_owned(),
             }),
             (None, token) => {
                 let token = token.as_deref().unwrap_or_default();
@@ -413,7 +458,6 @@ impl PresentationService {
             .await?;
         Ok(Outcome::Verified {
             status,
-            certificate_number: number.as_str().to_owned(),
             claims: presented.disclosed,
         })
     }
@@ -446,6 +490,23 @@ impl PresentationService {
         }
         Ok(self.requests.number_at_status_index(year, index).await?)
     }
+}
+
+/// The error codes of OpenID4VP 1.0 (section 8.5) and RFC 6749 a wallet may answer with;
+/// anything else is `other`.
+fn declined_code(error: &str) -> &'static str {
+    const CODES: [&str; 9] = [
+        "access_denied",
+        "invalid_request",
+        "invalid_client",
+        "invalid_scope",
+        "vp_formats_not_supported",
+        "invalid_request_uri_method",
+        "invalid_transaction_data",
+        "wallet_unavailable",
+        "server_error",
+    ];
+    CODES.into_iter().find(|c| *c == error).unwrap_or("other")
 }
 
 /// The one presentation of `vp_token`: OpenID4VP 1.0's `{"cazier": ["…"]}`, or the last

@@ -99,16 +99,17 @@ impl RequestObjects {
         else {
             return Err(RequestObjectError::NotFound);
         };
-        if let Some(signed) = self.signed.get(&state_hash, now) {
-            return Ok(signed);
-        }
-        // Suspended since it asked: its requests are no longer served.
+        // Suspended since it asked: its requests are no longer served (read at every fetch,
+        // before what this instance signed already).
         let organisation = self
             .organisations
             .get(&verifier)
             .await?
             .filter(Organisation::is_active)
             .ok_or(RequestObjectError::NotFound)?;
+        if let Some(signed) = self.signed.get(&state_hash, now) {
+            return Ok(signed);
+        }
         let key = AccessKey::of(&organisation.access)?;
         if client_id_of(&organisation.access.certificate) != client_id {
             // Its certificate was renewed since: the link names the old one.

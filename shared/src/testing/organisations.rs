@@ -56,6 +56,7 @@ pub fn sample_organisation(name: &str) -> Organisation {
         kind: OrganisationKind::Employer,
         purposes: vec![crate::domain::Purpose::Angajare],
         jwks: r#"{"keys":[]}"#.into(),
+        redirect_origins: vec!["https://angajari.example".into()],
         status: OrganisationStatus::Active,
         access: AccessCredential {
             certificate: name.as_bytes().to_vec(),

@@ -78,6 +78,8 @@ pub struct TestWalletProvider {
     key: SigningKey,
     /// Its certificate, DER.
     pub certificate: Vec<u8>,
+    /// The certificates above it, as its JWTs' `x5c` carries them (none for a root).
+    issuers: Vec<Vec<u8>>,
 }
 
 impl TestWalletProvider {
@@ -103,7 +105,49 @@ impl TestWalletProvider {
         .await
         .unwrap_or_else(|e| panic!("a provider's certificate: {e}"));
         let certificate = der::Encode::to_der(&certificate).unwrap_or_default();
-        Self { key, certificate }
+        Self {
+            key,
+            certificate,
+            issuers: Vec::new(),
+        }
+    }
+
+    /// A signing key of this provider's, certified by it: a CA when `ca`, else a leaf.
+    pub async fn issue(&self, ca: bool) -> Self {
+        use der::Decode;
+        let key = SigningKey::random(&mut rand::rngs::OsRng);
+        let signer = crate::services::organisations::AccessKey::from_key(self.key.clone());
+        let spki = {
+            use p256::pkcs8::EncodePublicKey;
+            key.verifying_key()
+                .to_public_key_der()
+                .map(|d| d.as_bytes().to_vec())
+                .unwrap_or_default()
+        };
+        let issuer = x509_cert::Certificate::from_der(&self.certificate)
+            .unwrap_or_else(|e| panic!("the provider's certificate: {e}"));
+        let profile = if ca {
+            crate::seal::Profile::Root
+        } else {
+            crate::seal::Profile::RelyingPartyAccess
+        };
+        let certificate = crate::seal::issue_certificate(
+            &signer,
+            Some(&issuer),
+            "CN=cazier test wallet provider key,O=cazier tests,C=RO",
+            &spki,
+            profile,
+            std::time::Duration::from_secs(365 * 24 * 3600),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("a provider key's certificate: {e}"));
+        let mut issuers = vec![self.certificate.clone()];
+        issuers.extend(self.issuers.iter().cloned());
+        Self {
+            key,
+            certificate: der::Encode::to_der(&certificate).unwrap_or_default(),
+            issuers,
+        }
     }
 
     /// The development provider of the local stack, which the in-memory stacks trust too:
@@ -134,7 +178,11 @@ impl TestWalletProvider {
             .unwrap_or_else(|e| panic!("the provider's key: {e}"));
         let (_, certificate) = der::pem::decode_vec(certificate_pem.as_bytes())
             .unwrap_or_else(|e| panic!("the provider's certificate: {e}"));
-        Self { key, certificate }
+        Self {
+            key,
+            certificate,
+            issuers: Vec::new(),
+        }
     }
 
     /// Its certificate as PEM: what the stack trusts (`WalletProviderCertificates`).
@@ -144,7 +192,10 @@ impl TestWalletProvider {
     }
 
     fn x5c(&self) -> Value {
-        json!([base64::engine::general_purpose::STANDARD.encode(&self.certificate)])
+        let b64 = |der: &Vec<u8>| base64::engine::general_purpose::STANDARD.encode(der);
+        let mut chain = vec![b64(&self.certificate)];
+        chain.extend(self.issuers.iter().map(b64));
+        json!(chain)
     }
 
     /// A Wallet Instance Attestation of `client_id`, its instance key `instance`, until

@@ -131,6 +131,7 @@ async fn registered(memory: &Memory, name: &str) -> Organisation {
         kind: "EMPLOYER".into(),
         purposes: vec!["ANGAJARE".into()],
         jwks: json!({ "keys": [jwk] }).to_string(),
+        redirect_origins: vec!["https://angajari.dunarea.ro".into()],
     };
     registry.register(new, &*memory.root).await.unwrap()
 }
@@ -261,18 +262,12 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         service.outcome(&started.transaction, None).await.unwrap(),
         outcome
     );
-    let Outcome::Verified {
-        certificate_number,
-        claims,
-        status,
-    } = &outcome
-    else {
+    let Outcome::Verified { claims, status } = &outcome else {
         panic!("{outcome:?}")
     };
-    assert_eq!(
-        (certificate_number.as_str(), status.as_str()),
-        (number.as_str(), "VALID")
-    );
+    assert_eq!(status.as_str(), "VALID");
+    // Only what the holder disclosed: not even the certificate's number.
+    assert!(!serde_json::to_string(&outcome).unwrap().contains(&number));
     assert_eq!(claims["holder_name"], "Ștefănescu Ana-Maria");
     // Only what was asked, and chosen, is shown: not the birth date, not the purpose.
     assert!(claims.get("birth_date").is_none() && claims.get("purpose").is_none());
@@ -508,13 +503,43 @@ async fn requests_expire_are_throttled_per_organisation_and_end_with_its_suspens
     // Another organisation is not held up.
     let open = service.start(&employer, None).await.unwrap();
 
-    // Suspended: its open request is no longer served to wallets.
+    // A decline from anyone who saw the link: the organisation reads one of the
+    // specification's codes, never the stranger's text (found by the attack on issue 26).
+    let declined = service.start(&employer, None).await.unwrap();
+    let said = "Holder_has_a_criminal_record_call_0700000000";
+    let answered = service
+        .respond(plain(
+            Some(request_field(&declined, "state")),
+            None,
+            Some(said),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        answered.outcome,
+        Outcome::Declined {
+            error: "other".into()
+        }
+    );
+
+    // Suspended: its open request is no longer served to wallets, nor answered.
+    let answerable = service.start(&employer, None).await.unwrap();
     memory
         .organisation_registry()
         .unwrap()
         .set_status(&employer.cui, OrganisationStatus::Suspended)
         .await
         .unwrap();
+    assert!(matches!(
+        service
+            .respond(plain(
+                Some(request_field(&answerable, "state")),
+                None,
+                Some("access_denied")
+            ))
+            .await,
+        Err(RespondError::UnknownState)
+    ));
     assert!(matches!(
         memory
             .request_objects()
@@ -634,6 +659,12 @@ async fn same_device_the_outcome_needs_the_response_code_the_holders_browser_bro
     let (memory, _, credential, wallet) = holder_with_wallet().await;
     let service = memory.presentation_service().unwrap();
     let employer = registered(&memory, "Dunărea SA").await;
+    // Only to the organisation's own registered origin: no open redirect.
+    let elsewhere = RedirectUri::parse("https://phishing.example/dunarea").unwrap();
+    assert!(matches!(
+        service.start(&employer, Some(elsewhere)).await,
+        Err(StartError::Invalid(e)) if e[0].code == FieldCode::InvalidRedirectUri
+    ));
     let back = RedirectUri::parse("https://angajari.dunarea.ro/verificare/gata?x=1").unwrap();
     let (mine, other) = (
         service.start(&employer, Some(back.clone())).await.unwrap(),
@@ -706,6 +737,13 @@ fn a_redirect_uri_is_an_https_page_of_the_organisation() {
         "openid4vp://x",
         &format!("https://a.ro/{}", "x".repeat(600)),
         "http://127.0.0.1.evil.example/",
+        // Found by the attack on issue 26: what browsers read as another host, or no URL.
+        "https://\\evil.example",
+        "https://[::1",
+        "https://a.example:99999999/",
+        "http://localhost:x\\.evil.example/",
+        "https://a.ro:/x",
+        "https://a..ro/",
     ] {
         let refused = RedirectUri::parse(bad).unwrap_err();
         assert_eq!(refused.code, FieldCode::InvalidRedirectUri, "{bad}");

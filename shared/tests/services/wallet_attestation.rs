@@ -217,3 +217,41 @@ async fn a_key_its_provider_does_not_attest_as_kept_in_secure_storage_gets_no_cr
         .await
         .is_ok());
 }
+
+/// A provider's chain links only through CAs (found by the attack on issue 26: the check
+/// ignored basicConstraints): a leaf the trusted provider certified may attest; a key that
+/// leaf certified in turn may not.
+#[tokio::test]
+async fn only_a_ca_of_a_trusted_provider_links_an_attestations_chain() {
+    let (memory, certificate, holder) = holder_of_a_certificate().await;
+    // The certificates below are made now, by the real clock.
+    memory.clock.set(chrono::Utc::now());
+    let service = memory.wallet_service().unwrap();
+    let issuer = service.issuer_url.clone();
+    let now = memory.clock.now().timestamp();
+    let provider = TestWalletProvider::dev();
+    let leaf = provider.issue(false).await;
+    let under_leaf = leaf.issue(false).await;
+    let intermediate = provider.issue(true).await;
+    let under_intermediate = intermediate.issue(false).await;
+    for (attester, admitted) in [
+        (&leaf, true),
+        (&under_intermediate, true),
+        (&under_leaf, false),
+    ] {
+        let offer = service.offer(&holder, &certificate.number).await.unwrap();
+        let instance = key();
+        let attestation = attester.client_attestation("w1", &instance, now + 3600);
+        let pop = attestation_pop(&instance, "w1", &issuer, now);
+        let answer = token_with(
+            &service,
+            &code_of(&offer),
+            &offer.tx_code,
+            Some(&attestation),
+            Some(&pop),
+            None,
+        )
+        .await;
+        assert_eq!(answer.is_ok(), admitted, "{answer:?}");
+    }
+}

@@ -164,8 +164,9 @@ pub fn account(
             h2 { (t.validate_title) }
             div.panel {
                 p { (t.counter_code) ":" }
-                p.code aria-label=(counter_code.map(spelled).unwrap_or_default()) {
-                    (counter_code.unwrap_or_default())
+                p.code {
+                    span aria-hidden="true" { (counter_code.unwrap_or_default()) }
+                    span.skip { (counter_code.map(spelled).unwrap_or_default()) }
                 }
                 p { (t.counter_how) }
                 p { (t.counter_bring) }

@@ -41,9 +41,13 @@ impl Wallet {
         let number = crate::certificate_number(req)?;
         match self.wallet.offer(&principal, &number).await {
             Ok(offer) => {
+                // The code's hash, to tell on reload whether a wallet took the offer.
+                let code = &offer.credential_offer.grants.pre_authorized_code.code;
                 let kept = format!(
-                    "{number}\n{}\n{}",
-                    offer.credential_offer_uri, offer.tx_code
+                    "{number}\n{}\n{}\n{}",
+                    offer.credential_offer_uri,
+                    offer.tx_code,
+                    cazier_shared::crypto::sha256_hex(code.as_bytes())
                 );
                 let kept = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(kept);
                 ctx.set_cookie(WALLET_OFFER_COOKIE, &kept, offer.expires_in.min(600), false);
@@ -76,13 +80,21 @@ impl Wallet {
             })
             .and_then(|v| String::from_utf8(v).ok())
             .unwrap_or_default();
-        let mut parts = kept.splitn(3, '\n');
-        let (Some(made_for), Some(uri), Some(tx_code)) = (parts.next(), parts.next(), parts.next())
+        let mut parts = kept.splitn(4, '\n');
+        let (Some(made_for), Some(uri), Some(tx_code), Some(code_hash)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Ok(ctx.redirect(Page::Certificates));
         };
         if made_for != number.as_str() {
             return Ok(ctx.redirect(Page::Certificates));
+        }
+        // Taken by a wallet, burnt by a wrong transaction code, or expired: not shown again.
+        if !self.wallet.offer_open(code_hash).await? {
+            let w = ctx.lang.w();
+            let next = Some((Page::Certificates, ctx.t().back_to_certificates));
+            let html = notices::notice(ctx, w.offer_used_title, w.offer_used, next);
+            return Ok(ctx.page(StatusCode::OK, html));
         }
         // The holder's own certificate (the contents say whether to warn about entries).
         let has_entries = self

@@ -22,6 +22,9 @@ pub struct WalletTexts {
     pub without_document: &'static str,
     pub register_title: &'static str,
     pub register: &'static str,
+    pub register_contact: &'static str,
+    pub offer_used_title: &'static str,
+    pub offer_used: &'static str,
 }
 
 impl Lang {
@@ -34,20 +37,20 @@ impl Lang {
 }
 
 const RO: WalletTexts = WalletTexts {
-    add: "Adaugă în portofelul digital",
+    add: "Adăugați în portofelul digital",
     add_title: "Adăugați certificatul în portofelul digital",
     add_steps: [
-        "Deschideți aplicația portofel (EU Digital Identity Wallet) și scanați codul QR de mai jos. Pe acest telefon, apăsați în schimb pe legătura de sub cod.",
+        "Deschideți aplicația portofel (portofelul european de identitate digitală) și scanați codul QR de mai jos. Pe acest telefon, apăsați în schimb pe legătura de sub cod.",
         "Când portofelul vă cere codul de tranzacție, introduceți codul de mai jos.",
-        "Codurile merg o singură dată, 5 minute. Dacă expiră, reveniți la certificate și cereți altele.",
+        "Codurile sunt valabile o singură dată, timp de 5 minute. Dacă expiră sau dacă introduceți greșit codul de tranzacție, oferta nu mai poate fi folosită: cereți una nouă de pe pagina certificatelor.",
     ],
     tx_code: "Codul de tranzacție",
     offer_qr: "Cod QR: oferta certificatului pentru portofel",
-    same_phone: "Deschide în portofelul de pe acest telefon",
+    same_phone: "Deschideți în portofelul de pe acest telefon",
     add_not_valid: "Doar un certificat valabil se poate adăuga în portofel.",
     verify_link: "Verificare din portofel",
     verify_title: "Verificare din portofelul digital",
-    verify_lead: "Titularul poate arăta certificatul din portofelul său digital (EU Digital Identity Wallet), fără PDF și fără CNP: se văd doar dacă are mențiuni, până când e valabil și numele titularului.",
+    verify_lead: "Titularul poate arăta certificatul din portofelul său digital (portofelul european de identitate digitală), fără PDF și fără CNP: se văd doar dacă are mențiuni, până când e valabil și numele titularului.",
     who_asks: "Cererile către portofel le fac doar organizațiile înregistrate la MAI, din sistemele lor. Portofelul titularului arată numele înregistrat al organizației care cere, iar titularul alege dacă acceptă.",
     why_registered: "Astfel nimeni nu poate trimite o cerere în numele MAI sau al altei organizații ca să afle datele cuiva.",
     without_title: "Fără înregistrare, puteți verifica un certificat așa:",
@@ -55,7 +58,10 @@ const RO: WalletTexts = WalletTexts {
     without_qr: "Scanați codul QR de pe certificat sau introduceți numărul certificatului și CNP-ul titularului",
     without_document: "Verificați fișierul PDF primit de la titular",
     register_title: "Înregistrarea organizației",
-    register: "Instituțiile publice și angajatorii care verifică des certificate se pot înregistra la Direcția Cazier Judiciar, Statistică și Evidență Operativă din IGPR. Primesc acces pentru sistemele lor (OAuth 2.0, cu chei proprii) și un certificat de acces pentru portofele.",
+    register: "Instituțiile publice și angajatorii care verifică des certificate pot cere înregistrarea scriind la adresa de mai jos, cu denumirea și CUI-ul organizației. După înregistrare, aplicația organizației poate trimite cereri către portofele, iar portofelul titularului arată numele organizației.",
+    register_contact: "cazier.online@mai.gov.ro",
+    offer_used_title: "Această ofertă nu mai poate fi folosită",
+    offer_used: "Portofelul dumneavoastră a preluat certificatul, ori oferta a expirat sau codul de tranzacție a fost introdus greșit. Dacă certificatul nu este în portofel, cereți o ofertă nouă.",
 };
 
 const EN: WalletTexts = WalletTexts {
@@ -64,7 +70,7 @@ const EN: WalletTexts = WalletTexts {
     add_steps: [
         "Open your wallet app (EU Digital Identity Wallet) and scan the QR code below. On this phone, tap the link under the code instead.",
         "When the wallet asks for the transaction code, enter the code below.",
-        "The codes work once, for 5 minutes. If they expire, go back to your certificates and ask again.",
+        "The codes work once, for 5 minutes. If they expire, or if the transaction code is typed wrong, the offer can no longer be used: ask for a new one from your certificates.",
     ],
     tx_code: "Transaction code",
     offer_qr: "QR code: the certificate offer for your wallet",
@@ -80,5 +86,8 @@ const EN: WalletTexts = WalletTexts {
     without_qr: "Scan the QR code on the certificate, or enter the certificate number and the holder's CNP",
     without_document: "Check the PDF file the holder gave you",
     register_title: "Registering an organisation",
-    register: "Public institutions and employers who check certificates often can register with the Criminal Records, Statistics and Operational Records Directorate of the General Inspectorate of Romanian Police. They get access for their systems (OAuth 2.0, with their own keys) and an access certificate for wallets.",
+    register: "Public institutions and employers who check certificates often can ask to be registered by writing to the address below, with the organisation's name and CUI. Once registered, the organisation's application can send requests to wallets, and the holder's wallet shows the organisation's name.",
+    register_contact: "cazier.online@mai.gov.ro",
+    offer_used_title: "This offer can no longer be used",
+    offer_used: "Your wallet has taken the certificate, or the offer expired or its transaction code was typed wrong. If the certificate is not in your wallet, ask for a new offer.",
 };

@@ -73,7 +73,10 @@ pub fn offer(
         (qr_svg(offer.uri, w.offer_qr))
         p { a href=(offer.uri) { (w.same_phone) } }
         h2 { (w.tx_code) }
-        p.code aria-label=(crate::account::view::spelled(offer.tx_code)) { (offer.tx_code) }
+        p.code {
+            span aria-hidden="true" { (offer.tx_code) }
+            span.skip { (crate::account::view::spelled(offer.tx_code)) }
+        }
         p { a href=(Page::Certificates) { (t.back_to_certificates) } }
     };
     page(ctx, w.add_title, body)
@@ -92,10 +95,11 @@ pub fn who_may_ask(ctx: &mut Ctx) -> String {
         ul {
             li { a href=(Page::UseShare) { (w.without_share) } }
             li { a href=(Page::Verify) { (w.without_qr) } }
-            li { a href=(Page::VerifyDocument) { (w.without_document) } }
+            li { a href={ (Page::Verify) "#by-document" } { (w.without_document) } }
         }
         h2 { (w.register_title) }
         p { (w.register) }
+        p { a href={ "mailto:" (w.register_contact) } { (w.register_contact) } }
     };
     page(ctx, w.verify_title, body)
 }
