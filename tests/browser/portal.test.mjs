@@ -385,10 +385,15 @@ for (const lang of ["ro", "en"]) {
     assert.equal(offer, await page.getAttribute('a[href^="openid-credential-offer://"]', "href"));
     await audit(page, `${lang}-10j-add-to-wallet`);
     const held = wallet("oid4vci_wallet.mjs", offer, txCode);
+    // Taken: the page no longer shows a spent offer, and says what to do.
+    await page.reload();
+    assert.equal(await page.locator("svg.qr").count(), 0, "a spent offer is not shown again");
+    assert.ok((await page.textContent("main")).includes(lang === "ro" ? "nu mai poate fi folosită" : "can no longer be used"));
     // An employer without registration learns what it can do instead of asking a wallet.
     await third.goto(`${BASE}/verificare/portofel`);
     await audit(third, `${lang}-10k-wallet-who-asks`);
     assert.equal(await third.locator('main a[href="/cod"]').count(), 1, "the share code instead");
+    assert.equal(await third.locator('main a[href="/verificare#by-document"]').count(), 1, "the PDF check, a page that opens");
     // The registered employer's system asks; the wallet trusts our access CA (the request's
     // x5c), and the employer reads the outcome from the API.
     const started = await employerAsksWallet();
