@@ -446,7 +446,6 @@ impl WalletService {
             .filter(|c| c.status(now) == CertificateStatus::Valid)
             .ok_or(CredentialError::Denied)?;
         let chain = self.chain.get().await?;
-        let kid = crate::statement::seal_key_id(&chain)?;
         let (year, _) = certificate.number.year_and_sequence();
         let facts = CredentialFacts {
             number: certificate.number.as_str().to_owned(),
@@ -472,7 +471,6 @@ impl WalletService {
             &self.issuer_url,
             &self.credential_type,
             &proven.jwk,
-            &kid,
             chain.x5c_ders(),
             &*self.signer,
             crate::domain::end_of_bucharest_day(certificate.valid_until),

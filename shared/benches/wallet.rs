@@ -61,7 +61,6 @@ fn main() {
             "https://cazier.example.ro",
             &cazier_type,
             &holder_jwk,
-            &kid,
             chain.x5c_ders(),
             &key,
             expires,

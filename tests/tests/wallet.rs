@@ -6,7 +6,7 @@
 use cazier_e2e::workspace_root;
 use cazier_shared::jose::public_jwk;
 use cazier_shared::services::trust;
-use cazier_shared::statement::{seal_key_id, trusted_keys};
+use cazier_shared::statement::trusted_keys;
 use cazier_shared::wallet::credential_type::CredentialType;
 use cazier_shared::wallet::sd_jwt::{
     issue, verify_presentation, CredentialFacts, PresentationRefusal, StatusReference,
@@ -33,7 +33,6 @@ async fn the_reference_wallet_reads_our_credential_and_presents_only_what_it_cho
     let now = Utc::now();
     let memory = cazier_shared::testing::Memory::new(now).await;
     let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
-    let kid = seal_key_id(&chain).unwrap();
 
     // The wallet makes its key; the credential is bound to its public half.
     let (ok, holder_private, err) = wallet(&["key"]);
@@ -61,7 +60,6 @@ async fn the_reference_wallet_reads_our_credential_and_presents_only_what_it_cho
         "https://cazier.test",
         &cazier_type,
         &holder_public,
-        &kid,
         chain.ders(),
         &*memory.signer,
         now + Duration::days(183),

@@ -67,7 +67,6 @@ pub async fn issue(
     issuer: &str,
     credential_type: &CredentialType,
     holder_jwk: &Value,
-    kid: &[u8],
     chain: &[Vec<u8>],
     signer: &dyn Signer,
     expires: DateTime<Utc>,
@@ -95,10 +94,11 @@ pub async fn issue(
         .unzip();
     // Sorted: the order of the digests tells nothing about the order of the claims.
     digests.sort();
+    // The key is named by `x5c` alone (HAIP; a `kid` beside it made verifiers that derive
+    // their own key ids, pyeudiw among them, refuse the credential).
     let header = json!({
         "alg": jose::ES256,
         "typ": TYP,
-        "kid": b64(kid),
         "x5c": chain.iter().map(|c| STANDARD.encode(c)).collect::<Vec<_>>(),
     });
     let payload = json!({
@@ -181,14 +181,18 @@ pub fn verify_presentation(
     if issuer_jws.header_str("typ") != Some(TYP) {
         return Err(R::WrongType);
     }
-    let kid = issuer_jws
-        .header_str("kid")
-        .and_then(|k| URL_SAFE_NO_PAD.decode(k).ok())
-        .ok_or(R::Malformed)?;
-    let key = trusted
-        .iter()
-        .find(|k| k.kid[..] == kid[..])
-        .ok_or(R::UnknownIssuer)?;
+    // By `kid` (credentials issued before 2026-12-07), else by the `x5c` leaf's key.
+    let key = match issuer_jws.header_str("kid") {
+        Some(kid) => {
+            let kid = URL_SAFE_NO_PAD.decode(kid).map_err(|_| R::Malformed)?;
+            trusted.iter().find(|k| k.kid[..] == kid[..])
+        }
+        None => {
+            let leaf = x5c_leaf_key(&issuer_jws).ok_or(R::Malformed)?;
+            trusted.iter().find(|k| k.key == leaf)
+        }
+    }
+    .ok_or(R::UnknownIssuer)?;
     issuer_jws.verify(&key.key).map_err(|_| R::BadSignature)?;
     let payload: Value = issuer_jws.payload().map_err(|_| R::Malformed)?;
     if payload["vct"] != vct || payload["_sd_alg"] != "sha-256" {
@@ -261,4 +265,19 @@ pub fn verify_presentation(
         status,
         expires,
     })
+}
+
+/// The public key of the first certificate of a JWS's `x5c`.
+fn x5c_leaf_key(jws: &Jws) -> Option<p256::ecdsa::VerifyingKey> {
+    use der::{Decode, Encode};
+    use p256::pkcs8::DecodePublicKey;
+    let leaf = jws.header("x5c")?.as_array()?.first()?.as_str()?;
+    let der = STANDARD.decode(leaf).ok()?;
+    let certificate = x509_cert::Certificate::from_der(&der).ok()?;
+    let spki = certificate
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .ok()?;
+    p256::ecdsa::VerifyingKey::from_public_key_der(&spki).ok()
 }

@@ -246,7 +246,12 @@ async fn every_verifier_gives_the_same_answer() {
     ));
 
     let presentations = memory.presentation_service().unwrap();
-    for (n, (case, token, expected)) in cases.into_iter().enumerate() {
+    // A registered organisation asks the wallet.
+    let employer = cazier_shared::testing::organisations::sample_organisation("Angajator SRL");
+    cazier_shared::ports::Organisations::add(&*memory.organisations, &employer)
+        .await
+        .unwrap();
+    for (case, token, expected) in cases {
         let library = match status_list::verify(&token, &trust.keys, now) {
             Ok(list) => match list.status_in_year(year, index) {
                 Ok(ListStatus::Revoked) => "revoked",
@@ -278,8 +283,6 @@ async fn every_verifier_gives_the_same_answer() {
             )
             .await
             .unwrap();
-        let employer =
-            cazier_shared::testing::organisations::sample_organisation(&format!("employer-{n}"));
         let started = presentations.start(&employer, None).await.unwrap();
         let field = |name: &str| {
             started.authorization_request[name]

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cazier_shared::jose::public_jwk;
 use cazier_shared::services::trust;
-use cazier_shared::statement::{seal_key_id, trusted_keys};
+use cazier_shared::statement::trusted_keys;
 use cazier_shared::wallet::credential_type::CredentialType;
 use cazier_shared::wallet::sd_jwt::{
     issue, verify_presentation, CredentialFacts, PresentationRefusal as R, StatusReference,
@@ -44,7 +44,6 @@ fn present(
 async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refused() {
     let memory = memory().await;
     let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
-    let kid = seal_key_id(&chain).unwrap();
     let holder = SigningKey::random(&mut rand::rngs::OsRng);
     let status = StatusReference {
         uri: "https://cazier.test/v1/status-lists/2026".into(),
@@ -59,7 +58,6 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
         "https://cazier.test",
         &cazier_type,
         &public_jwk(holder.verifying_key()),
-        &kid,
         chain.ders(),
         &*memory.signer,
         expires,
