@@ -7,7 +7,7 @@ use crate::domain::organisation::Organisation;
 use crate::domain::Cui;
 use crate::ports::{Clock, Organisations, WalletGrant, WalletGrants};
 use crate::{unavailable_from_ports, Unavailable};
-use cazier_formats::client_assertion::{self, ASSERTION_TYPE};
+use cazier_formats::client_assertion::{self, AssertionRefusal, ASSERTION_TYPE};
 use chrono::Duration;
 use serde::Serialize;
 use serde_json::Value;
@@ -17,9 +17,15 @@ use std::sync::Arc;
 pub const PRESENTATION_SCOPE: &str = "presentation";
 /// How long an access token works.
 pub const TOKEN_LIFETIME: Duration = Duration::minutes(5);
-/// Tokens an organisation may ask for a minute (each writes two items); one per request to a
-/// wallet is plenty.
+/// Tokens an organisation may get a minute (each writes two items); one per request to a
+/// wallet is plenty. Counted once its own key signed the assertion: strangers cannot spend it.
 const TOKENS_PER_MINUTE: u32 = 60;
+/// Token requests a caller (client address) may make a minute, signed or not.
+const ATTEMPTS_PER_MINUTE: u32 = 600;
+/// One answer for an unknown client and a key that is not its: the endpoint tells nobody
+/// without a key whether a CUI is registered (found by the attack on issue 26).
+const NOT_OURS: &str =
+    "unknown client, or the assertion is not signed by one of its registered keys";
 /// The token endpoint's refusals (RFC 6749 section 5.2 codes).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientTokenError {
@@ -80,6 +86,7 @@ impl OrganisationAuth {
         assertion_type: Option<&str>,
         assertion: Option<&str>,
         scope: Option<&str>,
+        source: &str,
     ) -> Result<IssuedToken, ClientTokenError> {
         if grant_type != Some("client_credentials") {
             return Err(match grant_type {
@@ -96,15 +103,46 @@ impl OrganisationAuth {
             }
         };
         let now = self.clock.now();
+        // Counted before any work, per caller: a flood of made-up assertions stops here.
+        if let Err(retry_after) = crate::throttled(
+            &*self.throttle,
+            &format!("org-token-from:{source}"),
+            ATTEMPTS_PER_MINUTE,
+            60,
+            now,
+        )
+        .await?
+        {
+            return Err(ClientTokenError::Throttled { retry_after });
+        }
         // Whose assertion it says it is (checked below against that client's keys).
         let claimed = cazier_formats::jose::Jws::parse(assertion)
             .ok()
             .and_then(|jws| jws.payload::<Value>().ok())
             .and_then(|claims| claims["iss"].as_str().map(str::to_owned))
             .and_then(|iss| Cui::parse(&iss).ok().filter(|c| c.as_str() == iss));
-        let unknown = || ClientTokenError::InvalidClient("unknown client".into());
-        let cui = claimed.ok_or_else(unknown)?;
-        // Counted before the work, per client it claims to be.
+        let not_ours = || ClientTokenError::InvalidClient(NOT_OURS.into());
+        let cui = claimed.ok_or_else(not_ours)?;
+        if client_id.is_some_and(|id| id != cui.as_str()) {
+            return Err(ClientTokenError::InvalidClient(
+                "client_id is not the assertion's issuer".into(),
+            ));
+        }
+        let organisation = self.organisations.get(&cui).await?.ok_or_else(not_ours)?;
+        let jwks: Value = serde_json::from_str(&organisation.jwks)
+            .map_err(|_| Unavailable::Internal("a stored JWKS does not parse".into()))?;
+        let audiences: Vec<&str> = self.audiences.iter().map(String::as_str).collect();
+        let asserted = client_assertion::check(assertion, cui.as_str(), &jwks, &audiences, now)
+            .map_err(|refusal| match refusal {
+                AssertionRefusal::UnknownKey | AssertionRefusal::Malformed => not_ours(),
+                other => ClientTokenError::InvalidClient(other.to_string()),
+            })?;
+        // Only now, its own key having signed, is it told it is suspended.
+        if !organisation.is_active() {
+            return Err(ClientTokenError::InvalidClient(
+                "the client is suspended".into(),
+            ));
+        }
         if let Err(retry_after) = crate::throttled(
             &*self.throttle,
             &format!("org-token:{cui}"),
@@ -116,22 +154,6 @@ impl OrganisationAuth {
         {
             return Err(ClientTokenError::Throttled { retry_after });
         }
-        if client_id.is_some_and(|id| id != cui.as_str()) {
-            return Err(ClientTokenError::InvalidClient(
-                "client_id is not the assertion's issuer".into(),
-            ));
-        }
-        let organisation = self.organisations.get(&cui).await?.ok_or_else(unknown)?;
-        if !organisation.is_active() {
-            return Err(ClientTokenError::InvalidClient(
-                "the client is suspended".into(),
-            ));
-        }
-        let jwks: Value = serde_json::from_str(&organisation.jwks)
-            .map_err(|_| Unavailable::Internal("a stored JWKS does not parse".into()))?;
-        let audiences: Vec<&str> = self.audiences.iter().map(String::as_str).collect();
-        let asserted = client_assertion::check(assertion, cui.as_str(), &jwks, &audiences, now)
-            .map_err(|refusal| ClientTokenError::InvalidClient(refusal.to_string()))?;
         let scope = match scope.map(str::trim) {
             None | Some("") => PRESENTATION_SCOPE,
             Some(PRESENTATION_SCOPE) => PRESENTATION_SCOPE,

@@ -518,7 +518,38 @@ fn the_token_endpoint_refuses_forged_replayed_and_foreign_assertions() {
     );
     assert_eq!(scoped.json()["error"], "invalid_scope");
 
-    // Counted before the work: past sixty a minute, a 429 (found by the attack on issue 26:
+    // Whether a CUI is registered is not told to whoever has no key (found by the second
+    // attack on issue 26): an unknown client and a stranger's key get the same answer.
+    let stranger_for_employer = Verifier {
+        cui: employer.cui.clone(),
+        name: String::new(),
+        key: intruder.key.clone(),
+        kid: "k1".into(),
+    };
+    let nobody = Verifier {
+        cui: cazier_e2e::random_cui(),
+        name: String::new(),
+        key: intruder.key.clone(),
+        kid: "k1".into(),
+    };
+    let description = |v: &Verifier| {
+        Verifier::token_reply(&client, &v.assertion(&token_url, json!({}))).json()
+            ["error_description"]
+            .clone()
+    };
+    assert_eq!(description(&stranger_for_employer), description(&nobody));
+    // Nor can a stranger spend an organisation's budget: sixty made-up assertions in its name,
+    // and its own still gets a token.
+    for _ in 0..61 {
+        let junk = stranger_for_employer.assertion(&token_url, json!({}));
+        assert_eq!(Verifier::token_reply(&client, &junk).status, 401);
+    }
+    assert_eq!(
+        Verifier::token_reply(&client, &employer.assertion(&token_url, json!({}))).status,
+        200
+    );
+
+    // Counted once signed: past sixty a minute, a 429 (found by the attack on issue 26:
     // tokens were not counted at all). Twice the limit crosses at most one minute's edge.
     let busy = Verifier::register(stack, "Grăbit SRL");
     let throttled = (0..121)

@@ -256,6 +256,7 @@ impl Wallet {
                 field(&form, "client_assertion_type"),
                 field(&form, "client_assertion"),
                 field(&form, "scope"),
+                &source_ip(&req),
             )
             .await;
         match result {
