@@ -167,3 +167,71 @@ async fn a_presentation_shows_only_what_the_holder_chose_and_forgeries_are_refus
     );
     assert_eq!(verify("garbage"), Err(R::Malformed));
 }
+
+/// The seal key is found by the `x5c` leaf (credentials since 2026-12-07 carry no `kid`), and
+/// by `kid` in credentials issued before, which wallets still hold; a `kid` of no key of ours,
+/// or an `x5c` leaf that is not our seal, is no issuer of ours.
+#[tokio::test]
+async fn the_seal_key_is_found_by_x5c_and_by_the_kid_of_older_credentials() {
+    let memory = memory().await;
+    let chain = trust::load(&*memory.blobs).await.unwrap().unwrap();
+    let holder = SigningKey::random(&mut rand::rngs::OsRng);
+    let status = StatusReference {
+        uri: "https://cazier.test/v1/status-lists/2026".into(),
+        idx: 7,
+    };
+    let cazier_type = CredentialType::of("https://cazier.test");
+    let expires = Utc.with_ymd_and_hms(2026, 9, 10, 21, 0, 0).unwrap();
+    let credential = issue(
+        &facts(),
+        &status,
+        "https://cazier.test",
+        &cazier_type,
+        &public_jwk(holder.verifying_key()),
+        chain.ders(),
+        &*memory.signer,
+        expires,
+    )
+    .await
+    .unwrap();
+    let (jwt, disclosures) = credential.split_once('~').unwrap();
+    let part = |i: usize| -> serde_json::Value {
+        let text = jwt.split('.').nth(i).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(text).unwrap()).unwrap()
+    };
+    let (header, claims) = (part(0), part(1));
+    assert!(header.get("kid").is_none(), "{header}");
+    // The same credential as issued before, with the seal key's id beside x5c; and with a
+    // made-up id.
+    let seal_kid = cazier_shared::statement::seal_key_id(&chain).unwrap();
+    let trusted = trusted_keys(&chain.to_pem().unwrap());
+    let now = Utc.with_ymd_and_hms(2026, 4, 1, 12, 0, 0).unwrap();
+    let (aud, nonce) = ("https://employer.example", "n-1");
+    let shown = |c: &str| {
+        let p = present(c, &["has_entries"], &holder, aud, nonce, now.timestamp());
+        verify_presentation(&p, &trusted, &cazier_type.vct, aud, nonce, now)
+    };
+    assert!(shown(&credential).is_ok(), "by x5c");
+    let mut resigned = Vec::new();
+    for kid in [&seal_kid[..], b"not-ours"] {
+        let mut older = header.clone();
+        older["kid"] = json!(URL_SAFE_NO_PAD.encode(kid));
+        let jwt = cazier_shared::jose::sign(&older, &claims, &*memory.signer)
+            .await
+            .unwrap();
+        resigned.push(format!("{jwt}~{disclosures}"));
+    }
+    assert!(shown(&resigned[0]).is_ok(), "by the kid of before");
+    assert!(matches!(shown(&resigned[1]), Err(R::UnknownIssuer)));
+    // Signed by another key whose certificate is not ours, named by x5c alone.
+    let stranger = cazier_shared::testing::wallet::TestWalletProvider::untrusted().await;
+    let mut foreign = header.clone();
+    foreign["x5c"] =
+        json!([base64::engine::general_purpose::STANDARD.encode(&stranger.certificate)]);
+    let key = SigningKey::random(&mut rand::rngs::OsRng);
+    let forged = cazier_shared::testing::wallet::jws(&foreign, &claims, &key);
+    assert!(matches!(
+        shown(&format!("{forged}~{disclosures}")),
+        Err(R::UnknownIssuer)
+    ));
+}
