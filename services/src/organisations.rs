@@ -12,7 +12,7 @@ use crate::domain::{Cui, Purpose};
 use crate::ports::{BlobStore, Clock, Organisations, SignError, Signer};
 use crate::seal::{self, Profile, SealError};
 use crate::{unavailable_from_ports, Unavailable};
-use der::{Decode, Encode};
+use der::Encode;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
@@ -258,21 +258,6 @@ impl AccessKey {
         SigningKey::from_pkcs8_der(&credential.signing_key)
             .map(Self)
             .map_err(|_| Unavailable::Internal("a stored access key does not parse".into()))
-    }
-
-    /// Whether `credential`'s certificate names this key.
-    pub fn certified_by(&self, credential: &AccessCredential) -> bool {
-        let Ok(certificate) = Certificate::from_der(&credential.certificate) else {
-            return false;
-        };
-        let Ok(public) = self.0.verifying_key().to_public_key_der() else {
-            return false;
-        };
-        certificate
-            .tbs_certificate
-            .subject_public_key_info
-            .to_der()
-            .is_ok_and(|der| der == public.as_bytes())
     }
 }
 

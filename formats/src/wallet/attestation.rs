@@ -80,10 +80,6 @@ impl WalletProviders {
         Certificate::load_pem_chain(pem.as_bytes()).map(Self)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// The key of the `x5c` leaf that signed `jws`, if the chain reaches one of ours and every
     /// certificate in it is current.
     fn signer_of(&self, jws: &Jws, now: DateTime<Utc>) -> Option<VerifyingKey> {

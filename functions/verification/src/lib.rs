@@ -108,29 +108,21 @@ impl Verification {
             .access_ca_pem()
             .await?
             .ok_or(ApiError::NotFound)?;
-        let response = with_header(
-            Response::new(Body::Text(pem)),
-            header::CONTENT_TYPE,
-            CHAIN_CONTENT_TYPE,
-        );
-        Ok(with_header(
-            response,
-            header::CACHE_CONTROL,
-            "public, max-age=3600",
-        ))
+        Ok(pem_response(pem))
     }
 
     async fn trust_chain(&self, _req: Request) -> Answer {
         let pem = self.service.trust_chain_pem().await?;
-        let response = with_header(
-            Response::new(Body::Text(pem)),
-            header::CONTENT_TYPE,
-            CHAIN_CONTENT_TYPE,
-        );
-        Ok(with_header(
-            response,
-            header::CACHE_CONTROL,
-            "public, max-age=3600",
-        ))
+        Ok(pem_response(pem))
     }
+}
+
+/// PEM certificates, cached an hour (what verifiers and wallets fetch to trust us).
+fn pem_response(pem: String) -> Response<Body> {
+    let response = with_header(
+        Response::new(Body::Text(pem)),
+        header::CONTENT_TYPE,
+        CHAIN_CONTENT_TYPE,
+    );
+    with_header(response, header::CACHE_CONTROL, "public, max-age=3600")
 }

@@ -66,12 +66,7 @@ pub async fn run(command: OrganisationsCommand, stack: &Stack) -> Result<()> {
             if existing.is_some() && !force {
                 bail!("the access CA exists already; pass --force to replace it");
             }
-            let ca_key = stack.wiring.access_ca_signer()?;
-            registry
-                .init_access_ca(&*ca_key)
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
-            println!("access CA made (served at GET /v1/trust/access-ca)");
+            make_access_ca(stack).await?;
             if let Some(path) = out {
                 write_access_ca(&registry, &path).await?;
             }
@@ -128,6 +123,19 @@ pub async fn run(command: OrganisationsCommand, stack: &Stack) -> Result<()> {
             set(&registry, &cui, OrganisationStatus::Active).await?
         }
     }
+    Ok(())
+}
+
+/// Makes (or replaces) the access CA's certificate with the stack's access-CA key.
+pub async fn make_access_ca(stack: &Stack) -> Result<()> {
+    let ca_key = stack.wiring.access_ca_signer()?;
+    stack
+        .wiring
+        .organisation_registry()?
+        .init_access_ca(&*ca_key)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    println!("access CA made (served at GET /v1/trust/access-ca)");
     Ok(())
 }
 

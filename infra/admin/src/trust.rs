@@ -81,12 +81,7 @@ pub async fn run(command: TrustCommand, stack: &Stack) -> Result<()> {
                 .is_none()
                 || force
             {
-                let ca_key = stack.wiring.access_ca_signer()?;
-                registry
-                    .init_access_ca(&*ca_key)
-                    .await
-                    .map_err(|e| anyhow!("{e}"))?;
-                println!("access CA made (served at GET /v1/trust/access-ca)");
+                crate::organisations::make_access_ca(stack).await?;
             }
             println!("installed:");
             show(&chain);

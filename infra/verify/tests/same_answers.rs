@@ -3,7 +3,8 @@
 //! the PDF (the library, `cazier-verify`, the online document route) and the status-list
 //! cases (the library, `cazier-verify`, the page's script, the wallet verifier). Each row must
 //! read the same in every column. The table is printed and written to
-//! target/forgery/same-answers.txt.
+//! target/forgery/same-answers.txt. (Just over 400 lines: one table's rows and the wallet
+//! path that makes its last column.)
 
 use cazier_e2e::forgery::{corpus, forged_timestamp, issued_in_memory, timestamp_removed};
 use cazier_shared::domain::{
@@ -16,8 +17,8 @@ use cazier_shared::services::status::blob_key;
 use cazier_shared::services::wallet::{CONFIGURATION_ID, PRE_AUTHORIZED_GRANT};
 use cazier_shared::statement::status_list::{self, ListStatus, StatusList};
 use cazier_shared::statement::{verify, verify_pdf, TrustFile, Verdict};
-use cazier_shared::testing::wallet::TestWalletProvider;
 use cazier_shared::testing::wallet::{jws, present};
+use cazier_shared::testing::wallet::{redeem, TestWalletProvider};
 use cazier_shared::wiring::ServiceGraphs;
 use der::Encode;
 use p256::ecdsa::SigningKey;
@@ -377,27 +378,4 @@ async fn wallet_credential(
         .credential(&token.access_token, Some(CONFIGURATION_ID), Some(&proof))
         .await
         .unwrap()
-}
-
-/// The token endpoint as an attested wallet calls it: a new instance attested by the
-/// development wallet provider, with a fresh proof of possession.
-async fn redeem(
-    service: &cazier_shared::services::wallet::WalletService,
-    grant_type: Option<&str>,
-    code: Option<&str>,
-    tx_code: Option<&str>,
-) -> Result<cazier_shared::services::wallet::TokenAnswer, cazier_shared::services::wallet::TokenError>
-{
-    let now = service.clock.now().timestamp();
-    let (attestation, pop) = TestWalletProvider::dev().attest_instance(&service.issuer_url, now);
-    service
-        .token(cazier_shared::services::wallet::TokenRequest {
-            grant_type,
-            code,
-            tx_code,
-            client_id: None,
-            attestation: Some(&attestation),
-            attestation_pop: Some(&pop),
-        })
-        .await
 }

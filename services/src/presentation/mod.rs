@@ -11,7 +11,9 @@
 //! log, and keep the outcome for the verifier until the request expires, under the secret's
 //! hash (the adapter seals it: it names the holder). Same-device, the holder's browser goes
 //! back with a response code, without which the outcome is not shown: the verifier's session
-//! that started the request is the one that reads it.
+//! that started the request is the one that reads it. (Over 400 lines: the verifier's three
+//! steps, start, wallet response and outcome, share one request's state and checks; the
+//! request object and the reading of a response are modules of their own.)
 
 mod request;
 mod response;
@@ -132,10 +134,6 @@ impl RedirectUri {
             Some(port) => format!("{scheme}://{host}:{port}"),
             None => format!("{scheme}://{host}"),
         })
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.uri
     }
 }
 

@@ -86,25 +86,7 @@ impl TestWalletProvider {
     /// A provider nobody trusts: its own key, its certificate self-signed.
     pub async fn untrusted() -> Self {
         let key = SigningKey::random(&mut rand::rngs::OsRng);
-        let signer = crate::services::organisations::AccessKey::from_key(key.clone());
-        let spki = {
-            use p256::pkcs8::EncodePublicKey;
-            key.verifying_key()
-                .to_public_key_der()
-                .map(|d| d.as_bytes().to_vec())
-                .unwrap_or_default()
-        };
-        let certificate = crate::seal::issue_certificate(
-            &signer,
-            None,
-            "CN=cazier development wallet provider (never deployed),O=cazier development,C=RO",
-            &spki,
-            crate::seal::Profile::RelyingPartyAccess,
-            std::time::Duration::from_secs(365 * 24 * 3600),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("a provider's certificate: {e}"));
-        let certificate = der::Encode::to_der(&certificate).unwrap_or_default();
+        let certificate = certify(&key, &key, None, false).await;
         Self {
             key,
             certificate,
@@ -114,38 +96,13 @@ impl TestWalletProvider {
 
     /// A signing key of this provider's, certified by it: a CA when `ca`, else a leaf.
     pub async fn issue(&self, ca: bool) -> Self {
-        use der::Decode;
         let key = SigningKey::random(&mut rand::rngs::OsRng);
-        let signer = crate::services::organisations::AccessKey::from_key(self.key.clone());
-        let spki = {
-            use p256::pkcs8::EncodePublicKey;
-            key.verifying_key()
-                .to_public_key_der()
-                .map(|d| d.as_bytes().to_vec())
-                .unwrap_or_default()
-        };
-        let issuer = x509_cert::Certificate::from_der(&self.certificate)
-            .unwrap_or_else(|e| panic!("the provider's certificate: {e}"));
-        let profile = if ca {
-            crate::seal::Profile::Root
-        } else {
-            crate::seal::Profile::RelyingPartyAccess
-        };
-        let certificate = crate::seal::issue_certificate(
-            &signer,
-            Some(&issuer),
-            "CN=cazier test wallet provider key,O=cazier tests,C=RO",
-            &spki,
-            profile,
-            std::time::Duration::from_secs(365 * 24 * 3600),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("a provider key's certificate: {e}"));
+        let certificate = certify(&key, &self.key, Some(&self.certificate), ca).await;
         let mut issuers = vec![self.certificate.clone()];
         issuers.extend(self.issuers.iter().cloned());
         Self {
             key,
-            certificate: der::Encode::to_der(&certificate).unwrap_or_default(),
+            certificate,
             issuers,
         }
     }
@@ -225,6 +182,44 @@ impl TestWalletProvider {
     }
 }
 
+/// A certificate (DER) for `subject`'s key, signed by `issuer_key` (self-signed without
+/// `issuer`): a CA when `ca`, else a leaf that signs.
+async fn certify(
+    subject: &SigningKey,
+    issuer_key: &SigningKey,
+    issuer: Option<&[u8]>,
+    ca: bool,
+) -> Vec<u8> {
+    use der::Decode;
+    use p256::pkcs8::EncodePublicKey;
+    let signer = crate::services::organisations::AccessKey::from_key(issuer_key.clone());
+    let spki = subject
+        .verifying_key()
+        .to_public_key_der()
+        .map(|d| d.as_bytes().to_vec())
+        .unwrap_or_default();
+    let issuer = issuer.map(|der| {
+        x509_cert::Certificate::from_der(der)
+            .unwrap_or_else(|e| panic!("the issuer's certificate: {e}"))
+    });
+    let profile = if ca {
+        crate::seal::Profile::Root
+    } else {
+        crate::seal::Profile::RelyingPartyAccess
+    };
+    let certificate = crate::seal::issue_certificate(
+        &signer,
+        issuer.as_ref(),
+        "CN=cazier test wallet provider,O=cazier tests,C=RO",
+        &spki,
+        profile,
+        std::time::Duration::from_secs(365 * 24 * 3600),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("a test provider's certificate: {e}"));
+    der::Encode::to_der(&certificate).unwrap_or_default()
+}
+
 /// A wallet instance's proof of possession of its attested key, for the authorization
 /// server `issuer`, made at `iat` with a fresh `jti`.
 pub fn attestation_pop(instance: &SigningKey, client_id: &str, issuer: &str, iat: i64) -> String {
@@ -232,4 +227,26 @@ pub fn attestation_pop(instance: &SigningKey, client_id: &str, issuer: &str, iat
     let claims = json!({"iss": client_id, "aud": issuer, "iat": iat, "exp": iat + 60,
         "jti": crate::crypto::new_token()});
     jws(&header, &claims, instance)
+}
+
+/// The token endpoint as an attested wallet calls it: a new instance attested by the
+/// development wallet provider, with a fresh proof of possession at the service's time.
+pub async fn redeem(
+    service: &crate::services::wallet::WalletService,
+    grant_type: Option<&str>,
+    code: Option<&str>,
+    tx_code: Option<&str>,
+) -> Result<crate::services::wallet::TokenAnswer, crate::services::wallet::TokenError> {
+    let now = service.clock.now().timestamp();
+    let (attestation, pop) = TestWalletProvider::dev().attest_instance(&service.issuer_url, now);
+    service
+        .token(crate::services::wallet::TokenRequest {
+            grant_type,
+            code,
+            tx_code,
+            client_id: None,
+            attestation: Some(&attestation),
+            attestation_pop: Some(&pop),
+        })
+        .await
 }

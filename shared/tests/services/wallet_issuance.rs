@@ -18,7 +18,7 @@ use cazier_shared::services::wallet::{
 };
 use cazier_shared::statement::trusted_keys;
 use cazier_shared::testing::wallet::present;
-use cazier_shared::testing::wallet::TestWalletProvider;
+use cazier_shared::testing::wallet::{redeem, TestWalletProvider};
 use cazier_shared::testing::Memory;
 use cazier_shared::wallet::proof::ProofRefusal;
 use cazier_shared::wallet::sd_jwt::verify_presentation;
@@ -489,27 +489,4 @@ async fn the_entries_printed_on_the_certificate_are_one_disclosable_claim() {
     assert!(disclosed
         .iter()
         .any(|d| d[1] == "has_entries" && d[2] == true));
-}
-
-/// The token endpoint as an attested wallet calls it: a new instance attested by the
-/// development wallet provider, with a fresh proof of possession.
-async fn redeem(
-    service: &cazier_shared::services::wallet::WalletService,
-    grant_type: Option<&str>,
-    code: Option<&str>,
-    tx_code: Option<&str>,
-) -> Result<cazier_shared::services::wallet::TokenAnswer, cazier_shared::services::wallet::TokenError>
-{
-    let now = service.clock.now().timestamp();
-    let (attestation, pop) = TestWalletProvider::dev().attest_instance(&service.issuer_url, now);
-    service
-        .token(cazier_shared::services::wallet::TokenRequest {
-            grant_type,
-            code,
-            tx_code,
-            client_id: None,
-            attestation: Some(&attestation),
-            attestation_pop: Some(&pop),
-        })
-        .await
 }
