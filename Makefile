@@ -58,9 +58,9 @@ package: venv
 # Lambda receives it (host build; SAM builds the template's architecture with cargo-lambda).
 release-sizes:
 	cargo build --release -p cazier-accounts -p cazier-validation -p cazier-requests \
-	  -p cazier-generator -p cazier-verification -p cazier-web -p cazier-wallet
+	  -p cazier-generator -p cazier-verification -p cazier-web -p cazier-wallet -p cazier-consents
 	@mkdir -p target/lambda-zips
-	@for f in accounts validation requests generator verification web wallet; do \
+	@for f in accounts validation requests generator verification web wallet consents; do \
 	  dir=target/lambda-zips/$$f; rm -rf $$dir && mkdir -p $$dir; \
 	  cp target/release/cazier-$$f $$dir/bootstrap; \
 	  (cd $$dir && python3 -m zipfile -c ../$$f.zip bootstrap); \

@@ -15,6 +15,8 @@ pub enum AuditSubject {
     Certificate(CertificateNumber),
     /// What a police clerk did (the validations they made).
     Operator(AccountId),
+    /// A consent's life: asked, decided, each extract pulled under it.
+    Consent(crate::ConsentId),
 }
 
 /// One line of the audit trail.
@@ -238,6 +240,30 @@ impl AuditEvent {
         }
         Self {
             subject: AuditSubject::Certificate(number.clone()),
+            at,
+            event,
+            id: uuid::Uuid::new_v4().to_string(),
+            details,
+        }
+    }
+
+    /// A consent asked, accepted, declined or revoked, or an extract pulled under it: who asked
+    /// (the registered name) and for what; for an extract, its number.
+    pub fn consent(
+        event: AuditEventKind,
+        consent: &crate::consent::Consent,
+        extract: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let mut details = details([
+            ("organisation", consent.organisation_name.as_str()),
+            ("purpose", consent.purpose.code()),
+        ]);
+        if let Some(number) = extract {
+            details.insert("extract".into(), number.into());
+        }
+        Self {
+            subject: AuditSubject::Consent(consent.id.clone()),
             at,
             event,
             id: uuid::Uuid::new_v4().to_string(),

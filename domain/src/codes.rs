@@ -147,6 +147,39 @@ string_enum!(
         AccessChanged = "ACCESS_CHANGED",
         /// The holder changed their declared data before validation (never the data).
         DetailsChanged = "DETAILS_CHANGED",
+        /// An organisation asked for the holder's consent (in the consent's history).
+        ConsentAsked = "CONSENT_ASKED",
+        ConsentAccepted = "CONSENT_ACCEPTED",
+        ConsentDeclined = "CONSENT_DECLINED",
+        ConsentRevoked = "CONSENT_REVOKED",
+        /// An organisation pulled an extract under the consent.
+        ExtractIssued = "EXTRACT_ISSUED",
+    }
+);
+
+string_enum!(
+    /// A consent as its holder and the organisation see it.
+    ConsentStatus {
+        /// Asked, not yet answered.
+        Pending = "PENDING",
+        Accepted = "ACCEPTED",
+        Declined = "DECLINED",
+        /// The holder took it back: no extract from then on.
+        Revoked = "REVOKED",
+        /// A one-off consent whose extract was issued.
+        Used = "USED",
+        /// Unanswered in time, or past its last day.
+        Expired = "EXPIRED",
+    }
+);
+
+string_enum!(
+    /// What an extract shows, by the asking organisation's kind and purpose (docs/CONSENT.md).
+    ConsentLevel {
+        /// Whether the record lists entries (not rehabilitated), and the holder's name.
+        Status = "STATUS",
+        /// Also the entries, as a certificate prints them.
+        Certificate = "CERTIFICATE",
     }
 );
 
@@ -339,6 +372,8 @@ mod tests {
         round_trips(FieldCode::ALL);
         round_trips(PresentationStatus::ALL);
         round_trips(CheckResult::ALL);
+        round_trips(ConsentStatus::ALL);
+        round_trips(ConsentLevel::ALL);
         assert_eq!(Role::parse("citizen"), None, "codes are case-sensitive");
         assert!(serde_json::from_str::<RequestStatus>("\"DONE\"").is_err());
     }

@@ -91,6 +91,11 @@ id_type!(
     ShareId
 );
 
+id_type!(
+    /// A consent an organisation asked for (not a secret: every use checks whose it is).
+    ConsentId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cnp;
 pub mod codes;
+pub mod consent;
 pub mod crypto;
 pub mod cui;
 pub mod form;
@@ -22,12 +23,12 @@ pub mod url;
 
 pub use audit::{AuditEvent, AuditSubject};
 pub use codes::{
-    AccountStatus, AuditEventKind, CertificateStatus, CheckResult, DocumentResult, FieldCode,
-    PresentationStatus, RejectionCode, RequestStatus, Role, SessionChannel, ShareStatus,
-    ValidationMethod, VerificationResult,
+    AccountStatus, AuditEventKind, CertificateStatus, CheckResult, ConsentLevel, ConsentStatus,
+    DocumentResult, FieldCode, PresentationStatus, RejectionCode, RequestStatus, Role,
+    SessionChannel, ShareStatus, ValidationMethod, VerificationResult,
 };
 pub use form::{FieldError, Form};
-pub use ids::{AccountId, RequestId, ShareId};
+pub use ids::{AccountId, ConsentId, RequestId, ShareId};
 pub use notice::Notice;
 pub use page::Page;
 pub use presentation::PresentationOutcome;

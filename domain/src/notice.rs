@@ -44,6 +44,26 @@ impl Named {
 }
 
 impl Notice {
+    /// An organisation asks for the holder's consent: where to answer (not who asks, nor
+    /// for what: an e-mail says nothing a stranger reading it should learn).
+    pub fn consent_asked(to: &Email, portal: &str) -> Self {
+        let link = Page::Consents.at(portal);
+        Self {
+            to: to.clone(),
+            subject: "O instituție vă cere consimțământul / An organisation asks for your consent"
+                .into(),
+            text: format!(
+                "O instituție sau un angajator înregistrat vă cere consimțământul pentru a \
+                 obține un extras din cazierul dumneavoastră judiciar. Autentificați-vă pentru a \
+                 vedea cine îl cere și de ce, și pentru a accepta sau refuza:\n{link}\n\n\
+                 A registered organisation asks for your consent to obtain an extract of your \
+                 criminal record. Sign in to see who asks and why, and to accept or decline:\n\
+                 {link}\n\nDacă nu răspundeți, cererea expiră în 14 zile. If you do not \
+                 answer, the request expires in 14 days.\n\n{NEVER_ASKED}\n"
+            ),
+        }
+    }
+
     /// The request ended with a certificate: which request (its purpose and day; not the
     /// certificate's number, which with a CNP checks it), and where to download it.
     pub fn issued(to: &Email, portal: &str, request: &CertificateRequest) -> Self {

@@ -2,7 +2,7 @@
 //! links point to: each path is written here once (the route tables name it once more, and a
 //! test in the portal keeps the two equal), so a renamed page leaves no dead link behind.
 
-use crate::{AccountId, CertificateNumber, RequestId, ShareId};
+use crate::{AccountId, CertificateNumber, ConsentId, RequestId, ShareId};
 use std::fmt;
 
 /// A page of the portal (or a form's target), with what its path names.
@@ -45,6 +45,9 @@ pub enum Page {
     ShareResult,
     SharedPdf,
     AskWallet,
+    /// The holder's consents: organisations' requests, and what they were given.
+    Consents,
+    Consent(ConsentId),
     /// The counter clerks' console.
     Console,
     /// A registered citizen, as a clerk opened them by their counter code.
@@ -91,6 +94,8 @@ impl Page {
             Page::ShareResult => "/cod/rezultat",
             Page::SharedPdf => "/cod/pdf",
             Page::AskWallet => "/verificare/portofel",
+            Page::Consents => "/consimtaminte",
+            Page::Consent(_) => "/consimtaminte/{consent_id}",
             Page::Console => "/ghiseu",
             Page::Registered(_) => "/ghiseu/cont/{account_id}",
         }
@@ -113,6 +118,7 @@ impl Page {
             | Page::WalletOffer(n) => vec![n.as_str()],
             Page::RevokeShare(n, share) => vec![n.as_str(), share.as_str()],
             Page::Registered(account) => vec![account.as_str()],
+            Page::Consent(id) => vec![id.as_str()],
             _ => Vec::new(),
         }
     }

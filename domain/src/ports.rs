@@ -84,6 +84,8 @@ pub trait AccountStore: Send + Sync {
     async fn get(&self, account_id: &AccountId) -> StoreResult<Option<Account>>;
     async fn find_by_email(&self, email: &Email) -> StoreResult<Option<Account>>;
     async fn find_by_counter_code(&self, code: &CounterCode) -> StoreResult<Option<Account>>;
+    /// The account that holds this CNP (validated, or registered and waiting), if any.
+    async fn find_by_cnp(&self, cnp: &crate::Cnp) -> StoreResult<Option<Account>>;
     /// Marks a pending account validated with `validation`, stores its person as given (the
     /// names as the identity evidence spells them), takes its CNP for it alone (exactly one
     /// validated account per CNP) and appends `audit`, all in one transaction.
@@ -557,6 +559,38 @@ pub trait Organisations: Send + Sync {
     async fn list(&self) -> StoreResult<Vec<Organisation>>;
     /// Sets its status; false if there is no such organisation.
     async fn set_status(&self, cui: &Cui, status: OrganisationStatus) -> StoreResult<bool>;
+}
+
+/// What asking for a consent did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AskOutcome {
+    Asked,
+    /// The organisation has a request waiting for this holder already: that one stands.
+    AlreadyPending(crate::ConsentId),
+}
+
+/// Consents (a table of their own): by id, and by the holder's CNP (a keyed hash); the CNP,
+/// the reason and the holder's name sealed at rest.
+#[async_trait]
+pub trait Consents: Send + Sync {
+    /// Stores a new request, unless the organisation has one pending for the holder.
+    async fn ask(
+        &self,
+        consent: &crate::consent::Consent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AskOutcome>;
+    async fn get(&self, id: &crate::ConsentId) -> StoreResult<Option<crate::consent::Consent>>;
+    /// The holder's consents, newest first.
+    async fn for_holder(&self, cnp: &crate::Cnp) -> StoreResult<Vec<crate::consent::Consent>>;
+    /// Writes the consent as `changed` if it is still stored as `from` (what its holder
+    /// decided, or an extract counted); false if it changed meanwhile. With its audit event.
+    async fn update(
+        &self,
+        changed: &crate::consent::Consent,
+        from: crate::ConsentStatus,
+        from_extracts: u32,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
 }
 
 /// An OpenID4VP request's outcome as stored: with, for a same-device request answered, the

@@ -6,6 +6,7 @@
 
 pub mod client_assertion;
 pub mod crl;
+pub mod extract;
 pub mod jose;
 pub mod jwe;
 pub mod pdf;

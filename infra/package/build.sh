@@ -25,21 +25,21 @@ export PATH="$PWD/.venv-package/bin:$PATH"
 export SAM_CLI_TELEMETRY=0
 
 # One release build of every function first: cargo compiles the shared crates once and runs
-# the seven fat-LTO links (the slow part) two at a time. `sam build` then runs each
+# the eight fat-LTO links (the slow part) two at a time. `sam build` then runs each
 # function's own `cargo lambda build`, with the same flags, and finds it fresh: every function
 # resolves the same dependency features (shared/Cargo.toml says how), so nothing rebuilds.
 packages=()
 for manifest in functions/*/Cargo.toml; do
   packages+=(-p "$(sed -n 's/^name = "\(.*\)"$/\1/p' "$manifest" | head -1)")
 done
-# Each function alone must resolve the features the seven resolve together: a crate whose
+# Each function alone must resolve the features the eight resolve together: a crate whose
 # features differ is compiled again, with everything above it, by that function's own build.
 tree() { cargo tree -q --target "$target" -e normal,build -f '{p} [{f}]' --prefix none "$@" | sed 's/ (\*)$//' | sort -u; }
 together=$(tree "${packages[@]}")
 for ((i = 1; i < ${#packages[@]}; i += 2)); do
   differing=$(comm -23 <(tree -p "${packages[i]}") <(echo "$together"))
   if [ -n "$differing" ]; then
-    echo "${packages[i]} alone resolves other features than the seven functions together;" \
+    echo "${packages[i]} alone resolves other features than the eight functions together;" \
          "sam build would compile these (and what depends on them) again:" >&2
     echo "$differing" >&2
     echo "declare the missing features in shared/Cargo.toml (see its aws_lambda_events line)" >&2
@@ -88,7 +88,7 @@ for dir in .aws-sam/build/*Function; do
 done
 
 # Every check checkov knows for CloudFormation/SAM. A skip for one resource is justified in
-# the template (Metadata: checkov: skip: comment); the five below hold for all seven functions:
+# the template (Metadata: checkov: skip: comment); the five below hold for all eight functions:
 # - CKV_AWS_117 (function in a VPC): they call only AWS APIs, over TLS with SigV4; a VPC would
 #   add NAT or endpoint costs and cold-start time and protect nothing more.
 # - CKV_AWS_116 (dead-letter queue): a DLQ serves asynchronous invocations. The API functions

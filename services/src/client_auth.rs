@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 /// What an access token lets an organisation do: ask wallets (OpenID4VP).
 pub const PRESENTATION_SCOPE: &str = "presentation";
+/// Scopes `extract:<PURPOSE>`: consents and extracts for that purpose.
+pub const EXTRACT_SCOPE_PREFIX: &str = "extract:";
 /// How long an access token works.
 pub const TOKEN_LIFETIME: Duration = Duration::minutes(5);
 /// Tokens an organisation may get a minute (each writes two items); one per request to a
@@ -154,11 +156,8 @@ impl OrganisationAuth {
         {
             return Err(ClientTokenError::Throttled { retry_after });
         }
-        let scope = match scope.map(str::trim) {
-            None | Some("") => PRESENTATION_SCOPE,
-            Some(PRESENTATION_SCOPE) => PRESENTATION_SCOPE,
-            Some(_) => return Err(ClientTokenError::InvalidScope),
-        };
+        let scope = granted_scope(&organisation, scope)?;
+        let scope = scope.as_str();
         // Remembered until it could no longer pass the lifetime check.
         let seen = sha256_hex(format!("assertion\n{cui}\n{}", asserted.jti).as_bytes());
         let first = self
@@ -196,6 +195,16 @@ impl OrganisationAuth {
         bearer: &str,
         scope: &str,
     ) -> Result<Organisation, ClientAuthError> {
+        let admitted = self.admit(bearer).await?;
+        if !admitted.allows(scope) {
+            return Err(ClientAuthError::InsufficientScope);
+        }
+        Ok(admitted.organisation)
+    }
+
+    /// The active organisation a bearer token was issued to, and what the token allows (for
+    /// operations whose scope depends on what they ask: `extract:<PURPOSE>`).
+    pub async fn admit(&self, bearer: &str) -> Result<Admitted, ClientAuthError> {
         if bearer.is_empty() {
             return Err(ClientAuthError::InvalidToken);
         }
@@ -216,12 +225,60 @@ impl OrganisationAuth {
             .await?
             .filter(Organisation::is_active)
             .ok_or(ClientAuthError::InvalidToken)?;
-        if !granted
-            .split_whitespace()
-            .any(|s| constant_time_eq(s.as_bytes(), scope.as_bytes()))
-        {
-            return Err(ClientAuthError::InsufficientScope);
-        }
-        Ok(organisation)
+        Ok(Admitted {
+            organisation,
+            scopes: granted.split_whitespace().map(str::to_owned).collect(),
+        })
     }
+}
+
+/// An organisation a bearer token admitted, with the token's scopes.
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    pub organisation: Organisation,
+    pub scopes: Vec<String>,
+}
+
+impl Admitted {
+    pub fn allows(&self, scope: &str) -> bool {
+        self.scopes
+            .iter()
+            .any(|s| constant_time_eq(s.as_bytes(), scope.as_bytes()))
+    }
+}
+
+/// The scope of extracts (and consents) for a purpose.
+pub fn extract_scope(purpose: crate::domain::Purpose) -> String {
+    format!("{EXTRACT_SCOPE_PREFIX}{}", purpose.code())
+}
+
+/// The scopes a token gets: those asked (space-separated; none asked: `presentation`), each
+/// `presentation` or `extract:<PURPOSE>` for a purpose the organisation is registered for and
+/// that its kind may ask consent for (docs/CONSENT.md). Anything else refuses the token.
+fn granted_scope(
+    organisation: &Organisation,
+    asked: Option<&str>,
+) -> Result<String, ClientTokenError> {
+    let asked = asked.map(str::trim).filter(|s| !s.is_empty());
+    let Some(asked) = asked else {
+        return Ok(PRESENTATION_SCOPE.to_owned());
+    };
+    let mut granted: Vec<&str> = Vec::new();
+    for scope in asked.split_whitespace() {
+        let allowed = scope == PRESENTATION_SCOPE
+            || scope
+                .strip_prefix(EXTRACT_SCOPE_PREFIX)
+                .and_then(crate::domain::Purpose::parse)
+                .is_some_and(|p| {
+                    organisation.purposes.contains(&p)
+                        && crate::domain::consent::level_for(organisation.kind, p).is_some()
+                });
+        if !allowed {
+            return Err(ClientTokenError::InvalidScope);
+        }
+        if !granted.contains(&scope) {
+            granted.push(scope);
+        }
+    }
+    Ok(granted.join(" "))
 }

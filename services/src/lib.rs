@@ -17,6 +17,7 @@ pub mod telemetry;
 pub mod accounts;
 pub mod checks;
 pub mod client_auth;
+pub mod consents;
 pub mod declared;
 pub mod ghiseul;
 pub mod issuance;

@@ -111,6 +111,7 @@ pub mod vars {
     pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
     pub const SHARES_TABLE: &str = "SHARES_TABLE";
     pub const ORGANISATIONS_TABLE: &str = "ORGANISATIONS_TABLE";
+    pub const CONSENTS_TABLE: &str = "CONSENTS_TABLE";
     pub const VERIFICATION_PAGE_URL: &str = "VERIFICATION_PAGE_URL";
     pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
     /// The SES identity notices are sent from.
@@ -150,6 +151,7 @@ pub const RESOURCES: &[(&str, &str)] = &[
     (vars::AUDIT_TABLE, "AuditTableName"),
     (vars::SHARES_TABLE, "SharesTableName"),
     (vars::ORGANISATIONS_TABLE, "OrganisationsTableName"),
+    (vars::CONSENTS_TABLE, "ConsentsTableName"),
     (vars::DOCUMENTS_BUCKET, "DocumentsBucketName"),
     (vars::SIGNING_KEY_ID, "SigningKeyId"),
     (vars::TRUST_ROOT_KEY_ID, "TrustRootKeyId"),

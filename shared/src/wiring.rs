@@ -67,6 +67,7 @@ pub trait PortSource {
     fn shares(&self) -> Result<Arc<dyn ShareStore>, ConfigError>;
     /// The registered organisations.
     fn organisations(&self) -> Result<Arc<dyn Organisations>, ConfigError>;
+    fn consents(&self) -> Result<Arc<dyn crate::ports::Consents>, ConfigError>;
     /// The seal key.
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError>;
     /// Where notices go out.
@@ -342,6 +343,32 @@ pub trait ServiceGraphs: PortSource {
             throttle: self.sessions()?,
             clock: self.clock(),
             audiences: vec![format!("{portal}/oauth2/token"), portal],
+        })
+    }
+
+    /// Organisations' consent requests and extracts (the consents function: the only one
+    /// that reads criminal records for an organisation).
+    fn consent_requests(&self) -> Result<crate::services::consents::ConsentRequests, ConfigError> {
+        Ok(crate::services::consents::ConsentRequests {
+            consents: self.consents()?,
+            accounts: self.accounts()?,
+            records: self.records()?,
+            mailer: self.mailer()?,
+            throttle: self.sessions()?,
+            signer: self.signer()?,
+            chain: self.chain()?,
+            clock: self.clock(),
+            portal_url: self.portal_url()?,
+        })
+    }
+
+    /// The holder's consents (the portal).
+    fn holder_consents(&self) -> Result<crate::services::consents::HolderConsents, ConfigError> {
+        Ok(crate::services::consents::HolderConsents {
+            consents: self.consents()?,
+            accounts: self.accounts()?,
+            audit: self.audit()?,
+            clock: self.clock(),
         })
     }
 

@@ -127,8 +127,17 @@ impl Verifier {
 
     /// The token endpoint's answer to `assertion`.
     pub fn token_reply(client: &Client, assertion: &str) -> crate::Reply {
+        Self::scoped_token_reply(client, assertion, "")
+    }
+
+    /// The token endpoint's answer to `assertion` asking for `scope` (none if empty).
+    pub fn scoped_token_reply(client: &Client, assertion: &str, scope: &str) -> crate::Reply {
+        let scope = match scope {
+            "" => String::new(),
+            scope => format!("&scope={}", crate::portal::encode(scope)),
+        };
         let body = format!(
-            "grant_type=client_credentials&client_assertion_type={}&client_assertion={assertion}",
+            "grant_type=client_credentials&client_assertion_type={}&client_assertion={assertion}{scope}",
             "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
         );
         client.raw(
@@ -142,8 +151,13 @@ impl Verifier {
 
     /// An access token, from a fresh assertion.
     pub fn token(&self, client: &Client) -> String {
+        self.token_for(client, "presentation")
+    }
+
+    /// An access token for `scope` (space-separated), from a fresh assertion.
+    pub fn token_for(&self, client: &Client, scope: &str) -> String {
         let assertion = self.assertion(&format!("{}/oauth2/token", client.base), json!({}));
-        let reply = Self::token_reply(client, &assertion);
+        let reply = Self::scoped_token_reply(client, &assertion, scope);
         assert_eq!(
             reply.status,
             200,

@@ -1095,3 +1095,115 @@ fn presentation_outcomes_are_sealed_and_expire() {
         );
     });
 }
+
+/// The consents table on moto: one waiting request per organisation and person, the holder's
+/// list by the keyed hash, updates only from the state read (with their audit entry), the
+/// guard gone once answered, and nothing personal in the clear.
+#[test]
+fn consents_wait_once_change_only_from_what_was_read_and_keep_the_cnp_sealed() {
+    use cazier_shared::domain::consent::{Consent, ConsentReason, ConsentTerm};
+    let stack = stack();
+    stack.runtime.block_on(async {
+        let consents = stack.wiring.consents().unwrap();
+        let cnp = random_cnp();
+        // Stored to the millisecond.
+        let now =
+            chrono::DateTime::from_timestamp_millis(chrono::Utc::now().timestamp_millis()).unwrap();
+        let consent = Consent {
+            id: ConsentId::random(),
+            organisation: Cui::parse(&random_cui()).unwrap(),
+            organisation_name: "Dunărea SA".into(),
+            purpose: Purpose::Angajare,
+            level: ConsentLevel::Status,
+            reason: ConsentReason::parse("Angajare paznic de noapte").unwrap(),
+            term: ConsentTerm::Until(chrono::NaiveDate::from_ymd_opt(2027, 6, 30).unwrap()),
+            holder: Cnp::parse(&cnp).unwrap(),
+            state: ConsentStatus::Pending,
+            asked_at: now,
+            decided_at: None,
+            ended_at: None,
+            holder_name: None,
+            extracts: 0,
+        };
+        assert_eq!(
+            consents.ask(&consent, now).await.unwrap(),
+            AskOutcome::Asked
+        );
+        let again = Consent {
+            id: ConsentId::random(),
+            ..consent.clone()
+        };
+        assert_eq!(
+            consents.ask(&again, now).await.unwrap(),
+            AskOutcome::AlreadyPending(consent.id.clone())
+        );
+        assert_eq!(
+            consents.get(&consent.id).await.unwrap(),
+            Some(consent.clone())
+        );
+        assert_eq!(consents.get(&again.id).await.unwrap(), None);
+        let listed = consents.for_holder(&consent.holder).await.unwrap();
+        assert_eq!(listed, vec![consent.clone()]);
+
+        let mut accepted = consent.clone();
+        accepted.state = ConsentStatus::Accepted;
+        accepted.decided_at = Some(now);
+        accepted.holder_name = Some("Pop Ana".into());
+        let later = now + chrono::Duration::seconds(1);
+        let audit = AuditEvent::consent(AuditEventKind::ConsentAccepted, &consent, None, later);
+        // From a state it is not in: nothing written.
+        assert!(!consents
+            .update(&accepted, ConsentStatus::Accepted, 0, &audit)
+            .await
+            .unwrap());
+        assert!(consents
+            .update(&accepted, ConsentStatus::Pending, 0, &audit)
+            .await
+            .unwrap());
+        assert!(
+            !consents
+                .update(&accepted, ConsentStatus::Pending, 0, &audit)
+                .await
+                .unwrap(),
+            "once"
+        );
+        assert_eq!(
+            consents.get(&consent.id).await.unwrap(),
+            Some(accepted.clone())
+        );
+        let history = stack
+            .audit()
+            .history(&AuditSubject::Consent(consent.id.clone()))
+            .await
+            .unwrap();
+        let kinds: Vec<_> = history.iter().map(|e| e.event).collect();
+        assert_eq!(
+            kinds,
+            [
+                AuditEventKind::ConsentAsked,
+                AuditEventKind::ConsentAccepted
+            ]
+        );
+        // Answered: the organisation may ask again.
+        assert_eq!(consents.ask(&again, now).await.unwrap(), AskOutcome::Asked);
+
+        let item = aws_sdk_dynamodb::Client::new(&stack.sdk)
+            .get_item()
+            .table_name(stack.setting(cazier_shared::config::vars::CONSENTS_TABLE))
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("CONSENT#{}", consent.id)),
+            )
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the item");
+        let raw = format!("{item:?}");
+        assert!(!raw.contains(&cnp), "no CNP in the clear");
+        assert!(
+            !raw.contains("paznic") && !raw.contains("Pop Ana"),
+            "sealed"
+        );
+    });
+}

@@ -16,9 +16,10 @@ fn the_api_does_what_its_openapi_file_says() {
     let citizen = Citizen::validated(&client);
     let logout = client.login(&citizen.email, CITIZEN_PASSWORD);
     let operator = client.operator_token();
-    // A registered organisation's token for the routes that ask wallets (five minutes: the
-    // run takes less).
-    let organisation = cazier_e2e::wallets::Verifier::register(stack, "Fuzz SRL").token(&client);
+    // A registered organisation's token for the routes that ask wallets and for consents
+    // (five minutes: the run takes less).
+    let organisation = cazier_e2e::wallets::Verifier::register(stack, "Fuzz SRL")
+        .token_for(&client, "presentation extract:ANGAJARE");
     let root = workspace_root();
     let seed = std::env::var("CAZIER_FUZZ_SEED").unwrap_or_else(|_| "20261122".into());
     let output = Command::new(root.join(".venv/bin/schemathesis"))

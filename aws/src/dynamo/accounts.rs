@@ -352,6 +352,11 @@ impl AccountStore for DynamoAccounts {
             .await
     }
 
+    async fn find_by_cnp(&self, cnp: &crate::domain::Cnp) -> StoreResult<Option<Account>> {
+        let hash = self.privacy.lookup_hash(&cnp.as_string());
+        self.resolve_guard(&keys::cnp_guard(&hash)).await
+    }
+
     async fn mark_validated(
         &self,
         account: &Account,

@@ -124,12 +124,23 @@ pub fn entry(entry_id: &str) -> String {
 }
 pub const COMPANY_PROFILE: &str = "PROFILE";
 
+// Consents table.
+pub fn consent(id: &crate::domain::ConsentId) -> String {
+    format!("CONSENT#{id}")
+}
+/// The one request an organisation may have waiting for a holder.
+pub fn consent_pending(cui: &Cui, holder_hash: &str) -> String {
+    format!("CONSENT_PENDING#{cui}#{holder_hash}")
+}
+pub const CONSENTS_BY_HOLDER_INDEX: &str = "consents_by_holder";
+
 // Audit table: the subject's history.
 pub fn audit_subject(subject: &AuditSubject) -> String {
     match subject {
         AuditSubject::Account(id) => account(id),
         AuditSubject::Certificate(number) => certificate(number),
         AuditSubject::Operator(id) => format!("OPERATOR#{id}"),
+        AuditSubject::Consent(id) => consent(id),
     }
 }
 

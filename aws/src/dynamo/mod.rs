@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod certificates;
+mod consents;
 pub mod keys;
 mod organisations;
 mod pending;
@@ -17,6 +18,7 @@ mod wallet_items;
 pub use accounts::DynamoAccounts;
 pub use audit::DynamoAudit;
 pub use certificates::DynamoCertificates;
+pub use consents::DynamoConsents;
 pub use organisations::DynamoOrganisations;
 pub use pending::DynamoPending;
 pub use records::DynamoRecords;

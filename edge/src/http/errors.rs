@@ -421,7 +421,7 @@ impl From<crate::services::client_auth::ClientAuthError> for ApiError {
                 code: "INVALID_TOKEN",
                 detail: "Send an organisation's access token from POST /oauth2/token as \
                          'Authorization: Bearer <token>'. Only registered organisations ask \
-                         wallets; others can ask the holder for a share code."
+                         wallets or for consents; others can ask the holder for a share code."
                     .into(),
             },
             ClientAuthError::InsufficientScope => ApiError::Forbidden {
@@ -447,6 +447,43 @@ impl From<crate::services::presentation::OutcomeError> for ApiError {
                     .into(),
             },
             OutcomeError::Unavailable(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::consents::ConsentRequestError> for ApiError {
+    fn from(e: crate::services::consents::ConsentRequestError) -> Self {
+        use crate::services::consents::ConsentRequestError as E;
+        match e {
+            E::Invalid(errors) => ApiError::Invalid(errors),
+            E::PurposeNotAllowed => ApiError::Forbidden {
+                code: "PURPOSE_NOT_ALLOWED",
+                detail: "This organisation's registration, kind or access token does not cover \
+                         this purpose: ask for a token with scope extract:<PURPOSE> of a purpose \
+                         it is registered for (docs/CONSENT.md)."
+                    .into(),
+            },
+            // Unknown, or another organisation's: the same answer.
+            E::NotFound => ApiError::NotFound,
+            E::NotGiven(status) => ApiError::Conflict {
+                code: "CONSENT_NOT_GIVEN",
+                detail: format!(
+                    "The consent is {status}: an extract needs one the person accepted and \
+                     has not revoked, within its term."
+                ),
+                extra: Some(("consent_status", serde_json::json!(status))),
+            },
+            E::Changed => ApiError::Conflict {
+                code: "CONSENT_CHANGED",
+                detail: "The consent changed while the extract was made (revoked, or a \
+                         one-off consent used): read its status and ask again."
+                    .into(),
+                extra: None,
+            },
+            E::Throttled { retry_after } => ApiError::Throttled {
+                retry_after_secs: retry_after,
+            },
+            E::Unavailable(e) => e.into(),
         }
     }
 }

@@ -101,6 +101,7 @@ fn shell(
                                         li { a href=(Page::Account) { (t.nav_account) } }
                                         li { a href=(Page::NewRequest) { (t.nav_request) } }
                                         li { a href=(Page::Certificates) { (t.nav_certificates) } }
+                                        li { a href=(Page::Consents) { (ctx.lang.c().nav) } }
                                     }
                                     Some(Role::Operator) => {
                                         li { a href=(Page::Console) { (t.nav_console) } }

@@ -4,13 +4,14 @@
 //! before signing in, to a pre-session cookie). Works without JavaScript; no script at all.
 //! This file: the function, the admission (session, access, CSRF) and the refusals; the route
 //! table, one line a route, is `routes.rs`. Each feature is a folder (`info`, `identity`,
-//! `account`, `requests`, `certificates`, `shares`, `wallet`, `counter`, `verify`): its
+//! `account`, `requests`, `certificates`, `shares`, `consents`, `wallet`, `counter`, `verify`): its
 //! handlers in `mod.rs` on a struct holding only the services they use, its pages in
 //! `view.rs`, its texts in `text.rs`. What every page shares: `context.rs` (the request's
 //! cookies, session, language), `layout.rs`, `forms.rs`, `notices.rs`, `i18n.rs`.
 
 mod account;
 mod certificates;
+mod consents;
 mod context;
 mod counter;
 mod forms;
@@ -54,6 +55,7 @@ pub struct WebFunction {
     requests: requests::Requests,
     certificates: certificates::Certificates,
     shares: shares::Shares,
+    consents: consents::Consents,
     wallet: wallet::Wallet,
     counter: counter::Counter,
     verify: verify::Verify,
@@ -111,6 +113,9 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
             requests: requests.clone(),
             shares: ports.share_service()?,
             portal: portal.clone(),
+        },
+        consents: consents::Consents {
+            consents: ports.holder_consents()?,
         },
         wallet: wallet::Wallet {
             wallet: ports.wallet_offers()?,

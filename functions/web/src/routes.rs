@@ -125,6 +125,10 @@ pages! {
     GET "/certificate/{certificate_number}/coduri" Citizen => shares.share_codes_page,
     POST "/certificate/{certificate_number}/coduri" Citizen => shares.create_share,
     POST "/certificate/{certificate_number}/coduri/{share_id}/revocare" Citizen => shares.revoke_share,
+    // The holder's consents: organisations' requests, answered and withdrawn here.
+    GET "/consimtaminte" Citizen => consents.list,
+    GET "/consimtaminte/{consent_id}" Citizen => consents.consent,
+    POST "/consimtaminte/{consent_id}" Citizen => consents.answer,
     // The page every QR code opens: public, each check a POST (no CNP in a URL).
     GET "/verificare" Public => verify.verify_page,
     POST "/verificare" Public => verify.verify_number,
@@ -204,6 +208,8 @@ mod tests {
             Page::ShareResult,
             Page::SharedPdf,
             Page::AskWallet,
+            Page::Consents,
+            Page::Consent("c".into()),
             Page::Console,
             Page::Registered("a".into()),
         ];
@@ -220,6 +226,7 @@ mod tests {
                 Page::WalletOffer(_) | Page::Verify | Page::VerifyDocument => {}
                 Page::VerifyStatement | Page::UseShare | Page::ShareResult => {}
                 Page::SharedPdf | Page::AskWallet => {}
+                Page::Consents | Page::Consent(_) => {}
                 Page::Console | Page::Registered(_) => {}
             }
         }

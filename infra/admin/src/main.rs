@@ -44,19 +44,22 @@ enum Command {
         #[command(subcommand)]
         command: operators::OperatorCommand,
     },
-    /// The audit trail of an account or a certificate.
+    /// The audit trail of an account, a certificate, a clerk or a consent.
     Audit {
         #[arg(
             long,
-            conflicts_with_all = ["certificate", "operator"],
-            required_unless_present_any = ["certificate", "operator"]
+            conflicts_with_all = ["certificate", "operator", "consent"],
+            required_unless_present_any = ["certificate", "operator", "consent"]
         )]
         account: Option<String>,
-        #[arg(long, conflicts_with = "operator")]
+        #[arg(long, conflicts_with_all = ["operator", "consent"])]
         certificate: Option<String>,
         /// A clerk's account: the validations they made.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "consent")]
         operator: Option<String>,
+        /// A consent: asked, answered, each extract pulled under it.
+        #[arg(long)]
+        consent: Option<String>,
     },
     /// Development helpers for the local stack (never for a deployed one).
     Dev {
@@ -280,15 +283,19 @@ async fn run(cli: Cli) -> Result<()> {
             account,
             certificate,
             operator,
+            consent,
         } => {
-            let subject = match (account, certificate, operator) {
-                (Some(a), _, _) => AuditSubject::Account(AccountId::from(a.trim())),
-                (None, Some(n), _) => AuditSubject::Certificate(
+            let subject = match (account, certificate, operator, consent) {
+                (Some(a), ..) => AuditSubject::Account(AccountId::from(a.trim())),
+                (None, Some(n), ..) => AuditSubject::Certificate(
                     CertificateNumber::parse(&n)
                         .ok_or_else(|| anyhow!("--certificate is not a certificate number"))?,
                 ),
-                (None, None, Some(o)) => AuditSubject::Operator(AccountId::from(o.trim())),
-                (None, None, None) => bail!("give --account, --certificate or --operator"),
+                (None, None, Some(o), _) => AuditSubject::Operator(AccountId::from(o.trim())),
+                (None, None, None, Some(c)) => AuditSubject::Consent(c.trim().into()),
+                (None, None, None, None) => {
+                    bail!("give --account, --certificate, --operator or --consent")
+                }
             };
             let stack = Stack::load(&cli.outputs).await?;
             let audit = stack.wiring.audit()?;
@@ -298,6 +305,7 @@ async fn run(cli: Cli) -> Result<()> {
                     AuditSubject::Account(id) => println!("no audit entries for account {id}"),
                     AuditSubject::Certificate(n) => println!("no audit entries for {n}"),
                     AuditSubject::Operator(id) => println!("no audit entries for operator {id}"),
+                    AuditSubject::Consent(id) => println!("no audit entries for consent {id}"),
                 }
             }
             for e in events {

@@ -131,6 +131,9 @@ async fn build(code_uri: &str, sdk: aws_config::SdkConfig, env: Env) -> Result<B
         )),
         "functions/web" => Built::Http(Arc::new(cazier_web::function(&wiring).map_err(err)?)),
         "functions/wallet" => Built::Http(Arc::new(cazier_wallet::function(&wiring).map_err(err)?)),
+        "functions/consents" => {
+            Built::Http(Arc::new(cazier_consents::function(&wiring).map_err(err)?))
+        }
         "functions/generator" => Built::Stream(Arc::new(
             cazier_generator::GeneratorFunction::new(&wiring).map_err(err)?,
         )),
@@ -157,6 +160,10 @@ pub fn declared_routes() -> Vec<(&'static str, Vec<&'static str>)> {
         ),
         ("functions/web", cazier_web::route_keys()),
         ("functions/wallet", table::<cazier_wallet::Wallet>()),
+        (
+            "functions/consents",
+            table::<cazier_consents::ConsentsApi>(),
+        ),
     ]
 }
 

@@ -101,6 +101,8 @@ fn only_the_sealers_sign_with_the_seal() {
     assert_eq!(
         signers,
         BTreeSet::from([
+            // Extracts under a person's consent are sealed (issue 27).
+            "cazier-${Stage}-${AWS::Region}-consents".to_owned(),
             "cazier-${Stage}-${AWS::Region}-generator".to_owned(),
             "cazier-${Stage}-${AWS::Region}-trust-admin".to_owned(),
             "cazier-${Stage}-${AWS::Region}-wallet".to_owned(),

@@ -186,6 +186,15 @@ impl PortSource for Wiring {
         )))
     }
 
+    fn consents(&self) -> Result<Arc<dyn crate::ports::Consents>, ConfigError> {
+        Ok(Arc::new(crate::aws::dynamo::DynamoConsents::new(
+            &self.sdk,
+            self.env.require(vars::CONSENTS_TABLE)?,
+            self.env.require(vars::AUDIT_TABLE)?,
+            self.privacy.clone(),
+        )))
+    }
+
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {
         Ok(Arc::new(KmsSigner::new(
             &self.sdk,

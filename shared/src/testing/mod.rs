@@ -3,6 +3,7 @@
 //! [`Memory`] instead of the AWS adapters. No network, no moto: milliseconds per test.
 //! (Over 400 lines: the one in-memory port set and its builder; the stores are in submodules.)
 
+pub mod consents;
 mod issuing;
 pub mod organisations;
 pub mod provider;
@@ -223,6 +224,7 @@ pub struct Memory {
     pub audit: Arc<MemoryAudit>,
     pub shares: Arc<MemoryShares>,
     pub organisations: Arc<organisations::MemoryOrganisations>,
+    pub consents: Arc<consents::MemoryConsents>,
     pub signer: Arc<LocalSigner>,
     pub root: Arc<LocalSigner>,
     pub clock: Arc<TestClock>,
@@ -302,6 +304,7 @@ impl Memory {
             (vars::NOTICE_SENDER, "no-reply@cazier.test".into()),
             (vars::REQUIRE_OPERATOR_TOTP, "true".into()),
         ]);
+        let consent_store = Arc::new(consents::MemoryConsents::new(audit.clone()));
         Self {
             accounts: Arc::new(MemoryAccounts::new(audit.clone())),
             sessions: Arc::default(),
@@ -313,6 +316,7 @@ impl Memory {
             audit,
             shares: Arc::default(),
             organisations: Arc::default(),
+            consents: consent_store,
             signer,
             root,
             clock: TestClock::at(now),
@@ -407,6 +411,10 @@ impl PortSource for Memory {
 
     fn organisations(&self) -> Result<Arc<dyn crate::ports::Organisations>, ConfigError> {
         Ok(self.organisations.clone())
+    }
+
+    fn consents(&self) -> Result<Arc<dyn crate::ports::Consents>, ConfigError> {
+        Ok(self.consents.clone())
     }
 
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {

@@ -135,6 +135,15 @@ impl AccountStore for MemoryAccounts {
             .cloned())
     }
 
+    async fn find_by_cnp(&self, cnp: &crate::domain::Cnp) -> StoreResult<Option<Account>> {
+        let s = lock(&self.state);
+        let holds = |a: &&Account| a.person.as_ref().is_some_and(|p| &p.cnp == cnp);
+        let mut holders: Vec<&Account> = s.accounts.values().filter(holds).collect();
+        // The validated holder first, as the store's CNP guard names it.
+        holders.sort_by_key(|a| a.status != crate::domain::AccountStatus::Validated);
+        Ok(holders.first().map(|a| (*a).clone()))
+    }
+
     async fn find_by_counter_code(&self, code: &CounterCode) -> StoreResult<Option<Account>> {
         let s = lock(&self.state);
         Ok(s.counter_codes

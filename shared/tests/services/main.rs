@@ -5,6 +5,7 @@
 mod accounts;
 mod checks;
 mod common;
+mod consents;
 mod counter;
 mod declared;
 mod edge;

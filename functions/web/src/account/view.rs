@@ -156,6 +156,7 @@ pub fn account(
         }
         p { a href=(Page::ChangePassword) { (i.change_link) } }
         @if me.status == AccountStatus::Validated {
+            p { a href=(Page::Consents) { (ctx.lang.c().title) } }
             p { a.primary href=(Page::NewRequest) { (t.nav_request) } }
         } @else {
             @if let Some(day) = me.validate_before {

@@ -1,0 +1,93 @@
+//! Once-only, with consent (issue 27): a registered organisation, with the bearer token it got
+//! at `POST /oauth2/token` (scope `extract:<PURPOSE>`), asks for a person's consent
+//! (`POST /v1/consent-requests`), reads where it stands (`GET /v1/consents/{consent_id}`) and,
+//! once the person accepted in the portal, pulls a sealed extract
+//! (`POST /v1/consents/{consent_id}/extract`). The only function that reads criminal records
+//! for an organisation; its role cannot change a consent's answer.
+
+use cazier_edge::http::{header_str, json_response, parse_json, path_param, ApiError};
+use cazier_edge::runtime::{Answer, ApiFunction};
+use cazier_shared::config::ConfigError;
+use cazier_shared::domain::{bucharest_date, ConsentId};
+use cazier_shared::ports::Clock;
+use cazier_shared::services::client_auth::{Admitted, OrganisationAuth};
+use cazier_shared::services::consents::{AskConsentDto, ConsentRequests};
+use cazier_shared::wiring::{PortSource, ServiceGraphs};
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
+
+pub struct ConsentsApi {
+    requests: ConsentRequests,
+    organisations: OrganisationAuth,
+    clock: Arc<dyn Clock>,
+}
+
+/// The function, built from the wiring once per cold start.
+pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<ConsentsApi>, ConfigError> {
+    ApiFunction::new(
+        ConsentsApi {
+            requests: ports.consent_requests()?,
+            organisations: ports.organisation_auth()?,
+            clock: ports.clock(),
+        },
+        ports,
+    )
+}
+
+/// Personal data: never kept by a cache on the way.
+fn no_store(mut response: Response<Body>) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+// Public to the session check: each route admits an organisation by its bearer token.
+cazier_edge::api_routes!(ConsentsApi {
+    POST "/v1/consent-requests" Public => ask,
+    GET "/v1/consents/{consent_id}" Public => status,
+    POST "/v1/consents/{consent_id}/extract" Public => extract,
+});
+
+impl ConsentsApi {
+    async fn organisation(&self, req: &Request) -> Result<Admitted, ApiError> {
+        let bearer = header_str(req, header::AUTHORIZATION.as_str())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        Ok(self.organisations.admit(bearer).await?)
+    }
+
+    async fn ask(&self, req: Request) -> Answer {
+        let who = self.organisation(&req).await?;
+        let dto: AskConsentDto = parse_json(&req, false)?;
+        let asked = dto
+            .try_into_domain(bucharest_date(self.clock.now()))
+            .map_err(ApiError::Invalid)?;
+        let view = self.requests.ask(&who, asked).await?;
+        Ok(no_store(json_response(StatusCode::ACCEPTED, &view)))
+    }
+
+    async fn status(&self, req: Request) -> Answer {
+        let who = self.organisation(&req).await?;
+        let id = consent_id(&req)?;
+        let view = self.requests.status(&who, &id).await?;
+        Ok(no_store(json_response(StatusCode::OK, &view)))
+    }
+
+    async fn extract(&self, req: Request) -> Answer {
+        let who = self.organisation(&req).await?;
+        let id = consent_id(&req)?;
+        let issued = self.requests.extract(&who, &id).await?;
+        Ok(no_store(json_response(StatusCode::CREATED, &issued)))
+    }
+}
+
+/// A consent id is a UUID; anything else is no consent.
+fn consent_id(req: &Request) -> Result<ConsentId, ApiError> {
+    path_param(req, "consent_id")
+        .filter(|id| id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+        .map(ConsentId::from)
+        .ok_or(ApiError::NotFound)
+}

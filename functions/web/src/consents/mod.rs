@@ -1,0 +1,104 @@
+//! The holder's consents (issue 27): the organisations' requests, answered here (accept,
+//! decline) and withdrawn here, each with its history. Only a validated account sees the
+//! requests made for its CNP.
+
+pub(crate) mod text;
+pub(crate) mod view;
+
+use crate::context::{Ctx, FormData};
+use crate::{Answer, Refusal};
+use cazier_edge::http::{path_param, Citizen};
+use cazier_shared::domain::consent::ConsentDecision;
+use cazier_shared::domain::{ConsentId, Page};
+use cazier_shared::services::consents::{HolderConsentError, HolderConsents};
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct AnswerForm {
+    answer: String,
+}
+
+pub(crate) struct Consents {
+    pub(crate) consents: HolderConsents,
+}
+
+fn consent_id(req: &Request) -> Result<ConsentId, Refusal> {
+    path_param(req, "consent_id")
+        .filter(|id| id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+        .map(ConsentId::from)
+        .ok_or(Refusal::NotFound)
+}
+
+impl From<HolderConsentError> for Refusal {
+    fn from(e: HolderConsentError) -> Self {
+        match e {
+            HolderConsentError::Unavailable(e) => e.into(),
+            HolderConsentError::NotValidated => Refusal::Forbidden,
+            HolderConsentError::NotFound | HolderConsentError::Settled(_) => Refusal::NotFound,
+        }
+    }
+}
+
+impl Consents {
+    pub(crate) async fn list(&self, ctx: &mut Ctx, who: Citizen, _req: &Request) -> Answer {
+        let html = match self.consents.list(&who).await {
+            Ok(consents) => view::list(ctx, Some(&consents)),
+            Err(HolderConsentError::NotValidated) => view::list(ctx, None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    async fn show(
+        &self,
+        ctx: &mut Ctx,
+        who: &Citizen,
+        id: &ConsentId,
+        status: StatusCode,
+    ) -> Answer {
+        let (held, history) = self.consents.get(who, id).await?;
+        let html = view::one(ctx, &held, &history, status == StatusCode::CONFLICT);
+        Ok(ctx.page(status, html))
+    }
+
+    pub(crate) async fn consent(&self, ctx: &mut Ctx, who: Citizen, req: &Request) -> Answer {
+        let id = consent_id(req)?;
+        self.show(ctx, &who, &id, StatusCode::OK).await
+    }
+
+    /// Accept, decline or withdraw; then the consent's page (post/redirect/get).
+    pub(crate) async fn answer(
+        &self,
+        ctx: &mut Ctx,
+        who: Citizen,
+        req: &Request,
+        form: &FormData,
+    ) -> Answer {
+        let id = consent_id(req)?;
+        let AnswerForm { answer } = form.read()?;
+        let done = match answer.as_str() {
+            "accept" => self
+                .consents
+                .decide(&who, &id, ConsentDecision::Accept)
+                .await
+                .map(drop),
+            "decline" => self
+                .consents
+                .decide(&who, &id, ConsentDecision::Decline)
+                .await
+                .map(drop),
+            "revoke" => self.consents.revoke(&who, &id).await,
+            _ => return Err(Refusal::BadForm),
+        };
+        match done {
+            Ok(()) => Ok(ctx.redirect(Page::Consent(id))),
+            // Answered in another tab, or expired meanwhile: the page as it is now.
+            Err(HolderConsentError::Settled(_)) => {
+                self.show(ctx, &who, &id, StatusCode::CONFLICT).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

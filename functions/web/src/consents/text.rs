@@ -1,0 +1,172 @@
+//! The texts of the consents pages, in both languages.
+
+use crate::i18n::Lang;
+
+pub struct ConsentTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub not_validated: &'static str,
+    pub validate_link: &'static str,
+    pub pending_title: &'static str,
+    pub active_title: &'static str,
+    pub ended_title: &'static str,
+    pub none: &'static str,
+    pub organisation: &'static str,
+    pub purpose: &'static str,
+    pub reason: &'static str,
+    pub sees: &'static str,
+    pub term: &'static str,
+    pub asked_at: &'static str,
+    pub status: &'static str,
+    pub open: &'static str,
+    pub asks_you: &'static str,
+    pub sees_status: &'static str,
+    pub sees_certificate: &'static str,
+    pub one_off: &'static str,
+    pub until: &'static str,
+    pub until_after: &'static str,
+    pub pending: &'static str,
+    pub accepted: &'static str,
+    pub declined: &'static str,
+    pub revoked: &'static str,
+    pub used: &'static str,
+    pub expired: &'static str,
+    pub decide_lead: &'static str,
+    pub accept: &'static str,
+    pub decline: &'static str,
+    pub revoke_lead: &'static str,
+    pub revoke: &'static str,
+    pub settled: &'static str,
+    pub history: &'static str,
+    pub when: &'static str,
+    pub what: &'static str,
+    pub ev_asked: &'static str,
+    pub ev_accepted: &'static str,
+    pub ev_declined: &'static str,
+    pub ev_revoked: &'static str,
+    pub ev_extract: &'static str,
+    pub back: &'static str,
+    pub nav: &'static str,
+}
+
+impl Lang {
+    pub fn c(self) -> &'static ConsentTexts {
+        match self {
+            Lang::Ro => &RO,
+            Lang::En => &EN,
+        }
+    }
+}
+
+const RO: ConsentTexts = ConsentTexts {
+    title: "Consimțăminte",
+    intro: "Instituțiile și angajatorii înregistrați la Ministerul Afacerilor Interne vă pot cere \
+            consimțământul pentru a obține direct un extras din cazierul dumneavoastră judiciar, \
+            în loc să le aduceți un certificat. Aici vedeți cine cere și de ce, acceptați sau \
+            refuzați, și puteți retrage oricând un consimțământ dat.",
+    not_validated: "Cererile de consimțământ sunt făcute pentru un CNP. Le vedeți aici după ce vă \
+                    validați contul.",
+    validate_link: "Validați contul",
+    pending_title: "Așteaptă răspunsul dumneavoastră",
+    active_title: "Consimțăminte date",
+    ended_title: "Încheiate",
+    none: "Nu aveți nicio cerere de consimțământ.",
+    organisation: "Organizația",
+    purpose: "Scopul",
+    reason: "Motivul declarat",
+    sees: "Ce va primi",
+    term: "Durata",
+    asked_at: "Cerută la",
+    status: "Stare",
+    open: "Deschideți",
+    asks_you: "vă cere consimțământul",
+    sees_status: "Doar dacă aveți sau nu mențiuni în cazier (fără conținutul lor) și numele \
+                  dumneavoastră.",
+    sees_certificate: "Mențiunile din cazier, ca pe certificat (instanța, hotărârea, fapta, \
+                       pedeapsa), și numele dumneavoastră. Mențiunile pentru care ați fost \
+                       reabilitat nu apar niciodată.",
+    one_off: "O singură dată: un singur extras, în cel mult 30 de zile de la acceptare.",
+    until: "Până la",
+    until_after: "inclusiv: extrase oricând în acest timp.",
+    pending: "Așteaptă răspuns",
+    accepted: "Acceptat",
+    declined: "Refuzat",
+    revoked: "Retras",
+    used: "Folosit",
+    expired: "Expirat",
+    decide_lead: "Dacă acceptați, organizația de mai sus primește un extras sigilat electronic, \
+                  cu doar informațiile de mai sus. Dacă refuzați, nu primește nimic și află \
+                  doar că ați refuzat.",
+    accept: "Accept",
+    decline: "Refuz",
+    revoke_lead: "Retragerea are efect imediat: organizația nu mai poate obține extrase. \
+                  Extrasele deja obținute rămân la ea.",
+    revoke: "Retrag consimțământul",
+    settled: "Această cerere nu mai poate fi schimbată: starea ei este afișată mai jos.",
+    history: "Istoric",
+    when: "Când",
+    what: "Ce s-a întâmplat",
+    ev_asked: "Organizația a cerut consimțământul",
+    ev_accepted: "Ați acceptat",
+    ev_declined: "Ați refuzat",
+    ev_revoked: "Ați retras consimțământul",
+    ev_extract: "Organizația a obținut extrasul",
+    back: "Înapoi la consimțăminte",
+    nav: "Consimțăminte",
+};
+
+const EN: ConsentTexts = ConsentTexts {
+    title: "Consents",
+    intro: "Institutions and employers registered with the Ministry of Internal Affairs may ask \
+            for your consent to obtain an extract of your criminal record directly, instead of \
+            you bringing them a certificate. Here you see who asks and why, accept or decline, \
+            and may withdraw a consent you gave at any time.",
+    not_validated: "Requests for consent are made for a CNP. You see them here once your \
+                    account is validated.",
+    validate_link: "Validate your account",
+    pending_title: "Waiting for your answer",
+    active_title: "Consents given",
+    ended_title: "Ended",
+    none: "You have no requests for consent.",
+    organisation: "Organisation",
+    purpose: "Purpose",
+    reason: "Reason given",
+    sees: "What it receives",
+    term: "Duration",
+    asked_at: "Asked on",
+    status: "Status",
+    open: "Open",
+    asks_you: "asks for your consent",
+    sees_status: "Only whether your record lists entries (not what they are) and your name.",
+    sees_certificate: "The entries of your record, as a certificate prints them (court, \
+                       decision, offence, penalty), and your name. Entries you were \
+                       rehabilitated for never appear.",
+    one_off: "Once: one extract, within 30 days of your acceptance.",
+    until: "Until",
+    until_after: "inclusive: extracts at any time until then.",
+    pending: "Waiting",
+    accepted: "Accepted",
+    declined: "Declined",
+    revoked: "Withdrawn",
+    used: "Used",
+    expired: "Expired",
+    decide_lead: "If you accept, the organisation above receives an electronically sealed \
+                  extract with only the information above. If you decline, it receives nothing \
+                  and learns only that you declined.",
+    accept: "Accept",
+    decline: "Decline",
+    revoke_lead: "Withdrawing takes effect at once: the organisation can obtain no more \
+                  extracts. Extracts it already obtained stay with it.",
+    revoke: "Withdraw consent",
+    settled: "This request can no longer be changed: its status is shown below.",
+    history: "History",
+    when: "When",
+    what: "What happened",
+    ev_asked: "The organisation asked for consent",
+    ev_accepted: "You accepted",
+    ev_declined: "You declined",
+    ev_revoked: "You withdrew consent",
+    ev_extract: "The organisation obtained the extract",
+    back: "Back to consents",
+    nav: "Consents",
+};

@@ -1,0 +1,169 @@
+//! The holder's consents: the list (waiting, given, ended) and one consent (who asks, why,
+//! what it would see, for how long; accept, decline or withdraw; its history).
+
+use crate::certificates::view::bucharest_time;
+use crate::context::Ctx;
+use crate::layout::{csrf_field, error_summary, page};
+use cazier_shared::domain::consent::ConsentTerm;
+use cazier_shared::domain::{AuditEvent, AuditEventKind, ConsentLevel, ConsentStatus, Page};
+use cazier_shared::services::consents::holder::HeldConsent;
+use maud::{html, Markup};
+
+fn purpose(ctx: &Ctx, c: &HeldConsent) -> &'static str {
+    match ctx.lang {
+        crate::Lang::Ro => c.consent.purpose.label_ro(),
+        crate::Lang::En => c.consent.purpose.label_en(),
+    }
+}
+
+pub fn status_tag(ctx: &Ctx, status: ConsentStatus) -> Markup {
+    let c = ctx.lang.c();
+    html! {
+        @match status {
+            ConsentStatus::Pending => strong.tag.off { (c.pending) },
+            ConsentStatus::Accepted => strong.tag { (c.accepted) },
+            ConsentStatus::Declined => strong.tag.off { (c.declined) },
+            ConsentStatus::Revoked => strong.tag.bad { (c.revoked) },
+            ConsentStatus::Used => strong.tag.off { (c.used) },
+            ConsentStatus::Expired => strong.tag.off { (c.expired) },
+        }
+    }
+}
+
+fn table(ctx: &Ctx, consents: &[&HeldConsent]) -> Markup {
+    let c = ctx.lang.c();
+    html! {
+        table {
+            thead { tr {
+                th scope="col" { (c.organisation) } th scope="col" { (c.purpose) }
+                th scope="col" { (c.asked_at) } th scope="col" { (c.status) }
+                th scope="col" { span.skip { (c.open) } }
+            } }
+            tbody {
+                @for held in consents {
+                    tr {
+                        td data-label=(c.organisation) { (held.consent.organisation_name) }
+                        td data-label=(c.purpose) { (purpose(ctx, held)) }
+                        td data-label=(c.asked_at) { (bucharest_time(held.consent.asked_at)) }
+                        td data-label=(c.status) { (status_tag(ctx, held.status)) }
+                        td {
+                            a href=(Page::Consent(held.consent.id.clone())) {
+                                (c.open) span.skip { ": " (held.consent.organisation_name) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The holder's consents; `None`: the account is not validated yet.
+pub fn list(ctx: &mut Ctx, consents: Option<&[HeldConsent]>) -> String {
+    let c = ctx.lang.c();
+    let body = html! {
+        h1 { (c.title) }
+        p { (c.intro) }
+        @match consents {
+            None => {
+                div.notice { p { (c.not_validated) } p { a href=(Page::Account) { (c.validate_link) } } }
+            }
+            Some([]) => p { (c.none) },
+            Some(all) => {
+                @let pending: Vec<&HeldConsent> = all.iter().filter(|h| h.status == ConsentStatus::Pending).collect();
+                @let active: Vec<&HeldConsent> = all.iter().filter(|h| h.status == ConsentStatus::Accepted).collect();
+                @let ended: Vec<&HeldConsent> = all.iter().filter(|h| !matches!(h.status, ConsentStatus::Pending | ConsentStatus::Accepted)).collect();
+                @if !pending.is_empty() { h2 { (c.pending_title) } (table(ctx, &pending)) }
+                @if !active.is_empty() { h2 { (c.active_title) } (table(ctx, &active)) }
+                @if !ended.is_empty() { h2 { (c.ended_title) } (table(ctx, &ended)) }
+            }
+        }
+        p { a href=(Page::Account) { (ctx.t().nav_account) } }
+    };
+    page(ctx, c.title, body)
+}
+
+fn event_text(ctx: &Ctx, e: &AuditEvent) -> String {
+    let c = ctx.lang.c();
+    match e.event {
+        AuditEventKind::ConsentAsked => c.ev_asked.to_owned(),
+        AuditEventKind::ConsentAccepted => c.ev_accepted.to_owned(),
+        AuditEventKind::ConsentDeclined => c.ev_declined.to_owned(),
+        AuditEventKind::ConsentRevoked => c.ev_revoked.to_owned(),
+        AuditEventKind::ExtractIssued => match e.details.get("extract") {
+            Some(number) => format!("{} ({number})", c.ev_extract),
+            None => c.ev_extract.to_owned(),
+        },
+        // Nothing else is recorded under a consent.
+        _ => e.event.as_str().to_owned(),
+    }
+}
+
+/// One consent: what is asked, the answer's buttons while it may be given, and its history.
+pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: bool) -> String {
+    let c = ctx.lang.c();
+    let consent = &held.consent;
+    let title = match held.status {
+        ConsentStatus::Pending => format!("{} {}", consent.organisation_name, c.asks_you),
+        _ => consent.organisation_name.clone(),
+    };
+    let action = Page::Consent(consent.id.clone());
+    let body = html! {
+        (error_summary(ctx, &[], settled.then_some(c.settled)))
+        h1 { (title) }
+        table {
+            tbody {
+                tr { th scope="row" { (c.organisation) } td { (consent.organisation_name) " (CUI " (consent.organisation) ")" } }
+                tr { th scope="row" { (c.purpose) } td { (purpose(ctx, held)) } }
+                tr { th scope="row" { (c.reason) } td { (consent.reason.as_str()) } }
+                tr { th scope="row" { (c.sees) } td { (match consent.level {
+                    ConsentLevel::Status => c.sees_status,
+                    ConsentLevel::Certificate => c.sees_certificate,
+                }) } }
+                tr { th scope="row" { (c.term) } td { @match consent.term {
+                    ConsentTerm::OneOff => (c.one_off),
+                    ConsentTerm::Until(day) => { (c.until) " " (day.format("%d.%m.%Y")) " " (c.until_after) },
+                } } }
+                tr { th scope="row" { (c.asked_at) } td { (bucharest_time(consent.asked_at)) } }
+                tr { th scope="row" { (c.status) } td { (status_tag(ctx, held.status)) } }
+            }
+        }
+        @if held.status == ConsentStatus::Pending {
+            p { (c.decide_lead) }
+            div.actions {
+                form method="post" action=(action) {
+                    (csrf_field(ctx))
+                    input type="hidden" name="answer" value="accept";
+                    button.primary type="submit" { (c.accept) }
+                }
+                form method="post" action=(action) {
+                    (csrf_field(ctx))
+                    input type="hidden" name="answer" value="decline";
+                    button.secondary type="submit" { (c.decline) }
+                }
+            }
+        }
+        @if held.status == ConsentStatus::Accepted {
+            p { (c.revoke_lead) }
+            form method="post" action=(action) {
+                (csrf_field(ctx))
+                input type="hidden" name="answer" value="revoke";
+                button.secondary type="submit" { (c.revoke) }
+            }
+        }
+        h2 { (c.history) }
+        table {
+            thead { tr { th scope="col" { (c.when) } th scope="col" { (c.what) } } }
+            tbody {
+                @for e in history {
+                    tr {
+                        td data-label=(c.when) { (bucharest_time(e.at)) }
+                        td data-label=(c.what) { (event_text(ctx, e)) }
+                    }
+                }
+            }
+        }
+        p { a href=(Page::Consents) { (c.back) } }
+    };
+    page(ctx, &title, body)
+}

@@ -1,0 +1,241 @@
+//! The organisation's side: ask for a consent, read where it stands, and pull an extract under
+//! it. Who asks is the bearer token's organisation (`client_auth::Admitted`), never a field.
+
+use super::{AskConsent, ConsentRequestError as E};
+use crate::client_auth::{extract_scope, Admitted};
+use crate::domain::consent::{level_for, Consent, ConsentTerm, PENDING_FOR};
+use crate::domain::{
+    bucharest_date, AccountStatus, AuditEvent, AuditEventKind, ConsentId, ConsentLevel,
+    ConsentStatus, Notice, RecordSubject,
+};
+use crate::ports::{AccountStore, AskOutcome, Clock, Consents, Mailer, RecordStore, Throttle};
+use crate::rfc3339;
+use crate::trust::ChainSource;
+use cazier_formats::extract::{self, ExtractClaims, ExtractEntry, ExtractOrganisation};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Requests for consent an organisation may make a minute (each may e-mail someone).
+const ASKS_PER_MINUTE: u32 = 60;
+/// Extracts an organisation may pull a minute (each is a seal signature).
+const EXTRACTS_PER_MINUTE: u32 = 60;
+
+pub struct ConsentRequests {
+    pub consents: Arc<dyn Consents>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub records: Arc<dyn RecordStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub throttle: Arc<dyn Throttle>,
+    pub signer: Arc<dyn crate::ports::Signer>,
+    pub chain: Arc<ChainSource>,
+    pub clock: Arc<dyn Clock>,
+    /// The portal's address (the e-mail's link) and the extracts' issuer.
+    pub portal_url: String,
+}
+
+/// A consent as the organisation that asked sees it: never the person's CNP or name.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentView {
+    pub consent_id: ConsentId,
+    pub purpose: &'static str,
+    pub level: ConsentLevel,
+    pub status: ConsentStatus,
+    /// `null` for one extract; else the last day.
+    pub until: Option<String>,
+    pub asked_at: String,
+    pub decided_at: Option<String>,
+    /// Until when it waits for an answer (pending) or works (accepted).
+    pub expires_at: Option<String>,
+    pub extracts: u32,
+}
+
+impl ConsentView {
+    fn of(c: &Consent, now: DateTime<Utc>) -> Self {
+        let status = c.status(now);
+        let expires_at = match status {
+            ConsentStatus::Pending => Some(c.asked_at + PENDING_FOR),
+            ConsentStatus::Accepted => c.ends_at(),
+            _ => None,
+        };
+        Self {
+            consent_id: c.id.clone(),
+            purpose: c.purpose.code(),
+            level: c.level,
+            status,
+            until: match c.term {
+                ConsentTerm::OneOff => None,
+                ConsentTerm::Until(day) => Some(day.to_string()),
+            },
+            asked_at: rfc3339(c.asked_at),
+            decided_at: c.decided_at.map(rfc3339),
+            expires_at: expires_at.map(rfc3339),
+            extracts: c.extracts,
+        }
+    }
+}
+
+/// An extract: the sealed JWS, and what it says (the same claims, for convenience).
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedExtract {
+    pub number: String,
+    pub extract: String,
+    pub content: ExtractClaims,
+}
+
+impl ConsentRequests {
+    async fn throttled(&self, what: &str, who: &Admitted, limit: u32) -> Result<(), E> {
+        let key = format!("{what}:{}", who.organisation.cui);
+        let now = self.clock.now();
+        match crate::throttled(&*self.throttle, &key, limit, 60, now).await? {
+            Ok(()) => Ok(()),
+            Err(retry_after) => Err(E::Throttled { retry_after }),
+        }
+    }
+
+    /// Asks the person for consent. The same answer whether or not they have an account (the
+    /// organisation learns nothing of who uses the service); one request waits per person.
+    pub async fn ask(&self, who: &Admitted, asked: AskConsent) -> Result<ConsentView, E> {
+        // Counted first: a flood of requests stops here, before any write or e-mail.
+        self.throttled("consent-ask", who, ASKS_PER_MINUTE).await?;
+        let organisation = &who.organisation;
+        let level = level_for(organisation.kind, asked.purpose)
+            .filter(|_| organisation.purposes.contains(&asked.purpose))
+            .filter(|_| who.allows(&extract_scope(asked.purpose)))
+            .ok_or(E::PurposeNotAllowed)?;
+        let now = self.clock.now();
+        let consent = Consent {
+            id: ConsentId::random(),
+            organisation: organisation.cui.clone(),
+            organisation_name: organisation.name.clone(),
+            purpose: asked.purpose,
+            level,
+            reason: asked.reason,
+            term: asked.term,
+            holder: asked.cnp,
+            state: ConsentStatus::Pending,
+            asked_at: now,
+            decided_at: None,
+            ended_at: None,
+            holder_name: None,
+            extracts: 0,
+        };
+        match self.consents.ask(&consent, now).await? {
+            AskOutcome::Asked => {
+                self.tell_holder(&consent).await;
+                Ok(ConsentView::of(&consent, now))
+            }
+            AskOutcome::AlreadyPending(id) => {
+                let waiting = self.consents.get(&id).await?.ok_or(E::Changed)?;
+                Ok(ConsentView::of(&waiting, now))
+            }
+        }
+    }
+
+    /// An e-mail to the person, if they have a validated account: the request waits in the
+    /// portal either way, so a mail that fails is logged, not the request's failure.
+    async fn tell_holder(&self, consent: &Consent) {
+        let holder = match self.accounts.find_by_cnp(&consent.holder).await {
+            Ok(Some(account)) if account.status == AccountStatus::Validated => account,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "consent asked: the holder could not be looked up");
+                return;
+            }
+        };
+        let notice = Notice::consent_asked(&holder.email, &self.portal_url);
+        if let Err(e) = self.mailer.send(&notice).await {
+            tracing::warn!(error = %e, consent = %consent.id, "consent asked: no e-mail sent");
+        }
+    }
+
+    async fn own(&self, who: &Admitted, id: &ConsentId) -> Result<Consent, E> {
+        self.consents
+            .get(id)
+            .await?
+            .filter(|c| c.organisation == who.organisation.cui)
+            .ok_or(E::NotFound)
+    }
+
+    /// Where one of its consents stands.
+    pub async fn status(&self, who: &Admitted, id: &ConsentId) -> Result<ConsentView, E> {
+        let consent = self.own(who, id).await?;
+        Ok(ConsentView::of(&consent, self.clock.now()))
+    }
+
+    /// A fresh, numbered, sealed extract under an accepted consent, of what its level shows;
+    /// a one-off consent is used by it. Made first, counted then: an extract the count
+    /// refuses (the consent revoked or used meanwhile) is never handed out.
+    pub async fn extract(&self, who: &Admitted, id: &ConsentId) -> Result<IssuedExtract, E> {
+        let consent = self.own(who, id).await?;
+        if !who.allows(&extract_scope(consent.purpose)) {
+            return Err(E::PurposeNotAllowed);
+        }
+        self.throttled("extract", who, EXTRACTS_PER_MINUTE).await?;
+        let now = self.clock.now();
+        match consent.status(now) {
+            ConsentStatus::Accepted => {}
+            other => return Err(E::NotGiven(other)),
+        }
+        let entries: Vec<ExtractEntry> = self
+            .records
+            .list(&RecordSubject::Person(consent.holder.clone()))
+            .await?
+            .into_iter()
+            .filter(|e| !e.rehabilitated)
+            .map(|e| ExtractEntry {
+                court: e.court,
+                decision: e.decision,
+                decision_date: e.decision_date.to_string(),
+                offence: e.offence,
+                penalty: e.penalty,
+            })
+            .collect();
+        let number = format!(
+            "EX-{}-{}",
+            bucharest_date(now).format("%Y"),
+            &crate::crypto::sha256_hex(uuid::Uuid::new_v4().as_bytes())[..12].to_uppercase()
+        );
+        let claims = ExtractClaims {
+            number: number.clone(),
+            issued_at: rfc3339(now),
+            organisation: ExtractOrganisation {
+                cui: consent.organisation.to_string(),
+                name: consent.organisation_name.clone(),
+            },
+            purpose: consent.purpose.code().to_owned(),
+            level: consent.level.as_str().to_owned(),
+            consent: consent.id.to_string(),
+            holder_name: consent.holder_name.clone().unwrap_or_default(),
+            has_entries: !entries.is_empty(),
+            entries: match consent.level {
+                ConsentLevel::Certificate => entries,
+                ConsentLevel::Status => Vec::new(),
+            },
+        };
+        let chain = self.chain.get().await.map_err(crate::Unavailable::from)?;
+        let jws = extract::seal(&claims, &self.portal_url, chain.x5c_ders(), &*self.signer)
+            .await
+            .map_err(crate::Unavailable::from)?;
+        let mut counted = consent.clone();
+        counted.extracts += 1;
+        if !consent.is_continuous() {
+            counted.state = ConsentStatus::Used;
+            counted.ended_at = Some(now);
+        }
+        let audit =
+            AuditEvent::consent(AuditEventKind::ExtractIssued, &consent, Some(&number), now);
+        if !self
+            .consents
+            .update(&counted, consent.state, consent.extracts, &audit)
+            .await?
+        {
+            return Err(E::Changed);
+        }
+        Ok(IssuedExtract {
+            number,
+            extract: jws,
+            content: claims,
+        })
+    }
+}

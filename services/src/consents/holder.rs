@@ -1,0 +1,160 @@
+//! The person's side: their consents (asked, given, refused, revoked), each one's history, and
+//! their answers. Only a validated account's CNP finds consents: nobody sees requests made
+//! for a CNP they have not proven.
+
+use super::HolderConsentError as E;
+use crate::domain::consent::{Consent, ConsentDecision};
+use crate::domain::{
+    Account, AccountStatus, AuditEvent, AuditEventKind, AuditSubject, ConsentId, ConsentStatus,
+    Principal,
+};
+use crate::ports::{AccountStore, AuditLog, Clock, Consents};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+pub struct HolderConsents {
+    pub consents: Arc<dyn Consents>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub audit: Arc<dyn AuditLog>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// A consent as its holder sees it, with its state now.
+#[derive(Debug, Clone)]
+pub struct HeldConsent {
+    pub consent: Consent,
+    pub status: ConsentStatus,
+}
+
+impl HeldConsent {
+    fn of(consent: Consent, now: DateTime<Utc>) -> Self {
+        Self {
+            status: consent.status(now),
+            consent,
+        }
+    }
+}
+
+impl HolderConsents {
+    async fn validated(&self, holder: &Principal) -> Result<Account, E> {
+        self.accounts
+            .get(&holder.account_id)
+            .await?
+            .filter(|a| a.status == AccountStatus::Validated && a.person.is_some())
+            .ok_or(E::NotValidated)
+    }
+
+    async fn own(&self, account: &Account, id: &ConsentId) -> Result<Consent, E> {
+        let cnp = account.person.as_ref().map(|p| &p.cnp);
+        self.consents
+            .get(id)
+            .await?
+            .filter(|c| Some(&c.holder) == cnp)
+            .ok_or(E::NotFound)
+    }
+
+    /// The holder's consents, newest first.
+    pub async fn list(&self, holder: &Principal) -> Result<Vec<HeldConsent>, E> {
+        let account = self.validated(holder).await?;
+        let Some(person) = account.person.as_ref() else {
+            return Err(E::NotValidated);
+        };
+        let now = self.clock.now();
+        let consents = self.consents.for_holder(&person.cnp).await?;
+        Ok(consents
+            .into_iter()
+            .map(|c| HeldConsent::of(c, now))
+            .collect())
+    }
+
+    /// One consent and its history (asked, answered, each extract), oldest first.
+    pub async fn get(
+        &self,
+        holder: &Principal,
+        id: &ConsentId,
+    ) -> Result<(HeldConsent, Vec<AuditEvent>), E> {
+        let account = self.validated(holder).await?;
+        let consent = self.own(&account, id).await?;
+        let history = self
+            .audit
+            .history(&AuditSubject::Consent(id.clone()))
+            .await?;
+        Ok((HeldConsent::of(consent, self.clock.now()), history))
+    }
+
+    /// Accepts or declines a pending request.
+    pub async fn decide(
+        &self,
+        holder: &Principal,
+        id: &ConsentId,
+        decision: ConsentDecision,
+    ) -> Result<ConsentStatus, E> {
+        let account = self.validated(holder).await?;
+        let consent = self.own(&account, id).await?;
+        let now = self.clock.now();
+        match consent.status(now) {
+            ConsentStatus::Pending => {}
+            other => return Err(E::Settled(other)),
+        }
+        let mut decided = consent.clone();
+        decided.decided_at = Some(now);
+        let event = match decision {
+            ConsentDecision::Accept => {
+                decided.state = ConsentStatus::Accepted;
+                // The name extracts will carry: as validated, never as the organisation typed.
+                decided.holder_name = account.person.as_ref().map(|p| p.full_name());
+                AuditEventKind::ConsentAccepted
+            }
+            ConsentDecision::Decline => {
+                decided.state = ConsentStatus::Declined;
+                AuditEventKind::ConsentDeclined
+            }
+        };
+        let audit = AuditEvent::consent(event, &consent, None, now);
+        self.write(&decided, &consent, &audit).await?;
+        Ok(decided.state)
+    }
+
+    /// Takes an accepted consent back: no extract from this instant on (an extract being made
+    /// meanwhile is refused when it is counted). Tried again if an extract was counted between
+    /// the read and the write.
+    pub async fn revoke(&self, holder: &Principal, id: &ConsentId) -> Result<(), E> {
+        let account = self.validated(holder).await?;
+        for _ in 0..3 {
+            let consent = self.own(&account, id).await?;
+            let now = self.clock.now();
+            match consent.status(now) {
+                ConsentStatus::Accepted => {}
+                other => return Err(E::Settled(other)),
+            }
+            let mut revoked = consent.clone();
+            revoked.state = ConsentStatus::Revoked;
+            revoked.ended_at = Some(now);
+            let audit = AuditEvent::consent(AuditEventKind::ConsentRevoked, &consent, None, now);
+            if self
+                .consents
+                .update(&revoked, consent.state, consent.extracts, &audit)
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Err(E::Unavailable(crate::Unavailable::Internal(
+            "the consent kept changing while it was revoked".into(),
+        )))
+    }
+
+    /// The change, if nothing changed it meanwhile (an extract counted, another answer).
+    async fn write(&self, changed: &Consent, read: &Consent, audit: &AuditEvent) -> Result<(), E> {
+        if self
+            .consents
+            .update(changed, read.state, read.extracts, audit)
+            .await?
+        {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let current = self.consents.get(&read.id).await?.ok_or(E::NotFound)?;
+        Err(E::Settled(current.status(now)))
+    }
+}

@@ -1,0 +1,198 @@
+//! Consents (issue 27, docs/CONSENT.md): a registered organisation asks for a person's consent
+//! by CNP and purpose (`asking`), the person decides and may revoke in the portal (`holder`),
+//! and under an accepted consent the organisation pulls a sealed extract of what its kind and
+//! purpose allow. Every step is in the consent's history, which its holder reads.
+
+pub mod asking;
+pub mod holder;
+
+use crate::domain::consent::{ConsentReason, ConsentTerm, MAX_CONTINUOUS_DAYS};
+use crate::domain::{Cnp, FieldCode, FieldError, Purpose};
+use crate::Unavailable;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+pub use asking::ConsentRequests;
+pub use holder::HolderConsents;
+
+/// An organisation's request for consent, on the wire.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskConsentDto {
+    #[serde(default)]
+    pub cnp: String,
+    #[serde(default)]
+    pub purpose: String,
+    /// Why, shown to the person (one line).
+    #[serde(default)]
+    pub reason: String,
+    /// Continuous until this day (`YYYY-MM-DD`, at most a year ahead); absent: one extract.
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// The request, parsed.
+#[derive(Debug, Clone)]
+pub struct AskConsent {
+    pub cnp: Cnp,
+    pub purpose: Purpose,
+    pub reason: ConsentReason,
+    pub term: ConsentTerm,
+}
+
+impl AskConsentDto {
+    /// Parses every field, reporting all that are wrong; `today` is Bucharest's.
+    pub fn try_into_domain(self, today: NaiveDate) -> Result<AskConsent, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let cnp = Cnp::parse(self.cnp.trim())
+            .map_err(|e| errors.push(FieldError::new("cnp", FieldCode::InvalidCnp, e)))
+            .ok();
+        let purpose = Purpose::parse(self.purpose.trim());
+        if purpose.is_none() {
+            errors.push(FieldError::new(
+                "purpose",
+                FieldCode::UnknownPurpose,
+                "not one of GET /v1/purposes",
+            ));
+        }
+        let reason = ConsentReason::parse(&self.reason);
+        if reason.is_none() {
+            let code = match self.reason.trim() {
+                "" => FieldCode::Required,
+                _ => FieldCode::InvalidCharacters,
+            };
+            errors.push(FieldError::new(
+                "reason",
+                code,
+                "one line of at most 200 characters, shown to the person",
+            ));
+        }
+        let term = match self.until.as_deref().map(str::trim) {
+            None | Some("") => Some(ConsentTerm::OneOff),
+            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(day) if day <= today => {
+                    errors.push(FieldError::new(
+                        "until",
+                        FieldCode::InThePast,
+                        "after today",
+                    ));
+                    None
+                }
+                Ok(day) if (day - today).num_days() > MAX_CONTINUOUS_DAYS => {
+                    errors.push(FieldError::new(
+                        "until",
+                        FieldCode::InvalidDate,
+                        "at most a year from today",
+                    ));
+                    None
+                }
+                Ok(day) => Some(ConsentTerm::Until(day)),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "until",
+                        FieldCode::InvalidDate,
+                        "YYYY-MM-DD",
+                    ));
+                    None
+                }
+            },
+        };
+        match (cnp, purpose, reason, term) {
+            (Some(cnp), Some(purpose), Some(reason), Some(term)) if errors.is_empty() => {
+                Ok(AskConsent {
+                    cnp,
+                    purpose,
+                    reason,
+                    term,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// What an organisation's consent operations refuse.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsentRequestError {
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// Its registration, kind or token does not cover the purpose.
+    #[error("this organisation may not ask for consent for this purpose")]
+    PurposeNotAllowed,
+    #[error("no such consent of this organisation")]
+    NotFound,
+    /// Not accepted (still pending, declined, revoked, used or expired).
+    #[error("the consent is {0}: no extract")]
+    NotGiven(crate::domain::ConsentStatus),
+    /// The consent changed while the extract was made (revoked, or a one-off used): ask again.
+    #[error("the consent changed meanwhile")]
+    Changed,
+    #[error("too many requests; retry in {retry_after}s")]
+    Throttled { retry_after: u64 },
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+/// What the holder's consent operations refuse.
+#[derive(Debug, thiserror::Error)]
+pub enum HolderConsentError {
+    /// Consents are for validated accounts (whose CNP is proven).
+    #[error("the account is not validated")]
+    NotValidated,
+    #[error("no such consent of this holder")]
+    NotFound,
+    /// Already answered, revoked, or expired: nothing to do.
+    #[error("the consent is {0}")]
+    Settled(crate::domain::ConsentStatus),
+    #[error(transparent)]
+    Unavailable(Unavailable),
+}
+
+crate::unavailable_from_ports!(ConsentRequestError, HolderConsentError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dto(until: Option<&str>) -> AskConsentDto {
+        AskConsentDto {
+            cnp: "1900101400012".into(),
+            purpose: "ANGAJARE".into(),
+            reason: "Angajare șofer".into(),
+            until: until.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_continuous_consent_lasts_at_most_a_year() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        assert!(matches!(
+            dto(None).try_into_domain(today).unwrap().term,
+            ConsentTerm::OneOff
+        ));
+        assert!(dto(Some("2027-12-08")).try_into_domain(today).is_ok());
+        let errors = dto(Some("2027-12-09")).try_into_domain(today).unwrap_err();
+        assert_eq!(errors[0].field, "until");
+        let errors = dto(Some("2026-12-07")).try_into_domain(today).unwrap_err();
+        assert_eq!(errors[0].code, FieldCode::InThePast);
+        assert!(dto(Some("7.12.2027")).try_into_domain(today).is_err());
+    }
+
+    #[test]
+    fn every_wrong_field_is_named() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let bad = AskConsentDto {
+            cnp: "123".into(),
+            purpose: "SPYING".into(),
+            reason: "a\nb".into(),
+            until: Some("tomorrow".into()),
+        };
+        let fields: Vec<String> = bad
+            .try_into_domain(today)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["cnp", "purpose", "reason", "until"]);
+    }
+}

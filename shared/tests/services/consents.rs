@@ -1,0 +1,551 @@
+//! Consents and extracts (issue 27): an organisation asks by CNP and purpose, the person
+//! decides in the portal, and only an accepted consent yields an extract, of the level the
+//! organisation's kind and purpose allow; one-off consents are used once (also when pulled in
+//! parallel), revocation works at once, and every step is in the consent's history. (Over 400
+//! lines: one test per rule and per attack, on the in-memory graph; split, they would share
+//! their helpers across files.)
+
+use crate::common::{citizen, memory, new_cnp, principal_of, stored_citizen};
+use cazier_shared::domain::consent::ConsentDecision;
+use cazier_shared::domain::organisation::{Organisation, OrganisationKind};
+use cazier_shared::domain::{
+    Account, AuditEventKind, AuditSubject, Cnp, ConsentId, ConsentLevel, ConsentStatus, Cui,
+    Principal, Purpose, RecordEntry, RecordSubject,
+};
+use cazier_shared::ports::{AccountStore, AuditLog, RecordStore};
+use cazier_shared::services::client_auth::Admitted;
+use cazier_shared::services::consents::{
+    AskConsentDto, ConsentRequestError as Refused, HolderConsentError,
+};
+use cazier_shared::statement::TrustFile;
+use cazier_shared::testing::{organisations::sample_organisation, Memory};
+use cazier_shared::wiring::{PortSource, ServiceGraphs};
+use chrono::{Duration, NaiveDate};
+
+fn employer() -> Admitted {
+    Admitted {
+        organisation: sample_organisation("Dunărea SA"),
+        scopes: vec!["extract:ANGAJARE".into()],
+    }
+}
+
+fn institution() -> Admitted {
+    let mut organisation: Organisation = sample_organisation("Autoritatea Rutieră");
+    organisation.cui = Cui::parse(&cazier_shared::testing::cui_from(4267117)).unwrap();
+    organisation.kind = OrganisationKind::PublicInstitution;
+    organisation.purposes = vec![Purpose::AtestatProfesional];
+    Admitted {
+        organisation,
+        scopes: vec!["extract:ATESTAT_PROFESIONAL".into()],
+    }
+}
+
+fn ask_dto(cnp: &str, purpose: &str, until: Option<&str>) -> AskConsentDto {
+    AskConsentDto {
+        cnp: cnp.into(),
+        purpose: purpose.into(),
+        reason: "Angajare șofer autobuz".into(),
+        until: until.map(str::to_owned),
+    }
+}
+
+async fn ask(
+    memory: &Memory,
+    who: &Admitted,
+    cnp: &str,
+    purpose: &str,
+    until: Option<&str>,
+) -> Result<ConsentId, Refused> {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let asked = ask_dto(cnp, purpose, until)
+        .try_into_domain(today)
+        .map_err(Refused::Invalid)?;
+    let service = memory.consent_requests().unwrap();
+    Ok(service.ask(who, asked).await?.consent_id)
+}
+
+/// A validated citizen, their principal and CNP.
+async fn holder(memory: &Memory) -> (Account, Principal, String) {
+    let (account, principal) = stored_citizen(memory).await;
+    let cnp = account.person.as_ref().unwrap().cnp.as_string();
+    (account, principal, cnp)
+}
+
+async fn accept(memory: &Memory, principal: &Principal, id: &ConsentId) {
+    let holders = memory.holder_consents().unwrap();
+    let status = holders
+        .decide(principal, id, ConsentDecision::Accept)
+        .await
+        .unwrap();
+    assert_eq!(status, ConsentStatus::Accepted);
+}
+
+async fn trust(memory: &Memory) -> TrustFile {
+    let chain = memory.chain().unwrap().get().await.unwrap();
+    TrustFile::from_pem(&chain.to_pem().unwrap())
+}
+
+fn entry(id: &str, rehabilitated: bool) -> RecordEntry {
+    RecordEntry {
+        entry_id: id.into(),
+        court: "Judecătoria Sectorului 1".into(),
+        decision: format!("Sentința penală {id}"),
+        decision_date: NaiveDate::from_ymd_opt(2019, 5, 2).unwrap(),
+        offence: "art. 336 C.pen.".into(),
+        penalty: "amendă".into(),
+        rehabilitated,
+    }
+}
+
+#[tokio::test]
+async fn an_employer_gets_a_sealed_status_extract_once_the_person_accepts() {
+    let memory = memory().await;
+    let (account, principal, cnp) = holder(&memory).await;
+    memory
+        .records
+        .put_entries(&[(
+            RecordSubject::Person(Cnp::parse(&cnp).unwrap()),
+            entry("e1", false),
+        )])
+        .await
+        .unwrap();
+    let requests = memory.consent_requests().unwrap();
+    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+
+    // The person is told by e-mail, which names neither the organisation nor the purpose.
+    let sent = memory.mailer.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, account.email);
+    assert!(sent[0].text.contains("/consimtaminte"), "{}", sent[0].text);
+    assert!(!sent[0].text.contains("Dunărea") && !sent[0].text.contains(&cnp));
+
+    // Before the answer: no extract.
+    let refused = requests.extract(&employer(), &id).await.unwrap_err();
+    assert!(
+        matches!(refused, Refused::NotGiven(ConsentStatus::Pending)),
+        "{refused:?}"
+    );
+
+    // The person sees who asks, by its registered name, and accepts.
+    let holders = memory.holder_consents().unwrap();
+    let listed = holders.list(&principal).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].consent.organisation_name, "Dunărea SA");
+    assert_eq!(listed[0].consent.level, ConsentLevel::Status);
+    accept(&memory, &principal, &id).await;
+
+    let issued = requests.extract(&employer(), &id).await.unwrap();
+    assert!(issued.number.starts_with("EX-2026-"), "{}", issued.number);
+    // Offline, with the trust file alone: sealed by us, and what it says.
+    let claims =
+        cazier_shared::extract::verify(&issued.extract, &trust(&memory).await.keys).unwrap();
+    assert_eq!(claims, issued.content);
+    assert!(claims.has_entries);
+    assert!(claims.entries.is_empty(), "an employer sees no entries");
+    assert_eq!(
+        claims.holder_name,
+        account.person.as_ref().unwrap().full_name()
+    );
+    assert!(!issued.extract.contains(&cnp));
+    let json = serde_json::to_string(&issued.content).unwrap();
+    assert!(!json.contains(&cnp), "the CNP is never handed back");
+
+    // One-off: used.
+    let again = requests.extract(&employer(), &id).await.unwrap_err();
+    assert!(
+        matches!(again, Refused::NotGiven(ConsentStatus::Used)),
+        "{again:?}"
+    );
+    assert_eq!(
+        requests.status(&employer(), &id).await.unwrap().status,
+        ConsentStatus::Used
+    );
+
+    // Its history, as the holder reads it: asked, accepted, the extract, by name and purpose.
+    let (_, history) = holders.get(&principal, &id).await.unwrap();
+    let events: Vec<AuditEventKind> = history.iter().map(|e| e.event).collect();
+    assert_eq!(
+        events,
+        [
+            AuditEventKind::ConsentAsked,
+            AuditEventKind::ConsentAccepted,
+            AuditEventKind::ExtractIssued
+        ]
+    );
+    let pulled = &history[2];
+    assert_eq!(pulled.details["organisation"], "Dunărea SA");
+    assert_eq!(pulled.details["purpose"], "ANGAJARE");
+    assert_eq!(pulled.details["extract"], issued.number);
+}
+
+#[tokio::test]
+async fn a_forged_or_foreign_extract_does_not_verify() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+    accept(&memory, &principal, &id).await;
+    let issued = memory
+        .consent_requests()
+        .unwrap()
+        .extract(&employer(), &id)
+        .await
+        .unwrap();
+    let keys = trust(&memory).await.keys;
+    use cazier_shared::extract::{verify, ExtractRefusal};
+    // The claims changed (no entries → entries), the signature kept.
+    let parts: Vec<&str> = issued.extract.split('.').collect();
+    let mut claims: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    claims["has_entries"] = serde_json::json!(false);
+    claims["holder_name"] = serde_json::json!("Altcineva Ion");
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            claims.to_string()
+        ),
+        parts[2]
+    );
+    assert_eq!(verify(&forged, &keys), Err(ExtractRefusal::BadSignature));
+    // Against another service's trust file: not ours.
+    let other = Memory::new(crate::common::morning()).await;
+    assert_eq!(
+        verify(&issued.extract, &trust(&other).await.keys),
+        Err(ExtractRefusal::UnknownSigner)
+    );
+    assert_eq!(verify("not a jws", &keys), Err(ExtractRefusal::Malformed));
+}
+
+#[tokio::test]
+async fn an_institution_sees_the_entries_never_the_rehabilitated_ones() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let subject = RecordSubject::Person(Cnp::parse(&cnp).unwrap());
+    memory
+        .records
+        .put_entries(&[
+            (subject.clone(), entry("e1", false)),
+            (subject, entry("e2", true)),
+        ])
+        .await
+        .unwrap();
+    let id = ask(&memory, &institution(), &cnp, "ATESTAT_PROFESIONAL", None)
+        .await
+        .unwrap();
+    accept(&memory, &principal, &id).await;
+    let issued = memory
+        .consent_requests()
+        .unwrap()
+        .extract(&institution(), &id)
+        .await
+        .unwrap();
+    assert_eq!(issued.content.level, "CERTIFICATE");
+    assert_eq!(issued.content.entries.len(), 1);
+    assert_eq!(issued.content.entries[0].decision, "Sentința penală e1");
+}
+
+#[tokio::test]
+async fn an_organisation_asks_only_for_what_its_kind_registration_and_token_allow() {
+    let memory = memory().await;
+    let cnp = new_cnp();
+    // Not in its registration, and not for an employer at all.
+    let firearms = ask(&memory, &employer(), &cnp, "PORT_ARMA", None).await;
+    assert!(
+        matches!(firearms, Err(Refused::PurposeNotAllowed)),
+        "{firearms:?}"
+    );
+    // Registered, but the token was not issued for it.
+    let mut presentation_only = employer();
+    presentation_only.scopes = vec!["presentation".into()];
+    let scoped = ask(&memory, &presentation_only, &cnp, "ANGAJARE", None).await;
+    assert!(
+        matches!(scoped, Err(Refused::PurposeNotAllowed)),
+        "{scoped:?}"
+    );
+    // Nobody asks for emigration by consent: the person requests their own certificate.
+    let mut everything = institution();
+    everything.organisation.purposes = Purpose::ALL.to_vec();
+    everything.scopes = vec!["extract:EMIGRARE".into()];
+    let emigration = ask(&memory, &everything, &cnp, "EMIGRARE", None).await;
+    assert!(
+        matches!(emigration, Err(Refused::PurposeNotAllowed)),
+        "{emigration:?}"
+    );
+    assert!(memory.mailer.sent().is_empty());
+}
+
+#[tokio::test]
+async fn another_organisation_can_neither_read_nor_use_a_consent() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+    accept(&memory, &principal, &id).await;
+    let mut rival = employer();
+    rival.organisation.cui = Cui::parse(&cazier_shared::testing::cui_from(18547290)).unwrap();
+    let requests = memory.consent_requests().unwrap();
+    assert!(matches!(
+        requests.status(&rival, &id).await,
+        Err(Refused::NotFound)
+    ));
+    assert!(matches!(
+        requests.extract(&rival, &id).await,
+        Err(Refused::NotFound)
+    ));
+    // Its own, still there for the one that asked.
+    assert!(requests.extract(&employer(), &id).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_flood_of_requests_is_throttled_and_the_person_gets_one_request_and_one_mail() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let first = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+    let mut throttled = 0;
+    for _ in 0..100 {
+        match ask(&memory, &employer(), &cnp, "ANGAJARE", None).await {
+            Ok(id) => assert_eq!(id, first, "one pending request per person"),
+            Err(Refused::Throttled { retry_after }) => {
+                assert!(retry_after <= 60);
+                throttled += 1;
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(throttled, 100 - 59, "60 a minute");
+    assert_eq!(memory.mailer.sent().len(), 1);
+    let listed = memory
+        .holder_consents()
+        .unwrap()
+        .list(&principal)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+}
+
+#[tokio::test]
+async fn revoking_stops_a_continuous_consent_at_once() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", Some("2027-06-30"))
+        .await
+        .unwrap();
+    accept(&memory, &principal, &id).await;
+    let requests = memory.consent_requests().unwrap();
+    requests.extract(&employer(), &id).await.unwrap();
+    requests.extract(&employer(), &id).await.unwrap();
+    let holders = memory.holder_consents().unwrap();
+    holders.revoke(&principal, &id).await.unwrap();
+    let refused = requests.extract(&employer(), &id).await.unwrap_err();
+    assert!(
+        matches!(refused, Refused::NotGiven(ConsentStatus::Revoked)),
+        "{refused:?}"
+    );
+    // Revoked is final.
+    let again = holders.revoke(&principal, &id).await.unwrap_err();
+    assert!(matches!(
+        again,
+        HolderConsentError::Settled(ConsentStatus::Revoked)
+    ));
+    let accepted_again = holders
+        .decide(&principal, &id, ConsentDecision::Accept)
+        .await;
+    assert!(matches!(
+        accepted_again,
+        Err(HolderConsentError::Settled(_))
+    ));
+    // After its last day, an unrevoked one ends by itself.
+    let id = {
+        let other = ask(
+            &memory,
+            &institution(),
+            &cnp,
+            "ATESTAT_PROFESIONAL",
+            Some("2026-12-31"),
+        )
+        .await
+        .unwrap();
+        accept(&memory, &principal, &other).await;
+        other
+    };
+    memory.clock.set(crate::common::utc(2026, 12, 31, 22, 0, 0));
+    let ended = requests.extract(&institution(), &id).await.unwrap_err();
+    assert!(
+        matches!(ended, Refused::NotGiven(ConsentStatus::Expired)),
+        "{ended:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_the_person_whose_cnp_it_is_decides_and_only_once_validated() {
+    let memory = memory().await;
+    let (_, _, cnp) = holder(&memory).await;
+    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+    let holders = memory.holder_consents().unwrap();
+    // Someone else, validated.
+    let (_, stranger, _) = holder(&memory).await;
+    let decided = holders
+        .decide(&stranger, &id, ConsentDecision::Accept)
+        .await;
+    assert!(
+        matches!(decided, Err(HolderConsentError::NotFound)),
+        "{decided:?}"
+    );
+    assert!(holders.list(&stranger).await.unwrap().is_empty());
+    // An account that declared the same CNP but never proved it.
+    let unproven = citizen(&cnp, false);
+    memory
+        .accounts
+        .create(&unproven, chrono::Utc::now())
+        .await
+        .unwrap();
+    let unproven = principal_of(&unproven);
+    let decided = holders
+        .decide(&unproven, &id, ConsentDecision::Accept)
+        .await;
+    assert!(
+        matches!(decided, Err(HolderConsentError::NotValidated)),
+        "{decided:?}"
+    );
+    assert!(matches!(
+        holders.list(&unproven).await,
+        Err(HolderConsentError::NotValidated)
+    ));
+}
+
+#[tokio::test]
+async fn an_unanswered_request_expires_and_the_organisation_may_ask_again() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let first = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+    memory.clock.advance(Duration::days(14));
+    let holders = memory.holder_consents().unwrap();
+    let late = holders
+        .decide(&principal, &first, ConsentDecision::Accept)
+        .await;
+    assert!(matches!(
+        late,
+        Err(HolderConsentError::Settled(ConsentStatus::Expired))
+    ));
+    let second = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+    assert_ne!(first, second);
+    // Declined: no extract, and a new request may follow.
+    holders
+        .decide(&principal, &second, ConsentDecision::Decline)
+        .await
+        .unwrap();
+    let refused = memory
+        .consent_requests()
+        .unwrap()
+        .extract(&employer(), &second)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        refused,
+        Refused::NotGiven(ConsentStatus::Declined)
+    ));
+    let third = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+    assert_ne!(third, second);
+}
+
+#[tokio::test]
+async fn a_one_off_consent_pulled_in_parallel_yields_one_extract() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+    accept(&memory, &principal, &id).await;
+    let requests = std::sync::Arc::new(memory.consent_requests().unwrap());
+    let pulls = (0..10).map(|_| {
+        let requests = requests.clone();
+        let id = id.clone();
+        tokio::spawn(async move { requests.extract(&employer(), &id).await })
+    });
+    let mut given = 0;
+    for pull in pulls {
+        match pull.await.unwrap() {
+            Ok(_) => given += 1,
+            Err(Refused::Changed | Refused::NotGiven(ConsentStatus::Used)) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(given, 1);
+    let history = memory
+        .audit
+        .history(&AuditSubject::Consent(id.clone()))
+        .await
+        .unwrap();
+    let extracts = history
+        .iter()
+        .filter(|e| e.event == AuditEventKind::ExtractIssued)
+        .count();
+    assert_eq!(extracts, 1);
+}
+
+#[tokio::test]
+async fn nobody_learns_whether_a_cnp_has_an_account() {
+    let memory = memory().await;
+    let (_, _, known) = holder(&memory).await;
+    let service = memory.consent_requests().unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let with = service
+        .ask(
+            &employer(),
+            ask_dto(&known, "ANGAJARE", None)
+                .try_into_domain(today)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let without = service
+        .ask(
+            &employer(),
+            ask_dto(&new_cnp(), "ANGAJARE", None)
+                .try_into_domain(today)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let fields = |v: &cazier_shared::services::consents::asking::ConsentView| {
+        (v.status, v.level, v.expires_at.clone(), v.extracts)
+    };
+    assert_eq!(fields(&with), fields(&without));
+    // A store that fails to e-mail still keeps the request.
+    memory.mailer.set_failing(true);
+    let (_, principal, cnp) = holder(&memory).await;
+    ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .unwrap();
+    let listed = memory
+        .holder_consents()
+        .unwrap()
+        .list(&principal)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    let _ = memory
+        .accounts
+        .find_by_cnp(&Cnp::parse(&cnp).unwrap())
+        .await
+        .unwrap();
+}

@@ -1,0 +1,219 @@
+//! Once-only with consent (issue 27), over HTTP on the local stack: an institution's own OAuth
+//! library (Authlib, PyPI) gets a token for `extract:ANGAJARE` and asks for a person's
+//! consent; the person is e-mailed, sees who asks in the portal and accepts; the institution
+//! pulls one sealed extract, which verifies offline against the trust file; the person sees
+//! the pull in the consent's history. And what others try: a rival organisation, no token,
+//! a token without the purpose's scope, a second pull of a one-off consent, a withdrawn one.
+
+use cazier_e2e::portal::{html, location, Browser};
+use cazier_e2e::wallets::Verifier;
+use cazier_e2e::{add_entries, entry, mail_to, stack, workspace_root, Citizen, Client, TestStack};
+use serde_json::{json, Value};
+
+/// Runs `tests/interop/org_consent.py` as `verifier`; its JSON output.
+fn authlib(stack: &TestStack, verifier: &Verifier, mode: &str, subject: &str) -> Value {
+    let audience = format!("{}/oauth2/token", stack.base_url);
+    let out = std::process::Command::new(workspace_root().join(".venv/bin/python"))
+        .arg(workspace_root().join("tests/interop/org_consent.py"))
+        .args([
+            mode,
+            &stack.base_url,
+            &audience,
+            &verifier.cui,
+            &verifier.private_jwk().to_string(),
+            subject,
+            "ANGAJARE",
+        ])
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    serde_json::from_slice(&out.stdout).expect("the script's JSON")
+}
+
+/// The token endpoint's answer to `verifier` asking for `scope`, by our own assertion.
+fn token_reply(client: &Client, verifier: &Verifier, scope: &str) -> cazier_e2e::Reply {
+    let assertion = verifier.assertion(&format!("{}/oauth2/token", client.base), json!({}));
+    Verifier::scoped_token_reply(client, &assertion, scope)
+}
+
+fn token(client: &Client, verifier: &Verifier, scope: &str) -> String {
+    verifier.token_for(client, scope)
+}
+
+#[test]
+fn an_employer_asks_the_person_accepts_in_the_portal_and_the_extract_verifies_offline() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    add_entries(
+        stack,
+        &citizen.cnp,
+        &[entry("c1", "Sentința penală 12/2018", false)],
+    );
+    let employer = Verifier::register(stack, "Transport Urban Cluj SA");
+    let mails_before = mail_to(&stack.base_url, &citizen.email).len();
+
+    let asked = authlib(stack, &employer, "ask", &citizen.cnp);
+    println!("{asked}");
+    assert_eq!(asked["token"]["scope"], "extract:ANGAJARE");
+    assert_eq!(asked["asked_status"], 202);
+    assert_eq!(asked["asked"]["status"], "PENDING");
+    assert_eq!(asked["asked"]["level"], "STATUS");
+    let id = asked["asked"]["consent_id"].as_str().unwrap().to_owned();
+    assert!(!asked.to_string().contains(&citizen.cnp));
+
+    // The e-mail says where to answer, not who asks.
+    let mails = mail_to(&stack.base_url, &citizen.email);
+    assert_eq!(mails.len(), mails_before + 1);
+    let mail = mails.last().unwrap();
+    assert!(mail.contains("/consimtaminte") && !mail.contains("Transport Urban"));
+
+    // The person sees who asks, by its registered name, and accepts.
+    let mut browser = Browser::signed_in("ro", &citizen.email);
+    let list = browser.get("/consimtaminte");
+    assert_eq!(list.status, 200);
+    assert!(html(&list).contains("Transport Urban Cluj SA"));
+    let page = format!("/consimtaminte/{id}");
+    let shown = browser.get(&page);
+    assert!(
+        html(&shown).contains("Angajare conducător auto"),
+        "the reason"
+    );
+    let accepted = browser.submit(&page, &page, &[("answer", "accept")]);
+    assert_eq!(location(&accepted), page);
+
+    // The institution's library pulls the extract, once.
+    let pulled = authlib(stack, &employer, "extract", &id);
+    println!("{pulled}");
+    assert_eq!(pulled["status"]["status"], "ACCEPTED");
+    assert_eq!(pulled["extract_status"], 201);
+    assert_eq!(pulled["again_status"], 409);
+    assert_eq!(pulled["again"]["code"], "CONSENT_NOT_GIVEN");
+    let extract = pulled["extract"]["extract"].as_str().unwrap();
+    let number = pulled["extract"]["number"].as_str().unwrap();
+
+    // Offline: the trust file the service publishes is all a checker needs.
+    let trust =
+        String::from_utf8_lossy(&client.get("/v1/trust/certificates", None).body).into_owned();
+    let keys = cazier_shared::statement::TrustFile::from_pem(&trust).keys;
+    let claims = cazier_shared::extract::verify(extract, &keys).expect("a sealed extract");
+    assert!(claims.has_entries);
+    assert!(claims.entries.is_empty(), "an employer sees no entries");
+    assert_eq!(claims.organisation.name, "Transport Urban Cluj SA");
+    assert!(!extract.contains(&citizen.cnp));
+
+    // The person sees the pull, with its number, in the consent's history.
+    let history = browser.get(&page);
+    let text = html(&history);
+    assert!(text.contains(number), "{text}");
+    assert!(text.contains("Folosit"));
+}
+
+#[test]
+fn nobody_else_reads_or_uses_a_consent_and_withdrawing_stops_it_at_once() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let employer = Verifier::register(stack, "Logistica Nord SRL");
+    let rival = Verifier::register(stack, "Concurent SRL");
+    let bearer = token(&client, &employer, "extract:ANGAJARE");
+    let asked = client.post(
+        "/v1/consent-requests",
+        Some(&bearer),
+        json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "Paznic", "until": "2027-06-30"}),
+    );
+    assert_eq!(
+        asked.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&asked.body)
+    );
+    let id = asked.json()["consent_id"].as_str().unwrap().to_owned();
+
+    // No token; a token without the purpose's scope; another organisation's token.
+    let anonymous = client.post("/v1/consent-requests", None, json!({"cnp": citizen.cnp}));
+    anonymous.problem(401, "INVALID_TOKEN");
+    let presentation = token(&client, &employer, "presentation");
+    let body = json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "x"});
+    client
+        .post("/v1/consent-requests", Some(&presentation), body)
+        .problem(403, "PURPOSE_NOT_ALLOWED");
+    // A scope its registration does not cover is no token at all.
+    let firearms = token_reply(&client, &employer, "extract:PORT_ARMA");
+    assert_eq!(firearms.status, 400);
+    assert_eq!(firearms.json()["error"], "invalid_scope");
+
+    // Another organisation: the consent does not exist for it.
+    let rivals = token(&client, &rival, "extract:ANGAJARE");
+    client
+        .get(&format!("/v1/consents/{id}"), Some(&rivals))
+        .problem(404, "NOT_FOUND");
+    client
+        .post(
+            &format!("/v1/consents/{id}/extract"),
+            Some(&rivals),
+            json!({}),
+        )
+        .problem(404, "NOT_FOUND");
+    // Hostile ids and bodies change nothing.
+    for path in [
+        "/v1/consents/..%2f..%2fx",
+        "/v1/consents/%00",
+        "/v1/consents/1",
+    ] {
+        assert_eq!(client.get(path, Some(&bearer)).status, 404, "{path}");
+    }
+    let wrong =
+        json!({"cnp": "123", "purpose": "SPIONAJ", "reason": "a\nb", "until": "2099-01-01"});
+    let refused = client.post("/v1/consent-requests", Some(&bearer), wrong);
+    let problem = refused.problem(422, "INVALID_CNP");
+    assert_eq!(
+        problem["errors"].as_array().map(Vec::len),
+        Some(4),
+        "{problem}"
+    );
+    let unknown =
+        json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "x", "organisation": "MAI"});
+    assert_eq!(
+        client
+            .post("/v1/consent-requests", Some(&bearer), unknown)
+            .status,
+        400
+    );
+
+    // Before the answer: no extract. Accepted: extracts until withdrawn, then none.
+    let pull = |client: &Client| {
+        client.post(
+            &format!("/v1/consents/{id}/extract"),
+            Some(&bearer),
+            json!({}),
+        )
+    };
+    pull(&client).problem(409, "CONSENT_NOT_GIVEN");
+    let mut browser = Browser::signed_in("en", &citizen.email);
+    let page = format!("/consimtaminte/{id}");
+    let accepted = browser.submit(&page, &page, &[("answer", "accept")]);
+    assert_eq!(location(&accepted), page);
+    assert_eq!(pull(&client).status, 201);
+    assert_eq!(pull(&client).status, 201, "continuous: more than one");
+    let withdrawn = browser.submit(&page, &page, &[("answer", "revoke")]);
+    assert_eq!(location(&withdrawn), page);
+    let refused = pull(&client).problem(409, "CONSENT_NOT_GIVEN");
+    assert_eq!(refused["consent_status"], "REVOKED");
+    let status = client
+        .get(&format!("/v1/consents/{id}"), Some(&bearer))
+        .json();
+    assert_eq!(status["status"], "REVOKED");
+    assert_eq!(status["extracts"], 2);
+    // Someone else signed in cannot open or answer it.
+    let stranger = Citizen::validated(&client);
+    let mut other = Browser::signed_in("ro", &stranger.email);
+    assert_eq!(other.get(&page).status, 404);
+    let answered = other.submit("/consimtaminte", &page, &[("answer", "accept")]);
+    assert_eq!(answered.status, 404);
+}
