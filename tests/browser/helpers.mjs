@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createPrivateKey, randomUUID, sign } from "node:crypto";
 import { join } from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -105,6 +106,44 @@ export async function register(page, prefix, names = ["Popa", "Ion"]) {
   assert.equal(await page.inputValue("#email"), email, "the address is filled in");
   await page.fill("#password", PASSWORD);
   await page.click("button.primary");
+  await page.waitForURL("**/cont");
+  return { cnp, email };
+}
+
+/** The registered employer's system (not a browser; CAZIER_EMPLOYER): an access token for
+ * `scope` by an RFC 7523 client assertion signed with its key. */
+export async function employerToken(scope = "presentation") {
+  const { cui, jwk } = JSON.parse(process.env.CAZIER_EMPLOYER);
+  const b64 = (data) => Buffer.from(data).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const header = b64(JSON.stringify({ alg: "ES256", kid: jwk.kid }));
+  const claims = b64(JSON.stringify({ iss: cui, sub: cui, aud: `${BASE}/oauth2/token`, iat: now, exp: now + 120, jti: randomUUID() }));
+  const key = createPrivateKey({ key: jwk, format: "jwk" });
+  const signature = sign("sha256", Buffer.from(`${header}.${claims}`), { key, dsaEncoding: "ieee-p1363" });
+  const form = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    client_assertion: `${header}.${claims}.${b64(signature)}`,
+    scope,
+  });
+  const token = await (await fetch(`${BASE}/oauth2/token`, { method: "POST", body: form })).json();
+  assert.ok(token.access_token, JSON.stringify(token));
+  return token.access_token;
+}
+
+/** A validated citizen in `page`: registered, then proven through (the development)
+ * ghiseul.ro; ends on the account page. Their CNP and e-mail. */
+export async function validatedCitizen(page, prefix) {
+  const { cnp, email } = await register(page, prefix);
+  await page.click('form[action="/cont/ghiseul"] button');
+  await page.waitForURL("**/dev/ghiseul/autentificare**");
+  await page.fill("#cnp", cnp);
+  await page.fill("#family_name", "POPA");
+  await page.fill("#given_name", "ION");
+  await page.click("#confirm");
+  await page.click("#return");
+  await page.waitForURL("**/cont/validare");
+  await page.click('form[action="/cont/validare"] button.primary');
   await page.waitForURL("**/cont");
   return { cnp, email };
 }

@@ -8,11 +8,10 @@ import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createPrivateKey, randomUUID, sign } from "node:crypto";
 import { chromium } from "playwright-core";
 import {
   BASE, SHOTS, OPERATOR, PASSWORD, CHROMIUM_ARGS, axeResults, newCnp, tabTo, audit,
-  confirmationCode, register,
+  confirmationCode, register, employerToken,
 } from "./helpers.mjs";
 
 let browser;
@@ -47,26 +46,12 @@ function wallet(script, ...args) {
   return JSON.parse(execFileSync("node", [`tests/interop/${script}`, ...args], { encoding: "utf8" }));
 }
 
-/** The registered employer's system (not a browser): an access token by an RFC 7523 client
- * assertion signed with its key, then a request to a holder's wallet. */
+/** The registered employer's system (not a browser) asks a holder's wallet. */
 async function employerAsksWallet() {
-  const { cui, jwk } = JSON.parse(process.env.CAZIER_EMPLOYER);
-  const b64 = (data) => Buffer.from(data).toString("base64url");
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64(JSON.stringify({ alg: "ES256", kid: jwk.kid }));
-  const claims = b64(JSON.stringify({ iss: cui, sub: cui, aud: `${BASE}/oauth2/token`, iat: now, exp: now + 120, jti: randomUUID() }));
-  const key = createPrivateKey({ key: jwk, format: "jwk" });
-  const signature = sign("sha256", Buffer.from(`${header}.${claims}`), { key, dsaEncoding: "ieee-p1363" });
-  const form = new URLSearchParams({
-    grant_type: "client_credentials",
-    client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-    client_assertion: `${header}.${claims}.${b64(signature)}`,
-  });
-  const token = await (await fetch(`${BASE}/oauth2/token`, { method: "POST", body: form })).json();
-  assert.ok(token.access_token, JSON.stringify(token));
+  const token = await employerToken();
   const started = await fetch(`${BASE}/v1/presentation-requests`, {
     method: "POST",
-    headers: { authorization: `Bearer ${token.access_token}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: "{}",
   });
   assert.equal(started.status, 201);

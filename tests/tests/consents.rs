@@ -106,6 +106,40 @@ fn an_employer_asks_the_person_accepts_in_the_portal_and_the_extract_verifies_of
     assert!(claims.entries.is_empty(), "an employer sees no entries");
     assert_eq!(claims.organisation.name, "Transport Urban Cluj SA");
     assert!(!extract.contains(&citizen.cnp));
+    // The offline verifier, as an employer runs it: valid; one changed claim, invalid.
+    let dir = std::env::temp_dir().join(format!("cazier-extract-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("trust.pem"), &trust).unwrap();
+    std::fs::write(dir.join("extract.jwt"), extract).unwrap();
+    let verify = |file: &str| {
+        std::process::Command::new(workspace_root().join("target/debug/cazier-verify"))
+            .arg("--trust")
+            .arg(dir.join("trust.pem"))
+            .arg(dir.join(file))
+            .output()
+            .expect("cazier-verify runs")
+    };
+    let out = verify("extract.jwt");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    println!("{printed}");
+    assert!(out.status.success(), "{printed}");
+    assert!(printed.contains(&format!("VALID extract {number}")));
+    assert!(printed.contains("the record lists entries"));
+    let parts: Vec<&str> = extract.split('.').collect();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut forged: Value =
+        serde_json::from_slice(&base64::Engine::decode(&b64, parts[1]).unwrap()).unwrap();
+    forged["has_entries"] = json!(false);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::Engine::encode(&b64, forged.to_string()),
+        parts[2]
+    );
+    std::fs::write(dir.join("forged.jwt"), forged).unwrap();
+    let out = verify("forged.jwt");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("INVALID extract"));
 
     // The person sees the pull, with its number, in the consent's history.
     let history = browser.get(&page);

@@ -2,7 +2,8 @@
 //! certificates and the timestamping authority's, PEM, as `GET /v1/trust/certificates` serves
 //! them): a QR code's text (the signed statement, `docs/QR.md`) or the PDF (its seal over the
 //! whole file but its appended validation material, the seal's timestamp, and the statement
-//! of its QR code). Prints VALID, EXPIRED, REVOKED or INVALID and why. With `--status-list`
+//! of its QR code), or an extract an organisation pulled under a person's consent (its seal and
+//! what it says). Prints VALID, EXPIRED, REVOKED or INVALID and why. With `--status-list`
 //! (a year's list saved from `GET /v1/status-lists/{year}`) it also checks revocation.
 //!
 //! Exit status: 0 valid, 1 expired, 2 invalid (a timestamp no trusted authority signed
@@ -19,6 +20,7 @@ const USAGE: &str =
     "usage: cazier-verify --trust <seal-certificates.pem> <certificate.pdf | QR code text | ->
   <certificate.pdf>  a certificate's PDF file
   <QR code text>     what a QR code reader gives (the page's address with #CZ1:…), or CZ1:… alone
+  <extract.jwt>      an extract an organisation obtained with the person's consent (a sealed JWS)
   -                  either of them, read from standard input";
 
 fn main() -> ExitCode {
@@ -83,6 +85,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     } else {
         subject.as_bytes().to_vec()
     };
+    // An extract an organisation pulled under a person's consent (a sealed JWS).
+    if bytes.trim_ascii_start().starts_with(b"eyJ") {
+        return Ok(report_extract(&String::from_utf8_lossy(&bytes), trusted));
+    }
     let verdict = if bytes.starts_with(b"%PDF-") {
         verify_pdf(&bytes, &trust_file, now)
     } else {
@@ -194,4 +200,36 @@ fn particulars(s: &Statement) {
         }
     );
     println!("  sealed by:    a seal certificate of the trust file");
+}
+
+/// An extract's check: sealed by us over exactly these claims; what it says.
+fn report_extract(token: &str, trusted: &[cazier_formats::statement::TrustedKey]) -> ExitCode {
+    match cazier_formats::extract::verify(token, trusted) {
+        Ok(claims) => {
+            println!("VALID extract {} (sealed by the service)", claims.number);
+            println!("  issued:       {}", claims.issued_at);
+            println!(
+                "  for:          {} (CUI {}), purpose {}, level {}",
+                claims.organisation.name, claims.organisation.cui, claims.purpose, claims.level
+            );
+            println!("  holder:       {}", claims.holder_name);
+            let listed = if claims.has_entries {
+                "the record lists entries"
+            } else {
+                "the record lists no entries"
+            };
+            println!("  answer:       {listed}");
+            for e in &claims.entries {
+                println!(
+                    "  entry:        {} {} ({}): {}; {}",
+                    e.court, e.decision, e.decision_date, e.offence, e.penalty
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            println!("INVALID extract: {why}");
+            ExitCode::from(2)
+        }
+    }
 }

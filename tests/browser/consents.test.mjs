@@ -1,0 +1,107 @@
+// The person's consents in a real browser (issue 27): the registered employer asks (its
+// system, over the API); the person finds the request from the account page, reads who asks
+// and why, accepts with the keyboard alone, sees the extract the employer pulled in the
+// history, and withdraws. axe on every page state, in both languages, at 1280 and 320 px.
+
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import {
+  BASE, CHROMIUM_ARGS, axeResults, tabTo, audit, register, employerToken, validatedCitizen,
+} from "./helpers.mjs";
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const line of axeResults) console.log(line);
+});
+
+/** The employer's system asks `cnp` for consent; the consent's id. */
+async function employerAsks(cnp, until) {
+  const token = await employerToken("extract:ANGAJARE");
+  const reason = "Angajare conducător auto pe linia 24, cu program de noapte și în weekend";
+  const asked = await fetch(`${BASE}/v1/consent-requests`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ cnp, purpose: "ANGAJARE", reason, ...(until ? { until } : {}) }),
+  });
+  assert.equal(asked.status, 202);
+  return { id: (await asked.json()).consent_id, token };
+}
+
+for (const lang of ["ro", "en"]) {
+  test(`a person answers and withdraws a consent with the keyboard alone (${lang})`, async () => {
+    const context = await browser.newContext({ locale: lang === "ro" ? "ro-RO" : "en-GB", bypassCSP: true });
+    const page = await context.newPage();
+    const { cnp } = await validatedCitizen(page, `consent-${lang}`);
+    const until = new Date(Date.now() + 90 * 864e5).toISOString().slice(0, 10);
+    const { id, token } = await employerAsks(cnp, until);
+
+    // From the account page to the request.
+    await page.goto(`${BASE}/cont`);
+    await tabTo(page, 'main a[href="/consimtaminte"]');
+    await page.keyboard.press("Enter");
+    await page.waitForURL("**/consimtaminte");
+    assert.ok((await page.textContent("main")).includes("Dunărea Logistic SA"), "the registered name");
+    await audit(page, `${lang}-k1-consents`);
+    await tabTo(page, `a[href="/consimtaminte/${id}"]`);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`**/consimtaminte/${id}`);
+    assert.ok((await page.textContent("main")).includes("linia 24"), "the reason");
+    await audit(page, `${lang}-k2-consent-asked`);
+    await page.setViewportSize({ width: 320, height: 800 });
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 320, `no sideways scrolling at 320 px (${wide})`);
+    await audit(page, `${lang}-k2-consent-asked-320`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Accepted with the keyboard: post/redirect/get back to the consent, now given.
+    await tabTo(page, 'input[value="accept"] ~ button');
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`**/consimtaminte/${id}`);
+    assert.equal(await page.locator('input[value="accept"]').count(), 0, "answered once");
+    await audit(page, `${lang}-k3-consent-given`);
+
+    // The employer pulls an extract; the person sees it in the history, by its number.
+    const pulled = await fetch(`${BASE}/v1/consents/${id}/extract`, {
+      method: "POST", headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(pulled.status, 201);
+    const { number } = await pulled.json();
+    await page.reload();
+    assert.ok((await page.textContent("main")).includes(number), "the pull is in the history");
+    await audit(page, `${lang}-k4-consent-history`);
+
+    // Withdrawn: at once, and said so.
+    await tabTo(page, 'input[value="revoke"] ~ button');
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`**/consimtaminte/${id}`);
+    assert.equal(await page.locator('input[value="revoke"]').count(), 0);
+    await audit(page, `${lang}-k5-consent-withdrawn`);
+    const refused = await fetch(`${BASE}/v1/consents/${id}/extract`, {
+      method: "POST", headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(refused.status, 409);
+    await page.goto(`${BASE}/consimtaminte`);
+    await audit(page, `${lang}-k6-consents-ended`);
+    await context.close();
+  });
+}
+
+test("an account not yet validated is told why it sees no requests", async () => {
+  const context = await browser.newContext({ locale: "ro-RO", bypassCSP: true });
+  const page = await context.newPage();
+  await register(page, "consent-unvalidated");
+  await page.goto(`${BASE}/consimtaminte`);
+  assert.equal(await page.locator('main a[href="/cont"]').count() >= 1, true);
+  await audit(page, "ro-k7-consents-not-validated");
+  await context.close();
+});
