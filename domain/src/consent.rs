@@ -11,8 +11,6 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 pub const PENDING_FOR: Duration = Duration::days(14);
 /// How long an accepted one-off consent waits for its extract.
 pub const ONE_OFF_FOR: Duration = Duration::days(30);
-/// A continuous consent lasts at most a year.
-pub const MAX_CONTINUOUS_DAYS: i64 = 366;
 /// The reason the organisation gives, shown to the holder: one line.
 pub const REASON_MAX_CHARS: usize = 200;
 
@@ -48,13 +46,22 @@ impl ConsentReason {
         let text = text.trim();
         let fine = !text.is_empty()
             && text.chars().count() <= REASON_MAX_CHARS
-            && !text.chars().any(char::is_control);
+            && !text.chars().any(|c| c.is_control() || invisible(c));
         fine.then(|| Self(text.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Characters that change how text around them reads without showing themselves: bidi
+/// overrides and isolates (a reason could read backwards), zero-width ones, the BOM, the soft
+/// hyphen (found by the attack on this feature).
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// What the holder answers.
@@ -204,5 +211,13 @@ mod tests {
         assert!(ConsentReason::parse("două\nrânduri").is_none());
         assert!(ConsentReason::parse(&"a".repeat(REASON_MAX_CHARS + 1)).is_none());
         assert!(ConsentReason::parse(&"ă".repeat(REASON_MAX_CHARS)).is_some());
+        for hidden in [
+            "\u{202E}gnirih",
+            "a\u{200B}b",
+            "\u{2066}x\u{2069}",
+            "\u{FEFF}x",
+        ] {
+            assert!(ConsentReason::parse(hidden).is_none(), "{hidden:?}");
+        }
     }
 }

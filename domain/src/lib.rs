@@ -39,7 +39,8 @@ pub use totp::TotpSecret;
 pub use cnp::{Cnp, CnpError};
 pub use cui::{Cui, CuiError};
 pub use text::{
-    ConfirmationCode, CounterCode, Email, IdDocument, Name, Password, ShareCode, TextError,
+    ConfirmationCode, CounterCode, DeskCode, Email, IdDocument, Name, Password, ShareCode,
+    TextError,
 };
 
 use chrono::{DateTime, Months, NaiveDate, Utc};

@@ -50,7 +50,7 @@ impl Notice {
         let link = Page::Consents.at(portal);
         Self {
             to: to.clone(),
-            subject: "O instituție vă cere consimțământul / An organisation asks for your consent"
+            subject: "O organizație vă cere consimțământul / An organisation asks for your consent"
                 .into(),
             text: format!(
                 "O instituție sau un angajator înregistrat vă cere consimțământul pentru a \

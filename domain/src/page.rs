@@ -47,6 +47,8 @@ pub enum Page {
     AskWallet,
     /// The holder's consents: organisations' requests, and what they were given.
     Consents,
+    /// Where the person types the code an institution's desk shows them.
+    ConsentCode,
     Consent(ConsentId),
     /// The counter clerks' console.
     Console,
@@ -95,6 +97,7 @@ impl Page {
             Page::SharedPdf => "/cod/pdf",
             Page::AskWallet => "/verificare/portofel",
             Page::Consents => "/consimtaminte",
+            Page::ConsentCode => "/consimtaminte/cod",
             Page::Consent(_) => "/consimtaminte/{consent_id}",
             Page::Console => "/ghiseu",
             Page::Registered(_) => "/ghiseu/cont/{account_id}",

@@ -582,6 +582,20 @@ pub trait Consents: Send + Sync {
     async fn get(&self, id: &crate::ConsentId) -> StoreResult<Option<crate::consent::Consent>>;
     /// The holder's consents, newest first.
     async fn for_holder(&self, cnp: &crate::Cnp) -> StoreResult<Vec<crate::consent::Consent>>;
+    /// Remembers that `code` (shown at an institution's desk) opens consent `id` until
+    /// `expires_at`.
+    async fn put_desk_code(
+        &self,
+        code: &crate::DeskCode,
+        id: &crate::ConsentId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The consent an unexpired desk code opens.
+    async fn find_desk_code(
+        &self,
+        code: &crate::DeskCode,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<crate::ConsentId>>;
     /// Writes the consent as `changed` if it is still stored as `from` (what its holder
     /// decided, or an extract counted); false if it changed meanwhile. With its audit event.
     async fn update(

@@ -429,6 +429,39 @@ impl std::fmt::Debug for ConfirmationCode {
     }
 }
 
+/// The code an institution's desk shows a person asked for consent at its counter: 8 Crockford
+/// letters (40 bits), shown as `ABCD-EFGH`, for fifteen minutes; the person types it in the
+/// portal, signed in, to open the request. It opens only a request made for the CNP of whoever
+/// types it, and tries are counted per account: a bearer of nothing on its own.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeskCode(String);
+
+impl DeskCode {
+    pub fn random() -> Self {
+        Self(crockford_random(8))
+    }
+
+    /// Accepts the code as typed: case, spaces and dashes ignored (see [`crockford_parse`]).
+    pub fn parse(input: &str) -> Option<Self> {
+        crockford_parse(input, 8).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// As shown: `ABCD-EFGH`.
+    pub fn grouped(&self) -> String {
+        format!("{}-{}", &self.0[..4], &self.0[4..])
+    }
+}
+
+impl std::fmt::Debug for DeskCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeskCode(…)")
+    }
+}
+
 /// Letters of a share code: 13 × 5 = 65 random bits. With ten million codes active, a guess
 /// finds one with odds of 1 in 3.7 × 10^12; at ten guesses a minute per client (the access
 /// throttle) that is about 700,000 years of guessing per client.

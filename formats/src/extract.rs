@@ -27,6 +27,11 @@ pub struct ExtractClaims {
     pub level: String,
     pub consent: String,
     pub holder_name: String,
+    /// With the name, what ties the extract to the person the organisation asked about (it
+    /// typed their CNP, which holds the same date; the CNP itself is never handed back).
+    pub holder_birth_date: String,
+    /// Until when the answer holds, as a certificate's (six months).
+    pub valid_until: String,
     /// Entries not rehabilitated.
     pub has_entries: bool,
     /// At the `CERTIFICATE` level only.

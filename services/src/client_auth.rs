@@ -259,12 +259,13 @@ fn granted_scope(
     organisation: &Organisation,
     asked: Option<&str>,
 ) -> Result<String, ClientTokenError> {
-    let asked = asked.map(str::trim).filter(|s| !s.is_empty());
+    let asked = asked.map(|s| s.trim_matches(' ')).filter(|s| !s.is_empty());
     let Some(asked) = asked else {
         return Ok(PRESENTATION_SCOPE.to_owned());
     };
     let mut granted: Vec<&str> = Vec::new();
-    for scope in asked.split_whitespace() {
+    // RFC 6749 section 3.3: scopes are separated by spaces (U+0020), nothing else.
+    for scope in asked.split(' ').filter(|s| !s.is_empty()) {
         let allowed = scope == PRESENTATION_SCOPE
             || scope
                 .strip_prefix(EXTRACT_SCOPE_PREFIX)

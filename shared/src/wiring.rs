@@ -368,6 +368,7 @@ pub trait ServiceGraphs: PortSource {
             consents: self.consents()?,
             accounts: self.accounts()?,
             audit: self.audit()?,
+            throttle: self.sessions()?,
             clock: self.clock(),
         })
     }

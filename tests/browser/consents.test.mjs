@@ -47,11 +47,21 @@ for (const lang of ["ro", "en"]) {
 
     // From the account page to the request.
     await page.goto(`${BASE}/cont`);
+    // The account page says a request waits.
+    assert.match(await page.textContent("main .notice"), lang === "ro" ? /O cerere de consimțământ/ : /1 request for consent/);
     await tabTo(page, 'main a[href="/consimtaminte"]');
     await page.keyboard.press("Enter");
     await page.waitForURL("**/consimtaminte");
     assert.ok((await page.textContent("main")).includes("Dunărea Logistic SA"), "the registered name");
     await audit(page, `${lang}-k1-consents`);
+    // The desk code page, with a wrong code: said beside the field and in the summary.
+    await page.goto(`${BASE}/consimtaminte/cod`);
+    await audit(page, `${lang}-k1b-desk-code`);
+    await page.fill("#code", "ABCD-EFGH");
+    await page.click("button.primary");
+    await page.waitForSelector(".summary");
+    await audit(page, `${lang}-k1c-desk-code-wrong`);
+    await page.goto(`${BASE}/consimtaminte`);
     await tabTo(page, `a[href="/consimtaminte/${id}"]`);
     await page.keyboard.press("Enter");
     await page.waitForURL(`**/consimtaminte/${id}`);
@@ -66,8 +76,10 @@ for (const lang of ["ro", "en"]) {
     // Accepted with the keyboard: post/redirect/get back to the consent, now given.
     await tabTo(page, 'input[value="accept"] ~ button');
     await page.keyboard.press("Enter");
-    await page.waitForURL(`**/consimtaminte/${id}`);
+    // The same address after the redirect: the message says the page came back.
+    await page.waitForSelector('[role="status"]');
     assert.equal(await page.locator('input[value="accept"]').count(), 0, "answered once");
+    assert.equal(await page.locator('[role="status"]').count(), 1, "the answer is said");
     await audit(page, `${lang}-k3-consent-given`);
 
     // The employer pulls an extract; the person sees it in the history, by its number.
@@ -83,7 +95,7 @@ for (const lang of ["ro", "en"]) {
     // Withdrawn: at once, and said so.
     await tabTo(page, 'input[value="revoke"] ~ button');
     await page.keyboard.press("Enter");
-    await page.waitForURL(`**/consimtaminte/${id}`);
+    await page.waitForSelector('[role="status"]');
     assert.equal(await page.locator('input[value="revoke"]').count(), 0);
     await audit(page, `${lang}-k5-consent-withdrawn`);
     const refused = await fetch(`${BASE}/v1/consents/${id}/extract`, {

@@ -68,8 +68,14 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// Registers `name` under a new CUI as `cazier-admin organisations add` does.
+    /// Registers `name` under a new CUI as `cazier-admin organisations add` does: an
+    /// employer, for employment.
     pub fn register(stack: &TestStack, name: &str) -> Verifier {
+        Self::register_as(stack, name, "EMPLOYER", &["ANGAJARE"])
+    }
+
+    /// The same, of `kind`, for `purposes`.
+    pub fn register_as(stack: &TestStack, name: &str, kind: &str, purposes: &[&str]) -> Verifier {
         let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
         let verifier = Verifier {
             cui: crate::random_cui(),
@@ -83,8 +89,8 @@ impl Verifier {
         let new = cazier_shared::services::organisations::NewOrganisation {
             cui: verifier.cui.clone(),
             name: name.into(),
-            kind: "EMPLOYER".into(),
-            purposes: vec!["ANGAJARE".into()],
+            kind: kind.into(),
+            purposes: purposes.iter().map(|p| p.to_string()).collect(),
             jwks: verifier.jwks().to_string(),
             redirect_origins: vec!["https://angajari.example".into()],
         };

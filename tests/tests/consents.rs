@@ -251,3 +251,102 @@ fn nobody_else_reads_or_uses_a_consent_and_withdrawing_stops_it_at_once() {
     let answered = other.submit("/consimtaminte", &page, &[("answer", "accept")]);
     assert_eq!(answered.status, 404);
 }
+
+/// At a public institution's desk: the clerk's system asks with `at_desk`, its screen shows a
+/// code, the person types it in the portal on their own phone and answers; the institution
+/// then sees the entries (its level). Employers do not ask at a desk.
+#[test]
+fn at_the_desk_the_person_opens_the_request_with_the_code_on_the_clerks_screen() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    add_entries(
+        stack,
+        &citizen.cnp,
+        &[entry("d1", "Sentința penală 7/2019", false)],
+    );
+    let office = Verifier::register_as(
+        stack,
+        "Autoritatea Rutieră Română",
+        "PUBLIC_INSTITUTION",
+        &["ATESTAT_PROFESIONAL"],
+    );
+    let bearer = token(&client, &office, "extract:ATESTAT_PROFESIONAL");
+    let mails = mail_to(&stack.base_url, &citizen.email).len();
+    let asked = client.post(
+        "/v1/consent-requests",
+        Some(&bearer),
+        json!({"cnp": citizen.cnp, "purpose": "ATESTAT_PROFESIONAL", "reason": "Atestat taxi", "at_desk": true}),
+    );
+    assert_eq!(
+        asked.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&asked.body)
+    );
+    let asked = asked.json();
+    let code = asked["desk_code"].as_str().unwrap().to_owned();
+    let id = asked["consent_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        mail_to(&stack.base_url, &citizen.email).len(),
+        mails,
+        "no e-mail at a desk"
+    );
+
+    // Someone else's phone: the code opens nothing.
+    let stranger = Citizen::validated(&client);
+    let mut other = Browser::signed_in("ro", &stranger.email);
+    let refused = other.submit(
+        "/consimtaminte/cod",
+        "/consimtaminte/cod",
+        &[("code", &code)],
+    );
+    assert_eq!(refused.status, 422);
+    // The person's: the request, to answer.
+    let mut phone = Browser::signed_in("ro", &citizen.email);
+    let typed = code.to_lowercase().replace('-', " ");
+    let opened = phone.submit(
+        "/consimtaminte/cod",
+        "/consimtaminte/cod",
+        &[("code", &typed)],
+    );
+    let page = format!("/consimtaminte/{id}");
+    assert_eq!(location(&opened), page);
+    let accepted = phone.submit(&page, &page, &[("answer", "accept")]);
+    assert_eq!(location(&accepted), page);
+    let pulled = client.post(
+        &format!("/v1/consents/{id}/extract"),
+        Some(&bearer),
+        json!({}),
+    );
+    assert_eq!(pulled.status, 201);
+    let content = &pulled.json()["content"];
+    assert_eq!(content["level"], "CERTIFICATE");
+    assert_eq!(content["entries"][0]["decision"], "Sentința penală 7/2019");
+
+    // An employer's desk: no.
+    let employer = Verifier::register(stack, "Magazinul Central SRL");
+    let employers = token(&client, &employer, "extract:ANGAJARE");
+    let body = json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "x", "at_desk": true});
+    client
+        .post("/v1/consent-requests", Some(&employers), body)
+        .problem(403, "DESK_NOT_ALLOWED");
+    // A parameter twice at the token endpoint is no request (RFC 6749, 3.1).
+    let assertion = employer.assertion(&format!("{}/oauth2/token", client.base), json!({}));
+    let twice = Verifier::scoped_token_reply(&client, &assertion, "presentation");
+    assert_eq!(twice.status, 200, "once is fine");
+    let assertion = employer.assertion(&format!("{}/oauth2/token", client.base), json!({}));
+    let body = format!(
+        "grant_type=client_credentials&scope=presentation&scope=extract%3AANGAJARE&client_assertion_type={}&client_assertion={assertion}",
+        "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+    );
+    let repeated = client.raw(
+        "POST",
+        "/oauth2/token",
+        None,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(body.as_bytes()),
+    );
+    assert_eq!(repeated.status, 400);
+    assert_eq!(repeated.json()["error"], "invalid_request");
+}

@@ -10,7 +10,9 @@ use super::{
     opt_time, query_all, s, sealing_adapter, time, transact_checked, Item,
 };
 use crate::domain::consent::{Consent, ConsentReason, ConsentTerm, PENDING_FOR};
-use crate::domain::{AuditEvent, Cnp, ConsentId, ConsentLevel, ConsentStatus, Cui, Purpose};
+use crate::domain::{
+    AuditEvent, Cnp, ConsentId, ConsentLevel, ConsentStatus, Cui, DeskCode, Purpose,
+};
 use crate::ports::{AskOutcome, Consents, StoreError, StoreResult};
 use crate::privacy::Privacy;
 use async_trait::async_trait;
@@ -210,6 +212,47 @@ impl Consents for DynamoConsents {
             found.push(self.read_item(&item).await?);
         }
         Ok(found)
+    }
+
+    async fn put_desk_code(
+        &self,
+        code: &DeskCode,
+        id: &ConsentId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let pk = keys::desk_code(&self.privacy.lookup_hash(code.as_str()));
+        let item: Item = HashMap::from([
+            ("pk".into(), s(pk)),
+            ("consent_id".into(), s(id.as_str())),
+            ("expires_at".into(), time(expires_at)),
+            ("ttl".into(), epoch_ttl(expires_at)),
+        ]);
+        // A new code never overwrites another's (40 random bits: a collision is a retry).
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        super::conditional(result)?.ok_or(StoreError::Conflict)?;
+        Ok(())
+    }
+
+    async fn find_desk_code(
+        &self,
+        code: &DeskCode,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ConsentId>> {
+        let pk = keys::desk_code(&self.privacy.lookup_hash(code.as_str()));
+        let Some(item) = get_item(&self.client, &self.table, &pk).await? else {
+            return Ok(None);
+        };
+        if get_time(&item, "expires_at")? <= now {
+            return Ok(None);
+        }
+        Ok(Some(ConsentId::from(get_s(&item, "consent_id")?)))
     }
 
     async fn update(

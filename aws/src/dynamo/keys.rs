@@ -132,6 +132,10 @@ pub fn consent(id: &crate::domain::ConsentId) -> String {
 pub fn consent_pending(cui: &Cui, holder_hash: &str) -> String {
     format!("CONSENT_PENDING#{cui}#{holder_hash}")
 }
+/// A desk code, by its keyed hash.
+pub fn desk_code(code_hash: &str) -> String {
+    format!("CONSENT_CODE#{code_hash}")
+}
 pub const CONSENTS_BY_HOLDER_INDEX: &str = "consents_by_holder";
 
 // Audit table: the subject's history.

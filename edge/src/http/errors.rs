@@ -463,6 +463,18 @@ impl From<crate::services::consents::ConsentRequestError> for ApiError {
                          it is registered for (docs/CONSENT.md)."
                     .into(),
             },
+            E::DeskNotAllowed => ApiError::Forbidden {
+                code: "DESK_NOT_ALLOWED",
+                detail: "Only public institutions ask at a desk (at_desk), the person present."
+                    .into(),
+            },
+            E::RecentlyDeclined => ApiError::Conflict {
+                code: "RECENTLY_DECLINED",
+                detail: "The person declined a request of this organisation less than 30 days \
+                         ago: ask again later, or in person."
+                    .into(),
+                extra: None,
+            },
             // Unknown, or another organisation's: the same answer.
             E::NotFound => ApiError::NotFound,
             E::NotGiven(status) => ApiError::Conflict {

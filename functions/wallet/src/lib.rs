@@ -248,6 +248,16 @@ impl Wallet {
             Ok(form) => form,
             Err(answer) => return Ok(answer),
         };
+        // RFC 6749 section 3.1: no parameter twice (which one would count?).
+        let mut names: Vec<&str> = form.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        if names.windows(2).any(|w| w[0] == w[1]) {
+            return Ok(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "A parameter is repeated.",
+            ));
+        }
         let result = self
             .organisations
             .token(

@@ -61,10 +61,14 @@ pub enum Flash {
     DetailsSaved,
     /// A clerk validated a citizen's account (the console lists whom).
     CounterValidated,
+    /// The holder answered or withdrew a consent.
+    ConsentAccepted,
+    ConsentDeclined,
+    ConsentRevoked,
 }
 
 impl Flash {
-    const ALL: [Flash; 11] = [
+    const ALL: [Flash; 14] = [
         Flash::AccountCreated,
         Flash::PasswordChanged,
         Flash::PasswordReset,
@@ -76,6 +80,9 @@ impl Flash {
         Flash::FormExpired,
         Flash::DetailsSaved,
         Flash::CounterValidated,
+        Flash::ConsentAccepted,
+        Flash::ConsentDeclined,
+        Flash::ConsentRevoked,
     ];
 
     fn code(self) -> &'static str {
@@ -91,6 +98,9 @@ impl Flash {
             Flash::FormExpired => "form-expired",
             Flash::DetailsSaved => "details-saved",
             Flash::CounterValidated => "counter-validated",
+            Flash::ConsentAccepted => "consent-accepted",
+            Flash::ConsentDeclined => "consent-declined",
+            Flash::ConsentRevoked => "consent-revoked",
         }
     }
 

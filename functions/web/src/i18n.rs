@@ -134,6 +134,9 @@ impl Lang {
             Flash::FormExpired => i.flash_form_expired,
             Flash::DetailsSaved => self.d().saved,
             Flash::CounterValidated => self.t().validated_flash,
+            Flash::ConsentAccepted => self.c().flash_accepted,
+            Flash::ConsentDeclined => self.c().flash_declined,
+            Flash::ConsentRevoked => self.c().flash_revoked,
         }
     }
 

@@ -100,6 +100,7 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         account: account::Account {
             accounts: accounts.clone(),
             proven,
+            consents: ports.holder_consents()?,
         },
         requests: requests::Requests {
             accounts,

@@ -127,6 +127,8 @@ pages! {
     POST "/certificate/{certificate_number}/coduri/{share_id}/revocare" Citizen => shares.revoke_share,
     // The holder's consents: organisations' requests, answered and withdrawn here.
     GET "/consimtaminte" Citizen => consents.list,
+    GET "/consimtaminte/cod" Citizen => consents.desk_code_form,
+    POST "/consimtaminte/cod" Citizen => consents.open_desk_code,
     GET "/consimtaminte/{consent_id}" Citizen => consents.consent,
     POST "/consimtaminte/{consent_id}" Citizen => consents.answer,
     // The page every QR code opens: public, each check a POST (no CNP in a URL).
@@ -209,6 +211,7 @@ mod tests {
             Page::SharedPdf,
             Page::AskWallet,
             Page::Consents,
+            Page::ConsentCode,
             Page::Consent("c".into()),
             Page::Console,
             Page::Registered("a".into()),
@@ -226,7 +229,7 @@ mod tests {
                 Page::WalletOffer(_) | Page::Verify | Page::VerifyDocument => {}
                 Page::VerifyStatement | Page::UseShare | Page::ShareResult => {}
                 Page::SharedPdf | Page::AskWallet => {}
-                Page::Consents | Page::Consent(_) => {}
+                Page::Consents | Page::ConsentCode | Page::Consent(_) => {}
                 Page::Console | Page::Registered(_) => {}
             }
         }

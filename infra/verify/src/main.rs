@@ -212,7 +212,11 @@ fn report_extract(token: &str, trusted: &[cazier_formats::statement::TrustedKey]
                 "  for:          {} (CUI {}), purpose {}, level {}",
                 claims.organisation.name, claims.organisation.cui, claims.purpose, claims.level
             );
-            println!("  holder:       {}", claims.holder_name);
+            println!(
+                "  holder:       {} (born {})",
+                claims.holder_name, claims.holder_birth_date
+            );
+            println!("  holds until:  {}", claims.valid_until);
             let listed = if claims.has_entries {
                 "the record lists entries"
             } else {

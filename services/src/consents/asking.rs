@@ -4,6 +4,8 @@
 use super::{AskConsent, ConsentRequestError as E};
 use crate::client_auth::{extract_scope, Admitted};
 use crate::domain::consent::{level_for, Consent, ConsentTerm, PENDING_FOR};
+use crate::domain::organisation::OrganisationKind;
+use crate::domain::DeskCode;
 use crate::domain::{
     bucharest_date, AccountStatus, AuditEvent, AuditEventKind, ConsentId, ConsentLevel,
     ConsentStatus, Notice, RecordSubject,
@@ -20,6 +22,10 @@ use std::sync::Arc;
 const ASKS_PER_MINUTE: u32 = 60;
 /// Extracts an organisation may pull a minute (each is a seal signature).
 const EXTRACTS_PER_MINUTE: u32 = 60;
+/// After the person declines, the organisation may not ask them again for this long.
+pub const DECLINED_REST: chrono::Duration = chrono::Duration::days(30);
+/// How long a desk code works: the person is in front of the clerk.
+pub const DESK_CODE_LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
 
 pub struct ConsentRequests {
     pub consents: Arc<dyn Consents>,
@@ -48,6 +54,11 @@ pub struct ConsentView {
     /// Until when it waits for an answer (pending) or works (accepted).
     pub expires_at: Option<String>,
     pub extracts: u32,
+    /// Asked at a desk: the code to show the person (`ABCD-EFGH`), and until when it works.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desk_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desk_code_expires_at: Option<String>,
 }
 
 impl ConsentView {
@@ -71,6 +82,8 @@ impl ConsentView {
             decided_at: c.decided_at.map(rfc3339),
             expires_at: expires_at.map(rfc3339),
             extracts: c.extracts,
+            desk_code: None,
+            desk_code_expires_at: None,
         }
     }
 }
@@ -103,6 +116,9 @@ impl ConsentRequests {
             .filter(|_| organisation.purposes.contains(&asked.purpose))
             .filter(|_| who.allows(&extract_scope(asked.purpose)))
             .ok_or(E::PurposeNotAllowed)?;
+        if asked.at_desk && organisation.kind != OrganisationKind::PublicInstitution {
+            return Err(E::DeskNotAllowed);
+        }
         let now = self.clock.now();
         let consent = Consent {
             id: ConsentId::random(),
@@ -120,16 +136,46 @@ impl ConsentRequests {
             holder_name: None,
             extracts: 0,
         };
-        match self.consents.ask(&consent, now).await? {
-            AskOutcome::Asked => {
-                self.tell_holder(&consent).await;
-                Ok(ConsentView::of(&consent, now))
-            }
-            AskOutcome::AlreadyPending(id) => {
-                let waiting = self.consents.get(&id).await?.ok_or(E::Changed)?;
-                Ok(ConsentView::of(&waiting, now))
-            }
+        // Requests declined within the month stand: no new one, no new e-mail (a person who
+        // said no is not asked again and again).
+        let declined = self
+            .consents
+            .for_holder(&consent.holder)
+            .await?
+            .into_iter()
+            .any(|c| {
+                c.organisation == consent.organisation
+                    && c.state == ConsentStatus::Declined
+                    && c.decided_at.is_some_and(|at| now < at + DECLINED_REST)
+            });
+        if declined {
+            return Err(E::RecentlyDeclined);
         }
+        let started = tokio::time::Instant::now();
+        let (asked_now, new) = match self.consents.ask(&consent, now).await? {
+            AskOutcome::Asked => (consent, true),
+            AskOutcome::AlreadyPending(id) => {
+                (self.consents.get(&id).await?.ok_or(E::Changed)?, false)
+            }
+        };
+        let mut view = ConsentView::of(&asked_now, now);
+        if asked.at_desk {
+            // The person is at the desk: a code for their phone, and no e-mail.
+            let code = DeskCode::random();
+            let until = now + DESK_CODE_LIFETIME;
+            self.consents
+                .put_desk_code(&code, &asked_now.id, until)
+                .await?;
+            view.desk_code = Some(code.grouped());
+            view.desk_code_expires_at = Some(rfc3339(until));
+        } else if new {
+            self.tell_holder(&asked_now).await;
+            // The e-mail goes only to a validated account: the answer comes no sooner than it
+            // would with one, so its time does not tell whether the CNP has an account (found
+            // by the attack on this feature: 52 ms against 31 ms).
+            crate::answer_no_sooner(started, crate::MAIL_ANSWER_FLOOR).await;
+        }
+        Ok(view)
     }
 
     /// An e-mail to the person, if they have a validated account: the request waits in the
@@ -160,6 +206,9 @@ impl ConsentRequests {
     /// Where one of its consents stands.
     pub async fn status(&self, who: &Admitted, id: &ConsentId) -> Result<ConsentView, E> {
         let consent = self.own(who, id).await?;
+        if !who.allows(&extract_scope(consent.purpose)) {
+            return Err(E::PurposeNotAllowed);
+        }
         Ok(ConsentView::of(&consent, self.clock.now()))
     }
 
@@ -207,6 +256,8 @@ impl ConsentRequests {
             level: consent.level.as_str().to_owned(),
             consent: consent.id.to_string(),
             holder_name: consent.holder_name.clone().unwrap_or_default(),
+            holder_birth_date: consent.holder.birth_date().to_string(),
+            valid_until: crate::domain::valid_until(now).to_string(),
             has_entries: !entries.is_empty(),
             entries: match consent.level {
                 ConsentLevel::Certificate => entries,

@@ -8,7 +8,7 @@ use crate::domain::{
     Account, AccountStatus, AuditEvent, AuditEventKind, AuditSubject, ConsentId, ConsentStatus,
     Principal,
 };
-use crate::ports::{AccountStore, AuditLog, Clock, Consents};
+use crate::ports::{AccountStore, AuditLog, Clock, Consents, Throttle};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -16,8 +16,12 @@ pub struct HolderConsents {
     pub consents: Arc<dyn Consents>,
     pub accounts: Arc<dyn AccountStore>,
     pub audit: Arc<dyn AuditLog>,
+    pub throttle: Arc<dyn Throttle>,
     pub clock: Arc<dyn Clock>,
 }
+
+/// Desk codes an account may try a minute (40-bit codes, and only its own requests open).
+const DESK_CODES_PER_MINUTE: u32 = 10;
 
 /// A consent as its holder sees it, with its state now.
 #[derive(Debug, Clone)]
@@ -67,6 +71,19 @@ impl HolderConsents {
             .collect())
     }
 
+    /// How many requests wait for the holder's answer (none before validation): what the
+    /// account page points to.
+    pub async fn waiting(&self, holder: &Principal) -> Result<usize, E> {
+        match self.list(holder).await {
+            Ok(all) => Ok(all
+                .iter()
+                .filter(|c| c.status == ConsentStatus::Pending)
+                .count()),
+            Err(E::NotValidated) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
     /// One consent and its history (asked, answered, each extract), oldest first.
     pub async fn get(
         &self,
@@ -80,6 +97,30 @@ impl HolderConsents {
             .history(&AuditSubject::Consent(id.clone()))
             .await?;
         Ok((HeldConsent::of(consent, self.clock.now()), history))
+    }
+
+    /// The request a desk code opens, if it is one made for this holder's CNP: what the
+    /// person types on their phone at an institution's desk. Tries counted first.
+    pub async fn open_desk_code(&self, holder: &Principal, typed: &str) -> Result<ConsentId, E> {
+        let now = self.clock.now();
+        let key = format!("desk-code:{}", holder.account_id);
+        if let Err(retry_after) =
+            crate::throttled(&*self.throttle, &key, DESK_CODES_PER_MINUTE, 60, now).await?
+        {
+            return Err(E::Throttled { retry_after });
+        }
+        let account = self.validated(holder).await?;
+        let code = crate::domain::DeskCode::parse(typed).ok_or(E::WrongCode)?;
+        let id = self
+            .consents
+            .find_desk_code(&code, now)
+            .await?
+            .ok_or(E::WrongCode)?;
+        match self.own(&account, &id).await {
+            Ok(_) => Ok(id),
+            Err(E::NotFound) => Err(E::WrongCode),
+            Err(other) => Err(other),
+        }
     }
 
     /// Accepts or declines a pending request.

@@ -6,7 +6,7 @@
 pub mod asking;
 pub mod holder;
 
-use crate::domain::consent::{ConsentReason, ConsentTerm, MAX_CONTINUOUS_DAYS};
+use crate::domain::consent::{ConsentReason, ConsentTerm};
 use crate::domain::{Cnp, FieldCode, FieldError, Purpose};
 use crate::Unavailable;
 use chrono::NaiveDate;
@@ -29,6 +29,10 @@ pub struct AskConsentDto {
     /// Continuous until this day (`YYYY-MM-DD`, at most a year ahead); absent: one extract.
     #[serde(default)]
     pub until: Option<String>,
+    /// Asked at the institution's desk, the person in front of the clerk: the answer carries
+    /// a desk code to show them (public institutions only), and no e-mail is sent.
+    #[serde(default)]
+    pub at_desk: bool,
 }
 
 /// The request, parsed.
@@ -38,6 +42,7 @@ pub struct AskConsent {
     pub purpose: Purpose,
     pub reason: ConsentReason,
     pub term: ConsentTerm,
+    pub at_desk: bool,
 }
 
 impl AskConsentDto {
@@ -78,7 +83,7 @@ impl AskConsentDto {
                     ));
                     None
                 }
-                Ok(day) if (day - today).num_days() > MAX_CONTINUOUS_DAYS => {
+                Ok(day) if Some(day) > today.checked_add_months(chrono::Months::new(12)) => {
                     errors.push(FieldError::new(
                         "until",
                         FieldCode::InvalidDate,
@@ -104,6 +109,7 @@ impl AskConsentDto {
                     purpose,
                     reason,
                     term,
+                    at_desk: self.at_desk,
                 })
             }
             _ => Err(errors),
@@ -119,6 +125,12 @@ pub enum ConsentRequestError {
     /// Its registration, kind or token does not cover the purpose.
     #[error("this organisation may not ask for consent for this purpose")]
     PurposeNotAllowed,
+    /// Only public institutions ask at a desk (their public servants, the person present).
+    #[error("only public institutions ask at a desk")]
+    DeskNotAllowed,
+    /// The person declined this organisation's request less than a month ago.
+    #[error("the person declined a request of this organisation recently")]
+    RecentlyDeclined,
     #[error("no such consent of this organisation")]
     NotFound,
     /// Not accepted (still pending, declined, revoked, used or expired).
@@ -144,6 +156,12 @@ pub enum HolderConsentError {
     /// Already answered, revoked, or expired: nothing to do.
     #[error("the consent is {0}")]
     Settled(crate::domain::ConsentStatus),
+    /// A desk code that is malformed, unknown, expired, or opens someone else's request: one
+    /// answer for all.
+    #[error("wrong or expired desk code")]
+    WrongCode,
+    #[error("too many codes tried; retry in {retry_after}s")]
+    Throttled { retry_after: u64 },
     #[error(transparent)]
     Unavailable(Unavailable),
 }
@@ -160,6 +178,7 @@ mod tests {
             purpose: "ANGAJARE".into(),
             reason: "Angajare șofer".into(),
             until: until.map(str::to_owned),
+            at_desk: false,
         }
     }
 
@@ -170,8 +189,8 @@ mod tests {
             dto(None).try_into_domain(today).unwrap().term,
             ConsentTerm::OneOff
         ));
-        assert!(dto(Some("2027-12-08")).try_into_domain(today).is_ok());
-        let errors = dto(Some("2027-12-09")).try_into_domain(today).unwrap_err();
+        assert!(dto(Some("2027-12-07")).try_into_domain(today).is_ok());
+        let errors = dto(Some("2027-12-08")).try_into_domain(today).unwrap_err();
         assert_eq!(errors[0].field, "until");
         let errors = dto(Some("2026-12-07")).try_into_domain(today).unwrap_err();
         assert_eq!(errors[0].code, FieldCode::InThePast);
@@ -186,6 +205,7 @@ mod tests {
             purpose: "SPYING".into(),
             reason: "a\nb".into(),
             until: Some("tomorrow".into()),
+            at_desk: false,
         };
         let fields: Vec<String> = bad
             .try_into_domain(today)

@@ -3,7 +3,7 @@
 
 use super::MemoryAudit;
 use crate::domain::consent::{Consent, PENDING_FOR};
-use crate::domain::{AuditEvent, AuditEventKind, Cnp, ConsentId, ConsentStatus};
+use crate::domain::{AuditEvent, AuditEventKind, Cnp, ConsentId, ConsentStatus, DeskCode};
 use crate::ports::{AskOutcome, Consents, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 pub struct MemoryConsents {
     consents: Mutex<Vec<Consent>>,
+    desk_codes: Mutex<Vec<(String, ConsentId, DateTime<Utc>)>>,
     audit: Arc<MemoryAudit>,
 }
 
@@ -18,6 +19,7 @@ impl MemoryConsents {
     pub fn new(audit: Arc<MemoryAudit>) -> Self {
         Self {
             consents: Mutex::default(),
+            desk_codes: Mutex::default(),
             audit,
         }
     }
@@ -59,6 +61,32 @@ impl Consents for MemoryConsents {
             .collect();
         found.sort_by_key(|c| std::cmp::Reverse(c.asked_at));
         Ok(found)
+    }
+
+    async fn put_desk_code(
+        &self,
+        code: &DeskCode,
+        id: &ConsentId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut codes = self.desk_codes.lock().unwrap_or_else(|e| e.into_inner());
+        if codes.iter().any(|(c, ..)| c == code.as_str()) {
+            return Err(crate::ports::StoreError::Conflict);
+        }
+        codes.push((code.as_str().to_owned(), id.clone(), expires_at));
+        Ok(())
+    }
+
+    async fn find_desk_code(
+        &self,
+        code: &DeskCode,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ConsentId>> {
+        let codes = self.desk_codes.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(codes
+            .iter()
+            .find(|(c, _, until)| c == code.as_str() && now < *until)
+            .map(|(_, id, _)| id.clone()))
     }
 
     async fn update(

@@ -46,6 +46,7 @@ fn ask_dto(cnp: &str, purpose: &str, until: Option<&str>) -> AskConsentDto {
         purpose: purpose.into(),
         reason: "Angajare șofer autobuz".into(),
         until: until.map(str::to_owned),
+        at_desk: false,
     }
 }
 
@@ -144,6 +145,9 @@ async fn an_employer_gets_a_sealed_status_extract_once_the_person_accepts() {
     assert_eq!(claims, issued.content);
     assert!(claims.has_entries);
     assert!(claims.entries.is_empty(), "an employer sees no entries");
+    // Tied to the person asked about by name and birth date (not the CNP), and dated.
+    assert_eq!(claims.holder_birth_date, "1985-01-01");
+    assert_eq!(claims.valid_until, "2027-05-22");
     assert_eq!(
         claims.holder_name,
         account.person.as_ref().unwrap().full_name()
@@ -300,6 +304,13 @@ async fn another_organisation_can_neither_read_nor_use_a_consent() {
     assert!(matches!(
         requests.extract(&rival, &id).await,
         Err(Refused::NotFound)
+    ));
+    // Its own token, without the purpose's scope, reads nothing either.
+    let mut presentation_only = employer();
+    presentation_only.scopes = vec!["presentation".into()];
+    assert!(matches!(
+        requests.status(&presentation_only, &id).await,
+        Err(Refused::PurposeNotAllowed)
     ));
     // Its own, still there for the one that asked.
     assert!(requests.extract(&employer(), &id).await.is_ok());
@@ -461,6 +472,12 @@ async fn an_unanswered_request_expires_and_the_organisation_may_ask_again() {
         refused,
         Refused::NotGiven(ConsentStatus::Declined)
     ));
+    // Declined: the organisation does not ask again (nor e-mail) for a month.
+    let mails = memory.mailer.sent().len();
+    let again = ask(&memory, &employer(), &cnp, "ANGAJARE", None).await;
+    assert!(matches!(again, Err(Refused::RecentlyDeclined)), "{again:?}");
+    assert_eq!(memory.mailer.sent().len(), mails);
+    memory.clock.advance(Duration::days(30));
     let third = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
         .await
         .unwrap();
@@ -508,6 +525,9 @@ async fn nobody_learns_whether_a_cnp_has_an_account() {
     let (_, _, known) = holder(&memory).await;
     let service = memory.consent_requests().unwrap();
     let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    // Nor by the time of the answer: an e-mail is sent only to a validated account, and every
+    // new request takes at least as long as one that sends it.
+    let started = std::time::Instant::now();
     let with = service
         .ask(
             &employer(),
@@ -526,6 +546,7 @@ async fn nobody_learns_whether_a_cnp_has_an_account() {
         )
         .await
         .unwrap();
+    assert!(started.elapsed() >= 2 * cazier_shared::services::MAIL_ANSWER_FLOOR);
     let fields = |v: &cazier_shared::services::consents::asking::ConsentView| {
         (v.status, v.level, v.expires_at.clone(), v.extracts)
     };
@@ -548,4 +569,85 @@ async fn nobody_learns_whether_a_cnp_has_an_account() {
         .find_by_cnp(&Cnp::parse(&cnp).unwrap())
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn at_an_institutions_desk_the_person_opens_the_request_with_the_code_shown() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let mut asked = ask_dto(&cnp, "ATESTAT_PROFESIONAL", None);
+    asked.at_desk = true;
+    let requests = memory.consent_requests().unwrap();
+    let view = requests
+        .ask(&institution(), asked.try_into_domain(today).unwrap())
+        .await
+        .unwrap();
+    let code = view
+        .desk_code
+        .clone()
+        .expect("a code for the desk's screen");
+    assert_eq!(code.len(), 9, "{code}");
+    assert!(
+        memory.mailer.sent().is_empty(),
+        "the person is at the desk: no e-mail"
+    );
+    let holders = memory.holder_consents().unwrap();
+    // Typed loosely on a phone.
+    let typed = code.to_lowercase().replace('-', " ");
+    let opened = holders.open_desk_code(&principal, &typed).await.unwrap();
+    assert_eq!(opened, view.consent_id);
+    accept(&memory, &principal, &opened).await;
+    assert!(requests.extract(&institution(), &opened).await.is_ok());
+
+    // Someone else with the same code: nothing (one answer for a wrong, expired or foreign code).
+    let (_, stranger, _) = holder(&memory).await;
+    let foreign = holders.open_desk_code(&stranger, &code).await;
+    assert!(
+        matches!(foreign, Err(HolderConsentError::WrongCode)),
+        "{foreign:?}"
+    );
+    assert!(matches!(
+        holders.open_desk_code(&principal, "ABCD-EFGH").await,
+        Err(HolderConsentError::WrongCode)
+    ));
+    assert!(matches!(
+        holders.open_desk_code(&principal, "not a code").await,
+        Err(HolderConsentError::WrongCode)
+    ));
+    // Fifteen minutes.
+    let mut again = ask_dto(&cnp, "ATESTAT_PROFESIONAL", None);
+    again.at_desk = true;
+    let later = requests
+        .ask(&institution(), again.try_into_domain(today).unwrap())
+        .await
+        .unwrap();
+    memory.clock.advance(Duration::minutes(15));
+    let expired = holders
+        .open_desk_code(&principal, later.desk_code.as_deref().unwrap())
+        .await;
+    assert!(
+        matches!(expired, Err(HolderConsentError::WrongCode)),
+        "{expired:?}"
+    );
+    // Guessing is counted per account: ten a minute.
+    let mut throttled = false;
+    for _ in 0..12 {
+        if let Err(HolderConsentError::Throttled { .. }) =
+            holders.open_desk_code(&stranger, "ZZZZ-ZZZZ").await
+        {
+            throttled = true;
+        }
+    }
+    assert!(throttled);
+    // Employers do not ask at a desk.
+    let mut desk = ask_dto(&cnp, "ANGAJARE", None);
+    desk.at_desk = true;
+    let refused = requests
+        .ask(&employer(), desk.try_into_domain(today).unwrap())
+        .await;
+    assert!(
+        matches!(refused, Err(Refused::DeskNotAllowed)),
+        "{refused:?}"
+    );
 }

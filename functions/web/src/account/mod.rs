@@ -12,6 +12,7 @@ use cazier_edge::http::Citizen;
 use cazier_shared::domain::Page;
 use cazier_shared::domain::Principal;
 use cazier_shared::services::accounts::AccountService;
+use cazier_shared::services::consents::HolderConsents;
 use cazier_shared::services::declared::{ChangeDeclaredError, Declared};
 use cazier_shared::services::online::ProvenService;
 use lambda_http::http::StatusCode;
@@ -21,6 +22,7 @@ use lambda_http::Request;
 pub(crate) struct Account {
     pub(crate) accounts: AccountService,
     pub(crate) proven: ProvenService,
+    pub(crate) consents: HolderConsents,
 }
 
 impl Account {
@@ -41,7 +43,14 @@ impl Account {
             .awaiting(&principal, ctx.flow.as_deref())
             .await?
             .is_some();
-        let html = view::account(ctx, &me, code.as_deref(), awaiting, declared.as_ref());
+        let waiting = self.consents.waiting(&principal).await?;
+        let shown = view::Shown {
+            counter_code: code.as_deref(),
+            awaiting_confirmation: awaiting,
+            declared: declared.as_ref(),
+            consents_waiting: waiting,
+        };
+        let html = view::account(ctx, &me, shown);
         Ok(ctx.page(StatusCode::OK, html))
     }
 

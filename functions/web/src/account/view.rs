@@ -100,14 +100,23 @@ pub fn declared(
     page(ctx, d.title, body)
 }
 
+/// What the account page shows besides the account itself.
+pub struct Shown<'a> {
+    pub counter_code: Option<&'a str>,
+    pub awaiting_confirmation: bool,
+    pub declared: Option<&'a Declared>,
+    /// Requests for consent waiting for the holder's answer.
+    pub consents_waiting: usize,
+}
+
 // The account page: who the holder is, and how to validate.
-pub fn account(
-    ctx: &mut Ctx,
-    me: &AccountView,
-    counter_code: Option<&str>,
-    awaiting_confirmation: bool,
-    declared: Option<&Declared>,
-) -> String {
+pub fn account(ctx: &mut Ctx, me: &AccountView, shown: Shown) -> String {
+    let Shown {
+        counter_code,
+        awaiting_confirmation,
+        declared,
+        consents_waiting,
+    } = shown;
     let (t, i) = (ctx.t(), ctx.lang.i());
     let name = format!(
         "{} {}",
@@ -118,6 +127,9 @@ pub fn account(
         h1 { (t.account_title) }
         @if awaiting_confirmation {
             div.notice { p { a href=(Page::Proven) { (i.awaiting_link) } } }
+        }
+        @if consents_waiting > 0 {
+            div.notice { p { a href=(Page::Consents) { (ctx.lang.consents_waiting(consents_waiting)) } } }
         }
         table {
             tbody {

@@ -5,11 +5,11 @@
 pub(crate) mod text;
 pub(crate) mod view;
 
-use crate::context::{Ctx, FormData};
+use crate::context::{Ctx, Flash, FormData};
 use crate::{Answer, Refusal};
 use cazier_edge::http::{path_param, Citizen};
 use cazier_shared::domain::consent::ConsentDecision;
-use cazier_shared::domain::{ConsentId, Page};
+use cazier_shared::domain::{ConsentId, FieldCode, FieldError, Page};
 use cazier_shared::services::consents::{HolderConsentError, HolderConsents};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
@@ -18,6 +18,12 @@ use lambda_http::Request;
 #[serde(default)]
 struct AnswerForm {
     answer: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct CodeForm {
+    code: String,
 }
 
 pub(crate) struct Consents {
@@ -36,7 +42,10 @@ impl From<HolderConsentError> for Refusal {
         match e {
             HolderConsentError::Unavailable(e) => e.into(),
             HolderConsentError::NotValidated => Refusal::Forbidden,
-            HolderConsentError::NotFound | HolderConsentError::Settled(_) => Refusal::NotFound,
+            HolderConsentError::NotFound
+            | HolderConsentError::Settled(_)
+            | HolderConsentError::WrongCode => Refusal::NotFound,
+            HolderConsentError::Throttled { .. } => Refusal::NotFound,
         }
     }
 }
@@ -78,27 +87,73 @@ impl Consents {
     ) -> Answer {
         let id = consent_id(req)?;
         let AnswerForm { answer } = form.read()?;
-        let done = match answer.as_str() {
-            "accept" => self
-                .consents
-                .decide(&who, &id, ConsentDecision::Accept)
-                .await
-                .map(drop),
-            "decline" => self
-                .consents
-                .decide(&who, &id, ConsentDecision::Decline)
-                .await
-                .map(drop),
-            "revoke" => self.consents.revoke(&who, &id).await,
+        let (done, said) = match answer.as_str() {
+            "accept" => (
+                self.consents
+                    .decide(&who, &id, ConsentDecision::Accept)
+                    .await
+                    .map(drop),
+                Flash::ConsentAccepted,
+            ),
+            "decline" => (
+                self.consents
+                    .decide(&who, &id, ConsentDecision::Decline)
+                    .await
+                    .map(drop),
+                Flash::ConsentDeclined,
+            ),
+            "revoke" => (self.consents.revoke(&who, &id).await, Flash::ConsentRevoked),
             _ => return Err(Refusal::BadForm),
         };
         match done {
-            Ok(()) => Ok(ctx.redirect(Page::Consent(id))),
+            Ok(()) => {
+                ctx.flash_next(said);
+                Ok(ctx.redirect(Page::Consent(id)))
+            }
             // Answered in another tab, or expired meanwhile: the page as it is now.
             Err(HolderConsentError::Settled(_)) => {
                 self.show(ctx, &who, &id, StatusCode::CONFLICT).await
             }
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+impl Consents {
+    pub(crate) async fn desk_code_form(
+        &self,
+        ctx: &mut Ctx,
+        _who: Citizen,
+        _req: &Request,
+    ) -> Answer {
+        let html = view::desk_code(ctx, "", &[], None);
+        Ok(ctx.page(StatusCode::OK, html))
+    }
+
+    /// The code typed: the request it opens, if it is this person's; else the form again.
+    pub(crate) async fn open_desk_code(
+        &self,
+        ctx: &mut Ctx,
+        who: Citizen,
+        _req: &Request,
+        form: &FormData,
+    ) -> Answer {
+        let CodeForm { code } = form.read()?;
+        let c = ctx.lang.c();
+        let (field, status) = match self.consents.open_desk_code(&who, &code).await {
+            Ok(id) => return Ok(ctx.redirect(Page::Consent(id))),
+            Err(HolderConsentError::WrongCode) => (c.code_wrong, StatusCode::UNPROCESSABLE_ENTITY),
+            Err(HolderConsentError::Throttled { .. }) => {
+                (c.code_throttled, StatusCode::TOO_MANY_REQUESTS)
+            }
+            Err(HolderConsentError::NotValidated) => {
+                let html = view::list(ctx, None);
+                return Ok(ctx.page(StatusCode::FORBIDDEN, html));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let errors = [FieldError::new("code", FieldCode::InvalidCode, field)];
+        let html = view::desk_code(ctx, &code, &errors, None);
+        Ok(ctx.page(status, html))
     }
 }

@@ -46,10 +46,40 @@ pub struct ConsentTexts {
     pub ev_revoked: &'static str,
     pub ev_extract: &'static str,
     pub back: &'static str,
+    pub flash_accepted: &'static str,
+    pub flash_declined: &'static str,
+    pub flash_revoked: &'static str,
+    pub answer_by: &'static str,
+    pub works_until: &'static str,
+    pub ended_used: &'static str,
+    pub settled_title: &'static str,
+    pub code_link: &'static str,
+    pub code_title: &'static str,
+    pub code_lead: &'static str,
+    pub code_label: &'static str,
+    pub code_hint: &'static str,
+    pub code_open: &'static str,
+    pub code_wrong: &'static str,
+    pub code_throttled: &'static str,
     pub nav: &'static str,
 }
 
 impl Lang {
+    /// "1 request for consent waits for your answer", by number (Romanian plurals: "de" from 20).
+    pub fn consents_waiting(self, n: usize) -> String {
+        match (self, n) {
+            (Lang::Ro, 1) => "O cerere de consimțământ așteaptă răspunsul dumneavoastră".into(),
+            (Lang::Ro, n) if n % 100 < 20 && n % 100 > 0 => {
+                format!("{n} cereri de consimțământ așteaptă răspunsul dumneavoastră")
+            }
+            (Lang::Ro, n) => {
+                format!("{n} de cereri de consimțământ așteaptă răspunsul dumneavoastră")
+            }
+            (Lang::En, 1) => "1 request for consent waits for your answer".into(),
+            (Lang::En, n) => format!("{n} requests for consent wait for your answer"),
+        }
+    }
+
     pub fn c(self) -> &'static ConsentTexts {
         match self {
             Lang::Ro => &RO,
@@ -83,8 +113,8 @@ const RO: ConsentTexts = ConsentTexts {
     sees_status: "Doar dacă aveți sau nu mențiuni în cazier (fără conținutul lor) și numele \
                   dumneavoastră.",
     sees_certificate: "Mențiunile din cazier, ca pe certificat (instanța, hotărârea, fapta, \
-                       pedeapsa), și numele dumneavoastră. Mențiunile pentru care ați fost \
-                       reabilitat nu apar niciodată.",
+                       pedeapsa), și numele dumneavoastră. Mențiunile pentru care a intervenit \
+                       reabilitarea nu apar niciodată.",
     one_off: "O singură dată: un singur extras, în cel mult 30 de zile de la acceptare.",
     until: "Până la",
     until_after: "inclusiv: extrase oricând în acest timp.",
@@ -112,6 +142,21 @@ const RO: ConsentTexts = ConsentTexts {
     ev_revoked: "Ați retras consimțământul",
     ev_extract: "Organizația a obținut extrasul",
     back: "Înapoi la consimțăminte",
+    flash_accepted: "Ați acceptat. Organizația poate obține extrasul în condițiile de mai jos.",
+    flash_declined: "Ați refuzat. Organizația nu primește nimic.",
+    flash_revoked: "Ați retras consimțământul. Organizația nu mai poate obține extrase.",
+    answer_by: "Răspundeți până la",
+    works_until: "Valabil până la",
+    ended_used: "Extrasul a fost obținut; consimțământul s-a încheiat.",
+    settled_title: "Ați răspuns deja acestei cereri, probabil din altă fereastră. Starea ei este cea de mai jos.",
+    code_link: "Sunteți la ghișeul unei instituții? Introduceți codul afișat",
+    code_title: "Codul de la ghișeu",
+    code_lead: "Funcționarul instituției a introdus cererea la ghișeu și vă arată un cod de 8 caractere. Introduceți-l aici pentru a vedea cererea și a răspunde. Codul este valabil 15 minute.",
+    code_label: "Codul afișat la ghișeu",
+    code_hint: "De exemplu ABCD-1234",
+    code_open: "Vedeți cererea",
+    code_wrong: "Codul este greșit sau a expirat, ori cererea nu este pentru CNP-ul dumneavoastră. Cereți funcționarului un cod nou.",
+    code_throttled: "Ați încercat prea multe coduri. Încercați din nou peste un minut.",
     nav: "Consimțăminte",
 };
 
@@ -168,5 +213,20 @@ const EN: ConsentTexts = ConsentTexts {
     ev_revoked: "You withdrew consent",
     ev_extract: "The organisation obtained the extract",
     back: "Back to consents",
+    flash_accepted: "You accepted. The organisation may obtain the extract on the terms below.",
+    flash_declined: "You declined. The organisation receives nothing.",
+    flash_revoked: "You withdrew your consent. The organisation can obtain no more extracts.",
+    answer_by: "Answer by",
+    works_until: "Valid until",
+    ended_used: "The extract was obtained; the consent has ended.",
+    settled_title: "You have already answered this request, probably in another window. Its status is shown below.",
+    code_link: "At an institution's desk? Enter the code you are shown",
+    code_title: "The code from the desk",
+    code_lead: "The institution's clerk entered the request at the desk and shows you an 8-character code. Enter it here to see the request and answer it. The code works for 15 minutes.",
+    code_label: "The code shown at the desk",
+    code_hint: "For example ABCD-1234",
+    code_open: "See the request",
+    code_wrong: "The code is wrong or has expired, or the request is not for your CNP. Ask the clerk for a new code.",
+    code_throttled: "You have tried too many codes. Try again in a minute.",
     nav: "Consents",
 };

@@ -3,8 +3,9 @@
 
 use crate::certificates::view::bucharest_time;
 use crate::context::Ctx;
-use crate::layout::{csrf_field, error_summary, page};
-use cazier_shared::domain::consent::ConsentTerm;
+use crate::layout::{csrf_field, error_summary, page, Input};
+use cazier_shared::domain::consent::{ConsentTerm, PENDING_FOR};
+use cazier_shared::domain::FieldError;
 use cazier_shared::domain::{AuditEvent, AuditEventKind, ConsentLevel, ConsentStatus, Page};
 use cazier_shared::services::consents::holder::HeldConsent;
 use maud::{html, Markup};
@@ -20,10 +21,10 @@ pub fn status_tag(ctx: &Ctx, status: ConsentStatus) -> Markup {
     let c = ctx.lang.c();
     html! {
         @match status {
-            ConsentStatus::Pending => strong.tag.off { (c.pending) },
+            ConsentStatus::Pending => strong.tag.wait { (c.pending) },
             ConsentStatus::Accepted => strong.tag { (c.accepted) },
             ConsentStatus::Declined => strong.tag.off { (c.declined) },
-            ConsentStatus::Revoked => strong.tag.bad { (c.revoked) },
+            ConsentStatus::Revoked => strong.tag.off { (c.revoked) },
             ConsentStatus::Used => strong.tag.off { (c.used) },
             ConsentStatus::Expired => strong.tag.off { (c.expired) },
         }
@@ -64,6 +65,7 @@ pub fn list(ctx: &mut Ctx, consents: Option<&[HeldConsent]>) -> String {
     let body = html! {
         h1 { (c.title) }
         p { (c.intro) }
+        p { a href=(Page::ConsentCode) { (c.code_link) } }
         @match consents {
             None => {
                 div.notice { p { (c.not_validated) } p { a href=(Page::Account) { (c.validate_link) } } }
@@ -109,13 +111,16 @@ pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: b
     };
     let action = Page::Consent(consent.id.clone());
     let body = html! {
-        (error_summary(ctx, &[], settled.then_some(c.settled)))
+        @if settled {
+            div.notice role="status" { p { (c.settled_title) } }
+        }
         h1 { (title) }
         table {
             tbody {
                 tr { th scope="row" { (c.organisation) } td { (consent.organisation_name) " (CUI " (consent.organisation) ")" } }
                 tr { th scope="row" { (c.purpose) } td { (purpose(ctx, held)) } }
-                tr { th scope="row" { (c.reason) } td { (consent.reason.as_str()) } }
+                // In the organisation's words, in Romanian: read as such in the English pages too.
+                tr { th scope="row" { (c.reason) } td lang="ro" { (consent.reason.as_str()) } }
                 tr { th scope="row" { (c.sees) } td { (match consent.level {
                     ConsentLevel::Status => c.sees_status,
                     ConsentLevel::Certificate => c.sees_certificate,
@@ -126,6 +131,18 @@ pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: b
                 } } }
                 tr { th scope="row" { (c.asked_at) } td { (bucharest_time(consent.asked_at)) } }
                 tr { th scope="row" { (c.status) } td { (status_tag(ctx, held.status)) } }
+                @match held.status {
+                    ConsentStatus::Pending => {
+                        tr { th scope="row" { (c.answer_by) } td { (day(consent.asked_at + PENDING_FOR)) } }
+                    }
+                    ConsentStatus::Accepted => @if let Some(end) = consent.ends_at() {
+                        tr { th scope="row" { (c.works_until) } td { (day(end)) } }
+                    },
+                    ConsentStatus::Used => {
+                        tr { th scope="row" { (c.works_until) } td { (c.ended_used) } }
+                    }
+                    _ => {}
+                }
             }
         }
         @if held.status == ConsentStatus::Pending {
@@ -139,7 +156,7 @@ pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: b
                 form method="post" action=(action) {
                     (csrf_field(ctx))
                     input type="hidden" name="answer" value="decline";
-                    button.secondary type="submit" { (c.decline) }
+                    button.primary.alt type="submit" { (c.decline) }
                 }
             }
         }
@@ -166,4 +183,33 @@ pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: b
         p { a href=(Page::Consents) { (c.back) } }
     };
     page(ctx, &title, body)
+}
+
+/// The last day an instant ends (Bucharest), as `21.12.2026`.
+fn day(end: chrono::DateTime<chrono::Utc>) -> String {
+    cazier_shared::domain::last_bucharest_day(end)
+        .format("%d.%m.%Y")
+        .to_string()
+}
+
+/// The page where the person types the code an institution's desk shows them.
+pub fn desk_code(
+    ctx: &mut Ctx,
+    typed: &str,
+    errors: &[FieldError],
+    problem: Option<&str>,
+) -> String {
+    let c = ctx.lang.c();
+    let body = html! {
+        (error_summary(ctx, errors, problem))
+        h1 { (c.code_title) }
+        p { (c.code_lead) }
+        form method="post" action=(Page::ConsentCode) novalidate {
+            (csrf_field(ctx))
+            (Input { hint: Some(c.code_hint), autocomplete: "off", ..Input::new("code", c.code_label, typed) }.render(ctx, errors))
+            button.primary type="submit" { (c.code_open) }
+        }
+        p { a href=(Page::Consents) { (c.back) } }
+    };
+    page(ctx, c.code_title, body)
 }

@@ -172,6 +172,9 @@ static RO: InfoTexts = InfoTexts {
                 "Codurile de confirmare: 30 de minute; legăturile pentru schimbarea parolei: 30 de minute; sesiunile: până la ieșire sau expirare.",
                 "Certificatele și jurnalul verificărilor: cel puțin cât timp certificatul poate fi verificat, apoi cât cer normele de arhivare ale Poliției Române.",
             ]),
+            text("Organizații care vă cer consimțământul", &[
+                "Instituțiile și angajatorii înregistrați la minister vă pot cere consimțământul pentru a obține direct un extras din cazier (Legea 290/2004, art. 20 alin. 7). Vedeți cererile la „Consimțăminte”: cine cere, de ce și ce ar primi. Nimic nu pleacă fără acceptul dumneavoastră; un angajator află doar dacă aveți mențiuni, o instituție publică vede mențiunile ca pe certificat, iar mențiunile pentru care a intervenit reabilitarea nu sunt date nimănui. Puteți retrage oricând consimțământul, cu efect imediat, și vedeți fiecare extras obținut. Cererile și răspunsurile se păstrează un an după încheiere.",
+            ]),
             text("Drepturile dumneavoastră", &[
                 "Puteți cere accesul la date, rectificarea lor și restricționarea prelucrării, la dpo@mai.gov.ro sau la orice unitate de poliție. Puteți depune plângere la Autoritatea Națională de Supraveghere a Prelucrării Datelor cu Caracter Personal (dataprotection.ro).",
             ]),
@@ -291,6 +294,9 @@ static EN: InfoTexts = InfoTexts {
                 "An account whose holder never proved who they are is deleted after 30 days.",
                 "Confirmation codes: 30 minutes; password reset links: 30 minutes; sessions: until you sign out or they expire.",
                 "Certificates and the log of checks: at least as long as the certificate can be checked, then as long as the Romanian Police's archiving rules require.",
+            ]),
+            text("Organisations that ask for your consent", &[
+                "Institutions and employers registered with the ministry may ask for your consent to obtain an extract of your record directly (Law 290/2004, art. 20(7)). You see the requests under \"Consents\": who asks, why, and what they would receive. Nothing leaves without your acceptance; an employer learns only whether your record lists entries, a public institution sees the entries as a certificate prints them, and entries you were rehabilitated for are given to nobody. You may withdraw your consent at any time, with immediate effect, and you see every extract obtained. Requests and answers are kept for a year after they end.",
             ]),
             text("Your rights", &[
                 "You can ask for access to your data, its correction and restriction of its processing, at dpo@mai.gov.ro or at any police unit. You can complain to the National Supervisory Authority for Personal Data Processing (dataprotection.ro).",
