@@ -17,6 +17,9 @@ pub enum AuditSubject {
     Operator(AccountId),
     /// A consent's life: asked, decided, each extract pulled under it.
     Consent(crate::ConsentId),
+    /// What an organisation is told, in order: the records that changed under its continuous
+    /// consents (the change feed it polls).
+    ChangeFeed(crate::Cui),
 }
 
 /// One line of the audit trail.
@@ -38,6 +41,42 @@ fn details<const N: usize>(pairs: [(&str, &str); N]) -> BTreeMap<String, String>
 }
 
 impl AuditEvent {
+    /// Where the entry sorts within its subject: its time (to the millisecond), its event and
+    /// id. The store's sort key, and the change feed's cursor.
+    pub fn sort_key(&self) -> String {
+        format!(
+            "{}#{}#{}",
+            self.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            self.event,
+            self.id
+        )
+    }
+
+    /// A person's record changed under a continuous consent: in the organisation's feed (which
+    /// consent, never what changed), and in the consent's history (the person sees it was told).
+    pub fn record_changed(consent: &crate::consent::Consent, at: DateTime<Utc>) -> [Self; 2] {
+        let id = uuid::Uuid::new_v4().to_string();
+        [
+            Self {
+                subject: AuditSubject::ChangeFeed(consent.organisation.clone()),
+                at,
+                event: AuditEventKind::RecordChanged,
+                id: id.clone(),
+                details: details([("consent", consent.id.as_str())]),
+            },
+            Self {
+                subject: AuditSubject::Consent(consent.id.clone()),
+                at,
+                event: AuditEventKind::RecordChanged,
+                id,
+                details: details([
+                    ("organisation", consent.organisation_name.as_str()),
+                    ("purpose", consent.purpose.code()),
+                ]),
+            },
+        ]
+    }
+
     /// An account was validated: recorded in the account's history and, at a counter, in the
     /// clerk's (with the account's id), so a clerk can see what they did today.
     pub fn validated(account_id: &AccountId, validation: &Validation) -> Vec<Self> {

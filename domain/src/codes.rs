@@ -154,6 +154,9 @@ string_enum!(
         ConsentRevoked = "CONSENT_REVOKED",
         /// An organisation pulled an extract under the consent.
         ExtractIssued = "EXTRACT_ISSUED",
+        /// The person's record changed under a continuous consent: the organisation was told
+        /// (without content).
+        RecordChanged = "RECORD_CHANGED",
     }
 );
 

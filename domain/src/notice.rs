@@ -44,6 +44,25 @@ impl Named {
 }
 
 impl Notice {
+    /// The holder's record changed and `told` organisations holding their continuous consent
+    /// were told so (not what changed; nor are they named here).
+    pub fn record_changed(to: &Email, portal: &str, told: usize) -> Self {
+        let link = Page::Consents.at(portal);
+        Self {
+            to: to.clone(),
+            subject: "Cazierul dumneavoastră a fost actualizat / Your criminal record was updated"
+                .into(),
+            text: format!(
+                "Cazierul dumneavoastră judiciar a fost actualizat. Organizațiile cărora le-ați dat \
+                 un consimțământ continuu ({told}) au fost anunțate că s-a schimbat ceva, fără \
+                 să afle ce. Vedeți consimțămintele și retrageți-le oricând:\n{link}\n\n\
+                 Your criminal record was updated. The organisations holding your continuous \
+                 consent ({told}) were told that something changed, not what. See your consents \
+                 and withdraw them at any time:\n{link}\n\n{NEVER_ASKED}\n"
+            ),
+        }
+    }
+
     /// An organisation asks for the holder's consent: where to answer (not who asks, nor
     /// for what: an e-mail says nothing a stranger reading it should learn).
     pub fn consent_asked(to: &Email, portal: &str) -> Self {

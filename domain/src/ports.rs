@@ -402,6 +402,14 @@ pub trait AuditLog: Send + Sync {
     async fn record(&self, event: &AuditEvent) -> StoreResult<()>;
     /// A subject's entries, oldest first.
     async fn history(&self, subject: &AuditSubject) -> StoreResult<Vec<AuditEvent>>;
+    /// At most `limit` entries of `subject` after the one whose `sort_key` is `after` (from
+    /// the first if none), in order.
+    async fn history_after(
+        &self,
+        subject: &AuditSubject,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEvent>>;
 }
 
 /// A validation started with ghiseul.ro: whose account, and, when a browser started it, the

@@ -362,6 +362,19 @@ pub trait ServiceGraphs: PortSource {
         })
     }
 
+    /// Change notices under continuous consents: told by the record's writers, read by
+    /// organisations from their feed.
+    fn change_notices(&self) -> Result<crate::services::consents::ChangeNotices, ConfigError> {
+        Ok(crate::services::consents::ChangeNotices {
+            consents: self.consents()?,
+            accounts: self.accounts()?,
+            audit: self.audit()?,
+            mailer: self.mailer()?,
+            clock: self.clock(),
+            portal_url: self.portal_url()?,
+        })
+    }
+
     /// The holder's consents (the portal).
     fn holder_consents(&self) -> Result<crate::services::consents::HolderConsents, ConfigError> {
         Ok(crate::services::consents::HolderConsents {

@@ -350,3 +350,72 @@ fn at_the_desk_the_person_opens_the_request_with_the_code_on_the_clerks_screen()
     assert_eq!(repeated.status, 400);
     assert_eq!(repeated.json()["error"], "invalid_request");
 }
+
+/// Continuous status: a record change under an accepted continuous consent reaches the
+/// organisation's change feed (which consent, when; never what), the person by e-mail and in
+/// the consent's history; the organisation's cursor gives nothing twice.
+#[test]
+fn a_record_change_reaches_the_organisations_feed_and_the_person() {
+    use cazier_shared::wiring::ServiceGraphs;
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let employer = Verifier::register(stack, "Paza și Protecție SRL");
+    let bearer = token(&client, &employer, "extract:ANGAJARE");
+    let asked = client.post(
+        "/v1/consent-requests",
+        Some(&bearer),
+        json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "Agent de pază", "until": "2027-03-31"}),
+    );
+    let id = asked.json()["consent_id"].as_str().unwrap().to_owned();
+    let mut browser = Browser::signed_in("ro", &citizen.email);
+    let page = format!("/consimtaminte/{id}");
+    browser.submit(&page, &page, &[("answer", "accept")]);
+    let empty = client.get("/v1/consent-changes", Some(&bearer)).json();
+    assert_eq!(empty["changes"], json!([]));
+
+    // The record changes (as `cazier-admin records add` writes it and tells).
+    add_entries(
+        stack,
+        &citizen.cnp,
+        &[entry("f1", "Sentința penală 3/2026", false)],
+    );
+    let cnp = cazier_shared::domain::Cnp::parse(&citizen.cnp).unwrap();
+    let notices = stack.wiring.change_notices().unwrap();
+    let told = stack
+        .runtime
+        .block_on(notices.record_changed(&cnp))
+        .unwrap();
+    assert_eq!(told, 1);
+
+    let feed = client.get("/v1/consent-changes", Some(&bearer));
+    assert_eq!(feed.status, 200, "{}", String::from_utf8_lossy(&feed.body));
+    let feed = feed.json();
+    assert_eq!(feed["changes"].as_array().map(Vec::len), Some(1), "{feed}");
+    assert_eq!(feed["changes"][0]["consent_id"], id.as_str());
+    assert!(!feed.to_string().contains("3/2026"), "never what changed");
+    let next = feed["next"].as_str().unwrap();
+    let again = client
+        .get(&format!("/v1/consent-changes?after={next}"), Some(&bearer))
+        .json();
+    assert_eq!(again["changes"], json!([]), "nothing twice");
+    client
+        .get("/v1/consent-changes?after=%FF%00", Some(&bearer))
+        .problem(422, "INVALID_CODE");
+    // Another organisation's feed is its own; a token without an extract scope reads none.
+    let rival = Verifier::register(stack, "Alt Angajator SRL");
+    let rivals = token(&client, &rival, "extract:ANGAJARE");
+    let theirs = client.get("/v1/consent-changes", Some(&rivals)).json();
+    assert_eq!(theirs["changes"], json!([]));
+    let presentation = token(&client, &employer, "presentation");
+    client
+        .get("/v1/consent-changes", Some(&presentation))
+        .problem(403, "PURPOSE_NOT_ALLOWED");
+
+    // The person: an e-mail, and the history says the organisation was told.
+    let mails = mail_to(&stack.base_url, &citizen.email);
+    assert!(mails
+        .iter()
+        .any(|m| m.contains("Your criminal record was updated")));
+    assert!(html(&browser.get(&page)).contains("organizația a fost anunțată"));
+}

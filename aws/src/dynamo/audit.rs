@@ -22,15 +22,7 @@ dynamo_adapter!(DynamoAudit);
 fn audit_item(e: &AuditEvent) -> Item {
     let mut item: Item = HashMap::from([
         ("pk".into(), s(keys::audit_subject(&e.subject))),
-        (
-            "sk".into(),
-            s(format!(
-                "{}#{}#{}",
-                e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                e.event,
-                e.id
-            )),
-        ),
+        ("sk".into(), s(e.sort_key())),
         ("event".into(), s(e.event.as_str())),
         ("at".into(), time(e.at)),
         ("id".into(), s(&e.id)),
@@ -71,27 +63,53 @@ impl AuditLog for DynamoAudit {
             .table_name(&self.table)
             .key_condition_expression("pk = :p")
             .expression_attribute_values(":p", s(keys::audit_subject(subject)));
-        query_all(query)
-            .await?
-            .iter()
-            .map(|item| {
-                Ok(AuditEvent {
-                    subject: subject.clone(),
-                    at: get_time(item, "at")?,
-                    event: AuditEventKind::parse(get_s(item, "event")?)
-                        .ok_or_else(|| corrupt("event"))?,
-                    id: get_s(item, "id")?.to_owned(),
-                    details: item
-                        .get("details")
-                        .and_then(|d| d.as_m().ok())
-                        .map(|m| {
-                            m.iter()
-                                .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-            })
-            .collect()
+        read_events(subject, &query_all(query).await?)
     }
+
+    async fn history_after(
+        &self,
+        subject: &AuditSubject,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .expression_attribute_values(":p", s(keys::audit_subject(subject)))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX));
+        query = match after {
+            Some(after) => query
+                .key_condition_expression("pk = :p AND sk > :after")
+                .expression_attribute_values(":after", s(after)),
+            None => query.key_condition_expression("pk = :p"),
+        };
+        let page = query.send().await.map_err(crate::unavailable)?;
+        read_events(subject, page.items())
+    }
+}
+
+/// The entries of `subject` as stored.
+fn read_events(subject: &AuditSubject, items: &[Item]) -> StoreResult<Vec<AuditEvent>> {
+    items
+        .iter()
+        .map(|item| {
+            Ok(AuditEvent {
+                subject: subject.clone(),
+                at: get_time(item, "at")?,
+                event: AuditEventKind::parse(get_s(item, "event")?)
+                    .ok_or_else(|| corrupt("event"))?,
+                id: get_s(item, "id")?.to_owned(),
+                details: item
+                    .get("details")
+                    .and_then(|d| d.as_m().ok())
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
 }

@@ -145,6 +145,7 @@ pub fn audit_subject(subject: &AuditSubject) -> String {
         AuditSubject::Certificate(number) => certificate(number),
         AuditSubject::Operator(id) => format!("OPERATOR#{id}"),
         AuditSubject::Consent(id) => consent(id),
+        AuditSubject::ChangeFeed(cui) => format!("CHANGES#{cui}"),
     }
 }
 

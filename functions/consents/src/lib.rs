@@ -11,7 +11,7 @@ use cazier_shared::config::ConfigError;
 use cazier_shared::domain::{bucharest_date, ConsentId};
 use cazier_shared::ports::Clock;
 use cazier_shared::services::client_auth::{Admitted, OrganisationAuth};
-use cazier_shared::services::consents::{AskConsentDto, ConsentRequests};
+use cazier_shared::services::consents::{AskConsentDto, ChangeNotices, ConsentRequests};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 pub struct ConsentsApi {
     requests: ConsentRequests,
+    changes: ChangeNotices,
     organisations: OrganisationAuth,
     clock: Arc<dyn Clock>,
 }
@@ -28,6 +29,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<ConsentsApi>, Co
     ApiFunction::new(
         ConsentsApi {
             requests: ports.consent_requests()?,
+            changes: ports.change_notices()?,
             organisations: ports.organisation_auth()?,
             clock: ports.clock(),
         },
@@ -48,6 +50,7 @@ cazier_edge::api_routes!(ConsentsApi {
     POST "/v1/consent-requests" Public => ask,
     GET "/v1/consents/{consent_id}" Public => status,
     POST "/v1/consents/{consent_id}/extract" Public => extract,
+    GET "/v1/consent-changes" Public => changes,
 });
 
 impl ConsentsApi {
@@ -81,6 +84,21 @@ impl ConsentsApi {
         let id = consent_id(&req)?;
         let issued = self.requests.extract(&who, &id).await?;
         Ok(no_store(json_response(StatusCode::CREATED, &issued)))
+    }
+}
+
+impl ConsentsApi {
+    /// The organisation's change feed, after the cursor it kept (`?after=`).
+    async fn changes(&self, req: Request) -> Answer {
+        let who = self.organisation(&req).await?;
+        let after = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "after"))
+            .map(|(_, v)| v);
+        let feed = self.changes.feed(&who, after.as_deref()).await?;
+        Ok(no_store(json_response(StatusCode::OK, &feed)))
     }
 }
 

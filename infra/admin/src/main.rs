@@ -306,6 +306,7 @@ async fn run(cli: Cli) -> Result<()> {
                     AuditSubject::Certificate(n) => println!("no audit entries for {n}"),
                     AuditSubject::Operator(id) => println!("no audit entries for operator {id}"),
                     AuditSubject::Consent(id) => println!("no audit entries for consent {id}"),
+                    AuditSubject::ChangeFeed(cui) => println!("no changes told to {cui}"),
                 }
             }
             for e in events {

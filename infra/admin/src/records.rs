@@ -95,6 +95,46 @@ pub enum RecordsCommand {
         #[arg(long)]
         entry: String,
     },
+    /// Tells the organisations holding a person's continuous consent that their record
+    /// changed (add, import and remove do it themselves; this is for when that failed).
+    Notify {
+        #[arg(long)]
+        cnp: String,
+    },
+}
+
+/// Tells the organisations with a continuous consent of each person that their record
+/// changed (never what); a failure says how to do it again.
+async fn notify_changes(stack: &Stack, people: &[cazier_shared::domain::Cnp]) -> Result<()> {
+    let notices = stack.wiring.change_notices()?;
+    let mut told = 0;
+    for cnp in people {
+        told += notices.record_changed(cnp).await.map_err(|e| {
+            anyhow!(
+                "the record was written, but telling organisations failed ({e}): run \
+                 `cazier-admin records notify --cnp <CNP>` for the people changed"
+            )
+        })?;
+    }
+    if told > 0 {
+        println!("{told} organisation(s) with a continuous consent told of the change");
+    }
+    Ok(())
+}
+
+/// The people among `subjects`, once each.
+fn people<'a>(
+    subjects: impl Iterator<Item = &'a RecordSubject>,
+) -> Vec<cazier_shared::domain::Cnp> {
+    let mut cnps: Vec<cazier_shared::domain::Cnp> = Vec::new();
+    for subject in subjects {
+        if let RecordSubject::Person(cnp) = subject {
+            if !cnps.contains(cnp) {
+                cnps.push(cnp.clone());
+            }
+        }
+    }
+    cnps
 }
 
 #[derive(Subcommand)]
@@ -162,6 +202,7 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             println!("entry written: {}", entry.entry_id);
+            notify_changes(stack, &people(std::iter::once(&subject))).await?;
         }
         RecordsCommand::Import(args) => {
             let format = Format::of(&args.file, args.format.as_deref())?;
@@ -186,6 +227,7 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
             }
             bar.finish_and_clear();
             println!("{} entries written", good.len());
+            notify_changes(stack, &people(good.iter().map(|(s, _)| s))).await?;
         }
         RecordsCommand::List { subject } => {
             let subject = subject.parse()?;
@@ -227,6 +269,12 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
                 bail!("{} has no entry {}", describe(&subject), entry.trim());
             }
             println!("entry removed: {}", entry.trim());
+            notify_changes(stack, &people(std::iter::once(&subject))).await?;
+        }
+        RecordsCommand::Notify { cnp } => {
+            let cnp =
+                cazier_shared::domain::Cnp::parse(cnp.trim()).map_err(|e| anyhow!("--cnp: {e}"))?;
+            notify_changes(stack, &[cnp]).await?;
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! purpose allow. Every step is in the consent's history, which its holder reads.
 
 pub mod asking;
+pub mod changes;
 pub mod holder;
 
 use crate::domain::consent::{ConsentReason, ConsentTerm};
@@ -13,6 +14,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 pub use asking::ConsentRequests;
+pub use changes::ChangeNotices;
 pub use holder::HolderConsents;
 
 /// An organisation's request for consent, on the wire.

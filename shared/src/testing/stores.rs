@@ -54,6 +54,23 @@ impl AuditLog for MemoryAudit {
         Ok(())
     }
 
+    async fn history_after(
+        &self,
+        subject: &AuditSubject,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        let mut events: Vec<_> = lock(&self.0)
+            .iter()
+            .filter(|e| &e.subject == subject)
+            .filter(|e| after.is_none_or(|after| e.sort_key().as_str() > after))
+            .cloned()
+            .collect();
+        events.sort_by_key(AuditEvent::sort_key);
+        events.truncate(limit);
+        Ok(events)
+    }
+
     async fn history(&self, subject: &AuditSubject) -> StoreResult<Vec<AuditEvent>> {
         let mut events: Vec<_> = lock(&self.0)
             .iter()

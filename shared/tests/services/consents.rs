@@ -651,3 +651,84 @@ async fn at_an_institutions_desk_the_person_opens_the_request_with_the_code_show
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn a_record_change_is_told_to_continuous_consents_only_without_content() {
+    let memory = memory().await;
+    let (account, principal, cnp) = holder(&memory).await;
+    let continuous = ask(&memory, &employer(), &cnp, "ANGAJARE", Some("2027-06-30"))
+        .await
+        .unwrap();
+    accept(&memory, &principal, &continuous).await;
+    // A one-off consent, and a continuous one of another organisation, withdrawn.
+    let one_off = ask(&memory, &institution(), &cnp, "ATESTAT_PROFESIONAL", None)
+        .await
+        .unwrap();
+    accept(&memory, &principal, &one_off).await;
+    let notices = memory.change_notices().unwrap();
+    let feed = notices.feed(&employer(), None).await.unwrap();
+    assert!(feed.changes.is_empty() && feed.next.is_none());
+
+    let cnp = Cnp::parse(&cnp).unwrap();
+    memory
+        .records
+        .put_entries(&[(RecordSubject::Person(cnp.clone()), entry("n1", false))])
+        .await
+        .unwrap();
+    let mails = memory.mailer.sent().len();
+    assert_eq!(notices.record_changed(&cnp).await.unwrap(), 1);
+    // The person is told, without content.
+    let sent = memory.mailer.sent();
+    assert_eq!(sent.len(), mails + 1);
+    assert_eq!(sent[mails].to, account.email);
+    assert!(!sent[mails].text.contains("Dunărea") && !sent[mails].text.contains("n1"));
+
+    // The employer's feed: which consent, when; then nothing new after its cursor.
+    let feed = notices.feed(&employer(), None).await.unwrap();
+    assert_eq!(feed.changes.len(), 1);
+    assert_eq!(feed.changes[0].consent_id, continuous);
+    let json = serde_json::to_string(&feed).unwrap();
+    assert!(
+        !json.contains("n1") && !json.contains(&cnp.as_string()),
+        "{json}"
+    );
+    let after = feed.next.clone().unwrap();
+    let later = notices.feed(&employer(), Some(&after)).await.unwrap();
+    assert!(later.changes.is_empty());
+    assert_eq!(
+        later.next.as_deref(),
+        Some(after.as_str()),
+        "the cursor stays"
+    );
+    // The institution (one-off consent) is told nothing; a made-up cursor is refused.
+    assert!(notices
+        .feed(&institution(), None)
+        .await
+        .unwrap()
+        .changes
+        .is_empty());
+    assert!(matches!(
+        notices.feed(&employer(), Some("not-a-cursor")).await,
+        Err(Refused::Invalid(_))
+    ));
+    // The person sees, in the consent's history, that the organisation was told.
+    let (_, history) = memory
+        .holder_consents()
+        .unwrap()
+        .get(&principal, &continuous)
+        .await
+        .unwrap();
+    assert_eq!(history.last().unwrap().event, AuditEventKind::RecordChanged);
+
+    // Withdrawn: no more notices.
+    memory
+        .holder_consents()
+        .unwrap()
+        .revoke(&principal, &continuous)
+        .await
+        .unwrap();
+    memory.clock.advance(Duration::seconds(1));
+    assert_eq!(notices.record_changed(&cnp).await.unwrap(), 0);
+    let after_revoke = notices.feed(&employer(), Some(&after)).await.unwrap();
+    assert!(after_revoke.changes.is_empty());
+}

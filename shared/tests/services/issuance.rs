@@ -95,6 +95,14 @@ impl AuditLog for AuditDown {
     ) -> StoreResult<Vec<cazier_shared::domain::AuditEvent>> {
         self.inner.history(subject).await
     }
+    async fn history_after(
+        &self,
+        subject: &AuditSubject,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<cazier_shared::domain::AuditEvent>> {
+        self.inner.history_after(subject, after, limit).await
+    }
 }
 
 /// The certificate is written before its audit events, not in one transaction with them

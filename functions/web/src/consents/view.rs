@@ -96,6 +96,7 @@ fn event_text(ctx: &Ctx, e: &AuditEvent) -> String {
             Some(number) => format!("{} ({number})", c.ev_extract),
             None => c.ev_extract.to_owned(),
         },
+        AuditEventKind::RecordChanged => c.ev_record_changed.to_owned(),
         // Nothing else is recorded under a consent.
         _ => e.event.as_str().to_owned(),
     }
