@@ -46,7 +46,8 @@ impl ConsentReason {
         let text = text.trim();
         let fine = !text.is_empty()
             && text.chars().count() <= REASON_MAX_CHARS
-            && !text.chars().any(|c| c.is_control() || invisible(c));
+            && !text.chars().any(|c| c.is_control() || invisible(c))
+            && !stacked_marks(text);
         fine.then(|| Self(text.to_owned()))
     }
 
@@ -60,8 +61,24 @@ impl ConsentReason {
 /// hyphen (found by the attack on this feature).
 fn invisible(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// More than two combining marks on one letter: text drawn over its neighbours ("zalgo"). A
+/// Romanian letter takes at most one (ș, ț written with a comma below, ă, â, î).
+fn stacked_marks(text: &str) -> bool {
+    let combining = |c: char| {
+        matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+    };
+    let mut run = 0;
+    text.chars().any(|c| {
+        run = if combining(c) { run + 1 } else { 0 };
+        run > 2
+    })
 }
 
 /// What the holder answers.
@@ -211,11 +228,18 @@ mod tests {
         assert!(ConsentReason::parse("două\nrânduri").is_none());
         assert!(ConsentReason::parse(&"a".repeat(REASON_MAX_CHARS + 1)).is_none());
         assert!(ConsentReason::parse(&"ă".repeat(REASON_MAX_CHARS)).is_some());
+        // Decomposed Romanian letters (s + comma below) are fine.
+        assert!(ConsentReason::parse("s\u{0326}ofer, t\u{0326}ara").is_some());
         for hidden in [
             "\u{202E}gnirih",
             "a\u{200B}b",
             "\u{2066}x\u{2069}",
             "\u{FEFF}x",
+            "a\u{2028}b",
+            "x\u{E0041}",
+            "\u{3164}",
+            "\u{2800}x",
+            "a\u{0301}\u{0301}\u{0301}",
         ] {
             assert!(ConsentReason::parse(hidden).is_none(), "{hidden:?}");
         }

@@ -139,8 +139,14 @@ pub mod vars {
 /// tests read). The one table of these names.
 /// Settings a stack's outputs may also give tools outside Lambda (the admin tool publishes
 /// status lists, whose address comes from the verification page's).
-pub const SETTINGS_FROM_OUTPUTS: &[(&str, &str)] =
-    &[(vars::VERIFICATION_PAGE_URL, "VerificationPageUrl")];
+pub const SETTINGS_FROM_OUTPUTS: &[(&str, &str)] = &[
+    (vars::VERIFICATION_PAGE_URL, "VerificationPageUrl"),
+    // What the admin tool's notices need (a record change told to the person).
+    (vars::PORTAL_URL, "PortalUrl"),
+    (vars::NOTICE_SENDER, "NoticeSender"),
+    // The local stack's SMTP sink (no such output when deployed: SES then).
+    (vars::MAIL_SMTP_ADDRESS, "LocalMailSmtpAddress"),
+];
 
 pub const RESOURCES: &[(&str, &str)] = &[
     (vars::ACCOUNTS_TABLE, "AccountsTableName"),

@@ -359,6 +359,7 @@ pub trait ServiceGraphs: PortSource {
             chain: self.chain()?,
             clock: self.clock(),
             portal_url: self.portal_url()?,
+            answer_floor: crate::services::MAIL_ANSWER_FLOOR,
         })
     }
 

@@ -402,6 +402,9 @@ fn a_record_change_reaches_the_organisations_feed_and_the_person() {
     client
         .get("/v1/consent-changes?after=%FF%00", Some(&bearer))
         .problem(422, "INVALID_CODE");
+    // One cursor at a time (an empty first one resent the whole feed).
+    let twice = format!("/v1/consent-changes?after=&after={next}");
+    assert_eq!(client.get(&twice, Some(&bearer)).status, 400);
     // Another organisation's feed is its own; a token without an extract scope reads none.
     let rival = Verifier::register(stack, "Alt Angajator SRL");
     let rivals = token(&client, &rival, "extract:ANGAJARE");

@@ -91,12 +91,22 @@ impl ConsentsApi {
     /// The organisation's change feed, after the cursor it kept (`?after=`).
     async fn changes(&self, req: Request) -> Answer {
         let who = self.organisation(&req).await?;
-        let after = req
+        let pairs: Vec<(String, String)> = req
             .uri()
             .query()
-            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
-            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "after"))
+            .map(serde_urlencoded::from_str)
+            .transpose()
+            .map_err(|_| ApiError::Malformed("the query string is not one".into()))?
+            .unwrap_or_default();
+        let mut afters = pairs
+            .into_iter()
+            .filter(|(k, _)| k == "after")
             .map(|(_, v)| v);
+        let after = afters.next();
+        // One cursor: which of two would count? (`?after=&after=x` resent the whole feed.)
+        if afters.next().is_some() {
+            return Err(ApiError::Malformed("give `after` once".into()));
+        }
         let feed = self.changes.feed(&who, after.as_deref()).await?;
         Ok(no_store(json_response(StatusCode::OK, &feed)))
     }

@@ -106,14 +106,14 @@ pub enum RecordsCommand {
 /// Tells the organisations with a continuous consent of each person that their record
 /// changed (never what); a failure says how to do it again.
 async fn notify_changes(stack: &Stack, people: &[cazier_shared::domain::Cnp]) -> Result<()> {
-    let notices = stack.wiring.change_notices()?;
+    let hint = "run `cazier-admin records notify --cnp <CNP>` for the people changed";
+    let notices = stack.wiring.change_notices().map_err(|e| {
+        anyhow!("the record was written, but telling organisations failed ({e}): {hint}")
+    })?;
     let mut told = 0;
     for cnp in people {
         told += notices.record_changed(cnp).await.map_err(|e| {
-            anyhow!(
-                "the record was written, but telling organisations failed ({e}): run \
-                 `cazier-admin records notify --cnp <CNP>` for the people changed"
-            )
+            anyhow!("the record was written, but telling organisations failed ({e}): {hint}")
         })?;
     }
     if told > 0 {

@@ -433,3 +433,89 @@ fn trust_commands() {
         shown.stdout
     );
 }
+
+/// `records add` tells the organisations holding the person's continuous consent (their feed)
+/// and the person (an e-mail), as ops run it: found missing by the attack on issue 27, where the
+/// tool could not build its notices from a stack's outputs.
+#[test]
+fn a_record_added_is_told_to_continuous_consents() {
+    use cazier_shared::domain::consent::ConsentDecision;
+    use cazier_shared::services::client_auth::Admitted;
+    use cazier_shared::services::consents::AskConsentDto;
+    use cazier_shared::wiring::ServiceGraphs;
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let employer = cazier_e2e::wallets::Verifier::register(stack, "Depozitul Nord SRL");
+    let organisation = stack
+        .runtime
+        .block_on(
+            stack
+                .wiring
+                .organisations()
+                .unwrap()
+                .get(&Cui::parse(&employer.cui).unwrap()),
+        )
+        .unwrap()
+        .unwrap();
+    let who = Admitted {
+        organisation,
+        scopes: vec!["extract:ANGAJARE".into()],
+    };
+    let asked = AskConsentDto {
+        cnp: citizen.cnp.clone(),
+        purpose: "ANGAJARE".into(),
+        reason: "Gestionar".into(),
+        until: Some("2027-06-30".into()),
+        at_desk: false,
+    }
+    .try_into_domain(chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap())
+    .unwrap();
+    let requests = stack.wiring.consent_requests().unwrap();
+    let id = stack
+        .runtime
+        .block_on(requests.ask(&who, asked))
+        .unwrap()
+        .consent_id;
+    let holder = citizen_principal(&citizen.account_id);
+    stack
+        .runtime
+        .block_on(stack.wiring.holder_consents().unwrap().decide(
+            &holder,
+            &id,
+            ConsentDecision::Accept,
+        ))
+        .unwrap();
+
+    let ran = admin(
+        stack,
+        &[
+            "records",
+            "add",
+            "--cnp",
+            &citizen.cnp,
+            "--court",
+            "Judecătoria Cluj-Napoca",
+            "--decision",
+            "9/2026",
+            "--decision-date",
+            "2026-10-01",
+            "--offence",
+            "furt",
+            "--penalty",
+            "amendă",
+        ],
+    );
+    assert!(ran.ok, "{}", ran.stderr);
+    assert!(ran.stdout.contains("1 organisation(s)"), "{}", ran.stdout);
+    let feed = stack
+        .runtime
+        .block_on(stack.wiring.change_notices().unwrap().feed(&who, None))
+        .unwrap();
+    assert_eq!(feed.changes.len(), 1);
+    assert_eq!(feed.changes[0].consent_id, id);
+    let mails = mail_to(&stack.base_url, &citizen.email);
+    assert!(mails
+        .iter()
+        .any(|m| m.contains("Your criminal record was updated")));
+}

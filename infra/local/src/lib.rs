@@ -279,6 +279,10 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
     outputs.insert("ApiUrl".into(), format!("http://{addr}"));
     outputs.insert("LocalAwsEndpointUrl".into(), opts.aws_endpoint.clone());
     outputs.insert("LocalRegion".into(), opts.region.clone());
+    // Where the admin tool sends its e-mails locally (the functions get it in their environment).
+    if let Some(sink) = &opts.mail_sink {
+        outputs.insert("LocalMailSmtpAddress".into(), sink.clone());
+    }
     write_outputs(&opts, &outputs, &functions.sam_env)?;
     ran::write(&template, &opts.sources, &opts.state_dir.join("ran.json"))?;
     if let Some((email, password, unit)) = &opts.seed_operator {
