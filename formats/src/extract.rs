@@ -3,13 +3,9 @@
 //! credential), so anyone with the trust file checks it offline, as a certificate. It names
 //! the holder (by the name validated), never their CNP: the organisation typed that.
 
-use crate::jose::{self, Jws};
 use crate::statement::TrustedKey;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use cazier_domain::ports::{SignError, Signer};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 /// The JWS `typ` of an extract: nothing else we sign carries it.
 pub const TYP: &str = "cazier-extract+jwt";
@@ -61,54 +57,13 @@ pub async fn seal(
     chain: &[Vec<u8>],
     signer: &dyn Signer,
 ) -> Result<String, SignError> {
-    let header = json!({
-        "alg": jose::ES256,
-        "typ": TYP,
-        "x5c": chain.iter().map(|c| STANDARD.encode(c)).collect::<Vec<_>>(),
-    });
-    let mut payload = serde_json::to_value(claims)
-        .map_err(|e| SignError::Unavailable(format!("an extract does not serialise: {e}")))?;
-    payload["iss"] = json!(issuer);
-    payload["jti"] = json!(claims.number);
-    jose::sign(&header, &payload, signer).await
+    crate::sealed::seal(TYP, claims, &claims.number, issuer, chain, signer).await
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum ExtractRefusal {
-    #[error("not an extract (a compact JWS of type {TYP})")]
-    Malformed,
-    #[error("not signed by a seal key of the trust file")]
-    UnknownSigner,
-    #[error("the signature does not match the content")]
-    BadSignature,
-}
+pub use crate::sealed::SealedRefusal as ExtractRefusal;
 
 /// Checks an extract offline: signed by a seal key of the trust file (its `x5c` leaf, which
 /// must be one of ours), over exactly these claims.
 pub fn verify(token: &str, trusted: &[TrustedKey]) -> Result<ExtractClaims, ExtractRefusal> {
-    use der::{Decode, Encode};
-    use p256::pkcs8::DecodePublicKey;
-    let jws = Jws::parse(token.trim()).map_err(|_| ExtractRefusal::Malformed)?;
-    if jws.header_str("typ") != Some(TYP) || jws.header_str("alg") != Some(jose::ES256) {
-        return Err(ExtractRefusal::Malformed);
-    }
-    let leaf = jws
-        .header("x5c")
-        .and_then(Value::as_array)
-        .and_then(|chain| chain.first())
-        .and_then(Value::as_str)
-        .and_then(|b64| STANDARD.decode(b64).ok())
-        .ok_or(ExtractRefusal::Malformed)?;
-    let key = x509_cert::Certificate::from_der(&leaf)
-        .ok()
-        .and_then(|c| c.tbs_certificate.subject_public_key_info.to_der().ok())
-        .and_then(|spki| p256::ecdsa::VerifyingKey::from_public_key_der(&spki).ok())
-        .ok_or(ExtractRefusal::Malformed)?;
-    let trusted = trusted
-        .iter()
-        .find(|t| t.key == key)
-        .ok_or(ExtractRefusal::UnknownSigner)?;
-    jws.verify(&trusted.key)
-        .map_err(|_| ExtractRefusal::BadSignature)?;
-    jws.payload().map_err(|_| ExtractRefusal::Malformed)
+    crate::sealed::verify(TYP, token, trusted)
 }

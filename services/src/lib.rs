@@ -29,6 +29,7 @@ pub mod organisations;
 pub mod passwords;
 pub mod person;
 pub mod presentation;
+pub mod receipts;
 pub mod registration;
 pub mod requests;
 pub mod revocation;

@@ -428,6 +428,18 @@ pub trait ServiceGraphs: PortSource {
             timestamp_authorities: Arc::new(timestamp_authorities),
         })
     }
+
+    /// Checks by number with a sealed receipt (the verification function: it holds the seal
+    /// for this).
+    fn receipt_service(&self) -> Result<crate::services::receipts::ReceiptService, ConfigError> {
+        Ok(crate::services::receipts::ReceiptService {
+            verification: self.verification_service()?,
+            signer: self.signer()?,
+            chain: self.chain()?,
+            clock: self.clock(),
+            issuer_url: self.portal_url()?,
+        })
+    }
 }
 
 impl<T: PortSource + ?Sized> ServiceGraphs for T {}

@@ -422,3 +422,70 @@ fn a_record_change_reaches_the_organisations_feed_and_the_person() {
         .any(|m| m.contains("Your criminal record was updated")));
     assert!(html(&browser.get(&page)).contains("organizația a fost anunțată"));
 }
+
+/// Receipts: an employer checks a certificate by number and CNP and keeps a receipt sealed by
+/// the service; the offline verifier reads it back; a changed answer is INVALID.
+#[test]
+fn a_checker_keeps_a_sealed_receipt_of_a_check_by_number() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let owner = Citizen::validated(&client);
+    let request = owner.request_and_wait(&client, "ANGAJARE");
+    let number = request["certificate_number"].as_str().unwrap().to_owned();
+    let reply = client.post(
+        "/v1/verifications/receipt",
+        None,
+        json!({"certificate_number": number, "cnp": owner.cnp}),
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let answered = reply.json();
+    assert_eq!(answered["result"], "VALID");
+    let receipt = answered["receipt"].as_str().unwrap();
+    assert!(!receipt.contains(&owner.cnp));
+    let trust =
+        String::from_utf8_lossy(&client.get("/v1/trust/certificates", None).body).into_owned();
+    let dir = std::env::temp_dir().join(format!("cazier-receipt-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("trust.pem"), &trust).unwrap();
+    std::fs::write(dir.join("receipt.jwt"), receipt).unwrap();
+    let verify = |file: &str| {
+        std::process::Command::new(workspace_root().join("target/debug/cazier-verify"))
+            .arg("--trust")
+            .arg(dir.join("trust.pem"))
+            .arg(dir.join(file))
+            .output()
+            .expect("cazier-verify runs")
+    };
+    let out = verify("receipt.jwt");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    println!("{printed}");
+    assert!(out.status.success(), "{printed}");
+    assert!(printed.contains("VALID receipt RC-"));
+    assert!(printed.contains(&number) && printed.contains("answer:       VALID"));
+    let parts: Vec<&str> = receipt.split('.').collect();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut forged: Value =
+        serde_json::from_slice(&base64::Engine::decode(&b64, parts[1]).unwrap()).unwrap();
+    forged["result"] = json!("REVOKED");
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::Engine::encode(&b64, forged.to_string()),
+        parts[2]
+    );
+    std::fs::write(dir.join("forged.jwt"), forged).unwrap();
+    assert_eq!(verify("forged.jwt").status.code(), Some(2));
+    // The holder sees the check in "who checked", as any check by number.
+    let checks = client
+        .get(
+            &format!("/v1/certificates/{number}/checks"),
+            Some(&owner.token),
+        )
+        .json();
+    assert!(checks.to_string().contains("VALID"), "{checks}");
+}

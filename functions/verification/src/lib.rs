@@ -1,4 +1,5 @@
-//! Public verification: `POST /v1/verifications`, `POST /v1/verifications/document`, the seal's
+//! Public verification: `POST /v1/verifications` (and `/v1/verifications/receipt`, the same
+//! with a sealed receipt to keep), `POST /v1/verifications/document`, the seal's
 //! chain (`GET /v1/trust/certificates`) and the revocation status lists (`GET /v1/status-lists/{year}`), certificates opened by share codes (`POST /v1/shared-certificate`, `POST /v1/shared-certificate/pdf`:
 //! the code in the body, never in a URL).
 
@@ -9,6 +10,7 @@ use cazier_edge::http::{
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::seal::CHAIN_CONTENT_TYPE;
+use cazier_shared::services::receipts::ReceiptService;
 use cazier_shared::services::shares::{AccessDto, ShareService};
 use cazier_shared::services::verification::{VerificationService, VerifyDto};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
@@ -18,6 +20,7 @@ use lambda_http::{Body, Request, Response};
 /// The function's services, reached through the routes of its table.
 pub struct Verification {
     service: VerificationService,
+    receipts: ReceiptService,
     shares: ShareService,
 }
 
@@ -26,6 +29,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Verification>, C
     ApiFunction::new(
         Verification {
             service: ports.verification_service()?,
+            receipts: ports.receipt_service()?,
             shares: ports.share_service()?,
         },
         ports,
@@ -34,6 +38,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Verification>, C
 
 cazier_edge::api_routes!(Verification {
     POST "/v1/verifications" Public => by_number,
+    POST "/v1/verifications/receipt" Public => by_number_with_receipt,
     POST "/v1/verifications/document" Public => document,
     GET "/v1/trust/certificates" Public => trust_chain,
     GET "/v1/trust/access-ca" Public => access_ca,
@@ -47,6 +52,16 @@ impl Verification {
         let dto: VerifyDto = parse_json(&req, false)?;
         let answer = self
             .service
+            .verify(dto.try_into_domain()?, &source_ip(&req))
+            .await?;
+        Ok(json_response(StatusCode::OK, &answer))
+    }
+
+    /// The same check, and a receipt sealed by the service to keep (issue 27).
+    async fn by_number_with_receipt(&self, req: Request) -> Answer {
+        let dto: VerifyDto = parse_json(&req, false)?;
+        let answer = self
+            .receipts
             .verify(dto.try_into_domain()?, &source_ip(&req))
             .await?;
         Ok(json_response(StatusCode::OK, &answer))

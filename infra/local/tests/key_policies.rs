@@ -105,6 +105,8 @@ fn only_the_sealers_sign_with_the_seal() {
             "cazier-${Stage}-${AWS::Region}-consents".to_owned(),
             "cazier-${Stage}-${AWS::Region}-generator".to_owned(),
             "cazier-${Stage}-${AWS::Region}-trust-admin".to_owned(),
+            // Receipts of checks by number are sealed (issue 27).
+            "cazier-${Stage}-${AWS::Region}-verification".to_owned(),
             "cazier-${Stage}-${AWS::Region}-wallet".to_owned(),
         ])
     );

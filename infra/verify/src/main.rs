@@ -21,6 +21,7 @@ const USAGE: &str =
   <certificate.pdf>  a certificate's PDF file
   <QR code text>     what a QR code reader gives (the page's address with #CZ1:…), or CZ1:… alone
   <extract.jwt>      an extract an organisation obtained with the person's consent (a sealed JWS)
+  <receipt.jwt>      a receipt of a check by number (POST /v1/verifications/receipt)
   -                  either of them, read from standard input";
 
 fn main() -> ExitCode {
@@ -85,9 +86,14 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     } else {
         subject.as_bytes().to_vec()
     };
-    // An extract an organisation pulled under a person's consent (a sealed JWS).
+    // An extract an organisation pulled under a person's consent, or a verification receipt
+    // (sealed JWSs).
     if bytes.trim_ascii_start().starts_with(b"eyJ") {
-        return Ok(report_extract(&String::from_utf8_lossy(&bytes), trusted));
+        let token = String::from_utf8_lossy(&bytes);
+        return Ok(match cazier_formats::sealed::typ_of(&token).as_deref() {
+            Some(cazier_formats::receipt::TYP) => report_receipt(&token, trusted),
+            _ => report_extract(&token, trusted),
+        });
     }
     let verdict = if bytes.starts_with(b"%PDF-") {
         verify_pdf(&bytes, &trust_file, now)
@@ -233,6 +239,34 @@ fn report_extract(token: &str, trusted: &[cazier_formats::statement::TrustedKey]
         }
         Err(why) => {
             println!("INVALID extract: {why}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A receipt's check: sealed by us over exactly these claims; what was checked and answered.
+fn report_receipt(token: &str, trusted: &[cazier_formats::statement::TrustedKey]) -> ExitCode {
+    match cazier_formats::receipt::verify(token, trusted) {
+        Ok(r) => {
+            println!("VALID receipt {} (sealed by the service)", r.number);
+            println!("  checked:      {} by {}", r.checked_at, r.how);
+            println!(
+                "  certificate:  {}",
+                r.certificate_number
+                    .as_deref()
+                    .unwrap_or("(not a certificate number)")
+            );
+            println!("  answer:       {}", r.result);
+            if let Some(name) = &r.holder_name {
+                println!("  holder:       {name}");
+            }
+            if let Some(until) = &r.valid_until {
+                println!("  valid until:  {until}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            println!("INVALID receipt: {why}");
             ExitCode::from(2)
         }
     }

@@ -286,3 +286,54 @@ async fn a_certificate_takes_a_bounded_number_of_checks_by_number_a_day() {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+/// A check with a receipt (issue 27): the same answer as the plain check, counted and audited
+/// alike, sealed in a receipt that verifies offline and names no CNP.
+#[tokio::test]
+async fn a_check_by_number_comes_with_a_sealed_receipt() {
+    use cazier_shared::wiring::PortSource;
+    let memory = crate::common::memory().await;
+    let (certificate, cnp, _) = crate::common::issued(&memory).await;
+    let receipts = memory.receipt_service().unwrap();
+    let answered = receipts
+        .verify(
+            crate::common::by(certificate.number.as_str(), &cnp),
+            "checker",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answered.answer.result,
+        cazier_shared::domain::VerificationResult::Valid
+    );
+    assert!(!answered.receipt.contains(&cnp));
+    let chain = memory.chain().unwrap().get().await.unwrap();
+    let keys = cazier_shared::statement::TrustFile::from_pem(&chain.to_pem().unwrap()).keys;
+    let claims = cazier_shared::receipt::verify(&answered.receipt, &keys).unwrap();
+    assert_eq!(claims.number, answered.receipt_number);
+    assert_eq!(claims.result, "VALID");
+    assert_eq!(claims.how, "NUMBER_AND_CNP");
+    assert_eq!(
+        claims.certificate_number.as_deref(),
+        Some(certificate.number.as_str())
+    );
+    assert_eq!(
+        claims.holder_name.as_deref(),
+        Some(certificate.holder_name.as_str())
+    );
+    assert!(!serde_json::to_string(&claims).unwrap().contains(&cnp));
+    // A wrong CNP: a receipt of NOT_FOUND, nothing about the certificate.
+    let other = crate::common::new_cnp();
+    let wrong = receipts
+        .verify(
+            crate::common::by(certificate.number.as_str(), &other),
+            "checker",
+        )
+        .await
+        .unwrap();
+    let claims = cazier_shared::receipt::verify(&wrong.receipt, &keys).unwrap();
+    assert_eq!(claims.result, "NOT_FOUND");
+    assert!(claims.holder_name.is_none() && claims.valid_until.is_none());
+    // An extract is not a receipt, nor the reverse.
+    assert!(cazier_shared::extract::verify(&answered.receipt, &keys).is_err());
+}
