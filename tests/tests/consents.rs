@@ -4,6 +4,8 @@
 //! pulls one sealed extract, which verifies offline against the trust file; the person sees
 //! the pull in the consent's history. And what others try: a rival organisation, no token,
 //! a token without the purpose's scope, a second pull of a one-off consent, a withdrawn one.
+//! Then the desk code, the change feed and verification receipts. (Over 400 lines: one stack
+//! for the whole feature, flow after flow, as an institution's system and a person meet it.)
 
 use cazier_e2e::portal::{html, location, Browser};
 use cazier_e2e::wallets::Verifier;
