@@ -80,7 +80,7 @@ bench:
 # first /next), beside a hello-world lambda_runtime binary; then the first and tenth call.
 bench-init: venv
 	cargo build --release -p cazier-accounts -p cazier-validation -p cazier-requests \
-	  -p cazier-generator -p cazier-verification -p cazier-web -p hello-lambda
+	  -p cazier-generator -p cazier-verification -p cazier-web -p cazier-consents -p hello-lambda
 	cargo bench -p cazier-e2e --bench cold_start
 
 # A national-launch burst on a local stack (loopback only): 200 accounts, 1,000 requests at

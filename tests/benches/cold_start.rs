@@ -151,6 +151,15 @@ fn subjects() -> Vec<(&'static str, Option<&'static str>, Value)> {
             ),
         ),
         (
+            "cazier-consents",
+            Some("ConsentsFunction"),
+            http_event(
+                "GET /v1/consent-changes",
+                json!({"authorization": "Bearer not-a-token", "host": "cazier.test"}),
+                None,
+            ),
+        ),
+        (
             "cazier-web",
             Some("WebFunction"),
             http_event(
