@@ -53,6 +53,7 @@ for (const lang of ["ro", "en"]) {
     await page.keyboard.press("Enter");
     await page.waitForURL("**/consimtaminte");
     assert.ok((await page.textContent("main")).includes("Dunărea Logistic SA"), "the registered name");
+    assert.equal(await page.getAttribute('nav a[aria-current="page"]', "href"), "/consimtaminte", "the menu says where one is");
     await audit(page, `${lang}-k1-consents`);
     // The desk code page, with a wrong code: said beside the field and in the summary.
     await page.goto(`${BASE}/consimtaminte/cod`);

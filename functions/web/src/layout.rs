@@ -98,18 +98,18 @@ fn shell(
                             ul {
                                 @match signed_in {
                                     Some(Role::Citizen) => {
-                                        li { a href=(Page::Account) { (t.nav_account) } }
-                                        li { a href=(Page::NewRequest) { (t.nav_request) } }
-                                        li { a href=(Page::Certificates) { (t.nav_certificates) } }
-                                        li { a href=(Page::Consents) { (ctx.lang.c().nav) } }
+                                        (nav_link(ctx, Page::Account, t.nav_account))
+                                        (nav_link(ctx, Page::NewRequest, t.nav_request))
+                                        (nav_link(ctx, Page::Certificates, t.nav_certificates))
+                                        (nav_link(ctx, Page::Consents, ctx.lang.c().nav))
                                     }
                                     Some(Role::Operator) => {
-                                        li { a href=(Page::Console) { (t.nav_console) } }
-                                        li { a href=(Page::ChangePassword) { (t.nav_password) } }
+                                        (nav_link(ctx, Page::Console, t.nav_console))
+                                        (nav_link(ctx, Page::ChangePassword, t.nav_password))
                                     }
                                     None => {
-                                        li { a href=(Page::SignIn) { (t.nav_sign_in) } }
-                                        li { a href=(Page::Register) { (t.nav_register) } }
+                                        (nav_link(ctx, Page::SignIn, t.nav_sign_in))
+                                        (nav_link(ctx, Page::Register, t.nav_register))
                                     }
                                 }
                                 @if let Some(csrf) = &sign_out_csrf {
@@ -286,4 +286,19 @@ pub fn document_fields(
 pub fn csrf_field(ctx: &mut Ctx) -> Markup {
     let token = ctx.csrf();
     html! { input type="hidden" name=(CSRF_FIELD) value=(token); }
+}
+
+/// A menu item; the page being shown is marked as the current one (`aria-current`), so a
+/// screen reader says where the user is (found by the walk of issue 27).
+fn nav_link(ctx: &Ctx, page: Page, label: &str) -> Markup {
+    let current = ctx.path == page.to_string();
+    html! {
+        li {
+            @if current {
+                a href=(page) aria-current="page" { (label) }
+            } @else {
+                a href=(page) { (label) }
+            }
+        }
+    }
 }
