@@ -235,6 +235,8 @@ string_enum!(
         DetailsChanged = "DETAILS_CHANGED",
         InvalidCounterCode = "INVALID_COUNTER_CODE",
         InvalidCode = "INVALID_CODE",
+        /// A desk code that opens nothing for this person (wrong, expired, someone else's).
+        WrongDeskCode = "WRONG_DESK_CODE",
         NotFound = "NOT_FOUND",
         UnknownPurpose = "UNKNOWN_PURPOSE",
         UnknownSubjectType = "UNKNOWN_SUBJECT_TYPE",

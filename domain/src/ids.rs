@@ -96,6 +96,16 @@ id_type!(
     ConsentId
 );
 
+impl ConsentId {
+    /// A consent id from a path: a UUID as made here; anything else names no consent.
+    pub fn parse(text: &str) -> Option<Self> {
+        uuid::Uuid::try_parse(text)
+            .ok()
+            .filter(|u| u.hyphenated().to_string() == text)
+            .map(|_| Self(text.to_owned()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

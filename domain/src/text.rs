@@ -398,69 +398,54 @@ impl CounterCode {
     }
 }
 
-/// The code e-mailed to confirm an address at registration: 8 Crockford letters (40 bits),
-/// shown as `ABCD-EFGH`, single use, five tries. A bearer secret: never logged.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ConfirmationCode(String);
+/// A secret of 8 Crockford letters (40 bits), shown as `ABCD-EFGH`, accepted as typed (case,
+/// spaces and dashes ignored: [`crockford_parse`]), never printed by `Debug`.
+macro_rules! grouped_code {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
 
-impl ConfirmationCode {
-    pub fn random() -> Self {
-        Self(crockford_random(8))
-    }
+        impl $name {
+            pub fn random() -> Self {
+                Self(crockford_random(8))
+            }
 
-    /// Accepts the code as typed: case, spaces and dashes ignored (see [`crockford_parse`]).
-    pub fn parse(input: &str) -> Option<Self> {
-        crockford_parse(input, 8).map(Self)
-    }
+            pub fn parse(input: &str) -> Option<Self> {
+                crockford_parse(input, 8).map(Self)
+            }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
 
-    /// As e-mailed: `ABCD-EFGH`.
-    pub fn grouped(&self) -> String {
-        format!("{}-{}", &self.0[..4], &self.0[4..])
-    }
+            /// As shown: `ABCD-EFGH`.
+            pub fn grouped(&self) -> String {
+                format!("{}-{}", &self.0[..4], &self.0[4..])
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(…)"))
+            }
+        }
+    };
 }
 
-impl std::fmt::Debug for ConfirmationCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ConfirmationCode(…)")
-    }
-}
+grouped_code!(
+    /// The code e-mailed to confirm an address at registration: single use, five tries. A
+    /// bearer secret: never logged.
+    ConfirmationCode
+);
 
-/// The code an institution's desk shows a person asked for consent at its counter: 8 Crockford
-/// letters (40 bits), shown as `ABCD-EFGH`, for fifteen minutes; the person types it in the
-/// portal, signed in, to open the request. It opens only a request made for the CNP of whoever
-/// types it, and tries are counted per account: a bearer of nothing on its own.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DeskCode(String);
-
-impl DeskCode {
-    pub fn random() -> Self {
-        Self(crockford_random(8))
-    }
-
-    /// Accepts the code as typed: case, spaces and dashes ignored (see [`crockford_parse`]).
-    pub fn parse(input: &str) -> Option<Self> {
-        crockford_parse(input, 8).map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// As shown: `ABCD-EFGH`.
-    pub fn grouped(&self) -> String {
-        format!("{}-{}", &self.0[..4], &self.0[4..])
-    }
-}
-
-impl std::fmt::Debug for DeskCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DeskCode(…)")
-    }
-}
+grouped_code!(
+    /// The code an institution's desk shows a person asked for consent at its counter, for
+    /// fifteen minutes; the person types it in the portal, signed in, to open the request. It
+    /// opens only a request made for the CNP of whoever types it, and tries are counted per
+    /// account: a bearer of nothing on its own.
+    DeskCode
+);
 
 /// Letters of a share code: 13 × 5 = 65 random bits. With ten million codes active, a guess
 /// finds one with odds of 1 in 3.7 × 10^12; at ten guesses a minute per client (the access

@@ -61,6 +61,8 @@ for (const lang of ["ro", "en"]) {
     await page.fill("#code", "ABCD-EFGH");
     await page.click("button.primary");
     await page.waitForSelector(".summary");
+    // Its own words (not the registration code's "five tries").
+    assert.match(await page.textContent(".summary"), lang === "ro" ? /funcționarului un cod nou/ : /Ask the clerk for a new code/);
     await audit(page, `${lang}-k1c-desk-code-wrong`);
     await page.goto(`${BASE}/consimtaminte`);
     await tabTo(page, `a[href="/consimtaminte/${id}"]`);

@@ -10,6 +10,7 @@
 use cazier_e2e::portal::{html, location, Browser};
 use cazier_e2e::wallets::Verifier;
 use cazier_e2e::{add_entries, entry, mail_to, stack, workspace_root, Citizen, Client, TestStack};
+use cazier_shared::testing::with_changed_claims;
 use serde_json::{json, Value};
 
 /// Runs `tests/interop/org_consent.py` as `verifier`; its JSON output.
@@ -43,8 +44,22 @@ fn token_reply(client: &Client, verifier: &Verifier, scope: &str) -> cazier_e2e:
     Verifier::scoped_token_reply(client, &assertion, scope)
 }
 
-fn token(client: &Client, verifier: &Verifier, scope: &str) -> String {
-    verifier.token_for(client, scope)
+/// `cazier-verify --trust <trust file> <document>`, as a checker runs it with no network:
+/// whether it said valid (exit 0; 2 is invalid), and what it printed.
+fn offline_verify(trust: &str, document: &str) -> (bool, String) {
+    let dir = std::env::temp_dir().join(format!("cazier-offline-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("trust.pem"), trust).unwrap();
+    std::fs::write(dir.join("document.jwt"), document).unwrap();
+    let out = std::process::Command::new(workspace_root().join("target/debug/cazier-verify"))
+        .arg("--trust")
+        .arg(dir.join("trust.pem"))
+        .arg(dir.join("document.jwt"))
+        .output()
+        .expect("cazier-verify runs");
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(matches!(out.status.code(), Some(0 | 2)), "{printed}");
+    (out.status.success(), printed)
 }
 
 #[test]
@@ -109,39 +124,13 @@ fn an_employer_asks_the_person_accepts_in_the_portal_and_the_extract_verifies_of
     assert_eq!(claims.organisation.name, "Transport Urban Cluj SA");
     assert!(!extract.contains(&citizen.cnp));
     // The offline verifier, as an employer runs it: valid; one changed claim, invalid.
-    let dir = std::env::temp_dir().join(format!("cazier-extract-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("trust.pem"), &trust).unwrap();
-    std::fs::write(dir.join("extract.jwt"), extract).unwrap();
-    let verify = |file: &str| {
-        std::process::Command::new(workspace_root().join("target/debug/cazier-verify"))
-            .arg("--trust")
-            .arg(dir.join("trust.pem"))
-            .arg(dir.join(file))
-            .output()
-            .expect("cazier-verify runs")
-    };
-    let out = verify("extract.jwt");
-    let printed = String::from_utf8_lossy(&out.stdout);
-    println!("{printed}");
-    assert!(out.status.success(), "{printed}");
+    let (ok, printed) = offline_verify(&trust, extract);
+    assert!(ok, "{printed}");
     assert!(printed.contains(&format!("VALID extract {number}")));
     assert!(printed.contains("the record lists entries"));
-    let parts: Vec<&str> = extract.split('.').collect();
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut forged: Value =
-        serde_json::from_slice(&base64::Engine::decode(&b64, parts[1]).unwrap()).unwrap();
-    forged["has_entries"] = json!(false);
-    let forged = format!(
-        "{}.{}.{}",
-        parts[0],
-        base64::Engine::encode(&b64, forged.to_string()),
-        parts[2]
-    );
-    std::fs::write(dir.join("forged.jwt"), forged).unwrap();
-    let out = verify("forged.jwt");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("INVALID extract"));
+    let forged = with_changed_claims(extract, |c| c["has_entries"] = json!(false));
+    let (ok, printed) = offline_verify(&trust, &forged);
+    assert!(!ok && printed.starts_with("INVALID extract"), "{printed}");
 
     // The person sees the pull, with its number, in the consent's history.
     let history = browser.get(&page);
@@ -157,7 +146,7 @@ fn nobody_else_reads_or_uses_a_consent_and_withdrawing_stops_it_at_once() {
     let citizen = Citizen::validated(&client);
     let employer = Verifier::register(stack, "Logistica Nord SRL");
     let rival = Verifier::register(stack, "Concurent SRL");
-    let bearer = token(&client, &employer, "extract:ANGAJARE");
+    let bearer = employer.token_for(&client, "extract:ANGAJARE");
     let asked = client.post(
         "/v1/consent-requests",
         Some(&bearer),
@@ -174,7 +163,7 @@ fn nobody_else_reads_or_uses_a_consent_and_withdrawing_stops_it_at_once() {
     // No token; a token without the purpose's scope; another organisation's token.
     let anonymous = client.post("/v1/consent-requests", None, json!({"cnp": citizen.cnp}));
     anonymous.problem(401, "INVALID_TOKEN");
-    let presentation = token(&client, &employer, "presentation");
+    let presentation = employer.token_for(&client, "presentation");
     let body = json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "x"});
     client
         .post("/v1/consent-requests", Some(&presentation), body)
@@ -185,7 +174,7 @@ fn nobody_else_reads_or_uses_a_consent_and_withdrawing_stops_it_at_once() {
     assert_eq!(firearms.json()["error"], "invalid_scope");
 
     // Another organisation: the consent does not exist for it.
-    let rivals = token(&client, &rival, "extract:ANGAJARE");
+    let rivals = rival.token_for(&client, "extract:ANGAJARE");
     client
         .get(&format!("/v1/consents/{id}"), Some(&rivals))
         .problem(404, "NOT_FOUND");
@@ -273,7 +262,7 @@ fn at_the_desk_the_person_opens_the_request_with_the_code_on_the_clerks_screen()
         "PUBLIC_INSTITUTION",
         &["ATESTAT_PROFESIONAL"],
     );
-    let bearer = token(&client, &office, "extract:ATESTAT_PROFESIONAL");
+    let bearer = office.token_for(&client, "extract:ATESTAT_PROFESIONAL");
     let mails = mail_to(&stack.base_url, &citizen.email).len();
     let asked = client.post(
         "/v1/consent-requests",
@@ -328,7 +317,7 @@ fn at_the_desk_the_person_opens_the_request_with_the_code_on_the_clerks_screen()
 
     // An employer's desk: no.
     let employer = Verifier::register(stack, "Magazinul Central SRL");
-    let employers = token(&client, &employer, "extract:ANGAJARE");
+    let employers = employer.token_for(&client, "extract:ANGAJARE");
     let body = json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "x", "at_desk": true});
     client
         .post("/v1/consent-requests", Some(&employers), body)
@@ -363,7 +352,7 @@ fn a_record_change_reaches_the_organisations_feed_and_the_person() {
     let client = Client::new(&stack.base_url);
     let citizen = Citizen::validated(&client);
     let employer = Verifier::register(stack, "Paza și Protecție SRL");
-    let bearer = token(&client, &employer, "extract:ANGAJARE");
+    let bearer = employer.token_for(&client, "extract:ANGAJARE");
     let asked = client.post(
         "/v1/consent-requests",
         Some(&bearer),
@@ -409,10 +398,10 @@ fn a_record_change_reaches_the_organisations_feed_and_the_person() {
     assert_eq!(client.get(&twice, Some(&bearer)).status, 400);
     // Another organisation's feed is its own; a token without an extract scope reads none.
     let rival = Verifier::register(stack, "Alt Angajator SRL");
-    let rivals = token(&client, &rival, "extract:ANGAJARE");
+    let rivals = rival.token_for(&client, "extract:ANGAJARE");
     let theirs = client.get("/v1/consent-changes", Some(&rivals)).json();
     assert_eq!(theirs["changes"], json!([]));
-    let presentation = token(&client, &employer, "presentation");
+    let presentation = employer.token_for(&client, "presentation");
     client
         .get("/v1/consent-changes", Some(&presentation))
         .problem(403, "PURPOSE_NOT_ALLOWED");
@@ -451,37 +440,13 @@ fn a_checker_keeps_a_sealed_receipt_of_a_check_by_number() {
     assert!(!receipt.contains(&owner.cnp));
     let trust =
         String::from_utf8_lossy(&client.get("/v1/trust/certificates", None).body).into_owned();
-    let dir = std::env::temp_dir().join(format!("cazier-receipt-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("trust.pem"), &trust).unwrap();
-    std::fs::write(dir.join("receipt.jwt"), receipt).unwrap();
-    let verify = |file: &str| {
-        std::process::Command::new(workspace_root().join("target/debug/cazier-verify"))
-            .arg("--trust")
-            .arg(dir.join("trust.pem"))
-            .arg(dir.join(file))
-            .output()
-            .expect("cazier-verify runs")
-    };
-    let out = verify("receipt.jwt");
-    let printed = String::from_utf8_lossy(&out.stdout);
-    println!("{printed}");
-    assert!(out.status.success(), "{printed}");
+    let (ok, printed) = offline_verify(&trust, receipt);
+    assert!(ok, "{printed}");
     assert!(printed.contains("VALID receipt RC-"));
     assert!(printed.contains(&number) && printed.contains("answer:       VALID"));
-    let parts: Vec<&str> = receipt.split('.').collect();
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut forged: Value =
-        serde_json::from_slice(&base64::Engine::decode(&b64, parts[1]).unwrap()).unwrap();
-    forged["result"] = json!("REVOKED");
-    let forged = format!(
-        "{}.{}.{}",
-        parts[0],
-        base64::Engine::encode(&b64, forged.to_string()),
-        parts[2]
-    );
-    std::fs::write(dir.join("forged.jwt"), forged).unwrap();
-    assert_eq!(verify("forged.jwt").status.code(), Some(2));
+    let forged = with_changed_claims(receipt, |c| c["result"] = json!("REVOKED"));
+    let (ok, printed) = offline_verify(&trust, &forged);
+    assert!(!ok && printed.starts_with("INVALID receipt"), "{printed}");
     // The holder sees the check in "who checked", as any check by number.
     let checks = client
         .get(

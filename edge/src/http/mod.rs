@@ -44,6 +44,11 @@ pub fn with_header(
     response
 }
 
+/// An answer no cache on the way may keep (personal data, single-use secrets).
+pub fn no_store(response: Response<Body>) -> Response<Body> {
+    with_header(response, header::CACHE_CONTROL, "no-store")
+}
+
 /// A file to download (`Content-Disposition: attachment`) under `filename`, cached as
 /// `cache_control` says (personal data: never by a shared cache).
 pub fn attachment(

@@ -5,7 +5,7 @@
 //! (`POST /v1/consents/{consent_id}/extract`). The only function that reads criminal records
 //! for an organisation; its role cannot change a consent's answer.
 
-use cazier_edge::http::{header_str, json_response, parse_json, path_param, ApiError};
+use cazier_edge::http::{header_str, json_response, no_store, parse_json, path_param, ApiError};
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::{bucharest_date, ConsentId};
@@ -13,8 +13,8 @@ use cazier_shared::ports::Clock;
 use cazier_shared::services::client_auth::{Admitted, OrganisationAuth};
 use cazier_shared::services::consents::{AskConsentDto, ChangeNotices, ConsentRequests};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
-use lambda_http::http::{header, HeaderValue, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::http::{header, StatusCode};
+use lambda_http::Request;
 use std::sync::Arc;
 
 pub struct ConsentsApi {
@@ -35,14 +35,6 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<ConsentsApi>, Co
         },
         ports,
     )
-}
-
-/// Personal data: never kept by a cache on the way.
-fn no_store(mut response: Response<Body>) -> Response<Body> {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 // Public to the session check: each route admits an organisation by its bearer token.
@@ -112,10 +104,8 @@ impl ConsentsApi {
     }
 }
 
-/// A consent id is a UUID; anything else is no consent.
 fn consent_id(req: &Request) -> Result<ConsentId, ApiError> {
     path_param(req, "consent_id")
-        .filter(|id| id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
-        .map(ConsentId::from)
+        .and_then(|id| ConsentId::parse(&id))
         .ok_or(ApiError::NotFound)
 }

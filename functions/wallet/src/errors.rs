@@ -42,9 +42,7 @@ pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) ->
     with_header(response, header::CACHE_CONTROL, "no-store")
 }
 
-pub(crate) fn no_store(response: Response<Body>) -> Response<Body> {
-    with_header(response, header::CACHE_CONTROL, "no-store")
-}
+pub(crate) use cazier_edge::http::no_store;
 
 pub(crate) fn token_error(e: TokenError) -> Answer {
     let (status, error, description) = match e {

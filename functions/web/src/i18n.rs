@@ -96,6 +96,7 @@ impl Lang {
             FieldCode::InvalidCharacters => self.s().err_one_line,
             FieldCode::ShareNotFound => self.s().wrong_code,
             FieldCode::InvalidCode => self.i().err_code,
+            FieldCode::WrongDeskCode => self.c().code_wrong,
             FieldCode::WrongPassword => self.i().err_wrong_password,
             FieldCode::MissingCui => self.r().err_missing_cui,
             FieldCode::NotLegalRepresentative => self.r().err_not_representative,

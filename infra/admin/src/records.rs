@@ -82,7 +82,14 @@ pub enum RecordsCommand {
     /// Loads entries from a file. Fields: cnp (or cui), court, decision, decision_date
     /// (YYYY-MM-DD), offence, penalty, and optionally rehabilitated (true/false). The same
     /// court and decision for the same person replaces the entry: running it twice is safe.
-    Import(ImportArgs),
+    Import {
+        #[command(flatten)]
+        args: ImportArgs,
+        /// The register's first load, before any consent exists: tells no organisation (one
+        /// lookup per person saved on millions of people).
+        #[arg(long)]
+        initial_load: bool,
+    },
     /// Lists a person's (or company's) entries.
     List {
         #[command(flatten)]
@@ -204,7 +211,7 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
             println!("entry written: {}", entry.entry_id);
             notify_changes(stack, &people(std::iter::once(&subject))).await?;
         }
-        RecordsCommand::Import(args) => {
+        RecordsCommand::Import { args, initial_load } => {
             let format = Format::of(&args.file, args.format.as_deref())?;
             let (lines, read_errors) = import::read_lines(&args.file, format)?;
             // Validation needs only the lookup key; load keys before reading all lines.
@@ -227,7 +234,9 @@ pub async fn run_records(command: RecordsCommand, stack: &Stack) -> Result<()> {
             }
             bar.finish_and_clear();
             println!("{} entries written", good.len());
-            notify_changes(stack, &people(good.iter().map(|(s, _)| s))).await?;
+            if !initial_load {
+                notify_changes(stack, &people(good.iter().map(|(s, _)| s))).await?;
+            }
         }
         RecordsCommand::List { subject } => {
             let subject = subject.parse()?;

@@ -517,5 +517,14 @@ fn a_record_added_is_told_to_continuous_consents() {
     let mails = mail_to(&stack.base_url, &citizen.email);
     assert!(mails
         .iter()
-        .any(|m| m.contains("Your criminal record was updated")));
+        .any(|m| m.contains("Your criminal record was updated"))); // The register's first load tells nobody (no consent exists yet; a lookup per person saved).
+    let line = jsonl(&citizen.cnp, "10/2026", json!({}));
+    let path = file("initial.jsonl", &line);
+    let ran = admin(stack, &["records", "import", &path, "--initial-load"]);
+    assert!(ran.ok, "{}", ran.stderr);
+    let feed = stack
+        .runtime
+        .block_on(stack.wiring.change_notices().unwrap().feed(&who, None))
+        .unwrap();
+    assert_eq!(feed.changes.len(), 1, "still the one change");
 }

@@ -448,3 +448,23 @@ impl PortSource for Memory {
         self.clock.clone()
     }
 }
+
+/// `jws` with its claims changed as `change` says and its signature kept: a forgery, as an
+/// attacker would make one from a genuine document.
+pub fn with_changed_claims(jws: &str, change: impl FnOnce(&mut serde_json::Value)) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let parts: Vec<&str> = jws.split('.').collect();
+    let mut claims: serde_json::Value = parts
+        .get(1)
+        .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_else(|| panic!("a compact JWS with JSON claims"));
+    change(&mut claims);
+    let signature = parts.get(2).copied().unwrap_or_default();
+    format!(
+        "{}.{}.{signature}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}

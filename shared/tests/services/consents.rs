@@ -87,6 +87,20 @@ async fn accept(memory: &Memory, principal: &Principal, id: &ConsentId) {
     assert_eq!(status, ConsentStatus::Accepted);
 }
 
+/// A consent `who` asked of the person with `cnp` and they accepted.
+async fn given(
+    memory: &Memory,
+    who: &Admitted,
+    holder: &Principal,
+    cnp: &str,
+    purpose: &str,
+    until: Option<&str>,
+) -> ConsentId {
+    let id = ask(memory, who, cnp, purpose, until).await.unwrap();
+    accept(memory, holder, &id).await;
+    id
+}
+
 async fn trust(memory: &Memory) -> TrustFile {
     let chain = memory.chain().unwrap().get().await.unwrap();
     TrustFile::from_pem(&chain.to_pem().unwrap())
@@ -194,10 +208,7 @@ async fn an_employer_gets_a_sealed_status_extract_once_the_person_accepts() {
 async fn a_forged_or_foreign_extract_does_not_verify() {
     let memory = memory().await;
     let (_, principal, cnp) = holder(&memory).await;
-    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
-        .await
-        .unwrap();
-    accept(&memory, &principal, &id).await;
+    let id = given(&memory, &employer(), &principal, &cnp, "ANGAJARE", None).await;
     let issued = memory
         .consent_requests()
         .unwrap()
@@ -206,24 +217,11 @@ async fn a_forged_or_foreign_extract_does_not_verify() {
         .unwrap();
     let keys = trust(&memory).await.keys;
     use cazier_shared::extract::{verify, ExtractRefusal};
-    // The claims changed (no entries → entries), the signature kept.
-    let parts: Vec<&str> = issued.extract.split('.').collect();
-    let mut claims: serde_json::Value = serde_json::from_slice(
-        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[1])
-            .unwrap(),
-    )
-    .unwrap();
-    claims["has_entries"] = serde_json::json!(false);
-    claims["holder_name"] = serde_json::json!("Altcineva Ion");
-    let forged = format!(
-        "{}.{}.{}",
-        parts[0],
-        base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            claims.to_string()
-        ),
-        parts[2]
-    );
+    // The claims changed (no entries, another name), the signature kept.
+    let forged = cazier_shared::testing::with_changed_claims(&issued.extract, |claims| {
+        claims["has_entries"] = serde_json::json!(false);
+        claims["holder_name"] = serde_json::json!("Altcineva Ion");
+    });
     assert_eq!(verify(&forged, &keys), Err(ExtractRefusal::BadSignature));
     // Against another service's trust file: not ours.
     let other = Memory::new(crate::common::morning()).await;
@@ -247,10 +245,15 @@ async fn an_institution_sees_the_entries_never_the_rehabilitated_ones() {
         ])
         .await
         .unwrap();
-    let id = ask(&memory, &institution(), &cnp, "ATESTAT_PROFESIONAL", None)
-        .await
-        .unwrap();
-    accept(&memory, &principal, &id).await;
+    let id = given(
+        &memory,
+        &institution(),
+        &principal,
+        &cnp,
+        "ATESTAT_PROFESIONAL",
+        None,
+    )
+    .await;
     let issued = memory
         .consent_requests()
         .unwrap()
@@ -296,10 +299,7 @@ async fn an_organisation_asks_only_for_what_its_kind_registration_and_token_allo
 async fn another_organisation_can_neither_read_nor_use_a_consent() {
     let memory = memory().await;
     let (_, principal, cnp) = holder(&memory).await;
-    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
-        .await
-        .unwrap();
-    accept(&memory, &principal, &id).await;
+    let id = given(&memory, &employer(), &principal, &cnp, "ANGAJARE", None).await;
     let mut rival = employer();
     rival.organisation.cui = Cui::parse(&cazier_shared::testing::cui_from(18547290)).unwrap();
     let requests = memory.consent_requests().unwrap();
@@ -355,10 +355,15 @@ async fn a_flood_of_requests_is_throttled_and_the_person_gets_one_request_and_on
 async fn revoking_stops_a_continuous_consent_at_once() {
     let memory = memory().await;
     let (_, principal, cnp) = holder(&memory).await;
-    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", Some("2027-06-30"))
-        .await
-        .unwrap();
-    accept(&memory, &principal, &id).await;
+    let id = given(
+        &memory,
+        &employer(),
+        &principal,
+        &cnp,
+        "ANGAJARE",
+        Some("2027-06-30"),
+    )
+    .await;
     let requests = memory.consent_requests().unwrap();
     requests.extract(&employer(), &id).await.unwrap();
     requests.extract(&employer(), &id).await.unwrap();
@@ -384,16 +389,15 @@ async fn revoking_stops_a_continuous_consent_at_once() {
     ));
     // After its last day, an unrevoked one ends by itself.
     let id = {
-        let other = ask(
+        let other = given(
             &memory,
             &institution(),
+            &principal,
             &cnp,
             "ATESTAT_PROFESIONAL",
             Some("2026-12-31"),
         )
-        .await
-        .unwrap();
-        accept(&memory, &principal, &other).await;
+        .await;
         other
     };
     memory.clock.set(crate::common::utc(2026, 12, 31, 22, 0, 0));
@@ -494,10 +498,7 @@ async fn an_unanswered_request_expires_and_the_organisation_may_ask_again() {
 async fn a_one_off_consent_pulled_in_parallel_yields_one_extract() {
     let memory = memory().await;
     let (_, principal, cnp) = holder(&memory).await;
-    let id = ask(&memory, &employer(), &cnp, "ANGAJARE", None)
-        .await
-        .unwrap();
-    accept(&memory, &principal, &id).await;
+    let id = given(&memory, &employer(), &principal, &cnp, "ANGAJARE", None).await;
     let requests = std::sync::Arc::new(memory.consent_requests().unwrap());
     let pulls = (0..10).map(|_| {
         let requests = requests.clone();
@@ -662,15 +663,25 @@ async fn at_an_institutions_desk_the_person_opens_the_request_with_the_code_show
 async fn a_record_change_is_told_to_continuous_consents_only_without_content() {
     let memory = memory().await;
     let (account, principal, cnp) = holder(&memory).await;
-    let continuous = ask(&memory, &employer(), &cnp, "ANGAJARE", Some("2027-06-30"))
-        .await
-        .unwrap();
-    accept(&memory, &principal, &continuous).await;
-    // A one-off consent, and a continuous one of another organisation, withdrawn.
-    let one_off = ask(&memory, &institution(), &cnp, "ATESTAT_PROFESIONAL", None)
-        .await
-        .unwrap();
-    accept(&memory, &principal, &one_off).await;
+    let continuous = given(
+        &memory,
+        &employer(),
+        &principal,
+        &cnp,
+        "ANGAJARE",
+        Some("2027-06-30"),
+    )
+    .await;
+    // Another organisation's one-off consent: told nothing.
+    given(
+        &memory,
+        &institution(),
+        &principal,
+        &cnp,
+        "ATESTAT_PROFESIONAL",
+        None,
+    )
+    .await;
     let notices = memory.change_notices().unwrap();
     let feed = notices.feed(&employer(), None).await.unwrap();
     assert!(feed.changes.is_empty() && feed.next.is_none());

@@ -32,8 +32,7 @@ pub(crate) struct Consents {
 
 fn consent_id(req: &Request) -> Result<ConsentId, Refusal> {
     path_param(req, "consent_id")
-        .filter(|id| id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
-        .map(ConsentId::from)
+        .and_then(|id| ConsentId::parse(&id))
         .ok_or(Refusal::NotFound)
 }
 
@@ -140,20 +139,30 @@ impl Consents {
     ) -> Answer {
         let CodeForm { code } = form.read()?;
         let c = ctx.lang.c();
-        let (field, status) = match self.consents.open_desk_code(&who, &code).await {
+        let (errors, problem, status) = match self.consents.open_desk_code(&who, &code).await {
             Ok(id) => return Ok(ctx.redirect(Page::Consent(id))),
-            Err(HolderConsentError::WrongCode) => (c.code_wrong, StatusCode::UNPROCESSABLE_ENTITY),
-            Err(HolderConsentError::Throttled { .. }) => {
-                (c.code_throttled, StatusCode::TOO_MANY_REQUESTS)
-            }
+            Err(HolderConsentError::WrongCode) => (
+                vec![FieldError::new(
+                    "code",
+                    FieldCode::WrongDeskCode,
+                    c.code_wrong,
+                )],
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            // Not the code's fault: said above the form, the code kept.
+            Err(HolderConsentError::Throttled { .. }) => (
+                Vec::new(),
+                Some(c.code_throttled),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
             Err(HolderConsentError::NotValidated) => {
                 let html = view::list(ctx, None);
                 return Ok(ctx.page(StatusCode::FORBIDDEN, html));
             }
             Err(e) => return Err(e.into()),
         };
-        let errors = [FieldError::new("code", FieldCode::InvalidCode, field)];
-        let html = view::desk_code(ctx, &code, &errors, None);
+        let html = view::desk_code(ctx, &code, &errors, problem);
         Ok(ctx.page(status, html))
     }
 }
