@@ -177,6 +177,19 @@ string_enum!(
 );
 
 string_enum!(
+    /// Where a webhook delivery stands (issue 27, item 5).
+    DeliveryState {
+        /// Waiting for its next attempt.
+        Due = "DUE",
+        /// The receiver answered 2xx.
+        Delivered = "DELIVERED",
+        /// Given up after two days of failed attempts (or the organisation has no webhook
+        /// any more): a dead letter, for ops to redrive; the change is in the feed still.
+        Dead = "DEAD",
+    }
+);
+
+string_enum!(
     /// What an extract shows, by the asking organisation's kind and purpose (docs/CONSENT.md).
     ConsentLevel {
         /// Whether the record lists entries (not rehabilitated), and the holder's name.
@@ -379,6 +392,7 @@ mod tests {
         round_trips(CheckResult::ALL);
         round_trips(ConsentStatus::ALL);
         round_trips(ConsentLevel::ALL);
+        round_trips(DeliveryState::ALL);
         assert_eq!(Role::parse("citizen"), None, "codes are case-sensitive");
         assert!(serde_json::from_str::<RequestStatus>("\"DONE\"").is_err());
     }

@@ -131,3 +131,8 @@ mod tests {
         }
     }
 }
+
+id_type!(
+    /// One webhook delivery of a change; the `Idempotency-Key` its every attempt carries.
+    DeliveryId
+);

@@ -20,15 +20,16 @@ pub mod status_index;
 pub mod text;
 pub mod totp;
 pub mod url;
+pub mod webhook;
 
 pub use audit::{AuditEvent, AuditSubject};
 pub use codes::{
     AccountStatus, AuditEventKind, CertificateStatus, CheckResult, ConsentLevel, ConsentStatus,
-    DocumentResult, FieldCode, PresentationStatus, RejectionCode, RequestStatus, Role,
-    SessionChannel, ShareStatus, ValidationMethod, VerificationResult,
+    DeliveryState, DocumentResult, FieldCode, PresentationStatus, RejectionCode, RequestStatus,
+    Role, SessionChannel, ShareStatus, ValidationMethod, VerificationResult,
 };
 pub use form::{FieldError, Form};
-pub use ids::{AccountId, ConsentId, RequestId, ShareId};
+pub use ids::{AccountId, ConsentId, DeliveryId, RequestId, ShareId};
 pub use notice::Notice;
 pub use page::Page;
 pub use presentation::PresentationOutcome;

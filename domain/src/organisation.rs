@@ -83,6 +83,9 @@ pub struct Organisation {
     /// The origins (`https://host[:port]`) of its pages, where a same-device request may send
     /// the holder's browser back.
     pub redirect_origins: Vec<String>,
+    /// Where record changes under its continuous consents are pushed (https), if anywhere;
+    /// it may poll its change feed instead.
+    pub webhook_url: Option<String>,
     pub status: OrganisationStatus,
     pub access: AccessCredential,
     pub registered_at: DateTime<Utc>,

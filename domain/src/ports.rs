@@ -567,6 +567,58 @@ pub trait Organisations: Send + Sync {
     async fn list(&self) -> StoreResult<Vec<Organisation>>;
     /// Sets its status; false if there is no such organisation.
     async fn set_status(&self, cui: &Cui, status: OrganisationStatus) -> StoreResult<bool>;
+    /// Sets (or, with `None`, removes) its webhook; false if there is no such organisation.
+    async fn set_webhook(&self, cui: &Cui, url: Option<&str>) -> StoreResult<bool>;
+    /// Where its webhook is and whether it is active, read without its keys (what the
+    /// webhook deliverer may read); `None` if there is no such organisation.
+    async fn webhook(&self, cui: &Cui) -> StoreResult<Option<WebhookTarget>>;
+}
+
+/// An organisation's webhook, as the deliverer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookTarget {
+    pub url: Option<String>,
+    pub status: OrganisationStatus,
+}
+
+/// Webhook deliveries waiting, made, or given up (a table of their own; no personal data).
+#[async_trait]
+pub trait WebhookOutbox: Send + Sync {
+    /// Stores a new delivery, due at its `next_at`.
+    async fn enqueue(&self, delivery: &crate::webhook::Delivery) -> StoreResult<()>;
+    /// Due ones whose time has come, soonest first, at most `limit`.
+    async fn due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::webhook::Delivery>>;
+    /// Writes `next` if the stored delivery still has `seen_attempts` attempts and is still
+    /// due; false if another worker moved it on meanwhile.
+    async fn save(&self, next: &crate::webhook::Delivery, seen_attempts: u32) -> StoreResult<bool>;
+    async fn get(&self, id: &crate::DeliveryId) -> StoreResult<Option<crate::webhook::Delivery>>;
+    /// Dead letters, oldest first, at most `limit`.
+    async fn dead(&self, limit: usize) -> StoreResult<Vec<crate::webhook::Delivery>>;
+}
+
+/// Why a webhook was not delivered: the receiver's status, or what went wrong on the way.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    #[error("the receiver answered {0}")]
+    Status(u16),
+    #[error("{0}")]
+    Transport(String),
+}
+
+/// Pushes one signed change to a receiver (`Content-Type: application/jwt`, with its
+/// `Idempotency-Key`), without following redirects; Ok once it answered 2xx.
+#[async_trait]
+pub trait WebhookSender: Send + Sync {
+    async fn post(
+        &self,
+        url: &str,
+        idempotency_key: &str,
+        body: String,
+    ) -> Result<(), WebhookError>;
 }
 
 /// What asking for a consent did.

@@ -4,6 +4,7 @@
 //! (`jose`). They depend on the domain's types and ports (a `Signer`, a timestamp authority),
 //! never on AWS or HTTP: the offline verifier links this crate and the domain only.
 
+pub mod change;
 pub mod client_assertion;
 pub mod crl;
 pub mod extract;

@@ -58,6 +58,8 @@ pub struct NewOrganisation {
     pub jwks: String,
     /// Where its same-device requests may send holders back (`https://host[:port]`).
     pub redirect_origins: Vec<String>,
+    /// Where record changes are pushed (https), if anywhere.
+    pub webhook_url: Option<String>,
 }
 
 /// What ops do to the register.
@@ -132,6 +134,7 @@ impl OrganisationRegistry {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let webhook_url = new.webhook_url.as_deref().map(webhook_url).transpose()?;
         let ca = self.access_ca().await?.ok_or(RegisterError::NoAccessCa)?;
         if self.organisations.get(&cui).await?.is_some() {
             return Err(RegisterError::Exists);
@@ -162,6 +165,7 @@ impl OrganisationRegistry {
             purposes,
             jwks,
             redirect_origins,
+            webhook_url,
             status: OrganisationStatus::Active,
             access: AccessCredential {
                 certificate: certificate.to_der().map_err(SealError::from)?,
@@ -188,6 +192,38 @@ impl OrganisationRegistry {
     ) -> Result<bool, Unavailable> {
         Ok(self.organisations.set_status(cui, status).await?)
     }
+}
+
+impl OrganisationRegistry {
+    /// Sets (or removes) where its record changes are pushed; false if there is none such.
+    pub async fn set_webhook(&self, cui: &Cui, url: Option<&str>) -> Result<bool, RegisterError> {
+        let url = url.map(webhook_url).transpose()?;
+        Ok(self
+            .organisations
+            .set_webhook(cui, url.as_deref())
+            .await
+            .map_err(Unavailable::from)?)
+    }
+}
+
+/// A webhook's URL: https with a plain host name (http on the loopback, for development), a
+/// path and query but no fragment, no user name, no spaces, at most 500 characters.
+fn webhook_url(typed: &str) -> Result<String, RegisterError> {
+    let url = typed.trim();
+    let origin = crate::presentation::RedirectUri::origin_of(url);
+    let fine = url.len() <= 500
+        && !url.contains('#')
+        && url.chars().all(|c| c.is_ascii_graphic())
+        && origin.is_some_and(|o| {
+            url.to_ascii_lowercase().starts_with(&o)
+                && matches!(url.as_bytes().get(o.len()), None | Some(b'/' | b'?'))
+        });
+    if !fine {
+        return Err(RegisterError::Invalid(format!(
+            "{url} is not a webhook URL: https://host[:port]/path, no fragment"
+        )));
+    }
+    Ok(url.to_owned())
 }
 
 /// A registered name: 2 to 200 characters, no control characters, spaces made single.

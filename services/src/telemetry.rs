@@ -63,4 +63,7 @@ pub mod metrics {
     /// The root's published CRL runs out within 30 days (or is missing): run
     /// `cazier-admin trust crl`, or issuance stops when it does.
     pub const ROOT_CRL_EXPIRING: &str = "RootCrlExpiring";
+    /// A record change could not be pushed to an organisation's webhook for two days (a
+    /// dead letter): `cazier-admin webhooks dead`, then `redrive`.
+    pub const WEBHOOK_DEAD_LETTERS: &str = "WebhookDeadLetters";
 }

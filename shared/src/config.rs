@@ -112,6 +112,7 @@ pub mod vars {
     pub const SHARES_TABLE: &str = "SHARES_TABLE";
     pub const ORGANISATIONS_TABLE: &str = "ORGANISATIONS_TABLE";
     pub const CONSENTS_TABLE: &str = "CONSENTS_TABLE";
+    pub const WEBHOOKS_TABLE: &str = "WEBHOOKS_TABLE";
     pub const VERIFICATION_PAGE_URL: &str = "VERIFICATION_PAGE_URL";
     pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
     /// The SES identity notices are sent from.
@@ -158,6 +159,7 @@ pub const RESOURCES: &[(&str, &str)] = &[
     (vars::SHARES_TABLE, "SharesTableName"),
     (vars::ORGANISATIONS_TABLE, "OrganisationsTableName"),
     (vars::CONSENTS_TABLE, "ConsentsTableName"),
+    (vars::WEBHOOKS_TABLE, "WebhooksTableName"),
     (vars::DOCUMENTS_BUCKET, "DocumentsBucketName"),
     (vars::SIGNING_KEY_ID, "SigningKeyId"),
     (vars::TRUST_ROOT_KEY_ID, "TrustRootKeyId"),

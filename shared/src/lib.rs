@@ -22,7 +22,7 @@ pub use cazier_aws::privacy;
 pub use cazier_domain as domain;
 pub use cazier_domain::{crypto, ports};
 pub use cazier_formats::{
-    crl, extract, jose, jwe, pdf, receipt, seal, sealed, statement, timestamp, wallet,
+    change, crl, extract, jose, jwe, pdf, receipt, seal, sealed, statement, timestamp, wallet,
 };
 pub use cazier_services as services;
 pub use cazier_services::{identity, oidc, telemetry};

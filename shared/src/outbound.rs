@@ -65,6 +65,23 @@ impl Outbound {
         self.send(request).await
     }
 
+    /// POSTs `body` with these extra headers.
+    pub async fn post_with(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Answer, String> {
+        let mut request = hyper::Request::post(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| format!("bad URL: {e}"))?;
+        self.send(request).await
+    }
+
     pub async fn get(&self, url: &str) -> Result<Answer, String> {
         let request = hyper::Request::get(url)
             .body(Full::new(Bytes::new()))
@@ -90,5 +107,45 @@ impl Outbound {
         tokio::time::timeout(self.timeout, exchange)
             .await
             .map_err(|_| "timed out".to_string())?
+    }
+}
+
+/// Organisations' webhook receivers, reached over HTTPS (redirects not followed: a 3xx is a
+/// failed attempt), a receiver's answer read to at most 4 KiB, 4 seconds each (the
+/// deliverer's run must end within its function's 10).
+pub struct HttpWebhooks(Outbound);
+
+impl Default for HttpWebhooks {
+    fn default() -> Self {
+        Self(Outbound::new(4096, Duration::from_secs(4)))
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ports::WebhookSender for HttpWebhooks {
+    async fn post(
+        &self,
+        url: &str,
+        idempotency_key: &str,
+        body: String,
+    ) -> Result<(), crate::ports::WebhookError> {
+        use crate::ports::WebhookError;
+        let answer = self
+            .0
+            .post_with(
+                url,
+                &[
+                    ("content-type", "application/jwt"),
+                    ("idempotency-key", idempotency_key),
+                    ("user-agent", "cazier-webhooks/1"),
+                ],
+                body.into_bytes(),
+            )
+            .await
+            .map_err(WebhookError::Transport)?;
+        match answer.status {
+            200..=299 => Ok(()),
+            status => Err(WebhookError::Status(status)),
+        }
     }
 }

@@ -69,6 +69,10 @@ pub trait PortSource {
     /// The registered organisations.
     fn organisations(&self) -> Result<Arc<dyn Organisations>, ConfigError>;
     fn consents(&self) -> Result<Arc<dyn crate::ports::Consents>, ConfigError>;
+    /// Webhook deliveries (their own table).
+    fn webhook_outbox(&self) -> Result<Arc<dyn crate::ports::WebhookOutbox>, ConfigError>;
+    /// Where webhooks are posted.
+    fn webhook_sender(&self) -> Result<Arc<dyn crate::ports::WebhookSender>, ConfigError>;
     /// The seal key.
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError>;
     /// Where notices go out.
@@ -372,8 +376,33 @@ pub trait ServiceGraphs: PortSource {
             accounts: self.accounts()?,
             audit: self.audit()?,
             mailer: self.mailer()?,
+            organisations: self.organisations()?,
+            outbox: self.webhook_outbox()?,
             clock: self.clock(),
             portal_url: self.portal_url()?,
+        })
+    }
+
+    /// Organisations' change feeds (the consents function).
+    fn change_feeds(&self) -> Result<crate::services::consents::ChangeFeeds, ConfigError> {
+        Ok(crate::services::consents::ChangeFeeds {
+            audit: self.audit()?,
+        })
+    }
+
+    /// Pushing record changes to organisations' webhooks (the webhooks function, on a
+    /// schedule; the admin tool for dead letters).
+    fn webhook_deliveries(
+        &self,
+    ) -> Result<crate::services::consents::WebhookDeliveries, ConfigError> {
+        Ok(crate::services::consents::WebhookDeliveries {
+            outbox: self.webhook_outbox()?,
+            organisations: self.organisations()?,
+            sender: self.webhook_sender()?,
+            signer: self.signer()?,
+            chain: self.chain()?,
+            clock: self.clock(),
+            issuer_url: self.portal_url()?,
         })
     }
 

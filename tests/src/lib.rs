@@ -49,7 +49,7 @@ pub fn dev_issuer_key() -> String {
 /// The template's default `VerificationPageUrl`.
 const TEMPLATE_VERIFICATION_PAGE: &str = "https://cazier.example.ro/verificare";
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -78,7 +78,11 @@ impl Helper {
 
     /// Runs `program <args…>` (`{port}` replaced by a free port) until it listens.
     fn run(name: &str, program: &Path, args: &[&str], log: &Path) -> (Helper, u16) {
-        let port = free_port();
+        Self::run_on(name, program, args, log, free_port())
+    }
+
+    /// The same on `port`.
+    fn run_on(name: &str, program: &Path, args: &[&str], log: &Path, port: u16) -> (Helper, u16) {
         let args: Vec<String> = args
             .iter()
             .map(|a| a.replace("{port}", &port.to_string()))
@@ -108,6 +112,53 @@ impl Helper {
             _lifeline: lifeline,
         };
         (helper, port)
+    }
+}
+
+/// An organisation's webhook receiver (`tests/interop/webhook_receiver.py`: joserfc and
+/// cryptography from PyPI) on `port`, for the organisation `cui`, trusting `trust_pem`; what
+/// it accepted and refused, a JSON line each, in `log`.
+pub struct WebhookReceiver {
+    pub log: PathBuf,
+    _helper: Helper,
+}
+
+impl WebhookReceiver {
+    pub fn start(port: u16, trust_pem: &str, cui: &str, issuer: &str) -> WebhookReceiver {
+        let dir = std::env::temp_dir().join(format!("cazier-hook-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("receiver dir");
+        let trust = dir.join("trust.pem");
+        std::fs::write(&trust, trust_pem).expect("trust file");
+        let log = dir.join("received.jsonl");
+        let script = workspace_root().join("tests/interop/webhook_receiver.py");
+        let python = workspace_root().join(".venv/bin/python");
+        let (helper, _) = Helper::run_on(
+            "the webhook receiver",
+            &python,
+            &[
+                &script.to_string_lossy(),
+                &port.to_string(),
+                &trust.to_string_lossy(),
+                cui,
+                issuer,
+                &log.to_string_lossy(),
+            ],
+            &dir.join("receiver.log"),
+            port,
+        );
+        WebhookReceiver {
+            log,
+            _helper: helper,
+        }
+    }
+
+    /// What it logged so far, a JSON value per notice.
+    pub fn lines(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 }
 
@@ -506,6 +557,11 @@ impl TestStack {
             wiring,
             _running: stack,
         })
+    }
+
+    /// Runs a schedule of the template now (its function's answer), as EventBridge would.
+    pub fn run_schedule(&self, name: &str) -> anyhow::Result<serde_json::Value> {
+        self.runtime.block_on(self._running.run_schedule(name))
     }
 
     /// How many processes (cold starts) a function of the template has had.

@@ -93,6 +93,7 @@ impl Verifier {
             purposes: purposes.iter().map(|p| p.to_string()).collect(),
             jwks: verifier.jwks().to_string(),
             redirect_origins: vec!["https://angajari.example".into()],
+            webhook_url: None,
         };
         stack
             .runtime

@@ -980,6 +980,7 @@ fn organisations_are_registered_once_with_their_access_key_sealed() {
         purposes: vec![cazier_shared::domain::Purpose::Angajare],
         jwks: r#"{"keys":[]}"#.into(),
         redirect_origins: vec!["https://primaria3.ro".into()],
+        webhook_url: None,
         status: OrganisationStatus::Active,
         access: AccessCredential {
             certificate: vec![0x30, 0x03, 0x02, 0x01, 0x01],
@@ -1009,6 +1010,26 @@ fn organisations_are_registered_once_with_their_access_key_sealed() {
             .set_status(&other, OrganisationStatus::Active)
             .await
             .unwrap());
+        // Its webhook: set, read without the keys (what the deliverer may read), removed.
+        let url = "https://primaria3.ro/cazier/changes";
+        assert!(register.set_webhook(&cui, Some(url)).await.unwrap());
+        let target = register.webhook(&cui).await.unwrap().unwrap();
+        assert_eq!(target.url.as_deref(), Some(url));
+        assert_eq!(target.status, OrganisationStatus::Suspended);
+        assert_eq!(
+            register
+                .get(&cui)
+                .await
+                .unwrap()
+                .unwrap()
+                .webhook_url
+                .as_deref(),
+            Some(url)
+        );
+        assert!(register.set_webhook(&cui, None).await.unwrap());
+        assert_eq!(register.webhook(&cui).await.unwrap().unwrap().url, None);
+        assert!(!register.set_webhook(&other, Some(url)).await.unwrap());
+        assert_eq!(register.webhook(&other).await.unwrap(), None);
         let item = aws_sdk_dynamodb::Client::new(&stack.sdk)
             .get_item()
             .table_name(stack.setting(cazier_shared::config::vars::ORGANISATIONS_TABLE))
@@ -1205,5 +1226,85 @@ fn consents_wait_once_change_only_from_what_was_read_and_keep_the_cnp_sealed() {
             !raw.contains("paznic") && !raw.contains("Pop Ana"),
             "sealed"
         );
+    });
+}
+
+/// Webhook deliveries on DynamoDB: due ones listed by time, claimed once (a second claim of the
+/// same attempt loses), delivered ones leave the list, dead letters listed and redriven.
+#[test]
+fn webhook_deliveries_are_claimed_once_and_dead_letters_kept() {
+    use cazier_shared::domain::webhook::Delivery;
+    use cazier_shared::domain::{ConsentId, Cui, DeliveryState};
+    let stack = stack();
+    let outbox = cazier_shared::wiring::PortSource::webhook_outbox(&stack.wiring).unwrap();
+    let cui = Cui::parse(&cazier_e2e::random_cui()).unwrap();
+    // Far in the past: no other test's deliveries come before these.
+    let start = chrono::DateTime::from_timestamp(1_000_000_000, 0).unwrap();
+    let new = |minutes: i64| {
+        let at = start + chrono::Duration::minutes(minutes);
+        Delivery::new(cui.clone(), ConsentId::random(), at, "cursor".into(), at)
+    };
+    stack.runtime.block_on(async {
+        let (first, second) = (new(0), new(1));
+        outbox.enqueue(&second).await.unwrap();
+        outbox.enqueue(&first).await.unwrap();
+        let due = outbox
+            .due(start + chrono::Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(due, vec![first.clone()], "only what is due, as stored");
+        let due = outbox
+            .due(start + chrono::Duration::minutes(2), 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            due.iter().map(|d| &d.id).collect::<Vec<_>>(),
+            [&first.id, &second.id]
+        );
+
+        let now = start + chrono::Duration::minutes(2);
+        let claimed = first.claimed(now);
+        assert!(outbox.save(&claimed, 0).await.unwrap());
+        assert!(
+            !outbox.save(&first.claimed(now), 0).await.unwrap(),
+            "claimed once"
+        );
+        let failed = claimed.failed("the receiver answered 503", now);
+        assert!(outbox.save(&failed, 1).await.unwrap());
+        assert_eq!(outbox.get(&first.id).await.unwrap(), Some(failed.clone()));
+        assert!(
+            !outbox
+                .due(now, 10)
+                .await
+                .unwrap()
+                .iter()
+                .any(|d| d.id == first.id),
+            "waits"
+        );
+
+        let delivered = second.claimed(now).delivered(now);
+        assert!(outbox.save(&second.claimed(now), 0).await.unwrap());
+        assert!(outbox.save(&delivered, 1).await.unwrap());
+        let later = now + chrono::Duration::hours(1);
+        let due: Vec<_> = outbox.due(later, 10).await.unwrap();
+        assert!(due.iter().any(|d| d.id == first.id) && !due.iter().any(|d| d.id == second.id));
+
+        let dead = failed.claimed(later).dead("given up", later);
+        assert!(outbox.save(&dead, 1).await.unwrap());
+        assert!(outbox.dead(1000).await.unwrap().contains(&dead));
+        assert!(
+            !outbox.save(&dead.claimed(later), 2).await.unwrap(),
+            "a dead letter is not retried"
+        );
+        let redriven = dead.redriven(later);
+        assert!(outbox.save(&redriven, dead.attempts).await.unwrap());
+        let stored = outbox.get(&first.id).await.unwrap().unwrap();
+        assert_eq!((stored.state, stored.attempts), (DeliveryState::Due, 0));
+        assert!(!outbox
+            .dead(1000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|d| d.id == first.id));
     });
 }

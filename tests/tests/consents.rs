@@ -456,3 +456,180 @@ fn a_checker_keeps_a_sealed_receipt_of_a_check_by_number() {
         .json();
     assert!(checks.to_string().contains("VALID"), "{checks}");
 }
+
+/// Continuous status by webhook: the organisation's own receiver (Python, joserfc) is down
+/// when the record changes; the change waits; once it is back the scheduled deliverer (the
+/// generator's `WebhookDeliveries` job, run as Lambda runs it) pushes a new change at once and
+/// the waiting one at its next attempt, each sealed, addressed to it and counted once; what an
+/// attacker replays or alters is refused by the receiver.
+#[test]
+fn record_changes_are_pushed_to_the_organisations_receiver_through_an_outage() {
+    use cazier_shared::wiring::{PortSource, ServiceGraphs};
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    let employer = Verifier::register(stack, "Transport Urban de Călători SA");
+    let port = cazier_e2e::free_port();
+    let hook = format!("http://127.0.0.1:{port}/hooks/cazier");
+    let cui = cazier_shared::domain::Cui::parse(&employer.cui).unwrap();
+    let registry = stack.wiring.organisation_registry().unwrap();
+    assert!(stack
+        .runtime
+        .block_on(registry.set_webhook(&cui, Some(&hook)))
+        .unwrap());
+    let bearer = employer.token_for(&client, "extract:ANGAJARE");
+    let asked = client.post(
+        "/v1/consent-requests",
+        Some(&bearer),
+        json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "Conducător auto", "until": "2027-05-31"}),
+    );
+    let id = asked.json()["consent_id"].as_str().unwrap().to_owned();
+    let mut browser = Browser::signed_in("ro", &citizen.email);
+    let page = format!("/consimtaminte/{id}");
+    browser.submit(&page, &page, &[("answer", "accept")]);
+    let cnp = cazier_shared::domain::Cnp::parse(&citizen.cnp).unwrap();
+    let notices = stack.wiring.change_notices().unwrap();
+    let outbox = stack.wiring.webhook_outbox().unwrap();
+    let ours = || {
+        let later = chrono::Utc::now() + chrono::Duration::days(3);
+        stack
+            .runtime
+            .block_on(outbox.due(later, 1000))
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.organisation == cui)
+            .collect::<Vec<_>>()
+    };
+
+    // 1. The receiver is down: the change waits, its failure said.
+    add_entries(
+        stack,
+        &citizen.cnp,
+        &[entry("w1", "Sentința penală 7/2026", false)],
+    );
+    assert_eq!(
+        stack
+            .runtime
+            .block_on(notices.record_changed(&cnp))
+            .unwrap(),
+        1
+    );
+    stack.run_schedule("WebhookDeliveries").unwrap();
+    let waiting = ours();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert!(
+        waiting[0].attempts >= 1 && waiting[0].last_error.is_some(),
+        "{waiting:?}"
+    );
+
+    // 2. Back: a new change is pushed by the next scheduled run.
+    let trust =
+        String::from_utf8_lossy(&client.get("/v1/trust/certificates", None).body).into_owned();
+    let receiver = cazier_e2e::WebhookReceiver::start(port, &trust, cui.as_str(), &stack.base_url);
+    add_entries(
+        stack,
+        &citizen.cnp,
+        &[entry("w2", "Sentința penală 8/2026", false)],
+    );
+    assert_eq!(
+        stack
+            .runtime
+            .block_on(notices.record_changed(&cnp))
+            .unwrap(),
+        1
+    );
+    stack.run_schedule("WebhookDeliveries").unwrap();
+    let accepted = |receiver: &cazier_e2e::WebhookReceiver| {
+        receiver
+            .lines()
+            .into_iter()
+            .filter(|l| l["accepted"] == true)
+            .collect::<Vec<_>>()
+    };
+    // (Waited for: the schedule's own run, every minute beside this one, may be the one
+    // posting it, and a claimed delivery is posted once.)
+    let received = |count: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while accepted(&receiver).len() < count && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        accepted(&receiver)
+    };
+    assert!(!received(1).is_empty(), "{:?}", receiver.lines());
+
+    // 3. The waiting one at its next attempt (a minute on, by the deliverer's clock).
+    let mut deliveries = stack.wiring.webhook_deliveries().unwrap();
+    deliveries.clock = cazier_shared::testing::TestClock::at(
+        stack.wiring.clock().now() + chrono::Duration::minutes(2),
+    );
+    deliveries.issuer_url = stack.base_url.clone();
+    stack.runtime.block_on(deliveries.deliver_due()).unwrap();
+    let got = received(2);
+    assert_eq!(got.len(), 2, "{:?}", receiver.lines());
+    assert!(ours().is_empty(), "nothing waits");
+    assert_ne!(got[0]["key"], got[1]["key"]);
+    for notice in &got {
+        assert_eq!(notice["claims"]["consent_id"], id.as_str());
+        let token = notice["token"].as_str().unwrap();
+        assert!(!token.contains(&citizen.cnp) && !notice.to_string().contains("7/2026"));
+    }
+    // The cursor of the last is where the feed resumes: nothing after it.
+    // (A cursor is the feed's key, base64url: the later change's key sorts last.)
+    let key_of = |cursor: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(cursor)
+            .unwrap()
+    };
+    let last = got
+        .iter()
+        .filter_map(|n| n["claims"]["cursor"].as_str())
+        .max_by_key(|c| key_of(c))
+        .unwrap();
+    let after = client
+        .get(&format!("/v1/consent-changes?after={last}"), Some(&bearer))
+        .json();
+    assert_eq!(after["changes"], json!([]));
+
+    // 4. Replayed, a notice counts once; altered, or meant for another, it is refused.
+    let hook_client = Client::new(&format!("http://127.0.0.1:{port}"));
+    let post = |body: &str, key: &str| {
+        hook_client
+            .raw(
+                "POST",
+                "/hooks/cazier",
+                None,
+                &[
+                    ("content-type", "application/jwt"),
+                    ("idempotency-key", key),
+                ],
+                Some(body.as_bytes()),
+            )
+            .status
+    };
+    let token = got[0]["token"].as_str().unwrap();
+    let key = got[0]["key"].as_str().unwrap();
+    assert_eq!(post(token, key), 200, "seen before: not counted again");
+    let forged = with_changed_claims(token, |c| c["consent_id"] = json!("someone-else"));
+    assert_eq!(post(&forged, key), 400);
+    assert_eq!(accepted(&receiver).len(), 2);
+    let rival = Verifier::register(stack, "Alt Transportator SRL");
+    let rival_port = cazier_e2e::free_port();
+    let rivals =
+        cazier_e2e::WebhookReceiver::start(rival_port, &trust, &rival.cui, &stack.base_url);
+    let rival_client = Client::new(&format!("http://127.0.0.1:{rival_port}"));
+    let status = rival_client
+        .raw(
+            "POST",
+            "/hooks/cazier",
+            None,
+            &[
+                ("content-type", "application/jwt"),
+                ("idempotency-key", key),
+            ],
+            Some(token.as_bytes()),
+        )
+        .status;
+    assert_eq!(status, 400, "addressed to another organisation");
+    assert!(rivals.lines().iter().all(|l| l["accepted"] == false));
+}

@@ -14,6 +14,7 @@ mod sessions;
 mod shares;
 mod tickets;
 mod wallet_items;
+mod webhooks;
 
 pub use accounts::DynamoAccounts;
 pub use audit::DynamoAudit;
@@ -26,6 +27,7 @@ pub use requests::DynamoRequests;
 pub use sessions::DynamoSessions;
 pub use shares::DynamoShares;
 pub use wallet_items::DynamoPresentations;
+pub use webhooks::{DynamoWebhooks, DELIVERIES_BY_STATE_INDEX};
 
 use super::unavailable;
 use crate::ports::{StoreError, StoreResult};

@@ -10,7 +10,7 @@ use crate::domain::organisation::{
     AccessCredential, Organisation, OrganisationKind, OrganisationStatus,
 };
 use crate::domain::{Cui, Purpose};
-use crate::ports::{Organisations, StoreResult};
+use crate::ports::{Organisations, StoreResult, WebhookTarget};
 use crate::privacy::Privacy;
 use crate::unavailable;
 use async_trait::async_trait;
@@ -35,7 +35,7 @@ impl DynamoOrganisations {
     fn to_item(&self, o: &Organisation) -> StoreResult<Item> {
         let pk = pk(&o.cui);
         let purposes: Vec<&str> = o.purposes.iter().map(|p| p.code()).collect();
-        Ok(HashMap::from([
+        let mut item: Item = HashMap::from([
             ("pk".into(), s(&pk)),
             ("name".into(), s(&o.name)),
             ("kind".into(), s(o.kind.code())),
@@ -49,7 +49,11 @@ impl DynamoOrganisations {
                 blob(self.privacy.seal(&o.access.signing_key, &pk)?),
             ),
             ("registered_at".into(), time(o.registered_at)),
-        ]))
+        ]);
+        if let Some(url) = &o.webhook_url {
+            item.insert("webhook_url".into(), s(url));
+        }
+        Ok(item)
     }
 
     async fn read_item(&self, item: &Item) -> StoreResult<Organisation> {
@@ -72,6 +76,7 @@ impl DynamoOrganisations {
                 .split_whitespace()
                 .map(str::to_owned)
                 .collect(),
+            webhook_url: opt_s(item, "webhook_url").map(str::to_owned),
             status: get_parsed(item, "status", OrganisationStatus::parse)?,
             access: AccessCredential {
                 certificate: get_b(item, "certificate")?.to_vec(),
@@ -142,5 +147,44 @@ impl Organisations for DynamoOrganisations {
             .send()
             .await;
         Ok(conditional(result)?.is_some())
+    }
+
+    async fn set_webhook(&self, cui: &Cui, url: Option<&str>) -> StoreResult<bool> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk(cui)))
+            .condition_expression("attribute_exists(pk)");
+        let update = match url {
+            Some(url) => update
+                .update_expression("SET webhook_url = :url")
+                .expression_attribute_values(":url", s(url)),
+            None => update.update_expression("REMOVE webhook_url"),
+        };
+        Ok(conditional(update.send().await)?.is_some())
+    }
+
+    async fn webhook(&self, cui: &Cui) -> StoreResult<Option<WebhookTarget>> {
+        // Only these two attributes: the deliverer's role may read no more (its keys stay
+        // sealed and unread).
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk(cui)))
+            .projection_expression("webhook_url, #status")
+            .expression_attribute_names("#status", "status")
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.item
+            .map(|item| {
+                Ok(WebhookTarget {
+                    url: opt_s(&item, "webhook_url").map(str::to_owned),
+                    status: get_parsed(&item, "status", OrganisationStatus::parse)?,
+                })
+            })
+            .transpose()
     }
 }

@@ -11,7 +11,7 @@ use cazier_shared::config::ConfigError;
 use cazier_shared::domain::{bucharest_date, ConsentId};
 use cazier_shared::ports::Clock;
 use cazier_shared::services::client_auth::{Admitted, OrganisationAuth};
-use cazier_shared::services::consents::{AskConsentDto, ChangeNotices, ConsentRequests};
+use cazier_shared::services::consents::{AskConsentDto, ChangeFeeds, ConsentRequests};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::Request;
@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 pub struct ConsentsApi {
     requests: ConsentRequests,
-    changes: ChangeNotices,
+    changes: ChangeFeeds,
     organisations: OrganisationAuth,
     clock: Arc<dyn Clock>,
 }
@@ -29,7 +29,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<ConsentsApi>, Co
     ApiFunction::new(
         ConsentsApi {
             requests: ports.consent_requests()?,
-            changes: ports.change_notices()?,
+            changes: ports.change_feeds()?,
             organisations: ports.organisation_auth()?,
             clock: ports.clock(),
         },

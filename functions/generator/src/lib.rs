@@ -1,10 +1,12 @@
-//! Certificate generation: consumes the requests table's stream, one new request per record.
+//! Certificate generation: consumes the requests table's stream, one new request per record;
+//! and the scheduled jobs (the sweep, the daily notices and lists, webhook deliveries).
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use cazier_shared::aws::wiring::Wiring;
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::RequestId;
+use cazier_shared::services::consents::WebhookDeliveries;
 use cazier_shared::services::issuance::{
     IssuanceService, IssueError, Outcome, SweepReport, ROOT_CRL_WARNING,
 };
@@ -16,11 +18,14 @@ pub struct GeneratorFunction {
     service: IssuanceService,
     notices: NoticeService,
     status_lists: StatusListService,
+    webhooks: WebhookDeliveries,
 }
 
 /// The daily scheduled event (its `Input` in template.yaml): the day's expiry notices, and the
 /// revocation status lists re-signed.
 pub const EXPIRY_NOTICES_JOB: &str = "expiry-notices";
+/// Every minute: record changes pushed to organisations' webhooks (issue 27).
+pub const WEBHOOKS_JOB: &str = "webhooks";
 
 /// The request a stream record announces: new items of kind REQUEST only (guards and updates
 /// of the same table are not work).
@@ -48,6 +53,8 @@ pub enum GeneratorError {
     Sweep(#[from] IssueError),
     #[error("expiry notices failed: {0}")]
     Notices(#[from] cazier_shared::services::Unavailable),
+    #[error("webhook deliveries failed: {0}")]
+    Webhooks(cazier_shared::services::Unavailable),
     #[error("publishing the status lists failed: {0}")]
     StatusLists(cazier_shared::services::Unavailable),
 }
@@ -59,6 +66,7 @@ impl GeneratorFunction {
             service: wiring.issuance_service()?,
             notices: wiring.notice_service()?,
             status_lists: wiring.status_list_service()?,
+            webhooks: wiring.webhook_deliveries()?,
         })
     }
 
@@ -97,7 +105,15 @@ impl GeneratorFunction {
             let response = self.handle_event(batch).await;
             return Ok(serde_json::to_value(response)?);
         }
-        if event.get("job").and_then(serde_json::Value::as_str) == Some(EXPIRY_NOTICES_JOB) {
+        let job = event.get("job").and_then(serde_json::Value::as_str);
+        if job == Some(WEBHOOKS_JOB) {
+            self.webhooks
+                .deliver_due()
+                .await
+                .map_err(GeneratorError::Webhooks)?;
+            return Ok(serde_json::Value::Null);
+        }
+        if job == Some(EXPIRY_NOTICES_JOB) {
             // The daily jobs: each runs even if the others fail.
             self.check_root_crl().await;
             let lists = self.status_lists.publish_current().await;

@@ -11,6 +11,7 @@ mod operators;
 mod organisations;
 mod records;
 mod trust;
+mod webhooks;
 
 use anyhow::{anyhow, bail, Context, Result};
 use cazier_shared::aws::wiring::Wiring;
@@ -95,6 +96,11 @@ enum Command {
     Organisations {
         #[command(subcommand)]
         command: organisations::OrganisationsCommand,
+    },
+    /// Record changes pushed to organisations' webhooks: dead letters, redrives.
+    Webhooks {
+        #[command(subcommand)]
+        command: webhooks::WebhooksCommand,
     },
     /// The certificate chain of the seal that signs certificates.
     Trust {
@@ -275,6 +281,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Dev { command } => println!("{}", dev_assertion(command)?),
         Command::Organisations { command } => {
             organisations::run(command, &Stack::load(&cli.outputs).await?).await?
+        }
+        Command::Webhooks { command } => {
+            webhooks::run(command, &Stack::load(&cli.outputs).await?).await?
         }
         Command::Trust { command } => {
             trust::run(command, &Stack::load(&cli.outputs).await?).await?

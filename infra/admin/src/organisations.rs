@@ -43,6 +43,19 @@ pub enum OrganisationsCommand {
         /// holders back; repeat for more.
         #[arg(long = "redirect-origin")]
         redirect_origins: Vec<String>,
+        /// Where record changes under its continuous consents are pushed (https); without
+        /// it, it polls its change feed.
+        #[arg(long)]
+        webhook: Option<String>,
+    },
+    /// Sets where an organisation's record changes are pushed, or (`--none`) stops pushing.
+    Webhook {
+        #[arg(long)]
+        cui: String,
+        #[arg(long, required_unless_present = "none", conflicts_with = "none")]
+        url: Option<String>,
+        #[arg(long)]
+        none: bool,
     },
     /// Lists the register.
     List,
@@ -78,6 +91,7 @@ pub async fn run(command: OrganisationsCommand, stack: &Stack) -> Result<()> {
             purposes,
             jwks,
             redirect_origins,
+            webhook,
         } => {
             let jwks = std::fs::read_to_string(&jwks)
                 .with_context(|| format!("reading {}", jwks.display()))?;
@@ -89,6 +103,7 @@ pub async fn run(command: OrganisationsCommand, stack: &Stack) -> Result<()> {
                 purposes,
                 jwks,
                 redirect_origins,
+                webhook_url: webhook,
             };
             let added = registry
                 .register(new, &*ca_key)
@@ -106,14 +121,29 @@ pub async fn run(command: OrganisationsCommand, stack: &Stack) -> Result<()> {
             for o in registry.list().await.map_err(|e| anyhow!("{e}"))? {
                 let purposes: Vec<&str> = o.purposes.iter().map(|p| p.code()).collect();
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\tregistered {}",
+                    "{}\t{}\t{}\t{}\t{}\tregistered {}\t{}",
                     o.cui,
                     o.status.code(),
                     o.kind.code(),
                     purposes.join(","),
                     o.name,
-                    o.registered_at.format("%Y-%m-%d")
+                    o.registered_at.format("%Y-%m-%d"),
+                    o.webhook_url.as_deref().unwrap_or("(feed only)")
                 );
+            }
+        }
+        OrganisationsCommand::Webhook { cui, url, none: _ } => {
+            let parsed = Cui::parse(&cui).map_err(|e| anyhow!("{e}"))?;
+            let set = registry
+                .set_webhook(&parsed, url.as_deref())
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            if !set {
+                bail!("no organisation {cui}");
+            }
+            match url {
+                Some(url) => println!("{cui}: record changes are pushed to {url}"),
+                None => println!("{cui}: record changes are no longer pushed (its feed has them)"),
             }
         }
         OrganisationsCommand::Suspend { cui } => {

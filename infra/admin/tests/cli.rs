@@ -510,21 +510,80 @@ fn a_record_added_is_told_to_continuous_consents() {
     assert!(ran.stdout.contains("1 organisation(s)"), "{}", ran.stdout);
     let feed = stack
         .runtime
-        .block_on(stack.wiring.change_notices().unwrap().feed(&who, None))
+        .block_on(stack.wiring.change_feeds().unwrap().feed(&who, None))
         .unwrap();
     assert_eq!(feed.changes.len(), 1);
     assert_eq!(feed.changes[0].consent_id, id);
     let mails = mail_to(&stack.base_url, &citizen.email);
     assert!(mails
         .iter()
-        .any(|m| m.contains("Your criminal record was updated"))); // The register's first load tells nobody (no consent exists yet; a lookup per person saved).
+        .any(|m| m.contains("Your criminal record was updated")));
+    // The register's first load tells nobody (no consent exists yet; a lookup per person saved).
     let line = jsonl(&citizen.cnp, "10/2026", json!({}));
     let path = file("initial.jsonl", &line);
     let ran = admin(stack, &["records", "import", &path, "--initial-load"]);
     assert!(ran.ok, "{}", ran.stderr);
     let feed = stack
         .runtime
-        .block_on(stack.wiring.change_notices().unwrap().feed(&who, None))
+        .block_on(stack.wiring.change_feeds().unwrap().feed(&who, None))
         .unwrap();
     assert_eq!(feed.changes.len(), 1, "still the one change");
+
+    // Its webhook, set by ops: a URL that is not https is refused; then a change is queued for
+    // it, and a delivery to a receiver that is not there fails, to be tried again.
+    let bad = admin(
+        stack,
+        &[
+            "organisations",
+            "webhook",
+            "--cui",
+            &employer.cui,
+            "--url",
+            "ftp://depozit.ro/x",
+        ],
+    );
+    assert!(
+        !bad.ok && bad.stderr.contains("not a webhook URL"),
+        "{}",
+        bad.stderr
+    );
+    let hook = format!("http://127.0.0.1:{}/hooks", cazier_e2e::free_port());
+    let set = admin(
+        stack,
+        &[
+            "organisations",
+            "webhook",
+            "--cui",
+            &employer.cui,
+            "--url",
+            &hook,
+        ],
+    );
+    assert!(set.ok && set.stdout.contains(&hook), "{}", set.stderr);
+    let listed = admin(stack, &["organisations", "list"]);
+    assert!(listed.stdout.contains(&hook), "{}", listed.stdout);
+    let ran = admin(stack, &["records", "notify", "--cnp", &citizen.cnp]);
+    assert!(ran.ok, "{}", ran.stderr);
+    let delivered = admin(stack, &["webhooks", "deliver"]);
+    assert!(delivered.ok, "{}", delivered.stderr);
+    // (By this run or the schedule's, which runs every minute beside it.)
+    let cui = Cui::parse(&employer.cui).unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::days(3);
+    let waiting: Vec<_> = stack
+        .runtime
+        .block_on(stack.wiring.webhook_outbox().unwrap().due(later, 1000))
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.organisation == cui)
+        .collect();
+    assert_eq!(waiting.len(), 1, "{}", delivered.stdout);
+    assert!(waiting[0].attempts >= 1 && waiting[0].last_error.is_some());
+    let dead = admin(stack, &["webhooks", "dead"]);
+    assert!(
+        dead.ok && !dead.stdout.contains(&employer.cui),
+        "{}",
+        dead.stdout
+    );
+    let nothing = admin(stack, &["webhooks", "redrive", "--id", "no-such-delivery"]);
+    assert!(!nothing.ok && nothing.stderr.contains("not a dead letter"));
 }

@@ -69,9 +69,24 @@ pub struct RunningStack {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     runtime_api: Option<Arc<lambda::runtime_api::RuntimeApi>>,
+    /// Each schedule's function and event, to run one now (`run_schedule`).
+    schedules: HashMap<String, (Arc<dyn lambda::Invoke>, serde_json::Value)>,
 }
 
 impl RunningStack {
+    /// Runs a schedule of the template now, as EventBridge would at its next tick: the
+    /// function's answer, or why it failed.
+    pub async fn run_schedule(&self, name: &str) -> Result<serde_json::Value> {
+        let (function, event) = self
+            .schedules
+            .get(name)
+            .ok_or_else(|| anyhow!("template.yaml has no schedule {name}"))?;
+        function
+            .invoke(event)
+            .await
+            .map_err(|e| anyhow!("schedule {name}: {e}"))
+    }
+
     /// How many processes (cold starts) a function has had; `None` in-process.
     pub fn cold_starts(&self, function: &str) -> Option<u32> {
         Some(self.runtime_api.as_ref()?.pool(function)?.cold_starts())
@@ -289,6 +304,21 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         seed_operator(&sdk, &outputs, email, password, unit).await?;
     }
     init_trust(&sdk, &outputs, &opts.state_dir).await?;
+    let schedules = template
+        .schedules()
+        .into_iter()
+        .filter_map(|schedule| {
+            let function = functions.events.get(&schedule.function)?.clone();
+            let event = lambda::events::scheduled(
+                &schedule.name,
+                schedule.input.as_ref(),
+                &opts.region,
+                LOCAL_ACCOUNT_ID,
+                chrono::Utc::now(),
+            );
+            Some((schedule.name, (function, event)))
+        })
+        .collect();
     Ok(RunningStack {
         addr,
         outputs,
@@ -296,6 +326,7 @@ pub async fn start(opts: StackOptions) -> Result<RunningStack> {
         stop,
         tasks,
         runtime_api: functions.runtime_api,
+        schedules,
     })
 }
 

@@ -2,15 +2,17 @@
 //! holding a continuous consent of theirs is told, without content, through its change feed
 //! (`GET /v1/consent-changes`, which it polls with a cursor); the person sees it in the
 //! consent's history and gets an e-mail. What changed is never said: the organisation pulls a
-//! fresh extract if it wants to know, which the person sees too.
+//! fresh extract if it wants to know, which the person sees too. An organisation with a
+//! webhook is also pushed each change (`webhooks.rs`).
 
 use super::ConsentRequestError as E;
 use crate::client_auth::{Admitted, EXTRACT_SCOPE_PREFIX};
+use crate::domain::webhook::Delivery;
 use crate::domain::{
     AccountStatus, AuditEvent, AuditSubject, Cnp, ConsentId, ConsentStatus, Notice,
 };
 use crate::domain::{FieldCode, FieldError};
-use crate::ports::{AccountStore, AuditLog, Clock, Consents, Mailer};
+use crate::ports::{AccountStore, AuditLog, Clock, Consents, Mailer, Organisations, WebhookOutbox};
 use crate::{rfc3339, Unavailable};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -25,6 +27,8 @@ pub struct ChangeNotices {
     pub accounts: Arc<dyn AccountStore>,
     pub audit: Arc<dyn AuditLog>,
     pub mailer: Arc<dyn Mailer>,
+    pub organisations: Arc<dyn Organisations>,
+    pub outbox: Arc<dyn WebhookOutbox>,
     pub clock: Arc<dyn Clock>,
     pub portal_url: String,
 }
@@ -59,8 +63,23 @@ impl ChangeNotices {
             .filter(|c| c.is_continuous() && c.status(now) == ConsentStatus::Accepted)
             .collect();
         for consent in &live {
-            for event in AuditEvent::record_changed(consent, now) {
-                self.audit.record(&event).await?;
+            let [feed, history] = AuditEvent::record_changed(consent, now);
+            self.audit.record(&feed).await?;
+            self.audit.record(&history).await?;
+            let pushed = self
+                .organisations
+                .webhook(&consent.organisation)
+                .await?
+                .is_some_and(|w| w.url.is_some());
+            if pushed {
+                let delivery = Delivery::new(
+                    consent.organisation.clone(),
+                    consent.id.clone(),
+                    now,
+                    URL_SAFE_NO_PAD.encode(feed.sort_key()),
+                    now,
+                );
+                self.outbox.enqueue(&delivery).await?;
             }
         }
         if !live.is_empty() {
@@ -74,7 +93,14 @@ impl ChangeNotices {
         }
         Ok(live.len())
     }
+}
 
+/// Organisations' change feeds (the consents function reads them; it pushes nothing).
+pub struct ChangeFeeds {
+    pub audit: Arc<dyn AuditLog>,
+}
+
+impl ChangeFeeds {
     /// The organisation's changes after `after` (a cursor from an earlier page), oldest first.
     pub async fn feed(&self, who: &Admitted, after: Option<&str>) -> Result<ChangeFeed, E> {
         if !who

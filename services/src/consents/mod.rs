@@ -6,6 +6,7 @@
 pub mod asking;
 pub mod changes;
 pub mod holder;
+pub mod webhooks;
 
 use crate::domain::consent::{ConsentReason, ConsentTerm};
 use crate::domain::{Cnp, FieldCode, FieldError, Purpose};
@@ -14,8 +15,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 pub use asking::ConsentRequests;
-pub use changes::ChangeNotices;
+pub use changes::{ChangeFeeds, ChangeNotices};
 pub use holder::HolderConsents;
+pub use webhooks::WebhookDeliveries;
 
 /// An organisation's request for consent, on the wire.
 #[derive(Debug, Default, Deserialize)]

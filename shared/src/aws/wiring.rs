@@ -30,6 +30,8 @@ pub struct Wiring {
     /// The seal's chain, shared by every service built here (read once, on first use).
     chain: OnceLock<Arc<ChainSource>>,
     tokens: OnceLock<Arc<crate::token_client::HttpsTokenEndpoint>>,
+    /// Organisations' webhook receivers (connections made on first use).
+    webhooks: Arc<crate::outbound::HttpWebhooks>,
 }
 
 impl Wiring {
@@ -49,6 +51,7 @@ impl Wiring {
             clock: Arc::new(SystemClock),
             chain: OnceLock::new(),
             tokens: OnceLock::new(),
+            webhooks: Arc::default(),
         })
     }
 
@@ -193,6 +196,17 @@ impl PortSource for Wiring {
             self.env.require(vars::AUDIT_TABLE)?,
             self.privacy.clone(),
         )))
+    }
+
+    fn webhook_outbox(&self) -> Result<Arc<dyn crate::ports::WebhookOutbox>, ConfigError> {
+        Ok(Arc::new(crate::aws::dynamo::DynamoWebhooks::new(
+            &self.sdk,
+            self.env.require(vars::WEBHOOKS_TABLE)?,
+        )))
+    }
+
+    fn webhook_sender(&self) -> Result<Arc<dyn crate::ports::WebhookSender>, ConfigError> {
+        Ok(self.webhooks.clone())
     }
 
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {

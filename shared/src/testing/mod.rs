@@ -12,6 +12,7 @@ mod shares;
 mod stores;
 pub mod tsa;
 pub mod wallet;
+pub mod webhooks;
 
 pub use issuing::{MemoryBlobs, MemoryCertificates, MemoryRecords, MemoryRequests};
 pub use provider::MemoryProvider;
@@ -225,6 +226,9 @@ pub struct Memory {
     pub shares: Arc<MemoryShares>,
     pub organisations: Arc<organisations::MemoryOrganisations>,
     pub consents: Arc<consents::MemoryConsents>,
+    pub outbox: Arc<webhooks::MemoryOutbox>,
+    /// Every organisation's webhook receiver.
+    pub receiver: Arc<webhooks::MemoryReceiver>,
     pub signer: Arc<LocalSigner>,
     pub root: Arc<LocalSigner>,
     pub clock: Arc<TestClock>,
@@ -317,6 +321,8 @@ impl Memory {
             shares: Arc::default(),
             organisations: Arc::default(),
             consents: consent_store,
+            outbox: Arc::default(),
+            receiver: Arc::default(),
             signer,
             root,
             clock: TestClock::at(now),
@@ -415,6 +421,14 @@ impl PortSource for Memory {
 
     fn consents(&self) -> Result<Arc<dyn crate::ports::Consents>, ConfigError> {
         Ok(self.consents.clone())
+    }
+
+    fn webhook_outbox(&self) -> Result<Arc<dyn crate::ports::WebhookOutbox>, ConfigError> {
+        Ok(self.outbox.clone())
+    }
+
+    fn webhook_sender(&self) -> Result<Arc<dyn crate::ports::WebhookSender>, ConfigError> {
+        Ok(self.receiver.clone())
     }
 
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {

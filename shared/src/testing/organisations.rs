@@ -2,7 +2,7 @@
 
 use crate::domain::organisation::{Organisation, OrganisationStatus};
 use crate::domain::Cui;
-use crate::ports::{Organisations, StoreError, StoreResult};
+use crate::ports::{Organisations, StoreError, StoreResult, WebhookTarget};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -44,6 +44,23 @@ impl Organisations for MemoryOrganisations {
             None => false,
         })
     }
+
+    async fn set_webhook(&self, cui: &Cui, url: Option<&str>) -> StoreResult<bool> {
+        Ok(match self.lock().get_mut(cui) {
+            Some(o) => {
+                o.webhook_url = url.map(str::to_owned);
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn webhook(&self, cui: &Cui) -> StoreResult<Option<WebhookTarget>> {
+        Ok(self.lock().get(cui).map(|o| WebhookTarget {
+            url: o.webhook_url.clone(),
+            status: o.status,
+        }))
+    }
 }
 
 /// A registered organisation for tests that need one asking (its certificate is a
@@ -57,6 +74,7 @@ pub fn sample_organisation(name: &str) -> Organisation {
         purposes: vec![crate::domain::Purpose::Angajare],
         jwks: r#"{"keys":[]}"#.into(),
         redirect_origins: vec!["https://angajari.example".into()],
+        webhook_url: None,
         status: OrganisationStatus::Active,
         access: AccessCredential {
             certificate: name.as_bytes().to_vec(),

@@ -22,7 +22,7 @@ use cazier_shared::testing::{organisations::sample_organisation, Memory};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use chrono::{Duration, NaiveDate};
 
-fn employer() -> Admitted {
+pub(crate) fn employer() -> Admitted {
     Admitted {
         organisation: sample_organisation("Dunărea SA"),
         scopes: vec!["extract:ANGAJARE".into()],
@@ -72,7 +72,7 @@ fn requests(memory: &Memory) -> cazier_shared::services::consents::ConsentReques
 }
 
 /// A validated citizen, their principal and CNP.
-async fn holder(memory: &Memory) -> (Account, Principal, String) {
+pub(crate) async fn holder(memory: &Memory) -> (Account, Principal, String) {
     let (account, principal) = stored_citizen(memory).await;
     let cnp = account.person.as_ref().unwrap().cnp.as_string();
     (account, principal, cnp)
@@ -88,7 +88,7 @@ async fn accept(memory: &Memory, principal: &Principal, id: &ConsentId) {
 }
 
 /// A consent `who` asked of the person with `cnp` and they accepted.
-async fn given(
+pub(crate) async fn given(
     memory: &Memory,
     who: &Admitted,
     holder: &Principal,
@@ -101,7 +101,7 @@ async fn given(
     id
 }
 
-async fn trust(memory: &Memory) -> TrustFile {
+pub(crate) async fn trust(memory: &Memory) -> TrustFile {
     let chain = memory.chain().unwrap().get().await.unwrap();
     TrustFile::from_pem(&chain.to_pem().unwrap())
 }
@@ -683,7 +683,8 @@ async fn a_record_change_is_told_to_continuous_consents_only_without_content() {
     )
     .await;
     let notices = memory.change_notices().unwrap();
-    let feed = notices.feed(&employer(), None).await.unwrap();
+    let feeds = memory.change_feeds().unwrap();
+    let feed = feeds.feed(&employer(), None).await.unwrap();
     assert!(feed.changes.is_empty() && feed.next.is_none());
 
     let cnp = Cnp::parse(&cnp).unwrap();
@@ -701,7 +702,7 @@ async fn a_record_change_is_told_to_continuous_consents_only_without_content() {
     assert!(!sent[mails].text.contains("Dunărea") && !sent[mails].text.contains("n1"));
 
     // The employer's feed: which consent, when; then nothing new after its cursor.
-    let feed = notices.feed(&employer(), None).await.unwrap();
+    let feed = feeds.feed(&employer(), None).await.unwrap();
     assert_eq!(feed.changes.len(), 1);
     assert_eq!(feed.changes[0].consent_id, continuous);
     let json = serde_json::to_string(&feed).unwrap();
@@ -710,7 +711,7 @@ async fn a_record_change_is_told_to_continuous_consents_only_without_content() {
         "{json}"
     );
     let after = feed.next.clone().unwrap();
-    let later = notices.feed(&employer(), Some(&after)).await.unwrap();
+    let later = feeds.feed(&employer(), Some(&after)).await.unwrap();
     assert!(later.changes.is_empty());
     assert_eq!(
         later.next.as_deref(),
@@ -718,14 +719,14 @@ async fn a_record_change_is_told_to_continuous_consents_only_without_content() {
         "the cursor stays"
     );
     // The institution (one-off consent) is told nothing; a made-up cursor is refused.
-    assert!(notices
+    assert!(feeds
         .feed(&institution(), None)
         .await
         .unwrap()
         .changes
         .is_empty());
     assert!(matches!(
-        notices.feed(&employer(), Some("not-a-cursor")).await,
+        feeds.feed(&employer(), Some("not-a-cursor")).await,
         Err(Refused::Invalid(_))
     ));
     // The person sees, in the consent's history, that the organisation was told.
@@ -746,6 +747,6 @@ async fn a_record_change_is_told_to_continuous_consents_only_without_content() {
         .unwrap();
     memory.clock.advance(Duration::seconds(1));
     assert_eq!(notices.record_changed(&cnp).await.unwrap(), 0);
-    let after_revoke = notices.feed(&employer(), Some(&after)).await.unwrap();
+    let after_revoke = feeds.feed(&employer(), Some(&after)).await.unwrap();
     assert!(after_revoke.changes.is_empty());
 }

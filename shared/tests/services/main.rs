@@ -25,3 +25,4 @@ mod verification;
 mod wallet;
 mod wallet_attestation;
 mod wallet_issuance;
+mod webhooks;

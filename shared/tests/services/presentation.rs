@@ -132,6 +132,7 @@ async fn registered(memory: &Memory, name: &str) -> Organisation {
         purposes: vec!["ANGAJARE".into()],
         jwks: json!({ "keys": [jwk] }).to_string(),
         redirect_origins: vec!["https://angajari.dunarea.ro".into()],
+        webhook_url: None,
     };
     registry.register(new, &*memory.root).await.unwrap()
 }

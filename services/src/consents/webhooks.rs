@@ -1,0 +1,193 @@
+//! Webhook deliveries (issue 27, item 5): a record change under a continuous consent is pushed
+//! to the organisation's receiver, if it registered one, as a JWS sealed with the seal
+//! (`cazier-change+jwt`: which consent, when, its feed cursor; never what), with an
+//! `Idempotency-Key` that every attempt of the same delivery repeats. The scheduled
+//! deliverer (`deliver_due`, every minute) claims each due delivery by counting its attempt
+//! first, then posts; a failure waits 1, 2, 4 … minutes (at most an hour) and after two days
+//! the delivery is a dead letter for ops (`cazier-admin webhooks dead|redrive`). The change
+//! feed has every change besides: an organisation whose receiver was down loses nothing.
+
+use crate::domain::organisation::OrganisationStatus;
+use crate::domain::webhook::Delivery;
+use crate::domain::{Cui, DeliveryId, DeliveryState};
+use crate::ports::{Clock, Organisations, Signer, WebhookOutbox, WebhookSender, WebhookTarget};
+use crate::trust::ChainSource;
+use crate::Unavailable;
+use cazier_formats::change::{self, ChangeClaims};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Deliveries one run takes at most, and how many it posts at once.
+const RUN_BATCH: usize = 100;
+const AT_ONCE: usize = 16;
+/// No attempt starts later than this into a run: with the sender's 4-second limit, a run
+/// ends within the function's 10 seconds however many receivers hang (the rest wait for the
+/// next minute's run, unclaimed).
+const START_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+pub struct WebhookDeliveries {
+    pub outbox: Arc<dyn WebhookOutbox>,
+    pub organisations: Arc<dyn Organisations>,
+    pub sender: Arc<dyn WebhookSender>,
+    pub signer: Arc<dyn Signer>,
+    pub chain: Arc<ChainSource>,
+    pub clock: Arc<dyn Clock>,
+    /// The changes' issuer (the portal's address).
+    pub issuer_url: String,
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub delivered: usize,
+    /// Failed, to be tried again.
+    pub failed: usize,
+    /// Given up (two days of failures, or no webhook any more).
+    pub dead: usize,
+    /// Claimed by another run meanwhile, or left for the next run (out of time).
+    pub skipped: usize,
+}
+
+enum Outcome {
+    Delivered,
+    Failed,
+    Dead,
+    Skipped,
+}
+
+impl WebhookDeliveries {
+    /// Delivers what is due now (the scheduled job).
+    pub async fn deliver_due(&self) -> Result<DeliveryReport, Unavailable> {
+        let now = self.clock.now();
+        let due = self.outbox.due(now, RUN_BATCH).await?;
+        // Each organisation's webhook read once a run.
+        let mut targets: HashMap<Cui, Option<WebhookTarget>> = HashMap::new();
+        for d in &due {
+            if !targets.contains_key(&d.organisation) {
+                let target = self.organisations.webhook(&d.organisation).await?;
+                targets.insert(d.organisation.clone(), target);
+            }
+        }
+        let started = std::time::Instant::now();
+        let outcomes: Vec<Result<Outcome, Unavailable>> = futures_util::stream::iter(due)
+            .map(|d| {
+                let target = targets.get(&d.organisation).cloned().flatten();
+                async move {
+                    if started.elapsed() > START_WITHIN {
+                        return Ok(Outcome::Skipped);
+                    }
+                    self.attempt(d, target).await
+                }
+            })
+            .buffer_unordered(AT_ONCE)
+            .collect()
+            .await;
+        let mut report = DeliveryReport::default();
+        for outcome in outcomes {
+            match outcome? {
+                Outcome::Delivered => report.delivered += 1,
+                Outcome::Failed => report.failed += 1,
+                Outcome::Dead => report.dead += 1,
+                Outcome::Skipped => report.skipped += 1,
+            }
+        }
+        if report != DeliveryReport::default() {
+            tracing::info!(
+                delivered = report.delivered,
+                failed = report.failed,
+                dead = report.dead,
+                skipped = report.skipped,
+                "webhook deliveries"
+            );
+        }
+        Ok(report)
+    }
+
+    async fn attempt(
+        &self,
+        due: Delivery,
+        target: Option<WebhookTarget>,
+    ) -> Result<Outcome, Unavailable> {
+        let now = self.clock.now();
+        let claimed = due.claimed(now);
+        if !self.outbox.save(&claimed, due.attempts).await? {
+            return Ok(Outcome::Skipped);
+        }
+        let url = match target {
+            Some(WebhookTarget {
+                url: Some(url),
+                status: OrganisationStatus::Active,
+            }) => url,
+            Some(WebhookTarget { url: Some(_), .. }) => {
+                return self.end(&claimed, "the organisation is suspended").await
+            }
+            _ => return self.end(&claimed, "the organisation has no webhook").await,
+        };
+        let claims = ChangeClaims {
+            aud: due.organisation.as_str().to_owned(),
+            iat: now.timestamp(),
+            consent_id: due.consent.as_str().to_owned(),
+            changed_at: crate::rfc3339(due.changed_at),
+            cursor: due.cursor.clone(),
+        };
+        let chain = self.chain.get().await?;
+        let body = change::seal(
+            &claims,
+            due.id.as_str(),
+            &self.issuer_url,
+            chain.x5c_ders(),
+            &*self.signer,
+        )
+        .await?;
+        let sent = self.sender.post(&url, due.id.as_str(), body).await;
+        let after = self.clock.now();
+        let (next, outcome) = match sent {
+            Ok(()) => (claimed.delivered(after), Outcome::Delivered),
+            Err(e) => {
+                let next = claimed.failed(&e.to_string(), after);
+                let outcome = match next.state {
+                    DeliveryState::Dead => {
+                        crate::telemetry::count(
+                            crate::telemetry::metrics::WEBHOOK_DEAD_LETTERS,
+                            None,
+                        );
+                        Outcome::Dead
+                    }
+                    _ => Outcome::Failed,
+                };
+                tracing::warn!(organisation = %due.organisation, delivery = %due.id, attempts = next.attempts, error = %e, "webhook not delivered");
+                (next, outcome)
+            }
+        };
+        // Not saved only if another run took it over after our claim's wait ran out: its
+        // attempt counts.
+        self.outbox.save(&next, claimed.attempts).await?;
+        Ok(outcome)
+    }
+
+    async fn end(&self, claimed: &Delivery, why: &str) -> Result<Outcome, Unavailable> {
+        let dead = claimed.dead(why, self.clock.now());
+        self.outbox.save(&dead, claimed.attempts).await?;
+        Ok(Outcome::Dead)
+    }
+
+    /// Dead letters, oldest first (ops).
+    pub async fn dead_letters(&self, limit: usize) -> Result<Vec<Delivery>, Unavailable> {
+        Ok(self.outbox.dead(limit).await?)
+    }
+
+    /// A dead letter due again now, with the same idempotency key; false if it is not one.
+    pub async fn redrive(&self, id: &DeliveryId) -> Result<bool, Unavailable> {
+        let Some(dead) = self.outbox.get(id).await? else {
+            return Ok(false);
+        };
+        if dead.state != DeliveryState::Dead {
+            return Ok(false);
+        }
+        Ok(self
+            .outbox
+            .save(&dead.redriven(self.clock.now()), dead.attempts)
+            .await?)
+    }
+}
