@@ -15,16 +15,20 @@ pub struct ReceiptClaims {
     pub number: String,
     /// RFC 3339: when the check was made.
     pub checked_at: String,
-    /// `NUMBER_AND_CNP` or `NUMBER_AND_CUI`.
+    /// `NUMBER_AND_CNP`, `NUMBER_AND_CUI`, `DOCUMENT` (a PDF) or `SHARE_CODE`.
     pub how: String,
     /// The certificate number checked, as typed when it is one.
     pub certificate_number: Option<String>,
-    /// The answer: `VALID`, `EXPIRED`, `REVOKED` or `NOT_FOUND`.
+    /// The answer: `VALID`, `EXPIRED`, `REVOKED`, `NOT_FOUND` (by number), or for a PDF also
+    /// `TAMPERED` and `NOT_ISSUED_HERE`.
     pub result: String,
     /// When found: whose it is, until when it is valid, whether it lists entries.
     pub holder_name: Option<String>,
     pub valid_until: Option<String>,
     pub has_entries: Option<bool>,
+    /// For a PDF checked: its SHA-256 (hex), which names the file that was checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_sha256: Option<String>,
 }
 
 /// Signs a receipt through the seal. One signer call.

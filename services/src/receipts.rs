@@ -1,14 +1,18 @@
-//! Verification receipts (issue 27, item 6): whoever checks a certificate by its number and the
-//! holder's CNP (or the company's CUI) may ask for a receipt sealed by the service, what was
-//! checked, how, when, and the answer, to keep in their file instead of a printout. The same
-//! check as `POST /v1/verifications` (counted, audited), plus one seal signature. Only the
-//! verification function holds the seal for this; the portal's check makes none.
+//! Verification receipts (issue 27, item 6): whoever checks a certificate, by its number and
+//! the holder's CNP (or the company's CUI), by its PDF, or by a share code, may ask for a
+//! receipt sealed by the service, what was checked, how, when, and the answer, to keep in
+//! their file instead of a printout. The same checks as without a receipt (counted, audited),
+//! plus one seal signature. Only the verification function holds the seal for this; the
+//! portal's checks make none.
 
+use crate::crypto::sha256_hex;
 use crate::domain::bucharest_date;
 use crate::ports::{Clock, Signer};
+use crate::shares::{AccessError, ShareAccess, ShareService, SharedCertificate};
 use crate::trust::ChainSource;
 use crate::verification::{
-    Claimed, VerificationAnswer, VerificationService, VerifyError, VerifyQuery,
+    Claimed, DocumentAnswer, DocumentVerifyError, VerificationAnswer, VerificationService,
+    VerifyError, VerifyQuery,
 };
 use crate::{rfc3339, Unavailable};
 use cazier_formats::receipt::{self, ReceiptClaims};
@@ -17,6 +21,7 @@ use std::sync::Arc;
 
 pub struct ReceiptService {
     pub verification: VerificationService,
+    pub shares: ShareService,
     pub signer: Arc<dyn Signer>,
     pub chain: Arc<ChainSource>,
     pub clock: Arc<dyn Clock>,
@@ -24,50 +29,133 @@ pub struct ReceiptService {
     pub issuer_url: String,
 }
 
-/// The check's answer, and its receipt.
+/// A check's answer, and its receipt.
 #[derive(Debug, Clone, Serialize)]
-pub struct Receipted {
+pub struct Receipted<A> {
     #[serde(flatten)]
-    pub answer: VerificationAnswer,
+    pub answer: A,
     pub receipt_number: String,
     /// The sealed receipt (a compact JWS, `typ` `cazier-receipt+jwt`).
     pub receipt: String,
 }
 
+/// What a receipt says, before its number and time.
+struct Checked {
+    how: &'static str,
+    certificate_number: Option<String>,
+    result: &'static str,
+    holder_name: Option<String>,
+    valid_until: Option<String>,
+    has_entries: Option<bool>,
+    document_sha256: Option<String>,
+}
+
 impl ReceiptService {
     /// The check by number, as `VerificationService::verify` makes it, sealed in a receipt.
-    pub async fn verify(&self, query: VerifyQuery, client: &str) -> Result<Receipted, VerifyError> {
+    pub async fn verify(
+        &self,
+        query: VerifyQuery,
+        client: &str,
+    ) -> Result<Receipted<VerificationAnswer>, VerifyError> {
         let how = match query.claimed {
             Claimed::Person(_) => "NUMBER_AND_CNP",
             Claimed::Company(_) => "NUMBER_AND_CUI",
         };
         let typed = query.number.as_ref().map(|n| n.as_str().to_owned());
         let answer = self.verification.verify(query, client).await?;
+        let checked = Checked {
+            how,
+            certificate_number: typed,
+            result: answer.result.as_str(),
+            holder_name: answer.holder_name.clone(),
+            valid_until: answer.valid_until.map(|d| d.to_string()),
+            has_entries: answer.has_entries,
+            document_sha256: None,
+        };
+        let (receipt_number, receipt) = self.seal(checked).await?;
+        Ok(Receipted {
+            answer,
+            receipt_number,
+            receipt,
+        })
+    }
+
+    /// The check of a PDF, as `VerificationService::verify_document` makes it, sealed in a
+    /// receipt naming the document by its SHA-256 (the receipt proves which file was checked).
+    pub async fn verify_document(
+        &self,
+        pdf: &[u8],
+        content_type: Option<&str>,
+        client: &str,
+    ) -> Result<Receipted<DocumentAnswer>, DocumentVerifyError> {
+        let answer = self
+            .verification
+            .verify_document(pdf, content_type, client)
+            .await?;
+        let checked = Checked {
+            how: "DOCUMENT",
+            certificate_number: answer.certificate_number.as_ref().map(|n| n.to_string()),
+            result: answer.result.as_str(),
+            holder_name: None,
+            valid_until: answer.valid_until.map(|d| d.to_string()),
+            has_entries: None,
+            document_sha256: Some(sha256_hex(pdf)),
+        };
+        let (receipt_number, receipt) = self.seal(checked).await?;
+        Ok(Receipted {
+            answer,
+            receipt_number,
+            receipt,
+        })
+    }
+
+    /// A certificate opened by a share code, as `ShareService::access` opens it (the code's
+    /// use in its holder's "who checked"), sealed in a receipt; never the code itself.
+    pub async fn shared(
+        &self,
+        access: &ShareAccess,
+        client: &str,
+    ) -> Result<Receipted<SharedCertificate>, AccessError> {
+        let answer = self.shares.access(access, client).await?;
+        let checked = Checked {
+            how: "SHARE_CODE",
+            certificate_number: Some(answer.certificate_number.to_string()),
+            result: answer.status.as_str(),
+            holder_name: Some(answer.holder_name.clone()),
+            valid_until: Some(answer.valid_until.to_string()),
+            has_entries: Some(answer.has_entries),
+            document_sha256: None,
+        };
+        let (receipt_number, receipt) = self.seal(checked).await?;
+        Ok(Receipted {
+            answer,
+            receipt_number,
+            receipt,
+        })
+    }
+
+    /// Numbers and seals a receipt: its number and the JWS. One signer call.
+    async fn seal(&self, checked: Checked) -> Result<(String, String), Unavailable> {
         let now = self.clock.now();
         let number = format!(
             "RC-{}-{}",
             bucharest_date(now).format("%Y"),
-            &crate::crypto::sha256_hex(uuid::Uuid::new_v4().as_bytes())[..12].to_uppercase()
+            &sha256_hex(uuid::Uuid::new_v4().as_bytes())[..12].to_uppercase()
         );
         let claims = ReceiptClaims {
             number: number.clone(),
             checked_at: rfc3339(now),
-            how: how.to_owned(),
-            certificate_number: typed,
-            result: answer.result.as_str().to_owned(),
-            holder_name: answer.holder_name.clone(),
-            valid_until: answer.valid_until.map(|d| d.to_string()),
-            has_entries: answer.has_entries,
+            how: checked.how.to_owned(),
+            certificate_number: checked.certificate_number,
+            result: checked.result.to_owned(),
+            holder_name: checked.holder_name,
+            valid_until: checked.valid_until,
+            has_entries: checked.has_entries,
+            document_sha256: checked.document_sha256,
         };
-        let chain = self.chain.get().await.map_err(Unavailable::from)?;
-        let sealed = receipt::seal(&claims, &self.issuer_url, chain.x5c_ders(), &*self.signer)
-            .await
-            .map_err(Unavailable::from)
-            .map_err(VerifyError::Unavailable)?;
-        Ok(Receipted {
-            answer,
-            receipt_number: number,
-            receipt: sealed,
-        })
+        let chain = self.chain.get().await?;
+        let sealed =
+            receipt::seal(&claims, &self.issuer_url, chain.x5c_ders(), &*self.signer).await?;
+        Ok((number, sealed))
     }
 }

@@ -464,6 +464,7 @@ pub trait ServiceGraphs: PortSource {
     fn receipt_service(&self) -> Result<crate::services::receipts::ReceiptService, ConfigError> {
         Ok(crate::services::receipts::ReceiptService {
             verification: self.verification_service()?,
+            shares: self.share_service()?,
             signer: self.signer()?,
             chain: self.chain()?,
             clock: self.clock(),

@@ -414,10 +414,11 @@ fn a_record_change_reaches_the_organisations_feed_and_the_person() {
     assert!(html(&browser.get(&page)).contains("organizația a fost anunțată"));
 }
 
-/// Receipts: an employer checks a certificate by number and CNP and keeps a receipt sealed by
-/// the service; the offline verifier reads it back; a changed answer is INVALID.
+/// Receipts: an employer checks a certificate by number and CNP, by its PDF, and by a share
+/// code, and keeps a receipt of each sealed by the service; the offline verifier reads it back;
+/// a changed answer is INVALID.
 #[test]
-fn a_checker_keeps_a_sealed_receipt_of_a_check_by_number() {
+fn a_checker_keeps_a_sealed_receipt_of_each_kind_of_check() {
     let stack = stack();
     let client = Client::new(&stack.base_url);
     let owner = Citizen::validated(&client);
@@ -455,6 +456,88 @@ fn a_checker_keeps_a_sealed_receipt_of_a_check_by_number() {
         )
         .json();
     assert!(checks.to_string().contains("VALID"), "{checks}");
+
+    // The PDF's check: the receipt names the file by its SHA-256; an altered file's check
+    // gets a receipt that says TAMPERED (for that file's hash, not the genuine one's).
+    let pdf = cazier_e2e::download_pdf(&client, &owner, &number);
+    let with_receipt = |body: &[u8]| {
+        client.raw(
+            "POST",
+            "/v1/verifications/document/receipt",
+            None,
+            &[("content-type", "application/pdf")],
+            Some(body),
+        )
+    };
+    let checked = with_receipt(&pdf);
+    assert_eq!(
+        checked.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&checked.body)
+    );
+    let checked = checked.json();
+    assert_eq!(checked["result"], "VALID");
+    let sha = cazier_shared::crypto::sha256_hex(&pdf);
+    let (ok, printed) = offline_verify(&trust, checked["receipt"].as_str().unwrap());
+    assert!(
+        ok && printed.contains("by DOCUMENT") && printed.contains(&sha),
+        "{printed}"
+    );
+    let mut altered = pdf.clone();
+    altered.extend_from_slice(b"\n%% appended\n");
+    let tampered = with_receipt(&altered).json();
+    assert_eq!(tampered["result"], "TAMPERED");
+    let (ok, printed) = offline_verify(&trust, tampered["receipt"].as_str().unwrap());
+    assert!(
+        ok && printed.contains("answer:       TAMPERED"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&cazier_shared::crypto::sha256_hex(&altered)) && !printed.contains(&sha)
+    );
+    // Not a PDF: refused as without a receipt, no receipt made.
+    let refused = with_receipt(b"hello");
+    assert_eq!(refused.status, 400);
+    assert!(refused.json().get("receipt").is_none());
+
+    // A share code: what it showed, in a receipt that never holds the code.
+    let created = client
+        .post(
+            &format!("/v1/certificates/{number}/shares"),
+            Some(&owner.token),
+            json!({}),
+        )
+        .json();
+    let code = created["code"].as_str().unwrap();
+    let shared = client.post(
+        "/v1/shared-certificate/receipt",
+        None,
+        json!({"code": code}),
+    );
+    assert_eq!(
+        shared.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&shared.body)
+    );
+    assert_eq!(shared.header("cache-control"), Some("no-store"));
+    let shared = shared.json();
+    assert_eq!(shared["status"], "VALID");
+    let receipt = shared["receipt"].as_str().unwrap();
+    let (ok, printed) = offline_verify(&trust, receipt);
+    assert!(
+        ok && printed.contains("by SHARE_CODE") && printed.contains(&number),
+        "{printed}"
+    );
+    let bare = code.replace('-', "");
+    assert!(!receipt.contains(code) && !printed.contains(code) && !printed.contains(&bare));
+    let wrong = client.post(
+        "/v1/shared-certificate/receipt",
+        None,
+        json!({"code": "AAAA-BBBB-CCCC"}),
+    );
+    assert!(matches!(wrong.status, 404 | 422), "{}", wrong.status);
 }
 
 /// Continuous status by webhook: the organisation's own receiver (Python, joserfc) is down

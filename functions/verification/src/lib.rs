@@ -1,7 +1,8 @@
-//! Public verification: `POST /v1/verifications` (and `/v1/verifications/receipt`, the same
-//! with a sealed receipt to keep), `POST /v1/verifications/document`, the seal's
-//! chain (`GET /v1/trust/certificates`) and the revocation status lists (`GET /v1/status-lists/{year}`), certificates opened by share codes (`POST /v1/shared-certificate`, `POST /v1/shared-certificate/pdf`:
-//! the code in the body, never in a URL).
+//! Public verification: `POST /v1/verifications` and `POST /v1/verifications/document` (each
+//! also under `…/receipt`, the same with a sealed receipt to keep), the seal's chain
+//! (`GET /v1/trust/certificates`), the revocation status lists (`GET /v1/status-lists/{year}`),
+//! and certificates opened by share codes (`POST /v1/shared-certificate`, its `/pdf` and
+//! `/receipt`: the code in the body, never in a URL).
 
 use cazier_edge::http::{
     body_bytes, certificate_pdf, header_str, json_response, parse_json, path_param, source_ip,
@@ -40,11 +41,13 @@ cazier_edge::api_routes!(Verification {
     POST "/v1/verifications" Public => by_number,
     POST "/v1/verifications/receipt" Public => by_number_with_receipt,
     POST "/v1/verifications/document" Public => document,
+    POST "/v1/verifications/document/receipt" Public => document_with_receipt,
     GET "/v1/trust/certificates" Public => trust_chain,
     GET "/v1/trust/access-ca" Public => access_ca,
     GET "/v1/status-lists/{year}" Public => status_list,
     POST "/v1/shared-certificate" Public => shared_status,
     POST "/v1/shared-certificate/pdf" Public => shared_document,
+    POST "/v1/shared-certificate/receipt" Public => shared_with_receipt,
 });
 
 impl Verification {
@@ -74,6 +77,27 @@ impl Verification {
             .verify_document(body_bytes(&req), content_type, &source_ip(&req))
             .await?;
         Ok(json_response(StatusCode::OK, &answer))
+    }
+
+    /// The PDF's check, and a receipt naming the file by its SHA-256.
+    async fn document_with_receipt(&self, req: Request) -> Answer {
+        let content_type = header_str(&req, header::CONTENT_TYPE.as_str());
+        let answer = self
+            .receipts
+            .verify_document(body_bytes(&req), content_type, &source_ip(&req))
+            .await?;
+        Ok(json_response(StatusCode::OK, &answer))
+    }
+
+    /// A certificate opened by a share code, and a receipt (never the code).
+    async fn shared_with_receipt(&self, req: Request) -> Answer {
+        let dto: AccessDto = parse_json(&req, false)?;
+        let shared = self
+            .receipts
+            .shared(&dto.try_into_domain()?, &source_ip(&req))
+            .await?;
+        let response = json_response(StatusCode::OK, &shared);
+        Ok(with_header(response, header::CACHE_CONTROL, "no-store"))
     }
 
     async fn shared_status(&self, req: Request) -> Answer {

@@ -21,7 +21,8 @@ const USAGE: &str =
   <certificate.pdf>  a certificate's PDF file
   <QR code text>     what a QR code reader gives (the page's address with #CZ1:…), or CZ1:… alone
   <extract.jwt>      an extract an organisation obtained with the person's consent (a sealed JWS)
-  <receipt.jwt>      a receipt of a check by number (POST /v1/verifications/receipt)
+  <receipt.jwt>      a receipt of a check (POST /v1/verifications/receipt, …/document/receipt,
+                     /v1/shared-certificate/receipt)
   -                  either of them, read from standard input";
 
 fn main() -> ExitCode {
@@ -262,6 +263,10 @@ fn report_receipt(token: &str, trusted: &[cazier_formats::statement::TrustedKey]
             }
             if let Some(until) = &r.valid_until {
                 println!("  valid until:  {until}");
+            }
+            if let Some(sha256) = &r.document_sha256 {
+                // Which file was checked: `sha256sum` of the PDF kept beside it says the same.
+                println!("  document:     SHA-256 {sha256}");
             }
             ExitCode::SUCCESS
         }
