@@ -2,8 +2,9 @@
 //! the holder's CNP (or the company's CUI), by its PDF, or by a share code, may ask for a
 //! receipt sealed by the service, what was checked, how, when, and the answer, to keep in
 //! their file instead of a printout. The same checks as without a receipt (counted, audited),
-//! plus one seal signature. Only the verification function holds the seal for this; the
-//! portal's checks make none.
+//! plus one seal signature. The verification function holds the seal for these, the wallet
+//! function for a wallet presentation's outcome (`WalletReceipts`); the portal's checks make
+//! none.
 
 use crate::crypto::sha256_hex;
 use crate::domain::bucharest_date;
@@ -22,6 +23,11 @@ use std::sync::Arc;
 pub struct ReceiptService {
     pub verification: VerificationService,
     pub shares: ShareService,
+    pub sealer: ReceiptSealer,
+}
+
+/// Numbers and seals receipts.
+pub struct ReceiptSealer {
     pub signer: Arc<dyn Signer>,
     pub chain: Arc<ChainSource>,
     pub clock: Arc<dyn Clock>,
@@ -40,14 +46,14 @@ pub struct Receipted<A> {
 }
 
 /// What a receipt says, before its number and time.
-struct Checked {
-    how: &'static str,
-    certificate_number: Option<String>,
-    result: &'static str,
-    holder_name: Option<String>,
-    valid_until: Option<String>,
-    has_entries: Option<bool>,
-    document_sha256: Option<String>,
+pub struct Checked {
+    pub how: &'static str,
+    pub certificate_number: Option<String>,
+    pub result: &'static str,
+    pub holder_name: Option<String>,
+    pub valid_until: Option<String>,
+    pub has_entries: Option<bool>,
+    pub document_sha256: Option<String>,
 }
 
 impl ReceiptService {
@@ -72,7 +78,7 @@ impl ReceiptService {
             has_entries: answer.has_entries,
             document_sha256: None,
         };
-        let (receipt_number, receipt) = self.seal(checked).await?;
+        let (receipt_number, receipt) = self.sealer.seal(checked).await?;
         Ok(Receipted {
             answer,
             receipt_number,
@@ -101,7 +107,7 @@ impl ReceiptService {
             has_entries: None,
             document_sha256: Some(sha256_hex(pdf)),
         };
-        let (receipt_number, receipt) = self.seal(checked).await?;
+        let (receipt_number, receipt) = self.sealer.seal(checked).await?;
         Ok(Receipted {
             answer,
             receipt_number,
@@ -126,16 +132,18 @@ impl ReceiptService {
             has_entries: Some(answer.has_entries),
             document_sha256: None,
         };
-        let (receipt_number, receipt) = self.seal(checked).await?;
+        let (receipt_number, receipt) = self.sealer.seal(checked).await?;
         Ok(Receipted {
             answer,
             receipt_number,
             receipt,
         })
     }
+}
 
+impl ReceiptSealer {
     /// Numbers and seals a receipt: its number and the JWS. One signer call.
-    async fn seal(&self, checked: Checked) -> Result<(String, String), Unavailable> {
+    pub async fn seal(&self, checked: Checked) -> Result<(String, String), Unavailable> {
         let now = self.clock.now();
         let number = format!(
             "RC-{}-{}",
@@ -158,4 +166,86 @@ impl ReceiptService {
             receipt::seal(&claims, &self.issuer_url, chain.x5c_ders(), &*self.signer).await?;
         Ok((number, sealed))
     }
+}
+
+/// Receipts of what a wallet presented (issue 27, item 6): the outcome of an OpenID4VP request,
+/// read by its verifier with the request's secret, and sealed when there is one to keep.
+pub struct WalletReceipts {
+    pub presentations: crate::presentation::PresentationService,
+    pub sealer: ReceiptSealer,
+    pub throttle: Arc<dyn crate::ports::Throttle>,
+}
+
+/// A presentation's outcome, and its receipt once the wallet answered (none while pending or
+/// declined: nothing was checked).
+#[derive(Debug, Clone, Serialize)]
+pub struct WalletReceipted {
+    #[serde(flatten)]
+    pub outcome: crate::domain::PresentationOutcome,
+    pub receipt_number: Option<String>,
+    pub receipt: Option<String>,
+}
+
+/// Wallet receipts one client may have sealed a minute (each costs a seal signature).
+const WALLET_RECEIPTS_PER_MINUTE: u32 = 30;
+
+impl WalletReceipts {
+    pub async fn outcome(
+        &self,
+        transaction: &str,
+        response_code: Option<&str>,
+        client: &str,
+    ) -> Result<WalletReceipted, crate::presentation::OutcomeError> {
+        use crate::domain::PresentationOutcome as O;
+        use crate::presentation::OutcomeError;
+        let outcome = self
+            .presentations
+            .outcome(transaction, response_code)
+            .await?;
+        let checked = match &outcome {
+            O::Verified { status, claims } => Checked {
+                how: "WALLET",
+                // Only what the holder disclosed.
+                certificate_number: claim(claims, "certificate_number"),
+                result: status.as_str(),
+                holder_name: claim(claims, "holder_name"),
+                valid_until: claim(claims, "expiry_date"),
+                has_entries: claims.get("has_entries").and_then(|v| v.as_bool()),
+                document_sha256: None,
+            },
+            O::Refused { .. } => Checked {
+                how: "WALLET",
+                certificate_number: None,
+                result: "REFUSED",
+                holder_name: None,
+                valid_until: None,
+                has_entries: None,
+                document_sha256: None,
+            },
+            O::Pending | O::Declined { .. } => {
+                return Ok(WalletReceipted {
+                    outcome,
+                    receipt_number: None,
+                    receipt: None,
+                })
+            }
+        };
+        let key = format!("wallet-receipt:{client}");
+        let now = self.sealer.clock.now();
+        if let Err(retry_after_secs) =
+            crate::throttled(&*self.throttle, &key, WALLET_RECEIPTS_PER_MINUTE, 60, now).await?
+        {
+            return Err(OutcomeError::Throttled { retry_after_secs });
+        }
+        let (number, receipt) = self.sealer.seal(checked).await?;
+        Ok(WalletReceipted {
+            outcome,
+            receipt_number: Some(number),
+            receipt: Some(receipt),
+        })
+    }
+}
+
+fn claim(claims: &serde_json::Map<String, serde_json::Value>, name: &str) -> Option<String> {
+    claims.get(name).and_then(|v| v.as_str()).map(str::to_owned)
 }

@@ -465,10 +465,25 @@ pub trait ServiceGraphs: PortSource {
         Ok(crate::services::receipts::ReceiptService {
             verification: self.verification_service()?,
             shares: self.share_service()?,
+            sealer: self.receipt_sealer()?,
+        })
+    }
+
+    fn receipt_sealer(&self) -> Result<crate::services::receipts::ReceiptSealer, ConfigError> {
+        Ok(crate::services::receipts::ReceiptSealer {
             signer: self.signer()?,
             chain: self.chain()?,
             clock: self.clock(),
             issuer_url: self.portal_url()?,
+        })
+    }
+
+    /// Receipts of wallet presentations' outcomes (the wallet function).
+    fn wallet_receipts(&self) -> Result<crate::services::receipts::WalletReceipts, ConfigError> {
+        Ok(crate::services::receipts::WalletReceipts {
+            presentations: self.presentation_service()?,
+            sealer: self.receipt_sealer()?,
+            throttle: self.sessions()?,
         })
     }
 }

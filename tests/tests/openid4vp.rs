@@ -145,6 +145,52 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
     );
     assert_eq!(other.status, 404);
 
+    // A receipt of what the wallet showed, for the employer's file (issue 27): sealed by the
+    // service, checked offline, with what the holder disclosed and nothing more.
+    let receipted = client.post(
+        "/v1/presentation-requests/outcome/receipt",
+        None,
+        json!({"transaction": started["transaction"]}),
+    );
+    assert_eq!(
+        receipted.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&receipted.body)
+    );
+    let receipted = receipted.json();
+    assert_eq!(
+        (&receipted["state"], &receipted["status"]),
+        (&json!("VERIFIED"), &json!("VALID"))
+    );
+    let receipt = receipted["receipt"].as_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("cazier-wallet-receipt-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("trust.pem"), &seal_root).unwrap();
+    std::fs::write(dir.join("receipt.jwt"), receipt).unwrap();
+    let checked = std::process::Command::new(workspace_root().join("target/debug/cazier-verify"))
+        .arg("--trust")
+        .arg(dir.join("trust.pem"))
+        .arg(dir.join("receipt.jwt"))
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{printed}");
+    assert!(
+        printed.contains("by WALLET") && printed.contains("answer:       VALID"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("Ana-Maria") && !printed.contains(&number),
+        "{printed}"
+    );
+    let guessed = client.post(
+        "/v1/presentation-requests/outcome/receipt",
+        None,
+        json!({"transaction": "guessed"}),
+    );
+    assert_eq!(guessed.status, 404);
+
     // The holder declines a request.
     let other = Verifier::register(stack, "Alt angajator SRL");
     let declined = other.ask(&client);
@@ -156,6 +202,15 @@ fn an_independent_wallet_presents_the_certificate_to_an_employer() {
         (&seen["state"], &seen["error"]),
         (&json!("DECLINED"), &json!("access_denied"))
     );
+    let nothing_checked = client
+        .post(
+            "/v1/presentation-requests/outcome/receipt",
+            None,
+            json!({"transaction": declined["transaction"]}),
+        )
+        .json();
+    assert_eq!(nothing_checked["state"], "DECLINED");
+    assert!(nothing_checked["receipt"].is_null(), "nothing was checked");
 
     // Revoked, and the list republished: the employer sees REVOKED.
     assert!(stack.revoke(&number));

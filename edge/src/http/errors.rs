@@ -446,6 +446,9 @@ impl From<crate::services::presentation::OutcomeError> for ApiError {
                          transaction of the session that started it."
                     .into(),
             },
+            OutcomeError::Throttled { retry_after_secs } => {
+                ApiError::Throttled { retry_after_secs }
+            }
             OutcomeError::Unavailable(e) => e.into(),
         }
     }

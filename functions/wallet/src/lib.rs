@@ -40,6 +40,7 @@ pub struct Wallet {
     presentations: PresentationService,
     request_objects: RequestObjects,
     organisations: OrganisationAuth,
+    receipts: cazier_shared::services::receipts::WalletReceipts,
 }
 
 /// The function, built from the wiring once per cold start.
@@ -50,6 +51,7 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Wallet>, ConfigE
             presentations: ports.presentation_service()?,
             request_objects: ports.request_objects()?,
             organisations: ports.organisation_auth()?,
+            receipts: ports.wallet_receipts()?,
         },
         ports,
     )
@@ -157,6 +159,7 @@ cazier_edge::api_routes!(Wallet {
     POST "/v1/presentation-requests" Public => start_presentation,
     GET "/oid4vp/requests/{request_id}" Public => request_object,
     POST "/v1/presentation-requests/outcome" Public => presentation_outcome,
+    POST "/v1/presentation-requests/outcome/receipt" Public => presentation_outcome_with_receipt,
     POST "/oid4vp/response" Public => presentation_response,
 });
 
@@ -321,6 +324,20 @@ impl Wallet {
         let outcome = self
             .presentations
             .outcome(&body.transaction, body.response_code.as_deref())
+            .await?;
+        Ok(no_store(json_response(StatusCode::OK, &outcome)))
+    }
+
+    /// The same outcome, and once the wallet answered a receipt sealed by the service.
+    async fn presentation_outcome_with_receipt(&self, req: Request) -> Answer {
+        let body: OutcomeRequest = parse_json(&req, false)?;
+        let outcome = self
+            .receipts
+            .outcome(
+                &body.transaction,
+                body.response_code.as_deref(),
+                &source_ip(&req),
+            )
             .await?;
         Ok(no_store(json_response(StatusCode::OK, &outcome)))
     }

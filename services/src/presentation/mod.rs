@@ -185,6 +185,9 @@ pub enum OutcomeError {
     /// A same-device request was answered: its response code must come with the secret.
     #[error("the response code is missing or is another request's")]
     ResponseCodeRequired,
+    /// Too many receipts asked for by this client.
+    #[error("throttled")]
+    Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Unavailable(Unavailable),
 }
