@@ -519,7 +519,13 @@ pub enum WalletGrant {
         redirect_uri: Option<String>,
     },
     /// An organisation's access token (RFC 6749 client credentials): what it may do.
-    OrganisationToken { organisation: Cui, scope: String },
+    OrganisationToken {
+        organisation: Cui,
+        scope: String,
+        /// Bound by DPoP (RFC 9449) to the key with this thumbprint: usable only with proofs
+        /// signed by it.
+        jkt: Option<String>,
+    },
     /// A client assertion's `jti` seen (RFC 7523): one use.
     UsedAssertion,
 }

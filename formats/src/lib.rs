@@ -7,6 +7,7 @@
 pub mod change;
 pub mod client_assertion;
 pub mod crl;
+pub mod dpop;
 pub mod extract;
 pub mod jose;
 pub mod jwe;

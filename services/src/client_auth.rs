@@ -42,6 +42,9 @@ pub enum ClientTokenError {
     InvalidScope,
     #[error("too many tokens; retry in {retry_after}s")]
     Throttled { retry_after: u64 },
+    /// RFC 9449: the `DPoP` header is not a valid proof for this request.
+    #[error("{0}")]
+    InvalidDpopProof(String),
     #[error(transparent)]
     Unavailable(Unavailable),
 }
@@ -53,8 +56,33 @@ pub enum ClientAuthError {
     InvalidToken,
     #[error("the access token's scope does not allow this")]
     InsufficientScope,
+    /// A DPoP-bound token without a valid proof of its key for this request (RFC 9449).
+    #[error("{0}")]
+    InvalidDpopProof(String),
     #[error(transparent)]
     Unavailable(Unavailable),
+}
+
+/// A token request's parameters (RFC 6749 section 4.4, RFC 7523) and its `DPoP` header.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientTokenRequest<'a> {
+    pub grant_type: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub assertion_type: Option<&'a str>,
+    pub assertion: Option<&'a str>,
+    pub scope: Option<&'a str>,
+    pub dpop: Option<&'a str>,
+}
+
+/// What a request presents to be admitted: its `Authorization` and `DPoP` headers, and the
+/// method and URL a proof must be for.
+#[derive(Debug, Clone, Copy)]
+pub struct Presented<'a> {
+    pub authorization: Option<&'a str>,
+    pub dpop: Option<&'a str>,
+    pub method: &'a str,
+    /// The path (and query) as requested; the URL is the service's address and this.
+    pub path: &'a str,
 }
 
 unavailable_from_ports!(ClientTokenError, ClientAuthError);
@@ -76,20 +104,29 @@ pub struct OrganisationAuth {
     pub clock: Arc<dyn Clock>,
     /// The audiences an assertion may name: our token endpoint's URL and our issuer.
     pub audiences: Vec<String>,
+    /// The service's public address: what a DPoP proof's `htu` names (its path appended).
+    pub base_url: String,
 }
+
+/// How long a DPoP proof's `jti` is remembered: longer than a proof is accepted.
+const DPOP_JTI_KEPT: chrono::Duration = chrono::Duration::minutes(7);
 
 impl OrganisationAuth {
     /// RFC 6749 section 4.4 with RFC 7523 client authentication: an access token for the
     /// organisation whose registered key signed `assertion`. Each assertion works once.
     pub async fn token(
         &self,
-        grant_type: Option<&str>,
-        client_id: Option<&str>,
-        assertion_type: Option<&str>,
-        assertion: Option<&str>,
-        scope: Option<&str>,
+        request: ClientTokenRequest<'_>,
         source: &str,
     ) -> Result<IssuedToken, ClientTokenError> {
+        let ClientTokenRequest {
+            grant_type,
+            client_id,
+            assertion_type,
+            assertion,
+            scope,
+            dpop,
+        } = request;
         if grant_type != Some("client_credentials") {
             return Err(match grant_type {
                 None => ClientTokenError::InvalidRequest("grant_type is missing"),
@@ -169,10 +206,24 @@ impl OrganisationAuth {
                 "the client assertion was used before (its jti)".into(),
             ));
         }
+        // Sender-constrained (RFC 9449) when the client proves a key of its own.
+        let jkt = match dpop {
+            None => None,
+            Some(proof) => {
+                let url = format!("{}/oauth2/token", self.base_url);
+                let proven = self
+                    .proof(proof, "POST", &url, None)
+                    .await?
+                    .map_err(ClientTokenError::InvalidDpopProof)?;
+                Some(proven)
+            }
+        };
         let access_token = new_token();
+        let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
         let grant = WalletGrant::OrganisationToken {
             organisation: cui,
             scope: scope.to_owned(),
+            jkt,
         };
         self.grants
             .put_grant(
@@ -183,42 +234,98 @@ impl OrganisationAuth {
             .await?;
         Ok(IssuedToken {
             access_token,
-            token_type: "Bearer",
+            token_type,
             expires_in: TOKEN_LIFETIME.num_seconds(),
             scope: scope.to_owned(),
         })
     }
 
-    /// The active organisation a bearer token was issued to, if the token allows `scope`.
+    /// A DPoP proof for this request checked, its `jti` used once: the key's thumbprint, or
+    /// why not.
+    async fn proof(
+        &self,
+        proof: &str,
+        method: &str,
+        url: &str,
+        access_token: Option<&str>,
+    ) -> Result<Result<String, String>, Unavailable> {
+        let now = self.clock.now();
+        let proven =
+            match cazier_formats::dpop::check(proof, method, url, access_token, now.timestamp()) {
+                Ok(p) => p,
+                Err(refusal) => return Ok(Err(refusal.to_string())),
+            };
+        let seen = sha256_hex(format!("dpop\n{}\n{}", proven.jkt, proven.jti).as_bytes());
+        let first = self
+            .grants
+            .put_new_grant(&seen, &WalletGrant::UsedAssertion, now, now + DPOP_JTI_KEPT)
+            .await?;
+        if !first {
+            return Ok(Err("the DPoP proof was used before (its jti)".into()));
+        }
+        Ok(Ok(proven.jkt))
+    }
+
+    /// The active organisation a token was issued to, if the token allows `scope`.
     pub async fn authenticate(
         &self,
-        bearer: &str,
+        presented: Presented<'_>,
         scope: &str,
     ) -> Result<Organisation, ClientAuthError> {
-        let admitted = self.admit(bearer).await?;
+        let admitted = self.admit(presented).await?;
         if !admitted.allows(scope) {
             return Err(ClientAuthError::InsufficientScope);
         }
         Ok(admitted.organisation)
     }
 
-    /// The active organisation a bearer token was issued to, and what the token allows (for
-    /// operations whose scope depends on what they ask: `extract:<PURPOSE>`).
-    pub async fn admit(&self, bearer: &str) -> Result<Admitted, ClientAuthError> {
-        if bearer.is_empty() {
-            return Err(ClientAuthError::InvalidToken);
-        }
+    /// The active organisation a token was issued to, and what the token allows (for
+    /// operations whose scope depends on what they ask: `extract:<PURPOSE>`). A bearer token
+    /// comes as `Bearer <token>`; a DPoP-bound one only as `DPoP <token>` with a proof, for
+    /// this request, by the key it is bound to.
+    pub async fn admit(&self, presented: Presented<'_>) -> Result<Admitted, ClientAuthError> {
+        let (scheme, token) = presented
+            .authorization
+            .and_then(|h| h.trim().split_once(' '))
+            .map(|(scheme, token)| (scheme.to_ascii_lowercase(), token.trim()))
+            .filter(|(_, token)| !token.is_empty())
+            .ok_or(ClientAuthError::InvalidToken)?;
         let now = self.clock.now();
         let Some(WalletGrant::OrganisationToken {
             organisation,
             scope: granted,
+            jkt,
         }) = self
             .grants
-            .peek_grant(&sha256_hex(bearer.as_bytes()), now)
+            .peek_grant(&sha256_hex(token.as_bytes()), now)
             .await?
         else {
             return Err(ClientAuthError::InvalidToken);
         };
+        match (scheme.as_str(), jkt) {
+            ("bearer", None) => {}
+            ("dpop", Some(bound)) => {
+                let proof = presented.dpop.ok_or_else(|| {
+                    ClientAuthError::InvalidDpopProof("a DPoP proof is required".into())
+                })?;
+                let url = format!("{}{}", self.base_url, presented.path);
+                let proven = self
+                    .proof(proof, presented.method, &url, Some(token))
+                    .await?
+                    .map_err(ClientAuthError::InvalidDpopProof)?;
+                if !constant_time_eq(proven.as_bytes(), bound.as_bytes()) {
+                    return Err(ClientAuthError::InvalidDpopProof(
+                        "the proof is not by the key the token is bound to".into(),
+                    ));
+                }
+            }
+            // A bound token shown as a bearer one (stolen, without its key), or the reverse.
+            ("bearer", Some(_)) => return Err(ClientAuthError::InvalidDpopProof(
+                "this token is DPoP-bound: send it as 'Authorization: DPoP <token>' with a proof"
+                    .into(),
+            )),
+            _ => return Err(ClientAuthError::InvalidToken),
+        }
         let organisation = self
             .organisations
             .get(&organisation)

@@ -67,6 +67,8 @@ pub struct OrganisationRegistry {
     pub organisations: Arc<dyn Organisations>,
     pub blobs: Arc<dyn BlobStore>,
     pub clock: Arc<dyn Clock>,
+    /// A local stack: webhooks may be on this machine (`webhook_url`).
+    pub allow_loopback_webhooks: bool,
 }
 
 impl OrganisationRegistry {
@@ -134,7 +136,11 @@ impl OrganisationRegistry {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let webhook_url = new.webhook_url.as_deref().map(webhook_url).transpose()?;
+        let webhook_url = new
+            .webhook_url
+            .as_deref()
+            .map(|url| webhook_url(url, self.allow_loopback_webhooks))
+            .transpose()?;
         let ca = self.access_ca().await?.ok_or(RegisterError::NoAccessCa)?;
         if self.organisations.get(&cui).await?.is_some() {
             return Err(RegisterError::Exists);
@@ -197,7 +203,9 @@ impl OrganisationRegistry {
 impl OrganisationRegistry {
     /// Sets (or removes) where its record changes are pushed; false if there is none such.
     pub async fn set_webhook(&self, cui: &Cui, url: Option<&str>) -> Result<bool, RegisterError> {
-        let url = url.map(webhook_url).transpose()?;
+        let url = url
+            .map(|url| webhook_url(url, self.allow_loopback_webhooks))
+            .transpose()?;
         Ok(self
             .organisations
             .set_webhook(cui, url.as_deref())
@@ -206,22 +214,52 @@ impl OrganisationRegistry {
     }
 }
 
-/// A webhook's URL: https with a plain host name (http on the loopback, for development), a
-/// path and query but no fragment, no user name, no spaces, at most 500 characters.
-fn webhook_url(typed: &str) -> Result<String, RegisterError> {
+/// A webhook's URL: https to a public DNS name (its last label letters only: no IP address in
+/// any spelling, no `localhost`, `.local`, `.internal`, `.arpa`), a path and query but no
+/// fragment, no user name, no spaces, at most 500 characters. On a local stack
+/// (`allow_loopback`) also `http://127.0.0.1:<port>` and `http://localhost:<port>`, where the
+/// tests' receivers listen. The deliverer checks the addresses the name resolves to as well.
+pub fn webhook_url(typed: &str, allow_loopback: bool) -> Result<String, RegisterError> {
     let url = typed.trim();
-    let origin = crate::presentation::RedirectUri::origin_of(url);
-    let fine = url.len() <= 500
+    let refused = || {
+        RegisterError::Invalid(format!(
+            "{url} is not a webhook URL: https://<public host name>[:port]/path, no fragment"
+        ))
+    };
+    let origin = crate::presentation::RedirectUri::origin_of(url).ok_or_else(refused)?;
+    let shaped = url.len() <= 500
         && !url.contains('#')
         && url.chars().all(|c| c.is_ascii_graphic())
-        && origin.is_some_and(|o| {
-            url.to_ascii_lowercase().starts_with(&o)
-                && matches!(url.as_bytes().get(o.len()), None | Some(b'/' | b'?'))
-        });
-    if !fine {
-        return Err(RegisterError::Invalid(format!(
-            "{url} is not a webhook URL: https://host[:port]/path, no fragment"
-        )));
+        && url.to_ascii_lowercase().starts_with(&origin)
+        && matches!(url.as_bytes().get(origin.len()), None | Some(b'/' | b'?'));
+    if !shaped {
+        return Err(refused());
+    }
+    let (scheme, authority) = origin.split_once("://").ok_or_else(refused)?;
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    let loopback = matches!(host, "127.0.0.1" | "localhost");
+    if loopback && allow_loopback {
+        return Ok(url.to_owned());
+    }
+    let public_name = scheme == "https"
+        && host.contains('.')
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase()))
+        && ![
+            "localhost",
+            "local",
+            "internal",
+            "arpa",
+            "lan",
+            "home",
+            "corp",
+        ]
+        .iter()
+        .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")));
+    if !public_name {
+        return Err(refused());
     }
     Ok(url.to_owned())
 }
@@ -315,6 +353,39 @@ impl Signer for AccessKey {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_webhook_goes_to_a_public_host_name_over_https() {
+        for fine in [
+            "https://hr.dunarea.ro/cazier/changes",
+            "https://hooks.example.com:8443/x?tenant=1",
+        ] {
+            assert_eq!(webhook_url(fine, false).unwrap(), fine);
+        }
+        for refused in [
+            "http://hr.dunarea.ro/x",
+            "https://127.0.0.1/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://2130706433/",
+            "https://0x7f000001/",
+            "https://127.1/",
+            "https://0/",
+            "https://localhost:22/",
+            "https://metadata.google.internal/",
+            "https://printer.local/",
+            "https://1.0.0.127.in-addr.arpa/",
+            "http://127.0.0.1:5000/?Action=CreateQueue",
+            "https://user@hr.dunarea.ro/",
+            "https://hr.dunarea.ro/x#y",
+            "ftp://hr.dunarea.ro/",
+        ] {
+            assert!(webhook_url(refused, false).is_err(), "{refused}");
+        }
+        // A local stack's receivers listen on the loopback; still nothing else.
+        assert!(webhook_url("http://127.0.0.1:4999/hooks", true).is_ok());
+        assert!(webhook_url("https://169.254.169.254/", true).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -112,12 +112,81 @@ impl Outbound {
 
 /// Organisations' webhook receivers, reached over HTTPS (redirects not followed: a 3xx is a
 /// failed attempt), a receiver's answer read to at most 4 KiB, 4 seconds each (the
-/// deliverer's run must end within its function's 10).
-pub struct HttpWebhooks(Outbound);
+/// deliverer's run must end within its function's 10). The host's addresses are looked up
+/// first: a name that resolves to a private, loopback, link-local or otherwise non-public
+/// address is not posted to (the URL's check at registration sees names only). On a local
+/// stack the loopback is allowed, where the tests' receivers listen.
+pub struct HttpWebhooks {
+    outbound: Outbound,
+    allow_loopback: bool,
+}
 
-impl Default for HttpWebhooks {
-    fn default() -> Self {
-        Self(Outbound::new(4096, Duration::from_secs(4)))
+impl HttpWebhooks {
+    pub fn new(allow_loopback: bool) -> Self {
+        Self {
+            outbound: Outbound::new(4096, Duration::from_secs(4)),
+            allow_loopback,
+        }
+    }
+
+    /// Why `url`'s host may not be posted to, if it may not.
+    async fn refused(&self, url: &str) -> Option<String> {
+        let uri: hyper::Uri = url.parse().ok()?;
+        let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+            Some("http") => 80,
+            _ => 443,
+        });
+        let addresses: Vec<std::net::SocketAddr> = match tokio::net::lookup_host((host, port)).await
+        {
+            Ok(found) => found.collect(),
+            Err(e) => return Some(format!("the host does not resolve: {e}")),
+        };
+        let allowed =
+            |ip: std::net::IpAddr| public_address(ip) || (self.allow_loopback && ip.is_loopback());
+        match addresses.iter().find(|a| !allowed(a.ip())) {
+            Some(a) => Some(format!(
+                "the host resolves to {}, not a public address",
+                a.ip()
+            )),
+            None if addresses.is_empty() => Some("the host has no address".into()),
+            None => None,
+        }
+    }
+}
+
+/// An address on the public internet: not loopback, private (RFC 1918, unique local),
+/// link-local (the cloud's metadata service among them), shared (RFC 6598), unspecified,
+/// multicast, broadcast or documentation.
+pub fn public_address(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (b == 18 || b == 19))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return public_address(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
     }
 }
 
@@ -130,8 +199,11 @@ impl crate::ports::WebhookSender for HttpWebhooks {
         body: String,
     ) -> Result<(), crate::ports::WebhookError> {
         use crate::ports::WebhookError;
+        if let Some(why) = self.refused(url).await {
+            return Err(WebhookError::Transport(why));
+        }
         let answer = self
-            .0
+            .outbound
             .post_with(
                 url,
                 &[
@@ -146,6 +218,37 @@ impl crate::ports::WebhookSender for HttpWebhooks {
         match answer.status {
             200..=299 => Ok(()),
             status => Err(WebhookError::Status(status)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_address;
+
+    #[test]
+    fn only_public_addresses_are_posted_to() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "2001:db8::1",
+        ] {
+            assert!(!public_address(private.parse().unwrap()), "{private}");
+        }
+        for public in ["93.184.215.14", "8.8.8.8", "2a00:1450:4001:80b::200e"] {
+            assert!(public_address(public.parse().unwrap()), "{public}");
         }
     }
 }

@@ -93,6 +93,12 @@ pub trait PortSource {
             .map_err(|e| ConfigError::Invalid(vars::IDENTITY_ISSUERS, e))
     }
 
+    /// Whether these are a local stack's ports (the AWS endpoint on this machine): webhooks
+    /// may then go to the loopback, where the tests' receivers listen. Never on AWS.
+    fn is_local_stack(&self) -> bool {
+        false
+    }
+
     /// A `true`/`false` setting.
     fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
         match self.setting(name)?.trim().to_ascii_lowercase().as_str() {
@@ -347,7 +353,8 @@ pub trait ServiceGraphs: PortSource {
             grants: self.sessions()?,
             throttle: self.sessions()?,
             clock: self.clock(),
-            audiences: vec![format!("{portal}/oauth2/token"), portal],
+            audiences: vec![format!("{portal}/oauth2/token"), portal.clone()],
+            base_url: portal,
         })
     }
 
@@ -425,6 +432,7 @@ pub trait ServiceGraphs: PortSource {
             organisations: self.organisations()?,
             blobs: self.documents()?,
             clock: self.clock(),
+            allow_loopback_webhooks: self.is_local_stack(),
         })
     }
 

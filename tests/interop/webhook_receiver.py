@@ -3,7 +3,9 @@ institution would write one: Python's own HTTP server, the JWS checked with jose
 the seal's certificate with cryptography (PyPI) against the trust file it downloaded once.
 
 It accepts a notice only if it is a compact JWS of type cazier-change+jwt, signed (ES256) by
-the key of the x5c leaf, that leaf issued by a certificate of the trust file (or one of them),
+the key of the x5c leaf, that leaf being the seal's own certificate as the trust file has it
+(byte for byte: the trust file also holds CAs, among them the timestamping authority's, which
+certify keys that are not the seal's; a leaf merely issued by one of them is refused),
 addressed to this organisation (aud = its CUI), from the service (iss), signed in the last
 five minutes, with jti equal to the Idempotency-Key header. A notice it has accepted before
 (the same key) is answered 200 again and not counted twice.
@@ -26,7 +28,26 @@ from joserfc.jwk import ECKey
 
 PORT, TRUST_PEM, CUI, ISSUER, LOG = sys.argv[1:6]
 with open(TRUST_PEM, "rb") as f:
-    TRUSTED = x509.load_pem_x509_certificates(f.read())
+    CERTIFICATES = x509.load_pem_x509_certificates(f.read())
+
+
+def _is_ca(certificate):
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+# The seal's certificates: the trust file's end-entity certificates that are not for timestamps.
+def _is_timestamping(certificate):
+    try:
+        usages = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        return x509.oid.ExtendedKeyUsageOID.TIME_STAMPING in usages
+    except x509.ExtensionNotFound:
+        return False
+
+
+SEALS = [c for c in CERTIFICATES if not _is_ca(c) and not _is_timestamping(c)]
 # The header carries the seal's certificate chain (x5c): more than joserfc's default 512 bytes.
 REGISTRY = jws.JWSRegistry(algorithms=["ES256"])
 REGISTRY.max_header_length = 8192
@@ -39,20 +60,12 @@ def leaf_key(token):
     if header.get("typ") != "cazier-change+jwt" or header.get("alg") != "ES256":
         raise ValueError("not a change notice")
     leaf = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
-    if not any(leaf == t or _issued_by(leaf, t) for t in TRUSTED):
-        raise ValueError("the signer is not in the trust file")
+    if leaf not in SEALS:
+        raise ValueError("not signed by the seal of the trust file")
     pem = leaf.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return ECKey.import_key(pem)
-
-
-def _issued_by(leaf, ca):
-    try:
-        leaf.verify_directly_issued_by(ca)
-        return True
-    except Exception:
-        return False
 
 
 class Receiver(BaseHTTPRequestHandler):

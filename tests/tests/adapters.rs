@@ -930,6 +930,7 @@ fn wallet_grants_are_taken_once_and_not_after_they_expire() {
             WalletGrant::OrganisationToken {
                 organisation: verifier.clone(),
                 scope: "presentation".into(),
+                jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into()),
             },
         ] {
             let key = format!("state-{}", uuid::Uuid::new_v4());

@@ -715,4 +715,70 @@ fn record_changes_are_pushed_to_the_organisations_receiver_through_an_outage() {
         .status;
     assert_eq!(status, 400, "addressed to another organisation");
     assert!(rivals.lines().iter().all(|l| l["accepted"] == false));
+    // Signed by a key another CA of the trust file certified (the timestamping authority's
+    // root: in production, another customer of that CA): not the seal, refused.
+    let trust_file =
+        std::env::temp_dir().join(format!("cazier-trust-{}.pem", uuid::Uuid::new_v4()));
+    std::fs::write(&trust_file, &trust).unwrap();
+    let forged = std::process::Command::new(workspace_root().join(".venv/bin/python"))
+        .arg(workspace_root().join("tests/interop/forge_change.py"))
+        .arg(&trust_file)
+        .arg(stack.state_dir.join("tsa-keys/root.key.pem"))
+        .args([cui.as_str(), &stack.base_url, &hook])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&forged.stdout).trim(),
+        "400",
+        "{}",
+        String::from_utf8_lossy(&forged.stderr)
+    );
+    assert_eq!(accepted(&receiver).len(), 2);
+}
+
+/// DPoP (RFC 9449) end to end: an institution's independent client (openid-client, npm) gets a
+/// token bound to its key and reads its change feed with a proof per request; the token alone
+/// (as a bearer token, with another key's proofs, without a proof) and a replayed proof are
+/// refused.
+#[test]
+fn a_dpop_bound_token_works_only_with_its_key() {
+    let stack = stack();
+    let employer = Verifier::register(stack, "Logistica Dunării SRL");
+    let out = std::process::Command::new("node")
+        .arg(workspace_root().join("tests/interop/org_dpop.mjs"))
+        .args([
+            &stack.base_url,
+            &employer.cui,
+            &employer.private_jwk().to_string(),
+        ])
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out: Value = serde_json::from_slice(&out.stdout).expect("the script's JSON");
+    println!("{out}");
+    assert_eq!(
+        out["token_type"].as_str().map(str::to_lowercase).as_deref(),
+        Some("dpop")
+    );
+    assert_eq!(out["feed_status"], 200, "{out}");
+    assert_eq!(out["feed"]["changes"], json!([]));
+    assert_eq!(out["again_status"], 200, "a fresh proof each time");
+    assert_eq!(out["handmade_status"], 200, "{out}");
+    for refused in [
+        "as_bearer_status",
+        "other_key_status",
+        "no_proof_status",
+        "replayed_status",
+    ] {
+        assert_eq!(out[refused], 401, "{refused}: {out}");
+    }
+    // Without a DPoP header the same client gets a bearer token, as before.
+    let client = Client::new(&stack.base_url);
+    let bearer = token_reply(&client, &employer, "extract:ANGAJARE").json();
+    assert_eq!(bearer["token_type"], "Bearer");
 }

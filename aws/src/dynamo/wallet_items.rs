@@ -144,10 +144,17 @@ impl DynamoSessions {
             WalletGrant::OrganisationToken {
                 organisation,
                 scope,
-            } => put
-                .item("kind", s("ORG_TOKEN"))
-                .item("verifier", s(organisation.as_str()))
-                .item("scope", s(scope)),
+                jkt,
+            } => {
+                let put = put
+                    .item("kind", s("ORG_TOKEN"))
+                    .item("verifier", s(organisation.as_str()))
+                    .item("scope", s(scope));
+                match jkt {
+                    Some(jkt) => put.item("jkt", s(jkt)),
+                    None => put,
+                }
+            }
             WalletGrant::UsedAssertion => put.item("kind", s("ASSERTION")),
         }
     }
@@ -187,6 +194,7 @@ fn grant_of(item: &Item) -> StoreResult<WalletGrant> {
         "ORG_TOKEN" => WalletGrant::OrganisationToken {
             organisation: verifier()?,
             scope: get_s(item, "scope")?.to_owned(),
+            jkt: opt_s(item, "jkt").map(str::to_owned),
         },
         "ASSERTION" => WalletGrant::UsedAssertion,
         _ => return Err(corrupt("a wallet grant's kind")),

@@ -420,13 +420,18 @@ impl From<crate::services::client_auth::ClientAuthError> for ApiError {
             ClientAuthError::InvalidToken => ApiError::Unauthorized {
                 code: "INVALID_TOKEN",
                 detail: "Send an organisation's access token from POST /oauth2/token as \
-                         'Authorization: Bearer <token>'. Only registered organisations ask \
+                         'Authorization: Bearer <token>' (or 'DPoP <token>' with a proof, if it \
+                         is DPoP-bound). Only registered organisations ask \
                          wallets or for consents; others can ask the holder for a share code."
                     .into(),
             },
             ClientAuthError::InsufficientScope => ApiError::Forbidden {
                 code: "INSUFFICIENT_SCOPE",
                 detail: "The access token's scope does not allow this.".into(),
+            },
+            ClientAuthError::InvalidDpopProof(detail) => ApiError::Unauthorized {
+                code: "INVALID_DPOP_PROOF",
+                detail,
             },
             ClientAuthError::Unavailable(e) => e.into(),
         }

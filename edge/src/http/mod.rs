@@ -270,6 +270,21 @@ pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// What an organisation's API call presents to be admitted (`OrganisationAuth::admit`): its
+/// `Authorization` and `DPoP` headers, method and path. Two `DPoP` headers are a 400 (RFC
+/// 9449 section 4.3: exactly one).
+pub fn presented(req: &Request) -> Result<crate::services::client_auth::Presented<'_>, ApiError> {
+    if req.headers().get_all("dpop").iter().count() > 1 {
+        return Err(ApiError::Malformed("send one DPoP header".into()));
+    }
+    Ok(crate::services::client_auth::Presented {
+        authorization: header_str(req, "authorization"),
+        dpop: header_str(req, "dpop"),
+        method: req.method().as_str(),
+        path: req.uri().path(),
+    })
+}
+
 /// The caller's address as API Gateway saw it, for per-client throttling.
 pub fn source_ip(req: &Request) -> String {
     match req.request_context_ref() {

@@ -166,6 +166,17 @@ impl ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        // RFC 9449 section 7.1: a DPoP refusal says so, and which algorithms a proof may use.
+        if let ApiError::Unauthorized {
+            code: "INVALID_DPOP_PROOF",
+            ..
+        } = &self
+        {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"DPoP error="invalid_dpop_proof", algs="ES256""#),
+            );
+        }
         if let ApiError::MethodNotAllowed { allow } = &self {
             if let Ok(v) = HeaderValue::from_str(allow) {
                 response.headers_mut().insert(header::ALLOW, v);

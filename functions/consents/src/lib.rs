@@ -5,7 +5,7 @@
 //! (`POST /v1/consents/{consent_id}/extract`). The only function that reads criminal records
 //! for an organisation; its role cannot change a consent's answer.
 
-use cazier_edge::http::{header_str, json_response, no_store, parse_json, path_param, ApiError};
+use cazier_edge::http::{json_response, no_store, parse_json, path_param, presented, ApiError};
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::{bucharest_date, ConsentId};
@@ -13,7 +13,7 @@ use cazier_shared::ports::Clock;
 use cazier_shared::services::client_auth::{Admitted, OrganisationAuth};
 use cazier_shared::services::consents::{AskConsentDto, ChangeFeeds, ConsentRequests};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
-use lambda_http::http::{header, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::Request;
 use std::sync::Arc;
 
@@ -47,11 +47,7 @@ cazier_edge::api_routes!(ConsentsApi {
 
 impl ConsentsApi {
     async fn organisation(&self, req: &Request) -> Result<Admitted, ApiError> {
-        let bearer = header_str(req, header::AUTHORIZATION.as_str())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
-        Ok(self.organisations.admit(bearer).await?)
+        Ok(self.organisations.admit(presented(req)?).await?)
     }
 
     async fn ask(&self, req: Request) -> Answer {

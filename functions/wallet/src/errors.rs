@@ -91,6 +91,7 @@ pub(crate) fn client_token_error(e: ClientTokenError) -> Answer {
             })
         }
         ClientTokenError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
+        ClientTokenError::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
     };
     let response = oauth_error(status, error, &description);
     Ok(if status == StatusCode::UNAUTHORIZED {

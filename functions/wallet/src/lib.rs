@@ -16,7 +16,9 @@ use cazier_edge::http::{
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::CertificateNumber;
-use cazier_shared::services::client_auth::{OrganisationAuth, PRESENTATION_SCOPE};
+use cazier_shared::services::client_auth::{
+    ClientTokenRequest, OrganisationAuth, PRESENTATION_SCOPE,
+};
 use cazier_shared::services::presentation::{
     PresentationService, RedirectUri, RequestObjectError, RequestObjects, WalletResponse,
 };
@@ -264,11 +266,14 @@ impl Wallet {
         let result = self
             .organisations
             .token(
-                field(&form, "grant_type"),
-                field(&form, "client_id"),
-                field(&form, "client_assertion_type"),
-                field(&form, "client_assertion"),
-                field(&form, "scope"),
+                ClientTokenRequest {
+                    grant_type: field(&form, "grant_type"),
+                    client_id: field(&form, "client_id"),
+                    assertion_type: field(&form, "client_assertion_type"),
+                    assertion: field(&form, "client_assertion"),
+                    scope: field(&form, "scope"),
+                    dpop: dpop_header(&req)?,
+                },
                 &source_ip(&req),
             )
             .await;
@@ -281,14 +286,9 @@ impl Wallet {
     /// A registered organisation's request to a wallet; anonymous callers get a 401 (a
     /// request in nobody's name would show the wallet whoever the caller declared).
     async fn start_presentation(&self, req: Request) -> Answer {
-        let bearer = header_str(&req, header::AUTHORIZATION.as_str())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default()
-            .to_owned();
         let verifier = self
             .organisations
-            .authenticate(&bearer, PRESENTATION_SCOPE)
+            .authenticate(cazier_edge::http::presented(&req)?, PRESENTATION_SCOPE)
             .await?;
         let body: StartRequest = parse_json(&req, true)?;
         let same_device = body
@@ -355,4 +355,9 @@ impl Wallet {
         };
         response_answer(self.presentations.respond(response).await)
     }
+}
+
+/// The token request's one `DPoP` header, if any (two are a 400).
+fn dpop_header(req: &Request) -> Result<Option<&str>, ApiError> {
+    Ok(cazier_edge::http::presented(req)?.dpop)
 }

@@ -93,7 +93,15 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         let token = String::from_utf8_lossy(&bytes);
         return Ok(match cazier_formats::sealed::typ_of(&token).as_deref() {
             Some(cazier_formats::receipt::TYP) => report_receipt(&token, trusted),
-            _ => report_extract(&token, trusted),
+            Some(cazier_formats::extract::TYP) => report_extract(&token, trusted),
+            other => {
+                // Neither: said as such, not judged as one of them.
+                println!(
+                    "INVALID: a JWS of type {}, neither an extract nor a receipt",
+                    other.unwrap_or("(none)")
+                );
+                ExitCode::from(2)
+            }
         });
     }
     let verdict = if bytes.starts_with(b"%PDF-") {

@@ -15,16 +15,17 @@ use crate::trust::ChainSource;
 use crate::Unavailable;
 use cazier_formats::change::{self, ChangeClaims};
 use futures_util::StreamExt;
-use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Deliveries one run takes at most, and how many it posts at once.
-const RUN_BATCH: usize = 100;
-const AT_ONCE: usize = 16;
+/// Due deliveries one run reads at most; organisations served at once; deliveries of one
+/// organisation one run makes at most (one after the other: a receiver is not flooded).
+const RUN_BATCH: usize = 1000;
+const AT_ONCE: usize = 64;
+const PER_ORGANISATION_PER_RUN: usize = 50;
 /// No attempt starts later than this into a run: with the sender's 4-second limit, a run
 /// ends within the function's 10 seconds however many receivers hang (the rest wait for the
 /// next minute's run, unclaimed).
-const START_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+const START_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
 
 pub struct WebhookDeliveries {
     pub outbox: Arc<dyn WebhookOutbox>,
@@ -45,52 +46,57 @@ pub struct DeliveryReport {
     pub failed: usize,
     /// Given up (two days of failures, or no webhook any more).
     pub dead: usize,
-    /// Claimed by another run meanwhile, or left for the next run (out of time).
+    /// Claimed by another run meanwhile, or left for the next run (out of time, or its
+    /// organisation's receiver failed in this run).
     pub skipped: usize,
+}
+
+impl std::ops::AddAssign for DeliveryReport {
+    fn add_assign(&mut self, other: Self) {
+        self.delivered += other.delivered;
+        self.failed += other.failed;
+        self.dead += other.dead;
+        self.skipped += other.skipped;
+    }
 }
 
 enum Outcome {
     Delivered,
     Failed,
+    /// Failing for two days: given up.
     Dead,
+    /// Given up without a post (the organisation is suspended or has no webhook any more).
+    Ended,
     Skipped,
 }
 
+/// A dead letter made: counted for the alarm ops are paged by.
+fn gave_up() {
+    crate::telemetry::count(crate::telemetry::metrics::WEBHOOK_DEAD_LETTERS, None);
+}
+
 impl WebhookDeliveries {
-    /// Delivers what is due now (the scheduled job).
+    /// Delivers what is due now (the scheduled job). Each organisation has a lane of its own,
+    /// its deliveries oldest first, one after the other, stopped at its receiver's first
+    /// failure: one organisation's dead or hanging receiver costs the others nothing.
     pub async fn deliver_due(&self) -> Result<DeliveryReport, Unavailable> {
-        let now = self.clock.now();
-        let due = self.outbox.due(now, RUN_BATCH).await?;
-        // Each organisation's webhook read once a run.
-        let mut targets: HashMap<Cui, Option<WebhookTarget>> = HashMap::new();
-        for d in &due {
-            if !targets.contains_key(&d.organisation) {
-                let target = self.organisations.webhook(&d.organisation).await?;
-                targets.insert(d.organisation.clone(), target);
+        let started = std::time::Instant::now();
+        let due = self.outbox.due(self.clock.now(), RUN_BATCH).await?;
+        let mut lanes: Vec<(Cui, Vec<Delivery>)> = Vec::new();
+        for d in due {
+            match lanes.iter_mut().find(|(cui, _)| *cui == d.organisation) {
+                Some((_, lane)) => lane.push(d),
+                None => lanes.push((d.organisation.clone(), vec![d])),
             }
         }
-        let started = std::time::Instant::now();
-        let outcomes: Vec<Result<Outcome, Unavailable>> = futures_util::stream::iter(due)
-            .map(|d| {
-                let target = targets.get(&d.organisation).cloned().flatten();
-                async move {
-                    if started.elapsed() > START_WITHIN {
-                        return Ok(Outcome::Skipped);
-                    }
-                    self.attempt(d, target).await
-                }
-            })
+        let reports: Vec<Result<DeliveryReport, Unavailable>> = futures_util::stream::iter(lanes)
+            .map(|(cui, lane)| self.lane(cui, lane, started))
             .buffer_unordered(AT_ONCE)
             .collect()
             .await;
         let mut report = DeliveryReport::default();
-        for outcome in outcomes {
-            match outcome? {
-                Outcome::Delivered => report.delivered += 1,
-                Outcome::Failed => report.failed += 1,
-                Outcome::Dead => report.dead += 1,
-                Outcome::Skipped => report.skipped += 1,
-            }
+        for lane in reports {
+            report += lane?;
         }
         if report != DeliveryReport::default() {
             tracing::info!(
@@ -101,6 +107,54 @@ impl WebhookDeliveries {
                 "webhook deliveries"
             );
         }
+        Ok(report)
+    }
+
+    /// One organisation's due deliveries, in order.
+    async fn lane(
+        &self,
+        cui: Cui,
+        lane: Vec<Delivery>,
+        started: std::time::Instant,
+    ) -> Result<DeliveryReport, Unavailable> {
+        let mut report = DeliveryReport::default();
+        let mut target: Option<Option<WebhookTarget>> = None;
+        let mut receiver_failed = false;
+        let total = lane.len();
+        for d in lane.into_iter().take(PER_ORGANISATION_PER_RUN) {
+            let now = self.clock.now();
+            if receiver_failed || started.elapsed() > START_WITHIN {
+                // Not tried again in this run; one long past its time is given up unposted.
+                if receiver_failed && now - d.first_at >= crate::domain::webhook::GIVE_UP_AFTER {
+                    let claimed = d.claimed(now);
+                    if self.outbox.save(&claimed, d.attempts).await? {
+                        self.end(&claimed, "given up: the receiver failed again")
+                            .await?;
+                        report.dead += 1;
+                        continue;
+                    }
+                }
+                report.skipped += 1;
+                continue;
+            }
+            if target.is_none() {
+                target = Some(self.organisations.webhook(&cui).await?);
+            }
+            match self.attempt(d, target.clone().flatten()).await? {
+                Outcome::Delivered => report.delivered += 1,
+                Outcome::Failed => {
+                    report.failed += 1;
+                    receiver_failed = true;
+                }
+                Outcome::Dead => {
+                    report.dead += 1;
+                    receiver_failed = true;
+                }
+                Outcome::Ended => report.dead += 1,
+                Outcome::Skipped => report.skipped += 1,
+            }
+        }
+        report.skipped += total.saturating_sub(PER_ORGANISATION_PER_RUN);
         Ok(report)
     }
 
@@ -169,7 +223,8 @@ impl WebhookDeliveries {
     async fn end(&self, claimed: &Delivery, why: &str) -> Result<Outcome, Unavailable> {
         let dead = claimed.dead(why, self.clock.now());
         self.outbox.save(&dead, claimed.attempts).await?;
-        Ok(Outcome::Dead)
+        gave_up();
+        Ok(Outcome::Ended)
     }
 
     /// Dead letters, oldest first (ops).

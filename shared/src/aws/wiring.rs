@@ -34,9 +34,17 @@ pub struct Wiring {
     webhooks: Arc<crate::outbound::HttpWebhooks>,
 }
 
+/// The AWS endpoint on this machine: the local stack (never on AWS).
+fn sdk_is_local(sdk: &aws_config::SdkConfig) -> bool {
+    sdk.endpoint_url().is_some_and(|url| {
+        url.starts_with("http://127.0.0.1:") || url.starts_with("http://localhost:")
+    })
+}
+
 impl Wiring {
     /// Loads the personal-data keys (two KMS calls) once, for every adapter built from it.
     pub async fn load(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
+        let local = sdk_is_local(&sdk);
         let privacy = Privacy::load(
             &sdk,
             &env.require(vars::LOOKUP_KEY_ID)?,
@@ -51,7 +59,7 @@ impl Wiring {
             clock: Arc::new(SystemClock),
             chain: OnceLock::new(),
             tokens: OnceLock::new(),
-            webhooks: Arc::default(),
+            webhooks: Arc::new(crate::outbound::HttpWebhooks::new(local)),
         })
     }
 
@@ -207,6 +215,10 @@ impl PortSource for Wiring {
 
     fn webhook_sender(&self) -> Result<Arc<dyn crate::ports::WebhookSender>, ConfigError> {
         Ok(self.webhooks.clone())
+    }
+
+    fn is_local_stack(&self) -> bool {
+        sdk_is_local(&self.sdk)
     }
 
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {

@@ -78,6 +78,10 @@ impl WebhookOutbox for MemoryOutbox {
 pub struct MemoryReceiver {
     pub received: Mutex<Vec<(String, String, String)>>,
     pub down: AtomicBool,
+    /// Receivers down while the others answer.
+    pub down_at: Mutex<Vec<String>>,
+    /// Posts tried, answered or not.
+    pub tried: Mutex<Vec<String>>,
 }
 
 impl MemoryReceiver {
@@ -91,12 +95,40 @@ impl MemoryReceiver {
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
     }
+
+    /// The receiver at `url` is down (the others answer).
+    pub fn set_down_at(&self, url: &str) {
+        self.down_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(url.to_owned());
+    }
+
+    /// How many posts were tried at `url`.
+    pub fn tried_at(&self, url: &str) -> usize {
+        self.tried
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|u| *u == url)
+            .count()
+    }
 }
 
 #[async_trait]
 impl WebhookSender for MemoryReceiver {
     async fn post(&self, url: &str, key: &str, body: String) -> Result<(), WebhookError> {
-        if self.down.load(Ordering::SeqCst) {
+        self.tried
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(url.to_owned());
+        let down_here = self
+            .down_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|u| u == url);
+        if down_here || self.down.load(Ordering::SeqCst) {
             return Err(WebhookError::Status(503));
         }
         self.received

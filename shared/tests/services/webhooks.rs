@@ -222,3 +222,57 @@ async fn a_suspended_organisation_or_one_without_a_webhook_is_pushed_nothing() {
     assert_eq!(only(&memory).state, DeliveryState::Dead);
     assert!(memory.outbox.dead(10).await.unwrap().len() == 1);
 }
+
+/// One organisation's dead receiver with a backlog costs the others nothing: its lane stops
+/// at its first failure in a run, the other organisation's change goes at once.
+#[tokio::test]
+async fn a_dead_receiver_with_a_backlog_does_not_hold_up_another_organisation() {
+    use cazier_shared::domain::webhook::Delivery;
+    use cazier_shared::domain::{ConsentId, Cui};
+    let memory = crate::common::memory().await;
+    let now = memory.clock.now();
+    let slow = employer().organisation;
+    let mut quick = employer().organisation;
+    quick.cui = Cui::parse(&cazier_shared::testing::cui_from(4267117)).unwrap();
+    let quick_hook = "https://angajari.quick.example/hook";
+    for (organisation, hook) in [(&slow, HOOK), (&quick, quick_hook)] {
+        memory.organisations.add(organisation).await.unwrap();
+        memory
+            .organisations
+            .set_webhook(&organisation.cui, Some(hook))
+            .await
+            .unwrap();
+    }
+    memory.receiver.set_down_at(HOOK);
+    // The slow one's backlog is older: it comes first in the due list.
+    for i in 0..120 {
+        let at = now - Duration::minutes(200 - i);
+        let d = Delivery::new(slow.cui.clone(), ConsentId::random(), at, "c".into(), at);
+        memory.outbox.enqueue(&d).await.unwrap();
+    }
+    let d = Delivery::new(quick.cui.clone(), ConsentId::random(), now, "c".into(), now);
+    memory.outbox.enqueue(&d).await.unwrap();
+    let report = memory
+        .webhook_deliveries()
+        .unwrap()
+        .deliver_due()
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, 1, "{report:?}");
+    assert_eq!(
+        memory.receiver.tried_at(HOOK),
+        1,
+        "one attempt at the dead receiver a run"
+    );
+    assert_eq!((report.failed, report.skipped), (1, 119));
+    // Two days on, the backlog is given up in one run, one post tried, not 120.
+    memory.clock.advance(GIVE_UP_AFTER);
+    let report = memory
+        .webhook_deliveries()
+        .unwrap()
+        .deliver_due()
+        .await
+        .unwrap();
+    assert_eq!(memory.receiver.tried_at(HOOK), 2);
+    assert_eq!(report.dead, 50, "{report:?}");
+}
