@@ -173,19 +173,37 @@ pub fn public_address(ip: std::net::IpAddr) -> bool {
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
                 || (a == 198 && (b == 18 || b == 19))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return public_address(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let segments = v6.segments();
+            let first = segments[0];
+            // IPv4 inside IPv6 (compatible ::a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16):
+            // judged by the IPv4 address it reaches.
+            let [a, b] = [segments[6], segments[7]];
+            let embedded =
+                std::net::Ipv4Addr::new((a >> 8) as u8, a as u8, (b >> 8) as u8, b as u8);
+            if segments[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified()
+                || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+            {
+                return public_address(IpAddr::V4(embedded));
+            }
+            if first == 0x2002 {
+                let [c, d] = [segments[1], segments[2]];
+                let v4 = std::net::Ipv4Addr::new((c >> 8) as u8, c as u8, (d >> 8) as u8, d as u8);
+                return public_address(IpAddr::V4(v4));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (first & 0xffc0) == 0xfec0
+                || first == 0x2001 && segments[1] == 0x0db8)
         }
     }
 }
@@ -247,7 +265,12 @@ mod tests {
         ] {
             assert!(!public_address(private.parse().unwrap()), "{private}");
         }
-        for public in ["93.184.215.14", "8.8.8.8", "2a00:1450:4001:80b::200e"] {
+        for public in [
+            "93.184.215.14",
+            "8.8.8.8",
+            "2a00:1450:4001:80b::200e",
+            "64:ff9b::808:808",
+        ] {
             assert!(public_address(public.parse().unwrap()), "{public}");
         }
     }

@@ -272,7 +272,8 @@ pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
 
 /// What an organisation's API call presents to be admitted (`OrganisationAuth::admit`): its
 /// `Authorization` and `DPoP` headers, method and path. Two `DPoP` headers are a 400 (RFC
-/// 9449 section 4.3: exactly one).
+/// 9449 section 4.3: exactly one); API Gateway joins repeated headers with a comma, which no
+/// proof parses as, so those are refused as proofs.
 pub fn presented(req: &Request) -> Result<crate::services::client_auth::Presented<'_>, ApiError> {
     if req.headers().get_all("dpop").iter().count() > 1 {
         return Err(ApiError::Malformed("send one DPoP header".into()));

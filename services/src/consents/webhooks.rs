@@ -62,7 +62,8 @@ impl std::ops::AddAssign for DeliveryReport {
 
 enum Outcome {
     Delivered,
-    Failed,
+    /// To be tried again at this time.
+    Failed(chrono::DateTime<chrono::Utc>),
     /// Failing for two days: given up.
     Dead,
     /// Given up without a post (the organisation is suspended or has no webhook any more).
@@ -110,7 +111,10 @@ impl WebhookDeliveries {
         Ok(report)
     }
 
-    /// One organisation's due deliveries, in order.
+    /// One organisation's due deliveries, in order. At its receiver's first failure the
+    /// rest are held until that delivery's next attempt (one write each, no post): they leave
+    /// the front of the due list, where they would keep other organisations' changes out of
+    /// the run's read.
     async fn lane(
         &self,
         cui: Cui,
@@ -119,21 +123,14 @@ impl WebhookDeliveries {
     ) -> Result<DeliveryReport, Unavailable> {
         let mut report = DeliveryReport::default();
         let mut target: Option<Option<WebhookTarget>> = None;
-        let mut receiver_failed = false;
-        let total = lane.len();
-        for d in lane.into_iter().take(PER_ORGANISATION_PER_RUN) {
-            let now = self.clock.now();
-            if receiver_failed || started.elapsed() > START_WITHIN {
-                // Not tried again in this run; one long past its time is given up unposted.
-                if receiver_failed && now - d.first_at >= crate::domain::webhook::GIVE_UP_AFTER {
-                    let claimed = d.claimed(now);
-                    if self.outbox.save(&claimed, d.attempts).await? {
-                        self.end(&claimed, "given up: the receiver failed again")
-                            .await?;
-                        report.dead += 1;
-                        continue;
-                    }
-                }
+        let mut held_until: Option<chrono::DateTime<chrono::Utc>> = None;
+        let mut held = Vec::new();
+        for (i, d) in lane.into_iter().enumerate() {
+            if held_until.is_some() {
+                held.push(d);
+                continue;
+            }
+            if i >= PER_ORGANISATION_PER_RUN || started.elapsed() > START_WITHIN {
                 report.skipped += 1;
                 continue;
             }
@@ -142,19 +139,50 @@ impl WebhookDeliveries {
             }
             match self.attempt(d, target.clone().flatten()).await? {
                 Outcome::Delivered => report.delivered += 1,
-                Outcome::Failed => {
+                Outcome::Failed(next_at) => {
                     report.failed += 1;
-                    receiver_failed = true;
+                    held_until = Some(next_at);
                 }
                 Outcome::Dead => {
                     report.dead += 1;
-                    receiver_failed = true;
+                    held_until = Some(self.clock.now());
                 }
                 Outcome::Ended => report.dead += 1,
                 Outcome::Skipped => report.skipped += 1,
             }
         }
-        report.skipped += total.saturating_sub(PER_ORGANISATION_PER_RUN);
+        if let Some(until) = held_until {
+            let now = self.clock.now();
+            let holds: Vec<Result<bool, Unavailable>> = futures_util::stream::iter(held)
+                .map(|d| async move {
+                    // Failing for two days already: given up with it, unposted.
+                    if now - d.first_at >= crate::domain::webhook::GIVE_UP_AFTER {
+                        let claimed = d.claimed(now);
+                        if self.outbox.save(&claimed, d.attempts).await? {
+                            self.end(&claimed, "given up: the receiver failed again")
+                                .await?;
+                            return Ok(true);
+                        }
+                        return Ok(false);
+                    }
+                    let kept = Delivery {
+                        next_at: until.max(d.next_at),
+                        ..d.clone()
+                    };
+                    self.outbox.save(&kept, d.attempts).await?;
+                    Ok(false)
+                })
+                .buffer_unordered(16)
+                .collect()
+                .await;
+            for given_up in holds {
+                if given_up? {
+                    report.dead += 1;
+                } else {
+                    report.skipped += 1;
+                }
+            }
+        }
         Ok(report)
     }
 
@@ -208,7 +236,7 @@ impl WebhookDeliveries {
                         );
                         Outcome::Dead
                     }
-                    _ => Outcome::Failed,
+                    _ => Outcome::Failed(next.next_at),
                 };
                 tracing::warn!(organisation = %due.organisation, delivery = %due.id, attempts = next.attempts, error = %e, "webhook not delivered");
                 (next, outcome)
