@@ -18,20 +18,28 @@ use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
 
-/// The function's services, reached through the routes of its table.
+/// The function's services, reached through the routes of its table: the receipt service
+/// holds the verification and share services the checks without receipts use too (built
+/// once per cold start, not twice).
 pub struct Verification {
-    service: VerificationService,
     receipts: ReceiptService,
-    shares: ShareService,
+}
+
+impl Verification {
+    fn service(&self) -> &VerificationService {
+        &self.receipts.verification
+    }
+
+    fn shares(&self) -> &ShareService {
+        &self.receipts.shares
+    }
 }
 
 /// The function, built from the wiring once per cold start.
 pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Verification>, ConfigError> {
     ApiFunction::new(
         Verification {
-            service: ports.verification_service()?,
             receipts: ports.receipt_service()?,
-            shares: ports.share_service()?,
         },
         ports,
     )
@@ -54,7 +62,7 @@ impl Verification {
     async fn by_number(&self, req: Request) -> Answer {
         let dto: VerifyDto = parse_json(&req, false)?;
         let answer = self
-            .service
+            .service()
             .verify(dto.try_into_domain()?, &source_ip(&req))
             .await?;
         Ok(json_response(StatusCode::OK, &answer))
@@ -73,7 +81,7 @@ impl Verification {
     async fn document(&self, req: Request) -> Answer {
         let content_type = header_str(&req, header::CONTENT_TYPE.as_str());
         let answer = self
-            .service
+            .service()
             .verify_document(body_bytes(&req), content_type, &source_ip(&req))
             .await?;
         Ok(json_response(StatusCode::OK, &answer))
@@ -103,7 +111,7 @@ impl Verification {
     async fn shared_status(&self, req: Request) -> Answer {
         let dto: AccessDto = parse_json(&req, false)?;
         let shared = self
-            .shares
+            .shares()
             .access(&dto.try_into_domain()?, &source_ip(&req))
             .await?;
         let response = json_response(StatusCode::OK, &shared);
@@ -113,7 +121,7 @@ impl Verification {
     async fn shared_document(&self, req: Request) -> Answer {
         let dto: AccessDto = parse_json(&req, false)?;
         let access = dto.try_into_domain()?;
-        let (number, pdf) = self.shares.document(&access, &source_ip(&req)).await?;
+        let (number, pdf) = self.shares().document(&access, &source_ip(&req)).await?;
         Ok(certificate_pdf(&number, pdf, "no-store"))
     }
 
@@ -123,7 +131,7 @@ impl Verification {
             .and_then(|y| y.parse::<i32>().ok())
             .ok_or(ApiError::NotFound)?;
         let token = self
-            .service
+            .service()
             .status_list(year)
             .await?
             .ok_or(ApiError::NotFound)?;
@@ -143,7 +151,7 @@ impl Verification {
     /// The access CA's certificate, for wallets' lists of trusted relying-party CAs.
     async fn access_ca(&self, _req: Request) -> Answer {
         let pem = self
-            .service
+            .service()
             .access_ca_pem()
             .await?
             .ok_or(ApiError::NotFound)?;
@@ -151,7 +159,7 @@ impl Verification {
     }
 
     async fn trust_chain(&self, _req: Request) -> Answer {
-        let pem = self.service.trust_chain_pem().await?;
+        let pem = self.service().trust_chain_pem().await?;
         Ok(pem_response(pem))
     }
 }

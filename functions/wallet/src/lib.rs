@@ -20,7 +20,7 @@ use cazier_shared::services::client_auth::{
     ClientTokenRequest, OrganisationAuth, PRESENTATION_SCOPE,
 };
 use cazier_shared::services::presentation::{
-    PresentationService, RedirectUri, RequestObjectError, RequestObjects, WalletResponse,
+    RedirectUri, RequestObjectError, RequestObjects, WalletResponse,
 };
 use cazier_shared::services::wallet::{TokenRequest, WalletService};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
@@ -39,9 +39,10 @@ const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 
 pub struct Wallet {
     service: WalletService,
-    presentations: PresentationService,
     request_objects: RequestObjects,
     organisations: OrganisationAuth,
+    /// Receipts of presentations' outcomes; holds the presentation service the other
+    /// OpenID4VP routes use (built once per cold start).
     receipts: cazier_shared::services::receipts::WalletReceipts,
 }
 
@@ -50,7 +51,6 @@ pub fn function<P: PortSource>(ports: &P) -> Result<ApiFunction<Wallet>, ConfigE
     ApiFunction::new(
         Wallet {
             service: ports.wallet_service()?,
-            presentations: ports.presentation_service()?,
             request_objects: ports.request_objects()?,
             organisations: ports.organisation_auth()?,
             receipts: ports.wallet_receipts()?,
@@ -297,7 +297,11 @@ impl Wallet {
             .map(RedirectUri::parse)
             .transpose()
             .map_err(|e| ApiError::Invalid(vec![e]))?;
-        let started = self.presentations.start(&verifier, same_device).await?;
+        let started = self
+            .receipts
+            .presentations
+            .start(&verifier, same_device)
+            .await?;
         Ok(no_store(json_response(StatusCode::CREATED, &started)))
     }
 
@@ -322,6 +326,7 @@ impl Wallet {
     async fn presentation_outcome(&self, req: Request) -> Answer {
         let body: OutcomeRequest = parse_json(&req, false)?;
         let outcome = self
+            .receipts
             .presentations
             .outcome(&body.transaction, body.response_code.as_deref())
             .await?;
@@ -353,7 +358,7 @@ impl Wallet {
             error: field(&form, "error"),
             response: field(&form, "response"),
         };
-        response_answer(self.presentations.respond(response).await)
+        response_answer(self.receipts.presentations.respond(response).await)
     }
 }
 
