@@ -4,6 +4,8 @@
 //! certificate from our access CA (a KMS key of its own, apart from the seal's), for a key the
 //! service keeps for it: its requests to wallets are signed with that key, so a wallet shows
 //! the organisation's registered name, never the Ministry's and never a declared one.
+//! (Over 400 lines: every check of what ops type for an organisation (CUI, name, JWKS, origins,
+//! webhook URL) beside its tests, so a rule and its refusals read together.)
 
 use crate::domain::organisation::{
     AccessCredential, Organisation, OrganisationKind, OrganisationStatus,
