@@ -216,7 +216,7 @@ impl OrganisationRegistry {
     }
 }
 
-/// A webhook's URL: https to a public DNS name (its last label letters only: no IP address in
+/// A webhook's URL: https to a public DNS name (its last label letters or `xn--…`: no IP address in
 /// any spelling, no `localhost`, `.local`, `.internal`, `.arpa`), a path and query but no
 /// fragment, no user name, no spaces, at most 500 characters. On a local stack
 /// (`allow_loopback`) also `http://127.0.0.1:<port>` and `http://localhost:<port>`, where the
@@ -245,10 +245,17 @@ pub fn webhook_url(typed: &str, allow_loopback: bool) -> Result<String, Register
     }
     let public_name = scheme == "https"
         && host.contains('.')
-        && host
-            .rsplit('.')
-            .next()
-            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase()))
+        && host.rsplit('.').next().is_some_and(|tld| {
+            let letters = tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase());
+            // An internationalised TLD in its ASCII form (`xn--p1ai`): never a number.
+            let idn = tld.strip_prefix("xn--").is_some_and(|rest| {
+                !rest.is_empty()
+                    && rest
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+            letters || idn
+        })
         && ![
             "localhost",
             "local",
@@ -361,6 +368,9 @@ mod tests {
         for fine in [
             "https://hr.dunarea.ro/cazier/changes",
             "https://hooks.example.com:8443/x?tenant=1",
+            // Internationalised: .рф, .中国 in their ASCII forms.
+            "https://xn--80ak6aa92e.xn--p1ai/hooks",
+            "https://hooks.example.xn--fiqs8s/",
         ] {
             assert_eq!(webhook_url(fine, false).unwrap(), fine);
         }
@@ -380,6 +390,8 @@ mod tests {
             "https://user@hr.dunarea.ro/",
             "https://hr.dunarea.ro/x#y",
             "ftp://hr.dunarea.ro/",
+            "https://hooks.xn--/",
+            "https://hooks.xn--p1ai_/",
         ] {
             assert!(webhook_url(refused, false).is_err(), "{refused}");
         }

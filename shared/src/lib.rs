@@ -16,6 +16,7 @@ pub mod smtp;
 pub mod testing;
 pub mod token_client;
 pub mod tsa_client;
+pub mod webhook_client;
 pub mod wiring;
 
 pub use cazier_aws::privacy;

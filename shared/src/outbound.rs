@@ -1,21 +1,114 @@
 //! Outbound HTTP(S) to services outside AWS (an identity provider's token endpoint, a
-//! timestamping authority and its CRLs): rustls with the system's roots, one connection pool
-//! per instance, every exchange bounded in time and size.
+//! timestamping authority and its CRLs, organisations' webhook receivers): rustls with the
+//! system's roots, one connection pool per instance, every exchange bounded in time and size.
+//! Host names are looked up by [`Resolver`], which can refuse addresses: what it vetted is
+//! what the connection goes to (no second lookup between the check and the connect).
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-type Pool = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+type Pool = Client<HttpsConnector<HttpConnector<Resolver>>, Full<Bytes>>;
+
+/// Which looked-up addresses may be connected to, and why not.
+pub type AddressPolicy = Arc<dyn Fn(IpAddr) -> Result<(), String> + Send + Sync>;
+
+/// Looks a host name up (the system's resolver in production; a test can answer differently
+/// at each call, as a rebinding DNS server would).
+pub type Lookup = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// Name lookups bounded in time, every answer vetted by the policy: one refused address
+/// refuses the name (a receiver's host must not straddle the public and private networks).
+#[derive(Clone)]
+pub struct Resolver {
+    lookup: Lookup,
+    policy: Option<AddressPolicy>,
+}
+
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Resolver {
+    /// The system's resolver, any address.
+    pub fn system() -> Self {
+        Self {
+            lookup: Arc::new(|host| Box::pin(system_lookup(host))),
+            policy: None,
+        }
+    }
+
+    /// Only addresses `policy` accepts.
+    pub fn vetted(lookup: Lookup, policy: AddressPolicy) -> Self {
+        Self {
+            lookup,
+            policy: Some(policy),
+        }
+    }
+
+    pub fn system_lookup() -> Lookup {
+        Arc::new(|host| Box::pin(system_lookup(host)))
+    }
+}
+
+async fn system_lookup(host: String) -> std::io::Result<Vec<IpAddr>> {
+    Ok(tokio::net::lookup_host((host.as_str(), 0))
+        .await?
+        .map(|a| a.ip())
+        .collect())
+}
+
+impl tower_service::Service<Name> for Resolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = std::io::Result<Self::Response>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let (lookup, policy) = (self.lookup.clone(), self.policy.clone());
+        Box::pin(async move {
+            let refused = |why: String| std::io::Error::other(why);
+            let found = tokio::time::timeout(LOOKUP_TIMEOUT, lookup(name.as_str().to_owned()))
+                .await
+                .map_err(|_| refused("the name lookup timed out".into()))??;
+            if found.is_empty() {
+                return Err(refused("the host has no address".into()));
+            }
+            if let Some(policy) = policy {
+                for ip in &found {
+                    policy(*ip).map_err(refused)?;
+                }
+            }
+            // The connector sets the URL's port.
+            Ok(found
+                .into_iter()
+                .map(|ip| SocketAddr::new(ip, 0))
+                .collect::<Vec<_>>()
+                .into_iter())
+        })
+    }
+}
 
 /// Made at first use, not at the cold start: the system's CA bundle takes milliseconds to
 /// parse, and most instances never call out.
 pub struct Outbound {
     client: std::sync::OnceLock<Pool>,
+    resolver: Resolver,
     max_response_bytes: usize,
     timeout: Duration,
 }
@@ -28,8 +121,13 @@ pub struct Answer {
 
 impl Outbound {
     pub fn new(max_response_bytes: usize, timeout: Duration) -> Self {
+        Self::with_resolver(Resolver::system(), max_response_bytes, timeout)
+    }
+
+    pub fn with_resolver(resolver: Resolver, max_response_bytes: usize, timeout: Duration) -> Self {
         Self {
             client: std::sync::OnceLock::new(),
+            resolver,
             max_response_bytes,
             timeout,
         }
@@ -39,12 +137,14 @@ impl Outbound {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
+        let mut http = HttpConnector::new_with_resolver(self.resolver.clone());
+        http.enforce_http(false);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
             .map_err(|e| format!("no trust roots: {e}"))?
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).build(connector);
         Ok(self.client.get_or_init(|| client))
     }
@@ -62,16 +162,17 @@ impl Outbound {
             .header("accept", accept)
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| format!("bad URL: {e}"))?;
-        self.send(request).await
+        self.send(request, true).await
     }
 
-    /// POSTs `body` with these extra headers.
-    pub async fn post_with(
+    /// POSTs `body` with these extra headers, for the status alone: the answer's body is not
+    /// read (its size and pace are the receiver's business, not a failed delivery).
+    pub async fn post_for_status(
         &self,
         url: &str,
         headers: &[(&str, &str)],
         body: Vec<u8>,
-    ) -> Result<Answer, String> {
+    ) -> Result<u16, String> {
         let mut request = hyper::Request::post(url);
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -79,24 +180,34 @@ impl Outbound {
         let request = request
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| format!("bad URL: {e}"))?;
-        self.send(request).await
+        Ok(self.send(request, false).await?.status)
     }
 
     pub async fn get(&self, url: &str) -> Result<Answer, String> {
         let request = hyper::Request::get(url)
             .body(Full::new(Bytes::new()))
             .map_err(|e| format!("bad URL: {e}"))?;
-        self.send(request).await
+        self.send(request, true).await
     }
 
-    async fn send(&self, request: hyper::Request<Full<Bytes>>) -> Result<Answer, String> {
+    async fn send(
+        &self,
+        request: hyper::Request<Full<Bytes>>,
+        read_body: bool,
+    ) -> Result<Answer, String> {
         let exchange = async {
             let response = self
                 .client()?
                 .request(request)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| error_chain(&e))?;
             let status = response.status().as_u16();
+            if !read_body {
+                return Ok(Answer {
+                    status,
+                    body: Bytes::new(),
+                });
+            }
             let body = Limited::new(response.into_body(), self.max_response_bytes)
                 .collect()
                 .await
@@ -110,168 +221,15 @@ impl Outbound {
     }
 }
 
-/// Organisations' webhook receivers, reached over HTTPS (redirects not followed: a 3xx is a
-/// failed attempt), a receiver's answer read to at most 4 KiB, 4 seconds each (the
-/// deliverer's run must end within its function's 10). The host's addresses are looked up
-/// first: a name that resolves to a private, loopback, link-local or otherwise non-public
-/// address is not posted to (the URL's check at registration sees names only). On a local
-/// stack the loopback is allowed, where the tests' receivers listen.
-pub struct HttpWebhooks {
-    outbound: Outbound,
-    allow_loopback: bool,
-}
-
-impl HttpWebhooks {
-    pub fn new(allow_loopback: bool) -> Self {
-        Self {
-            outbound: Outbound::new(4096, Duration::from_secs(4)),
-            allow_loopback,
-        }
+/// hyper's errors say "client error (Connect)" and keep the cause (a refused address, a
+/// certificate) in their sources.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
     }
-
-    /// Why `url`'s host may not be posted to, if it may not.
-    async fn refused(&self, url: &str) -> Option<String> {
-        let uri: hyper::Uri = url.parse().ok()?;
-        let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
-        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
-            Some("http") => 80,
-            _ => 443,
-        });
-        let addresses: Vec<std::net::SocketAddr> = match tokio::net::lookup_host((host, port)).await
-        {
-            Ok(found) => found.collect(),
-            Err(e) => return Some(format!("the host does not resolve: {e}")),
-        };
-        let allowed =
-            |ip: std::net::IpAddr| public_address(ip) || (self.allow_loopback && ip.is_loopback());
-        match addresses.iter().find(|a| !allowed(a.ip())) {
-            Some(a) => Some(format!(
-                "the host resolves to {}, not a public address",
-                a.ip()
-            )),
-            None if addresses.is_empty() => Some("the host has no address".into()),
-            None => None,
-        }
-    }
-}
-
-/// An address on the public internet: not loopback, private (RFC 1918, unique local),
-/// link-local (the cloud's metadata service among them), shared (RFC 6598), unspecified,
-/// multicast, broadcast or documentation.
-pub fn public_address(ip: std::net::IpAddr) -> bool {
-    use std::net::IpAddr;
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 198 && (b == 18 || b == 19))
-                || (a == 192 && b == 0 && v4.octets()[2] == 0)
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return public_address(IpAddr::V4(v4));
-            }
-            let segments = v6.segments();
-            let first = segments[0];
-            // IPv4 inside IPv6 (compatible ::a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16):
-            // judged by the IPv4 address it reaches.
-            let [a, b] = [segments[6], segments[7]];
-            let embedded =
-                std::net::Ipv4Addr::new((a >> 8) as u8, a as u8, (b >> 8) as u8, b as u8);
-            if segments[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified()
-                || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
-            {
-                return public_address(IpAddr::V4(embedded));
-            }
-            if first == 0x2002 {
-                let [c, d] = [segments[1], segments[2]];
-                let v4 = std::net::Ipv4Addr::new((c >> 8) as u8, c as u8, (d >> 8) as u8, d as u8);
-                return public_address(IpAddr::V4(v4));
-            }
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || (first & 0xffc0) == 0xfec0
-                || first == 0x2001 && segments[1] == 0x0db8)
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl crate::ports::WebhookSender for HttpWebhooks {
-    async fn post(
-        &self,
-        url: &str,
-        idempotency_key: &str,
-        body: String,
-    ) -> Result<(), crate::ports::WebhookError> {
-        use crate::ports::WebhookError;
-        if let Some(why) = self.refused(url).await {
-            return Err(WebhookError::Transport(why));
-        }
-        let answer = self
-            .outbound
-            .post_with(
-                url,
-                &[
-                    ("content-type", "application/jwt"),
-                    ("idempotency-key", idempotency_key),
-                    ("user-agent", "cazier-webhooks/1"),
-                ],
-                body.into_bytes(),
-            )
-            .await
-            .map_err(WebhookError::Transport)?;
-        match answer.status {
-            200..=299 => Ok(()),
-            status => Err(WebhookError::Status(status)),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::public_address;
-
-    #[test]
-    fn only_public_addresses_are_posted_to() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "224.0.0.1",
-            "255.255.255.255",
-            "::1",
-            "fc00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-            "2001:db8::1",
-        ] {
-            assert!(!public_address(private.parse().unwrap()), "{private}");
-        }
-        for public in [
-            "93.184.215.14",
-            "8.8.8.8",
-            "2a00:1450:4001:80b::200e",
-            "64:ff9b::808:808",
-        ] {
-            assert!(public_address(public.parse().unwrap()), "{public}");
-        }
-    }
+    text
 }

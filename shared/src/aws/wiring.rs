@@ -31,7 +31,7 @@ pub struct Wiring {
     chain: OnceLock<Arc<ChainSource>>,
     tokens: OnceLock<Arc<crate::token_client::HttpsTokenEndpoint>>,
     /// Organisations' webhook receivers (connections made on first use).
-    webhooks: Arc<crate::outbound::HttpWebhooks>,
+    webhooks: Arc<crate::webhook_client::HttpWebhooks>,
 }
 
 /// The AWS endpoint on this machine: the local stack (never on AWS).
@@ -59,7 +59,7 @@ impl Wiring {
             clock: Arc::new(SystemClock),
             chain: OnceLock::new(),
             tokens: OnceLock::new(),
-            webhooks: Arc::new(crate::outbound::HttpWebhooks::new(local)),
+            webhooks: Arc::new(crate::webhook_client::HttpWebhooks::new(local)),
         })
     }
 
