@@ -679,6 +679,8 @@ pub trait Consents: Send + Sync {
 pub struct StoredPresentation {
     pub outcome: PresentationOutcome,
     pub response_code_hash: Option<String>,
+    /// When the wallet answered (none while pending): the time a receipt of it states.
+    pub answered_at: Option<DateTime<Utc>>,
 }
 
 /// The verifier's side of OpenID4VP: each request's outcome (pending at first, holding

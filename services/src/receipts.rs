@@ -17,6 +17,7 @@ use crate::verification::{
 };
 use crate::{rfc3339, Unavailable};
 use cazier_formats::receipt::{self, ReceiptClaims};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -144,6 +145,15 @@ impl ReceiptService {
 impl ReceiptSealer {
     /// Numbers and seals a receipt: its number and the JWS. One signer call.
     pub async fn seal(&self, checked: Checked) -> Result<(String, String), Unavailable> {
+        self.seal_checked_at(checked, self.clock.now()).await
+    }
+
+    /// A receipt of a check made at `checked_at` (a wallet's answer, read later).
+    pub async fn seal_checked_at(
+        &self,
+        checked: Checked,
+        checked_at: DateTime<Utc>,
+    ) -> Result<(String, String), Unavailable> {
         let now = self.clock.now();
         let number = format!(
             "RC-{}-{}",
@@ -152,7 +162,7 @@ impl ReceiptSealer {
         );
         let claims = ReceiptClaims {
             number: number.clone(),
-            checked_at: rfc3339(now),
+            checked_at: rfc3339(checked_at),
             how: checked.how.to_owned(),
             certificate_number: checked.certificate_number,
             result: checked.result.to_owned(),
@@ -198,9 +208,9 @@ impl WalletReceipts {
     ) -> Result<WalletReceipted, crate::presentation::OutcomeError> {
         use crate::domain::PresentationOutcome as O;
         use crate::presentation::OutcomeError;
-        let outcome = self
+        let (outcome, answered_at) = self
             .presentations
-            .outcome(transaction, response_code)
+            .answer(transaction, response_code)
             .await?;
         let checked = match &outcome {
             O::Verified { status, claims } => Checked {
@@ -237,7 +247,11 @@ impl WalletReceipts {
         {
             return Err(OutcomeError::Throttled { retry_after_secs });
         }
-        let (number, receipt) = self.sealer.seal(checked).await?;
+        // What the wallet showed, and when: not when the receipt was asked for.
+        let (number, receipt) = self
+            .sealer
+            .seal_checked_at(checked, answered_at.unwrap_or(now))
+            .await?;
         Ok(WalletReceipted {
             outcome,
             receipt_number: Some(number),

@@ -1055,9 +1055,12 @@ fn stored(
     outcome: PresentationOutcome,
     code_hash: Option<&str>,
 ) -> cazier_shared::ports::StoredPresentation {
+    let answered = !matches!(outcome, PresentationOutcome::Pending);
     cazier_shared::ports::StoredPresentation {
         outcome,
         response_code_hash: code_hash.map(str::to_owned),
+        // When the wallet answered, kept for its receipts.
+        answered_at: answered.then(|| "2026-12-07T10:00:00Z".parse().unwrap()),
     }
 }
 

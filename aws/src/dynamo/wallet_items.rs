@@ -234,6 +234,10 @@ impl PresentationResults for DynamoPresentations {
             Some(hash) => put.item("response_code_hash", s(hash)),
             None => put,
         };
+        let put = match stored.answered_at {
+            Some(at) => put.item("answered_at", time(at)),
+            None => put,
+        };
         put.send().await.map_err(unavailable)?;
         Ok(())
     }
@@ -257,6 +261,10 @@ impl PresentationResults for DynamoPresentations {
                 .open_json(get_b(&item, "outcome")?, &pk)
                 .await?,
             response_code_hash: opt_s(&item, "response_code_hash").map(str::to_owned),
+            answered_at: match item.contains_key("answered_at") {
+                true => Some(get_time(&item, "answered_at")?),
+                false => None,
+            },
         }))
     }
 }

@@ -35,7 +35,7 @@ use crate::statement::status_list::{self, ListStatus};
 use crate::trust::ChainSource;
 use crate::{status, throttled, unavailable_from_ports, Unavailable};
 use cazier_formats::wallet::sd_jwt::{self, Presented};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -249,6 +249,7 @@ impl PresentationService {
         let pending = StoredPresentation {
             outcome: Outcome::Pending,
             response_code_hash: None,
+            answered_at: None,
         };
         self.results
             .put_presentation(&transaction_hash, &pending, expires)
@@ -299,6 +300,15 @@ impl PresentationService {
         transaction: &str,
         response_code: Option<&str>,
     ) -> Result<Outcome, OutcomeError> {
+        Ok(self.answer(transaction, response_code).await?.0)
+    }
+
+    /// The outcome and when the wallet gave it (none while pending).
+    pub async fn answer(
+        &self,
+        transaction: &str,
+        response_code: Option<&str>,
+    ) -> Result<(Outcome, Option<DateTime<Utc>>), OutcomeError> {
         let stored = self
             .results
             .get_presentation(&sha256_hex(transaction.as_bytes()), self.clock.now())
@@ -310,7 +320,7 @@ impl PresentationService {
                 return Err(OutcomeError::ResponseCodeRequired);
             }
         }
-        Ok(stored.outcome)
+        Ok((stored.outcome, stored.answered_at))
     }
 
     /// The response endpoint: the wallet's answer to the request it names, a presentation
@@ -366,6 +376,7 @@ impl PresentationService {
         let stored = StoredPresentation {
             outcome: outcome.clone(),
             response_code_hash: response_code.as_ref().map(|c| sha256_hex(c.as_bytes())),
+            answered_at: Some(now),
         };
         self.results
             .put_presentation(transaction_hash, &stored, now + REQUEST_LIFETIME)

@@ -299,6 +299,27 @@ async fn an_employer_sees_valid_and_no_entries_and_the_holder_sees_who_checked()
         service.outcome("not-the-secret", None).await,
         Err(OutcomeError::NotFound)
     ));
+
+    // A receipt asked for minutes later states when the wallet answered, not when it was
+    // asked for: a verifier cannot date a check later than it happened.
+    let answered_at = memory.clock.now();
+    memory.clock.advance(chrono::Duration::minutes(7));
+    let receipted = memory
+        .wallet_receipts()
+        .unwrap()
+        .outcome(&started.transaction, None, "client")
+        .await
+        .unwrap();
+    let receipt = receipted.receipt.unwrap();
+    let claims: Value = cazier_shared::jose::Jws::parse(&receipt)
+        .unwrap()
+        .payload()
+        .unwrap();
+    assert_eq!(claims["how"], "WALLET");
+    assert_eq!(
+        claims["checked_at"],
+        cazier_shared::services::rfc3339(answered_at)
+    );
 }
 
 /// The principal that owns the certificate.
