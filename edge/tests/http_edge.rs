@@ -273,3 +273,26 @@ async fn routes_are_authorised_from_their_table_and_handlers_get_the_principal_b
     memory.clock.advance(chrono::Duration::hours(2));
     assert_eq!(call("GET /mine", Some(&bearer)).await.0, 401, "expired");
 }
+
+/// An extract is a PDF only when the client asks for one and not for JSON.
+#[test]
+fn a_pdf_is_what_the_accept_header_asks_for_and_json_otherwise() {
+    use cazier_edge::http::wants_pdf;
+    let accepting = |accept: Option<&str>| {
+        let headers: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
+        wants_pdf(&request("POST /x", &headers, ""))
+    };
+    assert!(accepting(Some("application/pdf")));
+    assert!(accepting(Some("Application/PDF; q=0.9")));
+    assert!(accepting(Some("text/plain, application/pdf")));
+    for json in [
+        None,
+        Some("*/*"),
+        Some("application/json"),
+        Some("application/pdf, application/json"),
+        Some("application/pdf;q=0"),
+        Some("application/pdfx"),
+    ] {
+        assert!(!accepting(json), "{json:?}");
+    }
+}

@@ -56,6 +56,9 @@ pub enum Unavailable {
     Signer(#[from] SignError),
     #[error(transparent)]
     Seal(#[from] SealError),
+    /// A PDF could not be sealed (the signer, the TSA, the validation material).
+    #[error(transparent)]
+    Sealing(#[from] crate::sealing::SealingError),
     /// An identity provider failed or is out of reach.
     #[error(transparent)]
     Provider(#[from] crate::ports::TokenError),

@@ -1,9 +1,10 @@
-//! Sealing a rendered certificate as PAdES-B-LT: the seal's KMS signature (B-B), the TSA's
+//! Sealing a rendered certificate (or a consented extract) as PAdES-B-LT: the seal's KMS signature (B-B), the TSA's
 //! token over it (B-T), then the chains and current CRLs appended in a DSS (B-LT). Made once
 //! per cold start; it remembers how large the TSA's tokens are.
 
 use super::ltv::{LtvError, ValidationSource};
-use crate::pdf::{dss, render, CertificateContent, RenderError};
+use crate::pdf::extract::{render_extract, ExtractDocument};
+use crate::pdf::{dss, render, CertificateContent, PreparedPdf, RenderError};
 use crate::ports::{SignError, Signer};
 use crate::seal::{self, SealError, TrustChain};
 use crate::timestamp::{TimestampError, Timestamps};
@@ -61,6 +62,27 @@ impl Sealer {
         content: &CertificateContent<'_>,
         chain: &TrustChain,
     ) -> Result<(Vec<u8>, Vec<u8>), SealingError> {
+        self.seal_rendered(|room| render(content, room), chain)
+            .await
+    }
+
+    /// An extract pulled under a consent, sealed as a certificate is. Returns the PDF.
+    pub async fn seal_extract(
+        &self,
+        extract: &ExtractDocument<'_>,
+        chain: &TrustChain,
+    ) -> Result<Vec<u8>, SealingError> {
+        let (pdf, _) = self
+            .seal_rendered(|room| render_extract(extract, room), chain)
+            .await?;
+        Ok(pdf)
+    }
+
+    async fn seal_rendered(
+        &self,
+        render: impl Fn(usize) -> Result<PreparedPdf, RenderError>,
+        chain: &TrustChain,
+    ) -> Result<(Vec<u8>, Vec<u8>), SealingError> {
         let material = self.validation.material(chain).await?;
         let first_guess = der::Encode::encoded_len(self.timestamps.signer())
             .ok()
@@ -72,7 +94,7 @@ impl Sealer {
             seen => seen,
         };
         for _ in 0..2 {
-            let prepared = render(content, seal::cms_capacity(chain, room)?)?;
+            let prepared = render(seal::cms_capacity(chain, room)?)?;
             let attributes = seal::signed_attributes(&prepared.digest(), chain.seal())?;
             let signature = self.signer.sign(&seal::to_be_signed(&attributes)?).await?;
             let token = self.timestamps.stamp(&signature).await?;

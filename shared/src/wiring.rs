@@ -200,9 +200,18 @@ pub trait ServiceGraphs: PortSource {
         .map_err(|e| ConfigError::Invalid(vars::TIMESTAMP_AUTHORITY_CERTIFICATES, e.to_string()))
     }
 
+    /// PAdES-B-LT sealing: the seal key, the TSA, the validation material.
+    fn sealer(&self) -> Result<Arc<Sealer>, ConfigError> {
+        let timestamps = self.timestamps()?;
+        Ok(Arc::new(Sealer::new(
+            self.signer()?,
+            timestamps.clone(),
+            ValidationSource::new(self.documents()?, timestamps, self.clock()),
+        )))
+    }
+
     fn issuance_service(&self) -> Result<IssuanceService, ConfigError> {
         let records = self.records()?;
-        let timestamps = self.timestamps()?;
         Ok(IssuanceService {
             accounts: self.accounts()?,
             requests: self.requests()?,
@@ -219,11 +228,7 @@ pub trait ServiceGraphs: PortSource {
             verification_page: self.setting(vars::VERIFICATION_PAGE_URL)?,
             mailer: self.mailer()?,
             portal_url: self.setting(vars::PORTAL_URL)?,
-            sealer: Arc::new(Sealer::new(
-                self.signer()?,
-                timestamps.clone(),
-                ValidationSource::new(self.documents()?, timestamps, self.clock()),
-            )),
+            sealer: self.sealer()?,
         })
     }
 
@@ -369,6 +374,8 @@ pub trait ServiceGraphs: PortSource {
             throttle: self.sessions()?,
             signer: self.signer()?,
             chain: self.chain()?,
+            sealer: self.sealer()?,
+            issuing_unit: self.setting(vars::ISSUING_UNIT)?,
             clock: self.clock(),
             portal_url: self.portal_url()?,
             answer_floor: crate::services::MAIL_ANSWER_FLOOR,

@@ -782,3 +782,166 @@ fn a_dpop_bound_token_works_only_with_its_key() {
     let bearer = token_reply(&client, &employer, "extract:ANGAJARE").json();
     assert_eq!(bearer["token_type"], "Bearer");
 }
+
+/// The extract as a PDF (`Accept: application/pdf`): sealed as a certificate is, so the PDF
+/// validators an institution already has trust it (pyHanko, pdfsig), and `cazier-verify`
+/// checks its seal and the sealed claims it carries, offline; one changed byte is refused.
+#[test]
+fn an_extract_pulled_as_a_pdf_is_trusted_by_pdf_validators_and_offline() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = Citizen::validated(&client);
+    add_entries(
+        stack,
+        &citizen.cnp,
+        &[entry("p1", "Sentința penală 7/2020", false)],
+    );
+    let employer = Verifier::register(stack, "Farmacia Centrală Iași SRL");
+    let bearer = employer.token_for(&client, "extract:ANGAJARE");
+    let asked = client.post(
+        "/v1/consent-requests",
+        Some(&bearer),
+        json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "Farmacist"}),
+    );
+    assert_eq!(
+        asked.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&asked.body)
+    );
+    let id = asked.json()["consent_id"].as_str().unwrap().to_owned();
+    let mut browser = Browser::signed_in("ro", &citizen.email);
+    let page = format!("/consimtaminte/{id}");
+    let accepted = browser.submit(&page, &page, &[("answer", "accept")]);
+    assert_eq!(location(&accepted), page);
+
+    let path = format!("/v1/consents/{id}/extract");
+    let pull = || {
+        client.raw(
+            "POST",
+            &path,
+            Some(&bearer),
+            &[
+                ("accept", "application/pdf"),
+                ("content-type", "application/json"),
+            ],
+            Some(b"{}"),
+        )
+    };
+    let pulled = pull();
+    assert_eq!(
+        pulled.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&pulled.body)
+    );
+    assert_eq!(pulled.header("content-type"), Some("application/pdf"));
+    assert_eq!(pulled.header("cache-control"), Some("no-store"));
+    let disposition = pulled.header("content-disposition").unwrap_or_default();
+    assert!(disposition.contains("extras-EX-"), "{disposition}");
+    let pdf = pulled.body.clone();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // One-off: used by this pull, whatever its form.
+    pull().problem(409, "CONSENT_NOT_GIVEN");
+
+    let dir = std::env::temp_dir().join(format!("cazier-extract-pdf-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let trust =
+        String::from_utf8_lossy(&client.get("/v1/trust/certificates", None).body).into_owned();
+    let root = trust
+        .split_inclusive("-----END CERTIFICATE-----\n")
+        .nth(1)
+        .expect("the seal's root, second in the trust file")
+        .to_owned();
+    let pdf_path = file("extract.pdf", &pdf);
+    let root_path = file("root.pem", root.as_bytes());
+    let tsa_root_path = file("tsa-root.pem", stack.tsa.root_pem.as_bytes());
+    let trust_path = file("trust.pem", trust.as_bytes());
+    let run = |program: &str, args: &[&str]| {
+        let out = std::process::Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+
+    // pyHanko, as an institution's document system validates a sealed PDF.
+    let pyhanko = workspace_root().join(".venv/bin/pyhanko");
+    let (code, report) = run(
+        &pyhanko.to_string_lossy(),
+        &[
+            "sign",
+            "validate",
+            "--trust-replace",
+            "--trust",
+            &root_path,
+            "--trust",
+            &tsa_root_path,
+            &pdf_path,
+        ],
+    );
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report.contains("INTACT") && report.contains("TRUSTED"),
+        "{report}"
+    );
+    // What a person reads on it: the registered name, the answer; never the CNP.
+    let (_, text) = run("pdftotext", &[&pdf_path, "-"]);
+    assert!(text.contains("EXTRAS DIN CAZIERUL JUDICIAR"), "{text}");
+    assert!(text.contains("Farmacia Centrală Iași SRL"), "{text}");
+    assert!(text.contains("ESTE ÎNSCRISĂ"), "{text}");
+    assert!(
+        !text.contains("Sentința penală 7/2020"),
+        "an employer sees no entries"
+    );
+    assert!(!text.contains(&citizen.cnp) && !String::from_utf8_lossy(&pdf).contains(&citizen.cnp));
+
+    // cazier-verify, with no network: the seal, its timestamp and the claims inside.
+    let verify = workspace_root().join("target/debug/cazier-verify");
+    let verify = verify.to_string_lossy();
+    let (code, printed) = run(&verify, &["--trust", &trust_path, &pdf_path]);
+    assert_eq!(code, Some(0), "{printed}");
+    assert!(printed.contains("VALID extract EX-"), "{printed}");
+    assert!(printed.contains("Farmacia Centrală Iași SRL"), "{printed}");
+    assert!(printed.contains("the record lists entries"), "{printed}");
+    assert!(printed.contains("timestamped:"), "{printed}");
+    let number = printed_number(&printed);
+    // One byte changed in the sealed claims: INVALID.
+    let mut forged = pdf.clone();
+    let marker = b"/CazierExtract (";
+    let at = forged
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .unwrap()
+        + 80;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged_path = file("forged.pdf", &forged);
+    let (code, printed) = run(&verify, &["--trust", &trust_path, &forged_path]);
+    assert_eq!(code, Some(2), "{printed}");
+    assert!(printed.starts_with("INVALID extract"), "{printed}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The person sees the pull in the consent's history.
+    assert!(html(&browser.get(&page)).contains(&number), "{number}");
+}
+
+/// The extract number `cazier-verify` printed.
+fn printed_number(printed: &str) -> String {
+    printed
+        .split_whitespace()
+        .find(|w| w.starts_with("EX-"))
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -68,6 +68,31 @@ pub fn attachment(
     with_header(response, header::CONTENT_DISPOSITION, &disposition)
 }
 
+/// Whether the client asks for a PDF rather than JSON: its `Accept` lists `application/pdf`
+/// (not with `q=0`) and does not list `application/json`. Anything else (no header, `*/*`)
+/// is answered with JSON.
+pub fn wants_pdf(req: &Request) -> bool {
+    let listed: Vec<(String, bool)> = req
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (media, !refused)
+        })
+        .collect();
+    let lists = |media: &str| listed.iter().any(|(m, ok)| m == media && *ok);
+    lists("application/pdf") && !lists("application/json")
+}
+
 /// A certificate's PDF, to download as `cazier-<number>.pdf`.
 pub fn certificate_pdf(
     number: &impl std::fmt::Display,

@@ -5,6 +5,7 @@
 
 pub mod after_seal;
 pub mod dss;
+pub mod extract;
 pub mod font;
 pub mod pades;
 
@@ -406,7 +407,39 @@ pub fn render(
     c: &CertificateContent<'_>,
     signature_capacity: usize,
 ) -> Result<PreparedPdf, RenderError> {
-    let (pages, font, qr) = lay_out(c).finish();
+    let title = format!("Certificat de cazier judiciar {}", c.number.as_str());
+    let about = About {
+        title: &title,
+        number: c.number.as_str(),
+        issued_at: c.issued_at,
+        issuing_unit: c.issuing_unit,
+        link: Some(c.qr_text),
+        info: &[],
+    };
+    assemble(lay_out(c), &about, signature_capacity)
+}
+
+/// What the document's metadata and seal say, whatever its pages.
+struct About<'a> {
+    title: &'a str,
+    number: &'a str,
+    issued_at: DateTime<Utc>,
+    issuing_unit: &'a str,
+    /// The QR code's text, a link over it on screen (documents without a QR code: none).
+    link: Option<&'a str>,
+    /// More of the document information dictionary, inside the signed bytes.
+    info: &'a [(&'a [u8], &'a str)],
+}
+
+/// The pages laid out, with the font subset, the QR image, the invisible seal field and the
+/// document's information around them.
+fn assemble(
+    layout: Layout,
+    about: &About<'_>,
+    signature_capacity: usize,
+) -> Result<PreparedPdf, RenderError> {
+    let (pages, font, qr) = layout.finish();
+    let title = about.title;
 
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
@@ -422,7 +455,6 @@ pub fn render(
         .collect();
 
     let mut pdf = Pdf::new();
-    let title = format!("Certificat de cazier judiciar {}", c.number.as_str());
     let mut cat = pdf.catalog(catalog);
     cat.pages(tree);
     cat.pair(Name(b"Lang"), TextStr("ro-RO"));
@@ -440,8 +472,10 @@ pub fn render(
         page.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT));
         page.parent(tree);
         page.contents(content_id);
-        if i == 0 {
+        if i == 0 && about.link.is_some() {
             page.annotations([field, qr_link]);
+        } else if i == 0 {
+            page.annotations([field]);
         }
         let mut resources = page.resources();
         let mut fonts = resources.fonts();
@@ -485,24 +519,26 @@ pub fn render(
     annotation.finish();
 
     // On screen the QR code is a link: its text (the statement included) opens the page.
-    let mut link = pdf.annotation(qr_link);
-    link.subtype(AnnotationType::Link)
-        .rect(Rect::new(
-            QR_LEFT,
-            QR_TOP - QR_SIZE,
-            QR_LEFT + QR_SIZE,
-            QR_TOP,
-        ))
-        .contents(TextStr("Verificare / Verification"))
-        .border(0.0, 0.0, 0.0, None)
-        .flags(AnnotationFlags::PRINT)
-        .page(page_ids[0]);
-    link.action()
-        .action_type(ActionType::Uri)
-        .uri(Str(c.qr_text.as_bytes()));
-    link.finish();
+    if let Some(text) = about.link {
+        let mut link = pdf.annotation(qr_link);
+        link.subtype(AnnotationType::Link)
+            .rect(Rect::new(
+                QR_LEFT,
+                QR_TOP - QR_SIZE,
+                QR_LEFT + QR_SIZE,
+                QR_TOP,
+            ))
+            .contents(TextStr("Verificare / Verification"))
+            .border(0.0, 0.0, 0.0, None)
+            .flags(AnnotationFlags::PRINT)
+            .page(page_ids[0]);
+        link.action()
+            .action_type(ActionType::Uri)
+            .uri(Str(text.as_bytes()));
+        link.finish();
+    }
 
-    let at = c.issued_at;
+    let at = about.issued_at;
     let mut sig = pdf.indirect(signature).dict();
     sig.pair(Name(b"Type"), Name(b"Sig"));
     sig.pair(Name(b"Filter"), Name(b"Adobe.PPKLite"));
@@ -515,19 +551,22 @@ pub fn render(
         Str(&vec![pades::CONTENTS_FILL; signature_capacity]),
     );
     sig.pair(Name(b"M"), pdf_date(at));
-    sig.pair(Name(b"Name"), TextStr(c.issuing_unit));
-    sig.pair(Name(b"Reason"), TextStr(&title));
+    sig.pair(Name(b"Name"), TextStr(about.issuing_unit));
+    sig.pair(Name(b"Reason"), TextStr(title));
     sig.pair(Name(b"Location"), TextStr("România"));
     sig.finish();
 
     let mut doc_info = pdf.document_info(info);
     doc_info
-        .title(TextStr(&title))
-        .author(TextStr(c.issuing_unit))
+        .title(TextStr(title))
+        .author(TextStr(about.issuing_unit))
         .producer(TextStr("cazier"))
         .creation_date(pdf_date(at));
     // Found by document verification inside the signed bytes.
-    doc_info.pair(Name(pades::NUMBER_KEY), Str(c.number.as_str().as_bytes()));
+    doc_info.pair(Name(pades::NUMBER_KEY), Str(about.number.as_bytes()));
+    for (key, value) in about.info {
+        doc_info.pair(Name(key), Str(value.as_bytes()));
+    }
     doc_info.finish();
 
     PreparedPdf::new(pdf.finish(), signature_capacity)

@@ -8,7 +8,7 @@ pub mod cose;
 mod pdf;
 pub mod status_list;
 
-pub use pdf::verify_pdf;
+pub use pdf::{carries_extract, verify_extract_pdf, verify_pdf, ExtractPdfRefusal};
 
 use crate::domain::{end_of_bucharest_day, CertificateNumber, Purpose};
 use crate::ports::{SignError, Signer};

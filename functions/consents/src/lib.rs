@@ -2,15 +2,19 @@
 //! at `POST /oauth2/token` (scope `extract:<PURPOSE>`), asks for a person's consent
 //! (`POST /v1/consent-requests`), reads where it stands (`GET /v1/consents/{consent_id}`) and,
 //! once the person accepted in the portal, pulls a sealed extract
-//! (`POST /v1/consents/{consent_id}/extract`). The only function that reads criminal records
+//! (`POST /v1/consents/{consent_id}/extract`: the JWS, or with `Accept: application/pdf` the
+//! sealed PDF). The only function that reads criminal records
 //! for an organisation; its role cannot change a consent's answer.
 
-use cazier_edge::http::{json_response, no_store, parse_json, path_param, presented, ApiError};
+use cazier_edge::http::{
+    attachment, json_response, no_store, parse_json, path_param, presented, wants_pdf, ApiError,
+};
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
 use cazier_shared::domain::{bucharest_date, ConsentId};
 use cazier_shared::ports::Clock;
 use cazier_shared::services::client_auth::{Admitted, OrganisationAuth};
+use cazier_shared::services::consents::asking::{ExtractForm, Pulled};
 use cazier_shared::services::consents::{AskConsentDto, ChangeFeeds, ConsentRequests};
 use cazier_shared::wiring::{PortSource, ServiceGraphs};
 use lambda_http::http::StatusCode;
@@ -70,8 +74,20 @@ impl ConsentsApi {
     async fn extract(&self, req: Request) -> Answer {
         let who = self.organisation(&req).await?;
         let id = consent_id(&req)?;
-        let issued = self.requests.extract(&who, &id).await?;
-        Ok(no_store(json_response(StatusCode::CREATED, &issued)))
+        // One pull, one extract, in the form the Accept header asks for.
+        let form = match wants_pdf(&req) {
+            true => ExtractForm::Pdf,
+            false => ExtractForm::Json,
+        };
+        match self.requests.pull(&who, &id, form).await? {
+            Pulled::Json(issued) => Ok(no_store(json_response(StatusCode::CREATED, &issued))),
+            Pulled::Pdf(extract) => {
+                let name = format!("extras-{}.pdf", extract.number);
+                let mut response = attachment(extract.pdf, "application/pdf", &name, "no-store");
+                *response.status_mut() = StatusCode::CREATED;
+                Ok(response)
+            }
+        }
     }
 }
 

@@ -11,7 +11,9 @@
 
 use cazier_formats::pdf::pades::read_signed;
 use cazier_formats::statement::status_list::{self, ListStatus, VerifiedList};
-use cazier_formats::statement::{verify, verify_pdf, Statement, TrustFile, Verdict};
+use cazier_formats::statement::{
+    carries_extract, verify, verify_extract_pdf, verify_pdf, Statement, TrustFile, Verdict,
+};
 use cazier_formats::timestamp::{seal_time, SealTime};
 use std::io::Read;
 use std::process::ExitCode;
@@ -21,6 +23,7 @@ const USAGE: &str =
   <certificate.pdf>  a certificate's PDF file
   <QR code text>     what a QR code reader gives (the page's address with #CZ1:…), or CZ1:… alone
   <extract.jwt>      an extract an organisation obtained with the person's consent (a sealed JWS)
+  <extract.pdf>      the same extract as a PDF
   <receipt.jwt>      a receipt of a check (POST /v1/verifications/receipt, …/document/receipt,
                      /v1/shared-certificate/receipt)
   -                  either of them, read from standard input";
@@ -93,7 +96,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         let token = String::from_utf8_lossy(&bytes);
         return Ok(match cazier_formats::sealed::typ_of(&token).as_deref() {
             Some(cazier_formats::receipt::TYP) => report_receipt(&token, trusted),
-            Some(cazier_formats::extract::TYP) => report_extract(&token, trusted),
+            Some(cazier_formats::extract::TYP) => report_extract(
+                cazier_formats::extract::verify(&token, trusted).map_err(|e| e.to_string()),
+            ),
             other => {
                 // Neither: said as such, not judged as one of them.
                 println!(
@@ -104,6 +109,15 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             }
         });
     }
+    // An extract's PDF: its seal, and the sealed JWS it carries in place of a QR statement.
+    if bytes.starts_with(b"%PDF-") && carries_extract(&bytes) {
+        let code =
+            report_extract(verify_extract_pdf(&bytes, &trust_file).map_err(|e| e.to_string()));
+        if code == ExitCode::SUCCESS {
+            print_seal_time(&bytes, &trust_file);
+        }
+        return Ok(code);
+    }
     let verdict = if bytes.starts_with(b"%PDF-") {
         verify_pdf(&bytes, &trust_file, now)
     } else {
@@ -112,23 +126,28 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     let code = report(&verdict, &revocation);
     // The time the seal was made, proven by its timestamp (PAdES-B-T), when it is a document.
     if bytes.starts_with(b"%PDF-") && !matches!(verdict, Verdict::Invalid(_)) {
-        let stamp = read_signed(&bytes)
-            .map(|signed| seal_time(&signed.cms, &trust_file.certificates))
-            .unwrap_or(SealTime::Absent);
-        match stamp {
-            SealTime::Trusted { time, authority } => println!(
-                "  timestamped:  {} by {authority}",
-                time.format("%Y-%m-%d %H:%M:%S UTC")
-            ),
-            SealTime::Absent => println!("  timestamped:  no (no timestamp over this seal)"),
-            // Only where the trust file names no authority: otherwise the verdict is INVALID.
-            SealTime::Untrusted => println!(
-                "  timestamped:  not checked (the trust file names no timestamping authority; \
-                 save it again from /v1/trust/certificates)"
-            ),
-        }
+        print_seal_time(&bytes, &trust_file);
     }
     Ok(code)
+}
+
+/// The time the seal was made, proven by its timestamp (PAdES-B-T).
+fn print_seal_time(bytes: &[u8], trust_file: &TrustFile) {
+    let stamp = read_signed(bytes)
+        .map(|signed| seal_time(&signed.cms, &trust_file.certificates))
+        .unwrap_or(SealTime::Absent);
+    match stamp {
+        SealTime::Trusted { time, authority } => println!(
+            "  timestamped:  {} by {authority}",
+            time.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+        SealTime::Absent => println!("  timestamped:  no (no timestamp over this seal)"),
+        // Only where the trust file names no authority: otherwise the verdict is INVALID.
+        SealTime::Untrusted => println!(
+            "  timestamped:  not checked (the trust file names no timestamping authority; \
+             save it again from /v1/trust/certificates)"
+        ),
+    }
 }
 
 fn report(verdict: &Verdict, revocation: &Revocation) -> ExitCode {
@@ -218,8 +237,8 @@ fn particulars(s: &Statement) {
 }
 
 /// An extract's check: sealed by us over exactly these claims; what it says.
-fn report_extract(token: &str, trusted: &[cazier_formats::statement::TrustedKey]) -> ExitCode {
-    match cazier_formats::extract::verify(token, trusted) {
+fn report_extract(checked: Result<cazier_formats::extract::ExtractClaims, String>) -> ExitCode {
+    match checked {
         Ok(claims) => {
             println!("VALID extract {} (sealed by the service)", claims.number);
             println!("  issued:       {}", claims.issued_at);

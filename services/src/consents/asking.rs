@@ -14,6 +14,7 @@ use crate::ports::{AccountStore, AskOutcome, Clock, Consents, Mailer, RecordStor
 use crate::rfc3339;
 use crate::trust::ChainSource;
 use cazier_formats::extract::{self, ExtractClaims, ExtractEntry, ExtractOrganisation};
+use cazier_formats::pdf::extract::ExtractDocument;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
@@ -35,6 +36,10 @@ pub struct ConsentRequests {
     pub throttle: Arc<dyn Throttle>,
     pub signer: Arc<dyn crate::ports::Signer>,
     pub chain: Arc<ChainSource>,
+    /// Seals extracts asked for as PDF (PAdES-B-LT, with the TSA), as certificates are.
+    pub sealer: Arc<crate::sealing::Sealer>,
+    /// Who issues, as printed on the PDF.
+    pub issuing_unit: String,
     pub clock: Arc<dyn Clock>,
     /// The portal's address (the e-mail's link) and the extracts' issuer.
     pub portal_url: String,
@@ -96,6 +101,29 @@ pub struct IssuedExtract {
     pub number: String,
     pub extract: String,
     pub content: ExtractClaims,
+}
+
+/// An extract as a sealed PDF (PAdES-B-LT): the same claims laid out.
+#[derive(Debug, Clone)]
+pub struct ExtractPdf {
+    pub number: String,
+    pub pdf: Vec<u8>,
+}
+
+/// Which form an extract is pulled in: each pull is one extract, in one form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtractForm {
+    /// The JWS (`application/json`).
+    Json,
+    /// The PDF (`application/pdf`).
+    Pdf,
+}
+
+/// A pulled extract, in the form asked for.
+#[derive(Debug, Clone)]
+pub enum Pulled {
+    Json(Box<IssuedExtract>),
+    Pdf(ExtractPdf),
 }
 
 impl ConsentRequests {
@@ -229,6 +257,21 @@ impl ConsentRequests {
     /// a one-off consent is used by it. Made first, counted then: an extract the count
     /// refuses (the consent revoked or used meanwhile) is never handed out.
     pub async fn extract(&self, who: &Admitted, id: &ConsentId) -> Result<IssuedExtract, E> {
+        match self.pull(who, id, ExtractForm::Json).await? {
+            Pulled::Json(extract) => Ok(*extract),
+            Pulled::Pdf(_) => Err(E::Unavailable(crate::Unavailable::Internal(
+                "a PDF where JSON was asked".into(),
+            ))),
+        }
+    }
+
+    /// A fresh extract, as [`Self::extract`], in the form asked for.
+    pub async fn pull(
+        &self,
+        who: &Admitted,
+        id: &ConsentId,
+        form: ExtractForm,
+    ) -> Result<Pulled, E> {
         let consent = self.own(who, id).await?;
         if !who.allows(&extract_scope(consent.purpose)) {
             return Err(E::PurposeNotAllowed);
@@ -278,9 +321,35 @@ impl ConsentRequests {
             },
         };
         let chain = self.chain.get().await.map_err(crate::Unavailable::from)?;
+        // Sealed once as a JWS; the PDF carries that JWS inside its own seal.
         let jws = extract::seal(&claims, &self.portal_url, chain.x5c_ders(), &*self.signer)
             .await
             .map_err(crate::Unavailable::from)?;
+        let pulled = match form {
+            ExtractForm::Json => Pulled::Json(Box::new(IssuedExtract {
+                number: number.clone(),
+                extract: jws,
+                content: claims,
+            })),
+            ExtractForm::Pdf => {
+                let document = ExtractDocument {
+                    claims: &claims,
+                    sealed: &jws,
+                    purpose: consent.purpose,
+                    issued_at: now,
+                    issuing_unit: &self.issuing_unit,
+                };
+                let pdf = self
+                    .sealer
+                    .seal_extract(&document, &chain)
+                    .await
+                    .map_err(crate::Unavailable::from)?;
+                Pulled::Pdf(ExtractPdf {
+                    number: number.clone(),
+                    pdf,
+                })
+            }
+        };
         let mut counted = consent.clone();
         counted.extracts += 1;
         if !consent.is_continuous() {
@@ -296,10 +365,6 @@ impl ConsentRequests {
         {
             return Err(E::Changed);
         }
-        Ok(IssuedExtract {
-            number,
-            extract: jws,
-            content: claims,
-        })
+        Ok(pulled)
     }
 }

@@ -265,6 +265,88 @@ async fn an_institution_sees_the_entries_never_the_rehabilitated_ones() {
     assert_eq!(issued.content.entries[0].decision, "Sentința penală e1");
 }
 
+/// The extract as a PDF (issue 27, item 4): sealed as a certificate is (PAdES-B-LT, its
+/// number in the signed bytes), the entries the purpose allows and no CNP; a TSA outage is a
+/// 503 that leaves the one-off consent unused, so the pull can be made again.
+#[tokio::test]
+async fn an_extract_pulled_as_a_pdf_is_sealed_and_a_failed_seal_spends_nothing() {
+    use cazier_shared::pdf::pades::read_signed;
+    use cazier_shared::ports::Signer;
+    use cazier_shared::seal::{check_cms, CmsCheck};
+    use cazier_shared::services::consents::asking::{ExtractForm, Pulled};
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let subject = RecordSubject::Person(Cnp::parse(&cnp).unwrap());
+    memory
+        .records
+        .put_entries(&[(subject, entry("e1", false))])
+        .await
+        .unwrap();
+    let id = given(
+        &memory,
+        &institution(),
+        &principal,
+        &cnp,
+        "ATESTAT_PROFESIONAL",
+        None,
+    )
+    .await;
+    let requests = memory.consent_requests().unwrap();
+
+    memory.tsa.set_failing(true);
+    let refused = requests.pull(&institution(), &id, ExtractForm::Pdf).await;
+    assert!(
+        matches!(refused, Err(Refused::Unavailable(_))),
+        "{refused:?}"
+    );
+    memory.tsa.set_failing(false);
+
+    let Pulled::Pdf(extract) = requests
+        .pull(&institution(), &id, ExtractForm::Pdf)
+        .await
+        .expect("the consent is still there to use")
+    else {
+        panic!("a PDF was asked for")
+    };
+    assert!(extract.number.starts_with("EX-"));
+    let signed = read_signed(&extract.pdf).unwrap();
+    assert_eq!(signed.number.as_deref(), Some(extract.number.as_str()));
+    assert!(
+        !signed.covers_whole_file,
+        "followed by its validation material"
+    );
+    let CmsCheck::Valid { signer } = check_cms(&signed.cms, &signed.digest) else {
+        panic!("the seal verifies");
+    };
+    let seal_key = memory.signer.public_key().await.unwrap();
+    assert_eq!(
+        der::Encode::to_der(&signer.tbs_certificate.subject_public_key_info).unwrap(),
+        seal_key
+    );
+    let text = String::from_utf8_lossy(&extract.pdf);
+    assert!(!text.contains(&cnp), "never the CNP");
+    // Offline, as cazier-verify checks it: the seal, and the sealed claims it carries.
+    let trust = trust(&memory).await;
+    let claims = cazier_shared::statement::verify_extract_pdf(&extract.pdf, &trust).unwrap();
+    assert_eq!(claims.number, extract.number);
+    assert_eq!(claims.level, "CERTIFICATE");
+    assert_eq!(claims.entries[0].decision, "Sentința penală e1");
+    // One byte of the claims changed inside the sealed bytes: refused.
+    let mut forged = extract.pdf.clone();
+    let at = forged
+        .windows(b"/CazierExtract (".len())
+        .position(|w| w == b"/CazierExtract (")
+        .unwrap()
+        + 60;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    assert!(cazier_shared::statement::verify_extract_pdf(&forged, &trust).is_err());
+    // One-off: used by this extract.
+    assert!(matches!(
+        requests.pull(&institution(), &id, ExtractForm::Pdf).await,
+        Err(Refused::NotGiven(ConsentStatus::Used))
+    ));
+}
+
 #[tokio::test]
 async fn an_organisation_asks_only_for_what_its_kind_registration_and_token_allow() {
     let memory = memory().await;

@@ -1,0 +1,241 @@
+//! The extract an organisation pulls under a holder's consent, as a PDF sealed like a
+//! certificate (PAdES): the same claims as its JWS, laid out in Romanian with English beneath,
+//! and the JWS itself inside the signed bytes (the document information's `CazierExtract`), so
+//! that a machine reads the claims the page shows and `cazier-verify` checks both offline.
+//! No QR code: an extract is no certificate anyone checks by its number at the portal.
+
+use super::{assemble, ro_date, About, Layout, PreparedPdf, RenderError, Style};
+use crate::domain::Purpose;
+use crate::extract::ExtractClaims;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// The document information key holding the sealed JWS.
+pub const EXTRACT_KEY: &[u8] = b"CazierExtract";
+
+pub struct ExtractDocument<'a> {
+    pub claims: &'a ExtractClaims,
+    /// The same claims as a sealed JWS (`crate::extract::seal`).
+    pub sealed: &'a str,
+    pub purpose: Purpose,
+    pub issued_at: DateTime<Utc>,
+    pub issuing_unit: &'a str,
+}
+
+/// Renders the extract with an empty signature of `signature_capacity` bytes.
+pub fn render_extract(
+    e: &ExtractDocument<'_>,
+    signature_capacity: usize,
+) -> Result<PreparedPdf, RenderError> {
+    let title = format!("Extras din cazierul judiciar {}", e.claims.number);
+    let about = About {
+        title: &title,
+        number: &e.claims.number,
+        issued_at: e.issued_at,
+        issuing_unit: e.issuing_unit,
+        link: None,
+        info: &[(EXTRACT_KEY, e.sealed)],
+    };
+    assemble(lay_out(e), &about, signature_capacity)
+}
+
+/// A date of the claims (`YYYY-MM-DD`) written day first.
+fn day(text: &str) -> String {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_or_else(|_| text.to_owned(), ro_date)
+}
+
+fn lay_out(e: &ExtractDocument<'_>) -> Layout {
+    let c = e.claims;
+    let mut l = Layout::new();
+    l.paragraph(Style::Bold, 11.0, false, "ROMÂNIA");
+    l.paragraph(Style::Bold, 11.0, false, "MINISTERUL AFACERILOR INTERNE");
+    l.paragraph(
+        Style::Regular,
+        8.0,
+        true,
+        "Romania, Ministry of Internal Affairs",
+    );
+    l.paragraph(Style::Regular, 10.0, false, e.issuing_unit);
+    l.gap(22.0);
+    l.paragraph(Style::Bold, 17.0, false, "EXTRAS DIN CAZIERUL JUDICIAR");
+    l.paragraph(Style::Regular, 11.0, true, "CRIMINAL RECORD EXTRACT");
+    l.paragraph(
+        Style::Regular,
+        9.0,
+        false,
+        "eliberat cu acordul persoanei (Legea nr. 290/2004, art. 20 alin. (7))",
+    );
+    l.paragraph(
+        Style::Regular,
+        8.0,
+        true,
+        "issued with the person's consent (Law 290/2004, article 20(7))",
+    );
+    l.gap(8.0);
+    l.rule();
+    l.field("Numărul", "Number", &c.number);
+    l.field(
+        "Data eliberării",
+        "Date of issue",
+        &ro_date(crate::domain::bucharest_date(e.issued_at)),
+    );
+    l.field("Valabil până la", "Valid until", &day(&c.valid_until));
+    l.rule();
+    l.field("Numele", "Name", &c.holder_name);
+    l.field("Data nașterii", "Date of birth", &day(&c.holder_birth_date));
+    l.rule();
+    l.field(
+        "Eliberat către",
+        "Issued to",
+        &format!("{} (CUI {})", c.organisation.name, c.organisation.cui),
+    );
+    l.field(
+        "Scopul",
+        "Purpose",
+        &format!("{} / {}", e.purpose.label_ro(), e.purpose.label_en()),
+    );
+    l.field("Acordul nr.", "Consent no.", &c.consent);
+    let entries_shown = c.level == "CERTIFICATE";
+    l.field(
+        "Conținutul",
+        "Content",
+        if entries_shown {
+            "Mențiunile din cazier / The entries in the record"
+        } else {
+            "Doar dacă există mențiuni / Whether there are entries, no more"
+        },
+    );
+    l.rule();
+    l.gap(6.0);
+    if !c.has_entries {
+        l.paragraph(
+            Style::Bold,
+            11.0,
+            false,
+            "Persoana NU ESTE ÎNSCRISĂ în cazierul judiciar.",
+        );
+        l.paragraph(
+            Style::Regular,
+            9.0,
+            true,
+            "The person has no entries in the criminal record.",
+        );
+    } else if !entries_shown {
+        l.paragraph(
+            Style::Bold,
+            11.0,
+            false,
+            "Persoana ESTE ÎNSCRISĂ în cazierul judiciar. Scopul nu îndreptățește la mențiuni.",
+        );
+        l.paragraph(
+            Style::Regular,
+            9.0,
+            true,
+            "The person has entries in the criminal record. The purpose does not entitle to them.",
+        );
+    } else {
+        l.paragraph(
+            Style::Bold,
+            11.0,
+            false,
+            "Persoana ESTE ÎNSCRISĂ în cazierul judiciar cu următoarele mențiuni:",
+        );
+        l.paragraph(
+            Style::Regular,
+            9.0,
+            true,
+            "The person has the following entries in the criminal record:",
+        );
+        for (i, entry) in c.entries.iter().enumerate() {
+            l.gap(6.0);
+            l.paragraph(Style::Bold, 10.0, false, &format!("{}.", i + 1));
+            l.field("Instanța", "Court", &entry.court);
+            l.field(
+                "Hotărârea nr. / din",
+                "Decision no. / of",
+                &format!("{} / {}", entry.decision, day(&entry.decision_date)),
+            );
+            l.field("Infracțiunea", "Offence", &entry.offence);
+            l.field("Pedeapsa", "Penalty", &entry.penalty);
+        }
+    }
+    l.gap(18.0);
+    l.paragraph(
+        Style::Regular,
+        8.0,
+        false,
+        "Document semnat electronic cu sigiliul electronic al emitentului, pentru organizația \
+         numită mai sus. Autenticitatea se verifică offline, cu certificatele publicate la \
+         /v1/trust/certificates. Persoana vede fiecare extras eliberat în numele ei.",
+    );
+    l.paragraph(
+        Style::Regular,
+        8.0,
+        true,
+        "Electronically sealed by the issuing authority, for the organisation named above. Check \
+         it offline with the certificates published at /v1/trust/certificates. The person sees \
+         every extract issued about them.",
+    );
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{ExtractEntry, ExtractOrganisation};
+
+    fn claims(level: &str, entries: Vec<ExtractEntry>) -> ExtractClaims {
+        ExtractClaims {
+            number: "EX-2026-0123456789AB".into(),
+            issued_at: "2026-12-07T10:00:00Z".into(),
+            organisation: ExtractOrganisation {
+                cui: "14399840".into(),
+                name: "Școala Gimnazială nr. 5 Brăila".into(),
+            },
+            purpose: "ANGAJARE".into(),
+            level: level.into(),
+            consent: "c-1".into(),
+            holder_name: "Ștefănescu Ana-Maria".into(),
+            holder_birth_date: "1990-04-02".into(),
+            valid_until: "2027-06-07".into(),
+            has_entries: !entries.is_empty(),
+            entries,
+        }
+    }
+
+    fn text_of(claims: &ExtractClaims) -> Vec<u8> {
+        let document = ExtractDocument {
+            claims,
+            sealed: "eyJhbGciOiJFUzI1NiJ9.e30.c2ln",
+            purpose: Purpose::Angajare,
+            issued_at: "2026-12-07T10:00:00Z".parse().unwrap(),
+            issuing_unit: "Inspectoratul General al Poliției Române",
+        };
+        render_extract(&document, 8192).unwrap().embed(&[]).unwrap()
+    }
+
+    #[test]
+    fn an_extract_renders_with_its_number_and_a_seal_field() {
+        let entry = ExtractEntry {
+            court: "Judecătoria Brăila".into(),
+            decision: "123/2020".into(),
+            decision_date: "2020-03-01".into(),
+            offence: "furt".into(),
+            penalty: "amendă".into(),
+        };
+        for claims in [
+            claims("STATUS", vec![]),
+            claims("STATUS", vec![entry.clone()]),
+            claims("CERTIFICATE", vec![entry.clone(); 40]),
+        ] {
+            let pdf = text_of(&claims);
+            let text = String::from_utf8_lossy(&pdf);
+            assert!(text.starts_with("%PDF-"));
+            let signed = crate::pdf::pades::read_signed(&pdf).unwrap();
+            assert_eq!(signed.number.as_deref(), Some("EX-2026-0123456789AB"));
+            assert!(signed.covers_whole_file);
+            assert!(text.contains("/SubFilter /ETSI.CAdES.detached"));
+            assert!(!text.contains("/URI"), "no link: an extract has no QR code");
+            assert!(text.contains("/CazierExtract (eyJhbGciOiJFUzI1NiJ9.e30.c2ln)"));
+        }
+    }
+}
