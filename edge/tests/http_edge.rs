@@ -274,25 +274,38 @@ async fn routes_are_authorised_from_their_table_and_handlers_get_the_principal_b
     assert_eq!(call("GET /mine", Some(&bearer)).await.0, 401, "expired");
 }
 
-/// An extract is a PDF only when the client asks for one and not for JSON.
+/// An extract comes as JSON or as a PDF, by the `Accept` header's qualities (RFC 9110):
+/// the PDF when preferred or named alone, JSON by default, 406 when neither is acceptable.
 #[test]
-fn a_pdf_is_what_the_accept_header_asks_for_and_json_otherwise() {
-    use cazier_edge::http::wants_pdf;
-    let accepting = |accept: Option<&str>| {
-        let headers: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
-        wants_pdf(&request("POST /x", &headers, ""))
-    };
-    assert!(accepting(Some("application/pdf")));
-    assert!(accepting(Some("Application/PDF; q=0.9")));
-    assert!(accepting(Some("text/plain, application/pdf")));
-    for json in [
-        None,
-        Some("*/*"),
-        Some("application/json"),
-        Some("application/pdf, application/json"),
-        Some("application/pdf;q=0"),
-        Some("application/pdfx"),
+fn the_accept_header_chooses_json_or_pdf_and_refuses_neither() {
+    use cazier_edge::http::{negotiate, Negotiated::*};
+    for (accept, expected) in [
+        ("", Some(Json)),
+        ("*/*", Some(Json)),
+        ("application/json", Some(Json)),
+        ("application/*", Some(Json)),
+        ("application/pdf", Some(Pdf)),
+        ("Application/PDF; q=0.9", Some(Pdf)),
+        ("text/plain, application/pdf", Some(Pdf)),
+        ("application/pdf, */*", Some(Pdf)),
+        ("application/pdf, application/json", Some(Json)),
+        ("application/pdf;q=0.9, application/json;q=0.1", Some(Pdf)),
+        ("application/pdf;q=0.1, application/json;q=0.9", Some(Json)),
+        ("application/pdf;q=0, */*", Some(Json)),
+        ("application/pdf;Q=0", None),
+        ("application/pdf;q=0", None),
+        ("application/pdf;q=NaN", None),
+        ("application/pdf;q=2", None),
+        ("application/pdfx", None),
+        ("text/html", None),
+        ("garbage;;;=", None),
     ] {
-        assert!(!accepting(json), "{json:?}");
+        assert_eq!(negotiate(accept), expected, "{accept:?}");
     }
+    let response = ApiError::NotAcceptable("application/json or application/pdf").into_response();
+    let (status, body, _) = problem(response);
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (406, Some("NOT_ACCEPTABLE"))
+    );
 }

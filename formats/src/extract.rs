@@ -35,6 +35,15 @@ pub struct ExtractClaims {
     pub entries: Vec<ExtractEntry>,
 }
 
+impl ExtractClaims {
+    /// Whether its answer still holds at `now`: until the end of its `valid_until` day in
+    /// Bucharest, as a certificate's (an unreadable date holds no longer).
+    pub fn holds_at(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        chrono::NaiveDate::parse_from_str(&self.valid_until, "%Y-%m-%d")
+            .is_ok_and(|until| now < crate::domain::end_of_bucharest_day(until))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtractOrganisation {
     pub cui: String,

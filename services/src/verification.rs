@@ -152,6 +152,18 @@ pub struct DocumentAnswer {
     pub certificate_number: Option<CertificateNumber>,
     pub valid_until: Option<NaiveDate>,
     pub signature: SignatureCheck,
+    /// A genuine extract (`EXTRACT`, or `EXPIRED` past its answer's term): which, for whom.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extract: Option<FoundExtract>,
+}
+
+/// An extract's PDF as the document check found it: its number, the organisation it was
+/// issued to (its registered name), when. Nothing about the person: the file shows that.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FoundExtract {
+    pub number: String,
+    pub organisation: String,
+    pub issued_at: String,
 }
 
 impl DocumentAnswer {
@@ -169,6 +181,7 @@ impl DocumentAnswer {
             } else {
                 SignatureCheck::Invalid
             },
+            extract: None,
         }
     }
 }
@@ -345,6 +358,9 @@ impl VerificationService {
             }
         };
         let chain = self.chain.get().await?;
+        if crate::statement::carries_extract(pdf) {
+            return Ok(self.extract_document(pdf, &chain));
+        }
         let our_key = chain
             .seal()
             .tbs_certificate
@@ -426,6 +442,40 @@ impl VerificationService {
         }
         tracing::info!(result = %answer.result, "document verification");
         Ok(answer)
+    }
+
+    /// A PDF that says it is an extract: checked as `cazier-verify` checks it (the seal, what
+    /// follows it, its timestamp, the sealed claims inside for its own number).
+    fn extract_document(&self, pdf: &[u8], chain: &crate::seal::TrustChain) -> DocumentAnswer {
+        use crate::statement::{ExtractPdfRefusal as R, Refusal, TrustFile};
+        let mut certificates = chain.certificates().to_vec();
+        certificates.extend(self.timestamp_authorities.iter().cloned());
+        let answer = |result, signature_valid| DocumentAnswer::new(result, signature_valid, None);
+        let claims = match crate::statement::verify_extract_pdf(pdf, &TrustFile::new(certificates))
+        {
+            Ok(claims) => claims,
+            Err(R::Seal(Refusal::UnknownKey | Refusal::NotPdf | Refusal::Unsealed)) => {
+                return answer(DocumentResult::NotIssuedHere, false)
+            }
+            Err(R::Seal(Refusal::SealBroken)) => return answer(DocumentResult::Tampered, false),
+            // Sealed by us, then changed, or a seal whose claims do not hold.
+            Err(_) => return answer(DocumentResult::Tampered, true),
+        };
+        let valid_until = NaiveDate::parse_from_str(&claims.valid_until, "%Y-%m-%d").ok();
+        let result = match claims.holds_at(self.clock.now()) {
+            true => DocumentResult::Extract,
+            false => DocumentResult::Expired,
+        };
+        tracing::info!(result = %result, "document verification (an extract)");
+        DocumentAnswer {
+            valid_until,
+            extract: Some(FoundExtract {
+                number: claims.number,
+                organisation: claims.organisation.name,
+                issued_at: claims.issued_at,
+            }),
+            ..answer(result, true)
+        }
     }
 
     pub async fn verify(

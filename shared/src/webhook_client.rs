@@ -82,6 +82,8 @@ pub fn public_address(ip: std::net::IpAddr) -> bool {
                 std::net::Ipv4Addr::new((a >> 8) as u8, a as u8, (b >> 8) as u8, b as u8);
             if segments[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified()
                 || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+                // SIIT's IPv4-translated addresses (::ffff:0:a.b.c.d).
+                || segments[..6] == [0, 0, 0, 0, 0xffff, 0]
             {
                 return public_address(IpAddr::V4(embedded));
             }
@@ -92,6 +94,10 @@ pub fn public_address(ip: std::net::IpAddr) -> bool {
             }
             !(v6.is_loopback()
                 || v6.is_unspecified()
+                // Local-use NAT64 (64:ff9b:1::/48: a network's own translator), discard-only
+                // (100::/64).
+                || segments[..3] == [0x64, 0xff9b, 1]
+                || segments[..4] == [0x100, 0, 0, 0]
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
@@ -278,6 +284,9 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "2001:db8::1",
+            "64:ff9b:1::a00:1",
+            "::ffff:0:7f00:1",
+            "100::1",
         ] {
             assert!(!public_address(private.parse().unwrap()), "{private}");
         }

@@ -816,6 +816,18 @@ fn an_extract_pulled_as_a_pdf_is_trusted_by_pdf_validators_and_offline() {
     assert_eq!(location(&accepted), page);
 
     let path = format!("/v1/consents/{id}/extract");
+    // Asked for neither JSON nor a PDF: 406, and the one-off consent is not used.
+    let refused = client.raw(
+        "POST",
+        &path,
+        Some(&bearer),
+        &[
+            ("accept", "text/html"),
+            ("content-type", "application/json"),
+        ],
+        Some(b"{}"),
+    );
+    refused.problem(406, "NOT_ACCEPTABLE");
     let pull = || {
         client.raw(
             "POST",
@@ -918,6 +930,38 @@ fn an_extract_pulled_as_a_pdf_is_trusted_by_pdf_validators_and_offline() {
     assert!(printed.contains("the record lists entries"), "{printed}");
     assert!(printed.contains("timestamped:"), "{printed}");
     let number = printed_number(&printed);
+    // A later revision putting other claims in the catalog, as a reader of them would be
+    // fooled: pyHanko calls it an illegal modification, cazier-verify INVALID.
+    let swapped = dir.join("swapped.pdf").to_string_lossy().into_owned();
+    let python = workspace_root().join(".venv/bin/python");
+    let forge = workspace_root().join("tests/interop/forge_extract_pdf.py");
+    let (code, out) = run(
+        &python.to_string_lossy(),
+        &[
+            &forge.to_string_lossy(),
+            &pdf_path,
+            &swapped,
+            "eyJhbGciOiJFUzI1NiJ9.e30.c2ln",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let (code, report) = run(
+        &pyhanko.to_string_lossy(),
+        &[
+            "sign",
+            "validate",
+            "--trust-replace",
+            "--trust",
+            &root_path,
+            "--trust",
+            &tsa_root_path,
+            &swapped,
+        ],
+    );
+    assert_ne!(code, Some(0), "{report}");
+    assert!(report.contains("ILLEGAL_MODIFICATIONS"), "{report}");
+    let (code, printed_swapped) = run(&verify, &["--trust", &trust_path, &swapped]);
+    assert_eq!(code, Some(2), "{printed_swapped}");
     // One byte changed in the sealed claims: INVALID.
     let mut forged = pdf.clone();
     let marker = b"/CazierExtract (";
@@ -932,6 +976,35 @@ fn an_extract_pulled_as_a_pdf_is_trusted_by_pdf_validators_and_offline() {
     assert_eq!(code, Some(2), "{printed}");
     assert!(printed.starts_with("INVALID extract"), "{printed}");
     let _ = std::fs::remove_dir_all(&dir);
+
+    // The public document check, API and page: a genuine extract, and for whom (not "not
+    // issued here", which a genuine extract is not); the forged one: changed after sealing.
+    let checked = |bytes: &[u8]| {
+        client.raw(
+            "POST",
+            "/v1/verifications/document",
+            None,
+            &[("content-type", "application/pdf")],
+            Some(bytes),
+        )
+    };
+    let answer = checked(&pdf).json();
+    assert_eq!(answer["result"], "EXTRACT", "{answer}");
+    assert_eq!(answer["extract"]["number"], number.as_str());
+    assert_eq!(
+        answer["extract"]["organisation"],
+        "Farmacia Centrală Iași SRL"
+    );
+    assert_eq!(checked(&forged).json()["result"], "TAMPERED");
+    let mut visitor = Browser::new("en");
+    let shown = visitor.upload("/verificare", "/verificare/document", "document", &pdf);
+    assert_eq!(shown.status, 200);
+    let text = html(&shown);
+    assert!(
+        text.contains("a criminal record extract this service issued"),
+        "{text}"
+    );
+    assert!(text.contains("Farmacia Centrală Iași SRL"), "{text}");
 
     // The person sees the pull in the consent's history.
     assert!(html(&browser.get(&page)).contains(&number), "{number}");

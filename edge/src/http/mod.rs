@@ -68,29 +68,76 @@ pub fn attachment(
     with_header(response, header::CONTENT_DISPOSITION, &disposition)
 }
 
-/// Whether the client asks for a PDF rather than JSON: its `Accept` lists `application/pdf`
-/// (not with `q=0`) and does not list `application/json`. Anything else (no header, `*/*`)
-/// is answered with JSON.
-pub fn wants_pdf(req: &Request) -> bool {
-    let listed: Vec<(String, bool)> = req
+/// The form an answer offered as JSON or as a PDF takes, by the request's `Accept` (RFC 9110
+/// §12.5.1): the higher quality wins; at a tie, the PDF if only it is named outright (so
+/// `application/pdf, */*` is a PDF, and `*/*` or no header JSON). Neither acceptable (every
+/// entry names something else, or `q=0`): [`ApiError::NotAcceptable`].
+pub fn json_or_pdf(req: &Request) -> Result<Negotiated, ApiError> {
+    let accept: Vec<&str> = req
         .headers()
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (media, !refused)
+        .collect();
+    negotiate(&accept.join(",")).ok_or(ApiError::NotAcceptable(
+        "application/json or application/pdf",
+    ))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Negotiated {
+    Json,
+    Pdf,
+}
+
+/// [`json_or_pdf`] on the header's text (several headers joined by commas); None: neither.
+pub fn negotiate(accept: &str) -> Option<Negotiated> {
+    if accept.trim().is_empty() {
+        return Some(Negotiated::Json);
+    }
+    // Each media range with its quality; a range whose `q` is not a number in 0..=1 is left
+    // out, as if not sent.
+    let ranges: Vec<(String, f32)> = accept
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let media = parts.next()?.trim().to_ascii_lowercase();
+            let mut q = 1.0_f32;
+            for parameter in parts {
+                let Some((name, value)) = parameter.split_once('=') else {
+                    continue;
+                };
+                if name.trim().eq_ignore_ascii_case("q") {
+                    q = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|q: &f32| (0.0..=1.0).contains(q))?;
+                }
+            }
+            Some((media, q))
         })
         .collect();
-    let lists = |media: &str| listed.iter().any(|(m, ok)| m == media && *ok);
-    lists("application/pdf") && !lists("application/json")
+    let named = |media: &str| {
+        ranges
+            .iter()
+            .filter(|(m, _)| m == media)
+            .map(|(_, q)| *q)
+            .reduce(f32::max)
+    };
+    let quality = |media: &str| {
+        named(media)
+            .or_else(|| named("application/*"))
+            .or_else(|| named("*/*"))
+            .unwrap_or(0.0)
+    };
+    let (pdf, json) = (quality("application/pdf"), quality("application/json"));
+    let pdf_named_alone = named("application/pdf").is_some() && named("application/json").is_none();
+    match () {
+        _ if pdf <= 0.0 && json <= 0.0 => None,
+        _ if pdf > json || (pdf == json && pdf_named_alone) => Some(Negotiated::Pdf),
+        _ => Some(Negotiated::Json),
+    }
 }
 
 /// A certificate's PDF, to download as `cazier-<number>.pdf`.

@@ -23,6 +23,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
     UnsupportedMediaType(&'static str),
+    /// The `Accept` header allows none of the forms the answer comes in (listed).
+    #[error("not acceptable")]
+    NotAcceptable(&'static str),
     #[error("invalid values")]
     Invalid(Vec<FieldError>),
     #[error("unauthenticated")]
@@ -82,6 +85,12 @@ impl ApiError {
                 "UNSUPPORTED_MEDIA_TYPE",
                 "Unsupported media type",
                 format!("Send the body as {expected}."),
+            ),
+            ApiError::NotAcceptable(offered) => (
+                406,
+                "NOT_ACCEPTABLE",
+                "Not acceptable",
+                format!("This answer comes as {offered}: accept one of them."),
             ),
             ApiError::Invalid(errors) => (
                 422,

@@ -1,7 +1,8 @@
 //! The extract an organisation pulls under a holder's consent, as a PDF sealed like a
 //! certificate (PAdES): the same claims as its JWS, laid out in Romanian with English beneath,
-//! and the JWS itself inside the signed bytes (the document information's `CazierExtract`), so
-//! that a machine reads the claims the page shows and `cazier-verify` checks both offline.
+//! and the JWS itself inside the signed bytes (the document catalog's `CazierExtract`: a later
+//! revision that changes the catalog is refused by PDF validators, one that changes the
+//! document information is not), so that `cazier-verify` checks both offline.
 //! No QR code: an extract is no certificate anyone checks by its number at the portal.
 
 use super::{assemble, ro_date, About, Layout, PreparedPdf, RenderError, Style};
@@ -9,7 +10,7 @@ use crate::domain::Purpose;
 use crate::extract::ExtractClaims;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// The document information key holding the sealed JWS.
+/// The document catalog's key holding the sealed JWS.
 pub const EXTRACT_KEY: &[u8] = b"CazierExtract";
 
 pub struct ExtractDocument<'a> {
@@ -33,7 +34,7 @@ pub fn render_extract(
         issued_at: e.issued_at,
         issuing_unit: e.issuing_unit,
         link: None,
-        info: &[(EXTRACT_KEY, e.sealed)],
+        catalog: &[(EXTRACT_KEY, e.sealed)],
     };
     assemble(lay_out(e), &about, signature_capacity)
 }

@@ -414,7 +414,7 @@ pub fn render(
         issued_at: c.issued_at,
         issuing_unit: c.issuing_unit,
         link: Some(c.qr_text),
-        info: &[],
+        catalog: &[],
     };
     assemble(lay_out(c), &about, signature_capacity)
 }
@@ -427,8 +427,10 @@ struct About<'a> {
     issuing_unit: &'a str,
     /// The QR code's text, a link over it on screen (documents without a QR code: none).
     link: Option<&'a str>,
-    /// More of the document information dictionary, inside the signed bytes.
-    info: &'a [(&'a [u8], &'a str)],
+    /// More entries of the document catalog, inside the signed bytes. Not of the document
+    /// information: PDF validators allow a later revision to change that (pyHanko judges
+    /// such an update "acceptable"), and a reader takes its latest revision's.
+    catalog: &'a [(&'a [u8], &'a str)],
 }
 
 /// The pages laid out, with the font subset, the QR image, the invisible seal field and the
@@ -461,6 +463,9 @@ fn assemble(
     cat.form()
         .fields([field])
         .sig_flags(SigFlags::SIGNATURES_EXIST | SigFlags::APPEND_ONLY);
+    for (key, value) in about.catalog {
+        cat.pair(Name(key), Str(value.as_bytes()));
+    }
     cat.finish();
     pdf.pages(tree)
         .kids(page_ids.iter().copied())
@@ -564,9 +569,6 @@ fn assemble(
         .creation_date(pdf_date(at));
     // Found by document verification inside the signed bytes.
     doc_info.pair(Name(pades::NUMBER_KEY), Str(about.number.as_bytes()));
-    for (key, value) in about.info {
-        doc_info.pair(Name(key), Str(value.as_bytes()));
-    }
     doc_info.finish();
 
     PreparedPdf::new(pdf.finish(), signature_capacity)

@@ -7,7 +7,8 @@
 //! for an organisation; its role cannot change a consent's answer.
 
 use cazier_edge::http::{
-    attachment, json_response, no_store, parse_json, path_param, presented, wants_pdf, ApiError,
+    attachment, json_or_pdf, json_response, no_store, parse_json, path_param, presented, ApiError,
+    Negotiated,
 };
 use cazier_edge::runtime::{Answer, ApiFunction};
 use cazier_shared::config::ConfigError;
@@ -75,9 +76,9 @@ impl ConsentsApi {
         let who = self.organisation(&req).await?;
         let id = consent_id(&req)?;
         // One pull, one extract, in the form the Accept header asks for.
-        let form = match wants_pdf(&req) {
-            true => ExtractForm::Pdf,
-            false => ExtractForm::Json,
+        let form = match json_or_pdf(&req)? {
+            Negotiated::Pdf => ExtractForm::Pdf,
+            Negotiated::Json => ExtractForm::Json,
         };
         match self.requests.pull(&who, &id, form).await? {
             Pulled::Json(issued) => Ok(no_store(json_response(StatusCode::CREATED, &issued))),

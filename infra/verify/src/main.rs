@@ -240,7 +240,13 @@ fn particulars(s: &Statement) {
 fn report_extract(checked: Result<cazier_formats::extract::ExtractClaims, String>) -> ExitCode {
     match checked {
         Ok(claims) => {
-            println!("VALID extract {} (sealed by the service)", claims.number);
+            // Its answer holds until the end of its `valid_until` day, as a certificate's.
+            let expired = !claims.holds_at(chrono::Utc::now());
+            let verdict = if expired { "EXPIRED" } else { "VALID" };
+            println!(
+                "{verdict} extract {} (sealed by the service)",
+                claims.number
+            );
             println!("  issued:       {}", claims.issued_at);
             println!(
                 "  for:          {} (CUI {}), purpose {}, level {}",
@@ -262,6 +268,10 @@ fn report_extract(checked: Result<cazier_formats::extract::ExtractClaims, String
                     "  entry:        {} {} ({}): {}; {}",
                     e.court, e.decision, e.decision_date, e.offence, e.penalty
                 );
+            }
+            if expired {
+                println!("  expired:      its answer no longer holds; ask for a fresh extract");
+                return ExitCode::from(1);
             }
             ExitCode::SUCCESS
         }

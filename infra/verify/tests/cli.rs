@@ -190,3 +190,51 @@ async fn a_status_list_tells_a_revoked_certificate_and_a_foreign_list_is_not_use
         "{out}"
     );
 }
+
+/// An extract's answer holds six months: past its `valid_until`, still sealed by us but
+/// EXPIRED (exit 1), as a certificate past its date.
+#[tokio::test]
+async fn an_extract_past_its_term_is_expired_not_valid() {
+    use cazier_shared::extract::{seal, ExtractClaims, ExtractOrganisation};
+    let memory = Memory::new(chrono::Utc::now()).await;
+    let chain = cazier_shared::services::trust::load(&*memory.blobs)
+        .await
+        .unwrap()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    std::fs::write(path("trust.pem"), chain.to_pem().unwrap()).unwrap();
+    let claims = |valid_until: &str| ExtractClaims {
+        number: "EX-2026-0123456789AB".into(),
+        issued_at: "2026-01-05T10:00:00Z".into(),
+        organisation: ExtractOrganisation {
+            cui: "14399840".into(),
+            name: "Dunărea SA".into(),
+        },
+        purpose: "ANGAJARE".into(),
+        level: "STATUS".into(),
+        consent: "c-1".into(),
+        holder_name: "Ștefănescu Ana-Maria".into(),
+        holder_birth_date: "1990-04-02".into(),
+        valid_until: valid_until.into(),
+        has_entries: false,
+        entries: vec![],
+    };
+    for (valid_until, code, said) in [("2999-01-01", 0, "VALID"), ("2020-01-01", 1, "EXPIRED")] {
+        let token = seal(
+            &claims(valid_until),
+            "https://cazier.test",
+            chain.x5c_ders(),
+            &*memory.signer,
+        )
+        .await
+        .unwrap();
+        std::fs::write(path("extract.jwt"), token).unwrap();
+        let (exit, out) = verify(&["--trust", &path("trust.pem"), &path("extract.jwt")]);
+        assert_eq!(exit, code, "{out}");
+        assert!(
+            out.starts_with(&format!("{said} extract EX-2026-")),
+            "{out}"
+        );
+    }
+}

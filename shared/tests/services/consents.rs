@@ -10,7 +10,7 @@ use cazier_shared::domain::consent::ConsentDecision;
 use cazier_shared::domain::organisation::{Organisation, OrganisationKind};
 use cazier_shared::domain::{
     Account, AuditEventKind, AuditSubject, Cnp, ConsentId, ConsentLevel, ConsentStatus, Cui,
-    Principal, Purpose, RecordEntry, RecordSubject,
+    DocumentResult, Principal, Purpose, RecordEntry, RecordSubject,
 };
 use cazier_shared::ports::{AccountStore, AuditLog, RecordStore};
 use cazier_shared::services::client_auth::Admitted;
@@ -340,6 +340,29 @@ async fn an_extract_pulled_as_a_pdf_is_sealed_and_a_failed_seal_spends_nothing()
         + 60;
     forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
     assert!(cazier_shared::statement::verify_extract_pdf(&forged, &trust).is_err());
+    // The public document check says what it is, not "not issued here"; the forgery: changed.
+    let documents = memory.verification_service().unwrap();
+    let checked = |pdf: Vec<u8>| {
+        let documents = &documents;
+        async move {
+            documents
+                .verify_document(&pdf, Some("application/pdf"), "employer")
+                .await
+                .unwrap()
+        }
+    };
+    let genuine = checked(extract.pdf.clone()).await;
+    assert_eq!(genuine.result, DocumentResult::Extract);
+    let found = genuine.extract.unwrap();
+    assert_eq!(found.number, extract.number);
+    assert_eq!(found.organisation, "Autoritatea Rutieră");
+    assert_eq!(checked(forged).await.result, DocumentResult::Tampered);
+    // Six months on, its answer no longer holds.
+    memory.clock.advance(Duration::days(200));
+    assert_eq!(
+        checked(extract.pdf.clone()).await.result,
+        DocumentResult::Expired
+    );
     // One-off: used by this extract.
     assert!(matches!(
         requests.pull(&institution(), &id, ExtractForm::Pdf).await,

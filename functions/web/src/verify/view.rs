@@ -208,10 +208,15 @@ fn document_result(ctx: &Ctx, a: &DocumentAnswer) -> (Markup, Option<&'static st
         DocumentResult::Revoked => (v.revoked, Some(v.revoked_advice), false),
         DocumentResult::Tampered => (v.tampered, Some(v.tampered_advice), false),
         DocumentResult::NotIssuedHere => (v.not_issued_here, Some(v.not_issued_here_advice), false),
+        DocumentResult::Extract => (v.doc_extract, Some(v.doc_extract_advice), true),
     };
     let mut rows = Vec::new();
     if let Some(n) = &a.certificate_number {
         rows.push((ctx.t().number, n.as_str().to_owned()));
+    }
+    if let Some(found) = &a.extract {
+        rows.push((ctx.t().number, found.number.clone()));
+        rows.push((v.issued_to, found.organisation.clone()));
     }
     if let Some(d) = a.valid_until {
         rows.push((v.valid_until, date(d)));
