@@ -62,6 +62,30 @@ fn offline_verify(trust: &str, document: &str) -> (bool, String) {
     (out.status.success(), printed)
 }
 
+/// `bearer`'s organisation asks `citizen` (`body` without the CNP), and the person accepts in
+/// the portal: the consent's id, and the person's signed-in browser on its page.
+fn asked_and_accepted(
+    client: &Client,
+    bearer: &str,
+    citizen: &Citizen,
+    mut body: Value,
+) -> (String, Browser, String) {
+    body["cnp"] = json!(citizen.cnp);
+    let asked = client.post("/v1/consent-requests", Some(bearer), body);
+    assert_eq!(
+        asked.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&asked.body)
+    );
+    let id = asked.json()["consent_id"].as_str().unwrap().to_owned();
+    let mut browser = Browser::signed_in("ro", &citizen.email);
+    let page = format!("/consimtaminte/{id}");
+    let accepted = browser.submit(&page, &page, &[("answer", "accept")]);
+    assert_eq!(location(&accepted), page);
+    (id, browser, page)
+}
+
 #[test]
 fn an_employer_asks_the_person_accepts_in_the_portal_and_the_extract_verifies_offline() {
     let stack = stack();
@@ -353,15 +377,12 @@ fn a_record_change_reaches_the_organisations_feed_and_the_person() {
     let citizen = Citizen::validated(&client);
     let employer = Verifier::register(stack, "Paza și Protecție SRL");
     let bearer = employer.token_for(&client, "extract:ANGAJARE");
-    let asked = client.post(
-        "/v1/consent-requests",
-        Some(&bearer),
-        json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "Agent de pază", "until": "2027-03-31"}),
+    let (id, mut browser, page) = asked_and_accepted(
+        &client,
+        &bearer,
+        &citizen,
+        json!({"purpose": "ANGAJARE", "reason": "Agent de pază", "until": "2027-03-31"}),
     );
-    let id = asked.json()["consent_id"].as_str().unwrap().to_owned();
-    let mut browser = Browser::signed_in("ro", &citizen.email);
-    let page = format!("/consimtaminte/{id}");
-    browser.submit(&page, &page, &[("answer", "accept")]);
     let empty = client.get("/v1/consent-changes", Some(&bearer)).json();
     assert_eq!(empty["changes"], json!([]));
 
@@ -561,15 +582,12 @@ fn record_changes_are_pushed_to_the_organisations_receiver_through_an_outage() {
         .block_on(registry.set_webhook(&cui, Some(&hook)))
         .unwrap());
     let bearer = employer.token_for(&client, "extract:ANGAJARE");
-    let asked = client.post(
-        "/v1/consent-requests",
-        Some(&bearer),
-        json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "Conducător auto", "until": "2027-05-31"}),
+    let (id, _, _) = asked_and_accepted(
+        &client,
+        &bearer,
+        &citizen,
+        json!({"purpose": "ANGAJARE", "reason": "Conducător auto", "until": "2027-05-31"}),
     );
-    let id = asked.json()["consent_id"].as_str().unwrap().to_owned();
-    let mut browser = Browser::signed_in("ro", &citizen.email);
-    let page = format!("/consimtaminte/{id}");
-    browser.submit(&page, &page, &[("answer", "accept")]);
     let cnp = cazier_shared::domain::Cnp::parse(&citizen.cnp).unwrap();
     let notices = stack.wiring.change_notices().unwrap();
     let outbox = stack.wiring.webhook_outbox().unwrap();
@@ -798,22 +816,12 @@ fn an_extract_pulled_as_a_pdf_is_trusted_by_pdf_validators_and_offline() {
     );
     let employer = Verifier::register(stack, "Farmacia Centrală Iași SRL");
     let bearer = employer.token_for(&client, "extract:ANGAJARE");
-    let asked = client.post(
-        "/v1/consent-requests",
-        Some(&bearer),
-        json!({"cnp": citizen.cnp, "purpose": "ANGAJARE", "reason": "Farmacist"}),
+    let (id, mut browser, page) = asked_and_accepted(
+        &client,
+        &bearer,
+        &citizen,
+        json!({"purpose": "ANGAJARE", "reason": "Farmacist"}),
     );
-    assert_eq!(
-        asked.status,
-        202,
-        "{}",
-        String::from_utf8_lossy(&asked.body)
-    );
-    let id = asked.json()["consent_id"].as_str().unwrap().to_owned();
-    let mut browser = Browser::signed_in("ro", &citizen.email);
-    let page = format!("/consimtaminte/{id}");
-    let accepted = browser.submit(&page, &page, &[("answer", "accept")]);
-    assert_eq!(location(&accepted), page);
 
     let path = format!("/v1/consents/{id}/extract");
     // Asked for neither JSON nor a PDF: 406, and the one-off consent is not used.
@@ -891,19 +899,22 @@ fn an_extract_pulled_as_a_pdf_is_trusted_by_pdf_validators_and_offline() {
 
     // pyHanko, as an institution's document system validates a sealed PDF.
     let pyhanko = workspace_root().join(".venv/bin/pyhanko");
-    let (code, report) = run(
-        &pyhanko.to_string_lossy(),
-        &[
-            "sign",
-            "validate",
-            "--trust-replace",
-            "--trust",
-            &root_path,
-            "--trust",
-            &tsa_root_path,
-            &pdf_path,
-        ],
-    );
+    let pyhanko_validate = |pdf: &str| {
+        run(
+            &pyhanko.to_string_lossy(),
+            &[
+                "sign",
+                "validate",
+                "--trust-replace",
+                "--trust",
+                &root_path,
+                "--trust",
+                &tsa_root_path,
+                pdf,
+            ],
+        )
+    };
+    let (code, report) = pyhanko_validate(&pdf_path);
     assert_eq!(code, Some(0), "{report}");
     assert!(
         report.contains("INTACT") && report.contains("TRUSTED"),
@@ -945,19 +956,7 @@ fn an_extract_pulled_as_a_pdf_is_trusted_by_pdf_validators_and_offline() {
         ],
     );
     assert_eq!(code, Some(0), "{out}");
-    let (code, report) = run(
-        &pyhanko.to_string_lossy(),
-        &[
-            "sign",
-            "validate",
-            "--trust-replace",
-            "--trust",
-            &root_path,
-            "--trust",
-            &tsa_root_path,
-            &swapped,
-        ],
-    );
+    let (code, report) = pyhanko_validate(&swapped);
     assert_ne!(code, Some(0), "{report}");
     assert!(report.contains("ILLEGAL_MODIFICATIONS"), "{report}");
     let (code, printed_swapped) = run(&verify, &["--trust", &trust_path, &swapped]);

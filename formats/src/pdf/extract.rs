@@ -47,28 +47,15 @@ fn day(text: &str) -> String {
 fn lay_out(e: &ExtractDocument<'_>) -> Layout {
     let c = e.claims;
     let mut l = Layout::new();
-    l.paragraph(Style::Bold, 11.0, false, "ROMÂNIA");
-    l.paragraph(Style::Bold, 11.0, false, "MINISTERUL AFACERILOR INTERNE");
-    l.paragraph(
-        Style::Regular,
-        8.0,
-        true,
-        "Romania, Ministry of Internal Affairs",
+    l.letterhead(
+        e.issuing_unit,
+        "EXTRAS DIN CAZIERUL JUDICIAR",
+        "CRIMINAL RECORD EXTRACT",
     );
-    l.paragraph(Style::Regular, 10.0, false, e.issuing_unit);
-    l.gap(22.0);
-    l.paragraph(Style::Bold, 17.0, false, "EXTRAS DIN CAZIERUL JUDICIAR");
-    l.paragraph(Style::Regular, 11.0, true, "CRIMINAL RECORD EXTRACT");
-    l.paragraph(
+    l.bilingual(
         Style::Regular,
         9.0,
-        false,
         "eliberat cu acordul persoanei (Legea nr. 290/2004, art. 20 alin. (7))",
-    );
-    l.paragraph(
-        Style::Regular,
-        8.0,
-        true,
         "issued with the person's consent (Law 290/2004, article 20(7))",
     );
     l.gap(8.0);
@@ -107,71 +94,41 @@ fn lay_out(e: &ExtractDocument<'_>) -> Layout {
     );
     l.rule();
     l.gap(6.0);
-    if !c.has_entries {
-        l.paragraph(
-            Style::Bold,
-            11.0,
-            false,
+    let (ro, en) = match (c.has_entries, entries_shown) {
+        (false, _) => (
             "Persoana NU ESTE ÎNSCRISĂ în cazierul judiciar.",
-        );
-        l.paragraph(
-            Style::Regular,
-            9.0,
-            true,
             "The person has no entries in the criminal record.",
-        );
-    } else if !entries_shown {
-        l.paragraph(
-            Style::Bold,
-            11.0,
-            false,
+        ),
+        (true, false) => (
             "Persoana ESTE ÎNSCRISĂ în cazierul judiciar. Scopul nu îndreptățește la mențiuni.",
-        );
-        l.paragraph(
-            Style::Regular,
-            9.0,
-            true,
             "The person has entries in the criminal record. The purpose does not entitle to them.",
-        );
-    } else {
-        l.paragraph(
-            Style::Bold,
-            11.0,
-            false,
+        ),
+        (true, true) => (
             "Persoana ESTE ÎNSCRISĂ în cazierul judiciar cu următoarele mențiuni:",
-        );
-        l.paragraph(
-            Style::Regular,
-            9.0,
-            true,
             "The person has the following entries in the criminal record:",
-        );
+        ),
+    };
+    l.bilingual(Style::Bold, 11.0, ro, en);
+    if entries_shown {
         for (i, entry) in c.entries.iter().enumerate() {
-            l.gap(6.0);
-            l.paragraph(Style::Bold, 10.0, false, &format!("{}.", i + 1));
-            l.field("Instanța", "Court", &entry.court);
-            l.field(
-                "Hotărârea nr. / din",
-                "Decision no. / of",
-                &format!("{} / {}", entry.decision, day(&entry.decision_date)),
+            let date = day(&entry.decision_date);
+            l.entry(
+                i + 1,
+                &entry.court,
+                &entry.decision,
+                &date,
+                &entry.offence,
+                &entry.penalty,
             );
-            l.field("Infracțiunea", "Offence", &entry.offence);
-            l.field("Pedeapsa", "Penalty", &entry.penalty);
         }
     }
     l.gap(18.0);
-    l.paragraph(
+    l.bilingual(
         Style::Regular,
         8.0,
-        false,
         "Document semnat electronic cu sigiliul electronic al emitentului, pentru organizația \
          numită mai sus. Autenticitatea se verifică offline, cu certificatele publicate la \
          /v1/trust/certificates. Persoana vede fiecare extras eliberat în numele ei.",
-    );
-    l.paragraph(
-        Style::Regular,
-        8.0,
-        true,
         "Electronically sealed by the issuing authority, for the organisation named above. Check \
          it offline with the certificates published at /v1/trust/certificates. The person sees \
          every extract issued about them.",

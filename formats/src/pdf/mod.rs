@@ -182,6 +182,53 @@ impl Layout {
         self.y = top - height;
     }
 
+    /// The issuer's heading and the document's title, Romanian with English beneath.
+    fn letterhead(&mut self, issuing_unit: &str, title_ro: &str, title_en: &str) {
+        self.paragraph(Style::Bold, 11.0, false, "ROMÂNIA");
+        self.paragraph(Style::Bold, 11.0, false, "MINISTERUL AFACERILOR INTERNE");
+        self.paragraph(
+            Style::Regular,
+            8.0,
+            true,
+            "Romania, Ministry of Internal Affairs",
+        );
+        self.paragraph(Style::Regular, 10.0, false, issuing_unit);
+        self.paragraph(Style::Regular, 8.0, true, "Issuing authority");
+        self.gap(22.0);
+        self.paragraph(Style::Bold, 17.0, false, title_ro);
+        self.paragraph(Style::Regular, 11.0, true, title_en);
+    }
+
+    /// A sentence in Romanian (`size`, `style`), the English in grey beneath, smaller down to
+    /// 8 points.
+    fn bilingual(&mut self, style: Style, size: f32, ro: &str, en: &str) {
+        self.paragraph(style, size, false, ro);
+        self.paragraph(Style::Regular, (size - 2.0).max(8.0), true, en);
+    }
+
+    /// The `n`th entry of the record: court, decision (its date written day first), offence,
+    /// penalty.
+    fn entry(
+        &mut self,
+        n: usize,
+        court: &str,
+        decision: &str,
+        date: &str,
+        offence: &str,
+        penalty: &str,
+    ) {
+        self.gap(6.0);
+        self.paragraph(Style::Bold, 10.0, false, &format!("{n}."));
+        self.field("Instanța", "Court", court);
+        self.field(
+            "Hotărârea nr. / din",
+            "Decision no. / of",
+            &format!("{decision} / {date}"),
+        );
+        self.field("Infracțiunea", "Offence", offence);
+        self.field("Pedeapsa", "Penalty", penalty);
+    }
+
     fn gap(&mut self, points: f32) {
         self.y -= points;
     }
@@ -259,19 +306,11 @@ fn lay_out(c: &CertificateContent<'_>) -> Layout {
     let mut l = Layout::new();
     l.qr(c.qr_text, QR_LEFT, QR_TOP, QR_SIZE);
 
-    l.paragraph(Style::Bold, 11.0, false, "ROMÂNIA");
-    l.paragraph(Style::Bold, 11.0, false, "MINISTERUL AFACERILOR INTERNE");
-    l.paragraph(
-        Style::Regular,
-        8.0,
-        true,
-        "Romania, Ministry of Internal Affairs",
+    l.letterhead(
+        c.issuing_unit,
+        "CERTIFICAT DE CAZIER JUDICIAR",
+        "CRIMINAL RECORD CERTIFICATE",
     );
-    l.paragraph(Style::Regular, 10.0, false, c.issuing_unit);
-    l.paragraph(Style::Regular, 8.0, true, "Issuing authority");
-    l.gap(22.0);
-    l.paragraph(Style::Bold, 17.0, false, "CERTIFICAT DE CAZIER JUDICIAR");
-    l.paragraph(Style::Regular, 11.0, true, "CRIMINAL RECORD CERTIFICATE");
     l.gap(8.0);
     l.rule();
 
@@ -362,16 +401,8 @@ fn lay_out(c: &CertificateContent<'_>) -> Layout {
             &format!("{subject_en} has the following entries in the criminal record:"),
         );
         for (i, e) in c.entries.iter().enumerate() {
-            l.gap(6.0);
-            l.paragraph(Style::Bold, 10.0, false, &format!("{}.", i + 1));
-            l.field("Instanța", "Court", &e.court);
-            l.field(
-                "Hotărârea nr. / din",
-                "Decision no. / of",
-                &format!("{} / {}", e.decision, ro_date(e.decision_date)),
-            );
-            l.field("Infracțiunea", "Offence", &e.offence);
-            l.field("Pedeapsa", "Penalty", &e.penalty);
+            let date = ro_date(e.decision_date);
+            l.entry(i + 1, &e.court, &e.decision, &date, &e.offence, &e.penalty);
         }
     }
 

@@ -232,21 +232,21 @@ async fn a_forged_or_foreign_extract_does_not_verify() {
     assert_eq!(verify("not a jws", &keys), Err(ExtractRefusal::Malformed));
 }
 
-#[tokio::test]
-async fn an_institution_sees_the_entries_never_the_rehabilitated_ones() {
-    let memory = memory().await;
-    let (_, principal, cnp) = holder(&memory).await;
+/// A person with these entries (id, rehabilitated) who accepted a one-off request of the
+/// institution: the consent's id, and the person's CNP.
+async fn institutions_one_off_consent(
+    memory: &Memory,
+    entries: &[(&str, bool)],
+) -> (ConsentId, String) {
+    let (_, principal, cnp) = holder(memory).await;
     let subject = RecordSubject::Person(Cnp::parse(&cnp).unwrap());
-    memory
-        .records
-        .put_entries(&[
-            (subject.clone(), entry("e1", false)),
-            (subject, entry("e2", true)),
-        ])
-        .await
-        .unwrap();
+    let entries: Vec<_> = entries
+        .iter()
+        .map(|(id, rehabilitated)| (subject.clone(), entry(id, *rehabilitated)))
+        .collect();
+    memory.records.put_entries(&entries).await.unwrap();
     let id = given(
-        &memory,
+        memory,
         &institution(),
         &principal,
         &cnp,
@@ -254,6 +254,13 @@ async fn an_institution_sees_the_entries_never_the_rehabilitated_ones() {
         None,
     )
     .await;
+    (id, cnp)
+}
+
+#[tokio::test]
+async fn an_institution_sees_the_entries_never_the_rehabilitated_ones() {
+    let memory = memory().await;
+    let (id, _) = institutions_one_off_consent(&memory, &[("e1", false), ("e2", true)]).await;
     let issued = memory
         .consent_requests()
         .unwrap()
@@ -275,22 +282,7 @@ async fn an_extract_pulled_as_a_pdf_is_sealed_and_a_failed_seal_spends_nothing()
     use cazier_shared::seal::{check_cms, CmsCheck};
     use cazier_shared::services::consents::asking::{ExtractForm, Pulled};
     let memory = memory().await;
-    let (_, principal, cnp) = holder(&memory).await;
-    let subject = RecordSubject::Person(Cnp::parse(&cnp).unwrap());
-    memory
-        .records
-        .put_entries(&[(subject, entry("e1", false))])
-        .await
-        .unwrap();
-    let id = given(
-        &memory,
-        &institution(),
-        &principal,
-        &cnp,
-        "ATESTAT_PROFESIONAL",
-        None,
-    )
-    .await;
+    let (id, cnp) = institutions_one_off_consent(&memory, &[("e1", false)]).await;
     let requests = memory.consent_requests().unwrap();
 
     memory.tsa.set_failing(true);
