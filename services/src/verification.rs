@@ -155,6 +155,10 @@ pub struct DocumentAnswer {
     /// A genuine extract (`EXTRACT`, or `EXPIRED` past its answer's term): which, for whom.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extract: Option<FoundExtract>,
+    /// The file says it is an extract (genuine or not): the portal's advice is about
+    /// extracts, which the organisation keeps, not the person.
+    #[serde(skip)]
+    pub says_extract: bool,
 }
 
 /// An extract's PDF as the document check found it: its number, the organisation it was
@@ -182,6 +186,7 @@ impl DocumentAnswer {
                 SignatureCheck::Invalid
             },
             extract: None,
+            says_extract: false,
         }
     }
 }
@@ -450,7 +455,10 @@ impl VerificationService {
         use crate::statement::{ExtractPdfRefusal as R, Refusal, TrustFile};
         let mut certificates = chain.certificates().to_vec();
         certificates.extend(self.timestamp_authorities.iter().cloned());
-        let answer = |result, signature_valid| DocumentAnswer::new(result, signature_valid, None);
+        let answer = |result, signature_valid| DocumentAnswer {
+            says_extract: true,
+            ..DocumentAnswer::new(result, signature_valid, None)
+        };
         let claims = match crate::statement::verify_extract_pdf(pdf, &TrustFile::new(certificates))
         {
             Ok(claims) => claims,

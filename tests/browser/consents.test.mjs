@@ -1,7 +1,8 @@
 // The person's consents in a real browser (issue 27): the registered employer asks (its
 // system, over the API); the person finds the request from the account page, reads who asks
 // and why, accepts with the keyboard alone, sees the extract the employer pulled in the
-// history, and withdraws. axe on every page state, in both languages, at 1280 and 320 px.
+// history (and the employer's PDF of it checked at /verificare), and withdraws. axe on every
+// page state, in both languages, at 1280 and 320 px.
 
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
@@ -94,6 +95,31 @@ for (const lang of ["ro", "en"]) {
     await page.reload();
     assert.ok((await page.textContent("main")).includes(number), "the pull is in the history");
     await audit(page, `${lang}-k4-consent-history`);
+
+    // The employer keeps it as a PDF too; whoever it is shown to checks that at /verificare,
+    // without an account: a genuine extract, for whom (not "not issued here").
+    const asPdf = await fetch(`${BASE}/v1/consents/${id}/extract`, {
+      method: "POST", headers: { authorization: `Bearer ${token}`, accept: "application/pdf" },
+    });
+    assert.equal(asPdf.status, 201);
+    assert.equal(asPdf.headers.get("content-type"), "application/pdf");
+    const checker = await browser.newContext({ locale: lang === "ro" ? "ro-RO" : "en-GB", bypassCSP: true });
+    const desk = await checker.newPage();
+    await desk.goto(`${BASE}/verificare`);
+    await desk.setInputFiles("#document", {
+      name: "extras.pdf", mimeType: "application/pdf", buffer: Buffer.from(await asPdf.arrayBuffer()),
+    });
+    await desk.click("#by-document button.primary");
+    await desk.waitForSelector("#document-result");
+    const said = await desk.textContent("#document-result");
+    assert.match(said, lang === "ro" ? /un extras din cazier emis de acest serviciu/ : /a criminal record extract this service issued/);
+    assert.ok(said.includes("Dunărea Logistic SA"), "the organisation it was issued to");
+    await audit(desk, `${lang}-k4b-extract-checked`);
+    await desk.setViewportSize({ width: 320, height: 800 });
+    const narrow = await desk.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(narrow <= 320, `no sideways scrolling at 320 px (${narrow})`);
+    await audit(desk, `${lang}-k4b-extract-checked-320`);
+    await checker.close();
 
     // Withdrawn: at once, and said so.
     await tabTo(page, 'input[value="revoke"] ~ button');

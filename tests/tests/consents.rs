@@ -1004,6 +1004,17 @@ fn an_extract_pulled_as_a_pdf_is_trusted_by_pdf_validators_and_offline() {
         "{text}"
     );
     assert!(text.contains("Farmacia Centrală Iași SRL"), "{text}");
+    // A changed one: not to be accepted, and whom to ask (the organisation keeps extracts).
+    let shown = visitor.upload("/verificare", "/verificare/document", "document", &forged);
+    let text = html(&shown);
+    assert!(
+        text.contains("The document was changed after it was issued"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Ask the organisation it was issued to"),
+        "{text}"
+    );
 
     // The person sees the pull in the consent's history.
     assert!(html(&browser.get(&page)).contains(&number), "{number}");

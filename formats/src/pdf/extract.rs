@@ -20,6 +20,9 @@ pub struct ExtractDocument<'a> {
     pub purpose: Purpose,
     pub issued_at: DateTime<Utc>,
     pub issuing_unit: &'a str,
+    /// The portal's address: its document check (`/verificare`) and the trust file
+    /// (`/v1/trust/certificates`), printed in full.
+    pub portal: &'a str,
 }
 
 /// Renders the extract with an empty signature of `signature_capacity` bytes.
@@ -58,6 +61,17 @@ fn lay_out(e: &ExtractDocument<'_>) -> Layout {
         "eliberat cu acordul persoanei (Legea nr. 290/2004, art. 20 alin. (7))",
         "issued with the person's consent (Law 290/2004, article 20(7))",
     );
+    l.gap(6.0);
+    // What it is not, before anything else: a second employer or a border officer shown it
+    // must not take it for a certificate.
+    l.bilingual(
+        Style::Bold,
+        10.0,
+        "Nu ține loc de certificat de cazier judiciar. Arată situația din cazier la data \
+         eliberării, numai pentru organizația și scopul de mai jos.",
+        "Not a criminal record certificate. It shows the record as it stood on the date of \
+         issue, for the organisation and purpose below only.",
+    );
     l.gap(8.0);
     l.rule();
     l.field("Numărul", "Number", &c.number);
@@ -66,7 +80,11 @@ fn lay_out(e: &ExtractDocument<'_>) -> Layout {
         "Date of issue",
         &ro_date(crate::domain::bucharest_date(e.issued_at)),
     );
-    l.field("Valabil până la", "Valid until", &day(&c.valid_until));
+    l.field(
+        "Răspuns valabil până la",
+        "Answer valid until",
+        &day(&c.valid_until),
+    );
     l.rule();
     l.field("Numele", "Name", &c.holder_name);
     l.field("Data nașterii", "Date of birth", &day(&c.holder_birth_date));
@@ -123,15 +141,22 @@ fn lay_out(e: &ExtractDocument<'_>) -> Layout {
         }
     }
     l.gap(18.0);
+    let portal = e.portal.trim_end_matches('/');
     l.bilingual(
         Style::Regular,
         8.0,
-        "Document semnat electronic cu sigiliul electronic al emitentului, pentru organizația \
-         numită mai sus. Autenticitatea se verifică offline, cu certificatele publicate la \
-         /v1/trust/certificates. Persoana vede fiecare extras eliberat în numele ei.",
-        "Electronically sealed by the issuing authority, for the organisation named above. Check \
-         it offline with the certificates published at /v1/trust/certificates. The person sees \
-         every extract issued about them.",
+        &format!(
+            "Document semnat electronic cu sigiliul electronic al emitentului, pentru organizația \
+             numită mai sus. Autenticitatea se verifică încărcând fișierul la {portal}/verificare \
+             sau offline, cu certificatele publicate la {portal}/v1/trust/certificates. Persoana \
+             vede fiecare extras eliberat în numele ei."
+        ),
+        &format!(
+            "Electronically sealed by the issuing authority, for the organisation named above. \
+             Check it by uploading the file at {portal}/verificare or offline with the \
+             certificates published at {portal}/v1/trust/certificates. The person sees every \
+             extract issued about them."
+        ),
     );
     l
 }
@@ -167,6 +192,7 @@ mod tests {
             purpose: Purpose::Angajare,
             issued_at: "2026-12-07T10:00:00Z".parse().unwrap(),
             issuing_unit: "Inspectoratul General al Poliției Române",
+            portal: "https://cazier.test",
         };
         render_extract(&document, 8192).unwrap().embed(&[]).unwrap()
     }

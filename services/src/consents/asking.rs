@@ -338,6 +338,7 @@ impl ConsentRequests {
                     purpose: consent.purpose,
                     issued_at: now,
                     issuing_unit: &self.issuing_unit,
+                    portal: &self.portal_url,
                 };
                 let pdf = self
                     .sealer

@@ -111,11 +111,11 @@ const RO: ConsentTexts = ConsentTexts {
     status: "Stare",
     open: "Deschideți",
     asks_you: "vă cere consimțământul",
-    sees_status: "Doar dacă aveți sau nu mențiuni în cazier (fără conținutul lor) și numele \
-                  dumneavoastră.",
+    sees_status: "Doar dacă aveți sau nu mențiuni în cazier (fără conținutul lor), numele și \
+                  data nașterii dumneavoastră.",
     sees_certificate: "Mențiunile din cazier, ca pe certificat (instanța, hotărârea, fapta, \
-                       pedeapsa), și numele dumneavoastră. Mențiunile pentru care a intervenit \
-                       reabilitarea nu apar niciodată.",
+                       pedeapsa), numele și data nașterii dumneavoastră. Mențiunile pentru care \
+                       a intervenit reabilitarea nu apar niciodată.",
     one_off: "O singură dată: un singur extras, în cel mult 30 de zile de la acceptare.",
     until: "Până la",
     until_after: "inclusiv: extrase oricând în acest timp.",
@@ -184,10 +184,11 @@ const EN: ConsentTexts = ConsentTexts {
     status: "Status",
     open: "Open",
     asks_you: "asks for your consent",
-    sees_status: "Only whether your record lists entries (not what they are) and your name.",
+    sees_status: "Only whether your record lists entries (not what they are), your name and \
+                  your date of birth.",
     sees_certificate: "The entries of your record, as a certificate prints them (court, \
-                       decision, offence, penalty), and your name. Entries you were \
-                       rehabilitated for never appear.",
+                       decision, offence, penalty), your name and your date of birth. Entries \
+                       you were rehabilitated for never appear.",
     one_off: "Once: one extract, within 30 days of your acceptance.",
     until: "Until",
     until_after: "inclusive: extracts at any time until then.",

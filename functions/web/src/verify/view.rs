@@ -206,6 +206,9 @@ fn document_result(ctx: &Ctx, a: &DocumentAnswer) -> (Markup, Option<&'static st
         DocumentResult::Valid => (v.doc_genuine, Some(v.doc_compare), true),
         DocumentResult::Expired => (v.expired, None, false),
         DocumentResult::Revoked => (v.revoked, Some(v.revoked_advice), false),
+        DocumentResult::Tampered if a.says_extract => {
+            (v.tampered, Some(v.tampered_extract_advice), false)
+        }
         DocumentResult::Tampered => (v.tampered, Some(v.tampered_advice), false),
         DocumentResult::NotIssuedHere => (v.not_issued_here, Some(v.not_issued_here_advice), false),
         DocumentResult::Extract => (v.doc_extract, Some(v.doc_extract_advice), true),
@@ -217,8 +220,13 @@ fn document_result(ctx: &Ctx, a: &DocumentAnswer) -> (Markup, Option<&'static st
     if let Some(found) = &a.extract {
         rows.push((ctx.t().number, found.number.clone()));
         rows.push((v.issued_to, found.organisation.clone()));
+        if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&found.issued_at) {
+            let day = cazier_shared::domain::bucharest_date(at.with_timezone(&chrono::Utc));
+            rows.push((v.issued, date(day)));
+        }
     }
-    if let Some(d) = a.valid_until {
+    // An extract's answer is of its day (shown): "valid until" would read as "still so".
+    if let Some(d) = a.valid_until.filter(|_| a.extract.is_none()) {
         rows.push((v.valid_until, date(d)));
     }
     let signature = match a.signature {
