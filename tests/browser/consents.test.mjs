@@ -84,6 +84,9 @@ for (const lang of ["ro", "en"]) {
     await page.waitForSelector('[role="status"]');
     assert.equal(await page.locator('input[value="accept"]').count(), 0, "answered once");
     assert.equal(await page.locator('[role="status"]').count(), 1, "the answer is said");
+    assert.ok(await page.evaluate(() => document.activeElement?.getAttribute("role") === "status"),
+      "read first: focus on what the answer did");
+    assert.match(await page.title(), lang === "ro" ? /^Acceptat — / : /^Accepted — /, "the tab says it too");
     await audit(page, `${lang}-k3-consent-given`);
 
     // The employer pulls an extract; the person sees it in the history, by its number.

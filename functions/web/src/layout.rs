@@ -131,7 +131,9 @@ fn shell(
                 }
                 main #main tabindex="-1" {
                     @if let Some(message) = flash {
-                        div.notice role="status" { p { (message) } }
+                        // Focused, as the error summary is: what the last action did is read
+                        // first, and the page continues from there.
+                        div.notice role="status" tabindex="-1" autofocus { p { (message) } }
                     }
                     (body)
                 }

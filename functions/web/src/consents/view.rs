@@ -17,16 +17,26 @@ fn purpose(ctx: &Ctx, c: &HeldConsent) -> &'static str {
     }
 }
 
-pub fn status_tag(ctx: &Ctx, status: ConsentStatus) -> Markup {
+/// A consent's status in words.
+fn status_text(ctx: &Ctx, status: ConsentStatus) -> &'static str {
     let c = ctx.lang.c();
+    match status {
+        ConsentStatus::Pending => c.pending,
+        ConsentStatus::Accepted => c.accepted,
+        ConsentStatus::Declined => c.declined,
+        ConsentStatus::Revoked => c.revoked,
+        ConsentStatus::Used => c.used,
+        ConsentStatus::Expired => c.expired,
+    }
+}
+
+pub fn status_tag(ctx: &Ctx, status: ConsentStatus) -> Markup {
+    let text = status_text(ctx, status);
     html! {
         @match status {
-            ConsentStatus::Pending => strong.tag.wait { (c.pending) },
-            ConsentStatus::Accepted => strong.tag { (c.accepted) },
-            ConsentStatus::Declined => strong.tag.off { (c.declined) },
-            ConsentStatus::Revoked => strong.tag.off { (c.revoked) },
-            ConsentStatus::Used => strong.tag.off { (c.used) },
-            ConsentStatus::Expired => strong.tag.off { (c.expired) },
+            ConsentStatus::Pending => strong.tag.wait { (text) },
+            ConsentStatus::Accepted => strong.tag { (text) },
+            _ => strong.tag.off { (text) },
         }
     }
 }
@@ -183,7 +193,12 @@ pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: b
         }
         p { a href=(Page::Consents) { (c.back) } }
     };
-    page(ctx, &title, body)
+    // The tab's title says where the answer stands (the heading names who asks).
+    let tab_title = match held.status {
+        ConsentStatus::Pending => title,
+        status => format!("{} — {title}", status_text(ctx, status)),
+    };
+    page(ctx, &tab_title, body)
 }
 
 /// The last day an instant ends (Bucharest), as `21.12.2026`.
