@@ -86,16 +86,23 @@ fn asked_and_accepted(
     (id, browser, page)
 }
 
+/// A validated person whose record lists one entry (`id`, the decision's words).
+fn validated_with_an_entry(
+    stack: &TestStack,
+    client: &Client,
+    id: &str,
+    decision: &str,
+) -> Citizen {
+    let citizen = Citizen::validated(client);
+    add_entries(stack, &citizen.cnp, &[entry(id, decision, false)]);
+    citizen
+}
+
 #[test]
 fn an_employer_asks_the_person_accepts_in_the_portal_and_the_extract_verifies_offline() {
     let stack = stack();
     let client = Client::new(&stack.base_url);
-    let citizen = Citizen::validated(&client);
-    add_entries(
-        stack,
-        &citizen.cnp,
-        &[entry("c1", "Sentința penală 12/2018", false)],
-    );
+    let citizen = validated_with_an_entry(stack, &client, "c1", "Sentința penală 12/2018");
     let employer = Verifier::register(stack, "Transport Urban Cluj SA");
     let mails_before = mail_to(&stack.base_url, &citizen.email).len();
 
@@ -274,12 +281,7 @@ fn nobody_else_reads_or_uses_a_consent_and_withdrawing_stops_it_at_once() {
 fn at_the_desk_the_person_opens_the_request_with_the_code_on_the_clerks_screen() {
     let stack = stack();
     let client = Client::new(&stack.base_url);
-    let citizen = Citizen::validated(&client);
-    add_entries(
-        stack,
-        &citizen.cnp,
-        &[entry("d1", "Sentința penală 7/2019", false)],
-    );
+    let citizen = validated_with_an_entry(stack, &client, "d1", "Sentința penală 7/2019");
     let office = Verifier::register_as(
         stack,
         "Autoritatea Rutieră Română",
@@ -808,12 +810,7 @@ fn a_dpop_bound_token_works_only_with_its_key() {
 fn an_extract_pulled_as_a_pdf_is_trusted_by_pdf_validators_and_offline() {
     let stack = stack();
     let client = Client::new(&stack.base_url);
-    let citizen = Citizen::validated(&client);
-    add_entries(
-        stack,
-        &citizen.cnp,
-        &[entry("p1", "Sentința penală 7/2020", false)],
-    );
+    let citizen = validated_with_an_entry(stack, &client, "p1", "Sentința penală 7/2020");
     let employer = Verifier::register(stack, "Farmacia Centrală Iași SRL");
     let bearer = employer.token_for(&client, "extract:ANGAJARE");
     let (id, mut browser, page) = asked_and_accepted(

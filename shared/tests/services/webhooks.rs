@@ -52,15 +52,20 @@ fn only(memory: &Memory) -> Delivery {
     all[0].clone()
 }
 
-#[tokio::test]
-async fn a_change_is_pushed_sealed_and_addressed_to_its_organisation() {
-    let (memory, cnp) = changed(Some(HOOK)).await;
-    let report = memory
+/// One run of the deliverer's schedule.
+async fn deliver(memory: &Memory) -> cazier_shared::services::consents::webhooks::DeliveryReport {
+    memory
         .webhook_deliveries()
         .unwrap()
         .deliver_due()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_change_is_pushed_sealed_and_addressed_to_its_organisation() {
+    let (memory, cnp) = changed(Some(HOOK)).await;
+    let report = deliver(&memory).await;
     assert_eq!(report.delivered, 1, "{report:?}");
     let received = memory.receiver.received();
     let (url, key, body) = &received[0];
@@ -88,12 +93,7 @@ async fn a_change_is_pushed_sealed_and_addressed_to_its_organisation() {
     });
     assert!(cazier_shared::change::verify(&forged, &trust(&memory).await.keys).is_err());
     // Nothing more to do.
-    let again = memory
-        .webhook_deliveries()
-        .unwrap()
-        .deliver_due()
-        .await
-        .unwrap();
+    let again = deliver(&memory).await;
     assert_eq!(again, DeliveryReport::default());
     assert_eq!(memory.receiver.received().len(), 1);
 }
@@ -197,12 +197,7 @@ async fn a_suspended_organisation_or_one_without_a_webhook_is_pushed_nothing() {
         .set_status(&employer().organisation.cui, OrganisationStatus::Suspended)
         .await
         .unwrap();
-    let report = memory
-        .webhook_deliveries()
-        .unwrap()
-        .deliver_due()
-        .await
-        .unwrap();
+    let report = deliver(&memory).await;
     assert_eq!(report.dead, 1);
     assert!(memory.receiver.received().is_empty());
     assert_eq!(
@@ -213,12 +208,7 @@ async fn a_suspended_organisation_or_one_without_a_webhook_is_pushed_nothing() {
     let (memory, _) = changed(Some(HOOK)).await;
     let cui = employer().organisation.cui;
     memory.organisations.set_webhook(&cui, None).await.unwrap();
-    memory
-        .webhook_deliveries()
-        .unwrap()
-        .deliver_due()
-        .await
-        .unwrap();
+    deliver(&memory).await;
     assert_eq!(only(&memory).state, DeliveryState::Dead);
     assert!(memory.outbox.dead(10).await.unwrap().len() == 1);
 }
@@ -252,12 +242,7 @@ async fn a_dead_receiver_with_a_backlog_does_not_hold_up_another_organisation() 
     }
     let d = Delivery::new(quick.cui.clone(), ConsentId::random(), now, "c".into(), now);
     memory.outbox.enqueue(&d).await.unwrap();
-    let report = memory
-        .webhook_deliveries()
-        .unwrap()
-        .deliver_due()
-        .await
-        .unwrap();
+    let report = deliver(&memory).await;
     assert_eq!(report.delivered, 1, "{report:?}");
     assert_eq!(
         memory.receiver.tried_at(HOOK),
@@ -275,12 +260,7 @@ async fn a_dead_receiver_with_a_backlog_does_not_hold_up_another_organisation() 
     assert!(in_front.is_empty(), "{} still in front", in_front.len());
     // Two days on, the backlog is given up in one run, one post tried, not 120.
     memory.clock.advance(GIVE_UP_AFTER);
-    let report = memory
-        .webhook_deliveries()
-        .unwrap()
-        .deliver_due()
-        .await
-        .unwrap();
+    let report = deliver(&memory).await;
     assert_eq!(memory.receiver.tried_at(HOOK), 2);
     assert_eq!(report.dead, 120, "{report:?}");
 }
