@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 pub enum AuditSubject {
     Account(AccountId),
     Certificate(CertificateNumber),
-    /// What a police clerk did (the validations they made).
+    /// What a staff account did: a police clerk's validations and views, an organisation's
+    /// staff member's requests, views and extracts.
     Operator(AccountId),
     /// A consent's life: asked, decided, each extract pulled under it.
     Consent(crate::ConsentId),
@@ -168,6 +169,33 @@ impl AuditEvent {
                 details: by,
             },
         ]
+    }
+
+    /// An organisation's staff member acted on one of its consents (with the extract's number
+    /// when one was pulled): in the staff member's history.
+    pub fn staff_acted(
+        staff: &AccountId,
+        action: crate::StaffAction,
+        consent: &crate::ConsentId,
+        organisation: &crate::Cui,
+        extract: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let mut details = details([
+            ("action", action.as_str()),
+            ("consent", consent.as_str()),
+            ("organisation", organisation.as_str()),
+        ]);
+        if let Some(number) = extract {
+            details.insert("extract".into(), number.into());
+        }
+        Self {
+            subject: AuditSubject::Operator(staff.clone()),
+            at,
+            event: AuditEventKind::StaffActed,
+            id: uuid::Uuid::new_v4().to_string(),
+            details,
+        }
     }
 
     /// The password was changed (`how`: by its holder, by a reset link, by ops).

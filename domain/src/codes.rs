@@ -57,9 +57,21 @@ string_enum!(
     /// Who an account belongs to.
     Role {
         Citizen = "CITIZEN",
+        /// A police counter clerk.
         Operator = "OPERATOR",
+        /// A registered organisation's staff member (issue 27): asks for consents and pulls
+        /// extracts in its name, in the portal.
+        Staff = "STAFF",
     }
 );
+
+impl Role {
+    /// Accounts made by ops (clerks, organisations' staff), which sign in with a second
+    /// factor and are never validated.
+    pub fn is_staff_account(self) -> bool {
+        matches!(self, Role::Operator | Role::Staff)
+    }
+}
 
 string_enum!(
     /// Where a session was opened: a bearer token of the JSON API, or the portal's cookie.
@@ -158,6 +170,23 @@ string_enum!(
         /// The person's record changed under a continuous consent: the organisation was told
         /// (without content).
         RecordChanged = "RECORD_CHANGED",
+        /// An organisation's staff member acted in its name in the portal (a
+        /// [`StaffAction`]): in the staff member's history.
+        StaffActed = "STAFF_ACTED",
+    }
+);
+
+string_enum!(
+    /// What an organisation's staff member did in the portal (audited under them).
+    StaffAction {
+        /// Asked a person for consent.
+        Asked = "ASKED",
+        /// Opened one of the organisation's consents (whose reason, name and CNP end it shows).
+        Opened = "OPENED",
+        /// Pulled an extract under a consent.
+        ExtractPulled = "EXTRACT_PULLED",
+        /// Made a new desk code for a request waiting at their desk.
+        DeskCode = "DESK_CODE",
     }
 );
 
@@ -399,6 +428,7 @@ mod tests {
         round_trips(ConsentStatus::ALL);
         round_trips(ConsentLevel::ALL);
         round_trips(DeliveryState::ALL);
+        round_trips(StaffAction::ALL);
         assert_eq!(Role::parse("citizen"), None, "codes are case-sensitive");
         assert!(serde_json::from_str::<RequestStatus>("\"DONE\"").is_err());
     }

@@ -26,7 +26,7 @@ pub use audit::{AuditEvent, AuditSubject};
 pub use codes::{
     AccountStatus, AuditEventKind, CertificateStatus, CheckResult, ConsentLevel, ConsentStatus,
     DeliveryState, DocumentResult, FieldCode, PresentationStatus, RejectionCode, RequestStatus,
-    Role, SessionChannel, ShareStatus, ValidationMethod, VerificationResult,
+    Role, SessionChannel, ShareStatus, StaffAction, ValidationMethod, VerificationResult,
 };
 pub use form::{FieldError, Form};
 pub use ids::{AccountId, ConsentId, DeliveryId, RequestId, ShareId};
@@ -94,6 +94,8 @@ pub struct Account {
     pub validation: Option<Validation>,
     /// Operators only: the police unit they work for.
     pub unit: Option<String>,
+    /// Staff only: the registered organisation they act for.
+    pub organisation: Option<Cui>,
     /// Citizens not yet validated: the account is deleted then (its e-mail and counter code
     /// freed). Accounts stored before this existed expire [`UNVALIDATED_ACCOUNT_TTL`] after
     /// their creation.

@@ -54,6 +54,16 @@ pub enum Page {
     Console,
     /// A registered citizen, as a clerk opened them by their counter code.
     Registered(AccountId),
+    /// An organisation's staff: its consents, newest first.
+    Organisation,
+    /// Where its staff ask a person for consent.
+    OrganisationAsk,
+    /// One of its consents, as its staff see it.
+    OrganisationConsent(ConsentId),
+    /// The form that pulls an extract (a PDF) under it.
+    OrganisationExtract(ConsentId),
+    /// The form that makes a new desk code for a request waiting at the desk.
+    OrganisationDeskCode(ConsentId),
 }
 
 impl Page {
@@ -101,6 +111,11 @@ impl Page {
             Page::Consent(_) => "/consimtaminte/{consent_id}",
             Page::Console => "/ghiseu",
             Page::Registered(_) => "/ghiseu/cont/{account_id}",
+            Page::Organisation => "/organizatie",
+            Page::OrganisationAsk => "/organizatie/cerere",
+            Page::OrganisationConsent(_) => "/organizatie/consimtaminte/{consent_id}",
+            Page::OrganisationExtract(_) => "/organizatie/consimtaminte/{consent_id}/extras",
+            Page::OrganisationDeskCode(_) => "/organizatie/consimtaminte/{consent_id}/cod",
         }
     }
 
@@ -121,7 +136,10 @@ impl Page {
             | Page::WalletOffer(n) => vec![n.as_str()],
             Page::RevokeShare(n, share) => vec![n.as_str(), share.as_str()],
             Page::Registered(account) => vec![account.as_str()],
-            Page::Consent(id) => vec![id.as_str()],
+            Page::Consent(id)
+            | Page::OrganisationConsent(id)
+            | Page::OrganisationExtract(id)
+            | Page::OrganisationDeskCode(id) => vec![id.as_str()],
             _ => Vec::new(),
         }
     }

@@ -648,6 +648,12 @@ pub trait Consents: Send + Sync {
     async fn get(&self, id: &crate::ConsentId) -> StoreResult<Option<crate::consent::Consent>>;
     /// The holder's consents, newest first.
     async fn for_holder(&self, cnp: &crate::Cnp) -> StoreResult<Vec<crate::consent::Consent>>;
+    /// An organisation's consents, newest first, at most `limit` (its staff's pages).
+    async fn for_organisation(
+        &self,
+        cui: &Cui,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::consent::Consent>>;
     /// Remembers that `code` (shown at an institution's desk) opens consent `id` until
     /// `expires_at`.
     async fn put_desk_code(

@@ -272,7 +272,7 @@ impl AccountService {
             self.refund(&windows, now).await?;
             return Err(LoginError::Disabled);
         }
-        if account.role == Role::Operator {
+        if account.role.is_staff_account() {
             match (&account.totp, dto.totp) {
                 (Some(secret), Some(code)) => {
                     // A wrong code counts as a failed sign-in too (it is not refunded).

@@ -344,6 +344,7 @@ impl AccountService {
                 counter_code: Some(CounterCode::random()),
                 validation: None,
                 unit: None,
+                organisation: None,
                 expires_at: Some(now + UNVALIDATED_ACCOUNT_TTL),
                 disabled: false,
                 totp: None,

@@ -382,6 +382,17 @@ pub trait ServiceGraphs: PortSource {
         })
     }
 
+    /// An organisation's staff in the portal: its consent operations, in its name.
+    fn staff_consents(&self) -> Result<crate::services::consents::StaffConsents, ConfigError> {
+        Ok(crate::services::consents::StaffConsents {
+            asking: self.consent_requests()?,
+            accounts: self.accounts()?,
+            organisations: self.organisations()?,
+            consents: self.consents()?,
+            audit: self.audit()?,
+        })
+    }
+
     /// Change notices under continuous consents: told by the record's writers, read by
     /// organisations from their feed.
     fn change_notices(&self) -> Result<crate::services::consents::ChangeNotices, ConfigError> {

@@ -6,6 +6,7 @@
 
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { chromium } from "playwright-core";
 import {
   BASE, CHROMIUM_ARGS, axeResults, tabTo, audit, register, employerToken, validatedCitizen,
@@ -148,4 +149,96 @@ test("an account not yet validated is told why it sees no requests", async () =>
   assert.equal(await page.locator('main a[href="/cont"]').count() >= 1, true);
   await audit(page, "ro-k7-consents-not-validated");
   await context.close();
+});
+
+/** The current code of an authenticator app, from pyotp (an independent implementation). */
+function totp(secret) {
+  return execFileSync(".venv/bin/python", ["-c", "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).now())", secret], { encoding: "utf8" }).trim();
+}
+
+/** Both widths: axe, and no sideways scrolling at 320 px. */
+async function auditBoth(page, name) {
+  await audit(page, name);
+  await page.setViewportSize({ width: 320, height: 800 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 320, `${name}: no sideways scrolling at 320 px (${wide})`);
+  await audit(page, `${name}-320`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test("an institution's clerk asks at the desk, the person answers on their phone, the clerk downloads the sealed extract", async () => {
+  const staffContext = await browser.newContext({ locale: "ro-RO", bypassCSP: true, acceptDownloads: true });
+  const clerk = await staffContext.newPage();
+  // Signs in as clerks do: the password, then the code of their authenticator app.
+  await clerk.goto(`${BASE}/autentificare`);
+  await clerk.fill("#email", process.env.CAZIER_STAFF_EMAIL);
+  await clerk.fill("#password", process.env.CAZIER_STAFF_PASSWORD);
+  await clerk.click("button.primary");
+  await clerk.waitForURL("**/autentificare/cod");
+  await clerk.fill("#totp", totp(process.env.CAZIER_STAFF_SECRET));
+  await clerk.click("button.primary");
+  await clerk.waitForURL("**/organizatie");
+  assert.ok((await clerk.textContent("main")).includes("Autoritatea Rutieră Română"), "in the organisation's name");
+  await auditBoth(clerk, "ro-s1-organisation");
+  // A citizen's pages are not theirs.
+  assert.equal((await clerk.goto(`${BASE}/consimtaminte`)).status(), 403);
+
+  const personContext = await browser.newContext({ locale: "ro-RO", bypassCSP: true });
+  const phone = await personContext.newPage();
+  const { cnp } = await validatedCitizen(phone, "desk-consent");
+
+  // The request form: sent empty, every problem said; then filled, with the person at the desk.
+  await clerk.goto(`${BASE}/organizatie/cerere`);
+  await auditBoth(clerk, "ro-s2-ask");
+  await clerk.click("main button.primary");
+  await clerk.waitForSelector(".summary");
+  assert.match(await clerk.textContent(".summary"), /CNP/);
+  await audit(clerk, "ro-s3-ask-errors");
+  await clerk.fill("#cnp", cnp);
+  await clerk.fill("#reason", "Atestat profesional transport persoane");
+  await clerk.check("#at_desk");
+  await clerk.click("main button.primary");
+  await clerk.waitForURL("**/organizatie/consimtaminte/*");
+  const code = (await clerk.textContent("main .code")).replace(/\s/g, "");
+  assert.match(code, /^[A-Z0-9]{4}-[A-Z0-9]{4}$/, "a desk code to show");
+  assert.ok((await clerk.textContent("main")).includes(cnp.slice(9)), "whose, by the CNP's end");
+  assert.ok(!(await clerk.textContent("main")).includes(cnp), "never the whole CNP");
+  await auditBoth(clerk, "ro-s4-asked-at-desk");
+  const consentUrl = clerk.url();
+  // Shown once: a reload does not show it again (nor make another).
+  await clerk.reload();
+  assert.equal(await clerk.locator("main .code").count(), 0);
+
+  // On the person's phone: the code, then the request, accepted.
+  await phone.goto(`${BASE}/consimtaminte/cod`);
+  await phone.fill("#code", code);
+  await phone.click("button.primary");
+  await phone.waitForURL("**/consimtaminte/*");
+  assert.ok((await phone.textContent("main")).includes("Autoritatea Rutieră Română"));
+  await phone.click('input[value="accept"] ~ button');
+  await phone.waitForSelector('[role="status"]');
+
+  // The clerk sees the answer and downloads the extract, sealed.
+  await clerk.goto(consentUrl);
+  assert.match(await clerk.title(), /^Acceptat — /);
+  const [download] = await Promise.all([
+    clerk.waitForEvent("download"),
+    clerk.click('form[action$="/extras"] button'),
+  ]);
+  assert.match(download.suggestedFilename(), /^extras-EX-\d{4}-[0-9A-F]{12}\.pdf$/);
+  const fs = await import("node:fs/promises");
+  const pdf = await fs.readFile(await download.path());
+  assert.equal(pdf.subarray(0, 5).toString(), "%PDF-");
+  assert.ok(!pdf.includes(Buffer.from(cnp)), "no CNP in the extract");
+  // A one-off consent: used by that download; the page says so, nothing more to pull.
+  await clerk.goto(consentUrl);
+  assert.equal(await clerk.locator('form[action$="/extras"]').count(), 0);
+  await auditBoth(clerk, "ro-s5-consent-used");
+  // The person sees the pull in the history.
+  await phone.reload();
+  assert.match(await phone.textContent("main"), /EX-\d{4}-/);
+  await clerk.goto(`${BASE}/organizatie`);
+  await auditBoth(clerk, "ro-s6-organisation-list");
+  await staffContext.close();
+  await personContext.close();
 });

@@ -4,6 +4,7 @@
 
 use cazier_e2e::wallets::wallet_stack;
 use cazier_e2e::*;
+use cazier_shared::wiring::PortSource;
 use std::process::Command;
 
 #[test]
@@ -37,6 +38,28 @@ fn the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone() {
     // The employer's system, registered: it asks wallets from the API with its own key.
     let employer = cazier_e2e::wallets::Verifier::register(stack, "Dunărea Logistic SA");
     let employer = serde_json::json!({"cui": employer.cui, "jwk": employer.private_jwk()});
+    // A public institution's desk clerk, as `cazier-admin organisations staff add` makes one.
+    let institution = cazier_e2e::wallets::Verifier::register_as(
+        stack,
+        "Autoritatea Rutieră Română",
+        "PUBLIC_INSTITUTION",
+        &["ATESTAT_PROFESIONAL"],
+    );
+    let staff_password = "staff-totp-password";
+    let staff_email = format!("ghiseu-{}@arr.test", uuid::Uuid::new_v4().simple());
+    let staff = stack
+        .runtime
+        .block_on(cazier_shared::services::operators::create_staff(
+            &*stack.accounts(),
+            &*stack.wiring.organisations().expect("organisations"),
+            &staff_email,
+            staff_password,
+            &institution.cui,
+            true,
+            chrono::Utc::now(),
+        ))
+        .expect("staff created");
+    let staff_secret = staff.totp.expect("enrolled").base32();
     let output = Command::new("node")
         .current_dir(&root)
         .args(["--test", "--test-reporter=spec", "tests/browser/"])
@@ -49,6 +72,9 @@ fn the_portal_in_chromium_is_accessible_and_works_with_the_keyboard_alone() {
         .env("CAZIER_TOTP_OPERATOR_EMAIL", &totp_email)
         .env("CAZIER_TOTP_OPERATOR_PASSWORD", totp_password)
         .env("CAZIER_TOTP_OPERATOR_SECRET", &secret)
+        .env("CAZIER_STAFF_EMAIL", &staff_email)
+        .env("CAZIER_STAFF_PASSWORD", staff_password)
+        .env("CAZIER_STAFF_SECRET", &staff_secret)
         .output()
         .expect("node is installed");
     let report = String::from_utf8_lossy(&output.stdout);

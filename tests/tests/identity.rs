@@ -7,7 +7,7 @@
 
 use cazier_e2e::portal::*;
 use cazier_e2e::*;
-use cazier_shared::domain::{AccountId, AuditEventKind, AuditSubject};
+use cazier_shared::domain::{AccountId, AuditEventKind, AuditSubject, Role};
 use cazier_shared::services::operators::{change_operator, create_operator, OperatorChange};
 use serde_json::{json, Value};
 
@@ -439,6 +439,7 @@ fn a_clerk_opens_only_whom_the_code_names_every_view_audited_and_disabling_is_im
         .block_on(change_operator(
             &*stack.accounts(),
             &*stack.sessions(),
+            Role::Operator,
             &email,
             OperatorChange::Disable,
             "test",
@@ -458,6 +459,7 @@ fn a_clerk_opens_only_whom_the_code_names_every_view_audited_and_disabling_is_im
         .block_on(change_operator(
             &*stack.accounts(),
             &*stack.sessions(),
+            Role::Operator,
             &email,
             OperatorChange::Enable,
             "test",

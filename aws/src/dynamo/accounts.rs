@@ -12,7 +12,7 @@ use super::{
     opt_s, opt_time, s, sealing_adapter, time, transact_checked, version_of, Item,
 };
 use crate::domain::{
-    Account, AccountId, AccountStatus, AuditEvent, Cnp, CounterCode, Email, IdDocument, Name,
+    Account, AccountId, AccountStatus, AuditEvent, Cnp, CounterCode, Cui, Email, IdDocument, Name,
     Person, Role, TotpSecret, Validation,
 };
 use crate::ports::{
@@ -123,6 +123,9 @@ impl DynamoAccounts {
         if let Some(u) = &a.unit {
             item.insert("unit".into(), s(u));
         }
+        if let Some(cui) = &a.organisation {
+            item.insert("organisation".into(), s(cui.as_str()));
+        }
         if let Some(at) = a.expires_at {
             item.insert("expires_at".into(), time(at));
             item.insert("ttl".into(), epoch_ttl(at));
@@ -185,6 +188,10 @@ impl DynamoAccounts {
             counter_code: opt_s(item, "counter_code").and_then(CounterCode::parse),
             validation: from_json(item, "validation")?,
             unit: opt_s(item, "unit").map(str::to_owned),
+            organisation: match opt_s(item, "organisation") {
+                Some(cui) => Some(Cui::parse(cui).map_err(|_| corrupt("organisation"))?),
+                None => None,
+            },
             expires_at: opt_time(item, "expires_at")?,
             disabled: item
                 .get("disabled")

@@ -1,10 +1,11 @@
 //! The consents table: each consent under its id, listed for its holder through
-//! `consents_by_holder` (a keyed hash of the CNP, newest first). The CNP, the organisation's
+//! `consents_by_holder` (a keyed hash of the CNP, newest first) and for its organisation's
+//! staff through `consents_by_organisation` (the CUI, newest first). The CNP, the organisation's
 //! reason and the holder's name are sealed, bound to the item. Beside them, one guard item per
 //! organisation and holder while a request waits: an organisation has one pending request per
 //! person, however often it asks. Items go (TTL) a year after the consent ended.
 
-use super::keys::{self, CONSENTS_BY_HOLDER_INDEX};
+use super::keys::{self, CONSENTS_BY_HOLDER_INDEX, CONSENTS_BY_ORGANISATION_INDEX};
 use super::{
     audit::audit_put, blob, corrupt, epoch_ttl, get_b, get_item, get_parsed, get_s, get_time, n,
     opt_time, query_all, s, sealing_adapter, time, transact_checked, Item,
@@ -210,6 +211,27 @@ impl Consents for DynamoConsents {
         let mut found = Vec::new();
         for item in query_all(query).await? {
             found.push(self.read_item(&item).await?);
+        }
+        Ok(found)
+    }
+
+    async fn for_organisation(&self, cui: &Cui, limit: usize) -> StoreResult<Vec<Consent>> {
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let answer = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(CONSENTS_BY_ORGANISATION_INDEX)
+            .key_condition_expression("organisation = :o")
+            .expression_attribute_values(":o", s(cui.as_str()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(super::unavailable)?;
+        let mut found = Vec::new();
+        for item in answer.items() {
+            found.push(self.read_item(item).await?);
         }
         Ok(found)
     }

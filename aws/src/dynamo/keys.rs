@@ -137,6 +137,8 @@ pub fn desk_code(code_hash: &str) -> String {
     format!("CONSENT_CODE#{code_hash}")
 }
 pub const CONSENTS_BY_HOLDER_INDEX: &str = "consents_by_holder";
+/// The consents table's index of an organisation's consents (its CUI, newest first).
+pub const CONSENTS_BY_ORGANISATION_INDEX: &str = "consents_by_organisation";
 
 // Audit table: the subject's history.
 pub fn audit_subject(subject: &AuditSubject) -> String {

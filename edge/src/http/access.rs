@@ -21,6 +21,8 @@ pub enum Access {
     Authenticated,
     Citizen,
     Operator,
+    /// A registered organisation's staff member (the portal's organisation pages).
+    Staff,
 }
 
 /// Why a route refused its caller.
@@ -37,7 +39,7 @@ impl Access {
     pub fn needs_session(self) -> bool {
         matches!(
             self,
-            Access::Authenticated | Access::Citizen | Access::Operator
+            Access::Authenticated | Access::Citizen | Access::Operator | Access::Staff
         )
     }
 
@@ -49,6 +51,7 @@ impl Access {
             Access::Authenticated => None,
             Access::Citizen => Some(Role::Citizen),
             Access::Operator => Some(Role::Operator),
+            Access::Staff => Some(Role::Staff),
         };
         let principal = principal.ok_or(Denied::SignInFirst)?;
         match role {
@@ -100,6 +103,10 @@ typed_principal!(
     /// A signed-in counter clerk.
     Operator
 );
+typed_principal!(
+    /// A signed-in staff member of a registered organisation.
+    Staff
+);
 
 #[cfg(test)]
 mod tests {
@@ -125,6 +132,22 @@ mod tests {
         assert_eq!(
             Operator::admit(Some(citizen.clone())).err(),
             Some(Denied::ForRole(Role::Operator))
+        );
+        let staff = principal(Role::Staff);
+        assert!(Staff::admit(Some(staff.clone())).is_ok());
+        for other in [&citizen, &clerk] {
+            assert_eq!(
+                Staff::admit(Some(other.clone())).err(),
+                Some(Denied::ForRole(Role::Staff))
+            );
+        }
+        assert_eq!(
+            Operator::admit(Some(staff.clone())).err(),
+            Some(Denied::ForRole(Role::Operator))
+        );
+        assert_eq!(
+            Citizen::admit(Some(staff)).err(),
+            Some(Denied::ForRole(Role::Citizen))
         );
         assert!(Authenticated::admit(Some(clerk)).is_ok());
         assert_eq!(Authenticated::admit(None).err(), Some(Denied::SignInFirst));

@@ -8,7 +8,7 @@ pub mod routes;
 
 pub use crate::domain::{FieldError, Principal};
 pub use crate::services::verification::MAX_PDF_BYTES;
-pub use access::{Access, Admit, Authenticated, Citizen, Denied, Operator};
+pub use access::{Access, Admit, Authenticated, Citizen, Denied, Operator, Staff};
 pub use problem::{ApiError, UNAVAILABLE_RETRY_AFTER_SECS};
 
 use crate::crypto::sha256_hex;

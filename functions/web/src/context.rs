@@ -65,10 +65,11 @@ pub enum Flash {
     ConsentAccepted,
     ConsentDeclined,
     ConsentRevoked,
+    ConsentRequested,
 }
 
 impl Flash {
-    const ALL: [Flash; 14] = [
+    const ALL: [Flash; 15] = [
         Flash::AccountCreated,
         Flash::PasswordChanged,
         Flash::PasswordReset,
@@ -83,6 +84,7 @@ impl Flash {
         Flash::ConsentAccepted,
         Flash::ConsentDeclined,
         Flash::ConsentRevoked,
+        Flash::ConsentRequested,
     ];
 
     fn code(self) -> &'static str {
@@ -101,6 +103,7 @@ impl Flash {
             Flash::ConsentAccepted => "consent-accepted",
             Flash::ConsentDeclined => "consent-declined",
             Flash::ConsentRevoked => "consent-revoked",
+            Flash::ConsentRequested => "consent-requested",
         }
     }
 
@@ -336,8 +339,16 @@ impl Ctx {
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .filter(|p| is_local_page(p))?;
-        let clerks = path.starts_with(Page::Console.template());
-        (clerks == (role == cazier_shared::domain::Role::Operator)).then_some(path)
+        // Each role's pages are its own: a page of another's is not where this sign-in leads.
+        use cazier_shared::domain::Role;
+        let area = if path.starts_with(Page::Console.template()) {
+            Role::Operator
+        } else if path.starts_with(Page::Organisation.template()) {
+            Role::Staff
+        } else {
+            Role::Citizen
+        };
+        (area == role).then_some(path)
     }
 
     pub fn sign_out(&mut self) {

@@ -138,6 +138,7 @@ impl Lang {
             Flash::ConsentAccepted => self.c().flash_accepted,
             Flash::ConsentDeclined => self.c().flash_declined,
             Flash::ConsentRevoked => self.c().flash_revoked,
+            Flash::ConsentRequested => self.o().sent,
         }
     }
 
@@ -159,6 +160,10 @@ impl Lang {
             "current_password" => self.i().current_password,
             "new_password" => self.i().new_password,
             "totp" => self.i().second_factor_code,
+            "cnp" => "CNP",
+            "purpose" => t.purpose,
+            "reason" => self.o().reason,
+            "until" => self.o().until,
             _ => return None,
         })
     }

@@ -107,6 +107,11 @@ fn shell(
                                         (nav_link(ctx, Page::Console, t.nav_console))
                                         (nav_link(ctx, Page::ChangePassword, t.nav_password))
                                     }
+                                    Some(Role::Staff) => {
+                                        (nav_link(ctx, Page::Organisation, ctx.lang.o().nav))
+                                        (nav_link(ctx, Page::OrganisationAsk, ctx.lang.o().nav_ask))
+                                        (nav_link(ctx, Page::ChangePassword, t.nav_password))
+                                    }
                                     None => {
                                         (nav_link(ctx, Page::SignIn, t.nav_sign_in))
                                         (nav_link(ctx, Page::Register, t.nav_register))

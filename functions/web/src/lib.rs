@@ -4,7 +4,8 @@
 //! before signing in, to a pre-session cookie). Works without JavaScript; no script at all.
 //! This file: the function, the admission (session, access, CSRF) and the refusals; the route
 //! table, one line a route, is `routes.rs`. Each feature is a folder (`info`, `identity`,
-//! `account`, `requests`, `certificates`, `shares`, `consents`, `wallet`, `counter`, `verify`): its
+//! `account`, `requests`, `certificates`, `shares`, `consents`, `wallet`, `counter`, `organisation`,
+//! `verify`): its
 //! handlers in `mod.rs` on a struct holding only the services they use, its pages in
 //! `view.rs`, its texts in `text.rs`. What every page shares: `context.rs` (the request's
 //! cookies, session, language), `layout.rs`, `forms.rs`, `notices.rs`, `i18n.rs`.
@@ -20,6 +21,7 @@ mod identity;
 mod info;
 mod layout;
 mod notices;
+mod organisation;
 mod requests;
 mod routes;
 mod shares;
@@ -58,6 +60,7 @@ pub struct WebFunction {
     consents: consents::Consents,
     wallet: wallet::Wallet,
     counter: counter::Counter,
+    organisation: organisation::Organisation,
     verify: verify::Verify,
     sessions: Arc<dyn SessionStore>,
     csp: Arc<str>,
@@ -125,6 +128,9 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
         counter: counter::Counter {
             counter: ports.validation_service()?,
         },
+        organisation: organisation::Organisation {
+            staff: ports.staff_consents()?,
+        },
         verify: verify::Verify {
             verification: ports.verification_service()?,
             portal,
@@ -157,6 +163,7 @@ pub(crate) fn home_of(role: Role) -> Page {
     match role {
         Role::Operator => Page::Console,
         Role::Citizen => Page::Account,
+        Role::Staff => Page::Organisation,
     }
 }
 
@@ -168,6 +175,7 @@ pub(crate) fn home_link(ctx: &Ctx) -> Option<(Page, &'static str)> {
         let label = match p.role {
             Role::Operator => t.nav_console,
             Role::Citizen => t.nav_account,
+            Role::Staff => ctx.lang.o().nav,
         };
         (home_of(p.role), label)
     })

@@ -8,7 +8,7 @@
 use crate::context::{Ctx, FormData};
 use crate::info::text::Info;
 use crate::{Answer, Refusal, WebFunction};
-use cazier_edge::http::{Access, Admit, Authenticated, Citizen, Operator, Route};
+use cazier_edge::http::{Access, Admit, Authenticated, Citizen, Operator, Route, Staff};
 use lambda_http::Request;
 use std::future::Future;
 use std::pin::Pin;
@@ -161,6 +161,13 @@ pages! {
     POST "/ghiseu" Operator => counter.lookup,
     GET "/ghiseu/cont/{account_id}" Operator => counter.registered,
     POST "/ghiseu/cont/{account_id}" Operator => counter.validate,
+    // An organisation's staff: its consents, a request, and the extract under one.
+    GET "/organizatie" Staff => organisation.home,
+    GET "/organizatie/cerere" Staff => organisation.ask_form,
+    POST "/organizatie/cerere" Staff => organisation.ask,
+    GET "/organizatie/consimtaminte/{consent_id}" Staff => organisation.consent,
+    POST "/organizatie/consimtaminte/{consent_id}/extras" Staff => organisation.pull,
+    POST "/organizatie/consimtaminte/{consent_id}/cod" Staff => organisation.new_desk_code,
 }
 
 #[cfg(test)]
@@ -215,6 +222,11 @@ mod tests {
             Page::Consent("c".into()),
             Page::Console,
             Page::Registered("a".into()),
+            Page::Organisation,
+            Page::OrganisationAsk,
+            Page::OrganisationConsent("c".into()),
+            Page::OrganisationExtract("c".into()),
+            Page::OrganisationDeskCode("c".into()),
         ];
         for page in &pages {
             match page {
@@ -231,6 +243,8 @@ mod tests {
                 Page::SharedPdf | Page::AskWallet => {}
                 Page::Consents | Page::ConsentCode | Page::Consent(_) => {}
                 Page::Console | Page::Registered(_) => {}
+                Page::Organisation | Page::OrganisationAsk | Page::OrganisationConsent(_) => {}
+                Page::OrganisationExtract(_) | Page::OrganisationDeskCode(_) => {}
             }
         }
         pages

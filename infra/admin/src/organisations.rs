@@ -69,11 +69,17 @@ pub enum OrganisationsCommand {
         #[arg(long)]
         cui: String,
     },
+    /// Its staff's accounts in the portal (ask for consents, pull extracts).
+    Staff {
+        #[command(subcommand)]
+        command: crate::operators::StaffCommand,
+    },
 }
 
 pub async fn run(command: OrganisationsCommand, stack: &Stack) -> Result<()> {
     let registry = stack.wiring.organisation_registry()?;
     match command {
+        OrganisationsCommand::Staff { command } => crate::operators::run_staff(command, stack).await?,
         OrganisationsCommand::Ca { force, out } => {
             let existing = registry.access_ca().await.map_err(|e| anyhow!("{e}"))?;
             if existing.is_some() && !force {

@@ -69,7 +69,7 @@ pub struct ConsentView {
 }
 
 impl ConsentView {
-    fn of(c: &Consent, now: DateTime<Utc>) -> Self {
+    pub(crate) fn of(c: &Consent, now: DateTime<Utc>) -> Self {
         let status = c.status(now);
         let expires_at = match status {
             ConsentStatus::Pending => Some(c.asked_at + PENDING_FOR),
@@ -234,6 +234,33 @@ impl ConsentRequests {
         if let Err(e) = self.mailer.send(&notice).await {
             tracing::warn!(error = %e, consent = %consent.id, "consent asked: no e-mail sent");
         }
+    }
+
+    /// A new desk code for a request still waiting at a public institution's desk (the first
+    /// expired, or the page that showed it was closed); the codes made before still work
+    /// until their own time.
+    pub async fn new_desk_code(&self, who: &Admitted, id: &ConsentId) -> Result<ConsentView, E> {
+        if who.organisation.kind != OrganisationKind::PublicInstitution {
+            return Err(E::DeskNotAllowed);
+        }
+        let consent = self.own(who, id).await?;
+        if !who.allows(&extract_scope(consent.purpose)) {
+            return Err(E::PurposeNotAllowed);
+        }
+        // Counted as a request: each code is a way in for whoever reads it.
+        self.throttled("consent-ask", who, ASKS_PER_MINUTE).await?;
+        let now = self.clock.now();
+        match consent.status(now) {
+            ConsentStatus::Pending => {}
+            other => return Err(E::NotGiven(other)),
+        }
+        let code = DeskCode::random();
+        let until = (now + DESK_CODE_LIFETIME).min(consent.asked_at + PENDING_FOR);
+        self.consents.put_desk_code(&code, &consent.id, until).await?;
+        let mut view = ConsentView::of(&consent, now);
+        view.desk_code = Some(code.grouped());
+        view.desk_code_expires_at = Some(rfc3339(until));
+        Ok(view)
     }
 
     async fn own(&self, who: &Admitted, id: &ConsentId) -> Result<Consent, E> {

@@ -6,6 +6,7 @@
 pub mod asking;
 pub mod changes;
 pub mod holder;
+pub mod staff;
 pub mod webhooks;
 
 use crate::domain::consent::{ConsentReason, ConsentTerm};
@@ -17,6 +18,7 @@ use serde::Deserialize;
 pub use asking::ConsentRequests;
 pub use changes::{ChangeFeeds, ChangeNotices};
 pub use holder::HolderConsents;
+pub use staff::{StaffConsentError, StaffConsents};
 pub use webhooks::WebhookDeliveries;
 
 /// An organisation's request for consent, on the wire.

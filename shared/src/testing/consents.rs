@@ -3,7 +3,7 @@
 
 use super::MemoryAudit;
 use crate::domain::consent::{Consent, PENDING_FOR};
-use crate::domain::{AuditEvent, AuditEventKind, Cnp, ConsentId, ConsentStatus, DeskCode};
+use crate::domain::{AuditEvent, AuditEventKind, Cnp, ConsentId, Cui, ConsentStatus, DeskCode};
 use crate::ports::{AskOutcome, Consents, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -60,6 +60,18 @@ impl Consents for MemoryConsents {
             .cloned()
             .collect();
         found.sort_by_key(|c| std::cmp::Reverse(c.asked_at));
+        Ok(found)
+    }
+
+    async fn for_organisation(&self, cui: &Cui, limit: usize) -> StoreResult<Vec<Consent>> {
+        let mut found: Vec<Consent> = self
+            .lock()
+            .iter()
+            .filter(|c| &c.organisation == cui)
+            .cloned()
+            .collect();
+        found.sort_by_key(|c| std::cmp::Reverse(c.asked_at));
+        found.truncate(limit);
         Ok(found)
     }
 

@@ -69,6 +69,7 @@ pub fn sample_citizen(cnp: &str) -> crate::domain::Account {
         counter_code: Some(CounterCode::random()),
         validation: None,
         unit: None,
+        organisation: None,
         expires_at: None,
         disabled: false,
         totp: None,

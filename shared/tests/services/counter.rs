@@ -29,6 +29,7 @@ async fn operator(memory: &Memory) -> Account {
         counter_code: None,
         validation: None,
         unit: Some("Secția 1 Poliție București".into()),
+        organisation: None,
         expires_at: None,
         disabled: false,
         totp: None,

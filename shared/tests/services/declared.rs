@@ -45,6 +45,7 @@ async fn clerk(memory: &Memory) -> cazier_shared::domain::Principal {
         person: None,
         counter_code: None,
         unit: Some("Secția 1".into()),
+        organisation: None,
         email: Email::parse(&format!("clerk-{}@politia.ro", AccountId::random())).unwrap(),
         ..citizen(&new_cnp(), true)
     };

@@ -18,6 +18,7 @@ mod requests;
 mod roeid;
 mod seal_pdf;
 mod shares;
+mod staff;
 mod statement;
 mod status_list;
 mod timestamps;

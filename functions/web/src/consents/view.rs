@@ -18,7 +18,7 @@ fn purpose(ctx: &Ctx, c: &HeldConsent) -> &'static str {
 }
 
 /// A consent's status in words.
-fn status_text(ctx: &Ctx, status: ConsentStatus) -> &'static str {
+pub(crate) fn status_text(ctx: &Ctx, status: ConsentStatus) -> &'static str {
     let c = ctx.lang.c();
     match status {
         ConsentStatus::Pending => c.pending,
@@ -95,7 +95,7 @@ pub fn list(ctx: &mut Ctx, consents: Option<&[HeldConsent]>) -> String {
     page(ctx, c.title, body)
 }
 
-fn event_text(ctx: &Ctx, e: &AuditEvent) -> String {
+pub(crate) fn event_text(ctx: &Ctx, e: &AuditEvent) -> String {
     let c = ctx.lang.c();
     match e.event {
         AuditEventKind::ConsentAsked => c.ev_asked.to_owned(),
@@ -202,7 +202,7 @@ pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: b
 }
 
 /// The last day an instant ends (Bucharest), as `21.12.2026`.
-fn day(end: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn day(end: chrono::DateTime<chrono::Utc>) -> String {
     cazier_shared::domain::last_bucharest_day(end)
         .format("%d.%m.%Y")
         .to_string()

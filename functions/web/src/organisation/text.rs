@@ -1,0 +1,207 @@
+//! The texts of an organisation's staff pages, in both languages (the labels a consent shares
+//! with the holder's pages are theirs: `Lang::c`).
+
+use crate::i18n::Lang;
+
+pub struct OrganisationTexts {
+    pub nav: &'static str,
+    pub nav_ask: &'static str,
+    pub title: &'static str,
+    pub lead: &'static str,
+    pub none: &'static str,
+    pub listed_newest: &'static str,
+    pub person: &'static str,
+    pub cnp_ending: &'static str,
+    pub name_after_accept: &'static str,
+    pub extracts: &'static str,
+    pub ask_title: &'static str,
+    pub ask_lead: &'static str,
+    pub cnp: &'static str,
+    pub cnp_hint: &'static str,
+    pub purpose_hint: &'static str,
+    pub reason: &'static str,
+    pub reason_hint: &'static str,
+    pub term: &'static str,
+    pub one_off: &'static str,
+    pub continuous: &'static str,
+    pub until: &'static str,
+    pub until_hint: &'static str,
+    pub at_desk: &'static str,
+    pub at_desk_hint: &'static str,
+    pub send: &'static str,
+    pub cancel: &'static str,
+    pub purpose_not_allowed: &'static str,
+    pub desk_not_allowed: &'static str,
+    pub recently_declined: &'static str,
+    pub throttled: &'static str,
+    pub sent: &'static str,
+    pub desk_code_title: &'static str,
+    pub desk_code_lead: &'static str,
+    pub desk_code_until: &'static str,
+    pub new_desk_code: &'static str,
+    pub new_desk_code_lead: &'static str,
+    pub pull_title: &'static str,
+    pub pull_lead: &'static str,
+    pub pull: &'static str,
+    pub not_given: &'static str,
+    pub answered: &'static str,
+    pub changed: &'static str,
+    pub suspended_title: &'static str,
+    pub suspended: &'static str,
+    pub back: &'static str,
+    pub open: &'static str,
+    pub sees: &'static str,
+    pub sees_status: &'static str,
+    pub sees_certificate: &'static str,
+    pub one_off_term: &'static str,
+    pub ev_accepted: &'static str,
+    pub ev_declined: &'static str,
+    pub ev_revoked: &'static str,
+    pub ev_record_changed: &'static str,
+}
+
+impl Lang {
+    pub fn o(self) -> &'static OrganisationTexts {
+        match self {
+            Lang::Ro => &RO,
+            Lang::En => &EN,
+        }
+    }
+}
+
+const RO: OrganisationTexts = OrganisationTexts {
+    nav: "Organizație",
+    nav_ask: "Cerere nouă",
+    title: "Consimțămintele organizației",
+    lead: "Cererile de consimțământ ale organizației și răspunsurile persoanelor. Cu un \
+           consimțământ dat, descărcați de aici un extras sigilat, numai cu ce permite scopul.",
+    none: "Organizația nu a cerut încă niciun consimțământ.",
+    listed_newest: "Cele mai noi cereri, primele.",
+    person: "Persoana",
+    cnp_ending: "CNP terminat în",
+    name_after_accept: "numele apare după ce acceptă",
+    extracts: "Extrase descărcate",
+    ask_title: "Cereți consimțământul unei persoane",
+    ask_lead: "Persoana găsește cererea în portal (și primește un e-mail, dacă are cont) și \
+               o acceptă sau o refuză. Până atunci nu vedeți nimic din cazierul ei; după, \
+               numai ce permite scopul, cât timp nu își retrage consimțământul.",
+    cnp: "CNP-ul persoanei",
+    cnp_hint: "13 cifre, ca în actul de identitate.",
+    purpose_hint: "Numai scopurile pentru care organizația este înregistrată.",
+    reason: "Motivul",
+    reason_hint: "Îl citește persoana: un rând, de exemplu „Angajare în funcția de șofer”.",
+    term: "Pentru cât timp",
+    one_off: "Un singur extras",
+    continuous: "Continuu, până la o dată (cel mult un an), cu anunț când se schimbă cazierul",
+    until: "Ultima zi",
+    until_hint: "De exemplu 31.12.2027; cel mult un an de azi.",
+    at_desk: "Persoana este acum la ghișeul meu",
+    at_desk_hint: "Primiți un cod de 8 caractere pe care persoana îl introduce în portal, pe \
+                   telefonul ei; nu se trimite e-mail.",
+    send: "Trimiteți cererea",
+    cancel: "Înapoi la consimțăminte",
+    purpose_not_allowed: "Organizația nu poate cere consimțământ pentru acest scop.",
+    desk_not_allowed: "Numai instituțiile publice cer consimțământul la ghișeu.",
+    recently_declined: "Persoana a refuzat o cerere a organizației în ultimele 30 de zile: \
+                        nu o puteți întreba din nou până atunci.",
+    throttled: "Prea multe cereri într-un minut. Încercați din nou peste un minut.",
+    sent: "Cererea a fost trimisă. Aici vedeți răspunsul persoanei.",
+    desk_code_title: "Codul pentru persoana de la ghișeu",
+    desk_code_lead: "Arătați-i persoanei acest cod. Ea îl introduce în portal, la \
+                     Consimțăminte → „Am un cod de la un ghișeu”, și răspunde pe telefonul ei.",
+    desk_code_until: "Codul funcționează până la",
+    new_desk_code: "Arată un cod nou",
+    new_desk_code_lead: "Persoana este la ghișeu și nu are codul (sau a expirat)?",
+    pull_title: "Extrasul",
+    pull_lead: "Fiecare descărcare este un extras nou, numerotat și sigilat, pe care persoana \
+                îl vede în istoricul ei. Un consimțământ pentru un singur extras se încheie \
+                cu prima descărcare.",
+    pull: "Descărcați extrasul (PDF sigilat)",
+    not_given: "Consimțământul nu mai este dat: niciun extras.",
+    answered: "Cererea nu mai așteaptă (persoana a răspuns sau a expirat): nu mai e nevoie de cod.",
+    changed: "Consimțământul s-a schimbat între timp (retras sau folosit): niciun extras.",
+    suspended_title: "Organizație suspendată",
+    suspended: "Ministerul a suspendat organizația: nu puteți cere consimțăminte și nici \
+                descărca extrase în numele ei până nu este reactivată.",
+    back: "Înapoi la consimțămintele organizației",
+    open: "Deschide",
+    sees: "Ce primiți",
+    sees_status: "Numai dacă persoana are sau nu mențiuni în cazier (fără conținutul lor), \
+                  numele și data nașterii ei.",
+    sees_certificate: "Mențiunile din cazierul persoanei, ca pe certificat (instanța, \
+                       hotărârea, fapta, pedeapsa), numele și data nașterii ei. Mențiunile \
+                       reabilitate nu apar niciodată.",
+    one_off_term: "O singură dată: un singur extras, în cel mult 30 de zile de la acceptare.",
+    ev_accepted: "Persoana a acceptat",
+    ev_declined: "Persoana a refuzat",
+    ev_revoked: "Persoana și-a retras consimțământul",
+    ev_record_changed: "Cazierul persoanei s-a schimbat (organizația a fost anunțată)",
+};
+
+const EN: OrganisationTexts = OrganisationTexts {
+    nav: "Organisation",
+    nav_ask: "New request",
+    title: "Your organisation's consents",
+    lead: "Your organisation's requests for consent and the people's answers. With a consent \
+           given, download a sealed extract here, showing only what the purpose allows.",
+    none: "Your organisation has not asked for any consent yet.",
+    listed_newest: "Newest requests first.",
+    person: "Person",
+    cnp_ending: "CNP ending in",
+    name_after_accept: "the name shows once they accept",
+    extracts: "Extracts downloaded",
+    ask_title: "Ask a person for consent",
+    ask_lead: "The person finds the request in the portal (and gets an e-mail if they have an \
+               account) and accepts or declines it. Until then you see nothing of their \
+               record; after, only what the purpose allows, until they withdraw.",
+    cnp: "The person's CNP",
+    cnp_hint: "13 digits, as on their identity document.",
+    purpose_hint: "Only the purposes your organisation is registered for.",
+    reason: "Reason",
+    reason_hint: "The person reads it: one line, for example \"Hiring a driver\".",
+    term: "For how long",
+    one_off: "One extract",
+    continuous: "Continuously, until a date (at most a year), told when the record changes",
+    until: "Last day",
+    until_hint: "For example 31.12.2027; at most a year from today.",
+    at_desk: "The person is at my desk now",
+    at_desk_hint: "You get an 8-character code the person types into the portal on their own \
+                   phone; no e-mail is sent.",
+    send: "Send the request",
+    cancel: "Back to the consents",
+    purpose_not_allowed: "Your organisation may not ask for consent for this purpose.",
+    desk_not_allowed: "Only public institutions ask for consent at a desk.",
+    recently_declined: "The person declined a request of your organisation in the last 30 \
+                        days: you cannot ask them again until then.",
+    throttled: "Too many requests in a minute. Try again in a minute.",
+    sent: "The request was sent. The person's answer shows here.",
+    desk_code_title: "The code for the person at your desk",
+    desk_code_lead: "Show the person this code. They type it into the portal, under Consents \
+                     → \"I have a code from a desk\", and answer on their own phone.",
+    desk_code_until: "The code works until",
+    new_desk_code: "Show a new code",
+    new_desk_code_lead: "The person is at your desk without the code (or it expired)?",
+    pull_title: "The extract",
+    pull_lead: "Each download is a new extract, numbered and sealed, which the person sees in \
+                their history. A consent for one extract ends with the first download.",
+    pull: "Download the extract (sealed PDF)",
+    not_given: "The consent is no longer given: no extract.",
+    answered: "The request no longer waits (the person answered, or it expired): no code needed.",
+    changed: "The consent changed meanwhile (withdrawn or used): no extract.",
+    suspended_title: "Organisation suspended",
+    suspended: "The Ministry suspended your organisation: you cannot ask for consents or \
+                download extracts in its name until it is reinstated.",
+    back: "Back to your organisation's consents",
+    open: "Open",
+    sees: "What you receive",
+    sees_status: "Only whether the person's record lists entries (not what they are), their \
+                  name and date of birth.",
+    sees_certificate: "The entries of the person's record, as a certificate prints them \
+                       (court, decision, offence, penalty), their name and date of birth. \
+                       Rehabilitated entries never appear.",
+    one_off_term: "Once: one extract, within 30 days of the person's acceptance.",
+    ev_accepted: "The person accepted",
+    ev_declined: "The person declined",
+    ev_revoked: "The person withdrew consent",
+    ev_record_changed: "The person's record changed (your organisation was told)",
+};
