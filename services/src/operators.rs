@@ -4,10 +4,10 @@
 //! is in its audit trail.
 
 use crate::crypto::hash_password;
+use crate::domain::Cui;
 use crate::domain::{
     Account, AccountId, AccountStatus, AuditEvent, Email, Password, Role, TotpSecret,
 };
-use crate::domain::Cui;
 use crate::ports::{
     AccessChange, AccountStore, CreateOutcome, Organisations, SessionStore, StoreError,
 };

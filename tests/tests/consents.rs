@@ -1025,3 +1025,128 @@ fn printed_number(printed: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A staff account of `verifier`'s organisation (no second factor: the test stack does not
+/// require one; the browser test signs in with one), signed in to the portal.
+fn staff_browser(stack: &TestStack, verifier: &Verifier) -> (Browser, String) {
+    use cazier_shared::wiring::PortSource;
+    let email = format!("staff-{}@org.test", uuid::Uuid::new_v4().simple());
+    let created = stack
+        .runtime
+        .block_on(cazier_shared::services::operators::create_staff(
+            &*stack.accounts(),
+            &*stack.wiring.organisations().expect("organisations"),
+            &email,
+            "staff-test-password",
+            &verifier.cui,
+            false,
+            chrono::Utc::now(),
+        ))
+        .expect("staff created");
+    let mut browser = Browser::new("ro");
+    let signed = browser.submit(
+        "/autentificare",
+        "/autentificare",
+        &[("email", &email), ("password", "staff-test-password")],
+    );
+    assert_eq!(location(&signed), "/organizatie");
+    (browser, created.account_id.to_string())
+}
+
+#[test]
+fn an_organisations_staff_act_in_its_name_only_and_every_step_is_audited() {
+    let stack = stack();
+    let client = Client::new(&stack.base_url);
+    let citizen = validated_with_an_entry(stack, &client, "s1", "Sentința penală 3/2020");
+    let ours = Verifier::register(stack, "Logistica Mureș SRL");
+    let rival = Verifier::register(stack, "Concurența Mureș SRL");
+    let (mut staff, staff_id) = staff_browser(stack, &ours);
+    let (mut other, _) = staff_browser(stack, &rival);
+
+    // Asked through the form, in the organisation's name.
+    let asked = staff.submit(
+        "/organizatie/cerere",
+        "/organizatie/cerere",
+        &[
+            ("cnp", &citizen.cnp),
+            ("purpose", "ANGAJARE"),
+            ("reason", "Angajare stivuitorist"),
+            ("term", "ONE_OFF"),
+        ],
+    );
+    let page = location(&asked).to_owned();
+    assert!(page.starts_with("/organizatie/consimtaminte/"), "{page}");
+    let id = page.rsplit('/').next().unwrap().to_owned();
+    let list = html(&staff.get("/organizatie"));
+    assert!(list.contains("Angajare stivuitorist"));
+    assert!(list.contains(&citizen.cnp[9..]), "the CNP's end");
+    assert!(!list.contains(&citizen.cnp), "never the whole CNP");
+    // Not yet given: no extract, and said so.
+    let early = staff.submit(&page, &format!("{page}/extras"), &[]);
+    assert_eq!(early.status, 409);
+
+    // The person accepts in their portal.
+    let mut person = Browser::signed_in("ro", &citizen.email);
+    let consent_page = format!("/consimtaminte/{id}");
+    let accepted = person.submit(&consent_page, &consent_page, &[("answer", "accept")]);
+    assert_eq!(location(&accepted), consent_page);
+    assert!(html(&person.get(&consent_page)).contains("Logistica Mureș SRL"));
+
+    // Another organisation's staff, with their own valid form token: nothing of ours.
+    assert_eq!(other.get(&page).status, 404);
+    let theirs = other.submit("/organizatie", &format!("{page}/extras"), &[]);
+    assert_eq!(theirs.status, 404);
+    assert!(!html(&other.get("/organizatie")).contains("stivuitorist"));
+    // Nor a citizen, nor a form without its token.
+    assert_eq!(person.get("/organizatie").status, 403);
+    assert_eq!(person.get(&page).status, 403);
+    let forged = staff.send("POST", &format!("{page}/extras"), Some(&[]));
+    assert_ne!(forged.status, 200, "no extract without the form's token");
+
+    // Ours pulls the sealed PDF, once (a one-off consent).
+    let pulled = staff.submit(&page, &format!("{page}/extras"), &[]);
+    assert_eq!(pulled.status, 200);
+    assert!(pulled.body.starts_with(b"%PDF-"));
+    assert!(!pulled.body.windows(13).any(|w| w == citizen.cnp.as_bytes()));
+    let again = staff.submit(&page, &format!("{page}/extras"), &[]);
+    assert_eq!(again.status, 409);
+
+    // Suspended: nothing in its name, and the page says why; reinstated: back.
+    let registry = {
+        use cazier_shared::wiring::ServiceGraphs;
+        stack.wiring.organisation_registry().expect("registry")
+    };
+    let cui = cazier_shared::domain::Cui::parse(&ours.cui).unwrap();
+    let set = |status| {
+        stack
+            .runtime
+            .block_on(registry.set_status(&cui, status))
+            .expect("status set")
+    };
+    set(cazier_shared::domain::organisation::OrganisationStatus::Suspended);
+    let refused = staff.get("/organizatie");
+    assert_eq!(refused.status, 403);
+    assert!(html(&refused).contains("suspendat"));
+    assert_eq!(staff.get("/organizatie/cerere").status, 403);
+    set(cazier_shared::domain::organisation::OrganisationStatus::Active);
+    assert_eq!(staff.get("/organizatie").status, 200);
+
+    // The staff member's history: what they did, in order (never the CNP).
+    let history = stack
+        .runtime
+        .block_on(
+            stack
+                .audit()
+                .history(&cazier_shared::domain::AuditSubject::Operator(
+                    staff_id.as_str().into(),
+                )),
+        )
+        .expect("history");
+    let actions: Vec<&str> = history
+        .iter()
+        .filter_map(|e| e.details.get("action").map(String::as_str))
+        .collect();
+    assert!(actions.starts_with(&["ASKED"]), "{actions:?}");
+    assert!(actions.contains(&"EXTRACT_PULLED"), "{actions:?}");
+    assert!(!format!("{history:?}").contains(&citizen.cnp));
+}

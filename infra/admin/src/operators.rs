@@ -90,9 +90,17 @@ pub async fn run(command: OperatorCommand, stack: &Stack) -> Result<()> {
         OperatorCommand::Totp { email } => (email, OperatorChange::NewTotp),
     };
     let sessions = stack.wiring.sessions()?;
-    let secret = change_operator(&*accounts, &*sessions, Role::Operator, &email, change, &by(), now)
-        .await
-        .map_err(|e| anyhow!("{e}"))?;
+    let secret = change_operator(
+        &*accounts,
+        &*sessions,
+        Role::Operator,
+        &email,
+        change,
+        &by(),
+        now,
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
     println!("done: {email}; every session of the account has ended");
     if let Some(secret) = &secret {
         print_secret(&email, secret);
@@ -178,9 +186,17 @@ pub async fn run_staff(command: StaffCommand, stack: &Stack) -> Result<()> {
         StaffCommand::Totp { email } => (email, OperatorChange::NewTotp),
     };
     let sessions = stack.wiring.sessions()?;
-    let secret = change_operator(&*accounts, &*sessions, Role::Staff, &email, change, &by(), now)
-        .await
-        .map_err(|e| anyhow!("{e}"))?;
+    let secret = change_operator(
+        &*accounts,
+        &*sessions,
+        Role::Staff,
+        &email,
+        change,
+        &by(),
+        now,
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
     println!("done: {email}; every session of the account has ended");
     if let Some(secret) = &secret {
         print_secret(&email, secret);

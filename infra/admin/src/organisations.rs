@@ -79,7 +79,9 @@ pub enum OrganisationsCommand {
 pub async fn run(command: OrganisationsCommand, stack: &Stack) -> Result<()> {
     let registry = stack.wiring.organisation_registry()?;
     match command {
-        OrganisationsCommand::Staff { command } => crate::operators::run_staff(command, stack).await?,
+        OrganisationsCommand::Staff { command } => {
+            crate::operators::run_staff(command, stack).await?
+        }
         OrganisationsCommand::Ca { force, out } => {
             let existing = registry.access_ca().await.map_err(|e| anyhow!("{e}"))?;
             if existing.is_some() && !force {

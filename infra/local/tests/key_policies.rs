@@ -108,6 +108,8 @@ fn only_the_sealers_sign_with_the_seal() {
             // Receipts of checks by number are sealed (issue 27).
             "cazier-${Stage}-${AWS::Region}-verification".to_owned(),
             "cazier-${Stage}-${AWS::Region}-wallet".to_owned(),
+            // An organisation's staff pull extracts, sealed, from the portal (issue 27).
+            "cazier-${Stage}-${AWS::Region}-web".to_owned(),
         ])
     );
     assert_eq!(exempt_from_deny(&template, "SigningKey"), signers);

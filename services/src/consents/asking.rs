@@ -256,7 +256,9 @@ impl ConsentRequests {
         }
         let code = DeskCode::random();
         let until = (now + DESK_CODE_LIFETIME).min(consent.asked_at + PENDING_FOR);
-        self.consents.put_desk_code(&code, &consent.id, until).await?;
+        self.consents
+            .put_desk_code(&code, &consent.id, until)
+            .await?;
         let mut view = ConsentView::of(&consent, now);
         view.desk_code = Some(code.grouped());
         view.desk_code_expires_at = Some(rfc3339(until));

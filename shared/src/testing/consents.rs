@@ -3,7 +3,7 @@
 
 use super::MemoryAudit;
 use crate::domain::consent::{Consent, PENDING_FOR};
-use crate::domain::{AuditEvent, AuditEventKind, Cnp, ConsentId, Cui, ConsentStatus, DeskCode};
+use crate::domain::{AuditEvent, AuditEventKind, Cnp, ConsentId, ConsentStatus, Cui, DeskCode};
 use crate::ports::{AskOutcome, Consents, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -710,6 +710,54 @@ async fn an_operator_signs_in_with_the_current_code_once() {
 }
 
 #[tokio::test]
+async fn an_organisations_staff_member_needs_the_second_factor_too() {
+    let memory = memory().await;
+    let service = memory.account_service().unwrap();
+    let organisation = cazier_shared::testing::organisations::sample_organisation("Dunărea SA");
+    cazier_shared::ports::Organisations::add(&*memory.organisations, &organisation)
+        .await
+        .unwrap();
+    let created = cazier_shared::services::operators::create_staff(
+        &*memory.accounts,
+        &*memory.organisations,
+        "hr@dunarea.ro",
+        "staff-password-long",
+        organisation.cui.as_str(),
+        true,
+        memory.clock.now(),
+    )
+    .await
+    .unwrap();
+    let api = SessionChannel::Portal;
+    // The password alone opens nothing.
+    let Err(LoginError::SecondFactorRequired { ticket }) = service
+        .login(login("hr@dunarea.ro", "staff-password-long"), "a", api)
+        .await
+    else {
+        panic!("a second factor is asked for");
+    };
+    let secret = created.totp.expect("enrolled");
+    let code = secret.code_at(TotpSecret::step_at(memory.clock.now().timestamp()));
+    let session = service
+        .login_second_factor(&ticket, &code, None)
+        .await
+        .unwrap();
+    assert_eq!(session.role, Role::Staff);
+    // Staff of an organisation that is not registered: not made.
+    let unknown = cazier_shared::services::operators::create_staff(
+        &*memory.accounts,
+        &*memory.organisations,
+        "nobody@nowhere.ro",
+        "staff-password-long",
+        &crate::common::valid_cui(4267117),
+        true,
+        memory.clock.now(),
+    )
+    .await;
+    assert!(unknown.is_err());
+}
+
+#[tokio::test]
 async fn second_factor_codes_cannot_be_guessed_without_end() {
     let memory = memory().await;
     let service = memory.account_service().unwrap();

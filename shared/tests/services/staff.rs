@@ -107,7 +107,12 @@ async fn staff_ask_and_pull_a_sealed_extract_in_their_organisations_name_and_are
         .ask(&staff, asked(&cnp, "ANGAJARE", false))
         .await
         .unwrap();
-    let consent = memory.consents.get(&view.consent_id).await.unwrap().unwrap();
+    let consent = memory
+        .consents
+        .get(&view.consent_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(consent.organisation, employer().cui, "asked in its name");
     assert_eq!(consent.organisation_name, "Dunărea SA");
 
@@ -147,13 +152,16 @@ async fn staff_ask_and_pull_a_sealed_extract_in_their_organisations_name_and_are
         .await
         .unwrap();
     assert_eq!(actions(&mine), ["ASKED", "OPENED", "EXTRACT_PULLED"]);
-    let pulled_entry = mine.iter().find(|e| e.details.get("action").map(String::as_str) == Some("EXTRACT_PULLED"));
+    let pulled_entry = mine
+        .iter()
+        .find(|e| e.details.get("action").map(String::as_str) == Some("EXTRACT_PULLED"));
     assert_eq!(
         pulled_entry.and_then(|e| e.details.get("extract")),
         Some(&pdf.number)
     );
     assert!(
-        mine.iter().all(|e| !format!("{:?}", e.details).contains(&cnp)),
+        mine.iter()
+            .all(|e| !format!("{:?}", e.details).contains(&cnp)),
         "no CNP in the audit"
     );
 }

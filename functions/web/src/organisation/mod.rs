@@ -10,7 +10,9 @@ pub(crate) mod view;
 use crate::context::{Ctx, Flash, FormData, NEW_CODE_COOKIE};
 use crate::{Answer, Refusal};
 use cazier_edge::http::{path_param, Staff};
-use cazier_shared::domain::{bucharest_date, ConsentId, FieldCode, FieldError, Page};
+use cazier_shared::domain::{
+    bucharest_date, ConsentId, ConsentStatus, FieldCode, FieldError, Page,
+};
 use cazier_shared::services::consents::asking::{ExtractForm, Pulled};
 use cazier_shared::services::consents::{
     AskConsentDto, ConsentRequestError as Asked, StaffConsentError, StaffConsents,
@@ -116,7 +118,11 @@ impl Organisation {
         let parsed = dto.try_into_domain(today).and_then(|asked| {
             // "Until a date" with no date is not one extract: said, not guessed.
             match continuous && typed.until.trim().is_empty() {
-                true => Err(vec![FieldError::new("until", FieldCode::Required, "a date")]),
+                true => Err(vec![FieldError::new(
+                    "until",
+                    FieldCode::Required,
+                    "a date",
+                )]),
                 false => Ok(asked),
             }
         });
@@ -195,6 +201,9 @@ impl Organisation {
                 return Ok(ctx.file(pdf.pdf, "application/pdf", &name));
             }
             Ok(Pulled::Json(_)) => return Err(Refusal::Unavailable("JSON for a PDF".into())),
+            Err(StaffConsentError::Request(Asked::NotGiven(ConsentStatus::Pending))) => {
+                (o.not_yet, StatusCode::CONFLICT)
+            }
             Err(StaffConsentError::Request(Asked::NotGiven(_))) => {
                 (o.not_given, StatusCode::CONFLICT)
             }

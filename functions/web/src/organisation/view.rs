@@ -3,10 +3,10 @@
 
 use crate::certificates::view::bucharest_time;
 use crate::consents::view::{day, event_text, status_tag, status_text};
-use cazier_shared::domain::AuditEventKind;
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, Input};
 use cazier_shared::domain::consent::PENDING_FOR;
+use cazier_shared::domain::AuditEventKind;
 use cazier_shared::domain::{AuditEvent, ConsentLevel, ConsentStatus, FieldError, Page, Purpose};
 use cazier_shared::services::consents::staff::{StaffConsent, StaffMember};
 use maud::{html, Markup};
