@@ -2,9 +2,9 @@
 //! the holder's CNP (or the company's CUI), by its PDF, or by a share code, may ask for a
 //! receipt sealed by the service, what was checked, how, when, and the answer, to keep in
 //! their file instead of a printout. The same checks as without a receipt (counted, audited),
-//! plus one seal signature. The verification function holds the seal for these, the wallet
-//! function for a wallet presentation's outcome (`WalletReceipts`); the portal's checks make
-//! none.
+//! plus one seal signature. The verification function and the portal's `/verificare` (when the
+//! verifier ticks the box) hold the seal for these, the wallet function for a wallet
+//! presentation's outcome (`WalletReceipts`).
 
 use crate::crypto::sha256_hex;
 use crate::domain::bucharest_date;

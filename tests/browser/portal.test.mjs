@@ -282,6 +282,27 @@ for (const lang of ["ro", "en"]) {
     await online.click("#by-number button");
     await online.waitForSelector("#number-result.VALID");
     await audit(online, `${lang}-09e-verify-number-valid`);
+    // Again, with a sealed receipt to keep: the answer and a file the service sealed, which
+    // cazier-verify checks offline against the published certificates; no CNP in it.
+    await online.fill("#identifier", cnp);
+    await online.check("#number-receipt");
+    await online.click("#by-number button");
+    await online.waitForSelector("#number-result.VALID");
+    const receiptHref = await online.getAttribute("#receipt-file", "href");
+    assert.match(await online.getAttribute("#receipt-file", "download"), /^chitanta-RC-\d{4}-[0-9A-F]{12}\.jwt$/);
+    const receipt = Buffer.from(receiptHref.split(",")[1], "base64").toString();
+    assert.ok(!receipt.includes(cnp), "no CNP in the receipt");
+    const claims = JSON.parse(Buffer.from(receipt.split(".")[1], "base64url").toString());
+    assert.equal(claims.result, "VALID");
+    assert.equal(claims.how, "NUMBER_AND_CNP");
+    const trust = await (await fetch(`${BASE}/v1/trust/certificates`)).text();
+    const dir = execFileSync("mktemp", ["-d"], { encoding: "utf8" }).trim();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`${dir}/trust.pem`, trust);
+    writeFileSync(`${dir}/receipt.jwt`, receipt);
+    const offlineReceipt = execFileSync("target/debug/cazier-verify", ["--trust", `${dir}/trust.pem`, `${dir}/receipt.jwt`], { encoding: "utf8" });
+    assert.match(offlineReceipt, /^VALID/m, offlineReceipt);
+    await audit(online, `${lang}-09f-verify-number-receipt`);
     await online.setViewportSize({ width: 360, height: 900 });
     await online.screenshot({ path: `${SHOTS}/verificare-${lang}-360-number.png`, fullPage: true });
     await online.close();
@@ -307,7 +328,7 @@ for (const lang of ["ro", "en"]) {
     const checksPath = await checksLink.getAttribute("href");
     await checksLink.click();
     await page.waitForURL(`**${checksPath}`);
-    assert.equal(await page.locator("tbody tr").count(), 1, "the verification page's check");
+    assert.equal(await page.locator("tbody tr").count(), 2, "the verification page's checks (one with a receipt)");
     await audit(page, `${lang}-10b-checks-one`);
     const number = checksPath.split("/")[2];
     const tried = await fetch(`${BASE}/v1/verifications`, {
@@ -317,7 +338,7 @@ for (const lang of ["ro", "en"]) {
     });
     assert.equal(tried.status, 200);
     await page.reload();
-    assert.equal(await page.locator("tbody tr").count(), 2, "the attempt is listed");
+    assert.equal(await page.locator("tbody tr").count(), 3, "the attempt is listed");
     await audit(page, `${lang}-10c-checks`);
 
     // A share code: made for this certificate, used by an employer in another browser, revoked.

@@ -132,7 +132,7 @@ pub fn function<P: PortSource + ?Sized>(ports: &P) -> Result<WebFunction, Config
             staff: ports.staff_consents()?,
         },
         verify: verify::Verify {
-            verification: ports.verification_service()?,
+            receipts: ports.receipt_service()?,
             portal,
         },
         sessions: ports.sessions()?,

@@ -12,7 +12,7 @@ use cazier_shared::domain::Page;
 use cazier_shared::domain::{
     CertificateNumber, Cnp, CnpError, Cui, FieldCode, FieldError, Purpose,
 };
-use cazier_shared::services::verification::VerificationService;
+use cazier_shared::services::receipts::ReceiptService;
 use cazier_shared::services::verification::{
     Claimed, DocumentAnswer, DocumentVerifyError, StatementCheck, VerificationAnswer, VerifyError,
     VerifyQuery, MAX_PDF_BYTES,
@@ -21,7 +21,7 @@ use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::Request;
 use serde_json::json;
 use std::sync::Arc;
-use view::{Shown, Typed};
+use view::{IssuedReceipt, Shown, Typed};
 
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
@@ -29,6 +29,8 @@ use view::{Shown, Typed};
 struct NumberForm {
     certificate_number: String,
     identifier: String,
+    /// `yes`: a sealed receipt of the check too.
+    receipt: String,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -45,16 +47,32 @@ enum Answered {
     Statement(StatementCheck),
 }
 
-/// Which of the page's forms was sent.
+/// Which of the page's forms was sent (and whether a receipt was asked for).
 enum Sent {
-    Number(VerifyQuery),
-    Document(Vec<u8>),
+    Number(VerifyQuery, Receipt),
+    Document(Vec<u8>, Receipt),
     Statement(String),
 }
 
-/// What the verification page uses.
+/// Whether the verifier asked for a sealed receipt of the check (issue 27, item 6).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Receipt {
+    Wanted,
+    NotWanted,
+}
+
+impl Receipt {
+    fn from_field(value: Option<&str>) -> Self {
+        match value {
+            Some("yes") => Receipt::Wanted,
+            _ => Receipt::NotWanted,
+        }
+    }
+}
+
+/// What the verification page uses: the checks, with or without a sealed receipt.
 pub(crate) struct Verify {
-    pub(crate) verification: VerificationService,
+    pub(crate) receipts: ReceiptService,
     pub(crate) portal: Arc<str>,
 }
 
@@ -72,7 +90,7 @@ impl Verify {
             number,
             ..Typed::default()
         };
-        self.verify_answer(ctx, &typed, Shown::Nothing, &[], StatusCode::OK)
+        self.verify_answer(ctx, &typed, Shown::Nothing, None, &[], StatusCode::OK)
             .await
     }
 
@@ -86,14 +104,19 @@ impl Verify {
         let NumberForm {
             certificate_number,
             identifier,
+            receipt,
         } = form.read()?;
+        let receipt = Receipt::from_field(Some(&receipt));
         let typed = Typed {
             number: certificate_number.trim().to_owned(),
             identifier: identifier.trim().to_owned(),
             ..Typed::default()
         };
         match number_form(&typed) {
-            Ok(dto) => self.check(ctx, req, &typed, Sent::Number(dto)).await,
+            Ok(dto) => {
+                self.check(ctx, req, &typed, Sent::Number(dto, receipt))
+                    .await
+            }
             Err(errors) => self.form_errors(ctx, &typed, errors).await,
         }
     }
@@ -114,8 +137,9 @@ impl Verify {
         };
         match (problem, &form.file) {
             (None, Some(pdf)) => {
-                self.check(ctx, req, &typed, Sent::Document(pdf.clone()))
-                    .await
+                let receipt = Receipt::from_field(form.get("receipt"));
+                let sent = Sent::Document(pdf.clone(), receipt);
+                self.check(ctx, req, &typed, sent).await
             }
             (code, _) => {
                 let errors = vec![FieldError::new(
@@ -155,18 +179,39 @@ impl Verify {
 
     async fn check(&self, ctx: &mut Ctx, req: &Request, typed: &Typed, sent: Sent) -> Answer {
         let client = source_ip(req);
-        let service = &self.verification;
+        let service = &self.receipts.verification;
+        let mut sealed: Option<IssuedReceipt> = None;
         let outcome = match sent {
-            Sent::Number(dto) => service.verify(dto, &client).await.map(Answered::Number),
+            Sent::Number(dto, Receipt::NotWanted) => {
+                service.verify(dto, &client).await.map(Answered::Number)
+            }
+            Sent::Number(dto, Receipt::Wanted) => {
+                self.receipts.verify(dto, &client).await.map(|r| {
+                    sealed = Some(IssuedReceipt::of(&r.receipt_number, &r.receipt));
+                    Answered::Number(r.answer)
+                })
+            }
             Sent::Statement(text) => service
                 .check_statement(&text, &client)
                 .await
                 .map(Answered::Statement),
-            Sent::Document(pdf) => {
-                match service
-                    .verify_document(&pdf, Some("application/pdf"), &client)
-                    .await
-                {
+            Sent::Document(pdf, receipt) => {
+                let checked = match receipt {
+                    Receipt::NotWanted => {
+                        service
+                            .verify_document(&pdf, Some("application/pdf"), &client)
+                            .await
+                    }
+                    Receipt::Wanted => self
+                        .receipts
+                        .verify_document(&pdf, Some("application/pdf"), &client)
+                        .await
+                        .map(|r| {
+                            sealed = Some(IssuedReceipt::of(&r.receipt_number, &r.receipt));
+                            r.answer
+                        }),
+                };
+                match checked {
                     Ok(answer) => Ok(Answered::Document(answer)),
                     Err(DocumentVerifyError::Throttled { retry_after_secs }) => {
                         Err(VerifyError::Throttled { retry_after_secs })
@@ -193,7 +238,7 @@ impl Verify {
                     ..typed.clone()
                 };
                 return self
-                    .verify_answer(ctx, &typed, shown, &[], StatusCode::OK)
+                    .verify_answer(ctx, &typed, shown, sealed.as_ref(), &[], StatusCode::OK)
                     .await;
             }
             Err(e) => e,
@@ -224,6 +269,7 @@ impl Verify {
             ctx,
             typed,
             Shown::Nothing,
+            None,
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
@@ -236,12 +282,13 @@ impl Verify {
         ctx: &mut Ctx,
         typed: &Typed,
         shown: Shown<'_>,
+        receipt: Option<&IssuedReceipt>,
         errors: &[FieldError],
         status: StatusCode,
     ) -> Answer {
         // Without the keys (no chain installed yet, or S3 down) the page still checks by
         // number and by file; its script then says the seal is unknown.
-        let keys = match self.verification.statement_keys().await {
+        let keys = match self.receipts.verification.statement_keys().await {
             Ok(keys) => keys,
             Err(e) => {
                 tracing::warn!(error = %e, "verification page without seal keys");
@@ -250,7 +297,7 @@ impl Verify {
         };
         let data = script_data(ctx, &keys);
         let trust_url = format!("{}/v1/trust/certificates", self.portal);
-        let html = view::page(ctx, typed, shown, errors, &data, &trust_url);
+        let html = view::page(ctx, typed, shown, receipt, errors, &data, &trust_url);
         Ok(ctx.page(status, html))
     }
 }

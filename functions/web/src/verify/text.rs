@@ -29,6 +29,12 @@ pub struct VerifyTexts {
     pub share_code: &'static str,
     pub share_code_link: &'static str,
     pub trust_link: &'static str,
+    pub receipt_choice: &'static str,
+    pub receipt_choice_hint: &'static str,
+    pub receipt_title: &'static str,
+    pub receipt_lead: &'static str,
+    pub receipt_download: &'static str,
+    pub receipt_offline: &'static str,
     pub authentic_unchecked: &'static str,
     pub unchecked_advice: &'static str,
     pub invalid_advice: &'static str,
@@ -106,7 +112,7 @@ impl Lang {
 
 static RO: VerifyTexts = VerifyTexts {
     title: "Verificați un certificat de cazier judiciar",
-    lead: "Aflați dacă un certificat de cazier judiciar a fost emis de acest serviciu, este nemodificat și este încă valabil.",
+    lead: "Aflați dacă un certificat de cazier judiciar (sau un extras dat unei organizații cu acordul persoanei) a fost emis de acest serviciu, este nemodificat și este încă valabil.",
     free: "Verificarea este gratuită. Nu plătiți niciodată pentru ea: site-urile care cer bani pentru verificare nu sunt ale Ministerului Afacerilor Interne.",
     by_number: "Cu numărul certificatului și CNP-ul titularului",
     number: "Seria și numărul certificatului",
@@ -129,6 +135,14 @@ static RO: VerifyTexts = VerifyTexts {
     share_code: "Ați primit un cod de partajare?",
     share_code_link: "Folosiți codul",
     trust_link: "certificatele sigiliului publicate de serviciu",
+    receipt_choice: "Vreau și o chitanță sigilată a verificării, pentru dosar",
+    receipt_choice_hint: "Un fișier sigilat de serviciu: ce ați verificat, când și răspunsul. \
+                          Îl păstrați în locul unei copii tipărite.",
+    receipt_title: "Chitanța verificării",
+    receipt_lead: "Sigilată de serviciu: spune ce ați verificat, când și ce ați aflat. Păstrați \
+                   fișierul la dosar; nu conține CNP-ul.",
+    receipt_download: "Descărcați chitanța (fișier sigilat)",
+    receipt_offline: "Oricine o poate verifica și fără internet, cu programul cazier-verify și",
     authentic_unchecked: "Autentic — nu am putut verifica acum dacă a fost revocat",
     unchecked_advice: "Semnătura este a serviciului, dar revocarea se vede doar cu internet. Verificați și cu numărul și CNP-ul, mai jos, înainte să vă bazați pe el.",
     invalid_advice: "Nu acceptați documentul; cereți titularului certificatul original sau verificați cu numărul și CNP-ul.",
@@ -193,7 +207,7 @@ static RO: VerifyTexts = VerifyTexts {
 
 static EN: VerifyTexts = VerifyTexts {
     title: "Check a criminal record certificate",
-    lead: "Find out whether a criminal record certificate was issued by this service, is unchanged and is still valid.",
+    lead: "Find out whether a criminal record certificate (or an extract given to an organisation with the person's consent) was issued by this service, is unchanged and is still valid.",
     free: "Checking is free. Never pay for it: sites that ask for money to check are not run by the Ministry of Internal Affairs.",
     by_number: "With the certificate's number and the holder's CNP",
     number: "Certificate series and number",
@@ -216,6 +230,14 @@ static EN: VerifyTexts = VerifyTexts {
     share_code: "Were you given a share code?",
     share_code_link: "Use the code",
     trust_link: "the seal certificates the service publishes",
+    receipt_choice: "Also give me a sealed receipt of this check, for my records",
+    receipt_choice_hint: "A file the service seals: what you checked, when, and the answer. \
+                          Keep it instead of a printout.",
+    receipt_title: "Receipt of this check",
+    receipt_lead: "Sealed by the service: it says what you checked, when, and what you were \
+                   told. Keep the file in your records; it holds no CNP.",
+    receipt_download: "Download the receipt (sealed file)",
+    receipt_offline: "Anyone can check it, even offline, with the cazier-verify program and",
     authentic_unchecked: "Genuine — whether it was revoked could not be checked now",
     unchecked_advice: "The signature is the service's, but revocation shows only online. Check with the number and CNP below too before you rely on it.",
     invalid_advice: "Do not accept the document; ask the holder for the original certificate, or check with the number and CNP.",

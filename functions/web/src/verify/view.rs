@@ -27,6 +27,25 @@ pub enum Shown<'a> {
     Statement(&'a StatementCheck),
 }
 
+/// A sealed receipt of the check just made: its number, and the file to keep (the JWS).
+pub struct IssuedReceipt {
+    pub number: String,
+    /// `data:` address of the receipt file, downloaded by the link (no script, no second
+    /// request: the receipt is made once, with the check).
+    pub href: String,
+}
+
+impl IssuedReceipt {
+    pub fn of(number: &str, jws: &str) -> Self {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(jws);
+        Self {
+            number: number.to_owned(),
+            href: format!("data:application/jwt;base64,{encoded}"),
+        }
+    }
+}
+
 /// What the verifier typed, shown again.
 #[derive(Default, Clone)]
 pub struct Typed {
@@ -39,6 +58,7 @@ pub fn page(
     ctx: &mut Ctx,
     typed: &Typed,
     shown: Shown,
+    receipt: Option<&IssuedReceipt>,
     errors: &[FieldError],
     script_data: &str,
     trust_url: &str,
@@ -68,6 +88,14 @@ pub fn page(
         p { strong { (v.free) } }
         p { (v.share_code) " " a href=(Page::UseShare) { (v.share_code_link) } }
         (result)
+        @if let Some(receipt) = receipt {
+            section.panel #receipt aria-labelledby="receipt-title" {
+                h2 #receipt-title { (v.receipt_title) " " (receipt.number) }
+                p { (v.receipt_lead) }
+                p { a #receipt-file href=(receipt.href) download={ "chitanta-" (receipt.number) ".jwt" } { (v.receipt_download) } }
+                p { (v.receipt_offline) " " a href=(trust_url) { (v.trust_link) } "." }
+            }
+        }
         // Filled by the script when the address carries a QR code's statement.
         div #statement-slot {}
         @if nothing_shown {
@@ -83,12 +111,14 @@ pub fn page(
             (csrf_field(ctx))
             (Input { class: "medium", hint: Some(v.number_hint), ..Input::new("certificate_number", v.number, &typed.number) }.render(ctx, &number_errors))
             (Input { class: "medium", hint: Some(v.identifier_hint), inputmode: Some("numeric"), ..Input::new("identifier", v.identifier, &typed.identifier) }.render(ctx, &number_errors))
+            (receipt_choice(v, "number-receipt"))
             button.primary type="submit" { (v.check) }
         }
         h2 #by-document-title { (v.by_document) }
         form #by-document method="post" action=(Page::VerifyDocument) enctype="multipart/form-data" novalidate aria-labelledby="by-document-title" {
             (csrf_field(ctx))
             (Input { kind: "file", hint: Some(v.document_hint), ..Input::new("document", v.document, "") }.render(ctx, &document_errors))
+            (receipt_choice(v, "document-receipt"))
             button.primary type="submit" { (v.check_document) }
         }
         h2 #by-statement-title { (v.by_statement) }
@@ -103,6 +133,20 @@ pub fn page(
     // The outcome is the title, for the tab and for screen readers.
     let title = heading.unwrap_or(v.title);
     page_with_script(ctx, title, body, SCRIPT, script_data)
+}
+
+/// The box that asks for a sealed receipt of the check (unticked: none is made).
+fn receipt_choice(v: &crate::verify::text::VerifyTexts, id: &str) -> Markup {
+    let hint = format!("{id}-hint");
+    html! {
+        div.field {
+            div.choice {
+                input #(id) type="checkbox" name="receipt" value="yes" aria-describedby=(hint);
+                label for=(id) { (v.receipt_choice) }
+            }
+            span.hint #(hint) { (v.receipt_choice_hint) }
+        }
+    }
 }
 
 /// A result box: its heading (the answer in words), what to do, the facts, and the
