@@ -294,6 +294,14 @@ string_enum!(
         InThePast = "IN_THE_PAST",
         AfterCertificate = "AFTER_CERTIFICATE",
         TooLong = "TOO_LONG",
+        /// A consent's reason longer than its 200 characters.
+        ReasonTooLong = "REASON_TOO_LONG",
+        /// A continuous consent's last day more than a year from today.
+        MoreThanAYear = "MORE_THAN_A_YEAR",
+        /// The portal's request form: a last day given for one extract.
+        UntilForOneOff = "UNTIL_FOR_ONE_OFF",
+        /// The portal's request form: "continuously" without its last day.
+        UntilRequired = "UNTIL_REQUIRED",
         InvalidCharacters = "INVALID_CHARACTERS",
         ShareNotFound = "SHARE_NOT_FOUND",
         NumberRequired = "NUMBER_REQUIRED",

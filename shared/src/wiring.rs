@@ -438,6 +438,7 @@ pub trait ServiceGraphs: PortSource {
             accounts: self.accounts()?,
             audit: self.audit()?,
             throttle: self.sessions()?,
+            organisations: self.organisations()?,
             clock: self.clock(),
         })
     }

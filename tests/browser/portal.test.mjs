@@ -347,7 +347,7 @@ for (const lang of ["ro", "en"]) {
     await tabTo(page, "form[action$='/coduri'] button.primary");
     await page.keyboard.press("Enter");
     await page.waitForSelector("p.code");
-    const shareCode = (await page.textContent("p.code")).trim();
+    const shareCode = (await page.textContent("p.code span[aria-hidden]")).trim();
     assert.match(shareCode, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}$/);
     await audit(page, `${lang}-10e-share-code-made`);
     const employer = await browser.newContext({ locale: lang === "ro" ? "ro-RO" : "en-GB", bypassCSP: true });

@@ -1081,9 +1081,10 @@ fn an_organisations_staff_act_in_its_name_only_and_every_step_is_audited() {
     assert!(list.contains("Angajare stivuitorist"));
     assert!(list.contains(&citizen.cnp[9..]), "the CNP's end");
     assert!(!list.contains(&citizen.cnp), "never the whole CNP");
-    // Not yet given: no extract, and said so.
+    // Not yet given: no extract, and said so on the consent's page (post/redirect/get).
     let early = staff.submit(&page, &format!("{page}/extras"), &[]);
-    assert_eq!(early.status, 409);
+    assert_eq!(location(&early), page);
+    assert!(html(&staff.get(&page)).contains("nu a răspuns încă"));
 
     // The person accepts in their portal.
     let mut person = Browser::signed_in("ro", &citizen.email);
@@ -1109,7 +1110,12 @@ fn an_organisations_staff_act_in_its_name_only_and_every_step_is_audited() {
     assert!(pulled.body.starts_with(b"%PDF-"));
     assert!(!pulled.body.windows(13).any(|w| w == citizen.cnp.as_bytes()));
     let again = staff.submit(&page, &format!("{page}/extras"), &[]);
-    assert_eq!(again.status, 409);
+    assert_eq!(location(&again), page);
+    let used = html(&staff.get(&page));
+    assert!(
+        used.contains("descărcat deja"),
+        "used, not 'no longer given'"
+    );
 
     // Suspended: nothing in its name, and the page says why; reinstated: back.
     let registry = {

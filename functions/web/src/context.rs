@@ -66,10 +66,15 @@ pub enum Flash {
     ConsentDeclined,
     ConsentRevoked,
     ConsentRequested,
+    ConsentAlreadyWaiting,
+    DeskCodeReady,
+    ExtractNotYet,
+    ExtractUsed,
+    ExtractNotGiven,
 }
 
 impl Flash {
-    const ALL: [Flash; 15] = [
+    const ALL: [Flash; 20] = [
         Flash::AccountCreated,
         Flash::PasswordChanged,
         Flash::PasswordReset,
@@ -85,6 +90,11 @@ impl Flash {
         Flash::ConsentDeclined,
         Flash::ConsentRevoked,
         Flash::ConsentRequested,
+        Flash::ConsentAlreadyWaiting,
+        Flash::DeskCodeReady,
+        Flash::ExtractNotYet,
+        Flash::ExtractUsed,
+        Flash::ExtractNotGiven,
     ];
 
     fn code(self) -> &'static str {
@@ -104,6 +114,11 @@ impl Flash {
             Flash::ConsentDeclined => "consent-declined",
             Flash::ConsentRevoked => "consent-revoked",
             Flash::ConsentRequested => "consent-requested",
+            Flash::ConsentAlreadyWaiting => "consent-already-waiting",
+            Flash::DeskCodeReady => "desk-code-ready",
+            Flash::ExtractNotYet => "extract-not-yet",
+            Flash::ExtractUsed => "extract-used",
+            Flash::ExtractNotGiven => "extract-not-given",
         }
     }
 

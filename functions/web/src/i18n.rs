@@ -97,6 +97,10 @@ impl Lang {
             FieldCode::ShareNotFound => self.s().wrong_code,
             FieldCode::InvalidCode => self.i().err_code,
             FieldCode::WrongDeskCode => self.c().code_wrong,
+            FieldCode::ReasonTooLong => self.o().err_reason_too_long,
+            FieldCode::MoreThanAYear => self.o().err_more_than_a_year,
+            FieldCode::UntilForOneOff => self.o().err_until_for_one_off,
+            FieldCode::UntilRequired => self.o().err_until_missing,
             FieldCode::WrongPassword => self.i().err_wrong_password,
             FieldCode::MissingCui => self.r().err_missing_cui,
             FieldCode::NotLegalRepresentative => self.r().err_not_representative,
@@ -139,6 +143,11 @@ impl Lang {
             Flash::ConsentDeclined => self.c().flash_declined,
             Flash::ConsentRevoked => self.c().flash_revoked,
             Flash::ConsentRequested => self.o().sent,
+            Flash::ConsentAlreadyWaiting => self.o().already_waiting,
+            Flash::DeskCodeReady => self.o().ready_at_desk,
+            Flash::ExtractNotYet => self.o().not_yet,
+            Flash::ExtractUsed => self.o().used,
+            Flash::ExtractNotGiven => self.o().not_given,
         }
     }
 

@@ -289,6 +289,23 @@ pub fn document_fields(
     }
 }
 
+/// A code to copy or read out (a share code, a desk code), large, its groups on one line (a
+/// hyphen at a line's end would read as part of it); screen readers hear it spelled, character
+/// by character, from a hidden twin (an `aria-label` on a paragraph is not read).
+pub fn code_shown(code: &str) -> Markup {
+    html! {
+        p.code {
+            span aria-hidden="true" {
+                @for (i, group) in code.split('-').enumerate() {
+                    @if i > 0 { "-" }
+                    span { (group) }
+                }
+            }
+            span.skip { (crate::account::view::spelled(code)) }
+        }
+    }
+}
+
 /// The hidden CSRF field of a form.
 pub fn csrf_field(ctx: &mut Ctx) -> Markup {
     let token = ctx.csrf();

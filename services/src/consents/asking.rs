@@ -66,6 +66,11 @@ pub struct ConsentView {
     pub desk_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desk_code_expires_at: Option<String>,
+    /// Asked again while an earlier request for the person waited: this is that one (its
+    /// purpose, reason and term, not the new ones). The portal says so; the API's answer is
+    /// that request, as documented.
+    #[serde(skip)]
+    pub already_waiting: bool,
 }
 
 impl ConsentView {
@@ -91,6 +96,7 @@ impl ConsentView {
             extracts: c.extracts,
             desk_code: None,
             desk_code_expires_at: None,
+            already_waiting: false,
         }
     }
 }
@@ -182,17 +188,22 @@ impl ConsentRequests {
             holder_name: None,
             extracts: 0,
         };
-        // Requests declined within the month stand: no new one, no new e-mail (a person who
-        // said no is not asked again and again).
+        // A refusal or a withdrawal within the month stands: no new request, no new e-mail (a
+        // person who said no, or took their yes back, is not asked again and again; found by
+        // the attack of stop 40 for withdrawals).
         let declined = self
             .consents
             .for_holder(&consent.holder)
             .await?
             .into_iter()
             .any(|c| {
+                let said_no_at = match c.state {
+                    ConsentStatus::Declined => c.decided_at,
+                    ConsentStatus::Revoked => c.ended_at,
+                    _ => None,
+                };
                 c.organisation == consent.organisation
-                    && c.state == ConsentStatus::Declined
-                    && c.decided_at.is_some_and(|at| now < at + DECLINED_REST)
+                    && said_no_at.is_some_and(|at| now < at + DECLINED_REST)
             });
         if declined {
             return Err(E::RecentlyDeclined);
@@ -204,6 +215,7 @@ impl ConsentRequests {
             }
         };
         let mut view = ConsentView::of(&asked_now, now);
+        view.already_waiting = !new;
         if asked.at_desk {
             // The person is at the desk: a code for their phone, and no e-mail.
             let code = DeskCode::random();

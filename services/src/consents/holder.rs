@@ -8,7 +8,7 @@ use crate::domain::{
     Account, AccountStatus, AuditEvent, AuditEventKind, AuditSubject, ConsentId, ConsentStatus,
     Principal,
 };
-use crate::ports::{AccountStore, AuditLog, Clock, Consents, Throttle};
+use crate::ports::{AccountStore, AuditLog, Clock, Consents, Organisations, Throttle};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -17,6 +17,8 @@ pub struct HolderConsents {
     pub accounts: Arc<dyn AccountStore>,
     pub audit: Arc<dyn AuditLog>,
     pub throttle: Arc<dyn Throttle>,
+    /// Whether the organisation that asks is active: a suspended one's request is not accepted.
+    pub organisations: Arc<dyn Organisations>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -28,6 +30,9 @@ const DESK_CODES_PER_MINUTE: u32 = 10;
 pub struct HeldConsent {
     pub consent: Consent,
     pub status: ConsentStatus,
+    /// The organisation that asked is suspended by the Ministry (read for one consent's page;
+    /// `false` in lists).
+    pub organisation_suspended: bool,
 }
 
 impl HeldConsent {
@@ -35,6 +40,7 @@ impl HeldConsent {
         Self {
             status: consent.status(now),
             consent,
+            organisation_suspended: false,
         }
     }
 }
@@ -96,7 +102,10 @@ impl HolderConsents {
             .audit
             .history(&AuditSubject::Consent(id.clone()))
             .await?;
-        Ok((HeldConsent::of(consent, self.clock.now()), history))
+        let suspended = !self.organisation_active(&consent).await?;
+        let mut held = HeldConsent::of(consent, self.clock.now());
+        held.organisation_suspended = suspended;
+        Ok((held, history))
     }
 
     /// The request a desk code opens, if it is one made for this holder's CNP: what the
@@ -123,7 +132,14 @@ impl HolderConsents {
         }
     }
 
-    /// Accepts or declines a pending request.
+    async fn organisation_active(&self, consent: &Consent) -> Result<bool, E> {
+        let found = self.organisations.get(&consent.organisation).await?;
+        Ok(found.is_some_and(|o| o.is_active()))
+    }
+
+    /// Accepts or declines a pending request. A suspended organisation's request may be
+    /// declined, not accepted (found by the attack of stop 40: accepted while suspended, it
+    /// would have worked the moment the organisation was reinstated).
     pub async fn decide(
         &self,
         holder: &Principal,
@@ -136,6 +152,9 @@ impl HolderConsents {
         match consent.status(now) {
             ConsentStatus::Pending => {}
             other => return Err(E::Settled(other)),
+        }
+        if decision == ConsentDecision::Accept && !self.organisation_active(&consent).await? {
+            return Err(E::OrganisationSuspended);
         }
         let mut decided = consent.clone();
         decided.decided_at = Some(now);

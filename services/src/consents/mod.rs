@@ -70,6 +70,9 @@ impl AskConsentDto {
         if reason.is_none() {
             let code = match self.reason.trim() {
                 "" => FieldCode::Required,
+                long if long.chars().count() > crate::domain::consent::REASON_MAX_CHARS => {
+                    FieldCode::ReasonTooLong
+                }
                 _ => FieldCode::InvalidCharacters,
             };
             errors.push(FieldError::new(
@@ -92,7 +95,7 @@ impl AskConsentDto {
                 Ok(day) if Some(day) > today.checked_add_months(chrono::Months::new(12)) => {
                     errors.push(FieldError::new(
                         "until",
-                        FieldCode::InvalidDate,
+                        FieldCode::MoreThanAYear,
                         "at most a year from today",
                     ));
                     None
@@ -136,6 +139,7 @@ pub enum ConsentRequestError {
     DeskNotAllowed,
     /// The person declined this organisation's request less than a month ago.
     #[error("the person declined a request of this organisation recently")]
+    /// (Or withdrew a consent given to it.)
     RecentlyDeclined,
     #[error("no such consent of this organisation")]
     NotFound,
@@ -166,6 +170,9 @@ pub enum HolderConsentError {
     /// answer for all.
     #[error("wrong or expired desk code")]
     WrongCode,
+    /// The organisation that asks is suspended: its request may be declined, not accepted.
+    #[error("the organisation is suspended")]
+    OrganisationSuspended,
     #[error("too many codes tried; retry in {retry_after}s")]
     Throttled { retry_after: u64 },
     #[error(transparent)]

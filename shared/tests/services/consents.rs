@@ -57,6 +57,17 @@ async fn ask(
     purpose: &str,
     until: Option<&str>,
 ) -> Result<ConsentId, Refused> {
+    // The organisation is registered (a suspended or unknown one's request is not accepted).
+    use cazier_shared::ports::Organisations;
+    let organisations = &memory.organisations;
+    if organisations
+        .get(&who.organisation.cui)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        organisations.add(&who.organisation).await.unwrap();
+    }
     let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let asked = ask_dto(cnp, purpose, until)
         .try_into_domain(today)
@@ -682,6 +693,10 @@ async fn at_an_institutions_desk_the_person_opens_the_request_with_the_code_show
     let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let mut asked = ask_dto(&cnp, "ATESTAT_PROFESIONAL", None);
     asked.at_desk = true;
+    let organisations = &memory.organisations;
+    cazier_shared::ports::Organisations::add(&**organisations, &institution().organisation)
+        .await
+        .unwrap();
     let requests = memory.consent_requests().unwrap();
     let view = requests
         .ask(&institution(), asked.try_into_domain(today).unwrap())
@@ -846,4 +861,42 @@ async fn a_record_change_is_told_to_continuous_consents_only_without_content() {
     assert_eq!(notices.record_changed(&cnp).await.unwrap(), 0);
     let after_revoke = feeds.feed(&employer(), Some(&after)).await.unwrap();
     assert!(after_revoke.changes.is_empty());
+}
+
+#[tokio::test]
+async fn a_person_who_withdrew_is_not_asked_again_for_a_month() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let until = Some("2027-03-01");
+    let id = given(&memory, &employer(), &principal, &cnp, "ANGAJARE", until).await;
+    let holders = memory.holder_consents().unwrap();
+    holders.revoke(&principal, &id).await.unwrap();
+    // Withdrawn: the organisation cannot ask (nor e-mail) again at once (the attack of stop
+    // 40 re-asked the second after).
+    let mails = memory.mailer.sent().len();
+    let again = ask(&memory, &employer(), &cnp, "ANGAJARE", None).await;
+    assert!(matches!(again, Err(Refused::RecentlyDeclined)), "{again:?}");
+    assert_eq!(memory.mailer.sent().len(), mails);
+    // Another organisation still may; and this one after the month.
+    assert!(
+        ask(&memory, &institution(), &cnp, "ATESTAT_PROFESIONAL", None)
+            .await
+            .is_ok()
+    );
+    memory.clock.advance(Duration::days(30));
+    assert!(ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn a_used_one_off_consent_may_be_asked_again() {
+    let memory = memory().await;
+    let (_, principal, cnp) = holder(&memory).await;
+    let id = given(&memory, &employer(), &principal, &cnp, "ANGAJARE", None).await;
+    requests(&memory).extract(&employer(), &id).await.unwrap();
+    // A new hiring round is a new question: asked, and the person is asked again.
+    assert!(ask(&memory, &employer(), &cnp, "ANGAJARE", None)
+        .await
+        .is_ok());
 }

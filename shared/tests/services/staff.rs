@@ -319,3 +319,60 @@ async fn staff_ask_only_for_their_purposes_and_only_institutions_ask_at_a_desk()
         Err(E::Request(Refused::NotGiven(ConsentStatus::Accepted)))
     ));
 }
+
+#[tokio::test]
+async fn asking_again_while_a_request_waits_says_it_is_that_one() {
+    let memory = memory().await;
+    let service = staff_service(&memory);
+    let desk = staff_of(&memory, &institution(), "ghiseu@arr.example").await;
+    let (account, _) = stored_citizen(&memory).await;
+    let cnp = account.person.as_ref().unwrap().cnp.as_string();
+    let first = service
+        .ask(&desk, asked(&cnp, "ATESTAT_PROFESIONAL", false))
+        .await
+        .unwrap();
+    assert!(!first.already_waiting);
+    // Another reason and term, the same person: no new request; the answer is the waiting
+    // one, and says so (the attack of stop 40 was told "sent" and shown the old one).
+    let mut other = asked(&cnp, "ATESTAT_PROFESIONAL", false);
+    other.reason = cazier_shared::domain::consent::ConsentReason::parse("Alt motiv").unwrap();
+    other.term = cazier_shared::domain::consent::ConsentTerm::Until(
+        NaiveDate::from_ymd_opt(2027, 6, 1).unwrap(),
+    );
+    let second = service.ask(&desk, other).await.unwrap();
+    assert_eq!(second.consent_id, first.consent_id);
+    assert!(second.already_waiting);
+    assert_eq!(second.until, None, "the waiting one's term");
+}
+
+#[tokio::test]
+async fn a_suspended_organisations_request_may_be_declined_not_accepted() {
+    let memory = memory().await;
+    let service = staff_service(&memory);
+    let staff = staff_of(&memory, &employer(), "hr@dunarea.example").await;
+    let (account, holder) = stored_citizen(&memory).await;
+    let cnp = account.person.as_ref().unwrap().cnp.as_string();
+    let view = service
+        .ask(&staff, asked(&cnp, "ANGAJARE", false))
+        .await
+        .unwrap();
+    memory
+        .organisations
+        .set_status(&employer().cui, OrganisationStatus::Suspended)
+        .await
+        .unwrap();
+    let holders = memory.holder_consents().unwrap();
+    let (held, _) = holders.get(&holder, &view.consent_id).await.unwrap();
+    assert!(held.organisation_suspended, "the page says so");
+    assert!(matches!(
+        holders
+            .decide(&holder, &view.consent_id, ConsentDecision::Accept)
+            .await,
+        Err(cazier_shared::services::consents::HolderConsentError::OrganisationSuspended)
+    ));
+    let declined = holders
+        .decide(&holder, &view.consent_id, ConsentDecision::Decline)
+        .await
+        .unwrap();
+    assert_eq!(declined, ConsentStatus::Declined);
+}

@@ -44,6 +44,7 @@ impl From<HolderConsentError> for Refusal {
             HolderConsentError::NotFound
             | HolderConsentError::Settled(_)
             | HolderConsentError::WrongCode => Refusal::NotFound,
+            HolderConsentError::OrganisationSuspended => Refusal::Forbidden,
             HolderConsentError::Throttled { .. } => Refusal::NotFound,
         }
     }
@@ -109,8 +110,9 @@ impl Consents {
                 ctx.flash_next(said);
                 Ok(ctx.redirect(Page::Consent(id)))
             }
-            // Answered in another tab, or expired meanwhile: the page as it is now.
-            Err(HolderConsentError::Settled(_)) => {
+            // Answered in another tab, or expired meanwhile: the page as it is now; and a
+            // suspended organisation's page says so (nothing to accept there).
+            Err(HolderConsentError::Settled(_) | HolderConsentError::OrganisationSuspended) => {
                 self.show(ctx, &who, &id, StatusCode::CONFLICT).await
             }
             Err(e) => Err(e.into()),

@@ -63,6 +63,7 @@ pub struct ConsentTexts {
     pub code_wrong: &'static str,
     pub code_throttled: &'static str,
     pub nav: &'static str,
+    pub suspended: &'static str,
 }
 
 impl Lang {
@@ -160,6 +161,7 @@ const RO: ConsentTexts = ConsentTexts {
     code_wrong: "Codul este greșit sau a expirat, ori cererea nu este pentru CNP-ul dumneavoastră. Cereți funcționarului un cod nou.",
     code_throttled: "Ați încercat prea multe coduri. Încercați din nou peste un minut.",
     nav: "Consimțăminte",
+    suspended: "Ministerul a suspendat această organizație: acum nu poate obține extrase. Cererea ei poate fi refuzată, nu acceptată.",
 };
 
 const EN: ConsentTexts = ConsentTexts {
@@ -233,4 +235,5 @@ const EN: ConsentTexts = ConsentTexts {
     code_wrong: "The code is wrong or has expired, or the request is not for your CNP. Ask the clerk for a new code.",
     code_throttled: "You have tried too many codes. Try again in a minute.",
     nav: "Consents",
+    suspended: "The Ministry has suspended this organisation: it cannot get extracts now. Its request may be declined, not accepted.",
 };

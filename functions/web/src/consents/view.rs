@@ -156,13 +156,18 @@ pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: b
                 }
             }
         }
+        @if held.organisation_suspended {
+            div.panel { p { (c.suspended) } }
+        }
         @if held.status == ConsentStatus::Pending {
             p { (c.decide_lead) }
             div.actions {
-                form method="post" action=(action) {
-                    (csrf_field(ctx))
-                    input type="hidden" name="answer" value="accept";
-                    button.primary type="submit" { (c.accept) }
+                @if !held.organisation_suspended {
+                    form method="post" action=(action) {
+                        (csrf_field(ctx))
+                        input type="hidden" name="answer" value="accept";
+                        button.primary type="submit" { (c.accept) }
+                    }
                 }
                 form method="post" action=(action) {
                     (csrf_field(ctx))

@@ -115,17 +115,25 @@ impl Organisation {
             at_desk: typed.at_desk == "yes",
         };
         let today = bucharest_date(chrono::Utc::now());
-        let parsed = dto.try_into_domain(today).and_then(|asked| {
-            // "Until a date" with no date is not one extract: said, not guessed.
-            match continuous && typed.until.trim().is_empty() {
-                true => Err(vec![FieldError::new(
-                    "until",
-                    FieldCode::Required,
-                    "a date",
-                )]),
-                false => Ok(asked),
+        // The term's own mistakes, said with the others in one pass: "until a date" with no
+        // date, or a date with "one extract" (neither guessed).
+        let term_error = match (continuous, typed.until.trim().is_empty()) {
+            (true, true) => Some(FieldCode::UntilRequired),
+            (false, false) => Some(FieldCode::UntilForOneOff),
+            _ => None,
+        };
+        let parsed = match (dto.try_into_domain(today), term_error) {
+            (Ok(asked), None) => Ok(asked),
+            (Ok(_), Some(code)) => Err(vec![FieldError::new("until", code, "")]),
+            (Err(mut errors), Some(code)) => {
+                errors.retain(|e| e.field != "until");
+                errors.push(FieldError::new("until", code, ""));
+                Err(errors)
             }
-        });
+            (Err(errors), None) => Err(errors),
+        };
+        // A wrong CNP said precisely (format, birth date, check digit), as elsewhere.
+        let parsed = parsed.map_err(|e| crate::verify::precise_cnp_errors(e, &typed.cnp));
         let o = ctx.lang.o();
         let (errors, problem, status) = match parsed {
             Err(errors) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
@@ -135,7 +143,14 @@ impl Organisation {
                     {
                         keep_desk_code(ctx, &view.consent_id, code, until);
                     }
-                    ctx.flash_next(Flash::ConsentRequested);
+                    // An earlier request still waits: that one is shown, and said to be it; at
+                    // the desk nothing is sent: the code is what matters.
+                    let said = match (view.already_waiting, view.desk_code.is_some()) {
+                        (true, _) => Flash::ConsentAlreadyWaiting,
+                        (false, true) => Flash::DeskCodeReady,
+                        (false, false) => Flash::ConsentRequested,
+                    };
+                    ctx.flash_next(said);
                     return Ok(ctx.redirect(Page::OrganisationConsent(view.consent_id)));
                 }
                 Err(StaffConsentError::Request(e)) => match e {
@@ -194,26 +209,32 @@ impl Organisation {
         _form: &FormData,
     ) -> Answer {
         let id = consent_id(req)?;
-        let o = ctx.lang.o();
-        let (problem, status) = match self.staff.pull(&who, &id, ExtractForm::Pdf).await {
+        let said = match self.staff.pull(&who, &id, ExtractForm::Pdf).await {
             Ok(Pulled::Pdf(pdf)) => {
                 let name = format!("extras-{}.pdf", pdf.number);
                 return Ok(ctx.file(pdf.pdf, "application/pdf", &name));
             }
             Ok(Pulled::Json(_)) => return Err(Refusal::Unavailable("JSON for a PDF".into())),
             Err(StaffConsentError::Request(Asked::NotGiven(ConsentStatus::Pending))) => {
-                (o.not_yet, StatusCode::CONFLICT)
+                Flash::ExtractNotYet
             }
-            Err(StaffConsentError::Request(Asked::NotGiven(_))) => {
-                (o.not_given, StatusCode::CONFLICT)
+            Err(StaffConsentError::Request(Asked::NotGiven(ConsentStatus::Used))) => {
+                Flash::ExtractUsed
             }
-            Err(StaffConsentError::Request(Asked::Changed)) => (o.changed, StatusCode::CONFLICT),
+            Err(StaffConsentError::Request(Asked::NotGiven(_) | Asked::Changed)) => {
+                Flash::ExtractNotGiven
+            }
             Err(StaffConsentError::Request(Asked::Throttled { .. })) => {
-                (o.throttled, StatusCode::TOO_MANY_REQUESTS)
+                let o = ctx.lang.o();
+                let status = StatusCode::TOO_MANY_REQUESTS;
+                return self.show(ctx, &who, &id, status, Some(o.throttled)).await;
             }
             Err(e) => return refused(ctx, e),
         };
-        self.show(ctx, &who, &id, status, Some(problem)).await
+        // Why there is no extract, on the consent's own page (post/redirect/get: a reload does
+        // not post again).
+        ctx.flash_next(said);
+        Ok(ctx.redirect(Page::OrganisationConsent(id)))
     }
 
     /// A new desk code for a request waiting at the desk: shown on the consent's page.

@@ -35,6 +35,7 @@ pub struct OrganisationTexts {
     pub recently_declined: &'static str,
     pub throttled: &'static str,
     pub sent: &'static str,
+    pub already_waiting: &'static str,
     pub desk_code_title: &'static str,
     pub desk_code_lead: &'static str,
     pub desk_code_until: &'static str,
@@ -46,6 +47,14 @@ pub struct OrganisationTexts {
     pub not_given: &'static str,
     pub answered: &'static str,
     pub not_yet: &'static str,
+    pub used: &'static str,
+    pub err_reason_too_long: &'static str,
+    pub err_more_than_a_year: &'static str,
+    pub err_until_for_one_off: &'static str,
+    pub err_until_missing: &'static str,
+    pub ready_at_desk: &'static str,
+    pub answer_by: &'static str,
+    pub pull_lead_continuous: &'static str,
     pub changed: &'static str,
     pub suspended_title: &'static str,
     pub suspended: &'static str,
@@ -90,12 +99,13 @@ const RO: OrganisationTexts = OrganisationTexts {
     cnp_hint: "13 cifre, ca în actul de identitate.",
     purpose_hint: "Numai scopurile pentru care organizația este înregistrată.",
     reason: "Motivul",
-    reason_hint: "Îl citește persoana: un rând, de exemplu „Angajare în funcția de șofer”.",
+    reason_hint: "Îl citește persoana: un rând de cel mult 200 de caractere, de exemplu \
+                  „Angajare în funcția de șofer”.",
     term: "Pentru cât timp",
     one_off: "Un singur extras",
     continuous: "Continuu, până la o dată (cel mult un an), cu anunț când se schimbă cazierul",
     until: "Ultima zi",
-    until_hint: "De exemplu 31.12.2027; cel mult un an de azi.",
+    until_hint: "Numai pentru „Continuu”: cel târziu {last}.",
     at_desk: "Persoana este acum la ghișeul meu",
     at_desk_hint: "Primiți un cod de 8 caractere pe care persoana îl introduce în portal, pe \
                    telefonul ei; nu se trimite e-mail.",
@@ -103,16 +113,23 @@ const RO: OrganisationTexts = OrganisationTexts {
     cancel: "Înapoi la consimțăminte",
     purpose_not_allowed: "Organizația nu poate cere consimțământ pentru acest scop.",
     desk_not_allowed: "Numai instituțiile publice cer consimțământul la ghișeu.",
-    recently_declined: "Persoana a refuzat o cerere a organizației în ultimele 30 de zile: \
+    recently_declined: "Persoana a refuzat o cerere a organizației (sau și-a retras \
+                        consimțământul) în ultimele 30 de zile: \
                         nu o puteți întreba din nou până atunci.",
     throttled: "Prea multe cereri într-un minut. Încercați din nou peste un minut.",
     sent: "Cererea a fost trimisă. Aici vedeți răspunsul persoanei.",
+    already_waiting: "Nu s-a trimis o cerere nouă: o cerere a organizației pentru această \
+                      persoană așteaptă deja răspunsul. Este cea de mai jos (cu scopul și \
+                      motivul ei); după ce persoana răspunde sau cererea expiră, puteți cere din nou.",
     desk_code_title: "Codul pentru persoana de la ghișeu",
-    desk_code_lead: "Arătați-i persoanei acest cod. Ea îl introduce în portal, la \
-                     Consimțăminte → „Am un cod de la un ghișeu”, și răspunde pe telefonul ei.",
+    desk_code_lead: "Arătați-i persoanei acest cod. Ea îl introduce în portal, pe telefonul \
+                     ei: Consimțăminte → „Sunteți la ghișeul unei instituții? Introduceți codul \
+                     afișat”, apoi răspunde acolo. Puteți reîncărca pagina peste un minut ca să \
+                     vedeți răspunsul.",
     desk_code_until: "Codul funcționează până la",
     new_desk_code: "Arată un cod nou",
-    new_desk_code_lead: "Persoana este la ghișeu și nu are codul (sau a expirat)?",
+    new_desk_code_lead: "Persoana este la ghișeu și nu a răspuns încă? Arătați-i un cod cu \
+                         care deschide cererea pe telefonul ei.",
     pull_title: "Extrasul",
     pull_lead: "Fiecare descărcare este un extras nou, numerotat și sigilat, pe care persoana \
                 îl vede în istoricul ei. Un consimțământ pentru un singur extras se încheie \
@@ -120,6 +137,17 @@ const RO: OrganisationTexts = OrganisationTexts {
     pull: "Descărcați extrasul (PDF sigilat)",
     not_given: "Consimțământul nu mai este dat: niciun extras.",
     not_yet: "Persoana nu a răspuns încă: niciun extras până nu acceptă.",
+    used: "Consimțământul era pentru un singur extras, descărcat deja (numărul lui este în \
+           istoric). Pentru altul, cereți din nou consimțământul persoanei.",
+    err_reason_too_long: "Cel mult 200 de caractere",
+    err_more_than_a_year: "Alegeți o zi în cel mult un an de azi",
+    err_until_for_one_off: "Pentru o ultimă zi alegeți „Continuu”; pentru un singur extras lăsați câmpul gol",
+    err_until_missing: "Scrieți ultima zi a consimțământului continuu",
+    ready_at_desk: "Cererea este gata. Arătați-i persoanei codul de mai jos; nu s-a trimis niciun e-mail.",
+    answer_by: "Persoana poate răspunde până la",
+    pull_lead_continuous: "Fiecare descărcare este un extras nou, numerotat și sigilat, pe care \
+                           persoana îl vede în istoricul ei; puteți descărca oricând până la \
+                           ultima zi a consimțământului.",
     answered: "Cererea nu mai așteaptă (persoana a răspuns sau a expirat): nu mai e nevoie de cod.",
     changed: "Consimțământul s-a schimbat între timp (retras sau folosit): niciun extras.",
     suspended_title: "Organizație suspendată",
@@ -160,12 +188,13 @@ const EN: OrganisationTexts = OrganisationTexts {
     cnp_hint: "13 digits, as on their identity document.",
     purpose_hint: "Only the purposes your organisation is registered for.",
     reason: "Reason",
-    reason_hint: "The person reads it: one line, for example \"Hiring a driver\".",
+    reason_hint: "The person reads it: one line of at most 200 characters, for example \
+                  \"Hiring a driver\".",
     term: "For how long",
     one_off: "One extract",
     continuous: "Continuously, until a date (at most a year), told when the record changes",
     until: "Last day",
-    until_hint: "For example 31.12.2027; at most a year from today.",
+    until_hint: "Only for \"Continuously\": {last} at the latest.",
     at_desk: "The person is at my desk now",
     at_desk_hint: "You get an 8-character code the person types into the portal on their own \
                    phone; no e-mail is sent.",
@@ -173,22 +202,39 @@ const EN: OrganisationTexts = OrganisationTexts {
     cancel: "Back to the consents",
     purpose_not_allowed: "Your organisation may not ask for consent for this purpose.",
     desk_not_allowed: "Only public institutions ask for consent at a desk.",
-    recently_declined: "The person declined a request of your organisation in the last 30 \
+    recently_declined: "The person declined a request of your organisation (or withdrew their \
+                        consent) in the last 30 \
                         days: you cannot ask them again until then.",
     throttled: "Too many requests in a minute. Try again in a minute.",
     sent: "The request was sent. The person's answer shows here.",
+    already_waiting: "No new request was sent: a request of your organisation for this person \
+                      already waits for their answer. It is the one below (with its own purpose \
+                      and reason); once the person answers or it expires, you may ask again.",
     desk_code_title: "The code for the person at your desk",
-    desk_code_lead: "Show the person this code. They type it into the portal, under Consents \
-                     → \"I have a code from a desk\", and answer on their own phone.",
+    desk_code_lead: "Show the person this code. They type it into the portal on their own \
+                     phone: Consents → \"At an institution's desk? Enter the code you are \
+                     shown\", and answer there. Reload this page in a minute to see the answer.",
     desk_code_until: "The code works until",
     new_desk_code: "Show a new code",
-    new_desk_code_lead: "The person is at your desk without the code (or it expired)?",
+    new_desk_code_lead: "The person is at your desk and has not answered yet? Show them a code \
+                         that opens the request on their phone.",
     pull_title: "The extract",
     pull_lead: "Each download is a new extract, numbered and sealed, which the person sees in \
                 their history. A consent for one extract ends with the first download.",
     pull: "Download the extract (sealed PDF)",
     not_given: "The consent is no longer given: no extract.",
     not_yet: "The person has not answered yet: no extract until they accept.",
+    used: "The consent was for one extract, already downloaded (its number is in the history). \
+           For another, ask the person for consent again.",
+    err_reason_too_long: "At most 200 characters",
+    err_more_than_a_year: "Choose a day at most a year from today",
+    err_until_for_one_off: "For a last day choose \"Continuously\"; for one extract leave it empty",
+    err_until_missing: "Enter the continuous consent's last day",
+    ready_at_desk: "The request is ready. Show the person the code below; no e-mail was sent.",
+    answer_by: "The person may answer until",
+    pull_lead_continuous: "Each download is a new extract, numbered and sealed, which the person \
+                           sees in their history; you may download at any time until the \
+                           consent's last day.",
     answered: "The request no longer waits (the person answered, or it expired): no code needed.",
     changed: "The consent changed meanwhile (withdrawn or used): no extract.",
     suspended_title: "Organisation suspended",

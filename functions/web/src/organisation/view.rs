@@ -102,6 +102,14 @@ pub fn ask(
     let continuous = typed.term == "UNTIL";
     // One purpose: chosen already.
     let chosen = |p: Purpose| typed.purpose == p.code() || purposes.len() == 1;
+    // The latest day it may be, as a date the person reads (the control shows the browser's).
+    let today = cazier_shared::domain::bucharest_date(chrono::Utc::now());
+    let last = today
+        .checked_add_months(chrono::Months::new(12))
+        .unwrap_or(today);
+    let until_hint = o
+        .until_hint
+        .replace("{last}", &last.format("%d.%m.%Y").to_string());
     let body = html! {
         (error_summary(ctx, errors, problem))
         h1 { (o.ask_title) }
@@ -135,7 +143,7 @@ pub fn ask(
                         input #term-until type="radio" name="term" value="UNTIL" checked[continuous];
                         label for="term-until" { (o.continuous) }
                     }
-                    (Input { kind: "date", hint: Some(o.until_hint), ..Input::new("until", o.until, &typed.until) }.render(ctx, errors))
+                    (Input { kind: "date", hint: Some(&until_hint), ..Input::new("until", o.until, &typed.until) }.render(ctx, errors))
                 }
             }
             @if member.asks_at_desk() {
@@ -171,12 +179,7 @@ pub fn consent(
         @if let Some(shown) = desk_code.filter(|_| status == ConsentStatus::Pending) {
             div.notice role="status" {
                 h2 { (o.desk_code_title) }
-                p.code aria-label=(crate::account::view::spelled(&shown.code)) {
-                    @for (i, group) in shown.code.split('-').enumerate() {
-                        @if i > 0 { "-" }
-                        span { (group) }
-                    }
-                }
+                (crate::layout::code_shown(&shown.code))
                 p { (o.desk_code_until) " " (bucharest_time(shown.until)) }
                 p { (o.desk_code_lead) }
             }
@@ -188,7 +191,8 @@ pub fn consent(
                 tr { th scope="row" { (o.person) } td {
                     @match &s.holder_name {
                         Some(name) => { (name) br; }
-                        None => { "— (" (o.name_after_accept) ")" br; }
+                        None if status == ConsentStatus::Pending => { "— (" (o.name_after_accept) ")" br; }
+                        None => { "—" br; }
                     }
                     (o.cnp_ending) " " (s.cnp_ending)
                 } }
@@ -204,7 +208,7 @@ pub fn consent(
                 tr { th scope="row" { (c.asked_at) } td { (bucharest_time(s.asked_at)) } }
                 tr { th scope="row" { (c.status) } td { (status_tag(ctx, status)) } }
                 @if status == ConsentStatus::Pending {
-                    tr { th scope="row" { (c.answer_by) } td { (day(s.asked_at + PENDING_FOR)) } }
+                    tr { th scope="row" { (o.answer_by) } td { (day(s.asked_at + PENDING_FOR)) } }
                 }
                 @if let (ConsentStatus::Accepted, Some(end)) = (status, s.ends_at) {
                     tr { th scope="row" { (c.works_until) } td { (day(end)) } }
@@ -214,7 +218,7 @@ pub fn consent(
         }
         @if status == ConsentStatus::Accepted {
             h2 { (o.pull_title) }
-            p { (o.pull_lead) }
+            p { (match s.view.until { None => o.pull_lead, Some(_) => o.pull_lead_continuous }) }
             form method="post" action=(Page::OrganisationExtract(id.clone())) {
                 (csrf_field(ctx))
                 button.primary type="submit" { (o.pull) }

@@ -40,14 +40,7 @@ pub fn codes(
         @if let Some(created) = shown.created {
             div.notice role="status" {
                 h2 { (s.created_title) }
-                // On one line even on a phone (a smaller font there): a hyphen at a line's end would
-                // read as part of the code.
-                p.code aria-label=(crate::account::view::spelled(&created.code)) {
-                    @for (i, group) in created.code.split('-').enumerate() {
-                        @if i > 0 { "-" }
-                        span { (group) }
-                    }
-                }
+                (crate::layout::code_shown(&created.code))
                 p { (s.works_until) ": " (last_bucharest_day(created.expires_at).format("%d.%m.%Y")) }
                 p { (s.created_copy) }
                 p { (s.created_where) " " a href=(Page::UseShare) { (Page::UseShare.at(shown.origin)) } "." }
