@@ -43,7 +43,7 @@ pub fn second_factor(ctx: &mut Ctx, errors: &[FieldError]) -> String {
         p { (i.second_factor_lead) }
         form method="post" action=(Page::SecondFactor) novalidate {
             (csrf_field(ctx))
-            (Input { class: "short", autocomplete: "one-time-code", kind: "text", ..Input::new("totp", i.second_factor_code, "") }.render(ctx, errors))
+            (Input { class: "short", autocomplete: "one-time-code", kind: "text", inputmode: Some("numeric"), ..Input::new("totp", i.second_factor_code, "") }.render(ctx, errors))
             button.primary type="submit" { (i.second_factor_submit) }
         }
     };

@@ -47,7 +47,7 @@ pub fn home(ctx: &mut Ctx, member: &StaffMember, consents: &[StaffConsent]) -> S
         h1 { (o.title) }
         (organisation_line(member))
         p { (o.lead) }
-        p { a.button href=(Page::OrganisationAsk) { (o.ask_title) } }
+        p { a.primary href=(Page::OrganisationAsk) { (o.ask_title) } }
         @if consents.is_empty() {
             p { (o.none) }
         } @else {
