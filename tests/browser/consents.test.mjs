@@ -198,6 +198,11 @@ test("an institution's clerk asks at the desk, the person answers on their phone
   await clerk.fill("#reason", "Atestat profesional transport persoane");
   await clerk.check("#at_desk");
   await clerk.click("main button.primary");
+  // Checked before it is sent: the whole CNP once more, nothing sent yet.
+  await clerk.waitForSelector('input[name="step"][value="send"]', { state: "attached" });
+  assert.ok((await clerk.textContent("main")).includes(cnp), "the CNP to check");
+  await auditBoth(clerk, "ro-s3b-ask-check");
+  await clerk.click('form:has(input[value="send"]) button');
   await clerk.waitForURL("**/organizatie/consimtaminte/*");
   const code = (await clerk.textContent("main .code span[aria-hidden]")).replace(/\s/g, "");
   assert.match(code, /^[A-Z0-9]{4}-[A-Z0-9]{4}$/, "a desk code to show");

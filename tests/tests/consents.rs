@@ -1063,17 +1063,24 @@ fn an_organisations_staff_act_in_its_name_only_and_every_step_is_audited() {
     let (mut staff, staff_id) = staff_browser(stack, &ours);
     let (mut other, _) = staff_browser(stack, &rival);
 
-    // Asked through the form, in the organisation's name.
-    let asked = staff.submit(
-        "/organizatie/cerere",
-        "/organizatie/cerere",
-        &[
-            ("cnp", &citizen.cnp),
-            ("purpose", "ANGAJARE"),
-            ("reason", "Angajare stivuitorist"),
-            ("term", "ONE_OFF"),
-        ],
+    // Asked through the form, in the organisation's name: first shown back to check (the
+    // whole CNP once more), nothing asked yet; then sent.
+    let fields = [
+        ("cnp", citizen.cnp.as_str()),
+        ("purpose", "ANGAJARE"),
+        ("reason", "Angajare stivuitorist"),
+        ("term", "ONE_OFF"),
+    ];
+    let to_check = staff.submit("/organizatie/cerere", "/organizatie/cerere", &fields);
+    assert_eq!(to_check.status, 200);
+    assert!(html(&to_check).contains(&citizen.cnp), "the CNP to check");
+    assert!(
+        !html(&staff.get("/organizatie")).contains("stivuitorist"),
+        "nothing asked yet"
     );
+    let mut sent = fields.to_vec();
+    sent.push(("step", "send"));
+    let asked = staff.submit("/organizatie/cerere", "/organizatie/cerere", &sent);
     let page = location(&asked).to_owned();
     assert!(page.starts_with("/organizatie/consimtaminte/"), "{page}");
     let id = page.rsplit('/').next().unwrap().to_owned();

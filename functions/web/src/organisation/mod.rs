@@ -93,7 +93,10 @@ impl Organisation {
         Ok(ctx.page(StatusCode::OK, html))
     }
 
-    /// The request sent: its page (post/redirect/get), with the desk code if one was made.
+    /// The request form's three steps (GOV.UK's "check your answers"): the form sent is shown
+    /// back to check (the whole CNP once more: a mistyped one would ask a stranger); "change"
+    /// opens the form again with what was typed; "send" asks, then the consent's page
+    /// (post/redirect/get), with the desk code if one was made.
     pub(crate) async fn ask(
         &self,
         ctx: &mut Ctx,
@@ -135,9 +138,14 @@ impl Organisation {
         // A wrong CNP said precisely (format, birth date, check digit), as elsewhere.
         let parsed = parsed.map_err(|e| crate::verify::precise_cnp_errors(e, &typed.cnp));
         let o = ctx.lang.o();
-        let (errors, problem, status) = match parsed {
-            Err(errors) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
-            Ok(asked) => match self.staff.ask(&who, asked).await {
+        let (errors, problem, status) = match (parsed, typed.step.as_str()) {
+            (_, "edit") => (Vec::new(), None, StatusCode::OK),
+            (Err(errors), _) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
+            (Ok(_), step) if step != "send" => {
+                let html = view::check(ctx, &member, &typed);
+                return Ok(ctx.page(StatusCode::OK, html));
+            }
+            (Ok(asked), _) => match self.staff.ask(&who, asked).await {
                 Ok(view) => {
                     if let (Some(code), Some(until)) = (&view.desk_code, &view.desk_code_expires_at)
                     {

@@ -23,6 +23,8 @@ pub struct AskForm {
     pub until: String,
     /// Present (`yes`) when ticked.
     pub at_desk: String,
+    /// Empty (the form), `send` (checked: ask) or `edit` (the form again, as typed).
+    pub step: String,
 }
 
 /// A desk code just made, shown once on the consent's page.
@@ -117,6 +119,7 @@ pub fn ask(
         p { (o.ask_lead) }
         form method="post" action=(Page::OrganisationAsk) novalidate {
             (csrf_field(ctx))
+            input type="hidden" name="step" value="check";
             (Input { class: "medium", hint: Some(o.cnp_hint), inputmode: Some("numeric"), ..Input::new("cnp", o.cnp, &typed.cnp) }.render(ctx, errors))
             div.field.has-error[purpose_error.is_some()] #purpose tabindex="-1" {
                 fieldset aria-describedby="purpose-hint" {
@@ -155,11 +158,64 @@ pub fn ask(
                     span.hint #at_desk-hint { (o.at_desk_hint) }
                 }
             }
-            button.primary type="submit" { (o.send) }
+            button.primary type="submit" { (o.next) }
         }
         p { a href=(Page::Organisation) { (o.cancel) } }
     };
     page(ctx, o.ask_title, body)
+}
+
+/// The request, to check before it is sent (GOV.UK's "check your answers"): what was typed,
+/// a button that sends it and one that opens the form again as typed.
+pub fn check(ctx: &mut Ctx, member: &StaffMember, typed: &AskForm) -> String {
+    let (o, c) = (ctx.lang.o(), ctx.lang.c());
+    let continuous = typed.term == "UNTIL";
+    let purpose = Purpose::parse(&typed.purpose).map(|p| purpose_label(ctx, p));
+    let hidden = |ctx: &mut Ctx, step: &str| {
+        html! {
+            (csrf_field(ctx))
+            input type="hidden" name="cnp" value=(typed.cnp);
+            input type="hidden" name="purpose" value=(typed.purpose);
+            input type="hidden" name="reason" value=(typed.reason);
+            input type="hidden" name="term" value=(typed.term);
+            input type="hidden" name="until" value=(typed.until);
+            input type="hidden" name="at_desk" value=(typed.at_desk);
+            input type="hidden" name="step" value=(step);
+        }
+    };
+    let send = hidden(ctx, "send");
+    let change = hidden(ctx, "edit");
+    let body = html! {
+        h1 { (o.check_title) }
+        (organisation_line(member))
+        p { (o.check_lead) }
+        table {
+            tbody {
+                tr { th scope="row" { (o.cnp) } td { (crate::forms::without_spaces(&typed.cnp)) } }
+                tr { th scope="row" { (c.purpose) } td { (purpose.unwrap_or(&typed.purpose)) } }
+                tr { th scope="row" { (o.reason) } td { (typed.reason.trim()) } }
+                tr { th scope="row" { (o.term) } td {
+                    @if continuous { (o.continuous_until) " " (day_text(typed.until.trim())) }
+                    @else { (o.one_off) }
+                } }
+                @if member.asks_at_desk() {
+                    tr { th scope="row" { (o.at_desk) } td { (if typed.at_desk == "yes" { o.yes } else { o.no }) } }
+                }
+            }
+        }
+        div.actions {
+            form method="post" action=(Page::OrganisationAsk) {
+                (send)
+                button.primary type="submit" { (o.send) }
+            }
+            form method="post" action=(Page::OrganisationAsk) {
+                (change)
+                button.secondary type="submit" { (o.change) }
+            }
+        }
+        p { a href=(Page::Organisation) { (o.cancel) } }
+    };
+    page(ctx, o.check_title, body)
 }
 
 /// One consent, as the organisation's staff see it.
