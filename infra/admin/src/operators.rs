@@ -54,6 +54,20 @@ fn by() -> String {
     format!("cazier-admin ({user})")
 }
 
+/// Changes an account of `role` made by ops; every session of it ends.
+async fn changed(stack: &Stack, role: Role, email: &str, change: OperatorChange) -> Result<()> {
+    let (accounts, sessions) = (stack.wiring.accounts()?, stack.wiring.sessions()?);
+    let now = chrono::Utc::now();
+    let secret = change_operator(&*accounts, &*sessions, role, email, change, &by(), now)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    println!("done: {email}; every session of the account has ended");
+    if let Some(secret) = &secret {
+        print_secret(email, secret);
+    }
+    Ok(())
+}
+
 fn print_secret(email: &str, secret: &TotpSecret) {
     println!("second factor (enter it in the person's authenticator app; shown only now):");
     println!("  secret: {}", secret.base32());
@@ -89,23 +103,7 @@ pub async fn run(command: OperatorCommand, stack: &Stack) -> Result<()> {
         }
         OperatorCommand::Totp { email } => (email, OperatorChange::NewTotp),
     };
-    let sessions = stack.wiring.sessions()?;
-    let secret = change_operator(
-        &*accounts,
-        &*sessions,
-        Role::Operator,
-        &email,
-        change,
-        &by(),
-        now,
-    )
-    .await
-    .map_err(|e| anyhow!("{e}"))?;
-    println!("done: {email}; every session of the account has ended");
-    if let Some(secret) = &secret {
-        print_secret(&email, secret);
-    }
-    Ok(())
+    changed(stack, Role::Operator, &email, change).await
 }
 
 /// `cazier-admin organisations staff …`: the accounts of a registered organisation's staff,
@@ -185,21 +183,5 @@ pub async fn run_staff(command: StaffCommand, stack: &Stack) -> Result<()> {
         }
         StaffCommand::Totp { email } => (email, OperatorChange::NewTotp),
     };
-    let sessions = stack.wiring.sessions()?;
-    let secret = change_operator(
-        &*accounts,
-        &*sessions,
-        Role::Staff,
-        &email,
-        change,
-        &by(),
-        now,
-    )
-    .await
-    .map_err(|e| anyhow!("{e}"))?;
-    println!("done: {email}; every session of the account has ended");
-    if let Some(secret) = &secret {
-        print_secret(&email, secret);
-    }
-    Ok(())
+    changed(stack, Role::Staff, &email, change).await
 }

@@ -54,6 +54,13 @@ async fn staff_of(memory: &Memory, organisation: &Organisation, email: &str) -> 
     principal_of(&account)
 }
 
+/// A validated person: their principal and CNP.
+async fn person(memory: &Memory) -> (Principal, String) {
+    let (account, principal) = stored_citizen(memory).await;
+    let cnp = account.person.as_ref().map(|p| p.cnp.as_string());
+    (principal, cnp.expect("a validated person"))
+}
+
 fn employer() -> Organisation {
     sample_organisation("Dunărea SA")
 }
@@ -100,8 +107,7 @@ async fn staff_ask_and_pull_a_sealed_extract_in_their_organisations_name_and_are
     let memory = memory().await;
     let service = staff_service(&memory);
     let staff = staff_of(&memory, &employer(), "hr@dunarea.example").await;
-    let (account, holder) = stored_citizen(&memory).await;
-    let cnp = account.person.as_ref().unwrap().cnp.as_string();
+    let (holder, cnp) = person(&memory).await;
 
     let view = service
         .ask(&staff, asked(&cnp, "ANGAJARE", false))
@@ -172,8 +178,7 @@ async fn staff_see_and_pull_only_their_own_organisations_consents() {
     let service = staff_service(&memory);
     let ours = staff_of(&memory, &employer(), "hr@dunarea.example").await;
     let theirs = staff_of(&memory, &institution(), "ghiseu@arr.example").await;
-    let (account, holder) = stored_citizen(&memory).await;
-    let cnp = account.person.as_ref().unwrap().cnp.as_string();
+    let (holder, cnp) = person(&memory).await;
     let view = service
         .ask(&ours, asked(&cnp, "ANGAJARE", false))
         .await
@@ -203,8 +208,7 @@ async fn a_suspended_organisation_or_a_disabled_staff_member_can_do_nothing() {
     let memory = memory().await;
     let service = staff_service(&memory);
     let staff = staff_of(&memory, &employer(), "hr@dunarea.example").await;
-    let (account, _) = stored_citizen(&memory).await;
-    let cnp = account.person.as_ref().unwrap().cnp.as_string();
+    let (_, cnp) = person(&memory).await;
 
     memory
         .organisations
@@ -277,8 +281,7 @@ async fn staff_ask_only_for_their_purposes_and_only_institutions_ask_at_a_desk()
     let service = staff_service(&memory);
     let employer_staff = staff_of(&memory, &employer(), "hr@dunarea.example").await;
     let desk = staff_of(&memory, &institution(), "ghiseu@arr.example").await;
-    let (account, holder) = stored_citizen(&memory).await;
-    let cnp = account.person.as_ref().unwrap().cnp.as_string();
+    let (holder, cnp) = person(&memory).await;
 
     assert!(matches!(
         service
@@ -325,8 +328,7 @@ async fn asking_again_while_a_request_waits_says_it_is_that_one() {
     let memory = memory().await;
     let service = staff_service(&memory);
     let desk = staff_of(&memory, &institution(), "ghiseu@arr.example").await;
-    let (account, _) = stored_citizen(&memory).await;
-    let cnp = account.person.as_ref().unwrap().cnp.as_string();
+    let (_, cnp) = person(&memory).await;
     let first = service
         .ask(&desk, asked(&cnp, "ATESTAT_PROFESIONAL", false))
         .await
@@ -350,8 +352,7 @@ async fn a_suspended_organisations_request_may_be_declined_not_accepted() {
     let memory = memory().await;
     let service = staff_service(&memory);
     let staff = staff_of(&memory, &employer(), "hr@dunarea.example").await;
-    let (account, holder) = stored_citizen(&memory).await;
-    let cnp = account.person.as_ref().unwrap().cnp.as_string();
+    let (holder, cnp) = person(&memory).await;
     let view = service
         .ask(&staff, asked(&cnp, "ANGAJARE", false))
         .await

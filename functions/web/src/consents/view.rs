@@ -184,18 +184,7 @@ pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: b
                 button.secondary type="submit" { (c.revoke) }
             }
         }
-        h2 { (c.history) }
-        table {
-            thead { tr { th scope="col" { (c.when) } th scope="col" { (c.what) } } }
-            tbody {
-                @for e in history {
-                    tr {
-                        td data-label=(c.when) { (bucharest_time(e.at)) }
-                        td data-label=(c.what) { (event_text(ctx, e)) }
-                    }
-                }
-            }
-        }
+        (history_table(ctx, history, event_text))
         p { a href=(Page::Consents) { (c.back) } }
     };
     // The tab's title says where the answer stands (the heading names who asks).
@@ -204,6 +193,29 @@ pub fn one(ctx: &mut Ctx, held: &HeldConsent, history: &[AuditEvent], settled: b
         status => format!("{} — {title}", status_text(ctx, status)),
     };
     page(ctx, &tab_title, body)
+}
+
+/// A consent's history, oldest first, each entry in the reader's words (`said`).
+pub(crate) fn history_table(
+    ctx: &Ctx,
+    history: &[AuditEvent],
+    said: fn(&Ctx, &AuditEvent) -> String,
+) -> Markup {
+    let c = ctx.lang.c();
+    html! {
+        h2 { (c.history) }
+        table {
+            thead { tr { th scope="col" { (c.when) } th scope="col" { (c.what) } } }
+            tbody {
+                @for e in history {
+                    tr {
+                        td data-label=(c.when) { (bucharest_time(e.at)) }
+                        td data-label=(c.what) { (said(ctx, e)) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The last day an instant ends (Bucharest), as `21.12.2026`.

@@ -2,7 +2,7 @@
 //! consent (the person's answer, a desk code, the extract's download, its history).
 
 use crate::certificates::view::bucharest_time;
-use crate::consents::view::{day, event_text, status_tag, status_text};
+use crate::consents::view::{day, event_text, history_table, status_tag, status_text};
 use crate::context::Ctx;
 use crate::layout::{csrf_field, error_summary, page, Input};
 use cazier_shared::domain::consent::PENDING_FOR;
@@ -287,18 +287,7 @@ pub fn consent(
                 button.secondary type="submit" { (o.new_desk_code) }
             }
         }
-        h2 { (c.history) }
-        table {
-            thead { tr { th scope="col" { (c.when) } th scope="col" { (c.what) } } }
-            tbody {
-                @for e in history {
-                    tr {
-                        td data-label=(c.when) { (bucharest_time(e.at)) }
-                        td data-label=(c.what) { (staff_event_text(ctx, e)) }
-                    }
-                }
-            }
-        }
+        (history_table(ctx, history, staff_event_text))
         p { a href=(Page::Organisation) { (o.back) } }
     };
     let title = format!("{} — {}", status_text(ctx, status), s.reason);
