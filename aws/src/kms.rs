@@ -16,9 +16,9 @@ pub struct KmsSigner {
 }
 
 impl KmsSigner {
-    pub fn new(config: &aws_config::SdkConfig, key_id: impl Into<String>) -> Self {
+    pub fn new(client: Client, key_id: impl Into<String>) -> Self {
         Self {
-            client: Client::new(config),
+            client,
             key_id: key_id.into(),
         }
     }

@@ -6,6 +6,7 @@
 pub(crate) use cazier_domain as domain;
 pub(crate) use cazier_domain::{crypto, ports};
 
+pub mod clients;
 pub mod dynamo;
 pub mod kms;
 pub mod privacy;

@@ -45,11 +45,10 @@ fn key32(bytes: &[u8]) -> StoreResult<[u8; 32]> {
 impl Privacy {
     /// Two KMS calls: the lookup key derivation and a fresh data key.
     pub async fn load(
-        sdk: &aws_config::SdkConfig,
+        kms: aws_sdk_kms::Client,
         lookup_key_id: &str,
         data_key_id: &str,
     ) -> StoreResult<Self> {
-        let kms = aws_sdk_kms::Client::new(sdk);
         let (mac, data_key) = tokio::join!(
             kms.generate_mac()
                 .key_id(lookup_key_id)

@@ -12,9 +12,9 @@ pub struct S3Blobs {
 }
 
 impl S3Blobs {
-    pub fn new(config: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
         Self {
-            client: Client::new(config),
+            client,
             bucket: bucket.into(),
         }
     }

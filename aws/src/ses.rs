@@ -13,9 +13,9 @@ pub struct SesMailer {
 }
 
 impl SesMailer {
-    pub fn new(config: &aws_config::SdkConfig, from: impl Into<String>) -> Self {
+    pub fn new(client: Client, from: impl Into<String>) -> Self {
         Self {
-            client: Client::new(config),
+            client,
             from: from.into(),
         }
     }

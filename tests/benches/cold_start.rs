@@ -5,7 +5,8 @@
 //! DynamoDB read that opens the connection requests will use; to moto here) are logged by the
 //! function and reported apart. Then ten invocations that each make one
 //! DynamoDB call, to compare the first request after the cold start with the tenth.
-//! Run: `make bench-init` (which builds the release binaries first).
+//! Run: `make bench-init` (which builds the release binaries first); `COLD_START_ONLY=cazier-web`
+//! measures that one binary beside hello-world.
 
 use cazier_e2e::{stack, workspace_root};
 use serde_json::{json, Value};
@@ -302,7 +303,11 @@ fn main() {
         "binary                exec→/next  round trips  init w/o them  × hello   1st call  10th call"
     );
     let mut hello = None;
-    for (name, function, event) in subjects() {
+    let only = std::env::var("COLD_START_ONLY").ok();
+    let chosen = subjects().into_iter().filter(|(name, _, _)| {
+        *name == "hello-lambda" || only.as_deref().is_none_or(|o| o == *name)
+    });
+    for (name, function, event) in chosen {
         let binary = release.join(name);
         assert!(
             binary.exists(),

@@ -270,13 +270,14 @@ fn cancelled_items<R>(
     }
 }
 
-/// Adapter structs share one shape: an SDK client (built once, cheap to clone) and a table.
+/// Adapter structs share one shape: an SDK client (built once per cold start,
+/// [`crate::clients::Clients`]; a clone shares it) and a table.
 macro_rules! dynamo_adapter {
     ($name:ident) => {
         impl $name {
-            pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+            pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
                 Self {
-                    client: aws_sdk_dynamodb::Client::new(config),
+                    client,
                     table: table.into(),
                 }
             }
@@ -290,12 +291,12 @@ macro_rules! private_adapter {
     ($name:ident) => {
         impl $name {
             pub fn new(
-                config: &aws_config::SdkConfig,
+                client: aws_sdk_dynamodb::Client,
                 table: impl Into<String>,
                 privacy: std::sync::Arc<$crate::privacy::Privacy>,
             ) -> Self {
                 Self {
-                    client: aws_sdk_dynamodb::Client::new(config),
+                    client,
                     table: table.into(),
                     privacy,
                 }
@@ -310,13 +311,13 @@ macro_rules! sealing_adapter {
     ($name:ident) => {
         impl $name {
             pub fn new(
-                config: &aws_config::SdkConfig,
+                client: aws_sdk_dynamodb::Client,
                 table: impl Into<String>,
                 audit_table: impl Into<String>,
                 privacy: std::sync::Arc<$crate::privacy::Privacy>,
             ) -> Self {
                 Self {
-                    client: aws_sdk_dynamodb::Client::new(config),
+                    client,
                     table: table.into(),
                     audit_table: audit_table.into(),
                     privacy,

@@ -23,7 +23,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 pub struct Wiring {
-    sdk: aws_config::SdkConfig,
+    /// The SDK's clients, each built once and shared by every adapter.
+    clients: super::clients::Clients,
     env: Env,
     privacy: Arc<Privacy>,
     clock: Arc<dyn Clock>,
@@ -45,15 +46,16 @@ impl Wiring {
     /// Loads the personal-data keys (two KMS calls) once, for every adapter built from it.
     pub async fn load(sdk: aws_config::SdkConfig, env: Env) -> Result<Self, ConfigError> {
         let local = sdk_is_local(&sdk);
+        let clients = super::clients::Clients::new(sdk);
         let privacy = Privacy::load(
-            &sdk,
+            clients.kms(),
             &env.require(vars::LOOKUP_KEY_ID)?,
             &env.require(vars::DATA_KEY_ID)?,
         )
         .await
         .map_err(|e| ConfigError::Keys(e.to_string()))?;
         Ok(Self {
-            sdk,
+            clients,
             env,
             privacy: Arc::new(privacy),
             clock: Arc::new(SystemClock),
@@ -85,7 +87,7 @@ impl Wiring {
     }
 
     pub fn sdk(&self) -> &aws_config::SdkConfig {
-        &self.sdk
+        self.clients.sdk()
     }
 
     pub fn privacy(&self) -> Arc<Privacy> {
@@ -95,7 +97,7 @@ impl Wiring {
     /// The access CA's key: signs relying parties' access certificates (ops' tools only).
     pub fn access_ca_signer(&self) -> Result<Arc<KmsSigner>, ConfigError> {
         Ok(Arc::new(KmsSigner::new(
-            &self.sdk,
+            self.clients.kms(),
             self.env.require(vars::ACCESS_CA_KEY_ID)?,
         )))
     }
@@ -103,7 +105,7 @@ impl Wiring {
     /// The trust root's key: signs the seal's certificate (ops' tools only).
     pub fn trust_root_signer(&self) -> Result<Arc<KmsSigner>, ConfigError> {
         Ok(Arc::new(KmsSigner::new(
-            &self.sdk,
+            self.clients.kms(),
             self.env.require(vars::TRUST_ROOT_KEY_ID)?,
         )))
     }
@@ -113,7 +115,7 @@ impl Wiring {
 impl PortSource for Wiring {
     fn accounts(&self) -> Result<Arc<dyn AccountStore>, ConfigError> {
         Ok(Arc::new(DynamoAccounts::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::ACCOUNTS_TABLE)?,
             self.env.require(vars::AUDIT_TABLE)?,
             self.privacy.clone(),
@@ -122,14 +124,14 @@ impl PortSource for Wiring {
 
     fn sessions(&self) -> Result<Arc<dyn SessionsTable>, ConfigError> {
         Ok(Arc::new(DynamoSessions::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::SESSIONS_TABLE)?,
         )))
     }
 
     fn presentations(&self) -> Result<Arc<dyn PresentationResults>, ConfigError> {
         Ok(Arc::new(DynamoPresentations::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::SESSIONS_TABLE)?,
             self.privacy.clone(),
         )))
@@ -137,7 +139,7 @@ impl PortSource for Wiring {
 
     fn pending(&self) -> Result<Arc<dyn PendingTable>, ConfigError> {
         Ok(Arc::new(DynamoPending::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::SESSIONS_TABLE)?,
             self.privacy.clone(),
         )))
@@ -145,14 +147,14 @@ impl PortSource for Wiring {
 
     fn requests(&self) -> Result<Arc<dyn RequestStore>, ConfigError> {
         Ok(Arc::new(DynamoRequests::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::REQUESTS_TABLE)?,
         )))
     }
 
     fn certificates(&self) -> Result<Arc<dyn CertificateStore>, ConfigError> {
         Ok(Arc::new(DynamoCertificates::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::CERTIFICATES_TABLE)?,
             self.env.require(vars::AUDIT_TABLE)?,
             self.privacy.clone(),
@@ -161,7 +163,7 @@ impl PortSource for Wiring {
 
     fn records(&self) -> Result<Arc<dyn RecordsTable>, ConfigError> {
         Ok(Arc::new(DynamoRecords::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::RECORDS_TABLE)?,
             self.privacy.clone(),
         )))
@@ -169,21 +171,21 @@ impl PortSource for Wiring {
 
     fn documents(&self) -> Result<Arc<dyn BlobStore>, ConfigError> {
         Ok(Arc::new(S3Blobs::new(
-            &self.sdk,
+            self.clients.s3(),
             self.env.require(vars::DOCUMENTS_BUCKET)?,
         )))
     }
 
     fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError> {
         Ok(Arc::new(DynamoAudit::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::AUDIT_TABLE)?,
         )))
     }
 
     fn shares(&self) -> Result<Arc<dyn ShareStore>, ConfigError> {
         Ok(Arc::new(DynamoShares::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::SHARES_TABLE)?,
             self.privacy.clone(),
         )))
@@ -191,7 +193,7 @@ impl PortSource for Wiring {
 
     fn organisations(&self) -> Result<Arc<dyn Organisations>, ConfigError> {
         Ok(Arc::new(DynamoOrganisations::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::ORGANISATIONS_TABLE)?,
             self.privacy.clone(),
         )))
@@ -199,7 +201,7 @@ impl PortSource for Wiring {
 
     fn consents(&self) -> Result<Arc<dyn crate::ports::Consents>, ConfigError> {
         Ok(Arc::new(crate::aws::dynamo::DynamoConsents::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::CONSENTS_TABLE)?,
             self.env.require(vars::AUDIT_TABLE)?,
             self.privacy.clone(),
@@ -208,7 +210,7 @@ impl PortSource for Wiring {
 
     fn webhook_outbox(&self) -> Result<Arc<dyn crate::ports::WebhookOutbox>, ConfigError> {
         Ok(Arc::new(crate::aws::dynamo::DynamoWebhooks::new(
-            &self.sdk,
+            self.clients.dynamo(),
             self.env.require(vars::WEBHOOKS_TABLE)?,
         )))
     }
@@ -218,12 +220,12 @@ impl PortSource for Wiring {
     }
 
     fn is_local_stack(&self) -> bool {
-        sdk_is_local(&self.sdk)
+        sdk_is_local(self.clients.sdk())
     }
 
     fn signer(&self) -> Result<Arc<dyn Signer>, ConfigError> {
         Ok(Arc::new(KmsSigner::new(
-            &self.sdk,
+            self.clients.kms(),
             self.env.require(vars::SIGNING_KEY_ID)?,
         )))
     }
@@ -232,7 +234,7 @@ impl PortSource for Wiring {
         let from = self.env.require(vars::NOTICE_SENDER)?;
         Ok(match self.env.get(vars::MAIL_SMTP_ADDRESS) {
             Some(sink) => Arc::new(crate::smtp::SmtpMailer::new(sink, from)),
-            None => Arc::new(super::ses::SesMailer::new(&self.sdk, from)),
+            None => Arc::new(super::ses::SesMailer::new(self.clients.ses(), from)),
         })
     }
 
