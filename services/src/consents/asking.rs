@@ -1,5 +1,7 @@
 //! The organisation's side: ask for a consent, read where it stands, and pull an extract under
 //! it. Who asks is the bearer token's organisation (`client_auth::Admitted`), never a field.
+//! (Over 400 lines: asking, reading and pulling share the one admission and consent checks that
+//! the API and the staff pages both go through.)
 
 use super::{AskConsent, ConsentRequestError as E};
 use crate::client_auth::{extract_scope, Admitted};

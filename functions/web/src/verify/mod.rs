@@ -1,5 +1,7 @@
 //! The verification page's handlers: `GET /verificare` and its three forms, each a POST
 //! (nothing personal in a URL). The page answers in the portal's layout, in one language.
+//! (Over 400 lines: the three checks share their form parsing, throttle answer and receipt
+//! panel; apart, each would repeat them.)
 
 pub(crate) mod text;
 pub(crate) mod view;
